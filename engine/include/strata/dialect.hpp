@@ -1,0 +1,68 @@
+#pragma once
+/// Dialects render schema operations to SQL for one database. Pure: no connection involved.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <strata/database_url.hpp>
+#include <strata/schema/operation.hpp>
+
+namespace strata {
+
+/// The schema as the units before this point left it, as far as strata's operations describe
+/// it (raw sql is not modelled). Dialects read it to render changes they cannot do in place.
+struct catalog {
+    std::map<std::string, schema::table_def> tables;
+
+    /// Applies `op` to the model. Tables the model does not know are left alone.
+    void apply(const schema::operation& op);
+};
+
+/// What a dialect can do natively.
+struct capabilities {
+    bool transactional_ddl = false;
+    bool drop_column_with_constraints = false;
+    bool concurrent_index = false;
+};
+
+/// The statements of one unit in one direction, for one database.
+struct rendering {
+    std::vector<std::string> statements;
+    /// SQLite only: the unit rebuilds a table, so foreign key enforcement must be switched off
+    /// before its transaction begins and the keys checked before it commits.
+    bool foreign_keys_off = false;
+};
+
+class dialect {
+public:
+    virtual ~dialect() = default;
+
+    virtual backend kind() const noexcept = 0;
+    virtual capabilities features() const noexcept = 0;
+
+    /// Renders `ops` in order against `state`, updating `state` as it goes. Throws
+    /// unsupported_error naming the dialect for an operation it cannot do.
+    rendering render(const std::vector<schema::operation>& ops, catalog& state) const;
+
+    /// Renders one operation (appending to `out`) without touching `state`.
+    virtual void render(const schema::operation& op, const catalog& state, rendering& out) const = 0;
+
+    /// A query returning one row, one integer: 1 when `table` exists where this connection
+    /// creates tables, else 0.
+    virtual std::string table_exists_query(std::string_view table) const = 0;
+    /// An expression rendering the timestamp column `column` as ISO 8601 UTC text.
+    virtual std::string utc_text(std::string_view column) const = 0;
+
+    /// "identifier" with embedded quotes doubled.
+    static std::string quote(std::string_view identifier);
+    /// 'literal' with embedded quotes doubled.
+    static std::string quote_literal(std::string_view text);
+};
+
+/// The dialect for a backend.
+const dialect& dialect_for(backend b);
+
+}  // namespace strata

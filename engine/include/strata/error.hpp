@@ -1,0 +1,101 @@
+#pragma once
+/// The exception hierarchy: every error strata throws is a strata::error carrying its context.
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace strata {
+
+/// Which way a unit runs.
+enum class direction { up, down };
+
+const char* to_string(direction d) noexcept;
+
+/// Where an error happened. Every field is optional; what() prints the ones that are set.
+/// `database` is always the redacted URL; `statement` never contains bound values.
+struct error_context {
+    std::string database;
+    std::string backend;
+    std::optional<std::int64_t> version;
+    std::string unit_name;
+    std::optional<direction> dir;
+    std::string statement;
+    std::string sqlstate;
+};
+
+/// Base of every strata exception. what() is one sentence a person understands, then the
+/// statement on its own line when there is one.
+class error : public std::runtime_error {
+public:
+    error(std::string message, error_context context = {});
+
+    const error_context& context() const noexcept { return context_; }
+    /// The message without the context decoration.
+    const std::string& message() const noexcept { return message_; }
+
+private:
+    std::string message_;
+    error_context context_;
+};
+
+/// The configuration is unusable: a malformed database URL, an unknown target version, a request
+/// that cannot be satisfied (reverting when nothing is applied). Nothing was changed.
+class config_error : public error {
+public:
+    using error::error;
+};
+
+/// The database could not be reached or refused the login.
+class connection_error : public error {
+public:
+    using error::error;
+};
+
+/// The registered units are inconsistent (duplicate or non-positive versions).
+class registry_error : public error {
+public:
+    using error::error;
+};
+
+/// A unit cannot be reverted (a raw sql() without a down, a drop without its definition).
+/// Raised before anything runs.
+class irreversible_error : public error {
+public:
+    using error::error;
+};
+
+/// An operation this dialect cannot render (raw sql without text for it, a SQLite rebuild of a
+/// table strata does not know). Names the dialect; raised before anything runs.
+class unsupported_error : public error {
+public:
+    using error::error;
+};
+
+/// A statement failed in the database. Carries the SQLSTATE (PostgreSQL) or the SQLite result
+/// code in the context.
+class statement_error : public error {
+public:
+    using error::error;
+};
+
+/// One unit failed and was rolled back. `applied()` lists the units of the same run that had
+/// already been committed before it (they stay applied).
+class migration_error : public error {
+public:
+    struct applied_unit {
+        std::int64_t version;
+        std::string name;
+    };
+
+    migration_error(std::string message, error_context context, std::vector<applied_unit> applied);
+
+    const std::vector<applied_unit>& applied() const noexcept { return applied_; }
+
+private:
+    std::vector<applied_unit> applied_;
+};
+
+}  // namespace strata

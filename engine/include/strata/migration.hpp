@@ -1,0 +1,33 @@
+#pragma once
+/// A migration unit: a versioned, named set of schema operations with a way back.
+
+#include <cstdint>
+#include <string>
+
+#include <strata/registry.hpp>
+#include <strata/schema/builder.hpp>
+
+namespace strata {
+
+struct migration_info {
+    std::int64_t version = 0;  ///< positive and unique across the registry
+    std::string name;
+};
+
+/// Override change() for a reversible unit (down is its operations inverted, in reverse order),
+/// or up() and down() when the way back is not the mechanical inverse.
+class migration {
+public:
+    virtual ~migration() = default;
+
+    virtual migration_info info() const = 0;
+
+    /// Defaults to change().
+    virtual void up(schema::builder& b) const;
+    /// Defaults to the inverse of change(). Throws irreversible_error when an operation of
+    /// change() cannot be inverted, or when the unit overrides up() but neither down() nor change().
+    virtual void down(schema::builder& b) const;
+    virtual void change(schema::builder& b) const;
+};
+
+}  // namespace strata

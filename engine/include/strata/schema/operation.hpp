@@ -1,0 +1,80 @@
+#pragma once
+/// Schema operations: plain values a unit records and a dialect renders. Each knows its inverse
+/// when it carries enough information (a drop needs the definition of what it drops).
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <strata/schema/table.hpp>
+
+namespace strata::schema {
+
+struct create_table {
+    table_def table;
+};
+struct drop_table {
+    std::string name;
+    std::optional<table_def> definition;  ///< needed to reverse
+};
+struct add_column {
+    std::string table;
+    schema::column column;
+};
+struct drop_column {
+    std::string table;
+    std::string name;
+    std::optional<schema::column> definition;  ///< needed to reverse
+};
+struct add_foreign_key {
+    std::string table;
+    foreign_key key;
+};
+struct drop_foreign_key {
+    std::string table;
+    std::string name;
+    std::optional<foreign_key> definition;  ///< needed to reverse
+};
+struct add_unique {
+    std::string table;
+    unique_key key;
+};
+struct drop_unique {
+    std::string table;
+    std::string name;
+    std::optional<unique_key> definition;  ///< needed to reverse
+};
+struct create_index {
+    index_def index;
+};
+struct drop_index {
+    std::string table;
+    std::string name;
+    std::optional<index_def> definition;  ///< needed to reverse
+};
+
+/// SQL text per dialect. An empty text means "not supported on this dialect" and fails loudly
+/// when rendered there. The text may hold several statements.
+struct sql_text {
+    std::string postgresql;
+    std::string sqlite;
+};
+
+/// The escape hatch. Reversible only when `down` is given. strata does not model its effect
+/// on the schema, so a later SQLite table rebuild cannot see what it changed.
+struct raw_sql {
+    sql_text up;
+    std::optional<sql_text> down;
+};
+
+using operation = std::variant<create_table, drop_table, add_column, drop_column, add_foreign_key,
+                               drop_foreign_key, add_unique, drop_unique, create_index, drop_index, raw_sql>;
+
+/// The operation that undoes `op`, or nullopt when `op` lacks what its inverse needs.
+std::optional<operation> inverse(const operation& op);
+
+/// A short human description: `create_table users`, `drop_column users.profile`.
+std::string describe(const operation& op);
+
+}  // namespace strata::schema

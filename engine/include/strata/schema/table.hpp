@@ -1,0 +1,65 @@
+#pragma once
+/// Table definitions and the `table` builder used inside create_table().
+
+#include <string>
+#include <vector>
+
+#include <strata/schema/column.hpp>
+
+namespace strata::schema {
+
+/// A UNIQUE constraint. An empty name gets `<table>_<columns>_key`.
+struct unique_key {
+    std::string name;
+    std::vector<std::string> columns;
+
+    bool operator==(const unique_key&) const = default;
+};
+
+/// A plain or unique index. An empty name gets `<table>_<columns>_idx`.
+struct index_def {
+    std::string name;
+    std::string table;
+    std::vector<std::string> columns;
+    bool unique = false;
+
+    bool operator==(const index_def&) const = default;
+};
+
+/// Everything strata knows about a table: enough to create it again.
+struct table_def {
+    std::string name;
+    std::vector<column> columns;
+    std::vector<foreign_key> foreign_keys;  ///< table-level ones; inline ones stay on their column
+    std::vector<unique_key> uniques;
+    std::vector<index_def> indexes;
+
+    const column* find_column(const std::string& column_name) const;
+    bool operator==(const table_def&) const = default;
+};
+
+/// Collects a table's definition inside `builder::create_table`.
+/// The reference column() returns is valid until the next call to column().
+class table {
+public:
+    explicit table(std::string name);
+
+    schema::column& column(std::string name, column_type type);
+    /// "createdAt" and "updatedAt", timestamptz NOT NULL DEFAULT now() (Sequelize's names).
+    void timestamps();
+    void foreign_key(schema::foreign_key fk);
+    void unique(std::vector<std::string> columns, std::string name = {});
+
+    /// The definition with every default name filled in.
+    table_def definition() const;
+
+private:
+    table_def def_;
+};
+
+/// The default constraint and index names, PostgreSQL's conventions.
+std::string default_fk_name(const std::string& table, const std::vector<std::string>& columns);
+std::string default_unique_name(const std::string& table, const std::vector<std::string>& columns);
+std::string default_index_name(const std::string& table, const std::vector<std::string>& columns);
+
+}  // namespace strata::schema

@@ -1,0 +1,30 @@
+#pragma once
+// Private: SQL fragments both dialects spell the same way.
+
+#include <strata/dialect.hpp>
+
+#include <string>
+#include <vector>
+
+namespace strata::detail {
+
+/// "a", "b"
+std::string quote_list(const std::vector<std::string>& identifiers);
+
+/// CASCADE, SET NULL, ...
+const char* to_sql(schema::fk_action action);
+
+/// REFERENCES "t" ("c") [ON UPDATE ...] [ON DELETE ...]
+std::string references_clause(const schema::foreign_key& key);
+
+/// CONSTRAINT "n" FOREIGN KEY ("a") REFERENCES ...
+std::string foreign_key_constraint(const schema::foreign_key& key);
+
+/// CREATE [UNIQUE] INDEX "n" ON "t" ("a")
+std::string create_index_statement(const std::string& name, const std::string& table,
+                                   const std::vector<std::string>& columns, bool unique);
+
+/// The text of a raw sql operation for `dialect_name`; throws unsupported_error when empty.
+const std::string& raw_text(const std::string& text, const char* dialect_name);
+
+}  // namespace strata::detail

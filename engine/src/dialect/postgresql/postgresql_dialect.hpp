@@ -1,0 +1,22 @@
+#pragma once
+// Private: PostgreSQL's SQL.
+
+#include <strata/dialect.hpp>
+
+namespace strata {
+
+class postgresql_dialect final : public dialect {
+public:
+    backend kind() const noexcept override { return backend::postgresql; }
+    capabilities features() const noexcept override { return {true, true, true}; }
+    using dialect::render;
+    void render(const schema::operation& op, const catalog& state, rendering& out) const override;
+    std::string table_exists_query(std::string_view table) const override;
+    std::string utc_text(std::string_view column) const override;
+
+    /// "name" TYPE [NOT NULL] [DEFAULT ...] [PRIMARY KEY] [CONSTRAINT ... REFERENCES ...]
+    static std::string column_definition(const schema::column& c);
+    static std::string type_name(const schema::column_type& t);
+};
+
+}  // namespace strata

@@ -1,0 +1,48 @@
+#include <strata/error.hpp>
+
+#include <strata/database_url.hpp>
+#include <strata/runner.hpp>
+
+namespace strata {
+namespace {
+
+std::string format(const std::string& message, const error_context& c) {
+    std::string out;
+    if (c.version) {
+        out += "unit " + std::to_string(*c.version);
+        if (!c.unit_name.empty()) out += " " + c.unit_name;
+        if (c.dir) out += std::string(" (") + to_string(*c.dir) + ")";
+        out += " failed";
+        if (!c.database.empty()) out += " on " + c.database;
+        out += ": ";
+    } else if (!c.database.empty()) {
+        out += c.database + ": ";
+    }
+    out += message;
+    if (!c.sqlstate.empty()) out += " [SQLSTATE " + c.sqlstate + "]";
+    if (!c.statement.empty()) out += "\n  while executing: " + c.statement;
+    return out;
+}
+
+}  // namespace
+
+const char* to_string(direction d) noexcept { return d == direction::up ? "up" : "down"; }
+
+const char* to_string(backend b) noexcept { return b == backend::sqlite ? "sqlite" : "postgresql"; }
+
+const char* to_string(unit_state s) noexcept {
+    switch (s) {
+    case unit_state::applied: return "applied";
+    case unit_state::pending: return "pending";
+    case unit_state::unknown: return "unknown";
+    }
+    return "?";
+}
+
+error::error(std::string message, error_context context)
+    : std::runtime_error(format(message, context)), message_(std::move(message)), context_(std::move(context)) {}
+
+migration_error::migration_error(std::string message, error_context context, std::vector<applied_unit> applied)
+    : error(std::move(message), std::move(context)), applied_(std::move(applied)) {}
+
+}  // namespace strata

@@ -1,0 +1,67 @@
+#include <strata/schema/operation.hpp>
+
+#include "overloaded.hpp"
+
+namespace strata::schema {
+
+using detail::overloaded;
+
+std::optional<operation> inverse(const operation& op) {
+    return std::visit(
+        overloaded{
+            [](const create_table& o) -> std::optional<operation> { return drop_table{o.table.name, o.table}; },
+            [](const drop_table& o) -> std::optional<operation> {
+                if (!o.definition) return std::nullopt;
+                return create_table{*o.definition};
+            },
+            [](const add_column& o) -> std::optional<operation> { return drop_column{o.table, o.column.name, o.column}; },
+            [](const drop_column& o) -> std::optional<operation> {
+                if (!o.definition) return std::nullopt;
+                return add_column{o.table, *o.definition};
+            },
+            [](const add_foreign_key& o) -> std::optional<operation> {
+                return drop_foreign_key{o.table, o.key.name, o.key};
+            },
+            [](const drop_foreign_key& o) -> std::optional<operation> {
+                if (!o.definition) return std::nullopt;
+                return add_foreign_key{o.table, *o.definition};
+            },
+            [](const add_unique& o) -> std::optional<operation> { return drop_unique{o.table, o.key.name, o.key}; },
+            [](const drop_unique& o) -> std::optional<operation> {
+                if (!o.definition) return std::nullopt;
+                return add_unique{o.table, *o.definition};
+            },
+            [](const create_index& o) -> std::optional<operation> {
+                return drop_index{o.index.table, o.index.name, o.index};
+            },
+            [](const drop_index& o) -> std::optional<operation> {
+                if (!o.definition) return std::nullopt;
+                return create_index{*o.definition};
+            },
+            [](const raw_sql& o) -> std::optional<operation> {
+                if (!o.down) return std::nullopt;
+                return raw_sql{*o.down, o.up};
+            },
+        },
+        op);
+}
+
+std::string describe(const operation& op) {
+    return std::visit(
+        overloaded{
+            [](const create_table& o) { return "create_table " + o.table.name; },
+            [](const drop_table& o) { return "drop_table " + o.name; },
+            [](const add_column& o) { return "add_column " + o.table + "." + o.column.name; },
+            [](const drop_column& o) { return "drop_column " + o.table + "." + o.name; },
+            [](const add_foreign_key& o) { return "add_foreign_key " + o.table + "." + o.key.name; },
+            [](const drop_foreign_key& o) { return "drop_foreign_key " + o.table + "." + o.name; },
+            [](const add_unique& o) { return "add_unique " + o.table + "." + o.key.name; },
+            [](const drop_unique& o) { return "drop_unique " + o.table + "." + o.name; },
+            [](const create_index& o) { return "create_index " + o.index.name; },
+            [](const drop_index& o) { return "drop_index " + o.name; },
+            [](const raw_sql&) { return std::string("sql"); },
+        },
+        op);
+}
+
+}  // namespace strata::schema
