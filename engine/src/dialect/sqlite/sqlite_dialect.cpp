@@ -102,6 +102,24 @@ const table_def& known_table(const catalog& state, const std::string& name, cons
     return it->second;
 }
 
+/// The rebuild copies the columns the units describe. A column added behind strata's back (raw
+/// sql) would be lost, so the unit first proves the live table has exactly those columns. SQLite
+/// has no RAISE outside triggers: a temporary table's named CHECK carries the refusal.
+void guard_columns(const table_def& t, std::vector<std::string>& out) {
+    std::string names;
+    for (const auto& c : t.columns) names += (names.empty() ? "" : ", ") + dialect::quote_literal(c.name);
+    std::string info = "pragma_table_info(" + dialect::quote_literal(t.name) + ")";
+    std::string n = std::to_string(t.columns.size());
+    std::string refusal = "strata refuses to rebuild table " + t.name +
+                          ": its columns differ from what the units describe (changed by raw sql?), so the "
+                          "rebuild would lose data; write this change as raw sql for sqlite";
+    out.push_back("CREATE TEMP TABLE \"strata_rebuild_guard\" (\"ok\" INTEGER CONSTRAINT " + dialect::quote(refusal) +
+                  " CHECK (\"ok\"))");
+    out.push_back("INSERT INTO \"strata_rebuild_guard\" VALUES ((SELECT count(*) FROM " + info + ") = " + n +
+                  " AND (SELECT count(*) FROM " + info + " WHERE name IN (" + names + ")) = " + n + ")");
+    out.push_back("DROP TABLE \"strata_rebuild_guard\"");
+}
+
 /// SQLite's documented procedure for changes ALTER TABLE cannot make (sqlite.org/lang_altertable.html,
 /// "Making Other Kinds Of Table Schema Changes"): create the new shape under a temporary name,
 /// copy the rows, drop the old table, rename, recreate the indexes. Foreign key enforcement must
@@ -117,6 +135,7 @@ void rebuild(const table_def& before, const operation& op, rendering& out) {
     for (const auto& c : after.columns)
         if (before.find_column(c.name)) kept.push_back(c.name);
 
+    guard_columns(before, out.statements);
     std::string temp = "strata_new_" + before.name;
     create_table_statements(after, temp, out.statements);
     out.statements.push_back("INSERT INTO " + dialect::quote(temp) + " (" + quote_list(kept) + ") SELECT " +
