@@ -42,7 +42,7 @@ const char* to_string(unit_state s) noexcept {
 error::error(std::string message, error_context context)
     : std::runtime_error(format(message, context)), message_(std::move(message)), context_(std::move(context)) {}
 
-migration_error::migration_error(std::string message, error_context context, std::vector<applied_unit> applied)
-    : error(std::move(message), std::move(context)), applied_(std::move(applied)) {}
+migration_error::migration_error(std::string message, error_context context, std::vector<completed_unit> completed)
+    : error(std::move(message), std::move(context)), completed_(std::move(completed)) {}
 
 }  // namespace strata

@@ -85,7 +85,16 @@ void history::insert(std::int64_t version, const std::string& name, const std::s
 void history::remove(std::int64_t version) {
     const std::string sql = "DELETE FROM " + dialect::quote(table_name) + " WHERE version = :v";
     long long v = version;
-    guarded(sql, [&] { conn_.session() << sql, soci::use(v); });
+    long long removed = guarded(sql, [&] {
+        soci::statement st = (conn_.session().prepare << sql, soci::use(v));
+        st.execute(true);
+        return st.get_affected_rows();
+    });
+    // A history that says a unit is applied when it is not would lie to the next run.
+    if (removed != 1)
+        throw statement_error("the history table " + std::string(table_name) + " had " + std::to_string(removed) +
+                                  " rows for version " + std::to_string(version) + " where 1 was expected",
+                              {.database = conn_.url().redacted(), .backend = to_string(dialect_.kind()), .statement = sql});
 }
 
 }  // namespace strata

@@ -155,12 +155,12 @@ struct runner::impl {
             conn->commit();
         } catch (const error& e) {
             conn->rollback();
-            std::vector<migration_error::applied_unit> applied;
-            for (const auto& u : so_far.units) applied.push_back({u.version, u.name});
+            std::vector<migration_error::completed_unit> completed;
+            for (const auto& u : so_far.units) completed.push_back({u.version, u.name, u.dir});
             error_context c = context(&p, dir);
             c.statement = e.context().statement.empty() ? current : e.context().statement;
             c.sqlstate = e.context().sqlstate;
-            throw migration_error(e.message(), c, std::move(applied));
+            throw migration_error(e.message(), c, std::move(completed));
         } catch (...) {
             conn->rollback();
             throw;

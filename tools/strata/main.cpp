@@ -243,9 +243,11 @@ int main(int argc, char** argv) {
     } catch (const strata::migration_error& e) {
         std::cerr << "strata: error: " << e.what() << "\n";
         std::cerr << "strata: nothing of unit " << e.context().version.value_or(0) << " was kept (rolled back)";
-        if (!e.applied().empty()) {
-            std::cerr << "; applied before it in this run and still applied:";
-            for (const auto& u : e.applied()) std::cerr << " " << u.version << " " << u.name << ";";
+        if (!e.completed().empty()) {
+            std::cerr << "; done before it in this run, and kept:";
+            for (const auto& u : e.completed())
+                std::cerr << " " << (u.dir == strata::direction::up ? "applied " : "reverted ") << u.version << " " << u.name
+                          << ";";
         }
         std::cerr << "\n";
         return exit_unit_failed;

@@ -81,21 +81,22 @@ public:
     using error::error;
 };
 
-/// One unit failed and was rolled back. `applied()` lists the units of the same run that had
-/// already been committed before it (they stay applied).
+/// One unit failed and was rolled back. `completed()` lists the units of the same run that had
+/// already been committed before it, in order, with their direction: they stay as they are.
 class migration_error : public error {
 public:
-    struct applied_unit {
+    struct completed_unit {
         std::int64_t version;
         std::string name;
+        direction dir;
     };
 
-    migration_error(std::string message, error_context context, std::vector<applied_unit> applied);
+    migration_error(std::string message, error_context context, std::vector<completed_unit> completed);
 
-    const std::vector<applied_unit>& applied() const noexcept { return applied_; }
+    const std::vector<completed_unit>& completed() const noexcept { return completed_; }
 
 private:
-    std::vector<applied_unit> applied_;
+    std::vector<completed_unit> completed_;
 };
 
 }  // namespace strata
