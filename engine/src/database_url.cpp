@@ -105,6 +105,26 @@ database_url database_url::parse(std::string_view text) {
     }
     url.kind_ = backend::postgresql;
 
+    // The user info ends at the LAST '@': generated passwords often hold an unencoded '/', '?'
+    // or '@', and reading those as the path or the host would put part of the password into an
+    // error message.
+    // ... unless that '@' sits in a query value (application_name=deploy@ci): text between the
+    // first '?' and the '@' holding a '=' is a query, not a password with a '?' in it.
+    auto at = rest.rfind('@');
+    if (auto q = rest.find('?'); at != std::string_view::npos && q < at && rest.substr(q, at - q).find('=') != std::string_view::npos)
+        at = rest.substr(0, q).rfind('@');
+    if (at != std::string_view::npos) {
+        std::string_view userinfo = rest.substr(0, at);
+        rest = rest.substr(at + 1);
+        auto colon = userinfo.find(':');
+        url.user_ = percent_decode(userinfo.substr(0, colon), "user name");
+        if (colon != std::string_view::npos) {
+            url.password_ = percent_decode(userinfo.substr(colon + 1), "password");
+            url.has_password_ = true;
+        }
+        if (url.user_.empty()) throw config_error(std::string("invalid database URL: the user name before '@' is empty") + usage_hint);
+    }
+
     std::string_view query;
     if (auto q = rest.find('?'); q != std::string_view::npos) {
         query = rest.substr(q + 1);
@@ -117,19 +137,6 @@ database_url database_url::parse(std::string_view text) {
     url.dbname_ = percent_decode(rest.substr(slash + 1), "database name");
     if (url.dbname_.empty())
         throw config_error(std::string("invalid database URL: the database name is empty") + usage_hint);
-
-    // The password may contain '@' only percent-encoded, so the last '@' ends the user info.
-    if (auto at = authority.rfind('@'); at != std::string_view::npos) {
-        std::string_view userinfo = authority.substr(0, at);
-        authority = authority.substr(at + 1);
-        auto colon = userinfo.find(':');
-        url.user_ = percent_decode(userinfo.substr(0, colon), "user name");
-        if (colon != std::string_view::npos) {
-            url.password_ = percent_decode(userinfo.substr(colon + 1), "password");
-            url.has_password_ = true;
-        }
-        if (url.user_.empty()) throw config_error(std::string("invalid database URL: the user name before '@' is empty") + usage_hint);
-    }
 
     std::string_view host = authority;
     std::string_view port;
@@ -156,8 +163,8 @@ database_url database_url::parse(std::string_view text) {
         int value = 0;
         auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
         if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value < 1 || value > 65535)
-            throw config_error("invalid database URL: the port '" + std::string(port) +
-                               "' is not a number from 1 to 65535" + usage_hint);
+            // The port's text is not echoed: in a URL missing its host it may be the password.
+            throw config_error(std::string("invalid database URL: the port is not a number from 1 to 65535") + usage_hint);
         url.port_ = value;
     }
 
@@ -168,11 +175,11 @@ database_url database_url::parse(std::string_view text) {
         if (pair.empty()) continue;
         auto eq = pair.find('=');
         if (eq == std::string_view::npos || eq == 0)
-            throw config_error("invalid database URL: the parameter '" + std::string(pair.substr(0, eq)) +
-                               "' needs the form key=value");
+            // Not echoed: with an unencoded '?' in the password, this text is part of it.
+            throw config_error("invalid database URL: every query parameter needs the form key=value");
         std::string key = percent_decode(pair.substr(0, eq), "parameter name");
         bool valid_key = std::all_of(key.begin(), key.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
-        if (!valid_key) throw config_error("invalid database URL: '" + key + "' is not a connection parameter name");
+        if (!valid_key) throw config_error("invalid database URL: a query parameter name holds characters other than letters, digits and '_'");
         if (key == "password" || key == "user" || key == "host" || key == "port" || key == "dbname")
             throw config_error("invalid database URL: give the " + key +
                                " in the URL itself, not as the parameter ?" + key + "=");
@@ -194,7 +201,8 @@ std::string database_url::redacted() const {
     out += "/" + percent_encode(dbname_);
     char sep = '?';
     for (const auto& [key, value] : parameters_) {
-        out += sep + key + "=" + percent_encode(value);
+        // libpq's sslpassword (and any other secret-bearing parameter) stays hidden too.
+        out += sep + key + "=" + (key.find("password") != std::string::npos ? "***" : percent_encode(value));
         sep = '&';
     }
     return out;
@@ -222,9 +230,31 @@ std::string database_url::connection_string() const {
     return out;
 }
 
+std::string redact_passwords(std::string text) {
+    for (auto scheme = text.find("://"); scheme != std::string::npos; scheme = text.find("://", scheme + 3)) {
+        auto start = scheme + 3;
+        auto end = text.find_first_of(" \t\n'\"", start);
+        if (end == std::string::npos) end = text.size();
+        auto at = text.rfind('@', end - 1);
+        if (at == std::string::npos || at < start) continue;
+        auto colon = text.find(':', start);
+        if (colon == std::string::npos || colon > at) continue;
+        // A user name has no '[': this is a syntax pattern ("postgresql://[user[:password]@]..."), not a URL.
+        if (text.find('[', start) < colon) continue;
+        text.replace(colon + 1, at - colon - 1, "***");
+    }
+    return text;
+}
+
 std::string scrub(std::string text, const std::string& secret) {
     if (secret.empty()) return text;
-    for (const std::string& needle : {secret, percent_encode(secret)}) {
+    std::string lower_hex = percent_encode(secret);
+    for (std::size_t i = 0; i < lower_hex.size(); ++i)
+        if (lower_hex[i] == '%' && i + 2 < lower_hex.size()) {
+            lower_hex[i + 1] = static_cast<char>(std::tolower(static_cast<unsigned char>(lower_hex[i + 1])));
+            lower_hex[i + 2] = static_cast<char>(std::tolower(static_cast<unsigned char>(lower_hex[i + 2])));
+        }
+    for (const std::string& needle : {secret, percent_encode(secret), lower_hex}) {
         for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 3))
             text.replace(pos, needle.size(), "***");
     }

@@ -9,7 +9,8 @@ namespace strata {
 namespace {
 
 std::string describe(const registry::entry& e) {
-    std::string out = "unit " + std::to_string(e.version) + " " + e.name;
+    std::string out = "unit " + std::to_string(e.version);
+    if (!e.name.empty()) out += " " + e.name;
     if (!e.source_file.empty()) out += " (" + e.source_file + ")";
     return out;
 }

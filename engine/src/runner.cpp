@@ -201,7 +201,8 @@ struct runner::impl {
             count = static_cast<std::size_t>(*request.steps);
             if (count > applied.size())
                 throw config_error("asked to revert " + std::to_string(count) + " units but only " +
-                                       std::to_string(applied.size()) + " are applied; use --all to revert them all",
+                                       std::to_string(applied.size()) + (applied.size() == 1 ? " is" : " are") +
+                                       " applied; use --all to revert them all",
                                    context());
         } else if (request.to) {
             if (std::find(applied.begin(), applied.end(), *request.to) == applied.end())

@@ -76,16 +76,21 @@ po::options_description global_options() {
 
 const std::vector<std::string> all_command_options = {"to", "steps", "all"};
 
-po::options_description command_options(const std::vector<std::string>& names = all_command_options) {
+/// The options `command` takes, described for it (all of them for the general help).
+po::options_description command_options(const std::string& command = {}) {
     po::options_description d("Command options");
-    for (const auto& name : names) {
-        if (name == "to")
-            d.add_options()("to", po::value<std::int64_t>()->value_name("VERSION"),
-                            "up: apply up to and including VERSION; down: revert every unit newer than VERSION");
-        else if (name == "steps")
-            d.add_options()("steps", po::value<int>()->value_name("N"), "down: revert the N newest units");
-        else if (name == "all")
-            d.add_options()("all", "down: revert every applied unit");
+    if (command.empty() || command == "up")
+        d.add_options()("to", po::value<std::int64_t>()->value_name("VERSION"),
+                        command.empty() ? "up: apply up to and including VERSION; down: revert every unit newer than VERSION"
+                                        : "apply pending units up to and including VERSION");
+    if (command == "down")
+        d.add_options()("to", po::value<std::int64_t>()->value_name("VERSION"),
+                        "revert every unit newer than VERSION; VERSION stays applied");
+    if (command.empty() || command == "down") {
+        const bool general = command.empty();
+        d.add_options()("steps", po::value<int>()->value_name("N"),
+                        general ? "down: revert the N newest units" : "revert the N newest units");
+        d.add_options()("all", general ? "down: revert every applied unit" : "revert every applied unit");
     }
     return d;
 }
@@ -104,7 +109,7 @@ void print_general_help(std::ostream& out) {
 
 void print_command_help(std::ostream& out, const command_spec& c) {
     out << "Usage: strata [--database URL] " << c.synopsis << "\n\n" << c.summary << "\n\n";
-    if (!c.options.empty()) out << command_options(c.options) << "\n";
+    if (!c.options.empty()) out << command_options(c.name) << "\n";
     out << global_options() << "\n" << exit_codes_help;
 }
 
@@ -190,7 +195,8 @@ int run_command(const command_spec& c, const po::variables_map& vm) {
 }
 
 int fail(int code, const std::string& message) {
-    std::cerr << "strata: error: " << message << "\n";
+    // Messages may echo an argument, and an argument may be a URL with its password.
+    std::cerr << "strata: error: " << strata::redact_passwords(message) << "\n";
     return code;
 }
 
@@ -241,7 +247,7 @@ int main(int argc, char** argv) {
     } catch (const usage_error& e) {
         return fail(exit_usage, e.what());
     } catch (const strata::migration_error& e) {
-        std::cerr << "strata: error: " << e.what() << "\n";
+        std::cerr << "strata: error: " << strata::redact_passwords(e.what()) << "\n";
         std::cerr << "strata: nothing of unit " << e.context().version.value_or(0) << " was kept (rolled back)";
         if (!e.completed().empty()) {
             std::cerr << "; done before it in this run, and kept:";

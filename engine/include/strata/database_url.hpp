@@ -55,6 +55,10 @@ private:
     std::vector<std::pair<std::string, std::string>> parameters_;
 };
 
+/// Replaces the password of every `scheme://user:password@` in `text` by ***: for echoing
+/// command-line arguments that may hold a URL.
+std::string redact_passwords(std::string text);
+
 /// Replaces every occurrence of `secret` (and its percent-encoded form) in `text` by ***.
 std::string scrub(std::string text, const std::string& secret);
 

@@ -55,6 +55,12 @@ void builder::drop_foreign_key(std::string table, std::string name) {
     add(schema::drop_foreign_key{std::move(table), std::move(name), std::nullopt});
 }
 
+void builder::drop_foreign_key(std::string table, foreign_key definition) {
+    if (definition.name.empty()) definition.name = default_fk_name(table, definition.columns);
+    std::string name = definition.name;
+    add(schema::drop_foreign_key{std::move(table), std::move(name), std::move(definition)});
+}
+
 void builder::add_unique(std::string table, std::vector<std::string> columns, std::string name) {
     if (name.empty()) name = default_unique_name(table, columns);
     add(schema::add_unique{std::move(table), unique_key{std::move(name), std::move(columns)}});
@@ -62,6 +68,12 @@ void builder::add_unique(std::string table, std::vector<std::string> columns, st
 
 void builder::drop_unique(std::string table, std::string name) {
     add(schema::drop_unique{std::move(table), std::move(name), std::nullopt});
+}
+
+void builder::drop_unique(std::string table, unique_key definition) {
+    if (definition.name.empty()) definition.name = default_unique_name(table, definition.columns);
+    std::string name = definition.name;
+    add(schema::drop_unique{std::move(table), std::move(name), std::move(definition)});
 }
 
 void builder::create_index(std::string table, std::vector<std::string> columns, std::string name) {
@@ -76,6 +88,12 @@ void builder::create_unique_index(std::string table, std::vector<std::string> co
 
 void builder::drop_index(std::string table, std::string name) {
     add(schema::drop_index{std::move(table), std::move(name), std::nullopt});
+}
+
+void builder::drop_index(index_def definition) {
+    if (definition.name.empty()) definition.name = default_index_name(definition.table, definition.columns);
+    std::string table = definition.table, name = definition.name;
+    add(schema::drop_index{std::move(table), std::move(name), std::move(definition)});
 }
 
 void builder::sql(std::string up, std::optional<std::string> down) {

@@ -24,14 +24,20 @@ public:
 
     void add_foreign_key(std::string table, foreign_key key);
     void drop_foreign_key(std::string table, std::string name);
+    /// Reversible: `definition` is the key being dropped.
+    void drop_foreign_key(std::string table, foreign_key definition);
 
     /// A UNIQUE constraint on `columns`.
     void add_unique(std::string table, std::vector<std::string> columns, std::string name = {});
     void drop_unique(std::string table, std::string name);
+    /// Reversible: `definition` is the constraint being dropped.
+    void drop_unique(std::string table, unique_key definition);
 
     void create_index(std::string table, std::vector<std::string> columns, std::string name = {});
     void create_unique_index(std::string table, std::vector<std::string> columns, std::string name = {});
     void drop_index(std::string table, std::string name);
+    /// Reversible: `definition` is the index being dropped.
+    void drop_index(index_def definition);
 
     /// The same SQL on every dialect.
     void sql(std::string up, std::optional<std::string> down = std::nullopt);

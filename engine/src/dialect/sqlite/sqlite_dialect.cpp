@@ -37,7 +37,8 @@ std::string type_check(const column& c) {
                q + ", 14, 1) || substr(" + q + ", 19, 1) || substr(" + q + ", 24, 1) = '----'";
     case type_kind::varchar: return "length(" + q + ") <= " + std::to_string(c.type.length);
     case type_kind::boolean: return q + " IN (0, 1)";
-    case type_kind::timestamptz: return "julianday(" + q + ") IS NOT NULL";
+    // julianday(NULL) is NULL, so NULL must be let through explicitly.
+    case type_kind::timestamptz: return q + " IS NULL OR julianday(" + q + ") IS NOT NULL";
     case type_kind::text:
     case type_kind::integer:
     case type_kind::bigint: return {};
@@ -60,7 +61,7 @@ std::string default_sql(const column_default& d) {
     case default_kind::null: return "NULL";
     case default_kind::now: return now_expression;
     case default_kind::random_uuid: return random_uuid_expression;
-    case default_kind::expression: return d.expression;
+    case default_kind::expression: return "(" + d.expression + ")";  // SQLite wants an expression in parentheses
     }
     return {};
 }
@@ -157,6 +158,14 @@ bool needs_rebuild_to_drop(const table_def& t, const std::string& name) {
            std::any_of(t.indexes.begin(), t.indexes.end(), [&](const auto& k) { return uses(k.columns); });
 }
 
+/// Whether ALTER TABLE ADD COLUMN refuses `c`: SQLite refuses a PRIMARY KEY, a NOT NULL column
+/// without a default, and a default that is not constant (the current time, a random uuid).
+bool needs_rebuild_to_add(const column& c) {
+    auto kind = c.default_value.kind;
+    bool constant_default = kind == default_kind::null || kind == default_kind::expression;
+    return c.primary_key || (!c.nullable && kind == default_kind::none) || (kind != default_kind::none && !constant_default);
+}
+
 std::string alter(const std::string& table) { return "ALTER TABLE " + dialect::quote(table) + " "; }
 
 }  // namespace
@@ -170,7 +179,13 @@ void sqlite_dialect::render(const operation& op, const catalog& state, rendering
                 index_statements(o.table, s);
             },
             [&](const drop_table& o) { s.push_back("DROP TABLE " + quote(o.name)); },
-            [&](const add_column& o) { s.push_back(alter(o.table) + "ADD COLUMN " + column_definition(o.column)); },
+            [&](const add_column& o) {
+                auto it = state.tables.find(o.table);
+                if (it != state.tables.end() && needs_rebuild_to_add(o.column))
+                    rebuild(it->second, op, out);
+                else
+                    s.push_back(alter(o.table) + "ADD COLUMN " + column_definition(o.column));
+            },
             [&](const drop_column& o) {
                 auto it = state.tables.find(o.table);
                 if (it != state.tables.end() && needs_rebuild_to_drop(it->second, o.name))

@@ -1,0 +1,200 @@
+// strata down and redo: which units they revert, what they print, and that a refused request
+// reverts nothing (read back independently).
+
+#include "strata_cli.hpp"
+
+using namespace strata::test;
+using versions = std::vector<std::int64_t>;
+
+namespace {
+
+/// Applies every unit through the CLI.
+void apply_all(const cli_database_test& t) {
+    auto r = t.run({"up"});
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r);
+    BOOST_TEST_REQUIRE(t.probe.applied_versions() == (versions{1, 2, 3}));
+}
+
+namespace scenario {
+
+void down_reverts_the_newest_unit_by_default(strata::backend b) {
+    cli_database_test t(b);
+    apply_all(t);
+    auto r = t.run({"down"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(matches(r.out,
+                       "reverted 3 add_profile_to_users ({ms})\n"
+                       "1 unit reverted on " + t.shown_url() + " in {ms}\n"),
+               r);
+    BOOST_TEST(r.err == "", r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(!t.probe.has_column("users", "profile"));
+    BOOST_TEST(t.probe.has_table("user_profiles"));
+}
+
+void down_steps_reverts_that_many_newest_first(strata::backend b) {
+    cli_database_test t(b);
+    apply_all(t);
+    auto r = t.run({"down", "--steps", "2"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(matches(r.out,
+                       "reverted 3 add_profile_to_users ({ms})\n"
+                       "reverted 2 create_user_profiles ({ms})\n"
+                       "2 units reverted on " + t.shown_url() + " in {ms}\n"),
+               r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1}), boost::test_tools::per_element());
+    BOOST_TEST(!t.probe.has_table("user_profiles"));
+    BOOST_TEST(t.probe.has_table("users"));
+    BOOST_TEST(!t.probe.has_column("users", "profile"));
+}
+
+void down_to_keeps_that_version_applied(strata::backend b) {
+    cli_database_test t(b);
+    apply_all(t);
+    auto r = t.run({"down", "--to", "1"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(matches(r.out,
+                       "reverted 3 add_profile_to_users ({ms})\n"
+                       "reverted 2 create_user_profiles ({ms})\n"
+                       "2 units reverted on " + t.shown_url() + " in {ms}\n"),
+               r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1}), boost::test_tools::per_element());
+    BOOST_TEST(t.probe.has_table("users"));
+    BOOST_TEST(!t.probe.has_table("user_profiles"));
+
+    r = t.run({"down", "--to", "1"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(r.out == "nothing to do: no unit newer than version 1 is applied to " + t.shown_url() + "\n", r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1}), boost::test_tools::per_element());
+}
+
+void down_all_reverts_every_unit(strata::backend b) {
+    cli_database_test t(b);
+    apply_all(t);
+    auto r = t.run({"down", "--all"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(matches(r.out,
+                       "reverted 3 add_profile_to_users ({ms})\n"
+                       "reverted 2 create_user_profiles ({ms})\n"
+                       "reverted 1 create_users ({ms})\n"
+                       "3 units reverted on " + t.shown_url() + " in {ms}\n"),
+               r);
+    BOOST_TEST(t.probe.applied_versions().empty());
+    BOOST_TEST(!t.probe.has_table("users"));
+    BOOST_TEST(!t.probe.has_table("user_profiles"));
+}
+
+void down_with_nothing_applied_is_refused(strata::backend b) {
+    cli_database_test t(b);
+    const std::string refused = "strata: error: " + t.shown_url() + ": nothing to revert: no unit is applied\n";
+    // A database strata never touched, then one whose history table is empty.
+    for (int round = 0; round < 2; ++round) {
+        for (const std::vector<std::string>& args :
+             {std::vector<std::string>{"down"}, {"down", "--all"}, {"down", "--steps", "1"}}) {
+            auto r = t.run(args);
+            BOOST_TEST(r.exit_code == 2, r);
+            BOOST_TEST(r.out == "", r);
+            BOOST_TEST(r.err == refused, r);
+        }
+        if (round == 0) {
+            auto up = t.run({"up"});
+            BOOST_TEST_REQUIRE(up.exit_code == 0, up);
+            auto down = t.run({"down", "--all"});
+            BOOST_TEST_REQUIRE(down.exit_code == 0, down);
+            BOOST_TEST_REQUIRE(t.probe.has_table("strata_schema_history"));
+        }
+    }
+}
+
+void down_steps_beyond_what_is_applied_reverts_nothing(strata::backend b) {
+    cli_database_test t(b);
+    apply_all(t);
+    auto r = t.run({"down", "--steps", "5"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(r.out == "", r);
+    BOOST_TEST(r.err == "strata: error: " + t.shown_url() +
+                            ": asked to revert 5 units but only 3 are applied; use --all to revert them all\n",
+               r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
+    BOOST_TEST(t.probe.has_column("users", "profile"));
+
+    r = t.run({"down", "--steps", "0"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "--steps must be at least 1"), r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
+}
+
+void down_to_a_version_that_is_not_applied_reverts_nothing(strata::backend b) {
+    cli_database_test t(b);
+    BOOST_TEST_REQUIRE(t.run({"up", "--to", "2"}).exit_code == 0);
+    auto r = t.run({"down", "--to", "3"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(r.out == "", r);
+    BOOST_TEST(contains(r.err, "cannot revert to version 3: it is not applied (see strata status)"), r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2}), boost::test_tools::per_element());
+}
+
+void down_with_two_ways_of_choosing_reverts_nothing(strata::backend b) {
+    cli_database_test t(b);
+    apply_all(t);
+    auto r = t.run({"down", "--steps", "1", "--all"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(r.err == "strata: error: down takes at most one of --steps, --to and --all\n", r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
+}
+
+void down_refuses_a_unit_this_build_does_not_know(strata::backend b) {
+    cli_database_test t(b);
+    apply_all(t);
+    t.probe.execute("INSERT INTO strata_schema_history (version, name, checksum, execution_ms, applied_by) "
+                    "VALUES (4, 'from_a_newer_build', 'x', 1, 'someone')");
+    auto r = t.run({"down"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "unit 4 is applied but this build does not know it"), r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3, 4}), boost::test_tools::per_element());
+}
+
+void redo_reverts_and_reapplies_the_newest_unit(strata::backend b) {
+    cli_database_test t(b);
+    BOOST_TEST_REQUIRE(t.run({"up", "--to", "2"}).exit_code == 0);
+    // A row the revert must drop along with its table: proof that redo really ran down.
+    t.probe.execute(R"(INSERT INTO "user_profiles" ("address") VALUES ('1 Main Street'))");
+    BOOST_TEST_REQUIRE(t.probe.row_count("user_profiles") == 1);
+
+    auto r = t.run({"redo"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(matches(r.out,
+                       "reverted 2 create_user_profiles ({ms})\n"
+                       "applied  2 create_user_profiles ({ms})\n"
+                       "unit 2 create_user_profiles redone on " + t.shown_url() + " in {ms}\n"),
+               r);
+    BOOST_TEST(r.err == "", r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2}), "redo applied more than it reverted");
+    BOOST_TEST(t.probe.has_table("user_profiles"));
+    BOOST_TEST(t.probe.row_count("user_profiles") == 0);
+}
+
+void redo_with_nothing_applied_is_refused(strata::backend b) {
+    cli_database_test t(b);
+    auto r = t.run({"redo"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(r.out == "", r);
+    BOOST_TEST(r.err == "strata: error: " + t.shown_url() + ": nothing to revert: no unit is applied\n", r);
+    BOOST_TEST(t.probe.applied_versions().empty());
+    BOOST_TEST(!t.probe.has_table("users"));
+}
+
+}  // namespace scenario
+}  // namespace
+
+STRATA_CLI_TEST_ON_EACH_DATABASE(down_reverts_the_newest_unit_by_default)
+STRATA_CLI_TEST_ON_EACH_DATABASE(down_steps_reverts_that_many_newest_first)
+STRATA_CLI_TEST_ON_EACH_DATABASE(down_to_keeps_that_version_applied)
+STRATA_CLI_TEST_ON_EACH_DATABASE(down_all_reverts_every_unit)
+STRATA_CLI_TEST_ON_EACH_DATABASE(down_with_nothing_applied_is_refused)
+STRATA_CLI_TEST_ON_EACH_DATABASE(down_steps_beyond_what_is_applied_reverts_nothing)
+STRATA_CLI_TEST_ON_EACH_DATABASE(down_to_a_version_that_is_not_applied_reverts_nothing)
+STRATA_CLI_TEST_ON_EACH_DATABASE(down_with_two_ways_of_choosing_reverts_nothing)
+STRATA_CLI_TEST_ON_EACH_DATABASE(down_refuses_a_unit_this_build_does_not_know)
+STRATA_CLI_TEST_ON_EACH_DATABASE(redo_reverts_and_reapplies_the_newest_unit)
+STRATA_CLI_TEST_ON_EACH_DATABASE(redo_with_nothing_applied_is_refused)

@@ -1,0 +1,342 @@
+// Database URLs: every accepted form, the connection string, redaction, and every rejection.
+#include <strata/database_url.hpp>
+#include <strata/error.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using strata::database_url;
+
+// Distinctive, so a search for it in a message cannot match by accident.
+const std::string password = "Sup3rS3cret";
+
+const std::string usage_hint =
+    "; expected sqlite:PATH, sqlite:///ABSOLUTE/PATH, sqlite::memory: or "
+    "postgresql://[user[:password]@]host[:port]/dbname[?key=value...]";
+
+/// The config_error parse() throws for `text`; fails the test when it throws nothing.
+strata::config_error rejection(std::string_view text) {
+    try {
+        database_url::parse(text);
+    } catch (const strata::config_error& e) {
+        return e;
+    }
+    BOOST_FAIL("parse() accepted " << text);
+    throw std::logic_error("unreachable");
+}
+
+/// Each parameter as key=value, for comparing with readable failures.
+std::vector<std::string> as_text(const std::vector<std::pair<std::string, std::string>>& parameters) {
+    std::vector<std::string> out;
+    for (const auto& [key, value] : parameters) out.push_back(key + "=" + value);
+    return out;
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(database_url_parsing)
+
+BOOST_AUTO_TEST_CASE(sqlite_relative_path_is_taken_as_written) {
+    const auto url = database_url::parse("sqlite:data/app.db");
+    BOOST_TEST((url.kind() == strata::backend::sqlite));
+    BOOST_TEST(url.path() == "data/app.db");
+    BOOST_TEST(url.redacted() == "sqlite:data/app.db");
+    BOOST_TEST(url.connection_string() == R"(db="data/app.db")");
+}
+
+BOOST_AUTO_TEST_CASE(sqlite_triple_slash_gives_an_absolute_path) {
+    const auto url = database_url::parse("sqlite:///var/lib/app.db");
+    BOOST_TEST((url.kind() == strata::backend::sqlite));
+    BOOST_TEST(url.path() == "/var/lib/app.db");
+    BOOST_TEST(url.redacted() == "sqlite:/var/lib/app.db");
+    BOOST_TEST(url.connection_string() == R"(db="/var/lib/app.db")");
+}
+
+BOOST_AUTO_TEST_CASE(sqlite_memory_is_an_in_memory_database) {
+    const auto url = database_url::parse("sqlite::memory:");
+    BOOST_TEST((url.kind() == strata::backend::sqlite));
+    BOOST_TEST(url.path() == ":memory:");
+    BOOST_TEST(url.redacted() == "sqlite::memory:");
+    BOOST_TEST(url.connection_string() == R"(db=":memory:")");
+}
+
+BOOST_AUTO_TEST_CASE(sqlite_path_is_percent_decoded_and_quoted_for_soci) {
+    const auto url = database_url::parse("sqlite:my%20app.db");
+    BOOST_TEST(url.path() == "my app.db");
+    BOOST_TEST(url.connection_string() == R"(db="my app.db")");
+}
+
+BOOST_AUTO_TEST_CASE(postgresql_with_host_and_dbname_only) {
+    const auto url = database_url::parse("postgresql://db.example.com/shop");
+    BOOST_TEST((url.kind() == strata::backend::postgresql));
+    BOOST_TEST(url.host() == "db.example.com");
+    BOOST_TEST(url.port() == 0);
+    BOOST_TEST(url.dbname() == "shop");
+    BOOST_TEST(url.user() == "");
+    BOOST_TEST(url.password() == "");
+    BOOST_TEST(!url.has_password());
+    BOOST_TEST(url.parameters().empty());
+    BOOST_TEST(url.redacted() == "postgresql://db.example.com/shop");
+    BOOST_TEST(url.connection_string() ==
+               "host='db.example.com' dbname='shop' application_name='strata' connect_timeout='10'");
+}
+
+BOOST_AUTO_TEST_CASE(postgres_scheme_is_an_alias_and_redacts_as_postgresql) {
+    const auto url = database_url::parse("postgres://app@127.0.0.1:5432/shop");
+    BOOST_TEST((url.kind() == strata::backend::postgresql));
+    BOOST_TEST(url.user() == "app");
+    BOOST_TEST(!url.has_password());
+    BOOST_TEST(url.host() == "127.0.0.1");
+    BOOST_TEST(url.port() == 5432);
+    BOOST_TEST(url.dbname() == "shop");
+    BOOST_TEST(url.redacted() == "postgresql://app@127.0.0.1:5432/shop");
+    BOOST_TEST(url.connection_string() ==
+               "host='127.0.0.1' port=5432 dbname='shop' user='app' application_name='strata' connect_timeout='10'");
+}
+
+BOOST_AUTO_TEST_CASE(postgresql_with_user_password_and_port) {
+    const auto url = database_url::parse("postgresql://app:" + password + "@127.0.0.1:6543/shop");
+    BOOST_TEST(url.user() == "app");
+    BOOST_TEST(url.password() == password);
+    BOOST_TEST(url.has_password());
+    BOOST_TEST(url.port() == 6543);
+    BOOST_TEST(url.redacted() == "postgresql://app:***@127.0.0.1:6543/shop");
+    BOOST_TEST(url.connection_string() == "host='127.0.0.1' port=6543 dbname='shop' user='app' password='" + password +
+                                              "' application_name='strata' connect_timeout='10'");
+}
+
+BOOST_AUTO_TEST_CASE(postgresql_empty_password_is_still_a_password) {
+    const auto url = database_url::parse("postgresql://app:@localhost/shop");
+    BOOST_TEST(url.has_password());
+    BOOST_TEST(url.password() == "");
+    BOOST_TEST(url.redacted() == "postgresql://app:***@localhost/shop");
+    BOOST_TEST(url.connection_string() ==
+               "host='localhost' dbname='shop' user='app' password='' application_name='strata' connect_timeout='10'");
+}
+
+BOOST_AUTO_TEST_CASE(postgresql_query_parameters_are_kept_in_order_and_override_the_defaults) {
+    const auto url = database_url::parse(
+        "postgresql://app@localhost/shop?sslmode=require&&application_name=deploy%20bot&connect_timeout=3&");
+    BOOST_TEST(as_text(url.parameters()) ==
+                   (std::vector<std::string>{"sslmode=require", "application_name=deploy bot", "connect_timeout=3"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(url.redacted() ==
+               "postgresql://app@localhost/shop?sslmode=require&application_name=deploy%20bot&connect_timeout=3");
+    BOOST_TEST(url.connection_string() ==
+               "host='localhost' dbname='shop' user='app' sslmode='require' application_name='deploy bot' connect_timeout='3'");
+}
+
+BOOST_AUTO_TEST_CASE(postgresql_ipv6_host_in_brackets_with_and_without_port) {
+    const auto with_port = database_url::parse("postgresql://app@[::1]:5432/shop");
+    BOOST_TEST(with_port.host() == "::1");
+    BOOST_TEST(with_port.port() == 5432);
+    BOOST_TEST(with_port.redacted() == "postgresql://app@[::1]:5432/shop");
+    BOOST_TEST(with_port.connection_string() ==
+               "host='::1' port=5432 dbname='shop' user='app' application_name='strata' connect_timeout='10'");
+
+    const auto without_port = database_url::parse("postgresql://[fe80::1]/shop");
+    BOOST_TEST(without_port.host() == "fe80::1");
+    BOOST_TEST(without_port.port() == 0);
+    BOOST_TEST(without_port.redacted() == "postgresql://[fe80::1]/shop");
+}
+
+BOOST_AUTO_TEST_CASE(postgresql_user_password_and_dbname_are_percent_decoded) {
+    const auto url = database_url::parse("postgresql://deploy%40corp:p%40ss%2Fw%3Ard@db/my%20shop");
+    BOOST_TEST(url.user() == "deploy@corp");
+    BOOST_TEST(url.password() == "p@ss/w:rd");
+    BOOST_TEST(url.dbname() == "my shop");
+    BOOST_TEST(url.redacted() == "postgresql://deploy%40corp:***@db/my%20shop");
+}
+
+BOOST_AUTO_TEST_CASE(postgresql_the_last_at_sign_ends_the_user_info) {
+    const auto url = database_url::parse("postgresql://app:p@ss@db/shop");
+    BOOST_TEST(url.user() == "app");
+    BOOST_TEST(url.password() == "p@ss");
+    BOOST_TEST(url.host() == "db");
+}
+
+// Generated passwords often hold an unencoded '/', '?' or '@': they stay in the password instead
+// of being read as the path, the query or the host (and echoed in an error).
+BOOST_AUTO_TEST_CASE(postgresql_unencoded_slash_question_mark_and_at_stay_in_the_password) {
+    const auto url = database_url::parse("postgresql://app:Sup3r/S3cret?x@y@db:5432/shop?sslmode=require");
+    BOOST_TEST(url.user() == "app");
+    BOOST_TEST(url.password() == "Sup3r/S3cret?x@y");
+    BOOST_TEST(url.host() == "db");
+    BOOST_TEST(url.port() == 5432);
+    BOOST_TEST(url.dbname() == "shop");
+    BOOST_TEST(as_text(url.parameters()) == std::vector<std::string>{"sslmode=require"}, boost::test_tools::per_element());
+    BOOST_TEST(url.redacted() == "postgresql://app:***@db:5432/shop?sslmode=require");
+}
+
+// RFC 3986 allows '@' in the query, e.g. an application_name naming who deploys.
+BOOST_AUTO_TEST_CASE(postgresql_at_sign_in_a_query_value_is_part_of_the_value) {
+    const auto url = database_url::parse("postgresql://app@db/shop?application_name=deploy@ci");
+    BOOST_TEST(url.user() == "app");
+    BOOST_TEST(url.host() == "db");
+    BOOST_TEST(url.dbname() == "shop");
+    BOOST_TEST(as_text(url.parameters()) == std::vector<std::string>{"application_name=deploy@ci"},
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(connection_string_escapes_quotes_and_backslashes_in_the_password) {
+    // The password is: a b'c\d
+    const auto url = database_url::parse(R"(postgresql://app:a%20b'c%5Cd@db/shop)");
+    BOOST_TEST(url.password() == R"(a b'c\d)");
+    BOOST_TEST(url.connection_string() ==
+               R"(host='db' dbname='shop' user='app' password='a b\'c\\d' application_name='strata' connect_timeout='10')");
+}
+
+BOOST_AUTO_TEST_CASE(redacted_never_contains_the_password) {
+    const auto plain = database_url::parse("postgresql://app:" + password + "@db:5432/shop?sslmode=require");
+    BOOST_TEST(plain.redacted() == "postgresql://app:***@db:5432/shop?sslmode=require");
+    BOOST_TEST(!contains(plain.redacted(), password));
+
+    const auto encoded = database_url::parse("postgresql://app:Sup3r%20S3cret%25@db/shop");
+    BOOST_TEST(encoded.password() == "Sup3r S3cret%");
+    BOOST_TEST(encoded.redacted() == "postgresql://app:***@db/shop");
+    BOOST_TEST(!contains(encoded.redacted(), "S3cret"));
+}
+
+BOOST_AUTO_TEST_SUITE(rejections)
+
+BOOST_AUTO_TEST_CASE(empty_url_is_rejected) {
+    BOOST_TEST(rejection("").message() == "invalid database URL: it is empty" + usage_hint);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_scheme_is_named_without_the_rest_of_the_url) {
+    const auto e = rejection("mysql://root:" + password + "@db/shop");
+    BOOST_TEST(e.message() == "invalid database URL: unknown scheme 'mysql'" + usage_hint);
+    BOOST_TEST(!contains(e.what(), password));
+}
+
+BOOST_AUTO_TEST_CASE(text_without_a_scheme_is_rejected) {
+    BOOST_TEST(rejection("app.db").message() == "invalid database URL: no scheme" + usage_hint);
+}
+
+BOOST_AUTO_TEST_CASE(sqlite_without_a_path_is_rejected) {
+    BOOST_TEST(rejection("sqlite:").message() == "invalid database URL: the sqlite path is empty" + usage_hint);
+}
+
+BOOST_AUTO_TEST_CASE(sqlite_with_a_host_is_rejected) {
+    BOOST_TEST(rejection("sqlite://host/app.db").message() ==
+               "invalid database URL: a sqlite URL with // must be sqlite:///ABSOLUTE/PATH" + usage_hint);
+}
+
+BOOST_AUTO_TEST_CASE(postgresql_without_a_database_name_is_rejected) {
+    const auto no_slash = rejection("postgresql://app:" + password + "@db:5432");
+    BOOST_TEST(no_slash.message() == "invalid database URL: no database name (add /dbname after the host)" + usage_hint);
+    BOOST_TEST(!contains(no_slash.what(), password));
+
+    const auto empty = rejection("postgresql://app:" + password + "@db:5432/");
+    BOOST_TEST(empty.message() == "invalid database URL: the database name is empty" + usage_hint);
+    BOOST_TEST(!contains(empty.what(), password));
+}
+
+BOOST_AUTO_TEST_CASE(postgresql_without_a_host_is_rejected) {
+    const auto e = rejection("postgresql://app:" + password + "@/shop");
+    BOOST_TEST(e.message() == "invalid database URL: the host is empty" + usage_hint);
+    BOOST_TEST(!contains(e.what(), password));
+}
+
+BOOST_AUTO_TEST_CASE(postgresql_password_without_a_user_is_rejected) {
+    const auto e = rejection("postgresql://:" + password + "@db/shop");
+    BOOST_TEST(e.message() == "invalid database URL: the user name before '@' is empty" + usage_hint);
+    BOOST_TEST(!contains(e.what(), password));
+}
+
+// The port's text is not echoed: in a URL missing its host it may be the password.
+BOOST_AUTO_TEST_CASE(postgresql_bad_ports_are_rejected_without_echoing_them) {
+    for (const std::string port : {"54x2", "0", "65536", "", "-1", "99999999999"}) {
+        BOOST_TEST_CONTEXT("port '" << port << "'") {
+            const auto e = rejection("postgresql://app:" + password + "@db:" + port + "/shop");
+            BOOST_TEST(e.message() == "invalid database URL: the port is not a number from 1 to 65535" + usage_hint);
+            BOOST_TEST(!contains(e.what(), password));
+        }
+    }
+    const auto no_host = rejection("postgresql://app:" + password + "/shop");
+    BOOST_TEST(!contains(no_host.what(), password));
+}
+
+BOOST_AUTO_TEST_CASE(postgresql_malformed_ipv6_hosts_are_rejected) {
+    BOOST_TEST(rejection("postgresql://app:" + password + "@[::1/shop").message() ==
+               "invalid database URL: unterminated '[' in the host" + usage_hint);
+    BOOST_TEST(rejection("postgresql://app:" + password + "@[::1]5432/shop").message() ==
+               "invalid database URL: unexpected text after ']'" + usage_hint);
+}
+
+BOOST_AUTO_TEST_CASE(bad_percent_encoding_in_the_password_is_rejected_without_showing_it) {
+    for (const std::string& bad : {password + "%zz", password + "%4", "%" + password}) {
+        BOOST_TEST_CONTEXT("password '" << bad << "'") {
+            const auto e = rejection("postgresql://app:" + bad + "@db/shop");
+            BOOST_TEST(e.message() ==
+                       "invalid database URL: bad percent-encoding in the password (a '%' must be followed by two hex "
+                       "digits; write a literal '%' as %25)");
+            BOOST_TEST(!contains(e.what(), password));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(bad_percent_encoding_names_the_component) {
+    BOOST_TEST(rejection("postgresql://us%er@db/shop").message() ==
+               "invalid database URL: bad percent-encoding in the user name (a '%' must be followed by two hex "
+               "digits; write a literal '%' as %25)");
+    BOOST_TEST(rejection("postgresql://db/sh%op").message() ==
+               "invalid database URL: bad percent-encoding in the database name (a '%' must be followed by two hex "
+               "digits; write a literal '%' as %25)");
+    BOOST_TEST(rejection("sqlite:100%.db").message() ==
+               "invalid database URL: bad percent-encoding in the path (a '%' must be followed by two hex "
+               "digits; write a literal '%' as %25)");
+}
+
+BOOST_AUTO_TEST_CASE(malformed_query_parameters_are_rejected) {
+    BOOST_TEST(rejection("postgresql://db/shop?sslmode").message() ==
+               "invalid database URL: every query parameter needs the form key=value");
+    BOOST_TEST(rejection("postgresql://db/shop?=require").message() ==
+               "invalid database URL: every query parameter needs the form key=value");
+    BOOST_TEST(rejection("postgresql://db/shop?ssl-mode=require").message() ==
+               "invalid database URL: a query parameter name holds characters other than letters, digits and '_'");
+}
+
+BOOST_AUTO_TEST_CASE(url_components_given_as_parameters_are_rejected_without_showing_them) {
+    for (const std::string key : {"password", "user", "host", "port", "dbname"}) {
+        BOOST_TEST_CONTEXT("parameter " << key) {
+            const auto e = rejection("postgresql://app@db/shop?" + key + "=" + password);
+            BOOST_TEST(e.message() ==
+                       "invalid database URL: give the " + key + " in the URL itself, not as the parameter ?" + key + "=");
+            BOOST_TEST(!contains(e.what(), password));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(scrubbing)
+
+BOOST_AUTO_TEST_CASE(scrub_replaces_every_occurrence_of_the_secret) {
+    BOOST_TEST(strata::scrub("password " + password + " rejected; " + password, password) ==
+               "password *** rejected; ***");
+}
+
+BOOST_AUTO_TEST_CASE(scrub_replaces_the_percent_encoded_secret) {
+    BOOST_TEST(strata::scrub("postgresql://app:Sup3r%20S3cret%2F@db/shop", "Sup3r S3cret/") ==
+               "postgresql://app:***@db/shop");
+}
+
+BOOST_AUTO_TEST_CASE(scrub_with_an_empty_secret_changes_nothing) {
+    BOOST_TEST(strata::scrub("nothing to hide", "") == "nothing to hide");
+}
+
+BOOST_AUTO_TEST_CASE(scrub_terminates_when_the_secret_is_part_of_the_mask) {
+    BOOST_TEST(strata::scrub("a*b*", "*") == "a***b***");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE_END()

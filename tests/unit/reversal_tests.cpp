@@ -1,0 +1,285 @@
+// Reversal: a change()-only unit's down, irreversible units, and inverse() round trips.
+#include <strata/dialect.hpp>
+#include <strata/error.hpp>
+#include <strata/migration.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <functional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace {
+
+using namespace strata::schema;
+using statements = std::vector<std::string>;
+
+/// A unit whose change() is given as a function.
+class change_unit final : public strata::migration {
+public:
+    change_unit(std::int64_t version, std::string name, std::function<void(builder&)> ops)
+        : info_{version, std::move(name)}, ops_(std::move(ops)) {}
+    strata::migration_info info() const override { return info_; }
+    void change(builder& b) const override { ops_(b); }
+
+private:
+    strata::migration_info info_;
+    std::function<void(builder&)> ops_;
+};
+
+/// A unit that overrides up() only: its way back is unknown.
+class up_only_unit final : public strata::migration {
+public:
+    strata::migration_info info() const override { return {9, "backfill_names"}; }
+    void up(builder& b) const override { b.sql("UPDATE users SET \"lastName\" = '' WHERE \"lastName\" IS NULL"); }
+};
+
+/// A unit that overrides neither up() nor change().
+class empty_unit final : public strata::migration {
+public:
+    strata::migration_info info() const override { return {11, "forgot_everything"}; }
+};
+
+std::vector<std::string> descriptions(const std::vector<operation>& ops) {
+    std::vector<std::string> out;
+    for (const auto& op : ops) out.push_back(describe(op));
+    return out;
+}
+
+statements postgresql_sql(const std::vector<operation>& ops) {
+    strata::catalog state;
+    return strata::dialect_for(strata::backend::postgresql).render(ops, state).statements;
+}
+
+// The operation structs have no operator==; their parts do.
+bool same(const create_table& a, const create_table& b) { return a.table == b.table; }
+bool same(const drop_table& a, const drop_table& b) { return a.name == b.name && a.definition == b.definition; }
+bool same(const add_column& a, const add_column& b) { return a.table == b.table && a.column == b.column; }
+bool same(const drop_column& a, const drop_column& b) {
+    return a.table == b.table && a.name == b.name && a.definition == b.definition;
+}
+bool same(const add_foreign_key& a, const add_foreign_key& b) { return a.table == b.table && a.key == b.key; }
+bool same(const drop_foreign_key& a, const drop_foreign_key& b) {
+    return a.table == b.table && a.name == b.name && a.definition == b.definition;
+}
+bool same(const add_unique& a, const add_unique& b) { return a.table == b.table && a.key == b.key; }
+bool same(const drop_unique& a, const drop_unique& b) {
+    return a.table == b.table && a.name == b.name && a.definition == b.definition;
+}
+bool same(const create_index& a, const create_index& b) { return a.index == b.index; }
+bool same(const drop_index& a, const drop_index& b) {
+    return a.table == b.table && a.name == b.name && a.definition == b.definition;
+}
+bool same(const sql_text& a, const sql_text& b) { return a.postgresql == b.postgresql && a.sqlite == b.sqlite; }
+bool same(const raw_sql& a, const raw_sql& b) {
+    return same(a.up, b.up) && a.down.has_value() == b.down.has_value() && (!a.down || same(*a.down, *b.down));
+}
+bool same(const operation& a, const operation& b) {
+    return a.index() == b.index() &&
+           std::visit([&](const auto& x) { return same(x, std::get<std::decay_t<decltype(x)>>(b)); }, a);
+}
+
+table_def teams_table() {
+    table t("teams");
+    t.column("id", type::bigint()).primary();
+    t.column("name", type::varchar(50)).not_null();
+    t.column("parent", type::bigint()).references("teams", "id").on_delete(fk_action::cascade);
+    t.unique({"name"});
+    return t.definition();
+}
+
+const foreign_key manager_key{.name = "users_manager_fkey", .columns = {"manager"}, .ref_table = "users",
+                              .ref_columns = {"userId"}, .on_update = fk_action::cascade,
+                              .on_delete = fk_action::set_null};
+
+/// One reversible operation of each kind, with everything its inverse needs.
+std::vector<operation> reversible_operations() {
+    column team("team", type::bigint());
+    team.references("teams", "id").on_delete(fk_action::set_null).foreign_key_name("users_team_fkey");
+    return {
+        create_table{teams_table()},
+        drop_table{"teams", teams_table()},
+        add_column{"users", team},
+        drop_column{"users", "team", team},
+        add_foreign_key{"users", manager_key},
+        drop_foreign_key{"users", "users_manager_fkey", manager_key},
+        add_unique{"users", unique_key{"users_email_key", {"email"}}},
+        drop_unique{"users", "users_email_key", unique_key{"users_email_key", {"email"}}},
+        create_index{index_def{"users_lastName_idx", "users", {"lastName"}, false}},
+        create_index{index_def{"users_userName_idx", "users", {"userName"}, true}},
+        drop_index{"users", "users_lastName_idx", index_def{"users_lastName_idx", "users", {"lastName"}, false}},
+        raw_sql{sql_text{"INSERT INTO pg", "INSERT INTO lite"}, sql_text{"DELETE FROM pg", "DELETE FROM lite"}},
+    };
+}
+
+/// The irreversible_error down() throws for `unit`; fails the test when it throws nothing.
+strata::irreversible_error down_error(const strata::migration& unit) {
+    builder b;
+    try {
+        unit.down(b);
+    } catch (const strata::irreversible_error& e) {
+        return e;
+    }
+    BOOST_FAIL("down() did not throw irreversible_error");
+    throw std::logic_error("unreachable");
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(reversal)
+
+BOOST_AUTO_TEST_CASE(down_of_a_change_only_unit_is_the_inverse_operations_in_reverse_order) {
+    const change_unit unit(5, "organise_teams", [](builder& b) {
+        b.create_table("teams", [](table& t) {
+            t.column("id", type::bigint()).primary();
+            t.column("name", type::varchar(50)).not_null();
+        });
+        b.add_column("users", column("team", type::bigint()).references("teams", "id"));
+        b.add_foreign_key("users", {.columns = {"manager"}, .ref_table = "users", .ref_columns = {"userId"}});
+        b.add_unique("users", {"email"});
+        b.create_index("users", {"lastName"});
+        b.create_unique_index("users", {"userName"});
+        b.sql("INSERT INTO teams (id, name) VALUES (1, 'staff')", "DELETE FROM teams WHERE id = 1");
+        b.drop_column("users", column("fax", type::varchar(20)));
+        b.drop_table("legacy", [](table& t) { t.column("id", type::bigint()).primary(); });
+    });
+
+    builder up, down;
+    unit.up(up);
+    unit.down(down);
+    BOOST_TEST(descriptions(up.operations()) == (std::vector<std::string>{
+        "create_table teams", "add_column users.team", "add_foreign_key users.users_manager_fkey",
+        "add_unique users.users_email_key", "create_index users_lastName_idx", "create_index users_userName_idx",
+        "sql", "drop_column users.fax", "drop_table legacy",
+    }), boost::test_tools::per_element());
+    BOOST_TEST(descriptions(down.operations()) == (std::vector<std::string>{
+        "create_table legacy", "add_column users.fax", "sql", "drop_index users_userName_idx",
+        "drop_index users_lastName_idx", "drop_unique users.users_email_key",
+        "drop_foreign_key users.users_manager_fkey", "drop_column users.team", "drop_table teams",
+    }), boost::test_tools::per_element());
+    BOOST_TEST(postgresql_sql(down.operations()) == (statements{
+        R"sql(CREATE TABLE "legacy" (
+  "id" BIGINT NOT NULL PRIMARY KEY
+))sql",
+        R"sql(ALTER TABLE "users" ADD COLUMN "fax" VARCHAR(20))sql",
+        "DELETE FROM teams WHERE id = 1",
+        R"sql(DROP INDEX "users_userName_idx")sql",
+        R"sql(DROP INDEX "users_lastName_idx")sql",
+        R"sql(ALTER TABLE "users" DROP CONSTRAINT "users_email_key")sql",
+        R"sql(ALTER TABLE "users" DROP CONSTRAINT "users_manager_fkey")sql",
+        R"sql(ALTER TABLE "users" DROP COLUMN "team")sql",
+        R"sql(DROP TABLE "teams")sql",
+    }), boost::test_tools::per_element());
+
+    // The drop at the end of down keeps the definition, so down can itself be reversed.
+    const auto& dropped = std::get<drop_table>(down.operations().back());
+    BOOST_TEST_REQUIRE(dropped.definition.has_value());
+    BOOST_TEST((*dropped.definition == std::get<create_table>(up.operations().front()).table));
+}
+
+BOOST_AUTO_TEST_CASE(irreversible_operations_make_down_fail_naming_the_unit_and_the_operation) {
+    struct irreversible_case {
+        std::string described;
+        std::function<void(builder&)> record;
+    };
+    const std::vector<irreversible_case> cases{
+        {"sql", [](builder& b) { b.sql("INSERT INTO roles VALUES ('admin')"); }},
+        {"sql", [](builder& b) { b.sql(sql_text{"SELECT 1", "SELECT 2"}); }},
+        {"drop_table legacy", [](builder& b) { b.drop_table("legacy"); }},
+        {"drop_column users.fax", [](builder& b) { b.drop_column("users", "fax"); }},
+        {"drop_foreign_key users.users_manager_fkey", [](builder& b) { b.drop_foreign_key("users", "users_manager_fkey"); }},
+        {"drop_unique users.users_email_key", [](builder& b) { b.drop_unique("users", "users_email_key"); }},
+        {"drop_index users_lastName_idx", [](builder& b) { b.drop_index("users", "users_lastName_idx"); }},
+    };
+    for (const auto& c : cases) {
+        BOOST_TEST_CONTEXT(c.described) {
+            const change_unit unit(7, "seed_roles", [&](builder& b) {
+                b.create_table("roles", [](table& t) { t.column("name", type::text()); });
+                c.record(b);
+            });
+            const auto e = down_error(unit);
+            BOOST_TEST(std::string(e.what()) ==
+                       "unit 7 seed_roles (down) failed: its operation '" + c.described +
+                           "' cannot be reversed (a drop needs the definition of what it drops, raw sql needs its "
+                           "down text); write down() by hand");
+            BOOST_TEST((e.context().version == 7));
+            BOOST_TEST(e.context().unit_name == "seed_roles");
+            BOOST_TEST((e.context().dir == strata::direction::down));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_unit_overriding_only_up_cannot_go_down) {
+    const up_only_unit unit;
+    BOOST_TEST(std::string(down_error(unit).what()) ==
+               "unit 9 backfill_names (down) failed: it overrides up() without down(); write down() to make it "
+               "reversible");
+}
+
+BOOST_AUTO_TEST_CASE(a_unit_overriding_neither_up_nor_change_cannot_go_up) {
+    const empty_unit unit;
+    builder b;
+    BOOST_CHECK_EXCEPTION(unit.up(b), strata::registry_error, [](const strata::registry_error& e) {
+        BOOST_TEST(e.message() == "unit 11 forgot_everything defines neither up() nor change(); override one of them");
+        return true;
+    });
+}
+
+BOOST_AUTO_TEST_CASE(inverse_of_the_inverse_is_the_original_operation) {
+    for (const auto& op : reversible_operations()) {
+        BOOST_TEST_CONTEXT(describe(op)) {
+            const auto back = inverse(op);
+            BOOST_TEST_REQUIRE(back.has_value());
+            BOOST_TEST(!same(*back, op));
+            const auto again = inverse(*back);
+            BOOST_TEST_REQUIRE(again.has_value());
+            BOOST_TEST(same(*again, op));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(inverse_pairs_each_operation_with_its_opposite) {
+    std::vector<std::string> pairs;
+    for (const auto& op : reversible_operations()) pairs.push_back(describe(op) + " <-> " + describe(*inverse(op)));
+    BOOST_TEST(pairs == (std::vector<std::string>{
+        "create_table teams <-> drop_table teams",
+        "drop_table teams <-> create_table teams",
+        "add_column users.team <-> drop_column users.team",
+        "drop_column users.team <-> add_column users.team",
+        "add_foreign_key users.users_manager_fkey <-> drop_foreign_key users.users_manager_fkey",
+        "drop_foreign_key users.users_manager_fkey <-> add_foreign_key users.users_manager_fkey",
+        "add_unique users.users_email_key <-> drop_unique users.users_email_key",
+        "drop_unique users.users_email_key <-> add_unique users.users_email_key",
+        "create_index users_lastName_idx <-> drop_index users_lastName_idx",
+        "create_index users_userName_idx <-> drop_index users_userName_idx",
+        "drop_index users_lastName_idx <-> create_index users_lastName_idx",
+        "sql <-> sql",
+    }), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(inverse_of_raw_sql_swaps_up_and_down_for_each_dialect) {
+    const auto back = inverse(raw_sql{sql_text{"INSERT INTO pg", "INSERT INTO lite"},
+                                      sql_text{"DELETE FROM pg", "DELETE FROM lite"}});
+    BOOST_TEST_REQUIRE(back.has_value());
+    const auto& swapped = std::get<raw_sql>(*back);
+    BOOST_TEST(swapped.up.postgresql == "DELETE FROM pg");
+    BOOST_TEST(swapped.up.sqlite == "DELETE FROM lite");
+    BOOST_TEST_REQUIRE(swapped.down.has_value());
+    BOOST_TEST(swapped.down->postgresql == "INSERT INTO pg");
+    BOOST_TEST(swapped.down->sqlite == "INSERT INTO lite");
+}
+
+BOOST_AUTO_TEST_CASE(inverse_is_empty_when_what_it_needs_is_missing) {
+    const std::vector<operation> irreversible{
+        drop_table{"legacy", std::nullopt},
+        drop_column{"users", "fax", std::nullopt},
+        drop_foreign_key{"users", "users_manager_fkey", std::nullopt},
+        drop_unique{"users", "users_email_key", std::nullopt},
+        drop_index{"users", "users_lastName_idx", std::nullopt},
+        raw_sql{sql_text{"SELECT 1", "SELECT 1"}, std::nullopt},
+    };
+    for (const auto& op : irreversible) BOOST_TEST(!inverse(op).has_value(), describe(op) << " has an inverse");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
