@@ -65,6 +65,37 @@ std::string pq_quote(const std::string& value) {
     return out + "'";
 }
 
+/// Where the user info of `rest` (a URL after "scheme://") ends: its '@', or npos. The LAST '@'
+/// counts, since generated passwords often hold an unencoded '/', '?' or '@' and reading those as
+/// the path or the host would put part of the password into an error message; unless that '@'
+/// sits in a query value (application_name=deploy@ci): text between the first '?' and the '@'
+/// holding a '=' is a query, not a password with a '?' in it.
+std::size_t userinfo_end(std::string_view rest) {
+    auto at = rest.rfind('@');
+    if (auto q = rest.find('?'); at != std::string_view::npos && q < at && rest.substr(q, at - q).find('=') != std::string_view::npos)
+        at = rest.substr(0, q).rfind('@');
+    return at;
+}
+
+/// Replaces every occurrence of `needle` in `text` by ***.
+std::string replace_all(std::string text, const std::string& needle, bool ignore_case) {
+    auto lower = [](std::string s) {
+        for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return s;
+    };
+    const std::string pattern = ignore_case ? lower(needle) : needle;
+    std::string haystack = ignore_case ? lower(text) : text;
+    std::string out;
+    std::size_t from = 0;
+    for (auto pos = haystack.find(pattern); pos != std::string::npos; pos = haystack.find(pattern, pos + pattern.size())) {
+        out.append(text, from, pos - from);
+        out += "***";
+        from = pos + pattern.size();
+    }
+    out.append(text, from, std::string::npos);
+    return out;
+}
+
 const char* usage_hint =
     "; expected sqlite:PATH, sqlite:///ABSOLUTE/PATH, sqlite::memory: or "
     "postgresql://[user[:password]@]host[:port]/dbname[?key=value...]";
@@ -105,14 +136,7 @@ database_url database_url::parse(std::string_view text) {
     }
     url.kind_ = backend::postgresql;
 
-    // The user info ends at the LAST '@': generated passwords often hold an unencoded '/', '?'
-    // or '@', and reading those as the path or the host would put part of the password into an
-    // error message.
-    // ... unless that '@' sits in a query value (application_name=deploy@ci): text between the
-    // first '?' and the '@' holding a '=' is a query, not a password with a '?' in it.
-    auto at = rest.rfind('@');
-    if (auto q = rest.find('?'); at != std::string_view::npos && q < at && rest.substr(q, at - q).find('=') != std::string_view::npos)
-        at = rest.substr(0, q).rfind('@');
+    auto at = userinfo_end(rest);
     if (at != std::string_view::npos) {
         std::string_view userinfo = rest.substr(0, at);
         rest = rest.substr(at + 1);
@@ -235,30 +259,30 @@ std::string redact_passwords(std::string text) {
         auto start = scheme + 3;
         auto end = text.find_first_of(" \t\n'\"", start);
         if (end == std::string::npos) end = text.size();
-        auto at = text.rfind('@', end - 1);
-        if (at == std::string::npos || at < start) continue;
+        auto at = userinfo_end(std::string_view(text).substr(start, end - start));
+        if (at == std::string::npos) continue;
         auto colon = text.find(':', start);
-        if (colon == std::string::npos || colon > at) continue;
+        if (colon == std::string::npos || colon > start + at) continue;
         // A user name has no '[': this is a syntax pattern ("postgresql://[user[:password]@]..."), not a URL.
         if (text.find('[', start) < colon) continue;
-        text.replace(colon + 1, at - colon - 1, "***");
+        text.replace(colon + 1, start + at - colon - 1, "***");
+    }
+    // Secret-bearing parameters (libpq's sslpassword, password=... in keyword strings).
+    for (auto key = text.find("password="); key != std::string::npos; key = text.find("password=", key + 1)) {
+        auto value = key + 9;
+        auto end = text.find_first_of("& \t\n'\"", value);
+        if (end == std::string::npos) end = text.size();
+        if (text.compare(value, end - value, "***") != 0) text.replace(value, end - value, "***");
     }
     return text;
 }
 
 std::string scrub(std::string text, const std::string& secret) {
     if (secret.empty()) return text;
-    std::string lower_hex = percent_encode(secret);
-    for (std::size_t i = 0; i < lower_hex.size(); ++i)
-        if (lower_hex[i] == '%' && i + 2 < lower_hex.size()) {
-            lower_hex[i + 1] = static_cast<char>(std::tolower(static_cast<unsigned char>(lower_hex[i + 1])));
-            lower_hex[i + 2] = static_cast<char>(std::tolower(static_cast<unsigned char>(lower_hex[i + 2])));
-        }
-    for (const std::string& needle : {secret, percent_encode(secret), lower_hex}) {
-        for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 3))
-            text.replace(pos, needle.size(), "***");
-    }
-    return text;
+    text = replace_all(std::move(text), secret, false);
+    // Percent-encoded, hex digits in either case (%2F, %2f): matched case-insensitively, which may
+    // hide a little more than the secret, never less.
+    return replace_all(std::move(text), percent_encode(secret), true);
 }
 
 }  // namespace strata

@@ -185,6 +185,29 @@ BOOST_AUTO_TEST_CASE(postgresql_at_sign_in_a_query_value_is_part_of_the_value) {
                boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(postgresql_at_sign_in_a_query_value_does_not_end_the_password) {
+    const auto url = database_url::parse("postgresql://app:" + password + "@db:5432/shop?application_name=deploy@ci");
+    BOOST_TEST(url.user() == "app");
+    BOOST_TEST(url.password() == password);
+    BOOST_TEST(url.host() == "db");
+    BOOST_TEST(url.port() == 5432);
+    BOOST_TEST(url.dbname() == "shop");
+    BOOST_TEST(as_text(url.parameters()) == std::vector<std::string>{"application_name=deploy@ci"},
+               boost::test_tools::per_element());
+    BOOST_TEST(url.redacted() == "postgresql://app:***@db:5432/shop?application_name=deploy%40ci");
+}
+
+// No '=' between the '?' and the '@': the '?' is part of the password, not the start of a query.
+BOOST_AUTO_TEST_CASE(postgresql_question_mark_before_the_at_sign_stays_in_the_password) {
+    const auto url = database_url::parse("postgresql://app:pa?ss@host/db");
+    BOOST_TEST(url.user() == "app");
+    BOOST_TEST(url.password() == "pa?ss");
+    BOOST_TEST(url.host() == "host");
+    BOOST_TEST(url.dbname() == "db");
+    BOOST_TEST(url.parameters().empty());
+    BOOST_TEST(url.redacted() == "postgresql://app:***@host/db");
+}
+
 BOOST_AUTO_TEST_CASE(connection_string_escapes_quotes_and_backslashes_in_the_password) {
     // The password is: a b'c\d
     const auto url = database_url::parse(R"(postgresql://app:a%20b'c%5Cd@db/shop)");
@@ -202,6 +225,20 @@ BOOST_AUTO_TEST_CASE(redacted_never_contains_the_password) {
     BOOST_TEST(encoded.password() == "Sup3r S3cret%");
     BOOST_TEST(encoded.redacted() == "postgresql://app:***@db/shop");
     BOOST_TEST(!contains(encoded.redacted(), "S3cret"));
+}
+
+// libpq's sslpassword unlocks the client key: a secret like the password itself.
+BOOST_AUTO_TEST_CASE(redacted_hides_query_parameters_named_like_a_password_and_keeps_the_others) {
+    const auto url = database_url::parse("postgresql://app@db/shop?sslmode=verify-full&sslpassword=" + password +
+                                         "&application_name=deploy");
+    BOOST_TEST(url.redacted() == "postgresql://app@db/shop?sslmode=verify-full&sslpassword=***&application_name=deploy");
+    BOOST_TEST(!contains(url.redacted(), password));
+    // Hidden from people only: libpq still gets it.
+    BOOST_TEST(as_text(url.parameters()) == (std::vector<std::string>{"sslmode=verify-full", "sslpassword=" + password,
+                                                                      "application_name=deploy"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(url.connection_string() == "host='db' dbname='shop' user='app' sslmode='verify-full' sslpassword='" +
+                                              password + "' application_name='deploy' connect_timeout='10'");
 }
 
 BOOST_AUTO_TEST_SUITE(rejections)
@@ -329,12 +366,61 @@ BOOST_AUTO_TEST_CASE(scrub_replaces_the_percent_encoded_secret) {
                "postgresql://app:***@db/shop");
 }
 
+// Percent-encoding may use lower-case hex digits: %2f is '/' as much as %2F is.
+BOOST_AUTO_TEST_CASE(scrub_replaces_the_lower_case_percent_encoded_secret) {
+    BOOST_TEST(strata::scrub("postgresql://app:a%2fb@db/shop", "a/b") == "postgresql://app:***@db/shop");
+    BOOST_TEST(strata::scrub("tried p%40ss%3aw%2frd, then p%40ss%3Aw%2Frd", "p@ss:w/rd") == "tried ***, then ***");
+}
+
 BOOST_AUTO_TEST_CASE(scrub_with_an_empty_secret_changes_nothing) {
     BOOST_TEST(strata::scrub("nothing to hide", "") == "nothing to hide");
 }
 
 BOOST_AUTO_TEST_CASE(scrub_terminates_when_the_secret_is_part_of_the_mask) {
     BOOST_TEST(strata::scrub("a*b*", "*") == "a***b***");
+}
+
+BOOST_AUTO_TEST_CASE(redact_passwords_hides_the_password_of_every_url_in_the_text) {
+    BOOST_TEST(strata::redact_passwords("strata up --from postgresql://app:" + password + "@db1/shop --to postgres://ops:" +
+                                        password + "@db2:5432/shop") ==
+               "strata up --from postgresql://app:***@db1/shop --to postgres://ops:***@db2:5432/shop");
+}
+
+// Like parse(): the user info ends at the last '@' of the URL.
+BOOST_AUTO_TEST_CASE(redact_passwords_hides_a_password_holding_at_signs_and_slashes) {
+    BOOST_TEST(strata::redact_passwords("--database postgresql://app:p@ss/w@rd@db/shop --verbose") ==
+               "--database postgresql://app:***@db/shop --verbose");
+}
+
+BOOST_AUTO_TEST_CASE(redact_passwords_stops_a_url_at_the_quote_around_it) {
+    BOOST_TEST(strata::redact_passwords("cannot connect to 'postgresql://app:" + password + "@db/shop': timeout") ==
+               "cannot connect to 'postgresql://app:***@db/shop': timeout");
+    BOOST_TEST(strata::redact_passwords("url='postgresql://app:" + password + "@db/shop',owner='ops@example.com'") ==
+               "url='postgresql://app:***@db/shop',owner='ops@example.com'");
+}
+
+BOOST_AUTO_TEST_CASE(redact_passwords_leaves_urls_without_a_password_and_the_syntax_pattern_alone) {
+    for (const std::string& text : {
+             std::string("postgresql://app@db:5432/shop?sslmode=require"),
+             std::string("postgresql://db.example.com/shop failed; mail ops@example.com: urgent"),
+             std::string("sqlite:///var/lib/app.db"),
+             "invalid database URL: it is empty" + usage_hint,
+             // An '@' in a query value is not the end of a user info.
+             std::string("postgresql://app@db:5432/shop?application_name=deploy@ci"),
+             std::string("postgresql://db:5432/shop?application_name=a@b"),
+         }) {
+        BOOST_TEST(strata::redact_passwords(text) == text);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(redact_passwords_hides_secret_query_parameters_too) {
+    BOOST_TEST(strata::redact_passwords("postgresql://app:pw@db/shop?sslpassword=k3y&sslmode=require") ==
+               "postgresql://app:***@db/shop?sslpassword=***&sslmode=require");
+    BOOST_TEST(strata::redact_passwords("host='db' password=s3cret user=app") == "host='db' password=*** user=app");
+}
+
+BOOST_AUTO_TEST_CASE(scrub_replaces_a_percent_encoding_mixing_upper_and_lower_case_hex) {
+    BOOST_TEST(strata::scrub("login a%2F%3ab failed", "a/:b") == "login *** failed");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -131,6 +131,29 @@ BOOST_AUTO_TEST_CASE(postgresql_table_level_foreign_keys_and_uniques_are_named_c
 ))sql"}, boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(postgresql_create_table_creates_the_definitions_indexes_after_the_table) {
+    table t("events");
+    t.column("id", type::bigint()).primary();
+    t.column("kind", type::text()).not_null();
+    t.column("at", type::timestamptz()).not_null();
+    t.unique({"id", "kind"});
+    table_def def = t.definition();
+    def.indexes = {index_def{"events_kind_idx", "events", {"kind"}, false},
+                   index_def{"events_one_per_moment", "events", {"kind", "at"}, true}};
+    builder b;
+    b.add(strata::schema::create_table{def});
+    BOOST_TEST(sql_of(b) == (statements{
+        R"sql(CREATE TABLE "events" (
+  "id" BIGINT NOT NULL PRIMARY KEY,
+  "kind" TEXT NOT NULL,
+  "at" TIMESTAMPTZ NOT NULL,
+  CONSTRAINT "events_id_kind_key" UNIQUE ("id", "kind")
+))sql",
+        R"sql(CREATE INDEX "events_kind_idx" ON "events" ("kind"))sql",
+        R"sql(CREATE UNIQUE INDEX "events_one_per_moment" ON "events" ("kind", "at"))sql",
+    }), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(postgresql_drop_table_is_one_statement_with_or_without_its_definition) {
     builder b;
     b.drop_table("sessions");

@@ -91,9 +91,57 @@ statements posts_rebuild(const std::vector<std::string>& lines, const std::strin
     statements out = posts_guard;
     out.insert(out.end(), {create + "\n)",
                            "INSERT INTO \"strata_new_posts\" (" + kept + ") SELECT " + kept + " FROM \"posts\"",
-                           "DROP TABLE \"posts\"", "ALTER TABLE \"strata_new_posts\" RENAME TO \"posts\""});
+                           "DROP TABLE \"posts\"", "PRAGMA legacy_alter_table = ON",
+                           "ALTER TABLE \"strata_new_posts\" RENAME TO \"posts\"", "PRAGMA legacy_alter_table = OFF"});
     out.insert(out.end(), indexes.begin(), indexes.end());
     return out;
+}
+
+/// tags: no primary key, and an index a rebuild must recreate.
+builder tags_schema() {
+    builder b;
+    b.create_table("tags", [](table& t) {
+        t.column("label", type::text()).not_null();
+        t.column("colour", type::varchar(7));
+    });
+    b.create_index("tags", {"colour"});
+    return b;
+}
+
+/// What tags_schema() renders.
+const statements tags_created{
+    R"sql(CREATE TABLE "tags" (
+  "label" TEXT NOT NULL,
+  "colour" VARCHAR(7) CHECK (length("colour") <= 7)
+))sql",
+    R"sql(CREATE INDEX "tags_colour_idx" ON "tags" ("colour"))sql",
+};
+
+/// tags_created, then the statements rebuilding tags with `added` (a column definition) as its
+/// last column.
+statements tags_rebuilt_with(const std::string& added) {
+    statements out = tags_created;
+    out.insert(out.end(), {
+        R"sql(CREATE TEMP TABLE "strata_rebuild_guard" ("ok" INTEGER CONSTRAINT "strata refuses to rebuild table tags: its columns differ from what the units describe (changed by raw sql?), so the rebuild would lose data; write this change as raw sql for sqlite" CHECK ("ok")))sql",
+        R"sql(INSERT INTO "strata_rebuild_guard" VALUES ((SELECT count(*) FROM pragma_table_info('tags')) = 2 AND (SELECT count(*) FROM pragma_table_info('tags') WHERE name IN ('label', 'colour')) = 2))sql",
+        R"sql(DROP TABLE "strata_rebuild_guard")sql",
+        "CREATE TABLE \"strata_new_tags\" (\n  \"label\" TEXT NOT NULL,\n  \"colour\" VARCHAR(7) CHECK (length(\"colour\") <= 7),\n  " +
+            added + "\n)",
+        R"sql(INSERT INTO "strata_new_tags" ("label", "colour") SELECT "label", "colour" FROM "tags")sql",
+        R"sql(DROP TABLE "tags")sql",
+        "PRAGMA legacy_alter_table = ON",
+        R"sql(ALTER TABLE "strata_new_tags" RENAME TO "tags")sql",
+        "PRAGMA legacy_alter_table = OFF",
+        R"sql(CREATE INDEX "tags_colour_idx" ON "tags" ("colour"))sql",
+    });
+    return out;
+}
+
+/// tags_schema() then adding `c` to tags, in one builder rendered with one catalog.
+strata::rendering render_tags_then_add(column c) {
+    builder b = tags_schema();
+    b.add_column("tags", std::move(c));
+    return render(b);
 }
 
 }  // namespace
@@ -132,14 +180,25 @@ BOOST_AUTO_TEST_CASE(sqlite_boolean_is_checked_to_be_zero_or_one) {
 ))sql"}, boost::test_tools::per_element());
 }
 
-// NOT NULL on purpose: a nullable timestamptz gets the same CHECK, which refuses NULL (reported
-// as an engine bug), so that rendering is not pinned here.
 BOOST_AUTO_TEST_CASE(sqlite_timestamptz_is_text_checked_by_julianday) {
     builder b;
     b.create_table("people", [](table& t) { t.column("seenAt", type::timestamptz()).not_null(); });
     BOOST_TEST(sql_of(b) == statements{R"sql(CREATE TABLE "people" (
   "seenAt" TEXT NOT NULL CHECK ("seenAt" IS NULL OR julianday("seenAt") IS NOT NULL)
 ))sql"}, boost::test_tools::per_element());
+}
+
+// julianday(NULL) is NULL: the CHECK must let NULL through itself, or a nullable column refuses NULL.
+BOOST_AUTO_TEST_CASE(sqlite_nullable_timestamptz_check_lets_null_through) {
+    builder b;
+    b.create_table("people", [](table& t) { t.column("seenAt", type::timestamptz()); });
+    b.add_column("visits", column("leftAt", type::timestamptz()));
+    BOOST_TEST(sql_of(b) == (statements{
+        R"sql(CREATE TABLE "people" (
+  "seenAt" TEXT CHECK ("seenAt" IS NULL OR julianday("seenAt") IS NOT NULL)
+))sql",
+        R"sql(ALTER TABLE "visits" ADD COLUMN "leftAt" TEXT CHECK ("leftAt" IS NULL OR julianday("leftAt") IS NOT NULL))sql",
+    }), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(sqlite_text_integer_and_bigint_need_no_check) {
@@ -270,6 +329,72 @@ BOOST_AUTO_TEST_CASE(sqlite_add_column_with_a_reference_is_in_place) {
     BOOST_TEST(!r.foreign_keys_off);
 }
 
+// SQLite's ADD COLUMN refuses a default that is not constant: the table is rebuilt instead.
+BOOST_AUTO_TEST_CASE(sqlite_add_column_with_a_now_default_rebuilds_the_table) {
+    const auto r = render_tags_then_add(column("taggedAt", type::timestamptz()).not_null().default_now());
+    BOOST_TEST(r.statements ==
+                   tags_rebuilt_with(R"sql("taggedAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) CHECK ("taggedAt" IS NULL OR julianday("taggedAt") IS NOT NULL))sql"),
+               boost::test_tools::per_element());
+    BOOST_TEST(r.foreign_keys_off);
+}
+
+BOOST_AUTO_TEST_CASE(sqlite_add_column_with_a_random_uuid_default_rebuilds_the_table) {
+    const auto r = render_tags_then_add(column("token", type::uuid()).default_random_uuid());
+    BOOST_TEST(r.statements == tags_rebuilt_with("\"token\" TEXT DEFAULT " + random_uuid_default + " CHECK (" +
+                                                 uuid_check("\"token\"") + ")"),
+               boost::test_tools::per_element());
+    BOOST_TEST(r.foreign_keys_off);
+}
+
+// SQLite's ADD COLUMN refuses NOT NULL without a default (on a table with rows).
+BOOST_AUTO_TEST_CASE(sqlite_add_column_not_null_without_a_default_rebuilds_the_table) {
+    const auto r = render_tags_then_add(column("weight", type::integer()).not_null());
+    BOOST_TEST(r.statements == tags_rebuilt_with(R"sql("weight" INTEGER NOT NULL)sql"), boost::test_tools::per_element());
+    BOOST_TEST(r.foreign_keys_off);
+}
+
+// The default is constant and the column has one, so only the PRIMARY KEY forces the rebuild.
+BOOST_AUTO_TEST_CASE(sqlite_add_column_primary_key_rebuilds_the_table_even_with_a_constant_default) {
+    const auto r = render_tags_then_add(column("id", type::bigint()).primary().default_sql("0"));
+    BOOST_TEST(r.statements == tags_rebuilt_with(R"sql("id" BIGINT NOT NULL DEFAULT (0) PRIMARY KEY)sql"),
+               boost::test_tools::per_element());
+    BOOST_TEST(r.foreign_keys_off);
+}
+
+BOOST_AUTO_TEST_CASE(sqlite_add_column_nullable_default_null_or_constant_default_is_in_place) {
+    builder b = tags_schema();
+    b.add_column("tags", column("note", type::text()));
+    b.add_column("tags", column("owner", type::bigint()).default_null());
+    b.add_column("tags", column("weight", type::integer()).not_null().default_sql("0"));
+    const auto r = render(b);
+    statements expected = tags_created;
+    expected.insert(expected.end(), {
+        R"sql(ALTER TABLE "tags" ADD COLUMN "note" TEXT)sql",
+        R"sql(ALTER TABLE "tags" ADD COLUMN "owner" BIGINT DEFAULT NULL)sql",
+        R"sql(ALTER TABLE "tags" ADD COLUMN "weight" INTEGER NOT NULL DEFAULT (0))sql",
+    });
+    BOOST_TEST(r.statements == expected, boost::test_tools::per_element());
+    BOOST_TEST(!r.foreign_keys_off);
+}
+
+// No definition to rebuild from: SQLite itself gets the ALTER TABLE (and refuses it if it must).
+BOOST_AUTO_TEST_CASE(sqlite_add_column_to_a_table_strata_does_not_know_stays_alter_table) {
+    builder b;
+    b.add_column("legacy", column("seenAt", type::timestamptz()).not_null().default_now());
+    b.add_column("legacy", column("token", type::uuid()).default_random_uuid());
+    b.add_column("legacy", column("weight", type::integer()).not_null());
+    b.add_column("legacy", column("id", type::bigint()).primary());
+    const auto r = render(b);
+    BOOST_TEST(r.statements == (statements{
+        R"sql(ALTER TABLE "legacy" ADD COLUMN "seenAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) CHECK ("seenAt" IS NULL OR julianday("seenAt") IS NOT NULL))sql",
+        "ALTER TABLE \"legacy\" ADD COLUMN \"token\" TEXT DEFAULT " + random_uuid_default + " CHECK (" +
+            uuid_check("\"token\"") + ")",
+        R"sql(ALTER TABLE "legacy" ADD COLUMN "weight" INTEGER NOT NULL)sql",
+        R"sql(ALTER TABLE "legacy" ADD COLUMN "id" BIGINT NOT NULL PRIMARY KEY)sql",
+    }), boost::test_tools::per_element());
+    BOOST_TEST(!r.foreign_keys_off);
+}
+
 BOOST_AUTO_TEST_CASE(sqlite_drop_column_outside_any_constraint_is_in_place) {
     builder b;
     b.drop_column("posts", "reviewer");
@@ -306,7 +431,9 @@ BOOST_AUTO_TEST_CASE(sqlite_drop_column_with_an_inline_foreign_key_rebuilds_the_
 ))sql",
         R"sql(INSERT INTO "strata_new_posts" ("id", "editor", "slug", "title", "reviewer") SELECT "id", "editor", "slug", "title", "reviewer" FROM "posts")sql",
         R"sql(DROP TABLE "posts")sql",
+        "PRAGMA legacy_alter_table = ON",
         R"sql(ALTER TABLE "strata_new_posts" RENAME TO "posts")sql",
+        "PRAGMA legacy_alter_table = OFF",
         R"sql(CREATE UNIQUE INDEX "posts_slug_key" ON "posts" ("slug"))sql",
         R"sql(CREATE INDEX "posts_title_idx" ON "posts" ("title"))sql",
     }), boost::test_tools::per_element());
@@ -478,7 +605,9 @@ BOOST_AUTO_TEST_CASE(sqlite_escapes_double_quotes_in_identifiers_also_when_rebui
 ))sql",
         R"sql(INSERT INTO "strata_new_odd""table" ("c") SELECT "c" FROM "odd""table")sql",
         R"sql(DROP TABLE "odd""table")sql",
+        "PRAGMA legacy_alter_table = ON",
         R"sql(ALTER TABLE "strata_new_odd""table" RENAME TO "odd""table")sql",
+        "PRAGMA legacy_alter_table = OFF",
     }), boost::test_tools::per_element());
 }
 
@@ -556,7 +685,9 @@ BOOST_AUTO_TEST_CASE(sqlite_unit_3_down_rebuilds_users_without_profile_and_recre
 ))sql",
         "INSERT INTO \"strata_new_users\" (" + columns + ") SELECT " + columns + " FROM \"users\"",
         R"sql(DROP TABLE "users")sql",
+        "PRAGMA legacy_alter_table = ON",
         R"sql(ALTER TABLE "strata_new_users" RENAME TO "users")sql",
+        "PRAGMA legacy_alter_table = OFF",
     }), boost::test_tools::per_element());
     BOOST_TEST(units[2].down.foreign_keys_off);
 }

@@ -178,6 +178,74 @@ BOOST_AUTO_TEST_CASE(down_of_a_change_only_unit_is_the_inverse_operations_in_rev
     BOOST_TEST((*dropped.definition == std::get<create_table>(up.operations().front()).table));
 }
 
+BOOST_AUTO_TEST_CASE(drops_given_their_definition_fill_in_default_names_and_invert_to_the_matching_add) {
+    builder b;
+    b.drop_foreign_key("users", foreign_key{.columns = {"manager"}, .ref_table = "users", .ref_columns = {"userId"},
+                                            .on_update = fk_action::cascade, .on_delete = fk_action::set_null});
+    b.drop_unique("users", unique_key{.columns = {"email"}});
+    b.drop_unique("users", unique_key{"users_full_name", {"firstName", "lastName"}});
+    b.drop_index(index_def{.table = "users", .columns = {"lastName"}});
+    b.drop_index(index_def{.name = "users_one_phone", .table = "users", .columns = {"phone"}, .unique = true});
+
+    const unique_key email_key{"users_email_key", {"email"}};
+    const unique_key full_name_key{"users_full_name", {"firstName", "lastName"}};
+    const index_def last_name_index{"users_lastName_idx", "users", {"lastName"}, false};
+    const index_def phone_index{"users_one_phone", "users", {"phone"}, true};
+    const std::vector<operation> recorded{
+        drop_foreign_key{"users", "users_manager_fkey", manager_key},
+        drop_unique{"users", "users_email_key", email_key},
+        drop_unique{"users", "users_full_name", full_name_key},
+        drop_index{"users", "users_lastName_idx", last_name_index},
+        drop_index{"users", "users_one_phone", phone_index},
+    };
+    const std::vector<operation> inverses{
+        add_foreign_key{"users", manager_key},
+        add_unique{"users", email_key},
+        add_unique{"users", full_name_key},
+        create_index{last_name_index},
+        create_index{phone_index},
+    };
+    BOOST_TEST_REQUIRE(b.operations().size() == recorded.size());
+    for (std::size_t i = 0; i < recorded.size(); ++i) {
+        BOOST_TEST_CONTEXT(describe(recorded[i])) {
+            BOOST_TEST(same(b.operations()[i], recorded[i]), "recorded as " << describe(b.operations()[i]));
+            const auto back = inverse(b.operations()[i]);
+            BOOST_TEST_REQUIRE(back.has_value());
+            BOOST_TEST(same(*back, inverses[i]), "inverted to " << describe(*back));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(down_of_a_change_unit_dropping_with_definitions_recreates_what_it_dropped) {
+    const change_unit unit(12, "loosen_users", [](builder& b) {
+        b.drop_foreign_key("users", foreign_key{.columns = {"manager"}, .ref_table = "users", .ref_columns = {"userId"},
+                                                .on_delete = fk_action::set_null});
+        b.drop_unique("users", unique_key{.columns = {"email"}});
+        b.drop_index(index_def{.table = "users", .columns = {"lastName"}});
+        b.drop_index(index_def{.name = "users_one_phone", .table = "users", .columns = {"phone"}, .unique = true});
+    });
+
+    builder up, down;
+    unit.up(up);
+    unit.down(down);
+    BOOST_TEST(postgresql_sql(up.operations()) == (statements{
+        R"sql(ALTER TABLE "users" DROP CONSTRAINT "users_manager_fkey")sql",
+        R"sql(ALTER TABLE "users" DROP CONSTRAINT "users_email_key")sql",
+        R"sql(DROP INDEX "users_lastName_idx")sql",
+        R"sql(DROP INDEX "users_one_phone")sql",
+    }), boost::test_tools::per_element());
+    BOOST_TEST(descriptions(down.operations()) == (std::vector<std::string>{
+        "create_index users_one_phone", "create_index users_lastName_idx", "add_unique users.users_email_key",
+        "add_foreign_key users.users_manager_fkey",
+    }), boost::test_tools::per_element());
+    BOOST_TEST(postgresql_sql(down.operations()) == (statements{
+        R"sql(CREATE UNIQUE INDEX "users_one_phone" ON "users" ("phone"))sql",
+        R"sql(CREATE INDEX "users_lastName_idx" ON "users" ("lastName"))sql",
+        R"sql(ALTER TABLE "users" ADD CONSTRAINT "users_email_key" UNIQUE ("email"))sql",
+        R"sql(ALTER TABLE "users" ADD CONSTRAINT "users_manager_fkey" FOREIGN KEY ("manager") REFERENCES "users" ("userId") ON DELETE SET NULL)sql",
+    }), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(irreversible_operations_make_down_fail_naming_the_unit_and_the_operation) {
     struct irreversible_case {
         std::string described;

@@ -74,8 +74,8 @@ public:
     using error::error;
 };
 
-/// A statement failed in the database. Carries the SQLSTATE (PostgreSQL) or the SQLite result
-/// code in the context.
+/// A statement failed in the database. Carries the statement and, on PostgreSQL, the SQLSTATE in
+/// the context; SQLite has no SQLSTATE, its result code is in the message.
 class statement_error : public error {
 public:
     using error::error;

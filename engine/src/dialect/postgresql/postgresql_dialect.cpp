@@ -67,7 +67,8 @@ void postgresql_dialect::render(const operation& op, const catalog&, rendering& 
             [&](const create_table& o) {
                 s.push_back(create_table_sql(o.table));
                 for (const auto& i : o.table.indexes)
-                    s.push_back(detail::create_index_statement(i.name, o.table.name, i.columns, i.unique));
+                    s.push_back(detail::create_index_statement(
+                        i.name.empty() ? default_index_name(o.table.name, i.columns) : i.name, o.table.name, i.columns, i.unique));
             },
             [&](const drop_table& o) { s.push_back("DROP TABLE " + quote(o.name)); },
             [&](const add_column& o) { s.push_back(alter(o.table) + "ADD COLUMN " + column_definition(o.column)); },

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <vector>
 
 namespace strata {
 namespace {
@@ -57,9 +58,12 @@ public:
     }
 
     void commit() override {
-        if (foreign_keys_off_) check_foreign_keys();
+        if (foreign_keys_off_) {
+            check_foreign_keys();
+            check_views();
+        }
         execute("COMMIT");
-        restore_foreign_keys();
+        end_rebuild_mode();
     }
 
     void rollback() noexcept override {
@@ -68,7 +72,7 @@ public:
         } catch (...) {
         }
         try {
-            restore_foreign_keys();
+            end_rebuild_mode();
         } catch (...) {
         }
     }
@@ -97,9 +101,35 @@ private:
                                   {.database = url().redacted(), .backend = "sqlite", .statement = sql});
     }
 
-    void restore_foreign_keys() {
+    /// A view reading a column the rebuild dropped would now fail when used. PostgreSQL refuses
+    /// such a drop; so does strata, before commit.
+    void check_views() {
+        std::vector<std::string> page;
+        try {
+            soci::rowset<std::string> names = (session_.prepare << "SELECT name FROM sqlite_master WHERE type = 'view'");
+            page.assign(names.begin(), names.end());
+        } catch (const soci::soci_error& e) {
+            throw statement_error(e.get_error_message(), {.database = url().redacted(), .backend = "sqlite"});
+        }
+        for (const auto& view : page) {
+            std::string probe = "SELECT * FROM \"";
+            for (char c : view) probe += c == '"' ? std::string("\"\"") : std::string(1, c);
+            probe += "\" LIMIT 0";
+            try {
+                execute(probe);
+            } catch (const statement_error& e) {
+                throw statement_error("the view \"" + view + "\" no longer works after the table rebuild (" + e.message() +
+                                          "); drop or change the view in this unit first",
+                                      {.database = url().redacted(), .backend = "sqlite", .statement = probe});
+            }
+        }
+    }
+
+    /// Back to the connection's normal state after a rebuild, committed or not.
+    void end_rebuild_mode() {
         if (!foreign_keys_off_) return;
         foreign_keys_off_ = false;
+        execute("PRAGMA legacy_alter_table = OFF");
         execute("PRAGMA foreign_keys = ON");
     }
 

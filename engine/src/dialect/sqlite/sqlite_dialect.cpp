@@ -91,7 +91,9 @@ void create_table_statements(const table_def& t, const std::string& name, std::v
 
 void index_statements(const table_def& t, std::vector<std::string>& out) {
     for (const auto& u : t.uniques) out.push_back(detail::create_index_statement(u.name, t.name, u.columns, true));
-    for (const auto& i : t.indexes) out.push_back(detail::create_index_statement(i.name, t.name, i.columns, i.unique));
+    for (const auto& i : t.indexes)
+        out.push_back(detail::create_index_statement(i.name.empty() ? default_index_name(t.name, i.columns) : i.name, t.name,
+                                                     i.columns, i.unique));
 }
 
 const table_def& known_table(const catalog& state, const std::string& name, const operation& op) {
@@ -142,7 +144,12 @@ void rebuild(const table_def& before, const operation& op, rendering& out) {
     out.statements.push_back("INSERT INTO " + dialect::quote(temp) + " (" + quote_list(kept) + ") SELECT " +
                              quote_list(kept) + " FROM " + dialect::quote(before.name));
     out.statements.push_back("DROP TABLE " + dialect::quote(before.name));
+    // Since SQLite 3.26 a RENAME re-checks every view and trigger, and one reading the old table
+    // fails while that table is gone. The legacy mode skips the check (nothing refers to the
+    // temporary name, so nothing needs rewriting); the runner checks the views before commit.
+    out.statements.push_back("PRAGMA legacy_alter_table = ON");
     out.statements.push_back("ALTER TABLE " + dialect::quote(temp) + " RENAME TO " + dialect::quote(before.name));
+    out.statements.push_back("PRAGMA legacy_alter_table = OFF");
     index_statements(after, out.statements);
     out.foreign_keys_off = true;
 }
@@ -160,10 +167,29 @@ bool needs_rebuild_to_drop(const table_def& t, const std::string& name) {
 
 /// Whether ALTER TABLE ADD COLUMN refuses `c`: SQLite refuses a PRIMARY KEY, a NOT NULL column
 /// without a default, and a default that is not constant (the current time, a random uuid).
+/// Whether a default_sql() expression is a literal (a number, a string, NULL, TRUE, FALSE): the
+/// only kind SQLite's ADD COLUMN accepts. Anything else (CURRENT_TIMESTAMP, random()) rebuilds.
+bool is_literal(const std::string& expression) {
+    if (expression == "NULL" || expression == "TRUE" || expression == "FALSE") return true;
+    if (expression.size() >= 2 && expression.front() == '\'' && expression.back() == '\'') {
+        for (std::size_t i = 1; i + 1 < expression.size(); ++i)
+            if (expression[i] == '\'' && expression[++i] != '\'') return false;  // 'a' || 'b'
+        return true;
+    }
+    std::size_t i = expression.empty() ? 0 : (expression[0] == '-' || expression[0] == '+');
+    return i < expression.size() && expression.find_first_not_of("0123456789.", i) == std::string::npos;
+}
+
+/// Whether ALTER TABLE ADD COLUMN refuses `c`: SQLite refuses a PRIMARY KEY, a NOT NULL column
+/// without a default, a default that is not a literal (the current time, a random uuid), and a
+/// REFERENCES column whose default is not NULL.
 bool needs_rebuild_to_add(const column& c) {
-    auto kind = c.default_value.kind;
-    bool constant_default = kind == default_kind::null || kind == default_kind::expression;
-    return c.primary_key || (!c.nullable && kind == default_kind::none) || (kind != default_kind::none && !constant_default);
+    const auto& d = c.default_value;
+    bool literal = d.kind == default_kind::null || (d.kind == default_kind::expression && is_literal(d.expression));
+    bool null_default = d.kind == default_kind::none || d.kind == default_kind::null ||
+                        (d.kind == default_kind::expression && d.expression == "NULL");
+    return c.primary_key || (!c.nullable && d.kind == default_kind::none) || (d.kind != default_kind::none && !literal) ||
+           (c.reference && !null_default);
 }
 
 std::string alter(const std::string& table) { return "ALTER TABLE " + dialect::quote(table) + " "; }

@@ -1,0 +1,101 @@
+// What the runner refuses (and then leaves untouched), down to a version, and redo.
+
+#include <strata/error.hpp>
+#include <strata/registry.hpp>
+#include <strata/runner.hpp>
+
+#include <soci/soci.h>
+
+#include <chrono>
+#include <thread>
+
+#include "backend_test.hpp"
+#include "support/schema_history.hpp"
+#include "support/schema_reader.hpp"
+#include "support/schema_session.hpp"
+#include "support/temp_database.hpp"
+#include "tutorial.hpp"
+
+using namespace strata::test;
+
+STRATA_BACKEND_TEST(down_with_nothing_applied_is_refused) {
+    auto db = temp_database::create(backend);
+    strata::runner r(strata::registry::global(), db.url());
+    BOOST_CHECK_THROW(r.down(), strata::config_error);
+
+    auto sql = open_session(db.url());
+    BOOST_TEST(read_table_names(*sql).empty(), "a refused down creates nothing");
+}
+
+STRATA_BACKEND_TEST(up_to_an_unknown_version_is_refused_and_applies_nothing) {
+    auto db = temp_database::create(backend);
+    strata::runner r(strata::registry::global(), db.url());
+    BOOST_CHECK_THROW(r.up(99), strata::config_error);
+
+    auto sql = open_session(db.url());
+    BOOST_TEST(read_table_names(*sql).empty(), "a refused up creates nothing");
+    BOOST_TEST(recorded_versions(*sql).empty());
+}
+
+STRATA_BACKEND_TEST(down_more_steps_than_applied_is_refused_and_reverts_nothing) {
+    auto db = temp_database::create(backend);
+    strata::runner r(strata::registry::global(), db.url());
+    r.up();
+    auto sql = open_session(db.url());
+    const auto migrated = read_schema(*sql);
+
+    BOOST_CHECK_THROW(r.down({.steps = 5}), strata::config_error);
+
+    BOOST_TEST(recorded_versions(*sql) == (std::vector<std::int64_t>{1, 2, 3}), boost::test_tools::per_element());
+    const auto now = read_schema(*sql);
+    BOOST_TEST(now == migrated, schema_diff(migrated, now));
+}
+
+STRATA_BACKEND_TEST(down_to_a_version_reverts_only_the_newer_units) {
+    auto db = temp_database::create(backend);
+    strata::runner r(strata::registry::global(), db.url());
+    r.up(1);
+    auto sql = open_session(db.url());
+    const auto after_unit_1 = read_schema(*sql);
+    r.up();
+
+    r.down({.to = 1});
+
+    BOOST_TEST(recorded_versions(*sql) == (std::vector<std::int64_t>{1}), boost::test_tools::per_element());
+    const auto now = read_schema(*sql);
+    BOOST_TEST(now == after_unit_1, schema_diff(after_unit_1, now));
+}
+
+STRATA_BACKEND_TEST(redo_reverts_and_reapplies_the_newest_unit) {
+    tutorial::migrated_database m(backend);
+    auto& sql = *m.sql;
+    const auto migrated = read_schema(sql);
+    const std::string profile = tutorial::insert_profile(sql, "1 Redo Road");
+    const std::string user = tutorial::insert_user(sql, "Redone", profile);
+    const auto history_before = read_history(sql);
+    BOOST_TEST_REQUIRE(history_before.size() == 3u);
+
+    // applied_at has millisecond precision on SQLite: make the new one measurably later.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    strata::runner(strata::registry::global(), m.db.url()).redo();
+
+    const auto history_after = read_history(sql);
+    BOOST_TEST_REQUIRE(history_after.size() == 3u);
+    for (std::size_t i = 0; i < 2; ++i) {
+        BOOST_TEST_CONTEXT("history row " << history_before[i]) {
+            BOOST_TEST(history_after[i].version == history_before[i].version);
+            BOOST_TEST(history_after[i].applied_at == history_before[i].applied_at, "units 1 and 2 were not touched");
+        }
+    }
+    BOOST_TEST(history_after[2].version == 3);
+    BOOST_TEST(history_after[2].name == "add_profile_to_users");
+    BOOST_TEST(history_after[2].checksum == history_before[2].checksum);
+    BOOST_TEST(history_after[2].applied_at_seconds > history_before[2].applied_at_seconds,
+               "unit 3 applied again: " << history_before[2].applied_at << " -> " << history_after[2].applied_at);
+
+    const auto now = read_schema(sql);
+    BOOST_TEST(now == migrated, schema_diff(migrated, now));
+    // The column was dropped and added again: the user is still there, its link is gone.
+    BOOST_TEST(query_value(sql, "SELECT \"firstName\" FROM users WHERE CAST(\"userId\" AS TEXT) = :p", user) == "Redone");
+    BOOST_TEST(tutorial::profile_of(sql, user) == std::nullopt);
+}

@@ -1,0 +1,35 @@
+#pragma once
+// Reads strata's history table (strata_schema_history) back with plain SQL.
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace soci {
+class session;
+}
+
+namespace strata::test {
+
+inline constexpr const char* history_table = "strata_schema_history";
+
+struct history_entry {
+    std::int64_t version = 0;
+    std::string name;
+    std::string checksum;
+    std::string applied_at;         ///< as the database prints it
+    double applied_at_seconds = 0;  ///< applied_at as seconds on a scale both backends share
+    double age_seconds = 0;         ///< how long ago applied_at is, by the database's clock
+    std::int64_t execution_ms = 0;
+    std::string applied_by;
+};
+std::ostream& operator<<(std::ostream& out, const history_entry& e);
+
+/// Every row, by version; empty when the table does not exist.
+std::vector<history_entry> read_history(soci::session& session);
+
+/// The versions in the history, ascending; empty when the table does not exist.
+std::vector<std::int64_t> recorded_versions(soci::session& session);
+
+}  // namespace strata::test
