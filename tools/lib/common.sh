@@ -76,5 +76,9 @@ strata_build() {
   # Never wipe $dir: re-running cmake on an existing tree is incremental.
   # Explicit returns: callers may run us under `||`, where set -e is off.
   cmake "${args[@]}" "$@" || return
-  cmake --build "$dir" -j2 || return
+  # STRATA_BUILD_TARGETS="strata": build only those (quickstart needs no test binaries).
+  local targets=()
+  # shellcheck disable=SC2206  # word splitting of a target list is intended
+  [[ -z "${STRATA_BUILD_TARGETS:-}" ]] || targets=(--target ${STRATA_BUILD_TARGETS})
+  cmake --build "$dir" -j2 "${targets[@]}" || return
 }
