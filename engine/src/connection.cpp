@@ -5,13 +5,18 @@
 
 namespace strata {
 
-std::unique_ptr<connection> connect(const database_url& url) {
+std::string duration_text(std::chrono::milliseconds d) {
+    auto ms = d.count();
+    return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
+}
+
+std::unique_ptr<connection> connect(const database_url& url, std::chrono::seconds connect_timeout, bool read_only) {
     switch (url.kind()) {
 #ifdef STRATA_WITH_SQLITE
-    case backend::sqlite: return connect_sqlite(url);
+    case backend::sqlite: (void)connect_timeout; return connect_sqlite(url, read_only);
 #endif
 #ifdef STRATA_WITH_POSTGRESQL
-    case backend::postgresql: return connect_postgresql(url);
+    case backend::postgresql: (void)read_only; return connect_postgresql(url, connect_timeout);
 #endif
     default: break;
     }

@@ -4,14 +4,28 @@
 
 #include <strata/database_url.hpp>
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace soci {
 class session;
 }
 
 namespace strata {
+
+class error;
+
+/// Held for a whole run; released when destroyed, or by the operating system or server when
+/// the process dies (never stale).
+class migration_lock {
+public:
+    virtual ~migration_lock() = default;
+};
+
+using notice_function = std::function<void(const std::string&)>;
 
 class connection {
 public:
@@ -31,6 +45,19 @@ public:
     /// Rolls back what the transaction did; never throws.
     virtual void rollback() noexcept = 0;
 
+    /// The statements begin()/commit() run, for a dry run's script.
+    virtual std::vector<std::string> begin_preview(bool foreign_keys_off) const = 0;
+    virtual std::vector<std::string> commit_preview(bool foreign_keys_off) const = 0;
+
+    /// Takes the migration lock, waiting up to `timeout` and saying through `notice` who holds
+    /// it. Throws lock_timeout_error naming the holder.
+    virtual std::unique_ptr<migration_lock> lock(std::chrono::milliseconds timeout, const notice_function& notice) = 0;
+
+    /// How long a statement may wait for a table lock (PostgreSQL's lock_timeout).
+    virtual void set_lock_timeout(std::chrono::milliseconds timeout) = 0;
+    /// Whether `e` is such a wait that timed out: the unit may be retried.
+    virtual bool is_lock_timeout(const error& e) const = 0;
+
     /// For the history table's bound statements.
     virtual soci::session& session() noexcept = 0;
 
@@ -44,14 +71,20 @@ private:
     database_url url_;
 };
 
-/// Opens a connection. Throws connection_error (password never included).
-std::unique_ptr<connection> connect(const database_url& url);
+/// "60 s", "500 ms": for messages.
+std::string duration_text(std::chrono::milliseconds d);
+
+/// Opens a connection; one attempt may take `connect_timeout` (unless the URL sets its own).
+/// `read_only`: for looking only (status, dry runs); a SQLite file that does not exist is then
+/// read as an empty database instead of being created. Throws connection_error (password never
+/// included).
+std::unique_ptr<connection> connect(const database_url& url, std::chrono::seconds connect_timeout, bool read_only);
 
 #ifdef STRATA_WITH_SQLITE
-std::unique_ptr<connection> connect_sqlite(const database_url& url);
+std::unique_ptr<connection> connect_sqlite(const database_url& url, bool read_only);
 #endif
 #ifdef STRATA_WITH_POSTGRESQL
-std::unique_ptr<connection> connect_postgresql(const database_url& url);
+std::unique_ptr<connection> connect_postgresql(const database_url& url, std::chrono::seconds connect_timeout);
 #endif
 
 }  // namespace strata

@@ -232,7 +232,7 @@ std::string database_url::redacted() const {
     return out;
 }
 
-std::string database_url::connection_string() const {
+std::string database_url::connection_string(int connect_timeout_seconds) const {
     if (kind_ == backend::sqlite) {
         // SOCI's sqlite3 backend takes double quotes around a value with spaces.
         return "db=\"" + path_ + "\"";
@@ -250,7 +250,7 @@ std::string database_url::connection_string() const {
     }
     if (!has_app_name) out += " application_name='strata'";
     // A server that accepts TCP but never answers must not hang a deploy forever.
-    if (!has_timeout) out += " connect_timeout='10'";
+    if (!has_timeout) out += " connect_timeout='" + std::to_string(connect_timeout_seconds) + "'";
     return out;
 }
 

@@ -34,13 +34,18 @@ const char* to_string(unit_state s) noexcept {
     switch (s) {
     case unit_state::applied: return "applied";
     case unit_state::pending: return "pending";
+    case unit_state::changed: return "changed";
     case unit_state::unknown: return "unknown";
+    case unit_state::dirty: return "dirty";
     }
     return "?";
 }
 
 error::error(std::string message, error_context context)
     : std::runtime_error(format(message, context)), message_(std::move(message)), context_(std::move(context)) {}
+
+validation_error::validation_error(std::string message, error_context context, std::vector<std::string> problems)
+    : error(std::move(message), std::move(context)), problems_(std::move(problems)) {}
 
 migration_error::migration_error(std::string message, error_context context, std::vector<completed_unit> completed)
     : error(std::move(message), std::move(context)), completed_(std::move(completed)) {}

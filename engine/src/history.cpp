@@ -3,6 +3,7 @@
 #include <strata/dialect.hpp>
 #include <strata/error.hpp>
 
+#include <nlohmann/json.hpp>
 #include <soci/soci.h>
 
 #include "connection.hpp"
@@ -10,29 +11,68 @@
 namespace strata {
 namespace {
 
-/// The table, defined with strata's own operations so each dialect renders its faithful types.
-schema::operation history_table() {
-    schema::table t(history::table_name);
-    t.column("version", schema::type::bigint()).primary();
-    t.column("name", schema::type::text()).not_null();
-    t.column("checksum", schema::type::text()).not_null();
-    t.column("applied_at", schema::type::timestamptz()).not_null().default_now();
-    t.column("execution_ms", schema::type::bigint()).not_null();
-    t.column("applied_by", schema::type::text()).not_null();
-    return schema::create_table{t.definition()};
+using schema::type::bigint;
+using schema::type::text;
+using schema::type::timestamptz;
+
+/// The tables, defined with strata's own operations so each dialect renders its faithful types.
+std::vector<schema::operation> metadata_tables() {
+    schema::table h(history::table_name);
+    h.column("version", bigint()).primary();
+    h.column("name", text()).not_null();
+    h.column("checksum", text()).not_null();
+    h.column("applied_at", timestamptz()).not_null().default_now();
+    h.column("execution_ms", bigint()).not_null();
+    h.column("applied_by", text()).not_null();
+    h.column("state", text()).not_null().default_sql("'applied'");
+    h.column("down_statements", text());  // JSON, so an older build can revert this unit
+
+    schema::table l(history::log_table_name);
+    l.column("version", bigint()).not_null();
+    l.column("name", text()).not_null();
+    l.column("action", text()).not_null();
+    l.column("at", timestamptz()).not_null().default_now();
+    l.column("by", text()).not_null();
+    l.column("duration_ms", bigint()).not_null();
+    l.column("outcome", text()).not_null();
+    l.column("message", text());
+    return {schema::create_table{h.definition()}, schema::create_table{l.definition()}};
+}
+
+const char* to_text(row_state s) { return s == row_state::running ? "running" : "applied"; }
+
+std::string down_json(const std::optional<rendering>& down) {
+    if (!down) return {};
+    return nlohmann::json{{"statements", down->statements}, {"foreign_keys_off", down->foreign_keys_off}}.dump();
+}
+
+std::optional<rendering> parse_down(const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    try {
+        auto j = nlohmann::json::parse(text);
+        rendering r;
+        r.statements = j.at("statements").get<std::vector<std::string>>();
+        r.foreign_keys_off = j.value("foreign_keys_off", false);
+        return r;
+    } catch (const nlohmann::json::exception&) {
+        return std::nullopt;  // unreadable: treated as "no stored down", which refuses, never guesses
+    }
 }
 
 }  // namespace
 
-// SOCI errors on the history table become statement_errors naming the statement; the message is
-// SOCI's bare one, since what() appends bound values.
+error_context history::where(const std::string& sql) const {
+    return {.database = conn_.url().redacted(), .backend = to_string(dialect_.kind()), .statement = sql};
+}
+
+// SOCI errors on the metadata tables become statement_errors naming the statement; the message
+// is SOCI's bare one, since what() appends bound values.
 template <class F>
 auto history::guarded(const std::string& sql, F&& f) {
     try {
         return f();
     } catch (const soci::soci_error& e) {
-        throw statement_error("the history table " + std::string(table_name) + ": " + e.get_error_message(),
-                              {.database = conn_.url().redacted(), .backend = to_string(dialect_.kind()), .statement = sql});
+        throw statement_error("the metadata table: " + e.get_error_message(), where(sql));
     }
 }
 
@@ -45,10 +85,24 @@ bool history::exists() {
     return exists_;
 }
 
-void history::ensure() {
-    if (exists()) return;
+std::vector<std::string> history::ensure_preview() {
+    if (exists()) return {};
     catalog scratch;
-    for (const auto& statement : dialect_.render({history_table()}, scratch).statements) conn_.execute(statement);
+    return dialect_.render(metadata_tables(), scratch).statements;
+}
+
+void history::ensure() {
+    auto statements = ensure_preview();
+    if (statements.empty()) return;
+    // One transaction, so a concurrent first run never sees half of the metadata.
+    conn_.begin(false);
+    try {
+        for (const auto& statement : statements) conn_.execute(statement);
+        conn_.commit();
+    } catch (...) {
+        conn_.rollback();
+        throw;
+    }
     exists_ = true;
 }
 
@@ -56,30 +110,46 @@ std::vector<history_row> history::read() {
     std::vector<history_row> rows;
     if (!exists()) return rows;
     const std::string sql = "SELECT version, name, checksum, " + dialect_.utc_text("applied_at") +
-                            ", execution_ms, applied_by FROM " + dialect::quote(table_name) + " ORDER BY version";
+                            ", execution_ms, applied_by, state, down_statements FROM " + dialect::quote(table_name) +
+                            " ORDER BY version";
     guarded(sql, [&] {
         history_row r;
         long long version = 0, ms = 0;
+        std::string state, down;
+        soci::indicator down_ind = soci::i_ok;
         soci::statement st = (conn_.session().prepare << sql, soci::into(version), soci::into(r.name), soci::into(r.checksum),
-                              soci::into(r.applied_at), soci::into(ms), soci::into(r.applied_by));
+                              soci::into(r.applied_at), soci::into(ms), soci::into(r.applied_by), soci::into(state),
+                              soci::into(down, down_ind));
         st.execute();
         while (st.fetch()) {
             r.version = version;
             r.execution_ms = ms;
+            r.state = state == "running" ? row_state::running : row_state::applied;
+            r.down = down_ind == soci::i_null ? std::nullopt : parse_down(down);
             rows.push_back(r);
         }
     });
     return rows;
 }
 
-void history::insert(std::int64_t version, const std::string& name, const std::string& checksum, std::int64_t execution_ms) {
+void history::insert(const history_entry& e) {
     const std::string sql = "INSERT INTO " + dialect::quote(table_name) +
-                            " (version, name, checksum, execution_ms, applied_by) VALUES (:v, :n, :c, :ms, :by)";
-    long long v = version, ms = execution_ms;
-    std::string by = conn_.applied_by();
+                            " (version, name, checksum, execution_ms, applied_by, state, down_statements)"
+                            " VALUES (:v, :n, :c, :ms, :by, :st, :down)";
+    long long v = e.version, ms = e.execution_ms;
+    std::string by = conn_.applied_by(), state = to_text(e.state), down = down_json(e.down);
+    soci::indicator down_ind = e.down ? soci::i_ok : soci::i_null;
     guarded(sql, [&] {
-        conn_.session() << sql, soci::use(v), soci::use(name), soci::use(checksum), soci::use(ms), soci::use(by);
+        conn_.session() << sql, soci::use(v), soci::use(e.name), soci::use(e.checksum), soci::use(ms), soci::use(by),
+            soci::use(state), soci::use(down, down_ind);
     });
+}
+
+void history::set_state(std::int64_t version, row_state state, std::int64_t execution_ms) {
+    const std::string sql = "UPDATE " + dialect::quote(table_name) + " SET state = :st, execution_ms = :ms WHERE version = :v";
+    std::string st = to_text(state);
+    long long v = version, ms = execution_ms;
+    guarded(sql, [&] { conn_.session() << sql, soci::use(st), soci::use(ms), soci::use(v); });
 }
 
 void history::remove(std::int64_t version) {
@@ -94,7 +164,38 @@ void history::remove(std::int64_t version) {
     if (removed != 1)
         throw statement_error("the history table " + std::string(table_name) + " had " + std::to_string(removed) +
                                   " rows for version " + std::to_string(version) + " where 1 was expected",
-                              {.database = conn_.url().redacted(), .backend = to_string(dialect_.kind()), .statement = sql});
+                              where(sql));
+}
+
+void history::log(const log_entry& e) {
+    const std::string sql = "INSERT INTO " + dialect::quote(log_table_name) +
+                            " (version, name, action, by, duration_ms, outcome, message)"
+                            " VALUES (:v, :n, :a, :by, :ms, :o, :m)";
+    long long v = e.version, ms = e.duration_ms;
+    std::string by = conn_.applied_by();
+    soci::indicator message_ind = e.message.empty() ? soci::i_null : soci::i_ok;
+    guarded(sql, [&] {
+        conn_.session() << sql, soci::use(v), soci::use(e.name), soci::use(e.action), soci::use(by), soci::use(ms),
+            soci::use(e.outcome), soci::use(e.message, message_ind);
+    });
+}
+
+std::string history::insert_preview(const history_entry& e) const {
+    auto literal = [](const std::string& s) { return dialect::quote_literal(s); };
+    return "INSERT INTO " + dialect::quote(table_name) +
+           " (version, name, checksum, execution_ms, applied_by, state, down_statements) VALUES (" +
+           std::to_string(e.version) + ", " + literal(e.name) + ", " + literal(e.checksum) + ", <ms>, <user>, " +
+           literal(to_text(e.state)) + ", " + (e.down ? literal(down_json(e.down)) : std::string("NULL")) + ")";
+}
+
+std::string history::remove_preview(std::int64_t version) const {
+    return "DELETE FROM " + dialect::quote(table_name) + " WHERE version = " + std::to_string(version);
+}
+
+std::string history::log_preview(const log_entry& e) const {
+    return "INSERT INTO " + dialect::quote(log_table_name) + " (version, name, action, by, duration_ms, outcome, message) VALUES (" +
+           std::to_string(e.version) + ", " + dialect::quote_literal(e.name) + ", " + dialect::quote_literal(e.action) +
+           ", <user>, <ms>, 'ok', NULL)";
 }
 
 }  // namespace strata

@@ -1,14 +1,22 @@
 #pragma once
-// Private: the metadata table strata_schema_history, one row per applied unit.
+// Private: the metadata tables. strata_schema_history holds one row per applied (or running)
+// unit; strata_schema_log is the append-only audit trail of every up and down.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include <strata/dialect.hpp>
+#include <strata/error.hpp>
 
 namespace strata {
 
 class connection;
-class dialect;
+
+/// A row's state: a non-transactional unit is `running` from before its first statement until
+/// after its last; found while strata holds the lock, that means an interrupted run.
+enum class row_state { applied, running };
 
 struct history_row {
     std::int64_t version = 0;
@@ -17,26 +25,62 @@ struct history_row {
     std::string applied_at;  ///< ISO 8601 UTC
     std::int64_t execution_ms = 0;
     std::string applied_by;
+    row_state state = row_state::applied;
+    /// The down statements rendered when the unit was applied; nullopt when it had none.
+    std::optional<rendering> down;
+};
+
+/// What one history change writes, for the insert and for a dry run's preview.
+struct history_entry {
+    std::int64_t version = 0;
+    std::string name;
+    std::string checksum;
+    std::int64_t execution_ms = 0;
+    row_state state = row_state::applied;
+    std::optional<rendering> down;
+};
+
+/// One line of the audit log.
+struct log_entry {
+    std::int64_t version = 0;
+    std::string name;
+    std::string action;  ///< up, down, baseline, repair
+    std::int64_t duration_ms = 0;
+    std::string outcome;  ///< ok, failed
+    std::string message;  ///< the error, redacted; empty when ok
 };
 
 class history {
 public:
     static constexpr const char* table_name = "strata_schema_history";
+    static constexpr const char* log_table_name = "strata_schema_log";
 
     history(connection& conn, const dialect& d) : conn_(conn), dialect_(d) {}
 
     bool exists();
-    /// Creates the table when it does not exist (one query when it does).
+    /// Creates both tables when missing (one query when they exist).
     void ensure();
-    /// Every row, by version. Empty when the table does not exist.
+    /// The statements ensure() would run, for a dry run (empty when the tables exist).
+    std::vector<std::string> ensure_preview();
+
+    /// Every row, by version, in one query. Empty when the table does not exist.
     std::vector<history_row> read();
-    /// Inside the unit's transaction.
-    void insert(std::int64_t version, const std::string& name, const std::string& checksum, std::int64_t execution_ms);
+
+    void insert(const history_entry& e);
+    void set_state(std::int64_t version, row_state state, std::int64_t execution_ms);
+    /// Deletes the row of `version`; exactly one row must go.
     void remove(std::int64_t version);
+    void log(const log_entry& e);
+
+    /// The statements insert()/remove()/log() run, with values inlined, for a dry run.
+    std::string insert_preview(const history_entry& e) const;
+    std::string remove_preview(std::int64_t version) const;
+    std::string log_preview(const log_entry& e) const;
 
 private:
     template <class F>
     auto guarded(const std::string& sql, F&& f);
+    error_context where(const std::string& sql) const;
 
     connection& conn_;
     const dialect& dialect_;

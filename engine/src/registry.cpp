@@ -34,7 +34,7 @@ void registry::add(std::shared_ptr<const migration> unit, std::string source_fil
             return;
         }
         auto info = unit->info();
-        entry e{std::move(unit), info.version, std::move(info.name), std::move(source_file)};
+        entry e{std::move(unit), info.version, std::move(info.name), info.transaction, std::move(source_file)};
         auto pos = std::upper_bound(entries_.begin(), entries_.end(), e.version,
                                     [](std::int64_t v, const entry& other) { return v < other.version; });
         entries_.insert(pos, std::move(e));

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <exception>
 #include <map>
+#include <thread>
 
 #include "checksum.hpp"
 #include "connection.hpp"
@@ -21,6 +22,8 @@ std::chrono::milliseconds since(clock::time_point start) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - start);
 }
 
+std::string unit_label(std::int64_t version, const std::string& name) { return "unit " + std::to_string(version) + " " + name; }
+
 /// One unit of this build, rendered for this database in both directions. Rendering problems
 /// are kept and raised only when that direction of that unit is asked for.
 struct planned_unit {
@@ -30,6 +33,17 @@ struct planned_unit {
     std::string checksum;
     std::exception_ptr up_problem;
     std::exception_ptr down_problem;
+};
+
+/// What one step of a run executes: this build's unit, or a unit known only from the history.
+struct step {
+    std::int64_t version = 0;
+    std::string name;
+    const planned_unit* unit = nullptr;  ///< null for a unit this build does not know
+    direction dir = direction::up;
+    const rendering* statements = nullptr;
+    bool from_history = false;
+    bool transactional = true;
 };
 
 /// Renders `ops` op by op against `state`; the state moves on even when rendering fails, so
@@ -75,12 +89,16 @@ rendering render_tracking(const dialect& d, const std::vector<schema::operation>
 struct runner::impl {
     const registry& units;
     database_url url;
+    runner_options options;
     const dialect& sql_dialect;
     std::vector<planned_unit> plan;  // by version, rendered once per runner
     std::unique_ptr<connection> conn;
     std::unique_ptr<history> hist;
+    std::unique_ptr<migration_lock> held;
+    bool read_only = false;  // the connection was opened for looking only
 
-    impl(const registry& r, database_url u) : units(r), url(std::move(u)), sql_dialect(dialect_for(url.kind())) {
+    impl(const registry& r, database_url u, runner_options o)
+        : units(r), url(std::move(u)), options(std::move(o)), sql_dialect(dialect_for(url.kind())) {
         r.validate();
         catalog state;
         for (const auto& e : r.entries()) {
@@ -106,22 +124,53 @@ struct runner::impl {
         }
     }
 
-    error_context context(const planned_unit* p = nullptr, std::optional<direction> dir = {}) const {
-        error_context c{.database = url.redacted(), .backend = to_string(url.kind())};
-        if (p) {
-            c.version = p->entry->version;
-            c.unit_name = p->entry->name;
-        }
-        c.dir = dir;
-        return c;
+    error_context context(std::optional<std::int64_t> version = {}, std::string name = {},
+                          std::optional<direction> dir = {}) const {
+        return {.database = url.redacted(), .backend = to_string(url.kind()), .version = version,
+                .unit_name = std::move(name), .dir = dir};
     }
 
-    history& open() {
-        if (!conn) {
-            conn = connect(url);
-            hist = std::make_unique<history>(*conn, sql_dialect);
+    void notice(const std::string& text) const {
+        if (options.on_notice) options.on_notice(text);
+    }
+
+    /// Connects, retrying for up to options.wait while the database is unreachable.
+    history& open(bool for_looking) {
+        if (conn && (for_looking || !read_only)) return *hist;
+        hist.reset();
+        conn.reset();  // a read-only connection cannot serve a change: reopen
+        read_only = for_looking;
+        auto deadline = clock::now() + options.wait;
+        for (auto pause = std::chrono::milliseconds(250);; pause = std::min(pause * 2, std::chrono::milliseconds(5000))) {
+            try {
+                conn = connect(url, options.connect_timeout, for_looking);
+                break;
+            } catch (const connection_error& e) {
+                if (clock::now() + pause >= deadline) throw;
+                notice("cannot connect yet (" + e.message() + "); retrying in " + duration_text(pause) + " (--wait)");
+                std::this_thread::sleep_for(pause);
+            }
         }
+        hist = std::make_unique<history>(*conn, sql_dialect);
         return *hist;
+    }
+
+    /// For commands that change the database: the lock, then (with `create`) the metadata tables.
+    history& open_for_change(bool create) {
+        auto& h = open(false);
+        if (!held) {
+            held = conn->lock(options.lock_timeout, options.on_notice);
+            conn->set_lock_timeout(options.ddl_lock_timeout);
+        }
+        if (create) h.ensure();
+        return h;
+    }
+
+    /// For a dry run: read what is there, create nothing, lock nothing.
+    history& open_for_preview(run_report& report) {
+        auto& h = open(true);
+        for (auto& s : h.ensure_preview()) report.script.push_back(std::move(s));
+        return h;
     }
 
     const planned_unit* find(std::int64_t version) const {
@@ -132,154 +181,493 @@ struct runner::impl {
 
     const rendering& statements(const planned_unit& p, direction dir) const {
         const auto& problem = dir == direction::up ? p.up_problem : p.down_problem;
-        if (problem) rethrow_with(problem, context(&p, dir));
+        if (problem) rethrow_with(problem, context(p.entry->version, p.entry->name, dir));
         return dir == direction::up ? p.up : p.down;
     }
 
-    /// Runs one unit and its history change in one transaction.
-    unit_report run(const planned_unit& p, direction dir, const run_report& so_far) {
-        const rendering& r = statements(p, dir);
+    std::optional<rendering> stored_down(const planned_unit& p) const {
+        if (p.down_problem) return std::nullopt;
+        return p.down;
+    }
+
+    std::vector<unit_status> status_of(const std::vector<history_row>& rows) const {
+        std::map<std::int64_t, const history_row*> recorded;
+        std::int64_t newest_applied = 0;
+        for (const auto& row : rows) {
+            recorded.emplace(row.version, &row);
+            newest_applied = std::max(newest_applied, row.version);
+        }
+        std::vector<unit_status> out;
+        for (const auto& p : plan) {
+            unit_status s{.version = p.entry->version, .name = p.entry->name, .checksum = p.checksum};
+            if (auto it = recorded.find(p.entry->version); it != recorded.end()) {
+                const history_row& row = *it->second;
+                s.applied_checksum = row.checksum;
+                s.applied_at = row.applied_at;
+                s.execution_ms = row.execution_ms;
+                s.applied_by = row.applied_by;
+                if (row.state == row_state::running)
+                    s.state = unit_state::dirty;
+                else if (!p.checksum.empty() && row.checksum != p.checksum)
+                    s.state = unit_state::changed;
+                else
+                    s.state = unit_state::applied;
+                recorded.erase(it);
+            } else {
+                s.out_of_order = p.entry->version < newest_applied;
+            }
+            out.push_back(std::move(s));
+        }
+        for (const auto& [version, row] : recorded)
+            out.push_back({.version = version,
+                           .name = row->name,
+                           .state = row->state == row_state::running ? unit_state::dirty : unit_state::unknown,
+                           .applied_checksum = row->checksum,
+                           .applied_at = row->applied_at,
+                           .execution_ms = row->execution_ms,
+                           .applied_by = row->applied_by});
+        std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.version < b.version; });
+        return out;
+    }
+
+    /// Every disagreement, one sentence each.
+    static std::vector<std::string> problems_of(const std::vector<unit_status>& status) {
+        std::vector<std::string> out;
+        for (const auto& s : status) {
+            auto label = unit_label(s.version, s.name);
+            switch (s.state) {
+            case unit_state::changed:
+                out.push_back(label + " changed since it was applied: its statements now have checksum " + s.checksum +
+                              ", the history records " + s.applied_checksum +
+                              " (write a new unit instead of editing an applied one; --allow-changed runs anyway)");
+                break;
+            case unit_state::unknown:
+                out.push_back(label + " is applied but this build does not know it (a newer build applied it; "
+                                      "--allow-unknown runs anyway)");
+                break;
+            case unit_state::dirty:
+                out.push_back(label + " is dirty: a run of this non-transactional unit was interrupted; check the "
+                                      "database, finish or undo its statements by hand, then run strata repair " +
+                              std::to_string(s.version));
+                break;
+            case unit_state::pending:
+                if (s.out_of_order)
+                    out.push_back(label + " is pending but older than the newest applied unit (merged late?); "
+                                          "--allow-out-of-order applies it");
+                break;
+            case unit_state::applied: break;
+            }
+        }
+        return out;
+    }
+
+    /// Refuses (validation_error) when the history disagrees in a way the options do not allow.
+    void check(const std::vector<unit_status>& status, std::optional<std::int64_t> up_to) const {
+        std::vector<unit_status> relevant;
+        for (const auto& s : status) {
+            if (s.state == unit_state::changed && options.allow_changed) continue;
+            if (s.state == unit_state::unknown && options.allow_unknown) continue;
+            if (s.state == unit_state::pending && (options.allow_out_of_order || (up_to && s.version > *up_to))) continue;
+            relevant.push_back(s);
+        }
+        auto problems = problems_of(relevant);
+        if (problems.empty()) return;
+        std::string message = problems.size() == 1 ? problems.front()
+                                                   : "the history disagrees with this build in " + std::to_string(problems.size()) + " ways";
+        throw validation_error(message + "; nothing was run", context(), std::move(problems));
+    }
+
+    /// Runs one step with its history change, retrying a unit that timed out on a table lock.
+    unit_report run(const step& s, run_report& report) {
+        if (options.dry_run) return preview(s, report);
+        for (int attempt = 0;; ++attempt) {
+            try {
+                return s.transactional ? run_in_transaction(s) : run_without_transaction(s);
+            } catch (const migration_error&) {
+                throw;
+            } catch (const error& e) {
+                if (s.transactional && conn->is_lock_timeout(e) && attempt < options.ddl_lock_retries) {
+                    auto pause = std::chrono::milliseconds(500) * (1 << attempt);
+                    notice(unit_label(s.version, s.name) + " waited longer than " + duration_text(options.ddl_lock_timeout) +
+                           " for a lock while executing: " + e.context().statement + "; rolled back, retrying in " +
+                           duration_text(pause) + " (attempt " + std::to_string(attempt + 2) + " of " +
+                           std::to_string(options.ddl_lock_retries + 1) + ")");
+                    std::this_thread::sleep_for(pause);
+                    continue;
+                }
+                throw failed(s, e, report);
+            }
+        }
+    }
+
+    unit_report run_in_transaction(const step& s) {
         auto start = clock::now();
         std::string current;
         try {
-            conn->begin(r.foreign_keys_off);
-            for (const auto& s : r.statements) {
-                current = s;
-                conn->execute(s);
+            conn->begin(s.statements->foreign_keys_off);
+            for (const auto& statement : s.statements->statements) {
+                current = statement;
+                conn->execute(statement);
             }
             current.clear();
-            if (dir == direction::up)
-                hist->insert(p.entry->version, p.entry->name, p.checksum, since(start).count());
-            else
-                hist->remove(p.entry->version);
+            record(s, since(start));
             conn->commit();
-        } catch (const error& e) {
+        } catch (error& e) {
             conn->rollback();
-            std::vector<migration_error::completed_unit> completed;
-            for (const auto& u : so_far.units) completed.push_back({u.version, u.name, u.dir});
-            error_context c = context(&p, dir);
-            c.statement = e.context().statement.empty() ? current : e.context().statement;
-            c.sqlstate = e.context().sqlstate;
-            throw migration_error(e.message(), c, std::move(completed));
+            if (e.context().statement.empty() && !current.empty())
+                throw statement_error(e.message(), {.statement = current, .sqlstate = e.context().sqlstate});
+            throw;
         } catch (...) {
             conn->rollback();
             throw;
         }
-        return {p.entry->version, p.entry->name, dir, since(start)};
+        return {s.version, s.name, s.dir, since(start), s.from_history};
     }
 
-    run_report run_all(const std::vector<const planned_unit*>& steps, direction dir, const unit_observer& observer,
-                       run_report report = {}) {
+    /// The history row says `running` from before the first statement to after the last, so an
+    /// interruption is visible as a dirty unit.
+    unit_report run_without_transaction(const step& s) {
         auto start = clock::now();
-        // Everything that can be refused is refused before the first unit runs.
-        for (const auto* p : steps) statements(*p, dir);
-        for (const auto* p : steps) {
-            report.units.push_back(run(*p, dir, report));
+        if (s.dir == direction::up)
+            hist->insert({s.version, s.name, s.unit->checksum, 0, row_state::running, stored_down(*s.unit)});
+        else
+            hist->set_state(s.version, row_state::running, 0);
+        for (const auto& statement : s.statements->statements) {
+            try {
+                conn->execute(statement);
+            } catch (const error& e) {
+                throw statement_error(e.message() + "; " + unit_label(s.version, s.name) +
+                                          " is now dirty: check the database, then run strata repair " + std::to_string(s.version),
+                                      {.statement = statement, .sqlstate = e.context().sqlstate});
+            }
+        }
+        auto ms = since(start).count();
+        if (s.dir == direction::up)
+            hist->set_state(s.version, row_state::applied, ms);
+        else
+            hist->remove(s.version);
+        hist->log({s.version, s.name, to_string(s.dir), ms, "ok", {}});
+        return {s.version, s.name, s.dir, since(start), s.from_history};
+    }
+
+    /// The history and audit rows of a step that ran, inside its transaction.
+    void record(const step& s, std::chrono::milliseconds elapsed) {
+        if (s.dir == direction::up)
+            hist->insert({s.version, s.name, s.unit->checksum, elapsed.count(), row_state::applied, stored_down(*s.unit)});
+        else
+            hist->remove(s.version);
+        hist->log({s.version, s.name, to_string(s.dir), elapsed.count(), "ok", {}});
+    }
+
+    /// The migration_error for a failed step; the failure goes to the audit log on its own.
+    migration_error failed(const step& s, const error& e, const run_report& report) {
+        std::vector<migration_error::completed_unit> completed;
+        for (const auto& u : report.units) completed.push_back({u.version, u.name, u.dir});
+        error_context c = context(s.version, s.name, s.dir);
+        c.statement = e.context().statement;
+        c.sqlstate = e.context().sqlstate;
+        migration_error failure(e.message(), c, std::move(completed));
+        try {
+            hist->log({s.version, s.name, to_string(s.dir), 0, "failed", scrub(failure.what(), url.password())});
+        } catch (const error&) {
+            // The audit row is worth less than the error that explains the failure.
+        }
+        return failure;
+    }
+
+    unit_report preview(const step& s, run_report& report) {
+        auto& out = report.script;
+        bool fk_off = s.statements->foreign_keys_off;
+        out.push_back("-- " + unit_label(s.version, s.name) + " (" + to_string(s.dir) + ")" +
+                      (s.from_history ? ", with the down statements stored when it was applied" : ""));
+        if (s.transactional)
+            for (auto& line : conn->begin_preview(fk_off)) out.push_back(std::move(line));
+        else
+            out.push_back("-- not in a transaction: the history row says 'running' until the last statement");
+        for (const auto& statement : s.statements->statements) out.push_back(statement);
+        if (s.dir == direction::up)
+            out.push_back(hist->insert_preview({s.version, s.name, s.unit->checksum, 0, row_state::applied, stored_down(*s.unit)}));
+        else
+            out.push_back(hist->remove_preview(s.version));
+        out.push_back(hist->log_preview({s.version, s.name, to_string(s.dir), 0, "ok", {}}));
+        if (s.transactional)
+            for (auto& line : conn->commit_preview(fk_off)) out.push_back(std::move(line));
+        return {s.version, s.name, s.dir, std::chrono::milliseconds(0), s.from_history};
+    }
+
+    run_report run_all(const std::vector<step>& steps, const unit_observer& observer, run_report report = {}) {
+        auto start = clock::now();
+        for (const auto& s : steps) {
+            report.units.push_back(run(s, report));
             if (observer) observer(report.units.back());
         }
         report.duration += since(start);
         return report;
     }
 
-    std::vector<std::int64_t> applied_versions(history& h) {
-        std::vector<std::int64_t> versions;
-        for (const auto& row : h.read()) versions.push_back(row.version);
-        return versions;
+    /// up --atomic: every step in one transaction; on failure nothing of the release stays.
+    run_report run_atomic(const std::vector<step>& steps, const unit_observer& observer) {
+        if (!sql_dialect.features().transactional_ddl)
+            throw unsupported_error(std::string("--atomic needs transactional DDL, which ") + to_string(url.kind()) + " lacks",
+                                    context());
+        for (const auto& s : steps)
+            if (!s.transactional)
+                throw unsupported_error(unit_label(s.version, s.name) + " cannot run in a transaction, so --atomic cannot include it",
+                                        context());
+        bool fk_off = std::any_of(steps.begin(), steps.end(), [](const step& s) { return s.statements->foreign_keys_off; });
+        run_report report;
+        auto start = clock::now();
+        if (options.dry_run) {
+            for (auto& line : conn->begin_preview(fk_off)) report.script.push_back(std::move(line));
+            for (const auto& s : steps) {
+                run_report one;
+                step inner = s;
+                preview_statements_only(inner, one);
+                for (auto& line : one.script) report.script.push_back(std::move(line));
+                report.units.push_back({s.version, s.name, s.dir, {}, false});
+            }
+            for (auto& line : conn->commit_preview(fk_off)) report.script.push_back(std::move(line));
+            return report;
+        }
+        std::vector<unit_report> done;
+        const step* current = nullptr;
+        try {
+            conn->begin(fk_off);
+            for (const auto& s : steps) {
+                current = &s;
+                auto unit_start = clock::now();
+                for (const auto& statement : s.statements->statements) {
+                    try {
+                        conn->execute(statement);
+                    } catch (const error& e) {
+                        throw statement_error(e.message(), {.statement = statement, .sqlstate = e.context().sqlstate});
+                    }
+                }
+                record(s, since(unit_start));
+                done.push_back({s.version, s.name, s.dir, since(unit_start), false});
+            }
+            current = nullptr;
+            conn->commit();
+        } catch (const error& e) {
+            conn->rollback();
+            const step& s = current ? *current : steps.back();
+            throw failed(s, e, report);  // report is empty: nothing of the release stays
+        }
+        for (auto& u : done) {
+            report.units.push_back(u);
+            if (observer) observer(u);
+        }
+        report.duration = since(start);
+        return report;
     }
 
-    /// The units `down` reverts, newest first.
-    std::vector<const planned_unit*> down_steps(const down_request& request) {
-        auto& h = open();
-        auto applied = applied_versions(h);
-        if (applied.empty())
-            throw config_error("nothing to revert: no unit is applied", context());
+    void preview_statements_only(const step& s, run_report& report) {
+        report.script.push_back("-- " + unit_label(s.version, s.name) + " (" + to_string(s.dir) + ")");
+        for (const auto& statement : s.statements->statements) report.script.push_back(statement);
+        report.script.push_back(hist->insert_preview({s.version, s.name, s.unit->checksum, 0, row_state::applied, stored_down(*s.unit)}));
+        report.script.push_back(hist->log_preview({s.version, s.name, to_string(s.dir), 0, "ok", {}}));
+    }
+
+    step up_step(const planned_unit& p) const {
+        return {p.entry->version, p.entry->name, &p, direction::up, &statements(p, direction::up), false,
+                p.entry->transaction == transaction_mode::per_unit};
+    }
+
+    /// The down step for an applied unit, refusing before anything runs when it is not possible.
+    step down_step(const history_row& row) const {
+        const planned_unit* p = find(row.version);
+        bool changed = p && !p->checksum.empty() && p->checksum != row.checksum;
+        if (p && !changed) {
+            return {row.version, row.name, p, direction::down, &statements(*p, direction::down), false,
+                    p->entry->transaction == transaction_mode::per_unit};
+        }
+        // Unknown to this build, or changed since it was applied: revert what was applied, with
+        // the statements stored at the time.
+        if (!row.down)
+            throw irreversible_error(std::string(p ? "it changed since it was applied" : "this build does not know it") +
+                                         ", and the history stores no down statements for it (it was irreversible when "
+                                         "applied); revert it by hand or with the build that applied it",
+                                     context(row.version, row.name, direction::down));
+        return {row.version, row.name, p, direction::down, &*row.down, true,
+                !p || p->entry->transaction == transaction_mode::per_unit};
+    }
+
+    /// The rows `down` reverts, newest first.
+    std::vector<history_row> down_rows(const std::vector<history_row>& rows, const down_request& request) const {
+        if (rows.empty()) throw config_error("nothing to revert: no unit is applied", context());
         std::size_t count = 1;
         if (request.all) {
-            count = applied.size();
+            count = rows.size();
         } else if (request.steps) {
             if (*request.steps < 1) throw config_error("--steps must be at least 1", context());
             count = static_cast<std::size_t>(*request.steps);
-            if (count > applied.size())
-                throw config_error("asked to revert " + std::to_string(count) + " units but only " +
-                                       std::to_string(applied.size()) + (applied.size() == 1 ? " is" : " are") +
-                                       " applied; use --all to revert them all",
+            if (count > rows.size())
+                throw config_error("asked to revert " + std::to_string(count) + " units but only " + std::to_string(rows.size()) +
+                                       (rows.size() == 1 ? " is" : " are") + " applied; use --all to revert them all",
                                    context());
         } else if (request.to) {
-            if (std::find(applied.begin(), applied.end(), *request.to) == applied.end())
+            if (std::none_of(rows.begin(), rows.end(), [&](const history_row& r) { return r.version == *request.to; }))
                 throw config_error("cannot revert to version " + std::to_string(*request.to) +
                                        ": it is not applied (see strata status)",
                                    context());
-            count = static_cast<std::size_t>(std::count_if(applied.begin(), applied.end(),
-                                                           [&](std::int64_t v) { return v > *request.to; }));
+            count = static_cast<std::size_t>(
+                std::count_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version > *request.to; }));
         }
-        std::vector<const planned_unit*> steps;
-        for (auto it = applied.rbegin(); it != applied.rend() && steps.size() < count; ++it) {
-            const planned_unit* p = find(*it);
-            if (!p)
-                throw config_error("unit " + std::to_string(*it) +
-                                       " is applied but this build does not know it (a newer build applied it); "
-                                       "revert it with the build that applied it",
-                                   context());
-            steps.push_back(p);
+        return {rows.rbegin(), rows.rbegin() + static_cast<std::ptrdiff_t>(count)};
+    }
+
+    /// Refuses a down touching a unit that changed or is dirty, unless the options allow it.
+    void check_down(const std::vector<unit_status>& status, const std::vector<history_row>& targets) const {
+        std::vector<unit_status> relevant;
+        for (const auto& s : status) {
+            bool targeted = std::any_of(targets.begin(), targets.end(), [&](const history_row& r) { return r.version == s.version; });
+            if (s.state == unit_state::dirty || (targeted && s.state == unit_state::changed && !options.allow_changed))
+                relevant.push_back(s);
         }
-        return steps;
+        auto problems = problems_of(relevant);
+        if (!problems.empty()) throw validation_error(problems.front() + "; nothing was run", context(), std::move(problems));
+    }
+
+    /// The history, read after taking the lock (or, for a dry run, without). Only `up` and
+    /// `baseline` create the metadata tables; the others first look, and a database without a
+    /// history has nothing applied: they are refused without creating anything.
+    std::vector<history_row> read_for(run_report& report, bool create) {
+        if (options.dry_run) return open_for_preview(report).read();
+        if (!create && !open(true).exists()) return {};
+        return open_for_change(create).read();
+    }
+
+    run_report down(const down_request& request, const unit_observer& observer, run_report report = {}) {
+        auto rows = read_for(report, false);
+        auto targets = down_rows(rows, request);
+        check_down(status_of(rows), targets);
+        std::vector<step> steps;
+        for (const auto& row : targets) {
+            steps.push_back(down_step(row));
+            if (steps.back().from_history && !options.dry_run)
+                notice("reverting " + unit_label(row.version, row.name) +
+                       (steps.back().unit ? ", which changed since it was applied," : ", which this build does not know,") +
+                       " with the down statements stored when it was applied");
+        }
+        return run_all(steps, observer, std::move(report));  // steps point into targets, alive until here
     }
 };
 
-runner::runner(const registry& units, database_url url) : impl_(std::make_unique<impl>(units, std::move(url))) {}
+runner::runner(const registry& units, database_url url, runner_options options)
+    : impl_(std::make_unique<impl>(units, std::move(url), std::move(options))) {}
 runner::~runner() = default;
 
 const database_url& runner::url() const noexcept { return impl_->url; }
 
-std::vector<unit_status> runner::status() {
-    auto& h = impl_->open();
-    std::map<std::int64_t, history_row> recorded;
-    for (auto& row : h.read()) recorded.emplace(row.version, std::move(row));
-    std::vector<unit_status> out;
-    for (const auto& p : impl_->plan) {
-        unit_status s{p.entry->version, p.entry->name, unit_state::pending, p.checksum};
-        if (auto it = recorded.find(p.entry->version); it != recorded.end()) {
-            s.state = unit_state::applied;
-            s.applied_at = it->second.applied_at;
-            s.execution_ms = it->second.execution_ms;
-            s.applied_by = it->second.applied_by;
-            recorded.erase(it);
-        }
-        out.push_back(std::move(s));
-    }
-    for (auto& [version, row] : recorded)
-        out.push_back({version, row.name, unit_state::unknown, row.checksum, row.applied_at, row.execution_ms, row.applied_by});
-    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.version < b.version; });
-    return out;
-}
+std::vector<unit_status> runner::status() { return impl_->status_of(impl_->open(true).read()); }
+
+std::vector<std::string> runner::validate() { return impl::problems_of(status()); }
 
 run_report runner::up(std::optional<std::int64_t> to, const unit_observer& observer) {
     auto& d = *impl_;
     if (to && !d.find(*to))
         throw config_error("cannot migrate to version " + std::to_string(*to) + ": this build has no such unit (see strata status)",
                            d.context());
-    auto& h = d.open();
-    h.ensure();
-    auto applied = d.applied_versions(h);
-    std::vector<const planned_unit*> steps;
-    for (const auto& p : d.plan) {
-        if (to && p.entry->version > *to) break;
-        if (std::find(applied.begin(), applied.end(), p.entry->version) == applied.end()) steps.push_back(&p);
+    run_report report;
+    auto rows = d.read_for(report, true);
+    auto status = d.status_of(rows);
+    d.check(status, to);
+    std::vector<step> steps;
+    for (const auto& s : status) {
+        if (s.state != unit_state::pending || (to && s.version > *to)) continue;
+        steps.push_back(d.up_step(*d.find(s.version)));  // refuses an unrenderable unit before anything runs
     }
-    return d.run_all(steps, direction::up, observer);
+    if (d.options.atomic && !steps.empty()) {
+        auto atomic = d.run_atomic(steps, observer);
+        for (auto& line : atomic.script) report.script.push_back(std::move(line));
+        atomic.script = std::move(report.script);
+        return atomic;
+    }
+    return d.run_all(steps, observer, std::move(report));
 }
 
-run_report runner::down(const down_request& request, const unit_observer& observer) {
-    auto steps = impl_->down_steps(request);
-    return impl_->run_all(steps, direction::down, observer);
-}
+run_report runner::down(const down_request& request, const unit_observer& observer) { return impl_->down(request, observer); }
 
 run_report runner::redo(const unit_observer& observer) {
-    auto steps = impl_->down_steps({});
-    // Both directions are checked before the first statement runs.
-    impl_->statements(*steps.front(), direction::up);
-    auto report = impl_->run_all(steps, direction::down, observer);
-    return impl_->run_all(steps, direction::up, observer, std::move(report));
+    auto& d = *impl_;
+    run_report report;
+    auto rows = d.read_for(report, false);
+    if (rows.empty()) throw config_error("nothing to revert: no unit is applied", d.context());
+    const planned_unit* p = d.find(rows.back().version);
+    if (!p)
+        throw config_error(unit_label(rows.back().version, rows.back().name) +
+                               " is the newest applied unit but this build does not know it, so it cannot apply it again",
+                           d.context());
+    auto again = d.up_step(*p);  // both directions are checked before the first statement runs
+    report = d.down({}, observer, std::move(report));
+    return d.run_all({again}, observer, std::move(report));
+}
+
+run_report runner::baseline(std::int64_t to) {
+    auto& d = *impl_;
+    if (!d.find(to))
+        throw config_error("cannot baseline to version " + std::to_string(to) + ": this build has no such unit", d.context());
+    run_report report;
+    auto rows = d.read_for(report, true);
+    if (!rows.empty())
+        throw config_error("baseline is only for a database without history, and this one has " +
+                               std::to_string(rows.size()) + " applied unit(s); use strata status",
+                           d.context());
+    auto start = clock::now();
+    if (d.options.dry_run) {
+        for (auto& line : d.conn->begin_preview(false)) report.script.push_back(std::move(line));
+    } else {
+        d.conn->begin(false);
+    }
+    try {
+        for (const auto& p : d.plan) {
+            if (p.entry->version > to) break;
+            if (p.up_problem) d.statements(p, direction::up);  // a checksum is needed: refuse
+            history_entry e{p.entry->version, p.entry->name, p.checksum, 0, row_state::applied, d.stored_down(p)};
+            log_entry l{p.entry->version, p.entry->name, "baseline", 0, "ok", {}};
+            if (d.options.dry_run) {
+                report.script.push_back(d.hist->insert_preview(e));
+                report.script.push_back(d.hist->log_preview(l));
+            } else {
+                d.hist->insert(e);
+                d.hist->log(l);
+            }
+            report.units.push_back({p.entry->version, p.entry->name, direction::up, {}, false});
+        }
+        if (d.options.dry_run) {
+            for (auto& line : d.conn->commit_preview(false)) report.script.push_back(std::move(line));
+        } else {
+            d.conn->commit();
+        }
+    } catch (...) {
+        if (!d.options.dry_run) d.conn->rollback();
+        throw;
+    }
+    report.duration = since(start);
+    return report;
+}
+
+void runner::repair(std::int64_t version, bool mark_applied) {
+    auto& d = *impl_;
+    run_report unused;
+    auto rows = d.read_for(unused, false);
+    auto& h = *d.hist;
+    auto it = std::find_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version == version; });
+    if (it == rows.end() || it->state != row_state::running)
+        throw config_error("unit " + std::to_string(version) + " is not dirty, there is nothing to repair (see strata status)",
+                           d.context());
+    d.conn->begin(false);
+    try {
+        if (mark_applied)
+            h.set_state(version, row_state::applied, it->execution_ms);
+        else
+            h.remove(version);
+        h.log({version, it->name, "repair", 0, "ok", mark_applied ? "marked applied" : "marked pending"});
+        d.conn->commit();
+    } catch (...) {
+        d.conn->rollback();
+        throw;
+    }
 }
 
 }  // namespace strata

@@ -68,7 +68,7 @@ BOOST_AUTO_TEST_CASE(command_help_shows_its_options_and_exit_codes_without_runni
         auto r = cli.run(args);
         BOOST_TEST(r.exit_code == 0, r);
         BOOST_TEST(r.err == "", r);
-        BOOST_TEST(r.out.starts_with("Usage: strata [--database URL] up [--to VERSION]\n\n"
+        BOOST_TEST(r.out.starts_with("Usage: strata [--database URL] up [--to VERSION] [--dry-run] [--atomic] [--allow-...]\n\n"
                                      "apply pending units, all or up to and including VERSION\n"),
                    r);
         BOOST_TEST(contains(r.out, "--to VERSION"), r);

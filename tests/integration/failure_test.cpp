@@ -49,7 +49,7 @@ STRATA_BACKEND_TEST(a_failing_unit_leaves_no_trace_and_keeps_the_units_before_it
 
     // Read back: unit 1 applied, nothing of 2 or 3, our table as we left it.
     BOOST_TEST(recorded_versions(*sql) == (std::vector<std::int64_t>{1}), boost::test_tools::per_element());
-    BOOST_TEST(read_table_names(*sql) == (std::vector<std::string>{history_table, "user_profiles", "users"}),
+    BOOST_TEST(read_table_names(*sql) == (std::vector<std::string>{history_table, log_table, "user_profiles", "users"}),
                boost::test_tools::per_element());
     const auto users = read_table(*sql, "users");
     const auto expected_users = tutorial::expected_users(backend, users_stage::unit_1);

@@ -41,7 +41,7 @@ STRATA_BACKEND_TEST(up_all_creates_the_tutorial_tables) {
 
     auto sql = open_session(db.url());
     const auto schema = read_schema(*sql);
-    BOOST_TEST(schema.table_names() == (std::vector<std::string>{history_table, "user_profiles", "users"}),
+    BOOST_TEST(schema.table_names() == (std::vector<std::string>{history_table, log_table, "user_profiles", "users"}),
                boost::test_tools::per_element());
 
     const auto users = read_table(*sql, "users");

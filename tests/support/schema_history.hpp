@@ -13,6 +13,8 @@ class session;
 namespace strata::test {
 
 inline constexpr const char* history_table = "strata_schema_history";
+/// strata's audit log of every up and down, created with the history table.
+inline constexpr const char* log_table = "strata_schema_log";
 
 struct history_entry {
     std::int64_t version = 0;

@@ -41,7 +41,8 @@ public:
     /// libpq keyword/value form for PostgreSQL (values single-quoted and escaped), `db=...` for
     /// SQLite. SOCI 4.0.3 mangles URI-form strings (see SOCI-NOTES), so it only ever gets this.
     /// Contains the password: never print it.
-    std::string connection_string() const;
+    /// `connect_timeout_seconds` applies unless the URL sets connect_timeout itself.
+    std::string connection_string(int connect_timeout_seconds = 10) const;
 
 private:
     backend kind_ = backend::sqlite;

@@ -81,6 +81,26 @@ public:
     using error::error;
 };
 
+/// The database's history disagrees with this build, and nothing was run: an applied unit whose
+/// statements changed, a unit this build does not know, a pending unit older than the newest
+/// applied one, a unit left dirty by an interrupted non-transactional run. `problems()` lists
+/// each, one sentence apiece.
+class validation_error : public error {
+public:
+    validation_error(std::string message, error_context context, std::vector<std::string> problems);
+
+    const std::vector<std::string>& problems() const noexcept { return problems_; }
+
+private:
+    std::vector<std::string> problems_;
+};
+
+/// Another runner held the migration lock for longer than the lock timeout. Nothing was run.
+class lock_timeout_error : public error {
+public:
+    using error::error;
+};
+
 /// One unit failed and was rolled back. `completed()` lists the units of the same run that had
 /// already been committed before it, in order, with their direction: they stay as they are.
 class migration_error : public error {

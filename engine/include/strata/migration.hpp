@@ -1,18 +1,11 @@
 #pragma once
 /// A migration unit: a versioned, named set of schema operations with a way back.
 
-#include <cstdint>
-#include <string>
-
+#include <strata/migration_info.hpp>
 #include <strata/registry.hpp>
 #include <strata/schema/builder.hpp>
 
 namespace strata {
-
-struct migration_info {
-    std::int64_t version = 0;  ///< positive and unique across the registry
-    std::string name;
-};
 
 /// Override change() for a reversible unit (down is its operations inverted, in reverse order),
 /// or up() and down() when the way back is not the mechanical inverse.

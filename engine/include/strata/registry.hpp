@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <strata/migration_info.hpp>
+
 namespace strata {
 
 class migration;
@@ -19,6 +21,7 @@ public:
         std::shared_ptr<const migration> unit;
         std::int64_t version = 0;
         std::string name;
+        transaction_mode transaction = transaction_mode::per_unit;
         std::string source_file;  ///< where the unit was registered, for error messages
     };
 

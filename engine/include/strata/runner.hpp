@@ -17,9 +17,11 @@ namespace strata {
 class registry;
 
 enum class unit_state {
-    applied,  ///< in the history and in this build
+    applied,  ///< in the history and in this build, with the same checksum
     pending,  ///< in this build, not in the history
+    changed,  ///< applied, but this build renders different statements for it
     unknown,  ///< in the history, not in this build (applied by another build)
+    dirty,    ///< a non-transactional unit whose run was interrupted: a person must check
 };
 
 const char* to_string(unit_state s) noexcept;
@@ -29,42 +31,73 @@ struct unit_status {
     std::int64_t version = 0;
     std::string name;
     unit_state state = unit_state::pending;
-    std::string checksum;    ///< of this build's statements; for unknown units the recorded one
-    std::string applied_at;  ///< ISO 8601 UTC, empty when pending
+    std::string checksum;           ///< of this build's statements; empty for unknown units
+    std::string applied_checksum;   ///< recorded in the history; empty when pending
+    std::string applied_at;         ///< ISO 8601 UTC, empty when pending
     std::optional<std::int64_t> execution_ms;
     std::string applied_by;
+    bool out_of_order = false;      ///< pending, yet older than the newest applied unit
 };
 
-/// One unit that ran.
+/// One unit that ran (or, in a dry run, would run).
 struct unit_report {
     std::int64_t version = 0;
     std::string name;
     direction dir = direction::up;
     std::chrono::milliseconds duration{0};
+    bool from_history = false;  ///< reverted with the statements stored when it was applied
 };
 
 struct run_report {
     std::vector<unit_report> units;
     std::chrono::milliseconds duration{0};
+    /// Dry run only: every statement that would run, in order, with transaction boundaries.
+    std::vector<std::string> script;
 };
 
-/// Which units `down` reverts. Exactly one of the fields may be set; none means one step.
+/// Which units `down` reverts. At most one of the fields may be set; none means one step.
 struct down_request {
     std::optional<int> steps;
     std::optional<std::int64_t> to;  ///< keep this version applied, revert every newer one
     bool all = false;
 };
 
+/// How a runner behaves. The defaults suit a deploy pipeline.
+struct runner_options {
+    /// How long to wait for another runner's lock before giving up (lock_timeout_error).
+    std::chrono::milliseconds lock_timeout{std::chrono::seconds(60)};
+    /// How long one connection attempt may take (PostgreSQL).
+    std::chrono::seconds connect_timeout{10};
+    /// Keep retrying to connect for this long (a database that is still starting).
+    std::chrono::seconds wait{0};
+    /// PostgreSQL: how long one statement of a unit may wait for a table lock before the unit is
+    /// rolled back and retried, so strata never stalls production traffic behind its ALTER.
+    std::chrono::milliseconds ddl_lock_timeout{std::chrono::seconds(5)};
+    /// How many times a unit that timed out on a lock is retried (with growing pauses).
+    int ddl_lock_retries = 3;
+    bool allow_changed = false;       ///< run although applied units changed
+    bool allow_unknown = false;       ///< run although the history has units this build lacks
+    bool allow_out_of_order = false;  ///< apply pending units older than the newest applied one
+    /// Render and report, change nothing (the history table is not even created).
+    bool dry_run = false;
+    /// up: all pending units in one transaction (databases with transactional DDL only).
+    bool atomic = false;
+    /// Progress and waiting messages (who holds the lock, retries); the runner never prints.
+    std::function<void(const std::string&)> on_notice;
+};
+
 /// Called after each unit commits, so a caller can report progress as it happens.
 using unit_observer = std::function<void(const unit_report&)>;
 
-/// Works on one database. Connects on first use and keeps the connection.
+/// Works on one database. Connects on first use and keeps the connection. Commands that change
+/// the database hold the migration lock for their whole run (a PostgreSQL advisory lock, an OS
+/// file lock for SQLite: both vanish with the process) and read the history after taking it.
 /// Each unit runs in one transaction with its history row: a failing unit leaves no trace and
-/// raises migration_error listing the units of the run that did apply.
+/// raises migration_error listing the units of the run that did complete.
 class runner {
 public:
     /// Validates the registry (registry_error). Does not connect.
-    runner(const registry& units, database_url url);
+    runner(const registry& units, database_url url, runner_options options = {});
     ~runner();
     runner(const runner&) = delete;
     runner& operator=(const runner&) = delete;
@@ -74,16 +107,30 @@ public:
     /// Every unit of this build and every unit in the history, ordered by version.
     std::vector<unit_status> status();
 
+    /// What disagrees between the history and this build (empty: all is well). Does not lock.
+    std::vector<std::string> validate();
+
     /// Applies pending units in version order, all or up to and including `to` (which must be a
-    /// version of this build, else config_error).
+    /// version of this build, else config_error). Refuses (validation_error) when validate()
+    /// finds a problem the options do not allow.
     run_report up(std::optional<std::int64_t> to = std::nullopt, const unit_observer& observer = {});
 
-    /// Reverts applied units, newest first. Refuses (config_error) when nothing is applied, when
-    /// more steps are asked than are applied, or when `to` is not an applied version.
+    /// Reverts applied units, newest first; a unit this build does not know is reverted with the
+    /// statements stored when it was applied. Refuses (config_error) when nothing is applied,
+    /// when more steps are asked than are applied, or when `to` is not an applied version;
+    /// (irreversible_error) when a unit's down is not possible, before anything runs.
     run_report down(const down_request& request = {}, const unit_observer& observer = {});
 
     /// Reverts the newest applied unit and applies it again.
     run_report redo(const unit_observer& observer = {});
+
+    /// Records the units up to and including `to` as applied without running them, for a
+    /// database whose schema already has them. Refused (config_error) unless the history is empty.
+    run_report baseline(std::int64_t to);
+
+    /// Clears the dirty state of `version` after a person checked the database: with
+    /// `mark_applied` the unit is recorded as applied, else its row goes and it is pending again.
+    void repair(std::int64_t version, bool mark_applied);
 
 private:
     struct impl;

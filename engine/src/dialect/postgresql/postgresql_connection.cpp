@@ -10,6 +10,7 @@
 #include <libpq-fe.h>
 
 #include <memory>
+#include <thread>
 
 namespace strata {
 namespace {
@@ -32,12 +33,35 @@ std::string libpq_reason(std::string s) {
     return trimmed(out);
 }
 
+// The advisory lock key: a constant class id ('STRA') and the hash of the schema-qualified
+// history table, so two histories in two schemas of one database do not block each other.
+constexpr const char* lock_key = "1398034753, hashtext(current_schema() || '.strata_schema_history')";
+
+/// A session-level advisory lock: the server drops it when the connection goes, so a killed
+/// run never leaves it behind.
+class advisory_lock final : public migration_lock {
+public:
+    explicit advisory_lock(soci::session& s) : session_(s) {}
+    ~advisory_lock() override {
+        try {
+            int released = 0;
+            session_ << std::string("SELECT CASE WHEN pg_advisory_unlock(") + lock_key + ") THEN 1 ELSE 0 END",
+                soci::into(released);
+        } catch (...) {
+            // The lock goes with the connection anyway.
+        }
+    }
+
+private:
+    soci::session& session_;
+};
+
 class postgresql_connection final : public connection {
 public:
-    explicit postgresql_connection(const database_url& url) : connection(url) {
+    postgresql_connection(const database_url& url, std::chrono::seconds connect_timeout) : connection(url) {
         try {
             // Keyword form only: SOCI 4.0.3 mangles URI strings and can echo the password.
-            session_.open(soci::postgresql, url.connection_string());
+            session_.open(soci::postgresql, url.connection_string(static_cast<int>(connect_timeout.count())));
         } catch (const soci::soci_error& e) {
             // libpq's text names the cause (refused, timeout, authentication); it never holds
             // the password in the keyword form, but scrub it anyway.
@@ -69,6 +93,34 @@ public:
         throw statement_error(scrub(message, url().password()), where);
     }
 
+    std::vector<std::string> begin_preview(bool) const override { return {"BEGIN"}; }
+    std::vector<std::string> commit_preview(bool) const override { return {"COMMIT"}; }
+
+    std::unique_ptr<migration_lock> lock(std::chrono::milliseconds timeout, const notice_function& notice) override {
+        const std::string sql = std::string("SELECT CASE WHEN pg_try_advisory_lock(") + lock_key + ") THEN 1 ELSE 0 END";
+        auto start = std::chrono::steady_clock::now();
+        bool told = false;
+        for (auto pause = std::chrono::milliseconds(50);; pause = std::min(pause * 2, std::chrono::milliseconds(500))) {
+            int got = 0;
+            guarded(sql, [&] { session_ << sql, soci::into(got); });
+            if (got) return std::make_unique<advisory_lock>(session_);
+            auto waited = std::chrono::steady_clock::now() - start;
+            if (waited >= timeout)
+                throw lock_timeout_error("another strata run holds the migration lock (" + holder() + "); gave up after " +
+                                             duration_text(timeout) + " (--lock-timeout)",
+                                         {.database = url().redacted(), .backend = "postgresql"});
+            if (!told && notice) notice("waiting for the migration lock, held by " + holder());
+            told = true;
+            std::this_thread::sleep_for(pause);
+        }
+    }
+
+    void set_lock_timeout(std::chrono::milliseconds timeout) override {
+        execute("SET lock_timeout = '" + std::to_string(timeout.count()) + "ms'");
+    }
+
+    bool is_lock_timeout(const error& e) const override { return e.context().sqlstate == "55P03"; }
+
     void begin(bool) override { execute("BEGIN"); }
     void commit() override { execute("COMMIT"); }
     void rollback() noexcept override {
@@ -86,14 +138,43 @@ public:
     }
 
 private:
+    /// Who holds the advisory lock: pid, application, client address, since when.
+    std::string holder() {
+        const std::string sql = std::string(
+                                    "SELECT a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'local socket'), "
+                                    "to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+                                    "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                                    "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND l.classid = 1398034753 "
+                                    "AND l.objid = (hashtext(current_schema() || '.strata_schema_history'))::oid");
+        try {
+            int pid = 0;
+            std::string app, client, since;
+            session_ << sql, soci::into(pid), soci::into(app), soci::into(client), soci::into(since);
+            if (!session_.got_data()) return "a session that just let go";
+            return "pid " + std::to_string(pid) + ", application '" + app + "', from " + client + ", connected since " + since;
+        } catch (const soci::soci_error&) {
+            return "a session strata cannot see (no permission to read pg_stat_activity)";
+        }
+    }
+
+    template <class F>
+    void guarded(const std::string& sql, F&& f) {
+        try {
+            f();
+        } catch (const soci::soci_error& e) {
+            throw statement_error(scrub(e.get_error_message(), url().password()),
+                                  {.database = url().redacted(), .backend = "postgresql", .statement = sql});
+        }
+    }
+
     soci::session session_;
     PGconn* conn_ = nullptr;
 };
 
 }  // namespace
 
-std::unique_ptr<connection> connect_postgresql(const database_url& url) {
-    return std::make_unique<postgresql_connection>(url);
+std::unique_ptr<connection> connect_postgresql(const database_url& url, std::chrono::seconds connect_timeout) {
+    return std::make_unique<postgresql_connection>(url, connect_timeout);
 }
 
 }  // namespace strata

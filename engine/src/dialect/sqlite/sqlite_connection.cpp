@@ -7,10 +7,17 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <fcntl.h>
 #include <pwd.h>
+#include <sys/file.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <thread>
 #include <vector>
 
 namespace strata {
@@ -18,13 +25,50 @@ namespace {
 
 namespace api = ::sqlite_api;
 
+/// An exclusive flock on "<database>-strata.lock". The kernel releases it when the process dies,
+/// even by kill -9, so it never goes stale; the file's text only says who holds it.
+class file_lock final : public migration_lock {
+public:
+    explicit file_lock(int fd) : fd_(fd) {}
+    ~file_lock() override {
+        ::flock(fd_, LOCK_UN);
+        ::close(fd_);
+    }
+
+private:
+    int fd_;
+};
+
+/// A run on a private in-memory database needs no lock.
+class no_lock final : public migration_lock {};
+
+std::string utc_now() {
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    ::gmtime_r(&now, &tm);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return text;
+}
+
 class sqlite_connection final : public connection {
 public:
-    explicit sqlite_connection(const database_url& url) : connection(url) {
+    sqlite_connection(const database_url& url, bool read_only) : connection(url) {
         try {
             // A busy timeout, or a second writer fails at once with "database is locked"
             // (SOCI's default is 0).
-            session_.open(soci::sqlite3, url.connection_string() + " timeout=30");
+            std::string options = " timeout=30";
+            std::string target = url.connection_string();
+            if (read_only && url.path() != ":memory:") {
+                // Looking must not create the file: a missing one reads as an empty database.
+                auto slash = url.path().rfind('/');
+                std::string directory = slash == std::string::npos ? "." : url.path().substr(0, slash + 1);
+                if (::access(url.path().c_str(), F_OK) != 0 && ::access(directory.c_str(), F_OK) == 0)
+                    target = "db=:memory:";
+                else
+                    options += " readonly=true";
+            }
+            session_.open(soci::sqlite3, target + options);
         } catch (const soci::soci_error& e) {
             throw connection_error("cannot open the database: " + e.get_error_message() +
                                        " (does the directory exist and is it writable?)",
@@ -47,6 +91,52 @@ public:
         throw statement_error(text + " (sqlite result code " + std::to_string(extended) + ")",
                               {.database = url().redacted(), .backend = "sqlite", .statement = sql});
     }
+
+    std::vector<std::string> begin_preview(bool foreign_keys_off) const override {
+        if (foreign_keys_off) return {"PRAGMA foreign_keys = OFF", "BEGIN IMMEDIATE"};
+        return {"BEGIN IMMEDIATE"};
+    }
+    std::vector<std::string> commit_preview(bool foreign_keys_off) const override {
+        if (foreign_keys_off) return {"PRAGMA foreign_key_check", "COMMIT", "PRAGMA foreign_keys = ON"};
+        return {"COMMIT"};
+    }
+
+    std::unique_ptr<migration_lock> lock(std::chrono::milliseconds timeout, const notice_function& notice) override {
+        if (url().path() == ":memory:") return std::make_unique<no_lock>();
+        const std::string path = url().path() + "-strata.lock";
+        int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0)
+            throw connection_error("cannot open the lock file " + path + ": " + std::strerror(errno),
+                                   {.database = url().redacted(), .backend = "sqlite"});
+        auto start = std::chrono::steady_clock::now();
+        bool told = false;
+        for (auto pause = std::chrono::milliseconds(20);; pause = std::min(pause * 2, std::chrono::milliseconds(250))) {
+            if (::flock(fd, LOCK_EX | LOCK_NB) == 0) break;
+            if (errno != EWOULDBLOCK && errno != EINTR) {
+                int err = errno;
+                ::close(fd);
+                throw connection_error("cannot lock " + path + ": " + std::strerror(err),
+                                       {.database = url().redacted(), .backend = "sqlite"});
+            }
+            if (std::chrono::steady_clock::now() - start >= timeout) {
+                ::close(fd);
+                throw lock_timeout_error("another strata run holds the migration lock (" + holder(path) + "); gave up after " +
+                                             duration_text(timeout) + " (--lock-timeout)",
+                                         {.database = url().redacted(), .backend = "sqlite"});
+            }
+            if (!told && notice) notice("waiting for the migration lock, held by " + holder(path));
+            told = true;
+            std::this_thread::sleep_for(pause);
+        }
+        std::string who = "pid " + std::to_string(::getpid()) + ", user " + applied_by() + ", since " + utc_now() + "\n";
+        if (::ftruncate(fd, 0) == 0 && ::pwrite(fd, who.data(), who.size(), 0) < 0) {
+            // Only informative: the flock is the lock.
+        }
+        return std::make_unique<file_lock>(fd);
+    }
+
+    void set_lock_timeout(std::chrono::milliseconds) override {}  // the busy timeout covers SQLite's locks
+    bool is_lock_timeout(const error&) const override { return false; }
 
     void begin(bool foreign_keys_off) override {
         // Enforcement must go off before BEGIN: the pragma is a no-op inside a transaction.
@@ -86,6 +176,13 @@ public:
     }
 
 private:
+    static std::string holder(const std::string& path) {
+        std::ifstream in(path);
+        std::string line;
+        std::getline(in, line);
+        return line.empty() ? "a process that has not said who it is" : line;
+    }
+
     void check_foreign_keys() {
         const std::string sql = "PRAGMA foreign_key_check";
         std::string table;
@@ -140,6 +237,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<connection> connect_sqlite(const database_url& url) { return std::make_unique<sqlite_connection>(url); }
+std::unique_ptr<connection> connect_sqlite(const database_url& url, bool read_only) {
+    return std::make_unique<sqlite_connection>(url, read_only);
+}
 
 }  // namespace strata

@@ -1,0 +1,240 @@
+// Parsing the command line with Boost.Program_options.
+
+#include <boost/program_options.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <iomanip>
+#include <map>
+
+#include "cli.hpp"
+
+namespace po = boost::program_options;
+
+namespace strata::cli {
+namespace {
+
+constexpr const char* default_database = "sqlite:strata.db";
+
+struct command_spec {
+    const char* name;
+    const char* synopsis;
+    const char* summary;
+    std::vector<std::string> options;  // command options it accepts (long names)
+};
+
+const std::vector<command_spec> commands = {
+    {"up", "up [--to VERSION] [--dry-run] [--atomic] [--allow-...]",
+     "apply pending units, all or up to and including VERSION",
+     {"to", "dry-run", "atomic", "allow-changed", "allow-unknown", "allow-out-of-order"}},
+    {"down", "down [--steps N | --to VERSION | --all] [--dry-run]",
+     "revert applied units, newest first: one by default, N with --steps, every unit newer than VERSION with --to "
+     "(VERSION stays applied), or all",
+     {"steps", "to", "all", "dry-run", "allow-changed"}},
+    {"redo", "redo [--dry-run]", "revert the newest applied unit and apply it again", {"dry-run", "allow-changed"}},
+    {"status", "status [--exit-code]",
+     "every unit: version, name, state (applied, pending, changed, unknown, dirty), when it was applied",
+     {"exit-code"}},
+    {"validate", "validate", "check the history against this build: exit 0 when it agrees, 4 when not", {}},
+    {"baseline", "baseline --to VERSION [--dry-run]",
+     "record units up to VERSION as applied without running them (adopting an existing database)",
+     {"to", "dry-run"}},
+    {"repair", "repair VERSION [--applied]",
+     "clear the dirty state of a non-transactional unit after checking the database: it becomes pending "
+     "again, or applied with --applied",
+     {"applied"}},
+};
+
+const command_spec* find_command(const std::string& name) {
+    for (const auto& c : commands)
+        if (name == c.name) return &c;
+    return nullptr;
+}
+
+/// Seconds as a number (fractions allowed), for the timeout options.
+struct seconds_value {
+    double value = 0;
+};
+
+void validate(boost::any& v, const std::vector<std::string>& values, seconds_value*, int) {
+    po::validators::check_first_occurrence(v);
+    const std::string& s = po::validators::get_single_string(values);
+    char* end = nullptr;
+    double d = std::strtod(s.c_str(), &end);
+    if (s.empty() || *end != '\0' || !std::isfinite(d) || d < 0) throw po::invalid_option_value(s);
+    v = seconds_value{d};
+}
+
+po::options_description global_options() {
+    po::options_description d("Global options (before or after the command)");
+    d.add_options()
+        ("database", po::value<std::string>()->value_name("URL"),
+         "database URL; default: $STRATA_DATABASE_URL, else $DATABASE_URL, else sqlite:strata.db")
+        ("json", "print one JSON document on stdout (progress and logs go to stderr)")
+        ("connect-timeout", po::value<seconds_value>()->value_name("SECONDS"),
+         "give up one connection attempt after SECONDS (default 10)")
+        ("wait", po::value<seconds_value>()->value_name("SECONDS"),
+         "keep retrying to connect for SECONDS, for a database that is starting (default 0)")
+        ("lock-timeout", po::value<seconds_value>()->value_name("SECONDS"),
+         "wait up to SECONDS for another strata run's lock (default 60)")
+        ("ddl-lock-timeout", po::value<seconds_value>()->value_name("SECONDS"),
+         "PostgreSQL: a unit waits up to SECONDS for a table lock, then is rolled back and retried (default 5)")
+        ("help,h", "show help (also per command: strata up --help)")
+        ("version", "print strata's version");
+    return d;
+}
+
+/// The options `command` takes, described for it (all of them for the general help).
+po::options_description command_options(const std::string& command = {}) {
+    const bool all = command.empty();
+    auto takes = [&](const char* name) {
+        if (all) return true;
+        const auto* spec = find_command(command);
+        return spec && std::find(spec->options.begin(), spec->options.end(), name) != spec->options.end();
+    };
+    po::options_description d("Command options");
+    if (takes("to")) {
+        const char* text = command == "down"       ? "revert every unit newer than VERSION; VERSION stays applied"
+                           : command == "up"       ? "apply pending units up to and including VERSION"
+                           : command == "baseline" ? "record the units up to and including VERSION"
+                                                   : "up: apply up to VERSION; down: revert every unit newer than VERSION; "
+                                                     "baseline: record up to VERSION";
+        d.add_options()("to", po::value<std::int64_t>()->value_name("VERSION"), text);
+    }
+    if (takes("steps")) d.add_options()("steps", po::value<int>()->value_name("N"), "down: revert the N newest units");
+    if (takes("all")) d.add_options()("all", "down: revert every applied unit");
+    if (takes("dry-run"))
+        d.add_options()("dry-run", "print the SQL that would run, with transaction boundaries; change nothing");
+    if (takes("atomic"))
+        d.add_options()("atomic", "up: apply every pending unit in one transaction: all of the release or none of it");
+    if (takes("allow-changed")) d.add_options()("allow-changed", "run although applied units changed since");
+    if (takes("allow-unknown")) d.add_options()("allow-unknown", "up: run although the history has units this build lacks");
+    if (takes("allow-out-of-order"))
+        d.add_options()("allow-out-of-order", "up: apply pending units older than the newest applied one");
+    if (takes("exit-code")) d.add_options()("exit-code", "status: exit 6 when units are pending, 4 when the history disagrees");
+    if (takes("applied")) d.add_options()("applied", "repair: record the unit as applied instead of pending");
+    return d;
+}
+
+const char* const exit_codes_help =
+    "Exit codes:\n"
+    "  0  success (also when there is nothing to do)\n"
+    "  1  a unit failed and was rolled back (units before it in the same run stay applied), or a unit\n"
+    "     cannot run here (irreversible down, an operation this database cannot do)\n"
+    "  2  bad usage or configuration: unknown command or option, bad URL, a --to version that does not\n"
+    "     exist, nothing to revert\n"
+    "  3  cannot connect to the database\n"
+    "  4  the history disagrees with this build: a changed, unknown, out-of-order or dirty unit\n"
+    "  5  another strata run held the lock longer than --lock-timeout\n"
+    "  6  status --exit-code: units are pending\n";
+
+std::chrono::milliseconds to_ms(const seconds_value& s) {
+    return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(s.value * 1000)));
+}
+
+}  // namespace
+
+void print_help(std::ostream& out, const std::string& command) {
+    if (const auto* c = find_command(command)) {
+        out << "Usage: strata [--database URL] " << c->synopsis << "\n\n" << c->summary << "\n\n";
+        if (!c->options.empty()) out << command_options(c->name) << "\n";
+    } else {
+        out << "strata: schema migrations compiled into this binary\n\n"
+            << "Usage: strata [--database URL] <command> [options]\n\nCommands:\n";
+        for (const auto& c : commands) out << "  " << c.synopsis << "\n      " << c.summary << "\n";
+        out << "\n" << command_options() << "\n"
+            << "Database URLs:\n"
+            << "  sqlite:PATH   sqlite:///ABSOLUTE/PATH   sqlite::memory:\n"
+            << "  postgresql://[user[:password]@]host[:port]/dbname[?key=value...]   (or postgres://)\n"
+            << "  Components are percent-decoded; the password never appears in any output.\n\n";
+    }
+    out << global_options() << "\n" << exit_codes_help;
+}
+
+invocation parse(int argc, const char* const* argv) {
+    po::options_description all;
+    all.add(global_options()).add(command_options());
+    all.add_options()("command", po::value<std::string>(), "")("extra", po::value<std::vector<std::string>>(), "");
+    po::positional_options_description positional;
+    positional.add("command", 1).add("extra", -1);
+
+    po::variables_map vm;
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+
+    invocation in;
+    in.help = vm.count("help") > 0;
+    in.version = vm.count("version") > 0;
+    in.json = vm.count("json") > 0;
+    if (vm.count("command")) in.command = vm["command"].as<std::string>();
+    if (in.version || in.command.empty()) return in;
+
+    const command_spec* spec = find_command(in.command);
+    if (!spec) throw usage_error("unknown command '" + in.command + "'; commands: up, down, redo, status, validate, baseline, repair");
+    if (in.help) return in;
+
+    std::vector<std::string> extra;
+    if (vm.count("extra")) extra = vm["extra"].as<std::vector<std::string>>();
+    if (in.command == "repair") {
+        if (extra.empty()) throw usage_error("repair needs the VERSION of the dirty unit (see strata repair --help)");
+        try {
+            std::size_t used = 0;
+            in.repair_version = std::stoll(extra.front(), &used);
+            if (used != extra.front().size()) throw std::invalid_argument("trailing text");
+        } catch (const std::exception&) {
+            throw usage_error("repair: '" + extra.front() + "' is not a version number");
+        }
+        extra.erase(extra.begin());
+    }
+    if (!extra.empty())
+        throw usage_error("unexpected argument '" + extra.front() + "' after '" + in.command + "' (see strata " + in.command +
+                          " --help)");
+    const auto every_command_option = command_options();
+    for (const auto& option : every_command_option.options()) {
+        const auto& name = option->long_name();
+        if (vm.count(name) && std::find(spec->options.begin(), spec->options.end(), name) == spec->options.end())
+            throw usage_error("option --" + name + " does not apply to '" + in.command + "' (see strata " + in.command + " --help)");
+    }
+
+    if (vm.count("database")) {
+        in.database = vm["database"].as<std::string>();
+    } else {
+        for (const char* name : {"STRATA_DATABASE_URL", "DATABASE_URL"})
+            if (const char* value = std::getenv(name); value && *value && in.database.empty()) in.database = value;
+        if (in.database.empty()) in.database = default_database;
+    }
+
+    auto& o = in.options;
+    if (vm.count("connect-timeout")) {
+        auto ms = to_ms(vm["connect-timeout"].as<seconds_value>());
+        // libpq counts whole seconds, and 0 would mean "wait forever".
+        o.connect_timeout = std::max(std::chrono::seconds(1), std::chrono::ceil<std::chrono::seconds>(ms));
+    }
+    if (vm.count("wait")) o.wait = std::chrono::ceil<std::chrono::seconds>(to_ms(vm["wait"].as<seconds_value>()));
+    if (vm.count("lock-timeout")) o.lock_timeout = to_ms(vm["lock-timeout"].as<seconds_value>());
+    if (vm.count("ddl-lock-timeout")) {
+        o.ddl_lock_timeout = to_ms(vm["ddl-lock-timeout"].as<seconds_value>());
+        if (o.ddl_lock_timeout.count() == 0) throw usage_error("--ddl-lock-timeout must be more than 0 (0 would wait forever)");
+    }
+    o.dry_run = vm.count("dry-run") > 0;
+    o.atomic = vm.count("atomic") > 0;
+    o.allow_changed = vm.count("allow-changed") > 0;
+    o.allow_unknown = vm.count("allow-unknown") > 0;
+    o.allow_out_of_order = vm.count("allow-out-of-order") > 0;
+    in.exit_code = vm.count("exit-code") > 0;
+    in.mark_applied = vm.count("applied") > 0;
+
+    if (vm.count("to")) in.to = vm["to"].as<std::int64_t>();
+    if (in.command == "baseline" && !in.to) throw usage_error("baseline needs --to VERSION (see strata baseline --help)");
+    if (in.command == "down") {
+        if (vm.count("steps")) in.down.steps = vm["steps"].as<int>();
+        in.down.to = in.to;
+        in.down.all = vm.count("all") > 0;
+        if (int(in.down.steps.has_value()) + int(in.down.to.has_value()) + int(in.down.all) > 1)
+            throw usage_error("down takes at most one of --steps, --to and --all");
+    }
+    return in;
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,197 @@
+// What strata prints: human text (colour only on a terminal without NO_COLOR) or JSON.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <iomanip>
+#include <iostream>
+#include <map>
+
+#include <unistd.h>
+
+#include "cli.hpp"
+
+namespace strata::cli {
+namespace {
+
+using nlohmann::json;
+
+std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
+
+std::string plural(std::size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
+
+const char* state_colour(unit_state s) {
+    switch (s) {
+    case unit_state::applied: return "32";  // green
+    case unit_state::pending: return "33";  // yellow
+    default: return "31";                   // red: needs a person
+    }
+}
+
+json to_json(const unit_report& u) {
+    return {{"version", u.version},
+            {"name", u.name},
+            {"direction", to_string(u.dir)},
+            {"duration_ms", u.duration.count()},
+            {"from_history", u.from_history}};
+}
+
+json nullable(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+
+}  // namespace
+
+printer::printer(bool json)
+    : json_(json), colour_(::isatty(STDOUT_FILENO) && ::isatty(STDERR_FILENO) && !std::getenv("NO_COLOR")) {}
+
+std::string printer::paint(const std::string& text, const char* colour) const {
+    return colour_ ? "\033[" + std::string(colour) + "m" + text + "\033[0m" : text;
+}
+
+void printer::progress(const unit_report& u) const {
+    std::ostream& out = json_ ? std::cerr : std::cout;
+    out << (u.dir == direction::up ? "applied  " : "reverted ") << u.version << " " << u.name << " (" << ms(u.duration) << ")"
+        << (u.from_history ? " with the stored down statements" : "") << std::endl;
+}
+
+void printer::notice(const std::string& text) const { std::cerr << "strata: " << redact_passwords(text) << std::endl; }
+
+void printer::status(const std::string& database, const std::vector<unit_status>& units) const {
+    std::map<unit_state, std::size_t> counts;
+    std::size_t out_of_order = 0;
+    for (const auto& u : units) {
+        ++counts[u.state];
+        out_of_order += u.out_of_order;
+    }
+    if (json_) {
+        json list = json::array();
+        for (const auto& u : units)
+            list.push_back({{"version", u.version},
+                            {"name", u.name},
+                            {"state", to_string(u.state)},
+                            {"checksum", nullable(u.checksum)},
+                            {"applied_checksum", nullable(u.applied_checksum)},
+                            {"applied_at", nullable(u.applied_at)},
+                            {"duration_ms", u.execution_ms ? json(*u.execution_ms) : json(nullptr)},
+                            {"applied_by", nullable(u.applied_by)},
+                            {"out_of_order", u.out_of_order}});
+        json summary;
+        for (auto s : {unit_state::applied, unit_state::pending, unit_state::changed, unit_state::unknown, unit_state::dirty})
+            summary[to_string(s)] = counts[s];
+        std::cout << json{{"database", database}, {"units", list}, {"summary", summary}}.dump(2) << std::endl;
+        return;
+    }
+    std::cout << "database " << database << "\n";
+    std::size_t name_width = 4;
+    for (const auto& u : units) name_width = std::max(name_width, u.name.size());
+    std::cout << std::right << std::setw(8) << "VERSION" << "  " << std::left << std::setw(int(name_width)) << "NAME" << "  "
+              << std::setw(8) << "STATE" << "  APPLIED AT\n";
+    for (const auto& u : units) {
+        std::string state = to_string(u.state);
+        std::string padded = state + std::string(8 - std::min<std::size_t>(8, state.size()), ' ');
+        std::cout << std::right << std::setw(8) << u.version << "  " << std::left << std::setw(int(name_width)) << u.name
+                  << "  " << paint(padded, state_colour(u.state)) << "  " << (u.applied_at.empty() ? "-" : u.applied_at)
+                  << (u.out_of_order ? "  (older than the newest applied unit)" : "") << "\n";
+    }
+    std::cout << counts[unit_state::applied] << " applied, " << counts[unit_state::pending] << " pending";
+    if (auto n = counts[unit_state::changed]) std::cout << ", " << n << " changed since applied";
+    if (auto n = counts[unit_state::unknown]) std::cout << ", " << n << " unknown (applied by another build of strata)";
+    if (auto n = counts[unit_state::dirty]) std::cout << ", " << n << " dirty (see strata repair --help)";
+    std::cout << std::endl;
+}
+
+void printer::validation(const std::string& database, const std::vector<std::string>& problems) const {
+    if (json_) {
+        std::cout << json{{"database", database}, {"ok", problems.empty()}, {"problems", problems}}.dump(2) << std::endl;
+        return;
+    }
+    if (problems.empty()) {
+        std::cout << "ok: the history of " << database << " agrees with this build" << std::endl;
+        return;
+    }
+    std::cout << plural(problems.size(), "problem") << " in the history of " << database << ":\n";
+    for (const auto& p : problems) std::cout << "  - " << p << "\n";
+    std::cout << std::flush;
+}
+
+void printer::report(const std::string& command, const std::string& database, const run_report& r, bool dry_run,
+                     const std::string& nothing_to_do) const {
+    if (json_) {
+        json units = json::array();
+        for (const auto& u : r.units) units.push_back(to_json(u));
+        json doc{{"command", command}, {"database", database}, {"dry_run", dry_run}, {"units", units},
+                 {"duration_ms", r.duration.count()}};
+        if (dry_run) doc["script"] = r.script;
+        std::cout << doc.dump(2) << std::endl;
+        return;
+    }
+    if (dry_run) {
+        std::cout << "-- dry run: nothing below was executed on " << database << "\n";
+        for (const auto& line : r.script) std::cout << line << (line.rfind("--", 0) == 0 ? "\n" : ";\n");
+        std::cout << "-- " << (r.units.empty() ? nothing_to_do : plural(r.units.size(), "unit") + " would run") << std::endl;
+        return;
+    }
+    if (r.units.empty()) {
+        std::cout << nothing_to_do << std::endl;
+        return;
+    }
+    if (command == "redo") {
+        std::cout << "unit " << r.units.front().version << " " << r.units.front().name << " redone on " << database << " in "
+                  << ms(r.duration) << std::endl;
+    } else if (command == "baseline") {
+        std::cout << plural(r.units.size(), "unit") << " recorded as applied on " << database << " (nothing was run)"
+                  << std::endl;
+    } else {
+        std::cout << plural(r.units.size(), "unit") << (command == "up" ? " applied to " : " reverted on ") << database << " in "
+                  << ms(r.duration) << std::endl;
+    }
+}
+
+void printer::repaired(const std::string& database, std::int64_t version, bool mark_applied) const {
+    if (json_) {
+        std::cout << json{{"command", "repair"}, {"database", database}, {"version", version},
+                          {"state", mark_applied ? "applied" : "pending"}}
+                         .dump(2)
+                  << std::endl;
+        return;
+    }
+    std::cout << "unit " << version << " is no longer dirty: recorded as " << (mark_applied ? "applied" : "pending") << " on "
+              << database << std::endl;
+}
+
+void printer::failure(int code, const std::string& message, const error* e) const {
+    // Messages may echo an argument, and an argument may be a URL with its password.
+    const std::string text = redact_passwords(message);
+    std::cerr << paint("strata: error:", "31") << " " << text << std::endl;
+    if (const auto* v = dynamic_cast<const validation_error*>(e); v && v->problems().size() > 1)
+        for (const auto& p : v->problems()) std::cerr << "  - " << redact_passwords(p) << "\n";
+    if (const auto* m = dynamic_cast<const migration_error*>(e)) {
+        std::cerr << "strata: nothing of unit " << m->context().version.value_or(0) << " was kept (rolled back)";
+        if (!m->completed().empty()) {
+            std::cerr << "; done before it in this run, and kept:";
+            for (const auto& u : m->completed())
+                std::cerr << " " << (u.dir == direction::up ? "applied " : "reverted ") << u.version << " " << u.name << ";";
+        }
+        std::cerr << std::endl;
+    }
+    if (!json_) return;
+    json doc{{"error", {{"message", text}, {"exit_code", code}}}};
+    if (e) {
+        const auto& c = e->context();
+        if (c.version) doc["error"]["version"] = *c.version;
+        if (!c.unit_name.empty()) doc["error"]["name"] = c.unit_name;
+        if (c.dir) doc["error"]["direction"] = to_string(*c.dir);
+        if (!c.statement.empty()) doc["error"]["statement"] = c.statement;
+        if (!c.sqlstate.empty()) doc["error"]["sqlstate"] = c.sqlstate;
+        if (!c.database.empty()) doc["error"]["database"] = c.database;
+        if (const auto* v = dynamic_cast<const validation_error*>(e)) doc["error"]["problems"] = v->problems();
+        if (const auto* m = dynamic_cast<const migration_error*>(e)) {
+            json done = json::array();
+            for (const auto& u : m->completed())
+                done.push_back({{"version", u.version}, {"name", u.name}, {"direction", to_string(u.dir)}});
+            doc["error"]["completed"] = done;
+        }
+    }
+    std::cout << doc.dump(2) << std::endl;
+}
+
+}  // namespace strata::cli
