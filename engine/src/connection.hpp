@@ -61,6 +61,9 @@ public:
     /// For the history table's bound statements.
     virtual soci::session& session() noexcept = 0;
 
+    /// Whether this connection can only look (opened read-only for status or a dry run).
+    virtual bool read_only() const noexcept = 0;
+
     /// Who applies units: the database user on PostgreSQL, the OS user on SQLite.
     virtual std::string applied_by() = 0;
 

@@ -95,7 +95,6 @@ struct runner::impl {
     std::unique_ptr<connection> conn;
     std::unique_ptr<history> hist;
     std::unique_ptr<migration_lock> held;
-    bool read_only = false;  // the connection was opened for looking only
 
     impl(const registry& r, database_url u, runner_options o)
         : units(r), url(std::move(u)), options(std::move(o)), sql_dialect(dialect_for(url.kind())) {
@@ -136,10 +135,9 @@ struct runner::impl {
 
     /// Connects, retrying for up to options.wait while the database is unreachable.
     history& open(bool for_looking) {
-        if (conn && (for_looking || !read_only)) return *hist;
+        if (conn && (for_looking || !conn->read_only())) return *hist;
         hist.reset();
         conn.reset();  // a read-only connection cannot serve a change: reopen
-        read_only = for_looking;
         auto deadline = clock::now() + options.wait;
         for (auto pause = std::chrono::milliseconds(250);; pause = std::min(pause * 2, std::chrono::milliseconds(5000))) {
             try {

@@ -131,6 +131,7 @@ public:
     }
 
     soci::session& session() noexcept override { return session_; }
+    bool read_only() const noexcept override { return false; }  // one connection serves both
 
     std::string applied_by() override {
         const char* user = PQuser(conn_);

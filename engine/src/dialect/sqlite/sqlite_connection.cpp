@@ -53,7 +53,7 @@ std::string utc_now() {
 
 class sqlite_connection final : public connection {
 public:
-    sqlite_connection(const database_url& url, bool read_only) : connection(url) {
+    sqlite_connection(const database_url& url, bool read_only) : connection(url), read_only_(read_only) {
         try {
             // A busy timeout, or a second writer fails at once with "database is locked"
             // (SOCI's default is 0).
@@ -168,6 +168,7 @@ public:
     }
 
     soci::session& session() noexcept override { return session_; }
+    bool read_only() const noexcept override { return read_only_; }
 
     std::string applied_by() override {
         if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_name) return pw->pw_name;
@@ -233,6 +234,7 @@ private:
     soci::session session_;
     api::sqlite3* db_ = nullptr;
     bool foreign_keys_off_ = false;
+    bool read_only_ = false;
 };
 
 }  // namespace
