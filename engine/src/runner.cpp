@@ -523,7 +523,9 @@ struct runner::impl {
                 relevant.push_back(s);
         }
         auto problems = problems_of(relevant);
-        if (!problems.empty()) throw validation_error(problems.front() + "; nothing was run", context(), std::move(problems));
+        if (problems.empty()) return;
+        std::string message = problems.front() + "; nothing was run";  // before problems is moved
+        throw validation_error(message, context(), std::move(problems));
     }
 
     /// The history, read after taking the lock (or, for a dry run, without). Only `up` and
@@ -551,6 +553,17 @@ struct runner::impl {
     }
 };
 
+namespace {
+
+/// Each command that changes the database holds the lock for its own run only: a program that
+/// keeps its runner (to show status later) must not block the next deploy.
+struct command_scope {
+    std::unique_ptr<migration_lock>& held;
+    ~command_scope() { held.reset(); }
+};
+
+}  // namespace
+
 runner::runner(const registry& units, database_url url, runner_options options)
     : impl_(std::make_unique<impl>(units, std::move(url), std::move(options))) {}
 runner::~runner() = default;
@@ -563,6 +576,7 @@ std::vector<std::string> runner::validate() { return impl::problems_of(status())
 
 run_report runner::up(std::optional<std::int64_t> to, const unit_observer& observer) {
     auto& d = *impl_;
+    command_scope scope{d.held};
     if (to && !d.find(*to))
         throw config_error("cannot migrate to version " + std::to_string(*to) + ": this build has no such unit (see strata status)",
                            d.context());
@@ -584,10 +598,14 @@ run_report runner::up(std::optional<std::int64_t> to, const unit_observer& obser
     return d.run_all(steps, observer, std::move(report));
 }
 
-run_report runner::down(const down_request& request, const unit_observer& observer) { return impl_->down(request, observer); }
+run_report runner::down(const down_request& request, const unit_observer& observer) {
+    command_scope scope{impl_->held};
+    return impl_->down(request, observer);
+}
 
 run_report runner::redo(const unit_observer& observer) {
     auto& d = *impl_;
+    command_scope scope{d.held};
     run_report report;
     auto rows = d.read_for(report, false);
     if (rows.empty()) throw config_error("nothing to revert: no unit is applied", d.context());
@@ -603,6 +621,7 @@ run_report runner::redo(const unit_observer& observer) {
 
 run_report runner::baseline(std::int64_t to) {
     auto& d = *impl_;
+    command_scope scope{d.held};
     if (!d.find(to))
         throw config_error("cannot baseline to version " + std::to_string(to) + ": this build has no such unit", d.context());
     run_report report;
@@ -647,6 +666,7 @@ run_report runner::baseline(std::int64_t to) {
 
 void runner::repair(std::int64_t version, bool mark_applied) {
     auto& d = *impl_;
+    command_scope scope{d.held};
     run_report unused;
     auto rows = d.read_for(unused, false);
     auto& h = *d.hist;

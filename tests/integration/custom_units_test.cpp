@@ -1,0 +1,719 @@
+// The runner's deploy-pipeline behaviour (issue 3), driven by units defined here, each test with a
+// registry of its own: non-transactional units and their dirty state, refusing an irreversible
+// down before anything runs, reverting a unit this build does not know from the stored down
+// statements, checksum drift, out-of-order units, --atomic, DDL lock timeout retries, dry runs.
+// Every result is read back from the database with a session of our own.
+
+#include <strata/error.hpp>
+#include <strata/migration.hpp>
+#include <strata/registry.hpp>
+#include <strata/runner.hpp>
+
+#include <soci/soci.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "backend_test.hpp"
+#include "support/schema_history.hpp"
+#include "support/schema_reader.hpp"
+#include "support/schema_session.hpp"
+#include "support/temp_database.hpp"
+
+using namespace strata::test;
+using strata::schema::sql_text;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// One raw statement of a unit and, when it has one, the statement that undoes it.
+struct raw_statement {
+    sql_text up;
+    std::optional<sql_text> down;
+};
+
+/// The same text on both databases.
+sql_text both(const std::string& text) { return {.postgresql = text, .sqlite = text}; }
+
+/// A unit made of raw statements, in order; change() so that down is their inverse, reversed.
+class raw_unit final : public strata::migration {
+public:
+    raw_unit(std::int64_t version, std::string name, std::vector<raw_statement> statements,
+             strata::transaction_mode mode = strata::transaction_mode::per_unit)
+        : version_(version), name_(std::move(name)), statements_(std::move(statements)), mode_(mode) {}
+
+    strata::migration_info info() const override { return {.version = version_, .name = name_, .transaction = mode_}; }
+
+    void change(strata::schema::builder& b) const override {
+        for (const auto& s : statements_) b.sql(s.up, s.down);
+    }
+
+private:
+    std::int64_t version_;
+    std::string name_;
+    std::vector<raw_statement> statements_;
+    strata::transaction_mode mode_;
+};
+
+using unit_ptr = std::shared_ptr<const raw_unit>;
+
+unit_ptr unit(std::int64_t version, std::string name, std::vector<raw_statement> statements,
+              strata::transaction_mode mode = strata::transaction_mode::per_unit) {
+    return std::make_shared<const raw_unit>(version, std::move(name), std::move(statements), mode);
+}
+
+/// `CREATE TABLE <name> (<columns>)`, undone by `DROP TABLE <name>`.
+unit_ptr table_unit(std::int64_t version, const std::string& table, const std::string& columns = "a integer") {
+    return unit(version, "create_" + table,
+                {{both("CREATE TABLE " + table + " (" + columns + ")"), both("DROP TABLE " + table)}});
+}
+
+/// A registry of its own, never registry::global(). It must outlive every runner built on it.
+std::unique_ptr<strata::registry> registry_of(const std::vector<unit_ptr>& units) {
+    auto r = std::make_unique<strata::registry>();
+    for (const auto& u : units) r->add(u, "custom_units_test.cpp");
+    return r;
+}
+
+using versions = std::vector<std::int64_t>;
+using names = std::vector<std::string>;
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+/// The `state` column of the history row of `version`; nullopt when there is no such row.
+std::optional<std::string> history_state(soci::session& sql, std::int64_t version) {
+    auto rows = query_text(sql, std::string("SELECT state FROM ") + history_table + " WHERE version = " + std::to_string(version));
+    if (rows.size() == 0) return std::nullopt;
+    return rows.rows.front().front();
+}
+
+std::string history_checksum(soci::session& sql, std::int64_t version) {
+    return query_value(sql, std::string("SELECT checksum FROM ") + history_table + " WHERE version = " + std::to_string(version))
+        .value_or("<null>");
+}
+
+/// The audit log as "version action outcome" lines, in insertion order.
+std::vector<std::string> audit_log(soci::session& sql) {
+    auto rows = query_text(sql, std::string("SELECT CAST(version AS TEXT), action, outcome FROM ") + log_table +
+                                    " ORDER BY at, version, action DESC");
+    std::vector<std::string> out;
+    for (const auto& row : rows.rows) out.push_back(row[0].value_or("?") + " " + row[1].value_or("?") + " " + row[2].value_or("?"));
+    return out;
+}
+
+long long count_of(soci::session& sql, const std::string& query) { return std::stoll(query_value(sql, query).value_or("-1")); }
+
+/// Table names without strata's metadata tables.
+names user_tables(soci::session& sql) {
+    names out;
+    for (auto& t : read_table_names(sql))
+        if (t != history_table && t != log_table) out.push_back(t);
+    return out;
+}
+
+names column_names(soci::session& sql, const std::string& table) {
+    names out;
+    for (const auto& c : read_table(sql, table).columns) out.push_back(c.name);
+    return out;
+}
+
+names index_names(soci::session& sql, const std::string& table) {
+    names out;
+    for (const auto& i : read_table(sql, table).indexes) out.push_back(i.name);
+    return out;
+}
+
+/// (version, state) of every line of status(), as "1 applied".
+names status_lines(strata::runner& r) {
+    names out;
+    for (const auto& s : r.status()) out.push_back(std::to_string(s.version) + " " + strata::to_string(s.state));
+    return out;
+}
+
+/// The same, from a runner of its own (status takes no lock).
+names status_lines(const strata::registry& units, const strata::database_url& url) {
+    strata::runner r(units, url);
+    return status_lines(r);
+}
+
+std::string described(const std::vector<strata::migration_error::completed_unit>& units) {
+    std::string out;
+    for (const auto& u : units) out += (out.empty() ? "" : ", ") + std::to_string(u.version) + " " + strata::to_string(u.dir);
+    return out;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& l : lines) out += l + "\n";
+    return out;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// 1. A non-transactional unit: CREATE INDEX CONCURRENTLY on PostgreSQL (refused inside a
+//    transaction, so it succeeding proves the unit ran outside one), a plain index on SQLite.
+
+STRATA_BACKEND_TEST(custom_non_transactional_unit_applies_and_reverts) {
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({
+        table_unit(1, "t"),
+        unit(2, "index_t_concurrently",
+             {{{.postgresql = "CREATE INDEX CONCURRENTLY t_a_idx ON t (a)", .sqlite = "CREATE INDEX t_a_idx ON t (a)"},
+               sql_text{.postgresql = "DROP INDEX CONCURRENTLY t_a_idx", .sqlite = "DROP INDEX t_a_idx"}}},
+             strata::transaction_mode::none),
+    });
+    strata::runner r(*reg, db.url());
+
+    auto report = r.up();
+    BOOST_TEST_REQUIRE(report.units.size() == 2u);
+    BOOST_TEST(report.units[1].version == 2);
+
+    auto sql = open_session(db.url());
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(history_state(*sql, 1) == std::optional<std::string>("applied"));
+    BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("applied"));
+    BOOST_TEST(index_names(*sql, "t") == (names{"t_a_idx"}), boost::test_tools::per_element());
+    if (backend == strata::backend::postgresql)
+        BOOST_TEST(query_value(*sql, "SELECT CAST(i.indisvalid AS TEXT) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                                     "WHERE c.relname = 't_a_idx'") == std::optional<std::string>("true"));
+    BOOST_TEST(status_lines(r) == (names{"1 applied", "2 applied"}), boost::test_tools::per_element());
+
+    auto back = r.down();
+    BOOST_TEST_REQUIRE(back.units.size() == 1u);
+    BOOST_TEST(back.units[0].version == 2);
+    BOOST_TEST((back.units[0].dir == strata::direction::down));
+    BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
+    BOOST_TEST(index_names(*sql, "t").empty(), "the index should be gone:\n" << read_table(*sql, "t"));
+    BOOST_TEST(user_tables(*sql) == (names{"t"}), boost::test_tools::per_element());
+    BOOST_TEST(audit_log(*sql) == (names{"1 up ok", "2 up ok", "2 down ok"}), boost::test_tools::per_element());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. A non-transactional unit failing after its first statement is left dirty: visible in the
+//    history and in status, refused by up and down until strata repair.
+
+STRATA_BACKEND_TEST(custom_interrupted_non_transactional_unit_is_dirty_until_repaired) {
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({
+        table_unit(1, "t"),
+        unit(2, "index_then_fail",
+             {{{.postgresql = "CREATE INDEX CONCURRENTLY t_a_idx ON t (a)", .sqlite = "CREATE INDEX t_a_idx ON t (a)"}},
+              {both("ALTER TABLE no_such_table ADD COLUMN x integer")}},
+             strata::transaction_mode::none),
+    });
+    auto sql = open_session(db.url());
+    // Each step with a runner of its own, as each deploy or on-call command would be.
+
+    try {
+        strata::runner(*reg, db.url()).up();
+        BOOST_ERROR("up() succeeded although unit 2's second statement names a table that does not exist");
+    } catch (const strata::migration_error& e) {
+        BOOST_TEST(e.context().version.value_or(0) == 2);
+        BOOST_TEST(e.context().statement == "ALTER TABLE no_such_table ADD COLUMN x integer");
+        BOOST_TEST(described(e.completed()) == "1 up");
+        BOOST_TEST(contains(e.what(), "strata repair 2"), e.what());
+    }
+
+    // The first statement ran and stays; the row says the unit is running.
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("running"));
+    BOOST_TEST(index_names(*sql, "t") == (names{"t_a_idx"}), boost::test_tools::per_element());
+    BOOST_TEST(status_lines(*reg, db.url()) == (names{"1 applied", "2 dirty"}), boost::test_tools::per_element());
+
+    // The next run refuses and changes nothing (down: see the test after this one).
+    try {
+        strata::runner(*reg, db.url()).up();
+        BOOST_ERROR("up() ran with unit 2 dirty");
+    } catch (const strata::validation_error& e) {
+        BOOST_TEST(contains(e.what(), "strata repair 2"), e.what());
+        BOOST_TEST_REQUIRE(e.problems().size() == 1u);
+        BOOST_TEST(contains(e.problems()[0], "unit 2 index_then_fail"), e.problems()[0]);
+    }
+    BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("running"));
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(index_names(*sql, "t") == (names{"t_a_idx"}), boost::test_tools::per_element());
+
+    // Nothing to repair on an applied unit, nor on a version without a row.
+    BOOST_CHECK_THROW(strata::runner(*reg, db.url()).repair(1, false), strata::config_error);
+    BOOST_CHECK_THROW(strata::runner(*reg, db.url()).repair(7, true), strata::config_error);
+    BOOST_TEST(history_state(*sql, 1) == std::optional<std::string>("applied"));
+
+    // Repair as pending: the row goes, the unit is pending again.
+    strata::runner(*reg, db.url()).repair(2, false);
+    BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
+    BOOST_TEST(status_lines(*reg, db.url()) == (names{"1 applied", "2 pending"}), boost::test_tools::per_element());
+    BOOST_CHECK_THROW(strata::runner(*reg, db.url()).repair(2, false), strata::config_error);  // no longer dirty
+
+    // The person undoes the first statement by hand; the next run fails the same way, dirty again.
+    *sql << "DROP INDEX t_a_idx";
+    BOOST_CHECK_THROW(strata::runner(*reg, db.url()).up(), strata::migration_error);
+    BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("running"));
+
+    // Repair as applied: recorded applied, with this build's checksum, and up has nothing to do.
+    strata::runner(*reg, db.url()).repair(2, true);
+    BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("applied"));
+    BOOST_TEST(status_lines(*reg, db.url()) == (names{"1 applied", "2 applied"}), boost::test_tools::per_element());
+    auto report = strata::runner(*reg, db.url()).up();
+    BOOST_TEST(report.units.empty());
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(count_of(*sql, std::string("SELECT CAST(count(*) AS TEXT) FROM ") + log_table + " WHERE action = 'repair'") == 2);
+}
+
+STRATA_BACKEND_TEST(custom_down_with_a_dirty_unit_is_refused) {
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({
+        table_unit(1, "t"),
+        unit(2, "index_then_fail",
+             {{{.postgresql = "CREATE INDEX CONCURRENTLY t_a_idx ON t (a)", .sqlite = "CREATE INDEX t_a_idx ON t (a)"},
+               sql_text{.postgresql = "DROP INDEX CONCURRENTLY t_a_idx", .sqlite = "DROP INDEX t_a_idx"}},
+              {both("ALTER TABLE no_such_table ADD COLUMN x integer"), both("SELECT 1")}},
+             strata::transaction_mode::none),
+    });
+    BOOST_CHECK_THROW(strata::runner(*reg, db.url()).up(), strata::migration_error);
+    auto sql = open_session(db.url());
+    BOOST_TEST_REQUIRE(history_state(*sql, 2) == std::optional<std::string>("running"));
+
+    try {
+        strata::runner(*reg, db.url()).down();
+        BOOST_ERROR("down() ran with unit 2 dirty");
+    } catch (const strata::validation_error& e) {
+        BOOST_TEST_REQUIRE(e.problems().size() == 1u);
+        BOOST_TEST(contains(e.problems()[0], "unit 2 index_then_fail"), e.problems()[0]);
+        BOOST_TEST(contains(e.what(), "strata repair 2"), e.what());
+    }
+    BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("running"));
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(index_names(*sql, "t") == (names{"t_a_idx"}), boost::test_tools::per_element());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. A unit without a down: refused by name before anything of the down request runs.
+
+STRATA_BACKEND_TEST(custom_irreversible_unit_refuses_the_whole_down_before_anything_runs) {
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({
+        table_unit(1, "t1"),
+        unit(2, "raw_without_down", {{both("CREATE TABLE t2 (a integer)")}}),
+        table_unit(3, "t3"),
+    });
+    strata::runner r(*reg, db.url());
+    r.up();
+    auto sql = open_session(db.url());
+    const auto history_before = read_history(*sql);
+    const auto log_before = audit_log(*sql);
+    BOOST_TEST_REQUIRE(history_before.size() == 3u);
+
+    // Two steps: unit 3 could be reverted, unit 2 cannot; neither is.
+    try {
+        r.down({.steps = 2});
+        BOOST_ERROR("down(steps=2) ran although unit 2 has no down");
+    } catch (const strata::irreversible_error& e) {
+        BOOST_TEST(e.context().version.value_or(0) == 2);
+        BOOST_TEST(e.context().unit_name == "raw_without_down");
+        BOOST_TEST(contains(e.what(), "unit 2 raw_without_down"), e.what());
+    }
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2, 3}), boost::test_tools::per_element());
+    BOOST_TEST(user_tables(*sql) == (names{"t1", "t2", "t3"}), boost::test_tools::per_element());
+    BOOST_TEST(audit_log(*sql) == log_before, boost::test_tools::per_element());
+
+    // One step reverts unit 3; the next down stops at unit 2, naming it.
+    r.down();
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(user_tables(*sql) == (names{"t1", "t2"}), boost::test_tools::per_element());
+    try {
+        r.down();
+        BOOST_ERROR("down() ran although unit 2 has no down");
+    } catch (const strata::irreversible_error& e) {
+        BOOST_TEST(e.context().version.value_or(0) == 2);
+        BOOST_TEST(contains(e.what(), "raw_without_down"), e.what());
+    }
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(user_tables(*sql) == (names{"t1", "t2"}), boost::test_tools::per_element());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. An older build (registry B, without unit 2) reverts unit 2 from the stored down statements.
+
+STRATA_BACKEND_TEST(custom_older_build_reverts_an_unknown_unit_from_the_stored_statements) {
+    auto db = temp_database::create(backend);
+    auto newer = registry_of({table_unit(1, "t1"), table_unit(2, "t2")});
+    strata::runner(*newer, db.url()).up();
+    auto sql = open_session(db.url());
+    BOOST_TEST_REQUIRE(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
+
+    auto older = registry_of({table_unit(1, "t1")});
+    std::vector<std::string> notices;
+    strata::runner_options options;
+    options.on_notice = [&](const std::string& text) { notices.push_back(text); };
+    strata::runner r(*older, db.url(), options);
+
+    BOOST_TEST(status_lines(r) == (names{"1 applied", "2 unknown"}), boost::test_tools::per_element());
+    try {
+        r.up();
+        BOOST_ERROR("up() from an older build ran against a history with a unit it does not know");
+    } catch (const strata::validation_error& e) {
+        BOOST_TEST_REQUIRE(e.problems().size() == 1u);
+        BOOST_TEST(contains(e.problems()[0], "unit 2 create_t2"), e.problems()[0]);
+    }
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
+
+    auto report = r.down();
+    BOOST_TEST_REQUIRE(report.units.size() == 1u);
+    BOOST_TEST(report.units[0].version == 2);
+    BOOST_TEST(report.units[0].from_history);
+    BOOST_TEST((report.units[0].dir == strata::direction::down));
+    BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
+    BOOST_TEST(user_tables(*sql) == (names{"t1"}), boost::test_tools::per_element());
+    BOOST_TEST(std::any_of(notices.begin(), notices.end(),
+                           [](const std::string& n) { return contains(n, "unit 2 create_t2") && contains(n, "stored"); }),
+               "no notice about reverting unit 2 from the stored statements; notices:\n" << joined(notices));
+    BOOST_TEST(status_lines(r) == (names{"1 applied"}), boost::test_tools::per_element());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. An applied unit whose statements changed: reported, refused, allowed on request.
+
+STRATA_BACKEND_TEST(custom_changed_unit_is_reported_and_refused_unless_allowed) {
+    auto db = temp_database::create(backend);
+    auto original = registry_of({table_unit(1, "t", "a integer")});
+    strata::runner(*original, db.url()).up();
+    auto sql = open_session(db.url());
+    const std::string applied_checksum = history_checksum(*sql, 1);
+
+    auto edited = registry_of({table_unit(1, "t", "a integer, b integer")});
+    {
+        strata::runner r(*edited, db.url());
+        auto status = r.status();
+        BOOST_TEST_REQUIRE(status.size() == 1u);
+        BOOST_TEST(strata::to_string(status[0].state) == std::string("changed"));
+        BOOST_TEST(status[0].applied_checksum == applied_checksum);
+        BOOST_TEST(status[0].checksum != applied_checksum);
+        BOOST_TEST(r.validate().size() == 1u);
+
+        BOOST_CHECK_THROW(r.up(), strata::validation_error);
+    }
+    BOOST_TEST(column_names(*sql, "t") == (names{"a"}), boost::test_tools::per_element());
+
+    strata::runner_options allow;
+    allow.allow_changed = true;
+    auto report = strata::runner(*edited, db.url(), allow).up();
+    BOOST_TEST(report.units.empty());
+    BOOST_TEST(column_names(*sql, "t") == (names{"a"}), boost::test_tools::per_element());
+    BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
+    BOOST_TEST(history_checksum(*sql, 1) == applied_checksum);
+}
+
+STRATA_BACKEND_TEST(custom_down_of_a_changed_unit_is_refused_unless_allowed) {
+    auto db = temp_database::create(backend);
+    auto original = registry_of({table_unit(1, "t1"), table_unit(2, "t2", "a integer")});
+    strata::runner(*original, db.url()).up();
+    auto sql = open_session(db.url());
+
+    // Unit 2 edited after it ran: its down would now be rendered from the edited unit.
+    auto edited = registry_of({table_unit(1, "t1"), unit(2, "create_t2", {{both("CREATE TABLE t2 (a integer, b integer)"),
+                                                                             both("DROP TABLE t2_renamed")}})});
+    try {
+        strata::runner(*edited, db.url()).down();
+        BOOST_ERROR("down() reverted a unit that changed since it was applied without --allow-changed");
+    } catch (const strata::validation_error& e) {
+        BOOST_TEST_REQUIRE(e.problems().size() == 1u);
+        BOOST_TEST(contains(e.problems()[0], "unit 2 create_t2"), e.problems()[0]);
+    }
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(user_tables(*sql) == (names{"t1", "t2"}), boost::test_tools::per_element());
+
+    // Allowed: reverted with the statements stored when it was applied (DROP TABLE t2), not the
+    // edited unit's down (DROP TABLE t2_renamed, which would fail).
+    std::vector<std::string> notices;
+    strata::runner_options allow;
+    allow.allow_changed = true;
+    allow.on_notice = [&](const std::string& text) { notices.push_back(text); };
+    auto report = strata::runner(*edited, db.url(), allow).down();
+    BOOST_TEST_REQUIRE(report.units.size() == 1u);
+    BOOST_TEST(report.units[0].version == 2);
+    BOOST_TEST(report.units[0].from_history);
+    BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
+    BOOST_TEST(user_tables(*sql) == (names{"t1"}), boost::test_tools::per_element());
+    BOOST_TEST(std::any_of(notices.begin(), notices.end(),
+                           [](const std::string& n) { return contains(n, "unit 2 create_t2") && contains(n, "changed"); }),
+               "no notice about reverting the changed unit 2; notices:\n" << joined(notices));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. --atomic: the whole release or nothing of it.
+
+STRATA_BACKEND_TEST(custom_atomic_up_leaves_nothing_when_a_unit_fails) {
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({table_unit(1, "t1"), table_unit(2, "t2"),
+                            unit(3, "create_t1_again", {{both("CREATE TABLE t1 (a integer)")}})});
+    strata::runner_options options;
+    options.atomic = true;
+    strata::runner r(*reg, db.url(), options);
+    try {
+        r.up();
+        BOOST_ERROR("up --atomic succeeded although unit 3 creates a table that unit 1 created");
+    } catch (const strata::migration_error& e) {
+        BOOST_TEST(e.context().version.value_or(0) == 3);
+        BOOST_TEST(described(e.completed()) == "", "nothing of an atomic release stays");
+    }
+    auto sql = open_session(db.url());
+    BOOST_TEST(user_tables(*sql).empty(), "tables left behind by an atomic release that failed");
+    BOOST_TEST(recorded_versions(*sql).empty());
+    BOOST_TEST(count_of(*sql, std::string("SELECT CAST(count(*) AS TEXT) FROM ") + log_table + " WHERE outcome = 'ok'") == 0);
+}
+
+STRATA_BACKEND_TEST(custom_without_atomic_the_units_before_a_failure_stay) {
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({table_unit(1, "t1"), table_unit(2, "t2"),
+                            unit(3, "create_t1_again", {{both("CREATE TABLE t1 (a integer)")}})});
+    strata::runner r(*reg, db.url());
+    try {
+        r.up();
+        BOOST_ERROR("up succeeded although unit 3 creates a table that unit 1 created");
+    } catch (const strata::migration_error& e) {
+        BOOST_TEST(e.context().version.value_or(0) == 3);
+        BOOST_TEST(described(e.completed()) == "1 up, 2 up");
+    }
+    auto sql = open_session(db.url());
+    BOOST_TEST(user_tables(*sql) == (names{"t1", "t2"}), boost::test_tools::per_element());
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
+}
+
+STRATA_BACKEND_TEST(custom_atomic_up_applies_the_whole_release) {
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({table_unit(1, "t1"), table_unit(2, "t2"), table_unit(3, "t3")});
+    strata::runner_options options;
+    options.atomic = true;
+    auto report = strata::runner(*reg, db.url(), options).up();
+    BOOST_TEST(report.units.size() == 3u);
+    auto sql = open_session(db.url());
+    BOOST_TEST(user_tables(*sql) == (names{"t1", "t2", "t3"}), boost::test_tools::per_element());
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2, 3}), boost::test_tools::per_element());
+}
+
+STRATA_BACKEND_TEST(custom_atomic_up_refuses_a_non_transactional_unit_before_anything_runs) {
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({
+        table_unit(1, "t1"),
+        unit(2, "index_t1_concurrently",
+             {{{.postgresql = "CREATE INDEX CONCURRENTLY t1_a_idx ON t1 (a)", .sqlite = "CREATE INDEX t1_a_idx ON t1 (a)"},
+               sql_text{.postgresql = "DROP INDEX CONCURRENTLY t1_a_idx", .sqlite = "DROP INDEX t1_a_idx"}}},
+             strata::transaction_mode::none),
+        table_unit(3, "t3"),
+    });
+    strata::runner_options options;
+    options.atomic = true;
+    strata::runner r(*reg, db.url(), options);
+    try {
+        r.up();
+        BOOST_ERROR("up --atomic accepted a unit that cannot run in a transaction");
+    } catch (const strata::unsupported_error& e) {
+        BOOST_TEST(contains(e.what(), "unit 2 index_t1_concurrently"), e.what());
+    }
+    auto sql = open_session(db.url());
+    BOOST_TEST(user_tables(*sql).empty(), "a refused atomic release ran something");
+    BOOST_TEST(recorded_versions(*sql).empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8. A pending unit older than the newest applied one (merged late) is refused unless allowed.
+
+STRATA_BACKEND_TEST(custom_out_of_order_unit_is_refused_unless_allowed) {
+    auto db = temp_database::create(backend);
+    auto before_merge = registry_of({table_unit(1, "t1"), table_unit(3, "t3")});
+    strata::runner(*before_merge, db.url()).up();
+    auto sql = open_session(db.url());
+    BOOST_TEST_REQUIRE(recorded_versions(*sql) == (versions{1, 3}), boost::test_tools::per_element());
+
+    auto merged = registry_of({table_unit(1, "t1"), table_unit(2, "t2"), table_unit(3, "t3")});
+    auto status = strata::runner(*merged, db.url()).status();
+    BOOST_TEST_REQUIRE(status.size() == 3u);
+    BOOST_TEST(strata::to_string(status[1].state) == std::string("pending"));
+    BOOST_TEST(status[1].out_of_order);
+    try {
+        strata::runner(*merged, db.url()).up();
+        BOOST_ERROR("up() applied unit 2 after unit 3 without --allow-out-of-order");
+    } catch (const strata::validation_error& e) {
+        BOOST_TEST_REQUIRE(e.problems().size() == 1u);
+        BOOST_TEST(contains(e.problems()[0], "unit 2 create_t2"), e.problems()[0]);
+        BOOST_TEST(contains(e.what(), "unit 2 create_t2"), e.what());
+    }
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 3}), boost::test_tools::per_element());
+    BOOST_TEST(user_tables(*sql) == (names{"t1", "t3"}), boost::test_tools::per_element());
+
+    strata::runner_options allow;
+    allow.allow_out_of_order = true;
+    auto report = strata::runner(*merged, db.url(), allow).up();
+    BOOST_TEST_REQUIRE(report.units.size() == 1u);
+    BOOST_TEST(report.units[0].version == 2);
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2, 3}), boost::test_tools::per_element());
+    BOOST_TEST(user_tables(*sql) == (names{"t1", "t2", "t3"}), boost::test_tools::per_element());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 9. A dry run reports the script, in order and with transaction boundaries, and creates nothing.
+
+STRATA_BACKEND_TEST(custom_dry_run_reports_the_script_and_creates_nothing) {
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({
+        unit(1, "create_t1_with_index",
+             {{both("CREATE TABLE t1 (a integer)"), both("DROP TABLE t1")},
+              {both("CREATE INDEX t1_a_idx ON t1 (a)"), both("DROP INDEX t1_a_idx")}}),
+        table_unit(2, "t2"),
+    });
+    strata::runner_options options;
+    options.dry_run = true;
+    auto report = strata::runner(*reg, db.url(), options).up();
+
+    // The script with strata's own metadata statements named by what they do, comments left out.
+    const std::string history_quoted = std::string("\"") + history_table + "\"";
+    const std::string log_quoted = std::string("\"") + log_table + "\"";
+    names shape;
+    for (const auto& line : report.script) {
+        if (line.rfind("--", 0) == 0) continue;
+        if (line.rfind("CREATE TABLE " + history_quoted, 0) == 0)
+            shape.push_back("<create history>");
+        else if (line.rfind("CREATE TABLE " + log_quoted, 0) == 0)
+            shape.push_back("<create log>");
+        else if (line.rfind("INSERT INTO " + history_quoted, 0) == 0)
+            shape.push_back(contains(line, " VALUES (1, ") ? "<record 1>" : contains(line, " VALUES (2, ") ? "<record 2>" : line);
+        else if (line.rfind("INSERT INTO " + log_quoted, 0) == 0)
+            shape.push_back(contains(line, " VALUES (1, ") ? "<log 1>" : contains(line, " VALUES (2, ") ? "<log 2>" : line);
+        else
+            shape.push_back(line);
+    }
+    const std::string begin = backend == strata::backend::sqlite ? "BEGIN IMMEDIATE" : "BEGIN";
+    const names expected{"<create history>", "<create log>",
+                         begin, "CREATE TABLE t1 (a integer)", "CREATE INDEX t1_a_idx ON t1 (a)", "<record 1>", "<log 1>", "COMMIT",
+                         begin, "CREATE TABLE t2 (a integer)", "<record 2>", "<log 2>", "COMMIT"};
+    BOOST_TEST(shape == expected, boost::test_tools::per_element());
+    BOOST_TEST(report.units.size() == 2u);
+
+    if (backend == strata::backend::sqlite)
+        BOOST_TEST(!std::filesystem::exists(db.url().path()), "a dry run created the SQLite file " << db.url().path());
+    auto sql = open_session(db.url());
+    BOOST_TEST(read_table_names(*sql).empty(), "a dry run created tables");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The migration lock is held for a command's run (runner.hpp), not for the runner's lifetime: a
+// runner kept after its up() (an application that migrates at startup and keeps the runner for
+// status) must not block the next deploy.
+
+STRATA_BACKEND_TEST(custom_a_finished_command_releases_the_migration_lock) {
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({table_unit(1, "t1"), table_unit(2, "t2")});
+    strata::runner first(*reg, db.url());
+    first.up(1);
+
+    strata::runner_options quick;
+    quick.lock_timeout = 1s;
+    std::optional<strata::run_report> report;
+    try {
+        report = strata::runner(*reg, db.url(), quick).up();
+    } catch (const strata::lock_timeout_error& e) {
+        BOOST_ERROR("a second runner could not take the migration lock after the first runner's up() returned: " << e.what());
+    }
+    auto sql = open_session(db.url());
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. PostgreSQL only: a unit that waits too long for a table lock is rolled back and retried.
+
+namespace {
+
+/// Another session holding ACCESS EXCLUSIVE on `table` in an open transaction.
+struct table_lock_holder {
+    std::unique_ptr<soci::session> session;
+
+    table_lock_holder(const strata::database_url& url, const std::string& table) : session(open_session(url)) {
+        *session << "BEGIN";
+        *session << ("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE");
+    }
+    void release() { *session << "ROLLBACK"; }
+};
+
+std::unique_ptr<strata::registry> lock_registry() {
+    return registry_of({table_unit(1, "t"),
+                        unit(2, "add_t_c", {{both("ALTER TABLE t ADD COLUMN c int"), both("ALTER TABLE t DROP COLUMN c")}})});
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(postgresql)
+
+BOOST_AUTO_TEST_CASE(custom_ddl_lock_timeout_is_retried_until_the_lock_goes) {
+    auto db = temp_database::postgresql();
+    auto reg = lock_registry();
+    strata::runner(*reg, db.url()).up(1);
+
+    std::vector<std::string> notices;
+    strata::runner_options options;
+    options.ddl_lock_timeout = 200ms;
+    options.ddl_lock_retries = 5;
+    options.on_notice = [&](const std::string& text) { notices.push_back(text); };
+    strata::runner r(*reg, db.url(), options);
+
+    table_lock_holder holder(db.url(), "t");
+    std::thread releaser([&] {
+        std::this_thread::sleep_for(1500ms);
+        holder.release();
+    });
+    std::optional<strata::run_report> report;
+    try {
+        report = r.up();
+    } catch (const std::exception& e) {
+        BOOST_ERROR("up() failed although the lock went after 1.5 s: " << e.what());
+    }
+    releaser.join();
+
+    BOOST_TEST_REQUIRE(report.has_value());
+    BOOST_TEST_REQUIRE(report->units.size() == 1u);
+    BOOST_TEST(report->units[0].version == 2);
+    auto sql = open_session(db.url());
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(column_names(*sql, "t") == (names{"a", "c"}), boost::test_tools::per_element());
+    BOOST_TEST(!notices.empty(), "no retry notice");
+    BOOST_TEST(std::any_of(notices.begin(), notices.end(),
+                           [](const std::string& n) { return contains(n, "ALTER TABLE t ADD COLUMN c int") && contains(n, "retrying"); }),
+               "no notice names the statement that waited; notices:\n" << joined(notices));
+}
+
+BOOST_AUTO_TEST_CASE(custom_ddl_lock_timeout_fails_the_unit_after_the_last_retry) {
+    auto db = temp_database::postgresql();
+    auto reg = lock_registry();
+    strata::runner(*reg, db.url()).up(1);
+
+    std::vector<std::string> notices;
+    strata::runner_options options;
+    options.ddl_lock_timeout = 200ms;
+    options.ddl_lock_retries = 1;
+    options.on_notice = [&](const std::string& text) { notices.push_back(text); };
+    strata::runner r(*reg, db.url(), options);
+
+    table_lock_holder holder(db.url(), "t");
+    try {
+        r.up();
+        BOOST_ERROR("up() succeeded although another session held the lock on t throughout");
+    } catch (const strata::migration_error& e) {
+        BOOST_TEST(e.context().version.value_or(0) == 2);
+        BOOST_TEST(e.context().sqlstate == "55P03");  // lock_not_available
+        BOOST_TEST(e.context().statement == "ALTER TABLE t ADD COLUMN c int");
+    }
+    holder.release();
+
+    BOOST_TEST(notices.size() == 1u, "expected exactly one retry; notices:\n" << joined(notices));
+    auto sql = open_session(db.url());
+    BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
+    BOOST_TEST(column_names(*sql, "t") == (names{"a"}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
