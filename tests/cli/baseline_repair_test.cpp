@@ -1,0 +1,350 @@
+// strata baseline (adopting a database whose schema exists) and strata repair (clearing a unit
+// left dirty by an interrupted non-transactional run): what they record, what they refuse, and
+// that they run no unit. Read back from the database.
+
+#include "strata_cli.hpp"
+
+#include <nlohmann/json.hpp>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <optional>
+
+using namespace strata::test;
+using versions = std::vector<std::int64_t>;
+using nlohmann::json;
+
+namespace {
+
+using text_row = std::vector<std::optional<std::string>>;
+
+/// Runs a query on a connection of its own; every selected column must be text (CAST it).
+std::vector<text_row> query(const cli_database_test& t, const std::string& sql) {
+    const auto& url = t.db.url();
+    soci::session s = url.kind() == strata::backend::sqlite ? soci::session(soci::sqlite3, url.connection_string())
+                                                            : soci::session(soci::postgresql, url.connection_string());
+    soci::rowset<soci::row> rows = (s.prepare << sql);
+    std::vector<text_row> out;
+    for (const auto& r : rows) {
+        text_row values;
+        for (std::size_t i = 0; i < r.size(); ++i)
+            values.push_back(r.get_indicator(i) == soci::i_null ? std::nullopt : std::optional(r.get<std::string>(i)));
+        out.push_back(std::move(values));
+    }
+    return out;
+}
+
+std::string literal(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+    return out + "'";
+}
+
+std::map<std::int64_t, std::string> checksums(const cli_database_test& t) {
+    auto r = t.run({"--json", "status"});
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r);
+    std::map<std::int64_t, std::string> out;
+    const auto doc = json::parse(r.out);
+    for (const auto& u : doc.at("units"))
+        if (u.at("checksum").is_string()) out[u.at("version").get<std::int64_t>()] = u.at("checksum").get<std::string>();
+    BOOST_TEST_REQUIRE(out.size() == 3u, r);
+    return out;
+}
+
+struct history_line {
+    std::int64_t version = 0;
+    std::string name, checksum, state;
+    std::optional<std::string> down;
+};
+
+std::vector<history_line> history(const cli_database_test& t) {
+    std::vector<history_line> out;
+    for (auto& r : query(t, "SELECT CAST(version AS TEXT), name, checksum, state, down_statements "
+                            "FROM strata_schema_history ORDER BY version"))
+        out.push_back({std::stoll(r[0].value_or("0")), r[1].value_or(""), r[2].value_or(""), r[3].value_or(""), r[4]});
+    return out;
+}
+
+/// "version action outcome message" of each audit row, in the order written.
+std::vector<std::string> audit_summary(const cli_database_test& t) {
+    const std::string order = t.db.kind() == strata::backend::sqlite ? "rowid" : "ctid";
+    std::vector<std::string> out;
+    for (auto& r : query(t, "SELECT CAST(version AS TEXT), action, outcome, message FROM strata_schema_log ORDER BY " + order))
+        out.push_back(r[0].value_or("?") + " " + r[1].value_or("?") + " " + r[2].value_or("?") +
+                      (r[3] ? " " + *r[3] : std::string()));
+    return out;
+}
+
+/// How many lines of an audit summary say something was done.
+std::size_t done_count(const std::vector<std::string>& summary) {
+    return static_cast<std::size_t>(
+        std::count_if(summary.begin(), summary.end(), [](const std::string& line) { return contains(line, " ok"); }));
+}
+
+std::string state_of(const cli_database_test& t, std::int64_t version) {
+    auto r = t.run({"status", "--json"});
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r);
+    const auto doc = json::parse(r.out);
+    for (const auto& u : doc.at("units"))
+        if (u.at("version").get<std::int64_t>() == version) return u.at("state").get<std::string>();
+    return "";
+}
+
+/// SQLite: the database file is not there (checked without opening it, which would create it).
+bool sqlite_file_missing(const cli_database_test& t) {
+    return t.db.kind() == strata::backend::sqlite && !std::filesystem::exists(t.db.url().path());
+}
+
+namespace scenario {
+
+// ---- baseline --------------------------------------------------------------------------
+
+void baseline_records_units_as_applied_without_running_them(strata::backend b) {
+    cli_database_test t(b);
+    const auto sums = checksums(t);
+    auto r = t.run({"baseline", "--to", "2"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(r.out == "2 units recorded as applied on " + t.shown_url() + " (nothing was run)\n", r);
+    BOOST_TEST(r.err == "", r);
+
+    auto rows = history(t);
+    BOOST_TEST_REQUIRE(rows.size() == 2u);
+    BOOST_TEST(rows[0].version == 1);
+    BOOST_TEST(rows[0].name == "create_users");
+    BOOST_TEST(rows[0].checksum == sums.at(1));
+    BOOST_TEST(rows[1].version == 2);
+    BOOST_TEST(rows[1].name == "create_user_profiles");
+    BOOST_TEST(rows[1].checksum == sums.at(2));
+    for (const auto& row : rows) {
+        BOOST_TEST(row.state == "applied");
+        // Stored down statements, so any build can revert a baselined unit.
+        BOOST_TEST_REQUIRE(row.down.has_value(), "unit " << row.version << " has no stored down statements");
+        BOOST_TEST(!json::parse(*row.down).at("statements").empty());
+    }
+    BOOST_TEST(!t.probe.has_table("users"), "baseline ran unit 1");
+    BOOST_TEST(!t.probe.has_table("user_profiles"), "baseline ran unit 2");
+    BOOST_TEST(audit_summary(t) == (std::vector<std::string>{"1 baseline ok", "2 baseline ok"}), boost::test_tools::per_element());
+
+    BOOST_TEST(state_of(t, 1) == "applied");
+    BOOST_TEST(state_of(t, 2) == "applied");
+    BOOST_TEST(state_of(t, 3) == "pending");
+    BOOST_TEST(t.run({"validate"}).exit_code == 0);
+
+    // Only for a database without history.
+    r = t.run({"baseline", "--to", "3"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(r.out == "", r);
+    BOOST_TEST(contains(r.err, "baseline is only for a database without history, and this one has 2 applied unit(s)"), r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(done_count(audit_summary(t)) == 2u, "a refused baseline was audited as done");
+}
+
+void baseline_refuses_a_version_this_build_does_not_have(strata::backend b) {
+    cli_database_test t(b);
+    auto r = t.run({"baseline", "--to", "99"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(r.out == "", r);
+    BOOST_TEST(contains(r.err, "cannot baseline to version 99: this build has no such unit"), r);
+    if (b == strata::backend::sqlite) BOOST_TEST(sqlite_file_missing(t), "a refused baseline created the database file");
+    BOOST_TEST(!t.probe.has_table("strata_schema_history"), "a refused baseline created the history table");
+
+    r = t.run({"baseline"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "baseline needs --to VERSION"), r);
+
+    // Refused with a history too, and the history left alone.
+    BOOST_TEST_REQUIRE(t.run({"up", "--to", "1"}).exit_code == 0);
+    r = t.run({"baseline", "--to", "99"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1}), boost::test_tools::per_element());
+}
+
+void baseline_dry_run_prints_the_history_rows_and_creates_nothing(strata::backend b) {
+    cli_database_test t(b);
+    const auto sums = checksums(t);
+    auto r = t.run({"baseline", "--to", "2", "--dry-run"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(r.err == "", r);
+    BOOST_TEST(contains(r.out, "CREATE TABLE \"strata_schema_history\" ("), r);
+    const auto at1 = r.out.find("VALUES (1, 'create_users', '" + sums.at(1) + "'");
+    const auto at2 = r.out.find("VALUES (2, 'create_user_profiles', '" + sums.at(2) + "'");
+    BOOST_TEST(at1 != std::string::npos, r);
+    BOOST_TEST(at2 != std::string::npos, r);
+    BOOST_TEST(at1 < at2, r);
+    BOOST_TEST(!contains(r.out, "CREATE TABLE \"users\""), "baseline would run unit 1" << r);
+    BOOST_TEST(!contains(r.out, "VALUES (3, "), r);
+    if (b == strata::backend::sqlite) BOOST_TEST(sqlite_file_missing(t), "the dry run created the database file");
+    BOOST_TEST(!t.probe.has_table("strata_schema_history"), "the dry run created the history table");
+}
+
+void baseline_adopts_a_database_whose_schema_was_made_by_hand(strata::backend b) {
+    cli_database_test t(b);
+    // The schema of units 1 and 2, made without strata: the very statements a dry run shows,
+    // without its transaction and history lines.
+    auto dry = t.run({"--json", "up", "--to", "2", "--dry-run"});
+    BOOST_TEST_REQUIRE(dry.exit_code == 0, dry);
+    const auto doc = json::parse(dry.out);
+    int executed = 0;
+    for (const auto& line : doc.at("script").get<std::vector<std::string>>()) {
+        if (line.rfind("--", 0) == 0 || line.rfind("BEGIN", 0) == 0 || line == "COMMIT" || line.rfind("PRAGMA", 0) == 0 ||
+            contains(line, "\"strata_schema_"))
+            continue;
+        t.probe.execute(line);
+        ++executed;
+    }
+    BOOST_TEST_REQUIRE(executed == 2, "expected the two CREATE TABLE statements of units 1 and 2" << dry);
+    BOOST_TEST_REQUIRE(t.probe.has_table("users"));
+    BOOST_TEST_REQUIRE(t.probe.has_table("user_profiles"));
+    BOOST_TEST_REQUIRE(!t.probe.has_table("strata_schema_history"));
+    t.probe.execute(R"(INSERT INTO "users" ("firstName") VALUES ('Ada'))");
+
+    auto r = t.run({"baseline", "--to", "2"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2}), boost::test_tools::per_element());
+
+    r = t.run({"up"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(matches(r.out, "applied  3 add_profile_to_users ({ms})\n"
+                              "1 unit applied to " + t.shown_url() + " in {ms}\n"),
+               r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
+    BOOST_TEST(t.probe.has_column("users", "profile"));
+    BOOST_TEST(t.probe.row_count("users") == 1, "the adopted data is gone");
+    BOOST_TEST(t.run({"validate"}).exit_code == 0);
+
+    // The baselined units revert like any other.
+    r = t.run({"down", "--all"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(t.probe.applied_versions().empty());
+    BOOST_TEST(!t.probe.has_table("users"));
+    BOOST_TEST(!t.probe.has_table("user_profiles"));
+}
+
+// ---- repair ----------------------------------------------------------------------------
+
+void a_dirty_unit_is_shown_refused_and_repaired_to_pending(strata::backend b) {
+    cli_database_test t(b);
+    const auto sums = checksums(t);
+    BOOST_TEST_REQUIRE(t.run({"up", "--to", "2"}).exit_code == 0);
+    // A non-transactional run of unit 3 was killed before its first statement.
+    t.probe.execute("INSERT INTO strata_schema_history (version, name, checksum, execution_ms, applied_by, state) "
+                    "VALUES (3, 'add_profile_to_users', " + literal(sums.at(3)) + ", 0, 'someone', 'running')");
+
+    auto r = t.run({"status"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(matches(r.out, "database " + t.shown_url() + "\n"
+                              " VERSION  NAME                  STATE     APPLIED AT\n"
+                              "       1  create_users          applied   {ts}\n"
+                              "       2  create_user_profiles  applied   {ts}\n"
+                              "       3  add_profile_to_users  dirty     {ts}\n"
+                              "2 applied, 0 pending, 1 dirty (see strata repair --help)\n"),
+               r);
+    BOOST_TEST(t.run({"status", "--exit-code"}).exit_code == 4);
+    r = t.run({"validate"});
+    BOOST_TEST(r.exit_code == 4, r);
+    BOOST_TEST(contains(r.out, "unit 3 add_profile_to_users is dirty"), r);
+
+    r = t.run({"up"});
+    BOOST_TEST(r.exit_code == 4, r);
+    BOOST_TEST(contains(r.err, "unit 3 add_profile_to_users is dirty"), r);
+    BOOST_TEST(contains(r.err, "strata repair 3"), "up does not say what to do" << r);
+    BOOST_TEST(!t.probe.has_column("users", "profile"));
+
+    // Not dirty: nothing to repair, nothing changed.
+    const auto log_before = audit_summary(t);
+    r = t.run({"repair", "2"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "unit 2 is not dirty, there is nothing to repair"), r);
+    r = t.run({"repair", "7"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(done_count(audit_summary(t)) == done_count(log_before), "a refused repair was audited as done");
+    BOOST_TEST(state_of(t, 3) == "dirty");
+
+    r = t.run({"repair", "3"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(r.out == "unit 3 is no longer dirty: recorded as pending on " + t.shown_url() + "\n", r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(state_of(t, 3) == "pending");
+    auto log = audit_summary(t);
+    BOOST_TEST_REQUIRE(!log.empty());
+    BOOST_TEST(log.back() == "3 repair ok marked pending");
+    BOOST_TEST(done_count(log) == done_count(log_before) + 1);
+
+    r = t.run({"up"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
+    BOOST_TEST(t.probe.has_column("users", "profile"));
+}
+
+void down_with_a_dirty_unit_is_refused(strata::backend b) {
+    cli_database_test t(b);
+    BOOST_TEST_REQUIRE(t.run({"up"}).exit_code == 0);
+    t.probe.execute("UPDATE strata_schema_history SET state = 'running' WHERE version = 3");
+    auto r = t.run({"down"});
+    BOOST_TEST(r.exit_code == 4, r);
+    BOOST_TEST(contains(r.err, "unit 3 add_profile_to_users is dirty"), r);
+    BOOST_TEST(contains(r.err, "strata repair 3"), r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
+    BOOST_TEST(t.probe.has_column("users", "profile"));
+}
+
+void repair_applied_records_a_dirty_unit_as_applied(strata::backend b) {
+    cli_database_test t(b);
+    BOOST_TEST_REQUIRE(t.run({"up"}).exit_code == 0);
+    // Killed after its last statement, before its row said so.
+    t.probe.execute("UPDATE strata_schema_history SET state = 'running' WHERE version = 3");
+    BOOST_TEST_REQUIRE(state_of(t, 3) == "dirty");
+
+    auto r = t.run({"repair", "3", "--applied"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(r.out == "unit 3 is no longer dirty: recorded as applied on " + t.shown_url() + "\n", r);
+    auto rows = history(t);
+    BOOST_TEST_REQUIRE(rows.size() == 3u);
+    BOOST_TEST(rows[2].version == 3);
+    BOOST_TEST(rows[2].state == "applied");
+    BOOST_TEST(state_of(t, 3) == "applied");
+    BOOST_TEST(t.run({"status", "--exit-code"}).exit_code == 0);
+    auto log = audit_summary(t);
+    BOOST_TEST_REQUIRE(!log.empty());
+    BOOST_TEST(log.back() == "3 repair ok marked applied");
+
+    r = t.run({"up"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(r.out == "nothing to do: " + t.shown_url() + " is up to date\n", r);
+
+    r = t.run({"repair", "3"});
+    BOOST_TEST(r.exit_code == 2, "repair of a unit that is no longer dirty" << r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
+}
+
+void repair_usage_errors(strata::backend b) {
+    cli_database_test t(b);
+    auto r = t.run({"repair"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "repair needs the VERSION"), r);
+    r = t.run({"repair", "three"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "'three' is not a version number"), r);
+    // A database strata never touched has nothing dirty, and stays untouched.
+    r = t.run({"repair", "3"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "unit 3 is not dirty"), r);
+    if (b == strata::backend::sqlite) BOOST_TEST(sqlite_file_missing(t), "repair created the database file");
+    BOOST_TEST(!t.probe.has_table("strata_schema_history"), "repair created the history table");
+}
+
+}  // namespace scenario
+}  // namespace
+
+STRATA_CLI_TEST_ON_EACH_DATABASE(baseline_records_units_as_applied_without_running_them)
+STRATA_CLI_TEST_ON_EACH_DATABASE(baseline_refuses_a_version_this_build_does_not_have)
+STRATA_CLI_TEST_ON_EACH_DATABASE(baseline_dry_run_prints_the_history_rows_and_creates_nothing)
+STRATA_CLI_TEST_ON_EACH_DATABASE(baseline_adopts_a_database_whose_schema_was_made_by_hand)
+STRATA_CLI_TEST_ON_EACH_DATABASE(a_dirty_unit_is_shown_refused_and_repaired_to_pending)
+STRATA_CLI_TEST_ON_EACH_DATABASE(down_with_a_dirty_unit_is_refused)
+STRATA_CLI_TEST_ON_EACH_DATABASE(repair_applied_records_a_dirty_unit_as_applied)
+STRATA_CLI_TEST_ON_EACH_DATABASE(repair_usage_errors)

@@ -1,0 +1,344 @@
+// --dry-run on up, down, redo: the exact SQL that would run against this database, in order, with
+// the transaction boundaries and the history statements; and nothing changed, not even the
+// metadata tables (on SQLite not even the database file).
+
+#include "strata_cli.hpp"
+
+#include <nlohmann/json.hpp>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <sstream>
+
+using namespace strata::test;
+using versions = std::vector<std::int64_t>;
+using nlohmann::json;
+
+namespace {
+
+using text_row = std::vector<std::optional<std::string>>;
+
+/// Runs a query on a connection of its own; every selected column must be text (CAST it).
+std::vector<text_row> query(const cli_database_test& t, const std::string& sql) {
+    const auto& url = t.db.url();
+    soci::session s = url.kind() == strata::backend::sqlite ? soci::session(soci::sqlite3, url.connection_string())
+                                                            : soci::session(soci::postgresql, url.connection_string());
+    soci::rowset<soci::row> rows = (s.prepare << sql);
+    std::vector<text_row> out;
+    for (const auto& r : rows) {
+        text_row values;
+        for (std::size_t i = 0; i < r.size(); ++i)
+            values.push_back(r.get_indicator(i) == soci::i_null ? std::nullopt : std::optional(r.get<std::string>(i)));
+        out.push_back(std::move(values));
+    }
+    return out;
+}
+
+/// SQL string literal, as strata quotes values in its dry runs.
+std::string literal(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+    return out + "'";
+}
+
+/// Every table of the database (the current schema on PostgreSQL).
+std::vector<std::string> all_tables(const cli_database_test& t) {
+    // Opening a SQLite file that is not there would create it.
+    if (t.db.kind() == strata::backend::sqlite && !std::filesystem::exists(t.db.url().path())) return {};
+    const std::string sql = t.db.kind() == strata::backend::sqlite
+                                ? "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+                                : "SELECT CAST(table_name AS TEXT) FROM information_schema.tables "
+                                  "WHERE table_schema = current_schema() ORDER BY table_name";
+    std::vector<std::string> out;
+    for (auto& r : query(t, sql)) out.push_back(r[0].value_or("?"));
+    return out;
+}
+
+/// The files next to a SQLite database (the database, its journal, strata's lock file).
+std::vector<std::string> files_in(const std::string& directory) {
+    std::vector<std::string> out;
+    for (const auto& entry : std::filesystem::directory_iterator(directory)) out.push_back(entry.path().filename().string());
+    return out;
+}
+
+/// Nothing at all in the database: no file on SQLite (checked before anything opens it), no
+/// table on PostgreSQL.
+void check_database_untouched(const cli_database_test& t, const cli_outcome& r) {
+    if (t.db.kind() == strata::backend::sqlite) {
+        auto files = files_in(t.db.directory());
+        std::ostringstream listing;
+        for (const auto& f : files) listing << " " << f;
+        BOOST_TEST(files.empty(), "the dry run left files next to the database:" << listing.str() << "\n" << r);
+    }
+    auto tables = all_tables(t);
+    std::ostringstream listing;
+    for (const auto& name : tables) listing << " " << name;
+    BOOST_TEST(tables.empty(), "the dry run created tables:" << listing.str() << "\n" << r);
+}
+
+/// Each needle occurs in `text`, in this order.
+void check_in_order(const std::string& text, const std::vector<std::string>& needles, const cli_outcome& r) {
+    std::size_t at = 0;
+    for (const auto& needle : needles) {
+        auto found = text.find(needle, at);
+        BOOST_TEST_REQUIRE(found != std::string::npos, "not found (in this order) in the output: [" << needle << "]\n" << r);
+        // A needle's closing newline may open the next one.
+        at = found + needle.size() - (needle.ends_with('\n') ? 1 : 0);
+    }
+}
+
+std::size_t occurrences(const std::string& text, const std::string& needle) {
+    std::size_t n = 0;
+    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
+    return n;
+}
+
+/// The transaction boundaries the dialect prints (each line ends with ";\n").
+std::string begin_line(const cli_database_test& t) {
+    return t.db.kind() == strata::backend::sqlite ? "BEGIN IMMEDIATE;\n" : "BEGIN;\n";
+}
+
+std::map<std::int64_t, std::string> checksums(const cli_database_test& t) {
+    auto r = t.run({"--json", "status"});
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r);
+    std::map<std::int64_t, std::string> out;
+    const auto doc = json::parse(r.out);
+    for (const auto& u : doc.at("units")) out[u.at("version").get<std::int64_t>()] = u.at("checksum").get<std::string>();
+    return out;
+}
+
+/// The history rows' stored down statements, by version (as the text stored).
+std::map<std::int64_t, std::string> stored_downs(const cli_database_test& t) {
+    std::map<std::int64_t, std::string> out;
+    for (auto& r : query(t, "SELECT CAST(version AS TEXT), down_statements FROM strata_schema_history"))
+        out[std::stoll(r[0].value_or("0"))] = r[1].value_or("");
+    return out;
+}
+
+/// What a dry run prints for a list of statements: ";" after each, none after a comment.
+std::string as_printed(const std::vector<std::string>& statements) {
+    std::string out;
+    for (const auto& s : statements) out += s + (s.rfind("--", 0) == 0 ? "\n" : ";\n");
+    return out;
+}
+
+std::int64_t log_rows(const cli_database_test& t) { return t.probe.row_count("strata_schema_log"); }
+
+const std::vector<std::string> unit_names = {"", "create_users", "create_user_profiles", "add_profile_to_users"};
+
+namespace scenario {
+
+void up_dry_run_on_an_empty_database_prints_every_statement_and_creates_nothing(strata::backend b) {
+    cli_database_test t(b);
+    auto r = t.run({"up", "--dry-run"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(r.err == "", r);
+    // Checked before anything else opens the database: a SQLite file would be created by looking.
+    check_database_untouched(t, r);
+
+    const std::string begin = begin_line(t);
+    const auto sums = checksums(t);
+    std::vector<std::string> expected = {"-- dry run: nothing below was executed on " + t.shown_url() + "\n",
+                                         "CREATE TABLE \"strata_schema_history\" (",
+                                         "CREATE TABLE \"strata_schema_log\" ("};
+    const std::vector<std::string> first_statement = {"", "CREATE TABLE \"users\" (", "CREATE TABLE \"user_profiles\" (",
+                                                      "ALTER TABLE \"users\" ADD COLUMN \"profile\" "};
+    for (std::int64_t v = 1; v <= 3; ++v) {
+        const auto n = std::to_string(v);
+        expected.push_back("\n-- unit " + n + " " + unit_names[v] + " (up)\n");
+        expected.push_back(begin);
+        expected.push_back(first_statement[v]);
+        expected.push_back("\nINSERT INTO \"strata_schema_history\" (version, name, checksum, execution_ms, applied_by, state, "
+                           "down_statements) VALUES (" + n + ", '" + unit_names[v] + "', '" + sums.at(v) + "', ");
+        expected.push_back("\nINSERT INTO \"strata_schema_log\" (version, name, action, by, duration_ms, outcome, message) "
+                           "VALUES (" + n + ", '" + unit_names[v] + "', 'up', ");
+        expected.push_back("\nCOMMIT;\n");
+    }
+    expected.push_back("\n-- 3 units would run\n");
+    check_in_order(r.out, expected, r);
+    BOOST_TEST(r.out.ends_with("\n-- 3 units would run\n"), r);
+    BOOST_TEST(occurrences(r.out, "\n" + begin) == 3u, "one transaction per unit" << r);
+    BOOST_TEST(occurrences(r.out, "\nCOMMIT;\n") == 3u, "one transaction per unit" << r);
+    BOOST_TEST(occurrences(r.out, "INSERT INTO \"strata_schema_history\"") == 3u, r);
+    BOOST_TEST(!contains(r.out, "\x1b"), r);
+
+    // The history rows it shows are the ones a real run writes: same checksums, same stored
+    // down statements.
+    auto real = t.run({"up"});
+    BOOST_TEST_REQUIRE(real.exit_code == 0, real);
+    for (const auto& [version, down] : stored_downs(t)) {
+        BOOST_TEST_REQUIRE(!down.empty(), "unit " << version << " was stored without down statements");
+        BOOST_TEST(contains(r.out, "'" + sums.at(version) + "', <ms>, <user>, 'applied', " + literal(down) + ");\n"),
+                   "the dry run's history row for unit " << version << " differs from the real one: " << down << "\n" << r);
+    }
+}
+
+void up_dry_run_prints_only_what_is_pending(strata::backend b) {
+    cli_database_test t(b);
+    BOOST_TEST_REQUIRE(t.run({"up", "--to", "1"}).exit_code == 0);
+    const auto log_before = log_rows(t);
+    auto r = t.run({"up", "--dry-run", "--to", "2"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(!contains(r.out, "CREATE TABLE \"strata_schema_"), "the metadata tables exist, yet it would create them" << r);
+    BOOST_TEST(!contains(r.out, "-- unit 1 "), r);
+    BOOST_TEST(!contains(r.out, "-- unit 3 "), r);
+    check_in_order(r.out, {"-- unit 2 create_user_profiles (up)\n", begin_line(t), "CREATE TABLE \"user_profiles\" (",
+                           "\nCOMMIT;\n", "\n-- 1 unit would run\n"},
+                   r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1}), boost::test_tools::per_element());
+    BOOST_TEST(!t.probe.has_table("user_profiles"));
+    BOOST_TEST(log_rows(t) == log_before, "the dry run wrote to the audit log");
+
+    BOOST_TEST_REQUIRE(t.run({"up"}).exit_code == 0);
+    r = t.run({"up", "--dry-run"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(r.out == "-- dry run: nothing below was executed on " + t.shown_url() + "\n-- nothing to do: " + t.shown_url() +
+                            " is up to date\n",
+               r);
+}
+
+void up_atomic_dry_run_prints_one_transaction(strata::backend b) {
+    cli_database_test t(b);
+    auto r = t.run({"up", "--atomic", "--dry-run"});
+    BOOST_TEST(r.exit_code == 0, r);
+    check_database_untouched(t, r);
+    check_in_order(r.out, {"CREATE TABLE \"strata_schema_history\" (", begin_line(t), "-- unit 1 create_users (up)\n",
+                           "-- unit 2 create_user_profiles (up)\n", "-- unit 3 add_profile_to_users (up)\n",
+                           "INSERT INTO \"strata_schema_history\"", "\nCOMMIT;\n", "-- 3 units would run\n"},
+                   r);
+    BOOST_TEST(occurrences(r.out, "\n" + begin_line(t)) == 1u, "--atomic: the release is one transaction" << r);
+    BOOST_TEST(occurrences(r.out, "\nCOMMIT;\n") == 1u, "--atomic: the release is one transaction" << r);
+}
+
+void json_dry_run_script_is_what_the_text_dry_run_prints(strata::backend b) {
+    cli_database_test t(b);
+    auto text = t.run({"up", "--dry-run"});
+    auto doc_run = t.run({"up", "--dry-run", "--json"});
+    BOOST_TEST_REQUIRE(text.exit_code == 0, text);
+    BOOST_TEST_REQUIRE(doc_run.exit_code == 0, doc_run);
+    check_database_untouched(t, doc_run);
+    const auto doc = json::parse(doc_run.out);
+    BOOST_TEST(doc.at("dry_run") == true);
+    BOOST_TEST(doc.at("units").size() == 3u);
+    const auto script = doc.at("script").get<std::vector<std::string>>();
+    BOOST_TEST(text.out == "-- dry run: nothing below was executed on " + t.shown_url() + "\n" + as_printed(script) +
+                               "-- 3 units would run\n",
+               "text:\n" << text << "\njson:\n" << doc_run);
+}
+
+void down_dry_run_prints_the_down_statements_and_changes_nothing(strata::backend b) {
+    cli_database_test t(b);
+    BOOST_TEST_REQUIRE(t.run({"up"}).exit_code == 0);
+    const auto downs = stored_downs(t);
+    const auto log_before = log_rows(t);
+
+    auto r = t.run({"down", "--dry-run"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(r.err == "", r);
+    const auto down3 = json::parse(downs.at(3));
+    const bool fk_off = down3.at("foreign_keys_off").get<bool>();
+    std::vector<std::string> begin = {"BEGIN"}, commit = {"COMMIT"};
+    if (t.db.kind() == strata::backend::sqlite) {
+        begin = fk_off ? std::vector<std::string>{"PRAGMA foreign_keys = OFF", "BEGIN IMMEDIATE"}
+                       : std::vector<std::string>{"BEGIN IMMEDIATE"};
+        commit = fk_off ? std::vector<std::string>{"PRAGMA foreign_key_check", "COMMIT", "PRAGMA foreign_keys = ON"}
+                        : std::vector<std::string>{"COMMIT"};
+    }
+    std::string body = "-- dry run: nothing below was executed on " + t.shown_url() + "\n" +
+                       "-- unit 3 add_profile_to_users (down)\n" + as_printed(begin) +
+                       as_printed(down3.at("statements").get<std::vector<std::string>>()) +
+                       "DELETE FROM \"strata_schema_history\" WHERE version = 3;\n"
+                       "INSERT INTO \"strata_schema_log\" (version, name, action, by, duration_ms, outcome, message) "
+                       "VALUES (3, 'add_profile_to_users', 'down', ";
+    BOOST_TEST(r.out.starts_with(body), "expected the output to start with:\n" << body << "\n" << r);
+    BOOST_TEST(r.out.ends_with("'ok', NULL);\n" + as_printed(commit) + "-- 1 unit would run\n"), r);
+
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
+    BOOST_TEST(t.probe.has_column("users", "profile"), "the dry run reverted unit 3");
+    BOOST_TEST(log_rows(t) == log_before, "the dry run wrote to the audit log");
+
+    r = t.run({"down", "--all", "--dry-run"});
+    BOOST_TEST(r.exit_code == 0, r);
+    check_in_order(r.out, {"-- unit 3 add_profile_to_users (down)\n", "DELETE FROM \"strata_schema_history\" WHERE version = 3;\n",
+                           "-- unit 2 create_user_profiles (down)\n", "DROP TABLE \"user_profiles\";\n",
+                           "DELETE FROM \"strata_schema_history\" WHERE version = 2;\n", "-- unit 1 create_users (down)\n",
+                           "DROP TABLE \"users\";\n", "DELETE FROM \"strata_schema_history\" WHERE version = 1;\n",
+                           "-- 3 units would run\n"},
+                   r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
+    BOOST_TEST(t.probe.has_table("users"));
+    BOOST_TEST(t.probe.has_table("user_profiles"));
+    BOOST_TEST(log_rows(t) == log_before, "the dry run wrote to the audit log");
+}
+
+void down_dry_run_of_a_unit_this_build_does_not_know_prints_the_stored_statements(strata::backend b) {
+    cli_database_test t(b);
+    BOOST_TEST_REQUIRE(t.run({"up"}).exit_code == 0);
+    t.probe.execute(R"(CREATE TABLE "newer_things" ("id" INTEGER))");
+    const std::string down = json{{"statements", {R"(DROP TABLE "newer_things")"}}, {"foreign_keys_off", false}}.dump();
+    t.probe.execute("INSERT INTO strata_schema_history (version, name, checksum, execution_ms, applied_by, down_statements) "
+                    "VALUES (9, 'add_newer_things', 'from-a-newer-build', 1, 'a newer build', " + literal(down) + ")");
+    auto r = t.run({"down", "--dry-run"});
+    BOOST_TEST(r.exit_code == 0, r);
+    check_in_order(r.out, {"-- unit 9 add_newer_things (down), with the down statements stored when it was applied\n",
+                           begin_line(t), "DROP TABLE \"newer_things\";\n",
+                           "DELETE FROM \"strata_schema_history\" WHERE version = 9;\n", "\nCOMMIT;\n",
+                           "-- 1 unit would run\n"},
+                   r);
+    BOOST_TEST(t.probe.has_table("newer_things"), "the dry run ran the stored statements");
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3, 9}), boost::test_tools::per_element());
+}
+
+void redo_dry_run_prints_down_then_up_and_changes_nothing(strata::backend b) {
+    cli_database_test t(b);
+    BOOST_TEST_REQUIRE(t.run({"up", "--to", "2"}).exit_code == 0);
+    t.probe.execute(R"(INSERT INTO "user_profiles" ("address") VALUES ('1 Main Street'))");
+    const auto log_before = log_rows(t);
+    const auto sums = checksums(t);
+
+    auto r = t.run({"redo", "--dry-run"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(r.err == "", r);
+    check_in_order(r.out, {"-- dry run: nothing below was executed on " + t.shown_url() + "\n",
+                           "-- unit 2 create_user_profiles (down)\n", begin_line(t), "DROP TABLE \"user_profiles\";\n",
+                           "DELETE FROM \"strata_schema_history\" WHERE version = 2;\n", "\nCOMMIT;\n",
+                           "-- unit 2 create_user_profiles (up)\n", begin_line(t), "CREATE TABLE \"user_profiles\" (",
+                           "VALUES (2, 'create_user_profiles', '" + sums.at(2) + "', ", "\nCOMMIT;\n",
+                           "-- 2 units would run\n"},
+                   r);
+    BOOST_TEST(!contains(r.out, "-- unit 1 "), r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(t.probe.row_count("user_profiles") == 1, "the dry run dropped and recreated user_profiles");
+    BOOST_TEST(log_rows(t) == log_before, "the dry run wrote to the audit log");
+}
+
+void refused_dry_runs_create_nothing(strata::backend b) {
+    cli_database_test t(b);
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"down", "--dry-run"}, {"redo", "--dry-run"}, {"down", "--all", "--dry-run"}}) {
+        auto r = t.run(args);
+        BOOST_TEST(r.exit_code == 2, r);
+        BOOST_TEST(contains(r.err, "nothing to revert: no unit is applied"), r);
+        BOOST_TEST(!contains(r.out, "CREATE TABLE"), "a refused dry run printed a script" << r);
+        check_database_untouched(t, r);
+    }
+    auto r = t.run({"up", "--dry-run", "--to", "99"});
+    BOOST_TEST(r.exit_code == 2, r);
+    check_database_untouched(t, r);
+}
+
+}  // namespace scenario
+}  // namespace
+
+STRATA_CLI_TEST_ON_EACH_DATABASE(up_dry_run_on_an_empty_database_prints_every_statement_and_creates_nothing)
+STRATA_CLI_TEST_ON_EACH_DATABASE(up_dry_run_prints_only_what_is_pending)
+STRATA_CLI_TEST_ON_EACH_DATABASE(up_atomic_dry_run_prints_one_transaction)
+STRATA_CLI_TEST_ON_EACH_DATABASE(json_dry_run_script_is_what_the_text_dry_run_prints)
+STRATA_CLI_TEST_ON_EACH_DATABASE(down_dry_run_prints_the_down_statements_and_changes_nothing)
+STRATA_CLI_TEST_ON_EACH_DATABASE(down_dry_run_of_a_unit_this_build_does_not_know_prints_the_stored_statements)
+STRATA_CLI_TEST_ON_EACH_DATABASE(redo_dry_run_prints_down_then_up_and_changes_nothing)
+STRATA_CLI_TEST_ON_EACH_DATABASE(refused_dry_runs_create_nothing)
