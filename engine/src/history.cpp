@@ -192,6 +192,11 @@ std::string history::remove_preview(std::int64_t version) const {
     return "DELETE FROM " + dialect::quote(table_name) + " WHERE version = " + std::to_string(version);
 }
 
+std::string history::set_state_preview(std::int64_t version, row_state state) const {
+    return "UPDATE " + dialect::quote(table_name) + " SET state = " + dialect::quote_literal(to_text(state)) +
+           ", execution_ms = <ms> WHERE version = " + std::to_string(version);
+}
+
 std::string history::log_preview(const log_entry& e) const {
     return "INSERT INTO " + dialect::quote(log_table_name) + " (version, name, action, by, duration_ms, outcome, message) VALUES (" +
            std::to_string(e.version) + ", " + dialect::quote_literal(e.name) + ", " + dialect::quote_literal(e.action) +

@@ -75,6 +75,7 @@ public:
     /// The statements insert()/remove()/log() run, with values inlined, for a dry run.
     std::string insert_preview(const history_entry& e) const;
     std::string remove_preview(std::int64_t version) const;
+    std::string set_state_preview(std::int64_t version, row_state state) const;
     std::string log_preview(const log_entry& e) const;
 
 private:

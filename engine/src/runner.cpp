@@ -44,6 +44,7 @@ struct step {
     const rendering* statements = nullptr;
     bool from_history = false;
     bool transactional = true;
+    bool resumes = false;  ///< an interrupted online unit: its history row already says running
 };
 
 /// Renders `ops` op by op against `state`; the state moves on even when rendering fails, so
@@ -204,7 +205,9 @@ struct runner::impl {
                 s.applied_at = row.applied_at;
                 s.execution_ms = row.execution_ms;
                 s.applied_by = row.applied_by;
-                if (row.state == row_state::running)
+                if (row.state == row_state::running && !p.up.transactional && p.up.resumable)
+                    s.interrupted = true;  // pending: up finishes it
+                else if (row.state == row_state::running)
                     s.state = unit_state::dirty;
                 else if (!p.checksum.empty() && row.checksum != p.checksum)
                     s.state = unit_state::changed;
@@ -285,17 +288,22 @@ struct runner::impl {
                 throw;
             } catch (const error& e) {
                 if (s.transactional && conn->is_lock_timeout(e) && attempt < options.ddl_lock_retries) {
-                    auto pause = std::chrono::milliseconds(500) * (1 << attempt);
-                    notice(unit_label(s.version, s.name) + " waited longer than " + duration_text(options.ddl_lock_timeout) +
-                           " for a lock while executing: " + e.context().statement + "; rolled back, retrying in " +
-                           duration_text(pause) + " (attempt " + std::to_string(attempt + 2) + " of " +
-                           std::to_string(options.ddl_lock_retries + 1) + ")");
-                    std::this_thread::sleep_for(pause);
+                    pause_for_lock(s, e, attempt);
                     continue;
                 }
                 throw failed(s, e, report);
             }
         }
+    }
+
+    /// Says a statement gave up waiting for a table lock, and waits a growing pause before the retry.
+    void pause_for_lock(const step& s, const error& e, int attempt) const {
+        auto pause = std::chrono::milliseconds(500) * (1 << attempt);
+        notice(unit_label(s.version, s.name) + " waited longer than " + duration_text(options.ddl_lock_timeout) +
+               " for a lock while executing: " + e.context().statement + (s.transactional ? "; rolled back" : "") +
+               ", retrying in " + duration_text(pause) + " (attempt " + std::to_string(attempt + 2) + " of " +
+               std::to_string(options.ddl_lock_retries + 1) + ")");
+        std::this_thread::sleep_for(pause);
     }
 
     unit_report run_in_transaction(const step& s) {
@@ -326,17 +334,30 @@ struct runner::impl {
     /// interruption is visible as a dirty unit.
     unit_report run_without_transaction(const step& s) {
         auto start = clock::now();
-        if (s.dir == direction::up)
+        if (s.resumes)
+            notice("resuming " + unit_label(s.version, s.name) + ", interrupted in an earlier run: its steps check what is already done");
+        else if (s.dir == direction::up)
             hist->insert({s.version, s.name, s.unit->checksum, 0, row_state::running, stored_down(*s.unit)});
         else
             hist->set_state(s.version, row_state::running, 0);
         for (const auto& statement : s.statements->statements) {
-            try {
-                conn->execute(statement);
-            } catch (const error& e) {
-                throw statement_error(e.message() + "; " + unit_label(s.version, s.name) +
-                                          " is now dirty: check the database, then run strata repair " + std::to_string(s.version),
-                                      {.statement = statement, .sqlstate = e.context().sqlstate});
+            // Each statement commits alone; a lock wait that timed out is retried (when the unit is
+            // resumable its statements are idempotent, otherwise nothing ran and a retry is safe too).
+            for (int attempt = 0;; ++attempt) {
+                try {
+                    conn->execute(statement);
+                    break;
+                } catch (const error& e) {
+                    if (conn->is_lock_timeout(e) && attempt < options.ddl_lock_retries) {
+                        pause_for_lock(s, e, attempt);
+                        continue;
+                    }
+                    std::string what_now = s.statements->resumable
+                                               ? " was interrupted; fix the cause and run strata up again to finish it"
+                                               : " is now dirty: check the database, then run strata repair " + std::to_string(s.version);
+                    throw statement_error(e.message() + "; " + unit_label(s.version, s.name) + what_now,
+                                          {.statement = statement, .sqlstate = e.context().sqlstate});
+                }
             }
         }
         auto ms = since(start).count();
@@ -378,12 +399,21 @@ struct runner::impl {
         bool fk_off = s.statements->foreign_keys_off;
         out.push_back("-- " + unit_label(s.version, s.name) + " (" + to_string(s.dir) + ")" +
                       (s.from_history ? ", with the down statements stored when it was applied" : ""));
-        if (s.transactional)
+        if (s.transactional) {
             for (auto& line : conn->begin_preview(fk_off)) out.push_back(std::move(line));
-        else
-            out.push_back("-- not in a transaction: the history row says 'running' until the last statement");
+        } else {
+            out.push_back("-- not in a transaction: each statement commits on its own, the history row says 'running' meanwhile");
+            if (s.resumes)
+                out.push_back("-- resuming an interrupted run: the history row exists already");
+            else if (s.dir == direction::up)
+                out.push_back(hist->insert_preview({s.version, s.name, s.unit->checksum, 0, row_state::running, stored_down(*s.unit)}));
+            else
+                out.push_back(hist->set_state_preview(s.version, row_state::running));
+        }
         for (const auto& statement : s.statements->statements) out.push_back(statement);
-        if (s.dir == direction::up)
+        if (s.dir == direction::up && !s.transactional)
+            out.push_back(hist->set_state_preview(s.version, row_state::applied));
+        else if (s.dir == direction::up)
             out.push_back(hist->insert_preview({s.version, s.name, s.unit->checksum, 0, row_state::applied, stored_down(*s.unit)}));
         else
             out.push_back(hist->remove_preview(s.version));
@@ -468,7 +498,7 @@ struct runner::impl {
 
     step up_step(const planned_unit& p) const {
         return {p.entry->version, p.entry->name, &p, direction::up, &statements(p, direction::up), false,
-                p.entry->transaction == transaction_mode::per_unit};
+                p.entry->transaction == transaction_mode::per_unit && p.up.transactional, false};
     }
 
     /// The down step for an applied unit, refusing before anything runs when it is not possible.
@@ -477,7 +507,7 @@ struct runner::impl {
         bool changed = p && !p->checksum.empty() && p->checksum != row.checksum;
         if (p && !changed) {
             return {row.version, row.name, p, direction::down, &statements(*p, direction::down), false,
-                    p->entry->transaction == transaction_mode::per_unit};
+                    p->entry->transaction == transaction_mode::per_unit && p->down.transactional};
         }
         // Unknown to this build, or changed since it was applied: revert what was applied, with
         // the statements stored at the time.
@@ -487,7 +517,7 @@ struct runner::impl {
                                          "applied); revert it by hand or with the build that applied it",
                                      context(row.version, row.name, direction::down));
         return {row.version, row.name, p, direction::down, &*row.down, true,
-                !p || p->entry->transaction == transaction_mode::per_unit};
+                row.down->transactional && (!p || p->entry->transaction == transaction_mode::per_unit)};
     }
 
     /// The rows `down` reverts, newest first.
@@ -588,6 +618,7 @@ run_report runner::up(std::optional<std::int64_t> to, const unit_observer& obser
     for (const auto& s : status) {
         if (s.state != unit_state::pending || (to && s.version > *to)) continue;
         steps.push_back(d.up_step(*d.find(s.version)));  // refuses an unrenderable unit before anything runs
+        steps.back().resumes = s.interrupted;
     }
     if (d.options.atomic && !steps.empty()) {
         auto atomic = d.run_atomic(steps, observer);

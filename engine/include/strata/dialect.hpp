@@ -34,6 +34,13 @@ struct rendering {
     /// SQLite only: the unit rebuilds a table, so foreign key enforcement must be switched off
     /// before its transaction begins and the keys checked before it commits.
     bool foreign_keys_off = false;
+    /// False when a statement cannot run inside a transaction (CREATE INDEX CONCURRENTLY): the
+    /// runner then commits statement by statement and marks the unit `running` meanwhile.
+    bool transactional = true;
+    /// Every statement checks what is already done, so a run interrupted half-way is finished
+    /// by running the unit again (online operations); otherwise an interrupted
+    /// non-transactional unit is dirty and needs a person.
+    bool resumable = true;
 };
 
 class dialect {

@@ -37,6 +37,7 @@ struct unit_status {
     std::optional<std::int64_t> execution_ms;
     std::string applied_by;
     bool out_of_order = false;      ///< pending, yet older than the newest applied unit
+    bool interrupted = false;       ///< pending: an online unit stopped half-way; up finishes it
 };
 
 /// One unit that ran (or, in a dry run, would run).

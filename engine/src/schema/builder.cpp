@@ -1,5 +1,7 @@
 #include <strata/schema/builder.hpp>
 
+#include <strata/error.hpp>
+
 namespace strata::schema {
 namespace {
 
@@ -11,97 +13,119 @@ table_def define_table(std::string name, const std::function<void(table&)>& defi
 
 }  // namespace
 
-void builder::add(operation op) { ops_.push_back(std::move(op)); }
-
-void builder::create_table(std::string name, const std::function<void(table&)>& define) {
-    add(schema::create_table{define_table(std::move(name), define)});
+builder& builder::add(operation op) {
+    ops_.push_back(std::move(op));
+    return *this;
 }
 
-void builder::drop_table(std::string name) { add(schema::drop_table{std::move(name), std::nullopt}); }
+builder& builder::online() {
+    if (ops_.empty()) throw unsupported_error("online() must follow the operation it applies to");
+    bool supported = std::visit(
+        [](auto& o) {
+            if constexpr (requires { o.online; }) {
+                o.online = true;
+                return true;
+            } else {
+                return false;
+            }
+        },
+        ops_.back());
+    if (!supported)
+        throw unsupported_error("'" + describe(ops_.back()) +
+                                "' has no online form; online() applies to add_column, add_foreign_key, add_unique "
+                                "and create_index");
+    return *this;
+}
 
-void builder::drop_table(std::string name, const std::function<void(table&)>& define) {
+builder& builder::create_table(std::string name, const std::function<void(table&)>& define) {
+    return add(schema::create_table{define_table(std::move(name), define)});
+}
+
+builder& builder::drop_table(std::string name) { return add(schema::drop_table{std::move(name), std::nullopt}); }
+
+builder& builder::drop_table(std::string name, const std::function<void(table&)>& define) {
     auto def = define_table(name, define);
-    add(schema::drop_table{std::move(name), std::move(def)});
+    return add(schema::drop_table{std::move(name), std::move(def)});
 }
 
-void builder::add_column(std::string table, column col) {
+builder& builder::add_column(std::string table, column col) {
     if (col.reference) {
         col.reference->columns = {col.name};
         if (col.reference->name.empty()) col.reference->name = default_fk_name(table, {col.name});
     }
-    add(schema::add_column{std::move(table), std::move(col)});
+    return add(schema::add_column{std::move(table), std::move(col)});
 }
 
-void builder::drop_column(std::string table, std::string name) {
-    add(schema::drop_column{std::move(table), std::move(name), std::nullopt});
+builder& builder::drop_column(std::string table, std::string name) {
+    return add(schema::drop_column{std::move(table), std::move(name), std::nullopt});
 }
 
-void builder::drop_column(std::string table, column definition) {
+builder& builder::drop_column(std::string table, column definition) {
     if (definition.reference) {
         definition.reference->columns = {definition.name};
         if (definition.reference->name.empty())
             definition.reference->name = default_fk_name(table, {definition.name});
     }
     std::string name = definition.name;
-    add(schema::drop_column{std::move(table), std::move(name), std::move(definition)});
+    return add(schema::drop_column{std::move(table), std::move(name), std::move(definition)});
 }
 
-void builder::add_foreign_key(std::string table, foreign_key key) {
+builder& builder::add_foreign_key(std::string table, foreign_key key) {
     if (key.name.empty()) key.name = default_fk_name(table, key.columns);
-    add(schema::add_foreign_key{std::move(table), std::move(key)});
+    return add(schema::add_foreign_key{std::move(table), std::move(key)});
 }
 
-void builder::drop_foreign_key(std::string table, std::string name) {
-    add(schema::drop_foreign_key{std::move(table), std::move(name), std::nullopt});
+builder& builder::drop_foreign_key(std::string table, std::string name) {
+    return add(schema::drop_foreign_key{std::move(table), std::move(name), std::nullopt});
 }
 
-void builder::drop_foreign_key(std::string table, foreign_key definition) {
+builder& builder::drop_foreign_key(std::string table, foreign_key definition) {
     if (definition.name.empty()) definition.name = default_fk_name(table, definition.columns);
     std::string name = definition.name;
-    add(schema::drop_foreign_key{std::move(table), std::move(name), std::move(definition)});
+    return add(schema::drop_foreign_key{std::move(table), std::move(name), std::move(definition)});
 }
 
-void builder::add_unique(std::string table, std::vector<std::string> columns, std::string name) {
+builder& builder::add_unique(std::string table, std::vector<std::string> columns, std::string name) {
     if (name.empty()) name = default_unique_name(table, columns);
-    add(schema::add_unique{std::move(table), unique_key{std::move(name), std::move(columns)}});
+    return add(schema::add_unique{std::move(table), unique_key{std::move(name), std::move(columns)}});
 }
 
-void builder::drop_unique(std::string table, std::string name) {
-    add(schema::drop_unique{std::move(table), std::move(name), std::nullopt});
+builder& builder::drop_unique(std::string table, std::string name) {
+    return add(schema::drop_unique{std::move(table), std::move(name), std::nullopt});
 }
 
-void builder::drop_unique(std::string table, unique_key definition) {
+builder& builder::drop_unique(std::string table, unique_key definition) {
     if (definition.name.empty()) definition.name = default_unique_name(table, definition.columns);
     std::string name = definition.name;
-    add(schema::drop_unique{std::move(table), std::move(name), std::move(definition)});
+    return add(schema::drop_unique{std::move(table), std::move(name), std::move(definition)});
 }
 
-void builder::create_index(std::string table, std::vector<std::string> columns, std::string name) {
+builder& builder::create_index(std::string table, std::vector<std::string> columns, std::string name) {
     if (name.empty()) name = default_index_name(table, columns);
-    add(schema::create_index{index_def{std::move(name), std::move(table), std::move(columns), false}});
+    return add(schema::create_index{index_def{std::move(name), std::move(table), std::move(columns), false}});
 }
 
-void builder::create_unique_index(std::string table, std::vector<std::string> columns, std::string name) {
+builder& builder::create_unique_index(std::string table, std::vector<std::string> columns, std::string name) {
     if (name.empty()) name = default_index_name(table, columns);
-    add(schema::create_index{index_def{std::move(name), std::move(table), std::move(columns), true}});
+    return add(schema::create_index{index_def{std::move(name), std::move(table), std::move(columns), true}});
 }
 
-void builder::drop_index(std::string table, std::string name) {
-    add(schema::drop_index{std::move(table), std::move(name), std::nullopt});
+builder& builder::drop_index(std::string table, std::string name) {
+    return add(schema::drop_index{std::move(table), std::move(name), std::nullopt});
 }
 
-void builder::drop_index(index_def definition) {
+builder& builder::drop_index(index_def definition) {
     if (definition.name.empty()) definition.name = default_index_name(definition.table, definition.columns);
     std::string table = definition.table, name = definition.name;
-    add(schema::drop_index{std::move(table), std::move(name), std::move(definition)});
+    return add(schema::drop_index{std::move(table), std::move(name), std::move(definition)});
 }
 
-void builder::sql(std::string up, std::optional<std::string> down) {
+builder& builder::sql(std::string up, std::optional<std::string> down) {
     std::optional<sql_text> down_text;
     if (down) down_text = sql_text{*down, *down};
-    add(raw_sql{sql_text{up, up}, std::move(down_text)});
+    return add(raw_sql{sql_text{up, up}, std::move(down_text)});
 }
 
-void builder::sql(sql_text up, std::optional<sql_text> down) { add(raw_sql{std::move(up), std::move(down)}); }
+builder& builder::sql(sql_text up, std::optional<sql_text> down) { return add(raw_sql{std::move(up), std::move(down)}); }
 
 }  // namespace strata::schema

@@ -6,6 +6,17 @@ namespace strata::schema {
 
 using detail::overloaded;
 
+bool is_online(const operation& op) {
+    return std::visit(
+        [](const auto& o) {
+            if constexpr (requires { o.online; })
+                return o.online;
+            else
+                return false;
+        },
+        op);
+}
+
 std::optional<operation> inverse(const operation& op) {
     return std::visit(
         overloaded{

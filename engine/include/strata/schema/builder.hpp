@@ -9,42 +9,48 @@
 
 namespace strata::schema {
 
-/// Records operations in order. Nothing touches a database here.
+/// Records operations in order. Nothing touches a database here. Each method returns the
+/// builder, so `b.add_unique("users", {"profile"}).online();` reads as one step.
 class builder {
 public:
-    void create_table(std::string name, const std::function<void(table&)>& define);
+    builder& create_table(std::string name, const std::function<void(table&)>& define);
     /// Irreversible: down cannot recreate a table it knows nothing about.
-    void drop_table(std::string name);
+    builder& drop_table(std::string name);
     /// Reversible: `define` describes the table being dropped.
-    void drop_table(std::string name, const std::function<void(table&)>& define);
+    builder& drop_table(std::string name, const std::function<void(table&)>& define);
 
-    void add_column(std::string table, column col);
-    void drop_column(std::string table, std::string name);
-    void drop_column(std::string table, column definition);
+    builder& add_column(std::string table, column col);
+    builder& drop_column(std::string table, std::string name);
+    builder& drop_column(std::string table, column definition);
 
-    void add_foreign_key(std::string table, foreign_key key);
-    void drop_foreign_key(std::string table, std::string name);
+    builder& add_foreign_key(std::string table, foreign_key key);
+    builder& drop_foreign_key(std::string table, std::string name);
     /// Reversible: `definition` is the key being dropped.
-    void drop_foreign_key(std::string table, foreign_key definition);
+    builder& drop_foreign_key(std::string table, foreign_key definition);
 
     /// A UNIQUE constraint on `columns`.
-    void add_unique(std::string table, std::vector<std::string> columns, std::string name = {});
-    void drop_unique(std::string table, std::string name);
+    builder& add_unique(std::string table, std::vector<std::string> columns, std::string name = {});
+    builder& drop_unique(std::string table, std::string name);
     /// Reversible: `definition` is the constraint being dropped.
-    void drop_unique(std::string table, unique_key definition);
+    builder& drop_unique(std::string table, unique_key definition);
 
-    void create_index(std::string table, std::vector<std::string> columns, std::string name = {});
-    void create_unique_index(std::string table, std::vector<std::string> columns, std::string name = {});
-    void drop_index(std::string table, std::string name);
+    builder& create_index(std::string table, std::vector<std::string> columns, std::string name = {});
+    builder& create_unique_index(std::string table, std::vector<std::string> columns, std::string name = {});
+    builder& drop_index(std::string table, std::string name);
     /// Reversible: `definition` is the index being dropped.
-    void drop_index(index_def definition);
+    builder& drop_index(index_def definition);
 
     /// The same SQL on every dialect.
-    void sql(std::string up, std::optional<std::string> down = std::nullopt);
+    builder& sql(std::string up, std::optional<std::string> down = std::nullopt);
     /// SQL per dialect.
-    void sql(sql_text up, std::optional<sql_text> down = std::nullopt);
+    builder& sql(sql_text up, std::optional<sql_text> down = std::nullopt);
 
-    void add(operation op);
+    builder& add(operation op);
+
+    /// Marks the operation just recorded to run online (see schema::add_column): add_column
+    /// with a reference, add_foreign_key, add_unique, create_index. Throws unsupported_error for
+    /// any other operation.
+    builder& online();
     const std::vector<operation>& operations() const noexcept { return ops_; }
 
 private:

@@ -18,9 +18,15 @@ struct drop_table {
     std::string name;
     std::optional<table_def> definition;  ///< needed to reverse
 };
+/// `online` (PostgreSQL): built so that writes to the table are not blocked while it runs, in
+/// steps that each commit on their own and that a rerun after a crash picks up where the last
+/// one stopped: a foreign key is added NOT VALID and validated separately, a unique constraint
+/// or index is built CONCURRENTLY (and attached as the constraint). Other dialects render the
+/// plain equivalent.
 struct add_column {
     std::string table;
     schema::column column;
+    bool online = false;
 };
 struct drop_column {
     std::string table;
@@ -30,6 +36,7 @@ struct drop_column {
 struct add_foreign_key {
     std::string table;
     foreign_key key;
+    bool online = false;
 };
 struct drop_foreign_key {
     std::string table;
@@ -39,6 +46,7 @@ struct drop_foreign_key {
 struct add_unique {
     std::string table;
     unique_key key;
+    bool online = false;
 };
 struct drop_unique {
     std::string table;
@@ -47,6 +55,7 @@ struct drop_unique {
 };
 struct create_index {
     index_def index;
+    bool online = false;
 };
 struct drop_index {
     std::string table;
@@ -70,6 +79,9 @@ struct raw_sql {
 
 using operation = std::variant<create_table, drop_table, add_column, drop_column, add_foreign_key,
                                drop_foreign_key, add_unique, drop_unique, create_index, drop_index, raw_sql>;
+
+/// Whether `op` was asked to run online.
+bool is_online(const operation& op);
 
 /// The operation that undoes `op`, or nullopt when `op` lacks what its inverse needs.
 std::optional<operation> inverse(const operation& op);

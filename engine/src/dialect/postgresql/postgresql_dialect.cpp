@@ -36,6 +36,44 @@ std::string create_table_sql(const table_def& t) {
 
 std::string alter(const std::string& table) { return "ALTER TABLE " + dialect::quote(table) + " "; }
 
+// Online operations. Each statement commits on its own (so no lock is held across steps) and
+// first checks what is already there, so a rerun after a crash finishes the job. The checks run
+// in DO blocks, sent with PQexec: SOCI would rewrite the `:` inside them.
+
+/// `body` runs unless the table already has a constraint named `name`.
+std::string unless_constraint_exists(const std::string& table, const std::string& name, const std::string& body) {
+    return "DO $strata$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass(" +
+           dialect::quote_literal(dialect::quote(table)) + ") AND conname = " + dialect::quote_literal(name) + ") THEN " + body +
+           "; END IF; END $strata$";
+}
+
+/// A foreign key added NOT VALID (a brief lock, no scan) and validated in a second step, which
+/// scans the table without blocking its writes.
+void add_foreign_key_online(const std::string& table, const foreign_key& key, std::vector<std::string>& out) {
+    out.push_back(unless_constraint_exists(table, key.name, alter(table) + "ADD " + detail::foreign_key_constraint(key) + " NOT VALID"));
+    out.push_back(alter(table) + "VALIDATE CONSTRAINT " + dialect::quote(key.name));  // a no-op once valid
+}
+
+/// A unique index built CONCURRENTLY. A killed build leaves an INVALID index behind: drop it
+/// first. A valid index of that name must be this unit's own (same table, same columns, unique),
+/// or the unit refuses rather than adopt somebody else's.
+void create_index_online(const std::string& table, const std::string& name, const std::vector<std::string>& columns,
+                         bool unique, std::vector<std::string>& out) {
+    std::string index = dialect::quote_literal(dialect::quote(name));
+    std::string column_list;
+    for (const auto& c : columns) column_list += (column_list.empty() ? "" : ", ") + dialect::quote_literal(c);
+    out.push_back("DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = to_regclass(" + index +
+                  ") AND NOT indisvalid) THEN DROP INDEX " + dialect::quote(name) + "; END IF; IF EXISTS (SELECT 1 FROM pg_index i "
+                  "WHERE i.indexrelid = to_regclass(" + index + ") AND (i.indrelid <> to_regclass(" +
+                  dialect::quote_literal(dialect::quote(table)) + ") OR i.indisunique <> " + (unique ? "true" : "false") +
+                  " OR ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON "
+                  "a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n) <> ARRAY[" + column_list +
+                  "]::text[])) THEN RAISE EXCEPTION 'index % exists but is not the one this unit builds', " +
+                  dialect::quote_literal(name) + "; END IF; END $strata$");
+    out.push_back("CREATE " + std::string(unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY IF NOT EXISTS " + dialect::quote(name) +
+                  " ON " + dialect::quote(table) + " (" + quote_list(columns) + ")");
+}
+
 }  // namespace
 
 std::string postgresql_dialect::type_name(const column_type& t) {
@@ -62,6 +100,7 @@ std::string postgresql_dialect::column_definition(const column& c) {
 
 void postgresql_dialect::render(const operation& op, const catalog&, rendering& out) const {
     auto& s = out.statements;
+    if (!is_online(op)) out.resumable = false;
     std::visit(
         detail::overloaded{
             [&](const create_table& o) {
@@ -71,19 +110,48 @@ void postgresql_dialect::render(const operation& op, const catalog&, rendering& 
                         i.name.empty() ? default_index_name(o.table.name, i.columns) : i.name, o.table.name, i.columns, i.unique));
             },
             [&](const drop_table& o) { s.push_back("DROP TABLE " + quote(o.name)); },
-            [&](const add_column& o) { s.push_back(alter(o.table) + "ADD COLUMN " + column_definition(o.column)); },
+            [&](const add_column& o) {
+                if (!o.online) {
+                    s.push_back(alter(o.table) + "ADD COLUMN " + column_definition(o.column));
+                    return;
+                }
+                column bare = o.column;
+                bare.reference.reset();
+                s.push_back(alter(o.table) + "ADD COLUMN IF NOT EXISTS " + column_definition(bare));
+                if (o.column.reference) add_foreign_key_online(o.table, *o.column.reference, s);
+                out.transactional = false;
+            },
             [&](const drop_column& o) { s.push_back(alter(o.table) + "DROP COLUMN " + quote(o.name)); },
             [&](const add_foreign_key& o) {
-                s.push_back(alter(o.table) + "ADD " + detail::foreign_key_constraint(o.key));
+                if (o.online) {
+                    add_foreign_key_online(o.table, o.key, s);
+                    out.transactional = false;
+                } else {
+                    s.push_back(alter(o.table) + "ADD " + detail::foreign_key_constraint(o.key));
+                }
             },
             [&](const drop_foreign_key& o) { s.push_back(alter(o.table) + "DROP CONSTRAINT " + quote(o.name)); },
             [&](const add_unique& o) {
-                s.push_back(alter(o.table) + "ADD CONSTRAINT " + quote(o.key.name) + " UNIQUE (" +
-                            quote_list(o.key.columns) + ")");
+                if (o.online) {
+                    // Built without blocking writes, then attached: the constraint takes the index over.
+                    create_index_online(o.table, o.key.name, o.key.columns, true, s);
+                    s.push_back(unless_constraint_exists(o.table, o.key.name,
+                                                         alter(o.table) + "ADD CONSTRAINT " + quote(o.key.name) +
+                                                             " UNIQUE USING INDEX " + quote(o.key.name)));
+                    out.transactional = false;
+                } else {
+                    s.push_back(alter(o.table) + "ADD CONSTRAINT " + quote(o.key.name) + " UNIQUE (" +
+                                quote_list(o.key.columns) + ")");
+                }
             },
             [&](const drop_unique& o) { s.push_back(alter(o.table) + "DROP CONSTRAINT " + quote(o.name)); },
             [&](const create_index& o) {
-                s.push_back(detail::create_index_statement(o.index.name, o.index.table, o.index.columns, o.index.unique));
+                if (o.online) {
+                    create_index_online(o.index.table, o.index.name, o.index.columns, o.index.unique, s);
+                    out.transactional = false;
+                } else {
+                    s.push_back(detail::create_index_statement(o.index.name, o.index.table, o.index.columns, o.index.unique));
+                }
             },
             [&](const drop_index& o) { s.push_back("DROP INDEX " + quote(o.name)); },
             [&](const raw_sql& o) { s.push_back(detail::raw_text(o.up.postgresql, "postgresql")); },

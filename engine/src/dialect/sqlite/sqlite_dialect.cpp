@@ -198,6 +198,7 @@ std::string alter(const std::string& table) { return "ALTER TABLE " + dialect::q
 
 void sqlite_dialect::render(const operation& op, const catalog& state, rendering& out) const {
     auto& s = out.statements;
+    out.resumable = false;  // online() is PostgreSQL's: here every change is one transaction
     std::visit(
         detail::overloaded{
             [&](const create_table& o) {
