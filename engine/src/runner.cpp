@@ -145,7 +145,10 @@ struct runner::impl {
                 conn = connect(url, options.connect_timeout, for_looking);
                 break;
             } catch (const connection_error& e) {
-                if (clock::now() + pause >= deadline) throw;
+                auto now = clock::now();
+                if (now >= deadline) throw;
+                // The last pause ends at the deadline, for one more attempt there.
+                pause = std::min(pause, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
                 notice("cannot connect yet (" + e.message() + "); retrying in " + duration_text(pause) + " (--wait)");
                 std::this_thread::sleep_for(pause);
             }

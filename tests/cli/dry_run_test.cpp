@@ -2,6 +2,7 @@
 // the transaction boundaries and the history statements; and nothing changed, not even the
 // metadata tables (on SQLite not even the database file).
 
+#include "metadata_queries.hpp"
 #include "strata_cli.hpp"
 
 #include <nlohmann/json.hpp>
@@ -20,30 +21,7 @@ using nlohmann::json;
 
 namespace {
 
-using text_row = std::vector<std::optional<std::string>>;
 
-/// Runs a query on a connection of its own; every selected column must be text (CAST it).
-std::vector<text_row> query(const cli_database_test& t, const std::string& sql) {
-    const auto& url = t.db.url();
-    soci::session s = url.kind() == strata::backend::sqlite ? soci::session(soci::sqlite3, url.connection_string())
-                                                            : soci::session(soci::postgresql, url.connection_string());
-    soci::rowset<soci::row> rows = (s.prepare << sql);
-    std::vector<text_row> out;
-    for (const auto& r : rows) {
-        text_row values;
-        for (std::size_t i = 0; i < r.size(); ++i)
-            values.push_back(r.get_indicator(i) == soci::i_null ? std::nullopt : std::optional(r.get<std::string>(i)));
-        out.push_back(std::move(values));
-    }
-    return out;
-}
-
-/// SQL string literal, as strata quotes values in its dry runs.
-std::string literal(const std::string& s) {
-    std::string out = "'";
-    for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
-    return out + "'";
-}
 
 /// Every table of the database (the current schema on PostgreSQL).
 std::vector<std::string> all_tables(const cli_database_test& t) {
@@ -102,14 +80,6 @@ std::string begin_line(const cli_database_test& t) {
     return t.db.kind() == strata::backend::sqlite ? "BEGIN IMMEDIATE;\n" : "BEGIN;\n";
 }
 
-std::map<std::int64_t, std::string> checksums(const cli_database_test& t) {
-    auto r = t.run({"--json", "status"});
-    BOOST_TEST_REQUIRE(r.exit_code == 0, r);
-    std::map<std::int64_t, std::string> out;
-    const auto doc = json::parse(r.out);
-    for (const auto& u : doc.at("units")) out[u.at("version").get<std::int64_t>()] = u.at("checksum").get<std::string>();
-    return out;
-}
 
 /// The history rows' stored down statements, by version (as the text stored).
 std::map<std::int64_t, std::string> stored_downs(const cli_database_test& t) {

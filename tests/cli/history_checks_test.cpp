@@ -3,6 +3,7 @@
 // Other builds are simulated by editing the metadata tables directly; every outcome is read back
 // from the database.
 
+#include "metadata_queries.hpp"
 #include "strata_cli.hpp"
 
 #include <nlohmann/json.hpp>
@@ -21,29 +22,7 @@ using nlohmann::json;
 namespace {
 
 /// One row of a query whose columns are all text (NULL as nullopt).
-using text_row = std::vector<std::optional<std::string>>;
 
-/// Runs a query on a connection of its own; every selected column must be text (CAST it).
-std::vector<text_row> query(const cli_database_test& t, const std::string& sql) {
-    const auto& url = t.db.url();
-    soci::session s = url.kind() == strata::backend::sqlite ? soci::session(soci::sqlite3, url.connection_string())
-                                                            : soci::session(soci::postgresql, url.connection_string());
-    soci::rowset<soci::row> rows = (s.prepare << sql);
-    std::vector<text_row> out;
-    for (const auto& r : rows) {
-        text_row values;
-        for (std::size_t i = 0; i < r.size(); ++i)
-            values.push_back(r.get_indicator(i) == soci::i_null ? std::nullopt : std::optional(r.get<std::string>(i)));
-        out.push_back(std::move(values));
-    }
-    return out;
-}
-
-std::string literal(const std::string& s) {
-    std::string out = "'";
-    for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
-    return out + "'";
-}
 
 /// One line of strata_schema_log, in the order the lines were written.
 struct log_line {
@@ -74,17 +53,6 @@ std::size_t done_count(const std::vector<std::string>& summary) {
         std::count_if(summary.begin(), summary.end(), [](const std::string& line) { return line.ends_with(" ok"); }));
 }
 
-/// This build's checksum of each unit, as `status --json` reports it.
-std::map<std::int64_t, std::string> checksums(const cli_database_test& t) {
-    auto r = t.run({"--json", "status"});
-    BOOST_TEST_REQUIRE(r.exit_code == 0, r);
-    std::map<std::int64_t, std::string> out;
-    const auto doc = json::parse(r.out);
-    for (const auto& u : doc.at("units"))
-        if (u.at("checksum").is_string()) out[u.at("version").get<std::int64_t>()] = u.at("checksum").get<std::string>();
-    BOOST_TEST_REQUIRE(out.size() == 3u, r);
-    return out;
-}
 
 void apply(const cli_database_test& t, std::vector<std::string> args, const versions& expected) {
     auto r = t.run(std::move(args));

@@ -151,12 +151,13 @@ public:
             int got = 0;
             guarded(sql, [&] { session_ << sql, soci::into(got); });
             if (got) return std::make_unique<advisory_lock>(session_);
+            // Say who holds it as soon as we wait at all, even if the timeout is already up.
+            if (!told && notice) notice("waiting for the migration lock, held by " + holder());
             auto waited = std::chrono::steady_clock::now() - start;
             if (waited >= timeout)
                 throw lock_timeout_error("another strata run holds the migration lock (" + holder() + "); gave up after " +
                                              duration_text(timeout) + " (--lock-timeout)",
                                          {.database = url().redacted(), .backend = "postgresql"});
-            if (!told && notice) notice("waiting for the migration lock, held by " + holder());
             told = true;
             std::this_thread::sleep_for(pause);
         }
@@ -193,6 +194,8 @@ private:
                                     "to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
                                     "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
                                     "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND l.classid = 1398034753 "
+                                    // Advisory locks are per database, pg_locks shows the whole cluster's.
+                                    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
                                     "AND l.objid = (hashtext(current_schema() || '.strata_schema_history'))::oid");
         try {
             int pid = 0;

@@ -118,13 +118,14 @@ public:
                 throw connection_error("cannot lock " + path + ": " + std::strerror(err),
                                        {.database = url().redacted(), .backend = "sqlite"});
             }
+            // Say who holds it as soon as we wait at all, even if the timeout is already up.
+            if (!told && notice) notice("waiting for the migration lock, held by " + holder(path));
             if (std::chrono::steady_clock::now() - start >= timeout) {
                 ::close(fd);
                 throw lock_timeout_error("another strata run holds the migration lock (" + holder(path) + "); gave up after " +
                                              duration_text(timeout) + " (--lock-timeout)",
                                          {.database = url().redacted(), .backend = "sqlite"});
             }
-            if (!told && notice) notice("waiting for the migration lock, held by " + holder(path));
             told = true;
             std::this_thread::sleep_for(pause);
         }
