@@ -43,7 +43,10 @@ const char* to_text(row_state s) { return s == row_state::running ? "running" : 
 
 std::string down_json(const std::optional<rendering>& down) {
     if (!down) return {};
-    return nlohmann::json{{"statements", down->statements}, {"foreign_keys_off", down->foreign_keys_off}}.dump();
+    return nlohmann::json{{"statements", down->statements},
+                          {"foreign_keys_off", down->foreign_keys_off},
+                          {"transactional", down->transactional}}
+        .dump();
 }
 
 std::optional<rendering> parse_down(const std::string& text) {
@@ -53,6 +56,8 @@ std::optional<rendering> parse_down(const std::string& text) {
         rendering r;
         r.statements = j.at("statements").get<std::vector<std::string>>();
         r.foreign_keys_off = j.value("foreign_keys_off", false);
+        r.transactional = j.value("transactional", true);
+        r.resumable = false;  // replayed text: strata cannot tell what an interrupted run left
         return r;
     } catch (const nlohmann::json::exception&) {
         return std::nullopt;  // unreadable: treated as "no stored down", which refuses, never guesses
