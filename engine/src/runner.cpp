@@ -343,24 +343,26 @@ struct runner::impl {
             hist->insert({s.version, s.name, s.unit->checksum, 0, row_state::running, stored_down(*s.unit)});
         else
             hist->set_state(s.version, row_state::running, 0);
-        for (const auto& statement : s.statements->statements) {
-            // Each statement commits alone; a lock wait that timed out is retried (when the unit is
-            // resumable its statements are idempotent, otherwise nothing ran and a retry is safe too).
-            for (int attempt = 0;; ++attempt) {
-                try {
-                    conn->execute(statement);
-                    break;
-                } catch (const error& e) {
-                    if (conn->is_lock_timeout(e) && attempt < options.ddl_lock_retries) {
-                        pause_for_lock(s, e, attempt);
-                        continue;
-                    }
+        // Each statement commits alone. A lock wait that timed out is retried: a resumable unit
+        // starts again from its first statement (its checks clean up what the timed-out one left,
+        // such as an INVALID index), any other unit retries that statement (which was rolled back).
+        const auto& statements = s.statements->statements;
+        int attempt = 0;
+        std::size_t i = 0;
+        while (i < statements.size()) {
+            try {
+                conn->execute(statements[i]);
+                ++i;
+            } catch (const error& e) {
+                if (!conn->is_lock_timeout(e) || attempt >= options.ddl_lock_retries) {
                     std::string what_now = s.statements->resumable
                                                ? " was interrupted; fix the cause and run strata up again to finish it"
                                                : " is now dirty: check the database, then run strata repair " + std::to_string(s.version);
                     throw statement_error(e.message() + "; " + unit_label(s.version, s.name) + what_now,
-                                          {.statement = statement, .sqlstate = e.context().sqlstate});
+                                          {.statement = statements[i], .sqlstate = e.context().sqlstate});
                 }
+                pause_for_lock(s, e, attempt++);
+                if (s.statements->resumable) i = 0;
             }
         }
         auto ms = since(start).count();
@@ -556,6 +558,10 @@ struct runner::impl {
                 relevant.push_back(s);
         }
         auto problems = problems_of(relevant);
+        for (const auto& s : status)
+            if (s.interrupted && std::any_of(targets.begin(), targets.end(), [&](const history_row& r) { return r.version == s.version; }))
+                problems.push_back(unit_label(s.version, s.name) +
+                                   " was interrupted half-way; run strata up to finish it before reverting it");
         if (problems.empty()) return;
         std::string message = problems.front() + "; nothing was run";  // before problems is moved
         throw validation_error(message, context(), std::move(problems));

@@ -40,17 +40,49 @@ std::string alter(const std::string& table) { return "ALTER TABLE " + dialect::q
 // first checks what is already there, so a rerun after a crash finishes the job. The checks run
 // in DO blocks, sent with PQexec: SOCI would rewrite the `:` inside them.
 
-/// `body` runs unless the table already has a constraint named `name`.
-std::string unless_constraint_exists(const std::string& table, const std::string& name, const std::string& body) {
-    return "DO $strata$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass(" +
-           dialect::quote_literal(dialect::quote(table)) + ") AND conname = " + dialect::quote_literal(name) + ") THEN " + body +
+/// `body` runs unless the table already has a constraint named `name`; one of that name but of
+/// another kind (`contype`: 'f' foreign key, 'u' unique) or, for a foreign key, pointing at
+/// another table is refused rather than taken for this unit's own.
+std::string unless_constraint_exists(const std::string& table, const std::string& name, char contype,
+                                     const std::string& ref_table, const std::string& body) {
+    std::string regclass = "to_regclass(" + dialect::quote_literal(dialect::quote(table)) + ")";
+    std::string same = "conrelid = " + regclass + " AND conname = " + dialect::quote_literal(name);
+    std::string other_kind = "contype <> '" + std::string(1, contype) + "'";
+    if (!ref_table.empty())
+        other_kind += " OR confrelid IS DISTINCT FROM to_regclass(" + dialect::quote_literal(dialect::quote(ref_table)) + ")";
+    return "DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE " + same + " AND (" + other_kind +
+           ")) THEN RAISE EXCEPTION 'constraint % exists but is not the one this unit adds', " + dialect::quote_literal(name) +
+           "; END IF; IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE " + same + ") THEN " + body + "; END IF; END $strata$";
+}
+
+/// PostgreSQL's own spelling of a type (format_type), to recognise a column already there.
+std::string format_type_name(const column_type& t) {
+    switch (t.kind) {
+    case type_kind::uuid: return "uuid";
+    case type_kind::varchar: return "character varying(" + std::to_string(t.length) + ")";
+    case type_kind::text: return "text";
+    case type_kind::integer: return "integer";
+    case type_kind::bigint: return "bigint";
+    case type_kind::boolean: return "boolean";
+    case type_kind::timestamptz: return "timestamp with time zone";
+    }
+    return "text";
+}
+
+/// ADD COLUMN IF NOT EXISTS takes over any column of that name: refuse one of another type.
+std::string refuse_other_column(const std::string& table, const column& c) {
+    return "DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(" +
+           dialect::quote_literal(dialect::quote(table)) + ") AND attname = " + dialect::quote_literal(c.name) +
+           " AND NOT attisdropped AND format_type(atttypid, atttypmod) <> " + dialect::quote_literal(format_type_name(c.type)) +
+           ") THEN RAISE EXCEPTION 'column % exists but is not the one this unit adds', " + dialect::quote_literal(c.name) +
            "; END IF; END $strata$";
 }
 
 /// A foreign key added NOT VALID (a brief lock, no scan) and validated in a second step, which
 /// scans the table without blocking its writes.
 void add_foreign_key_online(const std::string& table, const foreign_key& key, std::vector<std::string>& out) {
-    out.push_back(unless_constraint_exists(table, key.name, alter(table) + "ADD " + detail::foreign_key_constraint(key) + " NOT VALID"));
+    out.push_back(unless_constraint_exists(table, key.name, 'f', key.ref_table,
+                                           alter(table) + "ADD " + detail::foreign_key_constraint(key) + " NOT VALID"));
     out.push_back(alter(table) + "VALIDATE CONSTRAINT " + dialect::quote(key.name));  // a no-op once valid
 }
 
@@ -117,9 +149,12 @@ void postgresql_dialect::render(const operation& op, const catalog&, rendering& 
                 }
                 column bare = o.column;
                 bare.reference.reset();
+                s.push_back(refuse_other_column(o.table, bare));
                 s.push_back(alter(o.table) + "ADD COLUMN IF NOT EXISTS " + column_definition(bare));
-                if (o.column.reference) add_foreign_key_online(o.table, *o.column.reference, s);
-                out.transactional = false;
+                if (o.column.reference) {
+                    add_foreign_key_online(o.table, *o.column.reference, s);
+                    out.transactional = false;  // without a key, a plain ADD COLUMN commits with its unit
+                }
             },
             [&](const drop_column& o) { s.push_back(alter(o.table) + "DROP COLUMN " + quote(o.name)); },
             [&](const add_foreign_key& o) {
@@ -135,7 +170,7 @@ void postgresql_dialect::render(const operation& op, const catalog&, rendering& 
                 if (o.online) {
                     // Built without blocking writes, then attached: the constraint takes the index over.
                     create_index_online(o.table, o.key.name, o.key.columns, true, s);
-                    s.push_back(unless_constraint_exists(o.table, o.key.name,
+                    s.push_back(unless_constraint_exists(o.table, o.key.name, 'u', {},
                                                          alter(o.table) + "ADD CONSTRAINT " + quote(o.key.name) +
                                                              " UNIQUE USING INDEX " + quote(o.key.name)));
                     out.transactional = false;

@@ -1,0 +1,1057 @@
+// Online operations (issue 4, point 3), driven by units defined here: on PostgreSQL a foreign key
+// added NOT VALID and validated apart, a unique constraint built CONCURRENTLY and attached, the
+// unit run outside a transaction and, when interrupted, finished by the next up without repair;
+// on SQLite the plain equivalents in one transaction. Every result is read back from the
+// database's own catalog with a session of our own.
+
+#include <strata/error.hpp>
+#include <strata/migration.hpp>
+#include <strata/registry.hpp>
+#include <strata/runner.hpp>
+
+#include <soci/soci.h>
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "backend_test.hpp"
+#include "support/schema_history.hpp"
+#include "support/schema_reader.hpp"
+#include "support/schema_session.hpp"
+#include "support/temp_database.hpp"
+
+using namespace strata::test;
+using namespace strata::schema;
+using namespace std::chrono_literals;
+
+namespace {
+
+using names = std::vector<std::string>;
+using versions = std::vector<std::int64_t>;
+using clock_type = std::chrono::steady_clock;
+
+/// A unit whose change() is given as a function.
+class change_unit final : public strata::migration {
+public:
+    change_unit(std::int64_t version, std::string name, std::function<void(builder&)> ops)
+        : version_(version), name_(std::move(name)), ops_(std::move(ops)) {}
+    strata::migration_info info() const override { return {.version = version_, .name = name_}; }
+    void change(builder& b) const override { ops_(b); }
+
+private:
+    std::int64_t version_;
+    std::string name_;
+    std::function<void(builder&)> ops_;
+};
+
+using unit_ptr = std::shared_ptr<const change_unit>;
+
+unit_ptr unit(std::int64_t version, std::string name, std::function<void(builder&)> ops) {
+    return std::make_shared<const change_unit>(version, std::move(name), std::move(ops));
+}
+
+/// A registry of its own, never registry::global(). It must outlive every runner built on it.
+std::unique_ptr<strata::registry> registry_of(const std::vector<unit_ptr>& units) {
+    auto r = std::make_unique<strata::registry>();
+    for (const auto& u : units) r->add(u, "online_units_test.cpp");
+    return r;
+}
+
+/// Unit 1, plain: parents(id) and children(id, parent).
+unit_ptr create_tables() {
+    return unit(1, "create_parents_and_children", [](builder& b) {
+        b.create_table("parents", [](table& t) { t.column("id", type::bigint()).primary(); });
+        b.create_table("children", [](table& t) {
+            t.column("id", type::bigint()).primary();
+            t.column("parent", type::bigint());
+        });
+    });
+}
+
+/// Unit 2: children.parent_ref referencing parents(id) ON DELETE SET NULL, unique.
+unit_ptr link_children(bool online) {
+    return unit(2, online ? "link_children_online" : "link_children", [online](builder& b) {
+        b.add_column("children", column("parent_ref", type::bigint()).references("parents", "id").on_delete(fk_action::set_null));
+        if (online) b.online();
+        b.add_unique("children", {"parent_ref"});
+        if (online) b.online();
+    });
+}
+
+std::unique_ptr<strata::registry> online_registry() { return registry_of({create_tables(), link_children(true)}); }
+std::unique_ptr<strata::registry> plain_registry() { return registry_of({create_tables(), link_children(false)}); }
+
+constexpr const char* fkey = "children_parent_ref_fkey";
+constexpr const char* ukey = "children_parent_ref_key";
+
+// The online unit 2 on PostgreSQL runs 7 statements: 0 refuses a parent_ref of another type,
+// 1 adds the column, 2 adds the key NOT VALID, 3 validates it, 4 clears an INVALID index and
+// refuses somebody else's, 5 builds the index, 6 attaches it as the unique constraint. The
+// counts below are how many of them a crashed run got through.
+constexpr std::size_t online_unit_statements = 7;
+constexpr std::size_t done_up_to_the_column = 2;
+constexpr std::size_t done_up_to_the_not_valid_key = 3;
+constexpr std::size_t done_up_to_the_build = 6;
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+std::string joined(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& l : lines) out += l + "\n";
+    return out;
+}
+
+std::optional<std::string> history_state(soci::session& sql, std::int64_t version) {
+    auto rows = query_text(sql, std::string("SELECT state FROM ") + history_table + " WHERE version = " + std::to_string(version));
+    if (rows.size() == 0) return std::nullopt;
+    return rows.rows.front().front();
+}
+
+/// The audit log as "version action outcome" lines, in insertion order.
+names audit_log(soci::session& sql) {
+    auto rows = query_text(sql, std::string("SELECT CAST(version AS TEXT), action, outcome FROM ") + log_table +
+                                    " ORDER BY at, version, action DESC");
+    names out;
+    for (const auto& row : rows.rows) out.push_back(row[0].value_or("?") + " " + row[1].value_or("?") + " " + row[2].value_or("?"));
+    return out;
+}
+
+/// (version, state) of every line of status(), as "1 applied", with " interrupted" when so.
+names status_lines(const strata::registry& units, const strata::database_url& url) {
+    strata::runner r(units, url);
+    names out;
+    for (const auto& s : r.status())
+        out.push_back(std::to_string(s.version) + " " + strata::to_string(s.state) + (s.interrupted ? " interrupted" : ""));
+    return out;
+}
+
+/// The schema without strata's metadata tables.
+database_schema user_schema(soci::session& sql) { return read_schema(sql).without(history_table).without(log_table); }
+
+long long count_of(soci::session& sql, const std::string& query) { return std::stoll(query_value(sql, query).value_or("-1")); }
+
+// ---- PostgreSQL catalog read-back -------------------------------------------------------------
+
+/// A constraint of children as "type validated update-action delete-action backing-index" (- for none);
+/// nullopt when children has no constraint of that name.
+std::optional<std::string> constraint_of_children(soci::session& sql, const std::string& name) {
+    auto rows = query_text(sql,
+                           "SELECT CAST(c.contype AS TEXT) || ' ' || CAST(c.convalidated AS TEXT) || ' ' || "
+                           "coalesce(nullif(CAST(c.confupdtype AS TEXT), ' '), '-') || ' ' || "
+                           "coalesce(nullif(CAST(c.confdeltype AS TEXT), ' '), '-') || ' ' || "
+                           "coalesce(CAST(CAST(nullif(c.conindid, 0) AS regclass) AS TEXT), '-') "
+                           "FROM pg_constraint c WHERE c.conrelid = CAST('children' AS regclass) AND c.conname = :p",
+                           name);
+    if (rows.size() == 0) return std::nullopt;
+    return rows.rows.front().front();
+}
+
+/// Every index on children as "name valid=<bool> unique=<bool> (columns)", by name.
+names indexes_of_children(soci::session& sql) {
+    auto rows = query_text(sql,
+                           "SELECT CAST(c.relname AS TEXT) || ' valid=' || CAST(i.indisvalid AS TEXT) || ' unique=' || "
+                           "CAST(i.indisunique AS TEXT) || ' (' || pg_get_indexdef(i.indexrelid, 1, true) || ')' "
+                           "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                           "WHERE i.indrelid = CAST('children' AS regclass) ORDER BY c.relname");
+    names out;
+    for (const auto& row : rows.rows) out.push_back(row[0].value_or("?"));
+    return out;
+}
+
+/// What the online unit leaves on PostgreSQL: a validated foreign key with its actions (update
+/// NO ACTION 'a', delete SET NULL 'n'), and a unique constraint backed by a valid unique index.
+void expect_linked_postgresql(soci::session& sql) {
+    BOOST_TEST(constraint_of_children(sql, fkey) == std::optional<std::string>("f true a n parents_pkey"));
+    BOOST_TEST(constraint_of_children(sql, ukey) == std::optional<std::string>("u true - - children_parent_ref_key"));
+    BOOST_TEST(indexes_of_children(sql) == (names{"children_parent_ref_key valid=true unique=true (parent_ref)",
+                                                  "children_pkey valid=true unique=true (id)"}),
+               boost::test_tools::per_element());
+    auto t = read_table(sql, "children");
+    const auto* c = t.find_column("parent_ref");
+    BOOST_TEST_REQUIRE(c != nullptr, "no column parent_ref:\n" << t);
+    BOOST_TEST(c->type == "bigint");
+    BOOST_TEST(c->nullable);
+    BOOST_TEST(t.foreign_keys == (std::vector<foreign_key_info>{{fkey, {"parent_ref"}, "parents", {"id"}, "NO ACTION", "SET NULL"}}),
+               boost::test_tools::per_element());
+    BOOST_TEST(t.uniques == (std::vector<unique_info>{{ukey, {"parent_ref"}, unique_info::kind::constraint}}),
+               boost::test_tools::per_element());
+}
+
+/// What a dry run says the pending online unit would run: the history row written `running`
+/// first, then the unit's statements.
+struct planned_online_run {
+    std::string running_row;  ///< the INSERT, executable
+    std::vector<std::string> statements;
+};
+
+planned_online_run plan_of_pending_unit(const strata::registry& units, const strata::database_url& url) {
+    strata::runner_options options;
+    options.dry_run = true;
+    auto script = strata::runner(units, url, options).up().script;
+    const std::string insert = std::string("INSERT INTO \"") + history_table + "\"";
+    const std::string update = std::string("UPDATE \"") + history_table + "\"";
+    planned_online_run plan;
+    auto it = std::find_if(script.begin(), script.end(), [&](const std::string& l) { return l.rfind(insert, 0) == 0; });
+    BOOST_TEST_REQUIRE((it != script.end()), "no history insert in the dry run:\n" << joined(script));
+    BOOST_TEST_REQUIRE(contains(*it, "'running'"), "the dry run does not write the row 'running' first:\n" << joined(script));
+    // The preview shows who and how long as placeholders.
+    std::string row = *it;
+    auto at = row.find("<ms>, <user>");
+    BOOST_TEST_REQUIRE(at != std::string::npos, row);
+    plan.running_row = row.replace(at, std::string("<ms>, <user>").size(), "0, 'a run that crashed'");
+    for (++it; it != script.end() && it->rfind(update, 0) != 0; ++it) plan.statements.push_back(*it);
+    BOOST_TEST_REQUIRE((it != script.end()), "no history update after the statements:\n" << joined(script));
+    BOOST_TEST_REQUIRE(contains(*it, "'applied'"), *it);
+    return plan;
+}
+
+/// A run of strata killed after the first `done` statements of the online unit: its history
+/// row says running, the statements before `done` ran (each committed on its own).
+planned_online_run crash_after(const strata::registry& units, const strata::database_url& url, soci::session& sql,
+                               std::size_t done) {
+    auto plan = plan_of_pending_unit(units, url);
+    BOOST_TEST_REQUIRE(plan.statements.size() >= done);
+    sql << plan.running_row;
+    for (std::size_t i = 0; i < done; ++i) sql << plan.statements[i];
+    return plan;
+}
+
+/// Polls `condition` every 20 ms for up to `limit`.
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit = 20s) {
+    auto deadline = clock_type::now() + limit;
+    while (clock_type::now() < deadline) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(20ms);
+    }
+    return condition();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Both databases: the online unit leaves the schema its plain form leaves, down restores the
+// schema exactly, and up again works.
+
+STRATA_BACKEND_TEST(online_unit_builds_what_its_plain_form_builds_and_down_restores_the_schema) {
+    auto plain_db = temp_database::create(backend);
+    auto plain = plain_registry();
+    strata::runner(*plain, plain_db.url()).up();
+    auto plain_sql = open_session(plain_db.url());
+    const auto expected = user_schema(*plain_sql);
+
+    auto db = temp_database::create(backend);
+    auto reg = online_registry();
+    auto sql = open_session(db.url());
+    strata::runner(*reg, db.url()).up(1);
+    const auto before = read_schema(*sql);
+    BOOST_TEST_REQUIRE(before.find("children") != nullptr);
+
+    auto report = strata::runner(*reg, db.url()).up();
+    BOOST_TEST_REQUIRE(report.units.size() == 1u);
+    BOOST_TEST(report.units[0].version == 2);
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("applied"));
+    BOOST_TEST(status_lines(*reg, db.url()) == (names{"1 applied", "2 applied"}), boost::test_tools::per_element());
+    const auto after = user_schema(*sql);
+    BOOST_TEST((after == expected), schema_diff(expected, after));
+    if (backend == strata::backend::postgresql) expect_linked_postgresql(*sql);
+
+    auto back = strata::runner(*reg, db.url()).down();
+    BOOST_TEST_REQUIRE(back.units.size() == 1u);
+    BOOST_TEST(back.units[0].version == 2);
+    const auto reverted = read_schema(*sql);
+    BOOST_TEST((reverted == before), schema_diff(before, reverted));
+    BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
+    if (backend == strata::backend::postgresql)
+        BOOST_TEST(indexes_of_children(*sql) == (names{"children_pkey valid=true unique=true (id)"}), boost::test_tools::per_element());
+
+    strata::runner(*reg, db.url()).up();
+    const auto again = user_schema(*sql);
+    BOOST_TEST((again == expected), schema_diff(expected, again));
+    BOOST_TEST(audit_log(*sql) == (names{"1 up ok", "2 up ok", "2 down ok", "2 up ok"}), boost::test_tools::per_element());
+}
+
+// The database enforces what the online unit declares: a dangling reference and a second child
+// of the same parent are refused, deleting the parent sets the reference to NULL.
+STRATA_BACKEND_TEST(online_unit_constraints_are_enforced) {
+    auto db = temp_database::create(backend);
+    auto reg = online_registry();
+    strata::runner(*reg, db.url()).up();
+    auto sql = open_session(db.url());
+    *sql << "INSERT INTO parents (id) VALUES (1), (2)";
+    *sql << "INSERT INTO children (id, parent, parent_ref) VALUES (10, NULL, 1), (11, NULL, NULL), (12, NULL, NULL)";
+    BOOST_CHECK_THROW(*sql << "INSERT INTO children (id, parent_ref) VALUES (20, 99)", soci::soci_error);
+    BOOST_CHECK_THROW(*sql << "INSERT INTO children (id, parent_ref) VALUES (21, 1)", soci::soci_error);
+    *sql << "INSERT INTO children (id, parent_ref) VALUES (22, 2)";
+    *sql << "DELETE FROM parents WHERE id = 1";
+    BOOST_TEST(query_text(*sql, "SELECT CAST(id AS TEXT), CAST(parent_ref AS TEXT) FROM children ORDER BY id") ==
+               (text_rows{{{"10", std::nullopt}, {"11", std::nullopt}, {"12", std::nullopt}, {"22", "2"}}}));
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the runner runs: on PostgreSQL outside a transaction, the row `running` first; on SQLite
+// the plain statements inside one transaction.
+
+STRATA_BACKEND_TEST(online_unit_dry_run_shows_how_it_runs) {
+    auto db = temp_database::create(backend);
+    auto reg = online_registry();
+    strata::runner(*reg, db.url()).up(1);
+    strata::runner_options options;
+    options.dry_run = true;
+    auto script = strata::runner(*reg, db.url(), options).up().script;
+    const std::string history_quoted = std::string("\"") + history_table + "\"";
+    const std::string log_quoted = std::string("\"") + log_table + "\"";
+    names shape;
+    for (const auto& line : script) {
+        if (line.rfind("-- not in a transaction", 0) == 0)
+            shape.push_back("<not in a transaction>");
+        else if (line.rfind("--", 0) == 0)
+            continue;
+        else if (line.rfind("INSERT INTO " + history_quoted, 0) == 0)
+            shape.push_back(contains(line, "'running'") ? "<record running>" : contains(line, "'applied'") ? "<record applied>" : line);
+        else if (line.rfind("UPDATE " + history_quoted, 0) == 0)
+            shape.push_back(contains(line, "'applied'") ? "<mark applied>" : line);
+        else if (line.rfind("INSERT INTO " + log_quoted, 0) == 0)
+            shape.push_back("<log>");
+        else if (line.rfind("DO $strata$", 0) == 0)
+            shape.push_back(contains(line, "NOT VALID")                                          ? "<add fkey not valid>"
+                            : contains(line, "USING INDEX")                                      ? "<attach unique>"
+                            : contains(line, "column % exists but is not the one this unit adds") ? "<refuse another column>"
+                            : contains(line, "NOT indisvalid")                                   ? "<clear invalid index>"
+                                                                                                 : line);
+        else
+            shape.push_back(line);
+    }
+    names expected;
+    if (backend == strata::backend::postgresql)
+        expected = {"<not in a transaction>",
+                    "<record running>",
+                    "<refuse another column>",
+                    R"(ALTER TABLE "children" ADD COLUMN IF NOT EXISTS "parent_ref" BIGINT)",
+                    "<add fkey not valid>",
+                    R"(ALTER TABLE "children" VALIDATE CONSTRAINT "children_parent_ref_fkey")",
+                    "<clear invalid index>",
+                    R"(CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "children_parent_ref_key" ON "children" ("parent_ref"))",
+                    "<attach unique>",
+                    "<mark applied>",
+                    "<log>"};
+    else
+        expected = {"BEGIN IMMEDIATE",
+                    R"(ALTER TABLE "children" ADD COLUMN "parent_ref" BIGINT CONSTRAINT "children_parent_ref_fkey" REFERENCES "parents" ("id") ON DELETE SET NULL)",
+                    R"(CREATE UNIQUE INDEX "children_parent_ref_key" ON "children" ("parent_ref"))",
+                    "<record applied>",
+                    "<log>",
+                    "COMMIT"};
+    BOOST_TEST(shape == expected, boost::test_tools::per_element());
+}
+
+// A failure half-way: SQLite rolls the whole unit back; PostgreSQL keeps the finished steps, the
+// unit is interrupted (pending, not dirty) and the next up finishes it once the cause is fixed.
+STRATA_BACKEND_TEST(online_unique_failing_on_duplicates_is_rolled_back_or_interrupted_then_finished) {
+    auto db = temp_database::create(backend);
+    // Unit 2 adds a unique constraint on children.parent, which holds duplicates.
+    auto dup = registry_of({create_tables(), unit(2, "unique_parent_online", [](builder& b) {
+                                b.add_unique("children", {"parent"}).online();
+                            })});
+    strata::runner(*dup, db.url()).up(1);
+    auto sql = open_session(db.url());
+    *sql << "INSERT INTO children (id, parent) VALUES (10, 1), (11, 1), (12, 2)";
+
+    try {
+        strata::runner(*dup, db.url()).up();
+        BOOST_ERROR("up() built a unique constraint over duplicate values");
+    } catch (const strata::migration_error& e) {
+        BOOST_TEST(e.context().version.value_or(0) == 2);
+        if (backend == strata::backend::postgresql) {
+            BOOST_TEST(contains(e.what(), "run strata up again"), e.what());
+            BOOST_TEST(!contains(e.what(), "strata repair"), e.what());
+        }
+    }
+    if (backend == strata::backend::postgresql) {
+        BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("running"));
+        BOOST_TEST(status_lines(*dup, db.url()) == (names{"1 applied", "2 pending interrupted"}), boost::test_tools::per_element());
+        BOOST_TEST(strata::runner(*dup, db.url()).validate().empty(), "an interrupted online unit should not be a problem");
+        // The failed concurrent build left its index behind, INVALID.
+        auto indexes = indexes_of_children(*sql);
+        BOOST_TEST((std::find(indexes.begin(), indexes.end(), "children_parent_key valid=false unique=true (parent)") != indexes.end()),
+                   joined(indexes));
+    } else {
+        BOOST_TEST(history_state(*sql, 2) == std::nullopt, "SQLite runs the unit in one transaction: nothing should stay");
+        BOOST_TEST(status_lines(*dup, db.url()) == (names{"1 applied", "2 pending"}), boost::test_tools::per_element());
+        BOOST_TEST(read_table(*sql, "children").uniques.empty(), read_table(*sql, "children"));
+    }
+
+    *sql << "UPDATE children SET parent = NULL WHERE id = 11";
+    std::vector<std::string> notices;
+    strata::runner_options options;
+    options.on_notice = [&](const std::string& text) { notices.push_back(text); };
+    auto report = strata::runner(*dup, db.url(), options).up();
+    BOOST_TEST_REQUIRE(report.units.size() == 1u);
+    BOOST_TEST(report.units[0].version == 2);
+    BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("applied"));
+    BOOST_TEST(status_lines(*dup, db.url()) == (names{"1 applied", "2 applied"}), boost::test_tools::per_element());
+    BOOST_TEST(read_table(*sql, "children").uniques ==
+                   (std::vector<unique_info>{{"children_parent_key", {"parent"},
+                                              backend == strata::backend::postgresql ? unique_info::kind::constraint
+                                                                                     : unique_info::kind::index}}),
+               boost::test_tools::per_element());
+    if (backend == strata::backend::postgresql) {
+        BOOST_TEST(indexes_of_children(*sql) == (names{"children_parent_key valid=true unique=true (parent)",
+                                                       "children_pkey valid=true unique=true (id)"}),
+                   boost::test_tools::per_element());
+        BOOST_TEST(std::any_of(notices.begin(), notices.end(), [](const std::string& n) { return contains(n, "resuming unit 2"); }),
+                   "no notice about resuming; notices:\n" << joined(notices));
+        BOOST_TEST(audit_log(*sql) == (names{"1 up ok", "2 up failed", "2 up ok"}), boost::test_tools::per_element());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL only.
+
+BOOST_AUTO_TEST_SUITE(postgresql)
+
+// A foreign key whose validation fails on existing rows: the constraint stays NOT VALID, the
+// unit interrupted; once the rows are fixed, up validates it.
+BOOST_AUTO_TEST_CASE(online_foreign_key_failing_validation_is_interrupted_then_finished) {
+    auto db = temp_database::postgresql();
+    auto reg = registry_of({create_tables(), unit(2, "parent_fkey_online", [](builder& b) {
+                                b.add_foreign_key("children", {.columns = {"parent"}, .ref_table = "parents", .ref_columns = {"id"}})
+                                    .online();
+                            })});
+    strata::runner(*reg, db.url()).up(1);
+    auto sql = open_session(db.url());
+    *sql << "INSERT INTO parents (id) VALUES (1)";
+    *sql << "INSERT INTO children (id, parent) VALUES (10, 1), (11, 7)";
+
+    try {
+        strata::runner(*reg, db.url()).up();
+        BOOST_ERROR("up() validated a foreign key that child 11 violates");
+    } catch (const strata::migration_error& e) {
+        BOOST_TEST(e.context().statement == R"(ALTER TABLE "children" VALIDATE CONSTRAINT "children_parent_fkey")");
+        BOOST_TEST(e.context().sqlstate == "23503");  // foreign_key_violation
+        BOOST_TEST(contains(e.what(), "run strata up again"), e.what());
+    }
+    BOOST_TEST(constraint_of_children(*sql, "children_parent_fkey") == std::optional<std::string>("f false a a parents_pkey"));
+    BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("running"));
+    BOOST_TEST(status_lines(*reg, db.url()) == (names{"1 applied", "2 pending interrupted"}), boost::test_tools::per_element());
+    // NOT VALID still checks new rows.
+    BOOST_CHECK_THROW(*sql << "INSERT INTO children (id, parent) VALUES (12, 8)", soci::soci_error);
+
+    *sql << "INSERT INTO parents (id) VALUES (7)";
+    strata::runner(*reg, db.url()).up();
+    BOOST_TEST(constraint_of_children(*sql, "children_parent_fkey") == std::optional<std::string>("f true a a parents_pkey"));
+    BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("applied"));
+    BOOST_TEST(read_table(*sql, "children").foreign_keys.size() == 1u);
+}
+
+// The brief's crash: the column and the NOT VALID key were added, a concurrent build of the
+// unique index was killed (an INVALID index of that name stays), the process died with the
+// history row `running`. The next up finishes the unit without a repair.
+BOOST_AUTO_TEST_CASE(online_unit_resumes_after_a_crash_that_left_an_invalid_index) {
+    auto db = temp_database::postgresql();
+    auto reg = online_registry();
+    strata::runner(*reg, db.url()).up(1);
+    auto sql = open_session(db.url());
+    *sql << "INSERT INTO parents (id) VALUES (1), (2), (3)";
+    *sql << "INSERT INTO children (id, parent) VALUES (10, 1), (11, 2), (12, 3)";
+
+    auto plan = crash_after(*reg, db.url(), *sql, done_up_to_the_not_valid_key);
+    BOOST_TEST_REQUIRE(plan.statements.size() == online_unit_statements, joined(plan.statements));
+    BOOST_TEST(constraint_of_children(*sql, fkey) == std::optional<std::string>("f false a n parents_pkey"));
+    // The killed build: duplicates make CREATE UNIQUE INDEX CONCURRENTLY fail half-way.
+    *sql << "UPDATE children SET parent_ref = 1 WHERE id IN (10, 11)";
+    *sql << "UPDATE children SET parent_ref = 3 WHERE id = 12";
+    BOOST_CHECK_THROW(*sql << "CREATE UNIQUE INDEX CONCURRENTLY children_parent_ref_key ON children (parent_ref)", soci::soci_error);
+    *sql << "UPDATE children SET parent_ref = 2 WHERE id = 11";
+    BOOST_TEST_REQUIRE(indexes_of_children(*sql) == (names{"children_parent_ref_key valid=false unique=true (parent_ref)",
+                                                           "children_pkey valid=true unique=true (id)"}),
+                       boost::test_tools::per_element());
+
+    // status: pending and interrupted, not dirty; nothing to report as a problem.
+    auto status = strata::runner(*reg, db.url()).status();
+    BOOST_TEST_REQUIRE(status.size() == 2u);
+    BOOST_TEST(strata::to_string(status[1].state) == std::string("pending"));
+    BOOST_TEST(status[1].interrupted);
+    BOOST_TEST(!status[0].interrupted);
+    BOOST_TEST(strata::runner(*reg, db.url()).validate().empty());
+
+    std::vector<std::string> notices;
+    strata::runner_options options;
+    options.on_notice = [&](const std::string& text) { notices.push_back(text); };
+    auto report = strata::runner(*reg, db.url(), options).up();
+    BOOST_TEST_REQUIRE(report.units.size() == 1u);
+    BOOST_TEST(report.units[0].version == 2);
+
+    expect_linked_postgresql(*sql);
+    BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("applied"));
+    BOOST_TEST(count_of(*sql, std::string("SELECT CAST(count(*) AS TEXT) FROM ") + history_table) == 2);
+    BOOST_TEST(status_lines(*reg, db.url()) == (names{"1 applied", "2 applied"}), boost::test_tools::per_element());
+    BOOST_TEST(std::any_of(notices.begin(), notices.end(),
+                           [](const std::string& n) { return contains(n, "resuming unit 2 link_children_online"); }),
+               "no notice about resuming; notices:\n" << joined(notices));
+    BOOST_TEST(query_text(*sql, "SELECT CAST(id AS TEXT), CAST(parent_ref AS TEXT) FROM children ORDER BY id") ==
+               (text_rows{{{"10", "1"}, {"11", "2"}, {"12", "3"}}}));
+    // Down of the resumed unit is exact too (the row written by the crashed run stored the down).
+    strata::runner(*reg, db.url()).down();
+    BOOST_TEST(indexes_of_children(*sql) == (names{"children_pkey valid=true unique=true (id)"}), boost::test_tools::per_element());
+    BOOST_TEST(read_table(*sql, "children").find_column("parent_ref") == nullptr);
+}
+
+// down while the online unit is interrupted half-way: its history row is there (running) but
+// status calls it pending, and its stored down would drop steps that were never all done. down
+// is refused before it runs anything, whichever way it is asked (one step, --steps, --to,
+// --all, a dry run): the half-done steps, the history and the audit log stay as they were, and
+// up still finishes the unit.
+BOOST_AUTO_TEST_CASE(down_of_an_interrupted_online_unit_is_refused_and_changes_nothing) {
+    auto db = temp_database::postgresql();
+    auto reg = online_registry();
+    strata::runner(*reg, db.url()).up(1);
+    auto sql = open_session(db.url());
+    crash_after(*reg, db.url(), *sql, done_up_to_the_not_valid_key);
+    const auto before = read_schema(*sql);
+    const auto history_before = query_text(*sql, std::string("SELECT CAST(version AS TEXT), state, down_statements FROM ") +
+                                                     history_table + " ORDER BY version");
+    const auto log_before = audit_log(*sql);
+    BOOST_TEST_REQUIRE(status_lines(*reg, db.url()) == (names{"1 applied", "2 pending interrupted"}), boost::test_tools::per_element());
+    BOOST_TEST_REQUIRE(constraint_of_children(*sql, fkey) == std::optional<std::string>("f false a n parents_pkey"));
+
+    const std::string refusal = "unit 2 link_children_online was interrupted half-way; run strata up to finish it before reverting it";
+    struct request {
+        std::string what;
+        strata::down_request down;
+        bool dry_run;
+    };
+    const std::vector<request> requests{
+        {"down()", {}, false},
+        {"down --steps 1", {.steps = 1}, false},
+        {"down --to 1", {.to = 1}, false},
+        {"down --all", {.all = true}, false},
+        {"down --dry-run", {}, true},
+    };
+    for (const auto& r : requests) {
+        BOOST_TEST_CONTEXT(r.what) {
+            strata::runner_options options;
+            options.dry_run = r.dry_run;
+            try {
+                auto report = strata::runner(*reg, db.url(), options).down(r.down);
+                BOOST_ERROR("down() was not refused; it reverted " << report.units.size() << " unit(s), script:\n"
+                                                                   << joined(report.script));
+            } catch (const strata::validation_error& e) {
+                BOOST_TEST(contains(e.what(), refusal), e.what());
+                BOOST_TEST(contains(e.what(), "nothing was run"), e.what());
+                BOOST_TEST((std::find(e.problems().begin(), e.problems().end(), refusal) != e.problems().end()),
+                           joined(e.problems()));
+            } catch (const std::exception& e) {
+                BOOST_ERROR("down() threw something other than validation_error: " << e.what());
+            }
+            const auto after = read_schema(*sql);
+            BOOST_TEST((after == before), schema_diff(before, after));
+            BOOST_TEST((query_text(*sql, std::string("SELECT CAST(version AS TEXT), state, down_statements FROM ") + history_table +
+                                             " ORDER BY version") == history_before),
+                       "down changed the history");
+            BOOST_TEST(audit_log(*sql) == log_before, boost::test_tools::per_element());
+            BOOST_TEST(status_lines(*reg, db.url()) == (names{"1 applied", "2 pending interrupted"}), boost::test_tools::per_element());
+            BOOST_TEST(constraint_of_children(*sql, fkey) == std::optional<std::string>("f false a n parents_pkey"));
+        }
+    }
+
+    strata::runner(*reg, db.url()).up();
+    expect_linked_postgresql(*sql);
+    BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("applied"));
+    // Once finished, the unit reverts as usual.
+    strata::runner(*reg, db.url()).down();
+    BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
+    BOOST_TEST(read_table(*sql, "children").find_column("parent_ref") == nullptr);
+}
+
+// A crash after any number of the unit's statements, 0 to all of them: the next up finishes.
+BOOST_AUTO_TEST_CASE(online_unit_resumes_after_a_crash_at_any_statement) {
+    auto reference_db = temp_database::postgresql();
+    auto reg = online_registry();
+    strata::runner(*reg, reference_db.url()).up();
+    auto reference_sql = open_session(reference_db.url());
+    const auto expected = user_schema(*reference_sql);
+
+    for (std::size_t done = 0; done <= online_unit_statements; ++done) {
+        BOOST_TEST_CONTEXT("crashed after " << done << " statement(s)") {
+            auto db = temp_database::postgresql();
+            strata::runner(*reg, db.url()).up(1);
+            auto sql = open_session(db.url());
+            *sql << "INSERT INTO parents (id) VALUES (1), (2)";
+            *sql << "INSERT INTO children (id, parent) VALUES (10, 1), (11, 2)";
+            auto plan = crash_after(*reg, db.url(), *sql, done);
+            BOOST_TEST_REQUIRE(plan.statements.size() == online_unit_statements, joined(plan.statements));
+            BOOST_TEST(status_lines(*reg, db.url()) == (names{"1 applied", "2 pending interrupted"}), boost::test_tools::per_element());
+
+            std::vector<std::string> notices;
+            strata::runner_options options;
+            options.on_notice = [&](const std::string& text) { notices.push_back(text); };
+            try {
+                auto report = strata::runner(*reg, db.url(), options).up();
+                BOOST_TEST(report.units.size() == 1u);
+            } catch (const std::exception& e) {
+                BOOST_ERROR("the resumed up failed: " << e.what());
+                continue;
+            }
+            const auto after = user_schema(*sql);
+            BOOST_TEST((after == expected), schema_diff(expected, after));
+            expect_linked_postgresql(*sql);
+            BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("applied"));
+            BOOST_TEST(std::any_of(notices.begin(), notices.end(), [](const std::string& n) { return contains(n, "resuming unit 2"); }),
+                       joined(notices));
+        }
+    }
+}
+
+// An index of the unique's name that this unit did not build (another column, not unique, on
+// another table) is refused, not adopted; the unit stays interrupted and finishes once the
+// clash is gone.
+BOOST_AUTO_TEST_CASE(online_unique_refuses_an_index_of_its_name_that_it_did_not_build) {
+    struct clash {
+        std::string what;
+        std::string create;
+    };
+    const std::vector<clash> clashes{
+        {"a unique index on another column", "CREATE UNIQUE INDEX children_parent_ref_key ON children (parent)"},
+        {"a non-unique index on the same column", "CREATE INDEX children_parent_ref_key ON children (parent_ref)"},
+        {"a unique index on another table", "CREATE UNIQUE INDEX children_parent_ref_key ON parents (id)"},
+        {"a unique index on more columns", "CREATE UNIQUE INDEX children_parent_ref_key ON children (parent_ref, id)"},
+    };
+    auto reg = online_registry();
+    for (const auto& c : clashes) {
+        BOOST_TEST_CONTEXT(c.what) {
+            auto db = temp_database::postgresql();
+            strata::runner(*reg, db.url()).up(1);
+            auto sql = open_session(db.url());
+            *sql << "ALTER TABLE children ADD COLUMN IF NOT EXISTS parent_ref bigint";  // so the clash can name it
+            *sql << c.create;
+            const auto oid_before = query_value(*sql, "SELECT CAST(CAST(to_regclass('children_parent_ref_key') AS oid) AS TEXT)");
+
+            try {
+                strata::runner(*reg, db.url()).up();
+                BOOST_ERROR("up() adopted " << c.what << " as its unique constraint");
+            } catch (const strata::migration_error& e) {
+                BOOST_TEST(contains(e.what(), "index children_parent_ref_key exists but is not the one this unit builds"), e.what());
+                BOOST_TEST(contains(e.what(), "run strata up again"), e.what());
+                BOOST_TEST(e.context().version.value_or(0) == 2);
+            }
+            BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("running"));
+            BOOST_TEST(status_lines(*reg, db.url()) == (names{"1 applied", "2 pending interrupted"}), boost::test_tools::per_element());
+            BOOST_TEST(query_value(*sql, "SELECT CAST(CAST(to_regclass('children_parent_ref_key') AS oid) AS TEXT)") == oid_before,
+                       "the clashing index was dropped or replaced");
+            BOOST_TEST(constraint_of_children(*sql, ukey) == std::nullopt);
+
+            *sql << "DROP INDEX children_parent_ref_key";
+            strata::runner(*reg, db.url()).up();
+            expect_linked_postgresql(*sql);
+            BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("applied"));
+        }
+    }
+}
+
+// A valid index that is exactly the one the unit builds (same table, columns, unique) left by a
+// crash after the build and before the attach: adopted and attached.
+BOOST_AUTO_TEST_CASE(online_unique_adopts_its_own_valid_index_left_before_the_attach) {
+    auto db = temp_database::postgresql();
+    auto reg = online_registry();
+    strata::runner(*reg, db.url()).up(1);
+    auto sql = open_session(db.url());
+    crash_after(*reg, db.url(), *sql, done_up_to_the_build);
+    BOOST_TEST_REQUIRE(indexes_of_children(*sql) == (names{"children_parent_ref_key valid=true unique=true (parent_ref)",
+                                                           "children_pkey valid=true unique=true (id)"}),
+                       boost::test_tools::per_element());
+    BOOST_TEST_REQUIRE(constraint_of_children(*sql, ukey) == std::nullopt);
+    const auto oid_before = query_value(*sql, "SELECT CAST(CAST(to_regclass('children_parent_ref_key') AS oid) AS TEXT)");
+    strata::runner(*reg, db.url()).up();
+    expect_linked_postgresql(*sql);
+    BOOST_TEST(query_value(*sql, "SELECT CAST(CAST(to_regclass('children_parent_ref_key') AS oid) AS TEXT)") == oid_before,
+               "the valid index was rebuilt instead of attached");
+}
+
+// A constraint of the same name that the unit did not create, of another kind (CHECK, UNIQUE,
+// FOREIGN KEY where the other is expected), must not be taken for the unit's own: the plain form
+// would fail on it. The online form refuses it, runs nothing past the refusal, leaves the clash
+// as it was and the unit interrupted; once the clash is gone, up finishes the unit.
+BOOST_AUTO_TEST_CASE(online_unit_refuses_a_constraint_of_its_name_that_it_did_not_create) {
+    struct clash {
+        std::string what;
+        std::string name;
+        std::string create;
+        std::string kind;  // the clash's contype, as constraint_of_children shows it
+    };
+    const std::vector<clash> clashes{
+        {"a check constraint named like the foreign key", fkey,
+         "ALTER TABLE children ADD CONSTRAINT children_parent_ref_fkey CHECK (id > 0)", "c"},
+        {"a check constraint named like the unique constraint", ukey,
+         "ALTER TABLE children ADD CONSTRAINT children_parent_ref_key CHECK (id > 0)", "c"},
+        {"a unique constraint named like the foreign key", fkey,
+         "ALTER TABLE children ADD CONSTRAINT children_parent_ref_fkey UNIQUE (parent)", "u"},
+        {"a foreign key named like the unique constraint", ukey,
+         "ALTER TABLE children ADD CONSTRAINT children_parent_ref_key FOREIGN KEY (parent) REFERENCES parents (id)", "f"},
+    };
+    auto reg = online_registry();
+    for (const auto& c : clashes) {
+        BOOST_TEST_CONTEXT(c.what) {
+            auto db = temp_database::postgresql();
+            strata::runner(*reg, db.url()).up(1);
+            auto sql = open_session(db.url());
+            *sql << c.create;
+            const auto clash_before = constraint_of_children(*sql, c.name);
+            BOOST_TEST_REQUIRE(clash_before.value_or("").rfind(c.kind + " ", 0) == 0u, clash_before.value_or("<none>"));
+            try {
+                strata::runner(*reg, db.url()).up();
+                BOOST_ERROR("up() recorded unit 2 " << history_state(*sql, 2).value_or("<no row>") << " with " << c.what
+                                                    << " in place; children is now:\n"
+                                                    << read_table(*sql, "children"));
+            } catch (const strata::migration_error& e) {
+                BOOST_TEST(contains(e.what(), "constraint " + c.name + " exists but is not the one this unit adds"), e.what());
+                BOOST_TEST(contains(e.what(), "run strata up again"), e.what());
+                BOOST_TEST(e.context().version.value_or(0) == 2);
+            }
+            BOOST_TEST(constraint_of_children(*sql, c.name) == clash_before, "the clash was changed or dropped");
+            BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("running"));
+            BOOST_TEST(status_lines(*reg, db.url()) == (names{"1 applied", "2 pending interrupted"}), boost::test_tools::per_element());
+            if (c.name == ukey) {
+                // Refused at the attach: the foreign key before it was done, the unique not attached.
+                BOOST_TEST(constraint_of_children(*sql, fkey) == std::optional<std::string>("f true a n parents_pkey"));
+            } else {
+                BOOST_TEST(constraint_of_children(*sql, ukey) == std::nullopt);
+            }
+
+            *sql << "ALTER TABLE children DROP CONSTRAINT " + c.name;
+            strata::runner(*reg, db.url()).up();
+            expect_linked_postgresql(*sql);
+            BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("applied"));
+        }
+    }
+}
+
+// A foreign key of the unit's name, a foreign key indeed, but pointing at another table than the
+// one the unit declares is not the unit's: refused, on add_column and on add_foreign_key, and
+// left pointing where it pointed.
+BOOST_AUTO_TEST_CASE(online_foreign_key_refuses_a_foreign_key_of_its_name_to_another_table) {
+    struct variant {
+        std::string what;
+        unit_ptr unit;
+        std::string name;
+        std::string column;
+    };
+    const std::vector<variant> variants{
+        {"add_column online", link_children(true), fkey, "parent_ref"},
+        {"add_foreign_key online", unit(2, "parent_fkey_online", [](builder& b) {
+             b.add_foreign_key("children", {.columns = {"parent"}, .ref_table = "parents", .ref_columns = {"id"}}).online();
+         }), "children_parent_fkey", "parent"},
+    };
+    for (const auto& v : variants) {
+        BOOST_TEST_CONTEXT(v.what) {
+            auto db = temp_database::postgresql();
+            auto reg = registry_of({create_tables(), v.unit});
+            strata::runner(*reg, db.url()).up(1);
+            auto sql = open_session(db.url());
+            *sql << "CREATE TABLE others (id bigint PRIMARY KEY)";
+            *sql << "ALTER TABLE children ADD COLUMN IF NOT EXISTS parent_ref bigint";
+            *sql << "ALTER TABLE children ADD CONSTRAINT " + v.name + " FOREIGN KEY (" + v.column +
+                        ") REFERENCES others (id) ON DELETE SET NULL";
+            const std::string pointing_at_others =
+                "SELECT CAST(CAST(confrelid AS regclass) AS TEXT) FROM pg_constraint WHERE conname = '" + v.name + "'";
+            BOOST_TEST_REQUIRE(query_value(*sql, pointing_at_others) == std::optional<std::string>("others"));
+            try {
+                strata::runner(*reg, db.url()).up();
+                BOOST_ERROR("up() took the foreign key to others for its own and recorded unit 2 "
+                            << history_state(*sql, 2).value_or("<no row>") << ":\n"
+                            << read_table(*sql, "children"));
+            } catch (const strata::migration_error& e) {
+                BOOST_TEST(contains(e.what(), "constraint " + v.name + " exists but is not the one this unit adds"), e.what());
+                BOOST_TEST(contains(e.what(), "run strata up again"), e.what());
+                BOOST_TEST(e.context().version.value_or(0) == 2);
+            }
+            BOOST_TEST(query_value(*sql, pointing_at_others) == std::optional<std::string>("others"));
+            BOOST_TEST(read_table(*sql, "children").foreign_keys.size() == 1u, read_table(*sql, "children"));
+            BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("running"));
+            BOOST_TEST(status_lines(*reg, db.url()) == (names{"1 applied", "2 pending interrupted"}), boost::test_tools::per_element());
+
+            *sql << "ALTER TABLE children DROP CONSTRAINT " + v.name;
+            strata::runner(*reg, db.url()).up();
+            BOOST_TEST(query_value(*sql, pointing_at_others) == std::optional<std::string>("parents"));
+            BOOST_TEST(constraint_of_children(*sql, v.name).value_or("").rfind("f true ", 0) == 0u,
+                       constraint_of_children(*sql, v.name).value_or("<none>"));
+            BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("applied"));
+        }
+    }
+}
+
+// A column of the unit's name but another type, made before the unit ran, is not the column the
+// unit adds: the plain form fails on it; the online form refuses it before adding anything,
+// leaves it as it was and the unit interrupted. A column of the declared type is the unit's own
+// (a crashed run added it) and is kept.
+BOOST_AUTO_TEST_CASE(online_add_column_refuses_an_existing_column_of_another_type) {
+    auto db = temp_database::postgresql();
+    auto reg = online_registry();
+    strata::runner(*reg, db.url()).up(1);
+    auto sql = open_session(db.url());
+    *sql << "ALTER TABLE children ADD COLUMN parent_ref integer";
+    try {
+        strata::runner(*reg, db.url()).up();
+        BOOST_ERROR("up() recorded unit 2 " << history_state(*sql, 2).value_or("<no row>")
+                                            << " although children.parent_ref is integer, not the bigint it declares:\n"
+                                            << read_table(*sql, "children"));
+    } catch (const strata::migration_error& e) {
+        BOOST_TEST(contains(e.what(), "column parent_ref exists but is not the one this unit adds"), e.what());
+        BOOST_TEST(contains(e.what(), "run strata up again"), e.what());
+        BOOST_TEST(e.context().version.value_or(0) == 2);
+        BOOST_TEST(e.context().statement.rfind("DO $strata$", 0) == 0u, e.context().statement);
+    }
+    auto t = read_table(*sql, "children");
+    const auto* c = t.find_column("parent_ref");
+    BOOST_TEST_REQUIRE(c != nullptr, t);
+    BOOST_TEST(c->type == "integer");
+    BOOST_TEST(t.foreign_keys.empty(), t);
+    BOOST_TEST(t.uniques.empty(), t);
+    BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("running"));
+    BOOST_TEST(status_lines(*reg, db.url()) == (names{"1 applied", "2 pending interrupted"}), boost::test_tools::per_element());
+
+    // The column made bigint, as declared: the unit takes it as its own and finishes.
+    *sql << "ALTER TABLE children ALTER COLUMN parent_ref TYPE bigint";
+    const auto attnum_before = query_value(*sql, "SELECT CAST(attnum AS TEXT) FROM pg_attribute WHERE attrelid = "
+                                                 "CAST('children' AS regclass) AND attname = 'parent_ref'");
+    strata::runner(*reg, db.url()).up();
+    expect_linked_postgresql(*sql);
+    BOOST_TEST(query_value(*sql, "SELECT CAST(attnum AS TEXT) FROM pg_attribute WHERE attrelid = "
+                                 "CAST('children' AS regclass) AND attname = 'parent_ref'") == attnum_before,
+               "the column was dropped and added again");
+    BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("applied"));
+}
+
+// Without a reference, an online add_column has nothing to validate apart: its unit runs in one
+// transaction like a plain one, and a failure later in the unit takes the column back with it.
+BOOST_AUTO_TEST_CASE(online_add_column_without_a_reference_runs_in_a_transaction) {
+    auto db = temp_database::postgresql();
+    auto add_note = [](builder& b) { b.add_column("children", column("note", type::varchar(40)).not_null().default_sql("''")).online(); };
+    auto ok = registry_of({create_tables(), unit(2, "note_online", add_note)});
+    auto failing = registry_of({create_tables(), unit(2, "note_online", [add_note](builder& b) {
+                                    add_note(b);
+                                    b.sql("SELECT CAST('not a number' AS integer)", std::string("SELECT 1"));
+                                })});
+    strata::runner(*ok, db.url()).up(1);
+    auto sql = open_session(db.url());
+
+    strata::runner_options options;
+    options.dry_run = true;
+    auto script = strata::runner(*ok, db.url(), options).up().script;
+    BOOST_TEST(std::none_of(script.begin(), script.end(), [](const std::string& l) { return contains(l, "not in a transaction"); }),
+               joined(script));
+    auto begin = std::find(script.begin(), script.end(), std::string("BEGIN"));
+    auto add = std::find(script.begin(), script.end(),
+                         std::string(R"(ALTER TABLE "children" ADD COLUMN IF NOT EXISTS "note" VARCHAR(40) NOT NULL DEFAULT '')"));
+    auto commit = std::find(script.begin(), script.end(), std::string("COMMIT"));
+    BOOST_TEST((begin < add && add < commit && commit != script.end()), joined(script));
+
+    try {
+        strata::runner(*failing, db.url()).up();
+        BOOST_ERROR("the unit's failing statement did not fail");
+    } catch (const strata::migration_error& e) {
+        BOOST_TEST(!contains(e.what(), "run strata up again"), e.what());
+        BOOST_TEST(!contains(e.what(), "strata repair"), e.what());
+    }
+    BOOST_TEST(read_table(*sql, "children").find_column("note") == nullptr, "the column stayed after the unit rolled back");
+    BOOST_TEST(history_state(*sql, 2) == std::nullopt);
+    BOOST_TEST(status_lines(*failing, db.url()) == (names{"1 applied", "2 pending"}), boost::test_tools::per_element());
+
+    strata::runner(*ok, db.url()).up();
+    auto t = read_table(*sql, "children");
+    const auto* c = t.find_column("note");
+    BOOST_TEST_REQUIRE(c != nullptr, t);
+    BOOST_TEST(c->type == "character varying(40)");
+    BOOST_TEST(!c->nullable);
+    BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("applied"));
+}
+
+// Each step runs under the DDL lock timeout and is retried. A transaction that writes to the table
+// and stays open makes the concurrent build wait for it; the wait times out, is retried, and the
+// unit must end with a valid index once the writer commits.
+BOOST_AUTO_TEST_CASE(online_index_build_waiting_on_a_writer_is_retried_until_it_succeeds) {
+    struct variant {
+        std::string what;
+        std::function<void(builder&)> ops;
+        std::string index;
+        bool constraint;  // attached as a unique constraint
+    };
+    const std::vector<variant> variants{
+        {"create_unique_index online",
+         [](builder& b) { b.create_unique_index("children", {"parent"}, "children_one_per_parent").online(); },
+         "children_one_per_parent", false},
+        {"add_unique online", [](builder& b) { b.add_unique("children", {"parent"}).online(); }, "children_parent_key", true},
+    };
+    for (const auto& v : variants) {
+        BOOST_TEST_CONTEXT(v.what) {
+            auto db = temp_database::postgresql();
+            auto reg = registry_of({create_tables(), unit(2, "unique_parent_online", v.ops)});
+            strata::runner(*reg, db.url()).up(1);
+            auto sql = open_session(db.url());
+            *sql << "INSERT INTO children (id, parent) VALUES (1, 1), (2, 2)";
+
+            auto writer = open_session(db.url());
+            *writer << "BEGIN";
+            *writer << "INSERT INTO children (id, parent) VALUES (3, 3)";
+            std::thread committer([&] {
+                std::this_thread::sleep_for(1200ms);
+                *writer << "COMMIT";
+            });
+
+            std::vector<std::string> notices;
+            strata::runner_options options;
+            options.ddl_lock_timeout = 300ms;
+            options.ddl_lock_retries = 4;  // pauses of 0.5, 1, 2 and 4 s: far longer than the writer stays
+            options.on_notice = [&](const std::string& text) { notices.push_back(text); };
+            std::string failure;
+            try {
+                strata::runner(*reg, db.url(), options).up();
+            } catch (const std::exception& e) {
+                failure = e.what();
+            }
+            committer.join();
+
+            BOOST_TEST(failure.empty(), "up() failed although the writer committed after 1.2 s: " << failure);
+            BOOST_TEST(std::any_of(notices.begin(), notices.end(), [](const std::string& n) { return contains(n, "retrying"); }),
+                       "the build did not wait for the writer at all (no retry); notices:\n" << joined(notices));
+            BOOST_TEST(indexes_of_children(*sql) == (names{v.index + " valid=true unique=true (parent)",
+                                                           "children_pkey valid=true unique=true (id)"}),
+                       boost::test_tools::per_element());
+            if (v.constraint)
+                BOOST_TEST(constraint_of_children(*sql, v.index) == std::optional<std::string>("u true - - " + v.index));
+            BOOST_TEST(history_state(*sql, 2).value_or("<no row>") == std::string("applied"));
+        }
+    }
+}
+
+// Writes go on while the long steps run. Each long step is held at a point where it waits on
+// something else, so what it holds can be looked at without a race: VALIDATE CONSTRAINT waits
+// for a lock on parents (another session holds it), the concurrent build waits for an older
+// snapshot (another session's). Meanwhile the migrating session holds no lock on children that
+// blocks a write, and another session's write to children (200k rows) completes at once.
+BOOST_AUTO_TEST_CASE(online_unit_does_not_block_writes_while_it_validates_and_builds) {
+    auto db = temp_database::postgresql();
+    auto reg = online_registry();
+    strata::runner(*reg, db.url()).up(1);
+    auto sql = open_session(db.url());
+    *sql << "INSERT INTO parents (id) SELECT g FROM generate_series(1, 200000) g";
+    // The crashed run of the unit got as far as the column (unit 2 resumes from it); the rows
+    // come before the NOT VALID key, so they are only checked by the validation.
+    auto plan = plan_of_pending_unit(*reg, db.url());
+    BOOST_TEST_REQUIRE(plan.statements.size() == online_unit_statements, joined(plan.statements));
+    *sql << plan.running_row;
+    for (std::size_t i = 0; i < done_up_to_the_column; ++i) *sql << plan.statements[i];
+    *sql << "INSERT INTO children (id, parent, parent_ref) SELECT g, g, g FROM generate_series(1, 200000) g";
+    for (std::size_t i = done_up_to_the_column; i < done_up_to_the_not_valid_key; ++i) *sql << plan.statements[i];
+    *sql << "ANALYZE children";
+    BOOST_TEST_REQUIRE(constraint_of_children(*sql, fkey) == std::optional<std::string>("f false a n parents_pkey"));
+
+    // Holds parents so that VALIDATE waits (it takes ROW SHARE on the referenced table).
+    auto parents_holder = open_session(db.url());
+    *parents_holder << "BEGIN";
+    *parents_holder << "LOCK TABLE parents IN EXCLUSIVE MODE";
+    // An older snapshot: the concurrent build waits for it before it can finish.
+    auto snapshot_holder = open_session(db.url());
+    *snapshot_holder << "BEGIN ISOLATION LEVEL REPEATABLE READ";
+    query_value(*snapshot_holder, "SELECT CAST(1 AS TEXT)");
+
+    auto writer = open_session(db.url());
+    *writer << "SET statement_timeout = '10s'";
+
+    std::exception_ptr up_failure;
+    std::vector<std::string> notices;
+    std::thread migrating([&] {
+        try {
+            strata::runner_options options;
+            options.ddl_lock_timeout = 60s;  // the waits below are ours, not production's
+            options.on_notice = [&](const std::string& text) { notices.push_back(text); };
+            strata::runner(*reg, db.url(), options).up();
+        } catch (...) {
+            up_failure = std::current_exception();
+        }
+    });
+    struct joiner {
+        std::thread& t;
+        std::unique_ptr<soci::session>& a;
+        std::unique_ptr<soci::session>& b;
+        ~joiner() {
+            a.reset();  // closing the sessions ends their transactions, so the run can finish
+            b.reset();
+            if (t.joinable()) t.join();
+        }
+    } join_at_exit{migrating, parents_holder, snapshot_holder};
+
+    /// The pid of the session running a statement starting with `prefix` and waiting on a lock.
+    auto waiting_backend = [&](const std::string& prefix) -> std::optional<std::string> {
+        auto rows = query_text(*sql,
+                               "SELECT CAST(pid AS TEXT) FROM pg_stat_activity WHERE datname = current_database() "
+                               "AND wait_event_type = 'Lock' AND starts_with(query, :p)",
+                               prefix);
+        if (rows.size() != 1) return std::nullopt;
+        return rows.rows.front().front();
+    };
+    /// The lock modes `pid` holds on children, sorted.
+    auto modes_on_children = [&](const std::string& pid) {
+        auto rows = query_text(*sql,
+                               "SELECT mode FROM pg_locks WHERE granted AND relation = CAST('children' AS regclass) "
+                               "AND pid = CAST(:p AS integer) ORDER BY mode",
+                               pid);
+        names out;
+        for (const auto& row : rows.rows) out.push_back(row[0].value_or("?"));
+        return out;
+    };
+    /// Milliseconds one write to children takes for the writer.
+    auto timed_write = [&](const std::string& statement) {
+        auto start = clock_type::now();
+        *writer << statement;
+        return std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - start).count();
+    };
+    const std::set<std::string> write_blocking{"ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"};
+
+    // 1. VALIDATE CONSTRAINT, waiting for parents.
+    std::optional<std::string> pid;
+    BOOST_TEST_REQUIRE(eventually([&] { return (pid = waiting_backend("ALTER TABLE \"children\" VALIDATE CONSTRAINT")).has_value(); }),
+                       "the run never reached VALIDATE CONSTRAINT waiting on parents");
+    auto held = modes_on_children(*pid);
+    BOOST_TEST((std::find(held.begin(), held.end(), "ShareUpdateExclusiveLock") != held.end()), joined(held));
+    for (const auto& mode : held) BOOST_TEST(!write_blocking.count(mode), "VALIDATE holds " << mode << " on children");
+    // An UPDATE that leaves parent_ref alone: an INSERT would run the foreign key's check, which
+    // locks parents, which our holder has locked, not the migration.
+    auto ms = timed_write("UPDATE children SET parent = parent + 1 WHERE id = 1");
+    BOOST_TEST(ms < 1000, "an UPDATE of children took " << ms << " ms during VALIDATE CONSTRAINT");
+    BOOST_TEST(waiting_backend("ALTER TABLE \"children\" VALIDATE CONSTRAINT").has_value(), "VALIDATE was no longer running");
+    parents_holder.reset();
+
+    // 2. The concurrent build, waiting for the older snapshot.
+    BOOST_TEST_REQUIRE(eventually([&] { return (pid = waiting_backend("CREATE UNIQUE INDEX CONCURRENTLY")).has_value(); }),
+                       "the run never reached CREATE UNIQUE INDEX CONCURRENTLY waiting on the old snapshot");
+    held = modes_on_children(*pid);
+    BOOST_TEST((std::find(held.begin(), held.end(), "ShareUpdateExclusiveLock") != held.end()), joined(held));
+    for (const auto& mode : held) BOOST_TEST(!write_blocking.count(mode), "the concurrent build holds " << mode << " on children");
+    ms = timed_write("INSERT INTO children (id, parent) VALUES (300001, 1)");
+    BOOST_TEST(ms < 1000, "an INSERT into children took " << ms << " ms during CREATE INDEX CONCURRENTLY");
+    BOOST_TEST(waiting_backend("CREATE UNIQUE INDEX CONCURRENTLY").has_value(), "the build was no longer running");
+    snapshot_holder.reset();
+
+    migrating.join();
+    if (up_failure) {
+        try {
+            std::rethrow_exception(up_failure);
+        } catch (const std::exception& e) {
+            BOOST_ERROR("up() failed: " << e.what());
+        }
+    }
+    expect_linked_postgresql(*sql);
+    BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("applied"));
+    BOOST_TEST(count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM children") == 200001);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
