@@ -788,6 +788,98 @@ BOOST_AUTO_TEST_CASE(online_foreign_key_refuses_a_foreign_key_of_its_name_to_ano
     }
 }
 
+// A constraint of the unit's name and kind, but on other columns, or for a foreign key referencing
+// other columns or with other ON UPDATE / ON DELETE actions, is not the unit's own either: the
+// online unit refuses it, leaves it exactly as it was (same oid, definition and validation) and
+// the unit interrupted; once the clash is dropped, up finishes the unit.
+BOOST_AUTO_TEST_CASE(online_unit_refuses_a_constraint_of_its_name_and_kind_on_other_columns_or_actions) {
+    struct clash {
+        std::string what;
+        std::string name;
+        std::vector<std::string> setup;  // run in order, the last one makes the clash
+        std::string message;             // what the refusal says
+    };
+    const std::string refused_constraint_fkey = std::string("constraint ") + fkey + " exists but is not the one this unit adds";
+    const std::vector<clash> clashes{
+        {"a foreign key of the unit's name on another column", fkey,
+         {"ALTER TABLE children ADD CONSTRAINT children_parent_ref_fkey FOREIGN KEY (parent) REFERENCES parents (id) "
+          "ON DELETE SET NULL"},
+         refused_constraint_fkey},
+        {"a foreign key of the unit's name on its column but ON DELETE CASCADE", fkey,
+         {"ALTER TABLE children ADD COLUMN parent_ref bigint",
+          "ALTER TABLE children ADD CONSTRAINT children_parent_ref_fkey FOREIGN KEY (parent_ref) REFERENCES parents (id) "
+          "ON DELETE CASCADE"},
+         refused_constraint_fkey},
+        {"a foreign key of the unit's name on its column but ON UPDATE CASCADE", fkey,
+         {"ALTER TABLE children ADD COLUMN parent_ref bigint",
+          "ALTER TABLE children ADD CONSTRAINT children_parent_ref_fkey FOREIGN KEY (parent_ref) REFERENCES parents (id) "
+          "ON UPDATE CASCADE ON DELETE SET NULL"},
+         refused_constraint_fkey},
+        {"a foreign key of the unit's name to another column of parents", fkey,
+         {"ALTER TABLE parents ADD COLUMN code bigint UNIQUE", "ALTER TABLE children ADD COLUMN parent_ref bigint",
+          "ALTER TABLE children ADD CONSTRAINT children_parent_ref_fkey FOREIGN KEY (parent_ref) REFERENCES parents (code) "
+          "ON DELETE SET NULL"},
+         refused_constraint_fkey},
+        // A UNIQUE constraint brings an index of its own name, so the index guard in front of the
+        // attach is the one that refuses it.
+        {"a unique constraint of the unit's name on another column", ukey,
+         {"ALTER TABLE children ADD COLUMN parent_ref bigint",
+          "ALTER TABLE children ADD CONSTRAINT children_parent_ref_key UNIQUE (parent)"},
+         std::string("index ") + ukey + " exists but is not the one this unit builds"},
+    };
+    // The whole of a constraint of children: oid, validated, definition (columns, target, actions).
+    const auto whole_constraint = [](soci::session& sql, const std::string& name) -> std::optional<std::string> {
+        auto rows = query_text(sql,
+                               "SELECT CAST(c.oid AS TEXT) || ' ' || CAST(c.convalidated AS TEXT) || ' ' || "
+                               "pg_get_constraintdef(c.oid) FROM pg_constraint c "
+                               "WHERE c.conrelid = CAST('children' AS regclass) AND c.conname = :p",
+                               name);
+        if (rows.size() == 0) return std::nullopt;
+        return rows.rows.front().front();
+    };
+    auto reg = online_registry();
+    for (const auto& c : clashes) {
+        BOOST_TEST_CONTEXT(c.what) {
+            auto db = temp_database::postgresql();
+            strata::runner(*reg, db.url()).up(1);
+            auto sql = open_session(db.url());
+            for (const auto& s : c.setup) *sql << s;
+            const auto clash_before = whole_constraint(*sql, c.name);
+            BOOST_TEST_REQUIRE(clash_before.has_value());
+            const auto indexes_before = indexes_of_children(*sql);
+            try {
+                strata::runner(*reg, db.url()).up();
+                BOOST_ERROR("up() took " << c.what << " for its own and recorded unit 2 "
+                                         << history_state(*sql, 2).value_or("<no row>") << "; children is now:\n"
+                                         << read_table(*sql, "children"));
+            } catch (const strata::migration_error& e) {
+                BOOST_TEST(contains(e.what(), c.message), e.what());
+                BOOST_TEST(contains(e.what(), "run strata up again"), e.what());
+                BOOST_TEST(e.context().version.value_or(0) == 2);
+                BOOST_TEST(e.context().statement.rfind("DO $strata$", 0) == 0u, e.context().statement);
+            }
+            BOOST_TEST(whole_constraint(*sql, c.name) == clash_before, "the clash was changed, replaced or dropped");
+            BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("running"));
+            BOOST_TEST(status_lines(*reg, db.url()) == (names{"1 applied", "2 pending interrupted"}), boost::test_tools::per_element());
+            if (c.name == ukey) {
+                // Refused in front of the build: the foreign key before it was done, no index built.
+                BOOST_TEST(constraint_of_children(*sql, fkey) == std::optional<std::string>("f true a n parents_pkey"));
+                BOOST_TEST(indexes_of_children(*sql) == indexes_before, boost::test_tools::per_element());
+            } else {
+                // Refused at the foreign key: nothing after it ran.
+                BOOST_TEST(constraint_of_children(*sql, ukey) == std::nullopt);
+                BOOST_TEST(read_table(*sql, "children").foreign_keys.size() == 1u, read_table(*sql, "children"));
+            }
+
+            *sql << "ALTER TABLE children DROP CONSTRAINT " + c.name;
+            strata::runner(*reg, db.url()).up();
+            expect_linked_postgresql(*sql);
+            BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("applied"));
+            BOOST_TEST(status_lines(*reg, db.url()) == (names{"1 applied", "2 applied"}), boost::test_tools::per_element());
+        }
+    }
+}
+
 // A column of the unit's name but another type, made before the unit ran, is not the column the
 // unit adds: the plain form fails on it; the online form refuses it before adding anything,
 // leaves it as it was and the unit interrupted. A column of the declared type is the unit's own

@@ -40,16 +40,40 @@ std::string alter(const std::string& table) { return "ALTER TABLE " + dialect::q
 // first checks what is already there, so a rerun after a crash finishes the job. The checks run
 // in DO blocks, sent with PQexec: SOCI would rewrite the `:` inside them.
 
-/// `body` runs unless the table already has a constraint named `name`; one of that name but of
-/// another kind (`contype`: 'f' foreign key, 'u' unique) or, for a foreign key, pointing at
-/// another table is refused rather than taken for this unit's own.
+/// The names of the columns `attnums` (an int2[] column of a catalog) of table `relation`, in
+/// order, compared with `columns`: true when they differ.
+std::string columns_differ(const std::string& attnums, const std::string& relation, const std::vector<std::string>& columns) {
+    std::string list;
+    for (const auto& c : columns) list += (list.empty() ? "" : ", ") + dialect::quote_literal(c);
+    return "ARRAY(SELECT a.attname::text FROM unnest(" + attnums + ") WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON "
+           "a.attrelid = " + relation + " AND a.attnum = k.attnum ORDER BY k.n) <> ARRAY[" + list + "]::text[]";
+}
+
+/// pg_constraint's letter for a foreign key action.
+char action_code(fk_action a) {
+    switch (a) {
+    case fk_action::no_action: return 'a';
+    case fk_action::restrict: return 'r';
+    case fk_action::cascade: return 'c';
+    case fk_action::set_null: return 'n';
+    case fk_action::set_default: return 'd';
+    }
+    return 'a';
+}
+
+/// `body` runs unless the table already has a constraint named `name`; one of that name that is
+/// not this unit's own (another kind, other columns, or for a foreign key another target or
+/// other actions) is refused rather than adopted.
 std::string unless_constraint_exists(const std::string& table, const std::string& name, char contype,
-                                     const std::string& ref_table, const std::string& body) {
+                                     const std::vector<std::string>& columns, const foreign_key* key,
+                                     const std::string& body) {
     std::string regclass = "to_regclass(" + dialect::quote_literal(dialect::quote(table)) + ")";
     std::string same = "conrelid = " + regclass + " AND conname = " + dialect::quote_literal(name);
-    std::string other_kind = "contype <> '" + std::string(1, contype) + "'";
-    if (!ref_table.empty())
-        other_kind += " OR confrelid IS DISTINCT FROM to_regclass(" + dialect::quote_literal(dialect::quote(ref_table)) + ")";
+    std::string other_kind = "contype <> '" + std::string(1, contype) + "' OR " + columns_differ("conkey", "conrelid", columns);
+    if (key)
+        other_kind += " OR confrelid IS DISTINCT FROM to_regclass(" + dialect::quote_literal(dialect::quote(key->ref_table)) +
+                      ") OR " + columns_differ("confkey", "confrelid", key->ref_columns) + " OR confupdtype <> '" +
+                      action_code(key->on_update) + "' OR confdeltype <> '" + action_code(key->on_delete) + "'";
     return "DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE " + same + " AND (" + other_kind +
            ")) THEN RAISE EXCEPTION 'constraint % exists but is not the one this unit adds', " + dialect::quote_literal(name) +
            "; END IF; IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE " + same + ") THEN " + body + "; END IF; END $strata$";
@@ -81,7 +105,7 @@ std::string refuse_other_column(const std::string& table, const column& c) {
 /// A foreign key added NOT VALID (a brief lock, no scan) and validated in a second step, which
 /// scans the table without blocking its writes.
 void add_foreign_key_online(const std::string& table, const foreign_key& key, std::vector<std::string>& out) {
-    out.push_back(unless_constraint_exists(table, key.name, 'f', key.ref_table,
+    out.push_back(unless_constraint_exists(table, key.name, 'f', key.columns, &key,
                                            alter(table) + "ADD " + detail::foreign_key_constraint(key) + " NOT VALID"));
     out.push_back(alter(table) + "VALIDATE CONSTRAINT " + dialect::quote(key.name));  // a no-op once valid
 }
@@ -92,15 +116,11 @@ void add_foreign_key_online(const std::string& table, const foreign_key& key, st
 void create_index_online(const std::string& table, const std::string& name, const std::vector<std::string>& columns,
                          bool unique, std::vector<std::string>& out) {
     std::string index = dialect::quote_literal(dialect::quote(name));
-    std::string column_list;
-    for (const auto& c : columns) column_list += (column_list.empty() ? "" : ", ") + dialect::quote_literal(c);
     out.push_back("DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = to_regclass(" + index +
                   ") AND NOT indisvalid) THEN DROP INDEX " + dialect::quote(name) + "; END IF; IF EXISTS (SELECT 1 FROM pg_index i "
                   "WHERE i.indexrelid = to_regclass(" + index + ") AND (i.indrelid <> to_regclass(" +
                   dialect::quote_literal(dialect::quote(table)) + ") OR i.indisunique <> " + (unique ? "true" : "false") +
-                  " OR ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON "
-                  "a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n) <> ARRAY[" + column_list +
-                  "]::text[])) THEN RAISE EXCEPTION 'index % exists but is not the one this unit builds', " +
+                  " OR " + columns_differ("i.indkey", "i.indrelid", columns) + ")) THEN RAISE EXCEPTION 'index % exists but is not the one this unit builds', " +
                   dialect::quote_literal(name) + "; END IF; END $strata$");
     out.push_back("CREATE " + std::string(unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY IF NOT EXISTS " + dialect::quote(name) +
                   " ON " + dialect::quote(table) + " (" + quote_list(columns) + ")");
@@ -170,7 +190,7 @@ void postgresql_dialect::render(const operation& op, const catalog&, rendering& 
                 if (o.online) {
                     // Built without blocking writes, then attached: the constraint takes the index over.
                     create_index_online(o.table, o.key.name, o.key.columns, true, s);
-                    s.push_back(unless_constraint_exists(o.table, o.key.name, 'u', {},
+                    s.push_back(unless_constraint_exists(o.table, o.key.name, 'u', o.key.columns, nullptr,
                                                          alter(o.table) + "ADD CONSTRAINT " + quote(o.key.name) +
                                                              " UNIQUE USING INDEX " + quote(o.key.name)));
                     out.transactional = false;
