@@ -1,0 +1,20 @@
+# Installs the build into a temporary prefix, then configures, builds and runs the consumer
+# project against it: what another project does with find_package(strata).
+# Arguments: -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK_DIR=...
+file(REMOVE_RECURSE "${WORK_DIR}")
+foreach(step IN ITEMS install configure build run)
+  if(step STREQUAL "install")
+    set(command ${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${WORK_DIR}/prefix")
+  elseif(step STREQUAL "configure")
+    set(command ${CMAKE_COMMAND} -S "${SOURCE_DIR}" -B "${WORK_DIR}/build" "-DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix")
+  elseif(step STREQUAL "build")
+    set(command ${CMAKE_COMMAND} --build "${WORK_DIR}/build" -j2)
+  else()
+    set(command "${WORK_DIR}/build/consumer")
+  endif()
+  execute_process(COMMAND ${command} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "package test: ${step} failed (${rc})\n${out}\n${err}")
+  endif()
+endforeach()
+message(STATUS "package test: an installed strata was found, built against and run")
