@@ -57,6 +57,9 @@ public:
     virtual void set_lock_timeout(std::chrono::milliseconds timeout) = 0;
     /// Whether `e` is such a wait that timed out: the unit may be retried.
     virtual bool is_lock_timeout(const error& e) const = 0;
+    /// After such a timeout (outside any transaction): who holds locks on the tables `statement`
+    /// names, e.g. "the lock on users is held by pid 42 (...)"; empty when nobody can be named.
+    virtual std::string lock_holders(const std::string& statement) = 0;
 
     /// For the history table's bound statements.
     virtual soci::session& session() noexcept = 0;

@@ -299,11 +299,14 @@ struct runner::impl {
         }
     }
 
-    /// Says a statement gave up waiting for a table lock, and waits a growing pause before the retry.
+    /// Says a statement gave up waiting for a table lock (and whose lock it was), and waits a
+    /// growing pause before the retry.
     void pause_for_lock(const step& s, const error& e, int attempt) const {
         auto pause = std::chrono::milliseconds(500) * (1 << attempt);
+        std::string holders = conn->lock_holders(e.context().statement);
         notice(unit_label(s.version, s.name) + " waited longer than " + duration_text(options.ddl_lock_timeout) +
-               " for a lock while executing: " + e.context().statement + (s.transactional ? "; rolled back" : "") +
+               " for a lock while executing: " + e.context().statement + (holders.empty() ? "" : "; " + holders) +
+               (s.transactional ? "; rolled back" : "") +
                ", retrying in " + duration_text(pause) + " (attempt " + std::to_string(attempt + 2) + " of " +
                std::to_string(options.ddl_lock_retries + 1) + ")");
         std::this_thread::sleep_for(pause);

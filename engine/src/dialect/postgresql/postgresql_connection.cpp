@@ -169,6 +169,33 @@ public:
 
     bool is_lock_timeout(const error& e) const override { return e.context().sqlstate == "55P03"; }
 
+    // PostgreSQL's lock_timeout error does not say whose lock it was. strata quotes every
+    // identifier, so the tables a statement touches are those whose quoted name it contains.
+    std::string lock_holders(const std::string& statement) override {
+        const std::string sql =
+            "SELECT c.relname, a.pid, coalesce(a.application_name, ''), coalesce(a.state, ''), "
+            "coalesce(to_char(now() - a.xact_start, 'HH24:MI:SS'), '') "
+            "FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid() "
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND position('\"' || replace(c.relname, '\"', '\"\"') || '\"' IN :statement) > 0 "
+            "ORDER BY a.xact_start LIMIT 3";
+        std::string out;
+        try {
+            std::string table, app, state, age;
+            int pid = 0;
+            soci::statement st = (session_.prepare << sql, soci::use(statement), soci::into(table), soci::into(pid),
+                                  soci::into(app), soci::into(state), soci::into(age));
+            st.execute();
+            while (st.fetch())
+                out += std::string(out.empty() ? "the lock on " : "; on ") + table + " is held by pid " + std::to_string(pid) +
+                       " (application '" + app + "', " + state + (age.empty() ? "" : ", in a transaction for " + age) + ")";
+        } catch (const soci::soci_error&) {
+            // Naming the holder is a courtesy; the retry goes on without it.
+        }
+        return out;
+    }
+
     void begin(bool) override { execute("BEGIN"); }
     void commit() override { execute("COMMIT"); }
     void rollback() noexcept override {

@@ -138,6 +138,7 @@ public:
 
     void set_lock_timeout(std::chrono::milliseconds) override {}  // the busy timeout covers SQLite's locks
     bool is_lock_timeout(const error&) const override { return false; }
+    std::string lock_holders(const std::string&) override { return {}; }
 
     void begin(bool foreign_keys_off) override {
         // Enforcement must go off before BEGIN: the pragma is a no-op inside a transaction.
