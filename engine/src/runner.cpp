@@ -29,6 +29,9 @@ std::string unit_label(std::int64_t version, const std::string& name) { return "
 struct planned_unit {
     const registry::entry* entry = nullptr;
     rendering up;
+    /// up --atomic: the unit with its online operations in their plain form, since the whole
+    /// release is one transaction anyway. Its checksum stays that of `up`, the unit's identity.
+    std::optional<rendering> up_atomic;
     rendering down;
     std::string checksum;
     std::exception_ptr up_problem;
@@ -63,6 +66,17 @@ rendering render_tracking(const dialect& d, const std::vector<schema::operation>
         state.apply(op);
     }
     return out;
+}
+
+/// `ops` with every online flag cleared.
+std::vector<schema::operation> without_online(std::vector<schema::operation> ops) {
+    for (auto& op : ops)
+        std::visit(
+            [](auto& o) {
+                if constexpr (requires { o.online; }) o.online = false;
+            },
+            op);
+    return ops;
 }
 
 /// Rethrows `problem` (a strata::error) with the runner's context filled in.
@@ -107,6 +121,11 @@ struct runner::impl {
             try {
                 schema::builder b;
                 e.unit->up(b);
+                if (options.atomic && std::any_of(b.operations().begin(), b.operations().end(), schema::is_online)) {
+                    catalog scratch = state;
+                    std::exception_ptr ignored;  // the same operations: a problem shows in `up` too
+                    p.up_atomic = render_tracking(sql_dialect, without_online(b.operations()), scratch, ignored);
+                }
                 p.up = render_tracking(sql_dialect, b.operations(), state, p.up_problem);
             } catch (const error&) {
                 p.up_problem = std::current_exception();
@@ -505,8 +524,9 @@ struct runner::impl {
     }
 
     step up_step(const planned_unit& p) const {
-        return {p.entry->version, p.entry->name, &p, direction::up, &statements(p, direction::up), false,
-                p.entry->transaction == transaction_mode::per_unit && p.up.transactional, false};
+        const rendering& r = options.atomic && p.up_atomic && !p.up_problem ? *p.up_atomic : statements(p, direction::up);
+        return {p.entry->version, p.entry->name, &p, direction::up, &r, false,
+                p.entry->transaction == transaction_mode::per_unit && r.transactional, false};
     }
 
     /// The down step for an applied unit, refusing before anything runs when it is not possible.
