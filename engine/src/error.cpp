@@ -47,7 +47,8 @@ error::error(std::string message, error_context context)
 validation_error::validation_error(std::string message, error_context context, std::vector<std::string> problems)
     : error(std::move(message), std::move(context)), problems_(std::move(problems)) {}
 
-migration_error::migration_error(std::string message, error_context context, std::vector<completed_unit> completed)
-    : error(std::move(message), std::move(context)), completed_(std::move(completed)) {}
+migration_error::migration_error(std::string message, error_context context, std::vector<completed_unit> completed,
+                                 bool rolled_back)
+    : error(std::move(message), std::move(context)), completed_(std::move(completed)), rolled_back_(rolled_back) {}
 
 }  // namespace strata

@@ -227,7 +227,8 @@ struct runner::impl {
                 s.applied_at = row.applied_at;
                 s.execution_ms = row.execution_ms;
                 s.applied_by = row.applied_by;
-                if (row.state == row_state::running && !p.up.transactional && p.up.resumable)
+                // Resumable only with the very statements it started with; an edited unit needs a person.
+                if (row.state == row_state::running && !p.up.transactional && p.up.resumable && row.checksum == p.checksum)
                     s.interrupted = true;  // pending: up finishes it
                 else if (row.state == row_state::running)
                     s.state = unit_state::dirty;
@@ -387,12 +388,20 @@ struct runner::impl {
                 if (s.statements->resumable) i = 0;
             }
         }
+        // The final history change and its audit row commit together.
         auto ms = since(start).count();
-        if (s.dir == direction::up)
-            hist->set_state(s.version, row_state::applied, ms);
-        else
-            hist->remove(s.version);
-        hist->log({s.version, s.name, to_string(s.dir), ms, "ok", {}});
+        conn->begin(false);
+        try {
+            if (s.dir == direction::up)
+                hist->set_state(s.version, row_state::applied, ms);
+            else
+                hist->remove(s.version);
+            hist->log({s.version, s.name, to_string(s.dir), ms, "ok", {}});
+            conn->commit();
+        } catch (...) {
+            conn->rollback();
+            throw;
+        }
         return {s.version, s.name, s.dir, since(start), s.from_history};
     }
 
@@ -412,7 +421,7 @@ struct runner::impl {
         error_context c = context(s.version, s.name, s.dir);
         c.statement = e.context().statement;
         c.sqlstate = e.context().sqlstate;
-        migration_error failure(e.message(), c, std::move(completed));
+        migration_error failure(e.message(), c, std::move(completed), s.transactional);
         try {
             hist->log({s.version, s.name, to_string(s.dir), 0, "failed", scrub(failure.what(), url.password())});
         } catch (const error&) {
@@ -736,6 +745,11 @@ void runner::repair(std::int64_t version, bool mark_applied) {
     auto it = std::find_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version == version; });
     if (it == rows.end() || it->state != row_state::running)
         throw config_error("unit " + std::to_string(version) + " is not dirty, there is nothing to repair (see strata status)",
+                           d.context());
+    auto status = d.status_of(rows);
+    if (std::any_of(status.begin(), status.end(), [&](const unit_status& s) { return s.version == version && s.interrupted; }))
+        throw config_error("unit " + std::to_string(version) +
+                               " is not dirty: it was interrupted and resumes by itself; run strata up to finish it",
                            d.context());
     d.conn->begin(false);
     try {

@@ -195,13 +195,129 @@ void baseline_adopts_a_database_whose_schema_was_made_by_hand(strata::backend b)
 
 // ---- repair ----------------------------------------------------------------------------
 
+// A unit is dirty when its history row says 'running' and the unit cannot be resumed. Unit 2 is
+// such a unit on both databases (unit 3 is not on PostgreSQL, where it is an online unit: see
+// an_interrupted_online_unit_is_pending_not_dirty_and_up_finishes_it), so these fake a dirty
+// unit 2 by writing its 'running' row by hand.
+
 void a_dirty_unit_is_shown_refused_and_repaired_to_pending(strata::backend b) {
     cli_database_test t(b);
     const auto sums = checksums(t);
+    BOOST_TEST_REQUIRE(t.run({"up", "--to", "1"}).exit_code == 0);
+    // A non-transactional run of unit 2 was killed before its first statement.
+    t.probe.execute("INSERT INTO strata_schema_history (version, name, checksum, execution_ms, applied_by, state) "
+                    "VALUES (2, 'create_user_profiles', " + literal(sums.at(2)) + ", 0, 'someone', 'running')");
+
+    auto r = t.run({"status"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(matches(r.out, "database " + t.shown_url() + "\n"
+                              " VERSION  NAME                  STATE     APPLIED AT\n"
+                              "       1  create_users          applied   {ts}\n"
+                              "       2  create_user_profiles  dirty     {ts}\n"
+                              "       3  add_profile_to_users  pending   -\n"
+                              "1 applied, 1 pending, 1 dirty (see strata repair --help)\n"),
+               r);
+    BOOST_TEST(t.run({"status", "--exit-code"}).exit_code == 4);
+    r = t.run({"validate"});
+    BOOST_TEST(r.exit_code == 4, r);
+    BOOST_TEST(contains(r.out, "unit 2 create_user_profiles is dirty"), r);
+
+    r = t.run({"up"});
+    BOOST_TEST(r.exit_code == 4, r);
+    BOOST_TEST(contains(r.err, "unit 2 create_user_profiles is dirty"), r);
+    BOOST_TEST(contains(r.err, "strata repair 2"), "up does not say what to do" << r);
+    BOOST_TEST(!t.probe.has_table("user_profiles"), "up ran the dirty unit 2");
+    BOOST_TEST(!t.probe.has_column("users", "profile"), "up ran unit 3 past the dirty unit 2");
+
+    // Not dirty: nothing to repair, nothing changed.
+    const auto log_before = audit_summary(t);
+    r = t.run({"repair", "1"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "unit 1 is not dirty, there is nothing to repair"), r);
+    r = t.run({"repair", "3"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "unit 3 is not dirty, there is nothing to repair"), r);
+    r = t.run({"repair", "7"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(done_count(audit_summary(t)) == done_count(log_before), "a refused repair was audited as done");
+    BOOST_TEST(state_of(t, 2) == "dirty");
+
+    r = t.run({"repair", "2"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(r.out == "unit 2 is no longer dirty: recorded as pending on " + t.shown_url() + "\n", r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1}), boost::test_tools::per_element());
+    BOOST_TEST(state_of(t, 2) == "pending");
+    BOOST_TEST(state_of(t, 3) == "pending");
+    auto log = audit_summary(t);
+    BOOST_TEST_REQUIRE(!log.empty());
+    BOOST_TEST(log.back() == "2 repair ok marked pending");
+    BOOST_TEST(done_count(log) == done_count(log_before) + 1);
+
+    r = t.run({"up"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
+    BOOST_TEST(t.probe.has_table("user_profiles"));
+    BOOST_TEST(t.probe.has_column("users", "profile"));
+}
+
+void down_with_a_dirty_unit_is_refused(strata::backend b) {
+    cli_database_test t(b);
     BOOST_TEST_REQUIRE(t.run({"up", "--to", "2"}).exit_code == 0);
-    // A non-transactional run of unit 3 was killed before its first statement.
+    t.probe.execute("UPDATE strata_schema_history SET state = 'running' WHERE version = 2");
+    auto r = t.run({"down"});
+    BOOST_TEST(r.exit_code == 4, r);
+    BOOST_TEST(contains(r.err, "unit 2 create_user_profiles is dirty"), r);
+    BOOST_TEST(contains(r.err, "strata repair 2"), r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(t.probe.has_table("user_profiles"));
+}
+
+void repair_applied_records_a_dirty_unit_as_applied(strata::backend b) {
+    cli_database_test t(b);
+    BOOST_TEST_REQUIRE(t.run({"up", "--to", "2"}).exit_code == 0);
+    // Killed after its last statement, before its row said so.
+    t.probe.execute("UPDATE strata_schema_history SET state = 'running' WHERE version = 2");
+    BOOST_TEST_REQUIRE(state_of(t, 2) == "dirty");
+
+    auto r = t.run({"repair", "2", "--applied"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(r.out == "unit 2 is no longer dirty: recorded as applied on " + t.shown_url() + "\n", r);
+    auto rows = history(t);
+    BOOST_TEST_REQUIRE(rows.size() == 2u);
+    BOOST_TEST(rows[1].version == 2);
+    BOOST_TEST(rows[1].state == "applied");
+    BOOST_TEST(state_of(t, 2) == "applied");
+    BOOST_TEST(state_of(t, 3) == "pending");
+    BOOST_TEST(t.run({"status", "--exit-code"}).exit_code == 6, "only unit 3 should be left: pending");
+    auto log = audit_summary(t);
+    BOOST_TEST_REQUIRE(!log.empty());
+    BOOST_TEST(log.back() == "2 repair ok marked applied");
+
+    // Unit 2 is not run again: up applies unit 3 only.
+    r = t.run({"up"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(matches(r.out, "applied  3 add_profile_to_users ({ms})\n"
+                              "1 unit applied to " + t.shown_url() + " in {ms}\n"),
+               r);
+    BOOST_TEST(t.run({"status", "--exit-code"}).exit_code == 0);
+
+    r = t.run({"repair", "2"});
+    BOOST_TEST(r.exit_code == 2, "repair of a unit that is no longer dirty" << r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
+}
+
+// PostgreSQL: unit 3 is an online unit (README, "Online changes"). A 'running' history row for it
+// means a run was interrupted: the unit is pending, not dirty, down refuses to revert it
+// half-way, and the next up finishes it.
+void an_interrupted_online_unit_is_pending_not_dirty_and_up_finishes_it() {
+    cli_database_test t(strata::backend::postgresql);
+    const auto sums = checksums(t);
+    BOOST_TEST_REQUIRE(t.run({"up", "--to", "2"}).exit_code == 0);
+    // Killed after its row said 'running' and its first steps had run: the column is there, its
+    // foreign key and unique constraint are not.
     t.probe.execute("INSERT INTO strata_schema_history (version, name, checksum, execution_ms, applied_by, state) "
                     "VALUES (3, 'add_profile_to_users', " + literal(sums.at(3)) + ", 0, 'someone', 'running')");
+    t.probe.execute(R"(ALTER TABLE "users" ADD COLUMN "profile" UUID)");
 
     auto r = t.run({"status"});
     BOOST_TEST(r.exit_code == 0, r);
@@ -209,85 +325,49 @@ void a_dirty_unit_is_shown_refused_and_repaired_to_pending(strata::backend b) {
                               " VERSION  NAME                  STATE     APPLIED AT\n"
                               "       1  create_users          applied   {ts}\n"
                               "       2  create_user_profiles  applied   {ts}\n"
-                              "       3  add_profile_to_users  dirty     {ts}\n"
-                              "2 applied, 0 pending, 1 dirty (see strata repair --help)\n"),
+                              "       3  add_profile_to_users  pending   {ts}  (interrupted half-way: strata up finishes it)\n"
+                              "2 applied, 1 pending\n"),
                r);
-    BOOST_TEST(t.run({"status", "--exit-code"}).exit_code == 4);
-    r = t.run({"validate"});
-    BOOST_TEST(r.exit_code == 4, r);
-    BOOST_TEST(contains(r.out, "unit 3 add_profile_to_users is dirty"), r);
-
-    r = t.run({"up"});
-    BOOST_TEST(r.exit_code == 4, r);
-    BOOST_TEST(contains(r.err, "unit 3 add_profile_to_users is dirty"), r);
-    BOOST_TEST(contains(r.err, "strata repair 3"), "up does not say what to do" << r);
-    BOOST_TEST(!t.probe.has_column("users", "profile"));
-
-    // Not dirty: nothing to repair, nothing changed.
-    const auto log_before = audit_summary(t);
-    r = t.run({"repair", "2"});
-    BOOST_TEST(r.exit_code == 2, r);
-    BOOST_TEST(contains(r.err, "unit 2 is not dirty, there is nothing to repair"), r);
-    r = t.run({"repair", "7"});
-    BOOST_TEST(r.exit_code == 2, r);
-    BOOST_TEST(done_count(audit_summary(t)) == done_count(log_before), "a refused repair was audited as done");
-    BOOST_TEST(state_of(t, 3) == "dirty");
-
-    r = t.run({"repair", "3"});
-    BOOST_TEST(r.exit_code == 0, r);
-    BOOST_TEST(r.out == "unit 3 is no longer dirty: recorded as pending on " + t.shown_url() + "\n", r);
-    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2}), boost::test_tools::per_element());
     BOOST_TEST(state_of(t, 3) == "pending");
-    auto log = audit_summary(t);
-    BOOST_TEST_REQUIRE(!log.empty());
-    BOOST_TEST(log.back() == "3 repair ok marked pending");
-    BOOST_TEST(done_count(log) == done_count(log_before) + 1);
+    BOOST_TEST(t.run({"status", "--exit-code"}).exit_code == 6);
+    r = t.run({"validate"});
+    BOOST_TEST(r.exit_code == 0, r);
+
+    r = t.run({"down"});
+    BOOST_TEST(r.exit_code == 4, r);
+    BOOST_TEST(contains(r.err, "unit 3 add_profile_to_users was interrupted half-way; run strata up to finish it"), r);
+    BOOST_TEST(t.probe.has_table("user_profiles"), "down reverted unit 2 past the interrupted unit 3");
+
+    // Not dirty, so nothing for a person to repair: repair refuses and keeps the row.
+    r = t.run({"repair", "3"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "unit 3 is not dirty: it was interrupted and resumes by itself; run strata up to finish it"), r);
+    auto kept = history(t);
+    BOOST_TEST_REQUIRE(kept.size() == 3u, "repair removed the interrupted unit's row");
+    BOOST_TEST(kept[2].state == "running");
 
     r = t.run({"up"});
     BOOST_TEST(r.exit_code == 0, r);
-    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
-    BOOST_TEST(t.probe.has_column("users", "profile"));
-}
-
-void down_with_a_dirty_unit_is_refused(strata::backend b) {
-    cli_database_test t(b);
-    BOOST_TEST_REQUIRE(t.run({"up"}).exit_code == 0);
-    t.probe.execute("UPDATE strata_schema_history SET state = 'running' WHERE version = 3");
-    auto r = t.run({"down"});
-    BOOST_TEST(r.exit_code == 4, r);
-    BOOST_TEST(contains(r.err, "unit 3 add_profile_to_users is dirty"), r);
-    BOOST_TEST(contains(r.err, "strata repair 3"), r);
-    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
-    BOOST_TEST(t.probe.has_column("users", "profile"));
-}
-
-void repair_applied_records_a_dirty_unit_as_applied(strata::backend b) {
-    cli_database_test t(b);
-    BOOST_TEST_REQUIRE(t.run({"up"}).exit_code == 0);
-    // Killed after its last statement, before its row said so.
-    t.probe.execute("UPDATE strata_schema_history SET state = 'running' WHERE version = 3");
-    BOOST_TEST_REQUIRE(state_of(t, 3) == "dirty");
-
-    auto r = t.run({"repair", "3", "--applied"});
-    BOOST_TEST(r.exit_code == 0, r);
-    BOOST_TEST(r.out == "unit 3 is no longer dirty: recorded as applied on " + t.shown_url() + "\n", r);
+    BOOST_TEST(contains(r.err, "resuming unit 3 add_profile_to_users"), r);
+    BOOST_TEST(matches(r.out, "applied  3 add_profile_to_users ({ms})\n"
+                              "1 unit applied to " + t.shown_url() + " in {ms}\n"),
+               r);
     auto rows = history(t);
     BOOST_TEST_REQUIRE(rows.size() == 3u);
-    BOOST_TEST(rows[2].version == 3);
     BOOST_TEST(rows[2].state == "applied");
     BOOST_TEST(state_of(t, 3) == "applied");
-    BOOST_TEST(t.run({"status", "--exit-code"}).exit_code == 0);
+    auto constraints = query(t, "SELECT conname::text, CAST(contype AS TEXT), CAST(convalidated AS TEXT) FROM pg_constraint "
+                                "WHERE conrelid = 'users'::regclass AND conname IN ('users_profile_fkey', 'users_profile_key') "
+                                "ORDER BY conname");
+    BOOST_TEST_REQUIRE(constraints.size() == 2u);
+    BOOST_TEST(*constraints[0][0] == "users_profile_fkey");
+    BOOST_TEST(*constraints[0][1] == "f");
+    BOOST_TEST(*constraints[0][2] == "true", "the foreign key was left NOT VALID");
+    BOOST_TEST(*constraints[1][0] == "users_profile_key");
+    BOOST_TEST(*constraints[1][1] == "u");
     auto log = audit_summary(t);
-    BOOST_TEST_REQUIRE(!log.empty());
-    BOOST_TEST(log.back() == "3 repair ok marked applied");
-
-    r = t.run({"up"});
-    BOOST_TEST(r.exit_code == 0, r);
-    BOOST_TEST(r.out == "nothing to do: " + t.shown_url() + " is up to date\n", r);
-
-    r = t.run({"repair", "3"});
-    BOOST_TEST(r.exit_code == 2, "repair of a unit that is no longer dirty" << r);
-    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
+    BOOST_TEST(std::count(log.begin(), log.end(), "3 up ok") == 1, "one 'up ok' audit row for unit 3");
+    BOOST_TEST(t.run({"status", "--exit-code"}).exit_code == 0);
 }
 
 void repair_usage_errors(strata::backend b) {
@@ -317,3 +397,9 @@ STRATA_CLI_TEST_ON_EACH_DATABASE(a_dirty_unit_is_shown_refused_and_repaired_to_p
 STRATA_CLI_TEST_ON_EACH_DATABASE(down_with_a_dirty_unit_is_refused)
 STRATA_CLI_TEST_ON_EACH_DATABASE(repair_applied_records_a_dirty_unit_as_applied)
 STRATA_CLI_TEST_ON_EACH_DATABASE(repair_usage_errors)
+
+BOOST_AUTO_TEST_SUITE(postgresql)
+BOOST_AUTO_TEST_CASE(an_interrupted_online_unit_is_pending_not_dirty_and_up_finishes_it) {
+    scenario::an_interrupted_online_unit_is_pending_not_dirty_and_up_finishes_it();
+}
+BOOST_AUTO_TEST_SUITE_END()

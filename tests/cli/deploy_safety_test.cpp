@@ -94,6 +94,35 @@ std::size_t count_of(const std::string& text, std::string_view needle) {
     return n;
 }
 
+/// The state of unit `version`'s history row ('applied', 'running'), if it has one.
+std::optional<std::string> history_state(const cli_database_test& t, std::int64_t version) {
+    if (!t.probe.has_table("strata_schema_history")) return std::nullopt;
+    auto s = open_session(t.db.url());
+    auto rows = query_text(*s, "SELECT state FROM strata_schema_history WHERE version = " + std::to_string(version));
+    if (rows.size() != 1) return std::nullopt;
+    return rows.rows.front().front();
+}
+
+/// PostgreSQL, where unit 3 is an online unit (README, "Online changes"): a killed or failed run
+/// leaves its history row 'running' (interrupted: pending, finished by the next up).
+bool unit_3_is_online(const cli_database_test& t) { return t.db.kind() == strata::backend::postgresql; }
+
+/// Whether all of unit 3 is there: users.profile, and on PostgreSQL its foreign key (validated,
+/// not left NOT VALID) and the unique constraint. Empty when it is, else what is missing.
+std::string unit_3_missing(const cli_database_test& t) {
+    if (!t.probe.has_table("users") || !t.probe.has_column("users", "profile")) return "no column users.profile";
+    if (t.db.kind() != strata::backend::postgresql) return {};
+    auto s = open_session(t.db.url());
+    auto rows = query_text(*s, "SELECT conname::text, CAST(contype AS TEXT), CAST(convalidated AS TEXT) FROM pg_constraint "
+                               "WHERE conrelid = 'users'::regclass AND conname IN ('users_profile_fkey', 'users_profile_key') "
+                               "ORDER BY conname");
+    const text_rows whole = rows_of({{"users_profile_fkey", "f", "true"}, {"users_profile_key", "u", "true"}});
+    if (rows == whole) return {};
+    std::ostringstream found;
+    found << "users' constraints of unit 3 are not a validated foreign key and a unique constraint: " << rows;
+    return found.str();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Holding what strata waits for.
 
@@ -490,6 +519,23 @@ void wait_notice_names_the_strata_run_holding_the_lock(strata::backend b) {
     BOOST_TEST(applied_in_log(audit_log(t.db.url()), "3") == 1);
 }
 
+/// PostgreSQL: waits until no strata session is left on the database (a killed client's backend
+/// finishes its statement first, and a COMMIT it received still commits), so what is read next
+/// stays true.
+/// Empty when they did, else what is left.
+std::string strata_sessions_left(const cli_database_test& t) {
+    if (t.db.kind() != strata::backend::postgresql) return {};
+    auto observer = named_session(t.db.url(), "deploy_safety_observer");  // a test session is 'strata' too
+    const std::string sql =
+        "SELECT CAST(pid AS TEXT), coalesce(state, ''), coalesce(wait_event_type, ''), coalesce(wait_event, ''), "
+        "CAST(now() - state_change AS TEXT), query FROM pg_stat_activity "
+        "WHERE datname = current_database() AND application_name = 'strata' AND pid <> pg_backend_pid()";
+    if (eventually([&] { return query_text(*observer, sql).size() == 0; }, 20s)) return {};
+    std::ostringstream left;
+    left << query_text(*observer, sql);
+    return left.str();
+}
+
 // ---------------------------------------------------------------------------------------------
 // 3. Crash consistency: kill -9 while unit 3 waits.
 
@@ -512,26 +558,46 @@ void run_killed_while_unit_3_waits_leaves_it_unapplied_and_the_next_up_applies_i
             BOOST_TEST(!killed.timed_out, what);
             BOOST_TEST(!contains(killed.out, "applied  3"), what);
             blocker.release();
+            // PostgreSQL: the killed run's backend may still finish the statement it waited in.
+            const std::string left = strata_sessions_left(t);
+            BOOST_TEST_REQUIRE(left.empty(), "the killed run's session stayed 20 s after the kill: " << left << what);
 
-            // Nothing of unit 3, and units 1 and 2 untouched.
-            BOOST_TEST(t.probe.applied_versions() == (versions{1, 2}), boost::test_tools::per_element());
-            BOOST_TEST(!t.probe.has_column("users", "profile"), "unit 3's column exists after the kill");
+            // Unit 3 not applied, and units 1 and 2 untouched.
+            if (unit_3_is_online(t)) {
+                // Its steps commit one by one: it was killed in one of them, so its row says
+                // 'running' (status: pending) and whatever of its steps ran is there.
+                BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
+                BOOST_TEST(history_state(t, 3) == std::optional<std::string>("running"));
+                auto status = t.run({"status"});
+                BOOST_TEST(contains(status.out, "       3  add_profile_to_users  pending "), status);
+                BOOST_TEST(!contains(status.out, "dirty"), status);
+            } else {
+                BOOST_TEST(t.probe.applied_versions() == (versions{1, 2}), boost::test_tools::per_element());
+                BOOST_TEST(!t.probe.has_column("users", "profile"), "unit 3's column exists after the kill");
+            }
+            BOOST_TEST(history_state(t, 1) == std::optional<std::string>("applied"));
+            BOOST_TEST(history_state(t, 2) == std::optional<std::string>("applied"));
             BOOST_TEST(t.probe.has_table("user_profiles"));
             auto log = audit_log(t.db.url());
             BOOST_TEST(applied_in_log(log, "3") == 0, log);
             BOOST_TEST(applied_in_log(log, "1") == 1, log);
             BOOST_TEST(applied_in_log(log, "2") == 1, log);
+            const bool had_column = t.probe.has_column("users", "profile");
 
             // The next run needs no manual step.
             r = t.run({"up"});
             BOOST_TEST(r.exit_code == 0, r);
             BOOST_TEST(matches(r.out, unit_3_applied_pattern + "1 unit applied to " + t.shown_url() + " in {ms}\n"), r);
+            BOOST_TEST(contains(r.err, "resuming unit 3 add_profile_to_users") == unit_3_is_online(t), r);
             BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
-            BOOST_TEST(t.probe.has_column("users", "profile"));
+            BOOST_TEST(history_state(t, 3) == std::optional<std::string>("applied"));
+            BOOST_TEST(unit_3_missing(t) == "");
             log = audit_log(t.db.url());
             BOOST_TEST(applied_in_log(log, "3") == 1, log);
             BOOST_TEST_MESSAGE(to_string(b) << ": kill repetition " << rep << ": " << blocked << "; SIGKILL after "
-                                            << p.elapsed().count() << " ms; afterwards history [1,2], no column; next up: exit "
+                                            << p.elapsed().count() << " ms; afterwards unit 3 "
+                                            << (unit_3_is_online(t) ? "interrupted ('running')" : "not recorded")
+                                            << (had_column ? ", its column there" : ", no column") << "; next up: exit "
                                             << r.exit_code << (contains(r.err, "waiting for the migration lock")
                                                                     ? " (after waiting for the killed run's lock)"
                                                                     : ""));
@@ -539,40 +605,42 @@ void run_killed_while_unit_3_waits_leaves_it_unapplied_and_the_next_up_applies_i
     }
 }
 
-/// PostgreSQL: waits until no strata session is left on the database (a killed client's backend
-/// finishes its statement first, and a COMMIT it received still commits), so what is read next
-/// stays true.
-/// Empty when they did, else what is left.
-std::string strata_sessions_left(const cli_database_test& t) {
-    if (t.db.kind() != strata::backend::postgresql) return {};
-    auto observer = named_session(t.db.url(), "deploy_safety_observer");  // a test session is 'strata' too
-    const std::string sql =
-        "SELECT CAST(pid AS TEXT), coalesce(state, ''), coalesce(wait_event_type, ''), coalesce(wait_event, ''), "
-        "CAST(now() - state_change AS TEXT), query FROM pg_stat_activity "
-        "WHERE datname = current_database() AND application_name = 'strata' AND pid <> pg_backend_pid()";
-    if (eventually([&] { return query_text(*observer, sql).size() == 0; }, 20s)) return {};
-    std::ostringstream left;
-    left << query_text(*observer, sql);
-    return left.str();
-}
+/// Each unit is either applied, recorded and audited, or none of the three; except that on
+/// PostgreSQL unit 3 (an online unit) may also be interrupted: recorded 'running', not audited,
+/// with whatever of its steps ran. Returns the versions found applied, and whether unit 3 was
+/// found interrupted.
+struct units_found {
+    versions applied;
+    bool interrupted = false;
+};
 
-/// Each unit is either applied, recorded and audited, or none of the three. Returns the versions
-/// found applied.
-versions check_each_unit_whole(const cli_database_test& t) {
+units_found check_each_unit_whole(const cli_database_test& t) {
     const versions history = t.probe.applied_versions();
     const bool has_log = t.probe.has_table("strata_schema_log");
     const text_rows log = has_log ? audit_log(t.db.url()) : text_rows{};
-    const bool effect[] = {t.probe.has_table("users"), t.probe.has_table("user_profiles"),
-                           t.probe.has_table("users") && t.probe.has_column("users", "profile")};
+    const bool effect[] = {t.probe.has_table("users"), t.probe.has_table("user_profiles"), unit_3_missing(t).empty()};
+    units_found found;
     for (std::int64_t v = 1; v <= 3; ++v) {
         const bool recorded = std::find(history.begin(), history.end(), v) != history.end();
+        const auto state = history_state(t, v);
         const int audited = applied_in_log(log, std::to_string(v));
-        BOOST_TEST_CONTEXT("unit " << v << "; history rows " << history.size() << "; audit log " << log) {
-            BOOST_TEST(effect[v - 1] == recorded, "the unit's schema change and its history row disagree");
+        BOOST_TEST_CONTEXT("unit " << v << "; history rows " << history.size() << "; state "
+                                   << state.value_or("(none)") << "; audit log " << log) {
+            if (recorded && state == "running" && v == 3 && unit_3_is_online(t)) {
+                found.interrupted = true;
+                BOOST_TEST(audited == 0, "an interrupted unit was audited as applied");
+                continue;
+            }
+            BOOST_TEST((!recorded || state == "applied"), "a unit that cannot be resumed was left 'running'");
+            if (v == 3)
+                BOOST_TEST(effect[v - 1] == recorded, "the unit's schema change and its history row disagree: " << unit_3_missing(t));
+            else
+                BOOST_TEST(effect[v - 1] == recorded, "the unit's schema change and its history row disagree");
             BOOST_TEST(audited == (recorded ? 1 : 0), "the unit's audit row and its history row disagree");
+            if (recorded) found.applied.push_back(v);
         }
     }
-    return history;
+    return found;
 }
 
 void run_killed_at_any_moment_leaves_every_unit_whole(strata::backend b) {
@@ -587,7 +655,7 @@ void run_killed_at_any_moment_leaves_every_unit_whole(strata::backend b) {
     }
     // Process start-up takes much of a run: kills land from a fifth of it to a little past its end.
     constexpr int repetitions = 16;
-    std::map<std::size_t, int> outcomes;  // units applied when killed -> how often
+    std::map<std::string, int> outcomes;  // units applied when killed (and unit 3 interrupted) -> how often
     int finished_before_the_kill = 0;
     for (int rep = 0; rep < repetitions; ++rep) {
         const auto delay = whole_run / 5 + whole_run * rep / repetitions;
@@ -604,19 +672,22 @@ void run_killed_at_any_moment_leaves_every_unit_whole(strata::backend b) {
             const std::string left = strata_sessions_left(t);
             BOOST_TEST_REQUIRE(left.empty(), "the killed run's session stayed 20 s after the kill: " << left << what);
 
-            const versions before = check_each_unit_whole(t);
-            ++outcomes[before.size()];
+            const auto before = check_each_unit_whole(t);
+            ++outcomes[std::to_string(before.applied.size()) + " applied" + (before.interrupted ? " + 3 interrupted" : "")];
 
             auto r = t.run({"up"});
             BOOST_TEST(r.exit_code == 0, r);
             BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
-            check_each_unit_whole(t);
-            // The next run applied exactly what the killed one had not.
-            BOOST_TEST(count_of(r.out, "applied  ") == 3 - before.size(), r);
+            const auto after = check_each_unit_whole(t);
+            BOOST_TEST(after.applied == (versions{1, 2, 3}), boost::test_tools::per_element());
+            BOOST_TEST(!after.interrupted);
+            // The next run applied exactly what the killed one had not, finishing an interrupted unit 3.
+            BOOST_TEST(count_of(r.out, "applied  ") == 3 - before.applied.size(), r);
+            BOOST_TEST(contains(r.err, "resuming unit 3 add_profile_to_users") == before.interrupted, r);
         }
     }
     std::ostringstream text;
-    for (const auto& [applied, times] : outcomes) text << " " << times << "x " << applied << " applied;";
+    for (const auto& [found, times] : outcomes) text << " " << times << "x " << found << ";";
     BOOST_TEST_MESSAGE(to_string(b) << ": " << repetitions << " runs killed with SIGKILL at " << (whole_run / 5).count() << ".."
                                     << (whole_run / 5 + whole_run * (repetitions - 1) / repetitions).count() << " ms of a "
                                     << whole_run.count() << " ms run (" << finished_before_the_kill << " had finished); found:" << text.str()
@@ -678,7 +749,9 @@ BOOST_AUTO_TEST_CASE(wait_retries_connecting_for_the_given_seconds_without_print
 }
 
 // ---------------------------------------------------------------------------------------------
-// 5. A unit waits at most --ddl-lock-timeout for a table lock, then is rolled back and retried.
+// 5. A unit waits at most --ddl-lock-timeout for a table lock, then is retried. Unit 3 is an online
+// unit on PostgreSQL: each of its steps commits on its own, so nothing is rolled back; it starts
+// again from its first step (each step checks what is already done).
 
 BOOST_AUTO_TEST_CASE(unit_that_times_out_on_a_table_lock_is_retried_and_applied_once) {
     cli_database_test t(strata::backend::postgresql);
@@ -701,18 +774,20 @@ BOOST_AUTO_TEST_CASE(unit_that_times_out_on_a_table_lock_is_retried_and_applied_
     BOOST_TEST(done.exit_code == 0, what);
     const std::string notice = "strata: unit 3 add_profile_to_users waited longer than 300 ms for a lock while executing: ALTER TABLE \"users\"";
     BOOST_TEST(count_of(done.err, notice) == 2, what);
-    BOOST_TEST(contains(done.err, "; rolled back, retrying in 500 ms (attempt 2 of 4)\n"), what);
-    BOOST_TEST(contains(done.err, "; rolled back, retrying in 1 s (attempt 3 of 4)\n"), what);
+    BOOST_TEST(contains(done.err, ", retrying in 500 ms (attempt 2 of 4)\n"), what);
+    BOOST_TEST(contains(done.err, ", retrying in 1 s (attempt 3 of 4)\n"), what);
+    BOOST_TEST(!contains(done.err, "rolled back"), "an online unit has nothing to roll back" << what);
     BOOST_TEST(!contains(done.err, "error"), what);
     BOOST_TEST(matches(done.out, unit_3_applied_pattern + "1 unit applied to " + t.shown_url() + " in {ms}\n"), what);
     BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
-    BOOST_TEST(t.probe.has_column("users", "profile"));
+    BOOST_TEST(history_state(t, 3) == std::optional<std::string>("applied"));
+    BOOST_TEST(unit_3_missing(t) == "");
     BOOST_TEST(audit_log(t.db.url()) == three_units_applied);
     BOOST_TEST_MESSAGE("lock on users held for " << held_for.count() << " ms; strata applied unit 3 after "
                                                  << p.elapsed().count() << " ms");
 }
 
-BOOST_AUTO_TEST_CASE(unit_still_locked_after_its_retries_fails_with_55P03_and_leaves_nothing) {
+BOOST_AUTO_TEST_CASE(unit_still_locked_after_its_retries_fails_with_55P03_and_the_next_up_finishes_it) {
     cli_database_test t(strata::backend::postgresql);
     auto r = t.run({"up", "--to", "2"});
     BOOST_TEST_REQUIRE(r.exit_code == 0, r);
@@ -728,18 +803,32 @@ BOOST_AUTO_TEST_CASE(unit_still_locked_after_its_retries_fails_with_55P03_and_le
     BOOST_TEST(count_of(r.err, "strata: unit 3 add_profile_to_users waited longer than 200 ms for a lock while executing: ") == 3,
                r);
     BOOST_TEST(contains(r.err, "(attempt 4 of 4)\n"), r);
+    BOOST_TEST(!contains(r.err, "; rolled back, retrying"), "an online unit has nothing to roll back" << r);
     BOOST_TEST(contains(r.err, "strata: error: unit 3 add_profile_to_users (up) failed on " + t.shown_url() + ": "), r);
+    BOOST_TEST(contains(r.err, "; unit 3 add_profile_to_users was interrupted; fix the cause and run strata up again to finish it"),
+               r);
     BOOST_TEST(contains(r.err, " [SQLSTATE 55P03]\n  while executing: ALTER TABLE \"users\""), r);
-    BOOST_TEST(contains(r.err, "strata: nothing of unit 3 was kept (rolled back)"), r);
+    BOOST_TEST(!contains(r.err, "strata repair"), "an interrupted online unit needs no repair" << r);
     BOOST_TEST(r.out == "", r);
+    // Interrupted, not dirty: its row says 'running', status shows it pending.
+    BOOST_TEST(history_state(t, 3) == std::optional<std::string>("running"));
+    auto status = t.run({"status"});
+    BOOST_TEST(contains(status.out, "       3  add_profile_to_users  pending "), status);
+    BOOST_TEST(!contains(status.out, "dirty"), status);
 
-    // JSON carries the SQLSTATE as a field.
+    // JSON carries the SQLSTATE as a field; this run resumes the interrupted unit and times out too.
     auto j = t.run({"--json", "up", "--ddl-lock-timeout", "0.1"});
     BOOST_TEST(j.exit_code == 1, j);
     BOOST_TEST(contains(j.out, "\"sqlstate\": \"55P03\""), j);
+    BOOST_TEST(contains(j.err, "resuming unit 3 add_profile_to_users"), j);
     blocker.release();
 
-    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2}), boost::test_tools::per_element());
+    // Units 1 and 2 untouched; of unit 3 only its 'running' row: the lock on users was held
+    // throughout, so none of its steps that touch users ran.
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
+    BOOST_TEST(history_state(t, 1) == std::optional<std::string>("applied"));
+    BOOST_TEST(history_state(t, 2) == std::optional<std::string>("applied"));
+    BOOST_TEST(history_state(t, 3) == std::optional<std::string>("running"));
     BOOST_TEST(!t.probe.has_column("users", "profile"));
     BOOST_TEST(t.probe.has_table("users"));
     BOOST_TEST(t.probe.has_table("user_profiles"));
@@ -750,6 +839,17 @@ BOOST_AUTO_TEST_CASE(unit_still_locked_after_its_retries_fails_with_55P03_and_le
     int failures = 0;
     for (const auto& row : log.rows) failures += row.at(0) == "3" && row.at(1) == "up" && row.at(2) == "failed";
     BOOST_TEST(failures == 2, "each failed run leaves one audit row" << log);
+
+    // The lock released, the next up finishes unit 3: no repair.
+    r = t.run({"up"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(contains(r.err, "resuming unit 3 add_profile_to_users"), r);
+    BOOST_TEST(matches(r.out, unit_3_applied_pattern + "1 unit applied to " + t.shown_url() + " in {ms}\n"), r);
+    BOOST_TEST(history_state(t, 3) == std::optional<std::string>("applied"));
+    BOOST_TEST(unit_3_missing(t) == "");
+    log = audit_log(t.db.url());
+    BOOST_TEST(applied_in_log(log, "3") == 1, log);
+    BOOST_TEST(t.run({"status", "--exit-code"}).exit_code == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

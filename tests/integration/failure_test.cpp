@@ -1,11 +1,18 @@
 // A failing unit leaves no trace: its statements and its history row are one transaction, and
-// units of the same run committed before it stay applied.
+// units of the same run committed before it stay applied. The exception is an online unit on
+// PostgreSQL (unit 3 there): its statements commit one by one, so a failure half-way leaves it
+// interrupted, and the next up finishes it.
 
 #include <strata/error.hpp>
 #include <strata/registry.hpp>
 #include <strata/runner.hpp>
 
 #include <soci/soci.h>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "backend_test.hpp"
 #include "support/schema_history.hpp"
@@ -60,24 +67,85 @@ STRATA_BACKEND_TEST(a_failing_unit_leaves_no_trace_and_keeps_the_units_before_it
                (text_rows{{{std::string("7"), std::string("ours")}}}));
 }
 
-STRATA_BACKEND_TEST(a_unit_failing_after_its_first_statement_is_rolled_back_whole) {
-    auto db = temp_database::create(backend);
-    strata::runner r(strata::registry::global(), db.url());
-    r.up(2);
-    auto sql = open_session(db.url());
-    // Unit 3 adds users.profile, then creates users_profile_key: an index of that name on a
-    // table of our own makes the second statement fail after the first has run.
-    *sql << "CREATE TABLE blocker (x INTEGER)";
-    *sql << "CREATE INDEX users_profile_key ON blocker (x)";
-    const auto before = read_schema(*sql);
+namespace {
 
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+std::string joined(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& l : lines) out += l + "\n";
+    return out;
+}
+
+/// The state column of unit `version`'s history row; nullopt when there is no row.
+std::optional<std::string> history_state(soci::session& sql, std::int64_t version) {
+    auto rows = query_text(sql, std::string("SELECT state FROM ") + history_table + " WHERE version = " + std::to_string(version));
+    if (rows.size() == 0) return std::nullopt;
+    return rows.rows.front().front();
+}
+
+/// Every line of status() as "1 applied", with " interrupted" when so.
+std::vector<std::string> status_lines(const strata::database_url& url) {
+    std::vector<std::string> out;
+    for (const auto& s : strata::runner(strata::registry::global(), url).status())
+        out.push_back(std::to_string(s.version) + " " + strata::to_string(s.state) + (s.interrupted ? " interrupted" : ""));
+    return out;
+}
+
+/// Units 1 and 2 applied, then a table of our own with an index named users_profile_key: unit 3
+/// adds users.profile, then needs that name for its unique key, so it fails after its first
+/// statements have run.
+void apply_two_units_and_take_the_unique_name(const strata::database_url& url, soci::session& sql) {
+    strata::runner(strata::registry::global(), url).up(2);
+    sql << "CREATE TABLE blocker (x INTEGER)";
+    sql << "CREATE INDEX users_profile_key ON blocker (x)";
+}
+
+/// Runs up(), which must fail in unit 3; returns the error's text.
+std::string failing_up_in_unit_3(const strata::database_url& url) {
     try {
-        r.up();
+        strata::runner(strata::registry::global(), url).up();
         BOOST_ERROR("up() succeeded although an index named users_profile_key already existed");
     } catch (const strata::migration_error& e) {
         BOOST_TEST(e.context().version.value_or(0) == 3);
         BOOST_TEST(described(e.completed()) == "", "no unit of this run had committed before unit 3");
+        return e.what();
     }
+    return {};
+}
+
+/// A users constraint as "type validated update-action delete-action" (- for none); nullopt when absent.
+std::optional<std::string> users_constraint(soci::session& sql, const std::string& name) {
+    auto rows = query_text(sql,
+                           "SELECT CAST(c.contype AS TEXT) || ' ' || CAST(c.convalidated AS TEXT) || ' ' || "
+                           "coalesce(nullif(CAST(c.confupdtype AS TEXT), ' '), '-') || ' ' || "
+                           "coalesce(nullif(CAST(c.confdeltype AS TEXT), ' '), '-') "
+                           "FROM pg_constraint c WHERE c.conrelid = CAST('users' AS regclass) AND c.conname = :p",
+                           name);
+    if (rows.size() == 0) return std::nullopt;
+    return rows.rows.front().front();
+}
+
+/// The index named users_profile_key as "oid table unique=<bool> valid=<bool>"; nullopt when absent.
+std::optional<std::string> users_profile_key_index(soci::session& sql) {
+    return query_value(sql,
+                       "SELECT CAST(i.indexrelid AS TEXT) || ' ' || CAST(CAST(i.indrelid AS regclass) AS TEXT) || "
+                       "' unique=' || CAST(i.indisunique AS TEXT) || ' valid=' || CAST(i.indisvalid AS TEXT) "
+                       "FROM pg_index i WHERE i.indexrelid = to_regclass('users_profile_key')");
+}
+
+}  // namespace
+
+// SQLite runs unit 3 in one transaction: the failure takes its ADD COLUMN back with it.
+BOOST_AUTO_TEST_SUITE(sqlite)
+
+BOOST_AUTO_TEST_CASE(a_unit_failing_after_its_first_statement_is_rolled_back_whole) {
+    auto db = temp_database::create(strata::backend::sqlite);
+    auto sql = open_session(db.url());
+    apply_two_units_and_take_the_unique_name(db.url(), *sql);
+    const auto before = read_schema(*sql);
+
+    failing_up_in_unit_3(db.url());
 
     BOOST_TEST(recorded_versions(*sql) == (std::vector<std::int64_t>{1, 2}), boost::test_tools::per_element());
     const auto after = read_schema(*sql);
@@ -85,3 +153,64 @@ STRATA_BACKEND_TEST(a_unit_failing_after_its_first_statement_is_rolled_back_whol
     const auto users = read_table(*sql, "users");
     BOOST_TEST(users.find_column("profile") == nullptr, "users.profile should have been rolled back:\n" << users);
 }
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// On PostgreSQL unit 3 is online: each statement commits alone, the history row says running
+// from the start. Its column and validated foreign key stay, it refuses the foreign index of its
+// unique's name (without touching it), stays interrupted, and the next up finishes it.
+BOOST_AUTO_TEST_SUITE(postgresql)
+
+BOOST_AUTO_TEST_CASE(a_unit_failing_after_its_first_statements_is_interrupted_keeps_them_and_is_finished_by_the_next_up) {
+    const auto backend = strata::backend::postgresql;
+    auto db = temp_database::create(backend);
+    auto sql = open_session(db.url());
+    apply_two_units_and_take_the_unique_name(db.url(), *sql);
+    const auto blocker_before = read_table(*sql, "blocker");
+    const auto index_before = users_profile_key_index(*sql);
+    BOOST_TEST_REQUIRE(index_before.has_value());
+    BOOST_TEST(contains(*index_before, " blocker unique=false valid=true"), *index_before);
+
+    const auto message = failing_up_in_unit_3(db.url());
+    BOOST_TEST(contains(message, "index users_profile_key exists but is not the one this unit builds"), message);
+    BOOST_TEST(contains(message, "run strata up again"), message);
+    BOOST_TEST(!contains(message, "strata repair"), message);
+
+    // Interrupted, not rolled back: the row stays running, status says pending and interrupted.
+    BOOST_TEST(history_state(*sql, 3) == std::optional<std::string>("running"));
+    BOOST_TEST(status_lines(db.url()) == (std::vector<std::string>{"1 applied", "2 applied", "3 pending interrupted"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(strata::runner(strata::registry::global(), db.url()).validate().empty(),
+               "an interrupted online unit should not be a problem");
+    // What unit 3 did before the refusal is committed: the column and its validated key.
+    const auto users = read_table(*sql, "users");
+    BOOST_TEST(users.find_column("profile") != nullptr, "users.profile should have stayed:\n" << users);
+    BOOST_TEST(users_constraint(*sql, "users_profile_fkey") == std::optional<std::string>("f true c n"));
+    BOOST_TEST(users_constraint(*sql, "users_profile_key") == std::nullopt);
+    // Our index is left exactly as it was.
+    BOOST_TEST(users_profile_key_index(*sql) == index_before, "the foreign index was dropped or replaced");
+    const auto blocker_after = read_table(*sql, "blocker");
+    BOOST_TEST(blocker_after == blocker_before, schema_diff(blocker_before, blocker_after));
+
+    // With the clash gone, the next up finishes unit 3 where it stopped.
+    *sql << "DROP INDEX users_profile_key";
+    std::vector<std::string> notices;
+    strata::runner_options options;
+    options.on_notice = [&](const std::string& text) { notices.push_back(text); };
+    auto report = strata::runner(strata::registry::global(), db.url(), options).up();
+    BOOST_TEST_REQUIRE(report.units.size() == 1u);
+    BOOST_TEST(report.units[0].version == 3);
+    BOOST_TEST(std::any_of(notices.begin(), notices.end(), [](const std::string& n) { return contains(n, "resuming unit 3"); }),
+               "no notice about resuming; notices:\n" << joined(notices));
+    BOOST_TEST(history_state(*sql, 3) == std::optional<std::string>("applied"));
+    BOOST_TEST(recorded_versions(*sql) == (std::vector<std::int64_t>{1, 2, 3}), boost::test_tools::per_element());
+    BOOST_TEST(status_lines(db.url()) == (std::vector<std::string>{"1 applied", "2 applied", "3 applied"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(users_constraint(*sql, "users_profile_fkey") == std::optional<std::string>("f true c n"));
+    BOOST_TEST(users_constraint(*sql, "users_profile_key") == std::optional<std::string>("u true - -"));
+    const auto linked = read_table(*sql, "users");
+    const auto expected = tutorial::expected_users(backend, users_stage::unit_3);
+    BOOST_TEST(linked == expected, schema_diff(expected, linked));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -333,10 +333,19 @@ BOOST_AUTO_TEST_CASE(postgresql_unit_2_creates_user_profiles_and_drops_it_on_dow
 
 BOOST_AUTO_TEST_CASE(postgresql_unit_3_adds_the_unique_profile_link_and_down_drops_constraint_then_column) {
     const auto units = strata::test::reference::render_reference_units(strata::backend::postgresql);
+    // Both operations are online: the column, its key added NOT VALID then validated, and the
+    // unique index built CONCURRENTLY then attached as the constraint; every step re-runnable.
     BOOST_TEST(units[2].up.statements == (statements{
-        R"sql(ALTER TABLE "users" ADD COLUMN "profile" UUID CONSTRAINT "users_profile_fkey" REFERENCES "user_profiles" ("userProfileId") ON UPDATE CASCADE ON DELETE SET NULL)sql",
-        R"sql(ALTER TABLE "users" ADD CONSTRAINT "users_profile_key" UNIQUE ("profile"))sql",
+        R"sql(DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('"users"') AND attname = 'profile' AND NOT attisdropped AND format_type(atttypid, atttypmod) <> 'uuid') THEN RAISE EXCEPTION 'column % exists but is not the one this unit adds', 'profile'; END IF; END $strata$)sql",
+        R"sql(ALTER TABLE "users" ADD COLUMN IF NOT EXISTS "profile" UUID)sql",
+        R"sql(DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('"users"') AND conname = 'users_profile_fkey' AND (contype <> 'f' OR ARRAY(SELECT a.attname::text FROM unnest(conkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attrelid = conrelid AND a.attnum = k.attnum ORDER BY k.n) <> ARRAY['profile']::text[] OR confrelid IS DISTINCT FROM to_regclass('"user_profiles"') OR ARRAY(SELECT a.attname::text FROM unnest(confkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attrelid = confrelid AND a.attnum = k.attnum ORDER BY k.n) <> ARRAY['userProfileId']::text[] OR confupdtype <> 'c' OR confdeltype <> 'n')) THEN RAISE EXCEPTION 'constraint % exists but is not the one this unit adds', 'users_profile_fkey'; END IF; IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('"users"') AND conname = 'users_profile_fkey') THEN ALTER TABLE "users" ADD CONSTRAINT "users_profile_fkey" FOREIGN KEY ("profile") REFERENCES "user_profiles" ("userProfileId") ON UPDATE CASCADE ON DELETE SET NULL NOT VALID; END IF; END $strata$)sql",
+        R"sql(ALTER TABLE "users" VALIDATE CONSTRAINT "users_profile_fkey")sql",
+        R"sql(DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = to_regclass('"users_profile_key"') AND NOT indisvalid) THEN DROP INDEX "users_profile_key"; END IF; IF EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = to_regclass('"users_profile_key"') AND (i.indrelid <> to_regclass('"users"') OR i.indisunique <> true OR ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n) <> ARRAY['profile']::text[])) THEN RAISE EXCEPTION 'index % exists but is not the one this unit builds', 'users_profile_key'; END IF; END $strata$)sql",
+        R"sql(CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "users_profile_key" ON "users" ("profile"))sql",
+        R"sql(DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('"users"') AND conname = 'users_profile_key' AND (contype <> 'u' OR ARRAY(SELECT a.attname::text FROM unnest(conkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attrelid = conrelid AND a.attnum = k.attnum ORDER BY k.n) <> ARRAY['profile']::text[])) THEN RAISE EXCEPTION 'constraint % exists but is not the one this unit adds', 'users_profile_key'; END IF; IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('"users"') AND conname = 'users_profile_key') THEN ALTER TABLE "users" ADD CONSTRAINT "users_profile_key" UNIQUE USING INDEX "users_profile_key"; END IF; END $strata$)sql",
     }), boost::test_tools::per_element());
+    BOOST_TEST(!units[2].up.transactional, "CREATE INDEX CONCURRENTLY cannot run in a transaction");
+    BOOST_TEST(units[2].up.resumable);
     BOOST_TEST(units[2].down.statements == (statements{
         R"sql(ALTER TABLE "users" DROP CONSTRAINT "users_profile_key")sql",
         R"sql(ALTER TABLE "users" DROP COLUMN "profile")sql",

@@ -73,7 +73,8 @@ void printer::status(const std::string& database, const std::vector<unit_status>
                             {"applied_at", nullable(u.applied_at)},
                             {"duration_ms", u.execution_ms ? json(*u.execution_ms) : json(nullptr)},
                             {"applied_by", nullable(u.applied_by)},
-                            {"out_of_order", u.out_of_order}});
+                            {"out_of_order", u.out_of_order},
+                            {"interrupted", u.interrupted}});
         json summary;
         for (auto s : {unit_state::applied, unit_state::pending, unit_state::changed, unit_state::unknown, unit_state::dirty})
             summary[to_string(s)] = counts[s];
@@ -90,7 +91,8 @@ void printer::status(const std::string& database, const std::vector<unit_status>
         std::string padded = state + std::string(8 - std::min<std::size_t>(8, state.size()), ' ');
         std::cout << std::right << std::setw(8) << u.version << "  " << std::left << std::setw(int(name_width)) << u.name
                   << "  " << paint(padded, state_colour(u.state)) << "  " << (u.applied_at.empty() ? "-" : u.applied_at)
-                  << (u.out_of_order ? "  (older than the newest applied unit)" : "") << "\n";
+                  << (u.out_of_order ? "  (older than the newest applied unit)" : "")
+                  << (u.interrupted ? "  (interrupted half-way: strata up finishes it)" : "") << "\n";
     }
     std::cout << counts[unit_state::applied] << " applied, " << counts[unit_state::pending] << " pending";
     if (auto n = counts[unit_state::changed]) std::cout << ", " << n << " changed since applied";
@@ -165,7 +167,11 @@ void printer::failure(int code, const std::string& message, const error* e) cons
     if (const auto* v = dynamic_cast<const validation_error*>(e); v && v->problems().size() > 1)
         for (const auto& p : v->problems()) std::cerr << "  - " << redact_passwords(p) << "\n";
     if (const auto* m = dynamic_cast<const migration_error*>(e)) {
-        std::cerr << "strata: nothing of unit " << m->context().version.value_or(0) << " was kept (rolled back)";
+        if (m->rolled_back())
+            std::cerr << "strata: nothing of unit " << m->context().version.value_or(0) << " was kept (rolled back)";
+        else
+            std::cerr << "strata: unit " << m->context().version.value_or(0)
+                      << " runs outside a transaction: what its finished steps did stays";
         if (!m->completed().empty()) {
             std::cerr << "; done before it in this run, and kept:";
             for (const auto& u : m->completed())

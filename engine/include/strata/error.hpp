@@ -101,7 +101,7 @@ public:
     using error::error;
 };
 
-/// One unit failed and was rolled back. `completed()` lists the units of the same run that had
+/// One unit failed (and, in a transaction, was rolled back). `completed()` lists the units of the same run that had
 /// already been committed before it, in order, with their direction: they stay as they are.
 class migration_error : public error {
 public:
@@ -111,12 +111,17 @@ public:
         direction dir;
     };
 
-    migration_error(std::string message, error_context context, std::vector<completed_unit> completed);
+    migration_error(std::string message, error_context context, std::vector<completed_unit> completed,
+                    bool rolled_back = true);
 
     const std::vector<completed_unit>& completed() const noexcept { return completed_; }
+    /// False for a unit that runs outside a transaction: what its statements did before the
+    /// failure stays (the message says whether `up` resumes it or it is dirty).
+    bool rolled_back() const noexcept { return rolled_back_; }
 
 private:
     std::vector<completed_unit> completed_;
+    bool rolled_back_ = true;
 };
 
 }  // namespace strata
