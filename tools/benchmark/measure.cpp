@@ -11,42 +11,35 @@
 //       (e.g. to give each run an empty database). A run that exits non-zero stops everything,
 //       with its output. Writes the samples, median, min, max and ratios to FILE as JSON.
 //
-//   strata_measure report --out FILE [--fact KEY=VALUE]... ROW.json...
-//       Prints the table of the rows and writes them, with the facts, to FILE as one JSON document.
-//       Exits 0; with --strict, exits 1 when a row misses its target.
+//   strata_measure stall --name NAME --out FILE --database URL [--runs N] [--settle-ms MS]
+//                        [--setup SHELL-COMMAND] [--target-ms X] [--target-ratio Y]
+//                        --strata ARGV... --floor-name NAME --floor ARGV...
+//       Longest write stall while a schema change runs (row e): see stall.cpp.
 //
-// Depends on libc and nlohmann-json only, so it measures nothing of strata's own.
+//   strata_measure report --out FILE [--fact KEY=VALUE]... ROW.json...
+//       Prints the tables of the rows and writes them, with the facts, to FILE as one JSON
+//       document. Exits 0; with --strict, exits 1 when a row misses its target.
+//
+// Links libc, nlohmann-json and (for `stall`'s writer) libpq, nothing of strata's own; the
+// measured commands are separate processes.
 
-#include <fcntl.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <sstream>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "measure_support.hpp"
+#include "stall.hpp"
 
+namespace strata_bench {
 namespace {
-
-using json = nlohmann::ordered_json;
-
-[[noreturn]] void die(const std::string& message) {
-    std::cerr << "strata_measure: error: " << message << '\n';
-    std::exit(2);
-}
 
 struct sample {
     double wall_ms = 0;
@@ -57,70 +50,10 @@ struct sample {
 
 double ms(const timeval& tv) { return static_cast<double>(tv.tv_sec) * 1e3 + static_cast<double>(tv.tv_usec) / 1e3; }
 
-double now_ms() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
-
-// A URL's password never goes into the output: postgresql://user:secret@ -> postgresql://user:***@
-std::string redact(std::string arg) {
-    const auto scheme = arg.find("://");
-    if (scheme == std::string::npos) return arg;
-    const auto at = arg.find('@', scheme + 3);
-    if (at == std::string::npos) return arg;
-    const auto colon = arg.find(':', scheme + 3);
-    if (colon == std::string::npos || colon > at) return arg;
-    return arg.substr(0, colon + 1) + "***" + arg.substr(at);
-}
-
-std::string shell_words(const std::vector<std::string>& argv) {
-    std::string out;
-    for (const auto& a : argv) {
-        if (!out.empty()) out += ' ';
-        const std::string r = redact(a);
-        const bool plain = !r.empty() && r.find_first_not_of(
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./:=@,+%*") == std::string::npos;
-        if (plain) {
-            out += r;
-        } else {
-            out += '\'';
-            for (char c : r) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-            out += '\'';
-        }
-    }
-    return out;
-}
-
-// Runs argv once as a fresh process. stdin is /dev/null; stdout and stderr go to `log_path`
-// (truncated), shown if the run fails.
+// Runs argv once as a fresh process; its output goes to `log_path`, shown if the run fails.
 sample run_once(const std::vector<std::string>& argv, const std::string& log_path) {
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-
-    const int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    const int out = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (in < 0 || out < 0) die("cannot open /dev/null or " + log_path + ": " + std::strerror(errno));
-
     const double start = now_ms();
-    const pid_t pid = fork();
-    if (pid < 0) die(std::string("fork: ") + std::strerror(errno));
-    if (pid == 0) {
-        dup2(in, 0);
-        dup2(out, 1);
-        dup2(out, 2);
-        execvp(args[0], args.data());
-        std::fprintf(stderr, "strata_measure: cannot run %s: %s\n", args[0], std::strerror(errno));
-        _exit(127);
-    }
+    const pid_t pid = spawn(argv, log_path);
     int status = 0;
     rusage usage{};
     pid_t waited;
@@ -128,38 +61,9 @@ sample run_once(const std::vector<std::string>& argv, const std::string& log_pat
         waited = wait4(pid, &status, 0, &usage);
     } while (waited < 0 && errno == EINTR);
     const double end = now_ms();
-    close(in);
-    close(out);
     if (waited < 0) die(std::string("wait4: ") + std::strerror(errno));
-
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        std::cerr << "strata_measure: this run failed ("
-                  << (WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
-                                        : "signal " + std::to_string(WTERMSIG(status)))
-                  << "): " << shell_words(argv) << "\n--- its output ---\n"
-                  << read_file(log_path) << "--- end of output ---\n";
-        std::exit(1);
-    }
+    require_success(status, argv, log_path);
     return {end - start, usage.ru_maxrss, ms(usage.ru_utime), ms(usage.ru_stime)};
-}
-
-void run_setup(const std::string& setup) {
-    if (setup.empty()) return;
-    const int rc = std::system(setup.c_str());
-    if (rc != 0) die("setup command failed (status " + std::to_string(rc) + "): " + redact(setup));
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const std::size_t n = v.size();
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-json stats(const std::vector<double>& v) {
-    return {{"median", median(v)},
-            {"min", *std::min_element(v.begin(), v.end())},
-            {"max", *std::max_element(v.begin(), v.end())},
-            {"samples", v}};
 }
 
 json side(const std::string& name, const std::vector<std::string>& argv, const std::vector<sample>& samples) {
@@ -178,56 +82,18 @@ json side(const std::string& name, const std::vector<std::string>& argv, const s
             {"sys_cpu_ms", stats(sys)}};
 }
 
-double parse_number(const std::string& option, const std::string& value) {
-    try {
-        std::size_t used = 0;
-        const double d = std::stod(value, &used);
-        if (used == value.size() && d > 0) return d;
-    } catch (const std::exception&) {
-    }
-    die(option + " needs a positive number, not '" + value + "'");
-}
-
-int parse_count(const std::string& option, const std::string& value, int minimum) {
-    try {
-        std::size_t used = 0;
-        const int n = std::stoi(value, &used);
-        if (used == value.size() && n >= minimum && n <= 10000) return n;
-    } catch (const std::exception&) {
-    }
-    die(option + " needs a whole number of at least " + std::to_string(minimum) + ", not '" + value + "'");
-}
-
 int row_command(const std::vector<std::string>& args) {
-    std::string name, out, setup, floor_name = "floor";
-    int runs = 15, warmup = 1;
-    double target = 1.5, rss_target = 1.5;
-    std::vector<std::string> strata_argv, floor_argv;
-    std::size_t i = 0;
-    auto value = [&](const std::string& option) -> std::string {
-        if (i + 1 >= args.size()) die(option + " needs a value");
-        return args[++i];
-    };
-    for (; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        if (a == "--name") name = value(a);
-        else if (a == "--out") out = value(a);
-        else if (a == "--setup") setup = value(a);
-        else if (a == "--runs") runs = parse_count(a, value(a), 1);
-        else if (a == "--warmup") warmup = parse_count(a, value(a), 0);
-        else if (a == "--target") target = parse_number(a, value(a));
-        else if (a == "--rss-target") rss_target = parse_number(a, value(a));
-        else if (a == "--floor-name") floor_name = value(a);
-        else if (a == "--strata") {
-            for (++i; i < args.size() && args[i] != "--floor-name" && args[i] != "--floor"; ++i)
-                strata_argv.push_back(args[i]);
-            --i;
-        } else if (a == "--floor") {
-            for (++i; i < args.size(); ++i) floor_argv.push_back(args[i]);
-        } else die("row: unknown argument '" + a + "'");
-    }
-    if (name.empty() || out.empty() || strata_argv.empty() || floor_argv.empty())
-        die("row needs --name, --out, --strata ARGV... and --floor ARGV...");
+    const row_arguments parsed = parse_row_arguments(
+        "row", args, {"--name", "--out", "--setup", "--runs", "--warmup", "--target", "--rss-target"});
+    const std::string name = parsed.get("--name"), out = parsed.get("--out"), setup = parsed.get("--setup");
+    const int runs = parse_count("--runs", parsed.get("--runs", "15"), 1);
+    const int warmup = parse_count("--warmup", parsed.get("--warmup", "1"), 0);
+    const double target = parse_number("--target", parsed.get("--target", "1.5"));
+    const double rss_target = parse_number("--rss-target", parsed.get("--rss-target", "1.5"));
+    const auto& strata_argv = parsed.strata_argv;
+    const auto& floor_argv = parsed.floor_argv;
+    const auto& floor_name = parsed.floor_name;
+    if (name.empty() || out.empty()) die("row needs --name and --out");
 
     const std::string log_path = out + ".log";
     std::vector<sample> strata_samples, floor_samples;
@@ -262,27 +128,6 @@ int row_command(const std::vector<std::string>& args) {
     return 0;
 }
 
-std::string fixed(double v, int decimals) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return buf;
-}
-
-// "12.3 (11.9-14.0)" for a stats object; ms with one decimal below 1000, else none.
-std::string range(const json& s, double scale = 1, int decimals = 1) {
-    const double med = s["median"].get<double>() / scale, lo = s["min"].get<double>() / scale,
-                 hi = s["max"].get<double>() / scale;
-    return fixed(med, decimals) + " (" + fixed(lo, decimals) + "-" + fixed(hi, decimals) + ")";
-}
-
-std::string pad(std::string s, std::size_t width) {
-    // Width in characters, not bytes: count UTF-8 continuation bytes out.
-    std::size_t chars = 0;
-    for (unsigned char c : s) chars += (c & 0xC0) != 0x80;
-    if (chars < width) s.append(width - chars, ' ');
-    return s;
-}
-
 int report_command(const std::vector<std::string>& args) {
     std::string out;
     bool strict = false;
@@ -308,24 +153,16 @@ int report_command(const std::vector<std::string>& args) {
         rows.push_back(json::parse(in));
     }
 
-    const std::vector<std::pair<std::string, std::size_t>> columns = {
-        {"row", 44}, {"strata ms", 24}, {"floor", 13}, {"floor ms", 24}, {"ratio", 6}, {"target", 7},
-        {"RSS MiB strata / floor", 24}, {"RSS ratio", 10}, {"target", 7}, {"result", 6}};
-    std::string header, rule;
-    for (const auto& [title, width] : columns) {
-        header += pad(title, width) + "  ";
-        rule += std::string(width, '-') + "  ";
-    }
-    auto trim = [](std::string line) {
-        while (!line.empty() && line.back() == ' ') line.pop_back();
-        return line;
-    };
-    std::cout << trim(header) << '\n' << trim(rule) << '\n';
     std::size_t passed = 0;
+    std::vector<std::vector<std::string>> time_rows, stall_rows;
     for (const auto& r : rows) {
         const bool pass = r["pass"].get<bool>();
         passed += pass;
-        const std::vector<std::string> cells = {
+        if (r.value("kind", "") == "stall") {
+            stall_rows.push_back(stall_cells(r));
+            continue;
+        }
+        time_rows.push_back({
             r["name"].get<std::string>(),
             range(r["strata"]["wall_ms"]),
             r["floor"]["name"].get<std::string>(),
@@ -337,10 +174,16 @@ int report_command(const std::vector<std::string>& args) {
             fixed(r["rss_ratio"].get<double>(), 2) + "x",
             "<=" + fixed(r["rss_target"].get<double>(), 2),
             pass ? "PASS" : (r["pass_time"].get<bool>() ? "FAIL (RSS)"
-                                                        : (r["pass_rss"].get<bool>() ? "FAIL (time)" : "FAIL (both)"))};
-        std::string line;
-        for (std::size_t c = 0; c < cells.size(); ++c) line += pad(cells[c], columns[c].second) + "  ";
-        std::cout << trim(line) << '\n';
+                                                        : (r["pass_rss"].get<bool>() ? "FAIL (time)" : "FAIL (both)"))});
+    }
+    if (!time_rows.empty()) {
+        print_table({{"row", 44}, {"strata ms", 24}, {"floor", 13}, {"floor ms", 24}, {"ratio", 6}, {"target", 7},
+                     {"RSS MiB strata / floor", 24}, {"RSS ratio", 10}, {"target", 7}, {"result", 6}},
+                    time_rows);
+    }
+    if (!stall_rows.empty()) {
+        if (!time_rows.empty()) std::cout << '\n';
+        print_table(stall_columns(), stall_rows);
     }
     std::cout << '\n' << passed << " of " << rows.size() << " rows meet their targets.\n";
 
@@ -351,13 +194,16 @@ int report_command(const std::vector<std::string>& args) {
 }
 
 }  // namespace
+}  // namespace strata_bench
 
 int main(int argc, char** argv) {
+    using namespace strata_bench;
     std::vector<std::string> args(argv + 1, argv + argc);
-    if (args.empty()) die("usage: strata_measure row ... | strata_measure report ... (see the source's header)");
+    if (args.empty()) die("usage: strata_measure row|stall|report ... (see the source's header)");
     const std::string command = args.front();
     args.erase(args.begin());
     if (command == "row") return row_command(args);
+    if (command == "stall") return stall_command(args);
     if (command == "report") return report_command(args);
     die("unknown command '" + command + "'");
 }
