@@ -113,11 +113,13 @@ void history::ensure() {
 
 std::vector<history_row> history::read() {
     std::vector<history_row> rows;
-    if (!exists()) return rows;
     const std::string sql = "SELECT version, name, checksum, " + dialect_.utc_text("applied_at") +
                             ", execution_ms, applied_by, state, down_statements FROM " + dialect::quote(table_name) +
                             " ORDER BY version";
-    guarded(sql, [&] {
+    // The table is read without asking the catalog first: one query on every run, not two. Only
+    // when the read fails does the catalog say whether the table is simply not there yet.
+    const bool known_to_exist = exists_;
+    try {
         history_row r;
         long long version = 0, ms = 0;
         std::string state, down;
@@ -133,7 +135,11 @@ std::vector<history_row> history::read() {
             r.down = down_ind == soci::i_null ? std::nullopt : parse_down(down);
             rows.push_back(r);
         }
-    });
+    } catch (const soci::soci_error& e) {
+        if (!known_to_exist && !exists()) return {};
+        throw statement_error("the metadata table: " + e.get_error_message(), where(sql));
+    }
+    exists_ = true;
     return rows;
 }
 

@@ -63,7 +63,8 @@ public:
     /// The statements ensure() would run, for a dry run (empty when the tables exist).
     std::vector<std::string> ensure_preview();
 
-    /// Every row, by version, in one query. Empty when the table does not exist.
+    /// Every row, by version, in one query (no catalog query when the table exists). Empty when
+    /// the table does not exist.
     std::vector<history_row> read();
 
     void insert(const history_entry& e);

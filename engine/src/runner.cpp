@@ -176,14 +176,13 @@ struct runner::impl {
         return *hist;
     }
 
-    /// For commands that change the database: the lock, then (with `create`) the metadata tables.
-    history& open_for_change(bool create) {
+    /// For commands that change the database: the lock.
+    history& open_for_change() {
         auto& h = open(false);
         if (!held) {
             held = conn->lock(options.lock_timeout, options.on_notice);
             conn->set_lock_timeout(options.ddl_lock_timeout);
         }
-        if (create) h.ensure();
         return h;
     }
 
@@ -605,7 +604,10 @@ struct runner::impl {
     std::vector<history_row> read_for(run_report& report, bool create) {
         if (options.dry_run) return open_for_preview(report).read();
         if (!create && !open(true).exists()) return {};
-        return open_for_change(create).read();
+        auto& h = open_for_change();
+        auto rows = h.read();  // first: when the tables exist, ensure() below asks nothing more
+        if (create) h.ensure();
+        return rows;
     }
 
     run_report down(const down_request& request, const unit_observer& observer, run_report report = {}) {
