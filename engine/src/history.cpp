@@ -49,10 +49,12 @@ std::string down_json(const std::optional<rendering>& down) {
         .dump();
 }
 
-std::optional<rendering> parse_down(const std::string& text) {
-    if (text.empty()) return std::nullopt;
+}  // namespace
+
+std::optional<rendering> stored_down(const history_row& row) {
+    if (!row.down_json || row.down_json->empty()) return std::nullopt;
     try {
-        auto j = nlohmann::json::parse(text);
+        auto j = nlohmann::json::parse(*row.down_json);
         rendering r;
         r.statements = j.at("statements").get<std::vector<std::string>>();
         r.foreign_keys_off = j.value("foreign_keys_off", false);
@@ -63,8 +65,6 @@ std::optional<rendering> parse_down(const std::string& text) {
         return std::nullopt;  // unreadable: treated as "no stored down", which refuses, never guesses
     }
 }
-
-}  // namespace
 
 error_context history::where(const std::string& sql) const {
     return {.database = conn_.url().redacted(), .backend = to_string(dialect_.kind()), .statement = sql};
@@ -113,31 +113,40 @@ void history::ensure() {
 
 std::vector<history_row> history::read() {
     std::vector<history_row> rows;
+    // Where an unqualified name finds only this schema's table (SQLite), no catalog lookup
+    // first: once the table exists (every run but the first) the history is this one query.
+    if (dialect_.names_may_resolve_elsewhere() && !exists()) return rows;
     const std::string sql = "SELECT version, name, checksum, " + dialect_.utc_text("applied_at") +
                             ", execution_ms, applied_by, state, down_statements FROM " + dialect::quote(table_name) +
                             " ORDER BY version";
-    // The table is read without asking the catalog first: one query on every run, not two. Only
-    // when the read fails does the catalog say whether the table is simply not there yet.
-    const bool known_to_exist = exists_;
     try {
-        history_row r;
-        long long version = 0, ms = 0;
-        std::string state, down;
-        soci::indicator down_ind = soci::i_ok;
-        soci::statement st = (conn_.session().prepare << sql, soci::into(version), soci::into(r.name), soci::into(r.checksum),
-                              soci::into(r.applied_at), soci::into(ms), soci::into(r.applied_by), soci::into(state),
-                              soci::into(down, down_ind));
-        st.execute();
-        while (st.fetch()) {
-            r.version = version;
-            r.execution_ms = ms;
-            r.state = state == "running" ? row_state::running : row_state::applied;
-            r.down = down_ind == soci::i_null ? std::nullopt : parse_down(down);
-            rows.push_back(r);
+        guarded(sql, [&] {
+            history_row r;
+            long long version = 0, ms = 0;
+            std::string state, down;
+            soci::indicator down_ind = soci::i_ok;
+            soci::statement st = (conn_.session().prepare << sql, soci::into(version), soci::into(r.name), soci::into(r.checksum),
+                                  soci::into(r.applied_at), soci::into(ms), soci::into(r.applied_by), soci::into(state),
+                                  soci::into(down, down_ind));
+            st.execute();
+            while (st.fetch()) {
+                r.version = version;
+                r.execution_ms = ms;
+                r.state = state == "running" ? row_state::running : row_state::applied;
+                r.down_json = down_ind == soci::i_null ? std::nullopt : std::optional<std::string>(down);
+                rows.push_back(r);
+            }
+        });
+    } catch (const statement_error&) {
+        // A missing table reads as an empty history; anything else is the error it is.
+        bool missing = false;
+        try {
+            missing = !exists();
+        } catch (const error&) {
+            // The query's own error says more than this one.
         }
-    } catch (const soci::soci_error& e) {
-        if (!known_to_exist && !exists()) return {};
-        throw statement_error("the metadata table: " + e.get_error_message(), where(sql));
+        if (missing) return {};
+        throw;
     }
     exists_ = true;
     return rows;

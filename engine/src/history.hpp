@@ -26,9 +26,14 @@ struct history_row {
     std::int64_t execution_ms = 0;
     std::string applied_by;
     row_state state = row_state::applied;
-    /// The down statements rendered when the unit was applied; nullopt when it had none.
-    std::optional<rendering> down;
+    /// The down statements rendered when the unit was applied, as stored (JSON); nullopt when it
+    /// had none. Parsed by stored_down() only for the units a run reverts.
+    std::optional<std::string> down_json;
 };
+
+/// The down statements a history row stores; nullopt when it has none or they are unreadable
+/// (which refuses a revert, never guesses).
+std::optional<rendering> stored_down(const history_row& row);
 
 /// What one history change writes, for the insert and for a dry run's preview.
 struct history_entry {
@@ -63,8 +68,9 @@ public:
     /// The statements ensure() would run, for a dry run (empty when the tables exist).
     std::vector<std::string> ensure_preview();
 
-    /// Every row, by version, in one query (no catalog query when the table exists). Empty when
-    /// the table does not exist.
+    /// Every row, by version, in one query. Empty when the table does not exist. Unless
+    /// dialect::names_may_resolve_elsewhere(), the catalog is asked only when the query fails, to
+    /// tell a missing table from a real error.
     std::vector<history_row> read();
 
     void insert(const history_entry& e);

@@ -176,7 +176,8 @@ struct runner::impl {
         return *hist;
     }
 
-    /// For commands that change the database: the lock.
+    /// For commands that change the database: the connection and the lock (read_for creates the
+    /// metadata tables when needed).
     history& open_for_change() {
         auto& h = open(false);
         if (!held) {
@@ -538,7 +539,7 @@ struct runner::impl {
     }
 
     /// The down step for an applied unit, refusing before anything runs when it is not possible.
-    step down_step(const history_row& row) const {
+    step down_step(const history_row& row, const std::optional<rendering>& stored) const {
         const planned_unit* p = find(row.version);
         bool changed = p && !p->checksum.empty() && p->checksum != row.checksum;
         if (p && !changed) {
@@ -547,13 +548,13 @@ struct runner::impl {
         }
         // Unknown to this build, or changed since it was applied: revert what was applied, with
         // the statements stored at the time.
-        if (!row.down)
+        if (!stored)
             throw irreversible_error(std::string(p ? "it changed since it was applied" : "this build does not know it") +
                                          ", and the history stores no down statements for it (it was irreversible when "
                                          "applied); revert it by hand or with the build that applied it",
                                      context(row.version, row.name, direction::down));
-        return {row.version, row.name, p, direction::down, &*row.down, true,
-                row.down->transactional && (!p || p->entry->transaction == transaction_mode::per_unit)};
+        return {row.version, row.name, p, direction::down, &*stored, true,
+                stored->transactional && (!p || p->entry->transaction == transaction_mode::per_unit)};
     }
 
     /// The rows `down` reverts, newest first.
@@ -604,8 +605,10 @@ struct runner::impl {
     std::vector<history_row> read_for(run_report& report, bool create) {
         if (options.dry_run) return open_for_preview(report).read();
         if (!create && !open(true).exists()) return {};
+        // The history first: on SQLite it tells whether the tables exist, so a run with a history
+        // (every run but the first) asks the catalog nothing (history::read).
         auto& h = open_for_change();
-        auto rows = h.read();  // first: when the tables exist, ensure() below asks nothing more
+        auto rows = h.read();
         if (create) h.ensure();
         return rows;
     }
@@ -614,15 +617,20 @@ struct runner::impl {
         auto rows = read_for(report, false);
         auto targets = down_rows(rows, request);
         check_down(status_of(rows), targets);
+        // The stored down statements, parsed for the units reverted only.
+        std::vector<std::optional<rendering>> stored;
+        stored.reserve(targets.size());
+        for (const auto& row : targets) stored.push_back(strata::stored_down(row));
         std::vector<step> steps;
-        for (const auto& row : targets) {
-            steps.push_back(down_step(row));
+        for (std::size_t i = 0; i < targets.size(); ++i) {
+            const auto& row = targets[i];
+            steps.push_back(down_step(row, stored[i]));
             if (steps.back().from_history && !options.dry_run)
                 notice("reverting " + unit_label(row.version, row.name) +
                        (steps.back().unit ? ", which changed since it was applied," : ", which this build does not know,") +
                        " with the down statements stored when it was applied");
         }
-        return run_all(steps, observer, std::move(report));  // steps point into targets, alive until here
+        return run_all(steps, observer, std::move(report));  // steps point into targets and stored, alive until here
     }
 };
 

@@ -99,3 +99,31 @@ STRATA_BACKEND_TEST(redo_reverts_and_reapplies_the_newest_unit) {
     BOOST_TEST(query_value(sql, "SELECT \"firstName\" FROM users WHERE CAST(\"userId\" AS TEXT) = :p", user) == "Redone");
     BOOST_TEST(tutorial::profile_of(sql, user) == std::nullopt);
 }
+
+// PostgreSQL resolves an unqualified name through the search_path, which can reach a history in
+// another schema (another application's in `public`). strata's tables belong in the current
+// schema: a first run there sees nothing applied, applies every unit and keeps its own history.
+STRATA_BACKEND_TEST(a_history_further_down_the_search_path_is_not_this_schemas) {
+    if (backend != strata::backend::postgresql) return;  // SQLite has no search_path
+    auto db = temp_database::create(backend);
+    strata::runner(strata::registry::global(), db.url()).up();  // units 1-3 and a history in public
+    auto sql = open_session(db.url());
+    *sql << "CREATE SCHEMA \"tenant\"";
+    const std::string separator = db.url_text().find('?') == std::string::npos ? "?" : "&";
+    const auto tenant = strata::database_url::parse(db.url_text() + separator + "options=-csearch_path%3Dtenant,public");
+
+    strata::runner r(strata::registry::global(), tenant);
+    for (const auto& s : r.status())
+        BOOST_TEST((s.state == strata::unit_state::pending), "unit " << s.version << " is pending in the tenant schema");
+    r.up();
+
+    std::vector<std::string> tables;
+    soci::rowset<std::string> rows = (sql->prepare << "SELECT table_name FROM information_schema.tables "
+                                                      "WHERE table_schema = 'tenant' ORDER BY table_name");
+    for (const auto& t : rows) tables.push_back(t);
+    BOOST_TEST(tables == (std::vector<std::string>{"strata_schema_history", "strata_schema_log", "user_profiles", "users"}),
+               boost::test_tools::per_element());
+    long long recorded = 0;
+    *sql << "SELECT count(*) FROM \"tenant\".\"strata_schema_history\" WHERE state = 'applied'", soci::into(recorded);
+    BOOST_TEST(recorded == 3);
+}

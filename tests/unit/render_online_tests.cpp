@@ -73,12 +73,16 @@ const std::string add_parent_ref_fkey_not_valid =
     R"sql(DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('"children"') AND conname = 'children_parent_ref_fkey' AND (contype <> 'f' OR ARRAY(SELECT a.attname::text FROM unnest(conkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attrelid = conrelid AND a.attnum = k.attnum ORDER BY k.n) <> ARRAY['parent_ref']::text[] OR confrelid IS DISTINCT FROM to_regclass('"parents"') OR ARRAY(SELECT a.attname::text FROM unnest(confkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attrelid = confrelid AND a.attnum = k.attnum ORDER BY k.n) <> ARRAY['id']::text[] OR confupdtype <> 'a' OR confdeltype <> 'n')) THEN RAISE EXCEPTION 'constraint % exists but is not the one this unit adds', 'children_parent_ref_fkey'; END IF; IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('"children"') AND conname = 'children_parent_ref_fkey') THEN ALTER TABLE "children" ADD CONSTRAINT "children_parent_ref_fkey" FOREIGN KEY ("parent_ref") REFERENCES "parents" ("id") ON DELETE SET NULL NOT VALID; END IF; END $strata$)sql";
 const std::string validate_parent_ref_fkey = R"sql(ALTER TABLE "children" VALIDATE CONSTRAINT "children_parent_ref_fkey")sql";
 
-/// The DO block that clears an INVALID leftover of `index` and refuses somebody else's.
+/// The DO block that clears an INVALID leftover of `index` and refuses somebody else's. The index
+/// is looked up in the table's schema (where PostgreSQL puts it), not through the search_path.
+/// `index` and `table` are plain names (no quotes to double).
 std::string index_guard(const std::string& index, const std::string& table, bool unique, const std::string& column_array) {
-    return "DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = to_regclass('\"" + index +
-           "\"') AND NOT indisvalid) THEN DROP INDEX \"" + index +
-           "\"; END IF; IF EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = to_regclass('\"" + index +
-           "\"') AND (i.indrelid <> to_regclass('\"" + table + "\"') OR i.indisunique <> " + (unique ? "true" : "false") +
+    return "DO $strata$ DECLARE idx regclass := (SELECT c.oid FROM pg_class c WHERE c.relname = '" + index +
+           "' AND c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = to_regclass('\"" + table +
+           "\"'))); BEGIN IF EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = idx AND NOT indisvalid) THEN "
+           "EXECUTE 'DROP INDEX ' || idx::text; idx := NULL; END IF; IF EXISTS (SELECT 1 FROM pg_index i "
+           "WHERE i.indexrelid = idx AND (i.indrelid <> to_regclass('\"" + table + "\"') OR i.indisunique <> " +
+           (unique ? "true" : "false") +
            " OR ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON "
            "a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n) <> ARRAY[" + column_array +
            "]::text[])) THEN RAISE EXCEPTION 'index % exists but is not the one this unit builds', '" + index +
@@ -294,7 +298,7 @@ BOOST_AUTO_TEST_CASE(postgresql_online_add_unique_quotes_names_in_identifiers_an
     b.add_unique("userProfiles", {"ownerId", "kind"}, "one kind's \"owner\"").online();
     auto r = render(postgresql(), b);
     BOOST_TEST(r.statements == (statements{
-        R"sql(DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = to_regclass('"one kind''s ""owner"""') AND NOT indisvalid) THEN DROP INDEX "one kind's ""owner"""; END IF; IF EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = to_regclass('"one kind''s ""owner"""') AND (i.indrelid <> to_regclass('"userProfiles"') OR i.indisunique <> true OR ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n) <> ARRAY['ownerId', 'kind']::text[])) THEN RAISE EXCEPTION 'index % exists but is not the one this unit builds', 'one kind''s "owner"'; END IF; END $strata$)sql",
+        R"sql(DO $strata$ DECLARE idx regclass := (SELECT c.oid FROM pg_class c WHERE c.relname = 'one kind''s "owner"' AND c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = to_regclass('"userProfiles"'))); BEGIN IF EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = idx AND NOT indisvalid) THEN EXECUTE 'DROP INDEX ' || idx::text; idx := NULL; END IF; IF EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = idx AND (i.indrelid <> to_regclass('"userProfiles"') OR i.indisunique <> true OR ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n) <> ARRAY['ownerId', 'kind']::text[])) THEN RAISE EXCEPTION 'index % exists but is not the one this unit builds', 'one kind''s "owner"'; END IF; END $strata$)sql",
         R"sql(CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "one kind's ""owner""" ON "userProfiles" ("ownerId", "kind"))sql",
         R"sql(DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('"userProfiles"') AND conname = 'one kind''s "owner"' AND (contype <> 'u' OR ARRAY(SELECT a.attname::text FROM unnest(conkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attrelid = conrelid AND a.attnum = k.attnum ORDER BY k.n) <> ARRAY['ownerId', 'kind']::text[])) THEN RAISE EXCEPTION 'constraint % exists but is not the one this unit adds', 'one kind''s "owner"'; END IF; IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('"userProfiles"') AND conname = 'one kind''s "owner"') THEN ALTER TABLE "userProfiles" ADD CONSTRAINT "one kind's ""owner""" UNIQUE USING INDEX "one kind's ""owner"""; END IF; END $strata$)sql",
     }), boost::test_tools::per_element());

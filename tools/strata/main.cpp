@@ -6,6 +6,10 @@
 
 #include <iostream>
 
+#ifdef STRATA_CLI_LINKS_POSTGRESQL_BACKEND
+#include <soci/postgresql/soci-postgresql.h>
+#endif
+
 #include "cli.hpp"
 
 namespace {
@@ -61,6 +65,12 @@ int run(const invocation& in, const printer& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef STRATA_CLI_LINKS_POSTGRESQL_BACKEND
+    // This executable carries SOCI's PostgreSQL backend (libpq loads on the first connection,
+    // see engine/src/dialect/postgresql/libpq_on_demand.cpp): registered by name, so SOCI does
+    // not load libsoci_postgresql.so.
+    soci::register_factory_postgresql();
+#endif
     bool json = false;
     for (int i = 1; i < argc; ++i) json |= std::string(argv[i]) == "--json";
     printer out(json);

@@ -60,6 +60,11 @@ public:
     /// A query returning one row, one integer: 1 when `table` exists where this connection
     /// creates tables, else 0.
     virtual std::string table_exists_query(std::string_view table) const = 0;
+    /// Whether an unqualified name can find a table outside the schema this connection creates
+    /// tables in (PostgreSQL's search_path can reach another application's `public`). Then the
+    /// history's existence is checked with table_exists_query() before it is read; otherwise the
+    /// read goes first and the catalog is asked only when it fails.
+    virtual bool names_may_resolve_elsewhere() const noexcept = 0;
     /// An expression rendering the timestamp column `column` as ISO 8601 UTC text.
     virtual std::string utc_text(std::string_view column) const = 0;
 

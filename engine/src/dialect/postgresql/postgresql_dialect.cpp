@@ -112,15 +112,19 @@ void add_foreign_key_online(const std::string& table, const foreign_key& key, st
 
 /// A unique index built CONCURRENTLY. A killed build leaves an INVALID index behind: drop it
 /// first. A valid index of that name must be this unit's own (same table, same columns, unique),
-/// or the unit refuses rather than adopt somebody else's.
+/// or the unit refuses rather than adopt somebody else's. The index is looked up where PostgreSQL
+/// puts it, in the table's schema, not through the search_path, which may find another schema's
+/// index of that name first.
 void create_index_online(const std::string& table, const std::string& name, const std::vector<std::string>& columns,
                          bool unique, std::vector<std::string>& out) {
-    std::string index = dialect::quote_literal(dialect::quote(name));
-    out.push_back("DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = to_regclass(" + index +
-                  ") AND NOT indisvalid) THEN DROP INDEX " + dialect::quote(name) + "; END IF; IF EXISTS (SELECT 1 FROM pg_index i "
-                  "WHERE i.indexrelid = to_regclass(" + index + ") AND (i.indrelid <> to_regclass(" +
-                  dialect::quote_literal(dialect::quote(table)) + ") OR i.indisunique <> " + (unique ? "true" : "false") +
-                  " OR " + columns_differ("i.indkey", "i.indrelid", columns) + ")) THEN RAISE EXCEPTION 'index % exists but is not the one this unit builds', " +
+    const std::string table_oid = "to_regclass(" + dialect::quote_literal(dialect::quote(table)) + ")";
+    out.push_back("DO $strata$ DECLARE idx regclass := (SELECT c.oid FROM pg_class c WHERE c.relname = " +
+                  dialect::quote_literal(name) + " AND c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = " +
+                  table_oid + ")); BEGIN IF EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = idx AND NOT indisvalid) THEN "
+                  "EXECUTE 'DROP INDEX ' || idx::text; idx := NULL; END IF; IF EXISTS (SELECT 1 FROM pg_index i "
+                  "WHERE i.indexrelid = idx AND (i.indrelid <> " + table_oid + " OR i.indisunique <> " +
+                  (unique ? "true" : "false") + " OR " + columns_differ("i.indkey", "i.indrelid", columns) +
+                  ")) THEN RAISE EXCEPTION 'index % exists but is not the one this unit builds', " +
                   dialect::quote_literal(name) + "; END IF; END $strata$");
     out.push_back("CREATE " + std::string(unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY IF NOT EXISTS " + dialect::quote(name) +
                   " ON " + dialect::quote(table) + " (" + quote_list(columns) + ")");

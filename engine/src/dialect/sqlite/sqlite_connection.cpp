@@ -173,9 +173,14 @@ public:
     bool read_only() const noexcept override { return read_only_; }
 
     std::string applied_by() override {
-        if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_name) return pw->pw_name;
-        if (const char* user = std::getenv("USER")) return user;
-        return "uid " + std::to_string(::geteuid());
+        // Looked up once per connection: every history and audit row asks, and getpwuid reads
+        // /etc/passwd each time (two reads per unit in a 300-unit run otherwise).
+        if (applied_by_.empty()) {
+            if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_name) applied_by_ = pw->pw_name;
+            else if (const char* user = std::getenv("USER")) applied_by_ = user;
+            else applied_by_ = "uid " + std::to_string(::geteuid());
+        }
+        return applied_by_;
     }
 
 private:
@@ -237,6 +242,7 @@ private:
     api::sqlite3* db_ = nullptr;
     bool foreign_keys_off_ = false;
     bool read_only_ = false;
+    std::string applied_by_;  // the OS user, once looked up
 };
 
 }  // namespace

@@ -12,6 +12,7 @@ public:
     using dialect::render;
     void render(const schema::operation& op, const catalog& state, rendering& out) const override;
     std::string table_exists_query(std::string_view table) const override;
+    bool names_may_resolve_elsewhere() const noexcept override { return false; }
     std::string utc_text(std::string_view column) const override;
 };
 
