@@ -64,7 +64,8 @@ public:
     /// For the history table's bound statements.
     virtual soci::session& session() noexcept = 0;
 
-    /// Whether this connection can only look (opened read-only for status or a dry run).
+    /// Whether this connection can only look (a SQLite file that did not exist when a command
+    /// opened it for looking): a change needs a new connection.
     virtual bool read_only() const noexcept = 0;
 
     /// Who applies units: the database user on PostgreSQL, the OS user on SQLite.
@@ -81,8 +82,8 @@ private:
 std::string duration_text(std::chrono::milliseconds d);
 
 /// Opens a connection; one attempt may take `connect_timeout` (unless the URL sets its own).
-/// `read_only`: for looking only (status, dry runs); a SQLite file that does not exist is then
-/// read as an empty database instead of being created. Throws connection_error (password never
+/// `read_only`: for looking first (status, dry runs, down before its lock); a SQLite file that
+/// does not exist is then read as an empty database instead of being created. Throws connection_error (password never
 /// included).
 std::unique_ptr<connection> connect(const database_url& url, std::chrono::seconds connect_timeout, bool read_only);
 

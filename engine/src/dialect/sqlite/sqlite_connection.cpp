@@ -53,20 +53,23 @@ std::string utc_now() {
 
 class sqlite_connection final : public connection {
 public:
-    sqlite_connection(const database_url& url, bool read_only) : connection(url), read_only_(read_only) {
+    sqlite_connection(const database_url& url, bool for_looking) : connection(url) {
         try {
             // A busy timeout, or a second writer fails at once with "database is locked"
             // (SOCI's default is 0).
             std::string options = " timeout=30";
             std::string target = url.connection_string();
-            if (read_only && url.path() != ":memory:") {
-                // Looking must not create the file: a missing one reads as an empty database.
+            if (for_looking && url.path() != ":memory:" && ::access(url.path().c_str(), F_OK) != 0) {
+                // Looking must not create the file: a missing one reads as an empty database
+                // (or, in a missing directory, fails to open, saying so). An existing file opens
+                // as usual, so a command that looks first and then changes keeps this connection.
                 auto slash = url.path().rfind('/');
                 std::string directory = slash == std::string::npos ? "." : url.path().substr(0, slash + 1);
-                if (::access(url.path().c_str(), F_OK) != 0 && ::access(directory.c_str(), F_OK) == 0)
+                if (::access(directory.c_str(), F_OK) == 0)
                     target = "db=:memory:";
                 else
                     options += " readonly=true";
+                read_only_ = true;
             }
             session_.open(soci::sqlite3, target + options);
         } catch (const soci::soci_error& e) {
