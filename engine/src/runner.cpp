@@ -164,10 +164,11 @@ struct runner::impl {
                 conn = connect(url, options.connect_timeout, for_looking);
                 break;
             } catch (const connection_error& e) {
-                auto now = clock::now();
-                if (now >= deadline) throw;
-                // The last pause ends at the deadline, for one more attempt there.
-                pause = std::min(pause, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
+                // The last pause ends at the deadline, for one more attempt there; with less than a
+                // millisecond left, that attempt was this one.
+                auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+                if (left.count() <= 0) throw;
+                pause = std::min(pause, left);
                 notice("cannot connect yet (" + e.message() + "); retrying in " + duration_text(pause) + " (--wait)");
                 std::this_thread::sleep_for(pause);
             }

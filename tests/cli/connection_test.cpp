@@ -1,6 +1,8 @@
 // Database URLs strata cannot use and databases it cannot reach: exit 2 for a URL that is wrong,
 // exit 3 for a database that cannot be reached, a message saying which, and never the password.
 
+#include <fstream>
+
 #include "strata_cli.hpp"
 
 using namespace strata::test;
@@ -150,6 +152,19 @@ BOOST_AUTO_TEST_CASE(unreachable_server_exits_3_without_printing_the_password) {
         BOOST_TEST(matches(r.err, "strata: error: postgresql://app:***@127.0.0.1:1/db: cannot connect: {*}\n"), r);
         BOOST_TEST(contains(r.err, "Connection refused"), r);
     }
+}
+
+// Without a loadable libpq (the PostgreSQL client library) strata says so and what to install,
+// as a configuration error (exit 2): it does not retry for --wait as if the server were down.
+BOOST_AUTO_TEST_CASE(a_libpq_that_cannot_be_loaded_is_a_configuration_error_not_an_unreachable_server) {
+    strata_cli cli;
+    std::ofstream(cli.working_directory() / "libpq.so.5") << "not a shared library\n";
+    cli.set_env("LD_LIBRARY_PATH", cli.working_directory().string());
+    cli.forbid_in_output("Sup3rS3cret");
+    auto r = cli.run({"--database", "postgresql://app:Sup3rS3cret@127.0.0.1:1/db", "--wait", "3", "up"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "cannot load libpq, the PostgreSQL client library (Debian package libpq5)"), r);
+    BOOST_TEST(!contains(r.err, "retrying"), r);
 }
 
 BOOST_AUTO_TEST_CASE(unreachable_server_never_prints_a_percent_encoded_password_in_either_form) {

@@ -36,7 +36,7 @@ BOOST_AUTO_TEST_CASE(reference_units_keep_their_checksums) {
                                           "c858f78ea2099145f98c9559562748540f28ad65eb1d7e5cb005280fba41dab4"};
     const std::vector<std::string> postgresql{"62cb9613d61e3bac8e35309140a212315053965afa9f30325e94105d728d8b80",
                                               "14f82445342dadae476977d1a376dd067662dd71b73f18b9ea7815ca385e7130",
-                                              "5519a7cf7303c2fa768eda15789e8729470bfc08708fd93f083184dd05e2afd3"};
+                                              "4b8eac8ad555ac1b4fb16bfdc4ee31fa3eb91211e99897b8009ab8024830f03c"};
     BOOST_TEST(checksums(strata::backend::sqlite) == sqlite, boost::test_tools::per_element());
     BOOST_TEST(checksums(strata::backend::postgresql) == postgresql, boost::test_tools::per_element());
 }

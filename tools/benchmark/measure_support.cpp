@@ -42,6 +42,12 @@ std::string redact(std::string text) {
         if (at == std::string::npos || colon == std::string::npos || colon > at || space < at) continue;
         text.replace(colon + 1, at - colon - 1, "***");
     }
+    // password=... as a URL parameter or in a libpq keyword string.
+    for (std::size_t key = text.find("password="); key != std::string::npos; key = text.find("password=", key + 1)) {
+        const std::size_t value = key + 9;
+        const std::size_t end = std::min(text.find_first_of(" &'\"", value), text.size());
+        if (end > value) text.replace(value, end - value, "***");
+    }
     return text;
 }
 

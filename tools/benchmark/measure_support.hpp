@@ -21,7 +21,8 @@ double now_ms();
 
 std::string read_file(const std::string& path);
 
-/// A URL's password never goes into the output: postgresql://user:secret@ -> postgresql://user:***@
+/// A password never goes into the output: postgresql://user:secret@ -> postgresql://user:***@,
+/// and password=secret (URL parameter or libpq keyword) -> password=***.
 std::string redact(std::string text);
 
 /// argv as one line a shell would read back, passwords redacted.

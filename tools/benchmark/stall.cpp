@@ -31,6 +31,8 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
+#include <stdexcept>
 #include <iostream>
 #include <random>
 #include <thread>
@@ -54,10 +56,12 @@ struct stall_sample {
     double writes_per_s_before = 0;
 };
 
-// One libpq connection that writes to users. Owns the PGconn.
+// One libpq connection that writes to users. Owns the PGconn. Throws std::runtime_error on any
+// failure, so the caller can stop the command under test first. A write blocked for longer than
+// `timeout_ms` fails (statement_timeout): a hung migration cannot hang the benchmark.
 class writer {
 public:
-    explicit writer(const std::string& url) {
+    writer(const std::string& url, double timeout_ms) {
         const char* keys[] = {"dbname", "application_name", nullptr};
         const char* values[] = {url.c_str(), "strata_bench_writer", nullptr};
         conn_ = PQconnectdbParams(keys, values, 1);
@@ -67,6 +71,8 @@ public:
         for (int i = 0; i < PQntuples(ids); ++i) ids_.emplace_back(PQgetvalue(ids, i, 0));
         PQclear(ids);
         if (ids_.empty()) fail("the users table has no rows to update (did the setup load it?)");
+        check(PQexec(conn_, ("SET statement_timeout = " + std::to_string(static_cast<long long>(timeout_ms))).c_str()),
+              PGRES_COMMAND_OK, "setting statement_timeout");
         check(PQprepare(conn_, "update",
                         R"(UPDATE "users" SET "lastName" = $1, "updatedAt" = now() WHERE "userId" = $2::uuid)", 2,
                         nullptr),
@@ -110,9 +116,11 @@ private:
         }
         const std::string message = result ? PQresultErrorMessage(result) : PQerrorMessage(conn_);
         PQclear(result);
-        die("the writer failed " + what + ": " + redact(message));
+        throw std::runtime_error("the writer failed " + what + ": " + redact(message));
     }
-    [[noreturn]] void fail(const std::string& what) { die("the writer: " + what + ": " + redact(PQerrorMessage(conn_))); }
+    [[noreturn]] void fail(const std::string& what) {
+        throw std::runtime_error("the writer: " + what + ": " + redact(PQerrorMessage(conn_)));
+    }
 
     PGconn* conn_ = nullptr;
     std::vector<std::string> ids_;
@@ -130,12 +138,16 @@ double percentile(std::vector<double> values, double p) {
 
 stall_sample run_with_writer(const std::string& url, const std::vector<std::string>& argv, double settle_ms,
                              double timeout_ms, const std::string& log_path) {
-    writer w(url);
     std::vector<write_interval> writes;
     writes.reserve(200000);
-
-    const double settle_start = now_ms();
-    while (now_ms() - settle_start < settle_ms) writes.push_back(w.write());
+    std::optional<writer> w;
+    try {
+        w.emplace(url, timeout_ms);
+        const double settle_start = now_ms();
+        while (now_ms() - settle_start < settle_ms) writes.push_back(w->write());
+    } catch (const std::exception& e) {
+        die(e.what());
+    }
     const std::size_t before = writes.size();
 
     const double child_start = now_ms();
@@ -149,17 +161,23 @@ stall_sample run_with_writer(const std::string& url, const std::vector<std::stri
         } while (waited < 0 && errno == EINTR);
         child_end = now_ms();
     });
-    for (;;) {
-        const double end = child_end.load();
-        const double now = now_ms();
-        if (end > 0 && now - end >= settle_ms) break;
-        if (end == 0 && now - child_start > timeout_ms) {
-            kill(pid, SIGKILL);
-            waiter.join();
-            die("the command under test ran longer than " + fixed(timeout_ms / 1000, 0) +
-                " s and was killed: " + shell_words(argv) + "\n--- its output ---\n" + redact(read_file(log_path)));
+    // Stops the command under test (if it still runs) before reporting a failure.
+    auto stop_and_die = [&](const std::string& message) {
+        if (child_end.load() == 0) kill(pid, SIGKILL);
+        waiter.join();
+        die(message + "\n--- the output of " + shell_words(argv) + " ---\n" + redact(read_file(log_path)));
+    };
+    try {
+        for (;;) {
+            const double end = child_end.load();
+            const double now = now_ms();
+            if (end > 0 && now - end >= settle_ms) break;
+            if (end == 0 && now - child_start > timeout_ms)
+                stop_and_die("the command under test ran longer than " + fixed(timeout_ms / 1000, 0) + " s and was killed");
+            writes.push_back(w->write());
         }
-        writes.push_back(w.write());
+    } catch (const std::exception& e) {
+        stop_and_die(e.what());
     }
     waiter.join();
     require_success(status, argv, log_path);

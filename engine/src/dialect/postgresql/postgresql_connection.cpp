@@ -31,7 +31,8 @@ struct libpq_api {
     decltype(&::PQsetNoticeProcessor) set_notice_processor = nullptr;
     decltype(&::PQuser) user = nullptr;
 
-    /// Call once a PostgreSQL session is open (libpq is loaded by then).
+    /// Loads libpq on the first call (before the first PostgreSQL session opens). Throws
+    /// config_error when it cannot.
     static const libpq_api& get() {
         static const libpq_api api = load();
         return api;
@@ -41,11 +42,15 @@ private:
     static libpq_api load() {
         void* lib = ::dlopen("libpq.so.5", RTLD_NOW | RTLD_NOLOAD);
         if (!lib) lib = ::dlopen("libpq.so.5", RTLD_NOW);
-        if (!lib) throw connection_error(std::string("cannot load libpq: ") + ::dlerror());
+        // An installation problem, not an unreachable server: config_error, which --wait does
+        // not retry.
+        if (!lib)
+            throw config_error(std::string("cannot load libpq, the PostgreSQL client library (Debian package "
+                                           "libpq5): ") + ::dlerror());
         libpq_api a;
         auto bind = [lib](auto& fn, const char* name) {
             fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(::dlsym(lib, name));
-            if (!fn) throw connection_error(std::string("libpq has no ") + name);
+            if (!fn) throw config_error(std::string("the libpq.so.5 found has no ") + name + "; install Debian's libpq5");
         };
         bind(a.exec, "PQexec");
         bind(a.clear, "PQclear");
@@ -104,6 +109,8 @@ private:
 class postgresql_connection final : public connection {
 public:
     postgresql_connection(const database_url& url, std::chrono::seconds connect_timeout) : connection(url) {
+        // libpq first: when it cannot be loaded, that is the error, not a failed connection.
+        pq_ = &libpq_api::get();
         try {
             // Keyword form only: SOCI 4.0.3 mangles URI strings and can echo the password.
             // By name, not soci::postgresql: SOCI loads the backend library now (see libpq_api).
@@ -116,7 +123,6 @@ public:
         }
         conn_ = static_cast<soci::postgresql_session_backend*>(session_.get_backend())->conn_;
         // libpq prints NOTICEs to stderr by default; strata decides what it prints.
-        pq_ = &libpq_api::get();
         pq_->set_notice_processor(conn_, [](void*, const char*) {}, nullptr);
     }
 

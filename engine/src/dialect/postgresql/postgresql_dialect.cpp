@@ -110,8 +110,9 @@ void add_foreign_key_online(const std::string& table, const foreign_key& key, st
     out.push_back(alter(table) + "VALIDATE CONSTRAINT " + dialect::quote(key.name));  // a no-op once valid
 }
 
-/// A unique index built CONCURRENTLY. A killed build leaves an INVALID index behind: drop it
-/// first. A valid index of that name must be this unit's own (same table, same columns, unique),
+/// A unique index built CONCURRENTLY. A killed build leaves an INVALID index on the table behind:
+/// drop it first. A relation of that name that is not an index is refused (CREATE INDEX IF NOT
+/// EXISTS would skip quietly and the unit would be recorded without its index). A valid index of that name must be this unit's own (same table, same columns, unique),
 /// or the unit refuses rather than adopt somebody else's. The index is looked up where PostgreSQL
 /// puts it, in the table's schema, not through the search_path, which may find another schema's
 /// index of that name first.
@@ -120,8 +121,11 @@ void create_index_online(const std::string& table, const std::string& name, cons
     const std::string table_oid = "to_regclass(" + dialect::quote_literal(dialect::quote(table)) + ")";
     out.push_back("DO $strata$ DECLARE idx regclass := (SELECT c.oid FROM pg_class c WHERE c.relname = " +
                   dialect::quote_literal(name) + " AND c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = " +
-                  table_oid + ")); BEGIN IF EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = idx AND NOT indisvalid) THEN "
-                  "EXECUTE 'DROP INDEX ' || idx::text; idx := NULL; END IF; IF EXISTS (SELECT 1 FROM pg_index i "
+                  table_oid + ")); BEGIN IF idx IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = idx) "
+                  "THEN RAISE EXCEPTION '% exists and is not an index', " + dialect::quote_literal(name) +
+                  "; END IF; IF EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = idx AND indrelid = " + table_oid +
+                  " AND NOT indisvalid) THEN EXECUTE 'DROP INDEX ' || idx::text; idx := NULL; END IF; IF EXISTS (SELECT 1 "
+                  "FROM pg_index i "
                   "WHERE i.indexrelid = idx AND (i.indrelid <> " + table_oid + " OR i.indisunique <> " +
                   (unique ? "true" : "false") + " OR " + columns_differ("i.indkey", "i.indrelid", columns) +
                   ")) THEN RAISE EXCEPTION 'index % exists but is not the one this unit builds', " +
