@@ -74,4 +74,22 @@ void catalog::apply(const operation& op) {
         op);
 }
 
+catalog catalog::tables_for(const std::vector<operation>& ops) const {
+    catalog part;
+    for (const auto& op : ops) {
+        const std::string* name = std::visit(
+            detail::overloaded{
+                [](const create_table& o) -> const std::string* { return &o.table.name; },
+                [](const drop_table& o) -> const std::string* { return &o.name; },
+                [](const create_index& o) -> const std::string* { return &o.index.table; },
+                [](const raw_sql&) -> const std::string* { return nullptr; },
+                [](const auto& o) -> const std::string* { return &o.table; },
+            },
+            op);
+        if (!name) continue;
+        if (auto it = tables.find(*name); it != tables.end()) part.tables.insert(*it);
+    }
+    return part;
+}
+
 }  // namespace strata

@@ -152,16 +152,49 @@ std::vector<history_row> history::read() {
     return rows;
 }
 
+// A prepared INSERT and the values bound to it: each run fills the values and executes it
+// again, so the database parses it once per connection, not once per unit.
+struct history::insert_statement {
+    long long version = 0, ms = 0;
+    std::string name, checksum, by, state, down;
+    soci::indicator down_ind = soci::i_ok;
+    soci::statement st;  // after the values it binds
+
+    insert_statement(soci::session& s, const std::string& sql)
+        : st((s.prepare << sql, soci::use(version), soci::use(name), soci::use(checksum), soci::use(ms), soci::use(by),
+              soci::use(state), soci::use(down, down_ind))) {}
+};
+
+struct history::log_statement {
+    long long version = 0, ms = 0;
+    std::string name, action, by, outcome, message;
+    soci::indicator message_ind = soci::i_ok;
+    soci::statement st;
+
+    log_statement(soci::session& s, const std::string& sql)
+        : st((s.prepare << sql, soci::use(version), soci::use(name), soci::use(action), soci::use(by), soci::use(ms),
+              soci::use(outcome), soci::use(message, message_ind))) {}
+};
+
+history::history(connection& conn, const dialect& d) : conn_(conn), dialect_(d) {}
+history::~history() = default;
+
 void history::insert(const history_entry& e) {
     const std::string sql = "INSERT INTO " + dialect::quote(table_name) +
                             " (version, name, checksum, execution_ms, applied_by, state, down_statements)"
                             " VALUES (:v, :n, :c, :ms, :by, :st, :down)";
-    long long v = e.version, ms = e.execution_ms;
-    std::string by = conn_.applied_by(), state = to_text(e.state), down = down_json(e.down);
-    soci::indicator down_ind = e.down ? soci::i_ok : soci::i_null;
     guarded(sql, [&] {
-        conn_.session() << sql, soci::use(v), soci::use(e.name), soci::use(e.checksum), soci::use(ms), soci::use(by),
-            soci::use(state), soci::use(down, down_ind);
+        if (!insert_) insert_ = std::make_unique<insert_statement>(conn_.session(), sql);
+        auto& i = *insert_;
+        i.version = e.version;
+        i.name = e.name;
+        i.checksum = e.checksum;
+        i.ms = e.execution_ms;
+        i.by = conn_.applied_by();
+        i.state = to_text(e.state);
+        i.down = down_json(e.down);
+        i.down_ind = e.down ? soci::i_ok : soci::i_null;
+        i.st.execute(true);
     });
 }
 
@@ -191,12 +224,18 @@ void history::log(const log_entry& e) {
     const std::string sql = "INSERT INTO " + dialect::quote(log_table_name) +
                             " (version, name, action, by, duration_ms, outcome, message)"
                             " VALUES (:v, :n, :a, :by, :ms, :o, :m)";
-    long long v = e.version, ms = e.duration_ms;
-    std::string by = conn_.applied_by();
-    soci::indicator message_ind = e.message.empty() ? soci::i_null : soci::i_ok;
     guarded(sql, [&] {
-        conn_.session() << sql, soci::use(v), soci::use(e.name), soci::use(e.action), soci::use(by), soci::use(ms),
-            soci::use(e.outcome), soci::use(e.message, message_ind);
+        if (!log_) log_ = std::make_unique<log_statement>(conn_.session(), sql);
+        auto& l = *log_;
+        l.version = e.version;
+        l.name = e.name;
+        l.action = e.action;
+        l.by = conn_.applied_by();
+        l.ms = e.duration_ms;
+        l.outcome = e.outcome;
+        l.message = e.message;
+        l.message_ind = e.message.empty() ? soci::i_null : soci::i_ok;
+        l.st.execute(true);
     });
 }
 

@@ -3,6 +3,7 @@
 // unit; strata_schema_log is the append-only audit trail of every up and down.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,7 +61,10 @@ public:
     static constexpr const char* table_name = "strata_schema_history";
     static constexpr const char* log_table_name = "strata_schema_log";
 
-    history(connection& conn, const dialect& d) : conn_(conn), dialect_(d) {}
+    history(connection& conn, const dialect& d);
+    ~history();
+    history(const history&) = delete;
+    history& operator=(const history&) = delete;
 
     bool exists();
     /// Creates both tables when missing (one query when they exist).
@@ -90,8 +94,14 @@ private:
     auto guarded(const std::string& sql, F&& f);
     error_context where(const std::string& sql) const;
 
+    // The two inserts every applied unit runs, prepared on first use and reused (history.cpp).
+    struct insert_statement;
+    struct log_statement;
+
     connection& conn_;
     const dialect& dialect_;
+    std::unique_ptr<insert_statement> insert_;
+    std::unique_ptr<log_statement> log_;
     bool exists_ = false;
 };
 

@@ -134,7 +134,8 @@ struct runner::impl {
             try {
                 schema::builder b;
                 e.unit->down(b);
-                catalog after = state;  // down runs against the schema this unit leaves
+                // Down runs against the schema this unit leaves: the tables it touches of it.
+                catalog after = state.tables_for(b.operations());
                 p.down = render_tracking(sql_dialect, b.operations(), after, p.down_problem);
             } catch (const error&) {
                 p.down_problem = std::current_exception();
