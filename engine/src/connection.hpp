@@ -83,8 +83,8 @@ std::string duration_text(std::chrono::milliseconds d);
 
 /// Opens a connection; one attempt may take `connect_timeout` (unless the URL sets its own).
 /// `read_only`: for looking first (status, dry runs, down before its lock); a SQLite file that
-/// does not exist is then read as an empty database instead of being created. Throws connection_error (password never
-/// included).
+/// does not exist is then read as an empty database instead of being created. Throws
+/// connection_error (password never included).
 std::unique_ptr<connection> connect(const database_url& url, std::chrono::seconds connect_timeout, bool read_only);
 
 #ifdef STRATA_WITH_SQLITE

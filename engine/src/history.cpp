@@ -51,7 +51,7 @@ std::string down_json(const std::optional<rendering>& down) {
 
 }  // namespace
 
-std::optional<rendering> stored_down(const history_row& row) {
+std::optional<rendering> recorded_down(const history_row& row) {
     if (!row.down_json || row.down_json->empty()) return std::nullopt;
     try {
         auto j = nlohmann::json::parse(*row.down_json);

@@ -28,13 +28,13 @@ struct history_row {
     std::string applied_by;
     row_state state = row_state::applied;
     /// The down statements rendered when the unit was applied, as stored (JSON); nullopt when it
-    /// had none. Parsed by stored_down() only for the units a run reverts.
+    /// had none. Parsed by recorded_down() only for the units a run reverts.
     std::optional<std::string> down_json;
 };
 
 /// The down statements a history row stores; nullopt when it has none or they are unreadable
 /// (which refuses a revert, never guesses).
-std::optional<rendering> stored_down(const history_row& row);
+std::optional<rendering> recorded_down(const history_row& row);
 
 /// What one history change writes, for the insert and for a dry run's preview.
 struct history_entry {

@@ -622,7 +622,7 @@ struct runner::impl {
         // The stored down statements, parsed for the units reverted only.
         std::vector<std::optional<rendering>> stored;
         stored.reserve(targets.size());
-        for (const auto& row : targets) stored.push_back(strata::stored_down(row));
+        for (const auto& row : targets) stored.push_back(recorded_down(row));
         std::vector<step> steps;
         for (std::size_t i = 0; i < targets.size(); ++i) {
             const auto& row = targets[i];

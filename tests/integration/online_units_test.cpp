@@ -646,6 +646,9 @@ BOOST_AUTO_TEST_CASE(online_unique_refuses_an_index_of_its_name_that_it_did_not_
                     *sql << c.create[i];
                 } catch (const soci::soci_error&) {
                     if (i + 1 != c.create.size()) throw;  // only the CONCURRENTLY build is meant to fail
+                    const auto valid = query_value(*sql, "SELECT CAST(indisvalid AS TEXT) FROM pg_index WHERE "
+                                                         "indexrelid = to_regclass('children_parent_ref_key')");
+                    BOOST_TEST(valid == std::optional<std::string>("false"), "the failed build left an INVALID index");
                 }
             }
             const auto oid_before = query_value(*sql, "SELECT CAST(CAST(to_regclass('children_parent_ref_key') AS oid) AS TEXT)");

@@ -1,12 +1,16 @@
 // libpq on demand, for a strata executable that carries SOCI's PostgreSQL backend (see
-// tools/CMakeLists.txt, STRATA_SELF_CONTAINED_CLI; compiled into the executable, not the library).
+// tools/CMakeLists.txt, STRATA_SELF_CONTAINED_CLI; compiled into the executable, not the library;
+// main() registers the linked backend, in main and not from a static initialiser here, since
+// SOCI's factory map is itself a static of another archive, initialised in link order).
 //
 // The backend calls libpq, but libpq is not linked: it and the twenty-odd libraries it needs
 // (Kerberos, LDAP, GnuTLS) would load on every start, SQLite runs included. Instead each libpq
 // function the backend calls is defined here and forwards to libpq's own, which is opened and
 // looked up on the first call, that is when the first PostgreSQL connection opens. The
 // prototypes are those of <libpq-fe.h>: a definition that does not match fails to compile.
-// The engine's own libpq calls go through dlsym already (postgresql_connection.cpp).
+// The engine's own libpq calls go through dlsym already (postgresql_connection.cpp), which
+// loads libpq before the first connection and reports a missing one (config_error); the
+// errors below are the fallback.
 
 #include <libpq-fe.h>
 #include <soci/soci-backend.h>
@@ -32,8 +36,7 @@ const library& libpq() {
     return lib;
 }
 
-/// libpq's `name`; throws a soci_error (the backend's own kind) when libpq cannot be loaded, which
-/// the engine reports as a connection failure.
+/// libpq's `name`; throws a soci_error (the backend's own kind) when libpq cannot be loaded.
 template <class F>
 F resolve(const char* name) {
     const library& lib = libpq();

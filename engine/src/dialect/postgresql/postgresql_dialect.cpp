@@ -112,10 +112,10 @@ void add_foreign_key_online(const std::string& table, const foreign_key& key, st
 
 /// A unique index built CONCURRENTLY. A killed build leaves an INVALID index on the table behind:
 /// drop it first. A relation of that name that is not an index is refused (CREATE INDEX IF NOT
-/// EXISTS would skip quietly and the unit would be recorded without its index). A valid index of that name must be this unit's own (same table, same columns, unique),
-/// or the unit refuses rather than adopt somebody else's. The index is looked up where PostgreSQL
-/// puts it, in the table's schema, not through the search_path, which may find another schema's
-/// index of that name first.
+/// EXISTS would skip quietly and the unit would be recorded without its index). A valid index of
+/// that name must be this unit's own (same table, same columns, unique), or the unit refuses
+/// rather than adopt somebody else's. The index is looked up where PostgreSQL puts it, in the
+/// table's schema, not through the search_path, which may find another schema's index first.
 void create_index_online(const std::string& table, const std::string& name, const std::vector<std::string>& columns,
                          bool unique, std::vector<std::string>& out) {
     const std::string table_oid = "to_regclass(" + dialect::quote_literal(dialect::quote(table)) + ")";
