@@ -4,6 +4,8 @@
 #include <strata/migration.hpp>
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 namespace strata {
 namespace {
@@ -13,6 +15,26 @@ std::string describe(const registry::entry& e) {
     if (!e.name.empty()) out += " " + e.name;
     if (!e.source_file.empty()) out += " (" + e.source_file + ")";
     return out;
+}
+
+/// The version and name a unit file's name gives (`.../0003_add_profile_to_users.cpp`), when it
+/// is named the way strata_add_migrator requires; nullopt for any other file (a test's units).
+std::optional<std::pair<std::int64_t, std::string>> version_and_name_in(const std::string& source_file) {
+    const auto slash = source_file.find_last_of('/');
+    const std::string file = slash == std::string::npos ? source_file : source_file.substr(slash + 1);
+    const auto underscore = file.find('_');
+    const auto dot = file.rfind('.');
+    if (underscore == 0 || underscore == std::string::npos || underscore > 18 || dot == std::string::npos || dot < underscore)
+        return std::nullopt;
+    const std::string digits = file.substr(0, underscore), name = file.substr(underscore + 1, dot - underscore - 1),
+                      extension = file.substr(dot);
+    auto is = [](const std::string& text, auto&& allowed) { return std::all_of(text.begin(), text.end(), allowed); };
+    if (extension != ".cpp" && extension != ".sql") return std::nullopt;
+    if (!is(digits, [](char c) { return c >= '0' && c <= '9'; })) return std::nullopt;
+    if (name.empty() || name.front() < 'a' || name.front() > 'z' ||
+        !is(name, [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }))
+        return std::nullopt;
+    return std::pair{std::stoll(digits), name};
 }
 
 }  // namespace
@@ -58,6 +80,10 @@ void registry::validate() const {
         if (e.version <= 0)
             throw registry_error(describe(e) + " has a version that is not positive; versions start at 1");
         if (e.name.empty()) throw registry_error(describe(e) + " has an empty name");
+        if (auto named = version_and_name_in(e.source_file); named && (named->first != e.version || named->second != e.name))
+            throw registry_error(describe(e) + " registers version " + std::to_string(e.version) + " " + e.name +
+                                 ", but its file name says " + std::to_string(named->first) + " " + named->second +
+                                 " (a copied unit?); make the two agree");
         if (i > 0 && entries_[i - 1].version == e.version)
             throw registry_error("two units share version " + std::to_string(e.version) + ": " +
                                  describe(entries_[i - 1]) + " and " + describe(e) + "; give one a new version");

@@ -187,7 +187,7 @@ void a_unit_this_build_does_not_know_is_reported_refused_and_reverted_from_the_h
                               "       2  create_user_profiles  applied   {ts}\n"
                               "       3  add_profile_to_users  applied   {ts}\n"
                               "       9  add_newer_things      unknown   {ts}\n"
-                              "3 applied, 0 pending, 1 unknown (applied by another build of strata)\n"),
+                              "3 applied, 0 pending, 1 unknown (applied by another build)\n"),
                r);
 
     r = t.run({"validate"});

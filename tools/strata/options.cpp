@@ -8,7 +8,9 @@
 #include <iomanip>
 #include <map>
 
-#include "cli.hpp"
+#include <strata/version.hpp>
+
+#include "command_line.hpp"
 
 namespace po = boost::program_options;
 
@@ -40,6 +42,11 @@ const std::vector<command_spec> commands = {
     {"baseline", "baseline --to VERSION [--dry-run]",
      "record units up to VERSION as applied without running them (adopting an existing database)",
      {"to", "dry-run"}},
+    {"new", "new NAME [--sql] [--dir DIR] [--sequential]",
+     "write a unit NAME ([a-z][a-z0-9_]*) for the next build to compile in, and print its path: C++ with a change() "
+     "skeleton, or SQL with --sql; versioned with the UTC time (YYYYMMDDHHMMSS) or, with --sequential, the highest "
+     "version in DIR plus one. Needs no database",
+     {"sql", "dir", "sequential"}},
     {"repair", "repair VERSION [--applied]",
      "clear the dirty state of a non-transactional unit after checking the database: it becomes pending "
      "again, or applied with --applied",
@@ -66,7 +73,7 @@ void validate(boost::any& v, const std::vector<std::string>& values, seconds_val
     v = seconds_value{d};
 }
 
-po::options_description global_options() {
+po::options_description global_options(const std::string& program_name) {
     po::options_description d("Global options (before or after the command)");
     d.add_options()
         ("database", po::value<std::string>()->value_name("URL"),
@@ -80,8 +87,8 @@ po::options_description global_options() {
          "wait up to SECONDS for another strata run's lock (default 60)")
         ("ddl-lock-timeout", po::value<seconds_value>()->value_name("SECONDS"),
          "PostgreSQL: a unit waits up to SECONDS for a table lock, then is rolled back and retried (default 5)")
-        ("help,h", "show help (also per command: strata up --help)")
-        ("version", "print strata's version");
+        ("help,h", ("show help (also per command: " + program_name + " up --help)").c_str())
+        ("version", "print the program's name and strata's version");
     return d;
 }
 
@@ -114,6 +121,12 @@ po::options_description command_options(const std::string& command = {}) {
         d.add_options()("allow-out-of-order", "up: apply pending units older than the newest applied one");
     if (takes("exit-code")) d.add_options()("exit-code", "status: exit 6 when units are pending, 4 when the history disagrees");
     if (takes("applied")) d.add_options()("applied", "repair: record the unit as applied instead of pending");
+    if (takes("sql")) d.add_options()("sql", "new: write a .sql unit (-- strata:up / -- strata:down sections)");
+    if (takes("dir"))
+        d.add_options()("dir", po::value<std::string>()->value_name("DIR"),
+                        "new: the units' directory (default: the one this program was built from, else ./migrations)");
+    if (takes("sequential"))
+        d.add_options()("sequential", "new: version = the highest version in DIR plus one, instead of the UTC time");
     return d;
 }
 
@@ -126,7 +139,7 @@ const char* const exit_codes_help =
     "     exist, nothing to revert\n"
     "  3  cannot connect to the database\n"
     "  4  the history disagrees with this build: a changed, unknown, out-of-order or dirty unit\n"
-    "  5  another strata run held the lock longer than --lock-timeout\n"
+    "  5  another run held the migration lock longer than --lock-timeout\n"
     "  6  status --exit-code: units are pending\n";
 
 std::chrono::milliseconds to_ms(const seconds_value& s) {
@@ -135,13 +148,13 @@ std::chrono::milliseconds to_ms(const seconds_value& s) {
 
 }  // namespace
 
-void print_help(std::ostream& out, const std::string& command) {
+void print_help(std::ostream& out, const std::string& command, const program& self) {
     if (const auto* c = find_command(command)) {
-        out << "Usage: strata [--database URL] " << c->synopsis << "\n\n" << c->summary << "\n\n";
+        out << "Usage: " << self.name << " [--database URL] " << c->synopsis << "\n\n" << c->summary << "\n\n";
         if (!c->options.empty()) out << command_options(c->name) << "\n";
     } else {
-        out << "strata: schema migrations compiled into this binary\n\n"
-            << "Usage: strata [--database URL] <command> [options]\n\nCommands:\n";
+        out << self.name << ": schema migrations compiled into this binary (strata " << version_string << ")\n\n"
+            << "Usage: " << self.name << " [--database URL] <command> [options]\n\nCommands:\n";
         for (const auto& c : commands) out << "  " << c.synopsis << "\n      " << c.summary << "\n";
         out << "\n" << command_options() << "\n"
             << "Database URLs:\n"
@@ -149,12 +162,12 @@ void print_help(std::ostream& out, const std::string& command) {
             << "  postgresql://[user[:password]@]host[:port]/dbname[?key=value...]   (or postgres://)\n"
             << "  Components are percent-decoded; the password never appears in any output.\n\n";
     }
-    out << global_options() << "\n" << exit_codes_help;
+    out << global_options(self.name) << "\n" << exit_codes_help;
 }
 
-invocation parse(int argc, const char* const* argv) {
+invocation parse(int argc, const char* const* argv, const program& self) {
     po::options_description all;
-    all.add(global_options()).add(command_options());
+    all.add(global_options(self.name)).add(command_options());
     all.add_options()("command", po::value<std::string>(), "")("extra", po::value<std::vector<std::string>>(), "");
     po::positional_options_description positional;
     positional.add("command", 1).add("extra", -1);
@@ -171,13 +184,18 @@ invocation parse(int argc, const char* const* argv) {
     if (in.version || in.command.empty()) return in;
 
     const command_spec* spec = find_command(in.command);
-    if (!spec) throw usage_error("unknown command '" + in.command + "'; commands: up, down, redo, status, validate, baseline, repair");
+    if (!spec) {
+        std::string names;
+        for (const auto& c : commands) names += std::string(names.empty() ? "" : ", ") + c.name;
+        throw usage_error("unknown command '" + in.command + "'; commands: " + names);
+    }
     if (in.help) return in;
 
     std::vector<std::string> extra;
     if (vm.count("extra")) extra = vm["extra"].as<std::vector<std::string>>();
     if (in.command == "repair") {
-        if (extra.empty()) throw usage_error("repair needs the VERSION of the dirty unit (see strata repair --help)");
+        if (extra.empty())
+            throw usage_error("repair needs the VERSION of the dirty unit (see " + self.name + " repair --help)");
         try {
             std::size_t used = 0;
             in.repair_version = std::stoll(extra.front(), &used);
@@ -186,15 +204,20 @@ invocation parse(int argc, const char* const* argv) {
             throw usage_error("repair: '" + extra.front() + "' is not a version number");
         }
         extra.erase(extra.begin());
+    } else if (in.command == "new") {
+        if (extra.empty()) throw usage_error("new needs the NAME of the unit, e.g. " + self.name + " new add_orders_index");
+        in.new_unit.name = extra.front();
+        extra.erase(extra.begin());
     }
     if (!extra.empty())
-        throw usage_error("unexpected argument '" + extra.front() + "' after '" + in.command + "' (see strata " + in.command +
-                          " --help)");
+        throw usage_error("unexpected argument '" + extra.front() + "' after '" + in.command + "' (see " + self.name + " " +
+                          in.command + " --help)");
     const auto every_command_option = command_options();
     for (const auto& option : every_command_option.options()) {
         const auto& name = option->long_name();
         if (vm.count(name) && std::find(spec->options.begin(), spec->options.end(), name) == spec->options.end())
-            throw usage_error("option --" + name + " does not apply to '" + in.command + "' (see strata " + in.command + " --help)");
+            throw usage_error("option --" + name + " does not apply to '" + in.command + "' (see " + self.name + " " +
+                              in.command + " --help)");
     }
 
     if (vm.count("database")) {
@@ -224,9 +247,13 @@ invocation parse(int argc, const char* const* argv) {
     o.allow_out_of_order = vm.count("allow-out-of-order") > 0;
     in.exit_code = vm.count("exit-code") > 0;
     in.mark_applied = vm.count("applied") > 0;
+    in.new_unit.sql = vm.count("sql") > 0;
+    in.new_unit.sequential = vm.count("sequential") > 0;
+    if (vm.count("dir")) in.new_unit.dir = vm["dir"].as<std::string>();
 
     if (vm.count("to")) in.to = vm["to"].as<std::int64_t>();
-    if (in.command == "baseline" && !in.to) throw usage_error("baseline needs --to VERSION (see strata baseline --help)");
+    if (in.command == "baseline" && !in.to)
+        throw usage_error("baseline needs --to VERSION (see " + self.name + " baseline --help)");
     if (in.command == "down") {
         if (vm.count("steps")) in.down.steps = vm["steps"].as<int>();
         in.down.to = in.to;

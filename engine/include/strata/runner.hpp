@@ -83,6 +83,8 @@ struct runner_options {
     bool dry_run = false;
     /// up: all pending units in one transaction (databases with transactional DDL only).
     bool atomic = false;
+    /// The name of the program, in the hints messages give ("run strata repair 3").
+    std::string program_name = "strata";
     /// Progress and waiting messages (who holds the lock, retries); the runner never prints.
     std::function<void(const std::string&)> on_notice;
 };

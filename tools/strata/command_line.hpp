@@ -1,6 +1,8 @@
 #pragma once
-// The strata command line: what was asked (options.cpp) and how results are shown (output.cpp).
+// Private to the command line: what was asked (options.cpp), how results are shown (output.cpp),
+// how a new unit is written (new_unit.cpp). run.cpp ties them together.
 
+#include <strata/cli.hpp>
 #include <strata/runner.hpp>
 
 #include <cstdint>
@@ -11,21 +13,23 @@
 
 namespace strata::cli {
 
-/// Documented in --help and the README; a pipeline acts on them.
-enum exit_code : int {
-    exit_ok = 0,
-    exit_unit_failed = 1,
-    exit_usage = 2,
-    exit_connection = 3,
-    exit_validation = 4,
-    exit_lock_timeout = 5,
-    exit_pending = 6,  ///< status --exit-code: units are pending
-};
-
 /// Bad usage: exit 2 with the message.
 struct usage_error : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
+
+/// `new NAME [--sql] [--dir DIR] [--sequential]`.
+struct new_unit_request {
+    std::string name;
+    bool sql = false;
+    std::string dir;  ///< empty: the program's migrations directory, else ./migrations
+    bool sequential = false;
+};
+
+/// Writes the unit `request` asks for and returns its path. Needs no database. Throws
+/// usage_error, with nothing written, for a bad name, a version DIR already has, or a file that
+/// cannot be written.
+std::string write_new_unit(const new_unit_request& request, const program& self);
 
 /// Everything the command line asked for.
 struct invocation {
@@ -40,17 +44,19 @@ struct invocation {
     std::optional<std::int64_t> repair_version;
     bool mark_applied = false;
     bool exit_code = false;  ///< status --exit-code
+    new_unit_request new_unit;  ///< new
 };
 
-/// Parses argv. Throws usage_error (or boost::program_options::error) for bad usage.
-invocation parse(int argc, const char* const* argv);
+/// Parses argv. Throws usage_error (or boost::program_options::error) for bad usage, naming
+/// `self.name` in its hints.
+invocation parse(int argc, const char* const* argv, const program& self);
 
-void print_help(std::ostream& out, const std::string& command);
+void print_help(std::ostream& out, const std::string& command, const program& self);
 
 /// Human text or JSON, and colour only on a terminal without NO_COLOR.
 class printer {
 public:
-    explicit printer(bool json);
+    printer(bool json, std::string program_name);
 
     bool wants_json() const noexcept { return json_; }
 
@@ -73,6 +79,7 @@ private:
 
     bool json_;
     bool colour_;
+    std::string name_;  ///< the program's, for the prefix of its messages and its hints
 };
 
 }  // namespace strata::cli

@@ -1,0 +1,147 @@
+// strata new: a unit written from the command line, with no database involved. That the written
+// unit compiles and is built in by the next build is the package test's part (tests/package/).
+
+#include "strata_cli.hpp"
+
+#include <ctime>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+using namespace strata::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+void touch(const fs::path& path) { std::ofstream(path) << "// a unit\n"; }
+
+std::vector<std::string> files_in(const fs::path& dir) {
+    std::vector<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::string utc_timestamp(std::time_t when) {
+    std::tm utc{};
+    ::gmtime_r(&when, &utc);
+    char text[16];
+    std::strftime(text, sizeof text, "%Y%m%d%H%M%S", &utc);
+    return text;
+}
+
+/// A scratch units directory inside the CLI's working directory.
+fs::path units_dir(const strata_cli& cli) {
+    auto dir = cli.working_directory() / "units";
+    fs::create_directories(dir);
+    return dir;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(sqlite)
+
+BOOST_AUTO_TEST_CASE(new_writes_a_cpp_unit_versioned_with_the_utc_time_and_prints_its_path) {
+    strata_cli cli;
+    const auto dir = units_dir(cli);
+    const std::time_t before = std::time(nullptr);
+    auto r = cli.run({"new", "add_orders_index", "--dir", dir.string()});
+    const std::time_t after = std::time(nullptr);
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r);
+    BOOST_TEST(r.err == "", r);
+
+    std::smatch m;
+    const std::string printed = r.out;
+    BOOST_TEST_REQUIRE(std::regex_match(printed, m, std::regex("(.*/units/([0-9]{14})_add_orders_index\\.cpp)\n")), r);
+    const std::string version = m[2];
+    BOOST_TEST((version == utc_timestamp(before) || version == utc_timestamp(after)), version);
+    BOOST_TEST(files_in(dir) == (std::vector<std::string>{version + "_add_orders_index.cpp"}));
+
+    const std::string text = read_file(m[1].str());
+    BOOST_TEST(text.find("strata::migration_info info() const override { return {" + version + ", \"add_orders_index\"}; }") !=
+                   std::string::npos,
+               text);
+    BOOST_TEST(text.find("class add_orders_index final : public strata::migration") != std::string::npos, text);
+    BOOST_TEST(text.find("void change([[maybe_unused]] builder& b) const override {}") != std::string::npos, text);
+    BOOST_TEST(text.find("STRATA_MIGRATION(add_orders_index);") != std::string::npos, text);
+    BOOST_TEST(!fs::exists(cli.working_directory() / "strata.db"), "new touched the default database");
+}
+
+BOOST_AUTO_TEST_CASE(new_sql_writes_empty_up_and_down_sections) {
+    strata_cli cli;
+    const auto dir = units_dir(cli);
+    auto r = cli.run({"new", "backfill_totals", "--sql", "--dir", dir.string()});
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r);
+    std::smatch m;
+    const std::string printed = r.out;
+    BOOST_TEST_REQUIRE(std::regex_match(printed, m, std::regex("(.*/[0-9]{14}_backfill_totals\\.sql)\n")), r);
+    const std::string text = read_file(m[1].str());
+    BOOST_TEST(text.find("\n-- strata:up\n") != std::string::npos, text);
+    BOOST_TEST(text.find("\n-- strata:down\n") != std::string::npos, text);
+    BOOST_TEST(text.find("-- strata:up postgresql") != std::string::npos, "the skeleton explains per-dialect sections" << text);
+}
+
+BOOST_AUTO_TEST_CASE(new_sequential_takes_the_highest_version_plus_one_with_its_padding) {
+    strata_cli cli;
+    const auto dir = units_dir(cli);
+    touch(dir / "0001_create_users.cpp");
+    touch(dir / "0007_add_index.sql");
+    touch(dir / "README.md");  // not a unit: no version
+    auto r = cli.run({"new", "add_column", "--sequential", "--dir", dir.string()});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(r.out == (dir / "0008_add_column.cpp").string() + "\n", r);
+
+    strata_cli empty;
+    const auto fresh = units_dir(empty);
+    auto first = empty.run({"new", "create_things", "--sequential", "--dir", fresh.string()});
+    BOOST_TEST(first.exit_code == 0, first);
+    BOOST_TEST(first.out == (fresh / "1_create_things.cpp").string() + "\n", first);
+}
+
+BOOST_AUTO_TEST_CASE(new_gives_a_keyword_name_a_class_name_that_compiles) {
+    strata_cli cli;
+    const auto dir = units_dir(cli);
+    auto r = cli.run({"new", "delete", "--sequential", "--dir", dir.string()});
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r);
+    const std::string text = read_file(dir / "1_delete.cpp");
+    BOOST_TEST(text.find("class delete_unit final") != std::string::npos, text);
+    BOOST_TEST(text.find("return {1, \"delete\"}") != std::string::npos, text);
+}
+
+BOOST_AUTO_TEST_CASE(new_refuses_a_bad_name_a_taken_version_and_a_missing_directory_writing_nothing) {
+    strata_cli cli;
+    const auto dir = units_dir(cli);
+    for (const char* bad : {"AddIndex", "9lives", "add-index", "add index", "_add", ""}) {
+        auto r = cli.run({"new", bad, "--dir", dir.string()});
+        BOOST_TEST(r.exit_code == 2, r);
+        BOOST_TEST(contains(r.err, "strata: error: new: '" + std::string(bad) + "' is not a unit name"), r);
+    }
+    BOOST_TEST(files_in(dir).empty());
+
+    // The versions of this second and the next ones are taken: whichever second new runs in.
+    const std::time_t now = std::time(nullptr);
+    for (int i = 0; i < 5; ++i) touch(dir / (utc_timestamp(now + i) + "_taken.cpp"));
+    auto taken = cli.run({"new", "add_index", "--dir", dir.string()});
+    BOOST_TEST(taken.exit_code == 2, taken);
+    BOOST_TEST(contains(taken.err, "is taken by "), taken);
+    BOOST_TEST(contains(taken.err, "--sequential"), taken);
+    BOOST_TEST(files_in(dir).size() == 5u);
+
+    auto missing = cli.run({"new", "add_index", "--dir", (dir / "nope").string()});
+    BOOST_TEST(missing.exit_code == 2, missing);
+    BOOST_TEST(contains(missing.err, "is not a directory"), missing);
+
+    auto no_name = cli.run({"new"});
+    BOOST_TEST(no_name.exit_code == 2, no_name);
+    BOOST_TEST(contains(no_name.err, "new needs the NAME of the unit"), no_name);
+    BOOST_TEST(!fs::exists(cli.working_directory() / "strata.db"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,54 @@
+# Projects that use the installed strata other than the example (needs the `example` fixture's
+# installed prefix): a main() of its own linking strata::cli; and the mistakes a team makes in its
+# units directory, each of which must stop the configure or the build with a message naming the
+# file (and, for SQL, the line).
+# Arguments: -DPREFIX=<installed strata> -DSOURCE_DIR=tests/package -DWORK_DIR=<scratch>
+include("${CMAKE_CURRENT_LIST_DIR}/example_steps.cmake")
+file(REMOVE_RECURSE "${WORK_DIR}")
+
+# 1. Its own main(), shared libraries.
+strata_step("configuring own_main" ${CMAKE_COMMAND} -S "${SOURCE_DIR}/own_main" -B "${WORK_DIR}/own_main"
+            "-DCMAKE_PREFIX_PATH=${PREFIX}")
+strata_step("building own_main" ${CMAKE_COMMAND} --build "${WORK_DIR}/own_main" -j2)
+strata_step("own-migrate up" "${WORK_DIR}/own_main/own-migrate" --database sqlite::memory: up)
+if(NOT STEP_OUT MATCHES "applied  1 create_things")
+  message(FATAL_ERROR "package test: own-migrate did not apply its unit:\n${STEP_OUT}")
+endif()
+
+# expect_failure(<what> <step: configure|build> <regex the output must match> <file> <content>...)
+# A project whose units directory holds the given files; its configure or build must fail.
+function(expect_failure what step pattern)
+  set(project "${WORK_DIR}/${what}")
+  file(MAKE_DIRECTORY "${project}/migrations")
+  file(WRITE "${project}/CMakeLists.txt" "cmake_minimum_required(VERSION 3.25)\nproject(${what} LANGUAGES CXX)\n"
+             "find_package(strata 0.2 REQUIRED)\nstrata_add_migrator(${what}-migrate DIRECTORY migrations)\n")
+  set(files ${ARGN})
+  while(files)
+    list(POP_FRONT files name content)
+    file(WRITE "${project}/migrations/${name}" "${content}")
+  endwhile()
+  execute_process(COMMAND ${CMAKE_COMMAND} -S "${project}" -B "${project}/build" "-DCMAKE_PREFIX_PATH=${PREFIX}"
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(step STREQUAL "build" AND rc EQUAL 0)
+    execute_process(COMMAND ${CMAKE_COMMAND} --build "${project}/build" RESULT_VARIABLE rc OUTPUT_VARIABLE out
+                    ERROR_VARIABLE err)
+  elseif(step STREQUAL "build")
+    message(FATAL_ERROR "package test: ${what}: the configure failed, the build was to fail:\n${out}\n${err}")
+  endif()
+  if(rc EQUAL 0)
+    message(FATAL_ERROR "package test: ${what}: the ${step} succeeded, it should have failed")
+  endif()
+  string(REGEX REPLACE "[ \n]+" " " flat "${out} ${err}")  # CMake wraps its messages
+  if(NOT flat MATCHES "${pattern}")
+    message(FATAL_ERROR "package test: ${what}: the ${step} failed without saying '${pattern}':\n${out}\n${err}")
+  endif()
+endfunction()
+
+set(unit_sql "-- strata:up\nCREATE TABLE t (id INTEGER);\n-- strata:down\nDROP TABLE t;\n")
+expect_failure(stray_file configure "migrations/notes\\.txt is not a unit" notes.txt "todo\n")
+expect_failure(two_versions configure "1_a\\.sql and .*1_b\\.sql both have version 1" 1_a.sql "${unit_sql}" 1_b.sql "${unit_sql}")
+expect_failure(no_up build "2_no_up\\.sql:1: .*up" 2_no_up.sql "-- strata:down\nDROP TABLE t;\n")
+expect_failure(bad_directive build "3_typo\\.sql:2: .*strata:dwon" 3_typo.sql "-- strata:up\n-- strata:dwon\n")
+expect_failure(unterminated build "4_quote\\.sql:3: .*unterminated" 4_quote.sql
+               "-- strata:up\nSELECT 1;\nINSERT INTO t VALUES ('oops);\n")
+message(STATUS "package test: a main() of its own works, and each mistake stops the configure or build naming its file")

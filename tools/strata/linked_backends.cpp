@@ -1,0 +1,19 @@
+// A self-contained migrator links SOCI's backends from static archives (STRATA_SELF_CONTAINED_CLI):
+// SOCI must be told they are there, or it would load libsoci_postgresql.so by name, which brings
+// a second SOCI core. Called from main() and not from a static initialiser here, since SOCI's
+// factory map is itself a static of another archive, initialised in link order.
+
+#ifdef STRATA_WITH_POSTGRESQL
+#include <soci/postgresql/soci-postgresql.h>
+#endif
+
+namespace strata::cli {
+
+void register_linked_backends() {
+#ifdef STRATA_WITH_POSTGRESQL
+    // libpq itself loads on the first connection: engine/src/dialect/postgresql/libpq_on_demand.cpp.
+    soci::register_factory_postgresql();
+#endif
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,21 @@
+// The main() of every migrator strata_add_migrator() builds (cmake/strataMigrator.cmake compiles
+// this file into each one): strata's command line over the units linked into the program.
+// STRATA_PROGRAM_NAME and STRATA_MIGRATIONS_DIR are string literals given by the build.
+
+#include <strata/cli.hpp>
+#include <strata/registry.hpp>
+
+#ifdef STRATA_LINKED_BACKENDS
+namespace strata::cli {
+/// Registers the database backends linked into a self-contained program (linked_backends.cpp).
+void register_linked_backends();
+}  // namespace strata::cli
+#endif
+
+int main(int argc, char** argv) {
+#ifdef STRATA_LINKED_BACKENDS
+    strata::cli::register_linked_backends();
+#endif
+    return strata::cli::run(argc, argv, strata::registry::global(),
+                            {.name = STRATA_PROGRAM_NAME, .migrations_dir = STRATA_MIGRATIONS_DIR});
+}

@@ -1,0 +1,167 @@
+// `new`: writes a unit that compiles and that the next build picks up (strata_add_migrator globs
+// the directory). Needs no database.
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+#include <string_view>
+
+#include "command_line.hpp"
+
+namespace fs = std::filesystem;
+
+namespace strata::cli {
+namespace {
+
+bool valid_name(std::string_view name) {
+    if (name.empty() || name.size() > 100 || name.front() < 'a' || name.front() > 'z') return false;
+    return std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+}
+
+/// A unit file's version: the digits before the first '_' of its name, if it looks like a unit.
+std::optional<std::pair<std::int64_t, std::size_t>> version_of(const std::string& file_name) {
+    auto underscore = file_name.find('_');
+    if (underscore == 0 || underscore == std::string::npos || underscore > 18) return std::nullopt;
+    if (!std::all_of(file_name.begin(), file_name.begin() + std::ptrdiff_t(underscore), [](char c) { return c >= '0' && c <= '9'; }))
+        return std::nullopt;
+    return std::pair{std::stoll(file_name.substr(0, underscore)), underscore};
+}
+
+std::string utc_timestamp() {
+    std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    ::gmtime_r(&now, &utc);
+    char text[16];
+    std::strftime(text, sizeof text, "%Y%m%d%H%M%S", &utc);
+    return text;
+}
+
+/// The unit's class: its name, unless that is a C++ keyword or a name the unit's own code uses
+/// unqualified (a class `table` would hide strata::schema::table inside itself).
+std::string class_name(const std::string& name) {
+    static const std::set<std::string_view> taken = {
+        "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break", "case", "catch", "char",
+        "char8_t", "char16_t", "char32_t", "class", "compl", "concept", "const", "consteval", "constexpr", "constinit",
+        "const_cast", "continue", "co_await", "co_return", "co_yield", "decltype", "default", "delete", "do", "double",
+        "dynamic_cast", "else", "enum", "explicit", "export", "extern", "false", "final", "float", "for", "friend", "goto",
+        "if", "import", "inline", "int", "long", "module", "mutable", "namespace", "new", "noexcept", "not", "not_eq",
+        "nullptr", "operator", "or", "or_eq", "override", "private", "protected", "public", "register",
+        "reinterpret_cast", "requires", "return", "short", "signed", "sizeof", "static", "static_assert", "static_cast",
+        "struct", "switch", "template", "this", "thread_local", "throw", "true", "try", "typedef", "typeid", "typename",
+        "union", "unsigned", "using", "virtual", "void", "volatile", "wchar_t", "while", "xor", "xor_eq",
+        // Names a unit's code uses unqualified.
+        "std", "strata", "schema", "migration", "migration_info", "builder", "table", "column", "type", "fk_action",
+        "foreign_key", "unique_key", "index_def", "sql_text", "main"};
+    if (taken.count(name) || name.find("__") != std::string::npos) return name + "_unit";
+    return name;
+}
+
+std::string cpp_unit(const std::string& version, const std::string& name) {
+    const std::string type = class_name(name);
+    return "// Unit " + version + ": " + name + ".\n"
+           "#include <strata/migration.hpp>\n"
+           "\n"
+           "namespace {\n"
+           "\n"
+           "using namespace strata::schema;\n"
+           "\n"
+           "class " + type + " final : public strata::migration {\n"
+           "public:\n"
+           "    strata::migration_info info() const override { return {" + version + ", \"" + name + "\"}; }\n"
+           "\n"
+           "    // The operations of this unit; down is their inverse, in reverse order. For example:\n"
+           "    //   b.create_table(\"orders\", [](table& t) {\n"
+           "    //       t.column(\"orderId\", type::uuid()).primary().default_random_uuid();\n"
+           "    //       t.column(\"accountId\", type::uuid()).not_null();\n"
+           "    //       t.timestamps();\n"
+           "    //   });\n"
+           "    //   b.add_column(\"orders\", column(\"note\", type::text()));\n"
+           "    //   b.create_index(\"orders\", {\"accountId\"}).online();\n"
+           "    //   b.sql(\"UPDATE ...\", \"UPDATE ...\");  // raw SQL, with the SQL that undoes it\n"
+           "    // Override up() and down() instead when the way back is not the mechanical inverse.\n"
+           "    void change([[maybe_unused]] builder& b) const override {}\n"
+           "};\n"
+           "STRATA_MIGRATION(" + type + ");\n"
+           "\n"
+           "}  // namespace\n";
+}
+
+std::string sql_unit(const std::string& version, const std::string& name) {
+    return "-- Unit " + version + ": " + name + ".\n"
+           "-- Statements end with ';'. Per database: '-- strata:up postgresql' / '-- strata:up sqlite' (and the\n"
+           "-- same for down). '-- strata:no-transaction' runs the unit outside a transaction (CREATE INDEX\n"
+           "-- CONCURRENTLY). Without a down section the unit cannot be reverted.\n"
+           "\n"
+           "-- strata:up\n"
+           "\n"
+           "-- strata:down\n";
+}
+
+}  // namespace
+
+std::string write_new_unit(const new_unit_request& request, const program& self) {
+    const std::string& name = request.name;
+    if (!valid_name(name))
+        throw usage_error("new: '" + name + "' is not a unit name: use lower-case letters, digits and '_', starting with a "
+                          "letter (e.g. add_orders_index)");
+
+    fs::path dir;
+    std::error_code ec;
+    if (!request.dir.empty()) {
+        dir = request.dir;
+        if (!fs::is_directory(dir, ec))
+            throw usage_error("new: --dir " + request.dir + " is not a directory; create it first, or leave --dir out");
+    } else if (!self.migrations_dir.empty() && fs::is_directory(self.migrations_dir, ec)) {
+        dir = self.migrations_dir;
+    } else {
+        dir = "migrations";
+        fs::create_directories(dir, ec);
+        if (ec) throw usage_error("new: cannot create the directory ./migrations: " + ec.message() + "; give one with --dir");
+    }
+
+    // Every unit version DIR already has, and the widest, so --sequential keeps the padding in use.
+    std::map<std::int64_t, std::string> taken;
+    std::size_t width = 1;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        const std::string file = entry.path().filename().string();
+        if (file.starts_with(".")) continue;
+        if (auto v = version_of(file)) {
+            taken.emplace(v->first, file);
+            width = std::max(width, v->second);
+        }
+    }
+    if (ec) throw usage_error("new: cannot read " + dir.string() + ": " + ec.message());
+
+    std::string version;
+    if (request.sequential) {
+        const std::int64_t next = taken.empty() ? 1 : taken.rbegin()->first + 1;
+        version = std::to_string(next);
+        if (version.size() < width) version.insert(0, width - version.size(), '0');
+    } else {
+        version = utc_timestamp();
+    }
+    if (auto it = taken.find(std::stoll(version)); it != taken.end())
+        throw usage_error("new: version " + version + " is taken by " + (dir / it->second).string() +
+                          (request.sequential ? "" : "; wait a second and run it again, or use --sequential"));
+
+    const fs::path path = dir / (version + "_" + name + (request.sql ? ".sql" : ".cpp"));
+    const std::string text = request.sql ? sql_unit(version, name) : cpp_unit(version, name);
+    // "x": never overwrite, even a file that appeared since the directory was read.
+    std::FILE* f = std::fopen(path.c_str(), "wx");
+    if (!f) throw usage_error("new: cannot create " + path.string() + ": " + std::strerror(errno));
+    const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+    if (std::fclose(f) != 0 || !written) {
+        const int saved = errno;
+        fs::remove(path, ec);
+        throw usage_error("new: cannot write " + path.string() + ": " + std::strerror(saved));
+    }
+    return path.string();
+}
+
+}  // namespace strata::cli

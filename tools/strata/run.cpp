@@ -1,0 +1,115 @@
+// The command line: parse, call the engine, print. Nothing here talks SQL.
+
+#include <strata/cli.hpp>
+#include <strata/strata.hpp>
+
+#include <boost/program_options/errors.hpp>
+
+#include <iostream>
+
+#include "command_line.hpp"
+
+namespace strata::cli {
+namespace {
+
+int run_command(const invocation& in, const registry& units, const program& self, const printer& out) {
+    if (in.command == "new") {
+        std::cout << write_new_unit(in.new_unit, self) << std::endl;
+        return exit_ok;
+    }
+    auto url = database_url::parse(in.database);
+    runner_options options = in.options;
+    options.on_notice = [&out](const std::string& text) { out.notice(text); };
+    options.program_name = self.name;
+    runner r(units, url, options);
+    const std::string db = url.redacted();
+    auto progress = [&out](const unit_report& u) { out.progress(u); };
+    const bool dry = options.dry_run;
+
+    if (in.command == "status") {
+        auto statuses = r.status();
+        out.status(db, statuses);
+        if (!in.exit_code) return exit_ok;
+        bool disagrees = false, pending = false;
+        for (const auto& u : statuses) {
+            disagrees |= u.state == unit_state::changed || u.state == unit_state::unknown || u.state == unit_state::dirty ||
+                         u.out_of_order;  // the same problems validate reports
+            pending |= u.state == unit_state::pending;
+        }
+        return disagrees ? exit_validation : pending ? exit_pending : exit_ok;
+    }
+    if (in.command == "validate") {
+        auto problems = r.validate();
+        out.validation(db, problems);
+        return problems.empty() ? exit_ok : exit_validation;
+    }
+    if (in.command == "up") {
+        auto report = r.up(in.to, dry ? unit_observer() : progress);
+        out.report("up", db, report, dry,
+                   "nothing to do: " + db + " is up to date" + (in.to ? " up to version " + std::to_string(*in.to) : ""));
+    } else if (in.command == "down") {
+        auto report = r.down(in.down, dry ? unit_observer() : progress);
+        out.report("down", db, report, dry,
+                   "nothing to do: no unit newer than version " + std::to_string(in.down.to.value_or(0)) + " is applied to " + db);
+    } else if (in.command == "redo") {
+        out.report("redo", db, r.redo(dry ? unit_observer() : progress), dry, "nothing to do");
+    } else if (in.command == "baseline") {
+        out.report("baseline", db, r.baseline(*in.to), dry, "nothing to record");
+    } else if (in.command == "repair") {
+        r.repair(*in.repair_version, in.mark_applied);
+        out.repaired(db, *in.repair_version, in.mark_applied);
+    }
+    return exit_ok;
+}
+
+}  // namespace
+
+int run(int argc, const char* const* argv, const registry& units, const program& self) {
+    bool json = false;
+    for (int i = 1; i < argc; ++i) json |= std::string(argv[i]) == "--json";
+    try {
+        printer out(json, self.name);
+        try {
+            auto in = parse(argc, argv, self);
+            if (in.version) {
+                // A project's migrator has no version of its own: it is its units on this strata.
+                if (self.name == "strata") std::cout << "strata " << version_string << "\n";
+                else std::cout << self.name << " (strata " << version_string << ")\n";
+                return exit_ok;
+            }
+            if (in.help) {
+                print_help(std::cout, in.command, self);
+                return exit_ok;
+            }
+            if (in.command.empty()) {
+                print_help(std::cerr, {}, self);
+                out.failure(exit_usage, "no command given (try " + self.name + " --help)");
+                return exit_usage;
+            }
+            return run_command(in, units, self, out);
+        } catch (const boost::program_options::error& e) {
+            out.failure(exit_usage, std::string(e.what()) + " (see " + self.name + " --help)");
+            return exit_usage;
+        } catch (const usage_error& e) {
+            out.failure(exit_usage, e.what());
+            return exit_usage;
+        } catch (const error& e) {
+            // The most specific class decides the exit code.
+            int code = exit_unit_failed;
+            if (dynamic_cast<const connection_error*>(&e)) code = exit_connection;
+            else if (dynamic_cast<const config_error*>(&e) || dynamic_cast<const registry_error*>(&e)) code = exit_usage;
+            else if (dynamic_cast<const validation_error*>(&e)) code = exit_validation;
+            else if (dynamic_cast<const lock_timeout_error*>(&e)) code = exit_lock_timeout;
+            out.failure(code, e.what(), &e);
+            return code;
+        } catch (const std::exception& e) {
+            out.failure(exit_unit_failed, std::string("unexpected: ") + e.what());
+            return exit_unit_failed;
+        }
+    } catch (...) {
+        // Printing the failure failed (stdout closed, out of memory): the exit code still says it.
+        return exit_unit_failed;
+    }
+}
+
+}  // namespace strata::cli
