@@ -70,6 +70,7 @@ void catalog::apply(const operation& op) {
                     erase_one(t->indexes, [&](const index_def& k) { return k.name == o.name; });
             },
             [&](const raw_sql&) {},
+            [&](const raw_statements&) {},
         },
         op);
 }
@@ -83,6 +84,7 @@ catalog catalog::tables_for(const std::vector<operation>& ops) const {
                 [](const drop_table& o) -> const std::string* { return &o.name; },
                 [](const create_index& o) -> const std::string* { return &o.index.table; },
                 [](const raw_sql&) -> const std::string* { return nullptr; },
+                [](const raw_statements&) -> const std::string* { return nullptr; },
                 [](const auto& o) -> const std::string* { return &o.table; },
             },
             op);

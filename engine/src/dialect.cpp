@@ -106,5 +106,18 @@ const std::string& raw_text(const std::string& text, const char* dialect_name) {
     return text;
 }
 
+const std::vector<std::string>& script_statements(const schema::sql_script& script, backend b) {
+    const auto& list = b == backend::postgresql ? script.postgresql : script.sqlite;
+    if (list) return *list;
+    const std::string dialect_name = to_string(b);
+    const std::string word = to_string(script.role);
+    std::string message = script.source.empty()
+                              ? "a raw statements operation has no " + word + " statements for " + dialect_name
+                              : script.source + " has no \"-- strata:" + word + " " + dialect_name +
+                                    "\" section (nor a generic \"-- strata:" + word + "\")";
+    if (script.role == direction::up) throw unsupported_error(message + ", so it cannot run on " + dialect_name);
+    throw irreversible_error(message + ", so it cannot be reverted on " + dialect_name);
+}
+
 }  // namespace detail
 }  // namespace strata

@@ -44,6 +44,10 @@ const char* to_string(unit_state s) noexcept {
 error::error(std::string message, error_context context)
     : std::runtime_error(format(message, context)), message_(std::move(message)), context_(std::move(context)) {}
 
+sql_file_error::sql_file_error(std::string file, std::size_t line, const std::string& problem)
+    : config_error(file + (line ? ":" + std::to_string(line) : std::string()) + ": " + problem), file_(std::move(file)),
+      line_(line) {}
+
 validation_error::validation_error(std::string message, error_context context, std::vector<std::string> problems)
     : error(std::move(message), std::move(context)), problems_(std::move(problems)) {}
 

@@ -73,6 +73,13 @@ void registry::add(std::shared_ptr<const migration> unit, std::string source_fil
     }
 }
 
+void registry::add_problem(std::string problem) noexcept {
+    try {
+        problems_.push_back(std::move(problem));
+    } catch (...) {  // out of memory: nothing more can be recorded
+    }
+}
+
 void registry::validate() const {
     if (!problems_.empty()) throw registry_error(problems_.front());
     for (std::size_t i = 0; i < entries_.size(); ++i) {

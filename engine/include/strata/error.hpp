@@ -1,6 +1,7 @@
 #pragma once
 /// The exception hierarchy: every error strata throws is a strata::error carrying its context.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -46,6 +47,22 @@ private:
 class config_error : public error {
 public:
     using error::error;
+};
+
+/// A unit written in plain SQL (see <strata/sql_unit.hpp>) is malformed. what() reads like a
+/// compiler's: `FILE:LINE: what is wrong and what to do`; just `FILE: ...` when the problem is not
+/// on a line (the file cannot be read).
+class sql_file_error : public config_error {
+public:
+    sql_file_error(std::string file, std::size_t line, const std::string& problem);
+
+    const std::string& file() const noexcept { return file_; }
+    /// 1-based, of the whole file; 0 when the problem is not on a line.
+    std::size_t line() const noexcept { return line_; }
+
+private:
+    std::string file_;
+    std::size_t line_ = 0;
 };
 
 /// The database could not be reached or refused the login.

@@ -38,6 +38,10 @@ public:
     /// Records a unit. Never throws; a problem (info() throwing) is kept for validate().
     void add(std::shared_ptr<const migration> unit, std::string source_file = {}) noexcept;
 
+    /// Records a unit that could not be built (its constructor threw), as the sentence
+    /// `problem`, for validate(). Never throws.
+    void add_problem(std::string problem) noexcept;
+
     /// Throws registry_error naming both units for a duplicate version, the unit for a
     /// non-positive version, and any problem met while adding.
     void validate() const;

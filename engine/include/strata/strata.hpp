@@ -8,4 +8,5 @@
 #include <strata/registry.hpp>
 #include <strata/runner.hpp>
 #include <strata/schema/builder.hpp>
+#include <strata/sql_unit.hpp>
 #include <strata/version.hpp>

@@ -27,4 +27,8 @@ std::string create_index_statement(const std::string& name, const std::string& t
 /// The text of a raw sql operation for `dialect_name`; throws unsupported_error when empty.
 const std::string& raw_text(const std::string& text, const char* dialect_name);
 
+/// The statements of `script` for dialect `b`; throws unsupported_error (irreversible_error for a
+/// script that takes its unit down) naming the dialect when it has none.
+const std::vector<std::string>& script_statements(const schema::sql_script& script, backend b);
+
 }  // namespace strata::detail

@@ -53,6 +53,10 @@ std::optional<operation> inverse(const operation& op) {
                 if (!o.down) return std::nullopt;
                 return raw_sql{*o.down, o.up};
             },
+            [](const raw_statements& o) -> std::optional<operation> {
+                if (!o.down) return std::nullopt;
+                return raw_statements{*o.down, o.up};
+            },
         },
         op);
 }
@@ -71,6 +75,7 @@ std::string describe(const operation& op) {
             [](const create_index& o) { return "create_index " + o.index.name; },
             [](const drop_index& o) { return "drop_index " + o.name; },
             [](const raw_sql&) { return std::string("sql"); },
+            [](const raw_statements&) { return std::string("sql"); },
         },
         op);
 }

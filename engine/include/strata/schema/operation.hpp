@@ -7,6 +7,7 @@
 #include <variant>
 #include <vector>
 
+#include <strata/error.hpp>
 #include <strata/schema/table.hpp>
 
 namespace strata::schema {
@@ -77,8 +78,28 @@ struct raw_sql {
     std::optional<sql_text> down;
 };
 
+/// Statements per dialect, one entry each, run as they are (a unit written in plain SQL, see
+/// <strata/sql_unit.hpp>). A dialect without a list has nothing to run: rendering there fails
+/// naming `source`, with unsupported_error for statements that bring a unit up and
+/// irreversible_error for those that take it down (`role`, which stays with the statements when
+/// inverse() swaps them).
+struct sql_script {
+    std::optional<std::vector<std::string>> postgresql;
+    std::optional<std::vector<std::string>> sqlite;
+    std::string source;  ///< where the statements come from (a .sql file), for that error
+    direction role = direction::up;
+};
+
+/// SQL already split into statements. Reversible only when `down` is given. Like raw_sql, strata
+/// does not model its effect on the schema.
+struct raw_statements {
+    sql_script up;
+    std::optional<sql_script> down;
+};
+
 using operation = std::variant<create_table, drop_table, add_column, drop_column, add_foreign_key,
-                               drop_foreign_key, add_unique, drop_unique, create_index, drop_index, raw_sql>;
+                               drop_foreign_key, add_unique, drop_unique, create_index, drop_index, raw_sql,
+                               raw_statements>;
 
 /// Whether `op` was asked to run online.
 bool is_online(const operation& op);

@@ -218,6 +218,10 @@ void postgresql_dialect::render(const operation& op, const catalog&, rendering& 
             },
             [&](const drop_index& o) { s.push_back("DROP INDEX " + quote(o.name)); },
             [&](const raw_sql& o) { s.push_back(detail::raw_text(o.up.postgresql, "postgresql")); },
+            [&](const raw_statements& o) {
+                const auto& statements = detail::script_statements(o.up, backend::postgresql);
+                s.insert(s.end(), statements.begin(), statements.end());
+            },
         },
         op);
 }

@@ -231,6 +231,10 @@ void sqlite_dialect::render(const operation& op, const catalog& state, rendering
             },
             [&](const drop_index& o) { s.push_back("DROP INDEX " + quote(o.name)); },
             [&](const raw_sql& o) { s.push_back(detail::raw_text(o.up.sqlite, "sqlite")); },
+            [&](const raw_statements& o) {
+                const auto& statements = detail::script_statements(o.up, backend::sqlite);
+                s.insert(s.end(), statements.begin(), statements.end());
+            },
         },
         op);
 }

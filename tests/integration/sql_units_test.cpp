@@ -1,0 +1,289 @@
+// Units written in plain SQL, run against each database next to a C++ unit: per-database
+// sections (a PostgreSQL plpgsql function and trigger, a SQLite trigger with a BEGIN ... END
+// body), a no-transaction unit (CREATE INDEX CONCURRENTLY on PostgreSQL), and the refusals that
+// come before anything runs: an irreversible down, an up missing for this database. Every result
+// is read back from the database with a session of our own.
+
+#include <strata/error.hpp>
+#include <strata/migration.hpp>
+#include <strata/registry.hpp>
+#include <strata/runner.hpp>
+#include <strata/sql_unit.hpp>
+
+#include <soci/soci.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backend_test.hpp"
+#include "support/schema_history.hpp"
+#include "support/schema_reader.hpp"
+#include "support/schema_session.hpp"
+#include "support/temp_database.hpp"
+
+using namespace strata::test;
+
+namespace {
+
+using names = std::vector<std::string>;
+using versions = std::vector<std::int64_t>;
+
+/// Unit 1, in C++: the accounts the orders of unit 2 refer to.
+class create_accounts final : public strata::migration {
+public:
+    strata::migration_info info() const override { return {1, "create_accounts"}; }
+
+    void change(strata::schema::builder& b) const override {
+        using namespace strata::schema;
+        b.create_table("accounts", [](table& t) {
+            t.column("id", type::integer()).primary();
+            t.column("name", type::text()).not_null();
+        });
+    }
+};
+
+/// Unit 2: orders, whose total a trigger caps, written once per database.
+const char* orders_sql = R"(-- Orders. The cap is a trigger so that it can say why; each database writes it its own way.
+-- strata:up postgresql
+CREATE TABLE orders (
+  id integer PRIMARY KEY,
+  account integer NOT NULL REFERENCES accounts (id),
+  total integer NOT NULL CHECK (total >= 0)
+);
+CREATE FUNCTION orders_cap() RETURNS trigger AS $$
+BEGIN
+  IF NEW.total > 1000 THEN
+    RAISE EXCEPTION 'order total % too big; ask finance', NEW.total;
+  END IF;
+  RETURN NEW;
+END
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER orders_cap BEFORE INSERT OR UPDATE ON orders
+  FOR EACH ROW EXECUTE FUNCTION orders_cap();
+
+-- strata:up sqlite
+CREATE TABLE orders (
+  id integer PRIMARY KEY,
+  account integer NOT NULL REFERENCES accounts (id),
+  total integer NOT NULL CHECK (total >= 0)
+);
+CREATE TRIGGER orders_cap BEFORE INSERT ON orders
+BEGIN
+  -- CASE ... END inside the body does not end it; neither does this ;
+  SELECT CASE WHEN NEW.total > 1000 THEN RAISE(ABORT, 'order total too big; ask finance') END;
+END;
+
+-- strata:down postgresql
+DROP TABLE orders;
+DROP FUNCTION orders_cap();
+
+-- strata:down sqlite
+DROP TABLE orders; -- its trigger goes with it
+)";
+
+/// Unit 3: an index built without blocking writes on PostgreSQL, which refuses that in a
+/// transaction: its success proves the unit ran outside one.
+const char* index_sql = R"(-- strata:no-transaction
+-- strata:up
+CREATE INDEX orders_account_idx ON orders (account);
+-- strata:up postgresql
+CREATE INDEX CONCURRENTLY orders_account_idx ON orders (account);
+-- strata:down
+DROP INDEX orders_account_idx;
+)";
+
+/// Unit 4: one section for both databases, with a string holding ; and a doubled quote.
+const char* seed_sql = R"(-- strata:up
+INSERT INTO accounts (id, name) VALUES (1, 'it''s; ok');
+INSERT INTO accounts (id, name) VALUES (2, 'second');
+-- strata:down
+DELETE FROM accounts WHERE id IN (1, 2);
+)";
+
+std::shared_ptr<const strata::migration> sql_unit(std::int64_t version, const std::string& name, const char* text) {
+    return std::make_shared<const strata::sql_migration>(version, name, text,
+                                                         "units/000" + std::to_string(version) + "_" + name + ".sql");
+}
+
+/// A registry of its own, never registry::global(). It must outlive every runner built on it.
+std::unique_ptr<strata::registry> registry_of(const std::vector<std::shared_ptr<const strata::migration>>& units) {
+    auto r = std::make_unique<strata::registry>();
+    for (const auto& u : units) r->add(u, "sql_units_test.cpp");
+    return r;
+}
+
+std::unique_ptr<strata::registry> orders_registry() {
+    return registry_of({std::make_shared<const create_accounts>(), sql_unit(2, "create_orders", orders_sql),
+                        sql_unit(3, "index_orders", index_sql), sql_unit(4, "seed_accounts", seed_sql)});
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+/// The database's refusal of `statement`; nullopt when it is accepted.
+std::optional<std::string> refusal(soci::session& sql, const std::string& statement) {
+    try {
+        sql << statement;
+    } catch (const soci::soci_error& e) {
+        return e.get_error_message();
+    }
+    return std::nullopt;
+}
+
+/// Table names without strata's metadata tables.
+names user_tables(soci::session& sql) {
+    names out;
+    for (auto& t : read_table_names(sql))
+        if (t != history_table && t != log_table) out.push_back(t);
+    return out;
+}
+
+/// The schema without strata's metadata tables.
+database_schema user_schema(soci::session& sql) { return read_schema(sql).without(history_table).without(log_table); }
+
+long long count_of(soci::session& sql, const std::string& query) { return std::stoll(query_value(sql, query).value_or("-1")); }
+
+/// Triggers and functions the units may leave behind.
+long long routines(soci::session& sql, strata::backend backend) {
+    if (backend == strata::backend::postgresql)
+        return count_of(sql, "SELECT CAST(count(*) AS TEXT) FROM pg_proc WHERE proname = 'orders_cap'") +
+               count_of(sql, "SELECT CAST(count(*) AS TEXT) FROM pg_trigger WHERE tgname = 'orders_cap'");
+    return count_of(sql, "SELECT CAST(count(*) AS TEXT) FROM sqlite_master WHERE type = 'trigger'");
+}
+
+/// The audit log as "version action outcome" lines, in insertion order.
+names audit_log(soci::session& sql) {
+    auto rows = query_text(sql, std::string("SELECT CAST(version AS TEXT), action, outcome FROM ") + log_table +
+                                    " ORDER BY at, version, action DESC");
+    names out;
+    for (const auto& row : rows.rows) out.push_back(row[0].value_or("?") + " " + row[1].value_or("?") + " " + row[2].value_or("?"));
+    return out;
+}
+
+std::string other_than(strata::backend backend) {
+    return backend == strata::backend::postgresql ? "sqlite" : "postgresql";
+}
+
+}  // namespace
+
+STRATA_BACKEND_TEST(sql_units_apply_next_to_a_cpp_unit_and_revert_to_the_empty_schema) {
+    auto db = temp_database::create(backend);
+    auto sql = open_session(db.url());
+    const auto empty = user_schema(*sql);
+    BOOST_TEST_REQUIRE(empty.tables.empty());
+
+    auto reg = orders_registry();
+    strata::runner r(*reg, db.url());
+    auto report = r.up();
+    BOOST_TEST(report.units.size() == 4u);
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2, 3, 4}), boost::test_tools::per_element());
+
+    BOOST_TEST(user_tables(*sql) == (names{"accounts", "orders"}), boost::test_tools::per_element());
+    const auto orders = read_table(*sql, "orders");
+    names columns;
+    for (const auto& c : orders.columns) columns.push_back(c.name);
+    BOOST_TEST(columns == (names{"id", "account", "total"}), boost::test_tools::per_element());
+    BOOST_TEST(orders.primary_key == (names{"id"}), boost::test_tools::per_element());
+    BOOST_TEST_REQUIRE(orders.foreign_keys.size() == 1u);
+    BOOST_TEST(orders.foreign_keys[0].ref_table == "accounts");
+    BOOST_TEST(orders.foreign_keys[0].columns == (names{"account"}), boost::test_tools::per_element());
+    BOOST_TEST(orders.indexes == (std::vector<index_info>{{"orders_account_idx", {"account"}}}), boost::test_tools::per_element());
+    if (backend == strata::backend::postgresql)
+        BOOST_TEST(query_value(*sql, "SELECT CAST(i.indisvalid AS TEXT) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                                     "WHERE c.relname = 'orders_account_idx'") == std::optional<std::string>("true"));
+    BOOST_TEST(query_value(*sql, "SELECT name FROM accounts WHERE id = 1") == std::optional<std::string>("it's; ok"));
+
+    // What the constraints and the trigger accept and refuse.
+    BOOST_TEST(!refusal(*sql, "INSERT INTO orders (id, account, total) VALUES (1, 1, 50)").has_value());
+    auto too_big = refusal(*sql, "INSERT INTO orders (id, account, total) VALUES (2, 1, 5000)");
+    BOOST_TEST_REQUIRE(too_big.has_value(), "the trigger let a total of 5000 in");
+    BOOST_TEST(contains(*too_big, "too big; ask finance"), *too_big);
+    BOOST_TEST(refusal(*sql, "INSERT INTO orders (id, account, total) VALUES (3, 1, -1)").has_value(), "a negative total got in");
+    BOOST_TEST(refusal(*sql, "INSERT INTO orders (id, account, total) VALUES (4, 99, 10)").has_value(),
+               "an order of an account that does not exist got in");
+    BOOST_TEST(count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM orders") == 1);
+    *sql << "DELETE FROM orders";
+
+    r.down({.all = true});
+    BOOST_TEST(recorded_versions(*sql).empty());
+    BOOST_TEST(user_schema(*sql) == empty, schema_diff(empty, user_schema(*sql)));
+    BOOST_TEST(routines(*sql, backend) == 0);
+    BOOST_TEST(audit_log(*sql) == (names{"1 up ok", "2 up ok", "3 up ok", "4 up ok", "4 down ok", "3 down ok", "2 down ok",
+                                         "1 down ok"}),
+               boost::test_tools::per_element());
+}
+
+STRATA_BACKEND_TEST(sql_unit_without_a_down_section_refuses_down_before_anything_runs) {
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({
+        sql_unit(1, "create_t1", "-- strata:up\nCREATE TABLE t1 (a integer);\n-- strata:down\nDROP TABLE t1;\n"),
+        sql_unit(2, "create_t2", "-- strata:up\nCREATE TABLE t2 (a integer);\n"),
+    });
+    strata::runner r(*reg, db.url());
+    r.up();
+    auto sql = open_session(db.url());
+    const auto log_before = audit_log(*sql);
+    BOOST_TEST_REQUIRE(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
+
+    try {
+        r.down({.all = true});
+        BOOST_ERROR("down --all ran although unit 2 has no down section");
+    } catch (const strata::irreversible_error& e) {
+        BOOST_TEST(e.context().version.value_or(0) == 2);
+        BOOST_TEST(contains(e.what(), "unit 2 create_t2 (down) failed"), e.what());
+        BOOST_TEST(contains(e.what(), "units/0002_create_t2.sql has no -- strata:down section"), e.what());
+    }
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(user_tables(*sql) == (names{"t1", "t2"}), boost::test_tools::per_element());
+    BOOST_TEST(audit_log(*sql) == log_before, boost::test_tools::per_element());
+}
+
+STRATA_BACKEND_TEST(sql_unit_with_a_down_for_the_other_database_only_is_irreversible_here) {
+    auto db = temp_database::create(backend);
+    const std::string other = other_than(backend);
+    auto reg = registry_of({
+        sql_unit(1, "create_t1", "-- strata:up\nCREATE TABLE t1 (a integer);\n-- strata:down\nDROP TABLE t1;\n"),
+        sql_unit(2, "create_t2", ("-- strata:up\nCREATE TABLE t2 (a integer);\n-- strata:down " + other + "\nDROP TABLE t2;\n").c_str()),
+    });
+    strata::runner r(*reg, db.url());
+    r.up();
+    auto sql = open_session(db.url());
+    try {
+        r.down({.all = true});
+        BOOST_ERROR("down --all ran although unit 2 has a down section for " << other << " only");
+    } catch (const strata::irreversible_error& e) {
+        BOOST_TEST(e.context().version.value_or(0) == 2);
+        BOOST_TEST(contains(e.what(), std::string("has no \"-- strata:down ") + strata::to_string(backend) + "\" section"), e.what());
+    }
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(user_tables(*sql) == (names{"t1", "t2"}), boost::test_tools::per_element());
+}
+
+STRATA_BACKEND_TEST(sql_unit_without_an_up_for_this_database_is_refused_before_anything_runs) {
+    auto db = temp_database::create(backend);
+    const std::string other = other_than(backend);
+    auto reg = registry_of({
+        sql_unit(1, "create_t1", "-- strata:up\nCREATE TABLE t1 (a integer);\n-- strata:down\nDROP TABLE t1;\n"),
+        sql_unit(2, "elsewhere_only", ("-- strata:up " + other + "\nCREATE TABLE t2 (a integer);\n").c_str()),
+    });
+    strata::runner r(*reg, db.url());
+    try {
+        r.up();
+        BOOST_ERROR("up ran although unit 2 has no up section for this database");
+    } catch (const strata::unsupported_error& e) {
+        BOOST_TEST(e.context().version.value_or(0) == 2);
+        BOOST_TEST(contains(e.what(), std::string("units/0002_elsewhere_only.sql has no \"-- strata:up ") +
+                                          strata::to_string(backend) + "\" section (nor a generic \"-- strata:up\"), so it "
+                                          "cannot run on " + strata::to_string(backend)),
+                   e.what());
+    }
+    auto sql = open_session(db.url());
+    BOOST_TEST(recorded_versions(*sql).empty());
+    BOOST_TEST(user_tables(*sql).empty());
+
+    // Up to unit 1 only: what this database can run, runs.
+    r.up(1);
+    BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
+    BOOST_TEST(user_tables(*sql) == (names{"t1"}), boost::test_tools::per_element());
+}
