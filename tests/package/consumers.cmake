@@ -16,7 +16,8 @@ if(NOT STEP_OUT MATCHES "applied  1 create_things")
 endif()
 
 # expect_failure(<what> <step: configure|build> <regex the output must match> <file> <content>...)
-# A project whose units directory holds the given files; its configure or build must fail.
+# A project whose units directory holds the given files; its configure or build must fail. In
+# <content>, SEMICOLON stands for ';' (which would split a CMake list).
 function(expect_failure what step pattern)
   set(project "${WORK_DIR}/${what}")
   file(MAKE_DIRECTORY "${project}/migrations")
@@ -25,6 +26,7 @@ function(expect_failure what step pattern)
   set(files ${ARGN})
   while(files)
     list(POP_FRONT files name content)
+    string(REPLACE "SEMICOLON" ";" content "${content}")
     file(WRITE "${project}/migrations/${name}" "${content}")
   endwhile()
   execute_process(COMMAND ${CMAKE_COMMAND} -S "${project}" -B "${project}/build" "-DCMAKE_PREFIX_PATH=${PREFIX}"
@@ -44,11 +46,11 @@ function(expect_failure what step pattern)
   endif()
 endfunction()
 
-set(unit_sql "-- strata:up\nCREATE TABLE t (id INTEGER);\n-- strata:down\nDROP TABLE t;\n")
+set(unit_sql "-- strata:up\nCREATE TABLE t (id INTEGER)SEMICOLON\n-- strata:down\nDROP TABLE tSEMICOLON\n")
 expect_failure(stray_file configure "migrations/notes\\.txt is not a unit" notes.txt "todo\n")
 expect_failure(two_versions configure "1_a\\.sql and .*1_b\\.sql both have version 1" 1_a.sql "${unit_sql}" 1_b.sql "${unit_sql}")
-expect_failure(no_up build "2_no_up\\.sql:1: .*up" 2_no_up.sql "-- strata:down\nDROP TABLE t;\n")
+expect_failure(no_up build "2_no_up\\.sql:1: .*up" 2_no_up.sql "-- strata:down\nDROP TABLE tSEMICOLON\n")
 expect_failure(bad_directive build "3_typo\\.sql:2: .*strata:dwon" 3_typo.sql "-- strata:up\n-- strata:dwon\n")
 expect_failure(unterminated build "4_quote\\.sql:3: .*unterminated" 4_quote.sql
-               "-- strata:up\nSELECT 1;\nINSERT INTO t VALUES ('oops);\n")
+               "-- strata:up\nSELECT 1SEMICOLON\nINSERT INTO t VALUES ('oopsSEMICOLON)\n")
 message(STATUS "package test: a main() of its own works, and each mistake stops the configure or build naming its file")
