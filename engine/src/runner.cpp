@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <iterator>
 #include <map>
 #include <thread>
 
@@ -225,12 +226,17 @@ struct runner::impl {
             unit_status s{.version = p.entry->version, .name = p.entry->name, .checksum = p.checksum};
             if (auto it = recorded.find(p.entry->version); it != recorded.end()) {
                 const history_row& row = *it->second;
+                s.applied_name = row.name;
                 s.applied_checksum = row.checksum;
                 s.applied_at = row.applied_at;
                 s.execution_ms = row.execution_ms;
                 s.applied_by = row.applied_by;
+                // Another unit under this version (even a running one) is not this unit's to judge:
+                // neither its checksum nor its dirty state say anything about this build.
+                if (row.name != p.entry->name)
+                    s.state = unit_state::mismatched;
                 // Resumable only with the very statements it started with; an edited unit needs a person.
-                if (row.state == row_state::running && !p.up.transactional && p.up.resumable && row.checksum == p.checksum)
+                else if (row.state == row_state::running && !p.up.transactional && p.up.resumable && row.checksum == p.checksum)
                     s.interrupted = true;  // pending: up finishes it
                 else if (row.state == row_state::running)
                     s.state = unit_state::dirty;
@@ -247,6 +253,7 @@ struct runner::impl {
         for (const auto& [version, row] : recorded)
             out.push_back({.version = version,
                            .name = row->name,
+                           .applied_name = row->name,
                            .state = row->state == row_state::running ? unit_state::dirty : unit_state::unknown,
                            .applied_checksum = row->checksum,
                            .applied_at = row->applied_at,
@@ -257,11 +264,17 @@ struct runner::impl {
     }
 
     /// Every disagreement, one sentence each.
-    static std::vector<std::string> problems_of(const std::vector<unit_status>& status) {
+    std::vector<std::string> problems_of(const std::vector<unit_status>& status) const {
         std::vector<std::string> out;
         for (const auto& s : status) {
             auto label = unit_label(s.version, s.name);
             switch (s.state) {
+            case unit_state::mismatched:
+                out.push_back("version " + std::to_string(s.version) + " in the database is " + s.applied_name +
+                              ", this build's unit " + std::to_string(s.version) + " is " + s.name +
+                              ": check that --database points at the right database; if the unit was only renamed, "
+                              "give it back its recorded name");
+                break;
             case unit_state::changed:
                 out.push_back(label + " changed since it was applied: its statements now have checksum " + s.checksum +
                               ", the history records " + s.applied_checksum +
@@ -285,6 +298,22 @@ struct runner::impl {
             }
         }
         return out;
+    }
+
+    /// Refuses (validation_error) a history that records another unit under one of this build's
+    /// versions: the runner points at another application's database (or one made from another
+    /// project's units), whose history is not this build's to change. No option allows it.
+    void refuse_mismatched(const std::vector<unit_status>& status, const std::string& outcome = "nothing was run") const {
+        std::vector<unit_status> mismatched;
+        std::copy_if(status.begin(), status.end(), std::back_inserter(mismatched),
+                     [](const unit_status& s) { return s.state == unit_state::mismatched; });
+        if (mismatched.empty()) return;
+        auto problems = problems_of(mismatched);
+        std::string message = problems.size() == 1 ? problems.front()
+                                                   : "the database records " + std::to_string(problems.size()) +
+                                                         " of this build's versions under other names (is --database the "
+                                                         "right database?)";
+        throw validation_error(message + "; " + outcome, context(), std::move(problems));
     }
 
     /// Refuses (validation_error) when the history disagrees in a way the options do not allow.
@@ -617,8 +646,10 @@ struct runner::impl {
 
     run_report down(const down_request& request, const unit_observer& observer, run_report report = {}) {
         auto rows = read_for(report, false);
+        auto status = status_of(rows);
+        refuse_mismatched(status);  // before down_rows: on another application's database, nothing else matters
         auto targets = down_rows(rows, request);
-        check_down(status_of(rows), targets);
+        check_down(status, targets);
         // The stored down statements, parsed for the units reverted only.
         std::vector<std::optional<rendering>> stored;
         stored.reserve(targets.size());
@@ -655,7 +686,7 @@ const database_url& runner::url() const noexcept { return impl_->url; }
 
 std::vector<unit_status> runner::status() { return impl_->status_of(impl_->open(true).read()); }
 
-std::vector<std::string> runner::validate() { return impl::problems_of(status()); }
+std::vector<std::string> runner::validate() { return impl_->problems_of(status()); }
 
 run_report runner::up(std::optional<std::int64_t> to, const unit_observer& observer) {
     auto& d = *impl_;
@@ -666,6 +697,7 @@ run_report runner::up(std::optional<std::int64_t> to, const unit_observer& obser
     run_report report;
     auto rows = d.read_for(report, true);
     auto status = d.status_of(rows);
+    d.refuse_mismatched(status);
     d.check(status, to);
     std::vector<step> steps;
     for (const auto& s : status) {
@@ -693,6 +725,7 @@ run_report runner::redo(const unit_observer& observer) {
     run_report report;
     auto rows = d.read_for(report, false);
     if (rows.empty()) throw config_error("nothing to revert: no unit is applied", d.context());
+    d.refuse_mismatched(d.status_of(rows));
     const planned_unit* p = d.find(rows.back().version);
     if (!p)
         throw config_error(unit_label(rows.back().version, rows.back().name) +
@@ -754,11 +787,13 @@ void runner::repair(std::int64_t version, bool mark_applied) {
     run_report unused;
     auto rows = d.read_for(unused, false);
     auto& h = *d.hist;
+    auto status = d.status_of(rows);
+    // Any unit of another application's, not only this version: its history is not ours to change.
+    d.refuse_mismatched(status, "nothing was repaired");
     auto it = std::find_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version == version; });
     if (it == rows.end() || it->state != row_state::running)
         throw config_error("unit " + std::to_string(version) + " is not dirty, there is nothing to repair (see strata status)",
                            d.context());
-    auto status = d.status_of(rows);
     if (std::any_of(status.begin(), status.end(), [&](const unit_status& s) { return s.version == version && s.interrupted; }))
         throw config_error("unit " + std::to_string(version) +
                                " is not dirty: it was interrupted and resumes by itself; run strata up to finish it",

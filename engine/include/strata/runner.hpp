@@ -22,6 +22,10 @@ enum class unit_state {
     changed,  ///< applied, but this build renders different statements for it
     unknown,  ///< in the history, not in this build (applied by another build)
     dirty,    ///< a non-transactional unit whose run was interrupted: a person must check
+    /// The history records another unit (by name) under this version, even a running one: most
+    /// likely the runner points at another application's database. Decided before the checksum;
+    /// no option runs over it. (Last, so the values before it keep their numbers.)
+    mismatched,
 };
 
 const char* to_string(unit_state s) noexcept;
@@ -29,7 +33,8 @@ const char* to_string(unit_state s) noexcept;
 /// One line of `status`.
 struct unit_status {
     std::int64_t version = 0;
-    std::string name;
+    std::string name;               ///< this build's; the history's for unknown units
+    std::string applied_name;       ///< recorded in the history; empty when pending
     unit_state state = unit_state::pending;
     std::string checksum;           ///< of this build's statements; empty for unknown units
     std::string applied_checksum;   ///< recorded in the history; empty when pending
@@ -113,7 +118,8 @@ public:
 
     /// Applies pending units in version order, all or up to and including `to` (which must be a
     /// version of this build, else config_error). Refuses (validation_error) when validate()
-    /// finds a problem the options do not allow.
+    /// finds a problem the options do not allow. up, down, redo and repair always refuse a
+    /// mismatched unit (validation_error), before anything runs.
     run_report up(std::optional<std::int64_t> to = std::nullopt, const unit_observer& observer = {});
 
     /// Reverts applied units, newest first; a unit this build does not know is reverted with the
