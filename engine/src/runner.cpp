@@ -286,7 +286,8 @@ struct runner::impl {
                 break;
             case unit_state::dirty:
                 out.push_back(label + " is dirty: a run of this non-transactional unit was interrupted; check the "
-                                      "database, finish or undo its statements by hand, then run strata repair " +
+                                      "database, finish or undo its statements by hand, then run " +
+                              options.program_name + " repair " +
                               std::to_string(s.version));
                 break;
             case unit_state::pending:
@@ -410,8 +411,10 @@ struct runner::impl {
             } catch (const error& e) {
                 if (!conn->is_lock_timeout(e) || attempt >= options.ddl_lock_retries) {
                     std::string what_now = s.statements->resumable
-                                               ? " was interrupted; fix the cause and run strata up again to finish it"
-                                               : " is now dirty: check the database, then run strata repair " + std::to_string(s.version);
+                                               ? " was interrupted; fix the cause and run " + options.program_name +
+                                                     " up again to finish it"
+                                               : " is now dirty: check the database, then run " + options.program_name +
+                                                     " repair " + std::to_string(s.version);
                     throw statement_error(e.message() + "; " + unit_label(s.version, s.name) + what_now,
                                           {.statement = statements[i], .sqlstate = e.context().sqlstate});
                 }
@@ -604,7 +607,7 @@ struct runner::impl {
         } else if (request.to) {
             if (std::none_of(rows.begin(), rows.end(), [&](const history_row& r) { return r.version == *request.to; }))
                 throw config_error("cannot revert to version " + std::to_string(*request.to) +
-                                       ": it is not applied (see strata status)",
+                                       ": it is not applied (see " + options.program_name + " status)",
                                    context());
             count = static_cast<std::size_t>(
                 std::count_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version > *request.to; }));
@@ -624,7 +627,8 @@ struct runner::impl {
         for (const auto& s : status)
             if (s.interrupted && std::any_of(targets.begin(), targets.end(), [&](const history_row& r) { return r.version == s.version; }))
                 problems.push_back(unit_label(s.version, s.name) +
-                                   " was interrupted half-way; run strata up to finish it before reverting it");
+                                   " was interrupted half-way; run " + options.program_name +
+                                   " up to finish it before reverting it");
         if (problems.empty()) return;
         std::string message = problems.front() + "; nothing was run";  // before problems is moved
         throw validation_error(message, context(), std::move(problems));
@@ -692,7 +696,8 @@ run_report runner::up(std::optional<std::int64_t> to, const unit_observer& obser
     auto& d = *impl_;
     command_scope scope{d.held};
     if (to && !d.find(*to))
-        throw config_error("cannot migrate to version " + std::to_string(*to) + ": this build has no such unit (see strata status)",
+        throw config_error("cannot migrate to version " + std::to_string(*to) + ": this build has no such unit (see " +
+                               d.options.program_name + " status)",
                            d.context());
     run_report report;
     auto rows = d.read_for(report, true);
@@ -745,7 +750,7 @@ run_report runner::baseline(std::int64_t to) {
     auto rows = d.read_for(report, true);
     if (!rows.empty())
         throw config_error("baseline is only for a database without history, and this one has " +
-                               std::to_string(rows.size()) + " applied unit(s); use strata status",
+                               std::to_string(rows.size()) + " applied unit(s); use " + d.options.program_name + " status",
                            d.context());
     auto start = clock::now();
     if (d.options.dry_run) {
@@ -792,11 +797,13 @@ void runner::repair(std::int64_t version, bool mark_applied) {
     d.refuse_mismatched(status, "nothing was repaired");
     auto it = std::find_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version == version; });
     if (it == rows.end() || it->state != row_state::running)
-        throw config_error("unit " + std::to_string(version) + " is not dirty, there is nothing to repair (see strata status)",
+        throw config_error("unit " + std::to_string(version) + " is not dirty, there is nothing to repair (see " +
+                               d.options.program_name + " status)",
                            d.context());
     if (std::any_of(status.begin(), status.end(), [&](const unit_status& s) { return s.version == version && s.interrupted; }))
         throw config_error("unit " + std::to_string(version) +
-                               " is not dirty: it was interrupted and resumes by itself; run strata up to finish it",
+                               " is not dirty: it was interrupted and resumes by itself; run " + d.options.program_name +
+                               " up to finish it",
                            d.context());
     d.conn->begin(false);
     try {

@@ -2,7 +2,7 @@
 // registry of its own: non-transactional units and their dirty state, refusing an irreversible
 // down before anything runs, reverting a unit this build does not know from the stored down
 // statements, checksum drift, a history of another application's units, out-of-order units,
-// --atomic, DDL lock timeout retries, dry runs.
+// --atomic, DDL lock timeout retries, dry runs, the program named in hints.
 // Every result is read back from the database with a session of our own.
 
 #include <strata/error.hpp>
@@ -776,6 +776,45 @@ STRATA_BACKEND_TEST(custom_a_dirty_row_under_another_name_is_mismatched_and_not_
 
     // The application that ran it sees it dirty, as before.
     BOOST_TEST(status_lines(*theirs, db.url()) == (names{"1 applied", "2 dirty"}), boost::test_tools::per_element());
+}
+
+// A migrator built on strata names itself in its hints (runner_options::program_name).
+STRATA_BACKEND_TEST(custom_hints_name_the_program_given_in_the_options) {
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({
+        table_unit(1, "t"),
+        unit(2, "index_then_fail",
+             {{{.postgresql = "CREATE INDEX CONCURRENTLY t_a_idx ON t (a)", .sqlite = "CREATE INDEX t_a_idx ON t (a)"}},
+              {both("ALTER TABLE no_such_table ADD COLUMN x integer")}},
+             strata::transaction_mode::none),
+    });
+    strata::runner_options options;
+    options.program_name = "myapp-migrate";
+
+    try {
+        strata::runner(*reg, db.url(), options).up();
+        BOOST_ERROR("up() succeeded although unit 2's second statement names a table that does not exist");
+    } catch (const strata::migration_error& e) {
+        BOOST_TEST(contains(e.what(), "then run myapp-migrate repair 2"), e.what());
+        BOOST_TEST(!contains(e.what(), "strata repair"), e.what());
+    }
+    try {
+        strata::runner(*reg, db.url(), options).up();
+        BOOST_ERROR("up() ran with unit 2 dirty");
+    } catch (const strata::validation_error& e) {
+        BOOST_TEST(contains(e.what(), "then run myapp-migrate repair 2"), e.what());
+        BOOST_TEST(!contains(e.what(), "strata repair"), e.what());
+    }
+    try {
+        strata::runner(*reg, db.url(), options).repair(1, false);
+        BOOST_ERROR("repaired unit 1, which is not dirty");
+    } catch (const strata::config_error& e) {
+        BOOST_TEST(contains(e.what(), "(see myapp-migrate status)"), e.what());
+    }
+    // Without the option, the hint names strata.
+    auto problems = strata::runner(*reg, db.url()).validate();
+    BOOST_TEST_REQUIRE(problems.size() == 1u);
+    BOOST_TEST(contains(problems[0], "then run strata repair 2"), problems[0]);
 }
 
 // ---------------------------------------------------------------------------------------------

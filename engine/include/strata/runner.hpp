@@ -90,6 +90,9 @@ struct runner_options {
     bool atomic = false;
     /// Progress and waiting messages (who holds the lock, retries); the runner never prints.
     std::function<void(const std::string&)> on_notice;
+    /// The command users run, named in the hints of errors and problems ("run strata repair 3"):
+    /// a migrator built on strata's command line gives its own.
+    std::string program_name = "strata";
 };
 
 /// Called after each unit commits, so a caller can report progress as it happens.
