@@ -47,10 +47,11 @@ invocation parse(int argc, const char* const* argv);
 
 void print_help(std::ostream& out, const std::string& command);
 
-/// Human text or JSON, and colour only on a terminal without NO_COLOR.
+/// Human text or JSON, and colour only on a terminal without NO_COLOR. `program` is the command
+/// users run, named in hints ("see strata repair --help") and before notices and errors.
 class printer {
 public:
-    explicit printer(bool json);
+    printer(bool json, std::string program);
 
     bool wants_json() const noexcept { return json_; }
 
@@ -73,6 +74,7 @@ private:
 
     bool json_;
     bool colour_;
+    std::string program_;
 };
 
 }  // namespace strata::cli

@@ -17,9 +17,13 @@ namespace {
 using namespace strata;
 using namespace strata::cli;
 
+/// The command users run, named in every hint ("run strata repair 3"): the engine's and the printer's.
+constexpr const char* program_name = "strata";
+
 int run(const invocation& in, const printer& out) {
     auto url = database_url::parse(in.database);
     runner_options options = in.options;
+    options.program_name = program_name;
     options.on_notice = [&out](const std::string& text) { out.notice(text); };
     runner r(registry::global(), url, options);
     const std::string db = url.redacted();
@@ -73,7 +77,7 @@ int main(int argc, char** argv) {
 #endif
     bool json = false;
     for (int i = 1; i < argc; ++i) json |= std::string(argv[i]) == "--json";
-    printer out(json);
+    printer out(json, program_name);
     try {
         auto in = parse(argc, argv);
         if (in.version) {
@@ -86,12 +90,12 @@ int main(int argc, char** argv) {
         }
         if (in.command.empty()) {
             print_help(std::cerr, {});
-            out.failure(exit_usage, "no command given (try strata --help)");
+            out.failure(exit_usage, std::string("no command given (try ") + program_name + " --help)");
             return exit_usage;
         }
         return run(in, out);
     } catch (const boost::program_options::error& e) {
-        out.failure(exit_usage, std::string(e.what()) + " (see strata --help)");
+        out.failure(exit_usage, std::string(e.what()) + " (see " + program_name + " --help)");
         return exit_usage;
     } catch (const usage_error& e) {
         out.failure(exit_usage, e.what());

@@ -40,8 +40,10 @@ json nullable(const std::string& s) { return s.empty() ? json(nullptr) : json(s)
 
 }  // namespace
 
-printer::printer(bool json)
-    : json_(json), colour_(::isatty(STDOUT_FILENO) && ::isatty(STDERR_FILENO) && !std::getenv("NO_COLOR")) {}
+printer::printer(bool json, std::string program)
+    : json_(json),
+      colour_(::isatty(STDOUT_FILENO) && ::isatty(STDERR_FILENO) && !std::getenv("NO_COLOR")),
+      program_(std::move(program)) {}
 
 std::string printer::paint(const std::string& text, const char* colour) const {
     return colour_ ? "\033[" + std::string(colour) + "m" + text + "\033[0m" : text;
@@ -53,7 +55,7 @@ void printer::progress(const unit_report& u) const {
         << (u.from_history ? " with the stored down statements" : "") << std::endl;
 }
 
-void printer::notice(const std::string& text) const { std::cerr << "strata: " << redact_passwords(text) << std::endl; }
+void printer::notice(const std::string& text) const { std::cerr << program_ << ": " << redact_passwords(text) << std::endl; }
 
 void printer::status(const std::string& database, const std::vector<unit_status>& units) const {
     std::map<unit_state, std::size_t> counts;
@@ -97,13 +99,14 @@ void printer::status(const std::string& database, const std::vector<unit_status>
         std::cout << std::right << std::setw(8) << u.version << "  " << std::left << std::setw(int(name_width)) << u.name
                   << "  " << paint(padded, state_colour(u.state)) << "  " << (u.applied_at.empty() ? "-" : u.applied_at)
                   << (u.out_of_order ? "  (older than the newest applied unit)" : "")
-                  << (u.interrupted ? "  (interrupted half-way: strata up finishes it)" : "") << "\n";
+                  << (u.interrupted ? "  (interrupted half-way: " + program_ + " up finishes it)" : "") << "\n";
     }
     std::cout << counts[unit_state::applied] << " applied, " << counts[unit_state::pending] << " pending";
     if (auto n = counts[unit_state::changed]) std::cout << ", " << n << " changed since applied";
     if (auto n = counts[unit_state::mismatched]) std::cout << ", " << n << " mismatched";
-    if (auto n = counts[unit_state::unknown]) std::cout << ", " << n << " unknown (applied by another build of strata)";
-    if (auto n = counts[unit_state::dirty]) std::cout << ", " << n << " dirty (see strata repair --help)";
+    if (auto n = counts[unit_state::unknown])
+        std::cout << ", " << n << " unknown (applied by another build of " << program_ << ")";
+    if (auto n = counts[unit_state::dirty]) std::cout << ", " << n << " dirty (see " << program_ << " repair --help)";
     std::cout << "\n";
     // Likely the wrong database: say which units disagree, and what to check.
     for (const auto& u : units)
@@ -177,14 +180,14 @@ void printer::repaired(const std::string& database, std::int64_t version, bool m
 void printer::failure(int code, const std::string& message, const error* e) const {
     // Messages may echo an argument, and an argument may be a URL with its password.
     const std::string text = redact_passwords(message);
-    std::cerr << paint("strata: error:", "31") << " " << text << std::endl;
+    std::cerr << paint(program_ + ": error:", "31") << " " << text << std::endl;
     if (const auto* v = dynamic_cast<const validation_error*>(e); v && v->problems().size() > 1)
         for (const auto& p : v->problems()) std::cerr << "  - " << redact_passwords(p) << "\n";
     if (const auto* m = dynamic_cast<const migration_error*>(e)) {
         if (m->rolled_back())
-            std::cerr << "strata: nothing of unit " << m->context().version.value_or(0) << " was kept (rolled back)";
+            std::cerr << program_ << ": nothing of unit " << m->context().version.value_or(0) << " was kept (rolled back)";
         else
-            std::cerr << "strata: unit " << m->context().version.value_or(0)
+            std::cerr << program_ << ": unit " << m->context().version.value_or(0)
                       << " runs outside a transaction: what its finished steps did stays";
         if (!m->completed().empty()) {
             std::cerr << "; done before it in this run, and kept:";
