@@ -42,10 +42,11 @@ struct invocation {
     bool exit_code = false;  ///< status --exit-code
 };
 
-/// Parses argv. Throws usage_error (or boost::program_options::error) for bad usage.
-invocation parse(int argc, const char* const* argv);
+/// Parses argv. Throws usage_error (or boost::program_options::error) for bad usage, naming
+/// `program` (the command users run) in its hints.
+invocation parse(int argc, const char* const* argv, const std::string& program);
 
-void print_help(std::ostream& out, const std::string& command);
+void print_help(std::ostream& out, const std::string& command, const std::string& program);
 
 /// Human text or JSON, and colour only on a terminal without NO_COLOR. `program` is the command
 /// users run, named in hints ("see strata repair --help") and before notices and errors.

@@ -79,17 +79,17 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) json |= std::string(argv[i]) == "--json";
     printer out(json, program_name);
     try {
-        auto in = parse(argc, argv);
+        auto in = parse(argc, argv, program_name);
         if (in.version) {
             std::cout << "strata " << version_string << "\n";
             return exit_ok;
         }
         if (in.help) {
-            print_help(std::cout, in.command);
+            print_help(std::cout, in.command, program_name);
             return exit_ok;
         }
         if (in.command.empty()) {
-            print_help(std::cerr, {});
+            print_help(std::cerr, {}, program_name);
             out.failure(exit_usage, std::string("no command given (try ") + program_name + " --help)");
             return exit_usage;
         }

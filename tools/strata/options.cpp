@@ -66,7 +66,7 @@ void validate(boost::any& v, const std::vector<std::string>& values, seconds_val
     v = seconds_value{d};
 }
 
-po::options_description global_options() {
+po::options_description global_options(const std::string& program) {
     po::options_description d("Global options (before or after the command)");
     d.add_options()
         ("database", po::value<std::string>()->value_name("URL"),
@@ -80,7 +80,7 @@ po::options_description global_options() {
          "wait up to SECONDS for another strata run's lock (default 60)")
         ("ddl-lock-timeout", po::value<seconds_value>()->value_name("SECONDS"),
          "PostgreSQL: a unit waits up to SECONDS for a table lock, then is rolled back and retried (default 5)")
-        ("help,h", "show help (also per command: strata up --help)")
+        ("help,h", ("show help (also per command: " + program + " up --help)").c_str())
         ("version", "print strata's version");
     return d;
 }
@@ -136,13 +136,13 @@ std::chrono::milliseconds to_ms(const seconds_value& s) {
 
 }  // namespace
 
-void print_help(std::ostream& out, const std::string& command) {
+void print_help(std::ostream& out, const std::string& command, const std::string& program) {
     if (const auto* c = find_command(command)) {
-        out << "Usage: strata [--database URL] " << c->synopsis << "\n\n" << c->summary << "\n\n";
+        out << "Usage: " << program << " [--database URL] " << c->synopsis << "\n\n" << c->summary << "\n\n";
         if (!c->options.empty()) out << command_options(c->name) << "\n";
     } else {
-        out << "strata: schema migrations compiled into this binary\n\n"
-            << "Usage: strata [--database URL] <command> [options]\n\nCommands:\n";
+        out << program << ": schema migrations compiled into this binary\n\n"
+            << "Usage: " << program << " [--database URL] <command> [options]\n\nCommands:\n";
         for (const auto& c : commands) out << "  " << c.synopsis << "\n      " << c.summary << "\n";
         out << "\n" << command_options() << "\n"
             << "Database URLs:\n"
@@ -150,12 +150,12 @@ void print_help(std::ostream& out, const std::string& command) {
             << "  postgresql://[user[:password]@]host[:port]/dbname[?key=value...]   (or postgres://)\n"
             << "  Components are percent-decoded; the password never appears in any output.\n\n";
     }
-    out << global_options() << "\n" << exit_codes_help;
+    out << global_options(program) << "\n" << exit_codes_help;
 }
 
-invocation parse(int argc, const char* const* argv) {
+invocation parse(int argc, const char* const* argv, const std::string& program) {
     po::options_description all;
-    all.add(global_options()).add(command_options());
+    all.add(global_options(program)).add(command_options());
     all.add_options()("command", po::value<std::string>(), "")("extra", po::value<std::vector<std::string>>(), "");
     po::positional_options_description positional;
     positional.add("command", 1).add("extra", -1);
@@ -178,7 +178,7 @@ invocation parse(int argc, const char* const* argv) {
     std::vector<std::string> extra;
     if (vm.count("extra")) extra = vm["extra"].as<std::vector<std::string>>();
     if (in.command == "repair") {
-        if (extra.empty()) throw usage_error("repair needs the VERSION of the dirty unit (see strata repair --help)");
+        if (extra.empty()) throw usage_error("repair needs the VERSION of the dirty unit (see " + program + " repair --help)");
         try {
             std::size_t used = 0;
             in.repair_version = std::stoll(extra.front(), &used);
@@ -189,13 +189,14 @@ invocation parse(int argc, const char* const* argv) {
         extra.erase(extra.begin());
     }
     if (!extra.empty())
-        throw usage_error("unexpected argument '" + extra.front() + "' after '" + in.command + "' (see strata " + in.command +
-                          " --help)");
+        throw usage_error("unexpected argument '" + extra.front() + "' after '" + in.command + "' (see " + program + " " +
+                          in.command + " --help)");
     const auto every_command_option = command_options();
     for (const auto& option : every_command_option.options()) {
         const auto& name = option->long_name();
         if (vm.count(name) && std::find(spec->options.begin(), spec->options.end(), name) == spec->options.end())
-            throw usage_error("option --" + name + " does not apply to '" + in.command + "' (see strata " + in.command + " --help)");
+            throw usage_error("option --" + name + " does not apply to '" + in.command + "' (see " + program + " " + in.command +
+                              " --help)");
     }
 
     if (vm.count("database")) {
@@ -227,7 +228,8 @@ invocation parse(int argc, const char* const* argv) {
     in.mark_applied = vm.count("applied") > 0;
 
     if (vm.count("to")) in.to = vm["to"].as<std::int64_t>();
-    if (in.command == "baseline" && !in.to) throw usage_error("baseline needs --to VERSION (see strata baseline --help)");
+    if (in.command == "baseline" && !in.to)
+        throw usage_error("baseline needs --to VERSION (see " + program + " baseline --help)");
     if (in.command == "down") {
         if (vm.count("steps")) in.down.steps = vm["steps"].as<int>();
         in.down.to = in.to;
