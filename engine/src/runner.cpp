@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <iterator>
 #include <map>
 #include <thread>
 
@@ -225,12 +226,17 @@ struct runner::impl {
             unit_status s{.version = p.entry->version, .name = p.entry->name, .checksum = p.checksum};
             if (auto it = recorded.find(p.entry->version); it != recorded.end()) {
                 const history_row& row = *it->second;
+                s.applied_name = row.name;
                 s.applied_checksum = row.checksum;
                 s.applied_at = row.applied_at;
                 s.execution_ms = row.execution_ms;
                 s.applied_by = row.applied_by;
+                // Another unit under this version (even a running one) is not this unit's to judge:
+                // neither its checksum nor its dirty state say anything about this build.
+                if (row.name != p.entry->name)
+                    s.state = unit_state::mismatched;
                 // Resumable only with the very statements it started with; an edited unit needs a person.
-                if (row.state == row_state::running && !p.up.transactional && p.up.resumable && row.checksum == p.checksum)
+                else if (row.state == row_state::running && !p.up.transactional && p.up.resumable && row.checksum == p.checksum)
                     s.interrupted = true;  // pending: up finishes it
                 else if (row.state == row_state::running)
                     s.state = unit_state::dirty;
@@ -247,6 +253,7 @@ struct runner::impl {
         for (const auto& [version, row] : recorded)
             out.push_back({.version = version,
                            .name = row->name,
+                           .applied_name = row->name,
                            .state = row->state == row_state::running ? unit_state::dirty : unit_state::unknown,
                            .applied_checksum = row->checksum,
                            .applied_at = row->applied_at,
@@ -257,11 +264,17 @@ struct runner::impl {
     }
 
     /// Every disagreement, one sentence each.
-    static std::vector<std::string> problems_of(const std::vector<unit_status>& status) {
+    std::vector<std::string> problems_of(const std::vector<unit_status>& status) const {
         std::vector<std::string> out;
         for (const auto& s : status) {
             auto label = unit_label(s.version, s.name);
             switch (s.state) {
+            case unit_state::mismatched:
+                out.push_back("version " + std::to_string(s.version) + " in the database is " + s.applied_name +
+                              ", this build's unit " + std::to_string(s.version) + " is " + s.name +
+                              ": check that --database points at the right database; if the unit was only renamed, "
+                              "give it back its recorded name");
+                break;
             case unit_state::changed:
                 out.push_back(label + " changed since it was applied: its statements now have checksum " + s.checksum +
                               ", the history records " + s.applied_checksum +
@@ -273,7 +286,8 @@ struct runner::impl {
                 break;
             case unit_state::dirty:
                 out.push_back(label + " is dirty: a run of this non-transactional unit was interrupted; check the "
-                                      "database, finish or undo its statements by hand, then run strata repair " +
+                                      "database, finish or undo its statements by hand, then run " +
+                              options.program_name + " repair " +
                               std::to_string(s.version));
                 break;
             case unit_state::pending:
@@ -285,6 +299,22 @@ struct runner::impl {
             }
         }
         return out;
+    }
+
+    /// Refuses (validation_error) a history that records another unit under one of this build's
+    /// versions: the runner points at another application's database (or one made from another
+    /// project's units), whose history is not this build's to change. No option allows it.
+    void refuse_mismatched(const std::vector<unit_status>& status, const std::string& outcome = "nothing was run") const {
+        std::vector<unit_status> mismatched;
+        std::copy_if(status.begin(), status.end(), std::back_inserter(mismatched),
+                     [](const unit_status& s) { return s.state == unit_state::mismatched; });
+        if (mismatched.empty()) return;
+        auto problems = problems_of(mismatched);
+        std::string message = problems.size() == 1 ? problems.front()
+                                                   : "the database records " + std::to_string(problems.size()) +
+                                                         " of this build's versions under other names (is --database the "
+                                                         "right database?)";
+        throw validation_error(message + "; " + outcome, context(), std::move(problems));
     }
 
     /// Refuses (validation_error) when the history disagrees in a way the options do not allow.
@@ -381,8 +411,10 @@ struct runner::impl {
             } catch (const error& e) {
                 if (!conn->is_lock_timeout(e) || attempt >= options.ddl_lock_retries) {
                     std::string what_now = s.statements->resumable
-                                               ? " was interrupted; fix the cause and run strata up again to finish it"
-                                               : " is now dirty: check the database, then run strata repair " + std::to_string(s.version);
+                                               ? " was interrupted; fix the cause and run " + options.program_name +
+                                                     " up again to finish it"
+                                               : " is now dirty: check the database, then run " + options.program_name +
+                                                     " repair " + std::to_string(s.version);
                     throw statement_error(e.message() + "; " + unit_label(s.version, s.name) + what_now,
                                           {.statement = statements[i], .sqlstate = e.context().sqlstate});
                 }
@@ -575,7 +607,7 @@ struct runner::impl {
         } else if (request.to) {
             if (std::none_of(rows.begin(), rows.end(), [&](const history_row& r) { return r.version == *request.to; }))
                 throw config_error("cannot revert to version " + std::to_string(*request.to) +
-                                       ": it is not applied (see strata status)",
+                                       ": it is not applied (see " + options.program_name + " status)",
                                    context());
             count = static_cast<std::size_t>(
                 std::count_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version > *request.to; }));
@@ -595,7 +627,8 @@ struct runner::impl {
         for (const auto& s : status)
             if (s.interrupted && std::any_of(targets.begin(), targets.end(), [&](const history_row& r) { return r.version == s.version; }))
                 problems.push_back(unit_label(s.version, s.name) +
-                                   " was interrupted half-way; run strata up to finish it before reverting it");
+                                   " was interrupted half-way; run " + options.program_name +
+                                   " up to finish it before reverting it");
         if (problems.empty()) return;
         std::string message = problems.front() + "; nothing was run";  // before problems is moved
         throw validation_error(message, context(), std::move(problems));
@@ -617,8 +650,10 @@ struct runner::impl {
 
     run_report down(const down_request& request, const unit_observer& observer, run_report report = {}) {
         auto rows = read_for(report, false);
+        auto status = status_of(rows);
+        refuse_mismatched(status);  // before down_rows: on another application's database, nothing else matters
         auto targets = down_rows(rows, request);
-        check_down(status_of(rows), targets);
+        check_down(status, targets);
         // The stored down statements, parsed for the units reverted only.
         std::vector<std::optional<rendering>> stored;
         stored.reserve(targets.size());
@@ -655,17 +690,19 @@ const database_url& runner::url() const noexcept { return impl_->url; }
 
 std::vector<unit_status> runner::status() { return impl_->status_of(impl_->open(true).read()); }
 
-std::vector<std::string> runner::validate() { return impl::problems_of(status()); }
+std::vector<std::string> runner::validate() { return impl_->problems_of(status()); }
 
 run_report runner::up(std::optional<std::int64_t> to, const unit_observer& observer) {
     auto& d = *impl_;
     command_scope scope{d.held};
     if (to && !d.find(*to))
-        throw config_error("cannot migrate to version " + std::to_string(*to) + ": this build has no such unit (see strata status)",
+        throw config_error("cannot migrate to version " + std::to_string(*to) + ": this build has no such unit (see " +
+                               d.options.program_name + " status)",
                            d.context());
     run_report report;
     auto rows = d.read_for(report, true);
     auto status = d.status_of(rows);
+    d.refuse_mismatched(status);
     d.check(status, to);
     std::vector<step> steps;
     for (const auto& s : status) {
@@ -693,6 +730,7 @@ run_report runner::redo(const unit_observer& observer) {
     run_report report;
     auto rows = d.read_for(report, false);
     if (rows.empty()) throw config_error("nothing to revert: no unit is applied", d.context());
+    d.refuse_mismatched(d.status_of(rows));
     const planned_unit* p = d.find(rows.back().version);
     if (!p)
         throw config_error(unit_label(rows.back().version, rows.back().name) +
@@ -712,7 +750,7 @@ run_report runner::baseline(std::int64_t to) {
     auto rows = d.read_for(report, true);
     if (!rows.empty())
         throw config_error("baseline is only for a database without history, and this one has " +
-                               std::to_string(rows.size()) + " applied unit(s); use strata status",
+                               std::to_string(rows.size()) + " applied unit(s); use " + d.options.program_name + " status",
                            d.context());
     auto start = clock::now();
     if (d.options.dry_run) {
@@ -754,14 +792,18 @@ void runner::repair(std::int64_t version, bool mark_applied) {
     run_report unused;
     auto rows = d.read_for(unused, false);
     auto& h = *d.hist;
+    auto status = d.status_of(rows);
+    // Any unit of another application's, not only this version: its history is not ours to change.
+    d.refuse_mismatched(status, "nothing was repaired");
     auto it = std::find_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version == version; });
     if (it == rows.end() || it->state != row_state::running)
-        throw config_error("unit " + std::to_string(version) + " is not dirty, there is nothing to repair (see strata status)",
+        throw config_error("unit " + std::to_string(version) + " is not dirty, there is nothing to repair (see " +
+                               d.options.program_name + " status)",
                            d.context());
-    auto status = d.status_of(rows);
     if (std::any_of(status.begin(), status.end(), [&](const unit_status& s) { return s.version == version && s.interrupted; }))
         throw config_error("unit " + std::to_string(version) +
-                               " is not dirty: it was interrupted and resumes by itself; run strata up to finish it",
+                               " is not dirty: it was interrupted and resumes by itself; run " + d.options.program_name +
+                               " up to finish it",
                            d.context());
     d.conn->begin(false);
     try {

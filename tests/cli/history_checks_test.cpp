@@ -1,5 +1,6 @@
-// The history against this build: drift (a changed unit), units another build applied, pending
-// units older than the newest applied one, the audit log, status --exit-code and up --atomic.
+// The history against this build: drift (a changed unit), units another build applied, another
+// application's history (a version recorded under another name), pending units older than the
+// newest applied one, the audit log, status --exit-code and up --atomic.
 // Other builds are simulated by editing the metadata tables directly; every outcome is read back
 // from the database.
 
@@ -187,7 +188,7 @@ void a_unit_this_build_does_not_know_is_reported_refused_and_reverted_from_the_h
                               "       2  create_user_profiles  applied   {ts}\n"
                               "       3  add_profile_to_users  applied   {ts}\n"
                               "       9  add_newer_things      unknown   {ts}\n"
-                              "3 applied, 0 pending, 1 unknown (applied by another build)\n"),
+                              "3 applied, 0 pending, 1 unknown (applied by another build of strata)\n"),
                r);
 
     r = t.run({"validate"});
@@ -246,6 +247,72 @@ void a_unit_this_build_does_not_know_without_stored_statements_is_not_reverted(s
         BOOST_TEST(t.probe.has_column("users", "profile"), "a known unit was reverted although the down was refused");
     }
     BOOST_TEST(done_count(audit_summary(t)) == done_count(log_before), "a refused down audited a unit as done");
+}
+
+// ---- another application's database ----------------------------------------------------
+
+void a_version_recorded_under_another_name_is_reported_and_nothing_runs(strata::backend b) {
+    cli_database_test t(b);
+    apply(t, {"up", "--to", "2"}, {1, 2});
+    // The database was made by another application, whose unit 1 is create_accounts.
+    t.probe.execute("UPDATE strata_schema_history SET name = 'create_accounts' WHERE version = 1");
+    const auto log_before = audit_summary(t);
+    const std::string both_names = "version 1 in the database is create_accounts, this build's unit 1 is create_users";
+
+    auto r = t.run({"status"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(matches(r.out, "database " + t.shown_url() + "\n"
+                              " VERSION  NAME                  STATE       APPLIED AT\n"
+                              "       1  create_users          mismatched  {ts}\n"
+                              "       2  create_user_profiles  applied     {ts}\n"
+                              "       3  add_profile_to_users  pending     -\n"
+                              "1 applied, 1 pending, 1 mismatched\n" +
+                              both_names + ": check that --database points at the right database; if the unit was only "
+                              "renamed, give it back its recorded name\n"),
+               r);
+    r = t.run({"status", "--exit-code"});
+    BOOST_TEST(r.exit_code == 4, r);
+
+    r = t.run({"--json", "status"});
+    BOOST_TEST(r.exit_code == 0, r);
+    auto status = json::parse(r.out);
+    const auto& u1 = status.at("units").at(0);
+    BOOST_TEST(u1.at("state") == "mismatched", r);
+    BOOST_TEST(u1.at("name") == "create_users", r);
+    BOOST_TEST(u1.at("applied_name") == "create_accounts", r);
+    BOOST_TEST(status.at("units").at(1).at("applied_name") == "create_user_profiles", r);
+    BOOST_TEST(status.at("units").at(2).at("applied_name").is_null(), r);
+    BOOST_TEST(status.at("summary").at("mismatched") == 1, r);
+    BOOST_TEST(status.at("summary").at("applied") == 1, r);
+
+    r = t.run({"validate"});
+    BOOST_TEST(r.exit_code == 4, r);
+    BOOST_TEST(contains(r.out, "1 problem in the history of " + t.shown_url()), r);
+    BOOST_TEST(contains(r.out, both_names), r);
+    BOOST_TEST(contains(r.out, "--database"), r);
+
+    // Nothing runs, whatever is allowed: unit 3 is not applied, unit 2 not reverted.
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"up"}, {"up", "--allow-changed", "--allow-unknown", "--allow-out-of-order"}, {"up", "--dry-run"},
+          {"down"}, {"down", "--all", "--allow-changed"}, {"redo"}, {"repair", "1"}}) {
+        r = t.run(args);
+        BOOST_TEST(r.exit_code == 4, r);
+        BOOST_TEST(r.out == "", r);
+        BOOST_TEST(contains(r.err, both_names), r);
+        BOOST_TEST(contains(r.err, args.front() == "repair" ? "nothing was repaired" : "nothing was run"), r);
+        BOOST_TEST(t.probe.applied_versions() == (versions{1, 2}), boost::test_tools::per_element());
+        BOOST_TEST(t.probe.has_table("users"));
+        BOOST_TEST(t.probe.has_table("user_profiles"));
+        BOOST_TEST(!t.probe.has_column("users", "profile"), "unit 3 was applied");
+    }
+    auto names = query(t, "SELECT name FROM strata_schema_history ORDER BY version");
+    BOOST_TEST_REQUIRE(names.size() == 2u);
+    BOOST_TEST(names[0][0].value_or("") == "create_accounts");
+    BOOST_TEST(audit_summary(t) == log_before, boost::test_tools::per_element());
+
+    // Given back its recorded name (here: the history's name restored), all agrees again.
+    t.probe.execute("UPDATE strata_schema_history SET name = 'create_users' WHERE version = 1");
+    BOOST_TEST(t.run({"validate"}).exit_code == 0);
 }
 
 // ---- out of order ----------------------------------------------------------------------
@@ -481,6 +548,7 @@ STRATA_CLI_TEST_ON_EACH_DATABASE(down_through_a_changed_unit_reverts_it_with_the
 STRATA_CLI_TEST_ON_EACH_DATABASE(down_through_a_changed_unit_without_stored_statements_reverts_nothing)
 STRATA_CLI_TEST_ON_EACH_DATABASE(a_unit_this_build_does_not_know_is_reported_refused_and_reverted_from_the_history)
 STRATA_CLI_TEST_ON_EACH_DATABASE(a_unit_this_build_does_not_know_without_stored_statements_is_not_reverted)
+STRATA_CLI_TEST_ON_EACH_DATABASE(a_version_recorded_under_another_name_is_reported_and_nothing_runs)
 STRATA_CLI_TEST_ON_EACH_DATABASE(pending_units_older_than_the_newest_applied_one_are_refused)
 STRATA_CLI_TEST_ON_EACH_DATABASE(status_exit_code_is_4_for_out_of_order_units)
 STRATA_CLI_TEST_ON_EACH_DATABASE(status_exit_code_gates_a_pipeline)

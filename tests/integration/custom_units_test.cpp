@@ -1,7 +1,8 @@
 // The runner's deploy-pipeline behaviour (issue 3), driven by units defined here, each test with a
 // registry of its own: non-transactional units and their dirty state, refusing an irreversible
 // down before anything runs, reverting a unit this build does not know from the stored down
-// statements, checksum drift, out-of-order units, --atomic, DDL lock timeout retries, dry runs.
+// statements, checksum drift, a history of another application's units, out-of-order units,
+// --atomic, DDL lock timeout retries, dry runs, the program named in hints.
 // Every result is read back from the database with a session of our own.
 
 #include <strata/error.hpp>
@@ -14,10 +15,12 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "backend_test.hpp"
@@ -600,6 +603,218 @@ STRATA_BACKEND_TEST(custom_dry_run_reports_the_script_and_creates_nothing) {
         BOOST_TEST(!std::filesystem::exists(db.url().path()), "a dry run created the SQLite file " << db.url().path());
     auto sql = open_session(db.url());
     BOOST_TEST(read_table_names(*sql).empty(), "a dry run created tables");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 10. The history records one of this build's versions under another name: the runner points at
+//     another application's database (or one made from another project's units). It says so,
+//     naming both units, and nothing runs or is repaired, whatever the options allow.
+
+namespace {
+
+/// Another application: its unit 1 is create_accounts. Its unit 2 is the same as this build's.
+std::unique_ptr<strata::registry> accounts_app() { return registry_of({table_unit(1, "accounts"), table_unit(2, "ledger")}); }
+
+/// This build: unit 1 is create_users, unit 2 agrees with that history, unit 3 is pending.
+std::unique_ptr<strata::registry> users_app() {
+    return registry_of({table_unit(1, "users"), table_unit(2, "ledger"), table_unit(3, "t3")});
+}
+
+const std::string both_names = "version 1 in the database is create_accounts, this build's unit 1 is create_users";
+
+/// Every history row as "version name checksum state applied_at", to tell that nothing changed.
+names history_rows(soci::session& sql) {
+    auto rows = query_text(sql, std::string("SELECT CAST(version AS TEXT), name, checksum, state, CAST(applied_at AS TEXT) FROM ") +
+                                    history_table + " ORDER BY version");
+    names out;
+    for (const auto& row : rows.rows) {
+        std::string line;
+        for (const auto& value : row) line += (line.empty() ? "" : " ") + value.value_or("<null>");
+        out.push_back(line);
+    }
+    return out;
+}
+
+}  // namespace
+
+STRATA_BACKEND_TEST(custom_a_version_recorded_under_another_name_is_mismatched) {
+    auto db = temp_database::create(backend);
+    auto theirs = accounts_app();
+    strata::runner(*theirs, db.url()).up();
+    auto ours = users_app();
+    strata::runner r(*ours, db.url());
+
+    BOOST_TEST(status_lines(r) == (names{"1 mismatched", "2 applied", "3 pending"}), boost::test_tools::per_element());
+    auto status = r.status();
+    BOOST_TEST_REQUIRE(status.size() == 3u);
+    BOOST_TEST(status[0].name == "create_users");
+    BOOST_TEST(status[0].applied_name == "create_accounts");
+    BOOST_TEST(!status[0].applied_at.empty());
+    BOOST_TEST(status[1].name == "create_ledger");
+    BOOST_TEST(status[1].applied_name == "create_ledger");
+    BOOST_TEST(status[2].applied_name == "", "a pending unit has no recorded name");
+
+    auto problems = r.validate();
+    BOOST_TEST_REQUIRE(problems.size() == 1u);
+    BOOST_TEST(contains(problems[0], both_names), problems[0]);
+    BOOST_TEST(contains(problems[0], "--database"), problems[0]);
+    BOOST_TEST(contains(problems[0], "give it back its recorded name"), problems[0]);
+}
+
+STRATA_BACKEND_TEST(custom_up_down_and_redo_refuse_a_mismatched_history_whatever_the_options) {
+    auto db = temp_database::create(backend);
+    auto theirs = accounts_app();
+    strata::runner(*theirs, db.url()).up();
+    auto sql = open_session(db.url());
+    const auto history_before = history_rows(*sql);
+    const auto log_before = audit_log(*sql);
+    const auto schema_before = read_schema(*sql);
+    BOOST_TEST_REQUIRE(history_before.size() == 2u);
+
+    strata::runner_options every_allow;
+    every_allow.allow_changed = every_allow.allow_unknown = every_allow.allow_out_of_order = true;
+    strata::runner_options dry;
+    dry.dry_run = true;
+    auto ours = users_app();
+    for (const auto& [what, options] : std::vector<std::pair<std::string, strata::runner_options>>{
+             {"no option", {}}, {"every allow option", every_allow}, {"a dry run", dry}}) {
+        strata::runner r(*ours, db.url(), options);
+        // down and redo would revert unit 2, on which both builds agree: refused all the same.
+        const std::vector<std::pair<std::string, std::function<void()>>> commands{
+            {"up", [&] { r.up(); }},
+            {"up to 3", [&] { r.up(3); }},
+            {"down", [&] { r.down(); }},
+            {"down to 1", [&] { r.down({.to = 1}); }},
+            {"down 5 steps", [&] { r.down({.steps = 5}); }},
+            {"down all", [&] { r.down({.all = true}); }},
+            {"redo", [&] { r.redo(); }},
+        };
+        for (const auto& [command, run] : commands) {
+            BOOST_TEST_CONTEXT(command << " with " << what) {
+                try {
+                    run();
+                    BOOST_ERROR("ran against a history that records another unit 1");
+                } catch (const strata::validation_error& e) {
+                    BOOST_TEST(contains(e.what(), both_names), e.what());
+                    BOOST_TEST(contains(e.what(), "nothing was run"), e.what());
+                    BOOST_TEST_REQUIRE(e.problems().size() == 1u);
+                    BOOST_TEST(contains(e.problems()[0], both_names), e.problems()[0]);
+                } catch (const std::exception& e) {
+                    BOOST_ERROR("refused with another error than validation_error: " << e.what());
+                }
+                BOOST_TEST(history_rows(*sql) == history_before, boost::test_tools::per_element());
+                BOOST_TEST(audit_log(*sql) == log_before, boost::test_tools::per_element());
+                const auto now = read_schema(*sql);
+                BOOST_TEST(now == schema_before, schema_diff(schema_before, now));
+            }
+        }
+    }
+    // The application the database belongs to still agrees with it.
+    BOOST_TEST(strata::runner(*theirs, db.url()).validate().empty());
+}
+
+STRATA_BACKEND_TEST(custom_a_renamed_unit_with_the_same_statements_is_mismatched_not_applied) {
+    // The checksum covers the statements only: here the names alone tell the two units apart.
+    auto db = temp_database::create(backend);
+    const raw_statement create_t{both("CREATE TABLE t (a integer)"), both("DROP TABLE t")};
+    auto before = registry_of({unit(1, "create_t", {create_t})});
+    strata::runner(*before, db.url()).up();
+    auto renamed = registry_of({unit(1, "make_t", {create_t})});
+    strata::runner r(*renamed, db.url());
+
+    auto status = r.status();
+    BOOST_TEST_REQUIRE(status.size() == 1u);
+    BOOST_TEST(strata::to_string(status[0].state) == std::string("mismatched"));
+    BOOST_TEST(status[0].checksum == status[0].applied_checksum);
+    BOOST_TEST(status[0].applied_name == "create_t");
+    BOOST_CHECK_THROW(r.down(), strata::validation_error);
+    auto sql = open_session(db.url());
+    BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
+    BOOST_TEST(user_tables(*sql) == (names{"t"}), boost::test_tools::per_element());
+
+    // Given back its recorded name, the unit agrees again.
+    BOOST_TEST(strata::runner(*before, db.url()).validate().empty());
+}
+
+// A row left running by another application's unit: the other unit is what matters (mismatched,
+// not dirty), and repairing it with this build is refused.
+STRATA_BACKEND_TEST(custom_a_dirty_row_under_another_name_is_mismatched_and_not_repaired) {
+    auto db = temp_database::create(backend);
+    auto index_then_fail =
+        unit(2, "index_then_fail",
+             {{{.postgresql = "CREATE INDEX CONCURRENTLY t_a_idx ON t (a)", .sqlite = "CREATE INDEX t_a_idx ON t (a)"}},
+              {both("ALTER TABLE no_such_table ADD COLUMN x integer")}},
+             strata::transaction_mode::none);
+    auto theirs = registry_of({table_unit(1, "t"), index_then_fail});
+    BOOST_CHECK_THROW(strata::runner(*theirs, db.url()).up(), strata::migration_error);
+    auto sql = open_session(db.url());
+    BOOST_TEST_REQUIRE(history_state(*sql, 2) == std::optional<std::string>("running"));
+    const auto history_before = history_rows(*sql);
+
+    auto ours = registry_of({table_unit(1, "t"), table_unit(2, "t2")});
+    BOOST_TEST(status_lines(*ours, db.url()) == (names{"1 applied", "2 mismatched"}), boost::test_tools::per_element());
+    auto problems = strata::runner(*ours, db.url()).validate();
+    BOOST_TEST_REQUIRE(problems.size() == 1u);
+    BOOST_TEST(contains(problems[0], "version 2 in the database is index_then_fail, this build's unit 2 is create_t2"),
+               problems[0]);
+    BOOST_TEST(!contains(problems[0], "repair"), "a hint to repair another application's unit: " << problems[0]);
+
+    for (bool mark_applied : {true, false}) {
+        try {
+            strata::runner(*ours, db.url()).repair(2, mark_applied);
+            BOOST_ERROR("repaired another application's unit 2");
+        } catch (const strata::validation_error& e) {
+            BOOST_TEST(contains(e.what(), "version 2 in the database is index_then_fail, this build's unit 2 is create_t2"),
+                       e.what());
+            BOOST_TEST(contains(e.what(), "nothing was repaired"), e.what());
+        }
+    }
+    // Nor may a build that agrees on unit 2 but not on unit 1 repair unit 2: it is the wrong database.
+    auto other = registry_of({table_unit(1, "u"), index_then_fail});
+    BOOST_CHECK_THROW(strata::runner(*other, db.url()).repair(2, false), strata::validation_error);
+    BOOST_TEST(history_rows(*sql) == history_before, boost::test_tools::per_element());
+
+    // The application that ran it sees it dirty, as before.
+    BOOST_TEST(status_lines(*theirs, db.url()) == (names{"1 applied", "2 dirty"}), boost::test_tools::per_element());
+}
+
+// A migrator built on strata names itself in its hints (runner_options::program_name).
+STRATA_BACKEND_TEST(custom_hints_name_the_program_given_in_the_options) {
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({
+        table_unit(1, "t"),
+        unit(2, "index_then_fail",
+             {{{.postgresql = "CREATE INDEX CONCURRENTLY t_a_idx ON t (a)", .sqlite = "CREATE INDEX t_a_idx ON t (a)"}},
+              {both("ALTER TABLE no_such_table ADD COLUMN x integer")}},
+             strata::transaction_mode::none),
+    });
+    strata::runner_options options;
+    options.program_name = "myapp-migrate";
+
+    try {
+        strata::runner(*reg, db.url(), options).up();
+        BOOST_ERROR("up() succeeded although unit 2's second statement names a table that does not exist");
+    } catch (const strata::migration_error& e) {
+        BOOST_TEST(contains(e.what(), "then run myapp-migrate repair 2"), e.what());
+        BOOST_TEST(!contains(e.what(), "strata repair"), e.what());
+    }
+    try {
+        strata::runner(*reg, db.url(), options).up();
+        BOOST_ERROR("up() ran with unit 2 dirty");
+    } catch (const strata::validation_error& e) {
+        BOOST_TEST(contains(e.what(), "then run myapp-migrate repair 2"), e.what());
+        BOOST_TEST(!contains(e.what(), "strata repair"), e.what());
+    }
+    try {
+        strata::runner(*reg, db.url(), options).repair(1, false);
+        BOOST_ERROR("repaired unit 1, which is not dirty");
+    } catch (const strata::config_error& e) {
+        BOOST_TEST(contains(e.what(), "(see myapp-migrate status)"), e.what());
+    }
+    // Without the option, the hint names strata.
+    auto problems = strata::runner(*reg, db.url()).validate();
+    BOOST_TEST_REQUIRE(problems.size() == 1u);
+    BOOST_TEST(contains(problems[0], "then run strata repair 2"), problems[0]);
 }
 
 // ---------------------------------------------------------------------------------------------

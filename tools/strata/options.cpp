@@ -36,7 +36,7 @@ const std::vector<command_spec> commands = {
      {"steps", "to", "all", "dry-run", "allow-changed"}},
     {"redo", "redo [--dry-run]", "revert the newest applied unit and apply it again", {"dry-run", "allow-changed"}},
     {"status", "status [--exit-code]",
-     "every unit: version, name, state (applied, pending, changed, unknown, dirty), when it was applied",
+     "every unit: version, name, state (applied, pending, changed, unknown, dirty, mismatched), when it was applied",
      {"exit-code"}},
     {"validate", "validate", "check the history against this build: exit 0 when it agrees, 4 when not", {}},
     {"baseline", "baseline --to VERSION [--dry-run]",
@@ -138,7 +138,8 @@ const char* const exit_codes_help =
     "  2  bad usage or configuration: unknown command or option, bad URL, a --to version that does not\n"
     "     exist, nothing to revert\n"
     "  3  cannot connect to the database\n"
-    "  4  the history disagrees with this build: a changed, unknown, out-of-order or dirty unit\n"
+    "  4  the history disagrees with this build: a changed, unknown, out-of-order, dirty or mismatched\n"
+    "     unit (mismatched: the database records another unit under that version; nothing overrides it)\n"
     "  5  another run held the migration lock longer than --lock-timeout\n"
     "  6  status --exit-code: units are pending\n";
 

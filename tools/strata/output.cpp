@@ -69,6 +69,7 @@ void printer::status(const std::string& database, const std::vector<unit_status>
         for (const auto& u : units)
             list.push_back({{"version", u.version},
                             {"name", u.name},
+                            {"applied_name", nullable(u.applied_name)},
                             {"state", to_string(u.state)},
                             {"checksum", nullable(u.checksum)},
                             {"applied_checksum", nullable(u.applied_checksum)},
@@ -78,29 +79,43 @@ void printer::status(const std::string& database, const std::vector<unit_status>
                             {"out_of_order", u.out_of_order},
                             {"interrupted", u.interrupted}});
         json summary;
-        for (auto s : {unit_state::applied, unit_state::pending, unit_state::changed, unit_state::unknown, unit_state::dirty})
+        for (auto s : {unit_state::applied, unit_state::pending, unit_state::changed, unit_state::mismatched, unit_state::unknown,
+                       unit_state::dirty})
             summary[to_string(s)] = counts[s];
         std::cout << json{{"database", database}, {"units", list}, {"summary", summary}}.dump(2) << std::endl;
         return;
     }
     std::cout << "database " << database << "\n";
-    std::size_t name_width = 4;
-    for (const auto& u : units) name_width = std::max(name_width, u.name.size());
+    std::size_t name_width = 4, state_width = 8;
+    for (const auto& u : units) {
+        name_width = std::max(name_width, u.name.size());
+        state_width = std::max(state_width, std::string(to_string(u.state)).size());
+    }
     std::cout << std::right << std::setw(8) << "VERSION" << "  " << std::left << std::setw(int(name_width)) << "NAME" << "  "
-              << std::setw(8) << "STATE" << "  APPLIED AT\n";
+              << std::setw(int(state_width)) << "STATE" << "  APPLIED AT\n";
     for (const auto& u : units) {
         std::string state = to_string(u.state);
-        std::string padded = state + std::string(8 - std::min<std::size_t>(8, state.size()), ' ');
+        std::string padded = state + std::string(state_width - state.size(), ' ');
         std::cout << std::right << std::setw(8) << u.version << "  " << std::left << std::setw(int(name_width)) << u.name
                   << "  " << paint(padded, state_colour(u.state)) << "  " << (u.applied_at.empty() ? "-" : u.applied_at)
                   << (u.out_of_order ? "  (older than the newest applied unit)" : "")
-                  << (u.interrupted ? "  (interrupted half-way: " + name_ + " up finishes it)" : std::string()) << "\n";
+                  << (u.interrupted ? "  (interrupted half-way: " + name_ + " up finishes it)" : "") << "\n";
     }
     std::cout << counts[unit_state::applied] << " applied, " << counts[unit_state::pending] << " pending";
     if (auto n = counts[unit_state::changed]) std::cout << ", " << n << " changed since applied";
-    if (auto n = counts[unit_state::unknown]) std::cout << ", " << n << " unknown (applied by another build)";
+    if (auto n = counts[unit_state::mismatched]) std::cout << ", " << n << " mismatched";
+    if (auto n = counts[unit_state::unknown])
+        std::cout << ", " << n << " unknown (applied by another build of " << name_ << ")";
     if (auto n = counts[unit_state::dirty]) std::cout << ", " << n << " dirty (see " << name_ << " repair --help)";
-    std::cout << std::endl;
+    std::cout << "\n";
+    // Likely the wrong database: say which units disagree, and what to check.
+    for (const auto& u : units)
+        if (u.state == unit_state::mismatched)
+            std::cout << "version " << u.version << " in the database is " << u.applied_name << ", this build's unit "
+                      << u.version << " is " << u.name
+                      << ": check that --database points at the right database; if the unit was only renamed, give it "
+                         "back its recorded name\n";
+    std::cout << std::flush;
 }
 
 void printer::validation(const std::string& database, const std::vector<std::string>& problems) const {

@@ -22,6 +22,10 @@ enum class unit_state {
     changed,  ///< applied, but this build renders different statements for it
     unknown,  ///< in the history, not in this build (applied by another build)
     dirty,    ///< a non-transactional unit whose run was interrupted: a person must check
+    /// The history records another unit (by name) under this version, even a running one: most
+    /// likely the runner points at another application's database. Decided before the checksum;
+    /// no option runs over it. (Last, so the values before it keep their numbers.)
+    mismatched,
 };
 
 const char* to_string(unit_state s) noexcept;
@@ -29,7 +33,8 @@ const char* to_string(unit_state s) noexcept;
 /// One line of `status`.
 struct unit_status {
     std::int64_t version = 0;
-    std::string name;
+    std::string name;               ///< this build's; the history's for unknown units
+    std::string applied_name;       ///< recorded in the history; empty when pending
     unit_state state = unit_state::pending;
     std::string checksum;           ///< of this build's statements; empty for unknown units
     std::string applied_checksum;   ///< recorded in the history; empty when pending
@@ -83,10 +88,11 @@ struct runner_options {
     bool dry_run = false;
     /// up: all pending units in one transaction (databases with transactional DDL only).
     bool atomic = false;
-    /// The name of the program, in the hints messages give ("run strata repair 3").
-    std::string program_name = "strata";
     /// Progress and waiting messages (who holds the lock, retries); the runner never prints.
     std::function<void(const std::string&)> on_notice;
+    /// The command users run, named in the hints of errors and problems ("run strata repair 3"):
+    /// a migrator built on strata's command line gives its own.
+    std::string program_name = "strata";
 };
 
 /// Called after each unit commits, so a caller can report progress as it happens.
@@ -115,7 +121,8 @@ public:
 
     /// Applies pending units in version order, all or up to and including `to` (which must be a
     /// version of this build, else config_error). Refuses (validation_error) when validate()
-    /// finds a problem the options do not allow.
+    /// finds a problem the options do not allow. up, down, redo and repair always refuse a
+    /// mismatched unit (validation_error), before anything runs.
     run_report up(std::optional<std::int64_t> to = std::nullopt, const unit_observer& observer = {});
 
     /// Reverts applied units, newest first; a unit this build does not know is reverted with the
