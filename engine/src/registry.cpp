@@ -4,8 +4,6 @@
 #include <strata/migration.hpp>
 
 #include <algorithm>
-#include <optional>
-#include <utility>
 
 namespace strata {
 namespace {
@@ -17,27 +15,27 @@ std::string describe(const registry::entry& e) {
     return out;
 }
 
-/// The version and name a unit file's name gives (`.../0003_add_profile_to_users.cpp`), when it
-/// is named the way strata_add_migrator requires; nullopt for any other file (a test's units).
-std::optional<std::pair<std::int64_t, std::string>> version_and_name_in(const std::string& source_file) {
-    const auto slash = source_file.find_last_of('/');
-    const std::string file = slash == std::string::npos ? source_file : source_file.substr(slash + 1);
+}  // namespace
+
+std::optional<unit_file_name> parse_unit_file_name(std::string_view path) {
+    const auto slash = path.find_last_of('/');
+    const std::string_view file = slash == std::string_view::npos ? path : path.substr(slash + 1);
     const auto underscore = file.find('_');
     const auto dot = file.rfind('.');
-    if (underscore == 0 || underscore == std::string::npos || underscore > 18 || dot == std::string::npos || dot < underscore)
+    // 18 digits: every such number fits an int64.
+    if (underscore == 0 || underscore == std::string_view::npos || underscore > 18 || dot == std::string_view::npos ||
+        dot < underscore)
         return std::nullopt;
-    const std::string digits = file.substr(0, underscore), name = file.substr(underscore + 1, dot - underscore - 1),
-                      extension = file.substr(dot);
-    auto is = [](const std::string& text, auto&& allowed) { return std::all_of(text.begin(), text.end(), allowed); };
+    const std::string_view digits = file.substr(0, underscore), name = file.substr(underscore + 1, dot - underscore - 1),
+                           extension = file.substr(dot);
+    auto all = [](std::string_view text, auto&& allowed) { return std::all_of(text.begin(), text.end(), allowed); };
     if (extension != ".cpp" && extension != ".sql") return std::nullopt;
-    if (!is(digits, [](char c) { return c >= '0' && c <= '9'; })) return std::nullopt;
+    if (!all(digits, [](char c) { return c >= '0' && c <= '9'; })) return std::nullopt;
     if (name.empty() || name.front() < 'a' || name.front() > 'z' ||
-        !is(name, [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }))
+        !all(name, [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }))
         return std::nullopt;
-    return std::pair{std::stoll(digits), name};
+    return unit_file_name{std::stoll(std::string(digits)), std::string(name), digits.size()};
 }
-
-}  // namespace
 
 registry::registry() = default;
 registry::~registry() = default;
@@ -87,9 +85,9 @@ void registry::validate() const {
         if (e.version <= 0)
             throw registry_error(describe(e) + " has a version that is not positive; versions start at 1");
         if (e.name.empty()) throw registry_error(describe(e) + " has an empty name");
-        if (auto named = version_and_name_in(e.source_file); named && (named->first != e.version || named->second != e.name))
+        if (auto named = parse_unit_file_name(e.source_file); named && (named->version != e.version || named->name != e.name))
             throw registry_error(describe(e) + " registers version " + std::to_string(e.version) + " " + e.name +
-                                 ", but its file name says " + std::to_string(named->first) + " " + named->second +
+                                 ", but its file name says " + std::to_string(named->version) + " " + named->name +
                                  " (a copied unit?); make the two agree");
         if (i > 0 && entries_[i - 1].version == e.version)
             throw registry_error("two units share version " + std::to_string(e.version) + ": " +

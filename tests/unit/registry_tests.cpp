@@ -144,6 +144,21 @@ BOOST_AUTO_TEST_CASE(a_unit_whose_file_name_says_another_version_or_name_is_repo
     BOOST_CHECK_NO_THROW(fine.validate());
 }
 
+BOOST_AUTO_TEST_CASE(unit_file_names_give_version_and_name_only_when_named_like_units) {
+    auto parsed = strata::parse_unit_file_name("/src/migrations/0003_add_profile_to_users.cpp");
+    BOOST_TEST_REQUIRE(parsed.has_value());
+    BOOST_TEST(parsed->version == 3);
+    BOOST_TEST(parsed->name == "add_profile_to_users");
+    BOOST_TEST(parsed->version_digits == 4u);
+    auto sql = strata::parse_unit_file_name("20261201093000_add_orders_index.sql");
+    BOOST_TEST_REQUIRE(sql.has_value());
+    BOOST_TEST(sql->version == 20261201093000);
+    for (const char* other : {"README.md", "0003_add_profile.txt", "add_profile.cpp", "_x.cpp", "3_.cpp", "3_Add.cpp",
+                              "3_9lives.cpp", "3_add-index.sql", "x3_add.cpp", "1234567890123456789_too_long.cpp",
+                              "bench_units_0.cpp"})
+        BOOST_TEST(!strata::parse_unit_file_name(other).has_value(), other);
+}
+
 BOOST_AUTO_TEST_CASE(duplicate_version_without_source_files_names_both_units) {
     strata::registry r;
     r.add(unit(7, "first"));

@@ -12,6 +12,8 @@
 #include <set>
 #include <string_view>
 
+#include <strata/registry.hpp>
+
 #include "command_line.hpp"
 
 namespace fs = std::filesystem;
@@ -22,15 +24,6 @@ namespace {
 bool valid_name(std::string_view name) {
     if (name.empty() || name.size() > 100 || name.front() < 'a' || name.front() > 'z') return false;
     return std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
-}
-
-/// A unit file's version: the digits before the first '_' of its name, if it looks like a unit.
-std::optional<std::pair<std::int64_t, std::size_t>> version_of(const std::string& file_name) {
-    auto underscore = file_name.find('_');
-    if (underscore == 0 || underscore == std::string::npos || underscore > 18) return std::nullopt;
-    if (!std::all_of(file_name.begin(), file_name.begin() + std::ptrdiff_t(underscore), [](char c) { return c >= '0' && c <= '9'; }))
-        return std::nullopt;
-    return std::pair{std::stoll(file_name.substr(0, underscore)), underscore};
 }
 
 std::string utc_timestamp() {
@@ -131,9 +124,9 @@ std::string write_new_unit(const new_unit_request& request, const program& self)
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
         const std::string file = entry.path().filename().string();
         if (file.starts_with(".")) continue;
-        if (auto v = version_of(file)) {
-            taken.emplace(v->first, file);
-            width = std::max(width, v->second);
+        if (auto unit = parse_unit_file_name(file)) {
+            taken.emplace(unit->version, file);
+            width = std::max(width, unit->version_digits);
         }
     }
     if (ec) throw usage_error("new: cannot read " + dir.string() + ": " + ec.message());

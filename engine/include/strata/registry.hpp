@@ -3,7 +3,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <strata/migration_info.hpp>
@@ -11,6 +13,17 @@
 namespace strata {
 
 class migration;
+
+/// A unit file's name as strata_add_migrator requires it: `<version>_<name>.cpp` or `.sql`, the
+/// name `[a-z][a-z0-9_]*` (`0003_add_profile_to_users.cpp`, `20261201093000_add_index.sql`).
+struct unit_file_name {
+    std::int64_t version = 0;
+    std::string name;
+    std::size_t version_digits = 0;  ///< as written, leading zeros included
+};
+
+/// The version and name in the last component of `path`; nullopt when it is not named like a unit.
+std::optional<unit_file_name> parse_unit_file_name(std::string_view path);
 
 /// Units by version. Adding never throws a validation error (registration runs during static
 /// initialisation, where an exception is std::terminate): validate() reports problems, and the
