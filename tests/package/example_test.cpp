@@ -72,6 +72,10 @@ STRATA_BACKEND_TEST(example_migrator_applies_its_units_and_reverts_them_all) {
     auto status = run(db, {"status", "--exit-code"});
     BOOST_TEST(status.result.exit_code == 0, status);
     BOOST_TEST(contains(status.result.out, "6 applied, 0 pending"), status);
+    // Timestamp versions are wider than the column's usual 8: it widens, the table stays aligned.
+    BOOST_TEST(contains(status.result.out, "\n       VERSION  NAME                   STATE     APPLIED AT\n"
+                                           "20261201090000  create_authors         applied   "),
+               status);
 
     {
         auto s = open_session(db.url());
@@ -125,6 +129,9 @@ BOOST_AUTO_TEST_CASE(example_migrator_calls_itself_by_its_name) {
 
     auto help = run(db, {"--help"});
     BOOST_TEST(contains(help.result.out, "Usage: bookshop-migrate [--database URL] <command> [options]"), help);
+    BOOST_TEST(contains(help.result.out, "\n  new NAME [--sql] [--dir DIR] [--sequential]\n"), help);
+    BOOST_TEST(contains(help.result.out, "`bookshop-migrate new NAME [--sql]` writes one"), help);
+    BOOST_TEST(contains(help.result.out, "/src/migrations.\n"), "help names the units' directory" << help);
 
     auto bad = run(db, {"frobnicate"});
     BOOST_TEST(bad.result.exit_code == 2, bad);

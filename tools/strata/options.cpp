@@ -161,7 +161,13 @@ void print_help(std::ostream& out, const std::string& command, const program& se
             << "Database URLs:\n"
             << "  sqlite:PATH   sqlite:///ABSOLUTE/PATH   sqlite::memory:\n"
             << "  postgresql://[user[:password]@]host[:port]/dbname[?key=value...]   (or postgres://)\n"
-            << "  Components are percent-decoded; the password never appears in any output.\n\n";
+            << "  Components are percent-decoded; the password never appears in any output.\n\n"
+            << "Units:\n"
+            << "  <version>_<name>.cpp (C++) and <version>_<name>.sql files, compiled into this program"
+            << (self.migrations_dir.empty() ? std::string() : " from\n  " + self.migrations_dir) << ".\n"
+            << "  A .sql unit has '-- strata:up' and '-- strata:down' sections ('-- strata:up postgresql' or\n"
+            << "  'sqlite' for one database's own text; '-- strata:no-transaction'); no down section: irreversible.\n"
+            << "  `" << self.name << " new NAME [--sql]` writes one; the next build compiles it in.\n\n";
     }
     out << global_options(self.name) << "\n" << exit_codes_help;
 }

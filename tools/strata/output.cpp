@@ -86,17 +86,19 @@ void printer::status(const std::string& database, const std::vector<unit_status>
         return;
     }
     std::cout << "database " << database << "\n";
-    std::size_t name_width = 4, state_width = 8;
+    // Timestamp versions (YYYYMMDDHHMMSS, as `new` writes them) are wider than the column's 8.
+    std::size_t version_width = 8, name_width = 4, state_width = 8;
     for (const auto& u : units) {
+        version_width = std::max(version_width, std::to_string(u.version).size());
         name_width = std::max(name_width, u.name.size());
         state_width = std::max(state_width, std::string(to_string(u.state)).size());
     }
-    std::cout << std::right << std::setw(8) << "VERSION" << "  " << std::left << std::setw(int(name_width)) << "NAME" << "  "
+    std::cout << std::right << std::setw(int(version_width)) << "VERSION" << "  " << std::left << std::setw(int(name_width)) << "NAME" << "  "
               << std::setw(int(state_width)) << "STATE" << "  APPLIED AT\n";
     for (const auto& u : units) {
         std::string state = to_string(u.state);
         std::string padded = state + std::string(state_width - state.size(), ' ');
-        std::cout << std::right << std::setw(8) << u.version << "  " << std::left << std::setw(int(name_width)) << u.name
+        std::cout << std::right << std::setw(int(version_width)) << u.version << "  " << std::left << std::setw(int(name_width)) << u.name
                   << "  " << paint(padded, state_colour(u.state)) << "  " << (u.applied_at.empty() ? "-" : u.applied_at)
                   << (u.out_of_order ? "  (older than the newest applied unit)" : "")
                   << (u.interrupted ? "  (interrupted half-way: " + name_ + " up finishes it)" : "") << "\n";
