@@ -85,10 +85,17 @@ void registry::validate() const {
         if (e.version <= 0)
             throw registry_error(describe(e) + " has a version that is not positive; versions start at 1");
         if (e.name.empty()) throw registry_error(describe(e) + " has an empty name");
-        if (auto named = parse_unit_file_name(e.source_file); named && (named->version != e.version || named->name != e.name))
+        if (auto named = parse_unit_file_name(e.source_file); named && (named->version != e.version || named->name != e.name)) {
+            std::string padded = std::to_string(e.version);  // in the padding the file uses
+            if (padded.size() < named->version_digits) padded.insert(0, named->version_digits - padded.size(), '0');
+            // The history records info()'s version and name, so for an applied unit the file is
+            // what must change back; a copy's info() is what must change.
             throw registry_error(describe(e) + " registers version " + std::to_string(e.version) + " " + e.name +
                                  ", but its file name says " + std::to_string(named->version) + " " + named->name +
-                                 " (a copied unit?); make the two agree");
+                                 ": if the file was renamed, give it back its name (" + padded + "_" + e.name +
+                                 e.source_file.substr(e.source_file.size() - 4) +
+                                 "); if it was copied from another unit, give its info() the file's version and name");
+        }
         if (i > 0 && entries_[i - 1].version == e.version)
             throw registry_error("two units share version " + std::to_string(e.version) + ": " +
                                  describe(entries_[i - 1]) + " and " + describe(e) + "; give one a new version");

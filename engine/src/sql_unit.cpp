@@ -395,6 +395,8 @@ std::vector<std::string> split_sql_statements(std::string_view text, backend dia
 
 sql_unit parse_sql_unit(std::string_view text, std::string_view file) {
     const std::string file_name(file);
+    // A UTF-8 byte order mark (some Windows editors write one) is not part of the first line.
+    if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
     using key = std::pair<direction, std::optional<backend>>;
     std::map<key, section> sections;
     section header{.directive_line = 0, .first_line = 1, .text = {}};
@@ -476,6 +478,17 @@ sql_unit parse_sql_unit(std::string_view text, std::string_view file) {
     sql_unit unit;
     auto up = script(direction::up);
     if (!up) throw sql_file_error(file_name, 1, no_up_section);
+    // Nothing to run on any database: a unit not written yet (`new --sql` leaves its sections
+    // empty). Applied, it would record a checksum of nothing, and writing it then makes it
+    // `changed`. One database's empty section of its own stays a deliberate no-op there.
+    if (up->postgresql.value_or(std::vector<std::string>{}).empty() && up->sqlite.value_or(std::vector<std::string>{}).empty()) {
+        std::size_t at = 0;
+        for (const auto& [k, s] : sections)
+            if (k.first == direction::up && (at == 0 || s.directive_line < at)) at = s.directive_line;
+        throw sql_file_error(file_name, at,
+                             "the up section has no statement; write the unit's SQL under it (a unit that does nothing "
+                             "on one database gives that database an empty section of its own)");
+    }
     unit.up = std::move(*up);
     unit.down = script(direction::down);
     unit.no_transaction = no_transaction_line.has_value();

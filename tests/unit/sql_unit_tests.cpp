@@ -273,11 +273,26 @@ BOOST_AUTO_TEST_CASE(a_database_section_alone_leaves_the_other_database_without_
     BOOST_TEST(!unit.no_transaction);
 }
 
-BOOST_AUTO_TEST_CASE(an_empty_section_is_zero_statements_and_no_down_section_is_none) {
-    const auto unit = strata::parse_sql_unit("-- strata:up\n-- nothing yet\n\n", "u.sql");
-    BOOST_TEST(listed(unit.up.postgresql).empty());
+BOOST_AUTO_TEST_CASE(one_databases_empty_section_is_a_no_op_there_and_no_down_section_is_none) {
+    const auto unit = strata::parse_sql_unit("-- strata:up\nSELECT 1;\n-- strata:up sqlite\n-- nothing on SQLite\n\n", "u.sql");
+    BOOST_TEST(listed(unit.up.postgresql) == (statements{"SELECT 1"}), boost::test_tools::per_element());
+    BOOST_TEST(unit.up.sqlite.has_value());
     BOOST_TEST(listed(unit.up.sqlite).empty());
     BOOST_TEST(!unit.down.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_unit_with_no_up_statement_anywhere_is_not_written_yet) {
+    // What `new --sql` writes, built before anything was written into it.
+    const std::string skeleton = "-- Unit 5: x.\n\n-- strata:up\n\n-- strata:down\n";
+    BOOST_TEST(parse_error(skeleton).what() ==
+               std::string("units/0007_x.sql:3: the up section has no statement; write the unit's SQL under it (a unit that does nothing on "
+               "one database gives that database an empty section of its own)"));
+    BOOST_TEST(parse_error("-- strata:up postgresql\n-- strata:up sqlite\n").line() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_byte_order_mark_is_not_part_of_the_first_line) {
+    const auto unit = strata::parse_sql_unit("\xEF\xBB\xBF-- strata:up\nSELECT 1;\n", "bom.sql");
+    BOOST_TEST(listed(unit.up.sqlite) == (statements{"SELECT 1"}), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(windows_line_endings_are_read_like_unix_ones) {

@@ -70,6 +70,8 @@ public:
     void report(const std::string& command, const std::string& database, const run_report& r, bool dry_run,
                 const std::string& nothing_to_do) const;
     void repaired(const std::string& database, std::int64_t version, bool mark_applied) const;
+    /// `new`: the path of the unit it wrote.
+    void written(const std::string& path) const;
 
     /// An error: the message on stderr; with --json also a JSON document on stdout.
     void failure(int code, const std::string& message, const error* e = nullptr) const;

@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <map>
 #include <optional>
-#include <set>
 #include <string_view>
 
 #include <strata/registry.hpp>
@@ -35,25 +34,10 @@ std::string utc_timestamp() {
     return text;
 }
 
-/// The unit's class: its name, unless that is a C++ keyword or a name the unit's own code uses
-/// unqualified (a class `table` would hide strata::schema::table inside itself).
-std::string class_name(const std::string& name) {
-    static const std::set<std::string_view> taken = {
-        "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break", "case", "catch", "char",
-        "char8_t", "char16_t", "char32_t", "class", "compl", "concept", "const", "consteval", "constexpr", "constinit",
-        "const_cast", "continue", "co_await", "co_return", "co_yield", "decltype", "default", "delete", "do", "double",
-        "dynamic_cast", "else", "enum", "explicit", "export", "extern", "false", "final", "float", "for", "friend", "goto",
-        "if", "import", "inline", "int", "long", "module", "mutable", "namespace", "new", "noexcept", "not", "not_eq",
-        "nullptr", "operator", "or", "or_eq", "override", "private", "protected", "public", "register",
-        "reinterpret_cast", "requires", "return", "short", "signed", "sizeof", "static", "static_assert", "static_cast",
-        "struct", "switch", "template", "this", "thread_local", "throw", "true", "try", "typedef", "typeid", "typename",
-        "union", "unsigned", "using", "virtual", "void", "volatile", "wchar_t", "while", "xor", "xor_eq",
-        // Names a unit's code uses unqualified.
-        "std", "strata", "schema", "migration", "migration_info", "builder", "table", "column", "type", "fk_action",
-        "foreign_key", "unique_key", "index_def", "sql_text", "main"};
-    if (taken.count(name) || name.find("__") != std::string::npos) return name + "_unit";
-    return name;
-}
+/// The unit's class: its name and `_unit`. The bare name can be a keyword (`delete`), a macro
+/// (`linux`, `errno`), a member of the class (`info`, `change`, read as a constructor) or a name
+/// the unit's code uses unqualified (`table`): the suffix rules all of them out.
+std::string class_name(const std::string& name) { return name + "_unit"; }
 
 std::string cpp_unit(const std::string& version, const std::string& name) {
     const std::string type = class_name(name);
@@ -112,10 +96,13 @@ std::string write_new_unit(const new_unit_request& request, const program& self)
             throw usage_error("new: --dir " + request.dir + " is not a directory; create it first, or leave --dir out");
     } else if (!self.migrations_dir.empty() && fs::is_directory(self.migrations_dir, ec)) {
         dir = self.migrations_dir;
-    } else {
+    } else if (fs::is_directory("migrations", ec)) {
         dir = "migrations";
-        fs::create_directories(dir, ec);
-        if (ec) throw usage_error("new: cannot create the directory ./migrations: " + ec.message() + "; give one with --dir");
+    } else {
+        throw usage_error("new: no units directory: " +
+                          (self.migrations_dir.empty() ? std::string() : self.migrations_dir + " (where " + self.name +
+                                                                             " was built from) is gone and ") +
+                          "there is no ./migrations here; give one with --dir DIR");
     }
 
     // Every unit version DIR already has, and the widest, so --sequential keeps the padding in use.
@@ -137,11 +124,14 @@ std::string write_new_unit(const new_unit_request& request, const program& self)
         version = std::to_string(next);
         if (version.size() < width) version.insert(0, width - version.size(), '0');
     } else {
+        // The UTC time, or just after the newest unit when that is not older: two `new` in one
+        // second, or a unit from a machine whose clock runs ahead, never share a version.
         version = utc_timestamp();
+        if (!taken.empty() && taken.rbegin()->first >= std::stoll(version)) version = std::to_string(taken.rbegin()->first + 1);
     }
+    // Nothing above picks a taken version; another `new` running at the same moment could.
     if (auto it = taken.find(std::stoll(version)); it != taken.end())
-        throw usage_error("new: version " + version + " is taken by " + (dir / it->second).string() +
-                          (request.sequential ? "" : "; wait a second and run it again, or use --sequential"));
+        throw usage_error("new: version " + version + " is taken by " + (dir / it->second).string());
 
     const fs::path path = dir / (version + "_" + name + (request.sql ? ".sql" : ".cpp"));
     const std::string text = request.sql ? sql_unit(version, name) : cpp_unit(version, name);

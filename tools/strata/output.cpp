@@ -179,6 +179,13 @@ void printer::repaired(const std::string& database, std::int64_t version, bool m
               << database << std::endl;
 }
 
+void printer::written(const std::string& path) const {
+    if (json_)
+        std::cout << json{{"command", "new"}, {"path", path}}.dump(2) << std::endl;
+    else
+        std::cout << path << std::endl;  // the path alone, for `$EDITOR "$(myapp-migrate new x)"`
+}
+
 void printer::failure(int code, const std::string& message, const error* e) const {
     // Messages may echo an argument, and an argument may be a URL with its password.
     const std::string text = redact_passwords(message);

@@ -14,7 +14,7 @@ namespace {
 
 int run_command(const invocation& in, const registry& units, const program& self, const printer& out) {
     if (in.command == "new") {
-        std::cout << write_new_unit(in.new_unit, self) << std::endl;
+        out.written(write_new_unit(in.new_unit, self));
         return exit_ok;
     }
     auto url = database_url::parse(in.database);
