@@ -15,7 +15,8 @@
 #
 # NAME is what the program calls itself in --help, --version, errors and hints, and its file name
 # (default: <target>). SOURCES adds further unit sources (generated ones, say; a .sql one must be
-# named like a unit and is embedded as in DIRECTORY); DIRECTORY may then be left out. SELF_CONTAINED (default: STRATA_SELF_CONTAINED_CLI) links libstdc++, SOCI, SQLite,
+# named like a unit and is embedded as in DIRECTORY); DIRECTORY may then be left out.
+# SELF_CONTAINED (default: STRATA_SELF_CONTAINED_CLI) links libstdc++, SOCI, SQLite,
 # Boost.Program_options and libcrypto statically, as strata's own program is.
 
 # migrator_main.cpp and no_units.cpp: next to this file once installed, in tools/strata in strata's tree.

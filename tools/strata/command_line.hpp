@@ -26,9 +26,9 @@ struct new_unit_request {
     bool sequential = false;
 };
 
-/// Writes the unit `request` asks for and returns its path. Needs no database. Throws
-/// usage_error, with nothing written, for a bad name, a version DIR already has, or a file that
-/// cannot be written.
+/// Writes the unit `request` asks for, with a version DIR does not have yet, and returns its
+/// path. Needs no database. Throws usage_error, with nothing written, for a bad name, a missing
+/// directory, or a file that cannot be written.
 std::string write_new_unit(const new_unit_request& request, const program& self);
 
 /// Everything the command line asked for.

@@ -7,7 +7,6 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
-#include <map>
 #include <optional>
 #include <string_view>
 
@@ -105,14 +104,15 @@ std::string write_new_unit(const new_unit_request& request, const program& self)
                           "there is no ./migrations here; give one with --dir DIR");
     }
 
-    // Every unit version DIR already has, and the widest, so --sequential keeps the padding in use.
-    std::map<std::int64_t, std::string> taken;
+    // The newest unit version DIR has (the new one comes after it, so none is reused) and the
+    // widest, so --sequential keeps the padding in use.
+    std::optional<std::int64_t> newest;
     std::size_t width = 1;
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
         const std::string file = entry.path().filename().string();
         if (file.starts_with(".")) continue;
         if (auto unit = parse_unit_file_name(file)) {
-            taken.emplace(unit->version, file);
+            newest = std::max(newest.value_or(0), unit->version);
             width = std::max(width, unit->version_digits);
         }
     }
@@ -120,18 +120,15 @@ std::string write_new_unit(const new_unit_request& request, const program& self)
 
     std::string version;
     if (request.sequential) {
-        const std::int64_t next = taken.empty() ? 1 : taken.rbegin()->first + 1;
+        const std::int64_t next = newest.value_or(0) + 1;
         version = std::to_string(next);
         if (version.size() < width) version.insert(0, width - version.size(), '0');
     } else {
         // The UTC time, or just after the newest unit when that is not older: two `new` in one
         // second, or a unit from a machine whose clock runs ahead, never share a version.
         version = utc_timestamp();
-        if (!taken.empty() && taken.rbegin()->first >= std::stoll(version)) version = std::to_string(taken.rbegin()->first + 1);
+        if (newest && *newest >= std::stoll(version)) version = std::to_string(*newest + 1);
     }
-    // Nothing above picks a taken version; another `new` running at the same moment could.
-    if (auto it = taken.find(std::stoll(version)); it != taken.end())
-        throw usage_error("new: version " + version + " is taken by " + (dir / it->second).string());
 
     const fs::path path = dir / (version + "_" + name + (request.sql ? ".sql" : ".cpp"));
     const std::string text = request.sql ? sql_unit(version, name) : cpp_unit(version, name);
