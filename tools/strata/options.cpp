@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <iomanip>
 #include <map>
 
@@ -150,6 +151,9 @@ std::chrono::milliseconds to_ms(const seconds_value& s) {
 }  // namespace
 
 void print_help(std::ostream& out, const std::string& command, const program& self) {
+    std::error_code ec;
+    const std::string built_from =
+        !self.migrations_dir.empty() && std::filesystem::is_directory(self.migrations_dir, ec) ? self.migrations_dir : "";
     if (const auto* c = find_command(command)) {
         out << "Usage: " << self.name << " [--database URL] " << c->synopsis << "\n\n" << c->summary << "\n\n";
         if (!c->options.empty()) out << command_options(c->name) << "\n";
@@ -164,7 +168,8 @@ void print_help(std::ostream& out, const std::string& command, const program& se
             << "  Components are percent-decoded; the password never appears in any output.\n\n"
             << "Units:\n"
             << "  <version>_<name>.cpp (C++) and <version>_<name>.sql files, compiled into this program"
-            << (self.migrations_dir.empty() ? std::string() : " from\n  " + self.migrations_dir) << ".\n"
+            // Only where it still is: a program copied to another machine was built elsewhere.
+            << (built_from.empty() ? std::string() : " from\n  " + built_from) << ".\n"
             << "  A .sql unit has '-- strata:up' and '-- strata:down' sections ('-- strata:up postgresql' or\n"
             << "  'sqlite' for one database's own text; '-- strata:no-transaction'); no down section: irreversible.\n"
             << "  `" << self.name << " new NAME [--sql]` writes one; the next build compiles it in.\n\n";
