@@ -6,15 +6,16 @@
 #include <strata/registry.hpp>
 
 #ifdef STRATA_LINKED_BACKENDS
-namespace strata::cli {
-/// Registers the database backends linked into a self-contained program (linked_backends.cpp).
+namespace strata::detail {
+/// Registers the database backends linked into a self-contained program
+/// (engine/src/dialect/linked_backends.cpp, the object library strata::linked_backends).
 void register_linked_backends();
-}  // namespace strata::cli
+}  // namespace strata::detail
 #endif
 
 int main(int argc, char** argv) {
 #ifdef STRATA_LINKED_BACKENDS
-    strata::cli::register_linked_backends();
+    strata::detail::register_linked_backends();
 #endif
     return strata::cli::run(argc, argv, strata::registry::global(),
                             {.name = STRATA_PROGRAM_NAME, .migrations_dir = STRATA_MIGRATIONS_DIR});

@@ -1,7 +1,6 @@
-// libpq on demand, for a strata executable that carries SOCI's PostgreSQL backend (see
-// tools/CMakeLists.txt, STRATA_SELF_CONTAINED_CLI; compiled into the executable, not the library;
-// main() registers the linked backend, in main and not from a static initialiser here, since
-// SOCI's factory map is itself a static of another archive, initialised in link order).
+// libpq on demand, for a self-contained migrator that carries SOCI's PostgreSQL backend (part of
+// the object library strata::linked_backends, engine/CMakeLists.txt, linked into the executable
+// only; its main() registers the linked backend: engine/src/dialect/linked_backends.cpp).
 //
 // The backend calls libpq, but libpq is not linked: it and the twenty-odd libraries it needs
 // (Kerberos, LDAP, GnuTLS) would load on every start, SQLite runs included. Instead each libpq

@@ -1,4 +1,5 @@
-// A self-contained migrator links SOCI's backends from static archives (STRATA_SELF_CONTAINED_CLI):
+// Part of strata::linked_backends, which only a self-contained migrator links (see
+// tools/strata/migrator_main.cpp). Such a program has SOCI's backends from static archives:
 // SOCI must be told they are there, or it would load libsoci_postgresql.so by name, which brings
 // a second SOCI core. Called from main() and not from a static initialiser here, since SOCI's
 // factory map is itself a static of another archive, initialised in link order.
@@ -7,7 +8,7 @@
 #include <soci/postgresql/soci-postgresql.h>
 #endif
 
-namespace strata::cli {
+namespace strata::detail {
 
 void register_linked_backends() {
 #ifdef STRATA_WITH_POSTGRESQL
@@ -16,4 +17,4 @@ void register_linked_backends() {
 #endif
 }
 
-}  // namespace strata::cli
+}  // namespace strata::detail
