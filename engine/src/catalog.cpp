@@ -29,6 +29,14 @@ void for_each_foreign_key(table_def& t, F f) {
         if (c.reference) f(*c.reference);
 }
 
+/// An index defined without a name got the default one, from its table and columns, when it
+/// was created; neither database renames it, so the name is written down before a rename
+/// changes what it derives from.
+void freeze_index_names(table_def& t) {
+    for (auto& i : t.indexes)
+        if (i.name.empty()) i.name = default_index_name(t.name, i.columns);
+}
+
 /// Whether a foreign key of `t` references table `name`.
 bool references(const table_def& t, const std::string& name) {
     auto to_name = [&](const foreign_key& k) { return k.ref_table == name; };
@@ -96,6 +104,7 @@ void catalog::apply(const operation& op) {
                 if (auto it = tables.find(o.from); it != tables.end()) {
                     table_def moved = std::move(it->second);
                     tables.erase(it);
+                    freeze_index_names(moved);
                     moved.name = o.to;
                     for (auto& i : moved.indexes)
                         if (i.table == o.from) i.table = o.to;
@@ -108,6 +117,7 @@ void catalog::apply(const operation& op) {
             },
             [&](const rename_column& o) {
                 if (auto* t = table_named(o.table)) {
+                    freeze_index_names(*t);
                     for (auto& c : t->columns)
                         if (c.name == o.from) c.name = o.to;
                     // The primary key is a flag on the column; everything else lists it by name.

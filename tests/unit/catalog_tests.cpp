@@ -117,6 +117,19 @@ BOOST_AUTO_TEST_CASE(rename_column_follows_into_keys_indexes_and_the_references_
     BOOST_TEST((c.tables == linked_tables().tables), "renaming back restores the model");
 }
 
+BOOST_AUTO_TEST_CASE(an_index_defined_without_a_name_keeps_its_default_name_through_renames) {
+    table users("users");
+    users.column("email", type::text());
+    auto def = users.definition();
+    def.indexes.push_back(index_def{"", "users", {"email"}, false});
+    strata::catalog c;
+    c.apply(create_table{def});
+    c.apply(rename_table{"users", "people"});
+    c.apply(rename_column{"people", "email", "mail"});
+    BOOST_TEST_REQUIRE(c.tables.at("people").indexes.size() == 1u);
+    BOOST_TEST(c.tables.at("people").indexes[0].name == "users_email_idx");
+}
+
 BOOST_AUTO_TEST_CASE(renaming_a_table_the_model_does_not_know_still_moves_the_keys_pointing_at_it) {
     strata::catalog c;
     table orders("orders");
