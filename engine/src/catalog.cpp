@@ -17,6 +17,34 @@ bool erase_one(std::vector<T>& items, Pred pred) {
     return true;
 }
 
+void rename_in(std::vector<std::string>& names, const std::string& from, const std::string& to) {
+    std::replace(names.begin(), names.end(), from, to);
+}
+
+/// Every foreign key of `t`, table-level and inline, for `f` to read or change.
+template <class F>
+void for_each_foreign_key(table_def& t, F f) {
+    for (auto& k : t.foreign_keys) f(k);
+    for (auto& c : t.columns)
+        if (c.reference) f(*c.reference);
+}
+
+/// An index defined without a name got the default one, from its table and columns, when it
+/// was created; neither database renames it, so the name is written down before a rename
+/// changes what it derives from.
+void freeze_index_names(table_def& t) {
+    for (auto& i : t.indexes)
+        if (i.name.empty()) i.name = default_index_name(t.name, i.columns);
+}
+
+/// Whether a foreign key of `t` references table `name`.
+bool references(const table_def& t, const std::string& name) {
+    auto to_name = [&](const foreign_key& k) { return k.ref_table == name; };
+    return std::any_of(t.foreign_keys.begin(), t.foreign_keys.end(), to_name) ||
+           std::any_of(t.columns.begin(), t.columns.end(),
+                       [&](const column& c) { return c.reference && to_name(*c.reference); });
+}
+
 }  // namespace
 
 void catalog::apply(const operation& op) {
@@ -69,6 +97,39 @@ void catalog::apply(const operation& op) {
                 if (auto* t = table_named(o.table))
                     erase_one(t->indexes, [&](const index_def& k) { return k.name == o.name; });
             },
+            // Both databases point foreign keys at the new name (PostgreSQL by oid; SQLite since
+            // 3.26 rewrites the REFERENCES clauses), also those of tables the model does not know
+            // as the renamed one. Constraint and index names stay.
+            [&](const rename_table& o) {
+                if (auto it = tables.find(o.from); it != tables.end()) {
+                    table_def moved = std::move(it->second);
+                    tables.erase(it);
+                    freeze_index_names(moved);
+                    moved.name = o.to;
+                    for (auto& i : moved.indexes)
+                        if (i.table == o.from) i.table = o.to;
+                    tables[o.to] = std::move(moved);
+                }
+                for (auto& [name, t] : tables)
+                    for_each_foreign_key(t, [&](foreign_key& k) {
+                        if (k.ref_table == o.from) k.ref_table = o.to;
+                    });
+            },
+            [&](const rename_column& o) {
+                if (auto* t = table_named(o.table)) {
+                    freeze_index_names(*t);
+                    for (auto& c : t->columns)
+                        if (c.name == o.from) c.name = o.to;
+                    // The primary key is a flag on the column; everything else lists it by name.
+                    for_each_foreign_key(*t, [&](foreign_key& k) { rename_in(k.columns, o.from, o.to); });
+                    for (auto& k : t->uniques) rename_in(k.columns, o.from, o.to);
+                    for (auto& i : t->indexes) rename_in(i.columns, o.from, o.to);
+                }
+                for (auto& [name, other] : tables)
+                    for_each_foreign_key(other, [&](foreign_key& k) {
+                        if (k.ref_table == o.table) rename_in(k.ref_columns, o.from, o.to);
+                    });
+            },
             [&](const raw_sql&) {},
             [&](const raw_statements&) {},
         },
@@ -77,20 +138,34 @@ void catalog::apply(const operation& op) {
 
 catalog catalog::tables_for(const std::vector<operation>& ops) const {
     catalog part;
-    for (const auto& op : ops) {
-        const std::string* name = std::visit(
-            detail::overloaded{
-                [](const create_table& o) -> const std::string* { return &o.table.name; },
-                [](const drop_table& o) -> const std::string* { return &o.name; },
-                [](const create_index& o) -> const std::string* { return &o.index.table; },
-                [](const raw_sql&) -> const std::string* { return nullptr; },
-                [](const raw_statements&) -> const std::string* { return nullptr; },
-                [](const auto& o) -> const std::string* { return &o.table; },
-            },
-            op);
-        if (!name) continue;
-        if (auto it = tables.find(*name); it != tables.end()) part.tables.insert(*it);
-    }
+    auto copy = [&](const std::string& name) {
+        if (auto it = tables.find(name); it != tables.end()) part.tables.insert(*it);
+    };
+    // A rename also changes the foreign keys of the tables referencing the renamed table (or
+    // its column): copy them too, so that the part after apply() is the whole model's part.
+    auto copy_referencing = [&](const std::string& name) {
+        for (const auto& [other, t] : tables)
+            if (references(t, name)) part.tables.insert({other, t});
+    };
+    for (const auto& op : ops)
+        std::visit(detail::overloaded{
+                       [&](const create_table& o) { copy(o.table.name); },
+                       [&](const drop_table& o) { copy(o.name); },
+                       [&](const create_index& o) { copy(o.index.table); },
+                       [&](const rename_table& o) {
+                           copy(o.from);
+                           copy(o.to);  // to refuse a name that is taken
+                           copy_referencing(o.from);
+                       },
+                       [&](const rename_column& o) {
+                           copy(o.table);
+                           copy_referencing(o.table);
+                       },
+                       [](const raw_sql&) {},
+                       [](const raw_statements&) {},
+                       [&](const auto& o) { copy(o.table); },
+                   },
+                   op);
     return part;
 }
 

@@ -99,6 +99,26 @@ std::string create_index_statement(const std::string& name, const std::string& t
            dialect::quote(table) + " (" + quote_list(columns) + ")";
 }
 
+std::string rename_table_statement(const schema::rename_table& op, const catalog& state) {
+    // Only what the model knows is refused: a table made by raw sql is not in it, and the
+    // database has the last word.
+    if (state.tables.contains(op.to))
+        throw error("cannot " + schema::describe(op) + ": an earlier unit already created a table \"" + op.to + "\"");
+    return "ALTER TABLE " + dialect::quote(op.from) + " RENAME TO " + dialect::quote(op.to);
+}
+
+std::string rename_column_statement(const schema::rename_column& op, const catalog& state) {
+    if (auto it = state.tables.find(op.table); it != state.tables.end()) {
+        if (!it->second.find_column(op.from))
+            throw error("cannot " + schema::describe(op) + ": table " + op.table + " has no column \"" + op.from + "\"");
+        if (it->second.find_column(op.to))
+            throw error("cannot " + schema::describe(op) + ": table " + op.table + " already has a column \"" + op.to +
+                        "\"");
+    }
+    return "ALTER TABLE " + dialect::quote(op.table) + " RENAME COLUMN " + dialect::quote(op.from) + " TO " +
+           dialect::quote(op.to);
+}
+
 const std::string& raw_text(const std::string& text, const char* dialect_name) {
     if (text.empty())
         throw unsupported_error(std::string("a raw sql operation has no text for ") + dialect_name +

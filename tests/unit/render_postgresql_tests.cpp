@@ -289,6 +289,36 @@ BOOST_AUTO_TEST_CASE(quote_doubles_double_quotes_and_quote_literal_doubles_singl
     BOOST_TEST(strata::dialect::quote_literal(R"(a"b)") == R"('a"b')");
 }
 
+BOOST_AUTO_TEST_CASE(postgresql_renames_a_table_and_a_column_in_place) {
+    builder b;
+    b.rename_table("users", "people");
+    b.rename_column("people", "e\"mail", "mail");
+    const auto r = render(b);
+    BOOST_TEST(r.statements == (statements{
+        R"sql(ALTER TABLE "users" RENAME TO "people")sql",
+        R"sql(ALTER TABLE "people" RENAME COLUMN "e""mail" TO "mail")sql",
+    }), boost::test_tools::per_element());
+    BOOST_TEST(r.transactional);
+}
+
+BOOST_AUTO_TEST_CASE(postgresql_refuses_a_rename_the_model_shows_cannot_work) {
+    builder before;
+    before.create_table("users", [](table& t) {
+        t.column("id", type::bigint()).primary();
+        t.column("email", type::text());
+    });
+    before.create_table("people", [](table& t) { t.column("id", type::bigint()).primary(); });
+    strata::catalog state;
+    postgresql().render(before.operations(), state);
+
+    builder b;
+    b.rename_table("users", "people");
+    BOOST_CHECK_EXCEPTION(render(b, state), strata::error, [](const strata::error& e) {
+        BOOST_TEST(e.message() == R"(cannot rename_table users -> people: an earlier unit already created a table "people")");
+        return true;
+    });
+}
+
 BOOST_AUTO_TEST_CASE(postgresql_table_exists_query_looks_in_the_current_schema) {
     BOOST_TEST(postgresql().table_exists_query("it's") ==
                "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = 'it''s'");

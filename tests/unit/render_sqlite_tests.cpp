@@ -5,6 +5,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -609,6 +610,91 @@ BOOST_AUTO_TEST_CASE(sqlite_escapes_double_quotes_in_identifiers_also_when_rebui
         R"sql(ALTER TABLE "strata_new_odd""table" RENAME TO "odd""table")sql",
         "PRAGMA legacy_alter_table = OFF",
     }), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(sqlite_renames_a_table_and_a_column_natively_without_a_rebuild) {
+    builder b;
+    b.rename_table("posts", "articles");
+    b.rename_column("articles", "title", "headline");
+    const auto r = render(b, state_after(posts_schema()));
+    BOOST_TEST(r.statements == (statements{
+        R"sql(ALTER TABLE "posts" RENAME TO "articles")sql",
+        R"sql(ALTER TABLE "articles" RENAME COLUMN "title" TO "headline")sql",
+    }), boost::test_tools::per_element());
+    BOOST_TEST(!r.foreign_keys_off);
+}
+
+BOOST_AUTO_TEST_CASE(sqlite_rebuild_after_renames_keeps_the_new_names_the_keys_and_the_indexes) {
+    builder renamed = posts_schema();
+    renamed.rename_table("posts", "articles");
+    renamed.rename_column("articles", "editor", "editor_id");
+    renamed.rename_column("articles", "slug", "handle");
+    builder b;
+    b.drop_column("articles", "author");
+    const auto r = render(b, state_after(renamed));
+    BOOST_TEST(r.statements == (statements{
+        R"sql(CREATE TEMP TABLE "strata_rebuild_guard" ("ok" INTEGER CONSTRAINT "strata refuses to rebuild table articles: its columns differ from what the units describe (changed by raw sql?), so the rebuild would lose data; write this change as raw sql for sqlite" CHECK ("ok")))sql",
+        R"sql(INSERT INTO "strata_rebuild_guard" VALUES ((SELECT count(*) FROM pragma_table_info('articles')) = 6 AND (SELECT count(*) FROM pragma_table_info('articles') WHERE name IN ('id', 'author', 'editor_id', 'handle', 'title', 'reviewer')) = 6))sql",
+        R"sql(DROP TABLE "strata_rebuild_guard")sql",
+        R"sql(CREATE TABLE "strata_new_articles" (
+  "id" BIGINT NOT NULL PRIMARY KEY,
+  "editor_id" BIGINT,
+  "handle" TEXT NOT NULL,
+  "title" TEXT,
+  "reviewer" BIGINT,
+  CONSTRAINT "posts_editor_fkey" FOREIGN KEY ("editor_id") REFERENCES "people" ("id") ON DELETE SET NULL
+))sql",
+        R"sql(INSERT INTO "strata_new_articles" ("id", "editor_id", "handle", "title", "reviewer") SELECT "id", "editor_id", "handle", "title", "reviewer" FROM "articles")sql",
+        R"sql(DROP TABLE "articles")sql",
+        "PRAGMA legacy_alter_table = ON",
+        R"sql(ALTER TABLE "strata_new_articles" RENAME TO "articles")sql",
+        "PRAGMA legacy_alter_table = OFF",
+        R"sql(CREATE UNIQUE INDEX "posts_slug_key" ON "articles" ("handle"))sql",
+        R"sql(CREATE INDEX "posts_title_idx" ON "articles" ("title"))sql",
+    }), boost::test_tools::per_element());
+    BOOST_TEST(r.foreign_keys_off);
+}
+
+BOOST_AUTO_TEST_CASE(sqlite_rebuild_after_renaming_the_referenced_table_and_column_references_the_new_names) {
+    // people is not in the model (made by raw sql); the keys pointing at it follow all the same.
+    builder renamed = posts_schema();
+    renamed.rename_table("people", "members");
+    renamed.rename_column("members", "id", "member_id");
+    builder b;
+    b.drop_column("posts", "title");
+    const auto r = render(b, state_after(renamed));
+    BOOST_TEST(r.statements ==
+                   posts_rebuild({id_line,
+                                  R"sql("author" BIGINT NOT NULL CONSTRAINT "posts_author_fkey" REFERENCES "members" ("member_id") ON DELETE CASCADE)sql",
+                                  editor_line, slug_line, reviewer_line,
+                                  R"sql(CONSTRAINT "posts_editor_fkey" FOREIGN KEY ("editor") REFERENCES "members" ("member_id") ON DELETE SET NULL)sql"},
+                                 R"sql("id", "author", "editor", "slug", "reviewer")sql", {slug_index}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(sqlite_refuses_a_rename_the_model_shows_cannot_work_naming_the_operation) {
+    builder before = posts_schema();
+    before.create_table("articles", [](table& t) { t.column("id", type::bigint()).primary(); });
+    const auto state = state_after(before);
+    auto refusal = [&](const std::function<void(builder&)>& define) {
+        builder b;
+        define(b);
+        try {
+            render(b, state);
+        } catch (const strata::error& e) {
+            return e.message();
+        }
+        return std::string("<rendered>");
+    };
+    BOOST_TEST(refusal([](builder& b) { b.rename_table("posts", "articles"); }) ==
+               R"(cannot rename_table posts -> articles: an earlier unit already created a table "articles")");
+    BOOST_TEST(refusal([](builder& b) { b.rename_column("posts", "body", "text"); }) ==
+               R"(cannot rename_column posts.body -> text: table posts has no column "body")");
+    BOOST_TEST(refusal([](builder& b) { b.rename_column("posts", "title", "slug"); }) ==
+               R"(cannot rename_column posts.title -> slug: table posts already has a column "slug")");
+    // Tables the model does not know (made by raw sql) are the database's to judge.
+    BOOST_TEST(refusal([](builder& b) { b.rename_table("legacy", "posts_archive"); }) == "<rendered>");
+    BOOST_TEST(refusal([](builder& b) { b.rename_column("legacy", "a", "b"); }) == "<rendered>");
 }
 
 BOOST_AUTO_TEST_CASE(sqlite_table_exists_query_reads_sqlite_master) {

@@ -71,6 +71,10 @@ bool same(const create_index& a, const create_index& b) { return a.index == b.in
 bool same(const drop_index& a, const drop_index& b) {
     return a.table == b.table && a.name == b.name && a.definition == b.definition;
 }
+bool same(const rename_table& a, const rename_table& b) { return a.from == b.from && a.to == b.to; }
+bool same(const rename_column& a, const rename_column& b) {
+    return a.table == b.table && a.from == b.from && a.to == b.to;
+}
 bool same(const sql_text& a, const sql_text& b) { return a.postgresql == b.postgresql && a.sqlite == b.sqlite; }
 bool same(const raw_sql& a, const raw_sql& b) {
     return same(a.up, b.up) && a.down.has_value() == b.down.has_value() && (!a.down || same(*a.down, *b.down));
@@ -115,6 +119,8 @@ std::vector<operation> reversible_operations() {
         create_index{index_def{"users_lastName_idx", "users", {"lastName"}, false}},
         create_index{index_def{"users_userName_idx", "users", {"userName"}, true}},
         drop_index{"users", "users_lastName_idx", index_def{"users_lastName_idx", "users", {"lastName"}, false}},
+        rename_table{"users", "people"},
+        rename_column{"users", "email", "mail"},
         raw_sql{sql_text{"INSERT INTO pg", "INSERT INTO lite"}, sql_text{"DELETE FROM pg", "DELETE FROM lite"}},
         raw_statements{sql_script{.postgresql = statements{"INSERT INTO a", "INSERT INTO b"},
                                   .sqlite = statements{"INSERT INTO c"},
@@ -190,6 +196,23 @@ BOOST_AUTO_TEST_CASE(down_of_a_change_only_unit_is_the_inverse_operations_in_rev
     const auto& dropped = std::get<drop_table>(down.operations().back());
     BOOST_TEST_REQUIRE(dropped.definition.has_value());
     BOOST_TEST((*dropped.definition == std::get<create_table>(up.operations().front()).table));
+}
+
+BOOST_AUTO_TEST_CASE(down_of_renames_swaps_the_names_back_in_reverse_order) {
+    const change_unit unit(6, "rename_people", [](builder& b) {
+        b.rename_table("users", "people");
+        b.rename_column("people", "email", "mail");
+    });
+    builder up, down;
+    unit.up(up);
+    unit.down(down);
+    BOOST_TEST(descriptions(up.operations()) == (std::vector<std::string>{
+        "rename_table users -> people", "rename_column people.email -> mail",
+    }), boost::test_tools::per_element());
+    BOOST_TEST(postgresql_sql(down.operations()) == (statements{
+        R"sql(ALTER TABLE "people" RENAME COLUMN "mail" TO "email")sql",
+        R"sql(ALTER TABLE "people" RENAME TO "users")sql",
+    }), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(drops_given_their_definition_fill_in_default_names_and_invert_to_the_matching_add) {
@@ -336,6 +359,8 @@ BOOST_AUTO_TEST_CASE(inverse_pairs_each_operation_with_its_opposite) {
         "create_index users_lastName_idx <-> drop_index users_lastName_idx",
         "create_index users_userName_idx <-> drop_index users_userName_idx",
         "drop_index users_lastName_idx <-> create_index users_lastName_idx",
+        "rename_table users -> people <-> rename_table people -> users",
+        "rename_column users.email -> mail <-> rename_column users.mail -> email",
         "sql <-> sql",
         "sql <-> sql",
     }), boost::test_tools::per_element());

@@ -20,10 +20,11 @@ struct catalog {
     /// Applies `op` to the model. Tables the model does not know are left alone.
     void apply(const schema::operation& op);
 
-    /// The part of the model `ops` can read or change: the tables they name. Applying or
-    /// rendering an operation looks at the table it names and no other (dialect::render keeps
-    /// to that), so `ops` render the same against this copy as against the whole model, which
-    /// would cost a copy of every table per unit.
+    /// The part of the model `ops` can read or change: the tables they name, and for a rename
+    /// the tables whose foreign keys reference the renamed table. Applying or rendering an
+    /// operation looks at those tables and no other (dialect::render keeps to that), so `ops`
+    /// render the same against this copy as against the whole model, which would cost a copy of
+    /// every table per unit.
     catalog tables_for(const std::vector<schema::operation>& ops) const;
 };
 
@@ -61,7 +62,8 @@ public:
     rendering render(const std::vector<schema::operation>& ops, catalog& state) const;
 
     /// Renders one operation (appending to `out`) without touching `state`, reading no table of
-    /// `state` but the one the operation names (see catalog::tables_for).
+    /// `state` but the ones the operation names (see catalog::tables_for). Throws error for a
+    /// rename the model shows cannot work (a name taken, a column that is not there).
     virtual void render(const schema::operation& op, const catalog& state, rendering& out) const = 0;
 
     /// A query returning one row, one integer: 1 when `table` exists where this connection

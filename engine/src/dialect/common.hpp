@@ -24,6 +24,13 @@ std::string foreign_key_constraint(const schema::foreign_key& key);
 std::string create_index_statement(const std::string& name, const std::string& table,
                                    const std::vector<std::string>& columns, bool unique);
 
+/// ALTER TABLE "from" RENAME TO "to", after refusing (error) a `to` the model knows.
+std::string rename_table_statement(const schema::rename_table& op, const catalog& state);
+
+/// ALTER TABLE "t" RENAME COLUMN "a" TO "b", after refusing (error), when the model knows the
+/// table, an `a` it lacks or a `b` it has.
+std::string rename_column_statement(const schema::rename_column& op, const catalog& state);
+
 /// The text of a raw sql operation for `dialect_name`; throws unsupported_error when empty.
 const std::string& raw_text(const std::string& text, const char* dialect_name);
 

@@ -120,6 +120,14 @@ builder& builder::drop_index(index_def definition) {
     return add(schema::drop_index{std::move(table), std::move(name), std::move(definition)});
 }
 
+builder& builder::rename_table(std::string from, std::string to) {
+    return add(schema::rename_table{std::move(from), std::move(to)});
+}
+
+builder& builder::rename_column(std::string table, std::string from, std::string to) {
+    return add(schema::rename_column{std::move(table), std::move(from), std::move(to)});
+}
+
 builder& builder::sql(std::string up, std::optional<std::string> down) {
     std::optional<sql_text> down_text;
     if (down) down_text = sql_text{*down, *down};

@@ -49,6 +49,8 @@ std::optional<operation> inverse(const operation& op) {
                 if (!o.definition) return std::nullopt;
                 return create_index{*o.definition};
             },
+            [](const rename_table& o) -> std::optional<operation> { return rename_table{o.to, o.from}; },
+            [](const rename_column& o) -> std::optional<operation> { return rename_column{o.table, o.to, o.from}; },
             [](const raw_sql& o) -> std::optional<operation> {
                 if (!o.down) return std::nullopt;
                 return raw_sql{*o.down, o.up};
@@ -74,6 +76,8 @@ std::string describe(const operation& op) {
             [](const drop_unique& o) { return "drop_unique " + o.table + "." + o.name; },
             [](const create_index& o) { return "create_index " + o.index.name; },
             [](const drop_index& o) { return "drop_index " + o.name; },
+            [](const rename_table& o) { return "rename_table " + o.from + " -> " + o.to; },
+            [](const rename_column& o) { return "rename_column " + o.table + "." + o.from + " -> " + o.to; },
             [](const raw_sql&) { return std::string("sql"); },
             [](const raw_statements&) { return std::string("sql"); },
         },

@@ -40,6 +40,13 @@ public:
     /// Reversible: `definition` is the index being dropped.
     builder& drop_index(index_def definition);
 
+    /// Renames table `from` to `to`. Reversible. Its indexes and constraints keep their names.
+    /// Rendering refuses a `to` that an earlier unit created.
+    builder& rename_table(std::string from, std::string to);
+    /// Renames column `from` of `table` to `to`. Reversible. Rendering refuses it when an
+    /// earlier unit created `table` and `from` is not one of its columns or `to` already is.
+    builder& rename_column(std::string table, std::string from, std::string to);
+
     /// The same SQL on every dialect.
     builder& sql(std::string up, std::optional<std::string> down = std::nullopt);
     /// SQL per dialect.

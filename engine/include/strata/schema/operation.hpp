@@ -64,6 +64,20 @@ struct drop_index {
     std::optional<index_def> definition;  ///< needed to reverse
 };
 
+/// Renames a table. Its indexes and constraints keep their names (neither database renames
+/// them); foreign keys elsewhere follow it to its new name.
+struct rename_table {
+    std::string from;
+    std::string to;
+};
+/// Renames a column of `table`. Its constraints and indexes keep their names and follow it, as
+/// do foreign keys elsewhere that reference it.
+struct rename_column {
+    std::string table;
+    std::string from;
+    std::string to;
+};
+
 /// SQL text per dialect. An empty text means "not supported on this dialect" and fails loudly
 /// when rendered there. The text may hold several statements.
 struct sql_text {
@@ -98,8 +112,8 @@ struct raw_statements {
 };
 
 using operation = std::variant<create_table, drop_table, add_column, drop_column, add_foreign_key,
-                               drop_foreign_key, add_unique, drop_unique, create_index, drop_index, raw_sql,
-                               raw_statements>;
+                               drop_foreign_key, add_unique, drop_unique, create_index, drop_index, rename_table,
+                               rename_column, raw_sql, raw_statements>;
 
 /// Whether `op` was asked to run online.
 bool is_online(const operation& op);

@@ -158,7 +158,7 @@ std::string postgresql_dialect::column_definition(const column& c) {
     return out;
 }
 
-void postgresql_dialect::render(const operation& op, const catalog&, rendering& out) const {
+void postgresql_dialect::render(const operation& op, const catalog& state, rendering& out) const {
     auto& s = out.statements;
     if (!is_online(op)) out.resumable = false;
     std::visit(
@@ -217,6 +217,8 @@ void postgresql_dialect::render(const operation& op, const catalog&, rendering& 
                 }
             },
             [&](const drop_index& o) { s.push_back("DROP INDEX " + quote(o.name)); },
+            [&](const rename_table& o) { s.push_back(detail::rename_table_statement(o, state)); },
+            [&](const rename_column& o) { s.push_back(detail::rename_column_statement(o, state)); },
             [&](const raw_sql& o) { s.push_back(detail::raw_text(o.up.postgresql, "postgresql")); },
             [&](const raw_statements& o) {
                 const auto& statements = detail::script_statements(o.up, backend::postgresql);

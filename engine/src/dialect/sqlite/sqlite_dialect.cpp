@@ -230,6 +230,10 @@ void sqlite_dialect::render(const operation& op, const catalog& state, rendering
                 s.push_back(detail::create_index_statement(o.index.name, o.index.table, o.index.columns, o.index.unique));
             },
             [&](const drop_index& o) { s.push_back("DROP INDEX " + quote(o.name)); },
+            // Native since SQLite 3.25 (columns) and 3.26 (foreign keys elsewhere rewritten): indexes,
+            // triggers, views and foreign keys follow the new name, so no rebuild is needed.
+            [&](const rename_table& o) { s.push_back(detail::rename_table_statement(o, state)); },
+            [&](const rename_column& o) { s.push_back(detail::rename_column_statement(o, state)); },
             [&](const raw_sql& o) { s.push_back(detail::raw_text(o.up.sqlite, "sqlite")); },
             [&](const raw_statements& o) {
                 const auto& statements = detail::script_statements(o.up, backend::sqlite);
