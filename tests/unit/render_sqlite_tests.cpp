@@ -322,10 +322,10 @@ BOOST_AUTO_TEST_CASE(sqlite_add_column_renders_the_full_column_definition) {
 
 BOOST_AUTO_TEST_CASE(sqlite_add_column_with_a_reference_is_in_place) {
     builder b;
-    b.add_column("posts", column("editor", type::bigint()).references("users", "id").on_delete(fk_action::set_null));
+    b.add_column("posts", column("approver", type::bigint()).references("users", "id").on_delete(fk_action::set_null));
     const auto r = render(b, state_after(posts_schema()));
     BOOST_TEST(r.statements ==
-                   statements{R"sql(ALTER TABLE "posts" ADD COLUMN "editor" BIGINT CONSTRAINT "posts_editor_fkey" REFERENCES "users" ("id") ON DELETE SET NULL)sql"},
+                   statements{R"sql(ALTER TABLE "posts" ADD COLUMN "approver" BIGINT CONSTRAINT "posts_approver_fkey" REFERENCES "users" ("id") ON DELETE SET NULL)sql"},
                boost::test_tools::per_element());
     BOOST_TEST(!r.foreign_keys_off);
 }

@@ -8,6 +8,16 @@
 
 namespace strata::detail {
 
+/// Refuses (unsupported_error, `<operation>: <problem>`) what no database should be sent:
+/// composite primary keys, empty column lists, foreign keys whose column counts differ, duplicate
+/// columns, varchar lengths below 1, identifiers PostgreSQL would truncate, a default_sql() that
+/// is not one expression. Both dialects call it first, so SQLite refuses what PostgreSQL would
+/// break on. Reads no table of `state` but the one `op` names.
+void check_operation(const schema::operation& op, const catalog& state);
+
+/// Whether a default_sql() expression is a literal (a number, a string, NULL, TRUE, FALSE).
+bool is_literal(const std::string& expression);
+
 /// "a", "b"
 std::string quote_list(const std::vector<std::string>& identifiers);
 

@@ -17,7 +17,9 @@ std::string default_sql(const column_default& d) {
     case default_kind::null: return "NULL";
     case default_kind::now: return "now()";
     case default_kind::random_uuid: return "gen_random_uuid()";  // built in since PostgreSQL 13
-    case default_kind::expression: return d.expression;
+    // A literal stays as written (the statements, and so the checksums, of units using one do not
+    // change); any other expression is parenthesised, so it cannot run into the clauses after it.
+    case default_kind::expression: return detail::is_literal(d.expression) ? d.expression : "(" + d.expression + ")";
     }
     return {};
 }
@@ -159,6 +161,7 @@ std::string postgresql_dialect::column_definition(const column& c) {
 }
 
 void postgresql_dialect::render(const operation& op, const catalog& state, rendering& out) const {
+    detail::check_operation(op, state);
     auto& s = out.statements;
     if (!is_online(op)) out.resumable = false;
     std::visit(

@@ -166,26 +166,11 @@ bool needs_rebuild_to_drop(const table_def& t, const std::string& name) {
 }
 
 /// Whether ALTER TABLE ADD COLUMN refuses `c`: SQLite refuses a PRIMARY KEY, a NOT NULL column
-/// without a default, and a default that is not constant (the current time, a random uuid).
-/// Whether a default_sql() expression is a literal (a number, a string, NULL, TRUE, FALSE): the
-/// only kind SQLite's ADD COLUMN accepts. Anything else (CURRENT_TIMESTAMP, random()) rebuilds.
-bool is_literal(const std::string& expression) {
-    if (expression == "NULL" || expression == "TRUE" || expression == "FALSE") return true;
-    if (expression.size() >= 2 && expression.front() == '\'' && expression.back() == '\'') {
-        for (std::size_t i = 1; i + 1 < expression.size(); ++i)
-            if (expression[i] == '\'' && expression[++i] != '\'') return false;  // 'a' || 'b'
-        return true;
-    }
-    std::size_t i = expression.empty() ? 0 : (expression[0] == '-' || expression[0] == '+');
-    return i < expression.size() && expression.find_first_not_of("0123456789.", i) == std::string::npos;
-}
-
-/// Whether ALTER TABLE ADD COLUMN refuses `c`: SQLite refuses a PRIMARY KEY, a NOT NULL column
 /// without a default, a default that is not a literal (the current time, a random uuid), and a
 /// REFERENCES column whose default is not NULL.
 bool needs_rebuild_to_add(const column& c) {
     const auto& d = c.default_value;
-    bool literal = d.kind == default_kind::null || (d.kind == default_kind::expression && is_literal(d.expression));
+    bool literal = d.kind == default_kind::null || (d.kind == default_kind::expression && detail::is_literal(d.expression));
     bool null_default = d.kind == default_kind::none || d.kind == default_kind::null ||
                         (d.kind == default_kind::expression && d.expression == "NULL");
     return c.primary_key || (!c.nullable && d.kind == default_kind::none) || (d.kind != default_kind::none && !literal) ||
@@ -198,6 +183,7 @@ std::string alter(const std::string& table) { return "ALTER TABLE " + dialect::q
 
 void sqlite_dialect::render(const operation& op, const catalog& state, rendering& out) const {
     auto& s = out.statements;
+    detail::check_operation(op, state);
     out.resumable = false;  // online() is PostgreSQL's: here every change is one transaction
     std::visit(
         detail::overloaded{

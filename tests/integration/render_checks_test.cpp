@@ -1,0 +1,123 @@
+// Checked on render (issue 9, point 9): a registry holding a unit the dialects refuse (two primary
+// columns, an empty column list, a column defined twice, varchar(0), a name PostgreSQL would cut,
+// a default_sql that is not one expression) is refused by `up` and by `up` with dry_run before
+// anything runs, naming the unit and the operation; the history and the schema, read back, stay
+// as they were.
+
+#include <strata/error.hpp>
+#include <strata/migration.hpp>
+#include <strata/registry.hpp>
+#include <strata/runner.hpp>
+
+#include <soci/soci.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backend_test.hpp"
+#include "support/schema_history.hpp"
+#include "support/schema_reader.hpp"
+#include "support/schema_session.hpp"
+#include "support/temp_database.hpp"
+
+using namespace strata::test;
+using namespace strata::schema;
+
+namespace {
+
+/// A unit whose change() is given as a function.
+class change_unit final : public strata::migration {
+public:
+    change_unit(std::int64_t version, std::string name, std::function<void(builder&)> ops)
+        : info_{version, std::move(name)}, ops_(std::move(ops)) {}
+    strata::migration_info info() const override { return info_; }
+    void change(builder& b) const override { ops_(b); }
+
+private:
+    strata::migration_info info_;
+    std::function<void(builder&)> ops_;
+};
+
+/// Unit 1: `victim(id, name)`, which every refused unit below would touch.
+std::shared_ptr<const change_unit> create_victim() {
+    return std::make_shared<const change_unit>(1, "create_victim", [](builder& b) {
+        b.create_table("victim", [](table& t) {
+            t.column("id", type::bigint()).primary();
+            t.column("name", type::text());
+        });
+    });
+}
+
+struct refused_case {
+    std::string unit_name;
+    std::function<void(builder&)> ops;
+    std::string message_part;  ///< of the operation's refusal
+};
+
+const std::vector<refused_case>& refused_cases() {
+    static const std::vector<refused_case> cases{
+        {"two_primary_columns",
+         [](builder& b) {
+             b.create_table("memberships", [](table& t) {
+                 t.column("user", type::bigint()).primary();
+                 t.column("group", type::bigint()).primary();
+             });
+         },
+         "create_table memberships: columns \"user\", \"group\" are each marked .primary()"},
+        {"index_without_columns", [](builder& b) { b.create_index("victim", {}); },
+         "create_index victim_idx: index \"victim_idx\" names no column"},
+        {"column_added_twice", [](builder& b) { b.add_column("victim", column("name", type::text())); },
+         "add_column victim.name: table victim already has a column \"name\""},
+        {"varchar_of_no_length", [](builder& b) { b.add_column("victim", column("code", type::varchar(0))); },
+         "add_column victim.code: column \"code\" is varchar(0)"},
+        {"long_derived_index_name",
+         [](builder& b) {
+             b.add_column("victim", column(std::string(60, 'c'), type::text()));
+             b.create_index("victim", {std::string(60, 'c')});
+         },
+         "the index name (the default <table>_<columns>_idx) \"victim_" + std::string(60, 'c') + "_idx\" is 71 bytes long"},
+        {"injected_default",
+         [](builder& b) {
+             b.add_column("victim", column("note", type::text()).default_sql("'a'); DROP TABLE victim; CREATE TABLE pwned (x int"));
+         },
+         "add_column victim.note: the default_sql of column \"note\" is not a single SQL expression: it has a ';'"},
+    };
+    return cases;
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+STRATA_BACKEND_TEST(a_unit_refused_on_render_stops_up_and_dry_run_before_anything_runs) {
+    for (const auto& c : refused_cases()) {
+        BOOST_TEST_CONTEXT(c.unit_name) {
+            auto db = temp_database::create(backend);
+            strata::registry before;
+            before.add(create_victim(), "render_checks_test.cpp");
+            strata::runner(before, db.url()).up();
+            auto sql = open_session(db.url());
+            const auto schema_before = read_schema(*sql);
+
+            strata::registry units;
+            units.add(create_victim(), "render_checks_test.cpp");
+            units.add(std::make_shared<const change_unit>(2, c.unit_name, c.ops), "render_checks_test.cpp");
+            strata::runner_options dry;
+            dry.dry_run = true;
+            for (const auto& options : {strata::runner_options{}, dry}) {
+                try {
+                    strata::runner(units, db.url(), options).up();
+                    BOOST_ERROR("up (dry_run " << options.dry_run << ") ran a unit the dialect refuses");
+                } catch (const strata::unsupported_error& e) {
+                    BOOST_TEST(e.context().version.value_or(0) == 2);
+                    BOOST_TEST(contains(e.what(), "unit 2 " + c.unit_name + " (up) failed"), e.what());
+                    BOOST_TEST(contains(e.message(), c.message_part), e.message());
+                }
+            }
+            BOOST_TEST(recorded_versions(*sql) == (std::vector<std::int64_t>{1}), boost::test_tools::per_element());
+            BOOST_TEST(read_schema(*sql) == schema_before, schema_diff(schema_before, read_schema(*sql)));
+        }
+    }
+}

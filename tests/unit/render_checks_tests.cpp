@@ -1,0 +1,213 @@
+// Checked on render (issue 9, point 9): what no database should be sent is refused while a unit
+// is rendered, on both dialects, naming the operation; and the safe renderings that go with it
+// (a parenthesised default_sql).
+#include <strata/dialect.hpp>
+#include <strata/error.hpp>
+#include <strata/schema/builder.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace strata::schema;
+using statements = std::vector<std::string>;
+
+const std::vector<strata::backend> both_dialects{strata::backend::sqlite, strata::backend::postgresql};
+
+/// `users(id)`, as an earlier unit left it.
+strata::catalog with_users() {
+    builder b;
+    b.create_table("users", [](table& t) {
+        t.column("id", type::bigint()).primary();
+        t.column("email", type::text());
+    });
+    strata::catalog state;
+    for (const auto& op : b.operations()) state.apply(op);
+    return state;
+}
+
+/// The message of the unsupported_error rendering `record`'s operations on `backend` throws, or
+/// "<rendered>" when it renders.
+std::string refusal(strata::backend backend, const std::function<void(builder&)>& record, strata::catalog state = with_users()) {
+    builder b;
+    record(b);
+    try {
+        strata::dialect_for(backend).render(b.operations(), state);
+    } catch (const strata::unsupported_error& e) {
+        return e.message();
+    }
+    return "<rendered>";
+}
+
+/// The same refusal on both dialects.
+void refused_on_both(const std::function<void(builder&)>& record, const std::string& expected) {
+    for (auto backend : both_dialects) BOOST_TEST(refusal(backend, record) == expected, strata::to_string(backend));
+}
+
+statements postgresql_sql(const builder& b, strata::catalog state = {}) {
+    return strata::dialect_for(strata::backend::postgresql).render(b.operations(), state).statements;
+}
+
+const std::string long_table(64, 't');  // one byte over PostgreSQL's 63
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(render_checks)
+
+// 1. Two .primary() columns: today PRIMARY KEY twice, which PostgreSQL refuses at run time.
+BOOST_AUTO_TEST_CASE(two_primary_columns_are_refused_naming_both) {
+    refused_on_both(
+        [](builder& b) {
+            b.create_table("memberships", [](table& t) {
+                t.column("user", type::bigint()).primary();
+                t.column("group", type::bigint()).primary();
+            });
+        },
+        "create_table memberships: columns \"user\", \"group\" are each marked .primary(), but a table has one primary key "
+        "and composite primary keys are not supported yet; mark one column .primary() (and add a unique key over the others)");
+}
+
+// 2. Empty column lists and foreign keys whose column counts differ.
+BOOST_AUTO_TEST_CASE(empty_column_lists_are_refused) {
+    refused_on_both([](builder& b) { b.create_index("users", {}); },
+                    "create_index users_idx: index \"users_idx\" names no column; give at least one");
+    refused_on_both([](builder& b) { b.create_unique_index("users", {}, "users_unique"); },
+                    "create_index users_unique: index \"users_unique\" names no column; give at least one");
+    refused_on_both([](builder& b) { b.add_unique("users", {}); },
+                    "add_unique users.users_key: unique key \"users_key\" names no column; give at least one");
+    refused_on_both(
+        [](builder& b) {
+            b.create_table("tags", [](table& t) {
+                t.column("id", type::bigint()).primary();
+                t.unique({});
+            });
+        },
+        "create_table tags: unique key \"tags_key\" names no column; give at least one");
+    refused_on_both([](builder& b) { b.add_foreign_key("users", {.ref_table = "accounts", .ref_columns = {"id"}}); },
+                    "add_foreign_key users.users_fkey: foreign key \"users_fkey\" names no column; give at least one");
+}
+
+BOOST_AUTO_TEST_CASE(foreign_keys_with_a_different_number_of_referenced_columns_are_refused) {
+    refused_on_both(
+        [](builder& b) {
+            b.add_foreign_key("users", {.columns = {"id", "email"}, .ref_table = "accounts", .ref_columns = {"id"}});
+        },
+        "add_foreign_key users.users_id_email_fkey: foreign key \"users_id_email_fkey\" has 2 column(s) (\"id\", \"email\") "
+        "but references 1 (\"id\"); give as many referenced columns as columns");
+    refused_on_both(
+        [](builder& b) {
+            b.create_table("posts", [](table& t) {
+                t.column("id", type::bigint()).primary();
+                t.column("author", type::bigint()).on_delete(fk_action::cascade);  // references() forgotten
+            });
+        },
+        "create_table posts: foreign key \"posts_author_fkey\" references no table; call references(table, column)");
+}
+
+// 3. Duplicate column names.
+BOOST_AUTO_TEST_CASE(a_column_defined_twice_is_refused) {
+    refused_on_both(
+        [](builder& b) {
+            b.create_table("notes", [](table& t) {
+                t.column("body", type::text());
+                t.column("body", type::varchar(10));
+            });
+        },
+        "create_table notes: column \"body\" is defined twice");
+    refused_on_both([](builder& b) { b.add_column("users", column("email", type::text())); },
+                    "add_column users.email: table users already has a column \"email\" (an earlier unit created it)");
+}
+
+BOOST_AUTO_TEST_CASE(adding_a_column_to_a_table_the_model_does_not_know_is_left_to_the_database) {
+    builder b;
+    b.add_column("legacy", column("email", type::text()));
+    BOOST_TEST(postgresql_sql(b) == statements{R"sql(ALTER TABLE "legacy" ADD COLUMN "email" TEXT)sql"},
+               boost::test_tools::per_element());
+}
+
+// 4. varchar(0) and negative lengths.
+BOOST_AUTO_TEST_CASE(varchar_without_a_positive_length_is_refused) {
+    refused_on_both([](builder& b) { b.add_column("users", column("code", type::varchar(0))); },
+                    "add_column users.code: column \"code\" is varchar(0); a varchar needs a length of at least 1 (or use "
+                    "type::text())");
+    refused_on_both(
+        [](builder& b) { b.create_table("codes", [](table& t) { t.column("code", type::varchar(-5)); }); },
+        "create_table codes: column \"code\" is varchar(-5); a varchar needs a length of at least 1 (or use type::text())");
+}
+
+// 5. Identifiers PostgreSQL would cut to 63 bytes, given or derived, refused on both dialects.
+BOOST_AUTO_TEST_CASE(identifiers_longer_than_63_bytes_are_refused_on_both_dialects) {
+    refused_on_both([](builder& b) { b.create_table(long_table, [](table& t) { t.column("id", type::bigint()); }); },
+                    "create_table " + long_table + ": the table name \"" + long_table +
+                        "\" is 64 bytes long, more than the 63 PostgreSQL keeps (it would cut it silently); give the table "
+                        "a shorter name");
+    const std::string column_name(40, 'c');
+    refused_on_both(
+        [&](builder& b) {
+            b.create_table("user_profiles_archive", [&](table& t) {
+                t.column(column_name, type::bigint()).references("users", "id");
+            });
+        },
+        "create_table user_profiles_archive: the foreign key name (the default <table>_<columns>_fkey) "
+        "\"user_profiles_archive_" + column_name + "_fkey\" is 67 bytes long, more than the 63 PostgreSQL keeps (it would "
+        "cut it silently); name the key with .foreign_key_name(...) on the column or the name field of foreign_key");
+    const std::string wide(50, 'w');
+    refused_on_both([&](builder& b) { b.create_index("users", {"email", wide}); },
+                    "create_index users_email_" + wide + "_idx: the index name (the default <table>_<columns>_idx) "
+                    "\"users_email_" + wide + "_idx\" is 66 bytes long, more than the 63 PostgreSQL keeps (it "
+                    "would cut it silently); pass a shorter name as the name argument of create_index or create_unique_index");
+}
+
+BOOST_AUTO_TEST_CASE(a_63_byte_name_and_a_shorter_given_name_render) {
+    const std::string exactly(63, 'x');
+    const std::string column_name(40, 'c');
+    builder b;
+    b.create_table(exactly, [](table& t) { t.column("id", type::bigint()); });
+    b.add_unique("users", {"email"}, "users_email_unique");
+    b.add_column("users", column(column_name, type::bigint()).references("users", "id").foreign_key_name("users_self_fkey"));
+    BOOST_TEST(postgresql_sql(b, with_users()).size() == 3u);
+}
+
+// 6. default_sql() is spliced into the statement: it must be one expression.
+BOOST_AUTO_TEST_CASE(a_default_sql_injecting_statements_is_refused) {
+    refused_on_both(
+        [](builder& b) {
+            b.create_table("victims", [](table& t) {
+                t.column("name", type::text()).default_sql("'a'); DROP TABLE victim; CREATE TABLE pwned (x int");
+            });
+        },
+        "create_table victims: the default_sql of column \"name\" is not a single SQL expression: it has a ';' outside "
+        "string literals; give one expression, such as 0, 'text' or lower('A')");
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"1) NOT NULL, \"evil\" integer CHECK (1", "it closes a parenthesis it did not open"},
+        {"(1", "its parentheses are unbalanced"},
+        {"'open", "it has an unterminated string"},
+        {"0 -- )", "it has a comment"},
+        {"$$'$$", "it has a '$' outside string literals"},
+        {"  ", "it is empty"},
+    };
+    for (const auto& [expression, why] : cases)
+        refused_on_both([&](builder& b) { b.add_column("users", column("x", type::text()).default_sql(expression)); },
+                        "add_column users.x: the default_sql of column \"x\" is not a single SQL expression: " + why +
+                            "; give one expression, such as 0, 'text' or lower('A')");
+}
+
+BOOST_AUTO_TEST_CASE(a_default_sql_expression_is_parenthesised_and_a_literal_stays_as_written) {
+    builder b;
+    b.create_table("labels", [](table& t) {
+        t.column("code", type::text()).default_sql("lower('A;B')");
+        t.column("note", type::text()).default_sql("'it''s; fine'");
+        t.column("rank", type::integer()).default_sql("-1");
+    });
+    BOOST_TEST(postgresql_sql(b) == statements{R"sql(CREATE TABLE "labels" (
+  "code" TEXT DEFAULT (lower('A;B')),
+  "note" TEXT DEFAULT 'it''s; fine',
+  "rank" INTEGER DEFAULT -1
+))sql"}, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
