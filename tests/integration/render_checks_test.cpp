@@ -2,7 +2,7 @@
 // columns, an empty column list, a column defined twice, varchar(0), a name PostgreSQL would cut,
 // a default_sql that is not one expression) is refused by `up` and by `up` with dry_run before
 // anything runs, naming the unit and the operation; the history and the schema, read back, stay
-// as they were.
+// as they were. An online unit whose names hold `$strata$` runs on PostgreSQL.
 
 #include <strata/error.hpp>
 #include <strata/migration.hpp>
@@ -120,4 +120,29 @@ STRATA_BACKEND_TEST(a_unit_refused_on_render_stops_up_and_dry_run_before_anythin
             BOOST_TEST(read_schema(*sql) == schema_before, schema_diff(schema_before, read_schema(*sql)));
         }
     }
+}
+
+// The online DO blocks are dollar-quoted; a table and a column whose names hold `$strata$` get
+// another tag and run (PostgreSQL; SQLite renders the plain unique index).
+STRATA_BACKEND_TEST(an_online_unique_on_names_holding_the_dollar_quote_tag_applies) {
+    auto db = temp_database::create(backend);
+    strata::registry units;
+    units.add(std::make_shared<const change_unit>(1, "create_odd",
+                                                  [](builder& b) {
+                                                      b.create_table("odd$strata$t", [](table& t) {
+                                                          t.column("id", type::bigint()).primary();
+                                                          t.column("c$strata$", type::text());
+                                                      });
+                                                  }),
+              "render_checks_test.cpp");
+    units.add(std::make_shared<const change_unit>(2, "unique_odd",
+                                                  [](builder& b) { b.add_unique("odd$strata$t", {"c$strata$"}, "odd_c_key").online(); }),
+              "render_checks_test.cpp");
+    strata::runner(units, db.url()).up();
+    auto sql = open_session(db.url());
+    BOOST_TEST(recorded_versions(*sql) == (std::vector<std::int64_t>{1, 2}), boost::test_tools::per_element());
+    const auto t = read_table(*sql, "odd$strata$t");
+    BOOST_TEST_REQUIRE(t.uniques.size() == 1u, t);
+    BOOST_TEST(t.uniques.front().name == "odd_c_key");
+    BOOST_TEST(t.uniques.front().columns == (std::vector<std::string>{"c$strata$"}), boost::test_tools::per_element());
 }

@@ -1,6 +1,6 @@
 // Checked on render (issue 9, point 9): what no database should be sent is refused while a unit
 // is rendered, on both dialects, naming the operation; and the safe renderings that go with it
-// (a parenthesised default_sql).
+// (a parenthesised default_sql, a DO block tag its body does not contain).
 #include <strata/dialect.hpp>
 #include <strata/error.hpp>
 #include <strata/schema/builder.hpp>
@@ -208,6 +208,23 @@ BOOST_AUTO_TEST_CASE(a_default_sql_expression_is_parenthesised_and_a_literal_sta
   "note" TEXT DEFAULT 'it''s; fine',
   "rank" INTEGER DEFAULT -1
 ))sql"}, boost::test_tools::per_element());
+}
+
+// 7. The online DO blocks are dollar-quoted: a name holding the tag gets another tag.
+BOOST_AUTO_TEST_CASE(an_online_do_block_picks_a_tag_its_text_does_not_contain) {
+    builder b;
+    b.add_unique("odd$strata$name", {"a$strata1$b"}).online();
+    const auto sql = postgresql_sql(b);
+    BOOST_TEST_REQUIRE(sql.size() == 3u);
+    for (std::size_t i : {0u, 2u}) {
+        const auto& block = sql[i];
+        BOOST_TEST(block.rfind("DO $strata2$ ", 0) == 0u, block);
+        BOOST_TEST(block.size() - block.rfind(" $strata2$") == std::string(" $strata2$").size(), block);
+        BOOST_TEST(block.find("$strata2$", 4) == block.size() - std::string("$strata2$").size(), block);
+    }
+    builder plain;
+    plain.add_unique("users", {"email"}).online();
+    BOOST_TEST(postgresql_sql(plain).front().rfind("DO $strata$ ", 0) == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

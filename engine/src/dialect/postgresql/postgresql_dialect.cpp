@@ -42,6 +42,15 @@ std::string alter(const std::string& table) { return "ALTER TABLE " + dialect::q
 // first checks what is already there, so a rerun after a crash finishes the job. The checks run
 // in DO blocks, sent with PQexec: SOCI would rewrite the `:` inside them.
 
+/// `DO $strata$ <body> $strata$`, with a tag the body does not contain: an identifier holding
+/// `$strata$` would otherwise end the block early. Bodies without it keep the plain tag, so the
+/// statements (and checksums) of units written before stay the same.
+std::string do_block(const std::string& body) {
+    std::string tag = "$strata$";
+    for (int n = 1; body.find(tag) != std::string::npos; ++n) tag = "$strata" + std::to_string(n) + "$";
+    return "DO " + tag + " " + body + " " + tag;
+}
+
 /// The names of the columns `attnums` (an int2[] column of a catalog) of table `relation`, in
 /// order, compared with `columns`: true when they differ.
 std::string columns_differ(const std::string& attnums, const std::string& relation, const std::vector<std::string>& columns) {
@@ -76,9 +85,10 @@ std::string unless_constraint_exists(const std::string& table, const std::string
         other_kind += " OR confrelid IS DISTINCT FROM to_regclass(" + dialect::quote_literal(dialect::quote(key->ref_table)) +
                       ") OR " + columns_differ("confkey", "confrelid", key->ref_columns) + " OR confupdtype <> '" +
                       action_code(key->on_update) + "' OR confdeltype <> '" + action_code(key->on_delete) + "'";
-    return "DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE " + same + " AND (" + other_kind +
-           ")) THEN RAISE EXCEPTION 'constraint % exists but is not the one this unit adds', " + dialect::quote_literal(name) +
-           "; END IF; IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE " + same + ") THEN " + body + "; END IF; END $strata$";
+    return do_block("BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE " + same + " AND (" + other_kind +
+                    ")) THEN RAISE EXCEPTION 'constraint % exists but is not the one this unit adds', " +
+                    dialect::quote_literal(name) + "; END IF; IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE " + same +
+                    ") THEN " + body + "; END IF; END");
 }
 
 /// PostgreSQL's own spelling of a type (format_type), to recognise a column already there.
@@ -97,11 +107,11 @@ std::string format_type_name(const column_type& t) {
 
 /// ADD COLUMN IF NOT EXISTS takes over any column of that name: refuse one of another type.
 std::string refuse_other_column(const std::string& table, const column& c) {
-    return "DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(" +
+    return do_block("BEGIN IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(" +
            dialect::quote_literal(dialect::quote(table)) + ") AND attname = " + dialect::quote_literal(c.name) +
            " AND NOT attisdropped AND format_type(atttypid, atttypmod) <> " + dialect::quote_literal(format_type_name(c.type)) +
            ") THEN RAISE EXCEPTION 'column % exists but is not the one this unit adds', " + dialect::quote_literal(c.name) +
-           "; END IF; END $strata$";
+           "; END IF; END");
 }
 
 /// A foreign key added NOT VALID (a brief lock, no scan) and validated in a second step, which
@@ -121,7 +131,7 @@ void add_foreign_key_online(const std::string& table, const foreign_key& key, st
 void create_index_online(const std::string& table, const std::string& name, const std::vector<std::string>& columns,
                          bool unique, std::vector<std::string>& out) {
     const std::string table_oid = "to_regclass(" + dialect::quote_literal(dialect::quote(table)) + ")";
-    out.push_back("DO $strata$ DECLARE idx regclass := (SELECT c.oid FROM pg_class c WHERE c.relname = " +
+    out.push_back(do_block("DECLARE idx regclass := (SELECT c.oid FROM pg_class c WHERE c.relname = " +
                   dialect::quote_literal(name) + " AND c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = " +
                   table_oid + ")); BEGIN IF idx IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = idx) "
                   "THEN RAISE EXCEPTION '% exists and is not an index', " + dialect::quote_literal(name) +
@@ -131,7 +141,7 @@ void create_index_online(const std::string& table, const std::string& name, cons
                   "WHERE i.indexrelid = idx AND (i.indrelid <> " + table_oid + " OR i.indisunique <> " +
                   (unique ? "true" : "false") + " OR " + columns_differ("i.indkey", "i.indrelid", columns) +
                   ")) THEN RAISE EXCEPTION 'index % exists but is not the one this unit builds', " +
-                  dialect::quote_literal(name) + "; END IF; END $strata$");
+                  dialect::quote_literal(name) + "; END IF; END"));
     out.push_back("CREATE " + std::string(unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY IF NOT EXISTS " + dialect::quote(name) +
                   " ON " + dialect::quote(table) + " (" + quote_list(columns) + ")");
 }
