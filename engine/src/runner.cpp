@@ -119,9 +119,11 @@ struct runner::impl {
         for (const auto& e : r.entries()) {
             planned_unit p;
             p.entry = &e;
+            std::size_t up_operations = 0;
             try {
                 schema::builder b;
                 e.unit->up(b);
+                up_operations = b.operations().size();
                 if (options.atomic && std::any_of(b.operations().begin(), b.operations().end(), schema::is_online)) {
                     catalog scratch = state;
                     std::exception_ptr ignored;  // the same operations: a problem shows in `up` too
@@ -138,6 +140,13 @@ struct runner::impl {
                 // Down runs against the schema this unit leaves: the tables it touches of it.
                 catalog after = state.tables_for(b.operations());
                 p.down = render_tracking(sql_dialect, b.operations(), after, p.down_problem);
+                // A down() that forgot its work would report the unit reverted and delete its
+                // history row while the schema stays; saying so takes b.nothing_to_undo().
+                if (!p.down_problem && b.operations().empty() && up_operations > 0)
+                    p.down_problem = std::make_exception_ptr(irreversible_error(
+                        "its down() records no operation while its up() records " + std::to_string(up_operations) +
+                        ", so reverting it would leave the schema as it is and delete its history row; record the "
+                        "operations that undo up(), or call b.nothing_to_undo() in down() if there is nothing to undo"));
             } catch (const error&) {
                 p.down_problem = std::current_exception();
             }

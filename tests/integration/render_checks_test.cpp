@@ -2,7 +2,8 @@
 // columns, an empty column list, a column defined twice, varchar(0), a name PostgreSQL would cut,
 // a default_sql that is not one expression) is refused by `up` and by `up` with dry_run before
 // anything runs, naming the unit and the operation; the history and the schema, read back, stay
-// as they were. An online unit whose names hold `$strata$` runs on PostgreSQL.
+// as they were. An online unit whose names hold `$strata$` runs on PostgreSQL. A down() that
+// records nothing for an up() that did is refused unless it says b.nothing_to_undo().
 
 #include <strata/error.hpp>
 #include <strata/migration.hpp>
@@ -145,4 +146,63 @@ STRATA_BACKEND_TEST(an_online_unique_on_names_holding_the_dollar_quote_tag_appli
     BOOST_TEST_REQUIRE(t.uniques.size() == 1u, t);
     BOOST_TEST(t.uniques.front().name == "odd_c_key");
     BOOST_TEST(t.uniques.front().columns == (std::vector<std::string>{"c$strata$"}), boost::test_tools::per_element());
+}
+
+// A down() that records nothing for an up() that records something would report the unit
+// reverted and delete its history row while the table stays: refused before anything runs,
+// unless the unit says b.nothing_to_undo().
+namespace {
+
+/// up() creates `table`; down() records nothing, or says nothing_to_undo().
+class forgetful_unit final : public strata::migration {
+public:
+    forgetful_unit(std::int64_t version, std::string name, std::string table, bool says_so)
+        : info_{version, std::move(name)}, table_(std::move(table)), says_so_(says_so) {}
+    strata::migration_info info() const override { return info_; }
+    void up(builder& b) const override {
+        b.create_table(table_, [](table& t) { t.column("id", type::bigint()).primary(); });
+    }
+    void down(builder& b) const override {
+        if (says_so_) b.nothing_to_undo();
+    }
+
+private:
+    strata::migration_info info_;
+    std::string table_;
+    bool says_so_;
+};
+
+}  // namespace
+
+STRATA_BACKEND_TEST(a_down_recording_nothing_for_an_up_that_did_is_refused_unless_it_says_so) {
+    auto db = temp_database::create(backend);
+    strata::registry units;
+    units.add(std::make_shared<const forgetful_unit>(1, "create_kept", "kept", true), "render_checks_test.cpp");
+    units.add(std::make_shared<const forgetful_unit>(2, "create_forgotten", "forgotten", false), "render_checks_test.cpp");
+    strata::runner(units, db.url()).up();
+    auto sql = open_session(db.url());
+    BOOST_TEST(recorded_versions(*sql) == (std::vector<std::int64_t>{1, 2}), boost::test_tools::per_element());
+
+    strata::runner_options dry;
+    dry.dry_run = true;
+    for (const auto& options : {strata::runner_options{}, dry}) {
+        try {
+            strata::runner(units, db.url(), options).down();
+            BOOST_ERROR("down (dry_run " << options.dry_run << ") reverted a unit whose down() records nothing");
+        } catch (const strata::irreversible_error& e) {
+            BOOST_TEST(e.context().version.value_or(0) == 2);
+            BOOST_TEST(contains(e.what(), "unit 2 create_forgotten (down) failed"), e.what());
+            BOOST_TEST(contains(e.message(), "its down() records no operation while its up() records 1"), e.message());
+        }
+    }
+    BOOST_TEST(recorded_versions(*sql) == (std::vector<std::int64_t>{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(read_table_names(*sql).size() == 4u);  // kept, forgotten and strata's two tables
+
+    // Unit 1 says there is nothing to undo: reverting it removes its row and leaves its table.
+    strata::registry first;
+    first.add(std::make_shared<const forgetful_unit>(1, "create_kept", "kept", true), "render_checks_test.cpp");
+    sql->once << "DELETE FROM " << history_table << " WHERE version = 2";
+    strata::runner(first, db.url()).down();
+    BOOST_TEST(recorded_versions(*sql).empty());
+    BOOST_TEST(read_table(*sql, "kept").columns.size() == 1u);
 }

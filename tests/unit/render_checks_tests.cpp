@@ -227,4 +227,18 @@ BOOST_AUTO_TEST_CASE(an_online_do_block_picks_a_tag_its_text_does_not_contain) {
     BOOST_TEST(postgresql_sql(plain).front().rfind("DO $strata$ ", 0) == 0u);
 }
 
+// 8. nothing_to_undo() renders nothing anywhere and is its own inverse.
+BOOST_AUTO_TEST_CASE(nothing_to_undo_renders_no_statement_on_either_dialect) {
+    builder b;
+    b.nothing_to_undo();
+    BOOST_TEST_REQUIRE(b.operations().size() == 1u);
+    for (auto backend : both_dialects) {
+        strata::catalog state;
+        BOOST_TEST(strata::dialect_for(backend).render(b.operations(), state).statements.empty(), strata::to_string(backend));
+        auto back = inverse(b.operations().front());
+        BOOST_TEST_REQUIRE(back.has_value());
+        BOOST_TEST(strata::dialect_for(backend).render({*back}, state).statements.empty(), strata::to_string(backend));
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -134,6 +134,14 @@ builder& builder::sql(std::string up, std::optional<std::string> down) {
     return add(raw_sql{sql_text{up, up}, std::move(down_text)});
 }
 
+builder& builder::nothing_to_undo() {
+    // No statement on either dialect, in either direction, so it is its own inverse.
+    sql_script none{std::vector<std::string>{}, std::vector<std::string>{}, "nothing_to_undo()", direction::up};
+    sql_script none_down = none;
+    none_down.role = direction::down;
+    return add(raw_statements{std::move(none), std::move(none_down)});
+}
+
 builder& builder::sql(sql_text up, std::optional<sql_text> down) { return add(raw_sql{std::move(up), std::move(down)}); }
 
 }  // namespace strata::schema

@@ -54,6 +54,13 @@ public:
 
     builder& add(operation op);
 
+    /// For an overridden down(): says that there is nothing to undo on purpose (up() changed
+    /// nothing a down could take back, a backfill say). Records an operation that renders no
+    /// statement on any dialect; without it, a down() that records nothing for an up() that
+    /// records something is refused (irreversible_error) before anything runs, since reverting
+    /// would delete the history row while the schema stays.
+    builder& nothing_to_undo();
+
     /// Marks the operation just recorded to run online (see schema::add_column): add_column
     /// with a reference, add_foreign_key, add_unique, create_index. Throws unsupported_error for
     /// any other operation.
