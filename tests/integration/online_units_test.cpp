@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/change_unit.hpp"
 #include "backend_test.hpp"
 #include "support/schema_history.hpp"
 #include "support/schema_reader.hpp"
@@ -38,19 +39,7 @@ using names = std::vector<std::string>;
 using versions = std::vector<std::int64_t>;
 using clock_type = std::chrono::steady_clock;
 
-/// A unit whose change() is given as a function.
-class change_unit final : public strata::migration {
-public:
-    change_unit(std::int64_t version, std::string name, std::function<void(builder&)> ops)
-        : version_(version), name_(std::move(name)), ops_(std::move(ops)) {}
-    strata::migration_info info() const override { return {.version = version_, .name = name_}; }
-    void change(builder& b) const override { ops_(b); }
-
-private:
-    std::int64_t version_;
-    std::string name_;
-    std::function<void(builder&)> ops_;
-};
+using strata::test::change_unit;
 
 using unit_ptr = std::shared_ptr<const change_unit>;
 

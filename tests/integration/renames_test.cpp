@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/change_unit.hpp"
 #include "backend_test.hpp"
 #include "support/schema_history.hpp"
 #include "support/schema_reader.hpp"
@@ -31,25 +32,14 @@ using strata::test::tutorial::run;
 
 namespace {
 
-/// A unit whose change() is given as a function, so its down is the inverse.
-class dsl_unit final : public strata::migration {
-public:
-    dsl_unit(std::int64_t version, std::string name, std::function<void(builder&)> ops)
-        : info_{version, std::move(name)}, ops_(std::move(ops)) {}
-    strata::migration_info info() const override { return info_; }
-    void change(builder& b) const override { ops_(b); }
-
-private:
-    strata::migration_info info_;
-    std::function<void(builder&)> ops_;
-};
+using strata::test::change_unit;
 
 /// 1: authors (mentor, last, points at authors itself) and books pointing at them, a unique
 /// key on authors.email and an index on each table. 2: the renames. 3: drops the mentor column,
 /// whose foreign key makes SQLite rebuild the renamed table.
 std::unique_ptr<strata::registry> rename_units() {
     auto r = std::make_unique<strata::registry>();
-    r->add(std::make_shared<const dsl_unit>(1, "create_authors_and_books", [](builder& b) {
+    r->add(std::make_shared<const change_unit>(1, "create_authors_and_books", [](builder& b) {
                b.create_table("authors", [](table& t) {
                    t.column("id", type::bigint()).primary();
                    t.column("email", type::varchar(100)).not_null();
@@ -66,13 +56,13 @@ std::unique_ptr<strata::registry> rename_units() {
                b.create_index("books", {"title"});
            }),
            "renames_test.cpp");
-    r->add(std::make_shared<const dsl_unit>(2, "rename_authors_to_writers", [](builder& b) {
+    r->add(std::make_shared<const change_unit>(2, "rename_authors_to_writers", [](builder& b) {
                b.rename_table("authors", "writers");
                b.rename_column("writers", "id", "writer_id");
                b.rename_column("books", "title", "heading");
            }),
            "renames_test.cpp");
-    r->add(std::make_shared<const dsl_unit>(3, "drop_writers_mentor", [](builder& b) {
+    r->add(std::make_shared<const change_unit>(3, "drop_writers_mentor", [](builder& b) {
                b.drop_column("writers", column("mentor", type::bigint())
                                             .references("writers", "writer_id")
                                             .foreign_key_name("authors_mentor_fkey"));

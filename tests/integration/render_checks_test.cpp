@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "support/change_unit.hpp"
 #include "backend_test.hpp"
 #include "support/schema_history.hpp"
 #include "support/schema_reader.hpp"
@@ -28,18 +29,7 @@ using namespace strata::schema;
 
 namespace {
 
-/// A unit whose change() is given as a function.
-class change_unit final : public strata::migration {
-public:
-    change_unit(std::int64_t version, std::string name, std::function<void(builder&)> ops)
-        : info_{version, std::move(name)}, ops_(std::move(ops)) {}
-    strata::migration_info info() const override { return info_; }
-    void change(builder& b) const override { ops_(b); }
-
-private:
-    strata::migration_info info_;
-    std::function<void(builder&)> ops_;
-};
+using strata::test::change_unit;
 
 /// Unit 1: `victim(id, name)`, which every refused unit below would touch.
 std::shared_ptr<const change_unit> create_victim() {

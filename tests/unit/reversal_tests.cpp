@@ -10,23 +10,14 @@
 #include <type_traits>
 #include <vector>
 
+#include "support/change_unit.hpp"
+
 namespace {
 
 using namespace strata::schema;
 using statements = std::vector<std::string>;
 
-/// A unit whose change() is given as a function.
-class change_unit final : public strata::migration {
-public:
-    change_unit(std::int64_t version, std::string name, std::function<void(builder&)> ops)
-        : info_{version, std::move(name)}, ops_(std::move(ops)) {}
-    strata::migration_info info() const override { return info_; }
-    void change(builder& b) const override { ops_(b); }
-
-private:
-    strata::migration_info info_;
-    std::function<void(builder&)> ops_;
-};
+using strata::test::change_unit;
 
 /// A unit that overrides up() only: its way back is unknown.
 class up_only_unit final : public strata::migration {
