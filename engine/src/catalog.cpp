@@ -69,6 +69,7 @@ void catalog::apply(const operation& op) {
                 auto uses = [&](const std::vector<std::string>& cols) {
                     return std::find(cols.begin(), cols.end(), o.name) != cols.end();
                 };
+                if (uses(t->primary_key)) t->primary_key.clear();
                 std::erase_if(t->foreign_keys, [&](const foreign_key& k) { return uses(k.columns); });
                 std::erase_if(t->uniques, [&](const unique_key& k) { return uses(k.columns); });
                 std::erase_if(t->indexes, [&](const index_def& k) { return uses(k.columns); });
@@ -120,7 +121,8 @@ void catalog::apply(const operation& op) {
                     freeze_index_names(*t);
                     for (auto& c : t->columns)
                         if (c.name == o.from) c.name = o.to;
-                    // The primary key is a flag on the column; everything else lists it by name.
+                    // A one-column primary key is a flag on the column; everything else lists it by name.
+                    rename_in(t->primary_key, o.from, o.to);
                     for_each_foreign_key(*t, [&](foreign_key& k) { rename_in(k.columns, o.from, o.to); });
                     for (auto& k : t->uniques) rename_in(k.columns, o.from, o.to);
                     for (auto& i : t->indexes) rename_in(i.columns, o.from, o.to);
@@ -132,6 +134,10 @@ void catalog::apply(const operation& op) {
             },
             [&](const raw_sql&) {},
             [&](const raw_statements&) {},
+            // Schemas and comments change no table's definition.
+            [&](const create_schema&) {},
+            [&](const drop_schema&) {},
+            [&](const comment_on&) {},
         },
         op);
 }
@@ -163,6 +169,8 @@ catalog catalog::tables_for(const std::vector<operation>& ops) const {
                        },
                        [](const raw_sql&) {},
                        [](const raw_statements&) {},
+                       [](const create_schema&) {},
+                       [](const drop_schema&) {},
                        [&](const auto& o) { copy(o.table); },
                    },
                    op);

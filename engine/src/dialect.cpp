@@ -21,6 +21,10 @@ rendering dialect::render(const std::vector<schema::operation>& ops, catalog& st
 std::string dialect::quote(std::string_view identifier) {
     std::string out = "\"";
     for (char c : identifier) {
+        if (c == schema::schema_separator) {  // a qualified() table name: "schema"."table"
+            out += "\".\"";
+            continue;
+        }
         if (c == '"') out += '"';
         out += c;
     }
@@ -74,11 +78,30 @@ constexpr std::size_t max_identifier_bytes = 63;
 
 /// `what` says which name it is ("index name"), `hint` how to choose a shorter one.
 void check_identifier(const operation& op, const std::string& name, const std::string& what, const std::string& hint) {
+    if (name.find(schema_separator) != std::string::npos)
+        refuse(op, "the " + what + " \"" + display_name(name) + "\" is made with qualified(), which names tables only");
     if (name.size() <= max_identifier_bytes) return;
     // Two long names that share their first 63 bytes would become one on PostgreSQL while SQLite
     // keeps both: refused on every dialect so a developer on SQLite learns it before production.
     refuse(op, "the " + what + " \"" + name + "\" is " + std::to_string(name.size()) +
                    " bytes long, more than the 63 PostgreSQL keeps (it would cut it silently); " + hint);
+}
+
+/// A table name: each part of a qualified() one within PostgreSQL's limit, and no dot in a
+/// plain one (PostgreSQL would take "billing.invoices" as one name with a dot in it).
+void check_table_name(const operation& op, const std::string& name) {
+    const auto [schema_part, table_part] = split_qualified(name);
+    if (table_part.find(schema_separator) != std::string::npos || (name.find(schema_separator) != std::string::npos &&
+                                                                   (schema_part.empty() || table_part.empty())))
+        refuse(op, "the table name \"" + display_name(name) + "\" is not a valid qualified(schema, table) name");
+    if (schema_part.empty() && name.find('.') != std::string::npos) {
+        auto dot = name.find('.');
+        refuse(op, "the table name \"" + name + "\" contains a dot; for table " + name.substr(dot + 1) + " in schema " +
+                       name.substr(0, dot) + " write qualified(\"" + name.substr(0, dot) + "\", \"" + name.substr(dot + 1) +
+                       "\"), else choose a name without a dot");
+    }
+    if (!schema_part.empty()) check_identifier(op, schema_part, "schema name", "give the schema a shorter name");
+    check_identifier(op, table_part, "table name", "give the table a shorter name");
 }
 
 std::string list_of(const std::vector<std::string>& columns) {
@@ -131,11 +154,41 @@ void check_default(const operation& op, const column& c) {
     if (depth != 0) bad("its parentheses are unbalanced");
 }
 
+/// numeric precision and scale, enumeration values.
+void check_type(const operation& op, const column& c) {
+    const column_type& t = c.type;
+    const std::string which = "column \"" + c.name + "\" is ";
+    if (t.kind == type_kind::numeric) {
+        std::string spelled = "numeric(" + std::to_string(t.precision) + ", " + std::to_string(t.scale) + ")";
+        if (t.precision < 1 || t.precision > 1000)
+            refuse(op, which + spelled + "; the precision (digits in all) must be between 1 and 1000");
+        if (t.scale < 0 || t.scale > t.precision)
+            refuse(op, which + spelled + "; the scale (digits after the point) must be between 0 and the precision");
+    }
+    if (t.kind == type_kind::enumeration) {
+        if (t.values.empty()) refuse(op, which + "an enumeration of no values; list the values it allows");
+        for (std::size_t i = 0; i < t.values.size(); ++i)
+            for (std::size_t j = 0; j < i; ++j)
+                if (t.values[i] == t.values[j])
+                    refuse(op, which + "an enumeration listing '" + t.values[i] + "' twice; list each value once");
+    }
+}
+
 void check_column(const operation& op, const column& c) {
     check_identifier(op, c.name, "column name", "give the column a shorter name");
     if (c.type.kind == type_kind::varchar && c.type.length < 1)
         refuse(op, "column \"" + c.name + "\" is varchar(" + std::to_string(c.type.length) +
                        "); a varchar needs a length of at least 1 (or use type::text())");
+    check_type(op, c);
+    if (c.is_identity) {
+        if (c.type.kind != type_kind::integer && c.type.kind != type_kind::bigint && c.type.kind != type_kind::smallint)
+            refuse(op, "identity column \"" + c.name + "\" must be an integer, bigint or smallint column");
+        if (!c.primary_key)
+            refuse(op, "identity column \"" + c.name +
+                           "\" must also be marked .primary(): SQLite numbers rows only through its integer primary key");
+        if (c.default_value.kind != default_kind::none)
+            refuse(op, "identity column \"" + c.name + "\" has a default too; the identity is its default, drop the other one");
+    }
     check_default(op, c);
 }
 
@@ -152,7 +205,7 @@ void check_foreign_key(const operation& op, const std::string& table, const fore
                        list_of(k.ref_columns) + "); give as many referenced columns as columns");
     check_identifier(op, k.name, "foreign key name" + std::string(k.name == default_fk_name(table, k.columns) ? " (the default <table>_<columns>_fkey)" : ""),
                      "name the key with .foreign_key_name(...) on the column or the name field of foreign_key");
-    check_identifier(op, k.ref_table, "referenced table name", "the referenced table needs a shorter name");
+    check_table_name(op, k.ref_table);
     for (const auto& c : k.columns) check_identifier(op, c, "column name", "give the column a shorter name");
     for (const auto& c : k.ref_columns) check_identifier(op, c, "referenced column name", "the referenced column needs a shorter name");
 }
@@ -171,14 +224,12 @@ void check_index(const operation& op, const index_def& i) {
     check_identifier(op, name,
                      "index name" + std::string(name == default_index_name(i.table, i.columns) ? " (the default <table>_<columns>_idx)" : ""),
                      "pass a shorter name as the name argument of create_index or create_unique_index");
-    check_identifier(op, i.table, "table name", "give the table a shorter name");
+    check_table_name(op, i.table);
     for (const auto& c : i.columns) check_identifier(op, c, "column name", "give the column a shorter name");
 }
 
-const std::string table_hint = "give the table a shorter name";
-
 void check_table(const operation& op, const table_def& t) {
-    check_identifier(op, t.name, "table name", table_hint);
+    check_table_name(op, t.name);
     std::vector<std::string> keys;
     for (std::size_t i = 0; i < t.columns.size(); ++i) {
         const auto& c = t.columns[i];
@@ -188,8 +239,20 @@ void check_table(const operation& op, const table_def& t) {
     }
     if (keys.size() > 1)
         refuse(op, "columns " + list_of(keys) +
-                       " are each marked .primary(), but a table has one primary key and composite primary keys are "
-                       "not supported yet; mark one column .primary() (and add a unique key over the others)");
+                       " are each marked .primary(), but a table has one primary key; for a key over several columns "
+                       "write t.primary_key({" + list_of(keys) + "}) instead");
+    if (!t.primary_key.empty()) {
+        if (!keys.empty())
+            refuse(op, "column \"" + keys.front() + "\" is marked .primary() and the table also has t.primary_key(" +
+                           list_of(t.primary_key) + "); a table has one primary key, give it one way");
+        for (std::size_t i = 0; i < t.primary_key.size(); ++i) {
+            const auto& k = t.primary_key[i];
+            if (!t.find_column(k))
+                refuse(op, "the primary key names column \"" + k + "\", which the table does not define");
+            for (std::size_t j = 0; j < i; ++j)
+                if (t.primary_key[j] == k) refuse(op, "the primary key names column \"" + k + "\" twice");
+        }
+    }
     for (const auto& c : t.columns) {
         check_column(op, c);
         if (c.reference) check_foreign_key(op, t.name, *c.reference);
@@ -208,9 +271,9 @@ void check_operation(const operation& op, const catalog& state) {
     std::visit(
         overloaded{
             [&](const create_table& o) { check_table(op, o.table); },
-            [&](const drop_table& o) { name(o.name, "table name"); },
+            [&](const drop_table& o) { check_table_name(op, o.name); },
             [&](const add_column& o) {
-                check_identifier(op, o.table, "table name", table_hint);
+                check_table_name(op, o.table);
                 check_column(op, o.column);
                 if (o.column.reference) check_foreign_key(op, o.table, *o.column.reference);
                 // Only what the model knows: a column added by raw sql is the database's to refuse.
@@ -218,41 +281,47 @@ void check_operation(const operation& op, const catalog& state) {
                     refuse(op, "table " + o.table + " already has a column \"" + o.column.name + "\" (an earlier unit created it)");
             },
             [&](const drop_column& o) {
-                name(o.table, "table name");
+                check_table_name(op, o.table);
                 name(o.name, "column name");
             },
             [&](const add_foreign_key& o) {
-                check_identifier(op, o.table, "table name", table_hint);
+                check_table_name(op, o.table);
                 check_foreign_key(op, o.table, o.key);
             },
             [&](const drop_foreign_key& o) {
-                name(o.table, "table name");
+                check_table_name(op, o.table);
                 name(o.name, "foreign key name");
             },
             [&](const add_unique& o) {
-                check_identifier(op, o.table, "table name", table_hint);
+                check_table_name(op, o.table);
                 check_unique(op, o.table, o.key);
             },
             [&](const drop_unique& o) {
-                name(o.table, "table name");
+                check_table_name(op, o.table);
                 name(o.name, "unique key name");
             },
             [&](const create_index& o) { check_index(op, o.index); },
             [&](const drop_index& o) {
-                name(o.table, "table name");
+                check_table_name(op, o.table);
                 name(o.name, "index name");
             },
             [&](const rename_table& o) {
-                name(o.from, "table name");
-                name(o.to, "table name");
+                check_table_name(op, o.from);
+                check_table_name(op, o.to);
             },
             [&](const rename_column& o) {
-                name(o.table, "table name");
+                check_table_name(op, o.table);
                 name(o.from, "column name");
                 name(o.to, "column name");
             },
             [](const raw_sql&) {},
             [](const raw_statements&) {},
+            [&](const create_schema& o) { name(o.name, "schema name"); },
+            [&](const drop_schema& o) { name(o.name, "schema name"); },
+            [&](const comment_on& o) {
+                check_table_name(op, o.table);
+                if (!o.column.empty()) name(o.column, "column name");
+            },
         },
         op);
 }
@@ -275,6 +344,12 @@ std::string quote_list(const std::vector<std::string>& identifiers) {
         out += dialect::quote(id);
     }
     return out;
+}
+
+std::string one_of_check(const schema::column& c) {
+    std::string values;
+    for (const auto& v : c.type.values) values += (values.empty() ? "" : ", ") + dialect::quote_literal(v);
+    return dialect::quote(c.name) + " IN (" + values + ")";
 }
 
 const char* to_sql(schema::fk_action action) {
@@ -310,8 +385,49 @@ std::string rename_table_statement(const schema::rename_table& op, const catalog
     // Only what the model knows is refused: a table made by raw sql is not in it, and the
     // database has the last word.
     if (state.tables.contains(op.to))
-        throw error("cannot " + schema::describe(op) + ": an earlier unit already created a table \"" + op.to + "\"");
-    return "ALTER TABLE " + dialect::quote(op.from) + " RENAME TO " + dialect::quote(op.to);
+        throw error("cannot " + schema::describe(op) + ": an earlier unit already created a table \"" +
+                    schema::display_name(op.to) + "\"");
+    // RENAME TO takes a bare name and keeps the table in its schema.
+    const auto from = schema::split_qualified(op.from), to = schema::split_qualified(op.to);
+    if (from.schema != to.schema)
+        throw unsupported_error(schema::describe(op) + ": a rename keeps the table in its schema" +
+                                (from.schema.empty() ? std::string() : " (" + from.schema + ")") + "; write the new name as " +
+                                (from.schema.empty() ? "a plain name" : "qualified(\"" + from.schema + "\", \"" + to.table + "\")"));
+    return "ALTER TABLE " + dialect::quote(op.from) + " RENAME TO " + dialect::quote(to.table);
+}
+
+std::vector<std::string> tables_named(const schema::operation& op) {
+    std::vector<std::string> names;
+    auto key = [&](const schema::foreign_key& k) { names.push_back(k.ref_table); };
+    auto column = [&](const schema::column& c) {
+        if (c.reference) key(*c.reference);
+    };
+    std::visit(overloaded{
+                   [&](const schema::create_table& o) {
+                       names.push_back(o.table.name);
+                       for (const auto& c : o.table.columns) column(c);
+                       for (const auto& k : o.table.foreign_keys) key(k);
+                   },
+                   [&](const schema::drop_table& o) { names.push_back(o.name); },
+                   [&](const schema::add_column& o) {
+                       names.push_back(o.table);
+                       column(o.column);
+                   },
+                   [&](const schema::add_foreign_key& o) {
+                       names.push_back(o.table);
+                       key(o.key);
+                   },
+                   [&](const schema::create_index& o) { names.push_back(o.index.table); },
+                   [&](const schema::rename_table& o) {
+                       names.push_back(o.from);
+                       names.push_back(o.to);
+                   },
+                   [&](const auto& o) {
+                       if constexpr (requires { std::string_view(o.table); }) names.push_back(o.table);
+                   },
+               },
+               op);
+    return names;
 }
 
 std::string rename_column_statement(const schema::rename_column& op, const catalog& state) {

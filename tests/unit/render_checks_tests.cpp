@@ -67,8 +67,8 @@ BOOST_AUTO_TEST_CASE(two_primary_columns_are_refused_naming_both) {
                 t.column("group", type::bigint()).primary();
             });
         },
-        "create_table memberships: columns \"user\", \"group\" are each marked .primary(), but a table has one primary key "
-        "and composite primary keys are not supported yet; mark one column .primary() (and add a unique key over the others)");
+        "create_table memberships: columns \"user\", \"group\" are each marked .primary(), but a table has one primary key; "
+        "for a key over several columns write t.primary_key({\"user\", \"group\"}) instead");
 }
 
 // 2. Empty column lists and foreign keys whose column counts differ.

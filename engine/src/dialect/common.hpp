@@ -21,6 +21,9 @@ bool is_literal(const std::string& expression);
 /// "a", "b"
 std::string quote_list(const std::vector<std::string>& identifiers);
 
+/// "c" IN ('a', 'b'): the values an enumeration column allows.
+std::string one_of_check(const schema::column& c);
+
 /// CASCADE, SET NULL, ...
 const char* to_sql(schema::fk_action action);
 
@@ -36,6 +39,9 @@ std::string create_index_statement(const std::string& name, const std::string& t
 
 /// ALTER TABLE "from" RENAME TO "to", after refusing (error) a `to` the model knows.
 std::string rename_table_statement(const schema::rename_table& op, const catalog& state);
+
+/// Every table `op` names, its own and those its foreign keys reference.
+std::vector<std::string> tables_named(const schema::operation& op);
 
 /// ALTER TABLE "t" RENAME COLUMN "a" TO "b", after refusing (error), when the model knows the
 /// table, an `a` it lacks or a `b` it has.

@@ -128,6 +128,27 @@ builder& builder::rename_column(std::string table, std::string from, std::string
     return add(schema::rename_column{std::move(table), std::move(from), std::move(to)});
 }
 
+builder& builder::create_schema(std::string name) { return add(schema::create_schema{std::move(name)}); }
+
+builder& builder::drop_schema(std::string name) { return add(schema::drop_schema{std::move(name)}); }
+
+builder& builder::comment_on(std::string table, std::string text) {
+    return add(schema::comment_on{std::move(table), {}, std::move(text), {}});
+}
+
+builder& builder::comment_on(std::string table, std::string column, std::string text) {
+    return add(schema::comment_on{std::move(table), std::move(column), std::move(text), {}});
+}
+
+builder& builder::replacing(std::string previous) {
+    auto* comment = ops_.empty() ? nullptr : std::get_if<schema::comment_on>(&ops_.back());
+    if (!comment)
+        throw unsupported_error("replacing() must follow the comment_on whose earlier comment it gives" +
+                                (ops_.empty() ? std::string() : ", not '" + describe(ops_.back()) + "'"));
+    comment->previous = std::move(previous);
+    return *this;
+}
+
 builder& builder::sql(std::string up, std::optional<std::string> down) {
     std::optional<sql_text> down_text;
     if (down) down_text = sql_text{*down, *down};

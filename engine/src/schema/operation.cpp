@@ -59,12 +59,15 @@ std::optional<operation> inverse(const operation& op) {
                 if (!o.down) return std::nullopt;
                 return raw_statements{*o.down, o.up};
             },
+            [](const create_schema& o) -> std::optional<operation> { return drop_schema{o.name}; },
+            [](const drop_schema& o) -> std::optional<operation> { return create_schema{o.name}; },
+            [](const comment_on& o) -> std::optional<operation> { return comment_on{o.table, o.column, o.previous, o.text}; },
         },
         op);
 }
 
 std::string describe(const operation& op) {
-    return std::visit(
+    return display_name(std::visit(
         overloaded{
             [](const create_table& o) { return "create_table " + o.table.name; },
             [](const drop_table& o) { return "drop_table " + o.name; },
@@ -80,8 +83,11 @@ std::string describe(const operation& op) {
             [](const rename_column& o) { return "rename_column " + o.table + "." + o.from + " -> " + o.to; },
             [](const raw_sql&) { return std::string("sql"); },
             [](const raw_statements&) { return std::string("sql"); },
+            [](const create_schema& o) { return "create_schema " + o.name; },
+            [](const drop_schema& o) { return "drop_schema " + o.name; },
+            [](const comment_on& o) { return "comment_on " + o.table + (o.column.empty() ? "" : "." + o.column); },
         },
-        op);
+        op));
 }
 
 }  // namespace strata::schema

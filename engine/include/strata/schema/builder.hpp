@@ -47,6 +47,21 @@ public:
     /// earlier unit created `table` and `from` is not one of its columns or `to` already is.
     builder& rename_column(std::string table, std::string from, std::string to);
 
+    /// PostgreSQL: CREATE SCHEMA, for tables named qualified(schema, table). Reversible (down
+    /// drops it, refusing if anything is left in it). SQLite has no schemas and refuses it.
+    builder& create_schema(std::string name);
+    /// Drops an empty schema (PostgreSQL refuses one that holds anything); down creates it again.
+    builder& drop_schema(std::string name);
+
+    /// PostgreSQL: COMMENT ON TABLE `table`; an empty `text` removes the comment. Down removes
+    /// it again, or puts back the comment given to replacing(). Nothing happens on SQLite, which
+    /// keeps no comments.
+    builder& comment_on(std::string table, std::string text);
+    /// PostgreSQL: COMMENT ON COLUMN `table`.`column`; otherwise as above.
+    builder& comment_on(std::string table, std::string column, std::string text);
+    /// For the comment_on just recorded: the comment it replaces, which down puts back.
+    builder& replacing(std::string previous);
+
     /// The same SQL on every dialect.
     builder& sql(std::string up, std::optional<std::string> down = std::nullopt);
     /// SQL per dialect.

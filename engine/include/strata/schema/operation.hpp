@@ -78,6 +78,26 @@ struct rename_column {
     std::string to;
 };
 
+/// PostgreSQL: a schema (namespace) for tables named with qualified(). SQLite has no schemas and
+/// refuses both. drop_schema drops only an empty schema (no CASCADE), so each is the other's
+/// inverse.
+struct create_schema {
+    std::string name;
+};
+struct drop_schema {
+    std::string name;
+};
+
+/// PostgreSQL: the comment on a table (`column` empty) or on one of its columns; an empty `text`
+/// removes it. Reversible: down puts back `previous` (none unless given). SQLite keeps no
+/// comments: nothing is rendered there.
+struct comment_on {
+    std::string table;
+    std::string column;
+    std::string text;
+    std::string previous;
+};
+
 /// SQL text per dialect. An empty text means "not supported on this dialect" and fails loudly
 /// when rendered there. The text may hold several statements.
 struct sql_text {
@@ -113,7 +133,7 @@ struct raw_statements {
 
 using operation = std::variant<create_table, drop_table, add_column, drop_column, add_foreign_key,
                                drop_foreign_key, add_unique, drop_unique, create_index, drop_index, rename_table,
-                               rename_column, raw_sql, raw_statements>;
+                               rename_column, raw_sql, raw_statements, create_schema, drop_schema, comment_on>;
 
 /// Whether `op` was asked to run online.
 bool is_online(const operation& op);

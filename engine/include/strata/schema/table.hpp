@@ -2,6 +2,7 @@
 /// Table definitions and the `table` builder used inside create_table().
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <strata/schema/column.hpp>
@@ -30,6 +31,9 @@ struct index_def {
 struct table_def {
     std::string name;
     std::vector<column> columns;
+    /// A primary key over several columns (table::primary_key); a one-column key is the
+    /// column's own primary flag instead.
+    std::vector<std::string> primary_key;
     std::vector<foreign_key> foreign_keys;  ///< table-level ones; inline ones stay on their column
     std::vector<unique_key> uniques;
     std::vector<index_def> indexes;
@@ -48,6 +52,9 @@ public:
     /// "createdAt" and "updatedAt", timestamptz NOT NULL DEFAULT now() (Sequelize's names).
     void timestamps();
     void foreign_key(schema::foreign_key fk);
+    /// A primary key over `columns`, in that order (PRIMARY KEY ("a", "b")); its columns become
+    /// NOT NULL. For one column, column(...).primary() says the same.
+    void primary_key(std::vector<std::string> columns);
     void unique(std::vector<std::string> columns, std::string name = {});
 
     /// The definition with every default name filled in.
@@ -57,7 +64,28 @@ private:
     table_def def_;
 };
 
-/// The default constraint and index names, PostgreSQL's conventions.
+/// A table in a PostgreSQL schema, for wherever a table name goes: `qualified("billing",
+/// "invoices")` renders as "billing"."invoices". A plain name containing a dot is refused on
+/// render (it would be one identifier with a dot in it, not a table in a schema); SQLite has no
+/// schemas and refuses qualified names.
+std::string qualified(std::string_view schema, std::string_view table);
+
+/// A table name taken apart: `schema` is empty when the name is not qualified().
+struct table_name {
+    std::string schema;
+    std::string table;
+};
+table_name split_qualified(std::string_view name);
+
+/// A table name as people write it: `billing.invoices` for a qualified() one.
+std::string display_name(std::string_view name);
+
+/// What qualified() puts between the schema and the table: a character no identifier a person
+/// writes contains, so a qualified name cannot be confused with a name containing a dot.
+inline constexpr char schema_separator = '\x1f';
+
+/// The default constraint and index names, PostgreSQL's conventions (from the table's own name,
+/// without its schema: PostgreSQL puts them in the table's schema).
 std::string default_fk_name(const std::string& table, const std::vector<std::string>& columns);
 std::string default_unique_name(const std::string& table, const std::vector<std::string>& columns);
 std::string default_index_name(const std::string& table, const std::vector<std::string>& columns);

@@ -25,6 +25,18 @@ std::string type_name(const column_type& t) {
     case type_kind::bigint: return "BIGINT";
     case type_kind::boolean: return "BOOLEAN";
     case type_kind::timestamptz: return "TEXT";
+    case type_kind::smallint: return "SMALLINT";  // INTEGER affinity
+    // NUMERIC affinity stores what looks like a number as one; text stays text (and the CHECK refuses it).
+    case type_kind::numeric: return "NUMERIC(" + std::to_string(t.precision) + ", " + std::to_string(t.scale) + ")";
+    case type_kind::real: return "REAL";
+    case type_kind::double_precision: return "DOUBLE PRECISION";  // REAL affinity
+    case type_kind::date:
+    case type_kind::time:
+    case type_kind::timestamp:
+    case type_kind::json:
+    case type_kind::jsonb:
+    case type_kind::enumeration: return "TEXT";
+    case type_kind::bytea: return "BLOB";
     }
     return "TEXT";
 }
@@ -39,9 +51,29 @@ std::string type_check(const column& c) {
     case type_kind::boolean: return q + " IN (0, 1)";
     // julianday(NULL) is NULL, so NULL must be let through explicitly.
     case type_kind::timestamptz: return q + " IS NULL OR julianday(" + q + ") IS NOT NULL";
+    // With a modifier, date() normalises through the day number, so an impossible date such as
+    // 2024-02-30 comes back different (without one it comes back as written).
+    case type_kind::timestamp:
+        return q + " IS NULL OR (julianday(" + q + ") IS NOT NULL AND date(" + q + ", '+0 days') IS substr(" + q + ", 1, 10))";
+    case type_kind::date: return q + " IS NULL OR date(" + q + ", '+0 days') IS " + q;
+    case type_kind::time:
+        return q + " IS NULL OR (time(" + q + ") IS NOT NULL AND " + q + " GLOB '[0-2][0-9]:[0-5][0-9]*' AND length(" + q +
+               ") <= 15)";
+    case type_kind::json:
+    case type_kind::jsonb: return q + " IS NULL OR json_valid(" + q + ")";
+    case type_kind::smallint: return q + " BETWEEN -32768 AND 32767";
+    case type_kind::real:
+    case type_kind::double_precision: return q + " IS NULL OR typeof(" + q + ") IN ('integer', 'real')";
+    // PostgreSQL rounds to the scale, then refuses what has more digits before the point than
+    // precision - scale allows.
+    case type_kind::numeric:
+        return q + " IS NULL OR (typeof(" + q + ") IN ('integer', 'real') AND abs(round(" + q + ", " +
+               std::to_string(c.type.scale) + ")) < 1e" + std::to_string(c.type.precision - c.type.scale) + ")";
+    case type_kind::enumeration: return detail::one_of_check(c);
     case type_kind::text:
     case type_kind::integer:
-    case type_kind::bigint: return {};
+    case type_kind::bigint:
+    case type_kind::bytea: return {};
     }
     return {};
 }
@@ -67,7 +99,8 @@ std::string default_sql(const column_default& d) {
 }
 
 std::string column_definition(const column& c) {
-    std::string out = dialect::quote(c.name) + " " + type_name(c.type);
+    // A rowid alias needs the declared type INTEGER exactly (sqlite.org/lang_createtable.html#rowid).
+    std::string out = dialect::quote(c.name) + " " + (c.is_identity ? std::string("INTEGER") : type_name(c.type));
     if (!c.nullable) out += " NOT NULL";  // also for PRIMARY KEY: SQLite lets NULL into a non-INTEGER key
     if (auto d = default_sql(c.default_value); !d.empty()) out += " DEFAULT " + d;
     if (c.primary_key) out += " PRIMARY KEY";
@@ -85,6 +118,7 @@ void create_table_statements(const table_def& t, const std::string& name, std::v
         sql += sep + column_definition(c);
         sep = ",\n  ";
     }
+    if (!t.primary_key.empty()) sql += std::string(sep) + "PRIMARY KEY (" + quote_list(t.primary_key) + ")";
     for (const auto& k : t.foreign_keys) sql += sep + detail::foreign_key_constraint(k);
     out.push_back(sql + "\n)");
 }
@@ -159,7 +193,7 @@ void rebuild(const table_def& before, const operation& op, rendering& out) {
 bool needs_rebuild_to_drop(const table_def& t, const std::string& name) {
     auto uses = [&](const std::vector<std::string>& cols) { return std::find(cols.begin(), cols.end(), name) != cols.end(); };
     const column* c = t.find_column(name);
-    if (c && (c->primary_key || c->reference)) return true;
+    if ((c && (c->primary_key || c->reference)) || uses(t.primary_key)) return true;
     return std::any_of(t.foreign_keys.begin(), t.foreign_keys.end(), [&](const auto& k) { return uses(k.columns); }) ||
            std::any_of(t.uniques.begin(), t.uniques.end(), [&](const auto& k) { return uses(k.columns); }) ||
            std::any_of(t.indexes.begin(), t.indexes.end(), [&](const auto& k) { return uses(k.columns); });
@@ -184,6 +218,10 @@ std::string alter(const std::string& table) { return "ALTER TABLE " + dialect::q
 void sqlite_dialect::render(const operation& op, const catalog& state, rendering& out) const {
     auto& s = out.statements;
     detail::check_operation(op, state);
+    for (const auto& table : detail::tables_named(op))
+        if (split_qualified(table).schema.size())
+            throw unsupported_error(describe(op) + ": sqlite has no schemas, so it cannot use table " + display_name(table) +
+                                    " (named with qualified()); schema-qualified tables need PostgreSQL");
     out.resumable = false;  // online() is PostgreSQL's: here every change is one transaction
     std::visit(
         detail::overloaded{
@@ -225,6 +263,9 @@ void sqlite_dialect::render(const operation& op, const catalog& state, rendering
                 const auto& statements = detail::script_statements(o.up, backend::sqlite);
                 s.insert(s.end(), statements.begin(), statements.end());
             },
+            [&](const create_schema&) { throw unsupported_error(describe(op) + ": sqlite has no schemas; schemas need PostgreSQL"); },
+            [&](const drop_schema&) { throw unsupported_error(describe(op) + ": sqlite has no schemas; schemas need PostgreSQL"); },
+            [](const comment_on&) {},  // SQLite keeps no comments: documented as skipped
         },
         op);
 }
