@@ -80,6 +80,20 @@ const statements posts_guard{
     R"sql(DROP TABLE "strata_rebuild_guard")sql",
 };
 
+/// The statement saving the indexes and triggers on `table` that the units do not define
+/// (`known`: a quoted list of those they do), before the rebuild drops them.
+std::string saved_others(const std::string& table, const std::string& known) {
+    return "CREATE TEMP TABLE \"strata_rebuild_kept\" AS SELECT type, name, sql FROM sqlite_master WHERE type IN "
+           "('index', 'trigger') AND tbl_name = '" + table + "' COLLATE NOCASE AND sql IS NOT NULL" +
+           (known.empty() ? "" : " AND name NOT IN (" + known + ")") + " ORDER BY rowid";
+}
+
+/// The statement creating them again after the rebuild.
+std::string recreate_others(const std::string& table) {
+    return "-- strata:recreate-saved (the indexes and triggers of " + table +
+           " that the units do not define, saved in temp.strata_rebuild_kept)";
+}
+
 /// The statements rebuilding posts with `lines` as the new table's body, copying `kept`.
 statements posts_rebuild(const std::vector<std::string>& lines, const std::string& kept,
                          const std::vector<std::string>& indexes) {
@@ -90,11 +104,12 @@ statements posts_rebuild(const std::vector<std::string>& lines, const std::strin
         sep = ",\n  ";
     }
     statements out = posts_guard;
-    out.insert(out.end(), {create + "\n)",
+    out.insert(out.end(), {saved_others("posts", "'posts_slug_key', 'posts_title_idx'"), create + "\n)",
                            "INSERT INTO \"strata_new_posts\" (" + kept + ") SELECT " + kept + " FROM \"posts\"",
                            "DROP TABLE \"posts\"", "PRAGMA legacy_alter_table = ON",
                            "ALTER TABLE \"strata_new_posts\" RENAME TO \"posts\"", "PRAGMA legacy_alter_table = OFF"});
     out.insert(out.end(), indexes.begin(), indexes.end());
+    out.push_back(recreate_others("posts"));
     return out;
 }
 
@@ -126,6 +141,7 @@ statements tags_rebuilt_with(const std::string& added) {
         R"sql(CREATE TEMP TABLE "strata_rebuild_guard" ("ok" INTEGER CONSTRAINT "strata refuses to rebuild table tags: its columns differ from what the units describe (changed by raw sql?), so the rebuild would lose data; write this change as raw sql for sqlite" CHECK ("ok")))sql",
         R"sql(INSERT INTO "strata_rebuild_guard" VALUES ((SELECT count(*) FROM pragma_table_info('tags')) = 2 AND (SELECT count(*) FROM pragma_table_info('tags') WHERE name IN ('label', 'colour')) = 2))sql",
         R"sql(DROP TABLE "strata_rebuild_guard")sql",
+        saved_others("tags", "'tags_colour_idx'"),
         "CREATE TABLE \"strata_new_tags\" (\n  \"label\" TEXT NOT NULL,\n  \"colour\" VARCHAR(7) CHECK (length(\"colour\") <= 7),\n  " +
             added + "\n)",
         R"sql(INSERT INTO "strata_new_tags" ("label", "colour") SELECT "label", "colour" FROM "tags")sql",
@@ -134,6 +150,7 @@ statements tags_rebuilt_with(const std::string& added) {
         R"sql(ALTER TABLE "strata_new_tags" RENAME TO "tags")sql",
         "PRAGMA legacy_alter_table = OFF",
         R"sql(CREATE INDEX "tags_colour_idx" ON "tags" ("colour"))sql",
+        recreate_others("tags"),
     });
     return out;
 }
@@ -422,6 +439,7 @@ BOOST_AUTO_TEST_CASE(sqlite_drop_column_with_an_inline_foreign_key_rebuilds_the_
         R"sql(CREATE TEMP TABLE "strata_rebuild_guard" ("ok" INTEGER CONSTRAINT "strata refuses to rebuild table posts: its columns differ from what the units describe (changed by raw sql?), so the rebuild would lose data; write this change as raw sql for sqlite" CHECK ("ok")))sql",
         R"sql(INSERT INTO "strata_rebuild_guard" VALUES ((SELECT count(*) FROM pragma_table_info('posts')) = 6 AND (SELECT count(*) FROM pragma_table_info('posts') WHERE name IN ('id', 'author', 'editor', 'slug', 'title', 'reviewer')) = 6))sql",
         R"sql(DROP TABLE "strata_rebuild_guard")sql",
+        saved_others("posts", "'posts_slug_key', 'posts_title_idx'"),
         R"sql(CREATE TABLE "strata_new_posts" (
   "id" BIGINT NOT NULL PRIMARY KEY,
   "editor" BIGINT,
@@ -437,6 +455,7 @@ BOOST_AUTO_TEST_CASE(sqlite_drop_column_with_an_inline_foreign_key_rebuilds_the_
         "PRAGMA legacy_alter_table = OFF",
         R"sql(CREATE UNIQUE INDEX "posts_slug_key" ON "posts" ("slug"))sql",
         R"sql(CREATE INDEX "posts_title_idx" ON "posts" ("title"))sql",
+        recreate_others("posts"),
     }), boost::test_tools::per_element());
     BOOST_TEST(r.foreign_keys_off);
 }
@@ -601,6 +620,7 @@ BOOST_AUTO_TEST_CASE(sqlite_escapes_double_quotes_in_identifiers_also_when_rebui
         R"sql(CREATE TEMP TABLE "strata_rebuild_guard" ("ok" INTEGER CONSTRAINT "strata refuses to rebuild table odd""table: its columns differ from what the units describe (changed by raw sql?), so the rebuild would lose data; write this change as raw sql for sqlite" CHECK ("ok")))sql",
         R"sql(INSERT INTO "strata_rebuild_guard" VALUES ((SELECT count(*) FROM pragma_table_info('odd"table')) = 2 AND (SELECT count(*) FROM pragma_table_info('odd"table') WHERE name IN ('a"b', 'c')) = 2))sql",
         R"sql(DROP TABLE "strata_rebuild_guard")sql",
+        saved_others("odd\"table", "'odd\"table_a\"b_idx'"),
         R"sql(CREATE TABLE "strata_new_odd""table" (
   "c" INTEGER
 ))sql",
@@ -609,6 +629,7 @@ BOOST_AUTO_TEST_CASE(sqlite_escapes_double_quotes_in_identifiers_also_when_rebui
         "PRAGMA legacy_alter_table = ON",
         R"sql(ALTER TABLE "strata_new_odd""table" RENAME TO "odd""table")sql",
         "PRAGMA legacy_alter_table = OFF",
+        recreate_others("odd\"table"),
     }), boost::test_tools::per_element());
 }
 
@@ -636,6 +657,7 @@ BOOST_AUTO_TEST_CASE(sqlite_rebuild_after_renames_keeps_the_new_names_the_keys_a
         R"sql(CREATE TEMP TABLE "strata_rebuild_guard" ("ok" INTEGER CONSTRAINT "strata refuses to rebuild table articles: its columns differ from what the units describe (changed by raw sql?), so the rebuild would lose data; write this change as raw sql for sqlite" CHECK ("ok")))sql",
         R"sql(INSERT INTO "strata_rebuild_guard" VALUES ((SELECT count(*) FROM pragma_table_info('articles')) = 6 AND (SELECT count(*) FROM pragma_table_info('articles') WHERE name IN ('id', 'author', 'editor_id', 'handle', 'title', 'reviewer')) = 6))sql",
         R"sql(DROP TABLE "strata_rebuild_guard")sql",
+        saved_others("articles", "'posts_slug_key', 'posts_title_idx'"),
         R"sql(CREATE TABLE "strata_new_articles" (
   "id" BIGINT NOT NULL PRIMARY KEY,
   "editor_id" BIGINT,
@@ -651,6 +673,7 @@ BOOST_AUTO_TEST_CASE(sqlite_rebuild_after_renames_keeps_the_new_names_the_keys_a
         "PRAGMA legacy_alter_table = OFF",
         R"sql(CREATE UNIQUE INDEX "posts_slug_key" ON "articles" ("handle"))sql",
         R"sql(CREATE INDEX "posts_title_idx" ON "articles" ("title"))sql",
+        recreate_others("articles"),
     }), boost::test_tools::per_element());
     BOOST_TEST(r.foreign_keys_off);
 }
@@ -758,6 +781,7 @@ BOOST_AUTO_TEST_CASE(sqlite_unit_3_down_rebuilds_users_without_profile_and_recre
         R"sql(CREATE TEMP TABLE "strata_rebuild_guard" ("ok" INTEGER CONSTRAINT "strata refuses to rebuild table users: its columns differ from what the units describe (changed by raw sql?), so the rebuild would lose data; write this change as raw sql for sqlite" CHECK ("ok")))sql",
         R"sql(INSERT INTO "strata_rebuild_guard" VALUES ((SELECT count(*) FROM pragma_table_info('users')) = 10 AND (SELECT count(*) FROM pragma_table_info('users') WHERE name IN ('userId', 'firstName', 'lastName', 'email', 'userName', 'phone', 'photo', 'createdAt', 'updatedAt', 'profile')) = 10))sql",
         R"sql(DROP TABLE "strata_rebuild_guard")sql",
+        saved_others("users", ""),
         "CREATE TABLE \"strata_new_users\" (\n"
         "  \"userId\" TEXT NOT NULL DEFAULT " + random_uuid_default + " PRIMARY KEY CHECK (" + uuid_check("\"userId\"") + "),\n" +
         R"sql(  "firstName" VARCHAR(100) NOT NULL CHECK (length("firstName") <= 100),
@@ -774,6 +798,7 @@ BOOST_AUTO_TEST_CASE(sqlite_unit_3_down_rebuilds_users_without_profile_and_recre
         "PRAGMA legacy_alter_table = ON",
         R"sql(ALTER TABLE "strata_new_users" RENAME TO "users")sql",
         "PRAGMA legacy_alter_table = OFF",
+        recreate_others("users"),
     }), boost::test_tools::per_element());
     BOOST_TEST(units[2].down.foreign_keys_off);
 }

@@ -1,6 +1,7 @@
 // Everything that knows the sqlite3 C API or SOCI's sqlite3 backend.
 
 #include "connection.hpp"
+#include "dialect/sqlite/sqlite_dialect.hpp"
 
 #include <strata/error.hpp>
 
@@ -12,6 +13,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -85,6 +87,10 @@ public:
     // SOCI 4.0.3 runs only the first statement of a multi-statement string on SQLite, silently;
     // sqlite3_exec runs them all.
     void execute(const std::string& sql) override {
+        if (sql.starts_with(recreate_saved_directive)) {
+            recreate_saved_objects();
+            return;
+        }
         char* message = nullptr;
         int rc = api::sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
         if (rc == SQLITE_OK) return;
@@ -150,9 +156,11 @@ public:
         // IMMEDIATE takes the write lock now, so a concurrent writer waits for the busy
         // timeout instead of failing later on a lock upgrade.
         execute("BEGIN IMMEDIATE");
+        dangling_before_ = dangling_foreign_keys();
     }
 
     void commit() override {
+        check_foreign_key_targets();
         if (foreign_keys_off_) {
             check_foreign_keys();
             check_views();
@@ -209,6 +217,81 @@ private:
                                   {.database = url().redacted(), .backend = "sqlite", .statement = sql});
     }
 
+    /// Rows of `sql` as text (NULL as empty), read with sqlite3_exec.
+    std::vector<std::vector<std::string>> rows_of(const std::string& sql) {
+        std::vector<std::vector<std::string>> rows;
+        auto collect = [](void* into, int n, char** values, char**) {
+            auto& out = *static_cast<std::vector<std::vector<std::string>>*>(into);
+            auto& row = out.emplace_back();
+            for (int i = 0; i < n; ++i) row.emplace_back(values[i] ? values[i] : "");
+            return 0;
+        };
+        char* message = nullptr;
+        int rc = api::sqlite3_exec(db_, sql.c_str(), collect, &rows, &message);
+        if (rc != SQLITE_OK) {
+            std::string text = message ? message : api::sqlite3_errstr(rc);
+            api::sqlite3_free(message);
+            throw statement_error(text, {.database = url().redacted(), .backend = "sqlite", .statement = sql});
+        }
+        return rows;
+    }
+
+    /// The second half of a table rebuild (see saved_objects_table): the indexes and triggers
+    /// the units do not define, created again from their saved SQL.
+    void recreate_saved_objects() {
+        const std::string table = std::string("temp.\"") + saved_objects_table + "\"";
+        // SQLite takes a double-quoted name that matches no column for a string (its "DQS"
+        // misfeature): an index on a dropped column would come back as an index on a constant.
+        // Off while the saved texts run, so such an index is an error instead.
+        int dqs = 1;
+        api::sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DDL, -1, &dqs);
+        api::sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
+        struct restore_dqs {
+            api::sqlite3* db;
+            int value;
+            ~restore_dqs() { api::sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, value, nullptr); }
+        } restore{db_, dqs};
+        for (const auto& row : rows_of("SELECT type, name, sql FROM " + table + " ORDER BY rowid")) {
+            try {
+                execute(row[2]);
+            } catch (const statement_error& e) {
+                throw statement_error("the table rebuild cannot keep " + row[0] + " \"" + row[1] +
+                                          "\", which the units do not define (made by raw sql?): " + e.message() +
+                                          "; drop it in this unit before the change, and create it again after if it still applies",
+                                      {.database = url().redacted(), .backend = "sqlite", .statement = row[2]});
+            }
+        }
+        execute("DROP TABLE " + table);
+    }
+
+    /// The foreign keys whose table or column does not exist: table, column, referenced table,
+    /// referenced column, "1" when the table is missing.
+    std::vector<std::vector<std::string>> dangling_foreign_keys() {
+        static const std::string sql =
+            "SELECT m.name, f.\"from\", f.\"table\", coalesce(f.\"to\", ''), "
+            "NOT EXISTS (SELECT 1 FROM sqlite_master p WHERE p.type = 'table' AND p.name = f.\"table\" COLLATE NOCASE) "
+            "FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table' AND ("
+            "NOT EXISTS (SELECT 1 FROM sqlite_master p WHERE p.type = 'table' AND p.name = f.\"table\" COLLATE NOCASE) OR "
+            "(f.\"to\" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pragma_table_info(f.\"table\") c WHERE c.name = f.\"to\" "
+            "COLLATE NOCASE)))";
+        return rows_of(sql);
+    }
+
+    /// PostgreSQL refuses a foreign key to a table or column that does not exist; SQLite takes it
+    /// and fails later, on the first write to either table. Checked before every commit, so a
+    /// unit that leaves such a key (raw sql, a table dropped or renamed under it) rolls back.
+    /// Only keys the transaction broke count: one broken before it is not this unit's doing.
+    void check_foreign_key_targets() {
+        for (const auto& r : dangling_foreign_keys()) {
+            if (std::find(dangling_before_.begin(), dangling_before_.end(), r) != dangling_before_.end()) continue;
+            const std::string key = "the foreign key of table \"" + r[0] + "\" on column \"" + r[1] + "\"";
+            throw statement_error((r[4] == "1" ? key + " references table \"" + r[2] + "\", which does not exist"
+                                               : key + " references column \"" + r[2] + "\".\"" + r[3] + "\", which does not exist") +
+                                      " (PostgreSQL would refuse it); create what it references first, or change the key",
+                                  {.database = url().redacted(), .backend = "sqlite"});
+        }
+    }
+
     /// A view reading a column the rebuild dropped would now fail when used. PostgreSQL refuses
     /// such a drop; so does strata, before commit.
     void check_views() {
@@ -244,6 +327,7 @@ private:
     soci::session session_;
     api::sqlite3* db_ = nullptr;
     bool foreign_keys_off_ = false;
+    std::vector<std::vector<std::string>> dangling_before_;  ///< when the transaction began
     bool read_only_ = false;
     std::string applied_by_;  // the OS user, once looked up
 };

@@ -157,6 +157,20 @@ void guard_columns(const table_def& t, std::vector<std::string>& out) {
     out.push_back("DROP TABLE \"strata_rebuild_guard\"");
 }
 
+/// Saves the SQL of the indexes and triggers on `t` that the rebuild would lose: DROP TABLE
+/// drops them, and only those the units define are created again from the model.
+void save_other_objects(const table_def& t, std::vector<std::string>& out) {
+    std::string known;
+    for (const auto& u : t.uniques) known += (known.empty() ? "" : ", ") + dialect::quote_literal(u.name);
+    for (const auto& i : t.indexes)
+        known += (known.empty() ? "" : ", ") +
+                 dialect::quote_literal(i.name.empty() ? default_index_name(t.name, i.columns) : i.name);
+    out.push_back("CREATE TEMP TABLE " + dialect::quote(saved_objects_table) +
+                  " AS SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name = " +
+                  dialect::quote_literal(t.name) + " COLLATE NOCASE AND sql IS NOT NULL" +
+                  (known.empty() ? "" : " AND name NOT IN (" + known + ")") + " ORDER BY rowid");
+}
+
 /// SQLite's documented procedure for changes ALTER TABLE cannot make (sqlite.org/lang_altertable.html,
 /// "Making Other Kinds Of Table Schema Changes"): create the new shape under a temporary name,
 /// copy the rows, drop the old table, rename, recreate the indexes. Foreign key enforcement must
@@ -173,6 +187,7 @@ void rebuild(const table_def& before, const operation& op, rendering& out) {
         if (before.find_column(c.name)) kept.push_back(c.name);
 
     guard_columns(before, out.statements);
+    save_other_objects(before, out.statements);
     std::string temp = "strata_new_" + before.name;
     create_table_statements(after, temp, out.statements);
     out.statements.push_back("INSERT INTO " + dialect::quote(temp) + " (" + quote_list(kept) + ") SELECT " +
@@ -185,6 +200,8 @@ void rebuild(const table_def& before, const operation& op, rendering& out) {
     out.statements.push_back("ALTER TABLE " + dialect::quote(temp) + " RENAME TO " + dialect::quote(before.name));
     out.statements.push_back("PRAGMA legacy_alter_table = OFF");
     index_statements(after, out.statements);
+    out.statements.push_back(std::string(recreate_saved_directive) + " (the indexes and triggers of " + before.name +
+                             " that the units do not define, saved in temp." + saved_objects_table + ")");
     out.foreign_keys_off = true;
 }
 
