@@ -139,22 +139,6 @@ BOOST_AUTO_TEST_CASE(a_primary_key_of_one_column_is_that_columns_primary_flag) {
                 std::get<create_table>(with_flag.operations().front()).table));
 }
 
-BOOST_AUTO_TEST_CASE(sqlite_rebuilds_keep_a_composite_key) {
-    builder b;
-    b.create_table("memberships", [](table& t) {
-        t.column("group", type::bigint());
-        t.column("member", type::bigint());
-        t.primary_key({"group", "member"});
-    });
-    b.add_foreign_key("memberships", {.columns = {"group"}, .ref_table = "groups", .ref_columns = {"id"}});
-    auto sql = sql_of(strata::backend::sqlite, b);
-    auto rebuilt = std::find_if(sql.begin(), sql.end(), [](const std::string& s) {
-        return s.starts_with("CREATE TABLE \"strata_new_memberships\"");
-    });
-    BOOST_REQUIRE(rebuilt != sql.end());
-    BOOST_TEST(rebuilt->find("PRIMARY KEY (\"group\", \"member\")") != std::string::npos, *rebuilt);
-}
-
 BOOST_AUTO_TEST_CASE(refused_on_render_naming_the_column_and_the_remedy) {
     for (auto backend : both_dialects) {
         BOOST_TEST_CONTEXT(strata::to_string(backend)) {

@@ -1,7 +1,7 @@
 // Everything that knows the sqlite3 C API or SOCI's sqlite3 backend.
 
 #include "connection.hpp"
-#include "dialect/sqlite/sqlite_dialect.hpp"
+#include "dialect/sqlite/table_rebuild.hpp"
 
 #include <strata/error.hpp>
 
@@ -87,8 +87,8 @@ public:
     // SOCI 4.0.3 runs only the first statement of a multi-statement string on SQLite, silently;
     // sqlite3_exec runs them all.
     void execute(const std::string& sql) override {
-        if (sql.starts_with(recreate_saved_directive)) {
-            recreate_saved_objects();
+        if (sql.starts_with(sqlite_rebuild::directive_prefix)) {
+            rebuild(sql);
             return;
         }
         char* message = nullptr;
@@ -236,13 +236,74 @@ private:
         return rows;
     }
 
-    /// The second half of a table rebuild (see saved_objects_table): the indexes and triggers
-    /// the units do not define, created again from their saved SQL.
-    void recreate_saved_objects() {
-        const std::string table = std::string("temp.\"") + saved_objects_table + "\"";
+    static std::string quoted(std::string_view name) { return "\"" + escaped(name, '"') + "\""; }
+    static std::string literal(std::string_view text) { return "'" + escaped(text, '\'') + "'"; }
+    static std::string escaped(std::string_view text, char quote) {
+        std::string out;
+        for (char c : text) {
+            if (c == quote) out += quote;
+            out += c;
+        }
+        return out;
+    }
+
+    /// A table rebuild (see table_rebuild.hpp), from the table as it is in the database.
+    void rebuild(const std::string& directive) {
+        const database_url& where = url();
+        auto fail = [&](const std::string& what, const std::string& statement) -> void {
+            throw statement_error(what, {.database = where.redacted(), .backend = "sqlite", .statement = statement});
+        };
+        sqlite_rebuild::changes c;
+        try {
+            c = sqlite_rebuild::parse_directive(directive);
+        } catch (const std::invalid_argument& e) {
+            fail(std::string("malformed rebuild directive: ") + e.what(), directive);
+        }
+        const std::string table = quoted(c.table), temp = quoted("strata_new_" + c.table);
+        auto definition = rows_of("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = " + literal(c.table) + " COLLATE NOCASE");
+        if (definition.empty()) fail("cannot rebuild table \"" + c.table + "\": it does not exist", directive);
+        std::string create;
+        try {
+            create = sqlite_rebuild::edit_create_table(definition.front()[0], c, "strata_new_" + c.table);
+        } catch (const std::invalid_argument& e) {
+            fail(std::string("cannot rebuild table \"") + c.table + "\": " + e.what(), directive);
+        }
+        // DROP TABLE drops the table's indexes and triggers: their text is kept to create them
+        // again. Like PostgreSQL's DROP COLUMN, an index on a dropped column goes with it.
+        std::vector<std::vector<std::string>> keep;
+        for (auto& row : rows_of("SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name COLLATE NOCASE = " +
+                                 literal(c.table) + " AND sql IS NOT NULL ORDER BY rowid")) {
+            bool on_dropped = false;
+            if (row[0] == "index")
+                for (const auto& column : c.drop_columns)
+                    on_dropped = on_dropped || !rows_of("SELECT 1 FROM pragma_index_info(" + literal(row[1]) +
+                                                        ") WHERE name = " + literal(column) + " COLLATE NOCASE").empty();
+            if (!on_dropped) keep.push_back(std::move(row));
+        }
+        execute(create);
+        // Every column the two tables share, in the new table's order; generated ones (hidden) are not stored.
+        std::string columns, values;
+        for (const auto& row : rows_of("SELECT n.name FROM pragma_table_xinfo(" + literal("strata_new_" + c.table) +
+                                       ") n JOIN pragma_table_xinfo(" + literal(c.table) +
+                                       ") o ON o.name = n.name COLLATE NOCASE WHERE n.hidden = 0 AND o.hidden = 0 ORDER BY n.cid")) {
+            const std::string& column = row[0];
+            columns += (columns.empty() ? "" : ", ") + quoted(column);
+            std::string value = quoted(column);
+            for (const auto& [name, expression] : c.copy_as)
+                if (name == column) value = "(" + expression + ")";
+            values += (values.empty() ? "" : ", ") + value;
+        }
+        if (!columns.empty()) execute("INSERT INTO " + temp + " (" + columns + ") SELECT " + values + " FROM " + table);
+        execute("DROP TABLE " + table);
+        // Since SQLite 3.26 a RENAME re-checks every view and trigger, and one reading the old
+        // table fails while that table is gone. The legacy mode skips the check (nothing refers to
+        // the temporary name); views are checked before commit (check_views).
+        execute("PRAGMA legacy_alter_table = ON");
+        execute("ALTER TABLE " + temp + " RENAME TO " + table);
+        execute("PRAGMA legacy_alter_table = OFF");
         // SQLite takes a double-quoted name that matches no column for a string (its "DQS"
-        // misfeature): an index on a dropped column would come back as an index on a constant.
-        // Off while the saved texts run, so such an index is an error instead.
+        // misfeature): an index on a column the rebuild removed would come back as an index on a
+        // constant. Off while the kept texts run, so that is an error instead.
         int dqs = 1;
         api::sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DDL, -1, &dqs);
         api::sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
@@ -251,17 +312,15 @@ private:
             int value;
             ~restore_dqs() { api::sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, value, nullptr); }
         } restore{db_, dqs};
-        for (const auto& row : rows_of("SELECT type, name, sql FROM " + table + " ORDER BY rowid")) {
+        for (const auto& row : keep) {
             try {
                 execute(row[2]);
             } catch (const statement_error& e) {
-                throw statement_error("the table rebuild cannot keep " + row[0] + " \"" + row[1] +
-                                          "\", which the units do not define (made by raw sql?): " + e.message() +
-                                          "; drop it in this unit before the change, and create it again after if it still applies",
-                                      {.database = url().redacted(), .backend = "sqlite", .statement = row[2]});
+                fail("the rebuild of table \"" + c.table + "\" cannot keep " + row[0] + " \"" + row[1] + "\": " + e.message() +
+                         "; drop it in this unit before the change (and create it again after, if it still applies)",
+                     row[2]);
             }
         }
-        execute("DROP TABLE " + table);
     }
 
     /// The foreign keys whose table or column does not exist: table, column, referenced table,

@@ -3,8 +3,10 @@
 #include <strata/error.hpp>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "dialect/common.hpp"
+#include "dialect/sqlite/table_rebuild.hpp"
 #include "overloaded.hpp"
 
 namespace strata {
@@ -130,78 +132,35 @@ void index_statements(const table_def& t, std::vector<std::string>& out) {
                                                      i.columns, i.unique));
 }
 
-const table_def& known_table(const catalog& state, const std::string& name, const operation& op) {
-    auto it = state.tables.find(name);
-    if (it == state.tables.end())
-        throw unsupported_error("sqlite cannot '" + describe(op) + "' in place and must rebuild table \"" + name +
-                                "\", but no earlier unit defines that table with strata's operations (was it "
-                                "created by raw sql?); write this change as raw sql for sqlite");
-    return it->second;
-}
-
-/// The rebuild copies the columns the units describe. A column added behind strata's back (raw
-/// sql) would be lost, so the unit first proves the live table has exactly those columns. SQLite
-/// has no RAISE outside triggers: a temporary table's named CHECK carries the refusal.
-void guard_columns(const table_def& t, std::vector<std::string>& out) {
-    std::string names;
-    for (const auto& c : t.columns) names += (names.empty() ? "" : ", ") + dialect::quote_literal(c.name);
-    std::string info = "pragma_table_info(" + dialect::quote_literal(t.name) + ")";
-    std::string n = std::to_string(t.columns.size());
-    std::string refusal = "strata refuses to rebuild table " + t.name +
-                          ": its columns differ from what the units describe (changed by raw sql?), so the "
-                          "rebuild would lose data; write this change as raw sql for sqlite";
-    out.push_back("CREATE TEMP TABLE \"strata_rebuild_guard\" (\"ok\" INTEGER CONSTRAINT " + dialect::quote(refusal) +
-                  " CHECK (\"ok\"))");
-    out.push_back("INSERT INTO \"strata_rebuild_guard\" VALUES ((SELECT count(*) FROM " + info + ") = " + n +
-                  " AND (SELECT count(*) FROM " + info + " WHERE name IN (" + names + ")) = " + n + ")");
-    out.push_back("DROP TABLE \"strata_rebuild_guard\"");
-}
-
-/// Saves the SQL of the indexes and triggers on `t` that the rebuild would lose: DROP TABLE
-/// drops them, and only those the units define are created again from the model.
-void save_other_objects(const table_def& t, std::vector<std::string>& out) {
-    std::string known;
-    for (const auto& u : t.uniques) known += (known.empty() ? "" : ", ") + dialect::quote_literal(u.name);
-    for (const auto& i : t.indexes)
-        known += (known.empty() ? "" : ", ") +
-                 dialect::quote_literal(i.name.empty() ? default_index_name(t.name, i.columns) : i.name);
-    out.push_back("CREATE TEMP TABLE " + dialect::quote(saved_objects_table) +
-                  " AS SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name = " +
-                  dialect::quote_literal(t.name) + " COLLATE NOCASE AND sql IS NOT NULL" +
-                  (known.empty() ? "" : " AND name NOT IN (" + known + ")") + " ORDER BY rowid");
-}
-
 /// SQLite's documented procedure for changes ALTER TABLE cannot make (sqlite.org/lang_altertable.html,
-/// "Making Other Kinds Of Table Schema Changes"): create the new shape under a temporary name,
-/// copy the rows, drop the old table, rename, recreate the indexes. Foreign key enforcement must
-/// be off around the transaction (or dropping the old table would fire ON DELETE actions in
-/// the tables referencing it); the runner does that and runs foreign_key_check before commit.
-void rebuild(const table_def& before, const operation& op, rendering& out) {
-    catalog after_state;
-    after_state.tables[before.name] = before;
-    after_state.apply(op);
-    const table_def& after = after_state.tables.at(before.name);
-
-    std::vector<std::string> kept;
-    for (const auto& c : after.columns)
-        if (before.find_column(c.name)) kept.push_back(c.name);
-
-    guard_columns(before, out.statements);
-    save_other_objects(before, out.statements);
-    std::string temp = "strata_new_" + before.name;
-    create_table_statements(after, temp, out.statements);
-    out.statements.push_back("INSERT INTO " + dialect::quote(temp) + " (" + quote_list(kept) + ") SELECT " +
-                             quote_list(kept) + " FROM " + dialect::quote(before.name));
-    out.statements.push_back("DROP TABLE " + dialect::quote(before.name));
-    // Since SQLite 3.26 a RENAME re-checks every view and trigger, and one reading the old table
-    // fails while that table is gone. The legacy mode skips the check (nothing refers to the
-    // temporary name, so nothing needs rewriting); the runner checks the views before commit.
-    out.statements.push_back("PRAGMA legacy_alter_table = ON");
-    out.statements.push_back("ALTER TABLE " + dialect::quote(temp) + " RENAME TO " + dialect::quote(before.name));
-    out.statements.push_back("PRAGMA legacy_alter_table = OFF");
-    index_statements(after, out.statements);
-    out.statements.push_back(std::string(recreate_saved_directive) + " (the indexes and triggers of " + before.name +
-                             " that the units do not define, saved in temp." + saved_objects_table + ")");
+/// "Making Other Kinds Of Table Schema Changes"), worked from the table as the database has it:
+/// one directive statement that the SQLite connection carries out (see table_rebuild.hpp). Foreign
+/// key enforcement must be off around the transaction (or dropping the old table would fire ON
+/// DELETE actions in the tables referencing it); the runner does that and runs foreign_key_check
+/// before commit.
+void rebuild(const operation& op, rendering& out) {
+    sqlite_rebuild::changes c;
+    std::visit(detail::overloaded{
+                   [&](const add_column& o) {
+                       c.table = o.table;
+                       c.add.push_back(column_definition(o.column));
+                   },
+                   [&](const drop_column& o) {
+                       c.table = o.table;
+                       c.drop_columns.push_back(o.name);
+                   },
+                   [&](const add_foreign_key& o) {
+                       c.table = o.table;
+                       c.add.push_back(detail::foreign_key_constraint(o.key));
+                   },
+                   [&](const drop_foreign_key& o) {
+                       c.table = o.table;
+                       c.drop_constraints.push_back(o.name);
+                   },
+                   [&](const auto&) { throw std::logic_error("sqlite has no rebuild for " + describe(op)); },
+               },
+               op);
+    out.statements.push_back(sqlite_rebuild::directive(c));
     out.foreign_keys_off = true;
 }
 
@@ -250,19 +209,19 @@ void sqlite_dialect::render(const operation& op, const catalog& state, rendering
             [&](const add_column& o) {
                 auto it = state.tables.find(o.table);
                 if (it != state.tables.end() && needs_rebuild_to_add(o.column))
-                    rebuild(it->second, op, out);
+                    rebuild(op, out);
                 else
                     s.push_back(alter(o.table) + "ADD COLUMN " + column_definition(o.column));
             },
             [&](const drop_column& o) {
                 auto it = state.tables.find(o.table);
                 if (it != state.tables.end() && needs_rebuild_to_drop(it->second, o.name))
-                    rebuild(it->second, op, out);
+                    rebuild(op, out);
                 else
                     s.push_back(alter(o.table) + "DROP COLUMN " + quote(o.name));
             },
-            [&](const add_foreign_key& o) { rebuild(known_table(state, o.table, op), op, out); },
-            [&](const drop_foreign_key& o) { rebuild(known_table(state, o.table, op), op, out); },
+            [&](const add_foreign_key&) { rebuild(op, out); },
+            [&](const drop_foreign_key&) { rebuild(op, out); },
             [&](const add_unique& o) {
                 s.push_back(detail::create_index_statement(o.key.name, o.table, o.key.columns, true));
             },

@@ -5,15 +5,6 @@
 
 namespace strata {
 
-/// A table rebuild keeps the indexes and triggers the units do not define (made by raw sql):
-/// before the old table goes, a statement saves their SQL from sqlite_master into this
-/// temporary table; after the new table is in place, the statement `recreate_saved_directive`
-/// (an SQL comment, so it reads as what it does in a --dry-run) makes the SQLite connection run
-/// each saved text again and drop the temporary table. One that no longer applies (an index on
-/// a dropped column) fails the unit, naming it, and the unit rolls back.
-inline constexpr const char* saved_objects_table = "strata_rebuild_kept";
-inline constexpr const char* recreate_saved_directive = "-- strata:recreate-saved";
-
 class sqlite_dialect final : public dialect {
 public:
     backend kind() const noexcept override { return backend::sqlite; }
