@@ -132,6 +132,11 @@ void catalog::apply(const operation& op) {
             },
             [&](const raw_sql&) {},
             [&](const raw_statements&) {},
+            [&](const change_column& o) {
+                if (auto* t = table_named(o.table))
+                    for (auto& c : t->columns)
+                        if (c.name == o.before.name) c = o.after;
+            },
         },
         op);
 }

@@ -59,6 +59,10 @@ std::optional<operation> inverse(const operation& op) {
                 if (!o.down) return std::nullopt;
                 return raw_statements{*o.down, o.up};
             },
+            // The way back is the plain form: dropping NOT NULL needs no online steps.
+            [](const change_column& o) -> std::optional<operation> {
+                return change_column{o.table, o.after, o.before, o.using_down, o.using_up};
+            },
         },
         op);
 }
@@ -80,6 +84,7 @@ std::string describe(const operation& op) {
             [](const rename_column& o) { return "rename_column " + o.table + "." + o.from + " -> " + o.to; },
             [](const raw_sql&) { return std::string("sql"); },
             [](const raw_statements&) { return std::string("sql"); },
+            [](const change_column& o) { return "change_column " + o.table + "." + o.before.name; },
         },
         op);
 }

@@ -47,6 +47,14 @@ public:
     /// earlier unit created `table` and `from` is not one of its columns or `to` already is.
     builder& rename_column(std::string table, std::string from, std::string to);
 
+    /// Changes column `before.name` of `table` from `before` (as earlier units left it) to
+    /// `after`: type, default, nullability. Reversible.
+    builder& change_column(std::string table, column before, column after);
+    /// The USING expression of the change_column just recorded, converting the old values to the
+    /// new type (`CAST("age" AS INTEGER)`); `down` converts them back when reverting. Both must be
+    /// valid on every database the unit runs on. Throws unsupported_error after any other operation.
+    builder& using_sql(std::string up, std::string down = {});
+
     /// The same SQL on every dialect.
     builder& sql(std::string up, std::optional<std::string> down = std::nullopt);
     /// SQL per dialect.
@@ -62,8 +70,8 @@ public:
     builder& nothing_to_undo();
 
     /// Marks the operation just recorded to run online (see schema::add_column): add_column
-    /// with a reference, add_foreign_key, add_unique, create_index. Throws unsupported_error for
-    /// any other operation.
+    /// with a reference, add_foreign_key, add_unique, create_index, change_column making a
+    /// nullable column NOT NULL. Throws unsupported_error for any other operation.
     builder& online();
     const std::vector<operation>& operations() const noexcept { return ops_; }
 

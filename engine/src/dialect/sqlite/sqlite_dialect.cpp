@@ -138,11 +138,22 @@ void rebuild(const table_def& before, const operation& op, rendering& out) {
     for (const auto& c : after.columns)
         if (before.find_column(c.name)) kept.push_back(c.name);
 
+    // A change_column's USING expression gives the values copied into its column.
+    const auto* change = std::get_if<change_column>(&op);
+    std::string values;
+    for (const auto& name : kept) {
+        values += values.empty() ? "" : ", ";
+        if (change && !change->using_up.empty() && name == change->before.name)
+            values += "(" + change->using_up + ") AS " + dialect::quote(name);
+        else
+            values += dialect::quote(name);
+    }
+
     guard_columns(before, out.statements);
     std::string temp = "strata_new_" + before.name;
     create_table_statements(after, temp, out.statements);
-    out.statements.push_back("INSERT INTO " + dialect::quote(temp) + " (" + quote_list(kept) + ") SELECT " +
-                             quote_list(kept) + " FROM " + dialect::quote(before.name));
+    out.statements.push_back("INSERT INTO " + dialect::quote(temp) + " (" + quote_list(kept) + ") SELECT " + values +
+                             " FROM " + dialect::quote(before.name));
     out.statements.push_back("DROP TABLE " + dialect::quote(before.name));
     // Since SQLite 3.26 a RENAME re-checks every view and trigger, and one reading the old table
     // fails while that table is gone. The legacy mode skips the check (nothing refers to the
@@ -152,6 +163,27 @@ void rebuild(const table_def& before, const operation& op, rendering& out) {
     out.statements.push_back("PRAGMA legacy_alter_table = OFF");
     index_statements(after, out.statements);
     out.foreign_keys_off = true;
+}
+
+/// An INTEGER or BIGINT column has no CHECK here (type_check), and SQLite keeps a value its
+/// affinity cannot convert as it is: 'abc' stays text in an INTEGER column. PostgreSQL refuses to
+/// convert such a value, or an integer outside 32 bits; so after a type change the rebuilt
+/// column is checked to hold whole numbers in the range of its new type, with the refusal
+/// carried by a temporary table's named CHECK as in guard_columns.
+void guard_whole_numbers(const std::string& table, const column& c, std::vector<std::string>& out) {
+    if (c.type.kind != type_kind::integer && c.type.kind != type_kind::bigint) return;
+    const std::string q = dialect::quote(c.name);
+    std::string bad = "typeof(" + q + ") <> 'integer'";
+    if (c.type.kind == type_kind::integer) bad += " OR " + q + " NOT BETWEEN -2147483648 AND 2147483647";
+    const std::string type = c.type.kind == type_kind::integer ? "integer" : "bigint";
+    std::string refusal = "strata refuses to change column " + table + "." + c.name + " to " + type +
+                          ": a value is not a whole number in the range of " + type +
+                          " (PostgreSQL refuses it too); fix those rows, or convert them with using_sql()";
+    out.push_back("CREATE TEMP TABLE \"strata_change_guard\" (\"ok\" INTEGER CONSTRAINT " + dialect::quote(refusal) +
+                  " CHECK (\"ok\"))");
+    out.push_back("INSERT INTO \"strata_change_guard\" VALUES (NOT EXISTS (SELECT 1 FROM " + dialect::quote(table) +
+                  " WHERE " + q + " IS NOT NULL AND (" + bad + ")))");
+    out.push_back("DROP TABLE \"strata_change_guard\"");
 }
 
 /// Whether ALTER TABLE DROP COLUMN refuses `name`: SQLite refuses a column in a key, a foreign
@@ -224,6 +256,11 @@ void sqlite_dialect::render(const operation& op, const catalog& state, rendering
             [&](const raw_statements& o) {
                 const auto& statements = detail::script_statements(o.up, backend::sqlite);
                 s.insert(s.end(), statements.begin(), statements.end());
+            },
+            // No ALTER COLUMN in SQLite: every change rebuilds the table (online() is PostgreSQL's).
+            [&](const change_column& o) {
+                rebuild(known_table(state, o.table, op), op, out);
+                if (o.before.type != o.after.type) guard_whole_numbers(o.table, o.after, s);
             },
         },
         op);
