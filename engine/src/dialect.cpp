@@ -287,19 +287,27 @@ void check_change_column(const change_column& o, const operation& op, const cata
     const bool type_changes = b.type != a.type;
     if (b == a)
         refuse(op, "before and after are the same column, so nothing changes; give the column as it should be as after");
-    if (!type_changes && (!o.using_up.empty() || !o.using_down.empty()))
+    auto given = [](const sql_text& t) { return !t.postgresql.empty() || !t.sqlite.empty(); };
+    if (!type_changes && (given(o.using_up) || given(o.using_down)))
         refuse(op, "using_sql() is given but the type stays " + type_text(b.type) +
                        "; a USING expression converts values to a new type: drop using_sql()");
     const std::string using_examples = "CAST(" + dialect::quote(b.name) + " AS INTEGER) or lower(" + dialect::quote(b.name) + ")";
-    if (!o.using_up.empty())
-        check_expression(op, o.using_up, "the using_sql expression of column \"" + b.name + "\"", using_examples);
-    if (!o.using_down.empty())
-        check_expression(op, o.using_down, "the using_sql down expression of column \"" + b.name + "\"", using_examples);
-    // Refused on SQLite too: its rebuild would copy the values whatever they are.
-    if (type_changes && o.using_up.empty() && needs_using(b.type, a.type))
+    auto check_using = [&](const sql_text& t, const std::string& which) {
+        const std::string what = "the using_sql " + which + "expression of column \"" + b.name + "\"";
+        if (t.postgresql == t.sqlite) {
+            if (!t.postgresql.empty()) check_expression(op, t.postgresql, what, using_examples);
+            return;
+        }
+        if (!t.postgresql.empty()) check_expression(op, t.postgresql, what + " for postgresql", using_examples);
+        if (!t.sqlite.empty()) check_expression(op, t.sqlite, what + " for sqlite", using_examples);
+    };
+    check_using(o.using_up, "");
+    check_using(o.using_down, "down ");
+    // Refused on SQLite too, so that a unit developed there works in production.
+    if (type_changes && o.using_up.postgresql.empty() && needs_using(b.type, a.type))
         refuse(op, "PostgreSQL does not convert " + type_text(b.type) + " to " + type_text(a.type) +
-                       " on its own; give the conversion with using_sql(), an expression over \"" + b.name +
-                       "\" that every database the unit runs on evaluates the same way");
+                       " on its own; give the conversion with using_sql(): one expression over \"" + b.name +
+                       "\" that means the same on every database the unit runs on, or one per database (sql_text)");
     if (a.primary_key && a.nullable)
         refuse(op, "column \"" + b.name + "\" is the primary key, which cannot take NULL; keep it NOT NULL");
     if (o.online) {

@@ -296,10 +296,12 @@ BOOST_AUTO_TEST_CASE(a_change_column_using_expression_is_refused_without_a_type_
 BOOST_AUTO_TEST_CASE(a_type_change_postgresql_cannot_make_on_its_own_needs_a_using_expression) {
     refused_on_both([](builder& b) { b.change_column("people", column("age", type::text()), column("age", type::integer())); },
                     "change_column people.age: PostgreSQL does not convert text to integer on its own; give the conversion "
-                    "with using_sql(), an expression over \"age\" that every database the unit runs on evaluates the same way");
+                    "with using_sql(): one expression over \"age\" that means the same on every database the unit runs on, or one "
+                    "per database (sql_text)");
     refused_on_both([](builder& b) { b.change_column("people", column("on", type::integer()), column("on", type::boolean())); },
                     "change_column people.on: PostgreSQL does not convert integer to boolean on its own; give the conversion "
-                    "with using_sql(), an expression over \"on\" that every database the unit runs on evaluates the same way");
+                    "with using_sql(): one expression over \"on\" that means the same on every database the unit runs on, or one "
+                    "per database (sql_text)");
     // To text and varchar, between integer and bigint, and within a type it does.
     builder b;
     b.change_column("people", column("age", type::integer()), column("age", type::text()));
@@ -365,7 +367,34 @@ BOOST_AUTO_TEST_CASE(using_sql_must_follow_a_change_column_and_give_an_expressio
     b.change_column("users", column("age", type::integer()), column("age", type::text()));
     BOOST_CHECK_THROW(b.using_sql(""), strata::unsupported_error);
     b.using_sql(R"(CAST("age" AS TEXT))");
-    BOOST_TEST(std::get<change_column>(b.operations().back()).using_up == R"(CAST("age" AS TEXT))");
+    BOOST_TEST(std::get<change_column>(b.operations().back()).using_up.postgresql == R"(CAST("age" AS TEXT))");
+    BOOST_TEST(std::get<change_column>(b.operations().back()).using_up.sqlite == R"(CAST("age" AS TEXT))");
+    BOOST_CHECK_THROW(b.using_sql(sql_text{}), strata::unsupported_error);
+}
+
+// Per dialect: each text is checked, and named by its dialect when they differ.
+BOOST_AUTO_TEST_CASE(a_change_column_using_expression_per_dialect_is_checked_per_dialect) {
+    refused_on_both(
+        [](builder& b) {
+            b.change_column("people", column("at", type::text()), column("at", type::timestamptz()))
+                .using_sql(sql_text{R"(CAST("at" AS TIMESTAMPTZ))", "1; DROP TABLE people"});
+        },
+        "change_column people.at: the using_sql expression of column \"at\" for sqlite is not a single SQL expression: it "
+        "has a ';' outside string literals; give one expression, such as CAST(\"at\" AS INTEGER) or lower(\"at\")");
+    // PostgreSQL needs its text; SQLite may go without (it copies the stored text).
+    refused_on_both(
+        [](builder& b) {
+            b.change_column("people", column("at", type::text()), column("at", type::timestamptz())).using_sql(sql_text{"", "\"at\""});
+        },
+        "change_column people.at: PostgreSQL does not convert text to timestamptz on its own; give the conversion with "
+        "using_sql(): one expression over \"at\" that means the same on every database the unit runs on, or one per "
+        "database (sql_text)");
+    builder b;
+    b.change_column("people", column("at", type::text()), column("at", type::timestamptz()))
+        .using_sql(sql_text{R"(CAST("at" AS TIMESTAMPTZ))", ""});
+    BOOST_TEST(postgresql_sql(b) ==
+                   (statements{R"sql(ALTER TABLE "people" ALTER COLUMN "at" TYPE TIMESTAMPTZ USING (CAST("at" AS TIMESTAMPTZ)))sql"}),
+               boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

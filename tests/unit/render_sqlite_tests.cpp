@@ -749,6 +749,22 @@ BOOST_AUTO_TEST_CASE(sqlite_change_column_copies_the_using_expression_and_checks
     BOOST_TEST(sql_of(b) == expected, boost::test_tools::per_element());
 }
 
+// A per-dialect USING without a text for sqlite copies the stored values; a column now
+// timestamptz is checked to hold text (CAST(x AS TIMESTAMPTZ) would have made a number of it).
+BOOST_AUTO_TEST_CASE(sqlite_change_column_uses_its_own_using_text_and_checks_timestamps_are_text) {
+    builder b = tags_schema();
+    b.change_column("tags", column("label", type::text()).not_null(), column("label", type::timestamptz()).not_null())
+        .using_sql(sql_text{R"(CAST("label" AS TIMESTAMPTZ))", ""});
+    statements expected = tags_rebuilt_changing(R"sql("label" TEXT NOT NULL CHECK ("label" IS NULL OR julianday("label") IS NOT NULL))sql",
+                                                colour_line, R"sql("label", "colour")sql");
+    expected.insert(expected.end(), {
+        R"sql(CREATE TEMP TABLE "strata_change_guard" ("ok" INTEGER CONSTRAINT "strata refuses to change column tags.label to timestamptz: a value is not a timestamp as text (a CAST to TIMESTAMPTZ makes a number of it on SQLite: give sqlite its own using_sql text, or none); fix those rows, or convert them with using_sql()" CHECK ("ok")))sql",
+        R"sql(INSERT INTO "strata_change_guard" VALUES (NOT EXISTS (SELECT 1 FROM "tags" WHERE "label" IS NOT NULL AND (typeof("label") <> 'text'))))sql",
+        R"sql(DROP TABLE "strata_change_guard")sql",
+    });
+    BOOST_TEST(sql_of(b) == expected, boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(sqlite_change_column_on_a_table_strata_does_not_know_is_unsupported) {
     builder b;
     b.change_column("legacy", column("note", type::varchar(10)), column("note", type::text()));

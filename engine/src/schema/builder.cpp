@@ -140,11 +140,16 @@ builder& builder::change_column(std::string table, column before, column after) 
 }
 
 builder& builder::using_sql(std::string up, std::string down) {
+    return using_sql(sql_text{up, up}, sql_text{down, down});
+}
+
+builder& builder::using_sql(sql_text up, sql_text down) {
     auto* change = ops_.empty() ? nullptr : std::get_if<schema::change_column>(&ops_.back());
     if (!change)
         throw unsupported_error("using_sql() must follow the change_column it applies to" +
                                 (ops_.empty() ? std::string() : ", not '" + describe(ops_.back()) + "'"));
-    if (up.empty()) throw unsupported_error("using_sql() on '" + describe(ops_.back()) + "' needs an expression");
+    if (up.postgresql.empty() && up.sqlite.empty())
+        throw unsupported_error("using_sql() on '" + describe(ops_.back()) + "' needs an expression");
     change->using_up = std::move(up);
     change->using_down = std::move(down);
     return *this;

@@ -51,9 +51,14 @@ public:
     /// `after`: type, default, nullability. Reversible.
     builder& change_column(std::string table, column before, column after);
     /// The USING expression of the change_column just recorded, converting the old values to the
-    /// new type (`CAST("age" AS INTEGER)`); `down` converts them back when reverting. Both must be
-    /// valid on every database the unit runs on. Throws unsupported_error after any other operation.
+    /// new type (`CAST("age" AS INTEGER)`); `down` converts them back when reverting. The same text
+    /// runs on every dialect, so it must mean the same on each. Throws unsupported_error after any
+    /// other operation.
     builder& using_sql(std::string up, std::string down = {});
+    /// The same, per dialect, where no one expression converts alike on both (text to
+    /// timestamptz: PostgreSQL needs a CAST that SQLite, which stores the text, would turn into a
+    /// number). An empty text: none on that dialect (SQLite then copies the values as they are).
+    builder& using_sql(sql_text up, sql_text down = {});
 
     /// The same SQL on every dialect.
     builder& sql(std::string up, std::optional<std::string> down = std::nullopt);

@@ -78,24 +78,6 @@ struct rename_column {
     std::string to;
 };
 
-/// Changes column `before.name` of `table` to `after`: its type, its default, whether it takes
-/// NULL; the name, primary key and reference stay (other operations change those). Reversible,
-/// since both sides are known. `before` must be the column as earlier units left it: rendering
-/// refuses one that differs from what the model knows. PostgreSQL alters the column in place,
-/// converting a type with `USING (using_up)` when given (`using_down` for the way back); SQLite
-/// rebuilds the table, copying `(using_up)` into the column. `online` (PostgreSQL, a nullable
-/// column made NOT NULL and nothing else): a NOT VALID check validated apart, then SET NOT NULL,
-/// which the valid check spares a scan, then the check dropped; each step commits on its own and
-/// a rerun after a crash finishes the job.
-struct change_column {
-    std::string table;
-    schema::column before;
-    schema::column after;
-    std::string using_up;    ///< empty: none
-    std::string using_down;  ///< empty: none
-    bool online = false;
-};
-
 /// SQL text per dialect. An empty text means "not supported on this dialect" and fails loudly
 /// when rendered there. The text may hold several statements.
 struct sql_text {
@@ -127,6 +109,25 @@ struct sql_script {
 struct raw_statements {
     sql_script up;
     std::optional<sql_script> down;
+};
+
+/// Changes column `before.name` of `table` to `after`: its type, its default, whether it takes
+/// NULL; the name, primary key and reference stay (other operations change those). Reversible,
+/// since both sides are known. `before` must be the column as earlier units left it: rendering
+/// refuses one that differs from what the model knows. PostgreSQL alters the column in place,
+/// converting a type with `USING (<using_up.postgresql>)` when given (`using_down` for the way
+/// back); SQLite rebuilds the table, copying `(<using_up.sqlite>)` into the column when given, the
+/// stored values otherwise. An empty text means none on that dialect. `online` (PostgreSQL, a
+/// nullable column made NOT NULL and nothing else): a NOT VALID check validated apart, then SET
+/// NOT NULL, which the valid check spares a scan, then the check dropped; each step commits on
+/// its own and a rerun after a crash finishes the job.
+struct change_column {
+    std::string table;
+    schema::column before;
+    schema::column after;
+    sql_text using_up;
+    sql_text using_down;
+    bool online = false;
 };
 
 using operation = std::variant<create_table, drop_table, add_column, drop_column, add_foreign_key,

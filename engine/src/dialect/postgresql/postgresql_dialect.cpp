@@ -190,7 +190,7 @@ std::string change_column_sql(const change_column& o) {
     if (drop_default) parts.push_back(column_sql + "DROP DEFAULT");
     if (type_changes)
         parts.push_back(column_sql + "TYPE " + postgresql_dialect::type_name(a.type) +
-                        (o.using_up.empty() ? "" : " USING (" + o.using_up + ")"));
+                        (o.using_up.postgresql.empty() ? "" : " USING (" + o.using_up.postgresql + ")"));
     if (has_default && (drop_default || b.default_value != a.default_value))
         parts.push_back(column_sql + "SET DEFAULT " + default_sql(a.default_value));
     if (b.nullable != a.nullable) parts.push_back(column_sql + (a.nullable ? "DROP NOT NULL" : "SET NOT NULL"));

@@ -143,8 +143,8 @@ void rebuild(const table_def& before, const operation& op, rendering& out) {
     std::string values;
     for (const auto& name : kept) {
         values += values.empty() ? "" : ", ";
-        if (change && !change->using_up.empty() && name == change->before.name)
-            values += "(" + change->using_up + ") AS " + dialect::quote(name);
+        if (change && !change->using_up.sqlite.empty() && name == change->before.name)
+            values += "(" + change->using_up.sqlite + ") AS " + dialect::quote(name);
         else
             values += dialect::quote(name);
     }
@@ -165,20 +165,37 @@ void rebuild(const table_def& before, const operation& op, rendering& out) {
     out.foreign_keys_off = true;
 }
 
-/// An INTEGER or BIGINT column has no CHECK here (type_check), and SQLite keeps a value its
-/// affinity cannot convert as it is: 'abc' stays text in an INTEGER column. PostgreSQL refuses to
-/// convert such a value, or an integer outside 32 bits; so after a type change the rebuilt
-/// column is checked to hold whole numbers in the range of its new type, with the refusal
-/// carried by a temporary table's named CHECK as in guard_columns.
-void guard_whole_numbers(const std::string& table, const column& c, std::vector<std::string>& out) {
-    if (c.type.kind != type_kind::integer && c.type.kind != type_kind::bigint) return;
+/// The values a type change leaves that the column's CHECK (type_check) lets through but
+/// PostgreSQL would not have converted, checked after the rebuild. An INTEGER or BIGINT column
+/// has no CHECK, and SQLite keeps a value its affinity cannot convert as it is ('abc' stays text
+/// in an INTEGER column): it must hold whole numbers in the range of its type. A timestamptz is
+/// ISO 8601 text here, and julianday() also takes a number (what CAST(x AS TIMESTAMPTZ) makes
+/// of a text on SQLite): it must hold text. The refusal is a temporary table's named CHECK, as
+/// in guard_columns.
+void guard_converted_values(const std::string& table, const column& c, std::vector<std::string>& out) {
     const std::string q = dialect::quote(c.name);
-    std::string bad = "typeof(" + q + ") <> 'integer'";
-    if (c.type.kind == type_kind::integer) bad += " OR " + q + " NOT BETWEEN -2147483648 AND 2147483647";
-    const std::string type = c.type.kind == type_kind::integer ? "integer" : "bigint";
-    std::string refusal = "strata refuses to change column " + table + "." + c.name + " to " + type +
-                          ": a value is not a whole number in the range of " + type +
-                          " (PostgreSQL refuses it too); fix those rows, or convert them with using_sql()";
+    std::string bad, type, expected;
+    switch (c.type.kind) {
+    case type_kind::integer:
+        type = "integer";
+        bad = "typeof(" + q + ") <> 'integer' OR " + q + " NOT BETWEEN -2147483648 AND 2147483647";
+        expected = "a whole number in the range of integer (PostgreSQL refuses it too)";
+        break;
+    case type_kind::bigint:
+        type = "bigint";
+        bad = "typeof(" + q + ") <> 'integer'";
+        expected = "a whole number in the range of bigint (PostgreSQL refuses it too)";
+        break;
+    case type_kind::timestamptz:
+        type = "timestamptz";
+        bad = "typeof(" + q + ") <> 'text'";
+        expected = "a timestamp as text (a CAST to TIMESTAMPTZ makes a number of it on SQLite: give sqlite its own "
+                   "using_sql text, or none)";
+        break;
+    default: return;
+    }
+    std::string refusal = "strata refuses to change column " + table + "." + c.name + " to " + type + ": a value is not " +
+                          expected + "; fix those rows, or convert them with using_sql()";
     out.push_back("CREATE TEMP TABLE \"strata_change_guard\" (\"ok\" INTEGER CONSTRAINT " + dialect::quote(refusal) +
                   " CHECK (\"ok\"))");
     out.push_back("INSERT INTO \"strata_change_guard\" VALUES (NOT EXISTS (SELECT 1 FROM " + dialect::quote(table) +
@@ -260,7 +277,7 @@ void sqlite_dialect::render(const operation& op, const catalog& state, rendering
             // No ALTER COLUMN in SQLite: every change rebuilds the table (online() is PostgreSQL's).
             [&](const change_column& o) {
                 rebuild(known_table(state, o.table, op), op, out);
-                if (o.before.type != o.after.type) guard_whole_numbers(o.table, o.after, s);
+                if (o.before.type != o.after.type) guard_converted_values(o.table, o.after, s);
             },
         },
         op);
