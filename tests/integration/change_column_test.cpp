@@ -212,6 +212,40 @@ STRATA_BACKEND_TEST(change_column_to_a_shorter_varchar_fails_on_a_value_too_long
     BOOST_TEST(user_schema(*sql) == before, schema_diff(before, user_schema(*sql)));
 }
 
+// A default that stays the same across a type change: DEFAULT 0 on a text column is the text
+// '0', which PostgreSQL cannot cast to integer by itself; the change drops it and sets it again.
+STRATA_BACKEND_TEST(change_column_keeps_an_unchanged_default_across_a_type_change) {
+    auto db = temp_database::create(backend);
+    auto units = registry_of({
+        unit(1, "create_levels",
+             [](builder& b) {
+                 b.create_table("levels", [](table& t) {
+                     t.column("id", type::bigint()).primary();
+                     t.column("level", type::text()).not_null().default_sql("0");
+                 });
+             }),
+        unit(2, "count_levels",
+             [](builder& b) {
+                 b.change_column("levels", column("level", type::text()).not_null().default_sql("0"),
+                                 column("level", type::integer()).not_null().default_sql("0"))
+                     .using_sql(R"(CAST("level" AS INTEGER))");
+             }),
+    });
+    strata::runner(*units, db.url()).up(1);
+    auto sql = open_session(db.url());
+    BOOST_TEST_REQUIRE(run(*sql, "INSERT INTO levels (id, level) VALUES (1, '3')") == refusal::none);
+    const auto before = user_schema(*sql);
+    strata::runner(*units, db.url()).up();
+    const auto level = column_of(*sql, "levels", "level");
+    BOOST_TEST(level.type == reported(backend, "integer", "INTEGER"));
+    BOOST_TEST(!level.nullable);
+    BOOST_TEST(run(*sql, "INSERT INTO levels (id) VALUES (2)") == refusal::none);
+    BOOST_TEST(query_value(*sql, "SELECT CAST(sum(level) AS TEXT) FROM levels") == std::optional<std::string>("3"));
+    BOOST_TEST(query_value(*sql, "SELECT CAST(level + 1 AS TEXT) FROM levels WHERE id = 2") == std::optional<std::string>("1"));
+    strata::runner(*units, db.url()).down();
+    BOOST_TEST(user_schema(*sql) == before, schema_diff(before, user_schema(*sql)));
+}
+
 // text to timestamptz: PostgreSQL needs a CAST, SQLite keeps the text it stores timestamps as,
 // so the USING expression is given per database. A text that is no timestamp is refused on both.
 STRATA_BACKEND_TEST(change_column_with_a_using_expression_per_database_converts_text_to_timestamps) {
