@@ -138,6 +138,11 @@ void catalog::apply(const operation& op) {
             [&](const create_schema&) {},
             [&](const drop_schema&) {},
             [&](const comment_on&) {},
+            [&](const change_column& o) {
+                if (auto* t = table_named(o.table))
+                    for (auto& c : t->columns)
+                        if (c.name == o.before.name) c = o.after;
+            },
         },
         op);
 }

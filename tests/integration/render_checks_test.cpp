@@ -74,6 +74,10 @@ const std::vector<refused_case>& refused_cases() {
              b.add_column("victim", column("note", type::text()).default_sql("'a'); DROP TABLE victim; CREATE TABLE pwned (x int"));
          },
          "add_column victim.note: the default_sql of column \"note\" is not a single SQL expression: it has a ';'"},
+        {"change_column_from_what_it_is_not",
+         [](builder& b) { b.change_column("victim", column("name", type::varchar(20)), column("name", type::text()).not_null()); },
+         "change_column victim.name: before does not match column \"name\" as earlier units left it (type text, not "
+         "varchar(20)); give before as the column is now"},
     };
     return cases;
 }

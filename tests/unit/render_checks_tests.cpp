@@ -241,4 +241,160 @@ BOOST_AUTO_TEST_CASE(nothing_to_undo_renders_no_statement_on_either_dialect) {
     }
 }
 
+// 9. change_column: what it cannot change, what changes nothing, and a before that is not the
+// column as earlier units left it.
+BOOST_AUTO_TEST_CASE(a_change_column_changing_what_it_does_not_change_is_refused_naming_the_operation_to_use) {
+    refused_on_both([](builder& b) { b.change_column("people", column("email", type::text()), column("mail", type::text())); },
+                    "change_column people.email: before names column \"email\" and after \"mail\"; change_column keeps the "
+                    "name: rename it with rename_column (then change it under its new name)");
+    refused_on_both(
+        [](builder& b) {
+            b.change_column("people", column("team", type::bigint()), column("team", type::bigint()).references("teams", "id"));
+        },
+        "change_column people.team: it changes the reference of column \"team\" (no reference before, \"people_team_fkey\" "
+        "to teams (\"id\") after); change_column changes only the type, the default and nullability: use drop_foreign_key "
+        "and add_foreign_key");
+    refused_on_both([](builder& b) { b.change_column("people", column("id", type::bigint()), column("id", type::bigint()).primary()); },
+                    "change_column people.id: it makes column \"id\" the primary key; change_column changes only the type, the "
+                    "default and nullability, and strata cannot change a primary key (create a new table with create_table, "
+                    "or use raw sql)");
+    refused_on_both(
+        [](builder& b) { b.change_column("people", column("id", type::bigint()).primary(), column("id", type::bigint()).primary().null()); },
+        "change_column people.id: column \"id\" is the primary key, which cannot take NULL; keep it NOT NULL");
+}
+
+BOOST_AUTO_TEST_CASE(a_change_column_that_changes_nothing_is_refused) {
+    refused_on_both([](builder& b) { b.change_column("people", column("age", type::integer()), column("age", type::integer())); },
+                    "change_column people.age: before and after are the same column, so nothing changes; give the column as "
+                    "it should be as after");
+}
+
+BOOST_AUTO_TEST_CASE(a_change_column_using_expression_is_refused_without_a_type_change_or_when_not_one_expression) {
+    refused_on_both(
+        [](builder& b) {
+            b.change_column("people", column("age", type::integer()), column("age", type::integer()).not_null()).using_sql("0");
+        },
+        "change_column people.age: using_sql() is given but the type stays integer; a USING expression converts values to a "
+        "new type: drop using_sql()");
+    refused_on_both(
+        [](builder& b) {
+            b.change_column("people", column("age", type::text()), column("age", type::integer()))
+                .using_sql(R"(CAST("age" AS INTEGER)); DROP TABLE people; --)");
+        },
+        "change_column people.age: the using_sql expression of column \"age\" is not a single SQL expression: it has a ';' "
+        "outside string literals; give one expression, such as CAST(\"age\" AS INTEGER) or lower(\"age\")");
+    refused_on_both(
+        [](builder& b) {
+            b.change_column("people", column("age", type::text()), column("age", type::integer()))
+                .using_sql(R"(CAST("age" AS INTEGER))", "(age");
+        },
+        "change_column people.age: the using_sql down expression of column \"age\" is not a single SQL expression: its "
+        "parentheses are unbalanced; give one expression, such as CAST(\"age\" AS INTEGER) or lower(\"age\")");
+}
+
+// PostgreSQL refuses text to integer without USING; SQLite's rebuild would copy the text as it is.
+BOOST_AUTO_TEST_CASE(a_type_change_postgresql_cannot_make_on_its_own_needs_a_using_expression) {
+    refused_on_both([](builder& b) { b.change_column("people", column("age", type::text()), column("age", type::integer())); },
+                    "change_column people.age: PostgreSQL does not convert text to integer on its own; give the conversion "
+                    "with using_sql(): one expression over \"age\" that means the same on every database the unit runs on, or one "
+                    "per database (sql_text)");
+    refused_on_both([](builder& b) { b.change_column("people", column("on", type::integer()), column("on", type::boolean())); },
+                    "change_column people.on: PostgreSQL does not convert integer to boolean on its own; give the conversion "
+                    "with using_sql(): one expression over \"on\" that means the same on every database the unit runs on, or one "
+                    "per database (sql_text)");
+    // To text and varchar, between integer and bigint, and within a type it does.
+    builder b;
+    b.change_column("people", column("age", type::integer()), column("age", type::text()));
+    b.change_column("people", column("age", type::bigint()), column("age", type::integer()));
+    b.change_column("people", column("nick", type::varchar(20)), column("nick", type::varchar(10)));
+    b.change_column("people", column("at", type::timestamptz()), column("at", type::varchar(40)));
+    BOOST_TEST(postgresql_sql(b).size() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(an_online_change_column_other_than_making_a_column_not_null_is_refused) {
+    const std::string refused = "online() only makes a nullable column NOT NULL (a NOT VALID check, validated without "
+                                "blocking writes, then SET NOT NULL), and nothing else in the same change_column; record "
+                                "the other changes in a change_column of their own without online()";
+    refused_on_both(
+        [](builder& b) {
+            b.change_column("people", column("age", type::integer()), column("age", type::bigint()).not_null()).online();
+        },
+        "change_column people.age: " + refused);
+    refused_on_both(
+        [](builder& b) {
+            b.change_column("people", column("age", type::integer()).not_null(), column("age", type::integer())).online();
+        },
+        "change_column people.age: " + refused);
+    refused_on_both(
+        [](builder& b) {
+            b.change_column("people", column("age", type::integer()), column("age", type::integer()).not_null().default_sql("0"))
+                .online();
+        },
+        "change_column people.age: " + refused);
+    const std::string table(50, 't');
+    refused_on_both(
+        [&](builder& b) {
+            b.change_column(table, column("age", type::integer()), column("age", type::integer()).not_null()).online();
+        },
+        "change_column " + table + ".age: the name of the temporary check (<table>_<column>_not_null_check) \"" + table +
+            "_age_not_null_check\" is 69 bytes long, more than the 63 PostgreSQL keeps (it would cut it silently); give the "
+            "column or the table a shorter name");
+}
+
+BOOST_AUTO_TEST_CASE(a_change_column_whose_before_is_not_the_column_earlier_units_left_is_refused) {
+    refused_on_both(
+        [](builder& b) { b.change_column("users", column("email", type::varchar(20)).not_null(), column("email", type::text()).not_null()); },
+        "change_column users.email: before does not match column \"email\" as earlier units left it (type text, not "
+        "varchar(20); nullable, not NOT NULL); give before as the column is now");
+    refused_on_both([](builder& b) { b.change_column("users", column("age", type::integer()), column("age", type::bigint())); },
+                    "change_column users.age: table users has no column \"age\" (an earlier unit created the table)");
+    // The column as the model has it renders.
+    builder b;
+    b.change_column("users", column("email", type::text()), column("email", type::varchar(100)).not_null());
+    BOOST_TEST(postgresql_sql(b, with_users()) ==
+                   (statements{R"sql(ALTER TABLE "users" ALTER COLUMN "email" TYPE VARCHAR(100), ALTER COLUMN "email" SET NOT NULL)sql"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(using_sql_must_follow_a_change_column_and_give_an_expression) {
+    builder b;
+    BOOST_CHECK_THROW(b.using_sql("0"), strata::unsupported_error);
+    b.add_column("users", column("age", type::integer()));
+    BOOST_CHECK_EXCEPTION(b.using_sql("0"), strata::unsupported_error, [](const strata::unsupported_error& e) {
+        BOOST_TEST(e.message() == "using_sql() must follow the change_column it applies to, not 'add_column users.age'");
+        return true;
+    });
+    b.change_column("users", column("age", type::integer()), column("age", type::text()));
+    BOOST_CHECK_THROW(b.using_sql(""), strata::unsupported_error);
+    b.using_sql(R"(CAST("age" AS TEXT))");
+    BOOST_TEST(std::get<change_column>(b.operations().back()).using_up.postgresql == R"(CAST("age" AS TEXT))");
+    BOOST_TEST(std::get<change_column>(b.operations().back()).using_up.sqlite == R"(CAST("age" AS TEXT))");
+    BOOST_CHECK_THROW(b.using_sql(sql_text{}), strata::unsupported_error);
+}
+
+// Per dialect: each text is checked, and named by its dialect when they differ.
+BOOST_AUTO_TEST_CASE(a_change_column_using_expression_per_dialect_is_checked_per_dialect) {
+    refused_on_both(
+        [](builder& b) {
+            b.change_column("people", column("at", type::text()), column("at", type::timestamptz()))
+                .using_sql(sql_text{R"(CAST("at" AS TIMESTAMPTZ))", "1; DROP TABLE people"});
+        },
+        "change_column people.at: the using_sql expression of column \"at\" for sqlite is not a single SQL expression: it "
+        "has a ';' outside string literals; give one expression, such as CAST(\"at\" AS INTEGER) or lower(\"at\")");
+    // PostgreSQL needs its text; SQLite may go without (it copies the stored text).
+    refused_on_both(
+        [](builder& b) {
+            b.change_column("people", column("at", type::text()), column("at", type::timestamptz())).using_sql(sql_text{"", "\"at\""});
+        },
+        "change_column people.at: PostgreSQL does not convert text to timestamptz on its own; give the conversion with "
+        "using_sql(): one expression over \"at\" that means the same on every database the unit runs on, or one per "
+        "database (sql_text)");
+    builder b;
+    b.change_column("people", column("at", type::text()), column("at", type::timestamptz()))
+        .using_sql(sql_text{R"(CAST("at" AS TIMESTAMPTZ))", ""});
+    BOOST_TEST(postgresql_sql(b) ==
+                   (statements{R"sql(ALTER TABLE "people" ALTER COLUMN "at" TYPE TIMESTAMPTZ USING (CAST("at" AS TIMESTAMPTZ)))sql"}),
+               boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -540,4 +540,70 @@ BOOST_AUTO_TEST_CASE(sqlite_down_of_an_online_unit_is_the_down_of_the_plain_unit
     BOOST_TEST((after_online.tables == parents_and_children().tables), "down did not bring the catalog back");
 }
 
+// ---- change_column: a nullable column made NOT NULL online ---------------------------------
+
+namespace {
+
+/// Adds the check NOT VALID while the column takes NULL and no constraint of that name exists;
+/// refuses one of that name that is not a check of "parent" IS NOT NULL.
+const std::string add_parent_not_null_check =
+    R"sql(DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('"children"') AND conname = 'children_parent_not_null_check' AND (contype <> 'c' OR ARRAY(SELECT a.attname::text FROM unnest(conkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attrelid = conrelid AND a.attnum = k.attnum ORDER BY k.n) <> ARRAY['parent']::text[] OR pg_get_expr(conbin, conrelid) <> '(' || quote_ident('parent') || ' IS NOT NULL)')) THEN RAISE EXCEPTION 'constraint % exists but is not the one this unit adds', 'children_parent_not_null_check'; END IF; IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('"children"') AND conname = 'children_parent_not_null_check') THEN IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('"children"') AND attname = 'parent' AND NOT attisdropped AND NOT attnotnull) THEN ALTER TABLE "children" ADD CONSTRAINT "children_parent_not_null_check" CHECK ("parent" IS NOT NULL) NOT VALID; END IF; END IF; END $strata$)sql";
+const std::string validate_parent_not_null_check =
+    R"sql(DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('"children"') AND conname = 'children_parent_not_null_check' AND NOT convalidated) THEN ALTER TABLE "children" VALIDATE CONSTRAINT "children_parent_not_null_check"; END IF; END $strata$)sql";
+
+void require_parent(builder& b) {
+    b.change_column("children", column("parent", type::bigint()), column("parent", type::bigint()).not_null()).online();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(online_marks_a_change_column) {
+    builder b;
+    require_parent(b);
+    BOOST_TEST(is_online(b.operations().front()));
+    BOOST_TEST(std::get<change_column>(b.operations().front()).online);
+}
+
+BOOST_AUTO_TEST_CASE(postgresql_online_not_null_adds_a_not_valid_check_validates_it_sets_not_null_and_drops_the_check) {
+    builder b;
+    require_parent(b);
+    auto r = render(postgresql(), b);
+    BOOST_TEST(r.statements == (statements{
+        add_parent_not_null_check,
+        validate_parent_not_null_check,
+        R"sql(ALTER TABLE "children" ALTER COLUMN "parent" SET NOT NULL)sql",
+        R"sql(ALTER TABLE "children" DROP CONSTRAINT IF EXISTS "children_parent_not_null_check")sql",
+    }), boost::test_tools::per_element());
+    BOOST_TEST(!r.transactional);
+    BOOST_TEST(r.resumable);
+}
+
+BOOST_AUTO_TEST_CASE(down_of_an_online_not_null_is_the_plain_drop_not_null) {
+    builder b;
+    require_parent(b);
+    auto back = inverse(b.operations().front());
+    BOOST_TEST_REQUIRE(back.has_value());
+    BOOST_TEST(!is_online(*back));
+    builder down;
+    down.add(*back);
+    strata::catalog after = parents_and_children();
+    postgresql().render(b.operations(), after);
+    auto r = postgresql().render(down.operations(), after);
+    BOOST_TEST(r.statements == (statements{R"sql(ALTER TABLE "children" ALTER COLUMN "parent" DROP NOT NULL)sql"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(r.transactional);
+    BOOST_TEST((after.tables == parents_and_children().tables), "down did not bring the catalog back");
+}
+
+BOOST_AUTO_TEST_CASE(sqlite_online_not_null_is_the_plain_rebuild) {
+    builder online, plain;
+    require_parent(online);
+    plain.change_column("children", column("parent", type::bigint()), column("parent", type::bigint()).not_null());
+    auto o = render(sqlite(), online);
+    auto p = render(sqlite(), plain);
+    BOOST_TEST(o.statements == p.statements, boost::test_tools::per_element());
+    BOOST_TEST(o.transactional);
+    BOOST_TEST(!o.resumable);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -319,6 +319,64 @@ BOOST_AUTO_TEST_CASE(postgresql_refuses_a_rename_the_model_shows_cannot_work) {
     });
 }
 
+BOOST_AUTO_TEST_CASE(postgresql_change_column_alters_only_what_changes) {
+    builder b;
+    b.change_column("users", column("nick", type::varchar(20)), column("nick", type::text()));
+    b.change_column("users", column("age", type::text()), column("age", type::integer())).using_sql(R"(CAST("age" AS INTEGER))");
+    b.change_column("users", column("age", type::integer()), column("age", type::bigint()));
+    b.change_column("users", column("age", type::bigint()), column("age", type::bigint()).default_sql("0"));
+    b.change_column("users", column("age", type::bigint()).default_sql("0"), column("age", type::bigint()).default_sql("abs(-1)"));
+    b.change_column("users", column("age", type::bigint()).default_sql("abs(-1)"), column("age", type::bigint()));
+    b.change_column("users", column("age", type::bigint()), column("age", type::bigint()).not_null());
+    b.change_column("users", column("age", type::bigint()).not_null(), column("age", type::bigint()));
+    const auto r = render(b);
+    BOOST_TEST(r.statements == (statements{
+        R"sql(ALTER TABLE "users" ALTER COLUMN "nick" TYPE TEXT)sql",
+        R"sql(ALTER TABLE "users" ALTER COLUMN "age" TYPE INTEGER USING (CAST("age" AS INTEGER)))sql",
+        R"sql(ALTER TABLE "users" ALTER COLUMN "age" TYPE BIGINT)sql",
+        R"sql(ALTER TABLE "users" ALTER COLUMN "age" SET DEFAULT 0)sql",
+        R"sql(ALTER TABLE "users" ALTER COLUMN "age" SET DEFAULT (abs(-1)))sql",
+        R"sql(ALTER TABLE "users" ALTER COLUMN "age" DROP DEFAULT)sql",
+        R"sql(ALTER TABLE "users" ALTER COLUMN "age" SET NOT NULL)sql",
+        R"sql(ALTER TABLE "users" ALTER COLUMN "age" DROP NOT NULL)sql",
+    }), boost::test_tools::per_element());
+    BOOST_TEST(r.transactional);
+    BOOST_TEST(!r.resumable);
+}
+
+// PostgreSQL converts a default along with the type, without the USING expression: '0' (text)
+// has no assignment cast to integer, so the default goes first and comes back after.
+BOOST_AUTO_TEST_CASE(postgresql_change_column_drops_the_default_before_a_type_change_and_sets_it_after) {
+    builder b;
+    b.change_column("users", column("code", type::text()).default_sql("'0'"), column("code", type::integer()).not_null().default_sql("0"))
+        .using_sql(R"(CAST("code" AS INTEGER))");
+    b.change_column("users", column("nick", type::varchar(20)).default_sql("'x'"), column("nick", type::text()).default_sql("'x'"));
+    b.change_column("users", column("seen", type::text()).default_now(), column("seen", type::timestamptz()))
+        .using_sql(R"(CAST("seen" AS TIMESTAMPTZ))");
+    BOOST_TEST(sql_of(b) == (statements{
+        R"sql(ALTER TABLE "users" ALTER COLUMN "code" DROP DEFAULT, ALTER COLUMN "code" TYPE INTEGER USING (CAST("code" AS INTEGER)), ALTER COLUMN "code" SET DEFAULT 0, ALTER COLUMN "code" SET NOT NULL)sql",
+        R"sql(ALTER TABLE "users" ALTER COLUMN "nick" DROP DEFAULT, ALTER COLUMN "nick" TYPE TEXT, ALTER COLUMN "nick" SET DEFAULT 'x')sql",
+        R"sql(ALTER TABLE "users" ALTER COLUMN "seen" DROP DEFAULT, ALTER COLUMN "seen" TYPE TIMESTAMPTZ USING (CAST("seen" AS TIMESTAMPTZ)))sql",
+    }), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(postgresql_change_column_of_a_known_table_moves_the_model_along) {
+    builder b;
+    b.create_table("users", [](table& t) {
+        t.column("id", type::bigint()).primary();
+        t.column("age", type::text());
+    });
+    b.change_column("users", column("age", type::text()), column("age", type::integer()).not_null()).using_sql(R"(CAST("age" AS INTEGER))");
+    b.change_column("users", column("age", type::integer()).not_null(), column("age", type::integer()));
+    strata::catalog state;
+    const auto r = postgresql().render(b.operations(), state);
+    BOOST_TEST_REQUIRE(r.statements.size() == 3u);
+    BOOST_TEST(r.statements[2] == R"sql(ALTER TABLE "users" ALTER COLUMN "age" DROP NOT NULL)sql");
+    const auto* age = state.tables.at("users").find_column("age");
+    BOOST_TEST_REQUIRE(age != nullptr);
+    BOOST_TEST((*age == column("age", type::integer())));
+}
+
 BOOST_AUTO_TEST_CASE(postgresql_table_exists_query_looks_in_the_current_schema) {
     BOOST_TEST(postgresql().table_exists_query("it's") ==
                "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = 'it''s'");

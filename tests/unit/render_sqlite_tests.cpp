@@ -634,6 +634,74 @@ BOOST_AUTO_TEST_CASE(sqlite_refuses_a_rename_the_model_shows_cannot_work_naming_
     BOOST_TEST(refusal([](builder& b) { b.rename_column("legacy", "a", "b"); }) == "<rendered>");
 }
 
+const std::string label_line = R"sql("label" TEXT NOT NULL)sql";
+const std::string colour_line = R"sql("colour" VARCHAR(7) CHECK (length("colour") <= 7))sql";
+
+/// The new tags with `label` and `colour` as its columns.
+std::string tags_with(const std::string& label, const std::string& colour) {
+    return "CREATE TABLE \"strata_new_tags\" (\n  " + label + ",\n  " + colour + "\n)";
+}
+
+/// The statements after tags_schema()'s: the rebuild directive, then `rest`.
+statements after_tags(const builder& b) {
+    auto sql = sql_of(b);
+    BOOST_TEST_REQUIRE(sql.size() > tags_created.size());
+    return statements(sql.begin() + static_cast<std::ptrdiff_t>(tags_created.size()), sql.end());
+}
+
+BOOST_AUTO_TEST_CASE(sqlite_change_column_rebuilds_the_table_with_the_new_definition) {
+    builder b = tags_schema();
+    b.change_column("tags", column("colour", type::varchar(7)), column("colour", type::text()).not_null().default_sql("'red'"));
+    BOOST_TEST(after_tags(b) == statements{"-- strata:rebuild \"tags\" from its definition in sqlite_master\n"
+                                           "--   replace column: \"colour\" with \"colour\" TEXT NOT NULL DEFAULT ('red')"},
+               boost::test_tools::per_element());
+    BOOST_TEST(rebuilt_tags(render(b)) == tags_with(label_line, R"sql("colour" TEXT NOT NULL DEFAULT ('red'))sql"));
+
+    builder shrink = tags_schema();
+    shrink.change_column("tags", column("colour", type::varchar(7)), column("colour", type::varchar(3)));
+    BOOST_TEST(rebuilt_tags(render(shrink)) == tags_with(label_line, R"sql("colour" VARCHAR(3) CHECK (length("colour") <= 3))sql"));
+}
+
+// The USING expression gives the copied values; a column now INTEGER is then checked to hold
+// whole numbers in range, which SQLite's affinity does not ensure and PostgreSQL does.
+BOOST_AUTO_TEST_CASE(sqlite_change_column_copies_the_using_expression_and_checks_whole_numbers) {
+    builder b = tags_schema();
+    b.change_column("tags", column("label", type::text()).not_null(), column("label", type::integer()).not_null())
+        .using_sql(R"(CAST("label" AS INTEGER))");
+    BOOST_TEST(after_tags(b) == (statements{
+        "-- strata:rebuild \"tags\" from its definition in sqlite_master\n"
+        "--   replace column: \"label\" with \"label\" INTEGER NOT NULL\n"
+        "--   copy column: \"label\" as CAST(\"label\" AS INTEGER)",
+        R"sql(CREATE TEMP TABLE "strata_change_guard" ("ok" INTEGER CONSTRAINT "strata refuses to change column tags.label to integer: a value is not a whole number in the range of integer (PostgreSQL refuses it too); fix those rows, or convert them with using_sql()" CHECK ("ok")))sql",
+        R"sql(INSERT INTO "strata_change_guard" VALUES (NOT EXISTS (SELECT 1 FROM "tags" WHERE "label" IS NOT NULL AND (typeof("label") <> 'integer' OR "label" NOT BETWEEN -2147483648 AND 2147483647))))sql",
+        R"sql(DROP TABLE "strata_change_guard")sql",
+    }), boost::test_tools::per_element());
+}
+
+// A per-dialect USING without a text for sqlite copies the stored values; a column now
+// timestamptz is checked to hold text (CAST(x AS TIMESTAMPTZ) would have made a number of it).
+BOOST_AUTO_TEST_CASE(sqlite_change_column_uses_its_own_using_text_and_checks_timestamps_are_text) {
+    builder b = tags_schema();
+    b.change_column("tags", column("label", type::text()).not_null(), column("label", type::timestamptz()).not_null())
+        .using_sql(sql_text{R"(CAST("label" AS TIMESTAMPTZ))", ""});
+    BOOST_TEST(after_tags(b) == (statements{
+        "-- strata:rebuild \"tags\" from its definition in sqlite_master\n"
+        "--   replace column: \"label\" with \"label\" TEXT NOT NULL CHECK (\"label\" IS NULL OR julianday(\"label\") IS NOT NULL)",
+        R"sql(CREATE TEMP TABLE "strata_change_guard" ("ok" INTEGER CONSTRAINT "strata refuses to change column tags.label to timestamptz: a value is not a timestamp as text (a CAST to TIMESTAMPTZ makes a number of it on SQLite: give sqlite its own using_sql text, or none); fix those rows, or convert them with using_sql()" CHECK ("ok")))sql",
+        R"sql(INSERT INTO "strata_change_guard" VALUES (NOT EXISTS (SELECT 1 FROM "tags" WHERE "label" IS NOT NULL AND (typeof("label") <> 'text'))))sql",
+        R"sql(DROP TABLE "strata_change_guard")sql",
+    }), boost::test_tools::per_element());
+}
+
+// The rebuild reads the table from the database, so one made by raw sql can be changed too.
+BOOST_AUTO_TEST_CASE(sqlite_change_column_on_a_table_strata_does_not_know_rebuilds_it_from_the_database) {
+    builder b;
+    b.change_column("legacy", column("note", type::varchar(10)), column("note", type::text()));
+    BOOST_TEST(sql_of(b) == statements{"-- strata:rebuild \"legacy\" from its definition in sqlite_master\n"
+                                       "--   replace column: \"note\" with \"note\" TEXT"},
+               boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(sqlite_table_exists_query_reads_sqlite_master) {
     BOOST_TEST(sqlite().table_exists_query("it's") ==
                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'it''s'");

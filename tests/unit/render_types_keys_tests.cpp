@@ -190,3 +190,30 @@ BOOST_AUTO_TEST_CASE(refused_on_render_naming_the_column_and_the_remedy) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(render_types_and_keys_changes)
+
+BOOST_AUTO_TEST_CASE(postgresql_changes_an_enumerations_values_by_replacing_its_check) {
+    builder b;
+    b.change_column("posts", column("status", type::enumeration({"draft", "live"})),
+                    column("status", type::enumeration({"draft", "live", "archived"})));
+    b.change_column("posts", column("kind", type::text()), column("kind", type::enumeration({"a", "b"})));
+    b.change_column("posts", column("mood", type::enumeration({"x"})), column("mood", type::varchar(10)));
+    BOOST_TEST(sql_of(strata::backend::postgresql, b) == (statements{
+        R"sql(ALTER TABLE "posts" DROP CONSTRAINT "posts_status_check", ADD CONSTRAINT "posts_status_check" CHECK ("status" IN ('draft', 'live', 'archived')))sql",
+        R"sql(ALTER TABLE "posts" ADD CONSTRAINT "posts_kind_check" CHECK ("kind" IN ('a', 'b')))sql",
+        R"sql(ALTER TABLE "posts" DROP CONSTRAINT "posts_mood_check", ALTER COLUMN "mood" TYPE VARCHAR(10))sql",
+    }), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(number_types_convert_without_using_and_text_to_json_needs_it) {
+    builder widen;
+    widen.change_column("t", column("n", type::smallint()), column("n", type::numeric(12, 2)));
+    BOOST_TEST(sql_of(strata::backend::postgresql, widen) ==
+               statements{R"sql(ALTER TABLE "t" ALTER COLUMN "n" TYPE NUMERIC(12, 2))sql"});
+    BOOST_TEST(refusal(strata::backend::postgresql, [](builder& b) {
+                   b.change_column("t", column("doc", type::text()), column("doc", type::jsonb()));
+               }).find("PostgreSQL does not convert text to jsonb on its own") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -76,6 +76,10 @@ bool same(const sql_script& a, const sql_script& b) {
 bool same(const raw_statements& a, const raw_statements& b) {
     return same(a.up, b.up) && a.down.has_value() == b.down.has_value() && (!a.down || same(*a.down, *b.down));
 }
+bool same(const change_column& a, const change_column& b) {
+    return a.table == b.table && a.before == b.before && a.after == b.after && same(a.using_up, b.using_up) &&
+           same(a.using_down, b.using_down) && a.online == b.online;
+}
 bool same(const operation& a, const operation& b) {
     return a.index() == b.index() &&
            std::visit([&](const auto& x) { return same(x, std::get<std::decay_t<decltype(x)>>(b)); }, a);
@@ -121,6 +125,9 @@ std::vector<operation> reversible_operations() {
                                   .sqlite = std::nullopt,
                                   .source = "0004_seed.sql",
                                   .role = strata::direction::down}},
+        change_column{"users", column("age", type::text()).default_sql("'0'"), column("age", type::integer()).not_null(),
+                      sql_text{R"(CAST("age" AS INTEGER))", R"(CAST("age" AS INTEGER))"},
+                      sql_text{R"(CAST("age" AS TEXT))", ""}},
     };
 }
 
@@ -354,7 +361,37 @@ BOOST_AUTO_TEST_CASE(inverse_pairs_each_operation_with_its_opposite) {
         "rename_column users.email -> mail <-> rename_column users.mail -> email",
         "sql <-> sql",
         "sql <-> sql",
+        "change_column users.age <-> change_column users.age",
     }), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(inverse_of_change_column_swaps_before_and_after_and_the_using_expressions) {
+    builder b;
+    b.change_column("users", column("age", type::text()), column("age", type::integer()).not_null())
+        .using_sql(R"(CAST("age" AS INTEGER))", R"(CAST("age" AS TEXT))");
+    const auto back = inverse(b.operations().front());
+    BOOST_TEST_REQUIRE(back.has_value());
+    const auto& swapped = std::get<change_column>(*back);
+    BOOST_TEST(swapped.table == "users");
+    BOOST_TEST((swapped.before == column("age", type::integer()).not_null()));
+    BOOST_TEST((swapped.after == column("age", type::text())));
+    BOOST_TEST(same(swapped.using_up, sql_text{R"(CAST("age" AS TEXT))", R"(CAST("age" AS TEXT))"}));
+    BOOST_TEST(same(swapped.using_down, sql_text{R"(CAST("age" AS INTEGER))", R"(CAST("age" AS INTEGER))"}));
+    BOOST_TEST(postgresql_sql({*back}) ==
+                   (statements{R"(ALTER TABLE "users" ALTER COLUMN "age" TYPE TEXT USING (CAST("age" AS TEXT)), ALTER COLUMN "age" DROP NOT NULL)"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(down_of_a_change_column_unit_restores_the_column) {
+    const change_unit unit(5, "require_age", [](builder& b) {
+        b.change_column("users", column("age", type::integer()), column("age", type::integer()).not_null().default_sql("0"));
+    });
+    builder down;
+    unit.down(down);
+    BOOST_TEST(descriptions(down.operations()) == (std::vector<std::string>{"change_column users.age"}), boost::test_tools::per_element());
+    BOOST_TEST(postgresql_sql(down.operations()) ==
+                   (statements{R"(ALTER TABLE "users" ALTER COLUMN "age" DROP DEFAULT, ALTER COLUMN "age" DROP NOT NULL)"}),
+               boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(inverse_of_raw_sql_swaps_up_and_down_for_each_dialect) {

@@ -15,6 +15,11 @@ namespace strata::detail {
 /// break on. Reads no table of `state` but the one `op` names.
 void check_operation(const schema::operation& op, const catalog& state);
 
+/// `<table>_<column>_not_null_check`: the check an online change_column adds while it makes the
+/// column NOT NULL. Not PostgreSQL 18's `<table>_<column>_not_null`, the name it gives the NOT NULL
+/// constraint itself.
+std::string not_null_check_name(const std::string& table, const std::string& column);
+
 /// Whether a default_sql() expression is a literal (a number, a string, NULL, TRUE, FALSE).
 bool is_literal(const std::string& expression);
 

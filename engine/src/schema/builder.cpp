@@ -32,8 +32,8 @@ builder& builder::online() {
         ops_.back());
     if (!supported)
         throw unsupported_error("'" + describe(ops_.back()) +
-                                "' has no online form; online() applies to add_column, add_foreign_key, add_unique "
-                                "and create_index");
+                                "' has no online form; online() applies to add_column, add_foreign_key, add_unique, "
+                                "create_index and change_column (making a column NOT NULL)");
     return *this;
 }
 
@@ -146,6 +146,33 @@ builder& builder::replacing(std::string previous) {
         throw unsupported_error("replacing() must follow the comment_on whose earlier comment it gives" +
                                 (ops_.empty() ? std::string() : ", not '" + describe(ops_.back()) + "'"));
     comment->previous = std::move(previous);
+    return *this;
+}
+
+builder& builder::change_column(std::string table, column before, column after) {
+    // The same default names add_column and create_table give, so that both sides compare with the
+    // model (a reference cannot change here, but before and after carry it).
+    for (column* c : {&before, &after})
+        if (c->reference) {
+            c->reference->columns = {c->name};
+            if (c->reference->name.empty()) c->reference->name = default_fk_name(table, {c->name});
+        }
+    return add(schema::change_column{std::move(table), std::move(before), std::move(after)});
+}
+
+builder& builder::using_sql(std::string up, std::string down) {
+    return using_sql(sql_text{up, up}, sql_text{down, down});
+}
+
+builder& builder::using_sql(sql_text up, sql_text down) {
+    auto* change = ops_.empty() ? nullptr : std::get_if<schema::change_column>(&ops_.back());
+    if (!change)
+        throw unsupported_error("using_sql() must follow the change_column it applies to" +
+                                (ops_.empty() ? std::string() : ", not '" + describe(ops_.back()) + "'"));
+    if (up.postgresql.empty() && up.sqlite.empty())
+        throw unsupported_error("using_sql() on '" + describe(ops_.back()) + "' needs an expression");
+    change->using_up = std::move(up);
+    change->using_down = std::move(down);
     return *this;
 }
 

@@ -62,6 +62,10 @@ std::optional<operation> inverse(const operation& op) {
             [](const create_schema& o) -> std::optional<operation> { return drop_schema{o.name}; },
             [](const drop_schema& o) -> std::optional<operation> { return create_schema{o.name}; },
             [](const comment_on& o) -> std::optional<operation> { return comment_on{o.table, o.column, o.previous, o.text}; },
+            // The way back is the plain form: dropping NOT NULL needs no online steps.
+            [](const change_column& o) -> std::optional<operation> {
+                return change_column{o.table, o.after, o.before, o.using_down, o.using_up};
+            },
         },
         op);
 }
@@ -86,6 +90,7 @@ std::string describe(const operation& op) {
             [](const create_schema& o) { return "create_schema " + o.name; },
             [](const drop_schema& o) { return "drop_schema " + o.name; },
             [](const comment_on& o) { return "comment_on " + o.table + (o.column.empty() ? "" : "." + o.column); },
+            [](const change_column& o) { return "change_column " + o.table + "." + o.before.name; },
         },
         op));
 }

@@ -62,6 +62,19 @@ public:
     /// For the comment_on just recorded: the comment it replaces, which down puts back.
     builder& replacing(std::string previous);
 
+    /// Changes column `before.name` of `table` from `before` (as earlier units left it) to
+    /// `after`: type, default, nullability. Reversible.
+    builder& change_column(std::string table, column before, column after);
+    /// The USING expression of the change_column just recorded, converting the old values to the
+    /// new type (`CAST("age" AS INTEGER)`); `down` converts them back when reverting. The same text
+    /// runs on every dialect, so it must mean the same on each. Throws unsupported_error after any
+    /// other operation.
+    builder& using_sql(std::string up, std::string down = {});
+    /// The same, per dialect, where no one expression converts alike on both (text to
+    /// timestamptz: PostgreSQL needs a CAST that SQLite, which stores the text, would turn into a
+    /// number). An empty text: none on that dialect (SQLite then copies the values as they are).
+    builder& using_sql(sql_text up, sql_text down = {});
+
     /// The same SQL on every dialect.
     builder& sql(std::string up, std::optional<std::string> down = std::nullopt);
     /// SQL per dialect.
@@ -77,8 +90,8 @@ public:
     builder& nothing_to_undo();
 
     /// Marks the operation just recorded to run online (see schema::add_column): add_column
-    /// with a reference, add_foreign_key, add_unique, create_index. Throws unsupported_error for
-    /// any other operation.
+    /// with a reference, add_foreign_key, add_unique, create_index, change_column making a
+    /// nullable column NOT NULL. Throws unsupported_error for any other operation.
     builder& online();
     const std::vector<operation>& operations() const noexcept { return ops_; }
 

@@ -131,9 +131,29 @@ struct raw_statements {
     std::optional<sql_script> down;
 };
 
+/// Changes column `before.name` of `table` to `after`: its type, its default, whether it takes
+/// NULL; the name, primary key and reference stay (other operations change those). Reversible,
+/// since both sides are known. `before` must be the column as earlier units left it: rendering
+/// refuses one that differs from what the model knows. PostgreSQL alters the column in place,
+/// converting a type with `USING (<using_up.postgresql>)` when given (`using_down` for the way
+/// back); SQLite rebuilds the table, copying `(<using_up.sqlite>)` into the column when given, the
+/// stored values otherwise. An empty text means none on that dialect. `online` (PostgreSQL, a
+/// nullable column made NOT NULL and nothing else): a NOT VALID check validated apart, then SET
+/// NOT NULL, which the valid check spares a scan, then the check dropped; each step commits on
+/// its own and a rerun after a crash finishes the job.
+struct change_column {
+    std::string table;
+    schema::column before;
+    schema::column after;
+    sql_text using_up;
+    sql_text using_down;
+    bool online = false;
+};
+
 using operation = std::variant<create_table, drop_table, add_column, drop_column, add_foreign_key,
                                drop_foreign_key, add_unique, drop_unique, create_index, drop_index, rename_table,
-                               rename_column, raw_sql, raw_statements, create_schema, drop_schema, comment_on>;
+                               rename_column, raw_sql, raw_statements, create_schema, drop_schema, comment_on,
+                               change_column>;
 
 /// Whether `op` was asked to run online.
 bool is_online(const operation& op);

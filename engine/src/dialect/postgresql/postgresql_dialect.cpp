@@ -81,10 +81,10 @@ char action_code(fk_action a) {
 
 /// `body` runs unless the table already has a constraint named `name`; one of that name that is
 /// not this unit's own (another kind, other columns, or for a foreign key another target or
-/// other actions) is refused rather than adopted.
+/// other actions, or where `also_differs` holds) is refused rather than adopted.
 std::string unless_constraint_exists(const std::string& table, const std::string& name, char contype,
                                      const std::vector<std::string>& columns, const foreign_key* key,
-                                     const std::string& body) {
+                                     const std::string& body, const std::string& also_differs = {}) {
     std::string regclass = "to_regclass(" + dialect::quote_literal(dialect::quote(table)) + ")";
     std::string same = "conrelid = " + regclass + " AND conname = " + dialect::quote_literal(name);
     std::string other_kind = "contype <> '" + std::string(1, contype) + "' OR " + columns_differ("conkey", "conrelid", columns);
@@ -92,6 +92,7 @@ std::string unless_constraint_exists(const std::string& table, const std::string
         other_kind += " OR confrelid IS DISTINCT FROM to_regclass(" + dialect::quote_literal(dialect::quote(key->ref_table)) +
                       ") OR " + columns_differ("confkey", "confrelid", key->ref_columns) + " OR confupdtype <> '" +
                       action_code(key->on_update) + "' OR confdeltype <> '" + action_code(key->on_delete) + "'";
+    if (!also_differs.empty()) other_kind += " OR " + also_differs;
     return do_block("BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE " + same + " AND (" + other_kind +
                     ")) THEN RAISE EXCEPTION 'constraint % exists but is not the one this unit adds', " +
                     dialect::quote_literal(name) + "; END IF; IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE " + same +
@@ -162,6 +163,65 @@ void create_index_online(const std::string& table, const std::string& name, cons
                   dialect::quote_literal(name) + "; END IF; END"));
     out.push_back("CREATE " + std::string(unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY IF NOT EXISTS " + dialect::quote(name) +
                   " ON " + dialect::quote(table) + " (" + quote_list(columns) + ")");
+}
+
+/// A nullable column made NOT NULL without a long lock (PostgreSQL 12+): SET NOT NULL scans the
+/// table under an ACCESS EXCLUSIVE lock unless a valid CHECK (c IS NOT NULL) proves it, so the
+/// check comes first, added NOT VALID (a brief lock, no scan) and validated apart (a scan that
+/// lets writes through). Every step can be rerun: the check is added only while the column is
+/// nullable, validated only while it exists, and dropped once the column is NOT NULL.
+void set_not_null_online(const std::string& table, const std::string& column, std::vector<std::string>& out) {
+    const std::string check = detail::not_null_check_name(table, column);
+    const std::string table_oid = "to_regclass(" + dialect::quote_literal(dialect::quote(table)) + ")";
+    const std::string nullable = "EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = " + table_oid +
+                                 " AND attname = " + dialect::quote_literal(column) + " AND NOT attisdropped AND NOT attnotnull)";
+    // A check of that name on that column testing something else is not this unit's.
+    const std::string other_test =
+        "pg_get_expr(conbin, conrelid) <> '(' || quote_ident(" + dialect::quote_literal(column) + ") || ' IS NOT NULL)'";
+    out.push_back(unless_constraint_exists(table, check, 'c', {column}, nullptr,
+                                           "IF " + nullable + " THEN " + alter(table) + "ADD CONSTRAINT " +
+                                               dialect::quote(check) + " CHECK (" + dialect::quote(column) +
+                                               " IS NOT NULL) NOT VALID; END IF",
+                                           other_test));
+    out.push_back(do_block("BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = " + table_oid + " AND conname = " +
+                           dialect::quote_literal(check) + " AND NOT convalidated) THEN " + alter(table) +
+                           "VALIDATE CONSTRAINT " + dialect::quote(check) + "; END IF; END"));
+    out.push_back(alter(table) + "ALTER COLUMN " + dialect::quote(column) + " SET NOT NULL");
+    out.push_back(alter(table) + "DROP CONSTRAINT IF EXISTS " + dialect::quote(check));
+}
+
+/// One ALTER TABLE making only the changes between before and after. PostgreSQL converts the
+/// column's default along with its type, and without the USING expression, so a default that
+/// cannot be cast (the text '0' to integer) would fail the change: the default is dropped before
+/// the type changes and set again after it. (ALTER TABLE runs DROP DEFAULT, then the type
+/// change, then SET DEFAULT, whatever their order in the statement; they are written in that
+/// order too.)
+std::string change_column_sql(const change_column& o) {
+    const column& b = o.before;
+    const column& a = o.after;
+    const std::string column_sql = "ALTER COLUMN " + dialect::quote(b.name) + " ";
+    const bool type_changes = b.type != a.type;
+    const bool had_default = b.default_value.kind != default_kind::none;
+    const bool has_default = a.default_value.kind != default_kind::none;
+    const bool drop_default = had_default && (type_changes || !has_default);
+    // An enumeration is text with a CHECK, which PostgreSQL named <table>_<column>_check when
+    // the column was made: the values change by replacing that check.
+    const std::string enum_check =
+        dialect::quote(split_qualified(o.table).table + "_" + b.name + "_check");
+    const bool was_enum = b.type.kind == type_kind::enumeration, is_enum = a.type.kind == type_kind::enumeration;
+    std::vector<std::string> parts;
+    if (was_enum && type_changes) parts.push_back("DROP CONSTRAINT " + enum_check);
+    if (drop_default) parts.push_back(column_sql + "DROP DEFAULT");
+    if (postgresql_dialect::type_name(b.type) != postgresql_dialect::type_name(a.type) || !o.using_up.postgresql.empty())
+        parts.push_back(column_sql + "TYPE " + postgresql_dialect::type_name(a.type) +
+                        (o.using_up.postgresql.empty() ? "" : " USING (" + o.using_up.postgresql + ")"));
+    if (has_default && (drop_default || b.default_value != a.default_value))
+        parts.push_back(column_sql + "SET DEFAULT " + default_sql(a.default_value));
+    if (b.nullable != a.nullable) parts.push_back(column_sql + (a.nullable ? "DROP NOT NULL" : "SET NOT NULL"));
+    if (is_enum && type_changes) parts.push_back("ADD CONSTRAINT " + enum_check + " CHECK (" + detail::one_of_check(a) + ")");
+    std::string out = alter(o.table);
+    for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? ", " : "") + parts[i];
+    return out;
 }
 
 }  // namespace
@@ -274,6 +334,14 @@ void postgresql_dialect::render(const operation& op, const catalog& state, rende
             [&](const comment_on& o) {
                 std::string target = o.column.empty() ? "TABLE " + quote(o.table) : "COLUMN " + quote(o.table) + "." + quote(o.column);
                 s.push_back("COMMENT ON " + target + " IS " + (o.text.empty() ? std::string("NULL") : quote_literal(o.text)));
+            },
+            [&](const change_column& o) {
+                if (o.online) {
+                    set_not_null_online(o.table, o.before.name, s);
+                    out.transactional = false;
+                } else {
+                    s.push_back(change_column_sql(o));
+                }
             },
         },
         op);

@@ -157,11 +157,60 @@ void rebuild(const operation& op, rendering& out) {
                        c.table = o.table;
                        c.drop_constraints.push_back(o.name);
                    },
+                   [&](const change_column& o) {
+                       c.table = o.table;
+                       c.replace_columns.push_back({o.before.name, column_definition(o.after)});
+                       // The USING expression gives the values copied into the column.
+                       if (!o.using_up.sqlite.empty()) c.copy_as.push_back({o.before.name, o.using_up.sqlite});
+                   },
                    [&](const auto&) { throw std::logic_error("sqlite has no rebuild for " + describe(op)); },
                },
                op);
     out.statements.push_back(sqlite_rebuild::directive(c));
     out.foreign_keys_off = true;
+}
+
+/// The values a type change leaves that the column's CHECK (type_check) lets through but
+/// PostgreSQL would not have converted, checked after the rebuild. An INTEGER or BIGINT column
+/// has no CHECK, and SQLite keeps a value its affinity cannot convert as it is ('abc' stays text
+/// in an INTEGER column): it must hold whole numbers in the range of its type. A timestamptz is
+/// ISO 8601 text here, and julianday() also takes a number (what CAST(x AS TIMESTAMPTZ) makes
+/// of a text on SQLite): it must hold text. The refusal is a temporary table's named CHECK
+/// (SQLite has no RAISE outside triggers).
+void guard_converted_values(const std::string& table, const column& c, std::vector<std::string>& out) {
+    const std::string q = dialect::quote(c.name);
+    std::string bad, type, expected;
+    switch (c.type.kind) {
+    case type_kind::integer:
+        type = "integer";
+        bad = "typeof(" + q + ") <> 'integer' OR " + q + " NOT BETWEEN -2147483648 AND 2147483647";
+        expected = "a whole number in the range of integer (PostgreSQL refuses it too)";
+        break;
+    case type_kind::smallint:
+        type = "smallint";
+        bad = "typeof(" + q + ") <> 'integer' OR " + q + " NOT BETWEEN -32768 AND 32767";
+        expected = "a whole number in the range of smallint (PostgreSQL refuses it too)";
+        break;
+    case type_kind::bigint:
+        type = "bigint";
+        bad = "typeof(" + q + ") <> 'integer'";
+        expected = "a whole number in the range of bigint (PostgreSQL refuses it too)";
+        break;
+    case type_kind::timestamptz:
+        type = "timestamptz";
+        bad = "typeof(" + q + ") <> 'text'";
+        expected = "a timestamp as text (a CAST to TIMESTAMPTZ makes a number of it on SQLite: give sqlite its own "
+                   "using_sql text, or none)";
+        break;
+    default: return;
+    }
+    std::string refusal = "strata refuses to change column " + table + "." + c.name + " to " + type + ": a value is not " +
+                          expected + "; fix those rows, or convert them with using_sql()";
+    out.push_back("CREATE TEMP TABLE \"strata_change_guard\" (\"ok\" INTEGER CONSTRAINT " + dialect::quote(refusal) +
+                  " CHECK (\"ok\"))");
+    out.push_back("INSERT INTO \"strata_change_guard\" VALUES (NOT EXISTS (SELECT 1 FROM " + dialect::quote(table) +
+                  " WHERE " + q + " IS NOT NULL AND (" + bad + ")))");
+    out.push_back("DROP TABLE \"strata_change_guard\"");
 }
 
 /// Whether ALTER TABLE DROP COLUMN refuses `name`: SQLite refuses a column in a key, a foreign
@@ -242,6 +291,11 @@ void sqlite_dialect::render(const operation& op, const catalog& state, rendering
             [&](const create_schema&) { throw unsupported_error(describe(op) + ": sqlite has no schemas; schemas need PostgreSQL"); },
             [&](const drop_schema&) { throw unsupported_error(describe(op) + ": sqlite has no schemas; schemas need PostgreSQL"); },
             [](const comment_on&) {},  // SQLite keeps no comments: documented as skipped
+            // No ALTER COLUMN in SQLite: every change rebuilds the table (online() is PostgreSQL's).
+            [&](const change_column& o) {
+                rebuild(op, out);
+                if (o.before.type != o.after.type) guard_converted_values(o.table, o.after, s);
+            },
         },
         op);
 }
