@@ -59,6 +59,11 @@ std::optional<operation> inverse(const operation& op) {
                 if (!o.down) return std::nullopt;
                 return raw_statements{*o.down, o.up};
             },
+            [](const add_check& o) -> std::optional<operation> { return drop_check{o.table, o.check.name, o.check}; },
+            [](const drop_check& o) -> std::optional<operation> {
+                if (!o.definition) return std::nullopt;
+                return add_check{o.table, *o.definition};
+            },
         },
         op);
 }
@@ -80,6 +85,8 @@ std::string describe(const operation& op) {
             [](const rename_column& o) { return "rename_column " + o.table + "." + o.from + " -> " + o.to; },
             [](const raw_sql&) { return std::string("sql"); },
             [](const raw_statements&) { return std::string("sql"); },
+            [](const add_check& o) { return "add_check " + o.table + "." + o.check.name; },
+            [](const drop_check& o) { return "drop_check " + o.table + "." + o.name; },
         },
         op);
 }
