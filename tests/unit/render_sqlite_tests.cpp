@@ -145,6 +145,48 @@ strata::rendering render_tags_then_add(column c) {
     return render(b);
 }
 
+// Checks and partial/expression indexes (issue 9, points 3 and 6).
+
+/// orders with a check, a partial index and an index on an expression naming `code`.
+builder orders_schema() {
+    builder b;
+    b.create_table("orders", [](table& t) {
+        t.column("id", type::bigint()).primary();
+        t.column("total", type::integer());
+        t.column("code", type::text());
+        t.check("orders_total_positive", R"("total" > 0)");
+    });
+    b.create_unique_index("orders", {"code"}, "orders_open_code_key").where(R"("total" IS NOT NULL)");
+    b.create_index_on("orders", {R"(lower("code"))"}, "orders_code_lower_idx");
+    return b;
+}
+
+/// The guard's check that orders has the columns id, total and `third`.
+std::string orders_guard_insert(const std::string& third = "code") {
+    return "INSERT INTO \"strata_rebuild_guard\" VALUES ((SELECT count(*) FROM pragma_table_info('orders')) = 3 AND (SELECT "
+           "count(*) FROM pragma_table_info('orders') WHERE name IN ('id', 'total', '" + third + "')) = 3)";
+}
+
+/// The statements rebuilding orders with `body` (the new table's lines after id and total), its
+/// third column named `third`, then its indexes.
+statements orders_rebuild(const std::string& body, const std::string& third, const statements& indexes) {
+    const std::string columns = "\"" + third + "\"";
+    statements out{
+        R"sql(CREATE TEMP TABLE "strata_rebuild_guard" ("ok" INTEGER CONSTRAINT "strata refuses to rebuild table orders: its columns differ from what the units describe (changed by raw sql?), so the rebuild would lose data; write this change as raw sql for sqlite" CHECK ("ok")))sql",
+        orders_guard_insert(third),
+        R"sql(DROP TABLE "strata_rebuild_guard")sql",
+        "CREATE TABLE \"strata_new_orders\" (\n  \"id\" BIGINT NOT NULL PRIMARY KEY,\n  \"total\" INTEGER,\n  " + body + "\n)",
+        "INSERT INTO \"strata_new_orders\" (\"id\", \"total\", " + columns + ") SELECT \"id\", \"total\", " + columns +
+            " FROM \"orders\"",
+        R"sql(DROP TABLE "orders")sql",
+        "PRAGMA legacy_alter_table = ON",
+        R"sql(ALTER TABLE "strata_new_orders" RENAME TO "orders")sql",
+        "PRAGMA legacy_alter_table = OFF",
+    };
+    out.insert(out.end(), indexes.begin(), indexes.end());
+    return out;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(render_sqlite)
@@ -779,5 +821,92 @@ BOOST_AUTO_TEST_CASE(sqlite_unit_3_down_rebuilds_users_without_profile_and_recre
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(render_sqlite_checks_and_indexes)
+
+BOOST_AUTO_TEST_CASE(sqlite_create_table_renders_named_checks_as_table_constraints_and_partial_expression_indexes) {
+    BOOST_TEST(sql_of(orders_schema()) == (statements{
+        R"sql(CREATE TABLE "orders" (
+  "id" BIGINT NOT NULL PRIMARY KEY,
+  "total" INTEGER,
+  "code" TEXT,
+  CONSTRAINT "orders_total_positive" CHECK ("total" > 0)
+))sql",
+        R"sql(CREATE UNIQUE INDEX "orders_open_code_key" ON "orders" ("code") WHERE ("total" IS NOT NULL))sql",
+        R"sql(CREATE INDEX "orders_code_lower_idx" ON "orders" ((lower("code"))))sql",
+    }), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(sqlite_add_check_and_drop_check_rebuild_the_table_keeping_its_indexes) {
+    const statements indexes{
+        R"sql(CREATE UNIQUE INDEX "orders_open_code_key" ON "orders" ("code") WHERE ("total" IS NOT NULL))sql",
+        R"sql(CREATE INDEX "orders_code_lower_idx" ON "orders" ((lower("code"))))sql",
+    };
+    builder add;
+    add.add_check("orders", "orders_code_short", R"(length("code") < 10)");
+    auto added = render(add, state_after(orders_schema()));
+    BOOST_TEST(added.statements == orders_rebuild("\"code\" TEXT,\n  CONSTRAINT \"orders_total_positive\" CHECK (\"total\" > 0),\n  "
+                                                  "CONSTRAINT \"orders_code_short\" CHECK (length(\"code\") < 10)",
+                                                  "code", indexes),
+               boost::test_tools::per_element());
+    BOOST_TEST(added.foreign_keys_off);
+
+    builder drop;
+    drop.drop_check("orders", "orders_total_positive");
+    BOOST_TEST(render(drop, state_after(orders_schema())).statements == orders_rebuild("\"code\" TEXT", "code", indexes),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(sqlite_check_changes_on_a_table_strata_does_not_know_are_unsupported) {
+    builder b;
+    b.add_check("legacy", "legacy_ok", "1");
+    BOOST_CHECK_THROW(render(b), strata::unsupported_error);
+}
+
+BOOST_AUTO_TEST_CASE(sqlite_renaming_a_column_rewrites_the_checks_and_indexes_a_later_rebuild_recreates) {
+    builder b = orders_schema();
+    b.rename_column("orders", "code", "ref");
+    b.add_check("orders", "orders_ref_short", R"(length("ref") < 10)");
+    auto r = render(b);
+    const statements tail(r.statements.end() - 11, r.statements.end());
+    BOOST_TEST(tail == orders_rebuild("\"ref\" TEXT,\n  CONSTRAINT \"orders_total_positive\" CHECK (\"total\" > 0),\n  "
+                                      "CONSTRAINT \"orders_ref_short\" CHECK (length(\"ref\") < 10)",
+                                      "ref",
+                                      {R"sql(CREATE UNIQUE INDEX "orders_open_code_key" ON "orders" ("ref") WHERE ("total" IS NOT NULL))sql",
+                                       R"sql(CREATE INDEX "orders_code_lower_idx" ON "orders" ((lower("ref"))))sql"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(sqlite_dropping_a_column_a_check_or_index_expression_names_rebuilds_without_them) {
+    builder b;
+    b.drop_column("orders", "code");
+    auto r = render(b, state_after(orders_schema()));
+    BOOST_TEST(r.statements == (statements{
+        R"sql(CREATE TEMP TABLE "strata_rebuild_guard" ("ok" INTEGER CONSTRAINT "strata refuses to rebuild table orders: its columns differ from what the units describe (changed by raw sql?), so the rebuild would lose data; write this change as raw sql for sqlite" CHECK ("ok")))sql",
+        orders_guard_insert(),
+        R"sql(DROP TABLE "strata_rebuild_guard")sql",
+        "CREATE TABLE \"strata_new_orders\" (\n  \"id\" BIGINT NOT NULL PRIMARY KEY,\n  \"total\" INTEGER,\n  CONSTRAINT "
+        "\"orders_total_positive\" CHECK (\"total\" > 0)\n)",
+        R"sql(INSERT INTO "strata_new_orders" ("id", "total") SELECT "id", "total" FROM "orders")sql",
+        R"sql(DROP TABLE "orders")sql",
+        "PRAGMA legacy_alter_table = ON",
+        R"sql(ALTER TABLE "strata_new_orders" RENAME TO "orders")sql",
+        "PRAGMA legacy_alter_table = OFF",
+    }), boost::test_tools::per_element());
+
+    // A predicate or expression naming the column counts; one merely containing its name in a
+    // string, or a function of that name, does not.
+    builder other;
+    other.create_table("notes", [](table& t) {
+        t.column("id", type::bigint());
+        t.column("body", type::text());
+        t.column("lower", type::text());
+    });
+    other.create_index_on("notes", {R"(lower("body"))"}, "notes_body_lower_idx").where(R"("body" <> 'lower')");
+    other.drop_column("notes", "lower");
+    BOOST_TEST(sql_of(other).back() == R"sql(ALTER TABLE "notes" DROP COLUMN "lower")sql");
+}
 
 BOOST_AUTO_TEST_SUITE_END()
