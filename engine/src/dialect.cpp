@@ -179,8 +179,9 @@ void check_index(const operation& op, const index_def& i) {
     if (!i.expressions.empty()) {
         // No default name: one derived from expression texts would be unreadable and differ per database.
         if (i.name.empty())
-            refuse(op, "an index on expressions needs a name (there is no default one); pass it as the name argument of "
-                       "create_index_on or create_unique_index_on");
+            refuse(op, "an index on expressions of table " + i.table +
+                           " needs a name (there is no default one); pass it as the name argument of create_index_on or "
+                           "create_unique_index_on");
         if (!i.columns.empty())
             refuse(op, "index \"" + i.name + "\" lists both columns (" + list_of(i.columns) +
                            ") and expressions; give one or the other (a column can be one of the expressions, quoted: \"id\")");
