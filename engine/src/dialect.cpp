@@ -395,9 +395,28 @@ bool same_ignoring_case(std::string_view a, std::string_view b) {
            });
 }
 
+/// Words that are SQL syntax where they stand bare; a column of that name must be quoted.
+bool is_keyword(std::string_view word) {
+    static const char* const keywords[] = {"AND", "OR", "NOT", "IS", "IN", "LIKE", "ILIKE", "GLOB", "REGEXP", "BETWEEN",
+                                           "NULL", "TRUE", "FALSE", "CASE", "WHEN", "THEN", "ELSE", "END", "CAST", "AS",
+                                           "COLLATE", "ESCAPE", "DISTINCT", "FROM", "SIMILAR", "ANY", "ALL", "SOME",
+                                           "EXISTS", "ISNULL", "NOTNULL"};
+    for (const char* k : keywords)
+        if (same_ignoring_case(word, k)) return true;
+    return false;
+}
+
+/// Whether the word ending before `i` (skipping blanks) is AS, as in `CAST(x AS date)`.
+bool after_as(const std::string& text, std::size_t i) {
+    std::size_t end = text.find_last_not_of(" \t\r\n", i == 0 ? 0 : i - 1);
+    if (end == std::string::npos || end < 1 || i == 0 || end == i - 1) return false;  // no blank: not a separate word
+    return same_ignoring_case(std::string_view(text).substr(end - 1, 2), "AS") && (end < 2 || !word_char(text[end - 2]));
+}
+
 /// Calls `f(begin, end)` for each identifier in `text` that names `column`: a quoted identifier
-/// spelled exactly so, or a bare word spelled so in any case, that is not a function name (a
-/// word before `(`) or a type after `::`. String literals are skipped.
+/// spelled exactly so, or a bare word spelled so in any case that is not a keyword, a function
+/// name (a word before `(`), a type (after `::` or AS) or a typed literal's type (`date '...'`).
+/// String literals are skipped.
 template <class F>
 void for_each_use(const std::string& text, const std::string& column, F f) {
     for (std::size_t i = 0; i < text.size();) {
@@ -424,8 +443,10 @@ void for_each_use(const std::string& text, const std::string& column, F f) {
             while (j < text.size() && word_char(text[j])) ++j;
             std::size_t next = text.find_first_not_of(" \t\r\n", j);
             bool function = next != std::string::npos && text[next] == '(';
-            bool type = i >= 2 && text.compare(i - 2, 2, "::") == 0;
-            if (!function && !type && same_ignoring_case(std::string_view(text).substr(i, j - i), column)) f(i, j);
+            bool type = (i >= 2 && text.compare(i - 2, 2, "::") == 0) || after_as(text, i) ||
+                        (next != std::string::npos && text[next] == '\'');
+            const std::string_view word = std::string_view(text).substr(i, j - i);
+            if (!function && !type && !is_keyword(word) && same_ignoring_case(word, column)) f(i, j);
             i = j;
         } else if (std::isdigit(static_cast<unsigned char>(ch))) {
             while (i < text.size() && (word_char(text[i]) || text[i] == '.')) ++i;  // 1e5, 2.5
