@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "dialect/common.hpp"
 #include "overloaded.hpp"
 
 namespace strata {
@@ -34,7 +35,7 @@ void for_each_foreign_key(table_def& t, F f) {
 /// changes what it derives from.
 void freeze_index_names(table_def& t) {
     for (auto& i : t.indexes)
-        if (i.name.empty()) i.name = default_index_name(t.name, i.columns);
+        if (i.name.empty() && i.expressions.empty()) i.name = default_index_name(t.name, i.columns);
 }
 
 /// Whether a foreign key of `t` references table `name`.
@@ -73,6 +74,12 @@ void catalog::apply(const operation& op) {
                 std::erase_if(t->foreign_keys, [&](const foreign_key& k) { return uses(k.columns); });
                 std::erase_if(t->uniques, [&](const unique_key& k) { return uses(k.columns); });
                 std::erase_if(t->indexes, [&](const index_def& k) { return uses(k.columns); });
+                // Also the checks, index expressions and predicates naming it (a scan of their text).
+                auto mentions = [&](const std::string& expression) { return detail::expression_uses(expression, o.name); };
+                std::erase_if(t->indexes, [&](const index_def& k) {
+                    return mentions(k.where) || std::any_of(k.expressions.begin(), k.expressions.end(), mentions);
+                });
+                std::erase_if(t->checks, [&](const check_def& k) { return mentions(k.expression); });
             },
             [&](const add_foreign_key& o) {
                 if (auto* t = table_named(o.table)) t->foreign_keys.push_back(o.key);
@@ -126,6 +133,15 @@ void catalog::apply(const operation& op) {
                     for_each_foreign_key(*t, [&](foreign_key& k) { rename_in(k.columns, o.from, o.to); });
                     for (auto& k : t->uniques) rename_in(k.columns, o.from, o.to);
                     for (auto& i : t->indexes) rename_in(i.columns, o.from, o.to);
+                    // Both databases rewrite the expressions they store; so does the model.
+                    auto renamed = [&](std::string& expression) {
+                        expression = detail::expression_renamed(expression, o.from, o.to);
+                    };
+                    for (auto& i : t->indexes) {
+                        renamed(i.where);
+                        for (auto& e : i.expressions) renamed(e);
+                    }
+                    for (auto& k : t->checks) renamed(k.expression);
                 }
                 for (auto& [name, other] : tables)
                     for_each_foreign_key(other, [&](foreign_key& k) {
@@ -142,6 +158,13 @@ void catalog::apply(const operation& op) {
                 if (auto* t = table_named(o.table))
                     for (auto& c : t->columns)
                         if (c.name == o.before.name) c = o.after;
+            },
+            [&](const add_check& o) {
+                if (auto* t = table_named(o.table)) t->checks.push_back(o.check);
+            },
+            [&](const drop_check& o) {
+                if (auto* t = table_named(o.table))
+                    erase_one(t->checks, [&](const check_def& k) { return k.name == o.name; });
             },
         },
         op);

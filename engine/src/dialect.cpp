@@ -3,6 +3,7 @@
 #include <strata/error.hpp>
 
 #include <algorithm>
+#include <cctype>
 
 #include "dialect/common.hpp"
 #include "dialect/postgresql/postgresql_dialect.hpp"
@@ -112,14 +113,15 @@ std::string list_of(const std::vector<std::string>& columns) {
     return out;
 }
 
-/// Refuses a text given as one SQL expression (a default_sql(), a using_sql()) that is not one: it
-/// is spliced into the statement, so `'a'); DROP TABLE victim; --` would run as several
-/// statements. Strings and quoted identifiers are skipped; outside them no `;`, comment, `$` (a
-/// dollar quote could hide a `;` from this scan) or unbalanced parenthesis is allowed. `what`
-/// names the text for the message, `examples` suggests good ones.
-void check_expression(const operation& op, const std::string& text, const std::string& what, const std::string& examples) {
+/// Refuses a user's SQL expression (a default_sql(), a check, an index expression or predicate)
+/// that is not one expression: it is spliced into the statement, so `'a'); DROP TABLE victim; --`
+/// would run as several statements. Strings and quoted identifiers are skipped; outside them no
+/// `;`, comment, `$` (a dollar quote could hide a `;` from this scan) or unbalanced parenthesis is
+/// allowed. `role` names the text in the message ("the default_sql of column \"x\""), `example`
+/// shows a good one.
+void check_expression(const operation& op, const std::string& text, const std::string& role, const std::string& example) {
     auto bad = [&](const std::string& why) {
-        refuse(op, what + " is not a single SQL expression: " + why + "; give one expression, such as " + examples);
+        refuse(op, role + " is not a single SQL expression: " + why + "; give one expression, such as " + example);
     };
     if (text.find_first_not_of(" \t\r\n") == std::string::npos) bad("it is empty");
     int depth = 0;
@@ -224,13 +226,45 @@ void check_unique(const operation& op, const std::string& table, const unique_ke
 }
 
 void check_index(const operation& op, const index_def& i) {
-    const std::string name = i.name.empty() ? default_index_name(i.table, i.columns) : i.name;
-    check_columns_given(op, i.columns, "index \"" + name + "\"");
-    check_identifier(op, name,
-                     "index name" + std::string(name == default_index_name(i.table, i.columns) ? " (the default <table>_<columns>_idx)" : ""),
-                     "pass a shorter name as the name argument of create_index or create_unique_index");
+    const std::string index_hint = i.expressions.empty()
+                                       ? "pass a shorter name as the name argument of create_index or create_unique_index"
+                                       : "pass a shorter name as the name argument of create_index_on or create_unique_index_on";
+    if (!i.expressions.empty()) {
+        // No default name: one derived from expression texts would be unreadable and differ per database.
+        if (i.name.empty())
+            refuse(op, "an index on expressions of table " + i.table +
+                           " needs a name (there is no default one); pass it as the name argument of create_index_on or "
+                           "create_unique_index_on");
+        if (!i.columns.empty())
+            refuse(op, "index \"" + i.name + "\" lists both columns (" + list_of(i.columns) +
+                           ") and expressions; give one or the other (a column can be one of the expressions, quoted: \"id\")");
+        check_identifier(op, i.name, "index name", index_hint);
+        for (std::size_t k = 0; k < i.expressions.size(); ++k)
+            check_expression(op, i.expressions[k], "expression " + std::to_string(k + 1) + " of index \"" + i.name + "\"",
+                             "lower(\"email\")");
+    } else {
+        const std::string name = i.name.empty() ? default_index_name(i.table, i.columns) : i.name;
+        check_columns_given(op, i.columns, "index \"" + name + "\"");
+        check_identifier(op, name,
+                         "index name" + std::string(name == default_index_name(i.table, i.columns) ? " (the default <table>_<columns>_idx)" : ""),
+                         index_hint);
+        for (const auto& c : i.columns) check_identifier(op, c, "column name", "give the column a shorter name");
+    }
     check_table_name(op, i.table);
-    for (const auto& c : i.columns) check_identifier(op, c, "column name", "give the column a shorter name");
+    if (!i.where.empty())
+        check_expression(op, i.where,
+                         "the where() predicate of index \"" + (i.name.empty() ? default_index_name(i.table, i.columns) : i.name) + "\"",
+                         "\"deleted_at\" IS NULL");
+}
+
+/// A check needs a name (drop_check finds it by name; the names each database would make up
+/// differ) and one expression.
+void check_check(const operation& op, const check_def& c) {
+    if (c.name.empty())
+        refuse(op, "a check needs a name (drop_check finds it by name, and the names each database would make up "
+                   "differ); pass one, such as add_check(\"products\", \"products_price_positive\", \"\\\"price\\\" > 0\")");
+    check_identifier(op, c.name, "check name", "pass a shorter name as the name of the check");
+    check_expression(op, c.expression, "the expression of check \"" + c.name + "\"", "\"price\" > 0");
 }
 
 /// An enumeration's CHECK gets PostgreSQL's name <table>_<column>_check, which change_column
@@ -275,6 +309,11 @@ void check_table(const operation& op, const table_def& t) {
     for (const auto& k : t.foreign_keys) check_foreign_key(op, t.name, k);
     for (const auto& u : t.uniques) check_unique(op, t.name, u);
     for (const auto& i : t.indexes) check_index(op, i);
+    for (std::size_t i = 0; i < t.checks.size(); ++i) {
+        check_check(op, t.checks[i]);
+        for (std::size_t j = 0; j < i; ++j)
+            if (t.checks[j].name == t.checks[i].name) refuse(op, "check \"" + t.checks[i].name + "\" is defined twice");
+    }
 }
 
 std::string type_text(const column_type& t) {
@@ -477,6 +516,9 @@ void check_operation(const operation& op, const catalog& state) {
             [&](const drop_index& o) {
                 check_table_name(op, o.table);
                 name(o.name, "index name");
+                // Only definitions using the new fields: what rendered before still renders.
+                if (o.definition && (!o.definition->where.empty() || !o.definition->expressions.empty()))
+                    check_index(op, *o.definition);
             },
             [&](const rename_table& o) {
                 check_table_name(op, o.from);
@@ -496,6 +538,21 @@ void check_operation(const operation& op, const catalog& state) {
                 if (!o.column.empty()) name(o.column, "column name");
             },
             [&](const change_column& o) { check_change_column(o, op, state); },
+            [&](const add_check& o) {
+                check_table_name(op, o.table);
+                check_check(op, o.check);
+                if (auto it = state.tables.find(o.table); it != state.tables.end())
+                    for (const auto& c : it->second.checks)
+                        if (c.name == o.check.name)
+                            refuse(op, "table " + o.table + " already has a check \"" + c.name +
+                                           "\" (an earlier unit added it); drop it first or choose another name");
+            },
+            [&](const drop_check& o) {
+                check_table_name(op, o.table);
+                if (o.name.empty()) refuse(op, "no check name given; pass the name of the check to drop");
+                name(o.name, "check name");
+                if (o.definition) check_check(op, *o.definition);
+            },
         },
         op);
 }
@@ -553,6 +610,114 @@ std::string create_index_statement(const std::string& name, const std::string& t
                                    const std::vector<std::string>& columns, bool unique) {
     return std::string("CREATE ") + (unique ? "UNIQUE " : "") + "INDEX " + dialect::quote(name) + " ON " +
            dialect::quote(table) + " (" + quote_list(columns) + ")";
+}
+
+std::string index_keys(const schema::index_def& index) {
+    if (index.expressions.empty()) return quote_list(index.columns);
+    std::string out;
+    for (const auto& e : index.expressions) out += (out.empty() ? "(" : ", (") + e + ")";
+    return out;
+}
+
+std::string create_index_statement(const schema::index_def& index, const std::string& name, const std::string& table) {
+    std::string out = std::string("CREATE ") + (index.unique ? "UNIQUE " : "") + "INDEX " + dialect::quote(name) + " ON " +
+                      dialect::quote(table) + " (" + index_keys(index) + ")";
+    if (!index.where.empty()) out += " WHERE (" + index.where + ")";
+    return out;
+}
+
+std::string check_constraint(const schema::check_def& check) {
+    return "CONSTRAINT " + dialect::quote(check.name) + " CHECK (" + check.expression + ")";
+}
+
+namespace {
+
+bool word_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80; }
+bool word_char(char c) { return word_start(c) || std::isdigit(static_cast<unsigned char>(c)) || c == '$'; }
+
+bool same_ignoring_case(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+/// Words that are SQL syntax where they stand bare; a column of that name must be quoted.
+bool is_keyword(std::string_view word) {
+    static const char* const keywords[] = {"AND", "OR", "NOT", "IS", "IN", "LIKE", "ILIKE", "GLOB", "REGEXP", "BETWEEN",
+                                           "NULL", "TRUE", "FALSE", "CASE", "WHEN", "THEN", "ELSE", "END", "CAST", "AS",
+                                           "COLLATE", "ESCAPE", "DISTINCT", "FROM", "SIMILAR", "ANY", "ALL", "SOME",
+                                           "EXISTS", "ISNULL", "NOTNULL"};
+    for (const char* k : keywords)
+        if (same_ignoring_case(word, k)) return true;
+    return false;
+}
+
+/// Whether the word ending before `i` (skipping blanks) is AS, as in `CAST(x AS date)`.
+bool after_as(const std::string& text, std::size_t i) {
+    std::size_t end = text.find_last_not_of(" \t\r\n", i == 0 ? 0 : i - 1);
+    if (end == std::string::npos || end < 1 || i == 0 || end == i - 1) return false;  // no blank: not a separate word
+    return same_ignoring_case(std::string_view(text).substr(end - 1, 2), "AS") && (end < 2 || !word_char(text[end - 2]));
+}
+
+/// Calls `f(begin, end)` for each identifier in `text` that names `column`: a quoted identifier
+/// spelled exactly so, or a bare word spelled so in any case that is not a keyword, a function
+/// name (a word before `(`), a type (after `::` or AS) or a typed literal's type (`date '...'`).
+/// String literals are skipped.
+template <class F>
+void for_each_use(const std::string& text, const std::string& column, F f) {
+    for (std::size_t i = 0; i < text.size();) {
+        char ch = text[i];
+        if (ch == '\'' || ch == '"') {
+            std::string inside;
+            std::size_t j = i + 1;
+            for (; j < text.size(); ++j) {
+                if (text[j] == ch) {
+                    if (j + 1 < text.size() && text[j + 1] == ch) {
+                        inside += ch;
+                        ++j;
+                        continue;
+                    }
+                    break;
+                }
+                inside += text[j];
+            }
+            std::size_t end = std::min(j + 1, text.size());
+            if (ch == '"' && inside == column) f(i, end);
+            i = end;
+        } else if (word_start(ch)) {
+            std::size_t j = i;
+            while (j < text.size() && word_char(text[j])) ++j;
+            std::size_t next = text.find_first_not_of(" \t\r\n", j);
+            bool function = next != std::string::npos && text[next] == '(';
+            bool type = (i >= 2 && text.compare(i - 2, 2, "::") == 0) || after_as(text, i) ||
+                        (next != std::string::npos && text[next] == '\'');
+            const std::string_view word = std::string_view(text).substr(i, j - i);
+            if (!function && !type && !is_keyword(word) && same_ignoring_case(word, column)) f(i, j);
+            i = j;
+        } else if (std::isdigit(static_cast<unsigned char>(ch))) {
+            while (i < text.size() && (word_char(text[i]) || text[i] == '.')) ++i;  // 1e5, 2.5
+        } else {
+            ++i;
+        }
+    }
+}
+
+}  // namespace
+
+bool expression_uses(const std::string& expression, const std::string& column) {
+    bool used = false;
+    for_each_use(expression, column, [&](std::size_t, std::size_t) { used = true; });
+    return used;
+}
+
+std::string expression_renamed(const std::string& expression, const std::string& from, const std::string& to) {
+    std::string out;
+    std::size_t last = 0;
+    for_each_use(expression, from, [&](std::size_t begin, std::size_t end) {
+        out += expression.substr(last, begin - last) + dialect::quote(to);
+        last = end;
+    });
+    return out + expression.substr(last);
 }
 
 std::string rename_table_statement(const schema::rename_table& op, const catalog& state) {

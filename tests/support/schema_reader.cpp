@@ -3,6 +3,7 @@
 #include <soci/soci.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <ostream>
 #include <stdexcept>
@@ -29,6 +30,7 @@ void sort_keys(table_schema& t) {
     std::sort(t.foreign_keys.begin(), t.foreign_keys.end(), by_columns);
     std::sort(t.uniques.begin(), t.uniques.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     std::sort(t.indexes.begin(), t.indexes.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    std::sort(t.checks.begin(), t.checks.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
 }
 
 // ---- SQLite: pragma functions and sqlite_master ------------------------------------------------
@@ -40,6 +42,125 @@ std::vector<std::string> sqlite_tables(soci::session& s) {
                                .rows)
         names.push_back(text(row[0]));
     return names;
+}
+
+// SQLite keeps no catalog of checks, index expressions or predicates: they are read from the
+// CREATE statements sqlite_master keeps, skipping strings and quoted identifiers.
+
+bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$'; }
+
+std::size_t skip_space(const std::string& sql, std::size_t p) {
+    while (p < sql.size() && std::isspace(static_cast<unsigned char>(sql[p]))) ++p;
+    return p;
+}
+
+/// The position after the quoted text (string, identifier) starting at `p`.
+std::size_t after_quoted(const std::string& sql, std::size_t p) {
+    const char close = sql[p] == '[' ? ']' : sql[p];
+    for (++p; p < sql.size(); ++p) {
+        if (sql[p] != close) continue;
+        if (close != ']' && p + 1 < sql.size() && sql[p + 1] == close) {
+            ++p;
+            continue;
+        }
+        return p + 1;
+    }
+    return sql.size();
+}
+
+bool starts_quoted(char c) { return c == '\'' || c == '"' || c == '`' || c == '['; }
+
+/// Whether the keyword `word` (upper case) starts at `p`, case-insensitively, as a whole word.
+bool keyword_at(const std::string& sql, std::size_t p, std::string_view word) {
+    if (p + word.size() > sql.size() || (p > 0 && is_word_char(sql[p - 1]))) return false;
+    for (std::size_t i = 0; i < word.size(); ++i)
+        if (std::toupper(static_cast<unsigned char>(sql[p + i])) != word[i]) return false;
+    return p + word.size() == sql.size() || !is_word_char(sql[p + word.size()]);
+}
+
+/// The position of the ')' closing the '(' at `open`.
+std::size_t closing_paren(const std::string& sql, std::size_t open) {
+    int depth = 0;
+    for (std::size_t p = open; p < sql.size();) {
+        if (starts_quoted(sql[p])) {
+            p = after_quoted(sql, p);
+            continue;
+        }
+        if (sql[p] == '(') ++depth;
+        if (sql[p] == ')' && --depth == 0) return p;
+        ++p;
+    }
+    return sql.size();
+}
+
+std::string trimmed(const std::string& text) {
+    auto b = text.find_first_not_of(" \t\r\n");
+    if (b == std::string::npos) return {};
+    return text.substr(b, text.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+/// `CONSTRAINT name CHECK (...)` in a CREATE TABLE statement.
+std::vector<check_info> sqlite_checks(const std::string& sql) {
+    std::vector<check_info> out;
+    for (std::size_t p = 0; p < sql.size();) {
+        if (starts_quoted(sql[p])) {
+            p = after_quoted(sql, p);
+        } else if (keyword_at(sql, p, "CONSTRAINT")) {
+            std::size_t n = skip_space(sql, p + 10), after = n;
+            std::string name;
+            if (n < sql.size() && starts_quoted(sql[n])) {
+                after = after_quoted(sql, n);
+                const char q = sql[n];
+                for (std::size_t i = n + 1; i + 1 < after; ++i) {
+                    name += sql[i];
+                    if (sql[i] == q) ++i;  // a doubled quote is one
+                }
+            } else {
+                while (after < sql.size() && is_word_char(sql[after])) ++after;
+                name = sql.substr(n, after - n);
+            }
+            std::size_t check = skip_space(sql, after);
+            std::size_t open = skip_space(sql, check + 5);
+            if (keyword_at(sql, check, "CHECK") && open < sql.size() && sql[open] == '(') {
+                std::size_t close = closing_paren(sql, open);
+                out.push_back({name, "CHECK " + sql.substr(open, close + 1 - open)});
+                p = close + 1;
+            } else {
+                p = after;
+            }
+        } else {
+            ++p;
+        }
+    }
+    return out;
+}
+
+/// The key texts of a CREATE INDEX statement (its first parenthesised list) and its predicate.
+std::pair<std::vector<std::string>, std::string> sqlite_index_parts(const std::string& sql) {
+    std::size_t open = 0;
+    while (open < sql.size() && sql[open] != '(') open = starts_quoted(sql[open]) ? after_quoted(sql, open) : open + 1;
+    if (open >= sql.size()) return {};
+    const std::size_t close = closing_paren(sql, open);
+    std::vector<std::string> keys;
+    int depth = 0;
+    std::size_t start = open + 1;
+    for (std::size_t p = open + 1; p < close;) {
+        if (starts_quoted(sql[p])) {
+            p = after_quoted(sql, p);
+            continue;
+        }
+        if (sql[p] == '(') ++depth;
+        if (sql[p] == ')') --depth;
+        if (sql[p] == ',' && depth == 0) {
+            keys.push_back(trimmed(sql.substr(start, p - start)));
+            start = p + 1;
+        }
+        ++p;
+    }
+    keys.push_back(trimmed(sql.substr(start, close - start)));
+    std::string rest = close < sql.size() ? trimmed(sql.substr(close + 1)) : std::string();
+    std::string where = keyword_at(rest, 0, "WHERE") ? trimmed(rest.substr(5)) : std::string();
+    return {keys, where};
 }
 
 table_schema sqlite_table(soci::session& s, const std::string& name) {
@@ -75,18 +196,32 @@ table_schema sqlite_table(soci::session& s, const std::string& name) {
     for (auto& [id, k] : by_id) t.foreign_keys.push_back(std::move(k));
 
     // origin: 'pk' the primary key's index, 'u' a UNIQUE in CREATE TABLE, 'c' CREATE INDEX.
-    auto indexes = query_text(s, "SELECT name, CAST(\"unique\" AS TEXT), origin FROM pragma_index_list(:p)", name);
+    auto indexes = query_text(s, "SELECT name, CAST(\"unique\" AS TEXT), origin, CAST(partial AS TEXT) FROM pragma_index_list(:p)", name);
     for (const auto& row : indexes.rows) {
         std::string index = text(row[0]);
         if (text(row[2]) == "pk") continue;  // reported as primary_key
         std::vector<std::string> cols;
-        for (const auto& c : query_text(s, "SELECT name FROM pragma_index_info(:p) ORDER BY seqno", index).rows)
+        bool has_expression = false;
+        for (const auto& c : query_text(s, "SELECT name FROM pragma_index_info(:p) ORDER BY seqno", index).rows) {
             cols.push_back(c[0] ? *c[0] : "<expression>");
+            has_expression = has_expression || !c[0];
+        }
+        std::vector<std::string> expressions;
+        std::string where;
+        if (has_expression || text(row[3]) == "1") {
+            auto [keys, predicate] =
+                sqlite_index_parts(text(query_value(s, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :p", index)));
+            for (std::size_t k = 0; k < keys.size() && k < cols.size(); ++k)
+                if (cols[k] == "<expression>") expressions.push_back(keys[k]);
+            where = predicate;
+        }
         if (text(row[1]) == "1")
-            t.uniques.push_back({index, cols, text(row[2]) == "u" ? unique_info::kind::constraint : unique_info::kind::index});
+            t.uniques.push_back({index, cols, text(row[2]) == "u" ? unique_info::kind::constraint : unique_info::kind::index,
+                                 expressions, where});
         else
-            t.indexes.push_back({index, cols});
+            t.indexes.push_back({index, cols, expressions, where});
     }
+    t.checks = sqlite_checks(text(query_value(s, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :p", name)));
     sort_keys(t);
     return t;
 }
@@ -173,28 +308,48 @@ table_schema postgresql_table(soci::session& s, const std::string& name) {
     for (auto& [n, k] : by_name) t.foreign_keys.push_back(std::move(k));
 
     // Indexes that back no primary key, unique or exclusion constraint (those are reported
-    // above); columns in index order (an expression column has attnum 0 and no name).
+    // above); keys in index order: a column's name, or for an expression (attnum 0) "<expression>"
+    // and its text; the predicate of a partial index.
     auto indexes = query_text(s,
-                              "SELECT CAST(i.indexname AS TEXT), CAST(CAST(x.indisunique AS INTEGER) AS TEXT), "
-                              "       CAST(a.attname AS TEXT) "
-                              "FROM pg_indexes i "
-                              "JOIN pg_namespace n ON n.nspname = i.schemaname "
-                              "JOIN pg_class c ON c.relname = i.indexname AND c.relnamespace = n.oid "
-                              "JOIN pg_index x ON x.indexrelid = c.oid "
-                              "JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = ANY(x.indkey) "
-                              "WHERE i.schemaname = current_schema() AND i.tablename = :p "
-                              "  AND NOT EXISTS (SELECT 1 FROM pg_constraint k "
-                              "                  WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x')) "
-                              "ORDER BY i.indexname, array_position(CAST(x.indkey AS int2[]), a.attnum)",
+                              "SELECT CAST(c.relname AS TEXT), CAST(CAST(x.indisunique AS INTEGER) AS TEXT), "
+                              "       CAST(a.attname AS TEXT), "
+                              "       CASE WHEN k.attnum = 0 THEN pg_get_indexdef(x.indexrelid, CAST(k.n AS INTEGER), true) END, "
+                              "       pg_get_expr(x.indpred, x.indrelid, true) "
+                              "FROM pg_index x "
+                              "JOIN pg_class c ON c.oid = x.indexrelid "
+                              "JOIN pg_class r ON r.oid = x.indrelid "
+                              "JOIN pg_namespace n ON n.oid = r.relnamespace "
+                              "CROSS JOIN LATERAL unnest(CAST(x.indkey AS int2[])) WITH ORDINALITY AS k(attnum, n) "
+                              "LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum "
+                              "WHERE n.nspname = current_schema() AND r.relname = :p "
+                              "  AND NOT EXISTS (SELECT 1 FROM pg_constraint pc "
+                              "                  WHERE pc.conindid = x.indexrelid AND pc.contype IN ('p', 'u', 'x')) "
+                              "ORDER BY c.relname, k.n",
                               name);
+    std::map<std::string, index_info> by_index;
     std::map<std::string, bool> unique;
-    for (const auto& row : indexes.rows) unique[text(row[0])] = text(row[1]) == "1";
-    for (auto& [index, cols] : grouped(indexes, 0, 2)) {
-        if (unique[index])
-            t.uniques.push_back({index, cols, unique_info::kind::index});
-        else
-            t.indexes.push_back({index, cols});
+    for (const auto& row : indexes.rows) {
+        auto& i = by_index[text(row[0])];
+        i.name = text(row[0]);
+        unique[i.name] = text(row[1]) == "1";
+        i.columns.push_back(row[2] ? *row[2] : "<expression>");
+        if (row[3]) i.expressions.push_back(*row[3]);
+        i.where = text(row[4]);
     }
+    for (auto& [index, i] : by_index) {
+        if (unique[index])
+            t.uniques.push_back({index, i.columns, unique_info::kind::index, i.expressions, i.where});
+        else
+            t.indexes.push_back(std::move(i));
+    }
+
+    auto checks = query_text(s,
+                             "SELECT CAST(k.conname AS TEXT), pg_get_constraintdef(k.oid) "
+                             "FROM pg_constraint k JOIN pg_class r ON r.oid = k.conrelid "
+                             "JOIN pg_namespace n ON n.oid = r.relnamespace "
+                             "WHERE n.nspname = current_schema() AND r.relname = :p AND k.contype = 'c'",
+                             name);
+    for (const auto& row : checks.rows) t.checks.push_back({text(row[0]), text(row[1])});
     sort_keys(t);
     return t;
 }
@@ -265,17 +420,34 @@ std::ostream& operator<<(std::ostream& out, const foreign_key_info& k) {
     return out << " ON UPDATE " << k.on_update << " ON DELETE " << k.on_delete;
 }
 
+namespace {
+
+/// " expressions (...)" and " WHERE ..." when there are any.
+void print_expressions(std::ostream& out, const std::vector<std::string>& expressions, const std::string& where) {
+    if (!expressions.empty()) {
+        out << " expressions ";
+        print_list(out, expressions);
+    }
+    if (!where.empty()) out << " WHERE " << where;
+}
+
+}  // namespace
+
 std::ostream& operator<<(std::ostream& out, const unique_info& u) {
     out << (u.made_by == unique_info::kind::constraint ? "unique constraint " : "unique index ") << u.name << " ";
     print_list(out, u.columns);
+    print_expressions(out, u.expressions, u.where);
     return out;
 }
 
 std::ostream& operator<<(std::ostream& out, const index_info& i) {
     out << "index " << i.name << " ";
     print_list(out, i.columns);
+    print_expressions(out, i.expressions, i.where);
     return out;
 }
+
+std::ostream& operator<<(std::ostream& out, const check_info& c) { return out << "check " << c.name << " " << c.definition; }
 
 std::ostream& operator<<(std::ostream& out, const table_schema& t) {
     out << "table " << t.name << "\n";
@@ -286,6 +458,7 @@ std::ostream& operator<<(std::ostream& out, const table_schema& t) {
     for (const auto& k : t.foreign_keys) out << "  " << k << "\n";
     for (const auto& u : t.uniques) out << "  " << u << "\n";
     for (const auto& i : t.indexes) out << "  " << i << "\n";
+    for (const auto& c : t.checks) out << "  " << c << "\n";
     return out;
 }
 

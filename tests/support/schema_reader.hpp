@@ -45,8 +45,10 @@ struct unique_info {
     enum class kind { constraint, index };
 
     std::string name;
-    std::vector<std::string> columns;
+    std::vector<std::string> columns;  ///< "<expression>" for a key that is an expression
     kind made_by = kind::constraint;
+    std::vector<std::string> expressions;  ///< the text of each expression key, as the database reports it
+    std::string where;                     ///< a partial index's predicate, as the database reports it
 
     bool operator==(const unique_info&) const = default;
 };
@@ -54,9 +56,22 @@ struct unique_info {
 /// A plain (non-unique) index that backs no constraint.
 struct index_info {
     std::string name;
-    std::vector<std::string> columns;
+    std::vector<std::string> columns;      ///< "<expression>" for a key that is an expression
+    std::vector<std::string> expressions;  ///< the text of each expression key, as the database reports it
+    std::string where;                     ///< a partial index's predicate, as the database reports it
 
     bool operator==(const index_info&) const = default;
+};
+
+/// A named CHECK constraint (SQLite: one written `CONSTRAINT "n" CHECK (...)`; strata's own
+/// unnamed type checks are not reported).
+struct check_info {
+    std::string name;
+    /// PostgreSQL: pg_get_constraintdef, `CHECK ((price > 0))`, with ` NOT VALID` while not
+    /// validated; SQLite: the text as written in the table's SQL, `CHECK ("price" > 0)`.
+    std::string definition;
+
+    bool operator==(const check_info&) const = default;
 };
 
 struct table_schema {
@@ -66,6 +81,7 @@ struct table_schema {
     std::vector<foreign_key_info> foreign_keys;  ///< sorted
     std::vector<unique_info> uniques;            ///< sorted by name
     std::vector<index_info> indexes;             ///< sorted by name
+    std::vector<check_info> checks;              ///< sorted by name
 
     const column_info* find_column(std::string_view column) const;
     bool operator==(const table_schema&) const = default;
@@ -93,6 +109,7 @@ std::ostream& operator<<(std::ostream& out, const column_info& c);
 std::ostream& operator<<(std::ostream& out, const foreign_key_info& k);
 std::ostream& operator<<(std::ostream& out, const unique_info& u);
 std::ostream& operator<<(std::ostream& out, const index_info& i);
+std::ostream& operator<<(std::ostream& out, const check_info& c);
 std::ostream& operator<<(std::ostream& out, const table_schema& t);
 std::ostream& operator<<(std::ostream& out, const database_schema& d);
 

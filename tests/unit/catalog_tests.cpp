@@ -178,4 +178,43 @@ BOOST_AUTO_TEST_CASE(tables_for_a_rename_copies_both_names_and_the_tables_whose_
     }
 }
 
+// Checks and index expressions are SQL texts: the model follows a rename and a drop of a column
+// they name, as both databases do, by a scan that skips strings, keywords, functions and types.
+BOOST_AUTO_TEST_CASE(renaming_or_dropping_a_column_follows_the_checks_and_index_texts_naming_it) {
+    strata::catalog c;
+    table events("events");
+    events.column("id", type::bigint());
+    events.column("date", type::text());
+    events.check("events_date_shape",
+                 R"(date IS NULL OR (CAST(date AS date) IS NOT NULL AND "date" <> 'date' AND date(Date) <> date '2000-01-01'))");
+    events.check("events_id_positive", R"("id" > 0)");
+    c.apply(create_table{events.definition()});
+    index_def by_day{"events_day_idx", "events", {}, false};
+    by_day.expressions = {R"(date("date"))", R"("id")"};
+    by_day.where = R"(date::text <> 'x')";
+    c.apply(create_index{by_day});
+
+    c.apply(rename_column{"events", "date", "day"});
+    const auto& renamed = c.tables.at("events");
+    BOOST_TEST_REQUIRE(renamed.checks.size() == 2u);
+    BOOST_TEST(renamed.checks[0].expression ==
+               R"("day" IS NULL OR (CAST("day" AS date) IS NOT NULL AND "day" <> 'date' AND date("day") <> date '2000-01-01'))");
+    BOOST_TEST(renamed.checks[1].expression == R"("id" > 0)");
+    BOOST_TEST_REQUIRE(renamed.indexes.size() == 1u);
+    BOOST_TEST(renamed.indexes[0].expressions == (std::vector<std::string>{R"(date("day"))", R"("id")"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(renamed.indexes[0].where == R"("day"::text <> 'x')");
+
+    c.apply(drop_column{"events", "day", std::nullopt});
+    const auto& dropped = c.tables.at("events");
+    BOOST_TEST_REQUIRE(dropped.checks.size() == 1u);
+    BOOST_TEST(dropped.checks[0].name == "events_id_positive");
+    BOOST_TEST(dropped.indexes.empty());
+
+    c.apply(add_check{"events", check_def{"events_id_small", R"("id" < 100)"}});
+    c.apply(drop_check{"events", "events_id_positive", std::nullopt});
+    BOOST_TEST_REQUIRE(c.tables.at("events").checks.size() == 1u);
+    BOOST_TEST(c.tables.at("events").checks[0].name == "events_id_small");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

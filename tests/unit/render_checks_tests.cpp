@@ -397,4 +397,88 @@ BOOST_AUTO_TEST_CASE(a_change_column_using_expression_per_dialect_is_checked_per
                boost::test_tools::per_element());
 }
 
+// 9. Checks, index expressions and where() predicates are spliced in too: one expression each,
+// and the names drop_check and drop_index find them by.
+BOOST_AUTO_TEST_CASE(a_check_or_index_text_that_is_not_one_expression_is_refused_naming_its_role) {
+    refused_on_both([](builder& b) { b.add_check("users", "users_id_positive", R"("id" > 0); DROP TABLE users; SELECT (1)"); },
+                    "add_check users.users_id_positive: the expression of check \"users_id_positive\" is not a single SQL "
+                    "expression: it has a ';' outside string literals; give one expression, such as \"price\" > 0");
+    refused_on_both(
+        [](builder& b) {
+            b.create_table("orders", [](table& t) {
+                t.column("total", type::integer());
+                t.check("orders_total_positive", R"(("total" > 0) OR ("total" IS NULL))");
+                t.check("orders_total_small", R"("total" < 10 /* small */)");
+            });
+        },
+        "create_table orders: the expression of check \"orders_total_small\" is not a single SQL expression: it has a "
+        "comment; give one expression, such as \"price\" > 0");
+    refused_on_both([](builder& b) { b.create_index("users", {"email"}).where(R"("id" > 0; DELETE FROM users)"); },
+                    "create_index users_email_idx: the where() predicate of index \"users_email_idx\" is not a single SQL "
+                    "expression: it has a ';' outside string literals; give one expression, such as \"deleted_at\" IS NULL");
+    refused_on_both([](builder& b) { b.create_unique_index_on("users", {"lower(\"email\")", "1) WHERE (1"}, "users_lower_key"); },
+                    "create_index users_lower_key: expression 2 of index \"users_lower_key\" is not a single SQL expression: "
+                    "it closes a parenthesis it did not open; give one expression, such as lower(\"email\")");
+    // A ';' inside a string literal is text, not a statement end.
+    builder fine;
+    fine.add_check("users", "users_email_no_semicolon", R"("email" NOT LIKE '%;%')");
+    fine.create_index("users", {"email"}, "users_email_semicolon_idx").where(R"("email" LIKE '%;%')");
+    BOOST_TEST(postgresql_sql(fine, with_users()) ==
+                   (statements{R"sql(ALTER TABLE "users" ADD CONSTRAINT "users_email_no_semicolon" CHECK ("email" NOT LIKE '%;%'))sql",
+                               R"sql(CREATE INDEX "users_email_semicolon_idx" ON "users" ("email") WHERE ("email" LIKE '%;%'))sql"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_check_or_an_index_on_expressions_without_a_name_is_refused) {
+    refused_on_both([](builder& b) { b.add_check("users", "", R"("id" > 0)"); },
+                    "add_check users.: a check needs a name (drop_check finds it by name, and the names each database "
+                    "would make up differ); pass one, such as add_check(\"products\", \"products_price_positive\", "
+                    "\"\\\"price\\\" > 0\")");
+    refused_on_both([](builder& b) { b.create_table("orders", [](table& t) {
+                        t.column("total", type::integer());
+                        t.check("", R"("total" > 0)");
+                    }); },
+                    "create_table orders: a check needs a name (drop_check finds it by name, and the names each database "
+                    "would make up differ); pass one, such as add_check(\"products\", \"products_price_positive\", "
+                    "\"\\\"price\\\" > 0\")");
+    refused_on_both([](builder& b) { b.drop_check("users", ""); },
+                    "drop_check users.: no check name given; pass the name of the check to drop");
+    refused_on_both([](builder& b) { b.create_index_on("users", {R"(lower("email"))"}, ""); },
+                    "create_index : an index on expressions of table users needs a name (there is no default one); pass it "
+                    "as the name argument of create_index_on or create_unique_index_on");
+    refused_on_both([](builder& b) { b.create_index_on("users", {}, "users_nothing_idx"); },
+                    "create_index users_nothing_idx: index \"users_nothing_idx\" names no column; give at least one");
+    index_def both{"users_mixed_idx", "users", {"id"}, false};
+    both.expressions = {R"(lower("email"))"};
+    refused_on_both([&](builder& b) { b.add(create_index{both}); },
+                    "create_index users_mixed_idx: index \"users_mixed_idx\" lists both columns (\"id\") and expressions; "
+                    "give one or the other (a column can be one of the expressions, quoted: \"id\")");
+    refused_on_both([](builder& b) { b.add_check("users", "users_id_positive", R"("id" > 0)").add_check("users", "users_id_positive", "TRUE"); },
+                    "add_check users.users_id_positive: table users already has a check \"users_id_positive\" (an earlier "
+                    "unit added it); drop it first or choose another name");
+}
+
+BOOST_AUTO_TEST_CASE(where_applies_only_to_the_index_just_recorded) {
+    builder b;
+    b.add_column("users", column("deleted_at", type::timestamptz()));
+    try {
+        b.where(R"("deleted_at" IS NULL)");
+        BOOST_ERROR("where() after add_column did not throw");
+    } catch (const strata::unsupported_error& e) {
+        BOOST_TEST(e.message() == "'add_column users.deleted_at' has no where(); where() makes the index just recorded partial "
+                                  "and applies to create_index, create_unique_index, create_index_on and create_unique_index_on");
+    }
+    builder none;
+    BOOST_CHECK_THROW(none.where("TRUE"), strata::unsupported_error);
+    builder blank;
+    blank.create_index("users", {"email"});
+    try {
+        blank.where("  ");
+        BOOST_ERROR("a blank where() did not throw");
+    } catch (const strata::unsupported_error& e) {
+        BOOST_TEST(e.message() == "'create_index users_email_idx': where() needs a predicate, one SQL expression such as "
+                                  "\"deleted_at\" IS NULL");
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

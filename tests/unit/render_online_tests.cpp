@@ -606,4 +606,62 @@ BOOST_AUTO_TEST_CASE(sqlite_online_not_null_is_the_plain_rebuild) {
     BOOST_TEST(!o.resumable);
 }
 
+// ---- checks and partial/expression indexes (issue 9, points 3 and 6) ------------------------
+
+BOOST_AUTO_TEST_CASE(postgresql_online_add_check_is_added_not_valid_then_validated) {
+    builder b;
+    b.add_check("children", "children_id_positive", R"("id" > 0)").online();
+    BOOST_TEST(is_online(b.operations().back()));
+    auto r = render(postgresql(), b);
+    BOOST_TEST(r.statements == (statements{
+        R"sql(DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('"children"') AND conname = 'children_id_positive' AND contype <> 'c') THEN RAISE EXCEPTION 'constraint % exists but is not the one this unit adds', 'children_id_positive'; END IF; IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('"children"') AND conname = 'children_id_positive') THEN ALTER TABLE "children" ADD CONSTRAINT "children_id_positive" CHECK ("id" > 0) NOT VALID; END IF; END $strata$)sql",
+        R"sql(ALTER TABLE "children" VALIDATE CONSTRAINT "children_id_positive")sql",
+    }), boost::test_tools::per_element());
+    BOOST_TEST(!r.transactional);
+    BOOST_TEST(r.resumable);
+}
+
+BOOST_AUTO_TEST_CASE(postgresql_online_partial_and_expression_indexes_keep_the_concurrent_build) {
+    const std::string head_partial = index_guard("children_live_parent_idx", "children", false, "'parent'");
+    const std::string tail = "]::text[])) THEN RAISE EXCEPTION";
+    builder p;
+    p.create_index("children", {"parent"}, "children_live_parent_idx").where(R"("parent" IS NOT NULL)").online();
+    auto partial = render(postgresql(), p);
+    BOOST_TEST_REQUIRE(partial.statements.size() == 2u);
+    // The guard of an index on columns, which also wants a predicate on the index it finds.
+    std::string expected_guard = head_partial;
+    expected_guard.replace(expected_guard.find(tail), tail.size(), "]::text[] OR i.indpred IS NULL)) THEN RAISE EXCEPTION");
+    BOOST_TEST(partial.statements[0] == expected_guard);
+    BOOST_TEST(partial.statements[1] ==
+               R"sql(CREATE INDEX CONCURRENTLY IF NOT EXISTS "children_live_parent_idx" ON "children" ("parent") WHERE ("parent" IS NOT NULL))sql");
+    BOOST_TEST(!partial.transactional);
+    BOOST_TEST(partial.resumable);
+
+    builder e;
+    e.create_unique_index_on("children", {R"(("parent" * 2))", R"("id")"}, "children_double_parent_key").online();
+    auto expression = render(postgresql(), e);
+    BOOST_TEST_REQUIRE(expression.statements.size() == 2u);
+    // As many keys, not their text (PostgreSQL keeps expressions normalised), and no predicate.
+    std::string columns_compared = index_guard("children_double_parent_key", "children", true, "'x'");
+    const std::string compared =
+        "ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON "
+        "a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n) <> ARRAY['x']::text[]";
+    columns_compared.replace(columns_compared.find(compared), compared.size(), "i.indnkeyatts <> 2 OR i.indpred IS NOT NULL");
+    BOOST_TEST(expression.statements[0] == columns_compared);
+    BOOST_TEST(expression.statements[1] ==
+               R"sql(CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "children_double_parent_key" ON "children" ((("parent" * 2)), ("id")))sql");
+}
+
+BOOST_AUTO_TEST_CASE(sqlite_online_check_and_partial_index_are_their_plain_forms) {
+    builder online, plain;
+    online.add_check("children", "children_id_positive", R"("id" > 0)").online();
+    online.create_index("children", {"parent"}).where(R"("parent" IS NOT NULL)").online();
+    plain.add_check("children", "children_id_positive", R"("id" > 0)");
+    plain.create_index("children", {"parent"}).where(R"("parent" IS NOT NULL)");
+    auto o = render(sqlite(), online), p = render(sqlite(), plain);
+    BOOST_TEST(o.statements == p.statements, boost::test_tools::per_element());
+    BOOST_TEST(o.transactional);
+    BOOST_TEST(contains(o.statements.back(), R"(WHERE ("parent" IS NOT NULL))"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -387,6 +387,55 @@ BOOST_AUTO_TEST_CASE(postgresql_utc_text_formats_iso_8601_in_utc) {
                R"sql(to_char("appliedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))sql");
 }
 
+// Checks and partial/expression indexes (issue 9, points 3 and 6).
+BOOST_AUTO_TEST_CASE(postgresql_create_table_renders_named_checks_after_the_other_constraints) {
+    builder b;
+    b.create_table("orders", [](table& t) {
+        t.column("id", type::bigint()).primary();
+        t.column("total", type::integer()).not_null();
+        t.column("code", type::text());
+        t.unique({"code"});
+        t.check("orders_total_positive", R"("total" > 0)");
+        t.check("orders_code_upper", R"("code" = upper("code"))");
+    });
+    BOOST_TEST(sql_of(b) == statements{R"sql(CREATE TABLE "orders" (
+  "id" BIGINT NOT NULL PRIMARY KEY,
+  "total" INTEGER NOT NULL,
+  "code" TEXT,
+  CONSTRAINT "orders_code_key" UNIQUE ("code"),
+  CONSTRAINT "orders_total_positive" CHECK ("total" > 0),
+  CONSTRAINT "orders_code_upper" CHECK ("code" = upper("code"))
+))sql"}, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(postgresql_adds_and_drops_a_check_constraint_in_place) {
+    builder b;
+    b.add_check("orders", "orders_total_positive", R"("total" > 0)");
+    b.drop_check("orders", "orders_total_positive");
+    auto r = render(b);
+    BOOST_TEST(r.statements == (statements{
+        R"sql(ALTER TABLE "orders" ADD CONSTRAINT "orders_total_positive" CHECK ("total" > 0))sql",
+        R"sql(ALTER TABLE "orders" DROP CONSTRAINT "orders_total_positive")sql",
+    }), boost::test_tools::per_element());
+    BOOST_TEST(r.transactional);
+}
+
+BOOST_AUTO_TEST_CASE(postgresql_renders_partial_and_expression_indexes_with_parenthesised_texts) {
+    builder b;
+    b.create_unique_index("users", {"email"}, "users_live_email_key").where(R"("deleted_at" IS NULL)");
+    b.create_index("users", {"lastName"}).where(R"("active")");
+    b.create_unique_index_on("users", {R"(lower("email"))"}, "users_email_lower_key");
+    b.create_index_on("users", {R"(lower("firstName"))", R"("lastName")"}, "users_names_idx").where(R"("active")");
+    b.drop_index("users", "users_names_idx");
+    BOOST_TEST(sql_of(b) == (statements{
+        R"sql(CREATE UNIQUE INDEX "users_live_email_key" ON "users" ("email") WHERE ("deleted_at" IS NULL))sql",
+        R"sql(CREATE INDEX "users_lastName_idx" ON "users" ("lastName") WHERE ("active"))sql",
+        R"sql(CREATE UNIQUE INDEX "users_email_lower_key" ON "users" ((lower("email"))))sql",
+        R"sql(CREATE INDEX "users_names_idx" ON "users" ((lower("firstName")), ("lastName")) WHERE ("active"))sql",
+        R"sql(DROP INDEX "users_names_idx")sql",
+    }), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_SUITE(reference_units)
 
 BOOST_AUTO_TEST_CASE(postgresql_unit_1_creates_users_and_drops_it_on_down) {

@@ -147,6 +147,27 @@ strata::rendering render_tags_then_add(column c) {
     return render(b);
 }
 
+// Checks and partial/expression indexes (issue 9, points 3 and 6).
+
+/// orders with a check, a partial index and an index on an expression naming `code`.
+builder orders_schema() {
+    builder b;
+    b.create_table("orders", [](table& t) {
+        t.column("id", type::bigint()).primary();
+        t.column("total", type::integer());
+        t.column("code", type::text());
+        t.check("orders_total_positive", R"("total" > 0)");
+    });
+    b.create_unique_index("orders", {"code"}, "orders_open_code_key").where(R"("total" IS NOT NULL)");
+    b.create_index_on("orders", {R"(lower("code"))"}, "orders_code_lower_idx");
+    return b;
+}
+
+/// The new orders with `body` as its lines after id and total.
+std::string orders_with(const std::string& body) {
+    return "CREATE TABLE \"strata_new_orders\" (\n  \"id\" BIGINT NOT NULL PRIMARY KEY,\n  \"total\" INTEGER,\n  " + body + "\n)";
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(render_sqlite)
@@ -764,5 +785,70 @@ BOOST_AUTO_TEST_CASE(sqlite_unit_3_down_drops_the_index_then_rebuilds_users_with
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(render_sqlite_checks_and_indexes)
+
+BOOST_AUTO_TEST_CASE(sqlite_create_table_renders_named_checks_as_table_constraints_and_partial_expression_indexes) {
+    BOOST_TEST(sql_of(orders_schema()) == (statements{
+        R"sql(CREATE TABLE "orders" (
+  "id" BIGINT NOT NULL PRIMARY KEY,
+  "total" INTEGER,
+  "code" TEXT,
+  CONSTRAINT "orders_total_positive" CHECK ("total" > 0)
+))sql",
+        R"sql(CREATE UNIQUE INDEX "orders_open_code_key" ON "orders" ("code") WHERE ("total" IS NOT NULL))sql",
+        R"sql(CREATE INDEX "orders_code_lower_idx" ON "orders" ((lower("code"))))sql",
+    }), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(sqlite_add_check_and_drop_check_rebuild_the_table) {
+    builder add;
+    add.add_check("orders", "orders_code_short", R"(length("code") < 10)");
+    auto added = render(add, state_after(orders_schema()));
+    BOOST_TEST(added.statements == statements{"-- strata:rebuild \"orders\" from its definition in sqlite_master\n"
+                                              "--   add: CONSTRAINT \"orders_code_short\" CHECK (length(\"code\") < 10)"},
+               boost::test_tools::per_element());
+    BOOST_TEST(rebuilt(added, orders_schema(), "orders") ==
+               orders_with("\"code\" TEXT,\n  CONSTRAINT \"orders_total_positive\" CHECK (\"total\" > 0),\n  "
+                           "CONSTRAINT \"orders_code_short\" CHECK (length(\"code\") < 10)"));
+
+    builder drop;
+    drop.drop_check("orders", "orders_total_positive");
+    BOOST_TEST(rebuilt(render(drop, state_after(orders_schema())), orders_schema(), "orders") == orders_with("\"code\" TEXT"));
+}
+
+// The rebuild reads the table from the database, so one made by raw sql can take a check too.
+BOOST_AUTO_TEST_CASE(sqlite_check_changes_on_a_table_strata_does_not_know_rebuild_it_from_the_database) {
+    builder b;
+    b.add_check("legacy", "legacy_ok", "1");
+    BOOST_TEST(sql_of(b) == statements{"-- strata:rebuild \"legacy\" from its definition in sqlite_master\n"
+                                       "--   add: CONSTRAINT \"legacy_ok\" CHECK (1)"},
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(sqlite_dropping_a_column_a_check_names_rebuilds_without_the_check) {
+    builder b;
+    b.drop_column("orders", "total");
+    auto r = render(b, state_after(orders_schema()));
+    BOOST_TEST(r.statements == statements{"-- strata:rebuild \"orders\" from its definition in sqlite_master\n"
+                                          "--   drop column: \"total\""},
+               boost::test_tools::per_element());
+    BOOST_TEST(rebuilt(r, orders_schema(), "orders") ==
+               "CREATE TABLE \"strata_new_orders\" (\n  \"id\" BIGINT NOT NULL PRIMARY KEY,\n  \"code\" TEXT\n)");
+
+    // A predicate or expression naming the column counts; one merely containing its name in a
+    // string, or a function of that name, does not.
+    builder other;
+    other.create_table("notes", [](table& t) {
+        t.column("id", type::bigint());
+        t.column("body", type::text());
+        t.column("lower", type::text());
+    });
+    other.create_index_on("notes", {R"(lower("body"))"}, "notes_body_lower_idx").where(R"("body" <> 'lower')");
+    other.drop_column("notes", "lower");
+    BOOST_TEST(sql_of(other).back() == R"sql(ALTER TABLE "notes" DROP COLUMN "lower")sql");
+}
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -76,6 +76,10 @@ bool same(const sql_script& a, const sql_script& b) {
 bool same(const raw_statements& a, const raw_statements& b) {
     return same(a.up, b.up) && a.down.has_value() == b.down.has_value() && (!a.down || same(*a.down, *b.down));
 }
+bool same(const add_check& a, const add_check& b) { return a.table == b.table && a.check == b.check; }
+bool same(const drop_check& a, const drop_check& b) {
+    return a.table == b.table && a.name == b.name && a.definition == b.definition;
+}
 bool same(const change_column& a, const change_column& b) {
     return a.table == b.table && a.before == b.before && a.after == b.after && same(a.using_up, b.using_up) &&
            same(a.using_down, b.using_down) && a.online == b.online;
@@ -417,6 +421,49 @@ BOOST_AUTO_TEST_CASE(inverse_is_empty_when_what_it_needs_is_missing) {
         raw_statements{sql_script{.postgresql = statements{"SELECT 1"}, .sqlite = statements{"SELECT 1"}}, std::nullopt},
     };
     for (const auto& op : irreversible) BOOST_TEST(!inverse(op).has_value(), describe(op) << " has an inverse");
+}
+
+// Checks and partial/expression indexes (issue 9, points 3 and 6).
+BOOST_AUTO_TEST_CASE(checks_and_partial_or_expression_indexes_invert_with_everything_they_need) {
+    const check_def positive{"orders_total_positive", "\"total\" > 0"};
+    index_def live_email{"users_live_email_key", "users", {"email"}, true};
+    live_email.where = "\"deleted_at\" IS NULL";
+    index_def lower_email{"users_email_lower_idx", "users", {}, false};
+    lower_email.expressions = {"lower(\"email\")"};
+    lower_email.where = "\"active\"";
+
+    builder b;
+    b.add_check("orders", positive.name, positive.expression).online();
+    b.drop_check("orders", positive);
+    b.create_unique_index("users", {"email"}, "users_live_email_key").where("\"deleted_at\" IS NULL");
+    b.create_index_on("users", {"lower(\"email\")"}, "users_email_lower_idx").where("\"active\"");
+    b.drop_index(lower_email);
+    const auto& ops = b.operations();
+    BOOST_TEST_REQUIRE(ops.size() == 5u);
+    const std::vector<operation> expected_inverses{
+        drop_check{"orders", positive.name, positive},
+        add_check{"orders", positive},
+        drop_index{"users", "users_live_email_key", live_email},
+        drop_index{"users", "users_email_lower_idx", lower_email},
+        create_index{lower_email},
+    };
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+        BOOST_TEST_CONTEXT(describe(ops[i])) {
+            const auto back = inverse(ops[i]);
+            BOOST_TEST_REQUIRE(back.has_value());
+            BOOST_TEST(same(*back, expected_inverses[i]), describe(*back));
+            const auto again = inverse(*back);
+            BOOST_TEST_REQUIRE(again.has_value());
+            if (i != 0) BOOST_TEST(same(*again, ops[i]));  // the way back is plain: online is not kept
+        }
+    }
+    BOOST_TEST(descriptions({ops[0], ops[1]}) ==
+                   (std::vector<std::string>{"add_check orders.orders_total_positive", "drop_check orders.orders_total_positive"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(!inverse(drop_check{"orders", positive.name, std::nullopt}).has_value());
+    builder irreversible;
+    irreversible.drop_check("orders", "orders_total_positive");
+    BOOST_TEST(!inverse(irreversible.operations().front()).has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -13,6 +13,8 @@ namespace strata::detail {
 /// columns, varchar lengths below 1, identifiers PostgreSQL would truncate, a default_sql() that
 /// is not one expression. Both dialects call it first, so SQLite refuses what PostgreSQL would
 /// break on. Reads no table of `state` but the one `op` names.
+/// Also checks and indexes on expressions without a name, and a check, index expression or
+/// where() predicate that is not one expression.
 void check_operation(const schema::operation& op, const catalog& state);
 
 /// `<table>_<column>_not_null_check`: the check an online change_column adds while it makes the
@@ -41,6 +43,26 @@ std::string foreign_key_constraint(const schema::foreign_key& key);
 /// CREATE [UNIQUE] INDEX "n" ON "t" ("a")
 std::string create_index_statement(const std::string& name, const std::string& table,
                                    const std::vector<std::string>& columns, bool unique);
+
+/// The key list of `index`: its quoted columns, or its expressions each in parentheses.
+std::string index_keys(const schema::index_def& index);
+
+/// CREATE [UNIQUE] INDEX "name" ON "table" (keys) [WHERE (predicate)]; the same text as the
+/// overload above for an index on columns without a predicate.
+std::string create_index_statement(const schema::index_def& index, const std::string& name, const std::string& table);
+
+/// CONSTRAINT "n" CHECK (expression)
+std::string check_constraint(const schema::check_def& check);
+
+/// Whether a user's SQL expression (a check, an index expression or predicate) names column
+/// `column`: as a quoted identifier spelled exactly so, or as a bare word in any case that is
+/// not a function name or a type after `::`. A scan of the text, not a parse: a bare word that
+/// is a keyword spelled like the column counts as a use.
+bool expression_uses(const std::string& expression, const std::string& column);
+
+/// `expression` with each use (as expression_uses() finds them) of column `from` replaced by the
+/// quoted name `to`, as both databases rewrite a stored expression when a column is renamed.
+std::string expression_renamed(const std::string& expression, const std::string& from, const std::string& to);
 
 /// ALTER TABLE "from" RENAME TO "to", after refusing (error) a `to` the model knows.
 std::string rename_table_statement(const schema::rename_table& op, const catalog& state);

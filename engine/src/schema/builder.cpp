@@ -33,7 +33,7 @@ builder& builder::online() {
     if (!supported)
         throw unsupported_error("'" + describe(ops_.back()) +
                                 "' has no online form; online() applies to add_column, add_foreign_key, add_unique, "
-                                "create_index and change_column (making a column NOT NULL)");
+                                "create_index, add_check and change_column (making a column NOT NULL)");
     return *this;
 }
 
@@ -115,9 +115,50 @@ builder& builder::drop_index(std::string table, std::string name) {
 }
 
 builder& builder::drop_index(index_def definition) {
-    if (definition.name.empty()) definition.name = default_index_name(definition.table, definition.columns);
+    // An index on expressions has no default name: an empty one is refused on render.
+    if (definition.name.empty() && definition.expressions.empty())
+        definition.name = default_index_name(definition.table, definition.columns);
     std::string table = definition.table, name = definition.name;
     return add(schema::drop_index{std::move(table), std::move(name), std::move(definition)});
+}
+
+builder& builder::create_index_on(std::string table, std::vector<std::string> expressions, std::string name) {
+    index_def index{std::move(name), std::move(table), {}, false};
+    index.expressions = std::move(expressions);
+    return add(schema::create_index{std::move(index)});
+}
+
+builder& builder::create_unique_index_on(std::string table, std::vector<std::string> expressions, std::string name) {
+    index_def index{std::move(name), std::move(table), {}, true};
+    index.expressions = std::move(expressions);
+    return add(schema::create_index{std::move(index)});
+}
+
+builder& builder::where(std::string predicate) {
+    if (ops_.empty()) throw unsupported_error("where() must follow the create_index it applies to");
+    auto* index = std::get_if<schema::create_index>(&ops_.back());
+    if (!index)
+        throw unsupported_error("'" + describe(ops_.back()) +
+                                "' has no where(); where() makes the index just recorded partial and applies to "
+                                "create_index, create_unique_index, create_index_on and create_unique_index_on");
+    if (predicate.find_first_not_of(" \t\r\n") == std::string::npos)
+        throw unsupported_error("'" + describe(ops_.back()) +
+                                "': where() needs a predicate, one SQL expression such as \"deleted_at\" IS NULL");
+    index->index.where = std::move(predicate);
+    return *this;
+}
+
+builder& builder::add_check(std::string table, std::string name, std::string expression) {
+    return add(schema::add_check{std::move(table), check_def{std::move(name), std::move(expression)}});
+}
+
+builder& builder::drop_check(std::string table, std::string name) {
+    return add(schema::drop_check{std::move(table), std::move(name), std::nullopt});
+}
+
+builder& builder::drop_check(std::string table, check_def definition) {
+    std::string name = definition.name;
+    return add(schema::drop_check{std::move(table), std::move(name), std::move(definition)});
 }
 
 builder& builder::rename_table(std::string from, std::string to) {

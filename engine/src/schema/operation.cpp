@@ -66,6 +66,11 @@ std::optional<operation> inverse(const operation& op) {
             [](const change_column& o) -> std::optional<operation> {
                 return change_column{o.table, o.after, o.before, o.using_down, o.using_up};
             },
+            [](const add_check& o) -> std::optional<operation> { return drop_check{o.table, o.check.name, o.check}; },
+            [](const drop_check& o) -> std::optional<operation> {
+                if (!o.definition) return std::nullopt;
+                return add_check{o.table, *o.definition};
+            },
         },
         op);
 }
@@ -91,6 +96,8 @@ std::string describe(const operation& op) {
             [](const drop_schema& o) { return "drop_schema " + o.name; },
             [](const comment_on& o) { return "comment_on " + o.table + (o.column.empty() ? "" : "." + o.column); },
             [](const change_column& o) { return "change_column " + o.table + "." + o.before.name; },
+            [](const add_check& o) { return "add_check " + o.table + "." + o.check.name; },
+            [](const drop_check& o) { return "drop_check " + o.table + "." + o.name; },
         },
         op));
 }

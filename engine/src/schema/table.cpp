@@ -64,6 +64,10 @@ void table::unique(std::vector<std::string> columns, std::string name) {
     def_.uniques.push_back({std::move(name), std::move(columns)});
 }
 
+void table::check(std::string name, std::string expression) {
+    def_.checks.push_back({std::move(name), std::move(expression)});
+}
+
 table_def table::definition() const {
     table_def def = def_;
     // One column: the key .primary() makes, spelled one way in the model. An unknown column

@@ -39,6 +39,22 @@ public:
     builder& drop_index(std::string table, std::string name);
     /// Reversible: `definition` is the index being dropped.
     builder& drop_index(index_def definition);
+    /// An index on SQL expressions, each rendered in parentheses: `create_index_on("users",
+    /// {"lower(\"email\")"}, "users_email_lower_idx")`. The name is required.
+    builder& create_index_on(std::string table, std::vector<std::string> expressions, std::string name);
+    builder& create_unique_index_on(std::string table, std::vector<std::string> expressions, std::string name);
+    /// Makes the index just recorded (create_index, create_unique_index, create_index_on,
+    /// create_unique_index_on) partial: only rows for which `predicate`, one SQL expression, is
+    /// true are indexed, `b.create_unique_index("users", {"email"}).where("\"deleted_at\" IS NULL")`.
+    /// Throws unsupported_error after any other operation.
+    builder& where(std::string predicate);
+
+    /// A named CHECK constraint on an existing table; the rows already there must satisfy it.
+    builder& add_check(std::string table, std::string name, std::string expression);
+    /// Irreversible: down cannot recreate a check it knows nothing about.
+    builder& drop_check(std::string table, std::string name);
+    /// Reversible: `definition` is the check being dropped.
+    builder& drop_check(std::string table, check_def definition);
 
     /// Renames table `from` to `to`. Reversible. Its indexes and constraints keep their names.
     /// Rendering refuses a `to` that an earlier unit created.
@@ -90,8 +106,8 @@ public:
     builder& nothing_to_undo();
 
     /// Marks the operation just recorded to run online (see schema::add_column): add_column
-    /// with a reference, add_foreign_key, add_unique, create_index, change_column making a
-    /// nullable column NOT NULL. Throws unsupported_error for any other operation.
+    /// with a reference, add_foreign_key, add_unique, create_index, add_check, change_column making
+    /// a nullable column NOT NULL. Throws unsupported_error for any other operation.
     builder& online();
     const std::vector<operation>& operations() const noexcept { return ops_; }
 

@@ -150,10 +150,24 @@ struct change_column {
     bool online = false;
 };
 
+/// A CHECK constraint on an existing table. Rows already there must satisfy it, or the unit
+/// fails. `online` (PostgreSQL): added NOT VALID (a brief lock, no scan) and validated in a
+/// second step that scans without blocking writes.
+struct add_check {
+    std::string table;
+    check_def check;
+    bool online = false;
+};
+struct drop_check {
+    std::string table;
+    std::string name;
+    std::optional<check_def> definition;  ///< needed to reverse
+};
+
 using operation = std::variant<create_table, drop_table, add_column, drop_column, add_foreign_key,
                                drop_foreign_key, add_unique, drop_unique, create_index, drop_index, rename_table,
                                rename_column, raw_sql, raw_statements, create_schema, drop_schema, comment_on,
-                               change_column>;
+                               change_column, add_check, drop_check>;
 
 /// Whether `op` was asked to run online.
 bool is_online(const operation& op);

@@ -23,8 +23,24 @@ struct index_def {
     std::string table;
     std::vector<std::string> columns;
     bool unique = false;
+    /// A partial index: only rows for which this SQL expression is true are indexed (rendered
+    /// `WHERE (predicate)`). Empty: every row.
+    std::string where;
+    /// An index on expressions: each an SQL expression, rendered in parentheses, in place of
+    /// `columns` (which is then empty). Such an index has no default name.
+    std::vector<std::string> expressions;
 
     bool operator==(const index_def&) const = default;
+};
+
+/// A CHECK constraint: rows for which `expression` (one SQL expression, the same text on every
+/// dialect) is false are refused. The name is required: drop_check finds it by name, and the
+/// names the databases would derive differ.
+struct check_def {
+    std::string name;
+    std::string expression;
+
+    bool operator==(const check_def&) const = default;
 };
 
 /// Everything strata knows about a table: enough to create it again.
@@ -37,6 +53,7 @@ struct table_def {
     std::vector<foreign_key> foreign_keys;  ///< table-level ones; inline ones stay on their column
     std::vector<unique_key> uniques;
     std::vector<index_def> indexes;
+    std::vector<check_def> checks;
 
     const column* find_column(const std::string& column_name) const;
     bool operator==(const table_def&) const = default;
@@ -56,6 +73,8 @@ public:
     /// NOT NULL. For one column, column(...).primary() says the same.
     void primary_key(std::vector<std::string> columns);
     void unique(std::vector<std::string> columns, std::string name = {});
+    /// A named CHECK constraint: `t.check("price_positive", "\"price\" > 0")`.
+    void check(std::string name, std::string expression);
 
     /// The definition with every default name filled in.
     table_def definition() const;

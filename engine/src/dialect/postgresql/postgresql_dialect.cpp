@@ -34,6 +34,7 @@ std::string create_table_sql(const table_def& t) {
     if (!t.primary_key.empty()) out += std::string(sep) + "PRIMARY KEY (" + quote_list(t.primary_key) + ")";
     for (const auto& k : t.foreign_keys) out += sep + detail::foreign_key_constraint(k);
     for (const auto& u : t.uniques) out += std::string(sep) + "CONSTRAINT " + dialect::quote(u.name) + " UNIQUE (" + quote_list(u.columns) + ")";
+    for (const auto& c : t.checks) out += sep + detail::check_constraint(c);
     return out + "\n)";
 }
 
@@ -147,10 +148,11 @@ void add_foreign_key_online(const std::string& table, const foreign_key& key, st
 /// that name must be this unit's own (same table, same columns, unique), or the unit refuses
 /// rather than adopt somebody else's. The index is looked up where PostgreSQL puts it, in the
 /// table's schema, not through the search_path, which may find another schema's index first.
-void create_index_online(const std::string& table, const std::string& name, const std::vector<std::string>& columns,
-                         bool unique, std::vector<std::string>& out) {
+/// The DO block create_index_online() runs first: `key_differs` (about `i`, the pg_index row of
+/// the index found) says that an index of that name is not the one this unit builds.
+std::string index_guard(const std::string& table, const std::string& name, bool unique, const std::string& key_differs) {
     const std::string table_oid = "to_regclass(" + dialect::quote_literal(dialect::quote(table)) + ")";
-    out.push_back(do_block("DECLARE idx regclass := (SELECT c.oid FROM pg_class c WHERE c.relname = " +
+    return do_block("DECLARE idx regclass := (SELECT c.oid FROM pg_class c WHERE c.relname = " +
                   dialect::quote_literal(name) + " AND c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = " +
                   table_oid + ")); BEGIN IF idx IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = idx) "
                   "THEN RAISE EXCEPTION '% exists and is not an index', " + dialect::quote_literal(name) +
@@ -158,9 +160,20 @@ void create_index_online(const std::string& table, const std::string& name, cons
                   " AND NOT indisvalid) THEN EXECUTE 'DROP INDEX ' || idx::text; idx := NULL; END IF; IF EXISTS (SELECT 1 "
                   "FROM pg_index i "
                   "WHERE i.indexrelid = idx AND (i.indrelid <> " + table_oid + " OR i.indisunique <> " +
-                  (unique ? "true" : "false") + " OR " + columns_differ("i.indkey", "i.indrelid", columns) +
+                  (unique ? "true" : "false") + " OR " + key_differs +
                   ")) THEN RAISE EXCEPTION 'index % exists but is not the one this unit builds', " +
-                  dialect::quote_literal(name) + "; END IF; END"));
+                  dialect::quote_literal(name) + "; END IF; END");
+}
+
+/// A unique index built CONCURRENTLY. A killed build leaves an INVALID index on the table behind:
+/// drop it first. A relation of that name that is not an index is refused (CREATE INDEX IF NOT
+/// EXISTS would skip quietly and the unit would be recorded without its index). A valid index of
+/// that name must be this unit's own (same table, same columns, unique), or the unit refuses
+/// rather than adopt somebody else's. The index is looked up where PostgreSQL puts it, in the
+/// table's schema, not through the search_path, which may find another schema's index first.
+void create_index_online(const std::string& table, const std::string& name, const std::vector<std::string>& columns,
+                         bool unique, std::vector<std::string>& out) {
+    out.push_back(index_guard(table, name, unique, columns_differ("i.indkey", "i.indrelid", columns)));
     out.push_back("CREATE " + std::string(unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY IF NOT EXISTS " + dialect::quote(name) +
                   " ON " + dialect::quote(table) + " (" + quote_list(columns) + ")");
 }
@@ -224,6 +237,40 @@ std::string change_column_sql(const change_column& o) {
     return out;
 }
 
+/// The same for any index: on expressions, partial. PostgreSQL stores expressions and predicates
+/// normalised (`lower((email)::text)`), so their texts are not compared: an index of that name
+/// is taken as this unit's own when it has the same table, uniqueness, the same columns (for an
+/// index on columns) or as many keys (on expressions), and a predicate when and only when this
+/// one has one.
+void create_index_online(const index_def& index, std::vector<std::string>& out) {
+    if (index.expressions.empty() && index.where.empty()) {
+        create_index_online(index.table, index.name, index.columns, index.unique, out);  // the same text as always
+        return;
+    }
+    std::string differs = index.expressions.empty() ? columns_differ("i.indkey", "i.indrelid", index.columns)
+                                                    : "i.indnkeyatts <> " + std::to_string(index.expressions.size());
+    differs += index.where.empty() ? " OR i.indpred IS NOT NULL" : " OR i.indpred IS NULL";
+    out.push_back(index_guard(index.table, index.name, index.unique, differs));
+    std::string create = "CREATE " + std::string(index.unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY IF NOT EXISTS " +
+                         dialect::quote(index.name) + " ON " + dialect::quote(index.table) + " (" + detail::index_keys(index) + ")";
+    if (!index.where.empty()) create += " WHERE (" + index.where + ")";
+    out.push_back(create);
+}
+
+/// A check added NOT VALID (a brief lock, no scan) unless the table has a constraint of that
+/// name already, which must be a check (its expression is not compared: PostgreSQL stores it
+/// normalised); then validated in a second step, which scans without blocking writes.
+void add_check_online(const std::string& table, const check_def& check, std::vector<std::string>& out) {
+    std::string same = "conrelid = to_regclass(" + dialect::quote_literal(dialect::quote(table)) +
+                       ") AND conname = " + dialect::quote_literal(check.name);
+    out.push_back(do_block("BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE " + same +
+                           " AND contype <> 'c') THEN RAISE EXCEPTION 'constraint % exists but is not the one this unit "
+                           "adds', " + dialect::quote_literal(check.name) +
+                           "; END IF; IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE " + same + ") THEN " + alter(table) +
+                           "ADD " + detail::check_constraint(check) + " NOT VALID; END IF; END"));
+    out.push_back(alter(table) + "VALIDATE CONSTRAINT " + dialect::quote(check.name));  // a no-op once valid
+}
+
 }  // namespace
 
 std::string postgresql_dialect::type_name(const column_type& t) {
@@ -271,7 +318,7 @@ void postgresql_dialect::render(const operation& op, const catalog& state, rende
                 s.push_back(create_table_sql(o.table));
                 for (const auto& i : o.table.indexes)
                     s.push_back(detail::create_index_statement(
-                        i.name.empty() ? default_index_name(o.table.name, i.columns) : i.name, o.table.name, i.columns, i.unique));
+                        i, i.name.empty() ? default_index_name(o.table.name, i.columns) : i.name, o.table.name));
             },
             [&](const drop_table& o) { s.push_back("DROP TABLE " + quote(o.name)); },
             [&](const add_column& o) {
@@ -314,10 +361,10 @@ void postgresql_dialect::render(const operation& op, const catalog& state, rende
             [&](const drop_unique& o) { s.push_back(alter(o.table) + "DROP CONSTRAINT " + quote(o.name)); },
             [&](const create_index& o) {
                 if (o.online) {
-                    create_index_online(o.index.table, o.index.name, o.index.columns, o.index.unique, s);
+                    create_index_online(o.index, s);
                     out.transactional = false;
                 } else {
-                    s.push_back(detail::create_index_statement(o.index.name, o.index.table, o.index.columns, o.index.unique));
+                    s.push_back(detail::create_index_statement(o.index, o.index.name, o.index.table));
                 }
             },
             // An index lives in its table's schema; DROP INDEX would look for it on the search_path.
@@ -343,6 +390,15 @@ void postgresql_dialect::render(const operation& op, const catalog& state, rende
                     s.push_back(change_column_sql(o));
                 }
             },
+            [&](const add_check& o) {
+                if (o.online) {
+                    add_check_online(o.table, o.check, s);
+                    out.transactional = false;  // the lock of the ADD must not be held while VALIDATE scans
+                } else {
+                    s.push_back(alter(o.table) + "ADD " + detail::check_constraint(o.check));
+                }
+            },
+            [&](const drop_check& o) { s.push_back(alter(o.table) + "DROP CONSTRAINT " + quote(o.name)); },
         },
         op);
 }

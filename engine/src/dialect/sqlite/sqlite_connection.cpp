@@ -1,6 +1,7 @@
 // Everything that knows the sqlite3 C API or SOCI's sqlite3 backend.
 
 #include "connection.hpp"
+#include "dialect/common.hpp"
 #include "dialect/sqlite/table_rebuild.hpp"
 
 #include <strata/error.hpp>
@@ -269,15 +270,20 @@ private:
             fail(std::string("cannot rebuild table \"") + c.table + "\": " + e.what(), directive);
         }
         // DROP TABLE drops the table's indexes and triggers: their text is kept to create them
-        // again. Like PostgreSQL's DROP COLUMN, an index on a dropped column goes with it.
+        // again. Like PostgreSQL's DROP COLUMN, an index using a dropped column (as a key, in an
+        // expression or in its predicate) goes with it.
         std::vector<std::vector<std::string>> keep;
         for (auto& row : rows_of("SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name COLLATE NOCASE = " +
                                  literal(c.table) + " AND sql IS NOT NULL ORDER BY rowid")) {
             bool on_dropped = false;
-            if (row[0] == "index")
+            if (row[0] == "index") {
+                const auto keys = row[2].find('(');  // what follows ON "table"
                 for (const auto& column : c.drop_columns)
-                    on_dropped = on_dropped || !rows_of("SELECT 1 FROM pragma_index_info(" + literal(row[1]) +
-                                                        ") WHERE name = " + literal(column) + " COLLATE NOCASE").empty();
+                    on_dropped = on_dropped ||
+                                 !rows_of("SELECT 1 FROM pragma_index_info(" + literal(row[1]) + ") WHERE name = " +
+                                          literal(column) + " COLLATE NOCASE").empty() ||
+                                 (keys != std::string::npos && detail::expression_uses(row[2].substr(keys), column));
+            }
             if (!on_dropped) keep.push_back(std::move(row));
         }
         execute(create);

@@ -122,14 +122,14 @@ void create_table_statements(const table_def& t, const std::string& name, std::v
     }
     if (!t.primary_key.empty()) sql += std::string(sep) + "PRIMARY KEY (" + quote_list(t.primary_key) + ")";
     for (const auto& k : t.foreign_keys) sql += sep + detail::foreign_key_constraint(k);
+    for (const auto& c : t.checks) sql += sep + detail::check_constraint(c);
     out.push_back(sql + "\n)");
 }
 
 void index_statements(const table_def& t, std::vector<std::string>& out) {
     for (const auto& u : t.uniques) out.push_back(detail::create_index_statement(u.name, t.name, u.columns, true));
     for (const auto& i : t.indexes)
-        out.push_back(detail::create_index_statement(i.name.empty() ? default_index_name(t.name, i.columns) : i.name, t.name,
-                                                     i.columns, i.unique));
+        out.push_back(detail::create_index_statement(i, i.name.empty() ? default_index_name(t.name, i.columns) : i.name, t.name));
 }
 
 /// SQLite's documented procedure for changes ALTER TABLE cannot make (sqlite.org/lang_altertable.html,
@@ -154,6 +154,14 @@ void rebuild(const operation& op, rendering& out) {
                        c.add.push_back(detail::foreign_key_constraint(o.key));
                    },
                    [&](const drop_foreign_key& o) {
+                       c.table = o.table;
+                       c.drop_constraints.push_back(o.name);
+                   },
+                   [&](const add_check& o) {
+                       c.table = o.table;
+                       c.add.push_back(detail::check_constraint(o.check));
+                   },
+                   [&](const drop_check& o) {
                        c.table = o.table;
                        c.drop_constraints.push_back(o.name);
                    },
@@ -213,15 +221,26 @@ void guard_converted_values(const std::string& table, const column& c, std::vect
     out.push_back("DROP TABLE \"strata_change_guard\"");
 }
 
+/// Whether a check, an index expression or an index predicate of `t` names column `name`.
+bool uses_in_expressions(const table_def& t, const std::string& name) {
+    auto mentions = [&](const std::string& expression) { return detail::expression_uses(expression, name); };
+    return std::any_of(t.checks.begin(), t.checks.end(), [&](const check_def& c) { return mentions(c.expression); }) ||
+           std::any_of(t.indexes.begin(), t.indexes.end(), [&](const index_def& i) {
+               return mentions(i.where) || std::any_of(i.expressions.begin(), i.expressions.end(), mentions);
+           });
+}
+
 /// Whether ALTER TABLE DROP COLUMN refuses `name`: SQLite refuses a column in a key, a foreign
-/// key, a unique constraint or an index.
+/// key, a unique constraint or an index (also one in an index expression or predicate), or used
+/// by a table CHECK.
 bool needs_rebuild_to_drop(const table_def& t, const std::string& name) {
     auto uses = [&](const std::vector<std::string>& cols) { return std::find(cols.begin(), cols.end(), name) != cols.end(); };
     const column* c = t.find_column(name);
     if ((c && (c->primary_key || c->reference)) || uses(t.primary_key)) return true;
     return std::any_of(t.foreign_keys.begin(), t.foreign_keys.end(), [&](const auto& k) { return uses(k.columns); }) ||
            std::any_of(t.uniques.begin(), t.uniques.end(), [&](const auto& k) { return uses(k.columns); }) ||
-           std::any_of(t.indexes.begin(), t.indexes.end(), [&](const auto& k) { return uses(k.columns); });
+           std::any_of(t.indexes.begin(), t.indexes.end(), [&](const auto& k) { return uses(k.columns); }) ||
+           uses_in_expressions(t, name);
 }
 
 /// Whether ALTER TABLE ADD COLUMN refuses `c`: SQLite refuses a PRIMARY KEY, a NOT NULL column
@@ -275,9 +294,7 @@ void sqlite_dialect::render(const operation& op, const catalog& state, rendering
                 s.push_back(detail::create_index_statement(o.key.name, o.table, o.key.columns, true));
             },
             [&](const drop_unique& o) { s.push_back("DROP INDEX " + quote(o.name)); },
-            [&](const create_index& o) {
-                s.push_back(detail::create_index_statement(o.index.name, o.index.table, o.index.columns, o.index.unique));
-            },
+            [&](const create_index& o) { s.push_back(detail::create_index_statement(o.index, o.index.name, o.index.table)); },
             [&](const drop_index& o) { s.push_back("DROP INDEX " + quote(o.name)); },
             // Native since SQLite 3.25 (columns) and 3.26 (foreign keys elsewhere rewritten): indexes,
             // triggers, views and foreign keys follow the new name, so no rebuild is needed.
@@ -296,6 +313,10 @@ void sqlite_dialect::render(const operation& op, const catalog& state, rendering
                 rebuild(op, out);
                 if (o.before.type != o.after.type) guard_converted_values(o.table, o.after, s);
             },
+            // SQLite cannot add or drop a CHECK in place. The rebuild copies the rows into a table
+            // with the new checks: a row that fails one fails the unit, which rolls back.
+            [&](const add_check&) { rebuild(op, out); },
+            [&](const drop_check&) { rebuild(op, out); },
         },
         op);
 }
