@@ -132,6 +132,7 @@ void catalog::apply(const operation& op) {
             },
             [&](const raw_sql&) {},
             [&](const raw_statements&) {},
+            [&](const backfill&) {},  // changes rows, not the schema
         },
         op);
 }

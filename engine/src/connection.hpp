@@ -61,6 +61,11 @@ public:
     /// names, e.g. "the lock on users is held by pid 42 (...)"; empty when nobody can be named.
     virtual std::string lock_holders(const std::string& statement) = 0;
 
+    /// Receives the message of each notice the server sends while statements run (PostgreSQL's
+    /// NOTICE; a DO block reports progress with them), until called again; an empty function
+    /// stops that. The function must not throw. SQLite sends none.
+    virtual void on_server_notice(notice_function receiver) { (void)receiver; }
+
     /// For the history table's bound statements.
     virtual soci::session& session() noexcept = 0;
 

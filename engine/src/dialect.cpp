@@ -131,6 +131,68 @@ void check_default(const operation& op, const column& c) {
     if (depth != 0) bad("its parentheses are unbalanced");
 }
 
+/// Why `text`, a piece of SQL spliced into a statement (a SET list, a condition), is not one
+/// piece, or empty when it is: the same scan as check_default (strings and quoted identifiers
+/// skipped; outside them no `;`, comment, `$` or unbalanced parenthesis), commas allowed.
+std::string sql_fragment_problem(const std::string& text) {
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos) return "it is empty";
+    int depth = 0;
+    bool closed_unopened = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char ch = text[i];
+        if (ch == '\'' || ch == '"') {
+            std::size_t end = i + 1;
+            for (;; ++end) {
+                end = text.find(ch, end);
+                if (end == std::string::npos)
+                    return std::string("it has an unterminated ") + (ch == '\'' ? "string" : "quoted identifier");
+                if (end + 1 < text.size() && text[end + 1] == ch) {
+                    ++end;  // a doubled quote stays inside
+                    continue;
+                }
+                break;
+            }
+            i = end;
+        } else if (ch == ';') {
+            return "it has a ';' outside string literals";
+        } else if (ch == '$') {
+            return "it has a '$' outside string literals";
+        } else if (text.compare(i, 2, "--") == 0 || text.compare(i, 2, "/*") == 0) {
+            return "it has a comment";
+        } else if (ch == '(') {
+            ++depth;
+        } else if (ch == ')' && --depth < 0) {
+            closed_unopened = true;  // reported after the scan: a ';' further on says more
+        }
+    }
+    if (closed_unopened) return "it closes a parenthesis it did not open";
+    if (depth != 0) return "its parentheses are unbalanced";
+    return {};
+}
+
+/// A backfill's SET list and condition (and those of its down) are spliced into an UPDATE, and
+/// its batches end only when no row matches the condition any more.
+void check_backfill(const operation& op, const backfill& b) {
+    check_identifier(op, b.table, "table name", "give the table a shorter name");
+    if (b.batch_rows < 1)
+        refuse(op, "batch_rows is " + std::to_string(b.batch_rows) + "; give at least 1 (the default is 10000)");
+    auto check = [&](const std::string& set_sql, const std::string& where_sql, const std::string& whose) {
+        if (where_sql.find_first_not_of(" \t\r\n") == std::string::npos)
+            refuse(op, "the where_sql" + whose +
+                           " is empty; a backfill needs the condition that selects the rows still to update and that "
+                           "its SET makes false (such as \"status\" IS NULL for \"status\" = 'active'): batches run "
+                           "until no row matches it, so without one they would never end");
+        if (auto why = sql_fragment_problem(set_sql); !why.empty())
+            refuse(op, "the set_sql" + whose + " is not a SET list: " + why +
+                           "; give assignments separated by commas, such as \"status\" = 'active', \"score\" = 0");
+        if (auto why = sql_fragment_problem(where_sql); !why.empty())
+            refuse(op, "the where_sql" + whose + " is not a single SQL condition: " + why +
+                           "; give one condition, such as \"status\" IS NULL");
+    };
+    check(b.set_sql, b.where_sql, "");
+    if (b.down) check(b.down->set_sql, b.down->where_sql, " of its down()");
+}
+
 void check_column(const operation& op, const column& c) {
     check_identifier(op, c.name, "column name", "give the column a shorter name");
     if (c.type.kind == type_kind::varchar && c.type.length < 1)
@@ -253,6 +315,7 @@ void check_operation(const operation& op, const catalog& state) {
             },
             [](const raw_sql&) {},
             [](const raw_statements&) {},
+            [&](const backfill& o) { check_backfill(op, o); },
         },
         op);
 }

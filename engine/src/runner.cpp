@@ -13,6 +13,7 @@
 #include "checksum.hpp"
 #include "connection.hpp"
 #include "history.hpp"
+#include "progress_notice.hpp"
 
 namespace strata {
 namespace {
@@ -101,6 +102,14 @@ std::vector<schema::operation> without_online(std::vector<schema::operation> ops
 }
 
 }  // namespace
+
+std::string describe(const progress_event& p) {
+    std::string out = unit_label(p.version, p.name) + ": " + p.operation + ": " + std::to_string(p.done);
+    if (p.total > 0 && p.done <= p.total)
+        return out + " of " + std::to_string(p.total) + " " + p.unit + " (" + std::to_string(p.done * 100 / p.total) + "%)";
+    if (p.total > 0) return out + " " + p.unit + " (" + std::to_string(p.total) + " counted at the start)";
+    return out + " " + p.unit;
+}
 
 struct runner::impl {
     const registry& units;
@@ -345,6 +354,15 @@ struct runner::impl {
     /// Runs one step with its history change, retrying a unit that timed out on a table lock.
     unit_report run(const step& s, run_report& report) {
         if (options.dry_run) return preview(s, report);
+        struct progress_scope {
+            connection& c;
+            ~progress_scope() { c.on_server_notice({}); }
+        } scope{*conn};
+        if (options.on_progress)
+            conn->on_server_notice([this, &s](const std::string& message) {
+                if (auto p = detail::parse_progress_notice(message))
+                    options.on_progress({s.version, s.name, p->what, p->done, p->total, p->unit});
+            });
         for (int attempt = 0;; ++attempt) {
             try {
                 return s.transactional ? run_in_transaction(s) : run_without_transaction(s);

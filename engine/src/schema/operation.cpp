@@ -59,6 +59,11 @@ std::optional<operation> inverse(const operation& op) {
                 if (!o.down) return std::nullopt;
                 return raw_statements{*o.down, o.up};
             },
+            [](const backfill& o) -> std::optional<operation> {
+                if (!o.down) return std::nullopt;
+                return backfill{o.table, o.down->set_sql, o.down->where_sql, o.batch_rows,
+                                backfill_down{o.set_sql, o.where_sql}, o.online};
+            },
         },
         op);
 }
@@ -80,6 +85,7 @@ std::string describe(const operation& op) {
             [](const rename_column& o) { return "rename_column " + o.table + "." + o.from + " -> " + o.to; },
             [](const raw_sql&) { return std::string("sql"); },
             [](const raw_statements&) { return std::string("sql"); },
+            [](const backfill& o) { return "backfill " + o.table; },
         },
         op);
 }

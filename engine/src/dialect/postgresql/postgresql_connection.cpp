@@ -29,6 +29,7 @@ struct libpq_api {
     decltype(&::PQstatus) status = nullptr;
     decltype(&::PQtransactionStatus) transaction_status = nullptr;
     decltype(&::PQsetNoticeProcessor) set_notice_processor = nullptr;
+    decltype(&::PQsetNoticeReceiver) set_notice_receiver = nullptr;
     decltype(&::PQuser) user = nullptr;
 
     /// Loads libpq on the first call (before the first PostgreSQL session opens). Throws
@@ -60,6 +61,7 @@ private:
         bind(a.status, "PQstatus");
         bind(a.transaction_status, "PQtransactionStatus");
         bind(a.set_notice_processor, "PQsetNoticeProcessor");
+        bind(a.set_notice_receiver, "PQsetNoticeReceiver");
         bind(a.user, "PQuser");
         return a;
     }
@@ -124,7 +126,11 @@ public:
         conn_ = static_cast<soci::postgresql_session_backend*>(session_.get_backend())->conn_;
         // libpq prints NOTICEs to stderr by default; strata decides what it prints.
         pq_->set_notice_processor(conn_, [](void*, const char*) {}, nullptr);
+        // The receiver replaces the processor: it hands the message alone to on_server_notice().
+        pq_->set_notice_receiver(conn_, &postgresql_connection::receive_notice, this);
     }
+
+    void on_server_notice(notice_function receiver) override { server_notice_ = std::move(receiver); }
 
     // PQexec, not SOCI: SOCI rewrites `:name` to `$n` even when nothing is bound (inside $$
     // bodies and after an apostrophe in a comment), which would change a unit's raw SQL.
@@ -220,6 +226,17 @@ public:
     }
 
 private:
+    /// Called by libpq while a statement runs. Nothing may be thrown through libpq.
+    static void receive_notice(void* self, const PGresult* result) {
+        auto* c = static_cast<postgresql_connection*>(self);
+        if (!c->server_notice_ || !result) return;
+        try {
+            if (const char* message = c->pq_->result_error_field(result, PG_DIAG_MESSAGE_PRIMARY)) c->server_notice_(message);
+        } catch (...) {
+            // A report that failed is not worth the statement.
+        }
+    }
+
     /// Who holds the advisory lock: pid, application, client address, since when.
     std::string holder() {
         const std::string sql = std::string(
@@ -254,6 +271,7 @@ private:
     soci::session session_;
     PGconn* conn_ = nullptr;
     const libpq_api* pq_ = nullptr;
+    notice_function server_notice_;
 };
 
 }  // namespace

@@ -225,6 +225,10 @@ void sqlite_dialect::render(const operation& op, const catalog& state, rendering
                 const auto& statements = detail::script_statements(o.up, backend::sqlite);
                 s.insert(s.end(), statements.begin(), statements.end());
             },
+            // One UPDATE in the unit's transaction: SQLite has one writer at a time anyway.
+            [&](const backfill& o) {
+                s.push_back("UPDATE " + quote(o.table) + " SET " + o.set_sql + " WHERE (" + o.where_sql + ")");
+            },
         },
         op);
 }
