@@ -159,12 +159,13 @@ std::string backfill_in_batches(const backfill& o) {
     const std::string t = dialect::quote(o.table);
     const std::string where = "(" + o.where_sql + ")";
     const std::string what = dialect::quote_literal("backfill " + o.table);
-    const std::string progress = "RAISE NOTICE '" + std::string(detail::progress_marker) + "% % rows %', strata_done, strata_total, " + what + "; ";
+    const std::string progress =
+        "RAISE NOTICE '" + std::string(detail::progress_marker) + "% % rows %', strata_done, strata_total, " + what + ";";
     return do_block(
         "#variable_conflict use_column\n"
         "DECLARE strata_total bigint := (SELECT count(*) FROM " + t + " WHERE " + where + "); strata_done bigint := 0; "
         "strata_batch tid[];\n"
-        "BEGIN " + progress + "LOOP\n"
+        "BEGIN " + progress + " LOOP\n"
         "WITH strata_updated AS (UPDATE " + t + " SET " + o.set_sql + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + t +
         " WHERE " + where + " LIMIT " + std::to_string(o.batch_rows) + " FOR UPDATE)) AND " + where +
         " RETURNING ctid) SELECT array_agg(ctid) INTO strata_batch FROM strata_updated;\n"
