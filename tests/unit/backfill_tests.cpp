@@ -238,6 +238,10 @@ BOOST_AUTO_TEST_CASE(a_progress_line_says_the_unit_the_work_and_how_far_it_is) {
     BOOST_TEST(describe(p) == "unit 4 fill_status: backfill users: 30 rows (25 counted at the start)");
     p.total = 0;
     BOOST_TEST(describe(p) == "unit 4 fill_status: backfill users: 30 rows");
+    strata::progress_event build{5, "index_users", "create_index users_email_idx", 120, 4425, "blocks",
+                                 "building index: scanning table"};
+    BOOST_TEST(describe(build) ==
+               "unit 5 index_users: create_index users_email_idx (building index: scanning table): 120 of 4425 blocks (2%)");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

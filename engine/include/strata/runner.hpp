@@ -68,8 +68,8 @@ struct down_request {
     bool all = false;
 };
 
-/// Long work going on inside a unit (the batches of an online backfill on PostgreSQL), reported
-/// while the unit runs.
+/// Long work going on inside a unit, reported while the unit runs: the batches of an online
+/// backfill, and index builds (PostgreSQL's pg_stat_progress_create_index, polled).
 struct progress_event {
     std::int64_t version = 0;
     std::string name;       ///< the unit's
@@ -78,7 +78,8 @@ struct progress_event {
     /// An estimate made when the work started (a backfill counts its rows first); `done` may pass
     /// it (rows written meanwhile). 0 when unknown.
     std::int64_t total = 0;
-    std::string unit = "rows";  ///< what done and total count
+    std::string unit = "rows";  ///< what done and total count: rows, blocks, tuples
+    std::string phase;          ///< an index build's phase ("building index: scanning table"); empty for a backfill
 };
 
 /// One line for people: `unit 4 fill_status: backfill users: 20 of 25 rows (80%)`.
@@ -107,7 +108,8 @@ struct runner_options {
     /// Progress and waiting messages (who holds the lock, retries); the runner never prints.
     std::function<void(const std::string&)> on_notice;
     /// Progress of long work inside a unit, as it happens (called often: keep it cheap). It must
-    /// not throw. None by default.
+    /// not throw. Index builds are polled on a thread (and a second connection) of their own, so
+    /// it may be called from there, while the runner waits for the statement. None by default.
     std::function<void(const progress_event&)> on_progress;
     /// The command users run, named in the hints of errors and problems ("run strata repair 3"):
     /// a migrator built on strata's command line gives its own.
