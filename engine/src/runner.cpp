@@ -5,9 +5,9 @@
 #include <strata/registry.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <exception>
 #include <iterator>
-#include <cctype>
 #include <map>
 #include <mutex>
 #include <thread>
