@@ -166,6 +166,7 @@ void catalog::apply(const operation& op) {
                 if (auto* t = table_named(o.table))
                     erase_one(t->checks, [&](const check_def& k) { return k.name == o.name; });
             },
+            [&](const backfill&) {},  // changes rows, not the schema
         },
         op);
 }

@@ -5,6 +5,7 @@
 #include <strata/database_url.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -26,6 +27,22 @@ public:
 };
 
 using notice_function = std::function<void(const std::string&)>;
+
+/// How far an index build is, as PostgreSQL's pg_stat_progress_create_index says.
+struct index_progress {
+    std::string index;  ///< empty while the server does not name it (a build that is not CONCURRENTLY)
+    std::string table;
+    std::string phase;  ///< "building index: scanning table"
+    std::int64_t done = 0;
+    std::int64_t total = 0;
+    std::string unit;  ///< blocks or tuples, whichever the phase counts
+};
+
+/// Watches while alive; stops (and waits for its thread) when destroyed.
+class progress_watch {
+public:
+    virtual ~progress_watch() = default;
+};
 
 class connection {
 public:
@@ -60,6 +77,19 @@ public:
     /// After such a timeout (outside any transaction): who holds locks on the tables `statement`
     /// names, e.g. "the lock on users is held by pid 42 (...)"; empty when nobody can be named.
     virtual std::string lock_holders(const std::string& statement) = 0;
+
+    /// Receives the message of each notice the server sends while statements run (PostgreSQL's
+    /// NOTICE; a DO block reports progress with them), until called again; an empty function
+    /// stops that. The function must not throw. SQLite sends none.
+    virtual void on_server_notice(notice_function receiver) { (void)receiver; }
+
+    /// Reports, from a thread and a connection of its own, how far an index build run on this
+    /// connection is, until the watch is destroyed (right after the statement). Null when the
+    /// database cannot say (SQLite). `report` must not throw.
+    virtual std::unique_ptr<progress_watch> watch_index_build(std::function<void(const index_progress&)> report) {
+        (void)report;
+        return nullptr;
+    }
 
     /// For the history table's bound statements.
     virtual soci::session& session() noexcept = 0;

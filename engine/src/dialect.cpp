@@ -113,17 +113,12 @@ std::string list_of(const std::vector<std::string>& columns) {
     return out;
 }
 
-/// Refuses a user's SQL expression (a default_sql(), a check, an index expression or predicate)
-/// that is not one expression: it is spliced into the statement, so `'a'); DROP TABLE victim; --`
-/// would run as several statements. Strings and quoted identifiers are skipped; outside them no
-/// `;`, comment, `$` (a dollar quote could hide a `;` from this scan) or unbalanced parenthesis is
-/// allowed. `role` names the text in the message ("the default_sql of column \"x\""), `example`
-/// shows a good one.
-void check_expression(const operation& op, const std::string& text, const std::string& role, const std::string& example) {
-    auto bad = [&](const std::string& why) {
-        refuse(op, role + " is not a single SQL expression: " + why + "; give one expression, such as " + example);
-    };
-    if (text.find_first_not_of(" \t\r\n") == std::string::npos) bad("it is empty");
+/// Why `text`, a piece of SQL spliced into a statement (an expression, a SET list), could be more
+/// than one piece, or empty when it cannot: `'a'); DROP TABLE victim; --` would run as several
+/// statements. Strings and quoted identifiers are skipped; outside them no `;`, comment, `$` (a
+/// dollar quote could hide a `;` from this scan) or unbalanced parenthesis is allowed.
+std::string sql_fragment_problem(const std::string& text) {
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos) return "it is empty";
     int depth = 0;
     bool closed_unopened = false;
     for (std::size_t i = 0; i < text.size(); ++i) {
@@ -132,7 +127,8 @@ void check_expression(const operation& op, const std::string& text, const std::s
             std::size_t end = i + 1;
             for (;; ++end) {
                 end = text.find(ch, end);
-                if (end == std::string::npos) bad(std::string("it has an unterminated ") + (ch == '\'' ? "string" : "quoted identifier"));
+                if (end == std::string::npos)
+                    return std::string("it has an unterminated ") + (ch == '\'' ? "string" : "quoted identifier");
                 if (end + 1 < text.size() && text[end + 1] == ch) {
                     ++end;  // a doubled quote stays inside
                     continue;
@@ -141,19 +137,28 @@ void check_expression(const operation& op, const std::string& text, const std::s
             }
             i = end;
         } else if (ch == ';') {
-            bad("it has a ';' outside string literals");
+            return "it has a ';' outside string literals";
         } else if (ch == '$') {
-            bad("it has a '$' outside string literals");
+            return "it has a '$' outside string literals";
         } else if (text.compare(i, 2, "--") == 0 || text.compare(i, 2, "/*") == 0) {
-            bad("it has a comment");
+            return "it has a comment";
         } else if (ch == '(') {
             ++depth;
         } else if (ch == ')' && --depth < 0) {
             closed_unopened = true;  // reported after the scan: a ';' further on says more
         }
     }
-    if (closed_unopened) bad("it closes a parenthesis it did not open");
-    if (depth != 0) bad("its parentheses are unbalanced");
+    if (closed_unopened) return "it closes a parenthesis it did not open";
+    if (depth != 0) return "its parentheses are unbalanced";
+    return {};
+}
+
+/// Refuses a user's SQL expression (a default_sql(), a check, an index expression or predicate,
+/// a using_sql()) that sql_fragment_problem() finds could be more than one. `role` names the text
+/// in the message ("the default_sql of column \"x\""), `example` shows a good one.
+void check_expression(const operation& op, const std::string& text, const std::string& role, const std::string& example) {
+    if (auto why = sql_fragment_problem(text); !why.empty())
+        refuse(op, role + " is not a single SQL expression: " + why + "; give one expression, such as " + example);
 }
 
 /// numeric precision and scale, enumeration values.
@@ -179,6 +184,29 @@ void check_type(const operation& op, const column& c) {
 void check_default(const operation& op, const column& c) {
     if (c.default_value.kind != default_kind::expression) return;
     check_expression(op, c.default_value.expression, "the default_sql of column \"" + c.name + "\"", "0, 'text' or lower('A')");
+}
+
+/// A backfill's SET list and condition (and those of its down) are spliced into an UPDATE, and
+/// its batches end only when no row matches the condition any more.
+void check_backfill(const operation& op, const backfill& b) {
+    check_table_name(op, b.table);
+    if (b.batch_rows < 1)
+        refuse(op, "batch_rows is " + std::to_string(b.batch_rows) + "; give at least 1 (the default is 10000)");
+    auto check = [&](const std::string& set_sql, const std::string& where_sql, const std::string& whose) {
+        if (where_sql.find_first_not_of(" \t\r\n") == std::string::npos)
+            refuse(op, "the where_sql" + whose +
+                           " is empty; a backfill needs the condition that selects the rows still to update and that "
+                           "its SET makes false (such as \"status\" IS NULL for \"status\" = 'active'): batches run "
+                           "until no row matches it, so without one they would never end");
+        if (auto why = sql_fragment_problem(set_sql); !why.empty())
+            refuse(op, "the set_sql" + whose + " is not a SET list: " + why +
+                           "; give assignments separated by commas, such as \"status\" = 'active', \"score\" = 0");
+        if (auto why = sql_fragment_problem(where_sql); !why.empty())
+            refuse(op, "the where_sql" + whose + " is not a single SQL condition: " + why +
+                           "; give one condition, such as \"status\" IS NULL");
+    };
+    check(b.set_sql, b.where_sql, "");
+    if (b.down) check(b.down->set_sql, b.down->where_sql, " of its down()");
 }
 
 void check_column(const operation& op, const column& c) {
@@ -553,6 +581,7 @@ void check_operation(const operation& op, const catalog& state) {
                 name(o.name, "check name");
                 if (o.definition) check_check(op, *o.definition);
             },
+            [&](const backfill& o) { check_backfill(op, o); },
         },
         op);
 }

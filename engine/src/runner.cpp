@@ -5,14 +5,17 @@
 #include <strata/registry.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <exception>
 #include <iterator>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "checksum.hpp"
 #include "connection.hpp"
 #include "history.hpp"
+#include "progress_notice.hpp"
 
 namespace strata {
 namespace {
@@ -50,6 +53,20 @@ struct step {
     bool transactional = true;
     bool resumes = false;  ///< an interrupted online unit: its history row already says running
 };
+
+/// Whether `statement` builds an index (CREATE [UNIQUE] INDEX ...): its progress can be watched.
+bool builds_an_index(const std::string& statement) {
+    std::string head;
+    for (char c : statement) {
+        if (head.size() >= 20) break;
+        if (std::isspace(static_cast<unsigned char>(c))) {
+            if (!head.empty() && head.back() != ' ') head += ' ';
+        } else {
+            head += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        }
+    }
+    return head.rfind("CREATE INDEX", 0) == 0 || head.rfind("CREATE UNIQUE INDEX", 0) == 0;
+}
 
 /// Renders `ops` op by op against `state`; the state moves on even when rendering fails, so
 /// later units still see the schema this unit declares.
@@ -101,6 +118,15 @@ std::vector<schema::operation> without_online(std::vector<schema::operation> ops
 }
 
 }  // namespace
+
+std::string describe(const progress_event& p) {
+    std::string out = unit_label(p.version, p.name) + ": " + p.operation + (p.phase.empty() ? "" : " (" + p.phase + ")") +
+                      ": " + std::to_string(p.done);
+    if (p.total > 0 && p.done <= p.total)
+        return out + " of " + std::to_string(p.total) + " " + p.unit + " (" + std::to_string(p.done * 100 / p.total) + "%)";
+    if (p.total > 0) return out + " " + p.unit + " (" + std::to_string(p.total) + " counted at the start)";
+    return out + " " + p.unit;
+}
 
 struct runner::impl {
     const registry& units;
@@ -162,6 +188,24 @@ struct runner::impl {
 
     void notice(const std::string& text) const {
         if (options.on_notice) options.on_notice(text);
+    }
+
+    /// Index builds report from a thread of their own: one report at a time.
+    std::mutex progress_mutex;
+    void deliver(const progress_event& p) {
+        std::lock_guard<std::mutex> hold(progress_mutex);
+        options.on_progress(p);
+    }
+
+    /// Runs one statement of `s`; an index build is watched meanwhile when progress is wanted.
+    void execute(const step& s, const std::string& statement) {
+        std::unique_ptr<progress_watch> watch;
+        if (options.on_progress && builds_an_index(statement))
+            watch = conn->watch_index_build([this, &s](const index_progress& p) {
+                deliver({s.version, s.name, p.index.empty() ? "create_index on " + p.table : "create_index " + p.index, p.done,
+                         p.total, p.unit, p.phase});
+            });
+        conn->execute(statement);
     }
 
     /// Connects, retrying for up to options.wait while the database is unreachable.
@@ -345,6 +389,14 @@ struct runner::impl {
     /// Runs one step with its history change, retrying a unit that timed out on a table lock.
     unit_report run(const step& s, run_report& report) {
         if (options.dry_run) return preview(s, report);
+        struct progress_scope {
+            connection& c;
+            ~progress_scope() { c.on_server_notice({}); }
+        } scope{*conn};
+        if (options.on_progress)
+            conn->on_server_notice([this, &s](const std::string& message) {
+                if (auto p = detail::parse_progress_notice(message)) deliver({s.version, s.name, p->what, p->done, p->total, p->unit});
+            });
         for (int attempt = 0;; ++attempt) {
             try {
                 return s.transactional ? run_in_transaction(s) : run_without_transaction(s);
@@ -380,7 +432,7 @@ struct runner::impl {
             conn->begin(s.statements->foreign_keys_off);
             for (const auto& statement : s.statements->statements) {
                 current = statement;
-                conn->execute(statement);
+                execute(s, statement);
             }
             current.clear();
             record(s, since(start));
@@ -415,7 +467,7 @@ struct runner::impl {
         std::size_t i = 0;
         while (i < statements.size()) {
             try {
-                conn->execute(statements[i]);
+                execute(s, statements[i]);
                 ++i;
             } catch (const error& e) {
                 if (!conn->is_lock_timeout(e) || attempt >= options.ddl_lock_retries) {
@@ -545,7 +597,7 @@ struct runner::impl {
                 auto unit_start = clock::now();
                 for (const auto& statement : s.statements->statements) {
                     try {
-                        conn->execute(statement);
+                        execute(s, statement);
                     } catch (const error& e) {
                         throw statement_error(e.message(), {.statement = statement, .sqlstate = e.context().sqlstate});
                     }

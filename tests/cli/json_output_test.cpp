@@ -368,6 +368,56 @@ void no_colour_without_a_terminal_or_with_no_color(strata::backend b) {
     BOOST_TEST(!contains(doc, "\x1b"), "colour in JSON: " << doc);
 }
 
+/// Long work shows one updating line on stderr, on a terminal only, and not with --json or
+/// NO_COLOR. The reference units do no long work, so a trigger on the history table sends the
+/// notice a backfill's batch sends, while each unit runs (PostgreSQL).
+void a_progress_line_only_on_a_terminal_without_json_or_no_color(strata::backend b) {
+    cli_database_test t(b);
+    auto first = t.run({"up", "--to", "1"});
+    BOOST_TEST_REQUIRE(first.exit_code == 0, first);
+    t.probe.execute("CREATE FUNCTION strata_test_progress() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RAISE NOTICE "
+                    "''strata:progress 1 2 rows backfill fake''; RETURN NEW; END'");
+    t.probe.execute("CREATE TRIGGER strata_test_progress AFTER INSERT ON strata_schema_history FOR EACH ROW EXECUTE "
+                    "FUNCTION strata_test_progress()");
+    const std::string line = "unit 2 create_user_profiles: backfill fake: 1 of 2 rows (50%)";
+    auto down = [&] {
+        auto r = t.run({"down"});
+        BOOST_TEST_REQUIRE(r.exit_code == 0, r);
+    };
+
+    // Pipes: nothing of it.
+    auto piped = t.run({"up", "--to", "2"});
+    BOOST_TEST(piped.exit_code == 0, piped);
+    BOOST_TEST(!contains(piped.err, "backfill fake"), piped);
+    BOOST_TEST(!contains(piped.err, "\r"), piped);
+    BOOST_TEST(!contains(piped.out, "backfill fake"), piped);
+    down();
+
+    const std::vector<std::string> env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + t.cli.working_directory().string(),
+                                          "LC_ALL=C", "TERM=xterm"};
+    auto no_color = env;
+    no_color.push_back("NO_COLOR=1");
+    const std::vector<std::string> up_to_2 = {"--database", t.db.url_text(), "up", "--to", "2"};
+    auto up_json = up_to_2;
+    up_json.push_back("--json");
+
+    // A terminal with NO_COLOR, or --json: nothing either.
+    auto plain = run_on_terminal(t.cli, up_to_2, no_color);
+    BOOST_TEST(contains(plain, "applied  2 create_user_profiles"), plain);
+    BOOST_TEST(!contains(plain, "backfill fake"), plain);
+    down();
+    auto doc = run_on_terminal(t.cli, up_json, env);
+    BOOST_TEST(contains(doc, "\"units\""), doc);
+    BOOST_TEST(!contains(doc, "backfill fake"), doc);
+    down();
+
+    // A terminal: the line, then spaces over it before the unit's own line.
+    auto shown = run_on_terminal(t.cli, up_to_2, env);
+    BOOST_TEST(contains(shown, "\r" + line), shown);
+    BOOST_TEST(contains(shown, "\r" + std::string(line.size(), ' ') + "\r"), shown);
+    BOOST_TEST(shown.find(line) < shown.find("applied  2 create_user_profiles"), shown);
+}
+
 }  // namespace scenario
 }  // namespace
 
@@ -377,3 +427,9 @@ STRATA_CLI_TEST_ON_EACH_DATABASE(json_down_marks_a_unit_reverted_from_the_histor
 STRATA_CLI_TEST_ON_EACH_DATABASE(json_validate_baseline_and_repair_are_documents)
 STRATA_CLI_TEST_ON_EACH_DATABASE(json_errors_are_a_document_with_the_exit_code)
 STRATA_CLI_TEST_ON_EACH_DATABASE(no_colour_without_a_terminal_or_with_no_color)
+
+BOOST_AUTO_TEST_SUITE(postgresql)
+BOOST_AUTO_TEST_CASE(a_progress_line_only_on_a_terminal_without_json_or_no_color) {
+    scenario::a_progress_line_only_on_a_terminal_without_json_or_no_color(strata::backend::postgresql);
+}
+BOOST_AUTO_TEST_SUITE_END()

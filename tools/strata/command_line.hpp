@@ -5,6 +5,7 @@
 #include <strata/cli.hpp>
 #include <strata/runner.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <ostream>
@@ -65,6 +66,14 @@ public:
     /// Waiting for a lock, retries, reverting from stored statements: always stderr.
     void notice(const std::string& text) const;
 
+    /// Whether long work shows a line of progress: on a terminal (stderr), without --json or
+    /// NO_COLOR. Otherwise work() is not to be called and nothing of it is printed.
+    bool shows_work() const noexcept { return work_line_; }
+    /// Long work inside a unit (a backfill's batches): one line on stderr, rewritten in place
+    /// (at most ten times a second), cut to the terminal's width, cleared before anything else
+    /// is printed.
+    void work(const progress_event& p) const;
+
     void status(const std::string& database, const std::vector<unit_status>& units) const;
     void validation(const std::string& database, const std::vector<std::string>& problems) const;
     void report(const std::string& command, const std::string& database, const run_report& r, bool dry_run,
@@ -78,9 +87,14 @@ public:
 
 private:
     std::string paint(const std::string& text, const char* colour) const;
+    /// Clears the line work() wrote, if any.
+    void end_work() const;
 
     bool json_;
     bool colour_;
+    bool work_line_;
+    mutable std::size_t work_width_ = 0;  ///< characters of the line work() left on the terminal
+    mutable std::chrono::steady_clock::time_point work_shown_{};
     std::string name_;  ///< the program's, for the prefix of its messages and its hints
 };
 

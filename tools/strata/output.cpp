@@ -7,6 +7,7 @@
 #include <iostream>
 #include <map>
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "command_line.hpp"
@@ -43,19 +44,48 @@ json nullable(const std::string& s) { return s.empty() ? json(nullptr) : json(s)
 printer::printer(bool json, std::string program_name)
     : json_(json),
       colour_(::isatty(STDOUT_FILENO) && ::isatty(STDERR_FILENO) && !std::getenv("NO_COLOR")),
+      work_line_(!json && ::isatty(STDERR_FILENO) && !std::getenv("NO_COLOR")),
       name_(std::move(program_name)) {}
+
+void printer::work(const progress_event& p) const {
+    if (!work_line_) return;
+    // A batch of one row on a big table would redraw the line faster than anyone reads it.
+    auto now = std::chrono::steady_clock::now();
+    bool last = p.total > 0 && p.done >= p.total;
+    if (work_width_ > 0 && !last && now - work_shown_ < std::chrono::milliseconds(100)) return;
+    work_shown_ = now;
+    std::string text = redact_passwords(describe(p));
+    // A line longer than the terminal wraps, and \r would then rewrite only its last row.
+    winsize size{};
+    std::size_t columns = ::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 1 ? size.ws_col : 80;
+    if (text.size() > columns - 1) text.resize(columns - 1);
+    // Spaces over what is left of a longer line before.
+    std::string rest(work_width_ > text.size() ? work_width_ - text.size() : 0, ' ');
+    std::cerr << '\r' << text << rest << std::flush;
+    work_width_ = text.size() + rest.size();
+}
+
+void printer::end_work() const {
+    if (work_width_ == 0) return;
+    std::cerr << '\r' << std::string(work_width_, ' ') << '\r' << std::flush;
+    work_width_ = 0;
+}
 
 std::string printer::paint(const std::string& text, const char* colour) const {
     return colour_ ? "\033[" + std::string(colour) + "m" + text + "\033[0m" : text;
 }
 
 void printer::progress(const unit_report& u) const {
+    end_work();
     std::ostream& out = json_ ? std::cerr : std::cout;
     out << (u.dir == direction::up ? "applied  " : "reverted ") << u.version << " " << u.name << " (" << ms(u.duration) << ")"
         << (u.from_history ? " with the stored down statements" : "") << std::endl;
 }
 
-void printer::notice(const std::string& text) const { std::cerr << name_ << ": " << redact_passwords(text) << std::endl; }
+void printer::notice(const std::string& text) const {
+    end_work();
+    std::cerr << name_ << ": " << redact_passwords(text) << std::endl;
+}
 
 void printer::status(const std::string& database, const std::vector<unit_status>& units) const {
     std::map<unit_state, std::size_t> counts;
@@ -136,6 +166,7 @@ void printer::validation(const std::string& database, const std::vector<std::str
 
 void printer::report(const std::string& command, const std::string& database, const run_report& r, bool dry_run,
                      const std::string& nothing_to_do) const {
+    end_work();
     if (json_) {
         json units = json::array();
         for (const auto& u : r.units) units.push_back(to_json(u));
@@ -188,6 +219,7 @@ void printer::written(const std::string& path) const {
 
 void printer::failure(int code, const std::string& message, const error* e) const {
     // Messages may echo an argument, and an argument may be a URL with its password.
+    end_work();
     const std::string text = redact_passwords(message);
     std::cerr << paint(name_ + ": error:", "31") << " " << text << std::endl;
     if (const auto* v = dynamic_cast<const validation_error*>(e); v && v->problems().size() > 1)

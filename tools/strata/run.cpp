@@ -20,6 +20,7 @@ int run_command(const invocation& in, const registry& units, const program& self
     auto url = database_url::parse(in.database);
     runner_options options = in.options;
     options.on_notice = [&out](const std::string& text) { out.notice(text); };
+    if (out.shows_work()) options.on_progress = [&out](const progress_event& p) { out.work(p); };
     options.program_name = self.name;
     runner r(units, url, options);
     const std::string db = url.redacted();

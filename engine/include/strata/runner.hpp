@@ -68,6 +68,23 @@ struct down_request {
     bool all = false;
 };
 
+/// Long work going on inside a unit, reported while the unit runs: the batches of an online
+/// backfill, and index builds (PostgreSQL's pg_stat_progress_create_index, polled).
+struct progress_event {
+    std::int64_t version = 0;
+    std::string name;       ///< the unit's
+    std::string operation;  ///< "backfill users"
+    std::int64_t done = 0;
+    /// An estimate made when the work started (a backfill counts its rows first); `done` may pass
+    /// it (rows written meanwhile). 0 when unknown.
+    std::int64_t total = 0;
+    std::string unit = "rows";  ///< what done and total count: rows, blocks, tuples
+    std::string phase;          ///< an index build's phase ("building index: scanning table"); empty for a backfill
+};
+
+/// One line for people: `unit 4 fill_status: backfill users: 20 of 25 rows (80%)`.
+std::string describe(const progress_event& p);
+
 /// How a runner behaves. The defaults suit a deploy pipeline.
 struct runner_options {
     /// How long to wait for another runner's lock before giving up (lock_timeout_error).
@@ -90,6 +107,10 @@ struct runner_options {
     bool atomic = false;
     /// Progress and waiting messages (who holds the lock, retries); the runner never prints.
     std::function<void(const std::string&)> on_notice;
+    /// Progress of long work inside a unit, as it happens (called often: keep it cheap). It must
+    /// not throw. Index builds are polled on a thread (and a second connection) of their own, so
+    /// it may be called from there, while the runner waits for the statement. None by default.
+    std::function<void(const progress_event&)> on_progress;
     /// The command users run, named in the hints of errors and problems ("run strata repair 3"):
     /// a migrator built on strata's command line gives its own.
     std::string program_name = "strata";

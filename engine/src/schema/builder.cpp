@@ -231,6 +231,22 @@ builder& builder::nothing_to_undo() {
     return add(raw_statements{std::move(none), std::move(none_down)});
 }
 
+builder& builder::backfill(std::string table, std::string set_sql, std::string where_sql, int batch_rows) {
+    return add(schema::backfill{std::move(table), std::move(set_sql), std::move(where_sql), batch_rows, std::nullopt});
+}
+
+builder& builder::down(std::string set_sql, std::string where_sql) {
+    auto* last = ops_.empty() ? nullptr : std::get_if<schema::backfill>(&ops_.back());
+    if (!last)
+        throw unsupported_error(
+            (ops_.empty() ? std::string("down(set_sql, where_sql) must follow the backfill it reverses")
+                          : "'" + describe(ops_.back()) + "' is not a backfill; down(set_sql, where_sql) applies to "
+                                                          "the backfill just recorded (other operations know their "
+                                                          "inverse, raw sql takes its down text as an argument)"));
+    last->down = backfill_down{std::move(set_sql), std::move(where_sql)};
+    return *this;
+}
+
 builder& builder::sql(sql_text up, std::optional<sql_text> down) { return add(raw_sql{std::move(up), std::move(down)}); }
 
 }  // namespace strata::schema

@@ -71,6 +71,11 @@ std::optional<operation> inverse(const operation& op) {
                 if (!o.definition) return std::nullopt;
                 return add_check{o.table, *o.definition};
             },
+            [](const backfill& o) -> std::optional<operation> {
+                if (!o.down) return std::nullopt;
+                return backfill{o.table, o.down->set_sql, o.down->where_sql, o.batch_rows,
+                                backfill_down{o.set_sql, o.where_sql}, o.online};
+            },
         },
         op);
 }
@@ -98,6 +103,7 @@ std::string describe(const operation& op) {
             [](const change_column& o) { return "change_column " + o.table + "." + o.before.name; },
             [](const add_check& o) { return "add_check " + o.table + "." + o.check.name; },
             [](const drop_check& o) { return "drop_check " + o.table + "." + o.name; },
+            [](const backfill& o) { return "backfill " + o.table; },
         },
         op));
 }

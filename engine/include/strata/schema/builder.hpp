@@ -96,6 +96,17 @@ public:
     /// SQL per dialect.
     builder& sql(sql_text up, std::optional<sql_text> down = std::nullopt);
 
+    /// A batched data change, `UPDATE table SET <set_sql> WHERE <where_sql>` (see schema::backfill):
+    /// `set_sql` a SET list (`"status" = 'active'`), `where_sql` one condition that the SET makes
+    /// false (`"status" IS NULL`), or the batches never end. Online on PostgreSQL (each batch of
+    /// `batch_rows` rows commits on its own, a rerun continues), one UPDATE on SQLite.
+    /// Irreversible unless followed by down().
+    builder& backfill(std::string table, std::string set_sql, std::string where_sql, int batch_rows = 10000);
+    /// Makes the backfill just recorded reversible: its way back sets `set_sql` on the rows
+    /// matching `where_sql` (which, again, the SET must make false). Throws unsupported_error
+    /// after any other operation.
+    builder& down(std::string set_sql, std::string where_sql);
+
     builder& add(operation op);
 
     /// For an overridden down(): says that there is nothing to undo on purpose (up() changed

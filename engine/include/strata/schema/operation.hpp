@@ -164,10 +164,33 @@ struct drop_check {
     std::optional<check_def> definition;  ///< needed to reverse
 };
 
+/// The SET list and condition of a backfill's way back (see backfill::down).
+struct backfill_down {
+    std::string set_sql;
+    std::string where_sql;
+};
+
+/// A data change: `UPDATE table SET <set_sql> WHERE <where_sql>`. `set_sql` is a SET list
+/// (`"status" = 'active', "score" = 0`), `where_sql` one condition that must become false for
+/// the rows the SET updates (`"status" IS NULL`): online, the rows are updated in batches of
+/// `batch_rows` until no row matches, each batch its own short transaction holding its row
+/// locks only while it runs; a rerun after a crash continues with the rows still matching. A
+/// batch whose rows still match afterwards stops the run (it would never end). The rows are
+/// counted first, for progress. Not online (or on SQLite, or in up --atomic): one UPDATE in the
+/// unit's transaction. Reversible only with `down` (its own SET list and condition).
+struct backfill {
+    std::string table;
+    std::string set_sql;
+    std::string where_sql;
+    int batch_rows = 10000;
+    std::optional<backfill_down> down;
+    bool online = true;
+};
+
 using operation = std::variant<create_table, drop_table, add_column, drop_column, add_foreign_key,
                                drop_foreign_key, add_unique, drop_unique, create_index, drop_index, rename_table,
                                rename_column, raw_sql, raw_statements, create_schema, drop_schema, comment_on,
-                               change_column, add_check, drop_check>;
+                               change_column, add_check, drop_check, backfill>;
 
 /// Whether `op` was asked to run online.
 bool is_online(const operation& op);

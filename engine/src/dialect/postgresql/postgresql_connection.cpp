@@ -11,7 +11,9 @@
 
 #include <dlfcn.h>
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 namespace strata {
@@ -29,7 +31,9 @@ struct libpq_api {
     decltype(&::PQstatus) status = nullptr;
     decltype(&::PQtransactionStatus) transaction_status = nullptr;
     decltype(&::PQsetNoticeProcessor) set_notice_processor = nullptr;
+    decltype(&::PQsetNoticeReceiver) set_notice_receiver = nullptr;
     decltype(&::PQuser) user = nullptr;
+    decltype(&::PQbackendPID) backend_pid = nullptr;
 
     /// Loads libpq on the first call (before the first PostgreSQL session opens). Throws
     /// config_error when it cannot.
@@ -60,7 +64,9 @@ private:
         bind(a.status, "PQstatus");
         bind(a.transaction_status, "PQtransactionStatus");
         bind(a.set_notice_processor, "PQsetNoticeProcessor");
+        bind(a.set_notice_receiver, "PQsetNoticeReceiver");
         bind(a.user, "PQuser");
+        bind(a.backend_pid, "PQbackendPID");
         return a;
     }
 };
@@ -106,6 +112,61 @@ private:
     soci::session& session_;
 };
 
+/// Polls pg_stat_progress_create_index for one backend from a session of its own, every 250 ms
+/// (the first time at once), until destroyed. Progress is a courtesy: any failure (no
+/// connection, no permission) ends the polling quietly and the build goes on.
+class index_build_watch final : public progress_watch {
+public:
+    index_build_watch(std::string connection_string, int pid, std::function<void(const index_progress&)> report)
+        : thread_([this, cs = std::move(connection_string), pid, report = std::move(report)] { poll(cs, pid, report); }) {}
+    ~index_build_watch() override {
+        {
+            std::lock_guard<std::mutex> hold(mutex_);
+            stop_ = true;
+        }
+        wake_.notify_all();
+        thread_.join();
+    }
+
+private:
+    void poll(const std::string& connection_string, int pid, const std::function<void(const index_progress&)>& report) {
+        try {
+            soci::session s("postgresql", connection_string);
+            auto* conn = static_cast<soci::postgresql_session_backend*>(s.get_backend())->conn_;
+            libpq_api::get().set_notice_processor(conn, [](void*, const char*) {}, nullptr);
+            std::unique_lock<std::mutex> lock(mutex_);
+            while (!stop_) {
+                lock.unlock();
+                index_progress p;
+                long long blocks_done = 0, blocks_total = 0, tuples_done = 0, tuples_total = 0;
+                s << "SELECT coalesce(i.relname::text, ''), coalesce(t.relname::text, ''), p.phase, p.blocks_done, p.blocks_total, p.tuples_done, "
+                     "p.tuples_total FROM pg_stat_progress_create_index p LEFT JOIN pg_class i ON i.oid = p.index_relid "
+                     "LEFT JOIN pg_class t ON t.oid = p.relid "
+                     "WHERE p.pid = :pid",
+                    soci::use(pid), soci::into(p.index), soci::into(p.table), soci::into(p.phase), soci::into(blocks_done),
+                    soci::into(blocks_total), soci::into(tuples_done), soci::into(tuples_total);
+                if (s.got_data()) {
+                    // Blocks while the table is scanned; tuples while they are sorted and loaded.
+                    bool blocks = blocks_total > 0 && (tuples_total == 0 || blocks_done < blocks_total);
+                    p.done = blocks ? blocks_done : tuples_done;
+                    p.total = blocks ? blocks_total : tuples_total;
+                    p.unit = blocks ? "blocks" : "tuples";
+                    report(p);
+                }
+                lock.lock();
+                wake_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stop_; });
+            }
+        } catch (...) {
+            // The build goes on without a progress line.
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stop_ = false;
+    std::thread thread_;  // last: it starts when everything above is ready
+};
+
 class postgresql_connection final : public connection {
 public:
     postgresql_connection(const database_url& url, std::chrono::seconds connect_timeout) : connection(url) {
@@ -114,7 +175,8 @@ public:
         try {
             // Keyword form only: SOCI 4.0.3 mangles URI strings and can echo the password.
             // By name, not soci::postgresql: SOCI loads the backend library now (see libpq_api).
-            session_.open("postgresql", url.connection_string(static_cast<int>(connect_timeout.count())));
+            connection_string_ = url.connection_string(static_cast<int>(connect_timeout.count()));
+            session_.open("postgresql", connection_string_);
         } catch (const soci::soci_error& e) {
             // libpq's text names the cause (refused, timeout, authentication); it never holds
             // the password in the keyword form, but scrub it anyway.
@@ -124,6 +186,14 @@ public:
         conn_ = static_cast<soci::postgresql_session_backend*>(session_.get_backend())->conn_;
         // libpq prints NOTICEs to stderr by default; strata decides what it prints.
         pq_->set_notice_processor(conn_, [](void*, const char*) {}, nullptr);
+        // The receiver replaces the processor: it hands the message alone to on_server_notice().
+        pq_->set_notice_receiver(conn_, &postgresql_connection::receive_notice, this);
+    }
+
+    void on_server_notice(notice_function receiver) override { server_notice_ = std::move(receiver); }
+
+    std::unique_ptr<progress_watch> watch_index_build(std::function<void(const index_progress&)> report) override {
+        return std::make_unique<index_build_watch>(connection_string_, pq_->backend_pid(conn_), std::move(report));
     }
 
     // PQexec, not SOCI: SOCI rewrites `:name` to `$n` even when nothing is bound (inside $$
@@ -220,6 +290,17 @@ public:
     }
 
 private:
+    /// Called by libpq while a statement runs. Nothing may be thrown through libpq.
+    static void receive_notice(void* self, const PGresult* result) {
+        auto* c = static_cast<postgresql_connection*>(self);
+        if (!c->server_notice_ || !result) return;
+        try {
+            if (const char* message = c->pq_->result_error_field(result, PG_DIAG_MESSAGE_PRIMARY)) c->server_notice_(message);
+        } catch (...) {
+            // A report that failed is not worth the statement.
+        }
+    }
+
     /// Who holds the advisory lock: pid, application, client address, since when.
     std::string holder() {
         const std::string sql = std::string(
@@ -254,6 +335,8 @@ private:
     soci::session session_;
     PGconn* conn_ = nullptr;
     const libpq_api* pq_ = nullptr;
+    notice_function server_notice_;
+    std::string connection_string_;  ///< for the second session that watches index builds
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "dialect/common.hpp"
 #include "overloaded.hpp"
+#include "progress_notice.hpp"
 
 namespace strata {
 namespace {
@@ -271,6 +272,36 @@ void add_check_online(const std::string& table, const check_def& check, std::vec
     out.push_back(alter(table) + "VALIDATE CONSTRAINT " + dialect::quote(check.name));  // a no-op once valid
 }
 
+/// A backfill in batches, one DO block whose batches each commit (PostgreSQL 11+ allows COMMIT in
+/// a DO block run outside a transaction, as the runner runs non-transactional units). A batch
+/// locks up to batch_rows rows still matching the condition and updates them; the outer
+/// condition is repeated, so only matching rows are ever updated whatever the ctids (a
+/// partitioned table repeats them). The loop ends when a batch finds no row; a rerun after a
+/// crash starts over with the rows still matching. The rows are counted first, for progress.
+/// A batch whose rows still match after it committed would make the loop endless: it stops.
+/// Column names win over the block's variables (#variable_conflict use_column).
+std::string backfill_in_batches(const backfill& o) {
+    const std::string t = dialect::quote(o.table);
+    const std::string where = "(" + o.where_sql + ")";
+    const std::string what = dialect::quote_literal("backfill " + o.table);
+    const std::string progress =
+        "RAISE NOTICE '" + std::string(detail::progress_marker) + "% % rows %', strata_done, strata_total, " + what + ";";
+    return do_block(
+        "#variable_conflict use_column\n"
+        "DECLARE strata_total bigint := (SELECT count(*) FROM " + t + " WHERE " + where + "); strata_done bigint := 0; "
+        "strata_batch tid[];\n"
+        "BEGIN " + progress + " LOOP\n"
+        "WITH strata_updated AS (UPDATE " + t + " SET " + o.set_sql + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + t +
+        " WHERE " + where + " LIMIT " + std::to_string(o.batch_rows) + " FOR UPDATE)) AND " + where +
+        " RETURNING ctid) SELECT array_agg(ctid) INTO strata_batch FROM strata_updated;\n"
+        "EXIT WHEN strata_batch IS NULL; COMMIT; strata_done := strata_done + cardinality(strata_batch); " + progress + "\n"
+        "IF EXISTS (SELECT 1 FROM " + t + " WHERE ctid = ANY (strata_batch) AND " + where + ") THEN RAISE EXCEPTION "
+        "'%: rows it just updated still match its where_sql, so its batches would never end; stopped after % rows "
+        "(committed). Make the where_sql false for the rows the set_sql updates (such as \"status\" IS NULL for "
+        "\"status\" = ''active'')', " + what + ", strata_done; END IF;\n"
+        "END LOOP; END");
+}
+
 }  // namespace
 
 std::string postgresql_dialect::type_name(const column_type& t) {
@@ -399,6 +430,14 @@ void postgresql_dialect::render(const operation& op, const catalog& state, rende
                 }
             },
             [&](const drop_check& o) { s.push_back(alter(o.table) + "DROP CONSTRAINT " + quote(o.name)); },
+            [&](const backfill& o) {
+                if (o.online) {
+                    s.push_back(backfill_in_batches(o));
+                    out.transactional = false;
+                } else {
+                    s.push_back("UPDATE " + quote(o.table) + " SET " + o.set_sql + " WHERE (" + o.where_sql + ")");
+                }
+            },
         },
         op);
 }

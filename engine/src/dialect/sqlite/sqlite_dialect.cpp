@@ -317,6 +317,10 @@ void sqlite_dialect::render(const operation& op, const catalog& state, rendering
             // with the new checks: a row that fails one fails the unit, which rolls back.
             [&](const add_check&) { rebuild(op, out); },
             [&](const drop_check&) { rebuild(op, out); },
+            // One UPDATE in the unit's transaction: SQLite has one writer at a time anyway.
+            [&](const backfill& o) {
+                s.push_back("UPDATE " + quote(o.table) + " SET " + o.set_sql + " WHERE (" + o.where_sql + ")");
+            },
         },
         op);
 }
