@@ -4,6 +4,7 @@
 #include "dialect/common.hpp"
 #include "dialect/sqlite/table_rebuild.hpp"
 
+#include <strata/dialect.hpp>
 #include <strata/error.hpp>
 
 #include <soci/soci.h>
@@ -237,16 +238,8 @@ private:
         return rows;
     }
 
-    static std::string quoted(std::string_view name) { return "\"" + escaped(name, '"') + "\""; }
-    static std::string literal(std::string_view text) { return "'" + escaped(text, '\'') + "'"; }
-    static std::string escaped(std::string_view text, char quote) {
-        std::string out;
-        for (char c : text) {
-            if (c == quote) out += quote;
-            out += c;
-        }
-        return out;
-    }
+    static std::string quoted(std::string_view name) { return dialect::quote(name); }
+    static std::string literal(std::string_view text) { return dialect::quote_literal(text); }
 
     /// A table rebuild (see table_rebuild.hpp), from the table as it is in the database.
     void rebuild(const std::string& directive) {
