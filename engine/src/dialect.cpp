@@ -502,7 +502,8 @@ void check_change_column(const change_column& o, const operation& op, const cata
 namespace detail {
 
 std::string not_null_check_name(const std::string& table, const std::string& column) {
-    return table + "_" + column + "_not_null_check";
+    // From the table's own name: PostgreSQL puts the check in the table's schema.
+    return split_qualified(table).table + "_" + column + "_not_null_check";
 }
 
 void check_operation(const operation& op, const catalog& state) {

@@ -124,6 +124,17 @@ BOOST_AUTO_TEST_CASE(a_rename_keeps_the_table_in_its_schema) {
                "name as qualified(\"billing\", \"bills\")");
 }
 
+BOOST_AUTO_TEST_CASE(an_online_not_null_on_a_qualified_table_names_its_check_from_the_table_alone) {
+    builder b;
+    b.change_column(qualified("billing", "invoices"), column("payer", type::text()), column("payer", type::text()).not_null()).online();
+    const auto sql = sql_of(strata::backend::postgresql, b);
+    BOOST_TEST_REQUIRE(sql.size() == 4u);
+    BOOST_TEST(sql[0].find(R"(ADD CONSTRAINT "invoices_payer_not_null_check" CHECK ("payer" IS NOT NULL) NOT VALID)") != std::string::npos,
+               sql[0]);
+    BOOST_TEST(sql[2] == R"(ALTER TABLE "billing"."invoices" ALTER COLUMN "payer" SET NOT NULL)");
+    BOOST_TEST(sql[3] == R"(ALTER TABLE "billing"."invoices" DROP CONSTRAINT IF EXISTS "invoices_payer_not_null_check")");
+}
+
 BOOST_AUTO_TEST_CASE(qualified_names_split_and_display_as_written) {
     BOOST_TEST(display_name(qualified("billing", "invoices")) == "billing.invoices");
     BOOST_TEST(split_qualified(qualified("billing", "invoices")).schema == "billing");

@@ -18,7 +18,7 @@ namespace strata::detail {
 void check_operation(const schema::operation& op, const catalog& state);
 
 /// `<table>_<column>_not_null_check`: the check an online change_column adds while it makes the
-/// column NOT NULL. Not PostgreSQL 18's `<table>_<column>_not_null`, the name it gives the NOT NULL
+/// column NOT NULL (`<table>` without its schema, for a qualified() one). Not PostgreSQL 18's `<table>_<column>_not_null`, the name it gives the NOT NULL
 /// constraint itself.
 std::string not_null_check_name(const std::string& table, const std::string& column);
 
