@@ -299,7 +299,7 @@ void check_check(const operation& op, const check_def& c) {
 /// uses to replace it: it must not be cut.
 void check_enumeration_name(const operation& op, const std::string& table, const column& c) {
     if (c.type.kind != type_kind::enumeration) return;
-    check_identifier(op, split_qualified(table).table + "_" + c.name + "_check",
+    check_identifier(op, detail::enumeration_check_name(table, c.name),
                      "check name of enumeration column \"" + c.name + "\" (PostgreSQL's <table>_<column>_check)",
                      "give the table or the column a shorter name");
 }
@@ -552,11 +552,19 @@ void check_operation(const operation& op, const catalog& state) {
             [&](const rename_table& o) {
                 check_table_name(op, o.from);
                 check_table_name(op, o.to);
+                if (auto it = state.tables.find(o.from); it != state.tables.end())
+                    for (const auto& c : it->second.columns) check_enumeration_name(op, o.to, c);
             },
             [&](const rename_column& o) {
                 check_table_name(op, o.table);
                 name(o.from, "column name");
                 name(o.to, "column name");
+                if (auto it = state.tables.find(o.table); it != state.tables.end())
+                    if (const column* c = it->second.find_column(o.from)) {
+                        column renamed = *c;
+                        renamed.name = o.to;
+                        check_enumeration_name(op, o.table, renamed);
+                    }
             },
             [](const raw_sql&) {},
             [](const raw_statements&) {},
@@ -605,6 +613,10 @@ std::string quote_list(const std::vector<std::string>& identifiers) {
         out += dialect::quote(id);
     }
     return out;
+}
+
+std::string enumeration_check_name(const std::string& table, const std::string& column) {
+    return schema::split_qualified(table).table + "_" + column + "_check";
 }
 
 std::string one_of_check(const schema::column& c) {

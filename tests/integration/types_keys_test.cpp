@@ -183,3 +183,40 @@ STRATA_BACKEND_TEST(schemas_hold_qualified_tables_on_postgresql_and_sqlite_refus
     BOOST_TEST(count_of(*sql, "FROM pg_namespace WHERE nspname = 'billing'") == 0);
     BOOST_TEST(recorded_versions(*sql).empty());
 }
+
+STRATA_BACKEND_TEST(an_enumeration_renamed_then_widened_takes_its_new_value_and_reverts) {
+    auto db = temp_database::create(backend);
+    strata::registry units;
+    units.add(std::make_shared<const change_unit>(1, "create_books", [](builder& b) {
+                  b.create_table("books", [](table& t) {
+                      t.column("id", type::integer()).primary();
+                      t.column("status", type::enumeration({"a", "b"})).not_null().default_sql("'a'");
+                  });
+              }),
+              "types_keys_test.cpp");
+    units.add(std::make_shared<const change_unit>(2, "rename_books", [](builder& b) {
+                  b.rename_table("books", "volumes");
+                  b.rename_column("volumes", "status", "state");
+              }),
+              "types_keys_test.cpp");
+    units.add(std::make_shared<const change_unit>(3, "widen_state", [](builder& b) {
+                  b.change_column("volumes", column("state", type::enumeration({"a", "b"})).not_null().default_sql("'a'"),
+                                  column("state", type::enumeration({"a", "b", "c"})).not_null().default_sql("'a'"));
+              }),
+              "types_keys_test.cpp");
+    strata::runner r(units, db.url());
+    auto sql = open_session(db.url());
+    const auto empty = user_schema(*sql);
+    r.up(2);
+    const auto renamed = user_schema(*sql);
+    BOOST_TEST(run(*sql, "INSERT INTO volumes (id, state) VALUES (1, 'c')") != refusal::none);
+    r.up();
+    BOOST_TEST(run(*sql, "INSERT INTO volumes (id, state) VALUES (1, 'c')") == refusal::none);
+    BOOST_TEST(run(*sql, "INSERT INTO volumes (id, state) VALUES (2, 'd')") != refusal::none);
+    BOOST_TEST(run(*sql, "DELETE FROM volumes") == refusal::none);
+    r.down({.to = 2});
+    BOOST_TEST(user_schema(*sql) == renamed, schema_diff(renamed, user_schema(*sql)));
+    BOOST_TEST(run(*sql, "INSERT INTO volumes (id, state) VALUES (1, 'c')") != refusal::none);
+    r.down({.all = true});
+    BOOST_TEST(user_schema(*sql) == empty, schema_diff(empty, user_schema(*sql)));
+}

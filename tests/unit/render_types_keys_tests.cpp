@@ -70,7 +70,7 @@ BOOST_AUTO_TEST_CASE(postgresql_maps_the_new_types_to_its_own) {
   "doc" JSON,
   "docb" JSONB,
   "bytes" BYTEA,
-  "status" TEXT NOT NULL DEFAULT 'draft' CHECK ("status" IN ('draft', 'it''s live'))
+  "status" TEXT NOT NULL DEFAULT 'draft' CONSTRAINT "samples_status_check" CHECK ("status" IN ('draft', 'it''s live'))
 ))sql"}, boost::test_tools::per_element());
 }
 
@@ -203,6 +203,27 @@ BOOST_AUTO_TEST_CASE(postgresql_changes_an_enumerations_values_by_replacing_its_
         R"sql(ALTER TABLE "posts" DROP CONSTRAINT "posts_status_check", ADD CONSTRAINT "posts_status_check" CHECK ("status" IN ('draft', 'live', 'archived')))sql",
         R"sql(ALTER TABLE "posts" ADD CONSTRAINT "posts_kind_check" CHECK ("kind" IN ('a', 'b')))sql",
         R"sql(ALTER TABLE "posts" DROP CONSTRAINT "posts_mood_check", ALTER COLUMN "mood" TYPE VARCHAR(10))sql",
+    }), boost::test_tools::per_element());
+}
+
+// PostgreSQL keeps constraint names through renames; the enumeration's check follows the new
+// names, so a later change_column finds it.
+BOOST_AUTO_TEST_CASE(postgresql_renames_carry_an_enumerations_check_name_along) {
+    builder setup;
+    setup.create_table("books", [](table& t) {
+        t.column("id", type::bigint()).primary();
+        t.column("status", type::enumeration({"a", "b"}));
+    });
+    strata::catalog state;
+    for (const auto& op : setup.operations()) state.apply(op);
+    builder b;
+    b.rename_table("books", "volumes");
+    b.rename_column("volumes", "status", "state");
+    BOOST_TEST(strata::dialect_for(strata::backend::postgresql).render(b.operations(), state).statements == (statements{
+        R"sql(ALTER TABLE "books" RENAME TO "volumes")sql",
+        R"sql(ALTER TABLE "volumes" RENAME CONSTRAINT "books_status_check" TO "volumes_status_check")sql",
+        R"sql(ALTER TABLE "volumes" RENAME COLUMN "status" TO "state")sql",
+        R"sql(ALTER TABLE "volumes" RENAME CONSTRAINT "volumes_status_check" TO "volumes_state_check")sql",
     }), boost::test_tools::per_element());
 }
 

@@ -28,6 +28,10 @@ bool is_literal(const std::string& expression);
 /// "a", "b"
 std::string quote_list(const std::vector<std::string>& identifiers);
 
+/// The name of the CHECK holding an enumeration column's values: <table>_<column>_check, from the
+/// table's own name (PostgreSQL's name for a column's check).
+std::string enumeration_check_name(const std::string& table, const std::string& column);
+
 /// "c" IN ('a', 'b'): the values an enumeration column allows.
 std::string one_of_check(const schema::column& c);
 

@@ -15,8 +15,9 @@ public:
     bool names_may_resolve_elsewhere() const noexcept override { return true; }
     std::string utc_text(std::string_view column) const override;
 
-    /// "name" TYPE [NOT NULL] [DEFAULT ...] [PRIMARY KEY] [CONSTRAINT ... REFERENCES ...]
-    static std::string column_definition(const schema::column& c);
+    /// "name" TYPE [NOT NULL] [DEFAULT ...] [PRIMARY KEY] [CONSTRAINT ... REFERENCES ...], for a
+    /// column of `table` (an enumeration's CHECK is named after both: enumeration_check_name).
+    static std::string column_definition(const schema::column& c, const std::string& table);
     static std::string type_name(const schema::column_type& t);
 };
 
