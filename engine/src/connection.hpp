@@ -65,6 +65,9 @@ public:
     /// The statements begin()/commit() run, for a dry run's script.
     virtual std::vector<std::string> begin_preview(bool foreign_keys_off) const = 0;
     virtual std::vector<std::string> commit_preview(bool foreign_keys_off) const = 0;
+    /// A unit's statement as a dry run's script shows it: the statement, and on SQLite after a
+    /// rebuild directive (which execute() carries out from the live table) a line saying so.
+    virtual std::vector<std::string> statement_preview(const std::string& statement) const { return {statement}; }
 
     /// Takes the migration lock, waiting up to `timeout` and saying through `notice` who holds
     /// it. Throws lock_timeout_error naming the holder.

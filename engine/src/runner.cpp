@@ -541,7 +541,8 @@ struct runner::impl {
             else
                 out.push_back(hist->set_state_preview(s.version, row_state::running));
         }
-        for (const auto& statement : s.statements->statements) out.push_back(statement);
+        for (const auto& statement : s.statements->statements)
+            for (auto& line : conn->statement_preview(statement)) out.push_back(std::move(line));
         if (s.dir == direction::up && !s.transactional)
             out.push_back(hist->set_state_preview(s.version, row_state::applied));
         else if (s.dir == direction::up)
@@ -622,7 +623,8 @@ struct runner::impl {
 
     void preview_statements_only(const step& s, run_report& report) {
         report.script.push_back("-- " + unit_label(s.version, s.name) + " (" + to_string(s.dir) + ")");
-        for (const auto& statement : s.statements->statements) report.script.push_back(statement);
+        for (const auto& statement : s.statements->statements)
+            for (auto& line : conn->statement_preview(statement)) report.script.push_back(std::move(line));
         report.script.push_back(hist->insert_preview({s.version, s.name, s.unit->checksum, 0, row_state::applied, stored_down(*s.unit)}));
         report.script.push_back(hist->log_preview({s.version, s.name, to_string(s.dir), 0, "ok", {}}));
     }

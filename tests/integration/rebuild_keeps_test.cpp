@@ -10,6 +10,7 @@
 
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -220,3 +221,25 @@ STRATA_BACKEND_TEST(a_change_after_a_raw_rename_and_a_raw_column_works_from_the_
     BOOST_TEST(read_table(*sql, "people").find_column("email") != nullptr);
     BOOST_TEST(read_table(*sql, "people").foreign_keys.empty());
 }
+
+BOOST_AUTO_TEST_SUITE(sqlite)
+
+// The dry run shows the rebuild directive and says that strata carries it out from the live
+// table: a script run by hand would otherwise record the unit without changing the table.
+BOOST_AUTO_TEST_CASE(a_dry_run_of_a_rebuild_says_what_strata_does_when_it_runs) {
+    auto db = temp_database::create(strata::backend::sqlite);
+    strata::registry units;
+    units.add(create_people(), "rebuild_keeps_test.cpp");
+    units.add(add_team_key(2), "rebuild_keeps_test.cpp");
+    strata::runner(units, db.url()).up(1);
+    auto report = strata::runner(units, db.url(), {.dry_run = true}).up();
+    auto directive = std::find_if(report.script.begin(), report.script.end(),
+                                  [](const std::string& line) { return line.starts_with("-- strata:rebuild \"people\""); });
+    BOOST_TEST_REQUIRE((directive != report.script.end()));
+    BOOST_TEST_REQUIRE((directive + 1 != report.script.end()));
+    BOOST_TEST((directive + 1)->starts_with("-- (strata carries out this rebuild when it runs"), *(directive + 1));
+    auto sql = open_session(db.url());
+    BOOST_TEST(recorded_versions(*sql) == (std::vector<std::int64_t>{1}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -112,6 +112,13 @@ public:
         return {"COMMIT"};
     }
 
+    std::vector<std::string> statement_preview(const std::string& statement) const override {
+        if (!statement.starts_with(sqlite_rebuild::directive_prefix)) return {statement};
+        return {statement, "-- (strata carries out this rebuild when it runs, from the table as the database has it then: "
+                           "CREATE TABLE with the change, INSERT ... SELECT of every column, DROP TABLE, ALTER TABLE ... "
+                           "RENAME, and the table's indexes and triggers created again; a script run by hand must do the same)"};
+    }
+
     std::unique_ptr<migration_lock> lock(std::chrono::milliseconds timeout, const notice_function& notice) override {
         if (url().path() == ":memory:") return std::make_unique<no_lock>();
         const std::string path = url().path() + "-strata.lock";
