@@ -90,9 +90,17 @@ std::map<std::int64_t, std::string> stored_downs(const cli_database_test& t) {
 }
 
 /// What a dry run prints for a list of statements: ";" after each, none after a comment.
+/// The statements as the dry run prints them: `;` after each but a comment, and after a SQLite
+/// rebuild directive the line saying that strata carries it out.
 std::string as_printed(const std::vector<std::string>& statements) {
     std::string out;
-    for (const auto& s : statements) out += s + (s.rfind("--", 0) == 0 ? "\n" : ";\n");
+    for (const auto& s : statements) {
+        out += s + (s.rfind("--", 0) == 0 ? "\n" : ";\n");
+        if (s.starts_with("-- strata:rebuild ")) out += "-- (strata carries out this rebuild when it runs, from the table as the database has it then: "
+                                                        "CREATE TABLE with the change, INSERT ... SELECT of every column, DROP TABLE, "
+                                                        "ALTER TABLE ... RENAME, and the table's indexes and triggers created again; "
+                                                        "a script run by hand must do the same)\n";
+    }
     return out;
 }
 
