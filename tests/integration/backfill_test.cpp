@@ -90,31 +90,6 @@ text_rows kept_rows(soci::session& sql) {
 
 text_rows expected_kept() { return {{{"100", "kept", "7"}, {"101", "kept", "8"}}}; }
 
-std::optional<std::string> history_state(soci::session& sql, std::int64_t version) {
-    auto rows = query_text(sql, std::string("SELECT state FROM ") + history_table + " WHERE version = " + std::to_string(version));
-    if (rows.size() == 0) return std::nullopt;
-    return rows.rows.front().front();
-}
-
-/// The audit log as "version action outcome" lines, in insertion order.
-names audit_log(soci::session& sql) {
-    auto rows = query_text(sql, std::string("SELECT CAST(version AS TEXT), action, outcome FROM ") + log_table +
-                                    " ORDER BY at, version, action DESC");
-    names out;
-    for (const auto& row : rows.rows) out.push_back(row[0].value_or("?") + " " + row[1].value_or("?") + " " + row[2].value_or("?"));
-    return out;
-}
-
-names status_lines(const strata::registry& units, const strata::database_url& url) {
-    strata::runner r(units, url);
-    names out;
-    for (const auto& s : r.status())
-        out.push_back(std::to_string(s.version) + " " + strata::to_string(s.state) + (s.interrupted ? " interrupted" : ""));
-    return out;
-}
-
-database_schema user_schema(soci::session& sql) { return read_schema(sql).without(history_table).without(log_table); }
-
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 /// A trigger refusing to set row 15 'active': the batch holding it fails.

@@ -84,8 +84,6 @@ std::unique_ptr<strata::registry> change_units() {
     });
 }
 
-database_schema user_schema(soci::session& sql) { return read_schema(sql).without(history_table).without(log_table); }
-
 /// people's column `name` as the database reports it.
 column_info column_of(soci::session& sql, const std::string& table, const std::string& name) {
     auto t = read_table(sql, table);

@@ -74,8 +74,6 @@ std::unique_ptr<strata::registry> check_units(bool online) {
     return r;
 }
 
-database_schema user_schema(soci::session& sql) { return read_schema(sql).without(history_table).without(log_table); }
-
 table_schema members(soci::session& sql) { return read_table(sql, "members"); }
 
 /// Refused by the check `name`: PostgreSQL says `violates check constraint "name"`, SQLite

@@ -89,25 +89,9 @@ using names = std::vector<std::string>;
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-/// The `state` column of the history row of `version`; nullopt when there is no such row.
-std::optional<std::string> history_state(soci::session& sql, std::int64_t version) {
-    auto rows = query_text(sql, std::string("SELECT state FROM ") + history_table + " WHERE version = " + std::to_string(version));
-    if (rows.size() == 0) return std::nullopt;
-    return rows.rows.front().front();
-}
-
 std::string history_checksum(soci::session& sql, std::int64_t version) {
     return query_value(sql, std::string("SELECT checksum FROM ") + history_table + " WHERE version = " + std::to_string(version))
         .value_or("<null>");
-}
-
-/// The audit log as "version action outcome" lines, in insertion order.
-std::vector<std::string> audit_log(soci::session& sql) {
-    auto rows = query_text(sql, std::string("SELECT CAST(version AS TEXT), action, outcome FROM ") + log_table +
-                                    " ORDER BY at, version, action DESC");
-    std::vector<std::string> out;
-    for (const auto& row : rows.rows) out.push_back(row[0].value_or("?") + " " + row[1].value_or("?") + " " + row[2].value_or("?"));
-    return out;
 }
 
 long long count_of(soci::session& sql, const std::string& query) { return std::stoll(query_value(sql, query).value_or("-1")); }
@@ -137,12 +121,6 @@ names status_lines(strata::runner& r) {
     names out;
     for (const auto& s : r.status()) out.push_back(std::to_string(s.version) + " " + strata::to_string(s.state));
     return out;
-}
-
-/// The same, from a runner of its own (status takes no lock).
-names status_lines(const strata::registry& units, const strata::database_url& url) {
-    strata::runner r(units, url);
-    return status_lines(r);
 }
 
 std::string described(const std::vector<strata::migration_error::completed_unit>& units) {

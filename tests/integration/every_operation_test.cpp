@@ -176,8 +176,6 @@ std::unique_ptr<strata::registry> every_operation_units() {
 
 namespace {
 
-database_schema user_schema(soci::session& sql) { return read_schema(sql).without(history_table).without(log_table); }
-
 long long count_of(soci::session& sql, const std::string& query) { return std::stoll(query_value(sql, query).value_or("-1")); }
 
 std::vector<std::string> index_names(const table_schema& t) {

@@ -77,13 +77,6 @@ std::string joined(const std::vector<std::string>& lines) {
     return out;
 }
 
-/// The state column of unit `version`'s history row; nullopt when there is no row.
-std::optional<std::string> history_state(soci::session& sql, std::int64_t version) {
-    auto rows = query_text(sql, std::string("SELECT state FROM ") + history_table + " WHERE version = " + std::to_string(version));
-    if (rows.size() == 0) return std::nullopt;
-    return rows.rows.front().front();
-}
-
 /// Every line of status() as "1 applied", with " interrupted" when so.
 std::vector<std::string> status_lines(const strata::database_url& url) {
     std::vector<std::string> out;

@@ -98,33 +98,6 @@ std::string joined(const std::vector<std::string>& lines) {
     return out;
 }
 
-std::optional<std::string> history_state(soci::session& sql, std::int64_t version) {
-    auto rows = query_text(sql, std::string("SELECT state FROM ") + history_table + " WHERE version = " + std::to_string(version));
-    if (rows.size() == 0) return std::nullopt;
-    return rows.rows.front().front();
-}
-
-/// The audit log as "version action outcome" lines, in insertion order.
-names audit_log(soci::session& sql) {
-    auto rows = query_text(sql, std::string("SELECT CAST(version AS TEXT), action, outcome FROM ") + log_table +
-                                    " ORDER BY at, version, action DESC");
-    names out;
-    for (const auto& row : rows.rows) out.push_back(row[0].value_or("?") + " " + row[1].value_or("?") + " " + row[2].value_or("?"));
-    return out;
-}
-
-/// (version, state) of every line of status(), as "1 applied", with " interrupted" when so.
-names status_lines(const strata::registry& units, const strata::database_url& url) {
-    strata::runner r(units, url);
-    names out;
-    for (const auto& s : r.status())
-        out.push_back(std::to_string(s.version) + " " + strata::to_string(s.state) + (s.interrupted ? " interrupted" : ""));
-    return out;
-}
-
-/// The schema without strata's metadata tables.
-database_schema user_schema(soci::session& sql) { return read_schema(sql).without(history_table).without(log_table); }
-
 long long count_of(soci::session& sql, const std::string& query) { return std::stoll(query_value(sql, query).value_or("-1")); }
 
 // ---- PostgreSQL catalog read-back -------------------------------------------------------------

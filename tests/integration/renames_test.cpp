@@ -71,11 +71,6 @@ std::unique_ptr<strata::registry> rename_units() {
     return r;
 }
 
-/// The user tables (strata's own left aside).
-database_schema user_schema(soci::session& sql) {
-    return read_schema(sql).without(history_table).without(log_table);
-}
-
 void rename_in(std::vector<std::string>& names, const std::map<std::string, std::string>& renames) {
     for (auto& n : names)
         if (auto it = renames.find(n); it != renames.end()) n = it->second;

@@ -139,9 +139,6 @@ names user_tables(soci::session& sql) {
     return out;
 }
 
-/// The schema without strata's metadata tables.
-database_schema user_schema(soci::session& sql) { return read_schema(sql).without(history_table).without(log_table); }
-
 long long count_of(soci::session& sql, const std::string& query) { return std::stoll(query_value(sql, query).value_or("-1")); }
 
 /// Triggers and functions the units may leave behind.
@@ -150,15 +147,6 @@ long long routines(soci::session& sql, strata::backend backend) {
         return count_of(sql, "SELECT CAST(count(*) AS TEXT) FROM pg_proc WHERE proname = 'orders_cap'") +
                count_of(sql, "SELECT CAST(count(*) AS TEXT) FROM pg_trigger WHERE tgname = 'orders_cap'");
     return count_of(sql, "SELECT CAST(count(*) AS TEXT) FROM sqlite_master WHERE type = 'trigger'");
-}
-
-/// The audit log as "version action outcome" lines, in insertion order.
-names audit_log(soci::session& sql) {
-    auto rows = query_text(sql, std::string("SELECT CAST(version AS TEXT), action, outcome FROM ") + log_table +
-                                    " ORDER BY at, version, action DESC");
-    names out;
-    for (const auto& row : rows.rows) out.push_back(row[0].value_or("?") + " " + row[1].value_or("?") + " " + row[2].value_or("?"));
-    return out;
 }
 
 std::string other_than(strata::backend backend) {

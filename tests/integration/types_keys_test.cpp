@@ -61,8 +61,6 @@ std::unique_ptr<strata::registry> type_units() {
     return r;
 }
 
-database_schema user_schema(soci::session& sql) { return read_schema(sql).without(history_table).without(log_table); }
-
 /// Whether inserting `values` into samples' `column` is refused by the database.
 bool refused(soci::session& sql, const std::string& column, const std::string& value) {
     return !(run(sql, "INSERT INTO samples (\"" + column + "\") VALUES (" + value + ")") == refusal::none);

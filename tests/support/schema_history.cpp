@@ -1,5 +1,7 @@
 #include "support/schema_history.hpp"
 
+#include <strata/runner.hpp>
+
 #include <algorithm>
 #include <ostream>
 
@@ -45,5 +47,29 @@ std::vector<std::int64_t> recorded_versions(soci::session& session) {
     for (const auto& e : read_history(session)) versions.push_back(e.version);
     return versions;
 }
+
+std::optional<std::string> history_state(soci::session& session, std::int64_t version) {
+    auto rows = query_text(session, std::string("SELECT state FROM ") + history_table + " WHERE version = " + std::to_string(version));
+    if (rows.size() == 0) return std::nullopt;
+    return rows.rows.front().front();
+}
+
+std::vector<std::string> audit_log(soci::session& session) {
+    auto rows = query_text(session, std::string("SELECT CAST(version AS TEXT), action, outcome FROM ") + log_table +
+                                        " ORDER BY at, version, action DESC");
+    std::vector<std::string> out;
+    for (const auto& row : rows.rows) out.push_back(row[0].value_or("?") + " " + row[1].value_or("?") + " " + row[2].value_or("?"));
+    return out;
+}
+
+std::vector<std::string> status_lines(const registry& units, const database_url& url) {
+    runner r(units, url);
+    std::vector<std::string> out;
+    for (const auto& s : r.status())
+        out.push_back(std::to_string(s.version) + " " + strata::to_string(s.state) + (s.interrupted ? " interrupted" : ""));
+    return out;
+}
+
+database_schema user_schema(soci::session& session) { return read_schema(session).without(history_table).without(log_table); }
 
 }  // namespace strata::test

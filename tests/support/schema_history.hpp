@@ -3,11 +3,19 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "support/schema_reader.hpp"
+
 namespace soci {
 class session;
+}
+
+namespace strata {
+class registry;
+class database_url;
 }
 
 namespace strata::test {
@@ -33,5 +41,17 @@ std::vector<history_entry> read_history(soci::session& session);
 
 /// The versions in the history, ascending; empty when the table does not exist.
 std::vector<std::int64_t> recorded_versions(soci::session& session);
+
+/// The state column of `version`'s history row (applied, running, dirty), none without a row.
+std::optional<std::string> history_state(soci::session& session, std::int64_t version);
+
+/// The audit log as "version action outcome" lines, in insertion order.
+std::vector<std::string> audit_log(soci::session& session);
+
+/// Every line of the runner's status() as "1 applied", with " interrupted" when so.
+std::vector<std::string> status_lines(const registry& units, const database_url& url);
+
+/// The schema without strata's own tables (the history and the audit log).
+database_schema user_schema(soci::session& session);
 
 }  // namespace strata::test

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "progress_notice.hpp"
+#include "render_support.hpp"
 #include "support/change_unit.hpp"
 
 namespace {
@@ -21,7 +22,6 @@ namespace {
 using namespace strata::schema;
 using statements = std::vector<std::string>;
 
-const std::vector<strata::backend> both_dialects{strata::backend::sqlite, strata::backend::postgresql};
 
 /// `users(id, status)`, as an earlier unit left it.
 strata::catalog with_users() {
@@ -30,9 +30,7 @@ strata::catalog with_users() {
         t.column("id", type::bigint()).primary();
         t.column("status", type::text());
     });
-    strata::catalog state;
-    for (const auto& op : b.operations()) state.apply(op);
-    return state;
+    return strata::test::state_after(b);
 }
 
 strata::rendering render(strata::backend backend, const builder& b) {
@@ -40,22 +38,12 @@ strata::rendering render(strata::backend backend, const builder& b) {
     return strata::dialect_for(backend).render(b.operations(), state);
 }
 
-/// The message of the unsupported_error rendering `record`'s operations throws, the same on both
-/// dialects, or "<rendered>".
+/// The message of the error rendering `record`'s operations throws, the same on both dialects,
+/// or "<rendered>".
 std::string refusal(const std::function<void(builder&)>& record) {
-    std::vector<std::string> messages;
-    for (auto backend : both_dialects) {
-        builder b;
-        record(b);
-        try {
-            render(backend, b);
-            messages.push_back("<rendered>");
-        } catch (const strata::unsupported_error& e) {
-            messages.push_back(e.message());
-        }
-    }
-    BOOST_TEST(messages[0] == messages[1]);
-    return messages[1];
+    const std::string on_sqlite = strata::test::refusal(strata::backend::sqlite, record, with_users());
+    BOOST_TEST(strata::test::refusal(strata::backend::postgresql, record, with_users()) == on_sqlite);
+    return on_sqlite;
 }
 
 /// The batched DO block for users, SET "status" = 'active' WHERE "status" IS NULL, 2 rows a batch.

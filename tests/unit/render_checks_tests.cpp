@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "render_support.hpp"
+
 namespace {
 
 using namespace strata::schema;
@@ -25,22 +27,11 @@ strata::catalog with_users() {
         t.column("id", type::bigint()).primary();
         t.column("email", type::text());
     });
-    strata::catalog state;
-    for (const auto& op : b.operations()) state.apply(op);
-    return state;
+    return strata::test::state_after(b);
 }
 
-/// The message of the unsupported_error rendering `record`'s operations on `backend` throws, or
-/// "<rendered>" when it renders.
 std::string refusal(strata::backend backend, const std::function<void(builder&)>& record, strata::catalog state = with_users()) {
-    builder b;
-    record(b);
-    try {
-        strata::dialect_for(backend).render(b.operations(), state);
-    } catch (const strata::unsupported_error& e) {
-        return e.message();
-    }
-    return "<rendered>";
+    return strata::test::refusal(backend, record, std::move(state));
 }
 
 /// The same refusal on both dialects.

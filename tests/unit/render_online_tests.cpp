@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "render_support.hpp"
+
 namespace {
 
 using namespace strata::schema;
@@ -34,9 +36,7 @@ void create_parents_and_children(builder& b) {
 strata::catalog parents_and_children() {
     builder b;
     create_parents_and_children(b);
-    strata::catalog state;
-    for (const auto& op : b.operations()) state.apply(op);
-    return state;
+    return strata::test::state_after(b);
 }
 
 strata::rendering render(const strata::dialect& d, const builder& b, strata::catalog state = parents_and_children()) {

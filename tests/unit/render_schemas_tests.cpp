@@ -10,27 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "render_support.hpp"
+
 namespace {
 
 using namespace strata::schema;
 using statements = std::vector<std::string>;
-
-statements sql_of(strata::backend backend, const builder& b) {
-    strata::catalog state;
-    return strata::dialect_for(backend).render(b.operations(), state).statements;
-}
-
-std::string refusal(strata::backend backend, const std::function<void(builder&)>& record) {
-    builder b;
-    record(b);
-    try {
-        strata::catalog state;
-        strata::dialect_for(backend).render(b.operations(), state);
-    } catch (const strata::error& e) {
-        return e.what();
-    }
-    return "<rendered>";
-}
+using strata::test::refusal;
+using strata::test::sql_of;
 
 builder billing() {
     builder b;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "reference_units.hpp"
+#include "render_support.hpp"
 #include "dialect/sqlite/table_rebuild.hpp"
 
 namespace {
@@ -26,11 +27,7 @@ strata::rendering render(const builder& b, strata::catalog state = {}) {
 
 statements sql_of(const builder& b) { return render(b).statements; }
 
-strata::catalog state_after(const builder& b) {
-    strata::catalog state;
-    for (const auto& op : b.operations()) state.apply(op);
-    return state;
-}
+using strata::test::state_after;
 
 const std::string now_default = R"sql((strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))sql";
 

@@ -11,15 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "render_support.hpp"
+
 namespace {
 
 using namespace strata::schema;
 using statements = std::vector<std::string>;
-
-statements sql_of(strata::backend backend, const builder& b) {
-    strata::catalog state;
-    return strata::dialect_for(backend).render(b.operations(), state).statements;
-}
+using strata::test::refusal;
+using strata::test::sql_of;
 
 builder every_new_type() {
     builder b;
@@ -37,19 +36,6 @@ builder every_new_type() {
         t.column("status", type::enumeration({"draft", "it's live"})).not_null().default_sql("'draft'");
     });
     return b;
-}
-
-/// The message of the unsupported_error rendering `record` on `backend` throws, or "<rendered>".
-std::string refusal(strata::backend backend, const std::function<void(builder&)>& record) {
-    builder b;
-    record(b);
-    try {
-        strata::catalog state;
-        strata::dialect_for(backend).render(b.operations(), state);
-    } catch (const strata::unsupported_error& e) {
-        return e.what();
-    }
-    return "<rendered>";
 }
 
 const std::vector<strata::backend> both_dialects{strata::backend::sqlite, strata::backend::postgresql};
@@ -214,8 +200,7 @@ BOOST_AUTO_TEST_CASE(postgresql_renames_carry_an_enumerations_check_name_along) 
         t.column("id", type::bigint()).primary();
         t.column("status", type::enumeration({"a", "b"}));
     });
-    strata::catalog state;
-    for (const auto& op : setup.operations()) state.apply(op);
+    strata::catalog state = strata::test::state_after(setup);
     builder b;
     b.rename_table("books", "volumes");
     b.rename_column("volumes", "status", "state");

@@ -21,6 +21,7 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -165,7 +166,8 @@ public:
         // IMMEDIATE takes the write lock now, so a concurrent writer waits for the busy
         // timeout instead of failing later on a lock upgrade.
         execute("BEGIN IMMEDIATE");
-        dangling_before_ = dangling_foreign_keys();
+        // Read once per connection; afterwards each commit leaves the set the next one compares with.
+        if (!dangling_known_) dangling_known_ = dangling_foreign_keys();
     }
 
     void commit() override {
@@ -245,9 +247,6 @@ private:
         return rows;
     }
 
-    static std::string quoted(std::string_view name) { return dialect::quote(name); }
-    static std::string literal(std::string_view text) { return dialect::quote_literal(text); }
-
     /// A table rebuild (see table_rebuild.hpp), from the table as it is in the database.
     void rebuild(const std::string& directive) {
         const database_url& where = url();
@@ -260,8 +259,8 @@ private:
         } catch (const std::invalid_argument& e) {
             fail(std::string("malformed rebuild directive: ") + e.what(), directive);
         }
-        const std::string table = quoted(c.table), temp = quoted("strata_new_" + c.table);
-        auto definition = rows_of("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = " + literal(c.table) + " COLLATE NOCASE");
+        const std::string table = dialect::quote(c.table), temp = dialect::quote("strata_new_" + c.table);
+        auto definition = rows_of("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = " + dialect::quote_literal(c.table) + " COLLATE NOCASE");
         if (definition.empty()) fail("cannot rebuild table \"" + c.table + "\": it does not exist", directive);
         std::string create;
         try {
@@ -274,14 +273,14 @@ private:
         // expression or in its predicate) goes with it.
         std::vector<std::vector<std::string>> keep;
         for (auto& row : rows_of("SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name COLLATE NOCASE = " +
-                                 literal(c.table) + " AND sql IS NOT NULL ORDER BY rowid")) {
+                                 dialect::quote_literal(c.table) + " AND sql IS NOT NULL ORDER BY rowid")) {
             bool on_dropped = false;
             if (row[0] == "index") {
                 const auto keys = row[2].find('(');  // what follows ON "table"
                 for (const auto& column : c.drop_columns)
                     on_dropped = on_dropped ||
-                                 !rows_of("SELECT 1 FROM pragma_index_info(" + literal(row[1]) + ") WHERE name = " +
-                                          literal(column) + " COLLATE NOCASE").empty() ||
+                                 !rows_of("SELECT 1 FROM pragma_index_info(" + dialect::quote_literal(row[1]) + ") WHERE name = " +
+                                          dialect::quote_literal(column) + " COLLATE NOCASE").empty() ||
                                  (keys != std::string::npos && detail::expression_uses(row[2].substr(keys), column));
             }
             if (!on_dropped) keep.push_back(std::move(row));
@@ -289,12 +288,12 @@ private:
         execute(create);
         // Every column the two tables share, in the new table's order; generated ones (hidden) are not stored.
         std::string columns, values;
-        for (const auto& row : rows_of("SELECT n.name FROM pragma_table_xinfo(" + literal("strata_new_" + c.table) +
-                                       ") n JOIN pragma_table_xinfo(" + literal(c.table) +
+        for (const auto& row : rows_of("SELECT n.name FROM pragma_table_xinfo(" + dialect::quote_literal("strata_new_" + c.table) +
+                                       ") n JOIN pragma_table_xinfo(" + dialect::quote_literal(c.table) +
                                        ") o ON o.name = n.name COLLATE NOCASE WHERE n.hidden = 0 AND o.hidden = 0 ORDER BY n.cid")) {
             const std::string& column = row[0];
-            columns += (columns.empty() ? "" : ", ") + quoted(column);
-            std::string value = quoted(column);
+            columns += (columns.empty() ? "" : ", ") + dialect::quote(column);
+            std::string value = dialect::quote(column);
             for (const auto& [name, expression] : c.copy_as)
                 if (name == column) value = "(" + expression + ")";
             values += (values.empty() ? "" : ", ") + value;
@@ -345,16 +344,21 @@ private:
     /// PostgreSQL refuses a foreign key to a table or column that does not exist; SQLite takes it
     /// and fails later, on the first write to either table. Checked before every commit, so a
     /// unit that leaves such a key (raw sql, a table dropped or renamed under it) rolls back.
-    /// Only keys the transaction broke count: one broken before it is not this unit's doing.
+    /// Only keys the transaction broke count: one broken before it is not this unit's doing. The
+    /// set to compare with is read at the connection's first transaction and kept from commit to
+    /// commit (one query per unit, not two): strata holds the migration lock meanwhile.
     void check_foreign_key_targets() {
-        for (const auto& r : dangling_foreign_keys()) {
-            if (std::find(dangling_before_.begin(), dangling_before_.end(), r) != dangling_before_.end()) continue;
+        auto now = dangling_foreign_keys();
+        for (const auto& r : now) {
+            if (dangling_known_ && std::find(dangling_known_->begin(), dangling_known_->end(), r) != dangling_known_->end())
+                continue;
             const std::string key = "the foreign key of table \"" + r[0] + "\" on column \"" + r[1] + "\"";
             throw statement_error((r[4] == "1" ? key + " references table \"" + r[2] + "\", which does not exist"
                                                : key + " references column \"" + r[2] + "\".\"" + r[3] + "\", which does not exist") +
                                       " (PostgreSQL would refuse it); create what it references first, or change the key",
                                   {.database = url().redacted(), .backend = "sqlite"});
         }
+        dangling_known_ = std::move(now);
     }
 
     /// A view reading a column the rebuild dropped would now fail when used. PostgreSQL refuses
@@ -392,7 +396,9 @@ private:
     soci::session session_;
     api::sqlite3* db_ = nullptr;
     bool foreign_keys_off_ = false;
-    std::vector<std::vector<std::string>> dangling_before_;  ///< when the transaction began
+    /// The foreign keys that referenced nothing when this connection's last commit (or its first
+    /// transaction) found them: not the doing of the transaction now open.
+    std::optional<std::vector<std::vector<std::string>>> dangling_known_;
     bool read_only_ = false;
     std::string applied_by_;  // the OS user, once looked up
 };

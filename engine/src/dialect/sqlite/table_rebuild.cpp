@@ -1,5 +1,7 @@
 #include "dialect/sqlite/table_rebuild.hpp"
 
+#include <strata/dialect.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <stdexcept>
@@ -8,15 +10,6 @@ namespace strata::sqlite_rebuild {
 namespace {
 
 // ---- the directive ----------------------------------------------------------------------------
-
-std::string quoted(std::string_view name) {
-    std::string out = "\"";
-    for (char c : name) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + "\"";
-}
 
 /// `--   <verb>: <payload>`; a payload's further lines follow as `--   | <line>`.
 void line(std::string& out, std::string_view verb, std::string_view payload) {
@@ -235,12 +228,12 @@ std::pair<std::size_t, std::size_t> inline_constraint(const table_text& t, const
 }  // namespace
 
 std::string directive(const changes& c) {
-    std::string out = std::string(directive_prefix) + quoted(c.table) + " from its definition in sqlite_master";
+    std::string out = std::string(directive_prefix) + dialect::quote(c.table) + " from its definition in sqlite_master";
     for (const auto& a : c.add) line(out, "add", a);
-    for (const auto& d : c.drop_columns) line(out, "drop column", quoted(d));
-    for (const auto& d : c.drop_constraints) line(out, "drop constraint", quoted(d));
-    for (const auto& [column, definition] : c.replace_columns) line(out, "replace column", quoted(column) + " with " + definition);
-    for (const auto& [column, expression] : c.copy_as) line(out, "copy column", quoted(column) + " as " + expression);
+    for (const auto& d : c.drop_columns) line(out, "drop column", dialect::quote(d));
+    for (const auto& d : c.drop_constraints) line(out, "drop constraint", dialect::quote(d));
+    for (const auto& [column, definition] : c.replace_columns) line(out, "replace column", dialect::quote(column) + " with " + definition);
+    for (const auto& [column, expression] : c.copy_as) line(out, "copy column", dialect::quote(column) + " as " + expression);
     return out;
 }
 
@@ -355,7 +348,7 @@ std::string edit_create_table(std::string_view create_table_sql, const changes& 
         const table_text probe = read("CREATE TABLE x (" + a + ")");
         (probe.is_constraint(probe.items.front()) ? constraints : columns).push_back(a);
     }
-    std::string out = "CREATE TABLE " + quoted(new_name) + " (";
+    std::string out = "CREATE TABLE " + dialect::quote(new_name) + " (";
     const char* sep = "\n  ";
     for (const auto* list : {&columns, &constraints})
         for (const auto& s : *list) {
