@@ -8,12 +8,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
-
-namespace soci {
-class session;
-}
 
 namespace strata {
 
@@ -44,6 +41,9 @@ public:
     virtual ~progress_watch() = default;
 };
 
+/// One row of a query's result: each value as text, nullopt for NULL.
+using result_row = std::vector<std::optional<std::string>>;
+
 class connection {
 public:
     virtual ~connection() = default;
@@ -51,9 +51,14 @@ public:
     const database_url& url() const noexcept { return url_; }
 
     /// Runs SQL text (one or several statements, nothing bound) on the native handle, bypassing
-    /// SOCI's statement parsing (see execute's implementations for why). Throws statement_error
+    /// SOCI's statement parsing (see execute's implementations for why). Returns the rows the
+    /// last statement changed, or -1 when that is not known (a script). Throws statement_error
     /// carrying the statement and the SQLSTATE or SQLite result code.
-    virtual void execute(const std::string& sql) = 0;
+    virtual std::int64_t execute(const std::string& sql) = 0;
+
+    /// Runs one query (values spliced in as literals, nothing bound: see execute) and returns
+    /// its rows as text.
+    virtual std::vector<result_row> query(const std::string& sql) = 0;
 
     /// Begins a transaction. `foreign_keys_off`: the unit rebuilds a table (SQLite only).
     virtual void begin(bool foreign_keys_off) = 0;
@@ -62,12 +67,16 @@ public:
     /// Rolls back what the transaction did; never throws.
     virtual void rollback() noexcept = 0;
 
-    /// The statements begin()/commit() run, for a dry run's script.
-    virtual std::vector<std::string> begin_preview(bool foreign_keys_off) const = 0;
-    virtual std::vector<std::string> commit_preview(bool foreign_keys_off) const = 0;
-    /// A unit's statement as a dry run's script shows it: the statement, and on SQLite after a
-    /// rebuild directive (which execute() carries out from the live table) a line saying so.
-    virtual std::vector<std::string> statement_preview(const std::string& statement) const { return {statement}; }
+    /// A connection to a private copy of this database's schema on which a run can be rehearsed
+    /// without touching this one: no rows but those of `with_rows` (the history, which a down
+    /// changes). It records every statement it runs into `script` when given (the expanded
+    /// statements of a SQLite rebuild included). Null when the backend cannot make one
+    /// (PostgreSQL). Throws unsupported_error naming an object it cannot copy.
+    virtual std::unique_ptr<connection> rehearsal(std::vector<std::string>* script, const std::vector<std::string>& with_rows) {
+        (void)script;
+        (void)with_rows;
+        return nullptr;
+    }
 
     /// Takes the migration lock, waiting up to `timeout` and saying through `notice` who holds
     /// it. Throws lock_timeout_error naming the holder.
@@ -93,9 +102,6 @@ public:
         (void)report;
         return nullptr;
     }
-
-    /// For the history table's bound statements.
-    virtual soci::session& session() noexcept = 0;
 
     /// Whether this connection can only look (a SQLite file that did not exist when a command
     /// opened it for looking): a change needs a new connection.

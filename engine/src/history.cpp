@@ -4,9 +4,9 @@
 #include <strata/error.hpp>
 
 #include <nlohmann/json.hpp>
-#include <soci/soci.h>
 
 #include "connection.hpp"
+#include "transaction.hpp"
 
 namespace strata {
 namespace {
@@ -66,48 +66,31 @@ std::optional<rendering> recorded_down(const history_row& row) {
     }
 }
 
-error_context history::where(const std::string& sql) const {
-    return {.database = conn_.url().redacted(), .backend = to_string(dialect_.kind()), .statement = sql};
-}
+history::history(connection& conn, const dialect& d) : conn_(conn), dialect_(d) {}
 
-// SOCI errors on the metadata tables become statement_errors naming the statement; the message
-// is SOCI's bare one, since what() appends bound values.
-template <class F>
-auto history::guarded(const std::string& sql, F&& f) {
+// The metadata tables' errors say so; the connection's error carries the statement.
+std::int64_t history::execute(const std::string& sql) {
     try {
-        return f();
-    } catch (const soci::soci_error& e) {
-        throw statement_error("the metadata table: " + e.get_error_message(), where(sql));
+        return conn_.execute(sql);
+    } catch (const statement_error& e) {
+        throw statement_error("the metadata table: " + e.message(), e.context());
     }
 }
 
 bool history::exists() {
     if (exists_) return true;
-    const std::string sql = dialect_.table_exists_query(table_name);
-    long long count = 0;
-    guarded(sql, [&] { conn_.session() << sql, soci::into(count); });
-    exists_ = count > 0;
+    auto rows = conn_.query(dialect_.table_exists_query(table_name));
+    exists_ = !rows.empty() && !rows.front().empty() && rows.front().front().value_or("0") != "0";
     return exists_;
 }
 
-std::vector<std::string> history::ensure_preview() {
-    if (exists()) return {};
-    catalog scratch;
-    return dialect_.render(metadata_tables(), scratch).statements;
-}
-
 void history::ensure() {
-    auto statements = ensure_preview();
-    if (statements.empty()) return;
+    if (exists()) return;
+    catalog scratch;
     // One transaction, so a concurrent first run never sees half of the metadata.
-    conn_.begin(false);
-    try {
-        for (const auto& statement : statements) conn_.execute(statement);
-        conn_.commit();
-    } catch (...) {
-        conn_.rollback();
-        throw;
-    }
+    transaction t(conn_, false);
+    for (const auto& statement : dialect_.render(metadata_tables(), scratch).statements) execute(statement);
+    t.commit();
     exists_ = true;
 }
 
@@ -119,25 +102,10 @@ std::vector<history_row> history::read() {
     const std::string sql = "SELECT version, name, checksum, " + dialect_.utc_text("applied_at") +
                             ", execution_ms, applied_by, state, down_statements FROM " + dialect::quote(table_name) +
                             " ORDER BY version";
+    std::vector<result_row> result;
     try {
-        guarded(sql, [&] {
-            history_row r;
-            long long version = 0, ms = 0;
-            std::string state, down;
-            soci::indicator down_ind = soci::i_ok;
-            soci::statement st = (conn_.session().prepare << sql, soci::into(version), soci::into(r.name), soci::into(r.checksum),
-                                  soci::into(r.applied_at), soci::into(ms), soci::into(r.applied_by), soci::into(state),
-                                  soci::into(down, down_ind));
-            st.execute();
-            while (st.fetch()) {
-                r.version = version;
-                r.execution_ms = ms;
-                r.state = state == "running" ? row_state::running : row_state::applied;
-                r.down_json = down_ind == soci::i_null ? std::nullopt : std::optional<std::string>(down);
-                rows.push_back(r);
-            }
-        });
-    } catch (const statement_error&) {
+        result = conn_.query(sql);
+    } catch (const statement_error& e) {
         // A missing table reads as an empty history; anything else is the error it is.
         bool missing = false;
         try {
@@ -146,120 +114,54 @@ std::vector<history_row> history::read() {
             // The query's own error says more than this one.
         }
         if (missing) return {};
-        throw;
+        throw statement_error("the metadata table: " + e.message(), e.context());
+    }
+    rows.reserve(result.size());
+    for (auto& r : result) {
+        auto text = [&](std::size_t i) { return r.at(i).value_or(""); };
+        rows.push_back({.version = std::stoll(text(0)),
+                        .name = text(1),
+                        .checksum = text(2),
+                        .applied_at = text(3),
+                        .execution_ms = std::stoll(text(4)),
+                        .applied_by = text(5),
+                        .state = text(6) == "running" ? row_state::running : row_state::applied,
+                        .down_json = std::move(r.at(7))});
     }
     exists_ = true;
     return rows;
 }
 
-// A prepared INSERT and the values bound to it: each run fills the values and executes it
-// again, so the database parses it once per connection, not once per unit.
-struct history::insert_statement {
-    long long version = 0, ms = 0;
-    std::string name, checksum, by, state, down;
-    soci::indicator down_ind = soci::i_ok;
-    soci::statement st;  // after the values it binds
-
-    insert_statement(soci::session& s, const std::string& sql)
-        : st((s.prepare << sql, soci::use(version), soci::use(name), soci::use(checksum), soci::use(ms), soci::use(by),
-              soci::use(state), soci::use(down, down_ind))) {}
-};
-
-struct history::log_statement {
-    long long version = 0, ms = 0;
-    std::string name, action, by, outcome, message;
-    soci::indicator message_ind = soci::i_ok;
-    soci::statement st;
-
-    log_statement(soci::session& s, const std::string& sql)
-        : st((s.prepare << sql, soci::use(version), soci::use(name), soci::use(action), soci::use(by), soci::use(ms),
-              soci::use(outcome), soci::use(message, message_ind))) {}
-};
-
-history::history(connection& conn, const dialect& d) : conn_(conn), dialect_(d) {}
-history::~history() = default;
-
 void history::insert(const history_entry& e) {
-    const std::string sql = "INSERT INTO " + dialect::quote(table_name) +
-                            " (version, name, checksum, execution_ms, applied_by, state, down_statements)"
-                            " VALUES (:v, :n, :c, :ms, :by, :st, :down)";
-    guarded(sql, [&] {
-        if (!insert_) insert_ = std::make_unique<insert_statement>(conn_.session(), sql);
-        auto& i = *insert_;
-        i.version = e.version;
-        i.name = e.name;
-        i.checksum = e.checksum;
-        i.ms = e.execution_ms;
-        i.by = conn_.applied_by();
-        i.state = to_text(e.state);
-        i.down = down_json(e.down);
-        i.down_ind = e.down ? soci::i_ok : soci::i_null;
-        i.st.execute(true);
-    });
+    auto literal = [](const std::string& s) { return dialect::quote_literal(s); };
+    execute("INSERT INTO " + dialect::quote(table_name) +
+            " (version, name, checksum, execution_ms, applied_by, state, down_statements) VALUES (" + std::to_string(e.version) +
+            ", " + literal(e.name) + ", " + literal(e.checksum) + ", " + std::to_string(e.execution_ms) + ", " +
+            literal(conn_.applied_by()) + ", " + literal(to_text(e.state)) + ", " +
+            (e.down ? literal(down_json(e.down)) : std::string("NULL")) + ")");
 }
 
 void history::set_state(std::int64_t version, row_state state, std::int64_t execution_ms) {
-    const std::string sql = "UPDATE " + dialect::quote(table_name) + " SET state = :st, execution_ms = :ms WHERE version = :v";
-    std::string st = to_text(state);
-    long long v = version, ms = execution_ms;
-    guarded(sql, [&] { conn_.session() << sql, soci::use(st), soci::use(ms), soci::use(v); });
+    execute("UPDATE " + dialect::quote(table_name) + " SET state = " + dialect::quote_literal(to_text(state)) +
+            ", execution_ms = " + std::to_string(execution_ms) + " WHERE version = " + std::to_string(version));
 }
 
 void history::remove(std::int64_t version) {
-    const std::string sql = "DELETE FROM " + dialect::quote(table_name) + " WHERE version = :v";
-    long long v = version;
-    long long removed = guarded(sql, [&] {
-        soci::statement st = (conn_.session().prepare << sql, soci::use(v));
-        st.execute(true);
-        return st.get_affected_rows();
-    });
+    const std::string sql = "DELETE FROM " + dialect::quote(table_name) + " WHERE version = " + std::to_string(version);
+    std::int64_t removed = execute(sql);
     // A history that says a unit is applied when it is not would lie to the next run.
-    if (removed != 1)
+    if (removed >= 0 && removed != 1)
         throw statement_error("the history table " + std::string(table_name) + " had " + std::to_string(removed) +
                                   " rows for version " + std::to_string(version) + " where 1 was expected",
-                              where(sql));
+                              {.database = conn_.url().redacted(), .backend = to_string(dialect_.kind()), .statement = sql});
 }
 
 void history::log(const log_entry& e) {
-    const std::string sql = "INSERT INTO " + dialect::quote(log_table_name) +
-                            " (version, name, action, by, duration_ms, outcome, message)"
-                            " VALUES (:v, :n, :a, :by, :ms, :o, :m)";
-    guarded(sql, [&] {
-        if (!log_) log_ = std::make_unique<log_statement>(conn_.session(), sql);
-        auto& l = *log_;
-        l.version = e.version;
-        l.name = e.name;
-        l.action = e.action;
-        l.by = conn_.applied_by();
-        l.ms = e.duration_ms;
-        l.outcome = e.outcome;
-        l.message = e.message;
-        l.message_ind = e.message.empty() ? soci::i_null : soci::i_ok;
-        l.st.execute(true);
-    });
-}
-
-std::string history::insert_preview(const history_entry& e) const {
     auto literal = [](const std::string& s) { return dialect::quote_literal(s); };
-    return "INSERT INTO " + dialect::quote(table_name) +
-           " (version, name, checksum, execution_ms, applied_by, state, down_statements) VALUES (" +
-           std::to_string(e.version) + ", " + literal(e.name) + ", " + literal(e.checksum) + ", <ms>, <user>, " +
-           literal(to_text(e.state)) + ", " + (e.down ? literal(down_json(e.down)) : std::string("NULL")) + ")";
-}
-
-std::string history::remove_preview(std::int64_t version) const {
-    return "DELETE FROM " + dialect::quote(table_name) + " WHERE version = " + std::to_string(version);
-}
-
-std::string history::set_state_preview(std::int64_t version, row_state state) const {
-    return "UPDATE " + dialect::quote(table_name) + " SET state = " + dialect::quote_literal(to_text(state)) +
-           ", execution_ms = <ms> WHERE version = " + std::to_string(version);
-}
-
-std::string history::log_preview(const log_entry& e) const {
-    return "INSERT INTO " + dialect::quote(log_table_name) + " (version, name, action, by, duration_ms, outcome, message) VALUES (" +
-           std::to_string(e.version) + ", " + dialect::quote_literal(e.name) + ", " + dialect::quote_literal(e.action) +
-           ", <user>, <ms>, 'ok', NULL)";
+    execute("INSERT INTO " + dialect::quote(log_table_name) + " (version, name, action, by, duration_ms, outcome, message) VALUES (" +
+            std::to_string(e.version) + ", " + literal(e.name) + ", " + literal(e.action) + ", " + literal(conn_.applied_by()) +
+            ", " + std::to_string(e.duration_ms) + ", " + literal(e.outcome) + ", " +
+            (e.message.empty() ? std::string("NULL") : literal(e.message)) + ")");
 }
 
 }  // namespace strata

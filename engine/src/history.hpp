@@ -36,7 +36,7 @@ struct history_row {
 /// (which refuses a revert, never guesses).
 std::optional<rendering> recorded_down(const history_row& row);
 
-/// What one history change writes, for the insert and for a dry run's preview.
+/// What one history change writes.
 struct history_entry {
     std::int64_t version = 0;
     std::string name;
@@ -62,46 +62,31 @@ public:
     static constexpr const char* log_table_name = "strata_schema_log";
 
     history(connection& conn, const dialect& d);
-    ~history();
     history(const history&) = delete;
     history& operator=(const history&) = delete;
 
     bool exists();
-    /// Creates both tables when missing (one query when they exist).
+    /// Creates both tables when missing, in one transaction (one query when they exist).
     void ensure();
-    /// The statements ensure() would run, for a dry run (empty when the tables exist).
-    std::vector<std::string> ensure_preview();
 
     /// Every row, by version, in one query. Empty when the table does not exist. Unless
     /// dialect::names_may_resolve_elsewhere(), the catalog is asked only when the query fails, to
     /// tell a missing table from a real error.
     std::vector<history_row> read();
 
+    // Each change is one statement with its values as literals, so a dry run's script holds
+    // exactly what a run executes.
     void insert(const history_entry& e);
     void set_state(std::int64_t version, row_state state, std::int64_t execution_ms);
-    /// Deletes the row of `version`; exactly one row must go.
+    /// Deletes the row of `version`; exactly one row must go (unchecked in a script).
     void remove(std::int64_t version);
     void log(const log_entry& e);
 
-    /// The statements insert()/remove()/log() run, with values inlined, for a dry run.
-    std::string insert_preview(const history_entry& e) const;
-    std::string remove_preview(std::int64_t version) const;
-    std::string set_state_preview(std::int64_t version, row_state state) const;
-    std::string log_preview(const log_entry& e) const;
-
 private:
-    template <class F>
-    auto guarded(const std::string& sql, F&& f);
-    error_context where(const std::string& sql) const;
-
-    // The two inserts every applied unit runs, prepared on first use and reused (history.cpp).
-    struct insert_statement;
-    struct log_statement;
+    std::int64_t execute(const std::string& sql);
 
     connection& conn_;
     const dialect& dialect_;
-    std::unique_ptr<insert_statement> insert_;
-    std::unique_ptr<log_statement> log_;
     bool exists_ = false;
 };
 

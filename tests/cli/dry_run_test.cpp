@@ -89,19 +89,16 @@ std::map<std::int64_t, std::string> stored_downs(const cli_database_test& t) {
     return out;
 }
 
-/// What a dry run prints for a list of statements: ";" after each, none after a comment.
-/// The statements as the dry run prints them: `;` after each but a comment, and after a SQLite
-/// rebuild directive the line saying that strata carries it out.
+/// The statements as the dry run prints them: `;` after each but a comment.
 std::string as_printed(const std::vector<std::string>& statements) {
     std::string out;
-    for (const auto& s : statements) {
-        out += s + (s.rfind("--", 0) == 0 ? "\n" : ";\n");
-        if (s.starts_with("-- strata:rebuild ")) out += "-- (strata carries out this rebuild when it runs, from the table as the database has it then: "
-                                                        "CREATE TABLE with the change, INSERT ... SELECT of every column, DROP TABLE, "
-                                                        "ALTER TABLE ... RENAME, and the table's indexes and triggers created again; "
-                                                        "a script run by hand must do the same)\n";
-    }
+    for (const auto& s : statements) out += s + (s.rfind("--", 0) == 0 ? "\n" : ";\n");
     return out;
+}
+
+/// What a SQLite dry run's script starts with: its connection enforces foreign keys, as strata's do.
+std::string script_start(const cli_database_test& t) {
+    return t.db.kind() == strata::backend::sqlite ? "PRAGMA foreign_keys = ON;\n" : "";
 }
 
 std::int64_t log_rows(const cli_database_test& t) { return t.probe.row_count("strata_schema_log"); }
@@ -120,9 +117,11 @@ void up_dry_run_on_an_empty_database_prints_every_statement_and_creates_nothing(
 
     const std::string begin = begin_line(t);
     const auto sums = checksums(t);
-    std::vector<std::string> expected = {"-- dry run: nothing below was executed on " + t.shown_url() + "\n",
+    // The script runs as-is (tests/integration/dry_run_script_test.cpp runs it): the metadata
+    // tables in a transaction of their own, then the units, with the history rows' real values.
+    std::vector<std::string> expected = {"-- dry run: nothing below was executed on " + t.shown_url() + "\n" + script_start(t) + begin,
                                          "CREATE TABLE \"strata_schema_history\" (",
-                                         "CREATE TABLE \"strata_schema_log\" ("};
+                                         "CREATE TABLE \"strata_schema_log\" (", "\nCOMMIT;\n"};
     const std::vector<std::string> first_statement = {"", "CREATE TABLE \"users\" (", "CREATE TABLE \"user_profiles\" (",
                                                       "ALTER TABLE \"users\" ADD COLUMN \"profile\" "};
     // PostgreSQL: unit 3 is an online unit (README, "Online changes"), run outside a transaction,
@@ -135,14 +134,16 @@ void up_dry_run_on_an_empty_database_prints_every_statement_and_creates_nothing(
         if (v == 3 && unit_3_online) {
             expected.push_back("-- not in a transaction: each statement commits on its own, the history row says 'running' meanwhile\n");
             expected.push_back("INSERT INTO \"strata_schema_history\" (version, name, checksum, execution_ms, applied_by, state, "
-                               "down_statements) VALUES (3, '" + unit_names[v] + "', '" + sums.at(v) + "', <ms>, <user>, 'running', ");
+                               "down_statements) VALUES (3, '" + unit_names[v] + "', '" + sums.at(v) + "', 0, ");
+            expected.push_back(", 'running', ");
             expected.push_back("\nALTER TABLE \"users\" ADD COLUMN IF NOT EXISTS \"profile\" UUID;\n");
             expected.push_back(" ADD CONSTRAINT \"users_profile_fkey\" FOREIGN KEY (\"profile\") REFERENCES \"user_profiles\" "
                                "(\"userProfileId\") ON UPDATE CASCADE ON DELETE SET NULL NOT VALID;");
             expected.push_back("\nALTER TABLE \"users\" VALIDATE CONSTRAINT \"users_profile_fkey\";\n");
             expected.push_back("\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"users_profile_key\" ON \"users\" (\"profile\");\n");
             expected.push_back(" ADD CONSTRAINT \"users_profile_key\" UNIQUE USING INDEX \"users_profile_key\";");
-            expected.push_back("\nUPDATE \"strata_schema_history\" SET state = 'applied', execution_ms = <ms> WHERE version = 3;\n");
+            expected.push_back("\nUPDATE \"strata_schema_history\" SET state = 'applied', execution_ms = ");
+            expected.push_back(" WHERE version = 3;\n");
             expected.push_back("INSERT INTO \"strata_schema_log\" (version, name, action, by, duration_ms, outcome, message) "
                                "VALUES (3, '" + unit_names[v] + "', 'up', ");
             continue;
@@ -158,15 +159,17 @@ void up_dry_run_on_an_empty_database_prints_every_statement_and_creates_nothing(
     expected.push_back("\n-- 3 units would run\n");
     check_in_order(r.out, expected, r);
     BOOST_TEST(r.out.ends_with("\n-- 3 units would run\n"), r);
-    const std::size_t transactions = unit_3_online ? 2u : 3u;
-    BOOST_TEST(occurrences(r.out, "\n" + begin) == transactions, "one transaction per unit (not unit 3 when online)" << r);
-    BOOST_TEST(occurrences(r.out, "\nCOMMIT;\n") == transactions, "one transaction per unit (not unit 3 when online)" << r);
+    // The metadata tables' transaction and one per unit; unit 3 when online runs its statements
+    // outside any, then marks its row applied and logs the run in one.
+    BOOST_TEST(occurrences(r.out, "\n" + begin) == 4u, "one transaction per unit" << r);
+    BOOST_TEST(occurrences(r.out, "\nCOMMIT;\n") == 4u, "one transaction per unit" << r);
     if (unit_3_online) {
         const auto unit_3 = r.out.find("\n-- unit 3 ");
+        const auto mark = r.out.find("\nUPDATE \"strata_schema_history\"", unit_3);
         BOOST_TEST_REQUIRE(unit_3 != std::string::npos, r);
+        BOOST_TEST_REQUIRE(mark != std::string::npos, r);
         // (Its DO blocks say BEGIN ... END: only whole lines count.)
-        BOOST_TEST(r.out.find("\n" + begin, unit_3) == std::string::npos, "unit 3 is printed inside a transaction" << r);
-        BOOST_TEST(r.out.find("\nCOMMIT;\n", unit_3) == std::string::npos, "unit 3 is printed inside a transaction" << r);
+        BOOST_TEST(r.out.find("\n" + begin, unit_3) == mark - begin.size(), "unit 3's statements are printed inside a transaction" << r);
         BOOST_TEST(occurrences(r.out, "UPDATE \"strata_schema_history\"") == 1u, r);
     }
     BOOST_TEST(occurrences(r.out, "INSERT INTO \"strata_schema_history\"") == 3u, r);
@@ -180,7 +183,8 @@ void up_dry_run_on_an_empty_database_prints_every_statement_and_creates_nothing(
         BOOST_TEST_REQUIRE(!down.empty(), "unit " << version << " was stored without down statements");
         // An online unit's row is inserted 'running', then set to 'applied'.
         const std::string state = version == 3 && unit_3_online ? "running" : "applied";
-        BOOST_TEST(contains(r.out, "'" + sums.at(version) + "', <ms>, <user>, '" + state + "', " + literal(down) + ");\n"),
+        BOOST_TEST(contains(r.out, "'" + sums.at(version) + "', "), r);
+        BOOST_TEST(contains(r.out, ", '" + state + "', " + literal(down) + ");\n"),
                    "the dry run's history row for unit " << version << " differs from the real one: " << down << "\n" << r);
     }
 }
@@ -218,8 +222,9 @@ void up_atomic_dry_run_prints_one_transaction(strata::backend b) {
                            "-- unit 2 create_user_profiles (up)\n", "-- unit 3 add_profile_to_users (up)\n",
                            "INSERT INTO \"strata_schema_history\"", "\nCOMMIT;\n", "-- 3 units would run\n"},
                    r);
-    BOOST_TEST(occurrences(r.out, "\n" + begin_line(t)) == 1u, "--atomic: the release is one transaction" << r);
-    BOOST_TEST(occurrences(r.out, "\nCOMMIT;\n") == 1u, "--atomic: the release is one transaction" << r);
+    // The metadata tables' transaction, then the release in one.
+    BOOST_TEST(occurrences(r.out, "\n" + begin_line(t)) == 2u, "--atomic: the release is one transaction" << r);
+    BOOST_TEST(occurrences(r.out, "\nCOMMIT;\n") == 2u, "--atomic: the release is one transaction" << r);
 }
 
 void json_dry_run_script_is_what_the_text_dry_run_prints(strata::backend b) {
@@ -249,21 +254,25 @@ void down_dry_run_prints_the_down_statements_and_changes_nothing(strata::backend
     BOOST_TEST(r.err == "", r);
     const auto down3 = json::parse(downs.at(3));
     const bool fk_off = down3.at("foreign_keys_off").get<bool>();
-    std::vector<std::string> begin = {"BEGIN"}, commit = {"COMMIT"};
-    if (t.db.kind() == strata::backend::sqlite) {
-        begin = fk_off ? std::vector<std::string>{"PRAGMA foreign_keys = OFF", "BEGIN IMMEDIATE"}
-                       : std::vector<std::string>{"BEGIN IMMEDIATE"};
-        commit = fk_off ? std::vector<std::string>{"PRAGMA foreign_key_check", "COMMIT", "PRAGMA foreign_keys = ON"}
-                        : std::vector<std::string>{"COMMIT"};
+    // The stored down statements in order; a SQLite rebuild directive is followed by what it
+    // does to the table as it is (the script runs as-is: dry_run_script_test.cpp).
+    std::vector<std::string> expected = {"-- dry run: nothing below was executed on " + t.shown_url() + "\n" + script_start(t) +
+                                         "-- unit 3 add_profile_to_users (down)\n" +
+                                         (fk_off ? "PRAGMA foreign_keys = OFF;\n" : "") + begin_line(t)};
+    for (const auto& statement : down3.at("statements").get<std::vector<std::string>>()) {
+        expected.push_back(as_printed({statement}));
+        if (statement.starts_with("-- strata:rebuild "))
+            for (const char* step : {"CREATE TABLE \"strata_new_users\" (", "INSERT INTO \"strata_new_users\" (",
+                                     "DROP TABLE \"users\";\n", "ALTER TABLE \"strata_new_users\" RENAME TO \"users\";\n"})
+                expected.push_back(step);
     }
-    std::string body = "-- dry run: nothing below was executed on " + t.shown_url() + "\n" +
-                       "-- unit 3 add_profile_to_users (down)\n" + as_printed(begin) +
-                       as_printed(down3.at("statements").get<std::vector<std::string>>()) +
-                       "DELETE FROM \"strata_schema_history\" WHERE version = 3;\n"
+    expected.push_back("DELETE FROM \"strata_schema_history\" WHERE version = 3;\n"
                        "INSERT INTO \"strata_schema_log\" (version, name, action, by, duration_ms, outcome, message) "
-                       "VALUES (3, 'add_profile_to_users', 'down', ";
-    BOOST_TEST(r.out.starts_with(body), "expected the output to start with:\n" << body << "\n" << r);
-    BOOST_TEST(r.out.ends_with("'ok', NULL);\n" + as_printed(commit) + "-- 1 unit would run\n"), r);
+                       "VALUES (3, 'add_profile_to_users', 'down', ");
+    expected.push_back("'ok', NULL);\nCOMMIT;\n");
+    if (fk_off) expected.push_back("PRAGMA foreign_keys = ON;\n-- 1 unit would run\n");
+    check_in_order(r.out, expected, r);
+    BOOST_TEST(r.out.ends_with("-- 1 unit would run\n"), r);
 
     BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
     BOOST_TEST(t.probe.has_column("users", "profile"), "the dry run reverted unit 3");

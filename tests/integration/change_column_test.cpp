@@ -354,10 +354,7 @@ BOOST_AUTO_TEST_CASE(online_change_column_resumes_after_a_crash) {
                 return l.rfind(std::string("INSERT INTO \"") + history_table + "\"", 0) == 0 && contains(l, "'running'");
             });
             BOOST_TEST_REQUIRE((running != script.end()));
-            std::string row = *running;
-            const auto at = row.find("<ms>, <user>");
-            BOOST_TEST_REQUIRE(at != std::string::npos, row);
-            row.replace(at, std::string("<ms>, <user>").size(), "0, 'a run that crashed'");
+            const std::string row = *running;  // real values: the script runs as-is
             std::vector<std::string> steps(running + 1, running + 5);
             BOOST_TEST_REQUIRE(contains(steps[0], "NOT VALID"), steps[0]);
             BOOST_TEST_REQUIRE(contains(steps[3], "DROP CONSTRAINT IF EXISTS"), steps[3]);

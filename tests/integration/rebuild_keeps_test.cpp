@@ -11,6 +11,9 @@
 #include <soci/soci.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -222,22 +225,84 @@ STRATA_BACKEND_TEST(a_change_after_a_raw_rename_and_a_raw_column_works_from_the_
 
 BOOST_AUTO_TEST_SUITE(sqlite)
 
-// The dry run shows the rebuild directive and says that strata carries it out from the live
-// table: a script run by hand would otherwise record the unit without changing the table.
-BOOST_AUTO_TEST_CASE(a_dry_run_of_a_rebuild_says_what_strata_does_when_it_runs) {
-    auto db = temp_database::create(strata::backend::sqlite);
+/// Units 1 to 3 (applied) and, pending, 4 (a harmless table) and 5, which adds a foreign key:
+/// SQLite rebuilds people, and the raw index people_typo cannot be created again.
+strata::registry typo_index_units() {
     strata::registry units;
     units.add(create_people(), "rebuild_keeps_test.cpp");
-    units.add(add_team_key(2), "rebuild_keeps_test.cpp");
-    strata::runner(units, db.url()).up(1);
-    auto report = strata::runner(units, db.url(), {.dry_run = true}).up();
-    auto directive = std::find_if(report.script.begin(), report.script.end(),
-                                  [](const std::string& line) { return line.starts_with("-- strata:rebuild \"people\""); });
-    BOOST_TEST_REQUIRE((directive != report.script.end()));
-    BOOST_TEST_REQUIRE((directive + 1 != report.script.end()));
-    BOOST_TEST((directive + 1)->starts_with("-- (strata carries out this rebuild when it runs"), *(directive + 1));
+    units.add(raw_objects(), "rebuild_keeps_test.cpp");
+    units.add(std::make_shared<const change_unit>(3, "raw_typo_index", [](builder& b) {
+                  b.sql(R"(CREATE INDEX "people_typo" ON "people" ("emial"))", R"(DROP INDEX "people_typo")");
+              }),
+              "rebuild_keeps_test.cpp");
+    units.add(std::make_shared<const change_unit>(4, "create_notes", [](builder& b) {
+                  b.create_table("notes", [](table& t) { t.column("id", type::bigint()).primary(); });
+              }),
+              "rebuild_keeps_test.cpp");
+    units.add(add_team_key(5), "rebuild_keeps_test.cpp");
+    return units;
+}
+
+// Point 10: what a rebuild cannot keep is refused before anything runs, also in --dry-run. The
+// pending units are first run on a copy of the schema without its rows; unit 4, before the
+// offending unit 5, does not run either.
+BOOST_AUTO_TEST_CASE(what_a_rebuild_cannot_keep_is_refused_before_anything_runs_also_in_a_dry_run) {
+    auto db = temp_database::create(strata::backend::sqlite);
+    auto units = typo_index_units();
+    strata::runner(units, db.url()).up(3);
     auto sql = open_session(db.url());
-    BOOST_TEST(recorded_versions(*sql) == (std::vector<std::int64_t>{1}), boost::test_tools::per_element());
+    const auto before = read_schema(*sql);
+    for (bool dry_run : {true, false}) {
+        try {
+            strata::runner(units, db.url(), {.dry_run = dry_run}).up();
+            BOOST_FAIL("unit 5 should have been refused");
+        } catch (const strata::unsupported_error& e) {
+            const std::string message = e.what();
+            BOOST_TEST(message.find("unit 5 add_team_key") != std::string::npos, message);
+            BOOST_TEST(message.find("cannot keep index \"people_typo\"") != std::string::npos, message);
+            BOOST_TEST(message.find("before anything ran: nothing was run") != std::string::npos, message);
+        }
+        BOOST_TEST(read_schema(*sql) == before, schema_diff(before, read_schema(*sql)));
+        BOOST_TEST(recorded_versions(*sql) == (std::vector<std::int64_t>{1, 2, 3}), boost::test_tools::per_element());
+    }
+}
+
+// The dry run's script is what the run executes, the rebuild expanded from the table as the
+// earlier pending units leave it: sqlite3 runs it as-is, with the same schema and history as a
+// real run.
+BOOST_AUTO_TEST_CASE(a_dry_run_of_a_rebuild_is_the_script_that_does_it) {
+    auto db = temp_database::create(strata::backend::sqlite);
+    auto copy = temp_database::create(strata::backend::sqlite);
+    auto units = typo_index_units();
+    strata::runner(units, db.url()).up(3);
+    auto sql = open_session(db.url());
+    BOOST_TEST_REQUIRE(run(*sql, R"(DROP INDEX "people_typo")") == refusal::none);
+    BOOST_TEST_REQUIRE(run(*sql, "INSERT INTO teams (id) VALUES (1)") == refusal::none);
+    BOOST_TEST_REQUIRE(run(*sql, "INSERT INTO people (id, email, team) VALUES (1, 'ada@example.org', 1)") == refusal::none);
+    sql.reset();
+    std::filesystem::copy_file(db.url().path(), copy.url().path());
+
+    auto script = strata::runner(units, db.url(), {.dry_run = true}).up().script;
+    std::string text;
+    for (const auto& line : script) text += line + ";\n";
+    for (const char* expected : {"CREATE TABLE \"strata_new_people\"", "INSERT INTO \"strata_new_people\"", "DROP TABLE \"people\"",
+                                 "ALTER TABLE \"strata_new_people\" RENAME TO \"people\"",
+                                 "CREATE UNIQUE INDEX \"people_email_lower\""})
+        BOOST_TEST(text.find(expected) != std::string::npos, expected << " missing in:\n" << text);
+    const std::string script_path = copy.url().path() + ".sql";
+    std::ofstream(script_path) << ".bail on\n" << text;
+    const std::string command = "sqlite3 '" + copy.url().path() + "' < '" + script_path + "'";
+    BOOST_TEST_REQUIRE(std::system(command.c_str()) == 0, command << "\n" << text);
+
+    strata::runner(units, db.url()).up();
+    auto by_script = open_session(copy.url());
+    sql = open_session(db.url());
+    BOOST_TEST(read_schema(*by_script) == read_schema(*sql), schema_diff(read_schema(*sql), read_schema(*by_script)));
+    const std::string rows =
+        "SELECT CAST(version AS TEXT), name, checksum, state, applied_by, down_statements FROM strata_schema_history ORDER BY version";
+    BOOST_TEST(query_text(*by_script, rows).rows == query_text(*sql, rows).rows);
+    BOOST_TEST(query_text(*by_script, "SELECT email FROM people").rows ==
+               (std::vector<std::vector<std::optional<std::string>>>{{"ada@example.org"}}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -34,6 +34,11 @@ struct libpq_api {
     decltype(&::PQsetNoticeReceiver) set_notice_receiver = nullptr;
     decltype(&::PQuser) user = nullptr;
     decltype(&::PQbackendPID) backend_pid = nullptr;
+    decltype(&::PQntuples) ntuples = nullptr;
+    decltype(&::PQnfields) nfields = nullptr;
+    decltype(&::PQgetvalue) getvalue = nullptr;
+    decltype(&::PQgetisnull) getisnull = nullptr;
+    decltype(&::PQcmdTuples) cmd_tuples = nullptr;
 
     /// Loads libpq on the first call (before the first PostgreSQL session opens). Throws
     /// config_error when it cannot.
@@ -67,6 +72,11 @@ private:
         bind(a.set_notice_receiver, "PQsetNoticeReceiver");
         bind(a.user, "PQuser");
         bind(a.backend_pid, "PQbackendPID");
+        bind(a.ntuples, "PQntuples");
+        bind(a.nfields, "PQnfields");
+        bind(a.getvalue, "PQgetvalue");
+        bind(a.getisnull, "PQgetisnull");
+        bind(a.cmd_tuples, "PQcmdTuples");
         return a;
     }
 };
@@ -196,28 +206,24 @@ public:
         return std::make_unique<index_build_watch>(connection_string_, pq_->backend_pid(conn_), std::move(report));
     }
 
-    // PQexec, not SOCI: SOCI rewrites `:name` to `$n` even when nothing is bound (inside $$
-    // bodies and after an apostrophe in a comment), which would change a unit's raw SQL.
-    void execute(const std::string& sql) override {
-        std::unique_ptr<PGresult, decltype(&::PQclear)> res(pq_->exec(conn_, sql.c_str()), pq_->clear);
-        auto status = res ? pq_->result_status(res.get()) : PGRES_FATAL_ERROR;
-        if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY) return;
-        std::string message;
-        std::string sqlstate;
-        if (res) {
-            if (const char* primary = pq_->result_error_field(res.get(), PG_DIAG_MESSAGE_PRIMARY)) message = primary;
-            if (const char* state = pq_->result_error_field(res.get(), PG_DIAG_SQLSTATE)) sqlstate = state;
-            if (const char* detail = pq_->result_error_field(res.get(), PG_DIAG_MESSAGE_DETAIL)) message += " (" + std::string(detail) + ")";
-        }
-        if (message.empty()) message = trimmed(pq_->error_message(conn_));
-        error_context where{.database = url().redacted(), .backend = "postgresql", .statement = sql, .sqlstate = sqlstate};
-        if (pq_->status(conn_) != CONNECTION_OK)
-            throw connection_error("lost the connection: " + scrub(message, url().password()), where);
-        throw statement_error(scrub(message, url().password()), where);
+    std::int64_t execute(const std::string& sql) override {
+        auto res = run(sql);
+        const char* changed = pq_->cmd_tuples(res.get());
+        return changed && *changed ? std::stoll(changed) : 0;
     }
 
-    std::vector<std::string> begin_preview(bool) const override { return {"BEGIN"}; }
-    std::vector<std::string> commit_preview(bool) const override { return {"COMMIT"}; }
+    std::vector<result_row> query(const std::string& sql) override {
+        auto res = run(sql);
+        std::vector<result_row> rows;
+        const int n = pq_->ntuples(res.get()), fields = pq_->nfields(res.get());
+        rows.reserve(static_cast<std::size_t>(n));
+        for (int r = 0; r < n; ++r) {
+            auto& row = rows.emplace_back();
+            for (int f = 0; f < fields; ++f)
+                row.push_back(pq_->getisnull(res.get(), r, f) ? std::nullopt : std::optional<std::string>(pq_->getvalue(res.get(), r, f)));
+        }
+        return rows;
+    }
 
     std::unique_ptr<migration_lock> lock(std::chrono::milliseconds timeout, const notice_function& notice) override {
         const std::string sql = std::string("SELECT CASE WHEN pg_try_advisory_lock(") + lock_key + ") THEN 1 ELSE 0 END";
@@ -281,7 +287,6 @@ public:
         }
     }
 
-    soci::session& session() noexcept override { return session_; }
     bool read_only() const noexcept override { return false; }  // one connection serves both
 
     std::string applied_by() override {
@@ -290,6 +295,28 @@ public:
     }
 
 private:
+    using result = std::unique_ptr<PGresult, decltype(&::PQclear)>;
+
+    // PQexec, not SOCI: SOCI rewrites `:name` to `$n` even when nothing is bound (inside $$
+    // bodies and after an apostrophe in a comment), which would change a unit's raw SQL.
+    result run(const std::string& sql) {
+        result res(pq_->exec(conn_, sql.c_str()), pq_->clear);
+        auto status = res ? pq_->result_status(res.get()) : PGRES_FATAL_ERROR;
+        if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY) return res;
+        std::string message;
+        std::string sqlstate;
+        if (res) {
+            if (const char* primary = pq_->result_error_field(res.get(), PG_DIAG_MESSAGE_PRIMARY)) message = primary;
+            if (const char* state = pq_->result_error_field(res.get(), PG_DIAG_SQLSTATE)) sqlstate = state;
+            if (const char* detail = pq_->result_error_field(res.get(), PG_DIAG_MESSAGE_DETAIL)) message += " (" + std::string(detail) + ")";
+        }
+        if (message.empty()) message = trimmed(pq_->error_message(conn_));
+        error_context where{.database = url().redacted(), .backend = "postgresql", .statement = sql, .sqlstate = sqlstate};
+        if (pq_->status(conn_) != CONNECTION_OK)
+            throw connection_error("lost the connection: " + scrub(message, url().password()), where);
+        throw statement_error(scrub(message, url().password()), where);
+    }
+
     /// Called by libpq while a statement runs. Nothing may be thrown through libpq.
     static void receive_notice(void* self, const PGresult* result) {
         auto* c = static_cast<postgresql_connection*>(self);

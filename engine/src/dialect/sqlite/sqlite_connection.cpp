@@ -58,12 +58,18 @@ std::string utc_now() {
 
 class sqlite_connection final : public connection {
 public:
-    sqlite_connection(const database_url& url, bool for_looking) : connection(url) {
+    /// Which database a connection opens: the URL's, or a private in-memory one that stands in
+    /// for it in a rehearsal (errors still name the URL's database).
+    enum class opening { for_change, for_looking, private_copy };
+
+    sqlite_connection(const database_url& url, opening how) : connection(url) {
+        const bool for_looking = how == opening::for_looking;
+        private_copy_ = how == opening::private_copy;
         try {
             // A busy timeout, or a second writer fails at once with "database is locked"
             // (SOCI's default is 0).
             std::string options = " timeout=30";
-            std::string target = url.connection_string();
+            std::string target = private_copy_ ? "db=:memory:" : url.connection_string();
             if (for_looking && url.path() != ":memory:" && ::access(url.path().c_str(), F_OK) != 0) {
                 // Looking must not create the file: a missing one reads as an empty database
                 // (or, in a missing directory, fails to open, saying so). An existing file opens
@@ -89,14 +95,15 @@ public:
 
     // SOCI 4.0.3 runs only the first statement of a multi-statement string on SQLite, silently;
     // sqlite3_exec runs them all.
-    void execute(const std::string& sql) override {
+    std::int64_t execute(const std::string& sql) override {
+        if (script_) script_->push_back(sql);
         if (sql.starts_with(sqlite_rebuild::directive_prefix)) {
             rebuild(sql);
-            return;
+            return 0;
         }
         char* message = nullptr;
         int rc = api::sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
-        if (rc == SQLITE_OK) return;
+        if (rc == SQLITE_OK) return api::sqlite3_changes64(db_);
         std::string text = message ? message : api::sqlite3_errstr(rc);
         api::sqlite3_free(message);
         int extended = api::sqlite3_extended_errcode(db_);
@@ -104,24 +111,72 @@ public:
                               {.database = url().redacted(), .backend = "sqlite", .statement = sql});
     }
 
-    std::vector<std::string> begin_preview(bool foreign_keys_off) const override {
-        if (foreign_keys_off) return {"PRAGMA foreign_keys = OFF", "BEGIN IMMEDIATE"};
-        return {"BEGIN IMMEDIATE"};
-    }
-    std::vector<std::string> commit_preview(bool foreign_keys_off) const override {
-        if (foreign_keys_off) return {"PRAGMA foreign_key_check", "COMMIT", "PRAGMA foreign_keys = ON"};
-        return {"COMMIT"};
+    std::vector<result_row> query(const std::string& sql) override {
+        std::vector<result_row> rows;
+        auto collect = [](void* into, int n, char** values, char**) {
+            auto& row = static_cast<std::vector<result_row>*>(into)->emplace_back();
+            for (int i = 0; i < n; ++i) row.push_back(values[i] ? std::optional<std::string>(values[i]) : std::nullopt);
+            return 0;
+        };
+        char* message = nullptr;
+        int rc = api::sqlite3_exec(db_, sql.c_str(), collect, &rows, &message);
+        if (rc != SQLITE_OK) {
+            std::string text = message ? message : api::sqlite3_errstr(rc);
+            api::sqlite3_free(message);
+            throw statement_error(text, {.database = url().redacted(), .backend = "sqlite", .statement = sql});
+        }
+        return rows;
     }
 
-    std::vector<std::string> statement_preview(const std::string& statement) const override {
-        if (!statement.starts_with(sqlite_rebuild::directive_prefix)) return {statement};
-        return {statement, "-- (strata carries out this rebuild when it runs, from the table as the database has it then: "
-                           "CREATE TABLE with the change, INSERT ... SELECT of every column, DROP TABLE, ALTER TABLE ... "
-                           "RENAME, and the table's indexes and triggers created again; a script run by hand must do the same)"};
+    /// A private in-memory database with this one's tables, indexes, views and triggers (no
+    /// rows but those of `with_rows`): what a unit will do to the schema can be tried there first.
+    std::unique_ptr<connection> rehearsal(std::vector<std::string>* script, const std::vector<std::string>& with_rows) override {
+        auto copy = std::make_unique<sqlite_connection>(url(), opening::private_copy);
+        // Tables first, then what stands on them; shadow tables come with their virtual table.
+        auto objects = rows_of(
+            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+            "AND name NOT IN (SELECT name FROM pragma_table_list WHERE type = 'shadow') "
+            "ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, rowid");
+        // A view may read a view made after it (its text was replaced): retry until none moves.
+        for (bool progress = true; !objects.empty() && progress;) {
+            progress = false;
+            std::vector<std::vector<std::string>> later;
+            std::string last_error;
+            for (auto& row : objects) {
+                try {
+                    copy->execute(row[2]);
+                    progress = true;
+                } catch (const statement_error& e) {
+                    last_error = e.message();
+                    later.push_back(std::move(row));
+                }
+            }
+            objects = std::move(later);
+            if (!objects.empty() && !progress)
+                throw unsupported_error("cannot copy " + objects.front()[0] + " \"" + objects.front()[1] +
+                                            "\" into a private database to rehearse the run: " + last_error,
+                                        {.database = url().redacted(), .backend = "sqlite", .statement = objects.front()[2]});
+        }
+        for (const auto& table : with_rows) {
+            std::string values;
+            try {
+                for (const auto& row : query("SELECT * FROM " + dialect::quote(table))) {
+                    values += values.empty() ? "(" : ", (";
+                    for (std::size_t i = 0; i < row.size(); ++i)
+                        values += (i ? ", " : "") + (row[i] ? dialect::quote_literal(*row[i]) : std::string("NULL"));
+                    values += ")";
+                }
+            } catch (const statement_error&) {
+                continue;  // no such table here: nothing to copy
+            }
+            if (!values.empty()) copy->execute("INSERT INTO " + dialect::quote(table) + " VALUES " + values);
+        }
+        copy->script_ = script;
+        return copy;
     }
 
     std::unique_ptr<migration_lock> lock(std::chrono::milliseconds timeout, const notice_function& notice) override {
-        if (url().path() == ":memory:") return std::make_unique<no_lock>();
+        if (url().path() == ":memory:" || private_copy_) return std::make_unique<no_lock>();
         const std::string path = url().path() + "-strata.lock";
         int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0)
@@ -191,7 +246,6 @@ public:
         }
     }
 
-    soci::session& session() noexcept override { return session_; }
     bool read_only() const noexcept override { return read_only_; }
 
     std::string applied_by() override {
@@ -215,34 +269,18 @@ private:
 
     void check_foreign_keys() {
         const std::string sql = "PRAGMA foreign_key_check";
-        std::string table;
-        soci::indicator ind = soci::i_ok;
-        try {
-            session_ << sql, soci::into(table, ind);
-        } catch (const soci::soci_error& e) {
-            throw statement_error(e.get_error_message(), {.database = url().redacted(), .backend = "sqlite", .statement = sql});
-        }
-        if (session_.got_data())
-            throw statement_error("the change leaves rows in table \"" + table +
+        if (auto rows = rows_of(sql); !rows.empty())
+            throw statement_error("the change leaves rows in table \"" + rows.front()[0] +
                                       "\" whose foreign keys point at rows that do not exist",
                                   {.database = url().redacted(), .backend = "sqlite", .statement = sql});
     }
 
-    /// Rows of `sql` as text (NULL as empty), read with sqlite3_exec.
+    /// Rows of `sql` as text, NULL as empty.
     std::vector<std::vector<std::string>> rows_of(const std::string& sql) {
         std::vector<std::vector<std::string>> rows;
-        auto collect = [](void* into, int n, char** values, char**) {
-            auto& out = *static_cast<std::vector<std::vector<std::string>>*>(into);
-            auto& row = out.emplace_back();
-            for (int i = 0; i < n; ++i) row.emplace_back(values[i] ? values[i] : "");
-            return 0;
-        };
-        char* message = nullptr;
-        int rc = api::sqlite3_exec(db_, sql.c_str(), collect, &rows, &message);
-        if (rc != SQLITE_OK) {
-            std::string text = message ? message : api::sqlite3_errstr(rc);
-            api::sqlite3_free(message);
-            throw statement_error(text, {.database = url().redacted(), .backend = "sqlite", .statement = sql});
+        for (auto& r : query(sql)) {
+            auto& row = rows.emplace_back();
+            for (auto& value : r) row.push_back(value.value_or(""));
         }
         return rows;
     }
@@ -364,21 +402,12 @@ private:
     /// A view reading a column the rebuild dropped would now fail when used. PostgreSQL refuses
     /// such a drop; so does strata, before commit.
     void check_views() {
-        std::vector<std::string> page;
-        try {
-            soci::rowset<std::string> names = (session_.prepare << "SELECT name FROM sqlite_master WHERE type = 'view'");
-            page.assign(names.begin(), names.end());
-        } catch (const soci::soci_error& e) {
-            throw statement_error(e.get_error_message(), {.database = url().redacted(), .backend = "sqlite"});
-        }
-        for (const auto& view : page) {
-            std::string probe = "SELECT * FROM \"";
-            for (char c : view) probe += c == '"' ? std::string("\"\"") : std::string(1, c);
-            probe += "\" LIMIT 0";
+        for (const auto& view : rows_of("SELECT name FROM sqlite_master WHERE type = 'view'")) {
+            const std::string probe = "SELECT * FROM " + dialect::quote(view[0]) + " LIMIT 0";
             try {
-                execute(probe);
+                query(probe);
             } catch (const statement_error& e) {
-                throw statement_error("the view \"" + view + "\" no longer works after the table rebuild (" + e.message() +
+                throw statement_error("the view \"" + view[0] + "\" no longer works after the table rebuild (" + e.message() +
                                           "); drop or change the view in this unit first",
                                       {.database = url().redacted(), .backend = "sqlite", .statement = probe});
             }
@@ -400,13 +429,17 @@ private:
     /// transaction) found them: not the doing of the transaction now open.
     std::optional<std::vector<std::vector<std::string>>> dangling_known_;
     bool read_only_ = false;
+    bool private_copy_ = false;
+    /// A rehearsal's record of every statement run, for a dry run's script; null otherwise.
+    std::vector<std::string>* script_ = nullptr;
     std::string applied_by_;  // the OS user, once looked up
 };
 
 }  // namespace
 
 std::unique_ptr<connection> connect_sqlite(const database_url& url, bool read_only) {
-    return std::make_unique<sqlite_connection>(url, read_only);
+    return std::make_unique<sqlite_connection>(url, read_only ? sqlite_connection::opening::for_looking
+                                                              : sqlite_connection::opening::for_change);
 }
 
 }  // namespace strata

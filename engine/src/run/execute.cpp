@@ -1,0 +1,243 @@
+#include "run/execute.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <thread>
+
+#include "progress_notice.hpp"
+#include "transaction.hpp"
+
+namespace strata {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+std::chrono::milliseconds since(clock::time_point start) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - start);
+}
+
+/// Whether `statement` builds an index (CREATE [UNIQUE] INDEX ...): its progress can be watched.
+bool builds_an_index(const std::string& statement) {
+    std::string head;
+    for (char c : statement) {
+        if (head.size() >= 20) break;
+        if (std::isspace(static_cast<unsigned char>(c))) {
+            if (!head.empty() && head.back() != ' ') head += ' ';
+        } else {
+            head += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        }
+    }
+    return head.rfind("CREATE INDEX", 0) == 0 || head.rfind("CREATE UNIQUE INDEX", 0) == 0;
+}
+
+/// Runs `run`; an error that does not say which statement raised it (the connection's do) is
+/// raised again naming `statement`. Any other keeps its type (a lost connection stays one).
+template <class F>
+void naming(const std::string& statement, F&& run) {
+    try {
+        run();
+    } catch (const error& e) {
+        if (!e.context().statement.empty()) throw;
+        throw statement_error(e.message(), {.statement = statement, .sqlstate = e.context().sqlstate});
+    }
+}
+
+}  // namespace
+
+executor::executor(target t, const runner_options& options, error_context where)
+    : t_(t), options_(options), where_(std::move(where)) {}
+
+void executor::say(const std::string& text) const {
+    if (t_.script)
+        t_.script->push_back("-- " + text);
+    else if (options_.on_notice)
+        options_.on_notice(text);
+}
+
+void executor::header(const step& s) const {
+    if (t_.script)
+        t_.script->push_back("-- " + unit_label(s.version, s.name) + " (" + to_string(s.dir) + ")" +
+                             (s.from_history ? ", with the down statements stored when it was applied" : ""));
+}
+
+void executor::deliver(const progress_event& p) {
+    std::lock_guard<std::mutex> hold(progress_mutex_);
+    options_.on_progress(p);
+}
+
+void executor::execute(const step& s, const std::string& statement) {
+    std::unique_ptr<progress_watch> watch;
+    if (options_.on_progress && !t_.script && builds_an_index(statement))
+        watch = t_.conn.watch_index_build([this, &s](const index_progress& p) {
+            deliver({s.version, s.name, p.index.empty() ? "create_index on " + p.table : "create_index " + p.index, p.done,
+                     p.total, p.unit, p.phase});
+        });
+    t_.conn.execute(statement);
+}
+
+run_report executor::run_all(const std::vector<step>& steps, const unit_observer& observer, run_report report) {
+    auto start = clock::now();
+    for (const auto& s : steps) {
+        report.units.push_back(run(s, report));
+        if (observer) observer(report.units.back());
+    }
+    report.duration += since(start);
+    return report;
+}
+
+unit_report executor::run(const step& s, const run_report& report) {
+    struct progress_scope {
+        connection& c;
+        ~progress_scope() { c.on_server_notice({}); }
+    } scope{t_.conn};
+    if (options_.on_progress && !t_.script)
+        t_.conn.on_server_notice([this, &s](const std::string& message) {
+            if (auto p = detail::parse_progress_notice(message)) deliver({s.version, s.name, p->what, p->done, p->total, p->unit});
+        });
+    header(s);
+    for (int attempt = 0;; ++attempt) {
+        try {
+            return s.transactional ? run_in_transaction(s) : run_without_transaction(s);
+        } catch (const migration_error&) {
+            throw;
+        } catch (const error& e) {
+            if (s.transactional && t_.conn.is_lock_timeout(e) && attempt < options_.ddl_lock_retries) {
+                pause_for_lock(s, e, attempt);
+                continue;
+            }
+            throw failed(s, e, report);
+        }
+    }
+}
+
+void executor::pause_for_lock(const step& s, const error& e, int attempt) const {
+    auto pause = std::chrono::milliseconds(500) * (1 << attempt);
+    std::string holders = t_.conn.lock_holders(e.context().statement);
+    say(unit_label(s.version, s.name) + " waited longer than " + duration_text(options_.ddl_lock_timeout) +
+        " for a lock while executing: " + e.context().statement + (holders.empty() ? "" : "; " + holders) +
+        (s.transactional ? "; rolled back" : "") + ", retrying in " + duration_text(pause) + " (attempt " +
+        std::to_string(attempt + 2) + " of " + std::to_string(options_.ddl_lock_retries + 1) + ")");
+    std::this_thread::sleep_for(pause);
+}
+
+unit_report executor::run_in_transaction(const step& s) {
+    auto start = clock::now();
+    transaction t(t_.conn, s.statements->foreign_keys_off);
+    for (const auto& statement : s.statements->statements) {
+        naming(statement, [&] { execute(s, statement); });
+    }
+    record(s, since(start));
+    t.commit();
+    return {s.version, s.name, s.dir, since(start), s.from_history};
+}
+
+/// The history row says `running` from before the first statement to after the last, so an
+/// interruption is visible as a dirty unit.
+unit_report executor::run_without_transaction(const step& s) {
+    auto start = clock::now();
+    if (t_.script)
+        t_.script->push_back("-- not in a transaction: each statement commits on its own, the history row says 'running' meanwhile");
+    if (s.resumes)
+        say("resuming " + unit_label(s.version, s.name) + ", interrupted in an earlier run: its steps check what is already done");
+    else if (s.dir == direction::up)
+        t_.history.insert({s.version, s.name, s.unit->checksum, 0, row_state::running, s.unit->stored_down()});
+    else
+        t_.history.set_state(s.version, row_state::running, 0);
+    // Each statement commits alone. A lock wait that timed out is retried: a resumable unit
+    // starts again from its first statement (its checks clean up what the timed-out one left,
+    // such as an INVALID index), any other unit retries that statement (which was rolled back).
+    const auto& statements = s.statements->statements;
+    int attempt = 0;
+    std::size_t i = 0;
+    while (i < statements.size()) {
+        try {
+            execute(s, statements[i]);
+            ++i;
+        } catch (const error& e) {
+            if (!t_.conn.is_lock_timeout(e) || attempt >= options_.ddl_lock_retries) {
+                std::string what_now = s.statements->resumable
+                                           ? " was interrupted; fix the cause and run " + options_.program_name + " up again to finish it"
+                                           : " is now dirty: check the database, then run " + options_.program_name + " repair " +
+                                                 std::to_string(s.version);
+                throw statement_error(e.message() + "; " + unit_label(s.version, s.name) + what_now,
+                                      {.statement = statements[i], .sqlstate = e.context().sqlstate});
+            }
+            pause_for_lock(s, e, attempt++);
+            if (s.statements->resumable) i = 0;
+        }
+    }
+    // The final history change and its audit row commit together.
+    auto ms = t_.script ? 0 : since(start).count();
+    transaction t(t_.conn, false);
+    if (s.dir == direction::up)
+        t_.history.set_state(s.version, row_state::applied, ms);
+    else
+        t_.history.remove(s.version);
+    t_.history.log({s.version, s.name, to_string(s.dir), ms, "ok", {}});
+    t.commit();
+    return {s.version, s.name, s.dir, since(start), s.from_history};
+}
+
+void executor::record(const step& s, std::chrono::milliseconds elapsed) {
+    if (t_.script) elapsed = {};  // a script's rows say 0 ms: the same script every time
+    if (s.dir == direction::up)
+        t_.history.insert({s.version, s.name, s.unit->checksum, elapsed.count(), row_state::applied, s.unit->stored_down()});
+    else
+        t_.history.remove(s.version);
+    t_.history.log({s.version, s.name, to_string(s.dir), elapsed.count(), "ok", {}});
+}
+
+migration_error executor::failed(const step& s, const error& e, const run_report& report) {
+    std::vector<migration_error::completed_unit> completed;
+    for (const auto& u : report.units) completed.push_back({u.version, u.name, u.dir});
+    error_context c = where_;
+    c.version = s.version;
+    c.unit_name = s.name;
+    c.dir = s.dir;
+    c.statement = e.context().statement;
+    c.sqlstate = e.context().sqlstate;
+    migration_error failure(e.message(), c, std::move(completed), s.transactional);
+    try {
+        t_.history.log({s.version, s.name, to_string(s.dir), 0, "failed", scrub(failure.what(), t_.conn.url().password())});
+    } catch (const error&) {
+        // The audit row is worth less than the error that explains the failure.
+    }
+    return failure;
+}
+
+run_report executor::run_atomic(const std::vector<step>& steps, const unit_observer& observer, run_report report) {
+    for (const auto& s : steps)
+        if (!s.transactional)
+            throw unsupported_error(unit_label(s.version, s.name) + " cannot run in a transaction, so --atomic cannot include it",
+                                    where_);
+    bool fk_off = std::any_of(steps.begin(), steps.end(), [](const step& s) { return s.statements->foreign_keys_off; });
+    auto start = clock::now();
+    std::vector<unit_report> done;
+    const step* current = nullptr;
+    try {
+        transaction t(t_.conn, fk_off);
+        for (const auto& s : steps) {
+            current = &s;
+            header(s);
+            auto unit_start = clock::now();
+            for (const auto& statement : s.statements->statements) {
+                naming(statement, [&] { execute(s, statement); });
+            }
+            record(s, since(unit_start));
+            done.push_back({s.version, s.name, s.dir, since(unit_start), false});
+        }
+        current = nullptr;
+        t.commit();
+    } catch (const error& e) {
+        const step& s = current ? *current : steps.back();
+        throw failed(s, e, report);  // nothing of the release stays
+    }
+    for (auto& u : done) {
+        report.units.push_back(u);
+        if (observer) observer(u);
+    }
+    report.duration += since(start);
+    return report;
+}
+
+}  // namespace strata

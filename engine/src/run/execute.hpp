@@ -1,0 +1,55 @@
+#pragma once
+// Private: runs steps on a target (the database, a rehearsal on a copy of its schema, or a dry
+// run's script) under one strategy per transaction mode: one transaction per unit, statement by
+// statement with a `running` history row, or the whole release in one transaction. Owns the
+// retry of units that timed out on a table lock, the history rows, and failure reporting.
+
+#include <strata/runner.hpp>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "connection.hpp"
+#include "history.hpp"
+#include "run/reconcile.hpp"
+
+namespace strata {
+
+/// Where steps run. `script`, when set, receives the dry run's comments (the connection records
+/// the statements).
+struct target {
+    connection& conn;
+    class history& history;
+    std::vector<std::string>* script = nullptr;
+};
+
+class executor {
+public:
+    executor(target t, const runner_options& options, error_context where);
+
+    /// Runs `steps` in order, each in its transaction mode; a failure raises migration_error
+    /// listing the units of `report` (and this run) that completed.
+    run_report run_all(const std::vector<step>& steps, const unit_observer& observer, run_report report = {});
+    /// up --atomic: every step in one transaction; on failure nothing of the release stays.
+    run_report run_atomic(const std::vector<step>& steps, const unit_observer& observer, run_report report = {});
+
+private:
+    unit_report run(const step& s, const run_report& report);
+    unit_report run_in_transaction(const step& s);
+    unit_report run_without_transaction(const step& s);
+    void execute(const step& s, const std::string& statement);
+    void record(const step& s, std::chrono::milliseconds elapsed);
+    void pause_for_lock(const step& s, const error& e, int attempt) const;
+    migration_error failed(const step& s, const error& e, const run_report& report);
+    void say(const std::string& text) const;
+    void header(const step& s) const;
+    void deliver(const progress_event& p);
+
+    target t_;
+    const runner_options& options_;
+    error_context where_;
+    std::mutex progress_mutex_;  // index builds report from a thread of their own
+};
+
+}  // namespace strata

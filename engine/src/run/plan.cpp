@@ -1,0 +1,122 @@
+#include "run/plan.hpp"
+
+#include <strata/migration.hpp>
+
+#include <algorithm>
+
+#include "checksum.hpp"
+
+namespace strata {
+namespace {
+
+/// Renders `ops` op by op against `state`; the state moves on even when rendering fails, so
+/// later units still see the schema this unit declares.
+rendering render_tracking(const dialect& d, const std::vector<schema::operation>& ops, catalog& state,
+                          std::exception_ptr& problem) {
+    rendering out;
+    for (const auto& op : ops) {
+        if (!problem) {
+            try {
+                d.render(op, state, out);
+            } catch (const error&) {
+                problem = std::current_exception();
+            }
+        }
+        state.apply(op);
+    }
+    return out;
+}
+
+/// `ops` with every online flag cleared.
+std::vector<schema::operation> without_online(std::vector<schema::operation> ops) {
+    for (auto& op : ops)
+        std::visit(
+            [](auto& o) {
+                if constexpr (requires { o.online; }) o.online = false;
+            },
+            op);
+    return ops;
+}
+
+}  // namespace
+
+std::string unit_label(std::int64_t version, const std::string& name) { return "unit " + std::to_string(version) + " " + name; }
+
+std::optional<rendering> planned_unit::stored_down() const {
+    if (down_problem) return std::nullopt;
+    return down;
+}
+
+plan::plan(const registry& r, const dialect& d, bool atomic) {
+    r.validate();
+    catalog state;
+    for (const auto& e : r.entries()) {
+        planned_unit p;
+        p.entry = &e;
+        std::size_t up_operations = 0;
+        try {
+            schema::builder b;
+            e.unit->up(b);
+            up_operations = b.operations().size();
+            if (atomic && std::any_of(b.operations().begin(), b.operations().end(), schema::is_online)) {
+                catalog scratch = state;
+                std::exception_ptr ignored;  // the same operations: a problem shows in `up` too
+                p.up_atomic = render_tracking(d, without_online(b.operations()), scratch, ignored);
+            }
+            p.up = render_tracking(d, b.operations(), state, p.up_problem);
+        } catch (const error&) {
+            p.up_problem = std::current_exception();
+        }
+        if (!p.up_problem) p.checksum = checksum(p.up.statements);
+        try {
+            schema::builder b;
+            e.unit->down(b);
+            // Down runs against the schema this unit leaves: the tables it touches of it.
+            catalog after = state.tables_for(b.operations());
+            p.down = render_tracking(d, b.operations(), after, p.down_problem);
+            // A down() that forgot its work would report the unit reverted and delete its
+            // history row while the schema stays; saying so takes b.nothing_to_undo().
+            if (!p.down_problem && b.operations().empty() && up_operations > 0)
+                p.down_problem = std::make_exception_ptr(irreversible_error(
+                    "its down() records no operation while its up() records " + std::to_string(up_operations) +
+                    ", so reverting it would leave the schema as it is and delete its history row; record the "
+                    "operations that undo up(), or call b.nothing_to_undo() in down() if there is nothing to undo"));
+        } catch (const error&) {
+            p.down_problem = std::current_exception();
+        }
+        units_.push_back(std::move(p));
+    }
+}
+
+const planned_unit* plan::find(std::int64_t version) const {
+    auto it = std::lower_bound(units_.begin(), units_.end(), version,
+                               [](const planned_unit& p, std::int64_t v) { return p.version() < v; });
+    return it != units_.end() && it->version() == version ? &*it : nullptr;
+}
+
+void rethrow_with(const std::exception_ptr& problem, const error_context& where) {
+    auto merged = [&](const error& e) {
+        error_context c = where;
+        if (!e.context().statement.empty()) c.statement = e.context().statement;
+        return c;
+    };
+    try {
+        std::rethrow_exception(problem);
+    } catch (const irreversible_error& e) {
+        throw irreversible_error(e.message(), merged(e));
+    } catch (const unsupported_error& e) {
+        throw unsupported_error(e.message(), merged(e));
+    } catch (const registry_error& e) {
+        throw registry_error(e.message(), merged(e));
+    } catch (const error& e) {
+        throw error(e.message(), merged(e));
+    }
+}
+
+const rendering& statements_of(const planned_unit& p, direction dir, const error_context& where) {
+    const auto& problem = dir == direction::up ? p.up_problem : p.down_problem;
+    if (problem) rethrow_with(problem, where);
+    return dir == direction::up ? p.up : p.down;
+}
+
+}  // namespace strata

@@ -1,0 +1,219 @@
+#include "run/reconcile.hpp"
+
+#include <algorithm>
+#include <iterator>
+#include <map>
+
+namespace strata {
+namespace {
+
+bool targeted(const std::vector<history_row>& targets, std::int64_t version) {
+    return std::any_of(targets.begin(), targets.end(), [&](const history_row& r) { return r.version == version; });
+}
+
+error_context for_unit(error_context where, std::int64_t version, const std::string& name, direction dir) {
+    where.version = version;
+    where.unit_name = name;
+    where.dir = dir;
+    return where;
+}
+
+bool per_unit(const planned_unit* p) { return !p || p->entry->transaction == transaction_mode::per_unit; }
+
+}  // namespace
+
+std::vector<unit_status> status_of(const plan& p, const std::vector<history_row>& rows) {
+    std::map<std::int64_t, const history_row*> recorded;
+    std::int64_t newest_applied = 0;
+    for (const auto& row : rows) {
+        recorded.emplace(row.version, &row);
+        newest_applied = std::max(newest_applied, row.version);
+    }
+    std::vector<unit_status> out;
+    for (const auto& u : p.units()) {
+        unit_status s{.version = u.version(), .name = u.name(), .checksum = u.checksum};
+        if (auto it = recorded.find(u.version()); it != recorded.end()) {
+            const history_row& row = *it->second;
+            s.applied_name = row.name;
+            s.applied_checksum = row.checksum;
+            s.applied_at = row.applied_at;
+            s.execution_ms = row.execution_ms;
+            s.applied_by = row.applied_by;
+            // Another unit under this version (even a running one) is not this unit's to judge:
+            // neither its checksum nor its dirty state say anything about this build.
+            if (row.name != u.name())
+                s.state = unit_state::mismatched;
+            // Resumable only with the very statements it started with; an edited unit needs a person.
+            else if (row.state == row_state::running && !u.up.transactional && u.up.resumable && row.checksum == u.checksum)
+                s.interrupted = true;  // pending: up finishes it
+            else if (row.state == row_state::running)
+                s.state = unit_state::dirty;
+            else if (!u.checksum.empty() && row.checksum != u.checksum)
+                s.state = unit_state::changed;
+            else
+                s.state = unit_state::applied;
+            recorded.erase(it);
+        } else {
+            s.out_of_order = u.version() < newest_applied;
+        }
+        out.push_back(std::move(s));
+    }
+    for (const auto& [version, row] : recorded)
+        out.push_back({.version = version,
+                       .name = row->name,
+                       .applied_name = row->name,
+                       .state = row->state == row_state::running ? unit_state::dirty : unit_state::unknown,
+                       .applied_checksum = row->checksum,
+                       .applied_at = row->applied_at,
+                       .execution_ms = row->execution_ms,
+                       .applied_by = row->applied_by});
+    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.version < b.version; });
+    return out;
+}
+
+std::vector<std::string> problems_of(const std::vector<unit_status>& status, const std::string& program) {
+    std::vector<std::string> out;
+    for (const auto& s : status) {
+        auto label = unit_label(s.version, s.name);
+        switch (s.state) {
+        case unit_state::mismatched:
+            out.push_back("version " + std::to_string(s.version) + " in the database is " + s.applied_name +
+                          ", this build's unit " + std::to_string(s.version) + " is " + s.name +
+                          ": check that --database points at the right database; if the unit was only renamed, "
+                          "give it back its recorded name");
+            break;
+        case unit_state::changed:
+            out.push_back(label + " changed since it was applied: its statements now have checksum " + s.checksum +
+                          ", the history records " + s.applied_checksum +
+                          " (write a new unit instead of editing an applied one; --allow-changed runs anyway)");
+            break;
+        case unit_state::unknown:
+            out.push_back(label + " is applied but this build does not know it (a newer build applied it; "
+                                  "--allow-unknown runs anyway)");
+            break;
+        case unit_state::dirty:
+            out.push_back(label + " is dirty: a run of this non-transactional unit was interrupted; check the "
+                                  "database, finish or undo its statements by hand, then run " +
+                          program + " repair " + std::to_string(s.version));
+            break;
+        case unit_state::pending:
+            if (s.out_of_order)
+                out.push_back(label + " is pending but older than the newest applied unit (merged late?); "
+                                      "--allow-out-of-order applies it");
+            break;
+        case unit_state::applied: break;
+        }
+    }
+    return out;
+}
+
+void refuse_mismatched(const std::vector<unit_status>& status, const runner_options& options, const error_context& where,
+                       const std::string& outcome) {
+    std::vector<unit_status> mismatched;
+    std::copy_if(status.begin(), status.end(), std::back_inserter(mismatched),
+                 [](const unit_status& s) { return s.state == unit_state::mismatched; });
+    if (mismatched.empty()) return;
+    auto problems = problems_of(mismatched, options.program_name);
+    std::string message = problems.size() == 1 ? problems.front()
+                                               : "the database records " + std::to_string(problems.size()) +
+                                                     " of this build's versions under other names (is --database the "
+                                                     "right database?)";
+    throw validation_error(message + "; " + outcome, where, std::move(problems));
+}
+
+void check_up(const std::vector<unit_status>& status, std::optional<std::int64_t> up_to, const runner_options& options,
+              const error_context& where) {
+    std::vector<unit_status> relevant;
+    for (const auto& s : status) {
+        if (s.state == unit_state::changed && options.allow_changed) continue;
+        if (s.state == unit_state::unknown && options.allow_unknown) continue;
+        if (s.state == unit_state::pending && (options.allow_out_of_order || (up_to && s.version > *up_to))) continue;
+        relevant.push_back(s);
+    }
+    auto problems = problems_of(relevant, options.program_name);
+    if (problems.empty()) return;
+    std::string message = problems.size() == 1 ? problems.front()
+                                               : "the history disagrees with this build in " + std::to_string(problems.size()) + " ways";
+    throw validation_error(message + "; nothing was run", where, std::move(problems));
+}
+
+step up_step(const planned_unit& p, bool atomic, const error_context& where) {
+    const rendering& r = atomic && p.up_atomic && !p.up_problem
+                             ? *p.up_atomic
+                             : statements_of(p, direction::up, for_unit(where, p.version(), p.name(), direction::up));
+    return {.version = p.version(), .name = p.name(), .unit = &p, .dir = direction::up, .statements = &r,
+            .transactional = per_unit(&p) && r.transactional};
+}
+
+std::vector<step> up_steps(const plan& p, const std::vector<unit_status>& status, std::optional<std::int64_t> to,
+                           bool atomic, const error_context& where) {
+    std::vector<step> steps;
+    for (const auto& s : status) {
+        if (s.state != unit_state::pending || (to && s.version > *to)) continue;
+        steps.push_back(up_step(*p.find(s.version), atomic, where));  // refuses an unrenderable unit before anything runs
+        steps.back().resumes = s.interrupted;
+    }
+    return steps;
+}
+
+std::vector<history_row> down_rows(const std::vector<history_row>& rows, const down_request& request,
+                                   const runner_options& options, const error_context& where) {
+    if (rows.empty()) throw config_error("nothing to revert: no unit is applied", where);
+    std::size_t count = 1;
+    if (request.all) {
+        count = rows.size();
+    } else if (request.steps) {
+        if (*request.steps < 1) throw config_error("--steps must be at least 1", where);
+        count = static_cast<std::size_t>(*request.steps);
+        if (count > rows.size())
+            throw config_error("asked to revert " + std::to_string(count) + " units but only " + std::to_string(rows.size()) +
+                                   (rows.size() == 1 ? " is" : " are") + " applied; use --all to revert them all",
+                               where);
+    } else if (request.to) {
+        if (!targeted(rows, *request.to))
+            throw config_error("cannot revert to version " + std::to_string(*request.to) + ": it is not applied (see " +
+                                   options.program_name + " status)",
+                               where);
+        count = static_cast<std::size_t>(
+            std::count_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version > *request.to; }));
+    }
+    return {rows.rbegin(), rows.rbegin() + static_cast<std::ptrdiff_t>(count)};
+}
+
+void check_down(const std::vector<unit_status>& status, const std::vector<history_row>& targets,
+                const runner_options& options, const error_context& where) {
+    std::vector<unit_status> relevant;
+    for (const auto& s : status)
+        if (s.state == unit_state::dirty || (targeted(targets, s.version) && s.state == unit_state::changed && !options.allow_changed))
+            relevant.push_back(s);
+    auto problems = problems_of(relevant, options.program_name);
+    for (const auto& s : status)
+        if (s.interrupted && targeted(targets, s.version))
+            problems.push_back(unit_label(s.version, s.name) + " was interrupted half-way; run " + options.program_name +
+                               " up to finish it before reverting it");
+    if (problems.empty()) return;
+    std::string message = problems.front() + "; nothing was run";  // before problems is moved
+    throw validation_error(message, where, std::move(problems));
+}
+
+step down_step(const plan& p, const history_row& row, const std::optional<rendering>& stored, const error_context& where) {
+    const planned_unit* u = p.find(row.version);
+    const bool changed = u && !u->checksum.empty() && u->checksum != row.checksum;
+    const error_context here = for_unit(where, row.version, row.name, direction::down);
+    if (u && !changed) {
+        const rendering& r = statements_of(*u, direction::down, here);
+        return {.version = row.version, .name = row.name, .unit = u, .dir = direction::down, .statements = &r,
+                .transactional = per_unit(u) && u->down.transactional};
+    }
+    // Unknown to this build, or changed since it was applied: revert what was applied, with the
+    // statements stored at the time.
+    if (!stored)
+        throw irreversible_error(std::string(u ? "it changed since it was applied" : "this build does not know it") +
+                                     ", and the history stores no down statements for it (it was irreversible when "
+                                     "applied); revert it by hand or with the build that applied it",
+                                 here);
+    return {.version = row.version, .name = row.name, .unit = u, .dir = direction::down, .statements = &*stored,
+            .from_history = true, .transactional = stored->transactional && per_unit(u)};
+}
+
+}  // namespace strata

@@ -1,0 +1,66 @@
+#pragma once
+// Private: from (plan, history rows, request) to states, problems and the steps to run. Pure
+// functions, no connection: tests/unit/reconcile_tests.cpp drives them with made-up histories.
+
+#include <strata/runner.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "history.hpp"
+#include "run/plan.hpp"
+
+namespace strata {
+
+/// What one step of a run executes: this build's unit, or a unit known only from the history.
+struct step {
+    std::int64_t version = 0;
+    std::string name;
+    const planned_unit* unit = nullptr;  ///< null for a unit this build does not know
+    direction dir = direction::up;
+    const rendering* statements = nullptr;
+    bool from_history = false;
+    bool transactional = true;
+    bool resumes = false;  ///< an interrupted online unit: its history row already says running
+};
+
+/// Each unit of the plan and each row of the history, compared, by version.
+std::vector<unit_status> status_of(const plan& p, const std::vector<history_row>& rows);
+
+/// Every disagreement in `status`, one sentence each (`program`: the command named in hints).
+std::vector<std::string> problems_of(const std::vector<unit_status>& status, const std::string& program);
+
+/// Refuses (validation_error) a history that records another unit under one of this build's
+/// versions: the runner points at another application's database, whose history is not this
+/// build's to change. No option allows it.
+void refuse_mismatched(const std::vector<unit_status>& status, const runner_options& options, const error_context& where,
+                       const std::string& outcome = "nothing was run");
+
+/// Refuses (validation_error) an up when the history disagrees in a way the options do not allow;
+/// units above `up_to` may be pending out of order.
+void check_up(const std::vector<unit_status>& status, std::optional<std::int64_t> up_to, const runner_options& options,
+              const error_context& where);
+
+/// The pending units up applies (up to `to`), as steps; refuses an unrenderable one.
+std::vector<step> up_steps(const plan& p, const std::vector<unit_status>& status, std::optional<std::int64_t> to,
+                           bool atomic, const error_context& where);
+
+/// The up step of one unit (atomic: its plain form, when it has online operations).
+step up_step(const planned_unit& p, bool atomic, const error_context& where);
+
+/// The rows `down` reverts, newest first (config_error for a request that cannot be met).
+std::vector<history_row> down_rows(const std::vector<history_row>& rows, const down_request& request,
+                                   const runner_options& options, const error_context& where);
+
+/// Refuses a down touching a unit that changed, is dirty or was interrupted, unless allowed.
+void check_down(const std::vector<unit_status>& status, const std::vector<history_row>& targets,
+                const runner_options& options, const error_context& where);
+
+/// The down step for an applied unit: this build's down, or the one stored with its row (`stored`)
+/// when this build does not know the unit or it changed; refuses when neither exists.
+step down_step(const plan& p, const history_row& row, const std::optional<rendering>& stored, const error_context& where);
+/// The step points into `stored`: a temporary would leave it dangling.
+step down_step(const plan& p, const history_row& row, std::optional<rendering>&& stored, const error_context& where) = delete;
+
+}  // namespace strata

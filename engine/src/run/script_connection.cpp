@@ -1,0 +1,42 @@
+#include "run/script_connection.hpp"
+
+namespace strata {
+namespace {
+
+class script_target final : public connection {
+public:
+    script_target(connection& live, std::vector<std::string>& script) : connection(live.url()), live_(live), script_(script) {}
+
+    std::int64_t execute(const std::string& sql) override {
+        script_.push_back(sql);
+        return -1;  // not known: nothing ran
+    }
+    std::vector<result_row> query(const std::string& sql) override { return live_.query(sql); }
+
+    void begin(bool) override { script_.emplace_back("BEGIN"); }
+    void commit() override { script_.emplace_back("COMMIT"); }
+    void rollback() noexcept override {}
+
+    // A dry run takes no lock and waits for none.
+    std::unique_ptr<migration_lock> lock(std::chrono::milliseconds, const notice_function&) override {
+        return std::make_unique<migration_lock>();
+    }
+    void set_lock_timeout(std::chrono::milliseconds) override {}
+    bool is_lock_timeout(const error&) const override { return false; }
+    std::string lock_holders(const std::string&) override { return {}; }
+
+    bool read_only() const noexcept override { return false; }
+    std::string applied_by() override { return live_.applied_by(); }
+
+private:
+    connection& live_;
+    std::vector<std::string>& script_;
+};
+
+}  // namespace
+
+std::unique_ptr<connection> script_connection(connection& live, std::vector<std::string>& script) {
+    return std::make_unique<script_target>(live, script);
+}
+
+}  // namespace strata

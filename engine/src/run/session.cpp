@@ -1,0 +1,71 @@
+#include "run/session.hpp"
+
+#include <thread>
+
+namespace strata {
+
+session::session(database_url url, const runner_options& options, const dialect& d)
+    : url_(std::move(url)), options_(options), dialect_(d) {}
+session::~session() = default;
+
+connection& session::open(bool for_looking) {
+    if (conn_ && (for_looking || !conn_->read_only())) return *conn_;
+    history_.reset();
+    held_.reset();
+    conn_.reset();  // a read-only connection cannot serve a change: reopen
+    using clock = std::chrono::steady_clock;
+    auto deadline = clock::now() + options_.wait;
+    for (auto pause = std::chrono::milliseconds(250);; pause = std::min(pause * 2, std::chrono::milliseconds(5000))) {
+        try {
+            conn_ = connect(url_, options_.connect_timeout, for_looking);
+            break;
+        } catch (const connection_error& e) {
+            // The last pause ends at the deadline, for one more attempt there; with less than a
+            // millisecond left, that attempt was this one.
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+            if (left.count() <= 0) throw;
+            pause = std::min(pause, left);
+            if (options_.on_notice)
+                options_.on_notice("cannot connect yet (" + e.message() + "); retrying in " + duration_text(pause) + " (--wait)");
+            std::this_thread::sleep_for(pause);
+        }
+    }
+    history_ = std::make_unique<class history>(*conn_, dialect_);
+    return *conn_;
+}
+
+connection& session::look() { return open(true); }
+
+connection& session::change() {
+    auto& c = open(false);
+    if (!held_) {
+        held_ = c.lock(options_.lock_timeout, options_.on_notice);
+        c.set_lock_timeout(options_.ddl_lock_timeout);
+    }
+    return c;
+}
+
+history& session::history() { return *history_; }
+
+std::vector<history_row> session::read(bool dry_run, bool create) {
+    if (dry_run) {
+        look();
+        return history_->read();
+    }
+    // Only up and baseline create the metadata tables; the others first look, and a database
+    // without a history has nothing applied: they are refused without creating anything.
+    if (!create) {
+        look();
+        if (!history_->exists()) return {};
+    }
+    // The history first: on SQLite it tells whether the tables exist, so a run with a history
+    // (every run but the first) asks the catalog nothing (history::read).
+    change();
+    auto rows = history_->read();
+    if (create) history_->ensure();
+    return rows;
+}
+
+void session::release() noexcept { held_.reset(); }
+
+}  // namespace strata

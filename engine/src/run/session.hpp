@@ -1,0 +1,47 @@
+#pragma once
+// Private: one command's hold on the database: the connection (opened with --wait), the history
+// on it, and the migration lock while the command changes something.
+
+#include <strata/runner.hpp>
+
+#include <memory>
+
+#include "connection.hpp"
+#include "history.hpp"
+
+namespace strata {
+
+class session {
+public:
+    session(database_url url, const runner_options& options, const dialect& d);
+    ~session();
+
+    const database_url& url() const noexcept { return url_; }
+
+    /// The connection for looking (status, dry runs, down before its lock), opened on first use
+    /// and retried for up to --wait while the database is unreachable.
+    connection& look();
+    /// For a change: a connection that can write, the migration lock (held until release()) and
+    /// the DDL lock timeout set.
+    connection& change();
+    /// The history on the open connection (look() or change() first).
+    class history& history();
+    /// The history read for a command: under the lock, or for a dry run without (creating
+    /// nothing). `create`: the metadata tables are created when missing (up, baseline).
+    std::vector<history_row> read(bool dry_run, bool create);
+
+    /// Ends the command's hold: the migration lock goes, the connection stays for the next.
+    void release() noexcept;
+
+private:
+    connection& open(bool for_looking);
+
+    database_url url_;
+    const runner_options& options_;
+    const dialect& dialect_;
+    std::unique_ptr<connection> conn_;
+    std::unique_ptr<class history> history_;
+    std::unique_ptr<migration_lock> held_;
+};
+
+}  // namespace strata

@@ -1,0 +1,31 @@
+#pragma once
+// Private: a transaction that ends itself. Every begin in the engine goes through it, so no path
+// (an exception, an early return) leaves one open.
+
+#include "connection.hpp"
+
+namespace strata {
+
+/// Begins a transaction on construction; rolls it back when destroyed unless commit() returned.
+/// A commit that throws leaves the outcome to the error: the connection says whether it is known
+/// (rolled back) or not (the connection was lost during COMMIT).
+class transaction {
+public:
+    transaction(connection& c, bool foreign_keys_off) : conn_(c) { conn_.begin(foreign_keys_off); }
+    ~transaction() {
+        if (!committed_) conn_.rollback();
+    }
+    transaction(const transaction&) = delete;
+    transaction& operator=(const transaction&) = delete;
+
+    void commit() {
+        conn_.commit();
+        committed_ = true;
+    }
+
+private:
+    connection& conn_;
+    bool committed_ = false;
+};
+
+}  // namespace strata

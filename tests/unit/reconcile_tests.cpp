@@ -1,0 +1,279 @@
+// The reconcile room (engine/src/run/reconcile.hpp) without a database: made-up history rows
+// against a plan of four units, for every state, every refusal and the edges of --to, --steps
+// and --all.
+
+#include <boost/test/unit_test.hpp>
+
+#include <strata/dialect.hpp>
+#include <strata/error.hpp>
+#include <strata/registry.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "run/reconcile.hpp"
+#include "support/change_unit.hpp"
+
+using namespace strata;
+using namespace strata::schema;
+using strata::test::change_unit;
+
+namespace {
+
+/// Units 1, 2 (plain tables), 3 (an online index: outside a transaction on PostgreSQL,
+/// resumable) and 4 (a column), rendered for PostgreSQL.
+struct fixture {
+    registry units;
+    std::unique_ptr<strata::plan> p;
+    runner_options options;
+    error_context where{.database = "postgresql://db", .backend = "postgresql"};
+
+    fixture() {
+        auto add = [&](std::int64_t v, std::string name, std::function<void(builder&)> ops) {
+            units.add(std::make_shared<const change_unit>(v, std::move(name), std::move(ops)), "reconcile_tests.cpp");
+        };
+        add(1, "create_a", [](builder& b) { b.create_table("a", [](table& t) { t.column("x", type::integer()); }); });
+        add(2, "create_b", [](builder& b) { b.create_table("b", [](table& t) { t.column("y", type::integer()); }); });
+        add(3, "index_a", [](builder& b) { b.create_index("a", {"x"}).online(); });
+        add(4, "add_a_z", [](builder& b) { b.add_column("a", column("z", type::text())); });
+        p = std::make_unique<strata::plan>(units, dialect_for(backend::postgresql), false);
+    }
+
+    history_row applied(std::int64_t v, row_state state = row_state::applied) const {
+        const auto* u = p->find(v);
+        return {.version = v, .name = u->name(), .checksum = u->checksum, .state = state};
+    }
+    std::vector<unit_status> status(const std::vector<history_row>& rows) const { return status_of(*p, rows); }
+};
+
+unit_state state_of(const std::vector<unit_status>& status, std::int64_t version) {
+    for (const auto& s : status)
+        if (s.version == version) return s.state;
+    BOOST_FAIL("no status for version " << version);
+    return unit_state::pending;
+}
+
+std::vector<std::int64_t> versions_of(const std::vector<history_row>& rows) {
+    std::vector<std::int64_t> out;
+    for (const auto& r : rows) out.push_back(r.version);
+    return out;
+}
+
+std::vector<std::int64_t> versions_of(const std::vector<step>& steps) {
+    std::vector<std::int64_t> out;
+    for (const auto& s : steps) out.push_back(s.version);
+    return out;
+}
+
+/// The message of the error `f` raises as E, or "" when it raises nothing.
+template <class E, class F>
+std::string refusal(F&& f) {
+    try {
+        f();
+    } catch (const E& e) {
+        return e.what();
+    }
+    return "";
+}
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(reconcile, fixture)
+
+BOOST_AUTO_TEST_CASE(every_state_from_made_up_history_rows) {
+    struct row_case {
+        const char* what;
+        std::vector<history_row> rows;
+        std::int64_t version;
+        unit_state expected;
+        bool out_of_order = false;
+        bool interrupted = false;
+    };
+    auto other_checksum = applied(2);
+    other_checksum.checksum = "edited";
+    auto other_name = applied(2);
+    other_name.name = "someone_elses";
+    auto running_3 = applied(3, row_state::running);
+    auto running_3_edited = running_3;
+    running_3_edited.checksum = "edited";
+    const std::vector<row_case> cases = {
+        {"nothing recorded", {}, 1, unit_state::pending},
+        {"recorded with this checksum", {applied(1)}, 1, unit_state::applied},
+        {"recorded with another checksum", {applied(1), other_checksum}, 2, unit_state::changed},
+        {"another unit under this version", {applied(1), other_name}, 2, unit_state::mismatched},
+        {"a running plain unit", {applied(1), applied(2, row_state::running)}, 2, unit_state::dirty},
+        {"a running online unit, same statements", {applied(1), applied(2), running_3}, 3, unit_state::pending, false, true},
+        {"a running online unit, edited since", {applied(1), applied(2), running_3_edited}, 3, unit_state::dirty},
+        {"older than the newest applied", {applied(1), applied(3)}, 2, unit_state::pending, true},
+        {"newer than the newest applied", {applied(1)}, 4, unit_state::pending},
+        {"unknown to this build", {applied(1), {.version = 9, .name = "from_a_newer_build", .checksum = "x"}}, 9, unit_state::unknown},
+        {"unknown and running", {{.version = 9, .name = "from_a_newer_build", .state = row_state::running}}, 9, unit_state::dirty},
+    };
+    for (const auto& c : cases) {
+        auto s = status(c.rows);
+        BOOST_TEST_CONTEXT(c.what) {
+            BOOST_TEST(std::string(to_string(state_of(s, c.version))) == to_string(c.expected));
+            for (const auto& u : s)
+                if (u.version == c.version) {
+                    BOOST_TEST(u.out_of_order == c.out_of_order);
+                    BOOST_TEST(u.interrupted == c.interrupted);
+                }
+            BOOST_TEST(std::is_sorted(s.begin(), s.end(), [](const auto& a, const auto& b) { return a.version < b.version; }));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(up_refuses_what_the_options_do_not_allow) {
+    auto changed = applied(2);
+    changed.checksum = "edited";
+    const history_row unknown{.version = 9, .name = "from_a_newer_build", .checksum = "x"};
+    struct up_case {
+        const char* what;
+        std::vector<history_row> rows;
+        runner_options options;
+        std::optional<std::int64_t> to;
+        const char* refused;  ///< part of the message; "" when allowed
+    };
+    runner_options allow_changed, allow_unknown, allow_out_of_order;
+    allow_changed.allow_changed = allow_unknown.allow_unknown = allow_out_of_order.allow_out_of_order = true;
+    const std::vector<up_case> cases = {
+        {"all well", {applied(1)}, {}, {}, ""},
+        {"changed", {applied(1), changed}, {}, {}, "unit 2 create_b changed since it was applied"},
+        {"changed, allowed", {applied(1), changed}, allow_changed, {}, ""},
+        {"unknown", {applied(1), applied(2), applied(3), applied(4), unknown}, {}, {},
+         "unit 9 from_a_newer_build is applied but this build does not know it"},
+        {"unknown, allowed", {applied(1), applied(2), applied(3), applied(4), unknown}, allow_unknown, {}, ""},
+        {"unknown, with this build's units 2 to 4 pending below it", {applied(1), unknown}, allow_unknown, {},
+         "disagrees with this build in 3 ways"},
+        {"out of order", {applied(1), applied(3)}, {}, {}, "unit 2 create_b is pending but older than the newest applied"},
+        {"out of order, allowed", {applied(1), applied(3)}, allow_out_of_order, {}, ""},
+        {"out of order above --to", {applied(1), applied(3)}, {}, 1, ""},
+        {"dirty, whatever is allowed", {applied(1), applied(2, row_state::running)}, allow_changed, {}, "repair 2"},
+        {"two problems at once", {applied(1), changed, applied(3), applied(4), unknown}, {}, {},
+         "disagrees with this build in 2 ways"},
+    };
+    for (const auto& c : cases)
+        BOOST_TEST_CONTEXT(c.what) {
+            auto message = refusal<validation_error>([&] { check_up(status(c.rows), c.to, c.options, where); });
+            if (*c.refused)
+                BOOST_TEST(has(message, c.refused), message);
+            else
+                BOOST_TEST(message == "");
+        }
+}
+
+BOOST_AUTO_TEST_CASE(a_mismatched_unit_is_refused_whatever_is_allowed_naming_both) {
+    auto other = applied(2);
+    other.name = "someone_elses";
+    runner_options everything;
+    everything.allow_changed = everything.allow_unknown = everything.allow_out_of_order = true;
+    auto message = refusal<validation_error>([&] { refuse_mismatched(status({applied(1), other}), everything, where); });
+    BOOST_TEST(has(message, "version 2 in the database is someone_elses, this build's unit 2 is create_b"), message);
+    BOOST_TEST(has(message, "nothing was run"), message);
+    BOOST_TEST(refusal<validation_error>([&] { refuse_mismatched(status({applied(1)}), everything, where); }) == "");
+}
+
+BOOST_AUTO_TEST_CASE(up_steps_are_the_pending_units_up_to_to) {
+    auto s = status({applied(1), applied(2), applied(3, row_state::running)});
+    auto steps = up_steps(*p, s, {}, false, where);
+    BOOST_TEST(versions_of(steps) == (std::vector<std::int64_t>{3, 4}), boost::test_tools::per_element());
+    BOOST_TEST(steps.front().resumes, "an interrupted online unit resumes");
+    BOOST_TEST(!steps.front().transactional, "an online unit runs outside a transaction on PostgreSQL");
+    BOOST_TEST(steps.back().transactional);
+    BOOST_TEST(versions_of(up_steps(*p, s, 3, false, where)) == (std::vector<std::int64_t>{3}), boost::test_tools::per_element());
+    BOOST_TEST(up_steps(*p, status({applied(1), applied(2), applied(3), applied(4)}), {}, false, where).empty());
+    // --atomic: the online unit in its plain form, inside the release's transaction.
+    strata::plan atomic(units, dialect_for(backend::postgresql), true);
+    auto plain = up_steps(atomic, status_of(atomic, {applied(1), applied(2)}), {}, true, where);
+    BOOST_TEST(plain.front().transactional);
+}
+
+BOOST_AUTO_TEST_CASE(down_rows_for_every_request_and_its_edges) {
+    const std::vector<history_row> rows = {applied(1), applied(2), applied(3)};
+    struct down_case {
+        const char* what;
+        down_request request;
+        std::vector<std::int64_t> expected;  ///< newest first
+        const char* refused;
+    };
+    const std::vector<down_case> cases = {
+        {"default: one step", {}, {3}, ""},
+        {"--steps 2", {.steps = 2}, {3, 2}, ""},
+        {"--steps as many as applied", {.steps = 3}, {3, 2, 1}, ""},
+        {"--steps more than applied", {.steps = 4}, {}, "asked to revert 4 units but only 3 are applied; use --all"},
+        {"--steps 0", {.steps = 0}, {}, "--steps must be at least 1"},
+        {"--to keeps that version", {.to = 1}, {3, 2}, ""},
+        {"--to the newest: nothing", {.to = 3}, {}, ""},
+        {"--to a version not applied", {.to = 4}, {}, "cannot revert to version 4: it is not applied"},
+        {"--all", {.all = true}, {3, 2, 1}, ""},
+    };
+    for (const auto& c : cases)
+        BOOST_TEST_CONTEXT(c.what) {
+            std::vector<history_row> got;
+            auto message = refusal<config_error>([&] { got = down_rows(rows, c.request, options, where); });
+            if (*c.refused) {
+                BOOST_TEST(has(message, c.refused), message);
+            } else {
+                BOOST_TEST(message == "");
+                BOOST_TEST(versions_of(got) == c.expected, boost::test_tools::per_element());
+            }
+        }
+    BOOST_TEST(has(refusal<config_error>([&] { down_rows({}, {}, options, where); }), "nothing to revert: no unit is applied"));
+}
+
+BOOST_AUTO_TEST_CASE(down_refuses_dirty_changed_and_interrupted_targets) {
+    auto changed = applied(2);
+    changed.checksum = "edited";
+    runner_options allow_changed;
+    allow_changed.allow_changed = true;
+    const auto dirty = applied(2, row_state::running);
+    const auto interrupted = applied(3, row_state::running);
+    struct check_case {
+        const char* what;
+        std::vector<history_row> rows;
+        std::vector<history_row> targets;
+        runner_options options;
+        const char* refused;
+    };
+    const std::vector<check_case> cases = {
+        {"a plain revert", {applied(1), applied(2)}, {applied(2)}, {}, ""},
+        {"a changed target", {applied(1), changed}, {changed}, {}, "unit 2 create_b changed since it was applied"},
+        {"a changed target, allowed", {applied(1), changed}, {changed}, allow_changed, ""},
+        {"a changed unit not reverted", {changed, applied(3)}, {applied(3)}, {}, ""},
+        {"a dirty unit anywhere", {applied(1), dirty, applied(4)}, {applied(4)}, {}, "unit 2 create_b is dirty"},
+        {"an interrupted target", {applied(1), applied(2), interrupted}, {interrupted}, {}, "was interrupted half-way"},
+    };
+    for (const auto& c : cases)
+        BOOST_TEST_CONTEXT(c.what) {
+            auto message = refusal<validation_error>([&] { check_down(status(c.rows), c.targets, c.options, where); });
+            if (*c.refused)
+                BOOST_TEST(has(message, c.refused), message);
+            else
+                BOOST_TEST(message == "");
+        }
+}
+
+BOOST_AUTO_TEST_CASE(down_steps_use_this_build_or_the_stored_statements) {
+    const std::optional<rendering> stored = rendering{.statements = {R"(DROP TABLE "newer")"}}, none;
+    auto known = down_step(*p, applied(2), none, where);
+    BOOST_TEST(!known.from_history);
+    BOOST_TEST(known.statements->statements == p->find(2)->down.statements, boost::test_tools::per_element());
+
+    auto changed = applied(2);
+    changed.checksum = "edited";
+    auto from_history = down_step(*p, changed, stored, where);
+    BOOST_TEST(from_history.from_history);
+    BOOST_TEST(from_history.statements->statements == stored->statements, boost::test_tools::per_element());
+
+    const history_row unknown{.version = 9, .name = "from_a_newer_build", .checksum = "x"};
+    BOOST_TEST(down_step(*p, unknown, stored, where).unit == nullptr);
+    auto message = refusal<irreversible_error>([&] { down_step(*p, unknown, none, where); });
+    BOOST_TEST(has(message, "this build does not know it, and the history stores no down statements"), message);
+    message = refusal<irreversible_error>([&] { down_step(*p, changed, none, where); });
+    BOOST_TEST(has(message, "it changed since it was applied, and the history stores no down statements"), message);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
