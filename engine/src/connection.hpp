@@ -113,6 +113,14 @@ public:
 protected:
     explicit connection(database_url url) : url_(std::move(url)) {}
 
+    /// The wait every backend's lock() does, around its own `try_once` (true: the lock is taken;
+    /// false: someone else holds it; what it throws goes through). While someone else holds it,
+    /// says once through `notice` who (`holder`), pauses (20 ms, doubling up to 250 ms, never
+    /// past the deadline) and tries again; once `timeout` has passed, throws lock_timeout_error
+    /// naming the holder. A zero timeout tries once.
+    void poll_for_lock(std::chrono::milliseconds timeout, const std::function<bool()>& try_once,
+                       const std::function<std::string()>& holder, const notice_function& notice) const;
+
 private:
     database_url url_;
 };

@@ -227,22 +227,13 @@ public:
 
     std::unique_ptr<migration_lock> lock(std::chrono::milliseconds timeout, const notice_function& notice) override {
         const std::string sql = std::string("SELECT CASE WHEN pg_try_advisory_lock(") + lock_key + ") THEN 1 ELSE 0 END";
-        auto start = std::chrono::steady_clock::now();
-        bool told = false;
-        for (auto pause = std::chrono::milliseconds(50);; pause = std::min(pause * 2, std::chrono::milliseconds(500))) {
+        auto try_once = [&] {
             int got = 0;
             guarded(sql, [&] { session_ << sql, soci::into(got); });
-            if (got) return std::make_unique<advisory_lock>(session_);
-            // Say who holds it as soon as we wait at all, even if the timeout is already up.
-            if (!told && notice) notice("waiting for the migration lock, held by " + holder());
-            auto waited = std::chrono::steady_clock::now() - start;
-            if (waited >= timeout)
-                throw lock_timeout_error("another strata run holds the migration lock (" + holder() + "); gave up after " +
-                                             duration_text(timeout) + " (--lock-timeout)",
-                                         {.database = url().redacted(), .backend = "postgresql"});
-            told = true;
-            std::this_thread::sleep_for(pause);
-        }
+            return got != 0;
+        };
+        poll_for_lock(timeout, try_once, [this] { return holder(); }, notice);
+        return std::make_unique<advisory_lock>(session_);
     }
 
     void set_lock_timeout(std::chrono::milliseconds timeout) override {

@@ -22,7 +22,6 @@
 #include <ctime>
 #include <fstream>
 #include <optional>
-#include <thread>
 #include <vector>
 
 namespace strata {
@@ -182,32 +181,20 @@ public:
         if (fd < 0)
             throw connection_error("cannot open the lock file " + path + ": " + std::strerror(errno),
                                    {.database = url().redacted(), .backend = "sqlite"});
-        auto start = std::chrono::steady_clock::now();
-        bool told = false;
-        for (auto pause = std::chrono::milliseconds(20);; pause = std::min(pause * 2, std::chrono::milliseconds(250))) {
-            if (::flock(fd, LOCK_EX | LOCK_NB) == 0) break;
-            if (errno != EWOULDBLOCK && errno != EINTR) {
-                int err = errno;
-                ::close(fd);
-                throw connection_error("cannot lock " + path + ": " + std::strerror(err),
-                                       {.database = url().redacted(), .backend = "sqlite"});
-            }
-            // Say who holds it as soon as we wait at all, even if the timeout is already up.
-            if (!told && notice) notice("waiting for the migration lock, held by " + holder(path));
-            if (std::chrono::steady_clock::now() - start >= timeout) {
-                ::close(fd);
-                throw lock_timeout_error("another strata run holds the migration lock (" + holder(path) + "); gave up after " +
-                                             duration_text(timeout) + " (--lock-timeout)",
-                                         {.database = url().redacted(), .backend = "sqlite"});
-            }
-            told = true;
-            std::this_thread::sleep_for(pause);
-        }
+        auto held = std::make_unique<file_lock>(fd);  // closes the file if the wait fails
+        auto try_once = [&] {
+            if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return true;
+            int err = errno;
+            if (err == EWOULDBLOCK || err == EINTR) return false;
+            throw connection_error("cannot lock " + path + ": " + std::strerror(err),
+                                   {.database = url().redacted(), .backend = "sqlite"});
+        };
+        poll_for_lock(timeout, try_once, [&] { return holder(path); }, notice);
         std::string who = "pid " + std::to_string(::getpid()) + ", user " + applied_by() + ", since " + utc_now() + "\n";
         if (::ftruncate(fd, 0) == 0 && ::pwrite(fd, who.data(), who.size(), 0) < 0) {
             // Only informative: the flock is the lock.
         }
-        return std::make_unique<file_lock>(fd);
+        return held;
     }
 
     void set_lock_timeout(std::chrono::milliseconds) override {}  // the busy timeout covers SQLite's locks
