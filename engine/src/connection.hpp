@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -96,6 +97,11 @@ public:
 
     /// For the history table's bound statements.
     virtual soci::session& session() noexcept = 0;
+
+    /// Asked after a statement failed: why the connection is gone (PostgreSQL: the server ended
+    /// the session, the network dropped), on one line, when it is; then the statement was not
+    /// the problem. Nullopt while the connection is usable.
+    virtual std::optional<std::string> lost() const { return std::nullopt; }
 
     /// Whether this connection can only look (a SQLite file that did not exist when a command
     /// opened it for looking): a change needs a new connection.

@@ -70,13 +70,15 @@ error_context history::where(const std::string& sql) const {
     return {.database = conn_.url().redacted(), .backend = to_string(dialect_.kind()), .statement = sql};
 }
 
-// SOCI errors on the metadata tables become statement_errors naming the statement; the message
-// is SOCI's bare one, since what() appends bound values.
+// SOCI errors on the metadata tables become statement_errors naming the statement (or a
+// connection_error when the connection is gone); the message is SOCI's bare one, since what()
+// appends bound values.
 template <class F>
 auto history::guarded(const std::string& sql, F&& f) {
     try {
         return f();
     } catch (const soci::soci_error& e) {
+        if (auto why = conn_.lost()) throw connection_error("lost the connection to the database: " + *why, where(sql));
         throw statement_error("the metadata table: " + e.get_error_message(), where(sql));
     }
 }

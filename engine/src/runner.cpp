@@ -476,8 +476,10 @@ struct runner::impl {
                                                      " up again to finish it"
                                                : " is now dirty: check the database, then run " + options.program_name +
                                                      " repair " + std::to_string(s.version);
-                    throw statement_error(e.message() + "; " + unit_label(s.version, s.name) + what_now,
-                                          {.statement = statements[i], .sqlstate = e.context().sqlstate});
+                    const std::string message = e.message() + "; " + unit_label(s.version, s.name) + what_now;
+                    error_context where{.statement = statements[i], .sqlstate = e.context().sqlstate};
+                    if (e.kind() == error_kind::connection) throw connection_error(message, where);
+                    throw statement_error(message, where);
                 }
                 pause_for_lock(s, e, attempt++);
                 if (s.statements->resumable) i = 0;
@@ -516,7 +518,7 @@ struct runner::impl {
         error_context c = context(s.version, s.name, s.dir);
         c.statement = e.context().statement;
         c.sqlstate = e.context().sqlstate;
-        migration_error failure(e.message(), c, std::move(completed), s.transactional);
+        migration_error failure(e.message(), c, std::move(completed), s.transactional, e.kind());
         try {
             hist->log({s.version, s.name, to_string(s.dir), 0, "failed", scrub(failure.what(), url.password())});
         } catch (const error&) {
@@ -600,6 +602,7 @@ struct runner::impl {
                     try {
                         execute(s, statement);
                     } catch (const error& e) {
+                        if (e.kind() == error_kind::connection) throw;  // it names the statement already
                         throw statement_error(e.message(), {.statement = statement, .sqlstate = e.context().sqlstate});
                     }
                 }

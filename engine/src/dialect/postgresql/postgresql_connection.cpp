@@ -89,6 +89,17 @@ std::string libpq_reason(std::string s) {
     return trimmed(out);
 }
 
+/// Why libpq says the connection went, on one line: its first line without the severity
+/// ("terminating connection due to administrator command", "server closed the connection
+/// unexpectedly"); the rest (the CONTEXT, "This probably means ...") says nothing more.
+std::string lost_reason(const std::string& error_message) {
+    std::string line = error_message.substr(0, error_message.find('\n'));
+    for (const char* severity : {"FATAL:", "ERROR:"})
+        if (line.rfind(severity, 0) == 0) line.erase(0, std::string(severity).size());
+    line = libpq_reason(line);
+    return line.empty() ? "the server closed the connection" : line;
+}
+
 // The advisory lock key: a constant class id ('STRA') and the hash of the schema-qualified
 // history table, so two histories in two schemas of one database do not block each other.
 constexpr const char* lock_key = "1398034753, hashtext(current_schema() || '.strata_schema_history')";
@@ -198,7 +209,11 @@ public:
 
     // PQexec, not SOCI: SOCI rewrites `:name` to `$n` even when nothing is bound (inside $$
     // bodies and after an apostrophe in a comment), which would change a unit's raw SQL.
-    void execute(const std::string& sql) override {
+    void execute(const std::string& sql) override { run(sql, false); }
+
+    /// execute(); `committing`: `sql` is the COMMIT, whose outcome is unknown when the connection
+    /// is lost while it runs.
+    void run(const std::string& sql, bool committing) {
         std::unique_ptr<PGresult, decltype(&::PQclear)> res(pq_->exec(conn_, sql.c_str()), pq_->clear);
         auto status = res ? pq_->result_status(res.get()) : PGRES_FATAL_ERROR;
         if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY) return;
@@ -211,9 +226,19 @@ public:
         }
         if (message.empty()) message = trimmed(pq_->error_message(conn_));
         error_context where{.database = url().redacted(), .backend = "postgresql", .statement = sql, .sqlstate = sqlstate};
-        if (pq_->status(conn_) != CONNECTION_OK)
-            throw connection_error("lost the connection: " + scrub(message, url().password()), where);
-        throw statement_error(scrub(message, url().password()), where);
+        const std::string reason = scrub(message, url().password());
+        // After a failure libpq says CONNECTION_BAD when the session is gone (the server ended the
+        // backend, the network dropped): the statement was not the problem. A COMMIT may have
+        // reached the server and succeeded before the connection went; an earlier statement's
+        // transaction is discarded by the server when its session ends.
+        if (auto why = lost()) {
+            if (committing)
+                throw commit_unknown_error("lost the connection to the database during COMMIT (" + *why +
+                                               "), so its changes may or may not be applied; run status to see",
+                                           where);
+            throw connection_error("lost the connection to the database: " + *why, where);
+        }
+        throw statement_error(reason, where);
     }
 
     std::vector<std::string> begin_preview(bool) const override { return {"BEGIN"}; }
@@ -273,7 +298,7 @@ public:
     }
 
     void begin(bool) override { execute("BEGIN"); }
-    void commit() override { execute("COMMIT"); }
+    void commit() override { run("COMMIT", true); }
     void rollback() noexcept override {
         try {
             if (pq_->transaction_status(conn_) != PQTRANS_IDLE) execute("ROLLBACK");
@@ -282,6 +307,10 @@ public:
     }
 
     soci::session& session() noexcept override { return session_; }
+    std::optional<std::string> lost() const override {
+        if (pq_->status(conn_) == CONNECTION_OK) return std::nullopt;
+        return scrub(lost_reason(pq_->error_message(conn_)), url().password());
+    }
     bool read_only() const noexcept override { return false; }  // one connection serves both
 
     std::string applied_by() override {
