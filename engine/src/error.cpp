@@ -42,6 +42,41 @@ const char* to_string(unit_state s) noexcept {
     return "?";
 }
 
+const char* to_string(error_kind k) noexcept {
+    switch (k) {
+    case error_kind::other: return "other";
+    case error_kind::config: return "config";
+    case error_kind::connection: return "connection";
+    case error_kind::registry: return "registry";
+    case error_kind::irreversible: return "irreversible";
+    case error_kind::unsupported: return "unsupported";
+    case error_kind::statement: return "statement";
+    case error_kind::validation: return "validation";
+    case error_kind::lock_timeout: return "lock_timeout";
+    case error_kind::unit_failed: return "unit_failed";
+    case error_kind::commit_unknown: return "commit_unknown";
+    }
+    return "?";
+}
+
+int exit_status(error_kind k) noexcept {
+    // No default: a new kind fails to compile (-Wswitch) until it has its exit code here.
+    switch (k) {
+    case error_kind::config:
+    case error_kind::registry: return 2;
+    case error_kind::connection: return 3;
+    case error_kind::validation: return 4;
+    case error_kind::lock_timeout: return 5;
+    case error_kind::other:
+    case error_kind::irreversible:
+    case error_kind::unsupported:
+    case error_kind::statement:
+    case error_kind::unit_failed:
+    case error_kind::commit_unknown: return 1;
+    }
+    return 1;
+}
+
 error::error(std::string message, error_context context)
     : std::runtime_error(format(message, context)), message_(std::move(message)), context_(std::move(context)) {}
 
@@ -53,7 +88,14 @@ validation_error::validation_error(std::string message, error_context context, s
     : error(std::move(message), std::move(context)), problems_(std::move(problems)) {}
 
 migration_error::migration_error(std::string message, error_context context, std::vector<completed_unit> completed,
-                                 bool rolled_back)
-    : error(std::move(message), std::move(context)), completed_(std::move(completed)), rolled_back_(rolled_back) {}
+                                 bool rolled_back, error_kind cause)
+    : error(std::move(message), std::move(context)), completed_(std::move(completed)), rolled_back_(rolled_back),
+      cause_(cause) {}
+
+error_kind migration_error::kind() const noexcept {
+    // A lost connection is the network's or the server's doing, not the unit's: it exits as one
+    // (3). A COMMIT in doubt stays a failed unit (1), with its own sentence.
+    return cause_ == error_kind::connection || cause_ == error_kind::commit_unknown ? cause_ : error_kind::unit_failed;
+}
 
 }  // namespace strata

@@ -225,11 +225,21 @@ void printer::failure(int code, const std::string& message, const error* e) cons
     if (const auto* v = dynamic_cast<const validation_error*>(e); v && v->problems().size() > 1)
         for (const auto& p : v->problems()) std::cerr << "  - " << redact_passwords(p) << "\n";
     if (const auto* m = dynamic_cast<const migration_error*>(e)) {
-        if (m->rolled_back())
-            std::cerr << name_ << ": nothing of unit " << m->context().version.value_or(0) << " was kept (rolled back)";
+        const auto version = m->context().version.value_or(0);
+        if (m->cause() == error_kind::commit_unknown)
+            std::cerr << name_ << ": the connection was lost while unit " << version
+                      << " was being committed: it may or may not be applied; run " << name_ << " status to see";
+        else if (m->cause() == error_kind::connection && m->transactional())
+            // The server discards a transaction whose session ends before COMMIT.
+            std::cerr << name_ << ": the connection to the database was lost during unit " << version
+                      << ": it was not committed, so nothing of it was kept";
+        else if (m->cause() == error_kind::connection)
+            std::cerr << name_ << ": the connection to the database was lost during unit " << version
+                      << ", which runs outside a transaction: what its finished steps did stays";
+        else if (m->rolled_back())
+            std::cerr << name_ << ": nothing of unit " << version << " was kept (rolled back)";
         else
-            std::cerr << name_ << ": unit " << m->context().version.value_or(0)
-                      << " runs outside a transaction: what its finished steps did stays";
+            std::cerr << name_ << ": unit " << version << " runs outside a transaction: what its finished steps did stays";
         if (!m->completed().empty()) {
             std::cerr << "; done before it in this run, and kept:";
             for (const auto& u : m->completed())
@@ -241,6 +251,7 @@ void printer::failure(int code, const std::string& message, const error* e) cons
     json doc{{"error", {{"message", text}, {"exit_code", code}}}};
     if (e) {
         const auto& c = e->context();
+        doc["error"]["kind"] = to_string(e->kind());
         if (c.version) doc["error"]["version"] = *c.version;
         if (!c.unit_name.empty()) doc["error"]["name"] = c.unit_name;
         if (c.dir) doc["error"]["direction"] = to_string(*c.dir);
@@ -253,6 +264,7 @@ void printer::failure(int code, const std::string& message, const error* e) cons
             for (const auto& u : m->completed())
                 done.push_back({{"version", u.version}, {"name", u.name}, {"direction", to_string(u.dir)}});
             doc["error"]["completed"] = done;
+            doc["error"]["cause"] = to_string(m->cause());
         }
     }
     std::cout << doc.dump(2) << std::endl;

@@ -95,12 +95,8 @@ int run(int argc, const char* const* argv, const registry& units, const program&
             out.failure(exit_usage, e.what());
             return exit_usage;
         } catch (const error& e) {
-            // The most specific class decides the exit code.
-            int code = exit_unit_failed;
-            if (dynamic_cast<const connection_error*>(&e)) code = exit_connection;
-            else if (dynamic_cast<const config_error*>(&e) || dynamic_cast<const registry_error*>(&e)) code = exit_usage;
-            else if (dynamic_cast<const validation_error*>(&e)) code = exit_validation;
-            else if (dynamic_cast<const lock_timeout_error*>(&e)) code = exit_lock_timeout;
+            // The error's kind decides the exit code (a failed unit's follows a lost connection).
+            const int code = exit_status(e.kind());
             out.failure(code, e.what(), &e);
             return code;
         } catch (const std::exception& e) {

@@ -27,12 +27,38 @@ struct error_context {
     std::string sqlstate;
 };
 
+/// What kind of failure an error is, so a caller can act on it without casting: each class below
+/// says its kind, and exit_status() turns a kind into the command line's exit code.
+enum class error_kind {
+    other,           ///< a plain strata::error
+    config,          ///< config_error (and sql_file_error)
+    connection,      ///< connection_error: cannot connect, or the connection was lost
+    registry,        ///< registry_error
+    irreversible,    ///< irreversible_error
+    unsupported,     ///< unsupported_error
+    statement,       ///< statement_error
+    validation,      ///< validation_error
+    lock_timeout,    ///< lock_timeout_error
+    unit_failed,     ///< migration_error, unless its cause decides (see migration_error::kind())
+    commit_unknown,  ///< commit_unknown_error
+};
+
+/// "connection", "commit_unknown": for JSON output and messages.
+const char* to_string(error_kind k) noexcept;
+
+/// The exit code of the command line for an error of kind `k`: 1 a unit failed or cannot run here
+/// (also other, statement, commit_unknown), 2 config and registry, 3 connection, 4 validation,
+/// 5 lock_timeout. The one place these are decided; `--help` documents them.
+int exit_status(error_kind k) noexcept;
+
 /// Base of every strata exception. what() is one sentence a person understands, then the
 /// statement on its own line when there is one.
 class error : public std::runtime_error {
 public:
     error(std::string message, error_context context = {});
 
+    /// Overridden by each subclass.
+    virtual error_kind kind() const noexcept { return error_kind::other; }
     const error_context& context() const noexcept { return context_; }
     /// The message without the context decoration.
     const std::string& message() const noexcept { return message_; }
@@ -47,6 +73,7 @@ private:
 class config_error : public error {
 public:
     using error::error;
+    error_kind kind() const noexcept override { return error_kind::config; }
 };
 
 /// A unit written in plain SQL (see <strata/sql_unit.hpp>) is malformed. what() reads like a
@@ -65,16 +92,28 @@ private:
     std::size_t line_ = 0;
 };
 
-/// The database could not be reached or refused the login.
+/// The database could not be reached or refused the login, or the connection was lost while a
+/// statement ran (PostgreSQL: the server ended the session, the network went away).
 class connection_error : public error {
 public:
     using error::error;
+    error_kind kind() const noexcept override { return error_kind::connection; }
+};
+
+/// The connection was lost while COMMIT ran: the transaction may or may not have been committed,
+/// and only a look at the database (`status`, on a new connection) can tell. Not a
+/// connection_error: retrying the connection does not answer the question.
+class commit_unknown_error : public error {
+public:
+    using error::error;
+    error_kind kind() const noexcept override { return error_kind::commit_unknown; }
 };
 
 /// The registered units are inconsistent (duplicate or non-positive versions).
 class registry_error : public error {
 public:
     using error::error;
+    error_kind kind() const noexcept override { return error_kind::registry; }
 };
 
 /// A unit cannot be reverted (a raw sql() without a down, a drop without its definition).
@@ -82,6 +121,7 @@ public:
 class irreversible_error : public error {
 public:
     using error::error;
+    error_kind kind() const noexcept override { return error_kind::irreversible; }
 };
 
 /// An operation this dialect cannot render (raw sql without text for it, a SQLite rebuild of a
@@ -89,6 +129,7 @@ public:
 class unsupported_error : public error {
 public:
     using error::error;
+    error_kind kind() const noexcept override { return error_kind::unsupported; }
 };
 
 /// A statement failed in the database. Carries the statement and, on PostgreSQL, the SQLSTATE in
@@ -96,6 +137,7 @@ public:
 class statement_error : public error {
 public:
     using error::error;
+    error_kind kind() const noexcept override { return error_kind::statement; }
 };
 
 /// The database's history disagrees with this build, and nothing was run: an applied unit whose
@@ -105,6 +147,7 @@ public:
 class validation_error : public error {
 public:
     validation_error(std::string message, error_context context, std::vector<std::string> problems);
+    error_kind kind() const noexcept override { return error_kind::validation; }
 
     const std::vector<std::string>& problems() const noexcept { return problems_; }
 
@@ -116,10 +159,12 @@ private:
 class lock_timeout_error : public error {
 public:
     using error::error;
+    error_kind kind() const noexcept override { return error_kind::lock_timeout; }
 };
 
 /// One unit failed (and, in a transaction, was rolled back). `completed()` lists the units of the same run that had
 /// already been committed before it, in order, with their direction: they stay as they are.
+/// `cause()` is the kind of the error that failed the unit.
 class migration_error : public error {
 public:
     struct completed_unit {
@@ -129,16 +174,25 @@ public:
     };
 
     migration_error(std::string message, error_context context, std::vector<completed_unit> completed,
-                    bool rolled_back = true);
+                    bool rolled_back = true, error_kind cause = error_kind::statement);
 
+    /// The cause's kind where it changes what the caller should do: connection (the connection
+    /// was lost during the unit) or commit_unknown (lost during its COMMIT); unit_failed otherwise.
+    error_kind kind() const noexcept override;
+    /// The kind of the error that failed the unit (statement, connection, unsupported, ...).
+    error_kind cause() const noexcept { return cause_; }
     const std::vector<completed_unit>& completed() const noexcept { return completed_; }
     /// False for a unit that runs outside a transaction: what its statements did before the
-    /// failure stays (the message says whether `up` resumes it or it is dirty).
-    bool rolled_back() const noexcept { return rolled_back_; }
+    /// failure stays (the message says whether `up` resumes it or it is dirty). False too when
+    /// the cause is commit_unknown: nobody knows whether the unit was kept.
+    bool rolled_back() const noexcept { return rolled_back_ && cause_ != error_kind::commit_unknown; }
+    /// Whether the unit ran in a transaction.
+    bool transactional() const noexcept { return rolled_back_; }
 
 private:
     std::vector<completed_unit> completed_;
     bool rolled_back_ = true;
+    error_kind cause_ = error_kind::statement;
 };
 
 }  // namespace strata

@@ -159,8 +159,10 @@ unit_report executor::run_without_transaction(const step& s) {
                                            ? " was interrupted; fix the cause and run " + options_.program_name + " up again to finish it"
                                            : " is now dirty: check the database, then run " + options_.program_name + " repair " +
                                                  std::to_string(s.version);
-                throw statement_error(e.message() + "; " + unit_label(s.version, s.name) + what_now,
-                                      {.statement = statements[i], .sqlstate = e.context().sqlstate});
+                const std::string message = e.message() + "; " + unit_label(s.version, s.name) + what_now;
+                error_context where{.statement = statements[i], .sqlstate = e.context().sqlstate};
+                if (e.kind() == error_kind::connection) throw connection_error(message, where);
+                throw statement_error(message, where);
             }
             pause_for_lock(s, e, attempt++);
             if (s.statements->resumable) i = 0;
@@ -196,7 +198,7 @@ migration_error executor::failed(const step& s, const error& e, const run_report
     c.dir = s.dir;
     c.statement = e.context().statement;
     c.sqlstate = e.context().sqlstate;
-    migration_error failure(e.message(), c, std::move(completed), s.transactional);
+    migration_error failure(e.message(), c, std::move(completed), s.transactional, e.kind());
     try {
         t_.history.log({s.version, s.name, to_string(s.dir), 0, "failed", scrub(failure.what(), t_.conn.url().password())});
     } catch (const error&) {

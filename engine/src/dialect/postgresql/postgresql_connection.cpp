@@ -99,6 +99,17 @@ std::string libpq_reason(std::string s) {
     return trimmed(out);
 }
 
+/// Why libpq says the connection went, on one line: its first line without the severity
+/// ("terminating connection due to administrator command", "server closed the connection
+/// unexpectedly"); the rest (the CONTEXT, "This probably means ...") says nothing more.
+std::string lost_reason(const std::string& error_message) {
+    std::string line = error_message.substr(0, error_message.find('\n'));
+    for (const char* severity : {"FATAL:", "ERROR:"})
+        if (line.rfind(severity, 0) == 0) line.erase(0, std::string(severity).size());
+    line = libpq_reason(line);
+    return line.empty() ? "the server closed the connection" : line;
+}
+
 // The advisory lock key: a constant class id ('STRA') and the hash of the schema-qualified
 // history table, so two histories in two schemas of one database do not block each other.
 constexpr const char* lock_key = "1398034753, hashtext(current_schema() || '.strata_schema_history')";
@@ -207,13 +218,13 @@ public:
     }
 
     std::int64_t execute(const std::string& sql) override {
-        auto res = run(sql);
+        auto res = run(sql, false);
         const char* changed = pq_->cmd_tuples(res.get());
         return changed && *changed ? std::stoll(changed) : 0;
     }
 
     std::vector<result_row> query(const std::string& sql) override {
-        auto res = run(sql);
+        auto res = run(sql, false);
         std::vector<result_row> rows;
         const int n = pq_->ntuples(res.get()), fields = pq_->nfields(res.get());
         rows.reserve(static_cast<std::size_t>(n));
@@ -270,7 +281,7 @@ public:
     }
 
     void begin(bool) override { execute("BEGIN"); }
-    void commit() override { execute("COMMIT"); }
+    void commit() override { run("COMMIT", true); }
     void rollback() noexcept override {
         try {
             if (pq_->transaction_status(conn_) != PQTRANS_IDLE) execute("ROLLBACK");
@@ -290,7 +301,9 @@ private:
 
     // PQexec, not SOCI: SOCI rewrites `:name` to `$n` even when nothing is bound (inside $$
     // bodies and after an apostrophe in a comment), which would change a unit's raw SQL.
-    result run(const std::string& sql) {
+    // `committing`: `sql` is the COMMIT, whose outcome is unknown when the connection is lost
+    // while it runs.
+    result run(const std::string& sql, bool committing) {
         result res(pq_->exec(conn_, sql.c_str()), pq_->clear);
         auto status = res ? pq_->result_status(res.get()) : PGRES_FATAL_ERROR;
         if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY) return res;
@@ -303,9 +316,24 @@ private:
         }
         if (message.empty()) message = trimmed(pq_->error_message(conn_));
         error_context where{.database = url().redacted(), .backend = "postgresql", .statement = sql, .sqlstate = sqlstate};
-        if (pq_->status(conn_) != CONNECTION_OK)
-            throw connection_error("lost the connection: " + scrub(message, url().password()), where);
+        // After a failure libpq says CONNECTION_BAD when the session is gone (the server ended the
+        // backend, the network dropped): the statement was not the problem. A COMMIT may have
+        // reached the server and succeeded before the connection went; an earlier statement's
+        // transaction is discarded by the server when its session ends.
+        if (auto why = lost()) {
+            if (committing)
+                throw commit_unknown_error("lost the connection to the database during COMMIT (" + *why +
+                                               "), so its changes may or may not be applied; run status to see",
+                                           where);
+            throw connection_error("lost the connection to the database: " + *why, where);
+        }
         throw statement_error(scrub(message, url().password()), where);
+    }
+
+    /// Why the connection is gone, on one line; nullopt while it is usable.
+    std::optional<std::string> lost() const {
+        if (pq_->status(conn_) == CONNECTION_OK) return std::nullopt;
+        return scrub(lost_reason(pq_->error_message(conn_)), url().password());
     }
 
     /// Called by libpq while a statement runs. Nothing may be thrown through libpq.
