@@ -44,28 +44,73 @@ public:
 /// One row of a query's result: each value as text, nullopt for NULL.
 using result_row = std::vector<std::optional<std::string>>;
 
-class connection {
+// A connection plays four roles; code that needs one takes that role, not the whole connection
+// (the transaction guard takes `transactions`). Each backend implements all four.
+
+/// Runs SQL. Values are spliced in as literals (dialect::quote_literal), never bound, so a dry
+/// run's script holds exactly what runs.
+class statements {
 public:
-    virtual ~connection() = default;
-
-    const database_url& url() const noexcept { return url_; }
-
-    /// Runs SQL text (one or several statements, nothing bound) on the native handle, bypassing
-    /// SOCI's statement parsing (see execute's implementations for why). Returns the rows the
-    /// last statement changed, or -1 when that is not known (a script). Throws statement_error
-    /// carrying the statement and the SQLSTATE or SQLite result code.
+    virtual ~statements() = default;
+    /// Runs SQL text (one or several statements) on the native handle, bypassing SOCI's
+    /// statement parsing (see execute's implementations for why). Returns the rows the last
+    /// statement changed, or -1 when that is not known (a script). Throws statement_error
+    /// carrying the statement and the SQLSTATE or SQLite result code (connection_error when the
+    /// connection is gone).
     virtual std::int64_t execute(const std::string& sql) = 0;
-
-    /// Runs one query (values spliced in as literals, nothing bound: see execute) and returns
-    /// its rows as text.
+    /// Runs one query and returns its rows as text.
     virtual std::vector<result_row> query(const std::string& sql) = 0;
+};
 
+class transactions {
+public:
+    virtual ~transactions() = default;
     /// Begins a transaction. `foreign_keys_off`: the unit rebuilds a table (SQLite only).
     virtual void begin(bool foreign_keys_off) = 0;
     /// Commits; on SQLite after a rebuild, first checks every foreign key (statement_error).
+    /// Lost during COMMIT: commit_unknown_error (the outcome is not known).
     virtual void commit() = 0;
     /// Rolls back what the transaction did; never throws.
     virtual void rollback() noexcept = 0;
+};
+
+/// The migration lock, and waits for table locks.
+class locking {
+public:
+    virtual ~locking() = default;
+    /// Takes the migration lock, waiting up to `timeout` and saying through `notice` who holds
+    /// it. Throws lock_timeout_error naming the holder.
+    virtual std::unique_ptr<migration_lock> lock(std::chrono::milliseconds timeout, const notice_function& notice) = 0;
+    /// How long a statement may wait for a table lock (PostgreSQL's lock_timeout).
+    virtual void set_lock_timeout(std::chrono::milliseconds timeout) = 0;
+    /// Whether `e` is such a wait that timed out: the unit may be retried.
+    virtual bool is_lock_timeout(const error& e) const = 0;
+    /// After such a timeout (outside any transaction): who holds locks on the tables `statement`
+    /// names, e.g. "the lock on users is held by pid 42 (...)"; empty when nobody can be named.
+    virtual std::string lock_holders(const std::string& statement) = 0;
+};
+
+/// What the server says while statements run.
+class diagnostics {
+public:
+    virtual ~diagnostics() = default;
+    /// Receives the message of each notice the server sends while statements run (PostgreSQL's
+    /// NOTICE; a DO block reports progress with them), until called again; an empty function
+    /// stops that. The function must not throw. SQLite sends none.
+    virtual void on_server_notice(notice_function receiver) { (void)receiver; }
+    /// Reports, from a thread and a connection of its own, how far an index build run on this
+    /// connection is, until the watch is destroyed (right after the statement). Null when the
+    /// database cannot say (SQLite). `report` must not throw.
+    virtual std::unique_ptr<progress_watch> watch_index_build(std::function<void(const index_progress&)> report) {
+        (void)report;
+        return nullptr;
+    }
+};
+
+/// One open database connection: the four roles, and what belongs to the connection itself.
+class connection : public statements, public transactions, public locking, public diagnostics {
+public:
+    const database_url& url() const noexcept { return url_; }
 
     /// A connection to a private copy of this database's schema on which a run can be rehearsed
     /// without touching this one: no rows but those of `with_rows` (the history, which a down
@@ -75,31 +120,6 @@ public:
     virtual std::unique_ptr<connection> rehearsal(std::vector<std::string>* script, const std::vector<std::string>& with_rows) {
         (void)script;
         (void)with_rows;
-        return nullptr;
-    }
-
-    /// Takes the migration lock, waiting up to `timeout` and saying through `notice` who holds
-    /// it. Throws lock_timeout_error naming the holder.
-    virtual std::unique_ptr<migration_lock> lock(std::chrono::milliseconds timeout, const notice_function& notice) = 0;
-
-    /// How long a statement may wait for a table lock (PostgreSQL's lock_timeout).
-    virtual void set_lock_timeout(std::chrono::milliseconds timeout) = 0;
-    /// Whether `e` is such a wait that timed out: the unit may be retried.
-    virtual bool is_lock_timeout(const error& e) const = 0;
-    /// After such a timeout (outside any transaction): who holds locks on the tables `statement`
-    /// names, e.g. "the lock on users is held by pid 42 (...)"; empty when nobody can be named.
-    virtual std::string lock_holders(const std::string& statement) = 0;
-
-    /// Receives the message of each notice the server sends while statements run (PostgreSQL's
-    /// NOTICE; a DO block reports progress with them), until called again; an empty function
-    /// stops that. The function must not throw. SQLite sends none.
-    virtual void on_server_notice(notice_function receiver) { (void)receiver; }
-
-    /// Reports, from a thread and a connection of its own, how far an index build run on this
-    /// connection is, until the watch is destroyed (right after the statement). Null when the
-    /// database cannot say (SQLite). `report` must not throw.
-    virtual std::unique_ptr<progress_watch> watch_index_build(std::function<void(const index_progress&)> report) {
-        (void)report;
         return nullptr;
     }
 

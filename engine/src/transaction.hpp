@@ -11,7 +11,7 @@ namespace strata {
 /// (rolled back) or not (the connection was lost during COMMIT).
 class transaction {
 public:
-    transaction(connection& c, bool foreign_keys_off) : conn_(c) { conn_.begin(foreign_keys_off); }
+    transaction(transactions& c, bool foreign_keys_off) : conn_(c) { conn_.begin(foreign_keys_off); }
     ~transaction() {
         if (!committed_) conn_.rollback();
     }
@@ -24,7 +24,7 @@ public:
     }
 
 private:
-    connection& conn_;
+    transactions& conn_;
     bool committed_ = false;
 };
 
