@@ -97,12 +97,13 @@ struct runner::impl {
         }
     }
 
-    /// Runs `steps` where the options say (after a rehearsal when one is due).
-    run_report execute(const std::vector<step>& steps, bool atomic, const unit_observer& observer, run_report report = {}) {
+    /// Runs `steps` where the options say, after a rehearsal when one is due (see rehearse).
+    run_report execute(const std::vector<step>& steps, bool atomic, const unit_observer& observer, run_report report = {},
+                       bool rehearsed = false) {
         if (atomic && !steps.empty() && !sql_dialect.features().transactional_ddl)
             throw unsupported_error(std::string("--atomic needs transactional DDL, which ") + to_string(db.url().kind()) + " lacks",
                                     context());
-        rehearse(steps, atomic);
+        if (!rehearsed) rehearse(steps, atomic);
         executor x(where_to_run(), options, context());
         try {
             report = atomic && !steps.empty() ? x.run_atomic(steps, observer, std::move(report))
@@ -114,25 +115,31 @@ struct runner::impl {
         return report;
     }
 
-    run_report down(const down_request& request, const unit_observer& observer, run_report report = {}) {
-        auto rows = db.read(options.dry_run, false);
+    /// What a down reverts: the history rows, their stored down statements (parsed for those
+    /// only) and the steps, which point into both (moving the plan keeps them valid).
+    struct down_plan {
+        std::vector<history_row> targets;
+        std::vector<std::optional<rendering>> stored;
+        std::vector<step> steps;
+    };
+
+    down_plan plan_down(const std::vector<history_row>& rows, const down_request& request) {
         auto status = status_of(plan, rows);
         refuse_mismatched(status, options, context());  // before down_rows: on another application's database, nothing else matters
-        auto targets = down_rows(rows, request, options, context());
-        check_down(status, targets, options, context());
-        // The stored down statements, parsed for the units reverted only.
-        std::vector<std::optional<rendering>> stored;
-        stored.reserve(targets.size());
-        for (const auto& row : targets) stored.push_back(recorded_down(row));
-        std::vector<step> steps;
-        for (std::size_t i = 0; i < targets.size(); ++i) {
-            steps.push_back(down_step(plan, targets[i], stored[i], context()));
-            if (steps.back().from_history && !options.dry_run && options.on_notice)
-                options.on_notice("reverting " + unit_label(targets[i].version, targets[i].name) +
-                                  (steps.back().unit ? ", which changed since it was applied," : ", which this build does not know,") +
+        down_plan out;
+        out.targets = down_rows(rows, request, options, context());
+        check_down(status, out.targets, options, context());
+        out.stored.reserve(out.targets.size());
+        for (const auto& row : out.targets) out.stored.push_back(recorded_down(row));
+        for (std::size_t i = 0; i < out.targets.size(); ++i) {
+            const auto& row = out.targets[i];
+            out.steps.push_back(down_step(plan, row, out.stored[i], context()));
+            if (out.steps.back().from_history && !options.dry_run && options.on_notice)
+                options.on_notice("reverting " + unit_label(row.version, row.name) +
+                                  (out.steps.back().unit ? ", which changed since it was applied," : ", which this build does not know,") +
                                   " with the down statements stored when it was applied");
         }
-        return execute(steps, false, observer, std::move(report));  // steps point into targets and stored, alive until here
+        return out;
     }
 
     /// Each command holds the lock (and a dry run its target) for its own run only: a program
@@ -189,7 +196,8 @@ run_report runner::up(std::optional<std::int64_t> to, const unit_observer& obser
 run_report runner::down(const down_request& request, const unit_observer& observer) {
     auto& d = *impl_;
     impl::command_scope scope{d};
-    return d.finish(d.down(request, observer));
+    auto down = d.plan_down(d.db.read(d.options.dry_run, false), request);
+    return d.finish(d.execute(down.steps, false, observer));
 }
 
 run_report runner::redo(const unit_observer& observer) {
@@ -203,9 +211,13 @@ run_report runner::redo(const unit_observer& observer) {
         throw config_error(unit_label(rows.back().version, rows.back().name) +
                                " is the newest applied unit but this build does not know it, so it cannot apply it again",
                            d.context());
+    auto down = d.plan_down(rows, {});
     auto again = up_step(*p, false, d.context());  // both directions are checked before the first statement runs
-    auto report = d.down({}, observer);
-    return d.finish(d.execute({again}, false, observer, std::move(report)));
+    auto both = down.steps;
+    both.push_back(again);
+    d.rehearse(both, false);  // and, where due, rehearsed together before either runs
+    auto report = d.execute(down.steps, false, observer, {}, true);
+    return d.finish(d.execute({again}, false, observer, std::move(report), true));
 }
 
 run_report runner::baseline(std::int64_t to) {

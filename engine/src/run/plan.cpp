@@ -113,8 +113,11 @@ void rethrow_with(const std::exception_ptr& problem, const error_context& where)
     }
 }
 
-const rendering& statements_of(const planned_unit& p, direction dir, const error_context& where) {
+const rendering& statements_of(const planned_unit& p, direction dir, error_context where) {
     const auto& problem = dir == direction::up ? p.up_problem : p.down_problem;
+    where.version = p.version();
+    where.unit_name = p.name();
+    where.dir = dir;
     if (problem) rethrow_with(problem, where);
     return dir == direction::up ? p.up : p.down;
 }

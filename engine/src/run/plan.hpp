@@ -52,7 +52,8 @@ std::string unit_label(std::int64_t version, const std::string& name);
 /// Rethrows `problem` (a strata::error) with `where` filled in, keeping its type.
 [[noreturn]] void rethrow_with(const std::exception_ptr& problem, const error_context& where);
 
-/// The statements of `p` in direction `dir`, or its rendering problem with `where` filled in.
-const rendering& statements_of(const planned_unit& p, direction dir, const error_context& where);
+/// The statements of `p` in direction `dir`, or its rendering problem raised with `where` and
+/// the unit (version, name, direction) filled in.
+const rendering& statements_of(const planned_unit& p, direction dir, error_context where);
 
 }  // namespace strata

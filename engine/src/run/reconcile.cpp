@@ -140,7 +140,7 @@ void check_up(const std::vector<unit_status>& status, std::optional<std::int64_t
 step up_step(const planned_unit& p, bool atomic, const error_context& where) {
     const rendering& r = atomic && p.up_atomic && !p.up_problem
                              ? *p.up_atomic
-                             : statements_of(p, direction::up, for_unit(where, p.version(), p.name(), direction::up));
+                             : statements_of(p, direction::up, where);
     return {.version = p.version(), .name = p.name(), .unit = &p, .dir = direction::up, .statements = &r,
             .transactional = per_unit(&p) && r.transactional};
 }
@@ -201,7 +201,7 @@ step down_step(const plan& p, const history_row& row, const std::optional<render
     const bool changed = u && !u->checksum.empty() && u->checksum != row.checksum;
     const error_context here = for_unit(where, row.version, row.name, direction::down);
     if (u && !changed) {
-        const rendering& r = statements_of(*u, direction::down, here);
+        const rendering& r = statements_of(*u, direction::down, where);
         return {.version = row.version, .name = row.name, .unit = u, .dir = direction::down, .statements = &r,
                 .transactional = per_unit(u) && u->down.transactional};
     }

@@ -1,0 +1,212 @@
+// The execute room (engine/src/run/execute.hpp) against a fake connection that records what it
+// is asked to do: each transaction mode's sequence of statements, the history rows around them,
+// rollback and the audit row of a failure, the retry of a unit that timed out on a table lock,
+// the whole release in one transaction, and a COMMIT whose outcome is unknown.
+
+#include <boost/test/unit_test.hpp>
+
+#include <strata/dialect.hpp>
+#include <strata/error.hpp>
+#include <strata/registry.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "connection.hpp"
+#include "history.hpp"
+#include "run/execute.hpp"
+#include "run/reconcile.hpp"
+#include "support/change_unit.hpp"
+
+using namespace strata;
+using namespace strata::schema;
+using strata::test::change_unit;
+
+namespace {
+
+/// Records statements and transaction boundaries; fails a statement (by a part of its text) as
+/// many times as asked, with the SQLSTATE given (55P03: a lock timeout).
+class fake_connection final : public connection {
+public:
+    fake_connection() : connection(database_url::parse("postgresql://fake@localhost/fake")) {}
+
+    struct failure {
+        std::string sqlstate;
+        int times = 1;
+    };
+    std::map<std::string, failure> fail;
+    bool commit_in_doubt = false;
+    std::vector<std::string> log;
+
+    std::int64_t execute(const std::string& sql) override {
+        for (auto& [part, f] : fail)
+            if (f.times > 0 && sql.find(part) != std::string::npos) {
+                --f.times;
+                log.push_back("failed: " + part);
+                throw statement_error("it failed", {.statement = sql, .sqlstate = f.sqlstate});
+            }
+        log.push_back(sql);
+        return 1;
+    }
+    std::vector<result_row> query(const std::string&) override { return {{"1"}}; }  // the history exists
+    void begin(bool) override {
+        open_ = true;
+        log.emplace_back("BEGIN");
+    }
+    void commit() override {
+        if (commit_in_doubt) throw commit_unknown_error("lost during COMMIT");
+        open_ = false;
+        log.emplace_back("COMMIT");
+    }
+    void rollback() noexcept override {
+        if (open_) log.emplace_back("ROLLBACK");
+        open_ = false;
+    }
+    std::unique_ptr<migration_lock> lock(std::chrono::milliseconds, const notice_function&) override {
+        return std::make_unique<migration_lock>();
+    }
+    void set_lock_timeout(std::chrono::milliseconds) override {}
+    bool is_lock_timeout(const error& e) const override { return e.context().sqlstate == "55P03"; }
+    std::string lock_holders(const std::string&) override { return "the lock on a is held by pid 42"; }
+    bool read_only() const noexcept override { return false; }
+    std::string applied_by() override { return "tester"; }
+
+private:
+    bool open_ = false;
+};
+
+/// Units 1 and 3 plain, 2 an online index (outside a transaction on PostgreSQL).
+struct fixture {
+    registry units;
+    std::unique_ptr<strata::plan> p;
+    fake_connection conn;
+    history hist{conn, dialect_for(backend::postgresql)};
+    runner_options options;
+    std::vector<std::string> notices;
+
+    fixture() {
+        auto add = [&](std::int64_t v, std::string name, std::function<void(builder&)> ops) {
+            units.add(std::make_shared<const change_unit>(v, std::move(name), std::move(ops)), "execute_tests.cpp");
+        };
+        add(1, "create_a", [](builder& b) { b.create_table("a", [](table& t) { t.column("x", type::integer()); }); });
+        add(2, "index_a", [](builder& b) { b.create_index("a", {"x"}).online(); });
+        add(3, "create_b", [](builder& b) { b.create_table("b", [](table& t) { t.column("y", type::integer()); }); });
+        p = std::make_unique<strata::plan>(units, dialect_for(backend::postgresql), true);
+        options.on_notice = [this](const std::string& n) { notices.push_back(n); };
+        options.ddl_lock_retries = 1;
+    }
+
+    step up(std::int64_t v, bool atomic = false) const { return up_step(*p->find(v), atomic, {}); }
+    executor run() { return executor({conn, hist, nullptr}, options, {.database = "fake"}); }
+
+    /// The log with each statement cut to its first two words, history statements named.
+    std::vector<std::string> shape() const {
+        std::vector<std::string> out;
+        for (const auto& line : conn.log) {
+            if (line.find("INSERT INTO \"strata_schema_history\"") == 0)
+                out.push_back(line.find("'running'") != std::string::npos ? "<history running>" : "<history applied>");
+            else if (line.find("UPDATE \"strata_schema_history\"") == 0)
+                out.push_back("<history marked applied>");
+            else if (line.find("INSERT INTO \"strata_schema_log\"") == 0)
+                out.push_back(line.find("'failed'") != std::string::npos ? "<log failed>" : "<log ok>");
+            else if (line.rfind("failed: ", 0) == 0)
+                out.push_back(line);
+            else
+                out.push_back(line.substr(0, line.find(' ', line.find(' ') + 1)));
+        }
+        return out;
+    }
+};
+
+using names = std::vector<std::string>;
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(execute, fixture)
+
+BOOST_AUTO_TEST_CASE(a_unit_runs_in_one_transaction_with_its_history_rows) {
+    auto report = run().run_all({up(1)}, {});
+    BOOST_TEST(report.units.size() == 1u);
+    BOOST_TEST(shape() == (names{"BEGIN", "CREATE TABLE", "<history applied>", "<log ok>", "COMMIT"}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_unit_outside_a_transaction_says_running_until_its_last_statement) {
+    run().run_all({up(2)}, {});
+    const names expected{"<history running>", "DO $strata$", "CREATE UNIQUE", "BEGIN", "<history marked applied>", "<log ok>",
+                         "COMMIT"};
+    auto got = shape();
+    BOOST_TEST_REQUIRE(got.size() >= 4u);
+    BOOST_TEST(got.front() == expected.front());
+    BOOST_TEST((names(got.end() - 4, got.end()) == names(expected.end() - 4, expected.end())), boost::test_tools::per_element());
+    for (auto it = got.begin() + 1; it != got.end() - 4; ++it) BOOST_TEST(*it != "BEGIN", "a statement ran inside a transaction");
+}
+
+BOOST_AUTO_TEST_CASE(a_failing_unit_rolls_back_keeps_the_units_before_and_logs_the_failure) {
+    conn.fail["CREATE TABLE \"b\""] = {"42P07"};
+    try {
+        run().run_all({up(1), up(3)}, {});
+        BOOST_FAIL("unit 3 should fail");
+    } catch (const migration_error& e) {
+        BOOST_TEST(e.rolled_back());
+        BOOST_TEST(std::string(to_string(e.cause())) == to_string(error_kind::statement));
+        BOOST_TEST_REQUIRE(e.completed().size() == 1u);
+        BOOST_TEST(e.completed().front().version == 1);
+        BOOST_TEST(e.context().version.value_or(0) == 3);
+        BOOST_TEST(e.context().sqlstate == "42P07");
+        BOOST_TEST(e.context().statement.find("CREATE TABLE \"b\"") == 0u, e.context().statement);
+    }
+    BOOST_TEST(shape() == (names{"BEGIN", "CREATE TABLE", "<history applied>", "<log ok>", "COMMIT", "BEGIN", "failed: CREATE TABLE \"b\"",
+                                 "ROLLBACK", "<log failed>"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_unit_that_timed_out_on_a_table_lock_is_rolled_back_and_retried) {
+    conn.fail["CREATE TABLE \"a\""] = {"55P03"};
+    auto report = run().run_all({up(1)}, {});
+    BOOST_TEST(report.units.size() == 1u);
+    BOOST_TEST(shape() == (names{"BEGIN", "failed: CREATE TABLE \"a\"", "ROLLBACK", "BEGIN", "CREATE TABLE", "<history applied>",
+                                 "<log ok>", "COMMIT"}),
+               boost::test_tools::per_element());
+    BOOST_TEST_REQUIRE(notices.size() == 1u);
+    BOOST_TEST(notices.front().find("the lock on a is held by pid 42; rolled back, retrying in 500 ms (attempt 2 of 2)") !=
+                   std::string::npos,
+               notices.front());
+}
+
+BOOST_AUTO_TEST_CASE(atomic_runs_the_release_in_one_transaction_or_none_of_it) {
+    run().run_atomic({up(1), up(2, true), up(3)}, {});
+    auto got = shape();
+    BOOST_TEST(std::count(got.begin(), got.end(), "BEGIN") == 1);
+    BOOST_TEST(std::count(got.begin(), got.end(), "COMMIT") == 1);
+    BOOST_TEST(std::count(got.begin(), got.end(), "<history applied>") == 3);
+    BOOST_TEST(std::count(got.begin(), got.end(), "<history running>") == 0, "the online unit runs in its plain form");
+
+    conn.log.clear();
+    conn.fail["CREATE TABLE \"b\""] = {"42P07"};
+    try {
+        run().run_atomic({up(1), up(2, true), up(3)}, {});
+        BOOST_FAIL("unit 3 should fail");
+    } catch (const migration_error& e) {
+        BOOST_TEST(e.completed().empty(), "nothing of the release stays");
+        BOOST_TEST(e.context().version.value_or(0) == 3);
+    }
+    got = shape();
+    BOOST_TEST(std::count(got.begin(), got.end(), "COMMIT") == 0);
+    BOOST_TEST(std::count(got.begin(), got.end(), "ROLLBACK") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_commit_whose_outcome_is_unknown_is_not_called_rolled_back) {
+    conn.commit_in_doubt = true;
+    try {
+        run().run_all({up(1)}, {});
+        BOOST_FAIL("the commit should fail");
+    } catch (const migration_error& e) {
+        BOOST_TEST(std::string(to_string(e.cause())) == to_string(error_kind::commit_unknown));
+        BOOST_TEST(!e.rolled_back());
+        BOOST_TEST(exit_status(e.kind()) == 1);
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
