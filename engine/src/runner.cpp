@@ -9,6 +9,7 @@
 
 #include <algorithm>
 
+#include "inspect/dump.hpp"
 #include "run/execute.hpp"
 #include "run/plan.hpp"
 #include "run/reconcile.hpp"
@@ -174,6 +175,8 @@ std::vector<unit_status> runner::status() {
     impl_->db.look();
     return status_of(impl_->plan, impl_->db.history().read());
 }
+
+std::string runner::schema_dump() { return strata::schema_dump(impl_->db.look(), impl_->db.url().kind()); }
 
 std::vector<std::string> runner::validate() { return problems_of(status(), impl_->options.program_name); }
 

@@ -46,7 +46,14 @@ struct invocation {
     bool mark_applied = false;
     bool exit_code = false;  ///< status --exit-code
     new_unit_request new_unit;  ///< new
+    std::optional<std::string> schema_output;  ///< schema dump --output FILE
+    std::optional<std::string> schema_check;   ///< schema dump --check FILE
 };
+
+/// The lines of `expected` turned into those of `actual`, as `diff -u` shows it (three lines of
+/// context, `---`/`+++` naming both); empty when they are equal.
+std::string unified_diff(const std::string& expected, const std::string& actual, const std::string& expected_name,
+                         const std::string& actual_name);
 
 /// Parses argv. Throws usage_error (or boost::program_options::error) for bad usage, naming
 /// `self.name` in its hints.
@@ -81,6 +88,10 @@ public:
     void repaired(const std::string& database, std::int64_t version, bool mark_applied) const;
     /// `new`: the path of the unit it wrote.
     void written(const std::string& path) const;
+    /// schema dump: the schema itself, or where it was written.
+    void schema(const std::string& database, const std::string& sql) const;
+    /// schema dump --check: the diff (empty: the schema matches `file`).
+    void schema_check(const std::string& database, const std::string& file, const std::string& diff) const;
 
     /// An error: the message on stderr; with --json also a JSON document on stdout.
     void failure(int code, const std::string& message, const error* e = nullptr) const;

@@ -48,6 +48,11 @@ const std::vector<command_spec> commands = {
      "skeleton, or SQL with --sql; versioned with the UTC time (YYYYMMDDHHMMSS) or, with --sequential, the highest "
      "version in DIR plus one. Needs no database",
      {"sql", "dir", "sequential"}},
+    {"schema", "schema dump [--output FILE | --check FILE]",
+     "print the database's schema as deterministic SQL (stable order, strata's metadata tables left out), or write "
+     "it to FILE; with --check, compare it with FILE instead: exit 0 when equal, 4 with a unified diff when not "
+     "(a CI gate for a committed schema file)",
+     {"output", "check"}},
     {"repair", "repair VERSION [--applied]",
      "clear the dirty state of a non-transactional unit after checking the database: it becomes pending "
      "again, or applied with --applied",
@@ -126,6 +131,11 @@ po::options_description command_options(const std::string& command = {}) {
     if (takes("dir"))
         d.add_options()("dir", po::value<std::string>()->value_name("DIR"),
                         "new: the units' directory (default: the one this program was built from, else ./migrations)");
+    if (takes("output"))
+        d.add_options()("output", po::value<std::string>()->value_name("FILE"), "schema dump: write the schema to FILE");
+    if (takes("check"))
+        d.add_options()("check", po::value<std::string>()->value_name("FILE"),
+                        "schema dump: compare the schema with FILE; exit 4 with a unified diff when they differ");
     if (takes("sequential"))
         d.add_options()("sequential", "new: version = the highest version in DIR plus one, instead of the UTC time");
     return d;
@@ -217,6 +227,10 @@ invocation parse(int argc, const char* const* argv, const program& self) {
             throw usage_error("repair: '" + extra.front() + "' is not a version number");
         }
         extra.erase(extra.begin());
+    } else if (in.command == "schema") {
+        if (extra.empty() || extra.front() != "dump")
+            throw usage_error("schema needs what to do: " + self.name + " schema dump [--output FILE | --check FILE]");
+        extra.erase(extra.begin());
     } else if (in.command == "new") {
         if (extra.empty()) throw usage_error("new needs the NAME of the unit, e.g. " + self.name + " new add_orders_index");
         in.new_unit.name = extra.front();
@@ -264,6 +278,9 @@ invocation parse(int argc, const char* const* argv, const program& self) {
     in.new_unit.sequential = vm.count("sequential") > 0;
     if (vm.count("dir")) in.new_unit.dir = vm["dir"].as<std::string>();
 
+    if (vm.count("output")) in.schema_output = vm["output"].as<std::string>();
+    if (vm.count("check")) in.schema_check = vm["check"].as<std::string>();
+    if (in.schema_output && in.schema_check) throw usage_error("schema dump takes --output or --check, not both");
     if (vm.count("to")) in.to = vm["to"].as<std::int64_t>();
     if (in.command == "baseline" && !in.to)
         throw usage_error("baseline needs --to VERSION (see " + self.name + " baseline --help)");

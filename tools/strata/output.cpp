@@ -217,6 +217,31 @@ void printer::written(const std::string& path) const {
         std::cout << path << std::endl;  // the path alone, for `$EDITOR "$(myapp-migrate new x)"`
 }
 
+void printer::schema(const std::string& database, const std::string& sql) const {
+    if (json_)
+        std::cout << json{{"command", "schema dump"}, {"database", database}, {"schema", sql}}.dump(2) << std::endl;
+    else
+        std::cout << sql << std::flush;
+}
+
+void printer::schema_check(const std::string& database, const std::string& file, const std::string& diff) const {
+    if (json_) {
+        std::cout << json{{"command", "schema dump --check"}, {"database", database}, {"file", file}, {"matches", diff.empty()},
+                          {"diff", diff}}
+                         .dump(2)
+                  << std::endl;
+        return;
+    }
+    if (diff.empty()) {
+        std::cout << "the schema of " << database << " matches " << file << std::endl;
+        return;
+    }
+    std::cout << diff << std::flush;
+    std::cerr << paint(name_ + ":", "31") << " the schema of " << database << " differs from " << file
+              << " (diff above: - the file, + the database); if the change is intended, run " << name_
+              << " schema dump --output " << file << " and commit the file" << std::endl;
+}
+
 void printer::failure(int code, const std::string& message, const error* e) const {
     // Messages may echo an argument, and an argument may be a URL with its password.
     end_work();

@@ -5,12 +5,48 @@
 
 #include <boost/program_options/errors.hpp>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 
 #include "command_line.hpp"
 
 namespace strata::cli {
 namespace {
+
+/// schema dump [--output FILE | --check FILE].
+int schema_dump(const invocation& in, runner& r, const std::string& db, const printer& out) {
+    const std::string sql = r.schema_dump();
+    if (in.schema_check) {
+        std::ifstream file(*in.schema_check, std::ios::binary);
+        if (!file)
+            throw usage_error("cannot read " + *in.schema_check + " (" + std::strerror(errno) + "); write it first with schema dump --output " +
+                              *in.schema_check);
+        const std::string committed{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+        const std::string diff = unified_diff(committed, sql, *in.schema_check, db);
+        out.schema_check(db, *in.schema_check, diff);
+        return diff.empty() ? exit_ok : exit_validation;
+    }
+    if (!in.schema_output) {
+        out.schema(db, sql);
+        return exit_ok;
+    }
+    // Written next to the file and renamed over it: a reader never sees half a schema.
+    const std::string temporary = *in.schema_output + ".tmp";
+    {
+        std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
+        file << sql;
+        if (!file.flush())
+            throw usage_error("cannot write " + temporary + " (" + std::strerror(errno) + ")");
+    }
+    if (std::rename(temporary.c_str(), in.schema_output->c_str()) != 0)
+        throw usage_error("cannot write " + *in.schema_output + " (" + std::strerror(errno) + ")");
+    out.written(*in.schema_output);
+    return exit_ok;
+}
 
 int run_command(const invocation& in, const registry& units, const program& self, const printer& out) {
     if (in.command == "new") {
@@ -39,6 +75,7 @@ int run_command(const invocation& in, const registry& units, const program& self
         }
         return disagrees ? exit_validation : pending ? exit_pending : exit_ok;
     }
+    if (in.command == "schema") return schema_dump(in, r, db, out);
     if (in.command == "validate") {
         auto problems = r.validate();
         out.validation(db, problems);

@@ -159,6 +159,11 @@ public:
     /// database whose schema already has them. Refused (config_error) unless the history is empty.
     run_report baseline(std::int64_t to);
 
+    /// The database's schema as deterministic SQL in its own dialect (stable order, no volatile
+    /// names or timestamps, strata's metadata tables left out): what `schema dump` prints and
+    /// `schema dump --check` compares with a committed file. Reads only; takes no lock.
+    std::string schema_dump();
+
     /// Clears the dirty state of `version` after a person checked the database: with
     /// `mark_applied` the unit is recorded as applied, else its row goes and it is pending again.
     void repair(std::int64_t version, bool mark_applied);
