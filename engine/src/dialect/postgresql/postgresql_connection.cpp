@@ -1,85 +1,19 @@
-// Everything that knows libpq or SOCI's postgresql backend.
+// The PostgreSQL connection, through SOCI's postgresql backend and libpq (libpq_api.hpp); index
+// builds are watched from a second session (index_build_watch.hpp).
 
 #include "connection.hpp"
+#include "dialect/postgresql/index_build_watch.hpp"
+#include "dialect/postgresql/libpq_api.hpp"
 
 #include <strata/error.hpp>
 
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
-#include <libpq-fe.h>  // types and constants only: the functions are resolved at run time
-
-#include <dlfcn.h>
-
-#include <condition_variable>
 #include <memory>
-#include <mutex>
-#include <thread>
 
 namespace strata {
 namespace {
-
-/// libpq, resolved at run time. SOCI's core loads its PostgreSQL backend (and with it libpq) only
-/// when a PostgreSQL session opens, so a SQLite run never loads libpq and the thirty libraries it
-/// pulls in (Kerberos, LDAP, GnuTLS: 2 ms and 4 MiB of every start, measured by tools/bench).
-struct libpq_api {
-    decltype(&::PQexec) exec = nullptr;
-    decltype(&::PQclear) clear = nullptr;
-    decltype(&::PQresultStatus) result_status = nullptr;
-    decltype(&::PQresultErrorField) result_error_field = nullptr;
-    decltype(&::PQerrorMessage) error_message = nullptr;
-    decltype(&::PQstatus) status = nullptr;
-    decltype(&::PQtransactionStatus) transaction_status = nullptr;
-    decltype(&::PQsetNoticeProcessor) set_notice_processor = nullptr;
-    decltype(&::PQsetNoticeReceiver) set_notice_receiver = nullptr;
-    decltype(&::PQuser) user = nullptr;
-    decltype(&::PQbackendPID) backend_pid = nullptr;
-    decltype(&::PQntuples) ntuples = nullptr;
-    decltype(&::PQnfields) nfields = nullptr;
-    decltype(&::PQgetvalue) getvalue = nullptr;
-    decltype(&::PQgetisnull) getisnull = nullptr;
-    decltype(&::PQcmdTuples) cmd_tuples = nullptr;
-
-    /// Loads libpq on the first call (before the first PostgreSQL session opens). Throws
-    /// config_error when it cannot.
-    static const libpq_api& get() {
-        static const libpq_api api = load();
-        return api;
-    }
-
-private:
-    static libpq_api load() {
-        void* lib = ::dlopen("libpq.so.5", RTLD_NOW | RTLD_NOLOAD);
-        if (!lib) lib = ::dlopen("libpq.so.5", RTLD_NOW);
-        // An installation problem, not an unreachable server: config_error, which --wait does
-        // not retry.
-        if (!lib)
-            throw config_error(std::string("cannot load libpq, the PostgreSQL client library (Debian package "
-                                           "libpq5): ") + ::dlerror());
-        libpq_api a;
-        auto bind = [lib](auto& fn, const char* name) {
-            fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(::dlsym(lib, name));
-            if (!fn) throw config_error(std::string("the libpq.so.5 found has no ") + name + "; install Debian's libpq5");
-        };
-        bind(a.exec, "PQexec");
-        bind(a.clear, "PQclear");
-        bind(a.result_status, "PQresultStatus");
-        bind(a.result_error_field, "PQresultErrorField");
-        bind(a.error_message, "PQerrorMessage");
-        bind(a.status, "PQstatus");
-        bind(a.transaction_status, "PQtransactionStatus");
-        bind(a.set_notice_processor, "PQsetNoticeProcessor");
-        bind(a.set_notice_receiver, "PQsetNoticeReceiver");
-        bind(a.user, "PQuser");
-        bind(a.backend_pid, "PQbackendPID");
-        bind(a.ntuples, "PQntuples");
-        bind(a.nfields, "PQnfields");
-        bind(a.getvalue, "PQgetvalue");
-        bind(a.getisnull, "PQgetisnull");
-        bind(a.cmd_tuples, "PQcmdTuples");
-        return a;
-    }
-};
 
 std::string trimmed(std::string s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
@@ -133,61 +67,6 @@ private:
     soci::session& session_;
 };
 
-/// Polls pg_stat_progress_create_index for one backend from a session of its own, every 250 ms
-/// (the first time at once), until destroyed. Progress is a courtesy: any failure (no
-/// connection, no permission) ends the polling quietly and the build goes on.
-class index_build_watch final : public progress_watch {
-public:
-    index_build_watch(std::string connection_string, int pid, std::function<void(const index_progress&)> report)
-        : thread_([this, cs = std::move(connection_string), pid, report = std::move(report)] { poll(cs, pid, report); }) {}
-    ~index_build_watch() override {
-        {
-            std::lock_guard<std::mutex> hold(mutex_);
-            stop_ = true;
-        }
-        wake_.notify_all();
-        thread_.join();
-    }
-
-private:
-    void poll(const std::string& connection_string, int pid, const std::function<void(const index_progress&)>& report) {
-        try {
-            soci::session s("postgresql", connection_string);
-            auto* conn = static_cast<soci::postgresql_session_backend*>(s.get_backend())->conn_;
-            libpq_api::get().set_notice_processor(conn, [](void*, const char*) {}, nullptr);
-            std::unique_lock<std::mutex> lock(mutex_);
-            while (!stop_) {
-                lock.unlock();
-                index_progress p;
-                long long blocks_done = 0, blocks_total = 0, tuples_done = 0, tuples_total = 0;
-                s << "SELECT coalesce(i.relname::text, ''), coalesce(t.relname::text, ''), p.phase, p.blocks_done, p.blocks_total, p.tuples_done, "
-                     "p.tuples_total FROM pg_stat_progress_create_index p LEFT JOIN pg_class i ON i.oid = p.index_relid "
-                     "LEFT JOIN pg_class t ON t.oid = p.relid "
-                     "WHERE p.pid = :pid",
-                    soci::use(pid), soci::into(p.index), soci::into(p.table), soci::into(p.phase), soci::into(blocks_done),
-                    soci::into(blocks_total), soci::into(tuples_done), soci::into(tuples_total);
-                if (s.got_data()) {
-                    // Blocks while the table is scanned; tuples while they are sorted and loaded.
-                    bool blocks = blocks_total > 0 && (tuples_total == 0 || blocks_done < blocks_total);
-                    p.done = blocks ? blocks_done : tuples_done;
-                    p.total = blocks ? blocks_total : tuples_total;
-                    p.unit = blocks ? "blocks" : "tuples";
-                    report(p);
-                }
-                lock.lock();
-                wake_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stop_; });
-            }
-        } catch (...) {
-            // The build goes on without a progress line.
-        }
-    }
-
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool stop_ = false;
-    std::thread thread_;  // last: it starts when everything above is ready
-};
-
 class postgresql_connection final : public connection {
 public:
     postgresql_connection(const database_url& url, std::chrono::seconds connect_timeout) : connection(url) {
@@ -214,7 +93,7 @@ public:
     void on_server_notice(notice_function receiver) override { server_notice_ = std::move(receiver); }
 
     std::unique_ptr<progress_watch> watch_index_build(std::function<void(const index_progress&)> report) override {
-        return std::make_unique<index_build_watch>(connection_string_, pq_->backend_pid(conn_), std::move(report));
+        return start_index_build_watch(connection_string_, pq_->backend_pid(conn_), std::move(report));
     }
 
     std::int64_t execute(const std::string& sql) override {

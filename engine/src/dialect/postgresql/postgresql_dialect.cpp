@@ -4,13 +4,14 @@
 
 #include "dialect/common.hpp"
 #include "overloaded.hpp"
-#include "progress_notice.hpp"
+#include "dialect/postgresql/postgresql_online.hpp"
 
 namespace strata {
 namespace {
 
 using namespace schema;
 using detail::quote_list;
+using namespace postgresql_online;
 
 std::string default_sql(const column_default& d) {
     switch (d.kind) {
@@ -45,8 +46,6 @@ std::string in_schema_of(const std::string& table, const std::string& name) {
     return schema_name.empty() ? name : qualified(schema_name, name);
 }
 
-std::string alter(const std::string& table) { return "ALTER TABLE " + dialect::quote(table) + " "; }
-
 /// An enumeration's CHECK is named after its table and column (change_column replaces it by that
 /// name), and PostgreSQL keeps constraint names through renames: the rename renames it too.
 void rename_enumeration_check(const std::string& table_now, const std::string& old_table, const std::string& old_column,
@@ -55,163 +54,6 @@ void rename_enumeration_check(const std::string& table_now, const std::string& o
     if (c.type.kind != type_kind::enumeration) return;
     out.push_back(alter(table_now) + "RENAME CONSTRAINT " + dialect::quote(detail::enumeration_check_name(old_table, old_column)) +
                   " TO " + dialect::quote(detail::enumeration_check_name(new_table, new_column)));
-}
-
-// Online operations. Each statement commits on its own (so no lock is held across steps) and
-// first checks what is already there, so a rerun after a crash finishes the job. The checks run
-// in DO blocks, sent with PQexec: SOCI would rewrite the `:` inside them.
-
-/// `DO $strata$ <body> $strata$`, with a tag the body does not contain: an identifier holding
-/// `$strata$` would otherwise end the block early. Bodies without it keep the plain tag, so the
-/// statements (and checksums) of units written before stay the same.
-std::string do_block(const std::string& body) {
-    std::string tag = "$strata$";
-    for (int n = 1; body.find(tag) != std::string::npos; ++n) tag = "$strata" + std::to_string(n) + "$";
-    return "DO " + tag + " " + body + " " + tag;
-}
-
-/// The names of the columns `attnums` (an int2[] column of a catalog) of table `relation`, in
-/// order, compared with `columns`: true when they differ.
-std::string columns_differ(const std::string& attnums, const std::string& relation, const std::vector<std::string>& columns) {
-    std::string list;
-    for (const auto& c : columns) list += (list.empty() ? "" : ", ") + dialect::quote_literal(c);
-    return "ARRAY(SELECT a.attname::text FROM unnest(" + attnums + ") WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON "
-           "a.attrelid = " + relation + " AND a.attnum = k.attnum ORDER BY k.n) <> ARRAY[" + list + "]::text[]";
-}
-
-/// pg_constraint's letter for a foreign key action.
-char action_code(fk_action a) {
-    switch (a) {
-    case fk_action::no_action: return 'a';
-    case fk_action::restrict: return 'r';
-    case fk_action::cascade: return 'c';
-    case fk_action::set_null: return 'n';
-    case fk_action::set_default: return 'd';
-    }
-    return 'a';
-}
-
-/// `body` runs unless the table already has a constraint named `name`; one of that name that is
-/// not this unit's own (another kind, other columns, or for a foreign key another target or
-/// other actions, or where `also_differs` holds) is refused rather than adopted.
-std::string unless_constraint_exists(const std::string& table, const std::string& name, char contype,
-                                     const std::vector<std::string>& columns, const foreign_key* key,
-                                     const std::string& body, const std::string& also_differs = {}) {
-    std::string regclass = "to_regclass(" + dialect::quote_literal(dialect::quote(table)) + ")";
-    std::string same = "conrelid = " + regclass + " AND conname = " + dialect::quote_literal(name);
-    std::string other_kind = "contype <> '" + std::string(1, contype) + "' OR " + columns_differ("conkey", "conrelid", columns);
-    if (key)
-        other_kind += " OR confrelid IS DISTINCT FROM to_regclass(" + dialect::quote_literal(dialect::quote(key->ref_table)) +
-                      ") OR " + columns_differ("confkey", "confrelid", key->ref_columns) + " OR confupdtype <> '" +
-                      action_code(key->on_update) + "' OR confdeltype <> '" + action_code(key->on_delete) + "'";
-    if (!also_differs.empty()) other_kind += " OR " + also_differs;
-    return do_block("BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE " + same + " AND (" + other_kind +
-                    ")) THEN RAISE EXCEPTION 'constraint % exists but is not the one this unit adds', " +
-                    dialect::quote_literal(name) + "; END IF; IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE " + same +
-                    ") THEN " + body + "; END IF; END");
-}
-
-/// PostgreSQL's own spelling of a type (format_type), to recognise a column already there.
-std::string format_type_name(const column_type& t) {
-    switch (t.kind) {
-    case type_kind::uuid: return "uuid";
-    case type_kind::varchar: return "character varying(" + std::to_string(t.length) + ")";
-    case type_kind::text: return "text";
-    case type_kind::integer: return "integer";
-    case type_kind::bigint: return "bigint";
-    case type_kind::boolean: return "boolean";
-    case type_kind::timestamptz: return "timestamp with time zone";
-    case type_kind::smallint: return "smallint";
-    case type_kind::numeric: return "numeric(" + std::to_string(t.precision) + "," + std::to_string(t.scale) + ")";
-    case type_kind::real: return "real";
-    case type_kind::double_precision: return "double precision";
-    case type_kind::date: return "date";
-    case type_kind::time: return "time without time zone";
-    case type_kind::timestamp: return "timestamp without time zone";
-    case type_kind::json: return "json";
-    case type_kind::jsonb: return "jsonb";
-    case type_kind::bytea: return "bytea";
-    case type_kind::enumeration: return "text";
-    }
-    return "text";
-}
-
-/// ADD COLUMN IF NOT EXISTS takes over any column of that name: refuse one of another type.
-std::string refuse_other_column(const std::string& table, const column& c) {
-    return do_block("BEGIN IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(" +
-           dialect::quote_literal(dialect::quote(table)) + ") AND attname = " + dialect::quote_literal(c.name) +
-           " AND NOT attisdropped AND format_type(atttypid, atttypmod) <> " + dialect::quote_literal(format_type_name(c.type)) +
-           ") THEN RAISE EXCEPTION 'column % exists but is not the one this unit adds', " + dialect::quote_literal(c.name) +
-           "; END IF; END");
-}
-
-/// A foreign key added NOT VALID (a brief lock, no scan) and validated in a second step, which
-/// scans the table without blocking its writes.
-void add_foreign_key_online(const std::string& table, const foreign_key& key, std::vector<std::string>& out) {
-    out.push_back(unless_constraint_exists(table, key.name, 'f', key.columns, &key,
-                                           alter(table) + "ADD " + detail::foreign_key_constraint(key) + " NOT VALID"));
-    out.push_back(alter(table) + "VALIDATE CONSTRAINT " + dialect::quote(key.name));  // a no-op once valid
-}
-
-/// A unique index built CONCURRENTLY. A killed build leaves an INVALID index on the table behind:
-/// drop it first. A relation of that name that is not an index is refused (CREATE INDEX IF NOT
-/// EXISTS would skip quietly and the unit would be recorded without its index). A valid index of
-/// that name must be this unit's own (same table, same columns, unique), or the unit refuses
-/// rather than adopt somebody else's. The index is looked up where PostgreSQL puts it, in the
-/// table's schema, not through the search_path, which may find another schema's index first.
-/// The DO block create_index_online() runs first: `key_differs` (about `i`, the pg_index row of
-/// the index found) says that an index of that name is not the one this unit builds.
-std::string index_guard(const std::string& table, const std::string& name, bool unique, const std::string& key_differs) {
-    const std::string table_oid = "to_regclass(" + dialect::quote_literal(dialect::quote(table)) + ")";
-    return do_block("DECLARE idx regclass := (SELECT c.oid FROM pg_class c WHERE c.relname = " +
-                  dialect::quote_literal(name) + " AND c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = " +
-                  table_oid + ")); BEGIN IF idx IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = idx) "
-                  "THEN RAISE EXCEPTION '% exists and is not an index', " + dialect::quote_literal(name) +
-                  "; END IF; IF EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = idx AND indrelid = " + table_oid +
-                  " AND NOT indisvalid) THEN EXECUTE 'DROP INDEX ' || idx::text; idx := NULL; END IF; IF EXISTS (SELECT 1 "
-                  "FROM pg_index i "
-                  "WHERE i.indexrelid = idx AND (i.indrelid <> " + table_oid + " OR i.indisunique <> " +
-                  (unique ? "true" : "false") + " OR " + key_differs +
-                  ")) THEN RAISE EXCEPTION 'index % exists but is not the one this unit builds', " +
-                  dialect::quote_literal(name) + "; END IF; END");
-}
-
-/// A unique index built CONCURRENTLY. A killed build leaves an INVALID index on the table behind:
-/// drop it first. A relation of that name that is not an index is refused (CREATE INDEX IF NOT
-/// EXISTS would skip quietly and the unit would be recorded without its index). A valid index of
-/// that name must be this unit's own (same table, same columns, unique), or the unit refuses
-/// rather than adopt somebody else's. The index is looked up where PostgreSQL puts it, in the
-/// table's schema, not through the search_path, which may find another schema's index first.
-void create_index_online(const std::string& table, const std::string& name, const std::vector<std::string>& columns,
-                         bool unique, std::vector<std::string>& out) {
-    out.push_back(index_guard(table, name, unique, columns_differ("i.indkey", "i.indrelid", columns)));
-    out.push_back("CREATE " + std::string(unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY IF NOT EXISTS " + dialect::quote(name) +
-                  " ON " + dialect::quote(table) + " (" + quote_list(columns) + ")");
-}
-
-/// A nullable column made NOT NULL without a long lock (PostgreSQL 12+): SET NOT NULL scans the
-/// table under an ACCESS EXCLUSIVE lock unless a valid CHECK (c IS NOT NULL) proves it, so the
-/// check comes first, added NOT VALID (a brief lock, no scan) and validated apart (a scan that
-/// lets writes through). Every step can be rerun: the check is added only while the column is
-/// nullable, validated only while it exists, and dropped once the column is NOT NULL.
-void set_not_null_online(const std::string& table, const std::string& column, std::vector<std::string>& out) {
-    const std::string check = detail::not_null_check_name(table, column);
-    const std::string table_oid = "to_regclass(" + dialect::quote_literal(dialect::quote(table)) + ")";
-    const std::string nullable = "EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = " + table_oid +
-                                 " AND attname = " + dialect::quote_literal(column) + " AND NOT attisdropped AND NOT attnotnull)";
-    // A check of that name on that column testing something else is not this unit's.
-    const std::string other_test =
-        "pg_get_expr(conbin, conrelid) <> '(' || quote_ident(" + dialect::quote_literal(column) + ") || ' IS NOT NULL)'";
-    out.push_back(unless_constraint_exists(table, check, 'c', {column}, nullptr,
-                                           "IF " + nullable + " THEN " + alter(table) + "ADD CONSTRAINT " +
-                                               dialect::quote(check) + " CHECK (" + dialect::quote(column) +
-                                               " IS NOT NULL) NOT VALID; END IF",
-                                           other_test));
-    out.push_back(do_block("BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = " + table_oid + " AND conname = " +
-                           dialect::quote_literal(check) + " AND NOT convalidated) THEN " + alter(table) +
-                           "VALIDATE CONSTRAINT " + dialect::quote(check) + "; END IF; END"));
-    out.push_back(alter(table) + "ALTER COLUMN " + dialect::quote(column) + " SET NOT NULL");
-    out.push_back(alter(table) + "DROP CONSTRAINT IF EXISTS " + dialect::quote(check));
 }
 
 /// One ALTER TABLE making only the changes between before and after. PostgreSQL converts the
@@ -245,70 +87,6 @@ std::string change_column_sql(const change_column& o) {
     std::string out = alter(o.table);
     for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? ", " : "") + parts[i];
     return out;
-}
-
-/// The same for any index: on expressions, partial. PostgreSQL stores expressions and predicates
-/// normalised (`lower((email)::text)`), so their texts are not compared: an index of that name
-/// is taken as this unit's own when it has the same table, uniqueness, the same columns (for an
-/// index on columns) or as many keys (on expressions), and a predicate when and only when this
-/// one has one.
-void create_index_online(const index_def& index, std::vector<std::string>& out) {
-    if (index.expressions.empty() && index.where.empty()) {
-        create_index_online(index.table, index.name, index.columns, index.unique, out);  // the same text as always
-        return;
-    }
-    std::string differs = index.expressions.empty() ? columns_differ("i.indkey", "i.indrelid", index.columns)
-                                                    : "i.indnkeyatts <> " + std::to_string(index.expressions.size());
-    differs += index.where.empty() ? " OR i.indpred IS NOT NULL" : " OR i.indpred IS NULL";
-    out.push_back(index_guard(index.table, index.name, index.unique, differs));
-    std::string create = "CREATE " + std::string(index.unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY IF NOT EXISTS " +
-                         dialect::quote(index.name) + " ON " + dialect::quote(index.table) + " (" + detail::index_keys(index) + ")";
-    if (!index.where.empty()) create += " WHERE (" + index.where + ")";
-    out.push_back(create);
-}
-
-/// A check added NOT VALID (a brief lock, no scan) unless the table has a constraint of that
-/// name already, which must be a check (its expression is not compared: PostgreSQL stores it
-/// normalised); then validated in a second step, which scans without blocking writes.
-void add_check_online(const std::string& table, const check_def& check, std::vector<std::string>& out) {
-    std::string same = "conrelid = to_regclass(" + dialect::quote_literal(dialect::quote(table)) +
-                       ") AND conname = " + dialect::quote_literal(check.name);
-    out.push_back(do_block("BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE " + same +
-                           " AND contype <> 'c') THEN RAISE EXCEPTION 'constraint % exists but is not the one this unit "
-                           "adds', " + dialect::quote_literal(check.name) +
-                           "; END IF; IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE " + same + ") THEN " + alter(table) +
-                           "ADD " + detail::check_constraint(check) + " NOT VALID; END IF; END"));
-    out.push_back(alter(table) + "VALIDATE CONSTRAINT " + dialect::quote(check.name));  // a no-op once valid
-}
-
-/// A backfill in batches, one DO block whose batches each commit (PostgreSQL 11+ allows COMMIT in
-/// a DO block run outside a transaction, as the runner runs non-transactional units). A batch
-/// locks up to batch_rows rows still matching the condition and updates them; the outer
-/// condition is repeated, so only matching rows are ever updated whatever the ctids (a
-/// partitioned table repeats them). The loop ends when a batch finds no row; a rerun after a
-/// crash starts over with the rows still matching. The rows are counted first, for progress.
-/// A batch whose rows still match after it committed would make the loop endless: it stops.
-/// Column names win over the block's variables (#variable_conflict use_column).
-std::string backfill_in_batches(const backfill& o) {
-    const std::string t = dialect::quote(o.table);
-    const std::string where = "(" + o.where_sql + ")";
-    const std::string what = dialect::quote_literal("backfill " + o.table);
-    const std::string progress =
-        "RAISE NOTICE '" + std::string(detail::progress_marker) + "% % rows %', strata_done, strata_total, " + what + ";";
-    return do_block(
-        "#variable_conflict use_column\n"
-        "DECLARE strata_total bigint := (SELECT count(*) FROM " + t + " WHERE " + where + "); strata_done bigint := 0; "
-        "strata_batch tid[];\n"
-        "BEGIN " + progress + " LOOP\n"
-        "WITH strata_updated AS (UPDATE " + t + " SET " + o.set_sql + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + t +
-        " WHERE " + where + " LIMIT " + std::to_string(o.batch_rows) + " FOR UPDATE)) AND " + where +
-        " RETURNING ctid) SELECT array_agg(ctid) INTO strata_batch FROM strata_updated;\n"
-        "EXIT WHEN strata_batch IS NULL; COMMIT; strata_done := strata_done + cardinality(strata_batch); " + progress + "\n"
-        "IF EXISTS (SELECT 1 FROM " + t + " WHERE ctid = ANY (strata_batch) AND " + where + ") THEN RAISE EXCEPTION "
-        "'%: rows it just updated still match its where_sql, so its batches would never end; stopped after % rows "
-        "(committed). Make the where_sql false for the rows the set_sql updates (such as \"status\" IS NULL for "
-        "\"status\" = ''active'')', " + what + ", strata_done; END IF;\n"
-        "END LOOP; END");
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
-// Everything that knows the sqlite3 C API or SOCI's sqlite3 backend.
+// The SQLite connection: opening, execute and query, transactions, the lock, rehearsals. Rebuild
+// directives and the checks before commit are carried out by sqlite_rebuild::live_rebuild.
 
 #include "connection.hpp"
-#include "dialect/common.hpp"
+#include "dialect/sqlite/live_rebuild.hpp"
 #include "dialect/sqlite/table_rebuild.hpp"
 
 #include <strata/dialect.hpp>
@@ -15,7 +16,6 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -88,6 +88,9 @@ public:
                                    {.database = url.redacted(), .backend = "sqlite"});
         }
         db_ = static_cast<soci::sqlite3_session_backend*>(session_.get_backend())->conn_;
+        rebuilds_.emplace(
+            db_, url.redacted(), [this](const std::string& sql) { execute(sql); },
+            [this](const std::string& sql) { return rows_of(sql); });
         // Off by default on every connection, and a no-op inside a transaction: set it now.
         execute("PRAGMA foreign_keys = ON");
     }
@@ -97,7 +100,7 @@ public:
     std::int64_t execute(const std::string& sql) override {
         if (script_) script_->push_back(sql);
         if (sql.starts_with(sqlite_rebuild::directive_prefix)) {
-            rebuild(sql);
+            rebuilds_->rebuild(sql);
             return 0;
         }
         char* message = nullptr;
@@ -209,14 +212,14 @@ public:
         // timeout instead of failing later on a lock upgrade.
         execute("BEGIN IMMEDIATE");
         // Read once per connection; afterwards each commit leaves the set the next one compares with.
-        if (!dangling_known_) dangling_known_ = dangling_foreign_keys();
+        rebuilds_->remember_dangling_foreign_keys();
     }
 
     void commit() override {
-        check_foreign_key_targets();
+        rebuilds_->check_foreign_key_targets();
         if (foreign_keys_off_) {
-            check_foreign_keys();
-            check_views();
+            rebuilds_->check_foreign_keys();
+            rebuilds_->check_views();
         }
         execute("COMMIT");
         end_rebuild_mode();
@@ -254,14 +257,6 @@ private:
         return line.empty() ? "a process that has not said who it is" : line;
     }
 
-    void check_foreign_keys() {
-        const std::string sql = "PRAGMA foreign_key_check";
-        if (auto rows = rows_of(sql); !rows.empty())
-            throw statement_error("the change leaves rows in table \"" + rows.front()[0] +
-                                      "\" whose foreign keys point at rows that do not exist",
-                                  {.database = url().redacted(), .backend = "sqlite", .statement = sql});
-    }
-
     /// Rows of `sql` as text, NULL as empty.
     std::vector<std::vector<std::string>> rows_of(const std::string& sql) {
         std::vector<std::vector<std::string>> rows;
@@ -270,135 +265,6 @@ private:
             for (auto& value : r) row.push_back(value.value_or(""));
         }
         return rows;
-    }
-
-    /// A table rebuild (see table_rebuild.hpp), from the table as it is in the database.
-    void rebuild(const std::string& directive) {
-        const database_url& where = url();
-        auto fail = [&](const std::string& what, const std::string& statement) -> void {
-            throw statement_error(what, {.database = where.redacted(), .backend = "sqlite", .statement = statement});
-        };
-        sqlite_rebuild::changes c;
-        try {
-            c = sqlite_rebuild::parse_directive(directive);
-        } catch (const std::invalid_argument& e) {
-            fail(std::string("malformed rebuild directive: ") + e.what(), directive);
-        }
-        const std::string table = dialect::quote(c.table), temp = dialect::quote("strata_new_" + c.table);
-        auto definition = rows_of("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = " + dialect::quote_literal(c.table) + " COLLATE NOCASE");
-        if (definition.empty()) fail("cannot rebuild table \"" + c.table + "\": it does not exist", directive);
-        std::string create;
-        try {
-            create = sqlite_rebuild::edit_create_table(definition.front()[0], c, "strata_new_" + c.table);
-        } catch (const std::invalid_argument& e) {
-            fail(std::string("cannot rebuild table \"") + c.table + "\": " + e.what(), directive);
-        }
-        // DROP TABLE drops the table's indexes and triggers: their text is kept to create them
-        // again. Like PostgreSQL's DROP COLUMN, an index using a dropped column (as a key, in an
-        // expression or in its predicate) goes with it.
-        std::vector<std::vector<std::string>> keep;
-        for (auto& row : rows_of("SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name COLLATE NOCASE = " +
-                                 dialect::quote_literal(c.table) + " AND sql IS NOT NULL ORDER BY rowid")) {
-            bool on_dropped = false;
-            if (row[0] == "index") {
-                const auto keys = row[2].find('(');  // what follows ON "table"
-                for (const auto& column : c.drop_columns)
-                    on_dropped = on_dropped ||
-                                 !rows_of("SELECT 1 FROM pragma_index_info(" + dialect::quote_literal(row[1]) + ") WHERE name = " +
-                                          dialect::quote_literal(column) + " COLLATE NOCASE").empty() ||
-                                 (keys != std::string::npos && detail::expression_uses(row[2].substr(keys), column));
-            }
-            if (!on_dropped) keep.push_back(std::move(row));
-        }
-        execute(create);
-        // Every column the two tables share, in the new table's order; generated ones (hidden) are not stored.
-        std::string columns, values;
-        for (const auto& row : rows_of("SELECT n.name FROM pragma_table_xinfo(" + dialect::quote_literal("strata_new_" + c.table) +
-                                       ") n JOIN pragma_table_xinfo(" + dialect::quote_literal(c.table) +
-                                       ") o ON o.name = n.name COLLATE NOCASE WHERE n.hidden = 0 AND o.hidden = 0 ORDER BY n.cid")) {
-            const std::string& column = row[0];
-            columns += (columns.empty() ? "" : ", ") + dialect::quote(column);
-            std::string value = dialect::quote(column);
-            for (const auto& [name, expression] : c.copy_as)
-                if (name == column) value = "(" + expression + ")";
-            values += (values.empty() ? "" : ", ") + value;
-        }
-        if (!columns.empty()) execute("INSERT INTO " + temp + " (" + columns + ") SELECT " + values + " FROM " + table);
-        execute("DROP TABLE " + table);
-        // Since SQLite 3.26 a RENAME re-checks every view and trigger, and one reading the old
-        // table fails while that table is gone. The legacy mode skips the check (nothing refers to
-        // the temporary name); views are checked before commit (check_views).
-        execute("PRAGMA legacy_alter_table = ON");
-        execute("ALTER TABLE " + temp + " RENAME TO " + table);
-        execute("PRAGMA legacy_alter_table = OFF");
-        // SQLite takes a double-quoted name that matches no column for a string (its "DQS"
-        // misfeature): an index on a column the rebuild removed would come back as an index on a
-        // constant. Off while the kept texts run, so that is an error instead.
-        int dqs = 1;
-        api::sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DDL, -1, &dqs);
-        api::sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
-        struct restore_dqs {
-            api::sqlite3* db;
-            int value;
-            ~restore_dqs() { api::sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, value, nullptr); }
-        } restore{db_, dqs};
-        for (const auto& row : keep) {
-            try {
-                execute(row[2]);
-            } catch (const statement_error& e) {
-                fail("the rebuild of table \"" + c.table + "\" cannot keep " + row[0] + " \"" + row[1] + "\": " + e.message() +
-                         "; drop it in this unit before the change (and create it again after, if it still applies)",
-                     row[2]);
-            }
-        }
-    }
-
-    /// The foreign keys whose table or column does not exist: table, column, referenced table,
-    /// referenced column, "1" when the table is missing.
-    std::vector<std::vector<std::string>> dangling_foreign_keys() {
-        static const std::string sql =
-            "SELECT m.name, f.\"from\", f.\"table\", coalesce(f.\"to\", ''), "
-            "NOT EXISTS (SELECT 1 FROM sqlite_master p WHERE p.type = 'table' AND p.name = f.\"table\" COLLATE NOCASE) "
-            "FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table' AND ("
-            "NOT EXISTS (SELECT 1 FROM sqlite_master p WHERE p.type = 'table' AND p.name = f.\"table\" COLLATE NOCASE) OR "
-            "(f.\"to\" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pragma_table_info(f.\"table\") c WHERE c.name = f.\"to\" "
-            "COLLATE NOCASE)))";
-        return rows_of(sql);
-    }
-
-    /// PostgreSQL refuses a foreign key to a table or column that does not exist; SQLite takes it
-    /// and fails later, on the first write to either table. Checked before every commit, so a
-    /// unit that leaves such a key (raw sql, a table dropped or renamed under it) rolls back.
-    /// Only keys the transaction broke count: one broken before it is not this unit's doing. The
-    /// set to compare with is read at the connection's first transaction and kept from commit to
-    /// commit (one query per unit, not two): strata holds the migration lock meanwhile.
-    void check_foreign_key_targets() {
-        auto now = dangling_foreign_keys();
-        for (const auto& r : now) {
-            if (dangling_known_ && std::find(dangling_known_->begin(), dangling_known_->end(), r) != dangling_known_->end())
-                continue;
-            const std::string key = "the foreign key of table \"" + r[0] + "\" on column \"" + r[1] + "\"";
-            throw statement_error((r[4] == "1" ? key + " references table \"" + r[2] + "\", which does not exist"
-                                               : key + " references column \"" + r[2] + "\".\"" + r[3] + "\", which does not exist") +
-                                      " (PostgreSQL would refuse it); create what it references first, or change the key",
-                                  {.database = url().redacted(), .backend = "sqlite"});
-        }
-        dangling_known_ = std::move(now);
-    }
-
-    /// A view reading a column the rebuild dropped would now fail when used. PostgreSQL refuses
-    /// such a drop; so does strata, before commit.
-    void check_views() {
-        for (const auto& view : rows_of("SELECT name FROM sqlite_master WHERE type = 'view'")) {
-            const std::string probe = "SELECT * FROM " + dialect::quote(view[0]) + " LIMIT 0";
-            try {
-                query(probe);
-            } catch (const statement_error& e) {
-                throw statement_error("the view \"" + view[0] + "\" no longer works after the table rebuild (" + e.message() +
-                                          "); drop or change the view in this unit first",
-                                      {.database = url().redacted(), .backend = "sqlite", .statement = probe});
-            }
-        }
     }
 
     /// Back to the connection's normal state after a rebuild, committed or not.
@@ -412,9 +278,7 @@ private:
     soci::session session_;
     api::sqlite3* db_ = nullptr;
     bool foreign_keys_off_ = false;
-    /// The foreign keys that referenced nothing when this connection's last commit (or its first
-    /// transaction) found them: not the doing of the transaction now open.
-    std::optional<std::vector<std::vector<std::string>>> dangling_known_;
+    std::optional<sqlite_rebuild::live_rebuild> rebuilds_;  ///< set once the database is open
     bool read_only_ = false;
     bool private_copy_ = false;
     /// A rehearsal's record of every statement run, for a dry run's script; null otherwise.

@@ -1,0 +1,39 @@
+#pragma once
+// Private: the checks detail::check_operation() (common.hpp) runs before anything runs, shared by
+// the three files that hold them: render_checks.cpp (the entry point, names, SQL fragments),
+// definition_checks.cpp (tables, columns, keys, indexes, checks, backfills) and
+// change_column_checks.cpp. Each refuses with unsupported_error, `<operation>: <problem>`.
+
+#include <strata/schema/operation.hpp>
+
+#include <string>
+#include <vector>
+
+namespace strata {
+struct catalog;
+}
+
+namespace strata::detail::checks {
+
+// render_checks.cpp
+[[noreturn]] void refuse(const schema::operation& op, const std::string& problem);
+void check_identifier(const schema::operation& op, const std::string& name, const std::string& what, const std::string& hint);
+void check_table_name(const schema::operation& op, const std::string& name);
+std::string list_of(const std::vector<std::string>& columns);
+std::string sql_fragment_problem(const std::string& text);
+void check_expression(const schema::operation& op, const std::string& text, const std::string& role, const std::string& example);
+
+// definition_checks.cpp
+void check_backfill(const schema::operation& op, const schema::backfill& b);
+void check_column(const schema::operation& op, const schema::column& c);
+void check_foreign_key(const schema::operation& op, const std::string& table, const schema::foreign_key& k);
+void check_unique(const schema::operation& op, const std::string& table, const schema::unique_key& u);
+void check_index(const schema::operation& op, const schema::index_def& i);
+void check_check(const schema::operation& op, const schema::check_def& c);
+void check_enumeration_name(const schema::operation& op, const std::string& table, const schema::column& c);
+void check_table(const schema::operation& op, const schema::table_def& t);
+
+// change_column_checks.cpp
+void check_change_column(const schema::change_column& o, const schema::operation& op, const catalog& state);
+
+}  // namespace strata::detail::checks
