@@ -100,17 +100,17 @@ struct runner::impl {
 
     /// Runs `steps` where the options say, after a rehearsal when one is due (see rehearse).
     run_report execute(const std::vector<step>& steps, bool atomic, const unit_observer& observer, run_report report = {},
-                       bool rehearsed = false) {
+                       bool already_rehearsed = false) {
         if (atomic && !steps.empty() && !sql_dialect.features().transactional_ddl)
             throw unsupported_error(std::string("--atomic needs transactional DDL, which ") + to_string(db.url().kind()) + " lacks",
                                     context());
-        if (!rehearsed) rehearse(steps, atomic);
+        if (!already_rehearsed) rehearse(steps, atomic);
         executor x(where_to_run(), options, context());
         try {
             report = atomic && !steps.empty() ? x.run_atomic(steps, observer, std::move(report))
                                               : x.run_all(steps, observer, std::move(report));
         } catch (const migration_error& e) {
-            if (options.dry_run) refuse(e);
+            if (options.dry_run && rehearsed) refuse(e);
             throw;
         }
         return report;
