@@ -11,7 +11,16 @@ namespace strata {
 /// (rolled back) or not (the connection was lost during COMMIT).
 class transaction {
 public:
-    transaction(transactions& c, bool foreign_keys_off) : conn_(c) { conn_.begin(foreign_keys_off); }
+    transaction(transactions& c, bool foreign_keys_off) : conn_(c) {
+        // A begin that fails half-way (SQLite: enforcement already off, or BEGIN done and a
+        // check after it failed) is undone here: the destructor does not run for it.
+        try {
+            conn_.begin(foreign_keys_off);
+        } catch (...) {
+            conn_.rollback();
+            throw;
+        }
+    }
     ~transaction() {
         if (!committed_) conn_.rollback();
     }

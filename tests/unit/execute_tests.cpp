@@ -197,6 +197,18 @@ BOOST_AUTO_TEST_CASE(atomic_runs_the_release_in_one_transaction_or_none_of_it) {
     BOOST_TEST(std::count(got.begin(), got.end(), "ROLLBACK") == 1);
 }
 
+BOOST_AUTO_TEST_CASE(atomic_refuses_a_unit_interrupted_in_an_earlier_run_before_anything_runs) {
+    auto resuming = up(2, true);
+    resuming.resumes = true;  // its history row says running already: the release would record it twice
+    try {
+        run().run_atomic({up(1), resuming}, {});
+        BOOST_FAIL("--atomic should refuse it");
+    } catch (const unsupported_error& e) {
+        BOOST_TEST(std::string(e.what()).find("unit 2 index_a was interrupted half-way") != std::string::npos, e.what());
+    }
+    BOOST_TEST(conn.log.empty());
+}
+
 BOOST_AUTO_TEST_CASE(a_commit_whose_outcome_is_unknown_is_not_called_rolled_back) {
     conn.commit_in_doubt = true;
     try {

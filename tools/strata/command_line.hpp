@@ -87,7 +87,8 @@ public:
                 const std::string& nothing_to_do) const;
     void repaired(const std::string& database, std::int64_t version, bool mark_applied) const;
     /// `new`: the path of the unit it wrote.
-    void written(const std::string& path) const;
+    /// A file `command` wrote (new, schema dump --output): its path alone.
+    void written(const std::string& path, const std::string& command = "new") const;
     /// schema dump: the schema itself, or where it was written.
     void schema(const std::string& database, const std::string& sql) const;
     /// schema dump --check: the diff (empty: the schema matches `file`).

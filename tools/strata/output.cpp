@@ -210,9 +210,9 @@ void printer::repaired(const std::string& database, std::int64_t version, bool m
               << database << std::endl;
 }
 
-void printer::written(const std::string& path) const {
+void printer::written(const std::string& path, const std::string& command) const {
     if (json_)
-        std::cout << json{{"command", "new"}, {"path", path}}.dump(2) << std::endl;
+        std::cout << json{{"command", command}, {"path", path}}.dump(2) << std::endl;
     else
         std::cout << path << std::endl;  // the path alone, for `$EDITOR "$(myapp-migrate new x)"`
 }

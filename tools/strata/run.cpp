@@ -39,12 +39,18 @@ int schema_dump(const invocation& in, runner& r, const std::string& db, const pr
     {
         std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
         file << sql;
-        if (!file.flush())
-            throw usage_error("cannot write " + temporary + " (" + std::strerror(errno) + ")");
+        if (!file.flush()) {
+            const std::string why = std::strerror(errno);
+            std::remove(temporary.c_str());
+            throw usage_error("cannot write " + temporary + " (" + why + ")");
+        }
     }
-    if (std::rename(temporary.c_str(), in.schema_output->c_str()) != 0)
-        throw usage_error("cannot write " + *in.schema_output + " (" + std::strerror(errno) + ")");
-    out.written(*in.schema_output);
+    if (std::rename(temporary.c_str(), in.schema_output->c_str()) != 0) {
+        const std::string why = std::strerror(errno);
+        std::remove(temporary.c_str());
+        throw usage_error("cannot write " + *in.schema_output + " (" + why + ")");
+    }
+    out.written(*in.schema_output, "schema dump");
     return exit_ok;
 }
 

@@ -10,10 +10,15 @@
 namespace strata::cli {
 namespace {
 
+/// The lines of `text`; a CR before the newline (a checkout with Windows line endings) and a
+/// missing final newline do not count: neither is a difference in the schema.
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> out;
     std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) out.push_back(line);
+    for (std::string line; std::getline(in, line);) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        out.push_back(line);
+    }
     return out;
 }
 
@@ -22,7 +27,16 @@ struct edit {
     std::string line;
 };
 
-std::vector<edit> edits_between(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+std::vector<edit> edits_between(const std::vector<std::string>& all_a, const std::vector<std::string>& all_b) {
+    // The lines both share at the start and at the end stay out of the table (quadratic in what
+    // is left): a schema file with one changed table compares in a small square.
+    std::size_t head = 0, tail = 0;
+    while (head < all_a.size() && head < all_b.size() && all_a[head] == all_b[head]) ++head;
+    while (tail < all_a.size() - head && tail < all_b.size() - head &&
+           all_a[all_a.size() - 1 - tail] == all_b[all_b.size() - 1 - tail])
+        ++tail;
+    const std::vector<std::string> a(all_a.begin() + static_cast<std::ptrdiff_t>(head), all_a.end() - static_cast<std::ptrdiff_t>(tail));
+    const std::vector<std::string> b(all_b.begin() + static_cast<std::ptrdiff_t>(head), all_b.end() - static_cast<std::ptrdiff_t>(tail));
     const std::size_t n = a.size(), m = b.size();
     // lcs[i][j]: the longest common subsequence of a[i..] and b[j..].
     std::vector<std::vector<std::uint32_t>> lcs(n + 1, std::vector<std::uint32_t>(m + 1, 0));
@@ -30,6 +44,7 @@ std::vector<edit> edits_between(const std::vector<std::string>& a, const std::ve
         for (std::size_t j = m; j-- > 0;)
             lcs[i][j] = a[i] == b[j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
     std::vector<edit> out;
+    for (std::size_t k = 0; k < head; ++k) out.push_back({' ', all_a[k]});
     std::size_t i = 0, j = 0;
     while (i < n || j < m) {
         if (i < n && j < m && a[i] == b[j]) {
@@ -41,6 +56,7 @@ std::vector<edit> edits_between(const std::vector<std::string>& a, const std::ve
             out.push_back({'+', b[j++]});
         }
     }
+    for (std::size_t k = all_a.size() - tail; k < all_a.size(); ++k) out.push_back({' ', all_a[k]});
     return out;
 }
 
@@ -48,8 +64,9 @@ std::vector<edit> edits_between(const std::vector<std::string>& a, const std::ve
 
 std::string unified_diff(const std::string& expected, const std::string& actual, const std::string& expected_name,
                          const std::string& actual_name) {
-    if (expected == actual) return {};
-    const auto edits = edits_between(lines_of(expected), lines_of(actual));
+    const auto expected_lines = lines_of(expected), actual_lines = lines_of(actual);
+    if (expected_lines == actual_lines) return {};
+    const auto edits = edits_between(expected_lines, actual_lines);
     constexpr std::size_t context = 3;
     std::vector<std::size_t> changes;
     for (std::size_t e = 0; e < edits.size(); ++e)

@@ -102,10 +102,11 @@ struct dumper {
                 keys += "ALTER TABLE " + name(text(t, 0), text(t, 1)) + " ADD CONSTRAINT " + dialect::quote(text(k, 0)) + " " +
                         text(k, 1) + ";\n";
         if (!keys.empty()) out += "\n" + keys;
-        for (const auto& v : db.query("SELECT n.nspname, c.relname, pg_get_viewdef(c.oid) FROM pg_class c JOIN pg_namespace n ON "
+        for (const auto& v : db.query("SELECT n.nspname, c.relname, pg_get_viewdef(c.oid), c.relkind FROM pg_class c JOIN pg_namespace n ON "
                                       "n.oid = c.relnamespace WHERE c.relkind IN ('v', 'm') AND " + user_schemas +
                                       " ORDER BY n.nspname <> current_schema(), n.nspname, c.relname"))
-            out += "\nCREATE VIEW " + name(text(v, 0), text(v, 1)) + " AS\n" + without_semicolon(text(v, 2)) + ";\n";
+            out += std::string("\nCREATE ") + (text(v, 3) == "m" ? "MATERIALIZED VIEW " : "VIEW ") + name(text(v, 0), text(v, 1)) +
+                   " AS\n" + without_semicolon(text(v, 2)) + ";\n";
         // Functions of the application's schemas, not those an extension brought.
         for (const auto& f : db.query("SELECT pg_get_functiondef(p.oid) FROM pg_proc p JOIN pg_namespace n ON n.oid = "
                                       "p.pronamespace WHERE p.prokind IN ('f', 'p') AND " + user_schemas +

@@ -208,10 +208,16 @@ migration_error executor::failed(const step& s, const error& e, const run_report
 }
 
 run_report executor::run_atomic(const std::vector<step>& steps, const unit_observer& observer, run_report report) {
-    for (const auto& s : steps)
+    for (const auto& s : steps) {
         if (!s.transactional)
             throw unsupported_error(unit_label(s.version, s.name) + " cannot run in a transaction, so --atomic cannot include it",
                                     where_);
+        // Its history row exists (running): the release would record it twice.
+        if (s.resumes)
+            throw unsupported_error(unit_label(s.version, s.name) + " was interrupted half-way in an earlier run; finish it with "
+                                        "up without --atomic first",
+                                    where_);
+    }
     bool fk_off = std::any_of(steps.begin(), steps.end(), [](const step& s) { return s.statements->foreign_keys_off; });
     auto start = clock::now();
     std::vector<unit_report> done;

@@ -88,6 +88,10 @@ public:
         pq_->set_notice_processor(conn_, [](void*, const char*) {}, nullptr);
         // The receiver replaces the processor: it hands the message alone to on_server_notice().
         pq_->set_notice_receiver(conn_, &postgresql_connection::receive_notice, this);
+        // The history is written with literals (dialect::quote_literal doubles quotes only): a
+        // server or role configured with standard_conforming_strings off would read the
+        // backslashes of its JSON as escapes.
+        execute("SET standard_conforming_strings = on");
     }
 
     void on_server_notice(notice_function receiver) override { server_notice_ = std::move(receiver); }

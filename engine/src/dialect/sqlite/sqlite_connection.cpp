@@ -99,6 +99,9 @@ public:
     // sqlite3_exec runs them all.
     std::int64_t execute(const std::string& sql) override {
         if (script_) script_->push_back(sql);
+        // A rehearsal's copy has no rows: enforcing foreign keys there would refuse rows that
+        // reference rows the database has. Its script still says what a run does.
+        if (private_copy_ && sql.starts_with("PRAGMA foreign_keys")) return 0;
         if (sql.starts_with(sqlite_rebuild::directive_prefix)) {
             rebuilds_->rebuild(sql);
             return 0;
@@ -218,7 +221,7 @@ public:
     void commit() override {
         rebuilds_->check_foreign_key_targets();
         if (foreign_keys_off_) {
-            rebuilds_->check_foreign_keys();
+            if (!private_copy_) rebuilds_->check_foreign_keys();  // rows: the copy has none to check
             rebuilds_->check_views();
         }
         execute("COMMIT");
