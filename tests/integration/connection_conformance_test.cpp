@@ -119,6 +119,27 @@ STRATA_BACKEND_TEST(connection_rehearsal_changes_only_its_copy) {
     BOOST_TEST(value_of(*t.second, "SELECT count(*) FROM sqlite_master WHERE name = 'kept_note'") == "1");
 }
 
+// A commit that returns committed: after a failed statement, PostgreSQL's transaction is lost
+// (the server answers COMMIT with ROLLBACK, and commit() says so); SQLite's keeps what succeeded.
+STRATA_BACKEND_TEST(connection_commit_returns_only_when_something_was_committed) {
+    two_connections t(backend);
+    auto& c = *t.first;
+    c.execute("CREATE TABLE kept (id INTEGER)");
+    c.begin(false);
+    c.execute("INSERT INTO kept (id) VALUES (1)");
+    thrown<strata::statement_error>([&] { c.execute("INSERT INTO no_such_table (id) VALUES (2)"); });
+    bool committed = true;
+    try {
+        c.commit();
+    } catch (const strata::statement_error& e) {
+        committed = false;
+        BOOST_TEST(contains(e.message(), "COMMIT rolled it back"), e.message());
+        c.rollback();
+    }
+    BOOST_TEST(committed == (backend == backend::sqlite));
+    BOOST_TEST(rows_in(*t.second, "kept") == (committed ? 1 : 0));
+}
+
 STRATA_BACKEND_TEST(connection_statement_error_carries_the_statement_and_its_code) {
     two_connections t(backend);
     const std::string sql = "SELECT * FROM no_such_table";

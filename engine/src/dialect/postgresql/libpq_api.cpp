@@ -38,6 +38,7 @@ libpq_api libpq_api::load() {
     bind(a.getvalue, "PQgetvalue");
     bind(a.getisnull, "PQgetisnull");
     bind(a.cmd_tuples, "PQcmdTuples");
+    bind(a.cmd_status, "PQcmdStatus");
     return a;
 }
 

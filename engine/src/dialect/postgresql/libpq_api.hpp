@@ -25,6 +25,7 @@ struct libpq_api {
     decltype(&::PQgetvalue) getvalue = nullptr;
     decltype(&::PQgetisnull) getisnull = nullptr;
     decltype(&::PQcmdTuples) cmd_tuples = nullptr;
+    decltype(&::PQcmdStatus) cmd_status = nullptr;
 
     /// Loads libpq on the first call (before the first PostgreSQL session opens). Throws
     /// config_error when it cannot.

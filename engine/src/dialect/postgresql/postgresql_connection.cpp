@@ -164,7 +164,14 @@ public:
     }
 
     void begin(bool) override { execute("BEGIN"); }
-    void commit() override { run("COMMIT", true); }
+    void commit() override {
+        // In a transaction that already failed, the server answers COMMIT with ROLLBACK (and
+        // success): that is no commit.
+        auto res = run("COMMIT", true);
+        if (const char* status = pq_->cmd_status(res.get()); status && std::string(status) == "ROLLBACK")
+            throw statement_error("the transaction had already failed, so COMMIT rolled it back",
+                                  {.database = url().redacted(), .backend = "postgresql", .statement = "COMMIT"});
+    }
     void rollback() noexcept override {
         try {
             if (pq_->transaction_status(conn_) != PQTRANS_IDLE) execute("ROLLBACK");
