@@ -27,13 +27,17 @@ std::set<std::int64_t> pending_units(const std::vector<unit_status>& statuses, s
 /// refused first, by up).
 void warn_before_up(runner& r, const invocation& in, const registry& units, backend b, const printer& out) {
     if (in.to && !units.find(*in.to)) return;
-    auto release = pending_units(r.status(), in.to);
-    if (release.empty()) return;
     std::vector<lint_finding> findings;
     try {
+        // Read without the lock, which up takes next: another runner may be creating the history
+        // or applying units meanwhile. The warnings are advice, so a failed read means none.
+        auto release = pending_units(r.status(), in.to);
+        if (release.empty()) return;
         findings = lint(units, b, lint_scope::release(std::move(release)));
-    } catch (const error&) {
-        return;  // a unit that cannot be read: up refuses it, naming it, before anything runs
+    } catch (const error& e) {
+        // Unreachable is unreachable for up too: say it once, not after a second --wait.
+        if (e.kind() == error_kind::connection) throw;
+        return;  // also a unit that cannot be read: up refuses it, naming it, before anything runs
     }
     for (const auto& f : findings)
         if (fails(f, lint_level::warning)) out.notice(describe(f));

@@ -37,10 +37,9 @@ std::string lower(std::string_view text) {
 /// non-volatile ones only). now(), current_timestamp and statement_timestamp() are STABLE: one
 /// value for the statement, stored once, no rewrite. A user's function is not known: not flagged.
 std::optional<std::string> volatile_call(const std::string& expression) {
-    static constexpr std::array<std::string_view, 13> functions = {
-        "random",          "random_normal",   "clock_timestamp", "timeofday",        "gen_random_uuid",
-        "gen_random_bytes", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4", "uuidv4",
-        "uuidv7",          "nextval",         "setseed"};
+    static constexpr std::array<std::string_view, 12> functions = {
+        "random",           "random_normal",    "clock_timestamp",    "timeofday",        "gen_random_uuid", "gen_random_bytes",
+        "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4", "uuidv4",           "uuidv7",          "nextval"};
     const std::string text = lower(expression);
     auto is_word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
     for (std::string_view f : functions)
