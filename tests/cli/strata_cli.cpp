@@ -25,8 +25,9 @@ std::string regex_escape(std::string_view literal) {
 
 std::ostream& operator<<(std::ostream& out, const cli_outcome& r) { return out << r.transcript; }
 
-strata_cli::strata_cli()
-    : directory_(std::filesystem::temp_directory_path() /
+strata_cli::strata_cli(std::string program)
+    : program_(std::move(program)),
+      directory_(std::filesystem::temp_directory_path() /
                  ("strata_cli_" + std::to_string(::getpid()) + "_" + std::to_string(++directories))) {
     std::filesystem::remove_all(directory_);
     std::filesystem::create_directories(directory_);
@@ -49,7 +50,7 @@ void strata_cli::forbid_in_output(const std::string& secret) {
 }
 
 cli_outcome strata_cli::run(const std::vector<std::string>& arguments) const {
-    process_invocation what{STRATA_CLI_PATH, arguments, environment_, directory_.string(), std::chrono::seconds(60)};
+    process_invocation what{program_, arguments, environment_, directory_.string(), std::chrono::seconds(60)};
     cli_outcome r{run_process(what), {}};
     r.transcript = describe(what, r);
     // Shown as a marker, so a failure says where a password leaked without the log holding it.
@@ -66,7 +67,8 @@ cli_outcome strata_cli::run(const std::vector<std::string>& arguments) const {
     return r;
 }
 
-cli_database_test::cli_database_test(backend b) : db(temp_database::create(b)), probe(db.url()) {
+cli_database_test::cli_database_test(backend b, std::string program)
+    : db(temp_database::create(b)), probe(db.url()), cli(std::move(program)) {
     cli.forbid_in_output(db.url().password());
 }
 

@@ -25,12 +25,13 @@ struct cli_outcome : process_result {
 
 std::ostream& operator<<(std::ostream& out, const cli_outcome& r);
 
-/// The built strata binary (STRATA_CLI_PATH), run in a fresh working directory with an
+/// The built strata binary (STRATA_CLI_PATH; or another migrator, such as a fixture's), run in a
+/// fresh working directory with an
 /// environment holding only PATH, HOME (the working directory) and LC_ALL=C, plus what the test
 /// sets: no STRATA_DATABASE_URL, DATABASE_URL or PG* variable leaks in from the caller.
 class strata_cli {
 public:
-    strata_cli();
+    explicit strata_cli(std::string program = STRATA_CLI_PATH);
     ~strata_cli();
     strata_cli(const strata_cli&) = delete;
     strata_cli& operator=(const strata_cli&) = delete;
@@ -46,14 +47,15 @@ public:
     const std::filesystem::path& working_directory() const noexcept { return directory_; }
 
 private:
+    std::string program_;
     std::filesystem::path directory_;
     std::map<std::string, std::string> environment_;
     std::vector<std::string> secrets_;
 };
 
-/// A fresh database of one backend and the CLI pointed at it with --database.
+/// A fresh database of one backend and the CLI (`program`) pointed at it with --database.
 struct cli_database_test {
-    explicit cli_database_test(backend b);
+    explicit cli_database_test(backend b, std::string program = STRATA_CLI_PATH);
 
     /// strata --database URL ARGS...
     cli_outcome run(std::vector<std::string> arguments) const;

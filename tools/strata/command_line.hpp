@@ -3,6 +3,7 @@
 // how a new unit is written (new_unit.cpp). run.cpp ties them together.
 
 #include <strata/cli.hpp>
+#include <strata/lint.hpp>
 #include <strata/runner.hpp>
 
 #include <chrono>
@@ -32,6 +33,12 @@ struct new_unit_request {
 /// directory, or a file that cannot be written.
 std::string write_new_unit(const new_unit_request& request, const program& self);
 
+/// `lint [--all] [--error-on LEVEL]`.
+struct lint_request {
+    bool all = false;
+    std::optional<lint_level> error_on;
+};
+
 /// Everything the command line asked for.
 struct invocation {
     std::string command;  ///< empty: none given
@@ -48,6 +55,7 @@ struct invocation {
     new_unit_request new_unit;  ///< new
     std::optional<std::string> schema_output;  ///< schema dump --output FILE
     std::optional<std::string> schema_check;   ///< schema dump --check FILE
+    lint_request lint;          ///< lint
 };
 
 /// The lines of `expected` turned into those of `actual`, as `diff -u` shows it (three lines of
@@ -86,6 +94,9 @@ public:
     void report(const std::string& command, const std::string& database, const run_report& r, bool dry_run,
                 const std::string& nothing_to_do) const;
     void repaired(const std::string& database, std::int64_t version, bool mark_applied) const;
+    /// `lint`: one line per finding, then how many; `all`: every unit was read, no database opened.
+    void lint(const std::string& database, backend b, bool all, const std::vector<lint_finding>& findings,
+              const lint_request& request) const;
     /// `new`: the path of the unit it wrote.
     /// A file `command` wrote (new, schema dump --output): its path alone.
     void written(const std::string& path, const std::string& command = "new") const;

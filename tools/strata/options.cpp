@@ -53,6 +53,13 @@ const std::vector<command_spec> commands = {
      "it to FILE; with --check, compare it with FILE instead: exit 0 when equal, 4 with a unified diff when not "
      "(a CI gate for a committed schema file)",
      {"output", "check"}},
+    {"lint", "lint [--all] [--error-on warning|notice]",
+     "check the pending units (every unit with --all, which opens no database) for what would hurt the running "
+     "database or application: an index, key or check built while writes wait, a table rewrite, a NOT NULL that "
+     "fails, a rename or drop the deployed code still uses, raw SQL; each finding with a stable code, its level and "
+     "the safe alternative, those a unit allows (b.allow(code, reason)) with its reason. Exit 4 with --error-on when a "
+     "finding at or above that level is not allowed",
+     {"all", "error-on"}},
     {"repair", "repair VERSION [--applied]",
      "clear the dirty state of a non-transactional unit after checking the database: it becomes pending "
      "again, or applied with --applied",
@@ -116,7 +123,14 @@ po::options_description command_options(const std::string& command = {}) {
         d.add_options()("to", po::value<std::int64_t>()->value_name("VERSION"), text);
     }
     if (takes("steps")) d.add_options()("steps", po::value<int>()->value_name("N"), "down: revert the N newest units");
-    if (takes("all")) d.add_options()("all", "down: revert every applied unit");
+    if (takes("all"))
+        d.add_options()("all", command == "down"   ? "revert every applied unit"
+                               : command == "lint" ? "lint every unit, each as a release of its own; opens no database "
+                                                     "(the rules are those of the --database URL's kind)"
+                                                   : "down: revert every applied unit; lint: lint every unit");
+    if (takes("error-on"))
+        d.add_options()("error-on", po::value<std::string>()->value_name("LEVEL"),
+                        "lint: exit 4 when a finding at LEVEL (warning or notice) or above is not allowed");
     if (takes("dry-run"))
         d.add_options()("dry-run", "print the SQL that would run, with transaction boundaries; change nothing");
     if (takes("atomic"))
@@ -151,7 +165,9 @@ const char* const exit_codes_help =
     "     exist, nothing to revert\n"
     "  3  cannot connect to the database, or lost the connection during a run\n"
     "  4  the history disagrees with this build: a changed, unknown, out-of-order, dirty or mismatched\n"
-    "     unit (mismatched: the database records another unit under that version; nothing overrides it)\n"
+    "     unit (mismatched: the database records another unit under that version; nothing overrides it);\n"
+    "     lint --error-on LEVEL: a finding at LEVEL or above that no unit allows; schema dump --check:\n"
+    "     the schema differs from the file\n"
     "  5  another run held the migration lock longer than --lock-timeout\n"
     "  6  status --exit-code: units are pending\n";
 
@@ -281,6 +297,15 @@ invocation parse(int argc, const char* const* argv, const program& self) {
     if (vm.count("output")) in.schema_output = vm["output"].as<std::string>();
     if (vm.count("check")) in.schema_check = vm["check"].as<std::string>();
     if (in.schema_output && in.schema_check) throw usage_error("schema dump takes --output or --check, not both");
+    if (in.command == "lint") {
+        in.lint.all = vm.count("all") > 0;
+        if (vm.count("error-on")) {
+            const auto level = vm["error-on"].as<std::string>();
+            if (level != "warning" && level != "notice")
+                throw usage_error("--error-on takes warning or notice, not '" + level + "' (see " + self.name + " lint --help)");
+            in.lint.error_on = level == "warning" ? lint_level::warning : lint_level::notice;
+        }
+    }
     if (vm.count("to")) in.to = vm["to"].as<std::int64_t>();
     if (in.command == "baseline" && !in.to)
         throw usage_error("baseline needs --to VERSION (see " + self.name + " baseline --help)");

@@ -210,6 +210,57 @@ void printer::repaired(const std::string& database, std::int64_t version, bool m
               << database << std::endl;
 }
 
+void printer::lint(const std::string& database, backend b, bool all, const std::vector<lint_finding>& findings,
+                   const lint_request& request) const {
+    std::size_t warnings = 0, notices = 0, allowed = 0, failing = 0;
+    for (const auto& f : findings) {
+        ++(f.level == lint_level::warning ? warnings : notices);
+        allowed += f.allowed_because.has_value();
+        failing += request.error_on && fails(f, *request.error_on);
+    }
+    if (json_) {
+        json list = json::array();
+        for (const auto& f : findings)
+            list.push_back({{"code", f.code},
+                            {"level", to_string(f.level)},
+                            {"version", f.version},
+                            {"name", f.unit},
+                            {"operation", f.operation},
+                            {"message", f.message},
+                            {"safe_alternative", f.safe_alternative},
+                            {"allowed_because", f.allowed_because ? json(*f.allowed_because) : json(nullptr)}});
+        std::cout << json{{"command", "lint"},
+                          {"database", all ? json(nullptr) : json(database)},
+                          {"backend", to_string(b)},
+                          {"units", all ? "all" : "pending"},
+                          {"findings", list},
+                          {"summary", {{"warning", warnings}, {"notice", notices}, {"allowed", allowed}}},
+                          {"error_on", request.error_on ? json(to_string(*request.error_on)) : json(nullptr)},
+                          {"failing", failing}}
+                         .dump(2)
+                  << std::endl;
+        return;
+    }
+    for (const auto& f : findings) {
+        std::string line = describe(f);
+        const std::string level = to_string(f.level);
+        std::cout << paint(level, f.allowed_because ? "32" : f.level == lint_level::warning ? "33" : "36")
+                  << line.substr(level.size()) << "\n";
+    }
+    const std::string where = all ? std::string("in any unit, by the rules for ") + to_string(b)
+                                  : "in the units pending on " + database;
+    if (findings.empty()) {
+        std::cout << "ok: no findings " << where << std::endl;
+        return;
+    }
+    std::cout << plural(warnings, "warning") << ", " << plural(notices, "notice") << " " << where;
+    if (allowed) std::cout << " (" << allowed << " allowed by their unit)";
+    if (request.error_on)
+        std::cout << "; " << (failing ? std::to_string(failing) : std::string("none")) << " at or above "
+                  << to_string(*request.error_on) << " not allowed";
+    std::cout << std::endl;
+}
+
 void printer::written(const std::string& path, const std::string& command) const {
     if (json_)
         std::cout << json{{"command", command}, {"path", path}}.dump(2) << std::endl;

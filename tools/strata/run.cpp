@@ -5,12 +5,14 @@
 
 #include <boost/program_options/errors.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <set>
 
 #include "command_line.hpp"
 
@@ -54,6 +56,47 @@ int schema_dump(const invocation& in, runner& r, const std::string& db, const pr
     return exit_ok;
 }
 
+/// The pending units of `statuses`, up to and including `to` when given.
+std::set<std::int64_t> pending_units(const std::vector<unit_status>& statuses, std::optional<std::int64_t> to = std::nullopt) {
+    std::set<std::int64_t> pending;
+    for (const auto& u : statuses)
+        if (u.state == unit_state::pending && (!to || u.version <= *to)) pending.insert(u.version);
+    return pending;
+}
+
+/// `up`: the warnings lint finds in the units about to run, on stderr, before they run; they do
+/// not stop it. Only when up would get as far as reading the history (a --to this build lacks is
+/// refused first, by up).
+void warn_before_up(runner& r, const invocation& in, const registry& units, backend b, const printer& out) {
+    if (in.to && !units.find(*in.to)) return;
+    std::vector<lint_finding> findings;
+    try {
+        // Read without the lock, which up takes next: another runner may be creating the history
+        // or applying units meanwhile. The warnings are advice, so a failed read means none.
+        auto release = pending_units(r.status(), in.to);
+        if (release.empty()) return;
+        findings = lint(units, b, lint_scope::release(std::move(release)));
+    } catch (const error& e) {
+        // Unreachable is unreachable for up too: say it once, not after a second --wait.
+        if (e.kind() == error_kind::connection) throw;
+        return;  // also a unit that cannot be read: up refuses it, naming it, before anything runs
+    }
+    for (const auto& f : findings)
+        if (fails(f, lint_level::warning)) out.notice(describe(f));
+}
+
+/// `lint`: the pending units (a runner reads the history), or every unit without a database.
+int lint_units(const invocation& in, const registry& units, const database_url& url, const runner_options& options,
+               const printer& out) {
+    auto scope = lint_scope::every_unit();
+    if (!in.lint.all) scope = lint_scope::release(pending_units(runner(units, url, options).status()));
+    auto findings = lint(units, url.kind(), scope);
+    out.lint(url.redacted(), url.kind(), in.lint.all, findings, in.lint);
+    const auto& threshold = in.lint.error_on;
+    auto failing = [&](const lint_finding& f) { return threshold && fails(f, *threshold); };
+    return std::any_of(findings.begin(), findings.end(), failing) ? exit_validation : exit_ok;
+}
+
 int run_command(const invocation& in, const registry& units, const program& self, const printer& out) {
     if (in.command == "new") {
         out.written(write_new_unit(in.new_unit, self));
@@ -64,6 +107,7 @@ int run_command(const invocation& in, const registry& units, const program& self
     options.on_notice = [&out](const std::string& text) { out.notice(text); };
     if (out.shows_work()) options.on_progress = [&out](const progress_event& p) { out.work(p); };
     options.program_name = self.name;
+    if (in.command == "lint") return lint_units(in, units, url, options, out);
     runner r(units, url, options);
     const std::string db = url.redacted();
     auto progress = [&out](const unit_report& u) { out.progress(u); };
@@ -88,6 +132,7 @@ int run_command(const invocation& in, const registry& units, const program& self
         return problems.empty() ? exit_ok : exit_validation;
     }
     if (in.command == "up") {
+        warn_before_up(r, in, units, url.kind(), out);
         auto report = r.up(in.to, dry ? unit_observer() : progress);
         out.report("up", db, report, dry,
                    "nothing to do: " + db + " is up to date" + (in.to ? " up to version " + std::to_string(*in.to) : ""));

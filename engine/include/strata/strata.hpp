@@ -4,6 +4,7 @@
 #include <strata/database_url.hpp>
 #include <strata/dialect.hpp>
 #include <strata/error.hpp>
+#include <strata/lint.hpp>
 #include <strata/migration.hpp>
 #include <strata/registry.hpp>
 #include <strata/runner.hpp>

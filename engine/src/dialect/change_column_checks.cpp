@@ -17,34 +17,6 @@ using namespace schema;
 
 namespace {
 
-std::string type_text(const column_type& t) {
-    switch (t.kind) {
-    case type_kind::uuid: return "uuid";
-    case type_kind::varchar: return "varchar(" + std::to_string(t.length) + ")";
-    case type_kind::text: return "text";
-    case type_kind::integer: return "integer";
-    case type_kind::bigint: return "bigint";
-    case type_kind::boolean: return "boolean";
-    case type_kind::timestamptz: return "timestamptz";
-    case type_kind::smallint: return "smallint";
-    case type_kind::numeric: return "numeric(" + std::to_string(t.precision) + ", " + std::to_string(t.scale) + ")";
-    case type_kind::real: return "real";
-    case type_kind::double_precision: return "double_precision";
-    case type_kind::date: return "date";
-    case type_kind::time: return "time";
-    case type_kind::timestamp: return "timestamp";
-    case type_kind::json: return "json";
-    case type_kind::jsonb: return "jsonb";
-    case type_kind::bytea: return "bytea";
-    case type_kind::enumeration: {
-        std::string values;
-        for (const auto& v : t.values) values += (values.empty() ? "'" : ", '") + v + "'";
-        return "enumeration(" + values + ")";
-    }
-    }
-    return "?";
-}
-
 std::string default_text(const column_default& d) {
     switch (d.kind) {
     case default_kind::none: return "no default";
@@ -70,7 +42,7 @@ std::string column_differences(const column& now, const column& given) {
     };
     auto nullability = [](const column& c) { return std::string(c.nullable ? "nullable" : "NOT NULL"); };
     auto key = [](const column& c) { return std::string(c.primary_key ? "primary key" : "not the primary key"); };
-    differ(now.type != given.type, "type ", type_text(now.type), type_text(given.type));
+    differ(now.type != given.type, "type ", describe(now.type), describe(given.type));
     differ(now.nullable != given.nullable, "", nullability(now), nullability(given));
     differ(now.default_value != given.default_value, "", default_text(now.default_value), default_text(given.default_value));
     differ(now.primary_key != given.primary_key, "", key(now), key(given));
@@ -133,7 +105,7 @@ void check_change_column(const change_column& o, const operation& op, const cata
         refuse(op, "before and after are the same column, so nothing changes; give the column as it should be as after");
     auto given = [](const sql_text& t) { return !t.postgresql.empty() || !t.sqlite.empty(); };
     if (!type_changes && (given(o.using_up) || given(o.using_down)))
-        refuse(op, "using_sql() is given but the type stays " + type_text(b.type) +
+        refuse(op, "using_sql() is given but the type stays " + describe(b.type) +
                        "; a USING expression converts values to a new type: drop using_sql()");
     const std::string using_examples = "CAST(" + dialect::quote(b.name) + " AS INTEGER) or lower(" + dialect::quote(b.name) + ")";
     auto check_using = [&](const sql_text& t, const std::string& which) {
@@ -149,7 +121,7 @@ void check_change_column(const change_column& o, const operation& op, const cata
     check_using(o.using_down, "down ");
     // Refused on SQLite too, so that a unit developed there works in production.
     if (type_changes && o.using_up.postgresql.empty() && needs_using(b.type, a.type))
-        refuse(op, "PostgreSQL does not convert " + type_text(b.type) + " to " + type_text(a.type) +
+        refuse(op, "PostgreSQL does not convert " + describe(b.type) + " to " + describe(a.type) +
                        " on its own; give the conversion with using_sql(): one expression over \"" + b.name +
                        "\" that means the same on every database the unit runs on, or one per database (sql_text)");
     if (a.primary_key && a.nullable)

@@ -1,6 +1,7 @@
 #include <strata/schema/builder.hpp>
 
 #include <strata/error.hpp>
+#include <strata/lint.hpp>
 
 namespace strata::schema {
 namespace {
@@ -248,5 +249,18 @@ builder& builder::down(std::string set_sql, std::string where_sql) {
 }
 
 builder& builder::sql(sql_text up, std::optional<sql_text> down) { return add(raw_sql{std::move(up), std::move(down)}); }
+
+builder& builder::allow(std::string code, std::string reason) {
+    if (!find_lint_rule(code)) {
+        std::string codes;
+        for (const auto& r : lint_rules()) codes += (codes.empty() ? "" : ", ") + r.code;
+        throw unsupported_error("allow(\"" + code + "\"): no lint rule has that code (" + codes + ")");
+    }
+    if (reason.find_first_not_of(" \t\r\n") == std::string::npos)
+        throw unsupported_error("allow(\"" + code + "\") needs a reason, which lint prints with the finding: "
+                                "allow(\"" + code + "\", \"orders is empty in production\")");
+    allowances_.push_back({std::move(code), std::move(reason)});
+    return *this;
+}
 
 }  // namespace strata::schema

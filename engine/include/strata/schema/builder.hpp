@@ -9,6 +9,12 @@
 
 namespace strata::schema {
 
+/// A lint finding a unit accepts (builder::allow), and why.
+struct lint_allowance {
+    std::string code;    ///< a lint rule's code: S001, ...
+    std::string reason;  ///< shown with the finding
+};
+
 /// Records operations in order. Nothing touches a database here. Each method returns the
 /// builder, so `b.add_unique("users", {"profile"}).online();` reads as one step.
 class builder {
@@ -122,8 +128,17 @@ public:
     builder& online();
     const std::vector<operation>& operations() const noexcept { return ops_; }
 
+    /// Accepts lint rule `code`'s findings in this unit, for `reason` (required), which lint
+    /// prints with them: `b.allow("S001", "orders is empty in production")`. Such findings no
+    /// longer fail `lint --error-on` nor show in `up`. Not an operation: the unit's SQL and
+    /// checksum stay as they are. Throws unsupported_error for a code no rule has or an empty
+    /// reason.
+    builder& allow(std::string code, std::string reason);
+    const std::vector<lint_allowance>& allowances() const noexcept { return allowances_; }
+
 private:
     std::vector<operation> ops_;
+    std::vector<lint_allowance> allowances_;
 };
 
 }  // namespace strata::schema

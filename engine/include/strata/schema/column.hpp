@@ -26,6 +26,9 @@ struct column_type {
     bool operator==(const column_type&) const = default;
 };
 
+/// A type as a unit writes it: `varchar(100)`, `numeric(10, 2)`, `enumeration('draft', 'live')`.
+std::string describe(const column_type& t);
+
 /// Constructors for column types, so units read `type::varchar(100)`.
 namespace type {
 inline column_type uuid() { return {type_kind::uuid, 0}; }
