@@ -192,6 +192,11 @@ run_report runner::up(std::optional<std::int64_t> to, const unit_observer& obser
     refuse_mismatched(status, d.options, d.context());
     check_up(status, to, d.options, d.context());
     auto steps = up_steps(d.plan, status, to, d.options.atomic, d.context());
+    if (d.options.on_pending && !steps.empty()) {
+        std::vector<std::int64_t> versions;
+        for (const auto& s : steps) versions.push_back(s.version);
+        d.options.on_pending(versions);
+    }
     if (d.options.dry_run) d.where_to_run().history.ensure();  // the script creates the metadata tables a run would
     return d.finish(d.execute(steps, d.options.atomic, observer));
 }

@@ -56,33 +56,25 @@ int schema_dump(const invocation& in, runner& r, const std::string& db, const pr
     return exit_ok;
 }
 
-/// The pending units of `statuses`, up to and including `to` when given.
-std::set<std::int64_t> pending_units(const std::vector<unit_status>& statuses, std::optional<std::int64_t> to = std::nullopt) {
+/// The pending units of `statuses`.
+std::set<std::int64_t> pending_units(const std::vector<unit_status>& statuses) {
     std::set<std::int64_t> pending;
     for (const auto& u : statuses)
-        if (u.state == unit_state::pending && (!to || u.version <= *to)) pending.insert(u.version);
+        if (u.state == unit_state::pending) pending.insert(u.version);
     return pending;
 }
 
-/// `up`: the warnings lint finds in the units about to run, on stderr, before they run; they do
-/// not stop it. Only when up would get as far as reading the history (a --to this build lacks is
-/// refused first, by up).
-void warn_before_up(runner& r, const invocation& in, const registry& units, backend b, const printer& out) {
-    if (in.to && !units.find(*in.to)) return;
-    std::vector<lint_finding> findings;
-    try {
-        // Read without the lock, which up takes next: another runner may be creating the history
-        // or applying units meanwhile. The warnings are advice, so a failed read means none.
-        auto release = pending_units(r.status(), in.to);
-        if (release.empty()) return;
-        findings = lint(units, b, lint_scope::release(std::move(release)));
-    } catch (const error& e) {
-        // Unreachable is unreachable for up too: say it once, not after a second --wait.
-        if (e.kind() == error_kind::connection) throw;
-        return;  // also a unit that cannot be read: up refuses it, naming it, before anything runs
-    }
-    for (const auto& f : findings)
-        if (fails(f, lint_level::warning)) out.notice(describe(f));
+/// `up`: the warnings lint finds in the units it is about to run, on stderr, before they run
+/// (called by the runner after its locked read of the history); they do not stop it.
+std::function<void(const std::vector<std::int64_t>&)> warn_before_up(const registry& units, backend b, const printer& out) {
+    return [&units, b, &out](const std::vector<std::int64_t>& versions) {
+        try {
+            for (const auto& f : lint(units, b, lint_scope::release({versions.begin(), versions.end()})))
+                if (fails(f, lint_level::warning)) out.notice(describe(f));
+        } catch (const error&) {
+            // Advice only: a unit that cannot be read is refused by up itself, naming it.
+        }
+    };
 }
 
 /// `lint`: the pending units (a runner reads the history), or every unit without a database.
@@ -108,6 +100,7 @@ int run_command(const invocation& in, const registry& units, const program& self
     if (out.shows_work()) options.on_progress = [&out](const progress_event& p) { out.work(p); };
     options.program_name = self.name;
     if (in.command == "lint") return lint_units(in, units, url, options, out);
+    if (in.command == "up") options.on_pending = warn_before_up(units, url.kind(), out);
     runner r(units, url, options);
     const std::string db = url.redacted();
     auto progress = [&out](const unit_report& u) { out.progress(u); };
@@ -132,7 +125,6 @@ int run_command(const invocation& in, const registry& units, const program& self
         return problems.empty() ? exit_ok : exit_validation;
     }
     if (in.command == "up") {
-        warn_before_up(r, in, units, url.kind(), out);
         auto report = r.up(in.to, dry ? unit_observer() : progress);
         out.report("up", db, report, dry,
                    "nothing to do: " + db + " is up to date" + (in.to ? " up to version " + std::to_string(*in.to) : ""));

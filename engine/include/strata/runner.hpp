@@ -111,6 +111,10 @@ struct runner_options {
     /// not throw. Index builds are polled on a thread (and a second connection) of their own, so
     /// it may be called from there, while the runner waits for the statement. None by default.
     std::function<void(const progress_event&)> on_progress;
+    /// up: the versions it is about to apply, once the history was read under the lock and before
+    /// the first statement runs (none: not called). For advice such as lint's warnings; it must
+    /// not throw.
+    std::function<void(const std::vector<std::int64_t>&)> on_pending;
     /// The command users run, named in the hints of errors and problems ("run strata repair 3"):
     /// a migrator built on strata's command line gives its own.
     std::string program_name = "strata";
