@@ -10,6 +10,8 @@
 #include <algorithm>
 
 #include "inspect/dump.hpp"
+#include "inspect/read.hpp"
+#include "inspect/verify.hpp"
 #include "run/execute.hpp"
 #include "run/plan.hpp"
 #include "run/reconcile.hpp"
@@ -30,6 +32,7 @@ std::string describe(const progress_event& p) {
 
 struct runner::impl {
     runner_options options;
+    const registry& units;
     const dialect& sql_dialect;
     strata::plan plan;
     strata::session db;
@@ -46,7 +49,7 @@ struct runner::impl {
     std::vector<std::string> script;
 
     impl(const registry& r, database_url u, runner_options o)
-        : options(std::move(o)), sql_dialect(dialect_for(u.kind())), plan(r, sql_dialect, options.atomic),
+        : options(std::move(o)), units(r), sql_dialect(dialect_for(u.kind())), plan(r, sql_dialect, options.atomic),
           db(std::move(u), options, sql_dialect) {}
 
     error_context context() const { return {.database = db.url().redacted(), .backend = to_string(db.url().kind())}; }
@@ -177,6 +180,18 @@ std::vector<unit_status> runner::status() {
 }
 
 std::string runner::schema_dump() { return strata::schema_dump(impl_->db.look(), impl_->db.url().kind()); }
+
+inspect::snapshot runner::schema() { return inspect::read_snapshot(impl_->db.look(), impl_->db.url().kind()); }
+
+std::vector<unit_verification> runner::verify(const std::optional<database_url>& scratch,
+                                              const std::function<void(const unit_verification&)>& observer) {
+    return verify_units(impl_->units, url(), impl_->options, scratch, observer);
+}
+
+drift_report runner::diff(const std::optional<database_url>& scratch) {
+    auto applied = status();
+    return schema_drift(impl_->units, url(), impl_->options, scratch, applied, schema());
+}
 
 std::vector<std::string> runner::validate() { return problems_of(status(), impl_->options.program_name); }
 

@@ -11,6 +11,7 @@
 
 #include <strata/database_url.hpp>
 #include <strata/error.hpp>
+#include <strata/inspect.hpp>
 
 namespace strata {
 
@@ -84,6 +85,31 @@ struct progress_event {
 
 /// One line for people: `unit 4 fill_status: backfill users: 20 of 25 rows (80%)`.
 std::string describe(const progress_event& p);
+
+/// One unit's round trip in `verify`.
+struct unit_verification {
+    enum class outcome {
+        round_trips,   ///< down restored the schema up found
+        differs,       ///< down left `differences` (expected: before up; actual: after down)
+        irreversible,  ///< the unit has no down: applied, not reverted
+        failed,        ///< up, down or the second up failed: `error` says which and why
+    };
+    std::int64_t version = 0;
+    std::string name;
+    outcome result = outcome::round_trips;
+    std::vector<inspect::difference> differences;
+    std::string error;  ///< failed: the error's message; irreversible: why
+};
+const char* to_string(unit_verification::outcome o) noexcept;
+
+/// What `diff` found: the schema the applied units make (expected) against the database's.
+struct drift_report {
+    std::vector<inspect::difference> differences;  ///< empty: the schemas agree
+    /// What limits the comparison: applied units this build does not have (left out of the
+    /// expected schema), applied units this build renders differently (this build's used).
+    std::vector<std::string> notes;
+    std::vector<std::int64_t> applied;  ///< the versions applied to the scratch database
+};
 
 /// How a runner behaves. The defaults suit a deploy pipeline.
 struct runner_options {
@@ -167,6 +193,19 @@ public:
     /// names or timestamps, strata's metadata tables left out): what `schema dump` prints and
     /// `schema dump --check` compares with a committed file. Reads only; takes no lock.
     std::string schema_dump();
+    /// The database's schema as the normalized model (<strata/inspect.hpp>), strata's metadata
+    /// tables left out. Reads only; takes no lock.
+    inspect::snapshot schema();
+    /// verify: on a scratch database (never the target: `scratch`, else SQLite in memory for a
+    /// SQLite target, a database created on the target's server and dropped after for
+    /// PostgreSQL), for every unit in version order: snapshot, up, snapshot, down, compare with
+    /// the first snapshot, up again. `observer` sees each unit's verdict as it is reached.
+    /// Throws config_error when the scratch database cannot be made or is not empty.
+    std::vector<unit_verification> verify(const std::optional<database_url>& scratch = std::nullopt,
+                                          const std::function<void(const unit_verification&)>& observer = {});
+    /// diff (drift): the schema the units this database has applied make (built on a scratch
+    /// database as verify makes one) compared with the schema it has. Reads the target only.
+    drift_report diff(const std::optional<database_url>& scratch = std::nullopt);
 
     /// Clears the dirty state of `version` after a person checked the database: with
     /// `mark_applied` the unit is recorded as applied, else its row goes and it is pending again.

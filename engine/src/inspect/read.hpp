@@ -1,0 +1,23 @@
+#pragma once
+// Private: reading a live schema into the normalized model of <strata/inspect.hpp>, through the
+// connection's queries only (no SOCI), one reader per dialect. strata's metadata tables
+// (history::table_name, history::log_table_name) are left out.
+
+#include <strata/inspect.hpp>
+
+namespace strata {
+
+class statements;
+
+namespace inspect {
+
+/// The schema `db` (a `kind` database) has.
+snapshot read_snapshot(statements& db, backend kind);
+
+namespace detail {
+snapshot read_postgresql(statements& db);
+snapshot read_sqlite(statements& db);
+}  // namespace detail
+
+}  // namespace inspect
+}  // namespace strata
