@@ -60,6 +60,13 @@ std::int64_t database_probe::row_count(const std::string& table) const {
     return count;
 }
 
+std::int64_t database_probe::count(const std::string& sql) const {
+    auto s = open(url_);
+    long long count = 0;
+    s << sql, soci::into(count);
+    return count;
+}
+
 void database_probe::execute(const std::string& sql) const {
     auto s = open(url_);
     s << sql;

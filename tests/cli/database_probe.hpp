@@ -24,6 +24,8 @@ public:
     bool has_column(const std::string& table, const std::string& column) const;
     /// SELECT count(*) FROM the table.
     std::int64_t row_count(const std::string& table) const;
+    /// A query's single count (SELECT count(*) ...).
+    std::int64_t count(const std::string& sql) const;
     /// Runs one statement: for setting up a state the CLI has to cope with.
     void execute(const std::string& sql) const;
 

@@ -56,6 +56,8 @@ struct invocation {
     std::optional<std::string> schema_output;  ///< schema dump --output FILE
     std::optional<std::string> schema_check;   ///< schema dump --check FILE
     lint_request lint;          ///< lint
+    std::optional<std::string> scratch;  ///< verify, diff, validate --schema: --scratch URL
+    bool schema = false;                 ///< validate --schema
 };
 
 /// The lines of `expected` turned into those of `actual`, as `diff -u` shows it (three lines of
@@ -90,7 +92,16 @@ public:
     void work(const progress_event& p) const;
 
     void status(const std::string& database, const std::vector<unit_status>& units) const;
-    void validation(const std::string& database, const std::vector<std::string>& problems) const;
+    /// validate: the history's problems, and with --schema (`drift` given) the schema's differences.
+    void validation(const std::string& database, const std::vector<std::string>& problems, const drift_report* drift = nullptr) const;
+    /// verify: where it runs, before the first unit.
+    void verifying(const std::string& database, const std::string& scratch) const;
+    /// verify: one unit's verdict, as it is reached (human text only).
+    void verified(const unit_verification& v) const;
+    /// verify: the summary (`total`: units in this build; those after a failed up are not reached).
+    void verification(const std::string& database, const std::vector<unit_verification>& verdicts, std::size_t total) const;
+    /// diff.
+    void drift(const std::string& database, const drift_report& r) const;
     void report(const std::string& command, const std::string& database, const run_report& r, bool dry_run,
                 const std::string& nothing_to_do) const;
     void repaired(const std::string& database, std::int64_t version, bool mark_applied) const;

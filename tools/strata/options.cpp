@@ -39,7 +39,10 @@ const std::vector<command_spec> commands = {
     {"status", "status [--exit-code]",
      "every unit: version, name, state (applied, pending, changed, unknown, dirty, mismatched), when it was applied",
      {"exit-code"}},
-    {"validate", "validate", "check the history against this build: exit 0 when it agrees, 4 when not", {}},
+    {"validate", "validate [--schema [--scratch URL]]",
+     "check the history against this build, and with --schema also the schema against the applied units (as diff "
+     "does): exit 0 when they agree, 4 when not",
+     {"schema", "scratch"}},
     {"baseline", "baseline --to VERSION [--dry-run]",
      "record units up to VERSION as applied without running them (adopting an existing database)",
      {"to", "dry-run"}},
@@ -53,6 +56,18 @@ const std::vector<command_spec> commands = {
      "it to FILE; with --check, compare it with FILE instead: exit 0 when equal, 4 with a unified diff when not "
      "(a CI gate for a committed schema file)",
      {"output", "check"}},
+    {"verify", "verify [--scratch URL]",
+     "prove that every unit's down restores the schema its up found: on a scratch database (SQLite in memory for a "
+     "SQLite database; for PostgreSQL a temporary database created on the same server and dropped after; or "
+     "--scratch URL, an empty database), each unit in version order is applied, reverted, compared with the schema "
+     "before it, and applied again. The --database's schema is never changed. Exit 0 when every unit round-trips "
+     "(irreversible units are reported and skipped), 1 when not",
+     {"scratch"}},
+    {"diff", "diff [--scratch URL]",
+     "drift: build the schema the units the database has applied make, on a scratch database as verify makes one, "
+     "and list every difference with the database's own schema (tables, columns and their type, nullability and "
+     "default, keys, foreign key actions, indexes, checks, views, triggers). Exit 0 when they agree, 4 when not",
+     {"scratch"}},
     {"lint", "lint [--all] [--error-on warning|notice]",
      "check the pending units (every unit with --all, which opens no database) for what would hurt the running "
      "database or application: an index, key or check built while writes wait, a table rewrite, a NOT NULL that "
@@ -150,6 +165,12 @@ po::options_description command_options(const std::string& command = {}) {
     if (takes("check"))
         d.add_options()("check", po::value<std::string>()->value_name("FILE"),
                         "schema dump: compare the schema with FILE; exit 4 with a unified diff when they differ");
+    if (takes("schema"))
+        d.add_options()("schema", "validate: also compare the database's schema with the one its applied units make (diff)");
+    if (takes("scratch"))
+        d.add_options()("scratch", po::value<std::string>()->value_name("URL"),
+                        "verify, diff: an empty database of the same kind to build schemas on (default: SQLite in "
+                        "memory; PostgreSQL: a temporary database on the same server)");
     if (takes("sequential"))
         d.add_options()("sequential", "new: version = the highest version in DIR plus one, instead of the UTC time");
     return d;
@@ -160,14 +181,16 @@ const char* const exit_codes_help =
     "  0  success (also when there is nothing to do)\n"
     "  1  a unit failed and was rolled back (units before it in the same run stay applied), or a unit\n"
     "     cannot run here (irreversible down, an operation this database cannot do), or the connection\n"
-    "     was lost during a COMMIT, which may or may not have applied the unit (status tells)\n"
+    "     was lost during a COMMIT, which may or may not have applied the unit (status tells); verify:\n"
+    "     a unit's down does not restore the schema before its up, or a step of the round trip failed\n"
     "  2  bad usage or configuration: unknown command or option, bad URL, a --to version that does not\n"
     "     exist, nothing to revert\n"
     "  3  cannot connect to the database, or lost the connection during a run\n"
     "  4  the history disagrees with this build: a changed, unknown, out-of-order, dirty or mismatched\n"
     "     unit (mismatched: the database records another unit under that version; nothing overrides it);\n"
     "     lint --error-on LEVEL: a finding at LEVEL or above that no unit allows; schema dump --check:\n"
-    "     the schema differs from the file\n"
+    "     the schema differs from the file; diff, validate --schema: the schema differs from the one\n"
+    "     the applied units make\n"
     "  5  another run held the migration lock longer than --lock-timeout\n"
     "  6  status --exit-code: units are pending\n";
 
@@ -306,6 +329,10 @@ invocation parse(int argc, const char* const* argv, const program& self) {
             in.lint.error_on = level == "warning" ? lint_level::warning : lint_level::notice;
         }
     }
+    if (vm.count("scratch")) in.scratch = vm["scratch"].as<std::string>();
+    in.schema = vm.count("schema") > 0;
+    if (in.command == "validate" && in.scratch && !in.schema)
+        throw usage_error("validate takes --scratch with --schema only (see " + self.name + " validate --help)");
     if (vm.count("to")) in.to = vm["to"].as<std::int64_t>();
     if (in.command == "baseline" && !in.to)
         throw usage_error("baseline needs --to VERSION (see " + self.name + " baseline --help)");

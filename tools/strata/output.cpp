@@ -150,20 +150,6 @@ void printer::status(const std::string& database, const std::vector<unit_status>
     std::cout << std::flush;
 }
 
-void printer::validation(const std::string& database, const std::vector<std::string>& problems) const {
-    if (json_) {
-        std::cout << json{{"database", database}, {"ok", problems.empty()}, {"problems", problems}}.dump(2) << std::endl;
-        return;
-    }
-    if (problems.empty()) {
-        std::cout << "ok: the history of " << database << " agrees with this build" << std::endl;
-        return;
-    }
-    std::cout << plural(problems.size(), "problem") << " in the history of " << database << ":\n";
-    for (const auto& p : problems) std::cout << "  - " << p << "\n";
-    std::cout << std::flush;
-}
-
 void printer::report(const std::string& command, const std::string& database, const run_report& r, bool dry_run,
                      const std::string& nothing_to_do) const {
     end_work();

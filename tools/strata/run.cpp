@@ -56,6 +56,26 @@ int schema_dump(const invocation& in, runner& r, const std::string& db, const pr
     return exit_ok;
 }
 
+std::optional<database_url> scratch_of(const invocation& in) {
+    if (!in.scratch) return std::nullopt;
+    return database_url::parse(*in.scratch);
+}
+
+/// verify [--scratch URL]: exit 0 when every unit round-trips (irreversible ones aside), 1 when not.
+int verify(const invocation& in, const registry& units, runner& r, const std::string& db, const printer& out) {
+    const auto scratch = scratch_of(in);
+    out.verifying(db, scratch                              ? scratch->redacted()
+                      : r.url().kind() == backend::sqlite ? std::string("a scratch database in memory")
+                                                          : std::string("a temporary database on the same server"));
+    auto verdicts = r.verify(scratch, [&out](const unit_verification& v) { out.verified(v); });
+    out.verification(db, verdicts, units.entries().size());
+    const bool ok = verdicts.size() == units.entries().size() &&
+                    std::none_of(verdicts.begin(), verdicts.end(), [](const unit_verification& v) {
+                        return v.result == unit_verification::outcome::differs || v.result == unit_verification::outcome::failed;
+                    });
+    return ok ? exit_ok : exit_unit_failed;
+}
+
 /// The pending units of `statuses`.
 std::set<std::int64_t> pending_units(const std::vector<unit_status>& statuses) {
     std::set<std::int64_t> pending;
@@ -121,9 +141,17 @@ int run_command(const invocation& in, const registry& units, const program& self
     if (in.command == "schema") return schema_dump(in, r, db, out);
     if (in.command == "validate") {
         auto problems = r.validate();
-        out.validation(db, problems);
-        return problems.empty() ? exit_ok : exit_validation;
+        std::optional<drift_report> drift;
+        if (in.schema) drift = r.diff(scratch_of(in));
+        out.validation(db, problems, drift ? &*drift : nullptr);
+        return problems.empty() && (!drift || drift->differences.empty()) ? exit_ok : exit_validation;
     }
+    if (in.command == "diff") {
+        auto drift = r.diff(scratch_of(in));
+        out.drift(db, drift);
+        return drift.differences.empty() ? exit_ok : exit_validation;
+    }
+    if (in.command == "verify") return verify(in, units, r, db, out);
     if (in.command == "up") {
         auto report = r.up(in.to, dry ? unit_observer() : progress);
         out.report("up", db, report, dry,

@@ -35,6 +35,12 @@ public:
     bool has_password() const noexcept { return has_password_; }
     const std::vector<std::pair<std::string, std::string>>& parameters() const noexcept { return parameters_; }
 
+    /// The same server, user and parameters, another database (PostgreSQL).
+    database_url with_dbname(std::string dbname) const {
+        database_url other = *this;
+        other.dbname_ = std::move(dbname);
+        return other;
+    }
     /// The URL with the password replaced by ***: safe for logs, errors and history.
     std::string redacted() const;
 

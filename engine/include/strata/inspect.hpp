@@ -124,7 +124,10 @@ struct difference {
     /// "table", "column", "primary key", "foreign key", "unique constraint", "check", "index",
     /// "trigger", "view", "function", "sequence", "schema".
     std::string object_kind;
-    std::string object;     ///< "orders", "orders.status", "orders_account_id_idx" (qualified by table)
+    /// "orders", "orders.status", "orders.orders_total_positive" (a constraint or trigger),
+    /// "orders_account_id_idx" (an index), "orders(customer) -> customers(id)" (an unnamed key).
+    std::string object;
+    std::string table;      ///< the table the object belongs to; empty for tables, views, functions, ...
     std::string attribute;  ///< altered only: "type", "nullability", "default", "on delete", "definition", ...
     std::string expected;   ///< altered only: the expected value as text
     std::string actual;     ///< altered only
@@ -139,8 +142,19 @@ const char* to_string(difference::change c) noexcept;
 /// are (columns, referenced table, text).
 std::vector<difference> compare(const snapshot& expected, const snapshot& actual);
 
-/// One difference in words, for a sentence's end: `column orders.status is missing`, `extra index
-/// orders_account_id_idx`, `column orders.total: type is numeric(12,2), expected numeric(10,2)`.
-std::string describe(const difference& d);
+/// Whose words a difference is told in.
+enum class wording {
+    /// diff: expected = what the applied units make, actual = the database. `missing column
+    /// orders.status`, `extra index orders_account_id_idx on orders`, `column orders.total: type is
+    /// numeric(12,2), the units make numeric(10,2)`.
+    drift,
+    /// verify: expected = before the unit's up, actual = after its down. `leaves column
+    /// orders.status`, `does not restore index orders_account_id_idx on orders`, `leaves column
+    /// orders.total with type numeric(12,2) (was numeric(10,2))`.
+    round_trip,
+};
+
+/// One difference in words.
+std::string describe(const difference& d, wording w = wording::drift);
 
 }  // namespace strata::inspect

@@ -24,6 +24,8 @@ public:
     const database_url& url() const noexcept { return url_; }
 
 private:
+    void drop() noexcept;
+
     database_url url_;
     std::unique_ptr<connection> admin_;  ///< PostgreSQL, a created database: on the target, to drop it
     std::string created_;                ///< the database created, empty when none

@@ -1,6 +1,70 @@
 #include "inspect/verify.hpp"
 
+#include <strata/registry.hpp>
+
+#include <memory>
+#include <set>
+
+#include "inspect/scratch.hpp"
+
 namespace strata {
+namespace {
+
+/// A runner on the scratch database: the target's timeouts, none of its output (the scratch's
+/// progress is not the user's), never a dry run.
+runner_options for_scratch(const runner_options& options) {
+    runner_options o = options;
+    o.on_notice = {};
+    o.on_progress = {};
+    o.on_pending = {};
+    o.dry_run = false;
+    o.atomic = false;
+    return o;
+}
+
+/// A scratch database and a runner on it, made again when a unit leaves it unusable.
+class workbench {
+public:
+    workbench(const registry& units, const database_url& target, const runner_options& options,
+              const std::optional<database_url>& given)
+        : units_(units), target_(target), options_(for_scratch(options)), given_(given) {
+        reset();
+    }
+
+    runner& operator*() { return *runner_; }
+    runner* operator->() { return runner_.get(); }
+
+    /// A fresh scratch database (a given one cannot be emptied: false) with the units up to and
+    /// including `version` applied.
+    bool start_over(std::int64_t version) {
+        if (given_) return false;
+        reset();
+        runner_->up(version);
+        return true;
+    }
+
+private:
+    void reset() {
+        runner_.reset();
+        scratch_.reset();
+        scratch_ = std::make_unique<scratch_database>(target_, options_, given_);
+        runner_ = std::make_unique<runner>(units_, scratch_->url(), options_);
+    }
+
+    const registry& units_;
+    const database_url& target_;
+    runner_options options_;
+    std::optional<database_url> given_;
+    std::unique_ptr<scratch_database> scratch_;
+    std::unique_ptr<runner> runner_;  // after scratch_: closed before the database is dropped
+};
+
+std::string failure(const char* step, const error& e) {
+    const auto& sqlstate = e.context().sqlstate;
+    return std::string(step) + " failed: " + e.message() + (sqlstate.empty() ? "" : " [SQLSTATE " + sqlstate + "]");
+}
+
+}  // namespace
 
 const char* to_string(unit_verification::outcome o) noexcept {
     switch (o) {
@@ -12,15 +76,101 @@ const char* to_string(unit_verification::outcome o) noexcept {
     return "?";
 }
 
-std::vector<unit_verification> verify_units(const registry&, const database_url&, const runner_options&,
-                                            const std::optional<database_url>&,
-                                            const std::function<void(const unit_verification&)>&) {
-    throw error("verify: not built yet");
+std::vector<unit_verification> verify_units(const registry& units, const database_url& target, const runner_options& options,
+                                            const std::optional<database_url>& scratch,
+                                            const std::function<void(const unit_verification&)>& observer) {
+    using outcome = unit_verification::outcome;
+    workbench bench(units, target, options, scratch);
+    std::vector<unit_verification> verdicts;
+    auto reached = [&](unit_verification v) {
+        if (observer) observer(v);
+        verdicts.push_back(std::move(v));
+    };
+    for (const auto& entry : units.entries()) {
+        unit_verification v{.version = entry.version, .name = entry.name};
+        const auto before = bench->schema();
+        try {
+            bench->up(entry.version);
+        } catch (const error& e) {
+            // The units after it build on it: they cannot be verified.
+            v.result = outcome::failed;
+            v.error = failure("up", e);
+            reached(std::move(v));
+            break;
+        }
+        try {
+            bench->down(down_request{.steps = 1});
+        } catch (const irreversible_error& e) {
+            v.result = outcome::irreversible;
+            v.error = e.message();
+            reached(std::move(v));
+            continue;
+        } catch (const error& e) {
+            v.result = outcome::failed;
+            v.error = failure("down", e);
+        }
+        if (v.result != outcome::failed) {
+            v.differences = inspect::compare(before, bench->schema());
+            if (!v.differences.empty()) v.result = outcome::differs;
+            try {
+                bench->up(entry.version);
+            } catch (const error& e) {
+                // What down left makes up fail ("already exists"): said once the differences are.
+                v.result = v.differences.empty() ? outcome::failed : outcome::differs;
+                v.error = failure("up again after down", e);
+            }
+        }
+        const bool unusable = !v.error.empty();
+        reached(std::move(v));
+        // The scratch database is in a state no real one should be: on with a fresh one.
+        if (unusable && !bench.start_over(entry.version)) break;
+    }
+    return verdicts;
 }
 
-drift_report schema_drift(const registry&, const database_url&, const runner_options&, const std::optional<database_url>&,
-                          const std::vector<unit_status>&, const inspect::snapshot&) {
-    throw error("diff: not built yet");
+drift_report schema_drift(const registry& units, const database_url& target, const runner_options& options,
+                          const std::optional<database_url>& scratch, const std::vector<unit_status>& applied,
+                          const inspect::snapshot& actual) {
+    drift_report report;
+    std::set<std::int64_t> versions;
+    for (const auto& u : applied) {
+        const std::string unit = "unit " + std::to_string(u.version) + " " + (u.applied_name.empty() ? u.name : u.applied_name);
+        switch (u.state) {
+            case unit_state::applied: versions.insert(u.version); break;
+            case unit_state::changed:
+                versions.insert(u.version);
+                report.notes.push_back(unit + " was applied with other statements than this build's: the expected schema has this build's");
+                break;
+            case unit_state::dirty:
+                versions.insert(u.version);
+                report.notes.push_back(unit + " is dirty (interrupted): the expected schema has all of it");
+                break;
+            case unit_state::unknown:
+            case unit_state::mismatched:
+                report.notes.push_back(unit + " is in the history but not in this build: the expected schema leaves it out");
+                break;
+            case unit_state::pending:
+                if (u.interrupted)
+                    report.notes.push_back(unit + " was interrupted half-way: the expected schema leaves it out");
+                break;
+        }
+    }
+    registry expected_units;
+    for (const auto& e : units.entries())
+        if (versions.count(e.version)) {
+            expected_units.add(e.unit, e.source_file);
+            report.applied.push_back(e.version);
+        }
+    workbench bench(expected_units, target, options, scratch);
+    try {
+        bench->up();
+    } catch (const error& e) {
+        throw error("cannot build the expected schema: applying the units " + target.redacted() +
+                        " has applied to a scratch database failed: " + e.message(),
+                    e.context());
+    }
+    report.differences = inspect::compare(bench->schema(), actual);
+    return report;
 }
 
 }  // namespace strata

@@ -1,0 +1,131 @@
+// What validate, verify and diff print: the history's problems and the schema's differences.
+
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+#include <map>
+
+#include "command_line.hpp"
+
+namespace strata::cli {
+namespace {
+
+using nlohmann::json;
+
+std::string plural(std::size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
+
+json to_json(const inspect::difference& d, inspect::wording w) {
+    json j{{"change", to_string(d.what)}, {"object_kind", d.object_kind}, {"object", d.object},
+           {"table", d.table.empty() ? json(nullptr) : json(d.table)}, {"description", describe(d, w)}};
+    if (d.what == inspect::difference::change::altered) {
+        j["attribute"] = d.attribute;
+        j["expected"] = d.expected;
+        j["actual"] = d.actual;
+    }
+    return j;
+}
+
+json to_json(const drift_report& r) {
+    json differences = json::array();
+    for (const auto& d : r.differences) differences.push_back(to_json(d, inspect::wording::drift));
+    return {{"equal", r.differences.empty()}, {"applied", r.applied}, {"differences", differences}, {"notes", r.notes}};
+}
+
+/// The differences and notes of a drift report, indented under a heading.
+void print_drift(const drift_report& r) {
+    for (const auto& d : r.differences) std::cout << "  - " << describe(d, inspect::wording::drift) << "\n";
+    for (const auto& n : r.notes) std::cout << "  note: " << n << "\n";
+}
+
+std::string drift_heading(const std::string& database, const drift_report& r) {
+    const std::string units = "the schema its " + plural(r.applied.size(), "applied unit") + " make";
+    if (r.differences.empty()) return "ok: " + database + " has " + units;
+    return plural(r.differences.size(), "difference") + " between " + database + " and " + units +
+           " (missing: the units make it, the database lacks it; extra: the other way round):";
+}
+
+}  // namespace
+
+void printer::validation(const std::string& database, const std::vector<std::string>& problems, const drift_report* drift) const {
+    if (json_) {
+        json doc{{"database", database}, {"ok", problems.empty() && (!drift || drift->differences.empty())}, {"problems", problems}};
+        if (drift) doc["schema"] = to_json(*drift);
+        std::cout << doc.dump(2) << std::endl;
+        return;
+    }
+    if (problems.empty()) {
+        std::cout << "ok: the history of " << database << " agrees with this build\n";
+    } else {
+        std::cout << plural(problems.size(), "problem") << " in the history of " << database << ":\n";
+        for (const auto& p : problems) std::cout << "  - " << p << "\n";
+    }
+    if (drift) {
+        std::cout << drift_heading(database, *drift) << "\n";
+        print_drift(*drift);
+    }
+    std::cout << std::flush;
+}
+
+void printer::drift(const std::string& database, const drift_report& r) const {
+    if (json_) {
+        json doc = to_json(r);
+        doc["command"] = "diff";
+        doc["database"] = database;
+        std::cout << doc.dump(2) << std::endl;
+        return;
+    }
+    std::cout << drift_heading(database, r) << "\n";
+    print_drift(r);
+    std::cout << std::flush;
+    if (!r.differences.empty())
+        std::cerr << paint(name_ + ":", "31") << " the schema of " << database
+                  << " has drifted from its units: change it back, or write a unit that makes the change" << std::endl;
+}
+
+void printer::verifying(const std::string& database, const std::string& scratch) const {
+    if (!json_) std::cout << "verifying the units of " << database << "'s build on " << scratch << std::endl;
+}
+
+void printer::verified(const unit_verification& v) const {
+    if (json_) return;
+    using outcome = unit_verification::outcome;
+    const char* colour = v.result == outcome::round_trips ? "32" : v.result == outcome::irreversible ? "33" : "31";
+    std::string word = to_string(v.result);
+    word.resize(13, ' ');
+    std::cout << paint(word, colour) << v.version << " " << v.name;
+    if (v.result == outcome::irreversible) std::cout << ": no down (" << v.error << "); applied, not reverted";
+    std::cout << "\n";
+    for (const auto& d : v.differences) std::cout << "             down " << describe(d, inspect::wording::round_trip) << "\n";
+    if (!v.error.empty() && v.result != outcome::irreversible) std::cout << "             " << v.error << "\n";
+    std::cout << std::flush;
+}
+
+void printer::verification(const std::string& database, const std::vector<unit_verification>& verdicts, std::size_t total) const {
+    std::map<unit_verification::outcome, std::size_t> counts;
+    for (const auto& v : verdicts) ++counts[v.result];
+    using outcome = unit_verification::outcome;
+    const bool ok = counts[outcome::differs] == 0 && counts[outcome::failed] == 0;
+    if (json_) {
+        json units = json::array();
+        for (const auto& v : verdicts) {
+            json differences = json::array();
+            for (const auto& d : v.differences) differences.push_back(to_json(d, inspect::wording::round_trip));
+            units.push_back({{"version", v.version}, {"name", v.name}, {"result", to_string(v.result)},
+                             {"differences", differences}, {"error", v.error.empty() ? json(nullptr) : json(v.error)}});
+        }
+        std::cout << json{{"command", "verify"}, {"database", database}, {"ok", ok}, {"units", units},
+                          {"not_verified", total - verdicts.size()}}
+                         .dump(2)
+                  << std::endl;
+        return;
+    }
+    std::cout << (ok ? "ok: " : "") << plural(counts[outcome::round_trips], "unit") << " round-trip";
+    if (counts[outcome::differs]) std::cout << ", " << counts[outcome::differs] << " differ";
+    if (counts[outcome::irreversible]) std::cout << ", " << counts[outcome::irreversible] << " irreversible (not reverted)";
+    if (counts[outcome::failed]) std::cout << ", " << counts[outcome::failed] << " failed";
+    if (verdicts.size() < total)
+        std::cout << "; " << plural(total - verdicts.size(), "later unit") << " not verified (they build on the one whose up failed)";
+    std::cout << std::endl;
+}
+
+}  // namespace strata::cli
