@@ -11,10 +11,11 @@ class statements;
 
 namespace inspect {
 
-/// The schema `db` (a `kind` database) has.
+/// The schema `db` (a `kind` database) has, every list in the order the model promises.
 snapshot read_snapshot(statements& db, backend kind);
 
 namespace detail {
+// What the catalogs say, in any order: read_snapshot sorts.
 snapshot read_postgresql(statements& db);
 snapshot read_sqlite(statements& db);
 }  // namespace detail
