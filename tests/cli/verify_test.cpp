@@ -108,10 +108,12 @@ void diff_and_validate_schema_report_a_hand_alter(strata::backend b) {
     // A column the units make and the database lost; a unit rolled back by hand is drift too.
     t.probe.execute(R"(ALTER TABLE "users" DROP COLUMN "nickname")");
     t.probe.execute(R"(DROP INDEX "users_phone_by_hand")");
-    t.probe.execute(R"(DROP INDEX "users_profile_key")");
+    // Unit 3's unique key: a constraint on PostgreSQL, a unique index on SQLite.
+    const bool pg = b == strata::backend::postgresql;
+    t.probe.execute(pg ? R"(ALTER TABLE "users" DROP CONSTRAINT "users_profile_key")" : R"(DROP INDEX "users_profile_key")");
     r = t.run({"diff"});
     BOOST_TEST(r.exit_code == 4, r);
-    BOOST_TEST(contains(r.out, "  - missing index users_profile_key on users\n"), r);
+    BOOST_TEST(contains(r.out, pg ? "  - missing unique constraint users.users_profile_key\n" : "  - missing index users_profile_key on users\n"), r);
     BOOST_TEST(leftover_scratch_databases(t) == 0);
 }
 

@@ -124,7 +124,8 @@ void printer::verification(const std::string& database, const std::vector<unit_v
     if (counts[outcome::irreversible]) std::cout << ", " << counts[outcome::irreversible] << " irreversible (not reverted)";
     if (counts[outcome::failed]) std::cout << ", " << counts[outcome::failed] << " failed";
     if (verdicts.size() < total)
-        std::cout << "; " << plural(total - verdicts.size(), "later unit") << " not verified (they build on the one whose up failed)";
+        std::cout << "; " << plural(total - verdicts.size(), "later unit") << " not verified (verify stopped after unit "
+                  << verdicts.back().version << ")";
     std::cout << std::endl;
 }
 

@@ -120,9 +120,11 @@ std::vector<unit_verification> verify_units(const registry& units, const databas
                 v.error = failure("up again after down", e);
             }
         }
-        const bool unusable = !v.error.empty();
+        const bool unusable = v.result != outcome::round_trips;
         reached(std::move(v));
-        // The scratch database is in a state no real one should be: on with a fresh one.
+        // The scratch database is in a state no real one has (what down left, or half a unit):
+        // the next units get a fresh one with the units so far applied (a given --scratch cannot
+        // be emptied: verify stops there).
         if (unusable && !bench.start_over(entry.version)) break;
     }
     return verdicts;
