@@ -65,16 +65,79 @@ std::string pq_quote(const std::string& value) {
     return out + "'";
 }
 
-/// Where the user info of `rest` (a URL after "scheme://") ends: its '@', or npos. The LAST '@'
-/// counts, since generated passwords often hold an unencoded '/', '?' or '@' and reading those as
-/// the path or the host would put part of the password into an error message; unless that '@'
-/// sits in a query value (application_name=deploy@ci): text between the first '?' and the '@'
-/// holding a '=' is a query, not a password with a '?' in it.
-std::size_t userinfo_end(std::string_view rest) {
+/// Where the user info of `rest` (a URL after "scheme://") ends.
+struct userinfo_split {
+    std::size_t at = std::string_view::npos;  ///< its '@', or npos
+    /// Two readings both parse: an earlier '@' followed by host/path with this '@' in a query
+    /// value, or this '@' ending a password that holds '@', '/', '?' and '='.
+    bool ambiguous = false;
+};
+
+/// An '@' at `at` can end the user info when what follows is `host[:port]/...`: the host and port
+/// hold none of '@', '?', '#', '=', '&' and a '/' (the path) comes after them.
+bool followed_by_host_and_path(std::string_view rest, std::size_t at) {
+    auto slash = rest.find('/', at + 1);
+    if (slash == std::string_view::npos) return false;
+    return rest.substr(at + 1, slash - at - 1).find_first_of("@?#=&") == std::string_view::npos;
+}
+
+/// The old reading, for a URL without a path: the last '@', unless it sits in a query value.
+std::size_t userinfo_end_without_path(std::string_view rest) {
     auto at = rest.rfind('@');
     if (auto q = rest.find('?'); at != std::string_view::npos && q < at && rest.substr(q, at - q).find('=') != std::string_view::npos)
         at = rest.substr(0, q).rfind('@');
     return at;
+}
+
+/// The user info ends at the LAST '@' followed by `host[:port]/`, since generated passwords often
+/// hold an unencoded '/', '?', '=', '#' or '@', and reading those as the path, the query or the
+/// host would put part of the password into an error message. An '@' in a query value
+/// (application_name=deploy@ci) is not followed by a host and a path, so it is skipped; so is an
+/// '@' whose user name (the text before the first ':') would hold a '/' or '?': that text is a
+/// host, a path and a query, not a user. When an earlier '@' also reads as the end of the user
+/// info and this one then sits in a query value, both readings parse: ambiguous.
+userinfo_split userinfo_end(std::string_view rest) {
+    std::vector<std::size_t> candidates;  // last first
+    for (auto at = rest.rfind('@'); at != std::string_view::npos; at = at == 0 ? std::string_view::npos : rest.rfind('@', at - 1)) {
+        if (!followed_by_host_and_path(rest, at)) continue;
+        std::string_view user = rest.substr(0, std::min(at, rest.find(':')));
+        if (user.find_first_of("/?") != std::string_view::npos) continue;
+        candidates.push_back(at);
+    }
+    if (candidates.empty()) return {userinfo_end_without_path(rest), false};
+    userinfo_split split{candidates.front(), false};
+    for (std::size_t i = 1; i < candidates.size(); ++i) {
+        // Read with the earlier '@': is the chosen one in a query value?
+        auto q = rest.find('?', rest.find('/', candidates[i] + 1));
+        if (q < split.at && rest.substr(q, split.at - q).find('=') != std::string_view::npos) split.ambiguous = true;
+    }
+    return split;
+}
+
+/// libpq parameters whose value is a secret: any name holding password (password, sslpassword),
+/// passphrase, secret (oauth_client_secret), token or credential, and key or *_key. libpq's
+/// sslkey, sslcert, sslrootcert, sslcrl and passfile name files (sslkey may name an engine's key):
+/// paths, shown, so a wrong one can be seen.
+bool is_secret_parameter(std::string_view name) {
+    std::string lower(name);
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (std::string_view word : {"password", "passphrase", "secret", "token", "credential"})
+        if (lower.find(word) != std::string::npos) return true;
+    return lower == "key" || (lower.size() > 4 && lower.compare(lower.size() - 4, 4, "_key") == 0);
+}
+
+/// Whether the value at `pos` is already *** (as redacted() writes it), followed by text that is
+/// not part of the value (": cannot connect", '&', the end): left as it is, not masked again.
+bool already_masked(const std::string& text, std::size_t pos) {
+    return text.compare(pos, 3, "***") == 0 &&
+           (pos + 3 >= text.size() || std::string_view("&:,;) \t\n'\"").find(text[pos + 3]) != std::string_view::npos);
+}
+
+/// For errors about a URL whose user info holds characters a password should percent-encode.
+std::string encoding_hint(std::string_view rest) {
+    auto at = rest.rfind('@');
+    if (at == std::string_view::npos || rest.substr(0, at).find_first_of("@/?#=&") == std::string_view::npos) return {};
+    return " (if the password holds '@', '/', '?', '#', '=' or '&', percent-encode them: %40, %2F, %3F, %23, %3D, %26)";
 }
 
 /// Replaces every occurrence of `needle` in `text` by ***.
@@ -135,8 +198,17 @@ database_url database_url::parse(std::string_view text) {
                            (scheme.empty() ? std::string("no scheme") : "unknown scheme '" + scheme + "'") + usage_hint);
     }
     url.kind_ = backend::postgresql;
+    // Added to the errors below when the user info holds characters a password should encode.
+    const std::string password_hint = encoding_hint(rest);
+    const std::string hint = password_hint + usage_hint;
 
-    auto at = userinfo_end(rest);
+    const auto split = userinfo_end(rest);
+    if (split.ambiguous)
+        throw config_error(
+            "invalid database URL: cannot tell where the user info ends: an '@' may end the password or sit in a "
+            "query value; percent-encode '@', '/', '?', '#', '=' and '&' in the password (%40, %2F, %3F, %23, %3D, %26)" +
+            std::string(usage_hint));
+    const auto at = split.at;
     if (at != std::string_view::npos) {
         std::string_view userinfo = rest.substr(0, at);
         rest = rest.substr(at + 1);
@@ -146,7 +218,7 @@ database_url database_url::parse(std::string_view text) {
             url.password_ = percent_decode(userinfo.substr(colon + 1), "password");
             url.has_password_ = true;
         }
-        if (url.user_.empty()) throw config_error(std::string("invalid database URL: the user name before '@' is empty") + usage_hint);
+        if (url.user_.empty()) throw config_error(std::string("invalid database URL: the user name before '@' is empty") + hint);
     }
 
     std::string_view query;
@@ -156,11 +228,11 @@ database_url database_url::parse(std::string_view text) {
     }
     auto slash = rest.find('/');
     if (slash == std::string_view::npos)
-        throw config_error(std::string("invalid database URL: no database name (add /dbname after the host)") + usage_hint);
+        throw config_error(std::string("invalid database URL: no database name (add /dbname after the host)") + hint);
     std::string_view authority = rest.substr(0, slash);
     url.dbname_ = percent_decode(rest.substr(slash + 1), "database name");
     if (url.dbname_.empty())
-        throw config_error(std::string("invalid database URL: the database name is empty") + usage_hint);
+        throw config_error(std::string("invalid database URL: the database name is empty") + hint);
 
     std::string_view host = authority;
     std::string_view port;
@@ -168,11 +240,11 @@ database_url database_url::parse(std::string_view text) {
     if (starts_with(authority, "[")) {  // [IPv6]:port
         auto close = authority.find(']');
         if (close == std::string_view::npos)
-            throw config_error(std::string("invalid database URL: unterminated '[' in the host") + usage_hint);
+            throw config_error(std::string("invalid database URL: unterminated '[' in the host") + hint);
         host = authority.substr(1, close - 1);
         std::string_view after = authority.substr(close + 1);
         if (!after.empty()) {
-            if (after[0] != ':') throw config_error(std::string("invalid database URL: unexpected text after ']'") + usage_hint);
+            if (after[0] != ':') throw config_error(std::string("invalid database URL: unexpected text after ']'") + hint);
             port = after.substr(1);
             has_port = true;
         }
@@ -182,13 +254,13 @@ database_url database_url::parse(std::string_view text) {
         has_port = true;
     }
     url.host_ = percent_decode(host, "host");
-    if (url.host_.empty()) throw config_error(std::string("invalid database URL: the host is empty") + usage_hint);
+    if (url.host_.empty()) throw config_error(std::string("invalid database URL: the host is empty") + hint);
     if (has_port) {
         int value = 0;
         auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
         if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value < 1 || value > 65535)
             // The port's text is not echoed: in a URL missing its host it may be the password.
-            throw config_error(std::string("invalid database URL: the port is not a number from 1 to 65535") + usage_hint);
+            throw config_error(std::string("invalid database URL: the port is not a number from 1 to 65535") + hint);
         url.port_ = value;
     }
 
@@ -200,14 +272,27 @@ database_url database_url::parse(std::string_view text) {
         auto eq = pair.find('=');
         if (eq == std::string_view::npos || eq == 0)
             // Not echoed: with an unencoded '?' in the password, this text is part of it.
-            throw config_error("invalid database URL: every query parameter needs the form key=value");
+            throw config_error("invalid database URL: every query parameter needs the form key=value" + password_hint);
         std::string key = percent_decode(pair.substr(0, eq), "parameter name");
         bool valid_key = std::all_of(key.begin(), key.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
-        if (!valid_key) throw config_error("invalid database URL: a query parameter name holds characters other than letters, digits and '_'");
+        if (!valid_key) throw config_error("invalid database URL: a query parameter name holds characters other than letters, digits and '_'" +
+                               password_hint);
         if (key == "password" || key == "user" || key == "host" || key == "port" || key == "dbname")
             throw config_error("invalid database URL: give the " + key +
                                " in the URL itself, not as the parameter ?" + key + "=");
-        url.parameters_.emplace_back(std::move(key), percent_decode(pair.substr(eq + 1), "parameter value"));
+        std::string value = percent_decode(pair.substr(eq + 1), "parameter value");
+        if (key == "connect_timeout") {
+            // libpq waits forever on 0 or a negative value and fails late on text. Not echoed:
+            // with an unencoded '?' in the password, this text may be part of it.
+            int seconds = 0;
+            auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+            if (value.empty() || ec != std::errc() || end != value.data() + value.size() || seconds < 1)
+                throw config_error(
+                    "invalid database URL: the parameter connect_timeout must be a whole number of seconds, 1 or more "
+                    "(libpq would wait forever on 0 or less; it waits at least 2 s); leave it out to use "
+                    "--connect-timeout");
+        }
+        url.parameters_.emplace_back(std::move(key), std::move(value));
     }
     return url;
 }
@@ -225,8 +310,8 @@ std::string database_url::redacted() const {
     out += "/" + percent_encode(dbname_);
     char sep = '?';
     for (const auto& [key, value] : parameters_) {
-        // libpq's sslpassword (and any other secret-bearing parameter) stays hidden too.
-        out += sep + key + "=" + (key.find("password") != std::string::npos ? "***" : percent_encode(value));
+        // sslpassword and the other secret-bearing parameters stay hidden too (is_secret_parameter).
+        out += sep + key + "=" + (is_secret_parameter(key) ? "***" : percent_encode(value));
         sep = '&';
     }
     return out;
@@ -259,20 +344,48 @@ std::string redact_passwords(std::string text) {
         auto start = scheme + 3;
         auto end = text.find_first_of(" \t\n'\"", start);
         if (end == std::string::npos) end = text.size();
-        auto at = userinfo_end(std::string_view(text).substr(start, end - start));
-        if (at == std::string::npos) continue;
-        auto colon = text.find(':', start);
-        if (colon == std::string::npos || colon > start + at) continue;
         // A user name has no '[': this is a syntax pattern ("postgresql://[user[:password]@]..."), not a URL.
-        if (text.find('[', start) < colon) continue;
-        text.replace(colon + 1, start + at - colon - 1, "***");
+        if (text.compare(start, 5, "[user") == 0) continue;
+        // Ambiguous or not, the last reading hides the most.
+        auto at = userinfo_end(std::string_view(text).substr(start, end - start)).at;
+        auto query_from = start;
+        if (at != std::string::npos) {
+            query_from = start + at;
+            auto colon = text.find(':', start);
+            if (colon != std::string::npos && colon < start + at) {
+                text.replace(colon + 1, start + at - colon - 1, "***");
+                end -= start + at - colon - 1 - 3;
+                query_from = colon + 4;
+            }
+        }
+        // Secret-bearing query parameters (sslpassword=..., see is_secret_parameter).
+        auto q = text.find('?', query_from);
+        for (auto pair = q + 1; q < end && pair < end;) {
+            auto amp = std::min(text.find('&', pair), end);
+            auto eq = text.find('=', pair);
+            if (eq < amp && is_secret_parameter(std::string_view(text).substr(pair, eq - pair)) &&
+                !already_masked(text, eq + 1)) {
+                text.replace(eq + 1, amp - eq - 1, "***");
+                end -= amp - eq - 1 - 3;
+                amp = eq + 4;
+            }
+            pair = amp + 1;
+        }
     }
-    // Secret-bearing parameters (libpq's sslpassword, password=... in keyword strings).
+    // password=... (and sslpassword=...) in keyword strings, quoted or not.
     for (auto key = text.find("password="); key != std::string::npos; key = text.find("password=", key + 1)) {
         auto value = key + 9;
-        auto end = text.find_first_of("& \t\n'\"", value);
-        if (end == std::string::npos) end = text.size();
-        if (text.compare(value, end - value, "***") != 0) text.replace(value, end - value, "***");
+        std::size_t end;
+        if (value < text.size() && (text[value] == '\'' || text[value] == '"')) {
+            const char quote = text[value++];
+            end = value;
+            while (end < text.size() && text[end] != quote) end += text[end] == '\\' ? 2 : 1;
+            end = std::min(end, text.size());
+        } else {
+            end = text.find_first_of("& \t\n'\"", value);
+            if (end == std::string::npos) end = text.size();
+        }
+        if (!already_masked(text, value)) text.replace(value, end - value, "***");
     }
     return text;
 }

@@ -123,6 +123,19 @@ BOOST_AUTO_TEST_CASE(url_given_in_place_of_a_command_or_argument_is_not_echoed_w
     BOOST_TEST_CONTEXT("strata --databse=URL up") { check_secret_kept({"--databse=" + url, "up"}, 2, secret); }
 }
 
+// libpq waits forever on connect_timeout=0 (or less) and fails late on text: refused up front.
+BOOST_AUTO_TEST_CASE(connect_timeout_in_the_url_that_would_wait_forever_is_a_usage_error) {
+    strata_cli cli;
+    cli.forbid_in_output("Sup3rS3cret");
+    for (const char* seconds : {"0", "-1", "soon"}) {
+        BOOST_TEST_CONTEXT("connect_timeout=" << seconds) {
+            check_url_refused(cli, std::string("postgresql://app:Sup3rS3cret@127.0.0.1:1/db?connect_timeout=") + seconds,
+                              "the parameter connect_timeout must be a whole number of seconds, 1 or more (libpq would "
+                              "wait forever on 0 or less; it waits at least 2 s); leave it out to use --connect-timeout");
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(sqlite_file_that_cannot_be_opened_is_a_connection_error) {
     strata_cli cli;
     const auto missing = cli.working_directory() / "no" / "such" / "directory";
@@ -178,6 +191,33 @@ BOOST_AUTO_TEST_CASE(unreachable_server_never_prints_a_percent_encoded_password_
     cli.set_env("STRATA_DATABASE_URL", "postgresql://app:p%40ss@127.0.0.1:1/db");
     r = cli.run({"status"});
     BOOST_TEST(r.exit_code == 3, r);
+}
+
+// Issue 12: secret query parameters (sslpassword unlocks the client key) are never printed.
+BOOST_AUTO_TEST_CASE(secret_query_parameter_is_never_printed) {
+    strata_cli cli;
+    cli.forbid_in_output("hunter2");
+    auto r = cli.run({"--database", "postgresql://u@127.0.0.1:1/db?sslpassword=hunter2", "status"});
+    BOOST_TEST(r.exit_code == 3, r);
+    // (Before: "sslpassword=*** cannot connect", the redaction ate the ':'.)
+    BOOST_TEST(contains(r.err, "strata: error: postgresql://u@127.0.0.1:1/db?sslpassword=***: cannot connect: "), r);
+    // libpq 18's oauth_client_secret (refused by an older libpq, which names only the parameter).
+    r = cli.run({"--database", "postgresql://u@127.0.0.1:1/db?oauth_client_secret=hunter2&sslmode=disable", "status"});
+    BOOST_TEST(r.exit_code == 3, r);
+    BOOST_TEST(contains(r.err, "strata: error: postgresql://u@127.0.0.1:1/db?oauth_client_secret=***&sslmode=disable: "
+                               "cannot connect: "),
+               r);
+}
+
+// Issue 12: an unencoded '?' and '=' in the password were read as a query ("no database name",
+// exit 2). The password is read whole, strata tries the server, and never prints it.
+BOOST_AUTO_TEST_CASE(password_with_an_unencoded_question_mark_and_equals_sign_is_read_as_the_password) {
+    strata_cli cli;
+    cli.forbid_in_output("pa?ss");
+    cli.forbid_in_output("ss=word");
+    auto r = cli.run({"--database", "postgresql://app:pa?ss=word@127.0.0.1:1/db", "status"});
+    BOOST_TEST(r.exit_code == 3, r);
+    BOOST_TEST(contains(r.err, "strata: error: postgresql://app:***@127.0.0.1:1/db: cannot connect: "), r);
 }
 
 BOOST_AUTO_TEST_CASE(wrong_password_exits_3_without_printing_either_password) {

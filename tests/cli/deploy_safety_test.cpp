@@ -728,6 +728,35 @@ BOOST_AUTO_TEST_CASE(connect_timeout_bounds_a_server_that_never_answers) {
     BOOST_TEST(contains(r.err, "timeout"), r);
 }
 
+// Issue 12: $PGCONNECT_TIMEOUT replaces the 10 s default (libpq waits at least 2 s)...
+BOOST_AUTO_TEST_CASE(pgconnect_timeout_replaces_the_default_connect_timeout) {
+    silent_server server;
+    strata_cli cli;
+    cli.set_env("PGCONNECT_TIMEOUT", "2");
+    const std::string url = "postgresql://app@127.0.0.1:" + std::to_string(server.port()) + "/db";
+    const auto start = clock_type::now();
+    auto r = cli.run({"--database", url, "status"});
+    const auto took = since(start);
+    BOOST_TEST(r.exit_code == 3, r);
+    BOOST_TEST(server.accepted() >= 1, "strata never connected to the silent server" << r);
+    BOOST_TEST(took >= 1900ms, "gave up before PGCONNECT_TIMEOUT: " << took.count() << " ms" << r);
+    BOOST_TEST(took < 5000ms, "took " << took.count() << " ms: the default 10 s won over PGCONNECT_TIMEOUT" << r);
+    BOOST_TEST(contains(r.err, "timeout"), r);
+}
+
+// ...and --connect-timeout beats it.
+BOOST_AUTO_TEST_CASE(connect_timeout_option_beats_pgconnect_timeout) {
+    silent_server server;
+    strata_cli cli;
+    cli.set_env("PGCONNECT_TIMEOUT", "30");
+    const std::string url = "postgresql://app@127.0.0.1:" + std::to_string(server.port()) + "/db";
+    const auto start = clock_type::now();
+    auto r = cli.run({"--database", url, "--connect-timeout", "1", "status"});
+    const auto took = since(start);
+    BOOST_TEST(r.exit_code == 3, r);
+    BOOST_TEST(took < 3500ms, "took " << took.count() << " ms: PGCONNECT_TIMEOUT won over --connect-timeout" << r);
+}
+
 BOOST_AUTO_TEST_CASE(wait_retries_connecting_for_the_given_seconds_without_printing_the_password) {
     strata_cli cli;
     cli.forbid_in_output("Sup3rS3cret");

@@ -208,6 +208,66 @@ BOOST_AUTO_TEST_CASE(postgresql_question_mark_before_the_at_sign_stays_in_the_pa
     BOOST_TEST(url.redacted() == "postgresql://app:***@host/db");
 }
 
+// Issue 12: an unencoded '?' followed by '=' read the rest as a query ("no database name"). The
+// user info ends at the last '@' followed by host[:port]/: '?', '=', '#', '/' before it are password.
+BOOST_AUTO_TEST_CASE(postgresql_question_mark_and_equals_sign_before_the_at_sign_stay_in_the_password) {
+    const auto url = database_url::parse("postgresql://app:pa?ss=word@host/db");
+    BOOST_TEST(url.user() == "app");
+    BOOST_TEST(url.password() == "pa?ss=word");
+    BOOST_TEST(url.host() == "host");
+    BOOST_TEST(url.dbname() == "db");
+    BOOST_TEST(url.parameters().empty());
+    BOOST_TEST(url.redacted() == "postgresql://app:***@host/db");
+
+    const auto with_port = database_url::parse("postgresql://user:p?ss@host:5432/db");
+    BOOST_TEST(with_port.password() == "p?ss");
+    BOOST_TEST(with_port.port() == 5432);
+
+    const auto everything = database_url::parse("postgresql://app:a#b/c?d=e&f@db:5432/shop?sslmode=require&connect_timeout=5");
+    BOOST_TEST(everything.password() == "a#b/c?d=e&f");
+    BOOST_TEST(everything.host() == "db");
+    BOOST_TEST(everything.port() == 5432);
+    BOOST_TEST(everything.dbname() == "shop");
+    BOOST_TEST(as_text(everything.parameters()) == (std::vector<std::string>{"sslmode=require", "connect_timeout=5"}),
+               boost::test_tools::per_element());
+}
+
+// An '@' in a query value followed by a '/' is not read as the end of a user name holding the
+// path and the query.
+BOOST_AUTO_TEST_CASE(postgresql_at_sign_and_slash_in_a_query_value_stay_in_the_value) {
+    const auto url = database_url::parse("postgresql://app@db/shop?application_name=a@b/c");
+    BOOST_TEST(url.user() == "app");
+    BOOST_TEST(!url.has_password());
+    BOOST_TEST(url.host() == "db");
+    BOOST_TEST(url.dbname() == "shop");
+    BOOST_TEST(as_text(url.parameters()) == std::vector<std::string>{"application_name=a@b/c"},
+               boost::test_tools::per_element());
+}
+
+// libpq: connect_timeout 0 or negative waits forever; text fails late. Refused at parse time.
+BOOST_AUTO_TEST_CASE(postgresql_connect_timeout_of_one_or_more_whole_seconds_is_kept) {
+    for (const std::string seconds : {"1", "2", "30"}) {
+        const auto url = database_url::parse("postgresql://app@db/shop?connect_timeout=" + seconds);
+        BOOST_TEST(as_text(url.parameters()) == std::vector<std::string>{"connect_timeout=" + seconds},
+                   boost::test_tools::per_element());
+        BOOST_TEST(contains(url.connection_string(10), " connect_timeout='" + seconds + "'"));
+        BOOST_TEST(!contains(url.connection_string(10), "'10'"));
+    }
+}
+
+// libpq's sslkey, sslcert, sslrootcert and passfile name files: shown. Secrets are hidden.
+BOOST_AUTO_TEST_CASE(redacted_hides_every_secret_parameter_and_shows_paths) {
+    const auto url = database_url::parse(
+        "postgresql://app@db/shop?sslmode=verify-full&sslkey=/etc/app/client.key&sslcert=/etc/app/client.crt"
+        "&passfile=/home/app/.pgpass&sslpassword=" + password + "&oauth_client_secret=" + password +
+        "&oauth_client_id=strata&api_token=" + password + "&signing_key=" + password);
+    BOOST_TEST(url.redacted() ==
+               "postgresql://app@db/shop?sslmode=verify-full&sslkey=%2Fetc%2Fapp%2Fclient.key"
+               "&sslcert=%2Fetc%2Fapp%2Fclient.crt&passfile=%2Fhome%2Fapp%2F.pgpass&sslpassword=***"
+               "&oauth_client_secret=***&oauth_client_id=strata&api_token=***&signing_key=***");
+    BOOST_TEST(!contains(url.redacted(), password));
+}
+
 BOOST_AUTO_TEST_CASE(connection_string_escapes_quotes_and_backslashes_in_the_password) {
     // The password is: a b'c\d
     const auto url = database_url::parse(R"(postgresql://app:a%20b'c%5Cd@db/shop)");
@@ -341,6 +401,48 @@ BOOST_AUTO_TEST_CASE(malformed_query_parameters_are_rejected) {
                "invalid database URL: a query parameter name holds characters other than letters, digits and '_'");
 }
 
+BOOST_AUTO_TEST_CASE(postgresql_connect_timeout_that_would_wait_forever_or_is_not_a_number_is_rejected) {
+    for (const std::string seconds : {"0", "-1", "-5", "abc", "1.5", "", " 3", "99999999999"}) {
+        BOOST_TEST_CONTEXT("connect_timeout=" << seconds) {
+            const auto e = rejection("postgresql://app:" + password + "@db/shop?connect_timeout=" + seconds);
+            BOOST_TEST(e.message() ==
+                       "invalid database URL: the parameter connect_timeout must be a whole number of seconds, 1 or "
+                       "more (libpq would wait forever on 0 or less; it waits at least 2 s); leave it out to use "
+                       "--connect-timeout");
+            BOOST_TEST(!contains(e.what(), password));
+        }
+    }
+}
+
+// Both readings parse: an '@' that ends a password holding "@db:5432/shop?k=", or an '@' inside
+// a query value. Refused, naming the cause and the cure, without the password.
+BOOST_AUTO_TEST_CASE(postgresql_ambiguous_end_of_the_user_info_is_rejected) {
+    const auto e = rejection("postgresql://app:" + password + "@db:5432/shop?application_name=a@b/c");
+    BOOST_TEST(e.message() ==
+               "invalid database URL: cannot tell where the user info ends: an '@' may end the password or sit in a "
+               "query value; percent-encode '@', '/', '?', '#', '=' and '&' in the password (%40, %2F, %3F, %23, "
+               "%3D, %26)" + usage_hint);
+    BOOST_TEST(!contains(e.what(), password));
+}
+
+// What still cannot be read says what is wrong and suggests percent-encoding, without the password.
+BOOST_AUTO_TEST_CASE(postgresql_errors_for_a_user_info_with_special_characters_suggest_percent_encoding) {
+    const std::string encode =
+        " (if the password holds '@', '/', '?', '#', '=' or '&', percent-encode them: %40, %2F, %3F, %23, %3D, %26)";
+    const auto no_path = rejection("postgresql://app:pa?ss=word@host");
+    BOOST_TEST(no_path.message() == "invalid database URL: no database name (add /dbname after the host)" + encode + usage_hint);
+    BOOST_TEST(!contains(no_path.what(), "pa?ss"));
+    BOOST_TEST(!contains(no_path.what(), "ss=word"));
+
+    const auto bad_port = rejection("postgresql://app:Sup3r?S3cret@host:x/db");
+    BOOST_TEST(bad_port.message() == "invalid database URL: the port is not a number from 1 to 65535" + encode + usage_hint);
+    BOOST_TEST(!contains(bad_port.what(), "S3cret"));
+
+    // Without such characters, no such advice.
+    BOOST_TEST(rejection("postgresql://app:" + password + "@host").message() ==
+               "invalid database URL: no database name (add /dbname after the host)" + usage_hint);
+}
+
 BOOST_AUTO_TEST_CASE(url_components_given_as_parameters_are_rejected_without_showing_them) {
     for (const std::string key : {"password", "user", "host", "port", "dbname"}) {
         BOOST_TEST_CONTEXT("parameter " << key) {
@@ -417,6 +519,32 @@ BOOST_AUTO_TEST_CASE(redact_passwords_hides_secret_query_parameters_too) {
     BOOST_TEST(strata::redact_passwords("postgresql://app:pw@db/shop?sslpassword=k3y&sslmode=require") ==
                "postgresql://app:***@db/shop?sslpassword=***&sslmode=require");
     BOOST_TEST(strata::redact_passwords("host='db' password=s3cret user=app") == "host='db' password=*** user=app");
+}
+
+BOOST_AUTO_TEST_CASE(redact_passwords_hides_every_secret_parameter_of_a_url_and_shows_paths) {
+    BOOST_TEST(strata::redact_passwords("strata --database postgresql://app@db/shop?sslkey=/etc/k.pem&oauth_client_secret=" +
+                                        password + "&sslmode=require&api_token=" + password + " status") ==
+               "strata --database postgresql://app@db/shop?sslkey=/etc/k.pem&oauth_client_secret=***&sslmode=require"
+               "&api_token=*** status");
+    BOOST_TEST(strata::redact_passwords("'postgresql://app:" + password + "@db/shop?sslpassword=" + password +
+                                        "&passfile=/home/app/.pgpass' failed") ==
+               "'postgresql://app:***@db/shop?sslpassword=***&passfile=/home/app/.pgpass' failed");
+    // A password holding '?' and '=' is hidden whole, and the parameters after it are looked at.
+    BOOST_TEST(strata::redact_passwords("postgresql://app:pa?ss=word@db/shop?sslpassword=k3y&sslmode=require") ==
+               "postgresql://app:***@db/shop?sslpassword=***&sslmode=require");
+}
+
+// An error text holding redacted() keeps its punctuation: "sslpassword=***: cannot connect".
+BOOST_AUTO_TEST_CASE(redact_passwords_leaves_an_already_redacted_url_as_it_is) {
+    for (const std::string text : {"postgresql://u@h:1/db?sslpassword=***: cannot connect: refused",
+                                   "postgresql://u:***@h:1/db?api_token=***&sslmode=disable: cannot connect",
+                                   "host='db' password=***, user=app"}) {
+        BOOST_TEST(strata::redact_passwords(text) == text);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(redact_passwords_hides_a_quoted_keyword_password_whole) {
+    BOOST_TEST(strata::redact_passwords("host='db' password='a b\\'c' user=app") == "host='db' password='***' user=app");
 }
 
 BOOST_AUTO_TEST_CASE(scrub_replaces_a_percent_encoding_mixing_upper_and_lower_case_hex) {

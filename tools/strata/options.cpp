@@ -3,11 +3,14 @@
 #include <boost/program_options.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <iomanip>
 #include <map>
+#include <optional>
+#include <string_view>
 
 #include <strata/version.hpp>
 
@@ -108,7 +111,8 @@ po::options_description global_options(const std::string& program_name) {
          "database URL; default: $STRATA_DATABASE_URL, else $DATABASE_URL, else sqlite:strata.db")
         ("json", "print one JSON document on stdout (progress and logs go to stderr)")
         ("connect-timeout", po::value<seconds_value>()->value_name("SECONDS"),
-         "give up one connection attempt after SECONDS (default 10)")
+         "give up one connection attempt after SECONDS (default: $PGCONNECT_TIMEOUT when it is a whole number "
+         "of seconds, 1 or more, else 10; a connect_timeout in the URL wins over both)")
         ("wait", po::value<seconds_value>()->value_name("SECONDS"),
          "keep retrying to connect for SECONDS, for a database that is starting (default 0)")
         ("lock-timeout", po::value<seconds_value>()->value_name("SECONDS"),
@@ -193,6 +197,19 @@ const char* const exit_codes_help =
     "     the applied units make\n"
     "  5  another run held the migration lock longer than --lock-timeout\n"
     "  6  status --exit-code: units are pending\n";
+
+/// $PGCONNECT_TIMEOUT as libpq's own tools read it, when it is a whole number of seconds, 1 or more;
+/// anything else (unset, 0 or negative, which libpq takes as "wait forever", or text) gives
+/// nothing, and strata's default applies.
+std::optional<std::chrono::seconds> pgconnect_timeout_from_environment() {
+    const char* text = std::getenv("PGCONNECT_TIMEOUT");
+    if (!text || !*text) return std::nullopt;
+    const std::string_view s(text);
+    int seconds = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), seconds);
+    if (ec != std::errc() || end != s.data() + s.size() || seconds < 1) return std::nullopt;
+    return std::chrono::seconds(seconds);
+}
 
 std::chrono::milliseconds to_ms(const seconds_value& s) {
     return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(s.value * 1000)));
@@ -295,10 +312,15 @@ invocation parse(int argc, const char* const* argv, const program& self) {
     }
 
     auto& o = in.options;
+    // The one place the connect timeout is chosen: --connect-timeout, else a valid
+    // $PGCONNECT_TIMEOUT, else runner_options' 10 s. (A connect_timeout in the URL wins over all of
+    // them: database_url::connection_string() only adds this one when the URL has none.)
     if (vm.count("connect-timeout")) {
         auto ms = to_ms(vm["connect-timeout"].as<seconds_value>());
         // libpq counts whole seconds, and 0 would mean "wait forever".
         o.connect_timeout = std::max(std::chrono::seconds(1), std::chrono::ceil<std::chrono::seconds>(ms));
+    } else if (auto from_environment = pgconnect_timeout_from_environment()) {
+        o.connect_timeout = *from_environment;
     }
     if (vm.count("wait")) o.wait = std::chrono::ceil<std::chrono::seconds>(to_ms(vm["wait"].as<seconds_value>()));
     if (vm.count("lock-timeout")) o.lock_timeout = to_ms(vm["lock-timeout"].as<seconds_value>());

@@ -15,8 +15,12 @@ const char* to_string(backend b) noexcept;
 /// A parsed database URL. Accepted forms:
 ///   sqlite:PATH   sqlite:///ABSOLUTE/PATH   sqlite::memory:
 ///   postgresql://[user[:password]@]host[:port]/dbname[?key=value&...]   (also postgres://)
-/// Components are percent-decoded. parse() throws config_error naming what is wrong; the message
-/// never contains the password.
+/// Components are percent-decoded. The user info ends at the last '@' followed by host[:port]/, so
+/// an unencoded '@', '/', '?', '#' or '=' in the password is read as part of it; when an '@' could
+/// also sit in a query value, the URL is refused as ambiguous. A connect_timeout parameter must be
+/// a whole number of seconds, 1 or more (libpq waits forever on 0). parse() throws config_error
+/// naming what is wrong (and suggesting percent-encoding when the user info holds such
+/// characters); the message never contains the password.
 class database_url {
 public:
     static database_url parse(std::string_view text);
@@ -41,7 +45,9 @@ public:
         other.dbname_ = std::move(dbname);
         return other;
     }
-    /// The URL with the password replaced by ***: safe for logs, errors and history.
+    /// The URL with the password and every secret-bearing parameter (a name holding password,
+    /// passphrase, secret, token or credential, or ending in _key: sslpassword, oauth_client_secret)
+    /// replaced by ***: safe for logs, errors and history. Paths (sslkey, sslcert, passfile) stay.
     std::string redacted() const;
 
     /// libpq keyword/value form for PostgreSQL (values single-quoted and escaped), `db=...` for
@@ -62,8 +68,10 @@ private:
     std::vector<std::pair<std::string, std::string>> parameters_;
 };
 
-/// Replaces the password of every `scheme://user:password@` in `text` by ***: for echoing
-/// command-line arguments that may hold a URL.
+/// Replaces the password of every `scheme://user:password@` in `text`, the value of every
+/// secret-bearing query parameter of such a URL (as redacted()) and every `password=` value
+/// (quoted or not, as in keyword strings) by ***: for echoing command-line arguments and error
+/// texts that may hold a URL.
 std::string redact_passwords(std::string text);
 
 /// Replaces every occurrence of `secret` (and its percent-encoded form) in `text` by ***.
