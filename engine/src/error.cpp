@@ -36,6 +36,7 @@ const char* to_string(unit_state s) noexcept {
     case unit_state::pending: return "pending";
     case unit_state::changed: return "changed";
     case unit_state::mismatched: return "mismatched";
+    case unit_state::damaged: return "damaged";
     case unit_state::unknown: return "unknown";
     case unit_state::dirty: return "dirty";
     }

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "checksum.hpp"
 #include "connection.hpp"
 #include "transaction.hpp"
 
@@ -41,29 +42,46 @@ std::vector<schema::operation> metadata_tables() {
 
 const char* to_text(row_state s) { return s == row_state::running ? "running" : "applied"; }
 
-std::string down_json(const std::optional<rendering>& down) {
-    if (!down) return {};
-    return nlohmann::json{{"statements", down->statements},
-                          {"foreign_keys_off", down->foreign_keys_off},
-                          {"transactional", down->transactional}}
-        .dump();
+/// What a stored down's checksum covers: its statements and how they run.
+std::string down_checksum(const rendering& down) {
+    auto covered = down.statements;
+    covered.push_back(std::string("foreign_keys_off=") + (down.foreign_keys_off ? "1" : "0"));
+    covered.push_back(std::string("transactional=") + (down.transactional ? "1" : "0"));
+    return checksum(covered);
 }
 
 }  // namespace
 
-std::optional<rendering> recorded_down(const history_row& row) {
-    if (!row.down_json || row.down_json->empty()) return std::nullopt;
+std::string stored_down_json(const rendering& down) {
+    return nlohmann::json{{"statements", down.statements},
+                          {"foreign_keys_off", down.foreign_keys_off},
+                          {"transactional", down.transactional},
+                          {"checksum", down_checksum(down)}}
+        .dump();
+}
+
+stored_down recorded_down(const history_row& row) {
+    if (!row.down_json || row.down_json->empty()) return {};
+    rendering r;
     try {
         auto j = nlohmann::json::parse(*row.down_json);
-        rendering r;
         r.statements = j.at("statements").get<std::vector<std::string>>();
-        r.foreign_keys_off = j.value("foreign_keys_off", false);
-        r.transactional = j.value("transactional", true);
-        r.resumable = false;  // replayed text: strata cannot tell what an interrupted run left
-        return r;
+        r.foreign_keys_off = j.at("foreign_keys_off").get<bool>();
+        r.transactional = j.at("transactional").get<bool>();
+        if (j.at("checksum").get<std::string>() != down_checksum(r))
+            return {.damage = "its stored down statements are not the ones strata stored (their checksum does not match)"};
     } catch (const nlohmann::json::exception&) {
-        return std::nullopt;  // unreadable: treated as "no stored down", which refuses, never guesses
+        // Never guessed at: a revert with half of them, or none, would report success and lie.
+        return {.damage = "its stored down statements are not the JSON strata stores (unreadable, or a part missing)"};
     }
+    r.resumable = false;  // replayed text: strata cannot tell what an interrupted run left
+    return {.statements = std::move(r)};
+}
+
+std::string damage_of(const history_row& row) {
+    if (row.state == row_state::damaged)
+        return "its state is '" + row.state_text + "' (strata writes applied or running)";
+    return recorded_down(row).damage;
 }
 
 history::history(connection& conn, const dialect& d) : conn_(conn), dialect_(d) {}
@@ -86,10 +104,14 @@ bool history::exists() {
 
 void history::ensure() {
     if (exists()) return;
+    auto tables = metadata_tables();
+    // The log kept when the history was dropped stays, with its trail; the history is new.
+    auto rows = conn_.query(dialect_.table_exists_query(log_table_name));
+    if (!rows.empty() && !rows.front().empty() && rows.front().front().value_or("0") != "0") tables.pop_back();
     catalog scratch;
     // One transaction, so a concurrent first run never sees half of the metadata.
     transaction t(conn_, false);
-    for (const auto& statement : dialect_.render(metadata_tables(), scratch).statements) execute(statement);
+    for (const auto& statement : dialect_.render(tables, scratch).statements) execute(statement);
     t.commit();
     exists_ = true;
 }
@@ -125,7 +147,10 @@ std::vector<history_row> history::read() {
                         .applied_at = text(3),
                         .execution_ms = std::stoll(text(4)),
                         .applied_by = text(5),
-                        .state = text(6) == "running" ? row_state::running : row_state::applied,
+                        .state = text(6) == "running"   ? row_state::running
+                                 : text(6) == "applied" ? row_state::applied
+                                                        : row_state::damaged,
+                        .state_text = text(6),
                         .down_json = std::move(r.at(7))});
     }
     exists_ = true;
@@ -138,12 +163,17 @@ void history::insert(const history_entry& e) {
             " (version, name, checksum, execution_ms, applied_by, state, down_statements) VALUES (" + std::to_string(e.version) +
             ", " + literal(e.name) + ", " + literal(e.checksum) + ", " + std::to_string(e.execution_ms) + ", " +
             literal(conn_.applied_by()) + ", " + literal(to_text(e.state)) + ", " +
-            (e.down ? literal(down_json(e.down)) : std::string("NULL")) + ")");
+            (e.down ? literal(stored_down_json(*e.down)) : std::string("NULL")) + ")");
 }
 
 void history::set_state(std::int64_t version, row_state state, std::int64_t execution_ms) {
     execute("UPDATE " + dialect::quote(table_name) + " SET state = " + dialect::quote_literal(to_text(state)) +
             ", execution_ms = " + std::to_string(execution_ms) + " WHERE version = " + std::to_string(version));
+}
+
+void history::rewrite_applied(std::int64_t version, const std::optional<rendering>& down) {
+    execute("UPDATE " + dialect::quote(table_name) + " SET state = 'applied', down_statements = " +
+            (down ? dialect::quote_literal(stored_down_json(*down)) : std::string("NULL")) + " WHERE version = " + std::to_string(version));
 }
 
 void history::remove(std::int64_t version) {

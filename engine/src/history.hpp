@@ -16,8 +16,9 @@ namespace strata {
 class connection;
 
 /// A row's state: a non-transactional unit is `running` from before its first statement until
-/// after its last; found while strata holds the lock, that means an interrupted run.
-enum class row_state { applied, running };
+/// after its last; found while strata holds the lock, that means an interrupted run. `damaged`:
+/// the column holds something strata never writes (read only, never written).
+enum class row_state { applied, running, damaged };
 
 struct history_row {
     std::int64_t version = 0;
@@ -27,14 +28,29 @@ struct history_row {
     std::int64_t execution_ms = 0;
     std::string applied_by;
     row_state state = row_state::applied;
-    /// The down statements rendered when the unit was applied, as stored (JSON); nullopt when it
-    /// had none. Parsed by recorded_down() only for the units a run reverts.
+    std::string state_text;  ///< the state column as stored (a damaged state's message shows it)
+    /// The down statements rendered when the unit was applied, as stored (JSON, with their
+    /// checksum); nullopt when it had none. Parsed only when needed: by recorded_down() for the
+    /// units a run reverts, by damage_of() for status and validate.
     std::optional<std::string> down_json;
 };
 
-/// The down statements a history row stores; nullopt when it has none or they are unreadable
-/// (which refuses a revert, never guesses).
-std::optional<rendering> recorded_down(const history_row& row);
+/// The down statements a history row stores.
+struct stored_down {
+    std::optional<rendering> statements;  ///< none: none stored (irreversible when applied) or damaged
+    /// Why the stored statements cannot be trusted: not readable, or not what strata stored (their
+    /// checksum does not match). Empty when they can be, or none are stored.
+    std::string damage;
+};
+stored_down recorded_down(const history_row& row);
+
+/// The text stored with a history row for `down`: its statements, how they run and their
+/// checksum, as JSON (so an older or newer build can revert the unit, and an edit shows).
+std::string stored_down_json(const rendering& down);
+
+/// Why `row` cannot be trusted, empty when it can: a state strata never writes, or damaged down
+/// statements. Parses the stored down (status and validate; up reads the state only).
+std::string damage_of(const history_row& row);
 
 /// What one history change writes.
 struct history_entry {
@@ -66,7 +82,8 @@ public:
     history& operator=(const history&) = delete;
 
     bool exists();
-    /// Creates both tables when missing, in one transaction (one query when they exist).
+    /// Creates the tables that are missing, in one transaction (one query when the history
+    /// exists). A log without its history (the history dropped) gets a new, empty history.
     void ensure();
 
     /// Every row, by version, in one query. Empty when the table does not exist. Unless
@@ -78,6 +95,9 @@ public:
     // exactly what a run executes.
     void insert(const history_entry& e);
     void set_state(std::int64_t version, row_state state, std::int64_t execution_ms);
+    /// repair --applied of a damaged row: state applied, `down` stored (with its checksum) instead
+    /// of what the row held.
+    void rewrite_applied(std::int64_t version, const std::optional<rendering>& down);
     /// Deletes the row of `version`; exactly one row must go (unchecked in a script).
     void remove(std::int64_t version);
     void log(const log_entry& e);

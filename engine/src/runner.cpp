@@ -119,11 +119,31 @@ struct runner::impl {
         return report;
     }
 
+    /// repair of a row that cannot be trusted: it goes (the unit is pending), or it is kept as
+    /// applied with this build's down statements (which needs this build to have the unit).
+    void repair_damaged(const history_row& row, const std::string& damage, bool mark_applied) {
+        const planned_unit* u = plan.find(row.version);
+        if (mark_applied && (!u || u->name() != row.name))
+            throw config_error("unit " + std::to_string(row.version) + " " + row.name +
+                                   " is not in this build, so it cannot be kept as applied with this build's down statements; run " +
+                                   options.program_name + " repair " + std::to_string(row.version) + " to remove its row",
+                               context());
+        auto& h = db.history();
+        transaction tx(db.change(), false);
+        if (mark_applied)
+            h.rewrite_applied(row.version, u->stored_down());
+        else
+            h.remove(row.version);
+        h.log({row.version, row.name, "repair", 0, "ok",
+               "damaged row: " + damage + (mark_applied ? "; kept applied with this build's down statements" : "; removed")});
+        tx.commit();
+    }
+
     /// What a down reverts: the history rows, their stored down statements (parsed for those
     /// only) and the steps, which point into both (moving the plan keeps them valid).
     struct down_plan {
         std::vector<history_row> targets;
-        std::vector<std::optional<rendering>> stored;
+        std::vector<stored_down> stored;
         std::vector<step> steps;
     };
 
@@ -176,7 +196,10 @@ const database_url& runner::url() const noexcept { return impl_->db.url(); }
 
 std::vector<unit_status> runner::status() {
     impl_->db.look();
-    return status_of(impl_->plan, impl_->db.history().read());
+    auto rows = impl_->db.history().read();
+    auto status = status_of(impl_->plan, rows);
+    find_damage(status, rows);
+    return status;
 }
 
 std::string runner::schema_dump() { return strata::schema_dump(impl_->db.look(), impl_->db.url().kind()); }
@@ -278,8 +301,10 @@ void runner::repair(std::int64_t version, bool mark_applied) {
     // Any unit of another application's, not only this version: its history is not ours to change.
     refuse_mismatched(status, d.options, d.context(), "nothing was repaired");
     auto it = std::find_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version == version; });
+    const std::string damage = it == rows.end() ? std::string() : damage_of(*it);
+    if (!damage.empty()) return d.repair_damaged(*it, damage, mark_applied);
     if (it == rows.end() || it->state != row_state::running)
-        throw config_error("unit " + std::to_string(version) + " is not dirty, there is nothing to repair (see " +
+        throw config_error("unit " + std::to_string(version) + " is neither dirty nor damaged, there is nothing to repair (see " +
                                d.options.program_name + " status)",
                            d.context());
     if (std::any_of(status.begin(), status.end(), [&](const unit_status& s) { return s.version == version && s.interrupted; }))

@@ -4,6 +4,7 @@
 
 #include "metadata_queries.hpp"
 #include "strata_cli.hpp"
+#include "support/stored_down.hpp"
 
 #include <nlohmann/json.hpp>
 #include <soci/postgresql/soci-postgresql.h>
@@ -296,7 +297,7 @@ void down_dry_run_of_a_unit_this_build_does_not_know_prints_the_stored_statement
     cli_database_test t(b);
     BOOST_TEST_REQUIRE(t.run({"up"}).exit_code == 0);
     t.probe.execute(R"(CREATE TABLE "newer_things" ("id" INTEGER))");
-    const std::string down = json{{"statements", {R"(DROP TABLE "newer_things")"}}, {"foreign_keys_off", false}}.dump();
+    const std::string down = stored_down_json({R"(DROP TABLE "newer_things")"});
     t.probe.execute("INSERT INTO strata_schema_history (version, name, checksum, execution_ms, applied_by, down_statements) "
                     "VALUES (9, 'add_newer_things', 'from-a-newer-build', 1, 'a newer build', " + literal(down) + ")");
     auto r = t.run({"down", "--dry-run"});

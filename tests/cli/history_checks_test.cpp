@@ -6,6 +6,7 @@
 
 #include "metadata_queries.hpp"
 #include "strata_cli.hpp"
+#include "support/stored_down.hpp"
 
 #include <nlohmann/json.hpp>
 #include <soci/postgresql/soci-postgresql.h>
@@ -121,10 +122,10 @@ void down_through_a_changed_unit_reverts_it_with_the_stored_statements(strata::b
     auto stored = query(t, "SELECT down_statements FROM strata_schema_history WHERE version = 2");
     BOOST_TEST_REQUIRE(stored.size() == 1u);
     BOOST_TEST_REQUIRE(stored[0][0].has_value(), "unit 2 was applied without stored down statements");
-    auto down = json::parse(*stored[0][0]);
-    down.at("statements").push_back(R"(DROP TABLE "drift_marker")");
+    auto statements = json::parse(*stored[0][0]).at("statements").get<std::vector<std::string>>();
+    statements.push_back(R"(DROP TABLE "drift_marker")");
     t.probe.execute("UPDATE strata_schema_history SET checksum = 'checksum-of-an-older-edit', down_statements = " +
-                    literal(down.dump()) + " WHERE version = 2");
+                    literal(stored_down_json(statements)) + " WHERE version = 2");
 
     auto r = t.run({"down", "--to", "1"});
     BOOST_TEST(r.exit_code == 4, r);
@@ -176,7 +177,7 @@ void a_unit_this_build_does_not_know_is_reported_refused_and_reverted_from_the_h
     apply(t, {"up"}, {1, 2, 3});
     // A newer build applied unit 9, which created a table, and stored how to drop it.
     t.probe.execute(R"(CREATE TABLE "newer_things" ("id" INTEGER))");
-    const std::string down = json{{"statements", {R"(DROP TABLE "newer_things")"}}, {"foreign_keys_off", false}}.dump();
+    const std::string down = stored_down_json({R"(DROP TABLE "newer_things")"});
     t.probe.execute("INSERT INTO strata_schema_history (version, name, checksum, execution_ms, applied_by, down_statements) "
                     "VALUES (9, 'add_newer_things', 'from-a-newer-build', 1, 'a newer build', " + literal(down) + ")");
 

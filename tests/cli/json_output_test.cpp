@@ -2,7 +2,9 @@
 // code), progress on stderr; --json before or after the command. Colour: none without a
 // terminal, none with NO_COLOR, some on a terminal (the last checked on a pseudo-terminal).
 
+#include "metadata_queries.hpp"
 #include "strata_cli.hpp"
+#include "support/stored_down.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -232,8 +234,8 @@ void json_down_marks_a_unit_reverted_from_the_history(strata::backend b) {
     BOOST_TEST_REQUIRE(t.run({"up"}).exit_code == 0);
     t.probe.execute(R"(CREATE TABLE "newer_things" ("id" INTEGER))");
     t.probe.execute("INSERT INTO strata_schema_history (version, name, checksum, execution_ms, applied_by, down_statements) "
-                    "VALUES (9, 'add_newer_things', 'x', 1, 'a newer build', "
-                    "'{\"statements\":[\"DROP TABLE \\\"newer_things\\\"\"],\"foreign_keys_off\":false}')");
+                    "VALUES (9, 'add_newer_things', 'x', 1, 'a newer build', " +
+                    literal(stored_down_json({R"(DROP TABLE "newer_things")"})) + ")");
     auto r = t.run({"down", "--json"});
     BOOST_TEST(r.exit_code == 0, r);
     auto doc = document(r);

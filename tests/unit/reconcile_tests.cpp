@@ -253,7 +253,7 @@ BOOST_AUTO_TEST_CASE(down_refuses_dirty_changed_and_interrupted_targets) {
 }
 
 BOOST_AUTO_TEST_CASE(down_steps_use_this_build_or_the_stored_statements) {
-    const std::optional<rendering> stored = rendering{.statements = {R"(DROP TABLE "newer")"}}, none;
+    const stored_down stored{.statements = rendering{.statements = {R"(DROP TABLE "newer")"}}}, none;
     auto known = down_step(*p, applied(2), none, where);
     BOOST_TEST(!known.from_history);
     BOOST_TEST(known.statements->statements == p->find(2)->down.statements, boost::test_tools::per_element());
@@ -262,7 +262,7 @@ BOOST_AUTO_TEST_CASE(down_steps_use_this_build_or_the_stored_statements) {
     changed.checksum = "edited";
     auto from_history = down_step(*p, changed, stored, where);
     BOOST_TEST(from_history.from_history);
-    BOOST_TEST(from_history.statements->statements == stored->statements, boost::test_tools::per_element());
+    BOOST_TEST(from_history.statements->statements == stored.statements->statements, boost::test_tools::per_element());
 
     const history_row unknown{.version = 9, .name = "from_a_newer_build", .checksum = "x"};
     BOOST_TEST(down_step(*p, unknown, stored, where).unit == nullptr);
@@ -270,6 +270,43 @@ BOOST_AUTO_TEST_CASE(down_steps_use_this_build_or_the_stored_statements) {
     BOOST_TEST(has(message, "this build does not know it, and the history stores no down statements"), message);
     message = refusal<irreversible_error>([&] { down_step(*p, changed, none, where); });
     BOOST_TEST(has(message, "it changed since it was applied, and the history stores no down statements"), message);
+
+    // Damaged stored statements are never run, nor taken for "irreversible".
+    const stored_down damaged{.damage = "its stored down statements are not the JSON strata stores (unreadable, or a part missing)"};
+    message = refusal<validation_error>([&] { down_step(*p, unknown, damaged, where); });
+    BOOST_TEST(has(message, "unit 9 from_a_newer_build: its history row is damaged: its stored down statements are not the JSON"),
+               message);
+    BOOST_TEST(has(message, "nothing was run"), message);
+}
+
+BOOST_AUTO_TEST_CASE(rows_strata_never_writes_are_damaged) {
+    history_row garbage = applied(2);
+    garbage.state = row_state::damaged;
+    garbage.state_text = "garbage";
+    auto s = status({applied(1), garbage});
+    BOOST_TEST(to_string(s[1].state) == std::string("damaged"));
+    BOOST_TEST(s[1].damage == "its state is 'garbage' (strata writes applied or running)");
+    auto problems = problems_of(s, "strata");
+    BOOST_TEST_REQUIRE(problems.size() == 1u);
+    BOOST_TEST(has(problems[0], "unit 2 create_b: its history row is damaged: its state is 'garbage'"), problems[0]);
+    BOOST_TEST(has(problems[0], "strata repair 2 --applied"), problems[0]);
+    // Nothing runs over it, whatever is allowed.
+    runner_options all_allowed;
+    all_allowed.allow_changed = all_allowed.allow_unknown = all_allowed.allow_out_of_order = true;
+    expect_refusal(refusal<validation_error>([&] { check_up(s, std::nullopt, all_allowed, where); }), "its history row is damaged");
+    expect_refusal(refusal<validation_error>([&] { check_down(s, {applied(1)}, all_allowed, where); }), "its history row is damaged");
+
+    // Stored down statements that are not what strata stored: found by find_damage (status, validate).
+    history_row edited = applied(2);
+    edited.down_json = R"({"statements":[],"foreign_keys_off":false,"transactional":true,"checksum":"0000"})";
+    auto rows = std::vector<history_row>{applied(1), edited};
+    s = status(rows);
+    BOOST_TEST(to_string(s[1].state) == std::string("applied"));  // up reads the state only
+    find_damage(s, rows);
+    BOOST_TEST(to_string(s[1].state) == std::string("damaged"));
+    BOOST_TEST(s[1].damage == "its stored down statements are not the ones strata stored (their checksum does not match)");
+    edited.down_json = "{not json";
+    BOOST_TEST(damage_of(edited) == "its stored down statements are not the JSON strata stores (unreadable, or a part missing)");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -40,7 +40,7 @@ const std::vector<command_spec> commands = {
      {"steps", "to", "all", "dry-run", "allow-changed"}},
     {"redo", "redo [--dry-run]", "revert the newest applied unit and apply it again", {"dry-run", "allow-changed"}},
     {"status", "status [--exit-code]",
-     "every unit: version, name, state (applied, pending, changed, unknown, dirty, mismatched), when it was applied",
+     "every unit: version, name, state (applied, pending, changed, unknown, dirty, mismatched, damaged), when it was applied",
      {"exit-code"}},
     {"validate", "validate [--schema [--scratch URL]]",
      "check the history against this build, and with --schema also the schema against the applied units (as diff "
@@ -79,8 +79,9 @@ const std::vector<command_spec> commands = {
      "finding at or above that level is not allowed",
      {"all", "error-on"}},
     {"repair", "repair VERSION [--applied]",
-     "clear the dirty state of a non-transactional unit after checking the database: it becomes pending "
-     "again, or applied with --applied",
+     "clear the dirty state of a non-transactional unit after checking the database, or replace a damaged "
+     "history row (a state strata never writes, stored down statements that are unreadable or were edited): the "
+     "unit becomes pending again, or applied with --applied (a damaged row then stores this build's down)",
      {"applied"}},
 };
 
@@ -190,8 +191,9 @@ const char* const exit_codes_help =
     "  2  bad usage or configuration: unknown command or option, bad URL, a --to version that does not\n"
     "     exist, nothing to revert\n"
     "  3  cannot connect to the database, or lost the connection during a run\n"
-    "  4  the history disagrees with this build: a changed, unknown, out-of-order, dirty or mismatched\n"
-    "     unit (mismatched: the database records another unit under that version; nothing overrides it);\n"
+    "  4  the history disagrees with this build: a changed, unknown, out-of-order, dirty, damaged or\n"
+    "     mismatched unit (mismatched: the database records another unit under that version; damaged: a\n"
+    "     history row strata did not write; nothing overrides either);\n"
     "     lint --error-on LEVEL: a finding at LEVEL or above that no unit allows; schema dump --check:\n"
     "     the schema differs from the file; diff, validate --schema: the schema differs from the one\n"
     "     the applied units make\n"

@@ -107,10 +107,11 @@ void printer::status(const std::string& database, const std::vector<unit_status>
                             {"duration_ms", u.execution_ms ? json(*u.execution_ms) : json(nullptr)},
                             {"applied_by", nullable(u.applied_by)},
                             {"out_of_order", u.out_of_order},
-                            {"interrupted", u.interrupted}});
+                            {"interrupted", u.interrupted},
+                            {"damage", nullable(u.damage)}});
         json summary;
         for (auto s : {unit_state::applied, unit_state::pending, unit_state::changed, unit_state::mismatched, unit_state::unknown,
-                       unit_state::dirty})
+                       unit_state::dirty, unit_state::damaged})
             summary[to_string(s)] = counts[s];
         std::cout << json{{"database", database}, {"units", list}, {"summary", summary}}.dump(2) << std::endl;
         return;
@@ -139,6 +140,7 @@ void printer::status(const std::string& database, const std::vector<unit_status>
     if (auto n = counts[unit_state::unknown])
         std::cout << ", " << n << " unknown (applied by another build of " << name_ << ")";
     if (auto n = counts[unit_state::dirty]) std::cout << ", " << n << " dirty (see " << name_ << " repair --help)";
+    if (auto n = counts[unit_state::damaged]) std::cout << ", " << n << " damaged (see " << name_ << " validate)";
     std::cout << "\n";
     // Likely the wrong database: say which units disagree, and what to check.
     for (const auto& u : units)
@@ -147,6 +149,8 @@ void printer::status(const std::string& database, const std::vector<unit_status>
                       << u.version << " is " << u.name
                       << ": check that --database points at the right database; if the unit was only renamed, give it "
                          "back its recorded name\n";
+        else if (u.state == unit_state::damaged)
+            std::cout << "unit " << u.version << " " << u.name << ": its history row is damaged: " << u.damage << "\n";
     std::cout << std::flush;
 }
 

@@ -133,7 +133,7 @@ int run_command(const invocation& in, const registry& units, const program& self
         bool disagrees = false, pending = false;
         for (const auto& u : statuses) {
             disagrees |= u.state == unit_state::changed || u.state == unit_state::mismatched || u.state == unit_state::unknown ||
-                         u.state == unit_state::dirty || u.out_of_order;  // the same problems validate reports
+                         u.state == unit_state::dirty || u.state == unit_state::damaged || u.out_of_order;  // the same problems validate reports
             pending |= u.state == unit_state::pending;
         }
         return disagrees ? exit_validation : pending ? exit_pending : exit_ok;

@@ -27,6 +27,10 @@ enum class unit_state {
     /// likely the runner points at another application's database. Decided before the checksum;
     /// no option runs over it. (Last, so the values before it keep their numbers.)
     mismatched,
+    /// The history row cannot be trusted: a state strata never writes, stored down statements
+    /// that are not readable or not what strata stored (checksum). Nothing runs over it; `repair`
+    /// removes or rewrites the row. (Last, so the values before it keep their numbers.)
+    damaged,
 };
 
 const char* to_string(unit_state s) noexcept;
@@ -44,6 +48,7 @@ struct unit_status {
     std::string applied_by;
     bool out_of_order = false;      ///< pending, yet older than the newest applied unit
     bool interrupted = false;       ///< pending: an online unit stopped half-way; up finishes it
+    std::string damage;             ///< damaged: what is wrong with the history row
 };
 
 /// One unit that ran (or, in a dry run, would run).
@@ -209,6 +214,8 @@ public:
 
     /// Clears the dirty state of `version` after a person checked the database: with
     /// `mark_applied` the unit is recorded as applied, else its row goes and it is pending again.
+    /// A damaged row likewise goes, or with `mark_applied` is kept as applied with this build's
+    /// down statements (config_error when this build does not have the unit).
     void repair(std::int64_t version, bool mark_applied);
 
 private:

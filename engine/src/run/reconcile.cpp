@@ -43,6 +43,8 @@ std::vector<unit_status> status_of(const plan& p, const std::vector<history_row>
             // neither its checksum nor its dirty state say anything about this build.
             if (row.name != u.name())
                 s.state = unit_state::mismatched;
+            else if (row.state == row_state::damaged)
+                s.state = unit_state::damaged, s.damage = damage_of(row);
             // Resumable only with the very statements it started with; an edited unit needs a person.
             else if (row.state == row_state::running && !u.up.transactional && u.up.resumable && row.checksum == u.checksum)
                 s.interrupted = true;  // pending: up finishes it
@@ -62,13 +64,29 @@ std::vector<unit_status> status_of(const plan& p, const std::vector<history_row>
         out.push_back({.version = version,
                        .name = row->name,
                        .applied_name = row->name,
-                       .state = row->state == row_state::running ? unit_state::dirty : unit_state::unknown,
+                       .state = row->state == row_state::running   ? unit_state::dirty
+                                : row->state == row_state::damaged ? unit_state::damaged
+                                                                   : unit_state::unknown,
                        .applied_checksum = row->checksum,
                        .applied_at = row->applied_at,
                        .execution_ms = row->execution_ms,
-                       .applied_by = row->applied_by});
+                       .applied_by = row->applied_by,
+                       .damage = row->state == row_state::damaged ? damage_of(*row) : std::string()});
     std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.version < b.version; });
     return out;
+}
+
+void find_damage(std::vector<unit_status>& status, const std::vector<history_row>& rows) {
+    std::map<std::int64_t, const history_row*> by_version;
+    for (const auto& row : rows) by_version.emplace(row.version, &row);
+    for (auto& s : status) {
+        auto it = by_version.find(s.version);
+        if (it == by_version.end() || s.state == unit_state::mismatched || s.state == unit_state::damaged) continue;
+        if (auto damage = damage_of(*it->second); !damage.empty()) {
+            s.state = unit_state::damaged;
+            s.damage = std::move(damage);
+        }
+    }
 }
 
 std::vector<std::string> problems_of(const std::vector<unit_status>& status, const std::string& program) {
@@ -95,6 +113,12 @@ std::vector<std::string> problems_of(const std::vector<unit_status>& status, con
             out.push_back(label + " is dirty: a run of this non-transactional unit was interrupted; check the "
                                   "database, finish or undo its statements by hand, then run " +
                           program + " repair " + std::to_string(s.version));
+            break;
+        case unit_state::damaged:
+            out.push_back(label + ": its history row is damaged: " + s.damage +
+                          "; nothing runs over it: check the database, then run " + program + " repair " +
+                          std::to_string(s.version) + " (the row goes: the unit is pending) or " + program + " repair " +
+                          std::to_string(s.version) + " --applied (it stays applied, with this build's down statements)");
             break;
         case unit_state::pending:
             if (s.out_of_order)
@@ -184,7 +208,7 @@ void check_down(const std::vector<unit_status>& status, const std::vector<histor
                 const runner_options& options, const error_context& where) {
     std::vector<unit_status> relevant;
     for (const auto& s : status)
-        if (s.state == unit_state::dirty || (targeted(targets, s.version) && s.state == unit_state::changed && !options.allow_changed))
+        if (s.state == unit_state::dirty || s.state == unit_state::damaged || (targeted(targets, s.version) && s.state == unit_state::changed && !options.allow_changed))
             relevant.push_back(s);
     auto problems = problems_of(relevant, options.program_name);
     for (const auto& s : status)
@@ -196,7 +220,7 @@ void check_down(const std::vector<unit_status>& status, const std::vector<histor
     throw validation_error(message, where, std::move(problems));
 }
 
-step down_step(const plan& p, const history_row& row, const std::optional<rendering>& stored, const error_context& where) {
+step down_step(const plan& p, const history_row& row, const stored_down& stored, const error_context& where) {
     const planned_unit* u = p.find(row.version);
     const bool changed = u && !u->checksum.empty() && u->checksum != row.checksum;
     const error_context here = for_unit(where, row.version, row.name, direction::down);
@@ -207,13 +231,17 @@ step down_step(const plan& p, const history_row& row, const std::optional<render
     }
     // Unknown to this build, or changed since it was applied: revert what was applied, with the
     // statements stored at the time.
-    if (!stored)
+    if (!stored.damage.empty()) {
+        const std::string problem = unit_label(row.version, row.name) + ": its history row is damaged: " + stored.damage;
+        throw validation_error(problem + "; it is not reverted with them, and nothing was run", here, {problem});
+    }
+    if (!stored.statements)
         throw irreversible_error(std::string(u ? "it changed since it was applied" : "this build does not know it") +
                                      ", and the history stores no down statements for it (it was irreversible when "
                                      "applied); revert it by hand or with the build that applied it",
                                  here);
-    return {.version = row.version, .name = row.name, .unit = u, .dir = direction::down, .statements = &*stored,
-            .from_history = true, .transactional = stored->transactional && per_unit(u)};
+    return {.version = row.version, .name = row.name, .unit = u, .dir = direction::down, .statements = &*stored.statements,
+            .from_history = true, .transactional = stored.statements->transactional && per_unit(u)};
 }
 
 }  // namespace strata

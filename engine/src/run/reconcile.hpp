@@ -28,6 +28,10 @@ struct step {
 /// Each unit of the plan and each row of the history, compared, by version.
 std::vector<unit_status> status_of(const plan& p, const std::vector<history_row>& rows);
 
+/// Marks the units whose history row cannot be trusted (damage_of: parses the stored downs) as
+/// damaged. For status and validate; up's own read checks the state column only.
+void find_damage(std::vector<unit_status>& status, const std::vector<history_row>& rows);
+
 /// Every disagreement in `status`, one sentence each (`program`: the command named in hints).
 std::vector<std::string> problems_of(const std::vector<unit_status>& status, const std::string& program);
 
@@ -59,8 +63,8 @@ void check_down(const std::vector<unit_status>& status, const std::vector<histor
 
 /// The down step for an applied unit: this build's down, or the one stored with its row (`stored`)
 /// when this build does not know the unit or it changed; refuses when neither exists.
-step down_step(const plan& p, const history_row& row, const std::optional<rendering>& stored, const error_context& where);
+step down_step(const plan& p, const history_row& row, const stored_down& stored, const error_context& where);
 /// The step points into `stored`: a temporary would leave it dangling.
-step down_step(const plan& p, const history_row& row, std::optional<rendering>&& stored, const error_context& where) = delete;
+step down_step(const plan& p, const history_row& row, stored_down&& stored, const error_context& where) = delete;
 
 }  // namespace strata
