@@ -88,6 +88,10 @@ public:
     /// After such a timeout (outside any transaction): who holds locks on the tables `statement`
     /// names, e.g. "the lock on users is held by pid 42 (...)"; empty when nobody can be named.
     virtual std::string lock_holders(const std::string& statement) = 0;
+    /// How long a statement waits while another process holds the whole database (SQLite's busy
+    /// timeout; connect() sets it to --lock-timeout). Running out throws lock_timeout_error
+    /// naming the database. PostgreSQL has no such wait (its table locks follow set_lock_timeout).
+    virtual void set_busy_timeout(std::chrono::milliseconds timeout) { (void)timeout; }
 };
 
 /// What the server says while statements run.
@@ -151,11 +155,13 @@ std::string duration_text(std::chrono::milliseconds d);
 /// Opens a connection; one attempt may take `connect_timeout` (unless the URL sets its own).
 /// `read_only`: for looking first (status, dry runs, down before its lock); a SQLite file that
 /// does not exist is then read as an empty database instead of being created. Throws
-/// connection_error (password never included).
-std::unique_ptr<connection> connect(const database_url& url, std::chrono::seconds connect_timeout, bool read_only);
+/// connection_error (password never included). `busy_timeout` (--lock-timeout): how long a statement
+/// waits while another process holds a SQLite database (locking::set_busy_timeout).
+std::unique_ptr<connection> connect(const database_url& url, std::chrono::seconds connect_timeout, bool read_only,
+                                    std::chrono::milliseconds busy_timeout);
 
 #ifdef STRATA_WITH_SQLITE
-std::unique_ptr<connection> connect_sqlite(const database_url& url, bool read_only);
+std::unique_ptr<connection> connect_sqlite(const database_url& url, bool read_only, std::chrono::milliseconds busy_timeout);
 #endif
 #ifdef STRATA_WITH_POSTGRESQL
 std::unique_ptr<connection> connect_postgresql(const database_url& url, std::chrono::seconds connect_timeout);

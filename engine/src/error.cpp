@@ -62,6 +62,9 @@ const char* to_string(error_kind k) noexcept {
 
 int exit_status(error_kind k) noexcept {
     // No default: a new kind fails to compile (-Wswitch) until it has its exit code here.
+    // SQLite's own codes become kinds in one place (sqlite_connection's fail()): a file that is not
+    // a database is config (2: the URL names the wrong file, and --wait's retries of connection
+    // errors could never help), a database held past --lock-timeout is lock_timeout (5).
     switch (k) {
     case error_kind::config:
     case error_kind::registry: return 2;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -31,7 +32,7 @@ namespace {
 struct two_connections {
     explicit two_connections(backend b) : db(temp_database::create(b)), first(open()), second(open()) {}
 
-    std::unique_ptr<connection> open() const { return strata::connect(db.url(), 10s, false); }
+    std::unique_ptr<connection> open() const { return strata::connect(db.url(), 10s, false, 10s); }
 
     temp_database db;
     std::unique_ptr<connection> first;
@@ -280,22 +281,33 @@ STRATA_BACKEND_TEST(connection_says_which_failures_were_lock_timeouts) {
         t.second->execute("LOCK TABLE guarded IN ACCESS EXCLUSIVE MODE");
     } else {
         // SQLite's begin() is BEGIN IMMEDIATE, the write lock. set_lock_timeout does nothing there:
-        // the busy timeout (30 s, set when strata connects) bounds the wait; shortened here.
-        t.first->execute("PRAGMA busy_timeout = 200");
+        // the busy timeout (--lock-timeout, given to connect()) bounds the wait; shortened here.
+        t.first->set_busy_timeout(200ms);
     }
     const auto start = std::chrono::steady_clock::now();
-    auto e = thrown<strata::statement_error>([&] { t.first->execute(blocked); });
-    const auto waited = std::chrono::steady_clock::now() - start;
-    BOOST_TEST((waited >= 190ms && waited < 5s), std::chrono::duration_cast<std::chrono::milliseconds>(waited).count() << " ms");
-    BOOST_TEST(e.context().statement == blocked);
+    auto check_waited = [&] {
+        const auto waited = std::chrono::steady_clock::now() - start;
+        BOOST_TEST((waited >= 190ms && waited < 5s), std::chrono::duration_cast<std::chrono::milliseconds>(waited).count() << " ms");
+    };
     if (backend == backend::postgresql) {
+        auto e = thrown<strata::statement_error>([&] { t.first->execute(blocked); });
+        check_waited();
+        BOOST_TEST(e.context().statement == blocked);
         BOOST_TEST(e.context().sqlstate == "55P03");
         BOOST_TEST(t.first->is_lock_timeout(e));
         const std::string second_pid = value_of(*t.second, "SELECT pg_backend_pid()");
         BOOST_TEST(contains(t.first->lock_holders(blocked), "the lock on guarded is held by pid " + second_pid),
                    t.first->lock_holders(blocked));
     } else {
-        BOOST_TEST(e.message() == "database is locked (sqlite result code 5)");
+        // Another process holds the whole database: not the statement's failure (nor a table-lock
+        // wait a unit retries), but the lock timeout's, naming the file.
+        auto e = thrown<strata::lock_timeout_error>([&] { t.first->execute(blocked); });
+        check_waited();
+        BOOST_TEST(e.message() == "the database file " + t.db.url().path() +
+                                      " is locked by another process, which holds a write transaction or an exclusive lock on "
+                                      "it; gave up after 200 ms (--lock-timeout): wait for that process to finish and run "
+                                      "again, or find it (fuser " +
+                                      t.db.url().path() + " lists the processes that have the file open) and end its transaction");
         BOOST_TEST(!t.first->is_lock_timeout(e));
         BOOST_TEST(t.first->lock_holders(blocked).empty());
     }
@@ -305,3 +317,49 @@ STRATA_BACKEND_TEST(connection_says_which_failures_were_lock_timeouts) {
     t.first->execute(blocked);  // nothing in the way any more
     BOOST_TEST(rows_in(*t.second, "guarded") == 1);
 }
+
+BOOST_AUTO_TEST_SUITE(sqlite)
+
+// The busy timeout is the one connect() is given (--lock-timeout), for reads too: a query under
+// another connection's EXCLUSIVE lock gives up after it, and opening already reads the file.
+BOOST_AUTO_TEST_CASE(connection_busy_wait_follows_the_timeout_given_to_connect) {
+    auto db = temp_database::create(backend::sqlite);
+    auto holder = strata::connect(db.url(), 10s, false, 10s);
+    holder->execute("CREATE TABLE t (x INTEGER)");
+    auto reader = strata::connect(db.url(), 10s, true, 300ms);
+    holder->execute("BEGIN EXCLUSIVE");
+    for (int opening = 0; opening < 2; ++opening) {
+        BOOST_TEST_CONTEXT((opening ? "opening" : "a query on an open connection")) {
+            const auto start = std::chrono::steady_clock::now();
+            auto e = thrown<strata::lock_timeout_error>([&] {
+                if (opening) strata::connect(db.url(), 10s, true, 300ms);
+                else reader->query("SELECT count(*) FROM t");
+            });
+            const auto waited = std::chrono::steady_clock::now() - start;
+            BOOST_TEST((waited >= 290ms && waited < 5s), std::chrono::duration_cast<std::chrono::milliseconds>(waited).count() << " ms");
+            BOOST_TEST(contains(e.message(), "the database file " + db.url().path() + " is locked by another process"), e.message());
+            BOOST_TEST(contains(e.message(), "gave up after 300 ms (--lock-timeout)"), e.message());
+        }
+    }
+    holder->execute("ROLLBACK");
+    BOOST_TEST(value_of(*reader, "SELECT count(*) FROM t") == "0");
+}
+
+// A file that is not a database is the URL's mistake (config, exit 2), said when it is opened.
+BOOST_AUTO_TEST_CASE(connection_to_a_file_that_is_not_a_database_is_a_config_error) {
+    auto db = temp_database::create(backend::sqlite);
+    {
+        std::ofstream garbage(db.url().path(), std::ios::trunc);
+        for (int i = 0; i < 64; ++i) garbage << "this is not a database, only some text\n";
+    }
+    for (bool read_only : {true, false}) {
+        auto e = thrown<strata::config_error>([&] { strata::connect(db.url(), 10s, read_only, 1s); });
+        BOOST_TEST(e.message() == db.url().path() +
+                                      " is not a SQLite database (SQLite says: file is not a database); check the path in "
+                                      "the database URL");
+        BOOST_TEST((e.kind() == strata::error_kind::config));
+        BOOST_TEST(strata::exit_status(e.kind()) == 2);
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -117,7 +117,8 @@ po::options_description global_options(const std::string& program_name) {
         ("wait", po::value<seconds_value>()->value_name("SECONDS"),
          "keep retrying to connect for SECONDS, for a database that is starting (default 0)")
         ("lock-timeout", po::value<seconds_value>()->value_name("SECONDS"),
-         "wait up to SECONDS for another strata run's lock (default 60)")
+         "wait up to SECONDS for another strata run's lock, and (SQLite) for another process that holds the "
+         "database file locked (default 60)")
         ("ddl-lock-timeout", po::value<seconds_value>()->value_name("SECONDS"),
          "PostgreSQL: a unit waits up to SECONDS for a table lock, then is rolled back and retried (default 5)")
         ("help,h", ("show help (also per command: " + program_name + " up --help)").c_str())
@@ -189,7 +190,7 @@ const char* const exit_codes_help =
     "     was lost during a COMMIT, which may or may not have applied the unit (status tells); verify:\n"
     "     a unit's down does not restore the schema before its up, or a step of the round trip failed\n"
     "  2  bad usage or configuration: unknown command or option, bad URL, a --to version that does not\n"
-    "     exist, nothing to revert\n"
+    "     exist, nothing to revert, a SQLite database file that is not a SQLite database\n"
     "  3  cannot connect to the database, or lost the connection during a run\n"
     "  4  the history disagrees with this build: a changed, unknown, out-of-order, dirty, damaged or\n"
     "     mismatched unit (mismatched: the database records another unit under that version; damaged: a\n"
@@ -197,7 +198,8 @@ const char* const exit_codes_help =
     "     lint --error-on LEVEL: a finding at LEVEL or above that no unit allows; schema dump --check:\n"
     "     the schema differs from the file; diff, validate --schema: the schema differs from the one\n"
     "     the applied units make\n"
-    "  5  another run held the migration lock longer than --lock-timeout\n"
+    "  5  another run held the migration lock longer than --lock-timeout, or (SQLite) another process\n"
+    "     held the database file locked longer than --lock-timeout\n"
     "  6  status --exit-code: units are pending\n";
 
 /// $PGCONNECT_TIMEOUT as libpq's own tools read it, when it is a whole number of seconds, 1 or more;

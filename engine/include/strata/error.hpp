@@ -155,7 +155,10 @@ private:
     std::vector<std::string> problems_;
 };
 
-/// Another runner held the migration lock for longer than the lock timeout. Nothing was run.
+/// Another runner held the migration lock for longer than the lock timeout, or (SQLite) another
+/// process held the database file locked for that long (SQLite's busy timeout follows the lock
+/// timeout). Not a unit's failure: the unit it stopped was not run, or rolled back (the message
+/// says which, and what earlier units of the run were kept).
 class lock_timeout_error : public error {
 public:
     using error::error;

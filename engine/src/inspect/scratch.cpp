@@ -32,7 +32,7 @@ std::string scratch_name() {
 
 /// A --scratch database must be one verify may fill: no tables, no history.
 void require_empty(const database_url& url, const runner_options& options) {
-    auto conn = connect(url, options.connect_timeout, true);
+    auto conn = connect(url, options.connect_timeout, true, options.lock_timeout);
     const auto found = inspect::read_snapshot(*conn, url.kind());
     std::string what;
     if (!found.tables.empty()) what = "table " + found.tables.front().name;
@@ -62,7 +62,7 @@ scratch_database::scratch_database(const database_url& target, const runner_opti
 
     // PostgreSQL: a database of our own on the target's server, created from a connection that
     // stays open to drop it again.
-    admin_ = connect(target, options.connect_timeout, true);
+    admin_ = connect(target, options.connect_timeout, true, options.lock_timeout);
     const auto schema = admin_->query("SELECT current_schema()");
     const std::string name = scratch_name();
     try {
@@ -79,7 +79,7 @@ scratch_database::scratch_database(const database_url& target, const runner_opti
     // Units that run in the target's schema (search_path in the URL) find it in the scratch too.
     if (!schema.empty() && schema.front().at(0) && *schema.front().at(0) != "public") {
         try {
-            auto conn = connect(url_, options.connect_timeout, false);
+            auto conn = connect(url_, options.connect_timeout, false, options.lock_timeout);
             conn->execute("CREATE SCHEMA IF NOT EXISTS " + dialect::quote(*schema.front().at(0)));
         } catch (...) {
             drop();  // no destructor runs for a constructor that throws

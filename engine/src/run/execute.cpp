@@ -31,13 +31,14 @@ bool builds_an_index(const std::string& statement) {
 }
 
 /// Runs `run`; an error that does not say which statement raised it (the connection's do) is
-/// raised again naming `statement`. Any other keeps its type (a lost connection stays one).
+/// raised again naming `statement`. Any other keeps its type (a lost connection stays one), and
+/// so does a database held by another process (lock_timeout_error: not the statement's fault).
 template <class F>
 void naming(const std::string& statement, F&& run) {
     try {
         run();
     } catch (const error& e) {
-        if (!e.context().statement.empty()) throw;
+        if (!e.context().statement.empty() || e.kind() == error_kind::lock_timeout) throw;
         throw statement_error(e.message(), {.statement = statement, .sqlstate = e.context().sqlstate});
     }
 }
@@ -101,6 +102,7 @@ unit_report executor::run(const step& s, const run_report& report) {
         } catch (const migration_error&) {
             throw;
         } catch (const error& e) {
+            if (e.kind() == error_kind::lock_timeout) throw busy(s, e, report, false);
             if (s.transactional && t_.conn.is_lock_timeout(e) && attempt < options_.ddl_lock_retries) {
                 pause_for_lock(s, e, attempt);
                 continue;
@@ -162,6 +164,7 @@ unit_report executor::run_without_transaction(const step& s) {
                 const std::string message = e.message() + "; " + unit_label(s.version, s.name) + what_now;
                 error_context where{.statement = statements[i], .sqlstate = e.context().sqlstate};
                 if (e.kind() == error_kind::connection) throw connection_error(message, where);
+                if (e.kind() == error_kind::lock_timeout) throw lock_timeout_error(message, e.context());
                 throw statement_error(message, where);
             }
             pause_for_lock(s, e, attempt++);
@@ -199,12 +202,44 @@ migration_error executor::failed(const step& s, const error& e, const run_report
     c.statement = e.context().statement;
     c.sqlstate = e.context().sqlstate;
     migration_error failure(e.message(), c, std::move(completed), s.transactional, e.kind());
+    log_failure(s, failure.what(), false);
+    return failure;
+}
+
+lock_timeout_error executor::busy(const step& s, const error& e, const run_report& report, bool atomic) {
+    std::string message = e.message();
+    const std::string unit = unit_label(s.version, s.name) + " (" + to_string(s.dir) + ")";
+    if (atomic)
+        message += "; stopped at " + unit + ": nothing of this --atomic run was kept (rolled back)";
+    else if (s.transactional)
+        message += "; " + unit + " was not run: nothing of it was kept";
+    // (A unit outside a transaction already says in `e` whether up resumes it or it is dirty.)
+    if (!atomic && !report.units.empty()) {
+        message += "; done before it in this run, and kept:";
+        for (const auto& u : report.units)
+            message += std::string(" ") + (u.dir == direction::up ? "applied " : "reverted ") + std::to_string(u.version) + " " +
+                       u.name + ";";
+    }
+    lock_timeout_error stopped(message, where_);
+    log_failure(s, stopped.what(), true);
+    return stopped;
+}
+
+void executor::log_failure(const step& s, const std::string& what, bool database_busy) {
+    // When the unit stopped because another process holds the database (SQLite busy), the audit
+    // row is tried once without waiting (busy timeout 0) rather than skipped or waited for: the
+    // other process may be gone already, and one try costs nothing, while waiting again would
+    // double the bound --lock-timeout promises (the issue saw 30 s, then 14 s more here). A row
+    // that cannot be written at once is given up, with a notice.
+    if (database_busy) t_.conn.set_busy_timeout(std::chrono::milliseconds(0));
     try {
-        t_.history.log({s.version, s.name, to_string(s.dir), 0, "failed", scrub(failure.what(), t_.conn.url().password())});
+        t_.history.log({s.version, s.name, to_string(s.dir), 0, "failed", scrub(what, t_.conn.url().password())});
     } catch (const error&) {
         // The audit row is worth less than the error that explains the failure.
+        if (database_busy)
+            say("the audit row for " + unit_label(s.version, s.name) + " was not written: the database is still locked");
     }
-    return failure;
+    if (database_busy) t_.conn.set_busy_timeout(options_.lock_timeout);
 }
 
 run_report executor::run_atomic(const std::vector<step>& steps, const unit_observer& observer, run_report report) {
@@ -238,6 +273,7 @@ run_report executor::run_atomic(const std::vector<step>& steps, const unit_obser
         t.commit();
     } catch (const error& e) {
         const step& s = current ? *current : steps.back();
+        if (e.kind() == error_kind::lock_timeout) throw busy(s, e, report, true);
         throw failed(s, e, report);  // nothing of the release stays
     }
     for (auto& u : done) {

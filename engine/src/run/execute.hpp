@@ -42,6 +42,11 @@ private:
     void record(const step& s, std::chrono::milliseconds elapsed);
     void pause_for_lock(const step& s, const error& e, int attempt) const;
     migration_error failed(const step& s, const error& e, const run_report& report);
+    /// `s` stopped because another process holds the database past --lock-timeout (`e`): not the
+    /// unit's failure, so a lock_timeout_error (exit 5) saying what was kept. `atomic`: in run_atomic.
+    lock_timeout_error busy(const step& s, const error& e, const run_report& report, bool atomic);
+    /// The failure's audit row (see the definition for a busy database).
+    void log_failure(const step& s, const std::string& what, bool database_busy);
     void say(const std::string& text) const;
     void header(const step& s) const;
     void deliver(const progress_event& p);

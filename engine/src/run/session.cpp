@@ -17,7 +17,7 @@ connection& session::open(bool for_looking) {
     auto deadline = clock::now() + options_.wait;
     for (auto pause = std::chrono::milliseconds(250);; pause = std::min(pause * 2, std::chrono::milliseconds(5000))) {
         try {
-            conn_ = connect(url_, options_.connect_timeout, for_looking);
+            conn_ = connect(url_, options_.connect_timeout, for_looking, options_.lock_timeout);
             break;
         } catch (const connection_error& e) {
             // The last pause ends at the deadline, for one more attempt there; with less than a

@@ -16,11 +16,13 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -61,13 +63,13 @@ public:
     /// for it in a rehearsal (errors still name the URL's database).
     enum class opening { for_change, for_looking, private_copy };
 
-    sqlite_connection(const database_url& url, opening how) : connection(url) {
+    sqlite_connection(const database_url& url, opening how, std::chrono::milliseconds busy_timeout) : connection(url) {
         const bool for_looking = how == opening::for_looking;
         private_copy_ = how == opening::private_copy;
         try {
-            // A busy timeout, or a second writer fails at once with "database is locked"
-            // (SOCI's default is 0).
-            std::string options = " timeout=30";
+            // The busy timeout is set on the native handle below, from --lock-timeout (SOCI's
+            // `timeout=` counts whole seconds).
+            std::string options;
             std::string target = private_copy_ ? "db=:memory:" : url.connection_string();
             if (for_looking && url.path() != ":memory:" && ::access(url.path().c_str(), F_OK) != 0) {
                 // Looking must not create the file: a missing one reads as an empty database
@@ -88,11 +90,15 @@ public:
                                    {.database = url.redacted(), .backend = "sqlite"});
         }
         db_ = static_cast<soci::sqlite3_session_backend*>(session_.get_backend())->conn_;
+        set_busy_timeout(busy_timeout);
         rebuilds_.emplace(
             db_, url.redacted(), [this](const std::string& sql) { execute(sql); },
             [this](const std::string& sql) { return rows_of(sql); });
         // Off by default on every connection, and a no-op inside a transaction: set it now.
         execute("PRAGMA foreign_keys = ON");
+        // SQLite opens a file lazily: read its header now, so a file that is not a database (or
+        // one another process holds exclusively) is reported when it is opened (see fail()).
+        if (!private_copy_) query("PRAGMA schema_version");
     }
 
     // SOCI 4.0.3 runs only the first statement of a multi-statement string on SQLite, silently;
@@ -111,9 +117,7 @@ public:
         if (rc == SQLITE_OK) return api::sqlite3_changes64(db_);
         std::string text = message ? message : api::sqlite3_errstr(rc);
         api::sqlite3_free(message);
-        int extended = api::sqlite3_extended_errcode(db_);
-        throw statement_error(text + " (sqlite result code " + std::to_string(extended) + ")",
-                              {.database = url().redacted(), .backend = "sqlite", .statement = sql});
+        fail(rc, text, sql, true);
     }
 
     std::vector<result_row> query(const std::string& sql) override {
@@ -128,7 +132,7 @@ public:
         if (rc != SQLITE_OK) {
             std::string text = message ? message : api::sqlite3_errstr(rc);
             api::sqlite3_free(message);
-            throw statement_error(text, {.database = url().redacted(), .backend = "sqlite", .statement = sql});
+            fail(rc, text, sql, false);
         }
         return rows;
     }
@@ -136,7 +140,7 @@ public:
     /// A private in-memory database with this one's tables, indexes, views and triggers (no
     /// rows but those of `with_rows`): what a unit will do to the schema can be tried there first.
     std::unique_ptr<connection> rehearsal(std::vector<std::string>* script, const std::vector<std::string>& with_rows) override {
-        auto copy = std::make_unique<sqlite_connection>(url(), opening::private_copy);
+        auto copy = std::make_unique<sqlite_connection>(url(), opening::private_copy, busy_timeout_);
         // Tables first, then what stands on them; shadow tables come with their virtual table.
         auto objects = rows_of(
             "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
@@ -204,6 +208,14 @@ public:
     }
 
     void set_lock_timeout(std::chrono::milliseconds) override {}  // the busy timeout covers SQLite's locks
+
+    void set_busy_timeout(std::chrono::milliseconds timeout) override {
+        busy_timeout_ = timeout;
+        // SQLite's busy handler sleeps and retries while another connection holds the lock a
+        // statement needs, for at most this long; then the statement fails with SQLITE_BUSY.
+        auto ms = std::clamp<std::chrono::milliseconds::rep>(timeout.count(), 0, std::numeric_limits<int>::max());
+        api::sqlite3_busy_timeout(db_, static_cast<int>(ms));
+    }
     bool is_lock_timeout(const error&) const override { return false; }
     std::string lock_holders(const std::string&) override { return {}; }
 
@@ -253,6 +265,34 @@ public:
     }
 
 private:
+    /// The one place SQLite's result codes are interpreted. A statement that failed with `rc`
+    /// (SQLite's `text`) throws what it means: SQLITE_BUSY, the busy timeout (--lock-timeout) ran
+    /// out while another process held the database, is lock_timeout_error (exit 5); SQLITE_NOTADB,
+    /// the file is not a database, is config_error (exit 2: the URL names the wrong file, and
+    /// neither waiting nor --wait's retries can change that); anything else is the statement's
+    /// error. `with_code`: the message ends with the result code (execute's errors always did).
+    [[noreturn]] void fail(int rc, const std::string& text, const std::string& sql, bool with_code) const {
+        const int extended = api::sqlite3_extended_errcode(db_);
+        switch (rc & 0xff) {
+        case SQLITE_BUSY:
+            throw lock_timeout_error("the database file " + url().path() +
+                                         " is locked by another process, which holds a write transaction or an exclusive "
+                                         "lock on it; gave up after " +
+                                         duration_text(busy_timeout_) +
+                                         " (--lock-timeout): wait for that process to finish and run again, or find it "
+                                         "(fuser " +
+                                         url().path() + " lists the processes that have the file open) and end its transaction",
+                                     {.database = url().redacted(), .backend = "sqlite"});
+        case SQLITE_NOTADB:
+            throw config_error(url().path() + " is not a SQLite database (SQLite says: " + text +
+                                   "); check the path in the database URL",
+                               {.database = url().redacted(), .backend = "sqlite"});
+        default: break;
+        }
+        throw statement_error(with_code ? text + " (sqlite result code " + std::to_string(extended) + ")" : text,
+                              {.database = url().redacted(), .backend = "sqlite", .statement = sql});
+    }
+
     static std::string holder(const std::string& path) {
         std::ifstream in(path);
         std::string line;
@@ -287,13 +327,14 @@ private:
     /// A rehearsal's record of every statement run, for a dry run's script; null otherwise.
     std::vector<std::string>* script_ = nullptr;
     std::string applied_by_;  // the OS user, once looked up
+    std::chrono::milliseconds busy_timeout_{0};  ///< SQLite's busy timeout, for messages
 };
 
 }  // namespace
 
-std::unique_ptr<connection> connect_sqlite(const database_url& url, bool read_only) {
-    return std::make_unique<sqlite_connection>(url, read_only ? sqlite_connection::opening::for_looking
-                                                              : sqlite_connection::opening::for_change);
+std::unique_ptr<connection> connect_sqlite(const database_url& url, bool read_only, std::chrono::milliseconds busy_timeout) {
+    return std::make_unique<sqlite_connection>(
+        url, read_only ? sqlite_connection::opening::for_looking : sqlite_connection::opening::for_change, busy_timeout);
 }
 
 }  // namespace strata
