@@ -233,10 +233,10 @@ void a_dirty_unit_is_shown_refused_and_repaired_to_pending(strata::backend b) {
     const auto log_before = audit_summary(t);
     r = t.run({"repair", "1"});
     BOOST_TEST(r.exit_code == 2, r);
-    BOOST_TEST(contains(r.err, "unit 1 is not dirty, there is nothing to repair"), r);
+    BOOST_TEST(contains(r.err, "unit 1 is neither dirty nor damaged, there is nothing to repair"), r);
     r = t.run({"repair", "3"});
     BOOST_TEST(r.exit_code == 2, r);
-    BOOST_TEST(contains(r.err, "unit 3 is not dirty, there is nothing to repair"), r);
+    BOOST_TEST(contains(r.err, "unit 3 is neither dirty nor damaged, there is nothing to repair"), r);
     r = t.run({"repair", "7"});
     BOOST_TEST(r.exit_code == 2, r);
     BOOST_TEST(done_count(audit_summary(t)) == done_count(log_before), "a refused repair was audited as done");
@@ -381,7 +381,7 @@ void repair_usage_errors(strata::backend b) {
     // A database strata never touched has nothing dirty, and stays untouched.
     r = t.run({"repair", "3"});
     BOOST_TEST(r.exit_code == 2, r);
-    BOOST_TEST(contains(r.err, "unit 3 is not dirty"), r);
+    BOOST_TEST(contains(r.err, "unit 3 is neither dirty nor damaged"), r);
     if (b == strata::backend::sqlite) BOOST_TEST(sqlite_file_missing(t), "repair created the database file");
     BOOST_TEST(!t.probe.has_table("strata_schema_history"), "repair created the history table");
 }
