@@ -48,6 +48,11 @@ void a_state_strata_never_writes_is_damaged_and_nothing_runs_over_it(strata::bac
     BOOST_TEST(contains(r.out, "unit 2 create_user_profiles: its history row is damaged: its state is 'garbage'"), r);
     BOOST_TEST(contains(r.out, "strata repair 2 --applied"), r);
 
+    // diff still compares, taking the unit as applied, and says why.
+    r = t.run({"diff"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(contains(r.out, "  note: unit 2 create_user_profiles's history row is damaged (its state is 'garbage'"), r);
+
     // Neither way runs, whatever is allowed.
     r = t.run({"up", "--allow-changed", "--allow-unknown", "--allow-out-of-order"});
     BOOST_TEST(r.exit_code == 4, r);

@@ -175,8 +175,8 @@ po::options_description command_options(const std::string& command = {}) {
         d.add_options()("schema", "validate: also compare the database's schema with the one its applied units make (diff)");
     if (takes("scratch"))
         d.add_options()("scratch", po::value<std::string>()->value_name("URL"),
-                        "verify, diff: an empty database of the same kind to build schemas on (default: SQLite in "
-                        "memory; PostgreSQL: a temporary database on the same server)");
+                        "verify, diff, validate --schema: an empty database of the same kind to build schemas on "
+                        "(default: SQLite in memory; PostgreSQL: a temporary database on the same server)");
     if (takes("sequential"))
         d.add_options()("sequential", "new: version = the highest version in DIR plus one, instead of the UTC time");
     return d;

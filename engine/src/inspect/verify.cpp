@@ -151,6 +151,12 @@ drift_report schema_drift(const registry& units, const database_url& target, con
             case unit_state::mismatched:
                 report.notes.push_back(unit + " is in the history but not in this build: the expected schema leaves it out");
                 break;
+            case unit_state::damaged:
+                // Its row cannot say whether it ran: taken as applied when this build has it.
+                versions.insert(u.version);
+                report.notes.push_back(unit + "'s history row is damaged (" + u.damage +
+                                       "): the expected schema has the unit, if this build has it");
+                break;
             case unit_state::pending:
                 if (u.interrupted)
                     report.notes.push_back(unit + " was interrupted half-way: the expected schema leaves it out");
