@@ -16,6 +16,12 @@ rendering dialect::render(const std::vector<schema::operation>& ops, catalog& st
     return out;
 }
 
+rendering dialect::render_rollback(const std::vector<schema::operation>& up, const catalog& state) const {
+    (void)state;
+    throw unsupported_error(std::string(up.empty() ? "a unit without operations" : schema::describe(up.front())) +
+                            " has no online form on " + to_string(kind()) + ", so there is nothing half-done to roll back");
+}
+
 std::string dialect::quote(std::string_view identifier) {
     std::string out = "\"";
     for (char c : identifier) {

@@ -69,7 +69,7 @@ struct log_entry {
     std::string action;  ///< up, down, baseline, repair
     std::int64_t duration_ms = 0;
     std::string outcome;  ///< ok, failed
-    std::string message;  ///< the error, redacted; empty when ok
+    std::string message;  ///< the error, redacted; when ok, empty or a note (a half-done unit reverted)
 };
 
 class history {

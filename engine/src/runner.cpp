@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "inspect/dump.hpp"
+#include "inspect/online_progress.hpp"
 #include "inspect/read.hpp"
 #include "inspect/verify.hpp"
 #include "run/execute.hpp"
@@ -199,6 +200,14 @@ std::vector<unit_status> runner::status() {
     auto rows = impl_->db.history().read();
     auto status = status_of(impl_->plan, rows);
     find_damage(status, rows);
+    // A unit interrupted half-way: how far each of its steps got, as the schema shows it now
+    // (read only then: the schema read costs more than the history's).
+    std::optional<inspect::snapshot> now;
+    for (auto& s : status) {
+        if (!s.interrupted) continue;
+        if (!now) now = schema();
+        s.steps = inspect::online_progress(*impl_->plan.find(s.version)->entry->unit, *now);
+    }
     return status;
 }
 
@@ -309,7 +318,8 @@ void runner::repair(std::int64_t version, bool mark_applied) {
                            d.context());
     if (std::any_of(status.begin(), status.end(), [&](const unit_status& s) { return s.version == version && s.interrupted; }))
         throw config_error("unit " + std::to_string(version) + " is not dirty: it was interrupted and resumes by itself; run " +
-                               d.options.program_name + " up to finish it",
+                               d.options.program_name + " up to finish it, or " + d.options.program_name +
+                               " down to undo what its finished steps did",
                            d.context());
     auto& h = d.db.history();
     transaction tx(d.db.change(), false);

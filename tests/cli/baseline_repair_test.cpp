@@ -306,18 +306,22 @@ void repair_applied_records_a_dirty_unit_as_applied(strata::backend b) {
     BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
 }
 
-// PostgreSQL: unit 3 is an online unit (README, "Online changes"). A 'running' history row for it
-// means a run was interrupted: the unit is pending, not dirty, down refuses to revert it
-// half-way, and the next up finishes it.
-void an_interrupted_online_unit_is_pending_not_dirty_and_up_finishes_it() {
-    cli_database_test t(strata::backend::postgresql);
+/// Unit 3's row says 'running' and its first steps ran, as after a run killed half-way: the
+/// column is there, its foreign key and unique constraint are not.
+void interrupt_unit_3(cli_database_test& t) {
     const auto sums = checksums(t);
     BOOST_TEST_REQUIRE(t.run({"up", "--to", "2"}).exit_code == 0);
-    // Killed after its row said 'running' and its first steps had run: the column is there, its
-    // foreign key and unique constraint are not.
     t.probe.execute("INSERT INTO strata_schema_history (version, name, checksum, execution_ms, applied_by, state) "
                     "VALUES (3, 'add_profile_to_users', " + literal(sums.at(3)) + ", 0, 'someone', 'running')");
     t.probe.execute(R"(ALTER TABLE "users" ADD COLUMN "profile" UUID)");
+}
+
+// PostgreSQL: unit 3 is an online unit (README, "Online changes"). A 'running' history row for it
+// means a run was interrupted: the unit is pending, not dirty, status says how far each step
+// got, and the next up finishes it.
+void an_interrupted_online_unit_is_pending_not_dirty_and_up_finishes_it() {
+    cli_database_test t(strata::backend::postgresql);
+    interrupt_unit_3(t);
 
     auto r = t.run({"status"});
     BOOST_TEST(r.exit_code == 0, r);
@@ -325,23 +329,27 @@ void an_interrupted_online_unit_is_pending_not_dirty_and_up_finishes_it() {
                               " VERSION  NAME                  STATE     APPLIED AT\n"
                               "       1  create_users          applied   {ts}\n"
                               "       2  create_user_profiles  applied   {ts}\n"
-                              "       3  add_profile_to_users  pending   {ts}  (interrupted half-way: strata up finishes it)\n"
+                              "       3  add_profile_to_users  pending   {ts}  (interrupted half-way: strata up finishes it, "
+                              "strata down undoes it)\n"
+                              "          partly    add_column users.profile: column added, its foreign key users_profile_fkey not yet\n"
+                              "          not done  add_unique users.users_profile_key\n"
                               "2 applied, 1 pending\n"),
                r);
+    auto j = t.run({"--json", "status"});
+    BOOST_TEST(contains(j.out, R"("steps": [)"), j);
+    BOOST_TEST(contains(j.out, R"("operation": "add_unique users.users_profile_key")"), j);
+    BOOST_TEST(contains(j.out, R"("state": "not done")"), j);
     BOOST_TEST(state_of(t, 3) == "pending");
     BOOST_TEST(t.run({"status", "--exit-code"}).exit_code == 6);
     r = t.run({"validate"});
     BOOST_TEST(r.exit_code == 0, r);
 
-    r = t.run({"down"});
-    BOOST_TEST(r.exit_code == 4, r);
-    BOOST_TEST(contains(r.err, "unit 3 add_profile_to_users was interrupted half-way; run strata up to finish it"), r);
-    BOOST_TEST(t.probe.has_table("user_profiles"), "down reverted unit 2 past the interrupted unit 3");
-
     // Not dirty, so nothing for a person to repair: repair refuses and keeps the row.
     r = t.run({"repair", "3"});
     BOOST_TEST(r.exit_code == 2, r);
-    BOOST_TEST(contains(r.err, "unit 3 is not dirty: it was interrupted and resumes by itself; run strata up to finish it"), r);
+    BOOST_TEST(contains(r.err, "unit 3 is not dirty: it was interrupted and resumes by itself; run strata up to finish it, "
+                               "or strata down to undo what its finished steps did"),
+               r);
     auto kept = history(t);
     BOOST_TEST_REQUIRE(kept.size() == 3u, "repair removed the interrupted unit's row");
     BOOST_TEST(kept[2].state == "running");
@@ -368,6 +376,36 @@ void an_interrupted_online_unit_is_pending_not_dirty_and_up_finishes_it() {
     auto log = audit_summary(t);
     BOOST_TEST(std::count(log.begin(), log.end(), "3 up ok") == 1, "one 'up ok' audit row for unit 3");
     BOOST_TEST(t.run({"status", "--exit-code"}).exit_code == 0);
+}
+
+// PostgreSQL, the 3 a.m. rollback: down of the interrupted unit 3 undoes what its finished steps
+// did (the column) and removes its row, once: a second down reverts unit 2.
+void down_undoes_an_interrupted_online_unit() {
+    cli_database_test t(strata::backend::postgresql);
+    interrupt_unit_3(t);
+    auto r = t.run({"down", "--dry-run"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(contains(r.out, "-- unit 3 add_profile_to_users (down), interrupted half-way: each step's inverse"), r);
+    BOOST_TEST(t.probe.has_column("users", "profile"), "a dry run dropped the column");
+
+    r = t.run({"down"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(contains(r.err, "strata: reverting unit 3 add_profile_to_users, interrupted half-way in an earlier run"), r);
+    BOOST_TEST(matches(r.out, "reverted 3 add_profile_to_users ({ms}) (its up had stopped half-way: what its finished steps "
+                              "did was undone)\n"
+                              "1 unit reverted on " + t.shown_url() + " in {ms}\n"),
+               r);
+    BOOST_TEST(!t.probe.has_column("users", "profile"), "down left the column of the interrupted unit");
+    BOOST_TEST(t.probe.has_table("user_profiles"), "down reverted unit 2 too");
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2}), boost::test_tools::per_element());
+    auto log = audit_summary(t);
+    BOOST_TEST(std::count(log.begin(), log.end(),
+                          "3 down ok its up had been interrupted half-way: undid what its finished steps did") == 1,
+               "one 'down ok' audit row for unit 3, saying it was half-done");
+    BOOST_TEST(t.run({"status", "--exit-code"}).exit_code == 6);
+    r = t.run({"up"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
 }
 
 void repair_usage_errors(strata::backend b) {
@@ -402,4 +440,5 @@ BOOST_AUTO_TEST_SUITE(postgresql)
 BOOST_AUTO_TEST_CASE(an_interrupted_online_unit_is_pending_not_dirty_and_up_finishes_it) {
     scenario::an_interrupted_online_unit_is_pending_not_dirty_and_up_finishes_it();
 }
+BOOST_AUTO_TEST_CASE(down_undoes_an_interrupted_online_unit) { scenario::down_undoes_an_interrupted_online_unit(); }
 BOOST_AUTO_TEST_SUITE_END()

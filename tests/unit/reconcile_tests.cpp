@@ -223,7 +223,7 @@ BOOST_AUTO_TEST_CASE(down_rows_for_every_request_and_its_edges) {
     BOOST_TEST(has(refusal<config_error>([&] { down_rows({}, {}, options, where); }), "nothing to revert: no unit is applied"));
 }
 
-BOOST_AUTO_TEST_CASE(down_refuses_dirty_changed_and_interrupted_targets) {
+BOOST_AUTO_TEST_CASE(down_refuses_dirty_and_changed_targets_not_interrupted_ones) {
     auto changed = applied(2);
     changed.checksum = "edited";
     runner_options allow_changed;
@@ -243,13 +243,38 @@ BOOST_AUTO_TEST_CASE(down_refuses_dirty_changed_and_interrupted_targets) {
         {"a changed target, allowed", {applied(1), changed}, {changed}, allow_changed, ""},
         {"a changed unit not reverted", {changed, applied(3)}, {applied(3)}, {}, ""},
         {"a dirty unit anywhere", {applied(1), dirty, applied(4)}, {applied(4)}, {}, "unit 2 create_b is dirty"},
-        {"an interrupted target", {applied(1), applied(2), interrupted}, {interrupted}, {}, "was interrupted half-way"},
+        // Reverted with its rollback (down_steps_roll_back_an_interrupted_online_unit).
+        {"an interrupted target", {applied(1), applied(2), interrupted}, {interrupted}, {}, ""},
     };
     for (const auto& c : cases)
         BOOST_TEST_CONTEXT(c.what) {
             expect_refusal(refusal<validation_error>([&] { check_down(status(c.rows), c.targets, c.options, where); }),
                            c.refused);
         }
+}
+
+// An online unit interrupted half-way is reverted with each step's guarded inverse, in one
+// transaction, not with its down (which would drop what was never made); an applied one with its
+// down; a dirty (edited) one is no rollback either.
+BOOST_AUTO_TEST_CASE(down_steps_roll_back_an_interrupted_online_unit) {
+    const stored_down none;
+    const auto* u = p->find(3);
+    BOOST_TEST_REQUIRE(u->rollback.has_value());
+    BOOST_TEST(u->rollback->statements.size() == 1u);
+    BOOST_TEST(has(u->rollback->statements.at(0), "EXECUTE 'DROP INDEX ' || idx::text"), u->rollback->statements.at(0));
+    BOOST_TEST(u->rollback->statements.at(0) != u->down.statements.at(0));
+
+    auto running = applied(3, row_state::running);
+    auto back = down_step(*p, running, none, where);
+    BOOST_TEST(back.rolls_back);
+    BOOST_TEST(back.transactional);
+    BOOST_TEST(back.statements->statements == u->rollback->statements, boost::test_tools::per_element());
+
+    auto done = down_step(*p, applied(3), none, where);
+    BOOST_TEST(!done.rolls_back);
+    BOOST_TEST(done.statements->statements == u->down.statements, boost::test_tools::per_element());
+
+    BOOST_TEST(!p->find(1)->rollback.has_value(), "a plain unit has no rollback");
 }
 
 BOOST_AUTO_TEST_CASE(down_steps_use_this_build_or_the_stored_statements) {

@@ -34,10 +34,20 @@ json to_json(const unit_report& u) {
             {"name", u.name},
             {"direction", to_string(u.dir)},
             {"duration_ms", u.duration.count()},
-            {"from_history", u.from_history}};
+            {"from_history", u.from_history},
+            {"half_done", u.half_done}};
 }
 
 json nullable(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+
+/// An interrupted unit's steps; null for any other unit.
+json steps_json(const std::vector<unit_step>& steps) {
+    if (steps.empty()) return nullptr;
+    json out = json::array();
+    for (const auto& s : steps)
+        out.push_back({{"operation", s.operation}, {"state", to_string(s.state)}, {"detail", nullable(s.detail)}});
+    return out;
+}
 
 }  // namespace
 
@@ -79,7 +89,8 @@ void printer::progress(const unit_report& u) const {
     end_work();
     std::ostream& out = json_ ? std::cerr : std::cout;
     out << (u.dir == direction::up ? "applied  " : "reverted ") << u.version << " " << u.name << " (" << ms(u.duration) << ")"
-        << (u.from_history ? " with the stored down statements" : "") << std::endl;
+        << (u.from_history ? " with the stored down statements" : "")
+        << (u.half_done ? " (its up had stopped half-way: what its finished steps did was undone)" : "") << std::endl;
 }
 
 void printer::notice(const std::string& text) const {
@@ -108,6 +119,7 @@ void printer::status(const std::string& database, const std::vector<unit_status>
                             {"applied_by", nullable(u.applied_by)},
                             {"out_of_order", u.out_of_order},
                             {"interrupted", u.interrupted},
+                            {"steps", steps_json(u.steps)},
                             {"damage", nullable(u.damage)}});
         json summary;
         for (auto s : {unit_state::applied, unit_state::pending, unit_state::changed, unit_state::mismatched, unit_state::unknown,
@@ -132,7 +144,12 @@ void printer::status(const std::string& database, const std::vector<unit_status>
         std::cout << std::right << std::setw(int(version_width)) << u.version << "  " << std::left << std::setw(int(name_width)) << u.name
                   << "  " << paint(padded, state_colour(u.state)) << "  " << (u.applied_at.empty() ? "-" : u.applied_at)
                   << (u.out_of_order ? "  (older than the newest applied unit)" : "")
-                  << (u.interrupted ? "  (interrupted half-way: " + name_ + " up finishes it)" : "") << "\n";
+                  << (u.interrupted ? "  (interrupted half-way: " + name_ + " up finishes it, " + name_ + " down undoes it)" : "")
+                  << "\n";
+        // Under an interrupted unit, how far each of its steps got.
+        for (const auto& step : u.steps)
+            std::cout << std::string(version_width + 2, ' ') << std::left << std::setw(9) << to_string(step.state) << " "
+                      << step.operation << (step.detail.empty() ? "" : ": " + step.detail) << "\n";
     }
     std::cout << counts[unit_state::applied] << " applied, " << counts[unit_state::pending] << " pending";
     if (auto n = counts[unit_state::changed]) std::cout << ", " << n << " changed since applied";

@@ -66,6 +66,17 @@ public:
     /// rename the model shows cannot work (a name taken, a column that is not there).
     virtual void render(const schema::operation& op, const catalog& state, rendering& out) const = 0;
 
+    /// Undoes as much of the online unit `up` (its operations) as exists: the rollback of a unit
+    /// whose steps were interrupted half-way, so that `down` can revert whatever subset of them
+    /// finished. Each operation's inverse, newest first, each guarded: a column, a constraint, an
+    /// index, an INVALID index left by a killed build, each dropped only if it is there and is
+    /// the unit's own; a backfill's way back only once the columns the unit added before it are
+    /// there. Every statement can run again, so the rendering is resumable. `state`: the schema
+    /// after the unit. Throws unsupported_error for an operation that is not online (such a unit
+    /// is never interrupted, only dirty) and irreversible_error for one whose way back the unit
+    /// does not give (a backfill without down). The default: no online operations here.
+    virtual rendering render_rollback(const std::vector<schema::operation>& up, const catalog& state) const;
+
     /// A query returning one row, one integer: 1 when `table` exists where this connection
     /// creates tables, else 0.
     virtual std::string table_exists_query(std::string_view table) const = 0;

@@ -36,6 +36,21 @@ enum class unit_state {
 const char* to_string(unit_state s) noexcept;
 
 /// One line of `status`.
+/// One operation of an online unit whose up was interrupted half-way, as the schema shows it now.
+struct unit_step {
+    enum class progress {
+        done,
+        partly,    ///< some of its statements are done (a key added NOT VALID, an index built but not attached)
+        not_done,
+        unknown,   ///< the schema cannot tell (a backfill)
+    };
+    std::string operation;  ///< "add_column users.profile", as schema::describe() says it
+    progress state = progress::not_done;
+    std::string detail;     ///< what is there, for partly and unknown
+};
+
+const char* to_string(unit_step::progress p) noexcept;
+
 struct unit_status {
     std::int64_t version = 0;
     std::string name;               ///< this build's; the history's for unknown units
@@ -49,6 +64,8 @@ struct unit_status {
     bool out_of_order = false;      ///< pending, yet older than the newest applied unit
     bool interrupted = false;       ///< pending: an online unit stopped half-way; up finishes it
     std::string damage;             ///< damaged: what is wrong with the history row
+    /// interrupted: each operation of its up, and how far it got (read from the schema by status()).
+    std::vector<unit_step> steps;
 };
 
 /// One unit that ran (or, in a dry run, would run).
@@ -58,6 +75,8 @@ struct unit_report {
     direction dir = direction::up;
     std::chrono::milliseconds duration{0};
     bool from_history = false;  ///< reverted with the statements stored when it was applied
+    /// Reverted while its up was interrupted half-way: what its finished steps did was undone.
+    bool half_done = false;
 };
 
 struct run_report {

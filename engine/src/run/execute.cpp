@@ -43,6 +43,11 @@ void naming(const std::string& statement, F&& run) {
     }
 }
 
+/// The audit row's message for a unit that completed: said only when it was not the usual run.
+std::string audit_note(const step& s) {
+    return s.rolls_back ? "its up had been interrupted half-way: undid what its finished steps did" : "";
+}
+
 }  // namespace
 
 executor::executor(target t, const runner_options& options, error_context where)
@@ -58,7 +63,8 @@ void executor::say(const std::string& text) const {
 void executor::header(const step& s) const {
     if (t_.script)
         t_.script->push_back("-- " + unit_label(s.version, s.name) + " (" + to_string(s.dir) + ")" +
-                             (s.from_history ? ", with the down statements stored when it was applied" : ""));
+                             (s.from_history ? ", with the down statements stored when it was applied" : "") +
+                             (s.rolls_back ? ", interrupted half-way: each step's inverse, where the step got done" : ""));
 }
 
 void executor::deliver(const progress_event& p) {
@@ -96,6 +102,9 @@ unit_report executor::run(const step& s, const run_report& report) {
             if (auto p = detail::parse_progress_notice(message)) deliver({s.version, s.name, p->what, p->done, p->total, p->unit});
         });
     header(s);
+    if (s.rolls_back && !t_.script)
+        say("reverting " + unit_label(s.version, s.name) + ", interrupted half-way in an earlier run: undoing what its "
+            "finished steps did, each only where it is there");
     for (int attempt = 0;; ++attempt) {
         try {
             return s.transactional ? run_in_transaction(s) : run_without_transaction(s);
@@ -130,7 +139,7 @@ unit_report executor::run_in_transaction(const step& s) {
     }
     record(s, since(start));
     t.commit();
-    return {s.version, s.name, s.dir, since(start), s.from_history};
+    return {s.version, s.name, s.dir, since(start), s.from_history, s.rolls_back};
 }
 
 /// The history row says `running` from before the first statement to after the last, so an
@@ -158,7 +167,9 @@ unit_report executor::run_without_transaction(const step& s) {
         } catch (const error& e) {
             if (!t_.conn.is_lock_timeout(e) || attempt >= options_.ddl_lock_retries) {
                 std::string what_now = s.statements->resumable
-                                           ? " was interrupted; fix the cause and run " + options_.program_name + " up again to finish it"
+                                           ? " was interrupted; fix the cause and run " + options_.program_name +
+                                                 " up again to finish it, or " + options_.program_name +
+                                                 " down to undo what its finished steps did"
                                            : " is now dirty: check the database, then run " + options_.program_name + " repair " +
                                                  std::to_string(s.version);
                 const std::string message = e.message() + "; " + unit_label(s.version, s.name) + what_now;
@@ -178,9 +189,9 @@ unit_report executor::run_without_transaction(const step& s) {
         t_.history.set_state(s.version, row_state::applied, ms);
     else
         t_.history.remove(s.version);
-    t_.history.log({s.version, s.name, to_string(s.dir), ms, "ok", {}});
+    t_.history.log({s.version, s.name, to_string(s.dir), ms, "ok", audit_note(s)});
     t.commit();
-    return {s.version, s.name, s.dir, since(start), s.from_history};
+    return {s.version, s.name, s.dir, since(start), s.from_history, s.rolls_back};
 }
 
 void executor::record(const step& s, std::chrono::milliseconds elapsed) {
@@ -189,7 +200,7 @@ void executor::record(const step& s, std::chrono::milliseconds elapsed) {
         t_.history.insert({s.version, s.name, s.unit->checksum, elapsed.count(), row_state::applied, s.unit->stored_down()});
     else
         t_.history.remove(s.version);
-    t_.history.log({s.version, s.name, to_string(s.dir), elapsed.count(), "ok", {}});
+    t_.history.log({s.version, s.name, to_string(s.dir), elapsed.count(), "ok", audit_note(s)});
 }
 
 migration_error executor::failed(const step& s, const error& e, const run_report& report) {

@@ -64,6 +64,13 @@ plan::plan(const registry& r, const dialect& d, bool atomic) {
                 p.up_atomic = render_tracking(d, without_online(b.operations()), scratch, ignored);
             }
             p.up = render_tracking(d, b.operations(), state, p.up_problem);
+            if (!p.up_problem && !p.up.transactional && p.up.resumable) {
+                try {
+                    p.rollback = d.render_rollback(b.operations(), state);
+                } catch (const error&) {
+                    p.rollback_problem = std::current_exception();
+                }
+            }
         } catch (const error&) {
             p.up_problem = std::current_exception();
         }

@@ -23,9 +23,14 @@ struct planned_unit {
     /// release is one transaction anyway. Its checksum stays that of `up`, the unit's identity.
     std::optional<rendering> up_atomic;
     rendering down;
+    /// An online unit (up outside a transaction, every step resumable): what `down` runs when its
+    /// up was interrupted half-way, each step's guarded inverse, newest first
+    /// (dialect::render_rollback). Not part of the checksum. Empty for any other unit.
+    std::optional<rendering> rollback;
     std::string checksum;  ///< of `up`; empty when up cannot be rendered
     std::exception_ptr up_problem;
     std::exception_ptr down_problem;
+    std::exception_ptr rollback_problem;
 
     std::int64_t version() const noexcept { return entry->version; }
     const std::string& name() const noexcept { return entry->name; }

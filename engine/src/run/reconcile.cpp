@@ -22,6 +22,11 @@ bool per_unit(const planned_unit* p) { return !p || p->entry->transaction == tra
 
 }  // namespace
 
+bool interrupted(const planned_unit& p, const history_row& row) {
+    return row.state == row_state::running && row.name == p.name() && !p.up_problem && !p.up.transactional &&
+           p.up.resumable && row.checksum == p.checksum;
+}
+
 std::vector<unit_status> status_of(const plan& p, const std::vector<history_row>& rows) {
     std::map<std::int64_t, const history_row*> recorded;
     std::int64_t newest_applied = 0;
@@ -46,8 +51,8 @@ std::vector<unit_status> status_of(const plan& p, const std::vector<history_row>
             else if (row.state == row_state::damaged)
                 s.state = unit_state::damaged, s.damage = damage_of(row);
             // Resumable only with the very statements it started with; an edited unit needs a person.
-            else if (row.state == row_state::running && !u.up.transactional && u.up.resumable && row.checksum == u.checksum)
-                s.interrupted = true;  // pending: up finishes it
+            else if (interrupted(u, row))
+                s.interrupted = true;  // pending: up finishes it, down rolls back what it did
             else if (row.state == row_state::running)
                 s.state = unit_state::dirty;
             else if (!u.checksum.empty() && row.checksum != u.checksum)
@@ -211,10 +216,6 @@ void check_down(const std::vector<unit_status>& status, const std::vector<histor
         if (s.state == unit_state::dirty || s.state == unit_state::damaged || (targeted(targets, s.version) && s.state == unit_state::changed && !options.allow_changed))
             relevant.push_back(s);
     auto problems = problems_of(relevant, options.program_name);
-    for (const auto& s : status)
-        if (s.interrupted && targeted(targets, s.version))
-            problems.push_back(unit_label(s.version, s.name) + " was interrupted half-way; run " + options.program_name +
-                               " up to finish it before reverting it");
     if (problems.empty()) return;
     std::string message = problems.front() + "; nothing was run";  // before problems is moved
     throw validation_error(message, where, std::move(problems));
@@ -224,6 +225,12 @@ step down_step(const plan& p, const history_row& row, const stored_down& stored,
     const planned_unit* u = p.find(row.version);
     const bool changed = u && !u->checksum.empty() && u->checksum != row.checksum;
     const error_context here = for_unit(where, row.version, row.name, direction::down);
+    if (u && interrupted(*u, row)) {
+        // Half-way: not its down (which assumes every step done), but each step's guarded inverse.
+        if (u->rollback_problem) rethrow_with(u->rollback_problem, here);
+        return {.version = row.version, .name = row.name, .unit = u, .dir = direction::down, .statements = &*u->rollback,
+                .transactional = per_unit(u) && u->rollback->transactional, .rolls_back = true};
+    }
     if (u && !changed) {
         const rendering& r = statements_of(*u, direction::down, where);
         return {.version = row.version, .name = row.name, .unit = u, .dir = direction::down, .statements = &r,

@@ -23,7 +23,13 @@ struct step {
     bool from_history = false;
     bool transactional = true;
     bool resumes = false;  ///< an interrupted online unit: its history row already says running
+    /// down of an interrupted online unit: `statements` is its rollback (planned_unit::rollback)
+    bool rolls_back = false;
 };
+
+/// Whether `row` says that `p`'s up stopped half-way (running) and the next up finishes it: an
+/// online unit, with the very statements it started with. Otherwise a running row is dirty.
+bool interrupted(const planned_unit& p, const history_row& row);
 
 /// Each unit of the plan and each row of the history, compared, by version.
 std::vector<unit_status> status_of(const plan& p, const std::vector<history_row>& rows);

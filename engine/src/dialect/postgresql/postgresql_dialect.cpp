@@ -239,6 +239,52 @@ void postgresql_dialect::render(const operation& op, const catalog& state, rende
         op);
 }
 
+rendering postgresql_dialect::render_rollback(const std::vector<operation>& up, const catalog& state) const {
+    rendering out;
+    auto& s = out.statements;
+    for (std::size_t i = up.size(); i-- > 0;) {
+        const operation& op = up[i];
+        if (!is_online(op)) throw unsupported_error(describe(op) + " is not online: a unit with it is dirty when interrupted, not resumable");
+        std::visit(
+            detail::overloaded{
+                // The column goes with the constraints and indexes on it (its key, if it has one).
+                [&](const add_column& o) { s.push_back(drop_column_if_own(o.table, o.column)); },
+                [&](const add_foreign_key& o) { s.push_back(drop_constraint_if_own(o.table, o.key.name, 'f', o.key.columns, &o.key)); },
+                // Attached, the constraint owns the index; before that the index stands alone
+                // (valid, or INVALID after a failed or killed build).
+                [&](const add_unique& o) {
+                    s.push_back(drop_constraint_if_own(o.table, o.key.name, 'u', o.key.columns, nullptr));
+                    s.push_back(drop_index_if_own({.name = o.key.name, .table = o.table, .columns = o.key.columns, .unique = true}));
+                },
+                [&](const create_index& o) { s.push_back(drop_index_if_own(o.index)); },
+                [&](const add_check& o) { s.push_back(drop_constraint_if_own(o.table, o.check.name, 'c', {}, nullptr)); },
+                // SET NOT NULL's way back (DROP NOT NULL) can run twice; the check proving it may be there.
+                [&](const change_column& o) {
+                    render(*inverse(op), state, out);
+                    s.push_back(drop_constraint_if_own(o.table, detail::not_null_check_name(o.table, o.before.name), 'c',
+                                                       {o.before.name}, nullptr));
+                },
+                // A backfill's way back is batched and repeatable like the backfill itself; it
+                // can only have run once the columns this unit added to its table before it exist.
+                [&](const backfill& o) {
+                    auto back = inverse(op);
+                    if (!back)
+                        throw irreversible_error("its backfill of " + o.table +
+                                                 " has no down (backfill_down), so the rows it updated cannot be put back");
+                    std::vector<std::string> added;
+                    for (std::size_t j = 0; j < i; ++j)
+                        if (const auto* c = std::get_if<add_column>(&up[j]); c && c->table == o.table) added.push_back(c->column.name);
+                    s.push_back(backfill_in_batches(std::get<backfill>(*back), added));
+                    out.transactional = false;  // its batches commit one by one
+                },
+                [&](const auto&) { throw unsupported_error(describe(op) + " has no rollback"); },
+            },
+            op);
+    }
+    out.resumable = true;  // every statement above checks what is there (render() of a plain inverse said otherwise)
+    return out;
+}
+
 std::string postgresql_dialect::table_exists_query(std::string_view table) const {
     return "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = " +
                quote_literal(table);

@@ -11,6 +11,7 @@ public:
     capabilities features() const noexcept override { return {true, true, true}; }
     using dialect::render;
     void render(const schema::operation& op, const catalog& state, rendering& out) const override;
+    rendering render_rollback(const std::vector<schema::operation>& up, const catalog& state) const override;
     std::string table_exists_query(std::string_view table) const override;
     bool names_may_resolve_elsewhere() const noexcept override { return true; }
     std::string utc_text(std::string_view column) const override;

@@ -49,17 +49,38 @@ char action_code(fk_action a) {
 /// `body` runs unless the table already has a constraint named `name`; one of that name that is
 /// not this unit's own (another kind, other columns, or for a foreign key another target or
 /// other actions, or where `also_differs` holds) is refused rather than adopted.
-std::string unless_constraint_exists(const std::string& table, const std::string& name, char contype,
-                                     const std::vector<std::string>& columns, const foreign_key* key,
-                                     const std::string& body, const std::string& also_differs) {
+namespace {
+
+/// pg_constraint conditions: `same`, a constraint of that name on that table; `other_kind`, it
+/// is not the one this unit adds.
+struct constraint_match {
+    std::string same;
+    std::string other_kind;
+};
+
+constraint_match match_constraint(const std::string& table, const std::string& name, char contype,
+                                  const std::vector<std::string>& columns, const foreign_key* key,
+                                  const std::string& also_differs) {
     std::string regclass = "to_regclass(" + dialect::quote_literal(dialect::quote(table)) + ")";
     std::string same = "conrelid = " + regclass + " AND conname = " + dialect::quote_literal(name);
-    std::string other_kind = "contype <> '" + std::string(1, contype) + "' OR " + columns_differ("conkey", "conrelid", columns);
+    std::string other_kind = "contype <> '" + std::string(1, contype) + "'";
+    // A check added online is recognised by its name and kind alone (add_check_online): its
+    // columns are those its expression names.
+    if (!columns.empty() || contype != 'c') other_kind += " OR " + columns_differ("conkey", "conrelid", columns);
     if (key)
         other_kind += " OR confrelid IS DISTINCT FROM to_regclass(" + dialect::quote_literal(dialect::quote(key->ref_table)) +
                       ") OR " + columns_differ("confkey", "confrelid", key->ref_columns) + " OR confupdtype <> '" +
                       action_code(key->on_update) + "' OR confdeltype <> '" + action_code(key->on_delete) + "'";
     if (!also_differs.empty()) other_kind += " OR " + also_differs;
+    return {same, other_kind};
+}
+
+}  // namespace
+
+std::string unless_constraint_exists(const std::string& table, const std::string& name, char contype,
+                                     const std::vector<std::string>& columns, const foreign_key* key,
+                                     const std::string& body, const std::string& also_differs) {
+    const auto [same, other_kind] = match_constraint(table, name, contype, columns, key, also_differs);
     return do_block("BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE " + same + " AND (" + other_kind +
                     ")) THEN RAISE EXCEPTION 'constraint % exists but is not the one this unit adds', " +
                     dialect::quote_literal(name) + "; END IF; IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE " + same +
@@ -177,6 +198,13 @@ void set_not_null_online(const std::string& table, const std::string& column, st
     out.push_back(alter(table) + "DROP CONSTRAINT IF EXISTS " + dialect::quote(check));
 }
 
+std::string index_differs(const index_def& index) {
+    if (index.expressions.empty() && index.where.empty()) return columns_differ("i.indkey", "i.indrelid", index.columns);
+    std::string differs = index.expressions.empty() ? columns_differ("i.indkey", "i.indrelid", index.columns)
+                                                    : "i.indnkeyatts <> " + std::to_string(index.expressions.size());
+    return differs + (index.where.empty() ? " OR i.indpred IS NOT NULL" : " OR i.indpred IS NULL");
+}
+
 /// The same for any index: on expressions, partial. PostgreSQL stores expressions and predicates
 /// normalised (`lower((email)::text)`), so their texts are not compared: an index of that name
 /// is taken as this unit's own when it has the same table, uniqueness, the same columns (for an
@@ -187,10 +215,7 @@ void create_index_online(const index_def& index, std::vector<std::string>& out) 
         create_index_online(index.table, index.name, index.columns, index.unique, out);  // the same text as always
         return;
     }
-    std::string differs = index.expressions.empty() ? columns_differ("i.indkey", "i.indrelid", index.columns)
-                                                    : "i.indnkeyatts <> " + std::to_string(index.expressions.size());
-    differs += index.where.empty() ? " OR i.indpred IS NOT NULL" : " OR i.indpred IS NULL";
-    out.push_back(index_guard(index.table, index.name, index.unique, differs));
+    out.push_back(index_guard(index.table, index.name, index.unique, index_differs(index)));
     std::string create = "CREATE " + std::string(index.unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY IF NOT EXISTS " +
                          dialect::quote(index.name) + " ON " + dialect::quote(index.table) + " (" + detail::index_keys(index) + ")";
     if (!index.where.empty()) create += " WHERE (" + index.where + ")";
@@ -219,17 +244,27 @@ void add_check_online(const std::string& table, const check_def& check, std::vec
 /// crash starts over with the rows still matching. The rows are counted first, for progress.
 /// A batch whose rows still match after it committed would make the loop endless: it stops.
 /// Column names win over the block's variables (#variable_conflict use_column).
-std::string backfill_in_batches(const backfill& o) {
+std::string backfill_in_batches(const backfill& o, const std::vector<std::string>& only_if_columns) {
     const std::string t = dialect::quote(o.table);
     const std::string where = "(" + o.where_sql + ")";
     const std::string what = dialect::quote_literal("backfill " + o.table);
     const std::string progress =
         "RAISE NOTICE '" + std::string(detail::progress_marker) + "% % rows %', strata_done, strata_total, " + what + ";";
+    const std::string count = "(SELECT count(*) FROM " + t + " WHERE " + where + ")";
+    std::string start;  // the declarations and the block's first statements
+    if (only_if_columns.empty()) {
+        start = "DECLARE strata_total bigint := " + count + "; strata_done bigint := 0; strata_batch tid[];\nBEGIN ";
+    } else {
+        // PL/pgSQL plans each statement when it first runs: the count must wait for the check.
+        std::string missing;
+        for (const auto& c : only_if_columns)
+            missing += (missing.empty() ? "" : " OR ") + std::string("NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(") +
+                       dialect::quote_literal(t) + ") AND attname = " + dialect::quote_literal(c) + " AND NOT attisdropped)";
+        start = "DECLARE strata_total bigint; strata_done bigint := 0; strata_batch tid[];\nBEGIN IF " + missing +
+                " THEN RETURN; END IF; strata_total := " + count + "; ";
+    }
     return do_block(
-        "#variable_conflict use_column\n"
-        "DECLARE strata_total bigint := (SELECT count(*) FROM " + t + " WHERE " + where + "); strata_done bigint := 0; "
-        "strata_batch tid[];\n"
-        "BEGIN " + progress + " LOOP\n"
+        "#variable_conflict use_column\n" + start + progress + " LOOP\n"
         "WITH strata_updated AS (UPDATE " + t + " SET " + o.set_sql + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + t +
         " WHERE " + where + " LIMIT " + std::to_string(o.batch_rows) + " FOR UPDATE)) AND " + where +
         " RETURNING ctid) SELECT array_agg(ctid) INTO strata_batch FROM strata_updated;\n"
@@ -239,6 +274,30 @@ std::string backfill_in_batches(const backfill& o) {
         "(committed). Make the where_sql false for the rows the set_sql updates (such as \"status\" IS NULL for "
         "\"status\" = ''active'')', " + what + ", strata_done; END IF;\n"
         "END LOOP; END");
+}
+
+std::string drop_constraint_if_own(const std::string& table, const std::string& name, char contype,
+                                   const std::vector<std::string>& columns, const foreign_key* key) {
+    const auto [same, other_kind] = match_constraint(table, name, contype, columns, key, {});
+    return do_block("BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE " + same + " AND NOT (" + other_kind + ")) THEN " +
+                    alter(table) + "DROP CONSTRAINT " + dialect::quote(name) + "; END IF; END");
+}
+
+std::string drop_column_if_own(const std::string& table, const column& c) {
+    return do_block("BEGIN IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(" +
+                    dialect::quote_literal(dialect::quote(table)) + ") AND attname = " + dialect::quote_literal(c.name) +
+                    " AND NOT attisdropped AND format_type(atttypid, atttypmod) = " +
+                    dialect::quote_literal(format_type_name(c.type)) + ") THEN " + alter(table) + "DROP COLUMN " +
+                    dialect::quote(c.name) + "; END IF; END");
+}
+
+std::string drop_index_if_own(const index_def& index) {
+    const std::string table_oid = "to_regclass(" + dialect::quote_literal(dialect::quote(index.table)) + ")";
+    return do_block("DECLARE idx regclass := (SELECT i.indexrelid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                    "WHERE i.indrelid = " + table_oid + " AND c.relname = " + dialect::quote_literal(index.name) +
+                    " AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = i.indexrelid AND conrelid = i.indrelid) AND "
+                    "(NOT i.indisvalid OR (i.indisunique = " + (index.unique ? "true" : "false") + " AND NOT (" +
+                    index_differs(index) + ")))); BEGIN IF idx IS NOT NULL THEN EXECUTE 'DROP INDEX ' || idx::text; END IF; END");
 }
 
 }  // namespace strata::postgresql_online

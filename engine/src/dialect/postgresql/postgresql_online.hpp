@@ -25,6 +25,23 @@ void create_index_online(const std::string& table, const std::string& name, cons
 void create_index_online(const schema::index_def& index, std::vector<std::string>& out);
 void set_not_null_online(const std::string& table, const std::string& column, std::vector<std::string>& out);
 void add_check_online(const std::string& table, const schema::check_def& check, std::vector<std::string>& out);
-std::string backfill_in_batches(const schema::backfill& o);
+/// `only_if_columns` (a rollback): the batches run only when the table has these columns; else
+/// the block does nothing. Empty: the block every backfill unit has always had (same text).
+std::string backfill_in_batches(const schema::backfill& o, const std::vector<std::string>& only_if_columns = {});
+
+/// That an index `i` (a pg_index row) is not `index`: other key columns (or, on expressions, as
+/// many keys), or a predicate where `index` has none or none where it has one.
+std::string index_differs(const schema::index_def& index);
+
+// The rollback of online steps (postgresql_dialect::render_rollback): each drops its object only
+// if it is there and is this unit's own, what the step's guard would have adopted; anything else
+// of that name (which the step refused) is left alone. Looked up like the guards do.
+std::string drop_constraint_if_own(const std::string& table, const std::string& name, char contype,
+                                   const std::vector<std::string>& columns, const schema::foreign_key* key);
+/// The column, if it has the unit's type (with it go the keys and indexes on it).
+std::string drop_column_if_own(const std::string& table, const schema::column& c);
+/// The index, valid and matching `index` (backing no constraint), or INVALID (a failed or killed
+/// build, which the step drops too).
+std::string drop_index_if_own(const schema::index_def& index);
 
 }  // namespace strata::postgresql_online
