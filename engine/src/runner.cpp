@@ -242,7 +242,7 @@ run_report runner::up(std::optional<std::int64_t> to, const unit_observer& obser
     if (d.options.dry_run) d.where_to_run().history.ensure();  // the script creates the metadata tables a run would
     if (tx) {
         if (steps.empty()) {
-            tx->commit();  // the metadata tables, when this run created them
+            tx->commit();  // it only read: ends it and its lock
             return d.finish({});
         }
         executor x({d.db.look(), d.db.history(), nullptr}, d.options, d.context());

@@ -90,11 +90,17 @@ std::optional<std::vector<history_row>> session::read_in_transaction(std::option
     auto& c = open(false);
     if (!c.can_lock_transactions()) return std::nullopt;
     refuse_unsafe_route(c, true);
+    // The metadata tables first, in a locked transaction of their own: a release that fails is
+    // rolled back, and its audit row still has a table to go to (as without --atomic).
+    if (!history_->exists()) {
+        transaction t(c, false);
+        c.lock_transaction(options_.lock_timeout, options_.ddl_lock_timeout, options_.on_notice);
+        history_->ensure(true);  // asks again, under the lock
+        t.commit();
+    }
     tx.emplace(c, false);
     c.lock_transaction(options_.lock_timeout, options_.ddl_lock_timeout, options_.on_notice);
-    auto rows = history_->read();
-    history_->ensure(true);
-    return rows;
+    return history_->read();
 }
 
 void session::release() noexcept { held_.reset(); }

@@ -35,10 +35,11 @@ public:
     std::vector<history_row> read(bool dry_run, bool create);
 
     /// up --atomic (not a dry run) where the lock can belong to a transaction (PostgreSQL): on a
-    /// connection that can write, begins `tx`, takes the lock inside it, reads the history and
-    /// creates the metadata tables there, so nothing depends on the server session and the run
-    /// is safe behind a transaction pooler. Nullopt (and `tx` empty) when the database has no
-    /// such lock (SQLite): use read().
+    /// connection that can write, creates the metadata tables when missing (in a locked
+    /// transaction of their own), then begins `tx`, takes the lock inside it and reads the
+    /// history there, so nothing depends on the server session and the run is safe behind a
+    /// transaction pooler. Nullopt (and `tx` empty) when the database has no such lock (SQLite):
+    /// use read().
     std::optional<std::vector<history_row>> read_in_transaction(std::optional<transaction>& tx);
 
     /// Ends the command's hold: the migration lock goes, the connection stays for the next.
