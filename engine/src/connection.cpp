@@ -13,6 +13,11 @@ std::string duration_text(std::chrono::milliseconds d) {
     return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
 }
 
+std::string transaction_pooler_advice() {
+    return "connect directly or through a session-mode pool, or use --atomic (up applies every pending unit in one "
+           "transaction, locked for that transaction only)";
+}
+
 void connection::poll_for_lock(std::chrono::milliseconds timeout, const std::function<bool()>& try_once,
                                const std::function<std::string()>& holder, const notice_function& notice) const {
     using namespace std::chrono_literals;

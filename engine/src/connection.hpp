@@ -92,6 +92,29 @@ public:
     /// timeout; connect() sets it to --lock-timeout). Running out throws lock_timeout_error
     /// naming the database. PostgreSQL has no such wait (its table locks follow set_lock_timeout).
     virtual void set_busy_timeout(std::chrono::milliseconds timeout) { (void)timeout; }
+    /// Whether the migration lock can belong to a transaction (lock_transaction()).
+    virtual bool can_lock_transactions() const noexcept { return false; }
+    /// For a change made in one transaction (up --atomic), first thing inside it: takes the
+    /// migration lock for that transaction only (COMMIT or ROLLBACK releases it, so it holds
+    /// through a transaction pooler), waiting like lock(), and sets the table-lock wait
+    /// (set_lock_timeout) for the transaction only. Only where can_lock_transactions() (not
+    /// SQLite, whose lock() comes before the transaction).
+    virtual void lock_transaction(std::chrono::milliseconds timeout, std::chrono::milliseconds table_lock_timeout,
+                                  const notice_function& notice) {
+        (void)timeout;
+        (void)table_lock_timeout;
+        (void)notice;
+    }
+};
+
+/// What stands between this connection and a change, as far as the server and a probe can tell.
+struct connection_route {
+    /// Why the server takes no writes ("the server is a hot standby ..."); empty when it does.
+    std::string read_only;
+    /// What showed that consecutive transactions of this connection can run in different server
+    /// sessions (a transaction pooler such as pgbouncer's pool_mode = transaction); empty when
+    /// none did. Session state (a session advisory lock, SET) then means nothing.
+    std::string transaction_pooled;
 };
 
 /// What the server says while statements run.
@@ -134,6 +157,14 @@ public:
     /// Who applies units: the database user on PostgreSQL, the OS user on SQLite.
     virtual std::string applied_by() = 0;
 
+    /// Where a change through this connection would land (see connection_route); outside any
+    /// transaction. `probe_pooler`: also look for a transaction pooler (which opens a second
+    /// connection for a moment). Nothing to say by default (SQLite).
+    virtual connection_route route(bool probe_pooler) {
+        (void)probe_pooler;
+        return {};
+    }
+
 protected:
     explicit connection(database_url url) : url_(std::move(url)) {}
 
@@ -148,6 +179,10 @@ protected:
 private:
     database_url url_;
 };
+
+/// What to do about a transaction pooler, for messages: "connect directly or through a
+/// session-mode pool, or use up --atomic ...".
+std::string transaction_pooler_advice();
 
 /// "60 s", "500 ms": for messages.
 std::string duration_text(std::chrono::milliseconds d);

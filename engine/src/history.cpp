@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
+
 #include "checksum.hpp"
 #include "connection.hpp"
 #include "transaction.hpp"
@@ -102,7 +104,7 @@ bool history::exists() {
     return exists_;
 }
 
-void history::ensure() {
+void history::ensure(bool in_open_transaction) {
     if (exists()) return;
     auto tables = metadata_tables();
     // The log kept when the history was dropped stays, with its trail; the history is new.
@@ -110,9 +112,10 @@ void history::ensure() {
     if (!rows.empty() && !rows.front().empty() && rows.front().front().value_or("0") != "0") tables.pop_back();
     catalog scratch;
     // One transaction, so a concurrent first run never sees half of the metadata.
-    transaction t(conn_, false);
+    std::optional<transaction> t;
+    if (!in_open_transaction) t.emplace(conn_, false);
     for (const auto& statement : dialect_.render(tables, scratch).statements) execute(statement);
-    t.commit();
+    if (t) t->commit();
     exists_ = true;
 }
 

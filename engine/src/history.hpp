@@ -84,7 +84,8 @@ public:
     bool exists();
     /// Creates the tables that are missing, in one transaction (one query when the history
     /// exists). A log without its history (the history dropped) gets a new, empty history.
-    void ensure();
+    /// `in_open_transaction`: in the caller's transaction (up --atomic), not one of its own.
+    void ensure(bool in_open_transaction = false);
 
     /// Every row, by version, in one query. Empty when the table does not exist. Unless
     /// dialect::names_may_resolve_elsewhere(), the catalog is asked only when the query fails, to

@@ -234,7 +234,11 @@ run_report runner::up(std::optional<std::int64_t> to, const unit_observer& obser
         throw config_error("cannot migrate to version " + std::to_string(*to) + ": this build has no such unit (see " +
                                d.options.program_name + " status)",
                            d.context());
-    auto rows = d.db.read(d.options.dry_run, true);
+    // --atomic on PostgreSQL: lock, history and units in one transaction (session::read_in_transaction).
+    std::optional<transaction> tx;
+    std::optional<std::vector<history_row>> read_in_tx;
+    if (d.options.atomic && !d.options.dry_run) read_in_tx = d.db.read_in_transaction(tx);
+    auto rows = read_in_tx ? std::move(*read_in_tx) : d.db.read(d.options.dry_run, true);
     auto status = status_of(d.plan, rows);
     refuse_mismatched(status, d.options, d.context());
     check_up(status, to, d.options, d.context());
@@ -245,6 +249,14 @@ run_report runner::up(std::optional<std::int64_t> to, const unit_observer& obser
         d.options.on_pending(versions);
     }
     if (d.options.dry_run) d.where_to_run().history.ensure();  // the script creates the metadata tables a run would
+    if (tx) {
+        if (steps.empty()) {
+            tx->commit();  // it only read: ends it and its lock
+            return d.finish({});
+        }
+        executor x({d.db.look(), d.db.history(), nullptr}, d.options, d.context());
+        return d.finish(x.run_atomic_in(*tx, steps, observer));
+    }
     return d.finish(d.execute(steps, d.options.atomic, observer));
 }
 

@@ -24,6 +24,11 @@ public:
     ~transaction() {
         if (!committed_) conn_.rollback();
     }
+    /// Rolls back now, before the guard goes (the destructor then does nothing).
+    void rollback() noexcept {
+        if (!committed_) conn_.rollback();
+        committed_ = true;  // ended
+    }
     transaction(const transaction&) = delete;
     transaction& operator=(const transaction&) = delete;
 

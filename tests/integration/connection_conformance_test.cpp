@@ -239,6 +239,35 @@ STRATA_BACKEND_TEST(connection_lock_shuts_out_a_second_connection_until_released
     BOOST_CHECK_THROW(t.first->lock(0ms, {}), strata::lock_timeout_error);
 }
 
+// up --atomic's lock, where it can belong to a transaction (PostgreSQL: a pooler may run the next
+// transaction in another server session, so a session lock would mean nothing there): it shuts
+// out the session lock and another transaction's until COMMIT, and says who holds it.
+STRATA_BACKEND_TEST(connection_transaction_lock_shuts_out_others_until_the_transaction_ends) {
+    two_connections t(backend);
+    if (!t.first->can_lock_transactions()) {
+        BOOST_TEST((backend == strata::backend::sqlite), "only SQLite locks before its transaction");
+        return;
+    }
+    const std::string holder = holder_of(*t.first, backend);
+    t.first->begin(false);
+    t.first->lock_transaction(0ms, 1s, {});
+    auto e = thrown<strata::lock_timeout_error>([&] { t.second->lock(0ms, {}); });
+    BOOST_TEST(contains(e.message(), "another strata run holds the migration lock (" + holder), e.message());
+    t.second->begin(false);
+    BOOST_CHECK_THROW(t.second->lock_transaction(100ms, 1s, {}), strata::lock_timeout_error);
+    t.second->rollback();
+    t.first->commit();
+    BOOST_CHECK_NO_THROW(t.second->lock(0ms, {}));  // COMMIT released it
+}
+
+// On a direct connection to a primary, nothing stands in the way of a change.
+STRATA_BACKEND_TEST(connection_route_of_a_direct_connection_to_a_primary_is_clear) {
+    two_connections t(backend);
+    auto r = t.first->route(true);
+    BOOST_TEST(r.read_only.empty(), r.read_only);
+    BOOST_TEST(r.transaction_pooled.empty(), r.transaction_pooled);
+}
+
 // A killed run never leaves the lock behind: the kernel drops the flock, the server the session's
 // advisory lock. (The lock belongs to the lock object, and on PostgreSQL to its connection too;
 // a lock object must not outlive its connection, so "the connection goes" is tested as a process that dies.)

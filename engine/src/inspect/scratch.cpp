@@ -63,6 +63,16 @@ scratch_database::scratch_database(const database_url& target, const runner_opti
     // PostgreSQL: a database of our own on the target's server, created from a connection that
     // stays open to drop it again.
     admin_ = connect(target, options.connect_timeout, true, options.lock_timeout);
+    // The target is only read; the scratch database is changed, so it needs a writable server and
+    // a connection whose session lock means something.
+    const auto route = admin_->route(true);
+    if (!route.read_only.empty() || !route.transaction_pooled.empty())
+        throw config_error("cannot build a scratch database through " + target.redacted() + ": " +
+                               (route.read_only.empty() ? "the connection goes through a transaction pooler (" + route.transaction_pooled + ")"
+                                                        : route.read_only) +
+                               "; verify and diff only read the target, so give --scratch URL of an empty database on a writable "
+                               "server, connected directly or through a session-mode pool",
+                           {.database = target.redacted(), .backend = "postgresql"});
     const auto schema = admin_->query("SELECT current_schema()");
     const std::string name = scratch_name();
     try {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <thread>
 
 #include "progress_notice.hpp"
@@ -254,6 +255,15 @@ void executor::log_failure(const step& s, const std::string& what, bool database
 }
 
 run_report executor::run_atomic(const std::vector<step>& steps, const unit_observer& observer, run_report report) {
+    return atomically(steps, observer, std::move(report), nullptr);
+}
+
+run_report executor::run_atomic_in(transaction& open, const std::vector<step>& steps, const unit_observer& observer) {
+    return atomically(steps, observer, {}, &open);
+}
+
+run_report executor::atomically(const std::vector<step>& steps, const unit_observer& observer, run_report report,
+                                transaction* open) {
     for (const auto& s : steps) {
         if (!s.transactional)
             throw unsupported_error(unit_label(s.version, s.name) + " cannot run in a transaction, so --atomic cannot include it",
@@ -269,7 +279,9 @@ run_report executor::run_atomic(const std::vector<step>& steps, const unit_obser
     std::vector<unit_report> done;
     const step* current = nullptr;
     try {
-        transaction t(t_.conn, fk_off);
+        std::optional<transaction> own;
+        if (!open) own.emplace(t_.conn, fk_off);
+        transaction& t = open ? *open : *own;
         for (const auto& s : steps) {
             current = &s;
             header(s);
@@ -283,6 +295,7 @@ run_report executor::run_atomic(const std::vector<step>& steps, const unit_obser
         current = nullptr;
         t.commit();
     } catch (const error& e) {
+        if (open) open->rollback();  // before the failure's audit row, which is written outside it
         const step& s = current ? *current : steps.back();
         if (e.kind() == error_kind::lock_timeout) throw busy(s, e, report, true);
         throw failed(s, e, report);  // nothing of the release stays

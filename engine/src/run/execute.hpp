@@ -13,6 +13,7 @@
 #include "connection.hpp"
 #include "history.hpp"
 #include "run/reconcile.hpp"
+#include "transaction.hpp"
 
 namespace strata {
 
@@ -33,8 +34,12 @@ public:
     run_report run_all(const std::vector<step>& steps, const unit_observer& observer, run_report report = {});
     /// up --atomic: every step in one transaction; on failure nothing of the release stays.
     run_report run_atomic(const std::vector<step>& steps, const unit_observer& observer, run_report report = {});
+    /// The same in `open`, a transaction the caller began (and locked and read the history in:
+    /// up --atomic on PostgreSQL); commits it, or rolls it back on failure.
+    run_report run_atomic_in(transaction& open, const std::vector<step>& steps, const unit_observer& observer);
 
 private:
+    run_report atomically(const std::vector<step>& steps, const unit_observer& observer, run_report report, transaction* open);
     unit_report run(const step& s, const run_report& report);
     unit_report run_in_transaction(const step& s);
     unit_report run_without_transaction(const step& s);

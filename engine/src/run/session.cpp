@@ -13,6 +13,7 @@ connection& session::open(bool for_looking) {
     history_.reset();
     held_.reset();
     conn_.reset();  // a read-only connection cannot serve a change: reopen
+    route_checked_ = false;
     using clock = std::chrono::steady_clock;
     auto deadline = clock::now() + options_.wait;
     for (auto pause = std::chrono::milliseconds(250);; pause = std::min(pause * 2, std::chrono::milliseconds(5000))) {
@@ -36,8 +37,27 @@ connection& session::open(bool for_looking) {
 
 connection& session::look() { return open(true); }
 
+void session::refuse_unsafe_route(connection& c, bool pooler_ok) {
+    if (route_checked_) return;
+    auto route = c.route(!pooler_ok);
+    const error_context where{.database = url_.redacted(), .backend = to_string(url_.kind())};
+    if (!route.read_only.empty())
+        throw config_error("cannot change " + url_.redacted() + ": " + route.read_only +
+                               "; connect to the primary instead (libpq can choose it among several hosts with "
+                               "target_session_attrs=read-write); nothing was changed",
+                           where);
+    if (!route.transaction_pooled.empty())
+        throw config_error("cannot change " + url_.redacted() +
+                               " safely: the connection goes through a transaction pooler (such as pgbouncer's pool_mode = "
+                               "transaction), where the session lock that keeps two runs apart protects nothing; " +
+                               route.transaction_pooled + "; " + transaction_pooler_advice() + "; nothing was changed",
+                           where);
+    route_checked_ = true;
+}
+
 connection& session::change() {
     auto& c = open(false);
+    refuse_unsafe_route(c, false);
     if (!held_) {
         held_ = c.lock(options_.lock_timeout, options_.on_notice);
         c.set_lock_timeout(options_.ddl_lock_timeout);
@@ -55,7 +75,7 @@ std::vector<history_row> session::read(bool dry_run, bool create) {
     // Only up and baseline create the metadata tables; the others first look, and a database
     // without a history has nothing applied: they are refused without creating anything.
     if (!create) {
-        look();
+        refuse_unsafe_route(look(), false);  // before anything, even a history that turns out empty
         if (!history_->exists()) return {};
     }
     // The history first: on SQLite it tells whether the tables exist, so a run with a history
@@ -64,6 +84,23 @@ std::vector<history_row> session::read(bool dry_run, bool create) {
     auto rows = history_->read();
     if (create) history_->ensure();
     return rows;
+}
+
+std::optional<std::vector<history_row>> session::read_in_transaction(std::optional<transaction>& tx) {
+    auto& c = open(false);
+    if (!c.can_lock_transactions()) return std::nullopt;
+    refuse_unsafe_route(c, true);
+    // The metadata tables first, in a locked transaction of their own: a release that fails is
+    // rolled back, and its audit row still has a table to go to (as without --atomic).
+    if (!history_->exists()) {
+        transaction t(c, false);
+        c.lock_transaction(options_.lock_timeout, options_.ddl_lock_timeout, options_.on_notice);
+        history_->ensure(true);  // asks again, under the lock
+        t.commit();
+    }
+    tx.emplace(c, false);
+    c.lock_transaction(options_.lock_timeout, options_.ddl_lock_timeout, options_.on_notice);
+    return history_->read();
 }
 
 void session::release() noexcept { held_.reset(); }

@@ -8,6 +8,10 @@
 
 #include "connection.hpp"
 #include "history.hpp"
+#include "transaction.hpp"
+
+#include <optional>
+#include <vector>
 
 namespace strata {
 
@@ -30,11 +34,22 @@ public:
     /// nothing). `create`: the metadata tables are created when missing (up, baseline).
     std::vector<history_row> read(bool dry_run, bool create);
 
+    /// up --atomic (not a dry run) where the lock can belong to a transaction (PostgreSQL): on a
+    /// connection that can write, creates the metadata tables when missing (in a locked
+    /// transaction of their own), then begins `tx`, takes the lock inside it and reads the
+    /// history there, so nothing depends on the server session and the run is safe behind a
+    /// transaction pooler. Nullopt (and `tx` empty) when the database has no such lock (SQLite):
+    /// use read().
+    std::optional<std::vector<history_row>> read_in_transaction(std::optional<transaction>& tx);
+
     /// Ends the command's hold: the migration lock goes, the connection stays for the next.
     void release() noexcept;
 
 private:
     connection& open(bool for_looking);
+    /// Before a change: refuses (config_error, nothing done) a server that takes no writes (a
+    /// hot standby) and, unless `pooler_ok`, a connection through a transaction pooler.
+    void refuse_unsafe_route(connection& c, bool pooler_ok);
 
     database_url url_;
     const runner_options& options_;
@@ -42,6 +57,7 @@ private:
     std::unique_ptr<connection> conn_;
     std::unique_ptr<class history> history_;
     std::unique_ptr<migration_lock> held_;
+    bool route_checked_ = false;  ///< for the open connection
 };
 
 }  // namespace strata

@@ -6,6 +6,8 @@
 #include <soci/soci.h>
 
 #include <condition_variable>
+#include <memory>
+#include <string>
 #include <mutex>
 #include <thread>
 
@@ -39,13 +41,28 @@ private:
                 lock.unlock();
                 index_progress p;
                 long long blocks_done = 0, blocks_total = 0, tuples_done = 0, tuples_total = 0;
-                s << "SELECT coalesce(i.relname::text, ''), coalesce(t.relname::text, ''), p.phase, p.blocks_done, p.blocks_total, p.tuples_done, "
-                     "p.tuples_total FROM pg_stat_progress_create_index p LEFT JOIN pg_class i ON i.oid = p.index_relid "
-                     "LEFT JOIN pg_class t ON t.oid = p.relid "
-                     "WHERE p.pid = :pid",
-                    soci::use(pid), soci::into(p.index), soci::into(p.table), soci::into(p.phase), soci::into(blocks_done),
-                    soci::into(blocks_total), soci::into(tuples_done), soci::into(tuples_total);
-                if (s.got_data()) {
+                // PQexec with the pid as a literal: no statement of SOCI's (st_N, or a bound one).
+                const std::string sql =
+                    "SELECT coalesce(i.relname::text, ''), coalesce(t.relname::text, ''), p.phase, p.blocks_done, p.blocks_total, "
+                    "p.tuples_done, p.tuples_total FROM pg_stat_progress_create_index p LEFT JOIN pg_class i ON i.oid = p.index_relid "
+                    "LEFT JOIN pg_class t ON t.oid = p.relid WHERE p.pid = " +
+                    std::to_string(pid);
+                const auto& pq = libpq_api::get();
+                std::unique_ptr<PGresult, decltype(&::PQclear)> res(pq.exec(conn, sql.c_str()), pq.clear);
+                if (!res || pq.result_status(res.get()) != PGRES_TUPLES_OK) return;
+                const bool got_data = pq.ntuples(res.get()) > 0;
+                if (got_data) {
+                    auto text = [&](int f) { return std::string(pq.getvalue(res.get(), 0, f)); };
+                    auto number = [&](int f) { return pq.getisnull(res.get(), 0, f) ? 0LL : std::stoll(text(f)); };
+                    p.index = text(0);
+                    p.table = text(1);
+                    p.phase = text(2);
+                    blocks_done = number(3);
+                    blocks_total = number(4);
+                    tuples_done = number(5);
+                    tuples_total = number(6);
+                }
+                if (got_data) {
                     // Blocks while the table is scanned; tuples while they are sorted and loaded.
                     bool blocks = blocks_total > 0 && (tuples_total == 0 || blocks_done < blocks_total);
                     p.done = blocks ? blocks_done : tuples_done;

@@ -4,12 +4,14 @@
 #include "connection.hpp"
 #include "dialect/postgresql/index_build_watch.hpp"
 #include "dialect/postgresql/libpq_api.hpp"
+#include "transaction.hpp"
 
 #include <strata/error.hpp>
 
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
+#include <functional>
 #include <memory>
 
 namespace strata {
@@ -48,28 +50,27 @@ std::string lost_reason(const std::string& error_message) {
 // history table, so two histories in two schemas of one database do not block each other.
 constexpr const char* lock_key = "1398034753, hashtext(current_schema() || '.strata_schema_history')";
 
+/// Whether this server session holds the advisory lock (session- or transaction-level).
+constexpr const char* lock_is_ours =
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid() "
+    "AND classid = 1398034753 AND objsubid = 2 AND objid = (hashtext(current_schema() || '.strata_schema_history'))::oid "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+
 /// A session-level advisory lock: the server drops it when the connection goes, so a killed
-/// run never leaves it behind.
+/// run never leaves it behind. `release` runs the unlock (never throws).
 class advisory_lock final : public migration_lock {
 public:
-    explicit advisory_lock(soci::session& s) : session_(s) {}
-    ~advisory_lock() override {
-        try {
-            int released = 0;
-            session_ << std::string("SELECT CASE WHEN pg_advisory_unlock(") + lock_key + ") THEN 1 ELSE 0 END",
-                soci::into(released);
-        } catch (...) {
-            // The lock goes with the connection anyway.
-        }
-    }
+    explicit advisory_lock(std::function<void()> release) : release_(std::move(release)) {}
+    ~advisory_lock() override { release_(); }
 
 private:
-    soci::session& session_;
+    std::function<void()> release_;
 };
 
 class postgresql_connection final : public connection {
 public:
-    postgresql_connection(const database_url& url, std::chrono::seconds connect_timeout) : connection(url) {
+    postgresql_connection(const database_url& url, std::chrono::seconds connect_timeout)
+        : connection(url), connect_timeout_(connect_timeout) {
         // libpq first: when it cannot be loaded, that is the error, not a failed connection.
         pq_ = &libpq_api::get();
         try {
@@ -121,13 +122,53 @@ public:
 
     std::unique_ptr<migration_lock> lock(std::chrono::milliseconds timeout, const notice_function& notice) override {
         const std::string sql = std::string("SELECT CASE WHEN pg_try_advisory_lock(") + lock_key + ") THEN 1 ELSE 0 END";
-        auto try_once = [&] {
-            int got = 0;
-            guarded(sql, [&] { session_ << sql, soci::into(got); });
-            return got != 0;
-        };
-        poll_for_lock(timeout, try_once, [this] { return holder(); }, notice);
-        return std::make_unique<advisory_lock>(session_);
+        poll_for_lock(timeout, [&] { return single(sql) == "1"; }, [this] { return holder(); }, notice);
+        auto held = std::make_unique<advisory_lock>([this] { unlock(); });
+        // A session lock means something only if the next transaction runs in the same server
+        // session. Behind a transaction pooler it may not: then the lock is somewhere else, and
+        // another runner could take it too.
+        if (single(lock_is_ours) == "0") {
+            held.reset();  // the unlock may reach the session that holds it
+            throw config_error(
+                "the migration lock strata took is not held by the server session its next statement ran in, so "
+                "this connection goes through a transaction pooler (such as pgbouncer's pool_mode = transaction) "
+                "where a session lock protects nothing; " +
+                    transaction_pooler_advice() +
+                    " (the lock may stay with an idle pooled server connection until the pooler closes it)",
+                {.database = url().redacted(), .backend = "postgresql"});
+        }
+        return held;
+    }
+
+    bool can_lock_transactions() const noexcept override { return true; }
+
+    void lock_transaction(std::chrono::milliseconds timeout, std::chrono::milliseconds table_lock_timeout,
+                          const notice_function& notice) override {
+        // Read committed, whatever the server's default: each statement after the wait must see
+        // what the runner that held the lock before committed (its history rows).
+        execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+        // SET LOCAL: a session setting may stay behind in another server session of a pooler.
+        execute("SET LOCAL standard_conforming_strings = on");
+        execute("SET LOCAL lock_timeout = '" + std::to_string(table_lock_timeout.count()) + "ms'");
+        const std::string sql = std::string("SELECT CASE WHEN pg_try_advisory_xact_lock(") + lock_key + ") THEN 1 ELSE 0 END";
+        poll_for_lock(timeout, [&] { return single(sql) == "1"; }, [this] { return holder(); }, notice);
+    }
+
+    connection_route route(bool probe_pooler) override {
+        connection_route r;
+        auto server = query(
+            "SELECT CASE WHEN pg_is_in_recovery() THEN 1 ELSE 0 END, current_setting('transaction_read_only'), pg_backend_pid()");
+        if (!server.empty() && server.front().at(0) == std::optional<std::string>("1"))
+            r.read_only = "the server is a hot standby (pg_is_in_recovery() is true), which takes no writes";
+        else if (!server.empty() && server.front().at(1) == std::optional<std::string>("on"))
+            r.read_only = "transactions on this server are read-only (transaction_read_only is on, e.g. "
+                          "default_transaction_read_only)";
+        // The backend pid libpq was told at connection start (BackendKeyData) is the server
+        // session's own on a direct connection; a pooler such as pgbouncer hands out a cancel key
+        // of its own instead. Only then is the probe (a second connection) worth its cost.
+        const bool direct = !server.empty() && server.front().at(2) == std::optional<std::string>(std::to_string(pq_->backend_pid(conn_)));
+        if (probe_pooler && !direct) r.transaction_pooled = pooler_evidence();
+        return r;
     }
 
     void set_lock_timeout(std::chrono::milliseconds timeout) override {
@@ -149,15 +190,19 @@ public:
             "ORDER BY a.xact_start LIMIT 3";
         std::string out;
         try {
-            std::string table, app, state, age;
-            int pid = 0;
-            soci::statement st = (session_.prepare << sql, soci::use(statement), soci::into(table), soci::into(pid),
-                                  soci::into(app), soci::into(state), soci::into(age));
-            st.execute();
-            while (st.fetch())
-                out += std::string(out.empty() ? "the lock on " : "; on ") + table + " is held by pid " + std::to_string(pid) +
-                       " (application '" + app + "', " + state + (age.empty() ? "" : ", in a transaction for " + age) + ")";
-        } catch (const soci::soci_error&) {
+            // PQexec with the statement as a literal: a SOCI prepared statement (st_N) would not
+            // survive a transaction pooler.
+            std::string quoted = "'";
+            for (char c : statement) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+            quoted += "'";
+            const std::string bound = sql.substr(0, sql.find(":statement")) + quoted + sql.substr(sql.find(":statement") + 10);
+            for (const auto& row : query(bound)) {
+                auto text = [&](std::size_t i) { return row.at(i).value_or(""); };
+                const std::string age = text(4);
+                out += std::string(out.empty() ? "the lock on " : "; on ") + text(0) + " is held by pid " + text(1) +
+                       " (application '" + text(2) + "', " + text(3) + (age.empty() ? "" : ", in a transaction for " + age) + ")";
+            }
+        } catch (const error&) {
             // Naming the holder is a courtesy; the retry goes on without it.
         }
         return out;
@@ -248,24 +293,64 @@ private:
                                     "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
                                     "AND l.objid = (hashtext(current_schema() || '.strata_schema_history'))::oid");
         try {
-            int pid = 0;
-            std::string app, client, since;
-            session_ << sql, soci::into(pid), soci::into(app), soci::into(client), soci::into(since);
-            if (!session_.got_data()) return "a session that just let go";
-            return "pid " + std::to_string(pid) + ", application '" + app + "', from " + client + ", connected since " + since;
-        } catch (const soci::soci_error&) {
+            auto rows = query(sql);
+            if (rows.empty()) return "a session that just let go";
+            auto text = [&](std::size_t i) { return rows.front().at(i).value_or(""); };
+            return "pid " + text(0) + ", application '" + text(1) + "', from " + text(2) + ", connected since " + text(3);
+        } catch (const statement_error&) {
             return "a session strata cannot see (no permission to read pg_stat_activity)";
         }
     }
 
-    template <class F>
-    void guarded(const std::string& sql, F&& f) {
+    /// The first value of a query's first row ("" for none or NULL).
+    std::string single(const std::string& sql) {
+        auto rows = query(sql);
+        return rows.empty() || rows.front().empty() ? std::string() : rows.front().front().value_or("");
+    }
+
+    void unlock() noexcept {
         try {
-            f();
-        } catch (const soci::soci_error& e) {
-            throw statement_error(scrub(e.get_error_message(), url().password()),
-                                  {.database = url().redacted(), .backend = "postgresql", .statement = sql});
+            execute(std::string("SELECT pg_advisory_unlock(") + lock_key + ")");
+        } catch (...) {
+            // The lock goes with the connection anyway.
         }
+    }
+
+    /// What shows that this connection's transactions may run in different server sessions, or
+    /// "" when nothing did. Three observations, none of which a direct connection or a session
+    /// pool can produce (a server session serves one client connection for as long as it is
+    /// connected): a session setting made by one statement is gone in the next; the next
+    /// statement reports another backend pid; a second connection, in a transaction, is given the
+    /// backend this one used a moment before (a pooler hands out the server
+    /// connection released last: pgbouncer's default, server_round_robin = 0).
+    std::string pooler_evidence() {
+        std::string marker;
+        for (char c : std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) + std::to_string(pq_->backend_pid(conn_)))
+            if (c >= '0' && c <= '9') marker += c;
+        auto first = query("SELECT pg_backend_pid(), set_config('strata.route_probe', '" + marker + "', false)");
+        const std::string pid = first.empty() ? "" : first.front().at(0).value_or("");
+        std::string other_pid;
+        std::string refused;
+        try {
+            // Closed before this connection's next statement: with a pool of one server
+            // connection, that statement would wait for the second one's transaction forever.
+            postgresql_connection other(url(), connect_timeout_);
+            transaction t(other, false);
+            other_pid = other.single("SELECT pg_backend_pid()");
+        } catch (const error& e) {
+            // A pooler in statement mode refuses transaction blocks; any other failure (too many
+            // connections) leaves the two observations below.
+            if (e.message().find("pool mode") != std::string::npos) refused = e.message();
+        }
+        auto second = query("SELECT pg_backend_pid(), coalesce(current_setting('strata.route_probe', true), '')");
+        const std::string pid_after = second.empty() ? "" : second.front().at(0).value_or("");
+        const std::string marker_after = second.empty() ? "" : second.front().at(1).value_or("");
+        if (!refused.empty()) return "the pooler refused a transaction block (" + refused + ")";
+        if (!other_pid.empty() && other_pid == pid)
+            return "a second connection was given the server session (backend pid " + pid + ") this one had used a moment before";
+        if (pid_after != pid) return "two consecutive statements ran in different server sessions (backend pids " + pid + " and " + pid_after + ")";
+        if (marker_after != marker) return "a session setting made by one statement was gone in the next";
+        return {};
     }
 
     soci::session session_;
@@ -273,6 +358,7 @@ private:
     const libpq_api* pq_ = nullptr;
     notice_function server_notice_;
     std::string connection_string_;  ///< for the second session that watches index builds
+    std::chrono::seconds connect_timeout_;
 };
 
 }  // namespace
