@@ -4,7 +4,9 @@
 
 #include <strata/runner.hpp>
 
+#include <functional>
 #include <memory>
+#include <stop_token>
 
 #include "connection.hpp"
 #include "history.hpp"
@@ -35,6 +37,9 @@ public:
 
 private:
     connection& open(bool for_looking);
+    /// After connecting: conn_ is interrupted when runner_options::stop is requested; throws
+    /// interrupted_error when it already is (or the --wait pause ended because of it).
+    void watch_for_stop();
 
     database_url url_;
     const runner_options& options_;
@@ -42,6 +47,8 @@ private:
     std::unique_ptr<connection> conn_;
     std::unique_ptr<class history> history_;
     std::unique_ptr<migration_lock> held_;
+    /// Interrupts conn_ when runner_options::stop is requested; declared last, so it goes first.
+    std::unique_ptr<std::stop_callback<std::function<void()>>> interrupts_;
 };
 
 }  // namespace strata
