@@ -4,7 +4,6 @@
 #include <strata/error.hpp>
 
 #include <algorithm>
-#include <thread>
 
 namespace strata {
 
@@ -18,22 +17,70 @@ std::string transaction_pooler_advice() {
            "transaction, locked for that transaction only)";
 }
 
+bool pause(std::stop_token stop, std::chrono::milliseconds d) {
+    std::mutex m;
+    std::condition_variable_any wake;
+    std::unique_lock<std::mutex> hold(m);
+    wake.wait_for(hold, stop, d, [] { return false; });
+    return !stop.stop_requested();
+}
+
+void connection::interrupt(std::string reason) noexcept {
+    std::unique_lock<std::mutex> hold(interrupt_mutex_);
+    if (interrupt_state_.load() != not_interrupted) {
+        // Another thread cancels: return once its cancel request is delivered.
+        interrupt_wake_.wait(hold, [this] { return interrupt_state_.load() == interrupt_done; });
+        return;
+    }
+    try {
+        interrupt_reason_ = std::move(reason);
+    } catch (...) {
+        // Without its words: "interrupted".
+    }
+    interrupt_state_.store(cancelling);
+    hold.unlock();
+    cancel_statement();
+    hold.lock();
+    interrupt_state_.store(interrupt_done);
+    hold.unlock();
+    interrupt_wake_.notify_all();
+}
+
+std::string connection::interruption() const {
+    std::unique_lock<std::mutex> hold(interrupt_mutex_);
+    // What runs after an interruption must not meet the cancel request still on its way.
+    interrupt_wake_.wait(hold, [this] { return interrupt_state_.load() != cancelling; });
+    return interrupt_reason_.empty() ? std::string("interrupted") : interrupt_reason_;
+}
+
+bool connection::pause_unless_interrupted(std::chrono::milliseconds d) const {
+    std::unique_lock<std::mutex> hold(interrupt_mutex_);
+    return !interrupt_wake_.wait_for(hold, d, [this] { return interrupt_state_.load() == interrupt_done; });
+}
+
 void connection::poll_for_lock(std::chrono::milliseconds timeout, const std::function<bool()>& try_once,
                                const std::function<std::string()>& holder, const notice_function& notice) const {
     using namespace std::chrono_literals;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     bool told = false;
+    std::string held_by;  // as the notice said: asking again after an interruption could meet the cancel
+    auto stopped = [&] {
+        return interrupted_error(interruption() + " while waiting for the migration lock" +
+                                     (held_by.empty() ? std::string() : " (held by " + held_by + ")") + "; nothing was changed",
+                                 {.database = url_.redacted(), .backend = to_string(url_.kind())});
+    };
     for (auto pause = 20ms;; pause = std::min(pause * 2, 250ms)) {
         if (try_once()) return;
+        if (interrupted()) throw stopped();
         // Say who holds it as soon as we wait at all, even if the timeout is already up.
-        if (!told && notice) notice("waiting for the migration lock, held by " + holder());
+        if (!told && notice) notice("waiting for the migration lock, held by " + (held_by = holder()));
         told = true;
         auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left <= 0ms)
             throw lock_timeout_error("another strata run holds the migration lock (" + holder() + "); gave up after " +
                                          duration_text(timeout) + " (--lock-timeout)",
                                      {.database = url_.redacted(), .backend = to_string(url_.kind())});
-        std::this_thread::sleep_for(std::min(pause, left));
+        if (!pause_unless_interrupted(std::min(pause, left))) throw stopped();
     }
 }
 

@@ -4,11 +4,15 @@
 
 #include <strata/database_url.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -164,20 +168,47 @@ public:
         (void)probe_pooler;
         return {};
     }
+    /// Stops what this connection is doing; thread-safe (the runner calls it from the thread that
+    /// requested runner_options::stop), never throws. The statement running is cancelled and
+    /// throws interrupted_error saying `reason` ("interrupted by SIGTERM"); a wait for the migration
+    /// lock, or (SQLite) for a database another process holds, ends with interrupted_error. Later
+    /// statements run as usual (the rollback, the audit row), but no longer wait for a busy
+    /// SQLite database. A statement that starts just as this is called may escape the cancel:
+    /// the runner checks its stop token before each statement.
+    /// Returns once the cancel request is delivered, also when another thread sends it: a thread
+    /// that saw the stop calls it before its next statement (the rollback, the audit row), which
+    /// the request, still on its way, would otherwise cancel.
+    void interrupt(std::string reason) noexcept;
+    /// Whether interrupt() was called.
+    bool interrupted() const noexcept { return interrupt_state_.load() != not_interrupted; }
 
 protected:
     explicit connection(database_url url) : url_(std::move(url)) {}
+
+    /// The backend's part of interrupt(): cancel the statement running, if any (PQcancel,
+    /// sqlite3_interrupt). Called once, from another thread than the one running statements.
+    virtual void cancel_statement() noexcept {}
+    /// The reason interrupt() was given ("interrupted by SIGTERM"), once its cancel request is
+    /// delivered (so the statements that follow do not meet it).
+    std::string interruption() const;
+    /// Sleeps for `d` unless interrupt() is done meanwhile: whether it slept the whole time.
+    bool pause_unless_interrupted(std::chrono::milliseconds d) const;
 
     /// The wait every backend's lock() does, around its own `try_once` (true: the lock is taken;
     /// false: someone else holds it; what it throws goes through). While someone else holds it,
     /// says once through `notice` who (`holder`), pauses (20 ms, doubling up to 250 ms, never
     /// past the deadline) and tries again; once `timeout` has passed, throws lock_timeout_error
-    /// naming the holder. A zero timeout tries once.
+    /// naming the holder. A zero timeout tries once. interrupt() ends the wait (interrupted_error).
     void poll_for_lock(std::chrono::milliseconds timeout, const std::function<bool()>& try_once,
                        const std::function<std::string()>& holder, const notice_function& notice) const;
 
 private:
     database_url url_;
+    enum interrupt_state { not_interrupted, cancelling, interrupt_done };
+    std::atomic<interrupt_state> interrupt_state_{not_interrupted};
+    mutable std::mutex interrupt_mutex_;  // guards interrupt_reason_; the pauses wait on it
+    mutable std::condition_variable interrupt_wake_;
+    std::string interrupt_reason_;
 };
 
 /// What to do about a transaction pooler, for messages: "connect directly or through a
@@ -186,6 +217,10 @@ std::string transaction_pooler_advice();
 
 /// "60 s", "500 ms": for messages.
 std::string duration_text(std::chrono::milliseconds d);
+
+/// Sleeps for `d` unless `stop` is requested first (then returns at once): whether it slept the
+/// whole time.
+bool pause(std::stop_token stop, std::chrono::milliseconds d);
 
 /// Opens a connection; one attempt may take `connect_timeout` (unless the URL sets its own).
 /// `read_only`: for looking first (status, dry runs, down before its lock); a SQLite file that

@@ -56,6 +56,7 @@ const char* to_string(error_kind k) noexcept {
     case error_kind::lock_timeout: return "lock_timeout";
     case error_kind::unit_failed: return "unit_failed";
     case error_kind::commit_unknown: return "commit_unknown";
+    case error_kind::interrupted: return "interrupted";
     }
     return "?";
 }
@@ -71,6 +72,9 @@ int exit_status(error_kind k) noexcept {
     case error_kind::connection: return 3;
     case error_kind::validation: return 4;
     case error_kind::lock_timeout: return 5;
+    // 128 + SIGINT, as a shell reports a command it interrupted; the command line, which knows the
+    // signal, exits 128 + its number (143 for SIGTERM).
+    case error_kind::interrupted: return 130;
     case error_kind::other:
     case error_kind::irreversible:
     case error_kind::unsupported:
@@ -99,7 +103,10 @@ migration_error::migration_error(std::string message, error_context context, std
 error_kind migration_error::kind() const noexcept {
     // A lost connection is the network's or the server's doing, not the unit's: it exits as one
     // (3). A COMMIT in doubt stays a failed unit (1), with its own sentence.
-    return cause_ == error_kind::connection || cause_ == error_kind::commit_unknown ? cause_ : error_kind::unit_failed;
+    // An interrupted unit is the caller's doing (a signal): it exits as such (128 + the signal).
+    return cause_ == error_kind::connection || cause_ == error_kind::commit_unknown || cause_ == error_kind::interrupted
+               ? cause_
+               : error_kind::unit_failed;
 }
 
 }  // namespace strata

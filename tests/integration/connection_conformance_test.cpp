@@ -16,6 +16,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "backend_test.hpp"
@@ -347,6 +348,58 @@ STRATA_BACKEND_TEST(connection_says_which_failures_were_lock_timeouts) {
     BOOST_TEST(rows_in(*t.second, "guarded") == 1);
 }
 
+// interrupt() (issue 12, point 2: a signal), from another thread: the running statement is
+// cancelled (PostgreSQL's cancel request, sqlite3_interrupt) and throws interrupted_error with the
+// reason; the connection stays usable (a rollback and an audit row follow).
+STRATA_BACKEND_TEST(connection_interrupt_cancels_the_running_statement_and_stays_usable) {
+    two_connections t(backend);
+    auto& c = *t.first;
+    // Long enough that only the interrupt ends it in time: 30 s, or a count to 10^10.
+    const std::string slow = backend == backend::postgresql
+                                 ? "SELECT pg_sleep(30)"
+                                 : "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000000000) "
+                                   "SELECT count(*) FROM n";
+    BOOST_TEST(!c.interrupted());
+    const auto start = std::chrono::steady_clock::now();
+    std::jthread signal([&c] {
+        std::this_thread::sleep_for(300ms);
+        c.interrupt("interrupted by SIGTERM");
+    });
+    auto e = thrown<strata::interrupted_error>([&] { c.query(slow); });
+    const auto took = std::chrono::steady_clock::now() - start;
+    BOOST_TEST(took < 5s, std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
+    BOOST_TEST(e.message() == "interrupted by SIGTERM");
+    BOOST_TEST(e.context().statement == slow);
+    BOOST_TEST(c.interrupted());
+    signal.join();
+    // Usable: a transaction, a row, a commit.
+    c.execute("CREATE TABLE after_the_signal (x INTEGER)");
+    c.begin(false);
+    c.execute("INSERT INTO after_the_signal (x) VALUES (1)");
+    c.commit();
+    BOOST_TEST(rows_in(*t.second, "after_the_signal") == 1);
+}
+
+// interrupt() ends the wait for the migration lock at once, with interrupted_error naming the
+// holder the notice named; the lock stays with its holder.
+STRATA_BACKEND_TEST(connection_interrupt_ends_the_wait_for_the_migration_lock) {
+    two_connections t(backend);
+    auto held = t.second->lock(0ms, {});
+    std::string told;
+    const auto start = std::chrono::steady_clock::now();
+    std::jthread signal([&t] {
+        std::this_thread::sleep_for(300ms);
+        t.first->interrupt("interrupted by SIGINT");
+    });
+    auto e = thrown<strata::interrupted_error>([&] { t.first->lock(60s, [&told](const std::string& n) { told = n; }); });
+    const auto took = std::chrono::steady_clock::now() - start;
+    BOOST_TEST(took < 2s, std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
+    BOOST_TEST(contains(told, "waiting for the migration lock, held by " + holder_of(*t.second, backend)), told);
+    BOOST_TEST(contains(e.message(), "interrupted by SIGINT while waiting for the migration lock (held by " + holder_of(*t.second, backend)),
+               e.message());
+    BOOST_TEST(contains(e.message(), "; nothing was changed"), e.message());
+}
+
 BOOST_AUTO_TEST_SUITE(sqlite)
 
 // The busy timeout is the one connect() is given (--lock-timeout), for reads too: a query under
@@ -372,6 +425,33 @@ BOOST_AUTO_TEST_CASE(connection_busy_wait_follows_the_timeout_given_to_connect) 
     }
     holder->execute("ROLLBACK");
     BOOST_TEST(value_of(*reader, "SELECT count(*) FROM t") == "0");
+}
+
+// interrupt() ends a busy wait (another process holds the database) at once, although the busy
+// timeout is a minute: sqlite3_interrupt alone does not end SQLite's own busy handler's sleeps.
+BOOST_AUTO_TEST_CASE(connection_interrupt_ends_the_busy_wait) {
+    auto db = temp_database::create(backend::sqlite);
+    auto holder = strata::connect(db.url(), 10s, false, 10s);
+    holder->execute("CREATE TABLE t (x INTEGER)");
+    holder->execute("BEGIN IMMEDIATE");
+    auto writer = strata::connect(db.url(), 10s, false, 60s);
+    const auto start = std::chrono::steady_clock::now();
+    std::jthread signal([&writer] {
+        std::this_thread::sleep_for(300ms);
+        writer->interrupt("interrupted by SIGTERM");
+    });
+    auto e = thrown<strata::interrupted_error>([&] { writer->execute("INSERT INTO t (x) VALUES (1)"); });
+    const auto took = std::chrono::steady_clock::now() - start;
+    BOOST_TEST(took < 2s, std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
+    BOOST_TEST(e.message() == "interrupted by SIGTERM");
+    signal.join();
+    // Afterwards a busy database is not waited for: the interrupted run's audit row tries once.
+    const auto again = std::chrono::steady_clock::now();
+    thrown<strata::interrupted_error>([&] { writer->execute("INSERT INTO t (x) VALUES (2)"); });
+    BOOST_TEST((std::chrono::steady_clock::now() - again < 1s));
+    holder->execute("ROLLBACK");
+    writer->execute("INSERT INTO t (x) VALUES (3)");  // nothing in the way: it runs
+    BOOST_TEST(rows_in(*holder, "t") == 1);
 }
 
 // A file that is not a database is the URL's mistake (config, exit 2), said when it is opened.

@@ -23,7 +23,7 @@ const std::map<error_kind, int> documented = {
     {error_kind::other, 1},        {error_kind::config, 2},       {error_kind::connection, 3},
     {error_kind::registry, 2},     {error_kind::irreversible, 1}, {error_kind::unsupported, 1},
     {error_kind::statement, 1},    {error_kind::validation, 4},   {error_kind::lock_timeout, 5},
-    {error_kind::unit_failed, 1},  {error_kind::commit_unknown, 1},
+    {error_kind::unit_failed, 1},  {error_kind::commit_unknown, 1}, {error_kind::interrupted, 130},
 };
 
 strata::migration_error failed_unit(error_kind cause, bool transactional = true) {
@@ -38,13 +38,13 @@ BOOST_AUTO_TEST_SUITE(error_kinds)
 BOOST_AUTO_TEST_CASE(every_kind_has_its_documented_exit_code_and_a_name) {
     // The last enumerator bounds the loop: a kind added after it is caught by the size check.
     std::set<std::string> names;
-    for (int k = 0; k <= static_cast<int>(error_kind::commit_unknown); ++k) {
+    for (int k = 0; k <= static_cast<int>(error_kind::interrupted); ++k) {
         const auto kind = static_cast<error_kind>(k);
         BOOST_TEST_REQUIRE(documented.count(kind) == 1u, "kind " << k << " has no documented exit code in this test");
         BOOST_TEST(strata::exit_status(kind) == documented.at(kind), strata::to_string(kind));
         names.insert(strata::to_string(kind));
     }
-    BOOST_TEST(documented.size() == static_cast<std::size_t>(error_kind::commit_unknown) + 1);
+    BOOST_TEST(documented.size() == static_cast<std::size_t>(error_kind::interrupted) + 1);
     BOOST_TEST(names.size() == documented.size(), "two kinds share a name");
     BOOST_TEST(names.count("?") == 0u);
 }
@@ -94,6 +94,9 @@ BOOST_AUTO_TEST_CASE(a_unit_that_lost_its_connection_exits_3) {
 }
 
 BOOST_AUTO_TEST_CASE(a_unit_whose_commit_is_in_doubt_exits_1_and_is_not_said_to_be_rolled_back) {
+    const auto stopped = failed_unit(error_kind::interrupted);
+    BOOST_TEST(stopped.kind() == error_kind::interrupted, "a unit stopped by a signal exits as one (128 + the signal)");
+    BOOST_TEST(strata::interrupted_error("x").kind() == error_kind::interrupted);
     const auto m = failed_unit(error_kind::commit_unknown);
     BOOST_TEST(m.cause() == error_kind::commit_unknown);
     BOOST_TEST(m.kind() == error_kind::commit_unknown);

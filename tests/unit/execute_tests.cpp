@@ -9,9 +9,12 @@
 #include <strata/error.hpp>
 #include <strata/registry.hpp>
 
+#include <chrono>
 #include <map>
 #include <memory>
+#include <stop_token>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "connection.hpp"
@@ -27,7 +30,8 @@ using strata::test::change_unit;
 namespace {
 
 /// Records statements and transaction boundaries; fails a statement (by a part of its text) as
-/// many times as asked, with the SQLSTATE given (55P03: a lock timeout).
+/// many times as asked, with the SQLSTATE given (55P03: a lock timeout; "stop": a signal came
+/// while it ran, so `stopper` is asked to stop and the statement fails as a cancelled one does).
 class fake_connection final : public connection {
 public:
     fake_connection() : connection(database_url::parse("postgresql://fake@localhost/fake")) {}
@@ -39,12 +43,17 @@ public:
     std::map<std::string, failure> fail;
     bool commit_in_doubt = false;
     std::vector<std::string> log;
+    std::stop_source* stopper = nullptr;
 
     std::int64_t execute(const std::string& sql) override {
         for (auto& [part, f] : fail)
             if (f.times > 0 && sql.find(part) != std::string::npos) {
                 --f.times;
                 log.push_back("failed: " + part);
+                if (f.sqlstate == "stop") {
+                    stopper->request_stop();
+                    throw interrupted_error("interrupted by SIGTERM", {.statement = sql, .sqlstate = "57014"});
+                }
                 throw statement_error("it failed", {.statement = sql, .sqlstate = f.sqlstate});
             }
         log.push_back(sql);
@@ -255,6 +264,95 @@ BOOST_AUTO_TEST_CASE(a_commit_whose_outcome_is_unknown_is_not_called_rolled_back
         BOOST_TEST(!e.rolled_back());
         BOOST_TEST(exit_status(e.kind()) == 1);
     }
+}
+
+// Issue 12, point 2: runner_options::stop.
+
+BOOST_AUTO_TEST_CASE(a_stop_before_a_unit_runs_nothing_of_it_and_logs_it_once) {
+    std::stop_source stop;
+    options.stop = stop.get_token();
+    options.stopped_by = [] { return std::string("SIGTERM"); };
+    stop.request_stop();
+    try {
+        run().run_all({up(1), up(3)}, {});
+        BOOST_FAIL("the run should stop");
+    } catch (const migration_error& e) {
+        BOOST_TEST(std::string(to_string(e.kind())) == to_string(error_kind::interrupted));
+        BOOST_TEST(e.rolled_back());
+        BOOST_TEST(e.completed().empty());
+        BOOST_TEST(e.context().version.value_or(0) == 1);
+        BOOST_TEST(e.message() == "interrupted by SIGTERM before it started");
+    }
+    BOOST_TEST(shape() == (names{"<log failed>"}), boost::test_tools::per_element());
+    BOOST_TEST(conn.log.back().find("interrupted by SIGTERM") != std::string::npos, conn.log.back());
+}
+
+BOOST_AUTO_TEST_CASE(a_stop_during_a_unit_rolls_it_back_then_logs_it_and_runs_nothing_more) {
+    std::stop_source stop;
+    options.stop = stop.get_token();
+    conn.stopper = &stop;
+    conn.fail["CREATE TABLE \"b\""] = {"stop"};
+    try {
+        run().run_all({up(1), up(3), up(2)}, {});
+        BOOST_FAIL("the run should stop");
+    } catch (const migration_error& e) {
+        BOOST_TEST(std::string(to_string(e.kind())) == to_string(error_kind::interrupted));
+        BOOST_TEST(e.rolled_back());
+        BOOST_TEST_REQUIRE(e.completed().size() == 1u);
+        BOOST_TEST(e.completed().front().version == 1);
+        BOOST_TEST(e.context().version.value_or(0) == 3);
+    }
+    // The audit row after the rollback, once; unit 2 never starts.
+    BOOST_TEST(shape() == (names{"BEGIN", "CREATE TABLE", "<history applied>", "<log ok>", "COMMIT", "BEGIN", "failed: CREATE TABLE \"b\"",
+                                 "ROLLBACK", "<log failed>"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_stop_during_an_online_unit_leaves_it_for_up_to_finish) {
+    std::stop_source stop;
+    options.stop = stop.get_token();
+    conn.stopper = &stop;
+    conn.fail["CONCURRENTLY"] = {"stop"};
+    try {
+        run().run_all({up(2)}, {});
+        BOOST_FAIL("the run should stop");
+    } catch (const migration_error& e) {
+        BOOST_TEST(std::string(to_string(e.kind())) == to_string(error_kind::interrupted));
+        BOOST_TEST(!e.rolled_back());
+        BOOST_TEST(e.message().find("unit 2 index_a runs outside a transaction and was stopped half-way: run strata up to finish it") !=
+                       std::string::npos,
+                   e.message());
+    }
+    auto got = shape();
+    BOOST_TEST(got.front() == "<history running>");
+    BOOST_TEST(got.back() == "<log failed>");
+    BOOST_TEST(std::count(got.begin(), got.end(), "<history marked applied>") == 0);
+    BOOST_TEST(std::count(got.begin(), got.end(), "<log failed>") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_stop_ends_a_lock_retry_pause_at_once) {
+    std::stop_source stop;
+    options.stop = stop.get_token();
+    options.ddl_lock_retries = 20;  // pauses growing from 100 ms to 2 s: over 20 s in all without the stop
+    conn.fail["CREATE TABLE \"a\""] = {"55P03", 21};
+    const auto start = std::chrono::steady_clock::now();
+    std::jthread signal([&stop] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        stop.request_stop();
+    });
+    try {
+        run().run_all({up(1)}, {});
+        BOOST_FAIL("the run should stop");
+    } catch (const migration_error& e) {
+        BOOST_TEST(std::string(to_string(e.kind())) == to_string(error_kind::interrupted));
+    }
+    const auto took = std::chrono::steady_clock::now() - start;
+    BOOST_TEST(took < std::chrono::milliseconds(400), "took " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
+    // A few tries before the stop (the first pauses are short), none after it.
+    auto got = shape();
+    BOOST_TEST_REQUIRE(got.size() >= 4u);
+    BOOST_TEST(got.back() == "<log failed>");
+    BOOST_TEST(std::count(got.begin(), got.end(), "failed: CREATE TABLE \"a\"") <= 4);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

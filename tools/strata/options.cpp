@@ -206,7 +206,11 @@ const char* const exit_codes_help =
     "     the applied units make\n"
     "  5  another run held the migration lock longer than --lock-timeout, or (SQLite) another process\n"
     "     held the database file locked longer than --lock-timeout\n"
-    "  6  status --exit-code: units are pending\n";
+    "  6  status --exit-code: units are pending\n"
+    "  130, 143  stopped by SIGINT (130) or SIGTERM (143): the running statement was cancelled, an\n"
+    "     open transaction rolled back, the audit row written and the lock released; one line says\n"
+    "     what was kept (units done before in this run stay; an online unit stopped half-way is\n"
+    "     finished by the next up). A second signal exits at once (128 + its number)\n";
 
 /// $PGCONNECT_TIMEOUT as libpq's own tools read it, when it is a whole number of seconds, 1 or more;
 /// anything else (unset, 0 or negative, which libpq takes as "wait forever", or text) gives

@@ -49,6 +49,25 @@ json steps_json(const std::vector<unit_step>& steps) {
     return out;
 }
 
+/// A run stopped by a signal (error_kind::interrupted), on one line: what stopped it and where,
+/// the state of the unit it stopped in, and what this run did before it, which is kept.
+std::string stopped_line(const error& e) {
+    const auto* m = dynamic_cast<const migration_error*>(&e);
+    if (!m) return e.message();  // not inside a unit: it says what it was waiting for, and that nothing changed
+    std::string line = m->message();
+    const auto& c = m->context();
+    if (m->rolled_back())
+        line += "; nothing of unit " + std::to_string(c.version.value_or(0)) + " " + c.unit_name +
+                (c.dir ? std::string(" (") + to_string(*c.dir) + ")" : std::string()) + " was kept" +
+                (line.ends_with("before it started") ? "" : " (rolled back)");
+    // (A unit outside a transaction: the engine's message says whether up finishes it or it is dirty.)
+    if (m->completed().empty()) return line + "; no unit was applied or reverted before it in this run";
+    line += "; done before it in this run, and kept:";
+    for (const auto& u : m->completed())
+        line += std::string(" ") + (u.dir == direction::up ? "applied " : "reverted ") + std::to_string(u.version) + " " + u.name + ";";
+    return line;
+}
+
 }  // namespace
 
 printer::printer(bool json, std::string program_name)
@@ -303,32 +322,38 @@ void printer::schema_check(const std::string& database, const std::string& file,
 void printer::failure(int code, const std::string& message, const error* e) const {
     // Messages may echo an argument, and an argument may be a URL with its password.
     end_work();
-    const std::string text = redact_passwords(message);
-    std::cerr << paint(name_ + ": error:", "31") << " " << text << std::endl;
-    if (const auto* v = dynamic_cast<const validation_error*>(e); v && v->problems().size() > 1)
-        for (const auto& p : v->problems()) std::cerr << "  - " << redact_passwords(p) << "\n";
-    if (const auto* m = dynamic_cast<const migration_error*>(e)) {
-        const auto version = m->context().version.value_or(0);
-        if (m->cause() == error_kind::commit_unknown)
-            std::cerr << name_ << ": the connection was lost while unit " << version
-                      << " was being committed: it may or may not be applied; run " << name_ << " status to see";
-        else if (m->cause() == error_kind::connection && m->transactional())
-            // The server discards a transaction whose session ends before COMMIT.
-            std::cerr << name_ << ": the connection to the database was lost during unit " << version
-                      << ": it was not committed, so nothing of it was kept";
-        else if (m->cause() == error_kind::connection)
-            std::cerr << name_ << ": the connection to the database was lost during unit " << version
-                      << ", which runs outside a transaction: what its finished steps did stays";
-        else if (m->rolled_back())
-            std::cerr << name_ << ": nothing of unit " << version << " was kept (rolled back)";
-        else
-            std::cerr << name_ << ": unit " << version << " runs outside a transaction: what its finished steps did stays";
-        if (!m->completed().empty()) {
-            std::cerr << "; done before it in this run, and kept:";
-            for (const auto& u : m->completed())
-                std::cerr << " " << (u.dir == direction::up ? "applied " : "reverted ") << u.version << " " << u.name << ";";
+    const bool stopped = e && e->kind() == error_kind::interrupted;
+    const std::string text = redact_passwords(stopped ? stopped_line(*e) : message);
+    if (stopped) {
+        // Stopped by a signal: one line for the deploy log, saying what was kept.
+        std::cerr << paint(name_ + ":", "31") << " " << text << std::endl;
+    } else {
+        std::cerr << paint(name_ + ": error:", "31") << " " << text << std::endl;
+        if (const auto* v = dynamic_cast<const validation_error*>(e); v && v->problems().size() > 1)
+            for (const auto& p : v->problems()) std::cerr << "  - " << redact_passwords(p) << "\n";
+        if (const auto* m = dynamic_cast<const migration_error*>(e)) {
+            const auto version = m->context().version.value_or(0);
+            if (m->cause() == error_kind::commit_unknown)
+                std::cerr << name_ << ": the connection was lost while unit " << version
+                          << " was being committed: it may or may not be applied; run " << name_ << " status to see";
+            else if (m->cause() == error_kind::connection && m->transactional())
+                // The server discards a transaction whose session ends before COMMIT.
+                std::cerr << name_ << ": the connection to the database was lost during unit " << version
+                          << ": it was not committed, so nothing of it was kept";
+            else if (m->cause() == error_kind::connection)
+                std::cerr << name_ << ": the connection to the database was lost during unit " << version
+                          << ", which runs outside a transaction: what its finished steps did stays";
+            else if (m->rolled_back())
+                std::cerr << name_ << ": nothing of unit " << version << " was kept (rolled back)";
+            else
+                std::cerr << name_ << ": unit " << version << " runs outside a transaction: what its finished steps did stays";
+            if (!m->completed().empty()) {
+                std::cerr << "; done before it in this run, and kept:";
+                for (const auto& u : m->completed())
+                    std::cerr << " " << (u.dir == direction::up ? "applied " : "reverted ") << u.version << " " << u.name << ";";
+            }
+            std::cerr << std::endl;
         }
-        std::cerr << std::endl;
     }
     if (!json_) return;
     json doc{{"error", {{"message", text}, {"exit_code", code}}}};

@@ -15,6 +15,7 @@
 #include <set>
 
 #include "command_line.hpp"
+#include "signals.hpp"
 
 namespace strata::cli {
 namespace {
@@ -176,6 +177,8 @@ int run_command(const invocation& in, const registry& units, const program& self
 int run(int argc, const char* const* argv, const registry& units, const program& self) {
     bool json = false;
     for (int i = 1; i < argc; ++i) json |= std::string(argv[i]) == "--json";
+    // Outlives the printing of a failure: a second signal while it is printed still exits at once.
+    std::optional<signal_watch> signals;
     try {
         printer out(json, self.name);
         try {
@@ -195,6 +198,12 @@ int run(int argc, const char* const* argv, const registry& units, const program&
                 out.failure(exit_usage, "no command given (try " + self.name + " --help)");
                 return exit_usage;
             }
+            if (in.command != "new") {
+                // Every other command may open a database: SIGTERM and SIGINT stop it cleanly.
+                signals.emplace();
+                in.options.stop = signals->token();
+                in.options.stopped_by = [&watch = *signals] { return watch.received_name(); };
+            }
             return run_command(in, units, self, out);
         } catch (const boost::program_options::error& e) {
             out.failure(exit_usage, std::string(e.what()) + " (see " + self.name + " --help)");
@@ -203,8 +212,11 @@ int run(int argc, const char* const* argv, const registry& units, const program&
             out.failure(exit_usage, e.what());
             return exit_usage;
         } catch (const error& e) {
-            // The error's kind decides the exit code (a failed unit's follows a lost connection).
-            const int code = exit_status(e.kind());
+            // The error's kind decides the exit code (a failed unit's follows a lost connection);
+            // a run stopped by a signal exits 128 + its number, as if the signal had ended it.
+            const int code = e.kind() == error_kind::interrupted && signals && signals->received() != 0
+                                 ? exit_interrupted + signals->received()
+                                 : exit_status(e.kind());
             out.failure(code, e.what(), &e);
             return code;
         } catch (const std::exception& e) {

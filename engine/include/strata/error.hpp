@@ -41,6 +41,9 @@ enum class error_kind {
     lock_timeout,    ///< lock_timeout_error
     unit_failed,     ///< migration_error, unless its cause decides (see migration_error::kind())
     commit_unknown,  ///< commit_unknown_error
+    /// interrupted_error: the caller asked the run to stop (runner_options::stop; the command line
+    /// on SIGTERM or SIGINT). Last, so the values before it keep their numbers.
+    interrupted,
 };
 
 /// "connection", "commit_unknown": for JSON output and messages.
@@ -48,7 +51,8 @@ const char* to_string(error_kind k) noexcept;
 
 /// The exit code of the command line for an error of kind `k`: 1 a unit failed or cannot run here
 /// (also other, statement, commit_unknown), 2 config and registry, 3 connection, 4 validation,
-/// 5 lock_timeout. The one place these are decided; `--help` documents them.
+/// 5 lock_timeout, 130 interrupted (the command line exits 128 + the signal's number instead: 130
+/// for SIGINT, 143 for SIGTERM). The one place these are decided; `--help` documents them.
 int exit_status(error_kind k) noexcept;
 
 /// Base of every strata exception. what() is one sentence a person understands, then the
@@ -165,6 +169,16 @@ public:
     error_kind kind() const noexcept override { return error_kind::lock_timeout; }
 };
 
+/// The run was asked to stop (runner_options::stop) and did: the statement running was cancelled
+/// (PostgreSQL's cancel request, sqlite3_interrupt), a wait ended early. What was rolled back and
+/// what was kept is said as for any failure: inside a unit this is the cause of a
+/// migration_error, whose kind() is then `interrupted` too.
+class interrupted_error : public error {
+public:
+    using error::error;
+    error_kind kind() const noexcept override { return error_kind::interrupted; }
+};
+
 /// One unit failed (and, in a transaction, was rolled back). `completed()` lists the units of the same run that had
 /// already been committed before it, in order, with their direction: they stay as they are.
 /// `cause()` is the kind of the error that failed the unit.
@@ -180,7 +194,8 @@ public:
                     bool rolled_back = true, error_kind cause = error_kind::statement);
 
     /// The cause's kind where it changes what the caller should do: connection (the connection
-    /// was lost during the unit) or commit_unknown (lost during its COMMIT); unit_failed otherwise.
+    /// was lost during the unit), commit_unknown (lost during its COMMIT) or interrupted (the run
+    /// was asked to stop); unit_failed otherwise.
     error_kind kind() const noexcept override;
     /// The kind of the error that failed the unit (statement, connection, unsupported, ...).
     error_kind cause() const noexcept { return cause_; }

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -174,6 +175,16 @@ struct runner_options {
     /// The command users run, named in the hints of errors and problems ("run strata repair 3"):
     /// a migrator built on strata's command line gives its own.
     std::string program_name = "strata";
+    /// Asks a running command to stop (from any thread; the command line on SIGTERM or SIGINT):
+    /// the statement running is cancelled (PostgreSQL's cancel request, sqlite3_interrupt), a
+    /// unit's transaction is rolled back, waits (the migration lock, --wait, a lock retry's pause,
+    /// SQLite's busy wait) end, no further statement or unit starts; the failure's audit row is
+    /// written (bounded waits), the migration lock released, and interrupted_error (or a
+    /// migration_error whose kind() is interrupted) says what was kept. None by default.
+    std::stop_token stop;
+    /// What asked for the stop, for messages and the audit row ("SIGTERM" gives "interrupted by
+    /// SIGTERM"); called only after `stop` was requested. None: "interrupted by a stop request".
+    std::function<std::string()> stopped_by;
 };
 
 /// Called after each unit commits, so a caller can report progress as it happens.

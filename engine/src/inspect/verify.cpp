@@ -92,6 +92,7 @@ std::vector<unit_verification> verify_units(const registry& units, const databas
         try {
             bench->up(entry.version);
         } catch (const error& e) {
+            if (e.kind() == error_kind::interrupted) throw;  // stopped (a signal): not the unit's verdict
             // The units after it build on it: they cannot be verified.
             v.result = outcome::failed;
             v.error = failure("up", e);
@@ -106,6 +107,7 @@ std::vector<unit_verification> verify_units(const registry& units, const databas
             reached(std::move(v));
             continue;
         } catch (const error& e) {
+            if (e.kind() == error_kind::interrupted) throw;
             v.result = outcome::failed;
             v.error = failure("down", e);
         }
@@ -115,6 +117,7 @@ std::vector<unit_verification> verify_units(const registry& units, const databas
             try {
                 bench->up(entry.version);
             } catch (const error& e) {
+                if (e.kind() == error_kind::interrupted) throw;
                 // What down left makes up fail ("already exists"): said once the differences are.
                 v.result = v.differences.empty() ? outcome::failed : outcome::differs;
                 v.error = failure("up again after down", e);
@@ -173,6 +176,7 @@ drift_report schema_drift(const registry& units, const database_url& target, con
     try {
         bench->up();
     } catch (const error& e) {
+        if (e.kind() == error_kind::interrupted) throw;
         throw error("cannot build the expected schema: applying the units " + target.redacted() +
                         " has applied to a scratch database failed: " + e.message(),
                     e.context());

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
-#include <thread>
 
 #include "progress_notice.hpp"
+#include "run/stop.hpp"
 #include "transaction.hpp"
 
 namespace strata {
@@ -33,13 +33,14 @@ bool builds_an_index(const std::string& statement) {
 
 /// Runs `run`; an error that does not say which statement raised it (the connection's do) is
 /// raised again naming `statement`. Any other keeps its type (a lost connection stays one), and
-/// so does a database held by another process (lock_timeout_error: not the statement's fault).
+/// so does a database held by another process (lock_timeout_error: not the statement's fault) and
+/// a stop (interrupted_error).
 template <class F>
 void naming(const std::string& statement, F&& run) {
     try {
         run();
     } catch (const error& e) {
-        if (!e.context().statement.empty() || e.kind() == error_kind::lock_timeout) throw;
+        if (!e.context().statement.empty() || e.kind() == error_kind::lock_timeout || e.kind() == error_kind::interrupted) throw;
         throw statement_error(e.message(), {.statement = statement, .sqlstate = e.context().sqlstate});
     }
 }
@@ -53,6 +54,14 @@ std::string audit_note(const step& s) {
 
 executor::executor(target t, const runner_options& options, error_context where)
     : t_(t), options_(options), where_(std::move(where)) {}
+
+void executor::check_stop() const {
+    if (!options_.stop.stop_requested()) return;
+    // The stop callback may still be sending its cancel request: wait for it (or send it), so it
+    // cannot cancel the rollback or the audit row that come next.
+    t_.conn.interrupt(stop_reason(options_));
+    throw interrupted_error(stop_reason(options_));
+}
 
 void executor::say(const std::string& text) const {
     if (t_.script)
@@ -106,6 +115,11 @@ unit_report executor::run(const step& s, const run_report& report) {
     if (s.rolls_back && !t_.script)
         say("reverting " + unit_label(s.version, s.name) + ", interrupted half-way in an earlier run: undoing what its "
             "finished steps did, each only where it is there");
+    // Asked to stop between units: this one has not started.
+    if (options_.stop.stop_requested()) {
+        t_.conn.interrupt(stop_reason(options_));  // as check_stop does
+        throw failed(s, interrupted_error(stop_reason(options_) + " before it started"), report, false);
+    }
     lock_retry retry(options_, clock::now(), static_cast<unsigned>(s.version) ^ std::random_device{}());
     for (;;) {
         try {
@@ -155,14 +169,17 @@ bool executor::pause_for_lock(const step& s, const error& e, lock_retry& retry) 
             " for a lock while executing: " + e.context().statement + (holders.empty() ? "" : "; " + holders) +
             (s.transactional ? "; rolled back" : "") + ", retrying in " + duration_text(*pause) + " (" + retry.attempt() + ")");
     }
-    std::this_thread::sleep_for(*pause);
+    // A stop ends the pause; the unit's next statement then finds it (check_stop).
+    strata::pause(options_.stop, *pause);
     return true;
 }
 
 unit_report executor::run_in_transaction(const step& s) {
     auto start = clock::now();
+    check_stop();  // after a lock retry's pause
     transaction t(t_.conn, s.statements->foreign_keys_off);
     for (const auto& statement : s.statements->statements) {
+        check_stop();
         naming(statement, [&] { execute(s, statement); });
     }
     record(s, since(start));
@@ -189,18 +206,27 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
     std::size_t i = 0;
     while (i < statements.size()) {
         try {
+            check_stop();
             execute(s, statements[i]);
             ++i;
         } catch (const error& e) {
-            if (!t_.conn.is_lock_timeout(e) || !pause_for_lock(s, e, retry)) {
-                std::string what_now = s.statements->resumable
-                                           ? " was interrupted; fix the cause and run " + options_.program_name +
-                                                 " up again to finish it, or " + options_.program_name +
-                                                 " down to undo what its finished steps did"
-                                           : " is now dirty: check the database, then run " + options_.program_name + " repair " +
-                                                 std::to_string(s.version);
+            const bool stopped = e.kind() == error_kind::interrupted;
+            if (stopped || !t_.conn.is_lock_timeout(e) || !pause_for_lock(s, e, retry)) {
+                const std::string repair = "check the database, then run " + options_.program_name + " repair " + std::to_string(s.version);
+                const std::string either = ": run " + options_.program_name + " up to finish it, or " + options_.program_name +
+                                           " down to undo what its finished steps did";
+                std::string what_now;
+                if (stopped)
+                    what_now = " runs outside a transaction and was stopped half-way" +
+                               (s.statements->resumable ? either : ", so it is now dirty: " + repair);
+                else
+                    what_now = s.statements->resumable
+                                   ? " was interrupted; fix the cause and run " + options_.program_name + " up again to finish it, or " +
+                                         options_.program_name + " down to undo what its finished steps did"
+                                   : " is now dirty: " + repair;
                 const std::string message = e.message() + "; " + unit_label(s.version, s.name) + what_now;
                 error_context where{.statement = statements[i], .sqlstate = e.context().sqlstate};
+                if (stopped) throw interrupted_error(message, where);
                 if (e.kind() == error_kind::connection) throw connection_error(message, where);
                 if (e.kind() == error_kind::lock_timeout) throw lock_timeout_error(message, e.context());
                 throw statement_error(message, where);
@@ -229,7 +255,7 @@ void executor::record(const step& s, std::chrono::milliseconds elapsed) {
     t_.history.log({s.version, s.name, to_string(s.dir), elapsed.count(), "ok", audit_note(s)});
 }
 
-migration_error executor::failed(const step& s, const error& e, const run_report& report) {
+migration_error executor::failed(const step& s, const error& e, const run_report& report, bool started) {
     std::vector<migration_error::completed_unit> completed;
     for (const auto& u : report.units) completed.push_back({u.version, u.name, u.dir});
     error_context c = where_;
@@ -238,9 +264,13 @@ migration_error executor::failed(const step& s, const error& e, const run_report
     c.dir = s.dir;
     c.statement = e.context().statement;
     c.sqlstate = e.context().sqlstate;
-    migration_error failure(e.message(), c, std::move(completed), s.transactional, e.kind());
-    log_failure(s, failure.what(), false);
-    return failure;
+    // A unit that had not started kept nothing, whatever its transaction mode.
+    migration_error failure(e.message(), c, completed, s.transactional || !started, e.kind());
+    if (log_failure(s, failure.what(), false)) return failure;
+    // Stopped, and the audit row was not taken at once: the one line that says what was kept
+    // says that too.
+    return migration_error(e.message() + " (no audit row: the database did not take it at once)", c, std::move(completed),
+                           s.transactional || !started, e.kind());
 }
 
 lock_timeout_error executor::busy(const step& s, const error& e, const run_report& report, bool atomic) {
@@ -262,21 +292,41 @@ lock_timeout_error executor::busy(const step& s, const error& e, const run_repor
     return stopped;
 }
 
-void executor::log_failure(const step& s, const std::string& what, bool database_busy) {
+bool executor::log_failure(const step& s, const std::string& what, bool database_busy) {
     // When the unit stopped because another process holds the database (SQLite busy), the audit
     // row is tried once without waiting (busy timeout 0) rather than skipped or waited for: the
     // other process may be gone already, and one try costs nothing, while waiting again would
     // double the bound --lock-timeout promises (the issue saw 30 s, then 14 s more here). A row
     // that cannot be written at once is given up, with a notice.
     if (database_busy) t_.conn.set_busy_timeout(std::chrono::milliseconds(0));
+    // Asked to stop (a deploy system's SIGTERM, which it follows with SIGKILL after a grace
+    // period): the row may wait a little for a table lock, not --ddl-lock-timeout (the connection
+    // already stops waiting for a busy SQLite database).
+    const bool stopping = options_.stop.stop_requested() && !t_.script;
+    if (stopping) {
+        try {
+            t_.conn.set_lock_timeout(std::min(options_.ddl_lock_timeout, audit_wait_when_stopping));
+        } catch (const error&) {
+            // The connection is gone: the row below fails too, and is given up.
+        }
+    }
+    bool written = true;
     try {
         t_.history.log({s.version, s.name, to_string(s.dir), 0, "failed", scrub(what, t_.conn.url().password())});
     } catch (const error&) {
         // The audit row is worth less than the error that explains the failure.
         if (database_busy)
             say("the audit row for " + unit_label(s.version, s.name) + " was not written: the database is still locked");
+        written = !stopping;
     }
     if (database_busy) t_.conn.set_busy_timeout(options_.lock_timeout);
+    if (stopping) {
+        try {
+            t_.conn.set_lock_timeout(options_.ddl_lock_timeout);
+        } catch (const error&) {
+        }
+    }
+    return written;
 }
 
 run_report executor::run_atomic(const std::vector<step>& steps, const unit_observer& observer, run_report report) {
@@ -317,6 +367,7 @@ run_report executor::atomically(const std::vector<step>& steps, const unit_obser
                 header(s);
                 auto unit_start = clock::now();
                 for (const auto& statement : s.statements->statements) {
+                    check_stop();
                     naming(statement, [&] { execute(s, statement); });
                 }
                 record(s, since(unit_start));

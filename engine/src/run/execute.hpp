@@ -53,6 +53,9 @@ private:
     std::optional<clock::time_point> said_;
 };
 
+/// How long the audit row of a run asked to stop may wait for a table lock (PostgreSQL).
+inline constexpr std::chrono::milliseconds audit_wait_when_stopping{2000};
+
 class executor {
 public:
     executor(target t, const runner_options& options, error_context where);
@@ -73,15 +76,21 @@ private:
     unit_report run_without_transaction(const step& s, lock_retry& retry);
     void execute(const step& s, const std::string& statement);
     void record(const step& s, std::chrono::milliseconds elapsed);
-    /// After a try of `s` timed out on a table lock (`e`): pauses and returns true when `retry`
-    /// allows another try, saying so now and then; false when the budget is spent.
+    /// After a try of `s` timed out on a table lock (`e`): pauses (a stop ends the pause) and
+    /// returns true when `retry` allows another try, saying so now and then; false when the
+    /// budget is spent.
     bool pause_for_lock(const step& s, const error& e, lock_retry& retry) const;
-    migration_error failed(const step& s, const error& e, const run_report& report);
+    /// `s` failed with `e` (interrupted_error when asked to stop). `started`: false when it was
+    /// stopped before its first statement (nothing of it was kept, whatever its mode).
+    migration_error failed(const step& s, const error& e, const run_report& report, bool started = true);
+    /// Throws interrupted_error when runner_options::stop was requested.
+    void check_stop() const;
     /// `s` stopped because another process holds the database past --lock-timeout (`e`): not the
     /// unit's failure, so a lock_timeout_error (exit 5) saying what was kept. `atomic`: in run_atomic.
     lock_timeout_error busy(const step& s, const error& e, const run_report& report, bool atomic);
-    /// The failure's audit row (see the definition for a busy database).
-    void log_failure(const step& s, const std::string& what, bool database_busy);
+    /// The failure's audit row (see the definition for a busy database and a stop). False when
+    /// the run was asked to stop and the row could not be written at once (the caller says so).
+    bool log_failure(const step& s, const std::string& what, bool database_busy);
     void say(const std::string& text) const;
     void header(const step& s) const;
     void deliver(const progress_event& p);

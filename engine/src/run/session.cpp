@@ -1,6 +1,6 @@
 #include "run/session.hpp"
 
-#include <thread>
+#include "run/stop.hpp"
 
 namespace strata {
 
@@ -10,6 +10,7 @@ session::~session() = default;
 
 connection& session::open(bool for_looking) {
     if (conn_ && (for_looking || !conn_->read_only())) return *conn_;
+    interrupts_.reset();
     history_.reset();
     held_.reset();
     conn_.reset();  // a read-only connection cannot serve a change: reopen
@@ -28,11 +29,26 @@ connection& session::open(bool for_looking) {
             pause = std::min(pause, left);
             if (options_.on_notice)
                 options_.on_notice("cannot connect yet (" + e.message() + "); retrying in " + duration_text(pause) + " (--wait)");
-            std::this_thread::sleep_for(pause);
+            if (!strata::pause(options_.stop, pause)) break;
         }
     }
+    watch_for_stop();
     history_ = std::make_unique<class history>(*conn_, dialect_);
     return *conn_;
+}
+
+void session::watch_for_stop() {
+    // A stop that came while connecting (or during a --wait pause) ends the command here.
+    if (options_.stop.stop_requested()) {
+        const bool connected = conn_ != nullptr;
+        conn_.reset();
+        throw interrupted_error(stop_reason(options_) + (connected ? " while connecting" : " while waiting to connect (--wait)") +
+                                    "; nothing was changed",
+                                {.database = url_.redacted(), .backend = to_string(url_.kind())});
+    }
+    if (options_.stop.stop_possible())
+        interrupts_ = std::make_unique<std::stop_callback<std::function<void()>>>(
+            options_.stop, std::function<void()>([this] { conn_->interrupt(stop_reason(options_)); }));
 }
 
 connection& session::look() { return open(true); }

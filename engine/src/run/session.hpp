@@ -4,7 +4,9 @@
 
 #include <strata/runner.hpp>
 
+#include <functional>
 #include <memory>
+#include <stop_token>
 
 #include "connection.hpp"
 #include "history.hpp"
@@ -50,6 +52,9 @@ private:
     /// Before a change: refuses (config_error, nothing done) a server that takes no writes (a
     /// hot standby) and, unless `pooler_ok`, a connection through a transaction pooler.
     void refuse_unsafe_route(connection& c, bool pooler_ok);
+    /// After connecting: conn_ is interrupted when runner_options::stop is requested; throws
+    /// interrupted_error when it already is (or the --wait pause ended because of it).
+    void watch_for_stop();
 
     database_url url_;
     const runner_options& options_;
@@ -58,6 +63,8 @@ private:
     std::unique_ptr<class history> history_;
     std::unique_ptr<migration_lock> held_;
     bool route_checked_ = false;  ///< for the open connection
+    /// Interrupts conn_ when runner_options::stop is requested; declared last, so it goes first.
+    std::unique_ptr<std::stop_callback<std::function<void()>>> interrupts_;
 };
 
 }  // namespace strata

@@ -39,6 +39,9 @@ libpq_api libpq_api::load() {
     bind(a.getisnull, "PQgetisnull");
     bind(a.cmd_tuples, "PQcmdTuples");
     bind(a.cmd_status, "PQcmdStatus");
+    bind(a.get_cancel, "PQgetCancel");
+    bind(a.free_cancel, "PQfreeCancel");
+    bind(a.cancel, "PQcancel");
     return a;
 }
 

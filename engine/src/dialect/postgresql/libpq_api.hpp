@@ -26,6 +26,9 @@ struct libpq_api {
     decltype(&::PQgetisnull) getisnull = nullptr;
     decltype(&::PQcmdTuples) cmd_tuples = nullptr;
     decltype(&::PQcmdStatus) cmd_status = nullptr;
+    decltype(&::PQgetCancel) get_cancel = nullptr;
+    decltype(&::PQfreeCancel) free_cancel = nullptr;
+    decltype(&::PQcancel) cancel = nullptr;
 
     /// Loads libpq on the first call (before the first PostgreSQL session opens). Throws
     /// config_error when it cannot.

@@ -93,6 +93,12 @@ public:
         // server or role configured with standard_conforming_strings off would read the
         // backslashes of its JSON as escapes.
         execute("SET standard_conforming_strings = on");
+        // For interrupt(): libpq's cancel request may be sent from another thread with it.
+        cancel_ = pq_->get_cancel(conn_);
+    }
+
+    ~postgresql_connection() override {
+        if (cancel_) pq_->free_cancel(cancel_);
     }
 
     void on_server_notice(notice_function receiver) override { server_notice_ = std::move(receiver); }
@@ -226,6 +232,15 @@ public:
 
     bool read_only() const noexcept override { return false; }  // one connection serves both
 
+    /// libpq's cancel request (thread-safe with its own PGcancel): the server ends the running
+    /// statement with SQLSTATE 57014, also one waiting for a table lock, and the session stays
+    /// usable (the rollback, the audit row). With no statement running the server ignores it.
+    void cancel_statement() noexcept override {
+        if (!cancel_) return;
+        char why[256];
+        pq_->cancel(cancel_, why, sizeof why);  // when it cannot be sent, the statement runs on: nothing better to do
+    }
+
     std::string applied_by() override {
         const char* user = pq_->user(conn_);
         return user ? user : "";
@@ -262,6 +277,8 @@ private:
                                            where);
             throw connection_error("lost the connection to the database: " + *why, where);
         }
+        // query_canceled after interrupt()'s cancel request (not a statement_timeout's).
+        if (sqlstate == "57014" && interrupted()) throw interrupted_error(interruption(), where);
         throw statement_error(scrub(message, url().password()), where);
     }
 
@@ -359,6 +376,7 @@ private:
     notice_function server_notice_;
     std::string connection_string_;  ///< for the second session that watches index builds
     std::chrono::seconds connect_timeout_;
+    PGcancel* cancel_ = nullptr;     ///< interrupt()'s cancel request; freed with the connection
 };
 
 }  // namespace

@@ -22,8 +22,9 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
-#include <limits>
+#include <iterator>
 #include <optional>
+#include <thread>
 #include <vector>
 
 namespace strata {
@@ -211,10 +212,11 @@ public:
 
     void set_busy_timeout(std::chrono::milliseconds timeout) override {
         busy_timeout_ = timeout;
-        // SQLite's busy handler sleeps and retries while another connection holds the lock a
-        // statement needs, for at most this long; then the statement fails with SQLITE_BUSY.
-        auto ms = std::clamp<std::chrono::milliseconds::rep>(timeout.count(), 0, std::numeric_limits<int>::max());
-        api::sqlite3_busy_timeout(db_, static_cast<int>(ms));
+        // SQLite calls the busy handler while another connection holds the lock a statement
+        // needs; it sleeps and retries for at most this long, then the statement fails with
+        // SQLITE_BUSY. Ours, not sqlite3_busy_timeout(): sqlite3_interrupt() does not end that
+        // one's sleeps, and interrupt() must end the wait at once.
+        api::sqlite3_busy_handler(db_, &sqlite_connection::busy_wait, this);
     }
     bool is_lock_timeout(const error&) const override { return false; }
     std::string lock_holders(const std::string&) override { return {}; }
@@ -253,6 +255,11 @@ public:
 
     bool read_only() const noexcept override { return read_only_; }
 
+    /// sqlite3_interrupt is thread-safe while the handle is open (the runner's stop callback is
+    /// gone before the connection closes): the running statement fails with SQLITE_INTERRUPT;
+    /// a busy wait ends at busy_wait's next check (within 10 ms).
+    void cancel_statement() noexcept override { api::sqlite3_interrupt(db_); }
+
     std::string applied_by() override {
         // Looked up once per connection: every history and audit row asks, and getpwuid reads
         // /etc/passwd each time (two reads per unit in a 300-unit run otherwise).
@@ -273,6 +280,9 @@ private:
     /// error. `with_code`: the message ends with the result code (execute's errors always did).
     [[noreturn]] void fail(int rc, const std::string& text, const std::string& sql, bool with_code) const {
         const int extended = api::sqlite3_extended_errcode(db_);
+        // After interrupt(): the cancelled statement, or a busy wait it ended.
+        if (interrupted() && ((rc & 0xff) == SQLITE_INTERRUPT || (rc & 0xff) == SQLITE_BUSY))
+            throw interrupted_error(interruption(), {.database = url().redacted(), .backend = "sqlite", .statement = sql});
         switch (rc & 0xff) {
         case SQLITE_BUSY:
             throw lock_timeout_error("the database file " + url().path() +
@@ -291,6 +301,27 @@ private:
         }
         throw statement_error(with_code ? text + " (sqlite result code " + std::to_string(extended) + ")" : text,
                               {.database = url().redacted(), .backend = "sqlite", .statement = sql});
+    }
+
+    /// SQLite's busy handler (see set_busy_timeout): `count` is how often it was called for this
+    /// wait. Sleeps as sqlite3_busy_timeout's handler does (1 ms growing to 100 ms) until the busy
+    /// timeout has passed since the first call; 0 gives up (SQLITE_BUSY), at once after
+    /// interrupt(), which it looks for every 10 ms.
+    static int busy_wait(void* self, int count) {
+        auto* c = static_cast<sqlite_connection*>(self);
+        using namespace std::chrono_literals;
+        using clock = std::chrono::steady_clock;
+        static constexpr std::chrono::milliseconds delays[] = {1ms, 2ms, 5ms, 10ms, 15ms, 20ms, 25ms, 25ms, 25ms, 50ms, 50ms, 100ms};
+        auto now = clock::now();
+        if (count == 0) c->busy_since_ = now;
+        const auto left = c->busy_timeout_ - std::chrono::duration_cast<std::chrono::milliseconds>(now - c->busy_since_);
+        if (left <= 0ms) return 0;
+        const auto until = now + std::min(delays[std::min<std::size_t>(static_cast<std::size_t>(count), std::size(delays) - 1)], left);
+        for (; now < until; now = clock::now()) {
+            if (c->interrupted()) return 0;
+            std::this_thread::sleep_for(std::min<clock::duration>(10ms, until - now));
+        }
+        return c->interrupted() ? 0 : 1;
     }
 
     static std::string holder(const std::string& path) {
@@ -327,7 +358,8 @@ private:
     /// A rehearsal's record of every statement run, for a dry run's script; null otherwise.
     std::vector<std::string>* script_ = nullptr;
     std::string applied_by_;  // the OS user, once looked up
-    std::chrono::milliseconds busy_timeout_{0};  ///< SQLite's busy timeout, for messages
+    std::chrono::milliseconds busy_timeout_{0};  ///< SQLite's busy timeout (busy_wait), for messages
+    std::chrono::steady_clock::time_point busy_since_;  ///< when the current busy wait began
 };
 
 }  // namespace

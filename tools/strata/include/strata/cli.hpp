@@ -20,6 +20,8 @@ enum exit_code : int {
     exit_validation = 4,
     exit_lock_timeout = 5,
     exit_pending = 6,  ///< status --exit-code: units are pending
+    /// Plus the signal's number: stopped by SIGINT (130) or SIGTERM (143), cleanly (see --help).
+    exit_interrupted = 128,
 };
 
 /// Who the program is.
