@@ -201,12 +201,24 @@ std::vector<unit_status> runner::status() {
     auto status = status_of(impl_->plan, rows);
     find_damage(status, rows);
     // A unit interrupted half-way: how far each of its steps got, as the schema shows it now
-    // (read only then: the schema read costs more than the history's).
+    // (read only then: the schema read costs more than the history's). Some catalog functions
+    // wait for a table's lock: status waits 1 s at most, then says it cannot tell.
     std::optional<inspect::snapshot> now;
+    std::string unread;
     for (auto& s : status) {
         if (!s.interrupted) continue;
-        if (!now) now = schema();
-        s.steps = inspect::online_progress(*impl_->plan.find(s.version)->entry->unit, *now);
+        if (!now && unread.empty()) {
+            auto& c = impl_->db.look();
+            c.set_lock_timeout(std::chrono::seconds(1));
+            try {
+                now = inspect::read_snapshot(c, impl_->db.url().kind());
+            } catch (const error& e) {
+                if (!c.is_lock_timeout(e)) throw;
+                unread = "the schema could not be read within 1 s: another session holds a lock on a table";
+            }
+            c.set_lock_timeout(std::chrono::milliseconds(0));  // as look() left it: no limit
+        }
+        s.steps = inspect::online_progress(*impl_->plan.find(s.version)->entry->unit, now ? &*now : nullptr, unread);
     }
     return status;
 }

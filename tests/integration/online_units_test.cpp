@@ -1100,7 +1100,6 @@ BOOST_AUTO_TEST_CASE(online_index_build_waiting_on_a_writer_is_retried_until_it_
             std::vector<std::string> notices;
             strata::runner_options options;
             options.ddl_lock_timeout = 300ms;
-            options.ddl_lock_retries = 4;  // pauses of 0.5, 1, 2 and 4 s: far longer than the writer stays
             options.on_notice = [&](const std::string& text) { notices.push_back(text); };
             std::string failure;
             try {

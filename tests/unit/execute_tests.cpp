@@ -170,9 +170,45 @@ BOOST_AUTO_TEST_CASE(a_unit_that_timed_out_on_a_table_lock_is_rolled_back_and_re
                                  "<log ok>", "COMMIT"}),
                boost::test_tools::per_element());
     BOOST_TEST_REQUIRE(notices.size() == 1u);
-    BOOST_TEST(notices.front().find("the lock on a is held by pid 42; rolled back, retrying in 500 ms (attempt 2 of 2)") !=
-                   std::string::npos,
+    BOOST_TEST(notices.front().find("the lock on a is held by pid 42; rolled back, retrying in ") != std::string::npos,
                notices.front());
+    BOOST_TEST(notices.front().find(" ms (attempt 2 of 2)") != std::string::npos, notices.front());
+}
+
+// The retries after table lock timeouts: jittered pauses growing from 100 ms to 2 s, within the
+// number of retries or, without one, the deadline (no try starts that would end past it).
+BOOST_AUTO_TEST_CASE(lock_retries_grow_jittered_pauses_within_their_budget) {
+    using std::chrono::milliseconds;
+    runner_options o;
+    o.ddl_lock_timeout = milliseconds(200);
+    o.ddl_lock_deadline = std::chrono::seconds(30);
+    const auto start = lock_retry::clock::now();
+    lock_retry retry(o, start, 7);
+    auto now = start;
+    std::vector<milliseconds> pauses;
+    while (auto p = retry.next(now)) {
+        pauses.push_back(*p);
+        now += *p + o.ddl_lock_timeout;
+    }
+    BOOST_TEST_REQUIRE(pauses.size() > 10u);
+    BOOST_TEST((now <= start + o.ddl_lock_deadline), "a try ended past the deadline");
+    BOOST_TEST((now + milliseconds(2000) + o.ddl_lock_timeout > start + o.ddl_lock_deadline), "stopped well before the deadline");
+    milliseconds nominal(100);
+    for (std::size_t i = 0; i < pauses.size(); ++i) {
+        BOOST_TEST_CONTEXT("pause " << i << " of " << pauses[i].count() << " ms") {
+            BOOST_TEST(pauses[i] >= nominal / 2);
+            BOOST_TEST(pauses[i] <= nominal);
+        }
+        nominal = std::min(milliseconds(2000), nominal * 3 / 2);
+    }
+    BOOST_TEST(retry.attempt() == "attempt " + std::to_string(pauses.size() + 1) + ", retrying for up to 30 s");
+
+    o.ddl_lock_retries = 3;
+    lock_retry counted(o, start, 7);
+    int given = 0;
+    while (counted.next(start)) ++given;
+    BOOST_TEST(given == 3);
+    BOOST_TEST(counted.attempt() == "attempt 4 of 4");
 }
 
 BOOST_AUTO_TEST_CASE(atomic_runs_the_release_in_one_transaction_or_none_of_it) {

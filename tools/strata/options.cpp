@@ -120,7 +120,13 @@ po::options_description global_options(const std::string& program_name) {
          "wait up to SECONDS for another strata run's lock, and (SQLite) for another process that holds the "
          "database file locked (default 60)")
         ("ddl-lock-timeout", po::value<seconds_value>()->value_name("SECONDS"),
-         "PostgreSQL: a unit waits up to SECONDS for a table lock, then is rolled back and retried (default 5)")
+         "PostgreSQL: one try of a statement waits up to SECONDS for a table lock (writes to the table queue "
+         "behind it meanwhile), then the unit is rolled back and tried again after a short pause (default 0.2)")
+        ("ddl-lock-retries", po::value<int>()->value_name("N"),
+         "PostgreSQL: try a unit that timed out on a table lock at most N times more (default: as often as "
+         "--ddl-lock-deadline allows)")
+        ("ddl-lock-deadline", po::value<seconds_value>()->value_name("SECONDS"),
+         "PostgreSQL: stop trying a unit for its table locks SECONDS after its first try (default 120)")
         ("help,h", ("show help (also per command: " + program_name + " up --help)").c_str())
         ("version", "print the program's name and strata's version");
     return d;
@@ -332,6 +338,11 @@ invocation parse(int argc, const char* const* argv, const program& self) {
         o.ddl_lock_timeout = to_ms(vm["ddl-lock-timeout"].as<seconds_value>());
         if (o.ddl_lock_timeout.count() == 0) throw usage_error("--ddl-lock-timeout must be more than 0 (0 would wait forever)");
     }
+    if (vm.count("ddl-lock-retries")) {
+        o.ddl_lock_retries = vm["ddl-lock-retries"].as<int>();
+        if (*o.ddl_lock_retries < 0) throw usage_error("--ddl-lock-retries must be 0 or more");
+    }
+    if (vm.count("ddl-lock-deadline")) o.ddl_lock_deadline = to_ms(vm["ddl-lock-deadline"].as<seconds_value>());
     o.dry_run = vm.count("dry-run") > 0;
     o.atomic = vm.count("atomic") > 0;
     o.allow_changed = vm.count("allow-changed") > 0;

@@ -143,11 +143,17 @@ struct runner_options {
     std::chrono::seconds connect_timeout{10};
     /// Keep retrying to connect for this long (a database that is still starting).
     std::chrono::seconds wait{0};
-    /// PostgreSQL: how long one statement of a unit may wait for a table lock before the unit is
-    /// rolled back and retried, so strata never stalls production traffic behind its ALTER.
-    std::chrono::milliseconds ddl_lock_timeout{std::chrono::seconds(5)};
-    /// How many times a unit that timed out on a lock is retried (with growing pauses).
-    int ddl_lock_retries = 3;
+    /// PostgreSQL: how long one try of a statement may wait for a table lock (lock_timeout). While
+    /// it waits, every write to the table queues behind it, so this is the longest stall strata
+    /// causes the application (measured by tools/bench row f); then the unit is rolled back (an
+    /// online unit: the statement) and tried again after a pause.
+    std::chrono::milliseconds ddl_lock_timeout{std::chrono::milliseconds(200)};
+    /// How many times a unit that timed out on a lock is tried again; none: as often as
+    /// ddl_lock_deadline allows. Pauses between tries grow from 100 ms to 2 s, each jittered.
+    std::optional<int> ddl_lock_retries;
+    /// How long a unit may keep trying for its table locks, counted from its first try: no try
+    /// starts that could not end before it.
+    std::chrono::milliseconds ddl_lock_deadline{std::chrono::minutes(2)};
     bool allow_changed = false;       ///< run although applied units changed
     bool allow_unknown = false;       ///< run although the history has units this build lacks
     bool allow_out_of_order = false;  ///< apply pending units older than the newest applied one

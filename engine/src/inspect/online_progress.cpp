@@ -111,12 +111,12 @@ unit_step step_of(const schema::operation& op, const snapshot& now) {
 
 }  // namespace
 
-std::vector<unit_step> online_progress(const migration& unit, const snapshot& now) {
+std::vector<unit_step> online_progress(const migration& unit, const snapshot* now, const std::string& why) {
     schema::builder b;
     unit.up(b);
     std::vector<unit_step> out;
     for (const auto& op : b.operations()) {
-        unit_step s = step_of(op, now);
+        unit_step s = now ? step_of(op, *now) : unit_step{.state = progress::unknown, .detail = why};
         s.operation = schema::describe(op);
         out.push_back(std::move(s));
     }

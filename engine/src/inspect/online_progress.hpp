@@ -14,7 +14,8 @@ class migration;
 namespace strata::inspect {
 
 /// One entry per operation of `unit`'s up, in order: done, partly (and what is there), not done, or
-/// unknown when the schema cannot tell (a backfill).
-std::vector<unit_step> online_progress(const migration& unit, const snapshot& now);
+/// unknown when the schema cannot tell (a backfill). Without a schema (`now` null), each is unknown
+/// because `why`.
+std::vector<unit_step> online_progress(const migration& unit, const snapshot* now, const std::string& why);
 
 }  // namespace strata::inspect

@@ -106,30 +106,57 @@ unit_report executor::run(const step& s, const run_report& report) {
     if (s.rolls_back && !t_.script)
         say("reverting " + unit_label(s.version, s.name) + ", interrupted half-way in an earlier run: undoing what its "
             "finished steps did, each only where it is there");
-    for (int attempt = 0;; ++attempt) {
+    lock_retry retry(options_, clock::now(), static_cast<unsigned>(s.version) ^ std::random_device{}());
+    for (;;) {
         try {
-            return s.transactional ? run_in_transaction(s) : run_without_transaction(s);
+            return s.transactional ? run_in_transaction(s) : run_without_transaction(s, retry);
         } catch (const migration_error&) {
             throw;
         } catch (const error& e) {
             if (e.kind() == error_kind::lock_timeout) throw busy(s, e, report, false);
-            if (s.transactional && t_.conn.is_lock_timeout(e) && attempt < options_.ddl_lock_retries) {
-                pause_for_lock(s, e, attempt);
-                continue;
-            }
+            if (s.transactional && t_.conn.is_lock_timeout(e) && pause_for_lock(s, e, retry)) continue;
             throw failed(s, e, report);
         }
     }
 }
 
-void executor::pause_for_lock(const step& s, const error& e, int attempt) const {
-    auto pause = std::chrono::milliseconds(500) * (1 << attempt);
-    std::string holders = t_.conn.lock_holders(e.context().statement);
-    say(unit_label(s.version, s.name) + " waited longer than " + duration_text(options_.ddl_lock_timeout) +
-        " for a lock while executing: " + e.context().statement + (holders.empty() ? "" : "; " + holders) +
-        (s.transactional ? "; rolled back" : "") + ", retrying in " + duration_text(pause) + " (attempt " +
-        std::to_string(attempt + 2) + " of " + std::to_string(options_.ddl_lock_retries + 1) + ")");
-    std::this_thread::sleep_for(pause);
+lock_retry::lock_retry(const runner_options& options, clock::time_point start, unsigned seed)
+    : options_(options), start_(start), random_(seed) {}
+
+std::optional<std::chrono::milliseconds> lock_retry::next(clock::time_point now) {
+    if (options_.ddl_lock_retries && tries_ > *options_.ddl_lock_retries) return std::nullopt;
+    std::uniform_int_distribution<std::int64_t> jitter(pause_.count() / 2, pause_.count());
+    const std::chrono::milliseconds pause(jitter(random_));
+    if (now + pause + options_.ddl_lock_timeout > start_ + options_.ddl_lock_deadline) return std::nullopt;
+    pause_ = std::min(std::chrono::milliseconds(2000), pause_ * 3 / 2);
+    ++tries_;
+    return pause;
+}
+
+std::string lock_retry::attempt() const {
+    if (options_.ddl_lock_retries)
+        return "attempt " + std::to_string(tries_) + " of " + std::to_string(*options_.ddl_lock_retries + 1);
+    return "attempt " + std::to_string(tries_) + ", retrying for up to " + duration_text(options_.ddl_lock_deadline);
+}
+
+bool lock_retry::time_to_say(clock::time_point now) {
+    if (said_ && now - *said_ < std::chrono::seconds(5)) return false;
+    said_ = now;
+    return true;
+}
+
+bool executor::pause_for_lock(const step& s, const error& e, lock_retry& retry) const {
+    const auto now = clock::now();
+    auto pause = retry.next(now);
+    if (!pause) return false;
+    if (retry.time_to_say(now)) {
+        std::string holders = t_.conn.lock_holders(e.context().statement);
+        say(unit_label(s.version, s.name) + " waited longer than " + duration_text(options_.ddl_lock_timeout) +
+            " for a lock while executing: " + e.context().statement + (holders.empty() ? "" : "; " + holders) +
+            (s.transactional ? "; rolled back" : "") + ", retrying in " + duration_text(*pause) + " (" + retry.attempt() + ")");
+    }
+    std::this_thread::sleep_for(*pause);
+    return true;
 }
 
 unit_report executor::run_in_transaction(const step& s) {
@@ -145,7 +172,7 @@ unit_report executor::run_in_transaction(const step& s) {
 
 /// The history row says `running` from before the first statement to after the last, so an
 /// interruption is visible as a dirty unit.
-unit_report executor::run_without_transaction(const step& s) {
+unit_report executor::run_without_transaction(const step& s, lock_retry& retry) {
     auto start = clock::now();
     if (t_.script)
         t_.script->push_back("-- not in a transaction: each statement commits on its own, the history row says 'running' meanwhile");
@@ -159,14 +186,13 @@ unit_report executor::run_without_transaction(const step& s) {
     // starts again from its first statement (its checks clean up what the timed-out one left,
     // such as an INVALID index), any other unit retries that statement (which was rolled back).
     const auto& statements = s.statements->statements;
-    int attempt = 0;
     std::size_t i = 0;
     while (i < statements.size()) {
         try {
             execute(s, statements[i]);
             ++i;
         } catch (const error& e) {
-            if (!t_.conn.is_lock_timeout(e) || attempt >= options_.ddl_lock_retries) {
+            if (!t_.conn.is_lock_timeout(e) || !pause_for_lock(s, e, retry)) {
                 std::string what_now = s.statements->resumable
                                            ? " was interrupted; fix the cause and run " + options_.program_name +
                                                  " up again to finish it, or " + options_.program_name +
@@ -179,7 +205,6 @@ unit_report executor::run_without_transaction(const step& s) {
                 if (e.kind() == error_kind::lock_timeout) throw lock_timeout_error(message, e.context());
                 throw statement_error(message, where);
             }
-            pause_for_lock(s, e, attempt++);
             if (s.statements->resumable) i = 0;
         }
     }
@@ -278,27 +303,35 @@ run_report executor::atomically(const std::vector<step>& steps, const unit_obser
     auto start = clock::now();
     std::vector<unit_report> done;
     const step* current = nullptr;
-    try {
-        std::optional<transaction> own;
-        if (!open) own.emplace(t_.conn, fk_off);
-        transaction& t = open ? *open : *own;
-        for (const auto& s : steps) {
-            current = &s;
-            header(s);
-            auto unit_start = clock::now();
-            for (const auto& statement : s.statements->statements) {
-                naming(statement, [&] { execute(s, statement); });
+    // A release in a transaction of its own is tried again, whole, after a table lock timed out;
+    // one whose transaction holds the lock and the history it read (through a pooler) is not.
+    lock_retry retry(options_, start, std::random_device{}());
+    for (bool finished = false; !finished;) {
+        try {
+            done.clear();
+            std::optional<transaction> own;
+            if (!open) own.emplace(t_.conn, fk_off);
+            transaction& t = open ? *open : *own;
+            for (const auto& s : steps) {
+                current = &s;
+                header(s);
+                auto unit_start = clock::now();
+                for (const auto& statement : s.statements->statements) {
+                    naming(statement, [&] { execute(s, statement); });
+                }
+                record(s, since(unit_start));
+                done.push_back({s.version, s.name, s.dir, since(unit_start), false});
             }
-            record(s, since(unit_start));
-            done.push_back({s.version, s.name, s.dir, since(unit_start), false});
+            current = nullptr;
+            t.commit();
+            finished = true;
+        } catch (const error& e) {
+            if (open) open->rollback();  // before the failure's audit row, which is written outside it
+            const step& s = current ? *current : steps.back();
+            if (e.kind() == error_kind::lock_timeout) throw busy(s, e, report, true);
+            if (!open && t_.conn.is_lock_timeout(e) && pause_for_lock(s, e, retry)) continue;
+            throw failed(s, e, report);  // nothing of the release stays
         }
-        current = nullptr;
-        t.commit();
-    } catch (const error& e) {
-        if (open) open->rollback();  // before the failure's audit row, which is written outside it
-        const step& s = current ? *current : steps.back();
-        if (e.kind() == error_kind::lock_timeout) throw busy(s, e, report, true);
-        throw failed(s, e, report);  // nothing of the release stays
     }
     for (auto& u : done) {
         report.units.push_back(u);

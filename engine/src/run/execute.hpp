@@ -6,7 +6,10 @@
 
 #include <strata/runner.hpp>
 
+#include <chrono>
 #include <mutex>
+#include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -23,6 +26,31 @@ struct target {
     connection& conn;
     class history& history;
     std::vector<std::string>* script = nullptr;
+};
+
+/// The tries of one unit whose statement timed out waiting for a table lock: pauses growing from
+/// 100 ms by half up to 2 s, each jittered (50-100%, so runners retrying together spread out),
+/// within runner_options' ddl_lock_retries and ddl_lock_deadline (counted from the unit's start).
+class lock_retry {
+public:
+    using clock = std::chrono::steady_clock;
+    lock_retry(const runner_options& options, clock::time_point start, unsigned seed);
+    /// The pause before the next try, or nullopt when no try is left (no retries left, or the
+    /// pause and a whole try would end past the deadline).
+    std::optional<std::chrono::milliseconds> next(clock::time_point now);
+    /// The try about to start: "attempt 2 of 4", "attempt 2, retrying for up to 2 min".
+    std::string attempt() const;
+    /// Whether to say who holds the lock now: on the first timeout, then every 5 s (a busy table
+    /// would otherwise print a line per try).
+    bool time_to_say(clock::time_point now);
+
+private:
+    const runner_options& options_;
+    clock::time_point start_;
+    std::minstd_rand random_;
+    int tries_ = 1;
+    std::chrono::milliseconds pause_{100};
+    std::optional<clock::time_point> said_;
 };
 
 class executor {
@@ -42,10 +70,12 @@ private:
     run_report atomically(const std::vector<step>& steps, const unit_observer& observer, run_report report, transaction* open);
     unit_report run(const step& s, const run_report& report);
     unit_report run_in_transaction(const step& s);
-    unit_report run_without_transaction(const step& s);
+    unit_report run_without_transaction(const step& s, lock_retry& retry);
     void execute(const step& s, const std::string& statement);
     void record(const step& s, std::chrono::milliseconds elapsed);
-    void pause_for_lock(const step& s, const error& e, int attempt) const;
+    /// After a try of `s` timed out on a table lock (`e`): pauses and returns true when `retry`
+    /// allows another try, saying so now and then; false when the budget is spent.
+    bool pause_for_lock(const step& s, const error& e, lock_retry& retry) const;
     migration_error failed(const step& s, const error& e, const run_report& report);
     /// `s` stopped because another process holds the database past --lock-timeout (`e`): not the
     /// unit's failure, so a lock_timeout_error (exit 5) saying what was kept. `atomic`: in run_atomic.
