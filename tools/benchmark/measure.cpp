@@ -12,9 +12,10 @@
 //       with its output. Writes the samples, median, min, max and ratios to FILE as JSON.
 //
 //   strata_measure stall --name NAME --out FILE --database URL [--runs N] [--settle-ms MS]
-//                        [--setup SHELL-COMMAND] [--target-ms X] [--target-ratio Y]
-//                        --strata ARGV... --floor-name NAME --floor ARGV...
-//       Longest write stall while a schema change runs (row e): see stall.cpp.
+//                        [--setup SHELL-COMMAND] [--target-ms X] [--target-ratio Y] [--timeout-s S]
+//                        [--reader-ms R] --strata ARGV... --floor-name NAME --floor ARGV...
+//       Longest write stall while a schema change runs (row e), with --reader-ms also while a
+//       long read transaction holds the table for R ms (row f): see stall.cpp.
 //
 //   strata_measure report --out FILE [--fact KEY=VALUE]... ROW.json...
 //       Prints the tables of the rows and writes them, with the facts, to FILE as one JSON

@@ -192,8 +192,17 @@ std::string pad(std::string text, std::size_t width) {
     return text;
 }
 
-void print_table(const std::vector<std::pair<std::string, std::size_t>>& columns,
+void print_table(std::vector<std::pair<std::string, std::size_t>> columns,
                  const std::vector<std::vector<std::string>>& rows) {
+    // A column is as wide as its widest cell when that is wider than asked (a long row name).
+    auto chars = [](const std::string& text) {
+        std::size_t n = 0;
+        for (unsigned char c : text) n += (c & 0xC0) != 0x80;
+        return n;
+    };
+    for (const auto& cells : rows)
+        for (std::size_t c = 0; c < columns.size() && c < cells.size(); ++c)
+            columns[c].second = std::max(columns[c].second, chars(cells[c]));
     auto print_line = [&](auto cell) {
         std::string line;
         for (std::size_t c = 0; c < columns.size(); ++c) line += pad(cell(c), columns[c].second) + "  ";

@@ -66,8 +66,9 @@ std::string range(const json& stats, double scale = 1, int decimals = 1);
 /// Pads to `width` characters (UTF-8 aware).
 std::string pad(std::string text, std::size_t width);
 
-/// Prints a table: header, rule, rows; each column padded to its width, trailing blanks trimmed.
-void print_table(const std::vector<std::pair<std::string, std::size_t>>& columns,
+/// Prints a table: header, rule, rows; each column padded to its width (or its widest cell),
+/// trailing blanks trimmed.
+void print_table(std::vector<std::pair<std::string, std::size_t>> columns,
                  const std::vector<std::vector<std::string>>& rows);
 
 }  // namespace strata_bench

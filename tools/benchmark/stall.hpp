@@ -1,4 +1,4 @@
-// strata_measure stall: the longest write stall while a schema change runs (tools/bench row e).
+// strata_measure stall: the longest write stall while a schema change runs (tools/bench rows e and f).
 #pragma once
 
 #include <string>
