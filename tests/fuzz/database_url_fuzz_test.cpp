@@ -216,7 +216,7 @@ BOOST_AUTO_TEST_CASE(regressions) {
 BOOST_AUTO_TEST_CASE(generated_urls_keep_their_properties) {
     strata::fuzz::mutator m(strata::fuzz::seed(), url_tokens, 512);
     url_generator gen(m);
-    const auto n = strata::fuzz::iterations(20000);
+    const auto n = strata::fuzz::iterations(100000);
     for (std::size_t k = 0; k < n; ++k)
         if (!passes(gen.url(), k)) return;
     BOOST_TEST_MESSAGE(n << " inputs: " << parsed_ok << " parsed");
@@ -228,7 +228,7 @@ BOOST_AUTO_TEST_CASE(mutated_urls_keep_their_properties) {
     url_generator gen(m);
     std::vector<std::string> corpus;
     for (int k = 0; k < 64; ++k) corpus.push_back(gen.url());
-    const auto n = strata::fuzz::iterations(20000);
+    const auto n = strata::fuzz::iterations(100000);
     for (std::size_t k = 0; k < n; ++k) {
         std::string input = m.chance(5) ? m.random_text(64) : m.mutate(m.pick(corpus), m.pick(corpus));
         const auto parsed_before = parsed_ok;

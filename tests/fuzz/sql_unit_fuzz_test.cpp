@@ -260,7 +260,7 @@ BOOST_AUTO_TEST_CASE(regressions) {
 BOOST_AUTO_TEST_CASE(generated_units_keep_their_properties) {
     strata::fuzz::mutator m(strata::fuzz::seed() + 2, sql_tokens, 4096);
     sql_generator gen(m);
-    const auto n = strata::fuzz::iterations(20000) / 4;
+    const auto n = strata::fuzz::iterations(100000) / 4;
     for (std::size_t k = 0; k < n; ++k)
         if (!passes(m.chance(50) ? gen.unit() : gen.section(), k)) return;
     BOOST_TEST_MESSAGE(n << " inputs: " << split_ok << " splits and " << units_ok << " units without an error");
@@ -272,7 +272,7 @@ BOOST_AUTO_TEST_CASE(mutated_units_keep_their_properties) {
     sql_generator gen(m);
     std::vector<std::string> corpus;
     for (int k = 0; k < 64; ++k) corpus.push_back(m.chance(80) ? gen.unit() : gen.section());
-    const auto n = strata::fuzz::iterations(20000) / 2;
+    const auto n = strata::fuzz::iterations(100000) / 2;
     for (std::size_t k = 0; k < n; ++k) {
         std::string input = m.chance(5) ? m.random_text(256) : m.mutate(m.pick(corpus), m.pick(corpus));
         const auto units_before = units_ok;
