@@ -40,11 +40,12 @@ std::string percent_decode(std::string_view in, const char* what) {
     return out;
 }
 
-std::string percent_encode(std::string_view in) {
+/// `keep`: further characters left as they are (':' in an IPv6 host).
+std::string percent_encode(std::string_view in, std::string_view keep = {}) {
     static constexpr char digits[] = "0123456789ABCDEF";
     std::string out;
     for (unsigned char c : in) {
-        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || keep.find(static_cast<char>(c)) != std::string_view::npos) {
             out += static_cast<char>(c);
         } else {
             out += '%';
@@ -298,14 +299,20 @@ database_url database_url::parse(std::string_view text) {
 }
 
 std::string database_url::redacted() const {
-    if (kind_ == backend::sqlite) return "sqlite:" + path_;
+    // A URL that parses back to the same database: a '%' in the path or an IPv6 zone (fe80::1%eth0)
+    // is written %25, and a path starting with // takes the sqlite:/// form (sqlite://x is refused).
+    if (kind_ == backend::sqlite) {
+        std::string out = starts_with(path_, "//") ? "sqlite://" : "sqlite:";
+        for (char c : path_) out += c == '%' ? std::string("%25") : std::string(1, c);
+        return out;
+    }
     std::string out = "postgresql://";
     if (!user_.empty()) {
         out += percent_encode(user_);
         if (has_password_) out += ":***";
         out += '@';
     }
-    out += host_.find(':') != std::string::npos ? "[" + host_ + "]" : percent_encode(host_);
+    out += host_.find(':') != std::string::npos ? "[" + percent_encode(host_, ":") + "]" : percent_encode(host_);
     if (port_ != 0) out += ":" + std::to_string(port_);
     out += "/" + percent_encode(dbname_);
     char sep = '?';
@@ -342,12 +349,23 @@ std::string database_url::connection_string(int connect_timeout_seconds) const {
 std::string redact_passwords(std::string text) {
     for (auto scheme = text.find("://"); scheme != std::string::npos; scheme = text.find("://", scheme + 3)) {
         auto start = scheme + 3;
-        auto end = text.find_first_of(" \t\n'\"", start);
-        if (end == std::string::npos) end = text.size();
-        // A user name has no '[': this is a syntax pattern ("postgresql://[user[:password]@]..."), not a URL.
-        if (text.compare(start, 5, "[user") == 0) continue;
+        // A URL ends at whitespace or at a quote around it ('postgresql://...': timeout).
+        auto url_end = [&](std::size_t from) { return std::min(text.find_first_of(" \t\n'\"", from), text.size()); };
+        auto end = url_end(start);
+        // The syntax pattern of the usage texts, not a URL ("[user" alone may start a user name).
+        if (text.compare(start, 36, "[user[:password]@]host[:port]/dbname") == 0) continue;
         // Ambiguous or not, the last reading hides the most.
         auto at = userinfo_end(std::string_view(text).substr(start, end - start)).at;
+        // parse() takes a quote in a password (or a host) as it is: when the user info read up to
+        // the next whitespace ends later, the quote is part of the URL, which goes on.
+        const auto space = std::min(text.find_first_of(" \t\n", start), text.size());
+        if (space > end) {
+            auto longer = userinfo_end(std::string_view(text).substr(start, space - start)).at;
+            if (longer != std::string::npos && (at == std::string::npos || longer > at)) {
+                at = longer;
+                end = url_end(start + longer);
+            }
+        }
         auto query_from = start;
         if (at != std::string::npos) {
             query_from = start + at;

@@ -117,7 +117,9 @@ void add_check_fails_on_a_violating_row_then_applies(strata::runner& r, soci::se
         BOOST_TEST(user_schema(sql) == before, schema_diff(before, user_schema(sql)));
         BOOST_TEST(recorded_versions(sql) == (std::vector<std::int64_t>{1}), boost::test_tools::per_element());
     } else {
-        const auto* c = find_check(members(sql), email_check.name);
+        // Named: c points into it (ASan found it read after a temporary's end).
+        const table_schema schema = members(sql);
+        const auto* c = find_check(schema, email_check.name);
         BOOST_TEST_REQUIRE(c != nullptr, members(sql));
         BOOST_TEST(contains(c->definition, "NOT VALID"), c->definition);
         BOOST_TEST(refused_by_check(run(sql, member(3, "also-no-at", 40, "Cy")), email_check.name));
@@ -125,7 +127,8 @@ void add_check_fails_on_a_violating_row_then_applies(strata::runner& r, soci::se
     BOOST_TEST_REQUIRE(run(sql, "UPDATE members SET email = 'bob@example.org' WHERE id = 2") == refusal::none);
     r.up(2);
     BOOST_TEST(recorded_versions(sql) == (std::vector<std::int64_t>{1, 2}), boost::test_tools::per_element());
-    const auto* c = find_check(members(sql), email_check.name);
+    const table_schema schema = members(sql);
+    const auto* c = find_check(schema, email_check.name);
     BOOST_TEST_REQUIRE(c != nullptr, members(sql));
     BOOST_TEST(!contains(c->definition, "NOT VALID"), c->definition);
 }

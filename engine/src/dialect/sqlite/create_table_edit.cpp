@@ -246,7 +246,9 @@ std::string edit_create_table(std::string_view create_table_sql, const changes& 
             throw std::invalid_argument("table " + c.table + " has no constraint named \"" + name + "\"");
     for (const auto& a : c.add) {
         // Column definitions come before table constraints in SQLite's grammar.
-        const table_text probe = read("CREATE TABLE x (" + a + ")");
+        // Named: a table_text views its SQL, which must outlive it (ASan found a temporary here).
+        const std::string probe_sql = "CREATE TABLE x (" + a + ")";
+        const table_text probe = read(probe_sql);
         (probe.is_constraint(probe.items.front()) ? constraints : columns).push_back(a);
     }
     std::string out = "CREATE TABLE " + dialect::quote(new_name) + " (";
