@@ -36,7 +36,7 @@ const std::vector<command_spec> commands = {
      {"to", "dry-run", "atomic", "allow-changed", "allow-unknown", "allow-out-of-order"}},
     {"down", "down [--steps N | --to VERSION | --all] [--dry-run]",
      "revert applied units, newest first: one by default, N with --steps, every unit newer than VERSION with --to "
-     "(VERSION stays applied), or all",
+     "(VERSION stays applied), or all; an online unit whose up stopped half-way is undone as far as its steps got",
      {"steps", "to", "all", "dry-run", "allow-changed"}},
     {"redo", "redo [--dry-run]", "revert the newest applied unit and apply it again", {"dry-run", "allow-changed"}},
     {"status", "status [--exit-code]",
