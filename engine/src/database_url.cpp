@@ -324,6 +324,30 @@ std::string database_url::redacted() const {
     return out;
 }
 
+database_url database_url::with_schema(std::string_view schema) const {
+    // An identifier that needs no quotes stays readable in redacted(); any other is quoted.
+    const bool plain = !schema.empty() && (std::islower(static_cast<unsigned char>(schema.front())) || schema.front() == '_') &&
+                       std::all_of(schema.begin(), schema.end(), [](unsigned char c) {
+                           return std::islower(c) || std::isdigit(c) || c == '_' || c == '$';
+                       });
+    std::string identifier = plain ? std::string(schema) : "\"";
+    if (!plain) {
+        for (char c : schema) identifier += c == '"' ? std::string("\"\"") : std::string(1, c);
+        identifier += '"';
+    }
+    // libpq splits `options` at whitespace; a backslash keeps the next character in the word.
+    std::string option = "-csearch_path=";
+    for (char c : identifier) {
+        if (c == '\\' || std::isspace(static_cast<unsigned char>(c))) option += '\\';
+        option += c;
+    }
+    database_url other = *this;
+    auto it = std::find_if(other.parameters_.begin(), other.parameters_.end(), [](const auto& p) { return p.first == "options"; });
+    if (it == other.parameters_.end()) other.parameters_.emplace_back("options", option);
+    else it->second += " " + option;  // the last -c search_path wins
+    return other;
+}
+
 std::string database_url::connection_string(int connect_timeout_seconds) const {
     if (kind_ == backend::sqlite) {
         // SOCI's sqlite3 backend takes double quotes around a value with spaces.

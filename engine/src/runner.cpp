@@ -227,6 +227,17 @@ std::string runner::schema_dump() { return strata::schema_dump(impl_->db.look(),
 
 inspect::snapshot runner::schema() { return inspect::read_snapshot(impl_->db.look(), impl_->db.url().kind()); }
 
+std::vector<std::string> runner::schemas_like(const std::string& pattern) {
+    const std::string query = impl_->sql_dialect.schemas_like_query(pattern);
+    if (query.empty())
+        throw config_error(std::string("--schemas-like needs PostgreSQL: ") + to_string(url().kind()) + " has no schemas",
+                           impl_->context());
+    std::vector<std::string> names;
+    for (const auto& row : impl_->db.look().query(query))
+        if (!row.empty() && row.front()) names.push_back(*row.front());
+    return names;
+}
+
 std::vector<unit_verification> runner::verify(const std::optional<database_url>& scratch,
                                               const std::function<void(const unit_verification&)>& observer) {
     return verify_units(impl_->units, url(), impl_->options, scratch, observer);

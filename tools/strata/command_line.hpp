@@ -7,6 +7,7 @@
 #include <strata/runner.hpp>
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <optional>
 #include <ostream>
@@ -39,13 +40,27 @@ struct lint_request {
     std::optional<lint_level> error_on;
 };
 
+/// Many databases in one run: --targets, a repeated --database, --schemas-like, and how they run.
+struct fleet_request {
+    std::optional<std::string> targets_file;  ///< --targets FILE ("-": stdin)
+    std::optional<std::string> schemas_like;  ///< --schemas-like PATTERN (PostgreSQL LIKE)
+    int parallel = 4;                         ///< --parallel N: databases at once
+    int canary = 0;                           ///< --canary N: the first N alone first
+    int max_failures = 0;                     ///< --max-failures K: stop starting after more than K
+    std::optional<std::pair<int, int>> shard; ///< --shard I/N: targets I, I+N, I+2N... (0-based)
+};
+
 /// Everything the command line asked for.
 struct invocation {
     std::string command;  ///< empty: none given
     bool help = false;
     bool version = false;
     bool json = false;
-    std::string database;  ///< resolved: --database, $STRATA_DATABASE_URL, $DATABASE_URL, default
+    /// Resolved: every --database, else $STRATA_DATABASE_URL, else $DATABASE_URL, else the default.
+    std::vector<std::string> databases;
+    fleet_request fleet;
+    /// Many databases (--targets, --schemas-like, or --database more than once): run_fleet().
+    bool many() const { return fleet.targets_file || fleet.schemas_like || databases.size() > 1; }
     runner_options options;
     std::optional<std::int64_t> to;
     down_request down;
@@ -60,10 +75,49 @@ struct invocation {
     bool schema = false;                 ///< validate --schema
 };
 
+/// What one database's command came to.
+struct outcome {
+    int code = exit_ok;
+    std::size_t units = 0;  ///< units it applied, reverted or recorded (or in a dry run, would)
+    std::string summary;    ///< one line: "3 units applied", "9 applied, 2 pending", or the error
+};
+
+/// One database of a fleet, as run_fleet() ran it, or why it did not.
+struct target_run {
+    std::string label;
+    std::string database;  ///< its URL, redacted
+    bool started = false;
+    outcome result;        ///< not started: result.summary says why
+    std::chrono::milliseconds duration{0};
+    std::string output;    ///< what its command printed on stdout (with --json: its document)
+    std::string errors;    ///< what it printed on stderr (a failure's details)
+};
+
+/// Ranks exit codes for a fleet's own: a signal's, then 1, 4, 2, 3, 5, 6, 0.
+int more_severe(int a, int b);
+
 /// The lines of `expected` turned into those of `actual`, as `diff -u` shows it (three lines of
 /// context, `---`/`+++` naming both); empty when they are equal.
 std::string unified_diff(const std::string& expected, const std::string& actual, const std::string& expected_name,
                          const std::string& actual_name);
+
+class printer;
+class signal_watch;
+
+/// The command `in` asks for, on one database: prints through `out`, notices through `notice`.
+/// Throws what the engine throws.
+outcome run_command(const invocation& in, const database_url& url, const registry& units, const program& self,
+                    const printer& out, const std::function<void(const std::string&)>& notice);
+
+/// Runs `body`, turning what it throws into an exit code, a failure printed through `out` and
+/// the summary's line. `signals`: a run stopped by a signal exits 128 + its number.
+outcome guarded(const printer& out, const signal_watch* signals, const std::function<outcome()>& body);
+
+/// Many databases (invocation::many()): reads and expands the targets, runs the command on each,
+/// `in.fleet.parallel` at a time, prints a line per target as it finishes and a summary, and
+/// returns the most severe exit code. Throws usage_error for bad targets before any runs.
+int run_fleet(const invocation& in, const registry& units, const program& self, const printer& out,
+              const signal_watch* signals);
 
 /// Parses argv. Throws usage_error (or boost::program_options::error) for bad usage, naming
 /// `self.name` in its hints.
@@ -74,7 +128,11 @@ void print_help(std::ostream& out, const std::string& command, const program& se
 /// Human text or JSON, and colour only on a terminal without NO_COLOR.
 class printer {
 public:
+    /// On stdout and stderr.
     printer(bool json, std::string program_name);
+    /// Into `out` and `err` (one database of many, kept to be shown as a whole): no colour, no
+    /// line of work.
+    printer(bool json, std::string program_name, std::ostream& out, std::ostream& err);
 
     bool wants_json() const noexcept { return json_; }
 
@@ -116,6 +174,11 @@ public:
     /// schema dump --check: the diff (empty: the schema matches `file`).
     void schema_check(const std::string& database, const std::string& file, const std::string& diff) const;
 
+    /// A fleet: one database's line as it finishes (human text only; `width`: the labels').
+    void target_done(const target_run& t, std::size_t width) const;
+    /// A fleet: the table of every target and the totals, or with --json the array of them.
+    void fleet(const std::vector<target_run>& targets, int code) const;
+
     /// An error: the message on stderr; with --json also a JSON document on stdout.
     void failure(int code, const std::string& message, const error* e = nullptr) const;
 
@@ -130,6 +193,8 @@ private:
     mutable std::size_t work_width_ = 0;  ///< characters of the line work() left on the terminal
     mutable std::chrono::steady_clock::time_point work_shown_{};
     std::string name_;  ///< the program's, for the prefix of its messages and its hints
+    std::ostream& out_;
+    std::ostream& err_;
 };
 
 }  // namespace strata::cli

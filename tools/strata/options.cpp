@@ -108,8 +108,9 @@ void validate(boost::any& v, const std::vector<std::string>& values, seconds_val
 po::options_description global_options(const std::string& program_name) {
     po::options_description d("Global options (before or after the command)");
     d.add_options()
-        ("database", po::value<std::string>()->value_name("URL"),
-         "database URL; default: $STRATA_DATABASE_URL, else $DATABASE_URL, else sqlite:strata.db")
+        ("database", po::value<std::vector<std::string>>()->value_name("URL")->composing(),
+         "database URL; default: $STRATA_DATABASE_URL, else $DATABASE_URL, else sqlite:strata.db. Given more "
+         "than once: every one of them, as with --targets")
         ("json", "print one JSON document on stdout (progress and logs go to stderr)")
         ("connect-timeout", po::value<seconds_value>()->value_name("SECONDS"),
          "give up one connection attempt after SECONDS (default: $PGCONNECT_TIMEOUT when it is a whole number "
@@ -129,6 +130,29 @@ po::options_description global_options(const std::string& program_name) {
          "PostgreSQL: stop trying a unit for its table locks SECONDS after its first try (default 120)")
         ("help,h", ("show help (also per command: " + program_name + " up --help)").c_str())
         ("version", "print the program's name and strata's version");
+    return d;
+}
+
+po::options_description fleet_options() {
+    po::options_description d("Many databases in one run (every command but new; see the README's \"Many databases\")");
+    d.add_options()
+        ("targets", po::value<std::string>()->value_name("FILE"),
+         "run the command on every database FILE lists (- : stdin): one URL per line, or LABEL=URL to name it "
+         "in the report (LABEL without ':', '/', '=' or spaces); blank lines and lines starting with # are "
+         "skipped. --database URLs go first")
+        ("schemas-like", po::value<std::string>()->value_name("PATTERN"),
+         "PostgreSQL: one target per schema of each database whose name is LIKE PATTERN (tenant\\_%), in byte "
+         "order, each with that schema alone as its search_path and its own history there; labelled "
+         "LABEL/SCHEMA")
+        ("parallel", po::value<int>()->value_name("N"), "work on N databases at once, one connection each (default 4)")
+        ("canary", po::value<int>()->value_name("N"),
+         "run the first N targets before any other, and start no other when one of them fails (default 0)")
+        ("max-failures", po::value<int>()->value_name("K"),
+         "start no further target once more than K targets failed; those running finish (default 0: stop "
+         "starting after the first failure). A read-only command's findings (exit 4, 6) are not failures")
+        ("shard", po::value<std::string>()->value_name("I/N"),
+         "take every N-th target starting at I (0 <= I < N) after expanding --schemas-like, so N processes (a "
+         "CI matrix, a Kubernetes Indexed Job: --shard $JOB_COMPLETION_INDEX/N) share a fleet without overlap");
     return d;
 }
 
@@ -229,6 +253,52 @@ std::chrono::milliseconds to_ms(const seconds_value& s) {
     return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(s.value * 1000)));
 }
 
+/// A whole number option's value, checked against its range.
+int bounded(const po::variables_map& vm, const char* name, int low, int high, int otherwise) {
+    if (!vm.count(name)) return otherwise;
+    const int n = vm[name].as<int>();
+    if (n < low || n > high)
+        throw usage_error("--" + std::string(name) + " takes " + std::to_string(low) + " to " + std::to_string(high) + ", not " +
+                          std::to_string(n));
+    return n;
+}
+
+/// --targets, --schemas-like, --parallel, --canary, --max-failures, --shard.
+void parse_fleet(const po::variables_map& vm, invocation& in, const program& self) {
+    auto& f = in.fleet;
+    if (vm.count("targets")) f.targets_file = vm["targets"].as<std::string>();
+    if (vm.count("schemas-like")) f.schemas_like = vm["schemas-like"].as<std::string>();
+    f.parallel = bounded(vm, "parallel", 1, 256, f.parallel);
+    f.canary = bounded(vm, "canary", 0, 1000000, f.canary);
+    f.max_failures = bounded(vm, "max-failures", 0, 1000000, f.max_failures);
+    if (vm.count("shard")) {
+        const auto text = vm["shard"].as<std::string>();
+        int i = -1, n = 0;
+        const auto slash = text.find('/');
+        auto number = [](std::string_view s, int& out) {
+            auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+            return !s.empty() && ec == std::errc() && end == s.data() + s.size();
+        };
+        if (slash == std::string::npos || !number(std::string_view(text).substr(0, slash), i) ||
+            !number(std::string_view(text).substr(slash + 1), n) || n < 1 || i < 0 || i >= n)
+            throw usage_error("--shard takes I/N with 0 <= I < N (the 0-based index of this process among N), not '" +
+                              text + "'");
+        f.shard = std::pair{i, n};
+    }
+    const bool many = in.many();
+    for (const char* name : {"parallel", "canary", "max-failures", "shard"})
+        if (vm.count(name) && !many)
+            throw usage_error("--" + std::string(name) + " needs many databases: --targets FILE, --schemas-like PATTERN or "
+                              "--database more than once (see " + self.name + " --help)");
+    if (!many) return;
+    if (in.command == "new") throw usage_error("new writes a file and opens no database: it takes no targets");
+    if (in.command == "lint" && vm.count("all"))
+        throw usage_error("lint --all opens no database: it takes no targets (run it once)");
+    if (in.command == "schema" && (vm.count("output") || (!vm.count("check") && !vm.count("json"))))
+        throw usage_error("schema dump prints or writes one schema: with many databases give --check FILE (or "
+                          "--json for every schema)");
+}
+
 }  // namespace
 
 void print_help(std::ostream& out, const std::string& command, const program& self) {
@@ -255,12 +325,14 @@ void print_help(std::ostream& out, const std::string& command, const program& se
             << "  'sqlite' for one database's own text; '-- strata:no-transaction'); no down section: irreversible.\n"
             << "  `" << self.name << " new NAME [--sql]` writes one; the next build compiles it in.\n\n";
     }
-    out << global_options(self.name) << "\n" << exit_codes_help;
+    out << global_options(self.name) << "\n";
+    if (command != "new") out << fleet_options() << "\n";
+    out << exit_codes_help;
 }
 
 invocation parse(int argc, const char* const* argv, const program& self) {
     po::options_description all;
-    all.add(global_options(self.name)).add(command_options());
+    all.add(global_options(self.name)).add(fleet_options()).add(command_options());
     all.add_options()("command", po::value<std::string>(), "")("extra", po::value<std::vector<std::string>>(), "");
     po::positional_options_description positional;
     positional.add("command", 1).add("extra", -1);
@@ -317,12 +389,12 @@ invocation parse(int argc, const char* const* argv, const program& self) {
                               in.command + " --help)");
     }
 
-    if (vm.count("database")) {
-        in.database = vm["database"].as<std::string>();
-    } else {
+    if (vm.count("database")) in.databases = vm["database"].as<std::vector<std::string>>();
+    parse_fleet(vm, in, self);
+    if (in.databases.empty() && !in.fleet.targets_file) {
         for (const char* name : {"STRATA_DATABASE_URL", "DATABASE_URL"})
-            if (const char* value = std::getenv(name); value && *value && in.database.empty()) in.database = value;
-        if (in.database.empty()) in.database = default_database;
+            if (const char* value = std::getenv(name); value && *value && in.databases.empty()) in.databases.push_back(value);
+        if (in.databases.empty()) in.databases.push_back(default_database);
     }
 
     auto& o = in.options;

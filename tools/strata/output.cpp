@@ -6,6 +6,7 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <sstream>
 
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -74,7 +75,12 @@ printer::printer(bool json, std::string program_name)
     : json_(json),
       colour_(::isatty(STDOUT_FILENO) && ::isatty(STDERR_FILENO) && !std::getenv("NO_COLOR")),
       work_line_(!json && ::isatty(STDERR_FILENO) && !std::getenv("NO_COLOR")),
-      name_(std::move(program_name)) {}
+      name_(std::move(program_name)),
+      out_(std::cout),
+      err_(std::cerr) {}
+
+printer::printer(bool json, std::string program_name, std::ostream& out, std::ostream& err)
+    : json_(json), colour_(false), work_line_(false), name_(std::move(program_name)), out_(out), err_(err) {}
 
 void printer::work(const progress_event& p) const {
     if (!work_line_) return;
@@ -90,13 +96,13 @@ void printer::work(const progress_event& p) const {
     if (text.size() > columns - 1) text.resize(columns - 1);
     // Spaces over what is left of a longer line before.
     std::string rest(work_width_ > text.size() ? work_width_ - text.size() : 0, ' ');
-    std::cerr << '\r' << text << rest << std::flush;
+    err_ << '\r' << text << rest << std::flush;
     work_width_ = text.size() + rest.size();
 }
 
 void printer::end_work() const {
     if (work_width_ == 0) return;
-    std::cerr << '\r' << std::string(work_width_, ' ') << '\r' << std::flush;
+    err_ << '\r' << std::string(work_width_, ' ') << '\r' << std::flush;
     work_width_ = 0;
 }
 
@@ -106,7 +112,7 @@ std::string printer::paint(const std::string& text, const char* colour) const {
 
 void printer::progress(const unit_report& u) const {
     end_work();
-    std::ostream& out = json_ ? std::cerr : std::cout;
+    std::ostream& out = json_ ? err_ : out_;
     out << (u.dir == direction::up ? "applied  " : "reverted ") << u.version << " " << u.name << " (" << ms(u.duration) << ")"
         << (u.from_history ? " with the stored down statements" : "")
         << (u.half_done ? " (its up had stopped half-way: what its finished steps did was undone)" : "") << std::endl;
@@ -114,7 +120,7 @@ void printer::progress(const unit_report& u) const {
 
 void printer::notice(const std::string& text) const {
     end_work();
-    std::cerr << name_ << ": " << redact_passwords(text) << std::endl;
+    err_ << name_ << ": " << redact_passwords(text) << std::endl;
 }
 
 void printer::status(const std::string& database, const std::vector<unit_status>& units) const {
@@ -144,10 +150,10 @@ void printer::status(const std::string& database, const std::vector<unit_status>
         for (auto s : {unit_state::applied, unit_state::pending, unit_state::changed, unit_state::mismatched, unit_state::unknown,
                        unit_state::dirty, unit_state::damaged})
             summary[to_string(s)] = counts[s];
-        std::cout << json{{"database", database}, {"units", list}, {"summary", summary}}.dump(2) << std::endl;
+        out_ << json{{"database", database}, {"units", list}, {"summary", summary}}.dump(2) << std::endl;
         return;
     }
-    std::cout << "database " << database << "\n";
+    out_ << "database " << database << "\n";
     // Timestamp versions (YYYYMMDDHHMMSS, as `new` writes them) are wider than the column's 8.
     std::size_t version_width = 8, name_width = 4, state_width = 8;
     for (const auto& u : units) {
@@ -155,39 +161,39 @@ void printer::status(const std::string& database, const std::vector<unit_status>
         name_width = std::max(name_width, u.name.size());
         state_width = std::max(state_width, std::string(to_string(u.state)).size());
     }
-    std::cout << std::right << std::setw(int(version_width)) << "VERSION" << "  " << std::left << std::setw(int(name_width)) << "NAME" << "  "
+    out_ << std::right << std::setw(int(version_width)) << "VERSION" << "  " << std::left << std::setw(int(name_width)) << "NAME" << "  "
               << std::setw(int(state_width)) << "STATE" << "  APPLIED AT\n";
     for (const auto& u : units) {
         std::string state = to_string(u.state);
         std::string padded = state + std::string(state_width - state.size(), ' ');
-        std::cout << std::right << std::setw(int(version_width)) << u.version << "  " << std::left << std::setw(int(name_width)) << u.name
+        out_ << std::right << std::setw(int(version_width)) << u.version << "  " << std::left << std::setw(int(name_width)) << u.name
                   << "  " << paint(padded, state_colour(u.state)) << "  " << (u.applied_at.empty() ? "-" : u.applied_at)
                   << (u.out_of_order ? "  (older than the newest applied unit)" : "")
                   << (u.interrupted ? "  (interrupted half-way: " + name_ + " up finishes it, " + name_ + " down undoes it)" : "")
                   << "\n";
         // Under an interrupted unit, how far each of its steps got.
         for (const auto& step : u.steps)
-            std::cout << std::string(version_width + 2, ' ') << std::left << std::setw(9) << to_string(step.state) << " "
+            out_ << std::string(version_width + 2, ' ') << std::left << std::setw(9) << to_string(step.state) << " "
                       << step.operation << (step.detail.empty() ? "" : ": " + step.detail) << "\n";
     }
-    std::cout << counts[unit_state::applied] << " applied, " << counts[unit_state::pending] << " pending";
-    if (auto n = counts[unit_state::changed]) std::cout << ", " << n << " changed since applied";
-    if (auto n = counts[unit_state::mismatched]) std::cout << ", " << n << " mismatched";
+    out_ << counts[unit_state::applied] << " applied, " << counts[unit_state::pending] << " pending";
+    if (auto n = counts[unit_state::changed]) out_ << ", " << n << " changed since applied";
+    if (auto n = counts[unit_state::mismatched]) out_ << ", " << n << " mismatched";
     if (auto n = counts[unit_state::unknown])
-        std::cout << ", " << n << " unknown (applied by another build of " << name_ << ")";
-    if (auto n = counts[unit_state::dirty]) std::cout << ", " << n << " dirty (see " << name_ << " repair --help)";
-    if (auto n = counts[unit_state::damaged]) std::cout << ", " << n << " damaged (see " << name_ << " validate)";
-    std::cout << "\n";
+        out_ << ", " << n << " unknown (applied by another build of " << name_ << ")";
+    if (auto n = counts[unit_state::dirty]) out_ << ", " << n << " dirty (see " << name_ << " repair --help)";
+    if (auto n = counts[unit_state::damaged]) out_ << ", " << n << " damaged (see " << name_ << " validate)";
+    out_ << "\n";
     // Likely the wrong database: say which units disagree, and what to check.
     for (const auto& u : units)
         if (u.state == unit_state::mismatched)
-            std::cout << "version " << u.version << " in the database is " << u.applied_name << ", this build's unit "
+            out_ << "version " << u.version << " in the database is " << u.applied_name << ", this build's unit "
                       << u.version << " is " << u.name
                       << ": check that --database points at the right database; if the unit was only renamed, give it "
                          "back its recorded name\n";
         else if (u.state == unit_state::damaged)
-            std::cout << "unit " << u.version << " " << u.name << ": its history row is damaged: " << u.damage << "\n";
-    std::cout << std::flush;
+            out_ << "unit " << u.version << " " << u.name << ": its history row is damaged: " << u.damage << "\n";
+    out_ << std::flush;
 }
 
 void printer::report(const std::string& command, const std::string& database, const run_report& r, bool dry_run,
@@ -199,40 +205,40 @@ void printer::report(const std::string& command, const std::string& database, co
         json doc{{"command", command}, {"database", database}, {"dry_run", dry_run}, {"units", units},
                  {"duration_ms", r.duration.count()}};
         if (dry_run) doc["script"] = r.script;
-        std::cout << doc.dump(2) << std::endl;
+        out_ << doc.dump(2) << std::endl;
         return;
     }
     if (dry_run) {
-        std::cout << "-- dry run: nothing below was executed on " << database << "\n";
-        for (const auto& line : r.script) std::cout << line << (line.rfind("--", 0) == 0 ? "\n" : ";\n");
-        std::cout << "-- " << (r.units.empty() ? nothing_to_do : plural(r.units.size(), "unit") + " would run") << std::endl;
+        out_ << "-- dry run: nothing below was executed on " << database << "\n";
+        for (const auto& line : r.script) out_ << line << (line.rfind("--", 0) == 0 ? "\n" : ";\n");
+        out_ << "-- " << (r.units.empty() ? nothing_to_do : plural(r.units.size(), "unit") + " would run") << std::endl;
         return;
     }
     if (r.units.empty()) {
-        std::cout << nothing_to_do << std::endl;
+        out_ << nothing_to_do << std::endl;
         return;
     }
     if (command == "redo") {
-        std::cout << "unit " << r.units.front().version << " " << r.units.front().name << " redone on " << database << " in "
+        out_ << "unit " << r.units.front().version << " " << r.units.front().name << " redone on " << database << " in "
                   << ms(r.duration) << std::endl;
     } else if (command == "baseline") {
-        std::cout << plural(r.units.size(), "unit") << " recorded as applied on " << database << " (nothing was run)"
+        out_ << plural(r.units.size(), "unit") << " recorded as applied on " << database << " (nothing was run)"
                   << std::endl;
     } else {
-        std::cout << plural(r.units.size(), "unit") << (command == "up" ? " applied to " : " reverted on ") << database << " in "
+        out_ << plural(r.units.size(), "unit") << (command == "up" ? " applied to " : " reverted on ") << database << " in "
                   << ms(r.duration) << std::endl;
     }
 }
 
 void printer::repaired(const std::string& database, std::int64_t version, bool mark_applied) const {
     if (json_) {
-        std::cout << json{{"command", "repair"}, {"database", database}, {"version", version},
+        out_ << json{{"command", "repair"}, {"database", database}, {"version", version},
                           {"state", mark_applied ? "applied" : "pending"}}
                          .dump(2)
                   << std::endl;
         return;
     }
-    std::cout << "unit " << version << " is no longer dirty: recorded as " << (mark_applied ? "applied" : "pending") << " on "
+    out_ << "unit " << version << " is no longer dirty: recorded as " << (mark_applied ? "applied" : "pending") << " on "
               << database << std::endl;
 }
 
@@ -255,7 +261,7 @@ void printer::lint(const std::string& database, backend b, bool all, const std::
                             {"message", f.message},
                             {"safe_alternative", f.safe_alternative},
                             {"allowed_because", f.allowed_because ? json(*f.allowed_because) : json(nullptr)}});
-        std::cout << json{{"command", "lint"},
+        out_ << json{{"command", "lint"},
                           {"database", all ? json(nullptr) : json(database)},
                           {"backend", to_string(b)},
                           {"units", all ? "all" : "pending"},
@@ -270,53 +276,113 @@ void printer::lint(const std::string& database, backend b, bool all, const std::
     for (const auto& f : findings) {
         std::string line = describe(f);
         const std::string level = to_string(f.level);
-        std::cout << paint(level, f.allowed_because ? "32" : f.level == lint_level::warning ? "33" : "36")
+        out_ << paint(level, f.allowed_because ? "32" : f.level == lint_level::warning ? "33" : "36")
                   << line.substr(level.size()) << "\n";
     }
     const std::string where = all ? std::string("in any unit, by the rules for ") + to_string(b)
                                   : "in the units pending on " + database;
     if (findings.empty()) {
-        std::cout << "ok: no findings " << where << std::endl;
+        out_ << "ok: no findings " << where << std::endl;
         return;
     }
-    std::cout << plural(warnings, "warning") << ", " << plural(notices, "notice") << " " << where;
-    if (allowed) std::cout << " (" << allowed << " allowed by their unit)";
+    out_ << plural(warnings, "warning") << ", " << plural(notices, "notice") << " " << where;
+    if (allowed) out_ << " (" << allowed << " allowed by their unit)";
     if (request.error_on)
-        std::cout << "; " << (failing ? std::to_string(failing) : std::string("none")) << " at or above "
+        out_ << "; " << (failing ? std::to_string(failing) : std::string("none")) << " at or above "
                   << to_string(*request.error_on) << " not allowed";
-    std::cout << std::endl;
+    out_ << std::endl;
 }
 
 void printer::written(const std::string& path, const std::string& command) const {
     if (json_)
-        std::cout << json{{"command", command}, {"path", path}}.dump(2) << std::endl;
+        out_ << json{{"command", command}, {"path", path}}.dump(2) << std::endl;
     else
-        std::cout << path << std::endl;  // the path alone, for `$EDITOR "$(myapp-migrate new x)"`
+        out_ << path << std::endl;  // the path alone, for `$EDITOR "$(myapp-migrate new x)"`
 }
 
 void printer::schema(const std::string& database, const std::string& sql) const {
     if (json_)
-        std::cout << json{{"command", "schema dump"}, {"database", database}, {"schema", sql}}.dump(2) << std::endl;
+        out_ << json{{"command", "schema dump"}, {"database", database}, {"schema", sql}}.dump(2) << std::endl;
     else
-        std::cout << sql << std::flush;
+        out_ << sql << std::flush;
 }
 
 void printer::schema_check(const std::string& database, const std::string& file, const std::string& diff) const {
     if (json_) {
-        std::cout << json{{"command", "schema dump --check"}, {"database", database}, {"file", file}, {"matches", diff.empty()},
+        out_ << json{{"command", "schema dump --check"}, {"database", database}, {"file", file}, {"matches", diff.empty()},
                           {"diff", diff}}
                          .dump(2)
                   << std::endl;
         return;
     }
     if (diff.empty()) {
-        std::cout << "the schema of " << database << " matches " << file << std::endl;
+        out_ << "the schema of " << database << " matches " << file << std::endl;
         return;
     }
-    std::cout << diff << std::flush;
-    std::cerr << paint(name_ + ":", "31") << " the schema of " << database << " differs from " << file
+    out_ << diff << std::flush;
+    err_ << paint(name_ + ":", "31") << " the schema of " << database << " differs from " << file
               << " (diff above: - the file, + the database); if the change is intended, run " << name_
               << " schema dump --output " << file << " and commit the file" << std::endl;
+}
+
+void printer::target_done(const target_run& t, std::size_t width) const {
+    if (json_) return;
+    const bool ok = t.result.code == exit_ok;
+    out_ << std::left << std::setw(int(width)) << t.label << "  " << paint(ok ? "ok    " : "exit " + std::to_string(t.result.code), ok ? "32" : "31")
+         << "  " << t.result.summary << " (" << ms(t.duration) << ")" << std::endl;
+    if (ok || t.errors.empty()) return;
+    // A failure's details, under its line: what was kept, what to do.
+    std::istringstream details(t.errors);
+    for (std::string line; std::getline(details, line);)
+        if (!line.ends_with(t.result.summary)) err_ << "  " << t.label << ": " << line << "\n";  // the line above says it
+    err_ << std::flush;
+}
+
+void printer::fleet(const std::vector<target_run>& targets, int code) const {
+    std::map<int, std::size_t> by_code;
+    std::size_t not_started = 0, units = 0;
+    for (const auto& t : targets) {
+        if (t.started) ++by_code[t.result.code];
+        else ++not_started;
+        units += t.result.units;
+    }
+    if (json_) {
+        json list = json::array();
+        for (const auto& t : targets) {
+            json result = nullptr;
+            if (t.started && !t.output.empty()) result = json::parse(t.output, nullptr, false);
+            list.push_back({{"target", t.label},
+                            {"database", t.database},
+                            {"started", t.started},
+                            {"exit_code", t.started ? json(t.result.code) : json(nullptr)},
+                            {"units", t.result.units},
+                            {"duration_ms", t.duration.count()},
+                            {"summary", t.result.summary},
+                            {"result", result.is_discarded() ? json(nullptr) : result}});
+        }
+        out_ << list.dump(2) << std::endl;
+        return;
+    }
+    std::size_t width = 6;  // TARGET
+    for (const auto& t : targets) width = std::max(width, t.label.size());
+    out_ << "\n" << std::left << std::setw(int(width)) << "TARGET" << "  EXIT  UNITS  TIME      RESULT\n";
+    for (const auto& t : targets) {
+        // One line each, whatever the summary says (the lines above have it whole).
+        std::string result = t.result.summary.substr(0, t.result.summary.find('\n'));
+        if (result.size() > 100) result = result.substr(0, 97) + "...";
+        out_ << std::left << std::setw(int(width)) << t.label << "  " << std::right << std::setw(4)
+             << (t.started ? std::to_string(t.result.code) : "-") << "  " << std::setw(5)
+             << (t.started ? std::to_string(t.result.units) : "-") << "  " << std::left << std::setw(8)
+             << (t.started ? ms(t.duration) : "-") << "  " << result << "\n";
+    }
+    out_ << plural(targets.size(), "target") << ":";
+    const char* comma = " ";
+    for (const auto& [c, n] : by_code) {
+        out_ << comma << n << " with exit " << c;
+        comma = ", ";
+    }
+    if (not_started) out_ << comma << not_started << " not started";
+    out_ << "; " << plural(units, "unit") << " in all; exit " << code << std::endl;
 }
 
 void printer::failure(int code, const std::string& message, const error* e) const {
@@ -326,33 +392,33 @@ void printer::failure(int code, const std::string& message, const error* e) cons
     const std::string text = redact_passwords(stopped ? stopped_line(*e) : message);
     if (stopped) {
         // Stopped by a signal: one line for the deploy log, saying what was kept.
-        std::cerr << paint(name_ + ":", "31") << " " << text << std::endl;
+        err_ << paint(name_ + ":", "31") << " " << text << std::endl;
     } else {
-        std::cerr << paint(name_ + ": error:", "31") << " " << text << std::endl;
+        err_ << paint(name_ + ": error:", "31") << " " << text << std::endl;
         if (const auto* v = dynamic_cast<const validation_error*>(e); v && v->problems().size() > 1)
-            for (const auto& p : v->problems()) std::cerr << "  - " << redact_passwords(p) << "\n";
+            for (const auto& p : v->problems()) err_ << "  - " << redact_passwords(p) << "\n";
         if (const auto* m = dynamic_cast<const migration_error*>(e)) {
             const auto version = m->context().version.value_or(0);
             if (m->cause() == error_kind::commit_unknown)
-                std::cerr << name_ << ": the connection was lost while unit " << version
+                err_ << name_ << ": the connection was lost while unit " << version
                           << " was being committed: it may or may not be applied; run " << name_ << " status to see";
             else if (m->cause() == error_kind::connection && m->transactional())
                 // The server discards a transaction whose session ends before COMMIT.
-                std::cerr << name_ << ": the connection to the database was lost during unit " << version
+                err_ << name_ << ": the connection to the database was lost during unit " << version
                           << ": it was not committed, so nothing of it was kept";
             else if (m->cause() == error_kind::connection)
-                std::cerr << name_ << ": the connection to the database was lost during unit " << version
+                err_ << name_ << ": the connection to the database was lost during unit " << version
                           << ", which runs outside a transaction: what its finished steps did stays";
             else if (m->rolled_back())
-                std::cerr << name_ << ": nothing of unit " << version << " was kept (rolled back)";
+                err_ << name_ << ": nothing of unit " << version << " was kept (rolled back)";
             else
-                std::cerr << name_ << ": unit " << version << " runs outside a transaction: what its finished steps did stays";
+                err_ << name_ << ": unit " << version << " runs outside a transaction: what its finished steps did stays";
             if (!m->completed().empty()) {
-                std::cerr << "; done before it in this run, and kept:";
+                err_ << "; done before it in this run, and kept:";
                 for (const auto& u : m->completed())
-                    std::cerr << " " << (u.dir == direction::up ? "applied " : "reverted ") << u.version << " " << u.name << ";";
+                    err_ << " " << (u.dir == direction::up ? "applied " : "reverted ") << u.version << " " << u.name << ";";
             }
-            std::cerr << std::endl;
+            err_ << std::endl;
         }
     }
     if (!json_) return;
@@ -375,7 +441,7 @@ void printer::failure(int code, const std::string& message, const error* e) cons
             doc["error"]["cause"] = to_string(m->cause());
         }
     }
-    std::cout << doc.dump(2) << std::endl;
+    out_ << doc.dump(2) << std::endl;
 }
 
 }  // namespace strata::cli

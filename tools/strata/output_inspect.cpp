@@ -32,9 +32,9 @@ json to_json(const drift_report& r) {
 }
 
 /// The differences and notes of a drift report, indented under a heading.
-void print_drift(const drift_report& r) {
-    for (const auto& d : r.differences) std::cout << "  - " << describe(d, inspect::wording::drift) << "\n";
-    for (const auto& n : r.notes) std::cout << "  note: " << n << "\n";
+void print_drift(std::ostream& out, const drift_report& r) {
+    for (const auto& d : r.differences) out << "  - " << describe(d, inspect::wording::drift) << "\n";
+    for (const auto& n : r.notes) out << "  note: " << n << "\n";
 }
 
 std::string drift_heading(const std::string& database, const drift_report& r) {
@@ -50,20 +50,20 @@ void printer::validation(const std::string& database, const std::vector<std::str
     if (json_) {
         json doc{{"database", database}, {"ok", problems.empty() && (!drift || drift->differences.empty())}, {"problems", problems}};
         if (drift) doc["schema"] = to_json(*drift);
-        std::cout << doc.dump(2) << std::endl;
+        out_ << doc.dump(2) << std::endl;
         return;
     }
     if (problems.empty()) {
-        std::cout << "ok: the history of " << database << " agrees with this build\n";
+        out_ << "ok: the history of " << database << " agrees with this build\n";
     } else {
-        std::cout << plural(problems.size(), "problem") << " in the history of " << database << ":\n";
-        for (const auto& p : problems) std::cout << "  - " << p << "\n";
+        out_ << plural(problems.size(), "problem") << " in the history of " << database << ":\n";
+        for (const auto& p : problems) out_ << "  - " << p << "\n";
     }
     if (drift) {
-        std::cout << drift_heading(database, *drift) << "\n";
-        print_drift(*drift);
+        out_ << drift_heading(database, *drift) << "\n";
+        print_drift(out_, *drift);
     }
-    std::cout << std::flush;
+    out_ << std::flush;
 }
 
 void printer::drift(const std::string& database, const drift_report& r) const {
@@ -71,19 +71,19 @@ void printer::drift(const std::string& database, const drift_report& r) const {
         json doc = to_json(r);
         doc["command"] = "diff";
         doc["database"] = database;
-        std::cout << doc.dump(2) << std::endl;
+        out_ << doc.dump(2) << std::endl;
         return;
     }
-    std::cout << drift_heading(database, r) << "\n";
-    print_drift(r);
-    std::cout << std::flush;
+    out_ << drift_heading(database, r) << "\n";
+    print_drift(out_, r);
+    out_ << std::flush;
     if (!r.differences.empty())
-        std::cerr << paint(name_ + ":", "31") << " the schema of " << database
+        err_ << paint(name_ + ":", "31") << " the schema of " << database
                   << " has drifted from its units: change it back, or write a unit that makes the change" << std::endl;
 }
 
 void printer::verifying(const std::string& database, const std::string& scratch) const {
-    if (!json_) std::cout << "verifying the units of " << database << "'s build on " << scratch << std::endl;
+    if (!json_) out_ << "verifying the units of " << database << "'s build on " << scratch << std::endl;
 }
 
 void printer::verified(const unit_verification& v) const {
@@ -92,12 +92,12 @@ void printer::verified(const unit_verification& v) const {
     const char* colour = v.result == outcome::round_trips ? "32" : v.result == outcome::irreversible ? "33" : "31";
     std::string word = to_string(v.result);
     word.resize(13, ' ');
-    std::cout << paint(word, colour) << v.version << " " << v.name;
-    if (v.result == outcome::irreversible) std::cout << ": no down (" << v.error << "); applied, not reverted";
-    std::cout << "\n";
-    for (const auto& d : v.differences) std::cout << "             down " << describe(d, inspect::wording::round_trip) << "\n";
-    if (!v.error.empty() && v.result != outcome::irreversible) std::cout << "             " << v.error << "\n";
-    std::cout << std::flush;
+    out_ << paint(word, colour) << v.version << " " << v.name;
+    if (v.result == outcome::irreversible) out_ << ": no down (" << v.error << "); applied, not reverted";
+    out_ << "\n";
+    for (const auto& d : v.differences) out_ << "             down " << describe(d, inspect::wording::round_trip) << "\n";
+    if (!v.error.empty() && v.result != outcome::irreversible) out_ << "             " << v.error << "\n";
+    out_ << std::flush;
 }
 
 void printer::verification(const std::string& database, const std::vector<unit_verification>& verdicts, std::size_t total) const {
@@ -113,20 +113,20 @@ void printer::verification(const std::string& database, const std::vector<unit_v
             units.push_back({{"version", v.version}, {"name", v.name}, {"result", to_string(v.result)},
                              {"differences", differences}, {"error", v.error.empty() ? json(nullptr) : json(v.error)}});
         }
-        std::cout << json{{"command", "verify"}, {"database", database}, {"ok", ok}, {"units", units},
+        out_ << json{{"command", "verify"}, {"database", database}, {"ok", ok}, {"units", units},
                           {"not_verified", total - verdicts.size()}}
                          .dump(2)
                   << std::endl;
         return;
     }
-    std::cout << (ok ? "ok: " : "") << plural(counts[outcome::round_trips], "unit") << " round-trip";
-    if (counts[outcome::differs]) std::cout << ", " << counts[outcome::differs] << " differ";
-    if (counts[outcome::irreversible]) std::cout << ", " << counts[outcome::irreversible] << " irreversible (not reverted)";
-    if (counts[outcome::failed]) std::cout << ", " << counts[outcome::failed] << " failed";
+    out_ << (ok ? "ok: " : "") << plural(counts[outcome::round_trips], "unit") << " round-trip";
+    if (counts[outcome::differs]) out_ << ", " << counts[outcome::differs] << " differ";
+    if (counts[outcome::irreversible]) out_ << ", " << counts[outcome::irreversible] << " irreversible (not reverted)";
+    if (counts[outcome::failed]) out_ << ", " << counts[outcome::failed] << " failed";
     if (verdicts.size() < total)
-        std::cout << "; " << plural(total - verdicts.size(), "later unit") << " not verified (verify stopped after unit "
+        out_ << "; " << plural(total - verdicts.size(), "later unit") << " not verified (verify stopped after unit "
                   << verdicts.back().version << ")";
-    std::cout << std::endl;
+    out_ << std::endl;
 }
 
 }  // namespace strata::cli

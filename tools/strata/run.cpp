@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <set>
 
 #include "command_line.hpp"
@@ -99,25 +100,58 @@ std::function<void(const std::vector<std::int64_t>&)> warn_before_up(const regis
 }
 
 /// `lint`: the pending units (a runner reads the history), or every unit without a database.
-int lint_units(const invocation& in, const registry& units, const database_url& url, const runner_options& options,
-               const printer& out) {
+outcome lint_units(const invocation& in, const registry& units, const database_url& url, const runner_options& options,
+                   const printer& out);
+
+std::string plural(std::size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
+
+/// A run's units as a fleet's line says them: "3 units applied", "nothing to do".
+outcome ran(const run_report& report, bool dry, const char* done) {
+    if (report.units.empty()) return {exit_ok, 0, "nothing to do"};
+    return {exit_ok, report.units.size(), plural(report.units.size(), "unit") + " " + (dry ? "would run" : done)};
+}
+
+/// status's counts on one line, and its exit code with --exit-code.
+outcome status_outcome(const std::vector<unit_status>& statuses, bool exit_code) {
+    std::map<unit_state, std::size_t> counts;
+    bool disagrees = false;
+    for (const auto& u : statuses) {
+        ++counts[u.state];
+        disagrees |= u.state == unit_state::changed || u.state == unit_state::mismatched || u.state == unit_state::unknown ||
+                     u.state == unit_state::dirty || u.state == unit_state::damaged || u.out_of_order;  // the same problems validate reports
+    }
+    std::string line;
+    for (auto s : {unit_state::applied, unit_state::pending, unit_state::changed, unit_state::mismatched, unit_state::unknown,
+                   unit_state::dirty, unit_state::damaged})
+        if (counts[s] || s == unit_state::applied || s == unit_state::pending)
+            line += (line.empty() ? "" : ", ") + std::to_string(counts[s]) + " " + to_string(s);
+    int code = !exit_code ? exit_ok : disagrees ? exit_validation : counts[unit_state::pending] ? exit_pending : exit_ok;
+    return {code, 0, line};
+}
+
+outcome lint_units(const invocation& in, const registry& units, const database_url& url, const runner_options& options,
+                   const printer& out) {
     auto scope = lint_scope::every_unit();
     if (!in.lint.all) scope = lint_scope::release(pending_units(runner(units, url, options).status()));
     auto findings = lint(units, url.kind(), scope);
     out.lint(url.redacted(), url.kind(), in.lint.all, findings, in.lint);
     const auto& threshold = in.lint.error_on;
-    auto failing = [&](const lint_finding& f) { return threshold && fails(f, *threshold); };
-    return std::any_of(findings.begin(), findings.end(), failing) ? exit_validation : exit_ok;
+    std::size_t warnings = 0, failing = 0;
+    for (const auto& f : findings) {
+        warnings += f.level == lint_level::warning;
+        failing += threshold && fails(f, *threshold);
+    }
+    return {failing ? exit_validation : exit_ok, 0,
+            plural(warnings, "warning") + ", " + plural(findings.size() - warnings, "notice") +
+                (failing ? " (" + std::to_string(failing) + " not allowed at --error-on)" : "")};
 }
 
-int run_command(const invocation& in, const registry& units, const program& self, const printer& out) {
-    if (in.command == "new") {
-        out.written(write_new_unit(in.new_unit, self));
-        return exit_ok;
-    }
-    auto url = database_url::parse(in.database);
+}  // namespace
+
+outcome run_command(const invocation& in, const database_url& url, const registry& units, const program& self,
+                    const printer& out, const std::function<void(const std::string&)>& notice) {
     runner_options options = in.options;
-    options.on_notice = [&out](const std::string& text) { out.notice(text); };
+    options.on_notice = notice;
     if (out.shows_work()) options.on_progress = [&out](const progress_event& p) { out.work(p); };
     options.program_name = self.name;
     if (in.command == "lint") return lint_units(in, units, url, options, out);
@@ -130,49 +164,101 @@ int run_command(const invocation& in, const registry& units, const program& self
     if (in.command == "status") {
         auto statuses = r.status();
         out.status(db, statuses);
-        if (!in.exit_code) return exit_ok;
-        bool disagrees = false, pending = false;
-        for (const auto& u : statuses) {
-            disagrees |= u.state == unit_state::changed || u.state == unit_state::mismatched || u.state == unit_state::unknown ||
-                         u.state == unit_state::dirty || u.state == unit_state::damaged || u.out_of_order;  // the same problems validate reports
-            pending |= u.state == unit_state::pending;
-        }
-        return disagrees ? exit_validation : pending ? exit_pending : exit_ok;
+        return status_outcome(statuses, in.exit_code);
     }
-    if (in.command == "schema") return schema_dump(in, r, db, out);
+    if (in.command == "schema") {
+        const int code = schema_dump(in, r, db, out);
+        return {code, 0, !in.schema_check ? "schema dumped" : code == exit_ok ? "matches " + *in.schema_check
+                                                                               : "differs from " + *in.schema_check};
+    }
     if (in.command == "validate") {
         auto problems = r.validate();
         std::optional<drift_report> drift;
         if (in.schema) drift = r.diff(scratch_of(in));
         out.validation(db, problems, drift ? &*drift : nullptr);
-        return problems.empty() && (!drift || drift->differences.empty()) ? exit_ok : exit_validation;
+        const std::size_t differences = drift ? drift->differences.size() : 0;
+        if (problems.empty() && differences == 0) return {exit_ok, 0, "ok"};
+        return {exit_validation, 0,
+                plural(problems.size(), "problem") + (drift ? ", " + plural(differences, "schema difference") : std::string())};
     }
     if (in.command == "diff") {
         auto drift = r.diff(scratch_of(in));
         out.drift(db, drift);
-        return drift.differences.empty() ? exit_ok : exit_validation;
+        if (drift.differences.empty()) return {exit_ok, 0, "no drift"};
+        return {exit_validation, 0, plural(drift.differences.size(), "difference")};
     }
-    if (in.command == "verify") return verify(in, units, r, db, out);
+    if (in.command == "verify") {
+        const int code = verify(in, units, r, db, out);
+        return {code, 0, code == exit_ok ? "every unit round-trips" : "a unit does not round-trip"};
+    }
     if (in.command == "up") {
         auto report = r.up(in.to, dry ? unit_observer() : progress);
         out.report("up", db, report, dry,
                    "nothing to do: " + db + " is up to date" + (in.to ? " up to version " + std::to_string(*in.to) : ""));
-    } else if (in.command == "down") {
+        return ran(report, dry, "applied");
+    }
+    if (in.command == "down") {
         auto report = r.down(in.down, dry ? unit_observer() : progress);
         out.report("down", db, report, dry,
                    "nothing to do: no unit newer than version " + std::to_string(in.down.to.value_or(0)) + " is applied to " + db);
-    } else if (in.command == "redo") {
-        out.report("redo", db, r.redo(dry ? unit_observer() : progress), dry, "nothing to do");
-    } else if (in.command == "baseline") {
-        out.report("baseline", db, r.baseline(*in.to), dry, "nothing to record");
-    } else if (in.command == "repair") {
-        r.repair(*in.repair_version, in.mark_applied);
-        out.repaired(db, *in.repair_version, in.mark_applied);
+        return ran(report, dry, "reverted");
     }
-    return exit_ok;
+    if (in.command == "redo") {
+        auto report = r.redo(dry ? unit_observer() : progress);
+        out.report("redo", db, report, dry, "nothing to do");
+        return ran(report, dry, "redone");
+    }
+    if (in.command == "baseline") {
+        auto report = r.baseline(*in.to);
+        out.report("baseline", db, report, dry, "nothing to record");
+        return ran(report, dry, "recorded as applied");
+    }
+    // repair
+    r.repair(*in.repair_version, in.mark_applied);
+    out.repaired(db, *in.repair_version, in.mark_applied);
+    return {exit_ok, 1, "unit " + std::to_string(*in.repair_version) + " repaired"};
 }
 
-}  // namespace
+outcome guarded(const printer& out, const signal_watch* signals, const std::function<outcome()>& body) {
+    auto failed = [&out](int code, const std::string& message, const error* e = nullptr) {
+        out.failure(code, message, e);
+        // The first line (a failed statement's text follows on the next ones); units that completed
+        // before the failure stay.
+        const auto* m = dynamic_cast<const migration_error*>(e);
+        return outcome{code, m ? m->completed().size() : 0, redact_passwords(message.substr(0, message.find('\n')))};
+    };
+    try {
+        return body();
+    } catch (const usage_error& e) {
+        return failed(exit_usage, e.what());
+    } catch (const error& e) {
+        // The error's kind decides the exit code (a failed unit's follows a lost connection);
+        // a run stopped by a signal exits 128 + its number, as if the signal had ended it.
+        const int code = e.kind() == error_kind::interrupted && signals && signals->received() != 0
+                             ? exit_interrupted + signals->received()
+                             : exit_status(e.kind());
+        return failed(code, e.what(), &e);
+    } catch (const std::exception& e) {
+        return failed(exit_unit_failed, std::string("unexpected: ") + e.what());
+    }
+}
+
+int more_severe(int a, int b) {
+    auto rank = [](int code) {
+        if (code >= exit_interrupted) return 8;
+        switch (code) {
+        case exit_unit_failed: return 7;
+        case exit_validation: return 6;
+        case exit_usage: return 5;
+        case exit_connection: return 4;
+        case exit_lock_timeout: return 3;
+        case exit_pending: return 2;
+        case exit_ok: return 0;
+        default: return 1;
+        }
+    };
+    return rank(b) > rank(a) ? b : a;
+}
 
 int run(int argc, const char* const* argv, const registry& units, const program& self) {
     bool json = false;
@@ -198,13 +284,19 @@ int run(int argc, const char* const* argv, const registry& units, const program&
                 out.failure(exit_usage, "no command given (try " + self.name + " --help)");
                 return exit_usage;
             }
-            if (in.command != "new") {
-                // Every other command may open a database: SIGTERM and SIGINT stop it cleanly.
-                signals.emplace();
-                in.options.stop = signals->token();
-                in.options.stopped_by = [&watch = *signals] { return watch.received_name(); };
+            if (in.command == "new") {
+                out.written(write_new_unit(in.new_unit, self));
+                return exit_ok;
             }
-            return run_command(in, units, self, out);
+            // Every other command may open a database: SIGTERM and SIGINT stop it cleanly.
+            signals.emplace();
+            in.options.stop = signals->token();
+            in.options.stopped_by = [&watch = *signals] { return watch.received_name(); };
+            if (in.many()) return run_fleet(in, units, self, out, &*signals);
+            auto notice = [&out](const std::string& text) { out.notice(text); };
+            return guarded(out, &*signals, [&] {
+                       return run_command(in, database_url::parse(in.databases.front()), units, self, out, notice);
+                   }).code;
         } catch (const boost::program_options::error& e) {
             out.failure(exit_usage, std::string(e.what()) + " (see " + self.name + " --help)");
             return exit_usage;
@@ -212,13 +304,9 @@ int run(int argc, const char* const* argv, const registry& units, const program&
             out.failure(exit_usage, e.what());
             return exit_usage;
         } catch (const error& e) {
-            // The error's kind decides the exit code (a failed unit's follows a lost connection);
-            // a run stopped by a signal exits 128 + its number, as if the signal had ended it.
-            const int code = e.kind() == error_kind::interrupted && signals && signals->received() != 0
-                                 ? exit_interrupted + signals->received()
-                                 : exit_status(e.kind());
-            out.failure(code, e.what(), &e);
-            return code;
+            // Before any database was opened (expanding a fleet's schemas is the exception).
+            out.failure(exit_status(e.kind()), e.what(), &e);
+            return exit_status(e.kind());
         } catch (const std::exception& e) {
             out.failure(exit_unit_failed, std::string("unexpected: ") + e.what());
             return exit_unit_failed;

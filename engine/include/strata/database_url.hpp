@@ -45,6 +45,9 @@ public:
         other.dbname_ = std::move(dbname);
         return other;
     }
+    /// The same database with `schema` alone as its search_path (PostgreSQL), appended to the
+    /// URL's `options` parameter: tables are created there, and strata's history lives there.
+    database_url with_schema(std::string_view schema) const;
     /// The URL with the password and every secret-bearing parameter (a name holding password,
     /// passphrase, secret, token or credential, or ending in _key: sslpassword, oauth_client_secret)
     /// replaced by ***: safe for logs, errors and history. Paths (sslkey, sslcert, passfile) stay.

@@ -85,6 +85,14 @@ public:
     /// history's existence is checked with table_exists_query() before it is read; otherwise the
     /// read goes first and the catalog is asked only when it fails.
     virtual bool names_may_resolve_elsewhere() const noexcept = 0;
+    /// A query returning one row per schema of the database whose name is LIKE `pattern`,
+    /// the schema's name alone, system schemas left out, in byte order (the same on every
+    /// machine, so processes that split the list agree); empty when the database has no schemas
+    /// (SQLite).
+    virtual std::string schemas_like_query(std::string_view pattern) const {
+        (void)pattern;
+        return {};
+    }
     /// An expression rendering the timestamp column `column` as ISO 8601 UTC text.
     virtual std::string utc_text(std::string_view column) const = 0;
 

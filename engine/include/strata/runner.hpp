@@ -248,6 +248,11 @@ public:
     /// database as verify makes one) compared with the schema it has. Reads the target only.
     drift_report diff(const std::optional<database_url>& scratch = std::nullopt);
 
+    /// PostgreSQL: the schemas of this database whose names are LIKE `pattern` (`tenant_%`),
+    /// system schemas left out, in byte order. Reads only; takes no lock. config_error on SQLite,
+    /// which has no schemas.
+    std::vector<std::string> schemas_like(const std::string& pattern);
+
     /// Clears the dirty state of `version` after a person checked the database: with
     /// `mark_applied` the unit is recorded as applied, else its row goes and it is pending again.
     /// A damaged row likewise goes, or with `mark_applied` is kept as applied with this build's

@@ -290,6 +290,12 @@ std::string postgresql_dialect::table_exists_query(std::string_view table) const
                quote_literal(table);
 }
 
+std::string postgresql_dialect::schemas_like_query(std::string_view pattern) const {
+    // pg_toast, pg_temp_N and the catalogs are the server's; COLLATE "C": byte order everywhere.
+    return "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname LIKE " + quote_literal(pattern) +
+           " AND nspname !~ '^pg_' AND nspname <> 'information_schema' ORDER BY nspname COLLATE \"C\"";
+}
+
 std::string postgresql_dialect::utc_text(std::string_view column) const {
     return "to_char(" + quote(column) + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
 }

@@ -14,6 +14,7 @@ public:
     rendering render_rollback(const std::vector<schema::operation>& up, const catalog& state) const override;
     std::string table_exists_query(std::string_view table) const override;
     bool names_may_resolve_elsewhere() const noexcept override { return true; }
+    std::string schemas_like_query(std::string_view pattern) const override;
     std::string utc_text(std::string_view column) const override;
 
     /// "name" TYPE [NOT NULL] [DEFAULT ...] [PRIMARY KEY] [CONSTRAINT ... REFERENCES ...], for a

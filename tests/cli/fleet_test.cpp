@@ -1,0 +1,276 @@
+// Many databases in one run (issue 13, point 1): --targets, a repeated --database, --canary,
+// --max-failures, --shard, and on PostgreSQL --schemas-like (a schema per tenant). Each target is
+// read back on its own: its history and its tables, never only strata's report.
+
+#include "strata_cli.hpp"
+
+#include <boost/test/data/test_case.hpp>
+
+#include <fstream>
+#include <memory>
+#include <set>
+
+using namespace strata::test;
+using versions = std::vector<std::int64_t>;
+
+namespace {
+
+/// `n` fresh databases of one backend, labelled t1..tn in a targets file, and the CLI.
+struct fleet {
+    fleet(strata::backend b, int n) {
+        for (int i = 0; i < n; ++i) {
+            dbs.push_back(std::make_unique<temp_database>(temp_database::create(b)));
+            probes.emplace_back(dbs.back()->url());
+            cli.forbid_in_output(dbs.back()->url().password());
+        }
+    }
+
+    std::string label(std::size_t i) const { return "t" + std::to_string(i + 1); }
+
+    /// Writes targets.txt (with a comment and a blank line, as people write them) and returns its name.
+    std::string targets_file() const {
+        std::ofstream out(cli.working_directory() / "targets.txt");
+        out << "# the fleet\n\n";
+        for (std::size_t i = 0; i < dbs.size(); ++i) out << label(i) << "=" << dbs[i]->url_text() << "\n";
+        return "targets.txt";
+    }
+
+    cli_outcome run(std::vector<std::string> arguments) const {
+        arguments.insert(arguments.end(), {"--targets", targets_file()});
+        return cli.run(arguments);
+    }
+
+    /// Makes target `i` fail at unit 2: its table is already there.
+    void break_target(std::size_t i) const { probes.at(i).execute("CREATE TABLE user_profiles (x INTEGER)"); }
+    void mend_target(std::size_t i) const { probes.at(i).execute("DROP TABLE user_profiles"); }
+
+    std::vector<std::unique_ptr<temp_database>> dbs;
+    std::vector<database_probe> probes;
+    strata_cli cli;
+};
+
+/// The line run_fleet() printed for `label` as it finished ("t2  exit 1  ..."), or "".
+std::string line_of(const cli_outcome& r, const std::string& label) {
+    for (const auto& line : lines_of(r.out))
+        if (line.rfind(label + " ", 0) == 0) return line;
+    return "";
+}
+
+namespace scenario {
+
+void a_canary_that_fails_stops_the_rest_and_a_rerun_completes(strata::backend b) {
+    fleet f(b, 3);
+    f.break_target(0);
+    auto r = f.run({"up", "--canary", "1", "--max-failures", "5"});
+    BOOST_TEST(r.exit_code == 1, r);
+    BOOST_TEST(f.probes[0].applied_versions() == (versions{1}), boost::test_tools::per_element());  // unit 2 rolled back
+    BOOST_TEST(f.probes[1].applied_versions().empty(), r);
+    BOOST_TEST(f.probes[2].applied_versions().empty(), r);
+    BOOST_TEST(matches(line_of(r, "t1"), "t1      exit 1  unit 2 create_user_profiles (up) failed on {*} ({ms})"), r);
+    BOOST_TEST(matches(r.out, "{*}\n\nTARGET  EXIT  UNITS  TIME      RESULT\n"
+                              "t1         1      1  {ms}{*}unit 2 create_user_profiles (up) failed on {*}\n"
+                              "t2         -      -  -         not started: 1 of the 1 canaries failed\n"
+                              "t3         -      -  -         not started: 1 of the 1 canaries failed\n"
+                              "3 targets: 1 with exit 1, 2 not started; 1 unit in all; exit 1\n"),
+               r);
+    // What was kept and what to do, under the target's name, on stderr.
+    BOOST_TEST(contains(r.err, "  t1: strata: nothing of unit 2 was kept (rolled back); done before it in this run, and kept: "
+                               "applied 1 create_users;"),
+               r);
+
+    f.mend_target(0);
+    auto again = f.run({"up", "--canary", "1"});
+    BOOST_TEST(again.exit_code == 0, again);
+    for (std::size_t i = 0; i < 3; ++i) {
+        BOOST_TEST(f.probes[i].applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
+        BOOST_TEST(f.probes[i].has_column("users", "profile"), "target " << i);
+    }
+    BOOST_TEST(matches(line_of(again, "t1"), "t1      ok      2 units applied ({ms})"), again);
+    BOOST_TEST(matches(line_of(again, "t2"), "t2      ok      3 units applied ({ms})"), again);
+
+    // Done targets say so.
+    auto third = f.run({"up"});
+    BOOST_TEST(third.exit_code == 0, third);
+    for (const char* label : {"t1", "t2", "t3"})
+        BOOST_TEST(matches(line_of(third, label), std::string(label) + "      ok      nothing to do ({ms})"), third);
+    BOOST_TEST(contains(third.out, "3 targets: 3 with exit 0; 0 units in all; exit 0\n"), third);
+}
+
+void max_failures_decides_whether_others_start(strata::backend b) {
+    fleet f(b, 3);
+    f.break_target(1);
+    // One at a time, in order: t2 fails, and by default nothing starts after it.
+    auto r = f.run({"up", "--parallel", "1"});
+    BOOST_TEST(r.exit_code == 1, r);
+    BOOST_TEST(f.probes[0].applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
+    BOOST_TEST(f.probes[2].applied_versions().empty(), r);
+    BOOST_TEST(contains(r.out, "not started: 1 target failed, more than --max-failures 0"), r);
+
+    // --max-failures 1: t3 goes on.
+    auto more = f.run({"up", "--parallel", "1", "--max-failures", "1"});
+    BOOST_TEST(more.exit_code == 1, more);
+    BOOST_TEST(f.probes[2].applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
+    BOOST_TEST(f.probes[1].applied_versions() == (versions{1}), boost::test_tools::per_element());
+    BOOST_TEST(contains(more.out, "3 targets: 2 with exit 0, 1 with exit 1; 3 units in all; exit 1\n"), more);
+}
+
+void the_most_severe_exit_code_wins_and_findings_do_not_stop_a_read(strata::backend b) {
+    fleet f(b, 3);
+    BOOST_TEST_REQUIRE(f.cli.run({"--database", f.dbs[1]->url_text(), "up", "--to", "1"}).exit_code == 0);
+    BOOST_TEST_REQUIRE(f.cli.run({"--database", f.dbs[2]->url_text(), "up"}).exit_code == 0);
+    // t1 has nothing applied, t2 one unit, t3 all: status --exit-code visits every one (6 is a
+    // finding, not a failure) and exits 6.
+    auto r = f.run({"status", "--exit-code", "--parallel", "1"});
+    BOOST_TEST(r.exit_code == 6, r);
+    BOOST_TEST(matches(line_of(r, "t1"), "t1      exit 6  0 applied, 3 pending ({ms})"), r);
+    BOOST_TEST(matches(line_of(r, "t2"), "t2      exit 6  1 applied, 2 pending ({ms})"), r);
+    BOOST_TEST(matches(line_of(r, "t3"), "t3      ok      3 applied, 0 pending ({ms})"), r);
+    // A unit failing somewhere outranks a validation problem elsewhere.
+    f.probes[2].execute("UPDATE strata_schema_history SET checksum = 'edited' WHERE version = 1");
+    f.break_target(0);
+    auto up = f.run({"up", "--max-failures", "3", "--parallel", "1"});
+    BOOST_TEST(up.exit_code == 1, up);
+    BOOST_TEST(matches(line_of(up, "t3"), "t3      exit 4  {*}"), up);
+    BOOST_TEST(matches(line_of(up, "t1"), "t1      exit 1  {*}"), up);
+}
+
+void shards_split_the_fleet_disjointly_and_cover_it(strata::backend b) {
+    fleet f(b, 5);
+    std::multiset<std::string> ran;
+    for (int shard = 0; shard < 3; ++shard) {
+        auto r = f.run({"up", "--shard", std::to_string(shard) + "/3"});
+        BOOST_TEST(r.exit_code == 0, r);
+        for (std::size_t i = 0; i < 5; ++i)
+            if (!line_of(r, f.label(i)).empty()) ran.insert(f.label(i));
+        // Shard I takes targets I, I+3, ...: exactly those.
+        for (std::size_t i = 0; i < 5; ++i)
+            BOOST_TEST(line_of(r, f.label(i)).empty() == (int(i) % 3 != shard), "shard " << shard << ", " << f.label(i) << "\n" << r);
+    }
+    BOOST_TEST(ran == (std::multiset<std::string>{"t1", "t2", "t3", "t4", "t5"}), boost::test_tools::per_element());
+    for (const auto& p : f.probes) BOOST_TEST(p.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
+}
+
+void json_gives_an_array_of_every_targets_document(strata::backend b) {
+    fleet f(b, 2);
+    f.break_target(1);
+    auto r = f.run({"up", "--json", "--parallel", "1"});
+    BOOST_TEST(r.exit_code == 1, r);
+    // An array of one object per target, in the targets' order, each with the document a run on
+    // that database alone prints.
+    BOOST_TEST(r.out.rfind("[\n  {\n    \"database\": \"" + f.dbs[0]->url().redacted() + "\",\n", 0) == 0, r);
+    BOOST_TEST(contains(r.out, "    \"exit_code\": 0,\n    \"result\": {\n      \"command\": \"up\",\n"), r);
+    BOOST_TEST(contains(r.out, "\"kind\": \"unit_failed\""), r);
+    BOOST_TEST(contains(r.out, "\"target\": \"t2\""), r);
+    BOOST_TEST(contains(r.out, "\"summary\": \"3 units applied\""), r);
+    BOOST_TEST(r.out.back() == '\n');
+    BOOST_TEST(r.out.rfind("  }\n]\n") == r.out.size() - 6, r);
+}
+
+}  // namespace scenario
+}  // namespace
+
+STRATA_CLI_TEST_ON_EACH_DATABASE(a_canary_that_fails_stops_the_rest_and_a_rerun_completes)
+STRATA_CLI_TEST_ON_EACH_DATABASE(max_failures_decides_whether_others_start)
+STRATA_CLI_TEST_ON_EACH_DATABASE(the_most_severe_exit_code_wins_and_findings_do_not_stop_a_read)
+STRATA_CLI_TEST_ON_EACH_DATABASE(shards_split_the_fleet_disjointly_and_cover_it)
+STRATA_CLI_TEST_ON_EACH_DATABASE(json_gives_an_array_of_every_targets_document)
+
+BOOST_AUTO_TEST_SUITE(sqlite)
+
+BOOST_AUTO_TEST_CASE(bad_targets_are_refused_before_anything_runs) {
+    fleet f(strata::backend::sqlite, 2);
+    auto write = [&](const std::string& text) {
+        std::ofstream(f.cli.working_directory() / "bad.txt") << text;
+    };
+    write("a=" + f.dbs[0]->url_text() + "\nmysql://nowhere/x\n");
+    auto r = f.cli.run({"up", "--targets", "bad.txt"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "bad.txt:2: "), r);
+    BOOST_TEST(f.probes[0].applied_versions().empty(), r);
+
+    write("a=" + f.dbs[0]->url_text() + "\na=" + f.dbs[1]->url_text() + "\n");
+    r = f.cli.run({"up", "--targets", "bad.txt"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "two targets are labelled a: give each its own label (LABEL=URL)"), r);
+
+    write("# nothing yet\n");
+    r = f.cli.run({"up", "--targets", "bad.txt"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "bad.txt lists no database"), r);
+
+    for (auto args : std::vector<std::vector<std::string>>{{"up", "--targets", "targets.txt", "--shard", "3/3"},
+                                                           {"up", "--targets", "targets.txt", "--shard", "x"},
+                                                           {"up", "--targets", "targets.txt", "--parallel", "0"},
+                                                           {"up", "--database", f.dbs[0]->url_text(), "--parallel", "2"},
+                                                           {"new", "x", "--targets", "targets.txt"},
+                                                           {"schema", "dump", "--targets", "targets.txt"}}) {
+        f.targets_file();
+        auto bad = f.cli.run(args);
+        BOOST_TEST(bad.exit_code == 2, bad);
+    }
+    BOOST_TEST(f.probes[0].applied_versions().empty());
+    BOOST_TEST(f.probes[1].applied_versions().empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_repeated_database_and_stdin_are_targets_too) {
+    fleet f(strata::backend::sqlite, 2);
+    auto r = f.cli.run({"up", "--database", f.dbs[0]->url_text(), "--database", f.dbs[1]->url_text()});
+    BOOST_TEST(r.exit_code == 0, r);
+    // Without a label, a SQLite target is named by its path.
+    BOOST_TEST(matches(line_of(r, f.dbs[0]->url().path()), f.dbs[0]->url().path() + "  ok      3 units applied ({ms})"), r);
+    for (const auto& p : f.probes) BOOST_TEST(p.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(schemas_like_needs_postgresql) {
+    fleet f(strata::backend::sqlite, 1);
+    auto r = f.run({"status", "--schemas-like", "tenant_%"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "--schemas-like needs PostgreSQL: sqlite has no schemas"), r);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(postgresql)
+
+BOOST_AUTO_TEST_CASE(schemas_like_makes_a_target_of_each_tenant_schema) {
+    fleet f(strata::backend::postgresql, 1);
+    const auto& p = f.probes[0];
+    for (const char* schema : {"tenant_a", "tenant_b", "Tenant C", "other"}) p.execute("CREATE SCHEMA \"" + std::string(schema) + "\"");
+    auto count_in = [&](const std::string& schema, const std::string& table) {
+        return p.count("SELECT count(*) FROM information_schema.tables WHERE table_schema = '" + schema +
+                       "' AND table_name = '" + table + "'");
+    };
+    // tenant\_% : the underscore literally (tenantXb would match tenant_%).
+    auto r = f.run({"up", "--schemas-like", "tenant\\_%"});
+    BOOST_TEST(r.exit_code == 0, r);
+    for (const char* schema : {"tenant_a", "tenant_b"}) {
+        BOOST_TEST(count_in(schema, "strata_schema_history") == 1, schema << "\n" << r);
+        BOOST_TEST(count_in(schema, "users") == 1, schema);
+        BOOST_TEST(p.count("SELECT count(*) FROM information_schema.columns WHERE table_schema = '" + std::string(schema) +
+                           "' AND table_name = 'users' AND column_name = 'profile'") == 1);
+        BOOST_TEST(p.count("SELECT count(*) FROM \"" + std::string(schema) + "\".strata_schema_history") == 3);
+        BOOST_TEST(matches(line_of(r, "t1/" + std::string(schema)), "t1/" + std::string(schema) + "  ok      3 units applied ({ms})"), r);
+    }
+    for (const char* schema : {"Tenant C", "other", "public"}) BOOST_TEST(count_in(schema, "users") == 0, schema);
+
+    // A schema name that needs quotes works as any other.
+    auto quoted = f.run({"up", "--schemas-like", "Tenant%"});
+    BOOST_TEST(quoted.exit_code == 0, quoted);
+    BOOST_TEST(count_in("Tenant C", "users") == 1, quoted);
+
+    // A new tenant: the rerun applies to it alone; the others have nothing to do.
+    p.execute("CREATE SCHEMA tenant_d");
+    auto rerun = f.run({"up", "--schemas-like", "tenant\\_%", "--json"});
+    BOOST_TEST(rerun.exit_code == 0, rerun);
+    BOOST_TEST(contains(rerun.out, "\"target\": \"t1/tenant_d\""), rerun);
+    BOOST_TEST(count_in("tenant_d", "users") == 1);
+    auto status = f.run({"status", "--schemas-like", "tenant\\_%", "--exit-code"});
+    BOOST_TEST(status.exit_code == 0, status);
+    BOOST_TEST(contains(status.out, "3 targets: 3 with exit 0; 0 units in all; exit 0\n"), status);
+
+    auto none = f.run({"status", "--schemas-like", "nobody%"});
+    BOOST_TEST(none.exit_code == 2, none);
+    BOOST_TEST(contains(none.err, "is LIKE 'nobody%'"), none);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,256 @@
+// Many databases in one run: the targets (--targets, a repeated --database, --schemas-like,
+// --shard), and running one command on each of them, --parallel at a time, with --canary and
+// --max-failures deciding whether to start the next. Each target runs as a single run would, on a
+// runner (and a connection) of its own; what it prints is kept and shown as one line.
+
+#include <strata/runner.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "command_line.hpp"
+#include "signals.hpp"
+
+namespace strata::cli {
+namespace {
+
+struct target {
+    std::string label;
+    database_url url;
+};
+
+std::string trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return std::string(s);
+}
+
+/// A URL's name in the report when it has no label: host[:port]/dbname, or the SQLite path.
+std::string default_label(const database_url& url) {
+    if (url.kind() == backend::sqlite) return url.path();
+    return url.host() + (url.port() ? ":" + std::to_string(url.port()) : std::string()) + "/" + url.dbname();
+}
+
+/// `LABEL=URL` or `URL`: a label is what comes before the first '=' when that holds no ':' or
+/// '/' (every URL starts with its scheme and a ':', so a bare URL never looks like one).
+target read_target(const std::string& line, const std::string& where) {
+    std::string label, text = line;
+    if (auto eq = line.find('='); eq != std::string::npos && line.find_first_of(":/") > eq) {
+        label = trim(std::string_view(line).substr(0, eq));
+        text = trim(std::string_view(line).substr(eq + 1));
+        if (label.empty() || std::any_of(label.begin(), label.end(), [](unsigned char c) { return std::isspace(c); }))
+            throw usage_error(where + ": a label is one word before '=' (LABEL=URL)");
+    }
+    try {
+        auto url = database_url::parse(text);
+        if (label.empty()) label = default_label(url);
+        return {label, std::move(url)};
+    } catch (const error& e) {
+        // parse() never repeats a password.
+        throw usage_error(where + ": " + e.message());
+    }
+}
+
+/// The --database URLs, then the lines of --targets FILE.
+std::vector<target> read_targets(const invocation& in) {
+    std::vector<target> targets;
+    for (std::size_t i = 0; i < in.databases.size(); ++i)
+        targets.push_back(read_target(in.databases[i], "--database " + std::to_string(i + 1)));
+    if (const auto& file = in.fleet.targets_file) {
+        std::ifstream opened;
+        if (*file != "-") {
+            opened.open(*file);
+            if (!opened) throw usage_error("--targets: cannot read " + *file + " (" + std::strerror(errno) + ")");
+        }
+        std::istream& lines = *file == "-" ? std::cin : opened;
+        const std::string name = *file == "-" ? std::string("stdin") : *file;
+        std::string line;
+        for (std::size_t number = 1; std::getline(lines, line); ++number) {
+            line = trim(line);
+            if (line.empty() || line.front() == '#') continue;
+            targets.push_back(read_target(line, name + ":" + std::to_string(number)));
+        }
+        if (lines.bad()) throw usage_error("--targets: cannot read " + name);
+    }
+    return targets;
+}
+
+/// Each PostgreSQL target becomes one target per schema LIKE `pattern` (SQLite: config_error).
+std::vector<target> expand_schemas(const std::vector<target>& bases, const std::string& pattern, const registry& units,
+                                   const runner_options& options) {
+    std::vector<target> out;
+    for (const auto& base : bases) {
+        const auto schemas = runner(units, base.url, options).schemas_like(pattern);
+        if (schemas.empty())
+            throw usage_error("--schemas-like: no schema of " + base.url.redacted() + " is LIKE '" + pattern +
+                              "' (system schemas are left out; _ and % are wildcards, \\_ a plain _)");
+        for (const auto& schema : schemas) out.push_back({base.label + "/" + schema, base.url.with_schema(schema)});
+    }
+    return out;
+}
+
+/// Two targets with one label (or one URL) would make a report nobody can read.
+void check_unique(const std::vector<target>& targets) {
+    std::set<std::string> labels, urls;
+    for (const auto& t : targets) {
+        if (!labels.insert(t.label).second)
+            throw usage_error("two targets are labelled " + t.label + ": give each its own label (LABEL=URL)");
+        if (!urls.insert(t.url.redacted()).second)
+            throw usage_error("the database " + t.url.redacted() + " is a target twice");
+    }
+}
+
+/// Whether `r` stops a fleet from starting more: any exit but 0, except a read-only command's
+/// findings (exit 4: disagrees, 6: pending), which are what it was asked to find.
+bool failed(const invocation& in, const outcome& r) {
+    static const std::set<std::string> read_only = {"status", "validate", "diff", "verify", "lint", "schema"};
+    if (r.code == exit_ok) return false;
+    return !(read_only.count(in.command) && (r.code == exit_validation || r.code == exit_pending));
+}
+
+/// Runs the command on targets [from, to) of `runs`, `parallel` at a time, each on a thread of
+/// its own, in order; starts none once `stopping()` says so.
+class fleet_run {
+public:
+    fleet_run(const invocation& in, const registry& units, const program& self, const printer& out,
+              const signal_watch* signals, std::vector<target> targets)
+        : in_(in), units_(units), self_(self), out_(out), signals_(signals), targets_(std::move(targets)) {
+        runs_.resize(targets_.size());
+        for (std::size_t i = 0; i < targets_.size(); ++i) {
+            runs_[i].label = targets_[i].label;
+            runs_[i].database = targets_[i].url.redacted();
+            width_ = std::max(width_, runs_[i].label.size());
+        }
+    }
+
+    /// Runs targets [from, to); returns how many of them failed.
+    std::size_t run(std::size_t from, std::size_t to) {
+        std::atomic<std::size_t> next{from};
+        std::size_t failures_before = failures_;
+        {
+            std::vector<std::jthread> workers;
+            const std::size_t n = std::min<std::size_t>(std::size_t(in_.fleet.parallel), to - from);
+            for (std::size_t w = 0; w < n; ++w)
+                workers.emplace_back([&] {
+                    for (std::size_t i = next++; i < to; i = next++) {
+                        if (!may_start()) return;
+                        run_one(i);
+                    }
+                });
+        }
+        return failures_ - failures_before;
+    }
+
+    /// Stops starting targets from now on, saying why in each that did not start.
+    void stop_starting(const std::string& why) {
+        std::lock_guard lock(mutex_);
+        if (why_not_started_.empty()) why_not_started_ = why;
+    }
+
+    /// The exit code of the whole run: the most severe of its targets', and a signal's.
+    int finish() {
+        int code = exit_ok;
+        for (auto& r : runs_) {
+            if (r.started) code = more_severe(code, r.result.code);
+            else r.result.summary = "not started: " + (why_not_started_.empty() ? std::string("stopped") : why_not_started_);
+        }
+        if (signals_ && signals_->received()) code = more_severe(code, exit_interrupted + signals_->received());
+        out_.fleet(runs_, code);
+        return code;
+    }
+
+    std::size_t size() const noexcept { return targets_.size(); }
+
+private:
+    bool may_start() {
+        std::lock_guard lock(mutex_);
+        if (in_.options.stop.stop_requested() && why_not_started_.empty())
+            why_not_started_ = "stopped by " + (signals_ ? signals_->received_name() : std::string("a stop request"));
+        if (failures_ > std::size_t(in_.fleet.max_failures) && why_not_started_.empty())
+            why_not_started_ = std::to_string(failures_) + " target" + (failures_ == 1 ? "" : "s") + " failed, more than --max-failures " +
+                               std::to_string(in_.fleet.max_failures);
+        return why_not_started_.empty();
+    }
+
+    void run_one(std::size_t i) {
+        const auto& t = targets_[i];
+        std::ostringstream out, err;
+        printer captured(out_.wants_json(), self_.name, out, err);
+        // Notices (lock waits, retries, lint's warnings) as they happen, naming the target.
+        auto notice = [this, &t](const std::string& text) {
+            std::lock_guard lock(mutex_);
+            out_.notice(t.label + ": " + scrub(text, t.url.password()));
+        };
+        const auto started = std::chrono::steady_clock::now();
+        outcome result = guarded(captured, signals_, [&] { return run_command(in_, t.url, units_, self_, captured, notice); });
+        const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        std::lock_guard lock(mutex_);
+        auto& r = runs_[i];
+        r.started = true;
+        r.result = std::move(result);
+        r.result.summary = scrub(r.result.summary, t.url.password());
+        r.duration = took;
+        r.output = scrub(out.str(), t.url.password());
+        r.errors = scrub(err.str(), t.url.password());
+        failures_ += failed(in_, r.result);
+        out_.target_done(r, width_);
+    }
+
+    const invocation& in_;
+    const registry& units_;
+    const program& self_;
+    const printer& out_;
+    const signal_watch* signals_;
+    std::vector<target> targets_;
+    std::vector<target_run> runs_;
+    std::size_t width_ = 6;  // "TARGET"
+    std::mutex mutex_;       // runs_, failures_, why_not_started_, and printing through out_
+    std::size_t failures_ = 0;
+    std::string why_not_started_;
+};
+
+}  // namespace
+
+int run_fleet(const invocation& in, const registry& units, const program& self, const printer& out,
+              const signal_watch* signals) {
+    auto targets = read_targets(in);
+    if (targets.empty())
+        throw usage_error("--targets: " + (*in.fleet.targets_file == "-" ? std::string("stdin") : *in.fleet.targets_file) +
+                          " lists no database (one URL or LABEL=URL per line)");
+    if (in.fleet.schemas_like) {
+        runner_options quiet = in.options;
+        quiet.on_notice = {};
+        targets = expand_schemas(targets, *in.fleet.schemas_like, units, quiet);
+    }
+    check_unique(targets);
+    const std::size_t all = targets.size();
+    if (const auto& shard = in.fleet.shard) {
+        std::vector<target> mine;
+        for (std::size_t i = std::size_t(shard->first); i < targets.size(); i += std::size_t(shard->second))
+            mine.push_back(std::move(targets[i]));
+        targets = std::move(mine);
+        if (targets.empty()) {
+            out.notice("shard " + std::to_string(shard->first) + "/" + std::to_string(shard->second) + " has no target (" +
+                       std::to_string(all) + " in all)");
+        }
+    }
+    fleet_run fleet(in, units, self, out, signals, std::move(targets));
+    const std::size_t canaries = std::min(fleet.size(), std::size_t(in.fleet.canary));
+    if (canaries > 0) {
+        if (auto failures = fleet.run(0, canaries))
+            fleet.stop_starting(std::to_string(failures) + " of the " + std::to_string(canaries) + " canaries failed");
+    }
+    fleet.run(canaries, fleet.size());
+    return fleet.finish();
+}
+
+}  // namespace strata::cli
