@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <soci/soci.h>
 
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -245,6 +246,18 @@ bool sleeping_in_nanosleep(pid_t pid) {
     return number == "35" || number == "230";
 }
 
+/// Whether any thread of `pid` sleeps in nanosleep (a fleet runs each target on a thread of its own).
+bool a_thread_sleeping_in_nanosleep(pid_t pid) {
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+        std::ifstream in(task.path() / "syscall");
+        std::string number;
+        in >> number;
+        if (number == "35" || number == "230") return true;
+    }
+    return false;
+}
+
 /// An exclusive flock on "<database>-strata.lock", as another strata run holds it.
 class lock_file_holder {
 public:
@@ -434,6 +447,35 @@ BOOST_AUTO_TEST_CASE(signal_sigterm_ends_the_busy_wait_and_exits_143) {
     BOOST_TEST(fd >= 0);
     BOOST_TEST(::flock(fd, LOCK_EX | LOCK_NB) == 0, "the migration lock file is still held" << what);
     ::close(fd);
+}
+
+// Many databases (--database twice): the first is held, the second waits its turn (--parallel 1).
+// SIGTERM stops the one running cleanly, starts no other, and the run exits 143.
+BOOST_AUTO_TEST_CASE(signal_sigterm_stops_a_fleet_and_starts_no_other_target) {
+    cli_database_test t(strata::backend::sqlite);
+    const auto other = temp_database::sqlite();
+    database_probe other_probe(other.url());
+    database_holder holder(t.db.url());
+    spawned_process p(strata_invocation(t, {"--database", other.url_text(), "--parallel", "1", "--lock-timeout", "60", "up"}));
+    const std::string lock_file = t.db.url().path() + "-strata.lock";
+    const std::string mine = "pid " + std::to_string(p.pid()) + ",";
+    BOOST_TEST_REQUIRE((eventually([&] { return !p.running() || (first_line_of_file(lock_file).rfind(mine, 0) == 0 &&
+                                                                  a_thread_sleeping_in_nanosleep(p.pid())); },
+                                   20s) &&
+                        p.running()),
+                       p.err_so_far());
+    const auto signalled = clock_type::now();
+    p.send(SIGTERM);
+    const auto result = p.wait();
+    const std::string what = transcript(p, result, "");
+    BOOST_TEST(result.exit_code == 143, what);
+    BOOST_TEST(since(signalled) < 2000ms, what);
+    BOOST_TEST(matches(lines_of(result.out).at(0), t.db.url().path() + "  exit 143  {*}interrupted by SIGTERM ({ms})"), what);
+    BOOST_TEST(contains(result.out, "not started: stopped by SIGTERM"), what);
+    BOOST_TEST(contains(result.out, "2 targets: 1 with exit 143, 1 not started; 0 units in all; exit 143\n"), what);
+    BOOST_TEST(t.probe.applied_versions().empty(), what);
+    BOOST_TEST(other_probe.applied_versions().empty(), what);
+    BOOST_TEST(!other_probe.has_table("users"), what);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
