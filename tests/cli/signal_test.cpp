@@ -238,15 +238,8 @@ std::string first_line_of_file(const std::string& path) {
     return line;
 }
 
-/// Linux: whether the process's main thread sleeps in nanosleep/clock_nanosleep right now.
-bool sleeping_in_nanosleep(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/syscall");
-    std::string number;
-    in >> number;
-    return number == "35" || number == "230";
-}
-
-/// Whether any thread of `pid` sleeps in nanosleep (a fleet runs each target on a thread of its own).
+/// Linux: whether a thread of `pid` sleeps in nanosleep/clock_nanosleep right now (a fleet runs
+/// each target on a thread of its own).
 bool a_thread_sleeping_in_nanosleep(pid_t pid) {
     std::error_code ec;
     for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
@@ -296,6 +289,22 @@ struct migration_lock_holder {
     std::unique_ptr<soci::session> session;
     std::unique_ptr<lock_file_holder> file;
 };
+
+/// Waits (at most 20 s) until `p` holds the migration lock of the SQLite file `path` and a thread
+/// of it sleeps in the busy handler (seen twice, 10 ms apart); false when `p` ended first.
+bool waits_for_busy_file(spawned_process& p, const std::string& path) {
+    const std::string lock_file = path + "-strata.lock";
+    const std::string mine = "pid " + std::to_string(p.pid()) + ",";
+    auto waiting = [&] { return first_line_of_file(lock_file).rfind(mine, 0) == 0 && a_thread_sleeping_in_nanosleep(p.pid()); };
+    return eventually(
+               [&] {
+                   if (!p.running() || !waiting()) return !p.running();
+                   std::this_thread::sleep_for(10ms);
+                   return waiting();
+               },
+               20s) &&
+           p.running();
+}
 
 }  // namespace
 
@@ -417,17 +426,7 @@ BOOST_AUTO_TEST_CASE(signal_sigterm_ends_the_busy_wait_and_exits_143) {
     database_holder holder(t.db.url());
     spawned_process p(strata_invocation(t, {"--lock-timeout", "60", "up"}));
     const std::string lock_file = t.db.url().path() + "-strata.lock";
-    const std::string mine = "pid " + std::to_string(p.pid()) + ",";
-    BOOST_TEST_REQUIRE((eventually(
-                           [&] {
-                               if (!p.running()) return true;
-                               if (first_line_of_file(lock_file).rfind(mine, 0) != 0 || !sleeping_in_nanosleep(p.pid())) return false;
-                               std::this_thread::sleep_for(10ms);
-                               return sleeping_in_nanosleep(p.pid());
-                           },
-                           20s) &&
-                           p.running()),
-                       p.err_so_far());
+    BOOST_TEST_REQUIRE(waits_for_busy_file(p, t.db.url().path()), p.err_so_far());
     const auto signalled = clock_type::now();
     p.send(SIGTERM);
     const auto result = p.wait();
@@ -457,13 +456,7 @@ BOOST_AUTO_TEST_CASE(signal_sigterm_stops_a_fleet_and_starts_no_other_target) {
     database_probe other_probe(other.url());
     database_holder holder(t.db.url());
     spawned_process p(strata_invocation(t, {"--database", other.url_text(), "--parallel", "1", "--lock-timeout", "60", "up"}));
-    const std::string lock_file = t.db.url().path() + "-strata.lock";
-    const std::string mine = "pid " + std::to_string(p.pid()) + ",";
-    BOOST_TEST_REQUIRE((eventually([&] { return !p.running() || (first_line_of_file(lock_file).rfind(mine, 0) == 0 &&
-                                                                  a_thread_sleeping_in_nanosleep(p.pid())); },
-                                   20s) &&
-                        p.running()),
-                       p.err_so_far());
+    BOOST_TEST_REQUIRE(waits_for_busy_file(p, t.db.url().path()), p.err_so_far());
     const auto signalled = clock_type::now();
     p.send(SIGTERM);
     const auto result = p.wait();
