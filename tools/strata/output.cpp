@@ -382,6 +382,7 @@ void printer::fleet(const std::vector<target_run>& targets, int code) const {
         comma = ", ";
     }
     if (not_started) out_ << comma << not_started << " not started";
+    if (targets.empty()) out_ << " none";
     out_ << "; " << plural(units, "unit") << " in all; exit " << code << std::endl;
 }
 
