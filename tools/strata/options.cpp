@@ -128,8 +128,8 @@ po::options_description global_options(const std::string& program_name) {
         ("ddl-lock-deadline", po::value<seconds_value>()->value_name("SECONDS"),
          "PostgreSQL: stop trying a unit for its table locks SECONDS after its first try (default 120)")
         ("max-replica-lag", po::value<seconds_value>()->value_name("SECONDS"),
-         "PostgreSQL: before each unit, between the steps of an online unit and between a backfill's batches, "
-         "wait while a standby in pg_stat_replication replays more than SECONDS behind, naming it every 5 s. Lag: 0 "
+         "PostgreSQL: before each unit, and between the steps and the backfill batches of an online unit, wait "
+         "while a standby in pg_stat_replication replays more than SECONDS behind, naming it every 5 s. Lag: 0 "
          "once the standby reported it replayed what it received or what the server flushed, else its replay_lag "
          "plus the time since its last reply (a standby whose replay is paused reports only every "
          "wal_receiver_status_interval). The role needs pg_monitor or pg_read_all_stats, else exit 2 before "

@@ -91,7 +91,8 @@ void executor::execute(const step& s, const std::string& statement) {
                      p.total, p.unit, p.phase});
         });
     try {
-        t_.conn.execute(lag_.between_batches(statement));
+        // A unit that is not resumable would be dirty if a wait's deadline stopped it half-way.
+        t_.conn.execute(s.statements->resumable ? lag_.between_batches(statement) : statement);
     } catch (const error& e) {
         if (auto late = lag_.deadline_passed(e, unit_label(s.version, s.name), statement)) throw *late;
         throw;

@@ -2,7 +2,8 @@
 // Private: runner_options::max_replica_lag. While a streaming standby replays too far behind, the
 // runner waits: before each unit and between the steps of an online unit here, between the
 // batches of a backfill inside its DO block (the same query, run by the server: the batches
-// commit inside one statement).
+// commit inside one statement). Inside a unit only where it is resumable: one that is not (an
+// online operation next to plain ones) would be dirty if the deadline stopped it there.
 //
 // How lag is measured, on the server, per row of pg_stat_replication (physical standbys: not a
 // pg_basebackup's stream, not a logical walsender): 0 when the standby said it replayed all it
