@@ -239,7 +239,9 @@ BOOST_AUTO_TEST_CASE(a_backfill_waits_between_batches_while_a_standby_lags_then_
     const std::string waiting = log.wait_for_notice("waiting before its next batch", 20s);
     BOOST_TEST_REQUIRE(!waiting.empty(), log.text());
     BOOST_TEST(contains(waiting, "unit 2 fill_items: standby \"" + standby_name(*s.sql) + "\""), waiting);
-    BOOST_TEST(contains(waiting, "more than --max-replica-lag 1 s"), waiting);
+    BOOST_TEST(contains(waiting, "more than --max-replica-lag 1 s: waiting before its next batch (for up to 60 s, "
+                                 "--replica-lag-deadline)"),
+               waiting);
     // It stays at the batch boundary: no row of a later batch is updated while the standby lags.
     const auto at_the_wait = filled(*s.sql);
     BOOST_TEST((at_the_wait == 10 || at_the_wait == 20), at_the_wait);

@@ -173,7 +173,7 @@ std::string replica_lag_watch::waiting_text(const std::string& unit, const std::
                                             std::chrono::milliseconds waited) const {
     return unit + ": standby " + s.who + " replays " + seconds_text(s.lag_seconds) + " behind, more than --max-replica-lag " +
            seconds_text(*options_.max_replica_lag) + ": waiting " + when +
-           (waited.count() > 0 ? ", " + seconds_text(waited) + " so far" : "") + " (for up to " +
+           (waited >= std::chrono::seconds(1) ? ", " + seconds_text(waited) + " so far" : "") + " (for up to " +
            seconds_text(options_.replica_lag_deadline) + ", --replica-lag-deadline)";
 }
 
