@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "checksum.hpp"                               // private to the engine
+#include "dialect/postgresql/postgresql_online.hpp"  // private to the engine
 #include "progress_notice.hpp"
 #include "render_support.hpp"
 #include "support/change_unit.hpp"
@@ -230,6 +232,45 @@ BOOST_AUTO_TEST_CASE(a_progress_line_says_the_unit_the_work_and_how_far_it_is) {
                                  "building index: scanning table"};
     BOOST_TEST(describe(build) ==
                "unit 5 index_users: create_index users_email_idx (building index: scanning table): 120 of 4425 blocks (2%)");
+}
+
+// --max-replica-lag (issue 13, point 2) changes what runs for a backfill, never what is rendered:
+// its wait between batches goes into the block when it runs (after_each_batch), so the checksum
+// recorded for a backfill unit stays the one earlier builds recorded (the reference units' are
+// pinned in checksum_tests.cpp). The value: SHA-256 of batched_users and a NUL byte, computed
+// apart (Python's hashlib).
+BOOST_AUTO_TEST_CASE(a_backfill_units_checksum_is_the_one_earlier_builds_recorded) {
+    builder b;
+    b.backfill("users", R"("status" = 'active')", R"("status" IS NULL)", 2);
+    BOOST_TEST(strata::checksum(render(strata::backend::postgresql, b).statements) ==
+               "50dd2388686f4342c5e9b9404547875dfde7e7b56e6f718c81a7763e944d0cde");
+}
+
+BOOST_AUTO_TEST_CASE(the_replica_lag_wait_goes_at_the_end_of_each_batch_of_a_backfill_block) {
+    const std::string tail = "\nEND LOOP; END $strata$";
+    const std::string waiting = strata::postgresql_online::after_each_batch(batched_users, "PERFORM 1;");
+    BOOST_TEST(waiting == batched_users.substr(0, batched_users.size() - tail.size()) + "\nPERFORM 1;" + tail);
+    // After the batch's COMMIT and its progress notice, before the next batch.
+    BOOST_TEST(waiting.find("PERFORM 1;") > waiting.rfind("strata:progress"));
+}
+
+BOOST_AUTO_TEST_CASE(the_rollback_of_a_backfill_waits_too_and_no_other_statement_changes) {
+    builder up;
+    up.backfill("users", R"("status" = 'active')", R"("status" IS NULL)", 2);
+    up.down(R"("status" = NULL)", R"("status" = 'active')");
+    auto rollback = strata::dialect_for(strata::backend::postgresql).render_rollback(up.operations(), with_users());
+    BOOST_TEST_REQUIRE(rollback.statements.size() == 1u);
+    BOOST_TEST(strata::postgresql_online::after_each_batch(rollback.statements[0], "PERFORM 1;").find("\nPERFORM 1;\nEND LOOP; END") !=
+               std::string::npos);
+
+    builder other;
+    other.add_check("users", "users_status_check", R"("status" <> '')").online();
+    other.create_index("users", {"status"}).online();
+    for (const auto& s : render(strata::backend::postgresql, other).statements)
+        BOOST_TEST(strata::postgresql_online::after_each_batch(s, "PERFORM 1;") == s);
+    // A unit's own DO block that loops and commits is not a backfill's.
+    const std::string own = "DO $strata$ BEGIN LOOP COMMIT; EXIT; \nEND LOOP; END $strata$";
+    BOOST_TEST(strata::postgresql_online::after_each_batch(own, "PERFORM 1;") == own);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

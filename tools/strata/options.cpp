@@ -128,6 +128,17 @@ po::options_description global_options(const std::string& program_name) {
          "--ddl-lock-deadline allows)")
         ("ddl-lock-deadline", po::value<seconds_value>()->value_name("SECONDS"),
          "PostgreSQL: stop trying a unit for its table locks SECONDS after its first try (default 120)")
+        ("max-replica-lag", po::value<seconds_value>()->value_name("SECONDS"),
+         "PostgreSQL: before each unit, and between the steps and the backfill batches of an online unit, wait "
+         "while a standby in pg_stat_replication replays more than SECONDS behind, naming it every 5 s. Lag: 0 "
+         "once the standby reported it replayed what it received or what the server flushed, else its replay_lag "
+         "plus the time since its last reply (a standby whose replay is paused reports only every "
+         "wal_receiver_status_interval). The role needs pg_monitor or pg_read_all_stats, else exit 2 before "
+         "anything runs. SQLite: ignored, with a notice (default: no waiting)")
+        ("replica-lag-deadline", po::value<seconds_value>()->value_name("SECONDS"),
+         "PostgreSQL: end a --max-replica-lag wait that lasted SECONDS with exit 5, naming the standby and its lag; "
+         "an online unit stopped between its steps or batches is left interrupted (up finishes it, down undoes "
+         "it), a unit that had not started was not run (default 600)")
         ("help,h", ("show help (also per command: " + program_name + " up --help)").c_str())
         ("version", "print the program's name and strata's version");
     return d;
@@ -229,7 +240,9 @@ const char* const exit_codes_help =
     "     the schema differs from the file; diff, validate --schema: the schema differs from the one\n"
     "     the applied units make\n"
     "  5  another run held the migration lock longer than --lock-timeout, or (SQLite) another process\n"
-    "     held the database file locked longer than --lock-timeout\n"
+    "     held the database file locked longer than --lock-timeout; or a standby replayed more than\n"
+    "     --max-replica-lag behind for longer than --replica-lag-deadline (an online unit stopped\n"
+    "     between its steps is left interrupted: the next up finishes it)\n"
     "  6  status --exit-code: units are pending\n"
     "  130, 143  stopped by SIGINT (130) or SIGTERM (143): the running statement was cancelled, an\n"
     "     open transaction rolled back, the audit row written and the lock released; one line says\n"
@@ -419,6 +432,11 @@ invocation parse(int argc, const char* const* argv, const program& self) {
         if (*o.ddl_lock_retries < 0) throw usage_error("--ddl-lock-retries must be 0 or more");
     }
     if (vm.count("ddl-lock-deadline")) o.ddl_lock_deadline = to_ms(vm["ddl-lock-deadline"].as<seconds_value>());
+    if (vm.count("max-replica-lag")) o.max_replica_lag = to_ms(vm["max-replica-lag"].as<seconds_value>());
+    if (vm.count("replica-lag-deadline")) {
+        if (!o.max_replica_lag) throw usage_error("--replica-lag-deadline needs --max-replica-lag");
+        o.replica_lag_deadline = to_ms(vm["replica-lag-deadline"].as<seconds_value>());
+    }
     o.dry_run = vm.count("dry-run") > 0;
     o.atomic = vm.count("atomic") > 0;
     o.allow_changed = vm.count("allow-changed") > 0;

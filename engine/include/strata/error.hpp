@@ -161,8 +161,10 @@ private:
 
 /// Another runner held the migration lock for longer than the lock timeout, or (SQLite) another
 /// process held the database file locked for that long (SQLite's busy timeout follows the lock
-/// timeout). Not a unit's failure: the unit it stopped was not run, or rolled back (the message
-/// says which, and what earlier units of the run were kept).
+/// timeout), or (runner_options::max_replica_lag) a standby replayed too far behind for longer
+/// than replica_lag_deadline. Not a unit's failure: the unit it stopped was not run, or rolled
+/// back, or (online) left interrupted (the message says which, and what earlier units of the run
+/// were kept).
 class lock_timeout_error : public error {
 public:
     using error::error;

@@ -155,6 +155,15 @@ struct runner_options {
     /// How long a unit may keep trying for its table locks, counted from its first try: no try
     /// starts that could not end before it.
     std::chrono::milliseconds ddl_lock_deadline{std::chrono::minutes(2)};
+    /// PostgreSQL: wait while any streaming standby in pg_stat_replication replays more than this
+    /// far behind, before each unit, between the steps of an online unit and between the batches
+    /// of a backfill (see replica_lag.hpp for how lag is measured). None: no waiting. The role
+    /// must see every standby's lag (pg_monitor or pg_read_all_stats), else up, down and redo
+    /// refuse before anything runs (config_error). SQLite has no standbys: ignored, with a notice.
+    std::optional<std::chrono::milliseconds> max_replica_lag;
+    /// How long one such wait may last; then lock_timeout_error (exit 5) naming the standby and its
+    /// lag. An online unit stopped there is left interrupted (up finishes it, down undoes it).
+    std::chrono::milliseconds replica_lag_deadline{std::chrono::minutes(10)};
     bool allow_changed = false;       ///< run although applied units changed
     bool allow_unknown = false;       ///< run although the history has units this build lacks
     bool allow_out_of_order = false;  ///< apply pending units older than the newest applied one

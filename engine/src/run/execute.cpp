@@ -53,7 +53,8 @@ std::string audit_note(const step& s) {
 }  // namespace
 
 executor::executor(target t, const runner_options& options, error_context where)
-    : t_(t), options_(options), where_(std::move(where)) {}
+    : t_(t), options_(options), where_(std::move(where)),
+      lag_(t_.conn, options_, t_.script != nullptr, [this](const std::string& text) { say(text); }) {}
 
 void executor::check_stop() const {
     if (!options_.stop.stop_requested()) return;
@@ -89,11 +90,18 @@ void executor::execute(const step& s, const std::string& statement) {
             deliver({s.version, s.name, p.index.empty() ? "create_index on " + p.table : "create_index " + p.index, p.done,
                      p.total, p.unit, p.phase});
         });
-    t_.conn.execute(statement);
+    try {
+        // A unit that is not resumable would be dirty if a wait's deadline stopped it half-way.
+        t_.conn.execute(s.statements->resumable ? lag_.between_batches(statement) : statement);
+    } catch (const error& e) {
+        if (auto late = lag_.deadline_passed(e, unit_label(s.version, s.name), statement)) throw *late;
+        throw;
+    }
 }
 
 run_report executor::run_all(const std::vector<step>& steps, const unit_observer& observer, run_report report) {
     auto start = clock::now();
+    if (!steps.empty()) lag_.check();
     for (const auto& s : steps) {
         report.units.push_back(run(s, report));
         if (observer) observer(report.units.back());
@@ -107,14 +115,21 @@ unit_report executor::run(const step& s, const run_report& report) {
         connection& c;
         ~progress_scope() { c.on_server_notice({}); }
     } scope{t_.conn};
-    if (options_.on_progress && !t_.script)
+    if ((options_.on_progress || lag_.active()) && !t_.script)
         t_.conn.on_server_notice([this, &s](const std::string& message) {
+            if (lag_.relay(message, unit_label(s.version, s.name)) || !options_.on_progress) return;
             if (auto p = detail::parse_progress_notice(message)) deliver({s.version, s.name, p->what, p->done, p->total, p->unit});
         });
     header(s);
     if (s.rolls_back && !t_.script)
         say("reverting " + unit_label(s.version, s.name) + ", interrupted half-way in an earlier run: undoing what its "
             "finished steps did, each only where it is there");
+    try {
+        lag_.wait(unit_label(s.version, s.name), "before it starts");
+    } catch (const error& e) {
+        if (e.kind() == error_kind::lock_timeout) throw busy(s, e, report, false);
+        throw failed(s, e, report, false);
+    }
     // Asked to stop between units: this one has not started.
     if (options_.stop.stop_requested()) {
         t_.conn.interrupt(stop_reason(options_));  // as check_stop does
@@ -206,6 +221,8 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
     std::size_t i = 0;
     while (i < statements.size()) {
         try {
+            // Between the steps of an online unit (a unit that may stop there and be resumed).
+            if (i > 0 && s.statements->resumable) lag_.wait(unit_label(s.version, s.name), "before its next step");
             check_stop();
             execute(s, statements[i]);
             ++i;
@@ -349,6 +366,10 @@ run_report executor::atomically(const std::vector<step>& steps, const unit_obser
                                         "up without --atomic first",
                                     where_);
     }
+    if (!steps.empty()) lag_.check();
+    if (lag_.active() && !steps.empty())
+        say("--max-replica-lag: --atomic runs the release in one transaction, with no point between its units to wait at: "
+            "the standbys' lag is not watched");
     bool fk_off = std::any_of(steps.begin(), steps.end(), [](const step& s) { return s.statements->foreign_keys_off; });
     auto start = clock::now();
     std::vector<unit_report> done;

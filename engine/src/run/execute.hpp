@@ -16,6 +16,7 @@
 #include "connection.hpp"
 #include "history.hpp"
 #include "run/reconcile.hpp"
+#include "run/replica_lag.hpp"
 #include "transaction.hpp"
 
 namespace strata {
@@ -99,6 +100,7 @@ private:
     const runner_options& options_;
     error_context where_;
     std::mutex progress_mutex_;  // index builds report from a thread of their own
+    replica_lag_watch lag_;      // runner_options::max_replica_lag
 };
 
 }  // namespace strata

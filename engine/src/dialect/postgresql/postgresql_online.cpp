@@ -236,6 +236,12 @@ void add_check_online(const std::string& table, const check_def& check, std::vec
     out.push_back(alter(table) + "VALIDATE CONSTRAINT " + dialect::quote(check.name));  // a no-op once valid
 }
 
+namespace {
+/// What only a backfill_in_batches() block holds, and where its loop ends.
+constexpr const char* batch_commit = "EXIT WHEN strata_batch IS NULL; COMMIT; ";
+constexpr const char* batch_loop_end = "\nEND LOOP; END";
+}  // namespace
+
 /// A backfill in batches, one DO block whose batches each commit (PostgreSQL 11+ allows COMMIT in
 /// a DO block run outside a transaction, as the runner runs non-transactional units). A batch
 /// locks up to batch_rows rows still matching the condition and updates them; the outer
@@ -268,12 +274,18 @@ std::string backfill_in_batches(const backfill& o, const std::vector<std::string
         "WITH strata_updated AS (UPDATE " + t + " SET " + o.set_sql + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + t +
         " WHERE " + where + " LIMIT " + std::to_string(o.batch_rows) + " FOR UPDATE)) AND " + where +
         " RETURNING ctid) SELECT array_agg(ctid) INTO strata_batch FROM strata_updated;\n"
-        "EXIT WHEN strata_batch IS NULL; COMMIT; strata_done := strata_done + cardinality(strata_batch); " + progress + "\n"
+        + batch_commit + "strata_done := strata_done + cardinality(strata_batch); " + progress + "\n"
         "IF EXISTS (SELECT 1 FROM " + t + " WHERE ctid = ANY (strata_batch) AND " + where + ") THEN RAISE EXCEPTION "
         "'%: rows it just updated still match its where_sql, so its batches would never end; stopped after % rows "
         "(committed). Make the where_sql false for the rows the set_sql updates (such as \"status\" IS NULL for "
-        "\"status\" = ''active'')', " + what + ", strata_done; END IF;\n"
-        "END LOOP; END");
+        "\"status\" = ''active'')', " + what + ", strata_done; END IF;" + batch_loop_end);
+}
+
+std::string after_each_batch(const std::string& statement, const std::string& wait) {
+    if (statement.rfind("DO $strata", 0) != 0 || statement.find(batch_commit) == std::string::npos) return statement;
+    const auto end = statement.rfind(batch_loop_end);
+    if (end == std::string::npos) return statement;
+    return statement.substr(0, end) + "\n" + wait + statement.substr(end);
 }
 
 std::string drop_constraint_if_own(const std::string& table, const std::string& name, char contype,

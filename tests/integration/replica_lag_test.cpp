@@ -1,0 +1,393 @@
+// Replica lag (issue 13, point 2): with max_replica_lag (--max-replica-lag) the runner waits while
+// a streaming standby replays too far behind, between the batches of a backfill and between the
+// steps of an online unit, saying which standby and how far; once it caught up the unit goes on,
+// past replica_lag_deadline it stops (exit 5) leaving the unit interrupted, and a stop ends the
+// wait at once. Against the real hot standby tools/pg-sandbox starts, lag made by pausing its
+// replay (pg_wal_replay_pause(), granted to the test role there) while WAL is written. The standby
+// is shared with tests running in parallel (pooler_test.cpp waits up to 30 s for it to replay), so
+// every pause here is short and always resumed.
+
+#include <strata/migration.hpp>
+#include <strata/registry.hpp>
+#include <strata/runner.hpp>
+
+#include <soci/soci.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "backend_test.hpp"
+#include "support/change_unit.hpp"
+#include "support/schema_history.hpp"
+#include "support/schema_session.hpp"
+#include "support/temp_database.hpp"
+
+using namespace strata::test;
+using namespace strata::schema;
+using namespace std::chrono_literals;
+
+namespace {
+
+using names = std::vector<std::string>;
+using unit_ptr = std::shared_ptr<const strata::migration>;
+
+unit_ptr unit(std::int64_t version, std::string name, std::function<void(builder&)> ops) {
+    return std::make_shared<const change_unit>(version, std::move(name), std::move(ops));
+}
+
+std::unique_ptr<strata::registry> registry_of(const std::vector<unit_ptr>& units) {
+    auto r = std::make_unique<strata::registry>();
+    for (const auto& u : units) r->add(u, "replica_lag_test.cpp");
+    return r;
+}
+
+unit_ptr create_items() {
+    return unit(1, "create_items", [](builder& b) {
+        b.create_table("items", [](table& t) {
+            t.column("id", type::bigint()).primary();
+            t.column("score", type::bigint());
+        });
+    });
+}
+
+/// Unit 2: score = id * 2, 10 rows a batch; rows 1, 11 and 21 (one in each batch) take 1.5 s, so
+/// the lag of WAL written while a batch runs passes 1 s by the batch's end.
+unit_ptr fill_items_slowly() {
+    return unit(2, "fill_items", [](builder& b) {
+        b.backfill("items", R"("score" = "id" * 2 + CASE WHEN "id" % 10 = 1 THEN (SELECT 0 FROM pg_sleep(1.5)) ELSE 0 END)",
+                   R"("score" IS NULL)", 10);
+    });
+}
+
+/// Unit 2: a check added online, two steps (ADD ... NOT VALID, then VALIDATE).
+unit_ptr check_items_online() {
+    return unit(2, "check_items", [](builder& b) { b.add_check("items", "items_id_positive", R"("id" > 0)").online(); });
+}
+
+void insert_items(soci::session& sql) { sql << "INSERT INTO items (id) SELECT generate_series(1, 25)"; }
+
+long long number(soci::session& sql, const std::string& query) {
+    return std::stoll(query_value(sql, "SELECT CAST((" + query + ") AS TEXT)").value_or("-1"));
+}
+
+long long filled(soci::session& sql) { return number(sql, "SELECT count(*) FROM items WHERE score = id * 2"); }
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+strata::database_url standby_url() {
+    const char* standby = std::getenv("STRATA_TEST_POSTGRESQL_STANDBY_URL");
+    if (!standby || !*standby)
+        throw std::runtime_error("STRATA_TEST_POSTGRESQL_STANDBY_URL is not set: these tests need the hot standby tools/pg-sandbox "
+                                 "starts (run them with tools/test, or tools/pg-sandbox run -- ...; not with --no-standby)");
+    return strata::database_url::parse(standby);
+}
+
+/// The standby's replay, paused for the object's life (or until resume()): resumed also when a
+/// test fails, since the standby is shared.
+class paused_replay {
+public:
+    paused_replay() : standby_(open_session(standby_url())) { query_text(*standby_, "SELECT 'x' FROM pg_wal_replay_pause()"); }
+    paused_replay(const paused_replay&) = delete;
+    paused_replay& operator=(const paused_replay&) = delete;
+    ~paused_replay() {
+        try {
+            resume();
+        } catch (const std::exception&) {
+            try {  // the session may be gone: a new one
+                query_text(*open_session(standby_url()), "SELECT 'x' FROM pg_wal_replay_resume()");
+            } catch (const std::exception&) {
+            }
+        }
+    }
+    void resume() {
+        if (resumed_) return;
+        query_text(*standby_, "SELECT 'x' FROM pg_wal_replay_resume()");
+        resumed_ = true;
+    }
+
+private:
+    std::unique_ptr<soci::session> standby_;
+    bool resumed_ = false;
+};
+
+/// Writes some WAL and waits (up to 10 s) until the server heard from the standby that it
+/// received WAL it has not replayed.
+void fall_behind(soci::session& sql) {
+    sql << "CREATE TABLE IF NOT EXISTS wal_noise (n int)";
+    sql << "INSERT INTO wal_noise SELECT generate_series(1, 1000)";
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (number(sql, "SELECT count(*) FROM pg_stat_replication WHERE replay_lsn < flush_lsn") == 0) {
+        if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("the standby did not fall behind within 10 s");
+        std::this_thread::sleep_for(50ms);
+    }
+}
+
+/// The standby's application_name, as the notices quote it.
+std::string standby_name(soci::session& sql) {
+    return query_value(sql, "SELECT CAST(application_name AS TEXT) FROM pg_stat_replication WHERE state = 'streaming' LIMIT 1")
+        .value_or("?");
+}
+
+/// Notices and progress as a run reports them, from the run's thread; waits for one.
+class run_log {
+public:
+    void notice(const std::string& text) {
+        std::lock_guard hold(mutex_);
+        notices_.push_back(text);
+        changed_.notify_all();
+    }
+    void progress(const strata::progress_event&) {
+        std::lock_guard hold(mutex_);
+        ++progress_;
+        changed_.notify_all();
+    }
+    /// The first notice containing `part`, waiting up to `d`; empty when none came.
+    std::string wait_for_notice(const std::string& part, std::chrono::milliseconds d) {
+        std::unique_lock hold(mutex_);
+        std::string found;
+        changed_.wait_for(hold, d, [&] {
+            for (const auto& n : notices_)
+                if (contains(n, part)) found = n;
+            return !found.empty();
+        });
+        return found;
+    }
+    /// Whether a backfill reported progress (its block started), waiting up to `d`.
+    bool wait_for_progress(std::chrono::milliseconds d) {
+        std::unique_lock hold(mutex_);
+        return changed_.wait_for(hold, d, [&] { return progress_ > 0; });
+    }
+    std::string text() {
+        std::lock_guard hold(mutex_);
+        std::string all;
+        for (const auto& n : notices_) all += n + "\n";
+        return all;
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::vector<std::string> notices_;
+    int progress_ = 0;
+};
+
+strata::runner_options lag_options(run_log& log, std::chrono::milliseconds limit, std::chrono::milliseconds deadline) {
+    strata::runner_options o;
+    o.max_replica_lag = limit;
+    o.replica_lag_deadline = deadline;
+    o.on_notice = [&log](const std::string& text) { log.notice(text); };
+    o.on_progress = [&log](const strata::progress_event& p) { log.progress(p); };
+    return o;
+}
+
+/// items with 25 rows to fill, unit 1 applied; `second` is unit 2.
+struct scene {
+    temp_database db = temp_database::postgresql();
+    std::unique_ptr<strata::registry> reg;
+    std::unique_ptr<soci::session> sql;
+
+    explicit scene(unit_ptr second) : reg(registry_of({create_items(), std::move(second)})) {
+        strata::runner(*reg, db.url()).up(1);
+        sql = open_session(db.url());
+        insert_items(*sql);
+    }
+};
+
+/// up() with `options` on a thread of its own, and the standby's replay paused once the
+/// backfill's block started (so the wait before the unit has passed), then behind. The pause
+/// ends before the thread is joined.
+class up_under_lag {
+public:
+    up_under_lag(scene& s, const strata::runner_options& options, run_log& log) {
+        running_ = std::async(std::launch::async, [&s, &options] { strata::runner(*s.reg, s.db.url(), options).up(); });
+        if (!log.wait_for_progress(20s)) throw std::runtime_error("the backfill reported no progress within 20 s");
+        paused_.emplace();
+        fall_behind(*s.sql);
+    }
+    std::future<void>& running() { return running_; }
+    void resume() { paused_->resume(); }
+
+private:
+    std::future<void> running_;
+    std::optional<paused_replay> paused_;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(postgresql)
+
+// Replay is paused once the backfill's block runs (so the wait before the unit passes); by the
+// end of its second batch the standby is more than 1 s behind: the run waits there, saying which
+// standby, and updates no further row until replay resumes; then it finishes the unit.
+BOOST_AUTO_TEST_CASE(a_backfill_waits_between_batches_while_a_standby_lags_then_finishes) {
+    scene s(fill_items_slowly());
+    run_log log;
+    const auto options = lag_options(log, 1s, 60s);
+    up_under_lag up(s, options, log);
+
+    const std::string waiting = log.wait_for_notice("waiting before its next batch", 20s);
+    BOOST_TEST_REQUIRE(!waiting.empty(), log.text());
+    BOOST_TEST(contains(waiting, "unit 2 fill_items: standby \"" + standby_name(*s.sql) + "\""), waiting);
+    BOOST_TEST(contains(waiting, "more than --max-replica-lag 1 s: waiting before its next batch (for up to 60 s, "
+                                 "--replica-lag-deadline)"),
+               waiting);
+    // It stays at the batch boundary: no row of a later batch is updated while the standby lags.
+    const auto at_the_wait = filled(*s.sql);
+    BOOST_TEST((at_the_wait == 10 || at_the_wait == 20), at_the_wait);
+    std::this_thread::sleep_for(2s);
+    BOOST_TEST(filled(*s.sql) == at_the_wait);
+    BOOST_TEST((up.running().wait_for(0s) == std::future_status::timeout));
+
+    up.resume();
+    BOOST_TEST_REQUIRE((up.running().wait_for(20s) == std::future_status::ready));
+    up.running().get();
+    BOOST_TEST(filled(*s.sql) == 25);
+    BOOST_TEST(history_state(*s.sql, 2) == std::optional<std::string>("applied"));
+}
+
+// Past the deadline the run stops between batches with exit 5, naming the standby and its lag; the
+// unit is interrupted, not dirty, and the next up (once the standby caught up) finishes it.
+BOOST_AUTO_TEST_CASE(past_the_deadline_a_backfill_stops_with_exit_5_and_up_finishes_it_later) {
+    scene s(fill_items_slowly());
+    run_log log;
+    const auto options = lag_options(log, 1s, 1s);
+    {
+        up_under_lag up(s, options, log);
+        BOOST_TEST_REQUIRE((up.running().wait_for(20s) == std::future_status::ready));
+        try {
+            up.running().get();
+            BOOST_ERROR("up went on past the replica lag deadline");
+        } catch (const strata::error& e) {
+            BOOST_TEST(strata::exit_status(e.kind()) == 5);
+            BOOST_TEST(contains(e.what(), "standby \"" + standby_name(*s.sql) + "\""), e.what());
+            BOOST_TEST(contains(e.what(), "(--replica-lag-deadline 1 s)"), e.what());
+            BOOST_TEST(contains(e.what(), "run strata up again to finish it"), e.what());
+        }
+        const auto kept = filled(*s.sql);
+        BOOST_TEST((kept == 10 || kept == 20), kept);
+        BOOST_TEST(status_lines(*s.reg, s.db.url()) == (names{"1 applied", "2 pending interrupted"}), boost::test_tools::per_element());
+    }  // replay resumes
+    // The standby replays the backlog first: room for that before this deadline.
+    strata::runner(*s.reg, s.db.url(), lag_options(log, 1s, 60s)).up();
+    BOOST_TEST(filled(*s.sql) == 25);
+    BOOST_TEST(history_state(*s.sql, 2) == std::optional<std::string>("applied"));
+}
+
+// An online unit waits between its steps (here after ADD CONSTRAINT ... NOT VALID, before
+// VALIDATE), and a stop ends that wait at once, leaving the unit interrupted.
+BOOST_AUTO_TEST_CASE(an_online_unit_waits_between_its_steps_and_a_stop_ends_the_wait) {
+    scene s(check_items_online());
+    auto& sql = s.sql;
+
+    run_log log;
+    std::stop_source stop;
+    auto options = lag_options(log, 1s, 60s);
+    options.ddl_lock_timeout = 20s;
+    options.stop = stop.get_token();
+    std::future<void> running;
+    std::optional<paused_replay> paused;
+    // The first step waits for the table while the standby falls behind. (Declared last: on a
+    // failure the lock goes first, then the pause, then the run is joined.)
+    auto holder = open_session(s.db.url());
+    *holder << "BEGIN";
+    *holder << "LOCK TABLE items IN ACCESS EXCLUSIVE MODE";
+    running = std::async(std::launch::async, [&] { strata::runner(*s.reg, s.db.url(), options).up(); });
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (number(*sql, "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = to_regclass('items')") == 0) {
+        BOOST_TEST_REQUIRE(bool(std::chrono::steady_clock::now() < deadline), "the unit's first step never waited for the table");
+        std::this_thread::sleep_for(50ms);
+    }
+    paused.emplace();
+    fall_behind(*sql);
+    std::this_thread::sleep_for(1500ms);
+    *holder << "COMMIT";
+
+    const std::string waiting = log.wait_for_notice("waiting before its next step", 20s);
+    BOOST_TEST_REQUIRE(!waiting.empty(), log.text());
+    BOOST_TEST(contains(waiting, "unit 2 check_items: standby \"" + standby_name(*sql) + "\""), waiting);
+    const std::string validated = "SELECT CAST(convalidated AS TEXT) FROM pg_constraint WHERE conname = 'items_id_positive'";
+    BOOST_TEST(query_value(*sql, validated) == std::optional<std::string>("false"));  // step 1 done, step 2 not
+    std::this_thread::sleep_for(1s);
+    BOOST_TEST(query_value(*sql, validated) == std::optional<std::string>("false"));
+
+    const auto asked = std::chrono::steady_clock::now();
+    stop.request_stop();
+    BOOST_TEST_REQUIRE((running.wait_for(5s) == std::future_status::ready));
+    BOOST_TEST(bool(std::chrono::steady_clock::now() - asked < 2s), "the stop took more than 2 s");
+    try {
+        running.get();
+        BOOST_ERROR("a stopped up returned normally");
+    } catch (const strata::error& e) {
+        BOOST_TEST((e.kind() == strata::error_kind::interrupted), e.what());
+    }
+    BOOST_TEST(status_lines(*s.reg, s.db.url()) == (names{"1 applied", "2 pending interrupted"}), boost::test_tools::per_element());
+
+    paused.reset();  // resumes replay
+    strata::runner(*s.reg, s.db.url()).up();
+    BOOST_TEST(query_value(*sql, validated) == std::optional<std::string>("true"));
+}
+
+// Without max_replica_lag nothing is watched: the backfill runs through while the standby lags.
+BOOST_AUTO_TEST_CASE(without_the_option_nothing_waits_for_a_lagging_standby) {
+    scene s(fill_items_slowly());
+    auto& sql = s.sql;
+    paused_replay paused;
+    fall_behind(*sql);
+    run_log log;
+    strata::runner_options options;
+    options.on_notice = [&log](const std::string& text) { log.notice(text); };
+    strata::runner(*s.reg, s.db.url(), options).up();
+    BOOST_TEST(filled(*sql) == 25);
+    BOOST_TEST(log.wait_for_notice("standby", 0ms).empty(), log.text());
+    // The standby was behind all along (by more than the 4.5 s the batches took).
+    BOOST_TEST(number(*sql, "SELECT count(*) FROM pg_stat_replication WHERE replay_lsn < flush_lsn") > 0);
+}
+
+// A role that cannot see other roles' standbys in pg_stat_replication would read their lag as
+// NULL: up refuses before anything runs (exit 2), saying what to grant. tools/pg-sandbox makes
+// the role strata_plain (the test role's password, no pg_monitor) for this.
+BOOST_AUTO_TEST_CASE(a_role_that_cannot_see_the_standbys_is_refused_before_anything_runs) {
+    auto db = temp_database::postgresql();
+    auto sql = open_session(db.url());
+    *sql << "GRANT CREATE ON SCHEMA public TO strata_plain";
+    std::string plain = db.url_text();
+    const auto at = plain.find("://strata:");
+    BOOST_TEST_REQUIRE(at != std::string::npos, "the test URL's user is not strata");
+    plain.replace(at, 10, "://strata_plain:");
+    auto reg = registry_of({create_items()});
+    run_log log;
+    try {
+        strata::runner(*reg, strata::database_url::parse(plain), lag_options(log, 1s, 60s)).up();
+        BOOST_ERROR("up ran without seeing the standbys");
+    } catch (const strata::error& e) {
+        BOOST_TEST(strata::exit_status(e.kind()) == 2);
+        BOOST_TEST(contains(e.what(), "GRANT pg_monitor (or pg_read_all_stats) TO \"strata_plain\""), e.what());
+    }
+    BOOST_TEST(number(*sql, "SELECT count(*) FROM pg_tables WHERE tablename = 'items'") == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(sqlite)
+
+BOOST_AUTO_TEST_CASE(max_replica_lag_is_ignored_with_a_notice) {
+    auto db = temp_database::sqlite();
+    auto reg = registry_of({create_items()});
+    run_log log;
+    strata::runner(*reg, db.url(), lag_options(log, 1s, 60s)).up();
+    BOOST_TEST(!log.wait_for_notice("--max-replica-lag is ignored: SQLite has no standbys", 0ms).empty(), log.text());
+    BOOST_TEST(status_lines(*reg, db.url()) == (names{"1 applied"}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
