@@ -1,31 +1,29 @@
-/* strata_history_floor: the C floor of tools/bench rows a-c and g (issue 13). The least a
- * migration tool can do to tell what is applied: connect, read the history rows once, touch every
- * value, exit.
+/* strata_history_floor_{postgresql,sqlite}: the C floor of tools/bench rows a-c and g (issue 13).
+ * The least a migration tool can do to tell what is applied: connect, read the history rows once,
+ * touch every value, exit. Built twice from this file, each linking one client library only (a
+ * program linking libpq loads its TLS, Kerberos and LDAP libraries too, which a SQLite client
+ * would not pay):
  *
- *   strata_history_floor postgresql URL   libpq: PQconnectdb(URL) (the URL strata is given, same
+ *   strata_history_floor_postgresql URL   libpq: PQconnectdb(URL) (the URL strata is given, same
  *                                          password authentication over TCP), one query
- *   strata_history_floor sqlite FILE      libsqlite3: open FILE read-write, one prepared query
+ *   strata_history_floor_sqlite FILE      libsqlite3: open FILE read-write, one prepared query
  *
  * The query is strata's own (history::read): every column of strata_schema_history, applied_at
  * as UTC text, ORDER BY version. Prints the number of rows and the bytes read (so the work cannot
  * be optimised away and a run on an empty history shows). Exits 1 on any error, with it. */
 
-#include <libpq-fe.h>
-#include <sqlite3.h>
-
 #include <stdio.h>
 #include <string.h>
+
+#ifdef FLOOR_POSTGRESQL
+#include <libpq-fe.h>
 
 static const char *const postgresql_query =
     "SELECT version, name, checksum, "
     "to_char(\"applied_at\" AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
     "execution_ms, applied_by, state, down_statements FROM \"strata_schema_history\" ORDER BY version";
 
-static const char *const sqlite_query =
-    "SELECT version, name, checksum, \"applied_at\", execution_ms, applied_by, state, down_statements "
-    "FROM \"strata_schema_history\" ORDER BY version";
-
-static int read_postgresql(const char *url) {
+static int read_history(const char *url) {
     PGconn *conn = PQconnectdb(url);
     if (PQstatus(conn) != CONNECTION_OK) {
         fprintf(stderr, "strata_history_floor: cannot connect: %s", PQerrorMessage(conn));
@@ -49,8 +47,14 @@ static int read_postgresql(const char *url) {
     PQfinish(conn);
     return 0;
 }
+#else
+#include <sqlite3.h>
 
-static int read_sqlite(const char *file) {
+static const char *const sqlite_query =
+    "SELECT version, name, checksum, \"applied_at\", execution_ms, applied_by, state, down_statements "
+    "FROM \"strata_schema_history\" ORDER BY version";
+
+static int read_history(const char *file) {
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     if (sqlite3_open_v2(file, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
@@ -79,10 +83,10 @@ static int read_sqlite(const char *file) {
     sqlite3_close(db);
     return 0;
 }
+#endif
 
 int main(int argc, char **argv) {
-    if (argc == 3 && strcmp(argv[1], "postgresql") == 0) return read_postgresql(argv[2]);
-    if (argc == 3 && strcmp(argv[1], "sqlite") == 0) return read_sqlite(argv[2]);
-    fprintf(stderr, "usage: strata_history_floor postgresql URL | sqlite FILE\n");
+    if (argc == 2) return read_history(argv[1]);
+    fprintf(stderr, "usage: %s URL-OR-FILE\n", argv[0]);
     return 2;
 }
