@@ -143,18 +143,20 @@ std::vector<history_row> history::read() {
     }
     rows.reserve(result.size());
     for (auto& r : result) {
-        auto text = [&](std::size_t i) { return r.at(i).value_or(""); };
-        rows.push_back({.version = std::stoll(text(0)),
-                        .name = text(1),
-                        .checksum = text(2),
-                        .applied_at = text(3),
-                        .execution_ms = std::stoll(text(4)),
-                        .applied_by = text(5),
-                        .state = text(6) == "running"   ? row_state::running
-                                 : text(6) == "applied" ? row_state::applied
-                                                        : row_state::damaged,
-                        .state_text = text(6),
-                        .down_json = std::move(r.at(7))});
+        // Each value is moved out of the result, not copied: a long history is tens of thousands.
+        auto text = [&](std::size_t i) { return r.at(i) ? std::move(*r.at(i)) : std::string(); };
+        auto& row = rows.emplace_back();
+        row.version = std::stoll(text(0));
+        row.name = text(1);
+        row.checksum = text(2);
+        row.applied_at = text(3);
+        row.execution_ms = std::stoll(text(4));
+        row.applied_by = text(5);
+        row.state_text = text(6);
+        row.state = row.state_text == "running"   ? row_state::running
+                    : row.state_text == "applied" ? row_state::applied
+                                                  : row_state::damaged;
+        row.down_json = std::move(r.at(7));
     }
     exists_ = true;
     return rows;

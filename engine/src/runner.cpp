@@ -199,7 +199,7 @@ std::vector<unit_status> runner::status() {
     impl_->db.look();
     auto rows = impl_->db.history().read();
     auto status = status_of(impl_->plan, rows);
-    find_damage(status, rows);
+    find_damage(status, rows, &impl_->plan);
     // A unit interrupted half-way: how far each of its steps got, as the schema shows it now
     // (read only then: the schema read costs more than the history's). Some catalog functions
     // wait for a table's lock: status waits 1 s at most, then says it cannot tell.

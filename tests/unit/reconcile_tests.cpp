@@ -334,4 +334,33 @@ BOOST_AUTO_TEST_CASE(rows_strata_never_writes_are_damaged) {
     BOOST_TEST(damage_of(edited) == "its stored down statements are not the JSON strata stores (unreadable, or a part missing)");
 }
 
+BOOST_FIXTURE_TEST_CASE(find_damage_with_the_plan_parses_every_down_this_build_did_not_store, fixture) {
+    // Unit 2's row holds exactly what this build stores for it: intact, parsed or not.
+    history_row same = applied(2);
+    same.down_json = p->find(2)->stored_down_json();
+    BOOST_TEST(damage_of(same) == "");
+    // Another build's down for unit 1, with its own valid checksum: not this build's text, so it
+    // is parsed, and intact.
+    rendering other_build;
+    other_build.statements = {"DROP TABLE \"a\" CASCADE"};
+    history_row older = applied(1);
+    older.down_json = stored_down_json(other_build);
+    // Unit 4's row: this build's text with one byte of its stored checksum changed.
+    history_row edited = applied(4);
+    edited.down_json = p->find(4)->stored_down_json();
+    const auto at = edited.down_json->find("\"checksum\":\"") + 12;
+    (*edited.down_json)[at] = (*edited.down_json)[at] == '0' ? '1' : '0';
+
+    const auto rows = std::vector<history_row>{older, same, applied(3), edited};
+    for (const plan* with : {static_cast<const plan*>(nullptr), static_cast<const plan*>(p.get())}) {
+        auto s = status(rows);
+        find_damage(s, rows, with);
+        BOOST_TEST(to_string(s[0].state) == std::string("applied"));
+        BOOST_TEST(to_string(s[1].state) == std::string("applied"));
+        BOOST_TEST(to_string(s[2].state) == std::string("applied"));  // no down stored
+        BOOST_TEST(to_string(s[3].state) == std::string("damaged"));
+        BOOST_TEST(s[3].damage == "its stored down statements are not the ones strata stored (their checksum does not match)");
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

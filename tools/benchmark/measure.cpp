@@ -1,10 +1,12 @@
 // strata_measure: runs commands as cold processes and records wall time and peak RSS.
 //
 //   strata_measure row --name NAME --out FILE [--runs N] [--warmup K] [--target X]
-//                      [--rss-target Y] [--setup SHELL-COMMAND]
-//                      --strata ARGV... --floor-name NAME --floor ARGV...
+//                      [--rss-target Y] [--setup SHELL-COMMAND] --strata ARGV...
+//                      [--compare-name NAME --compare ARGV...] --floor-name NAME --floor ARGV...
 //       Runs the strata command and the floor command N times each, interleaved (strata, floor,
-//       floor, strata, ...), after K untimed warm-up runs of each. Each run is a fresh process:
+//       floor, strata, ...), after K untimed warm-up runs of each. With --compare, a third
+//       command runs as often, in turn (the order rotates every round): strata's ratio to it is
+//       shown, but the targets are the floor's. Each run is a fresh process:
 //       fork, execvp, wait4. Wall time is CLOCK_MONOTONIC from just before fork() to just after
 //       wait4() returned; peak RSS is ru_maxrss of the rusage wait4() reports for that child.
 //       SHELL-COMMAND (through /bin/sh -c) runs, untimed, before every run of either command
@@ -97,15 +99,18 @@ int row_command(const std::vector<std::string>& args) {
     if (name.empty() || out.empty()) die("row needs --name and --out");
 
     const std::string log_path = out + ".log";
-    std::vector<sample> strata_samples, floor_samples;
+    // strata, the floor and, when given, the comparison.
+    std::vector<const std::vector<std::string>*> commands{&strata_argv, &floor_argv};
+    if (!parsed.compare_argv.empty()) commands.push_back(&parsed.compare_argv);
+    std::vector<std::vector<sample>> samples(commands.size());
     std::cerr << "  " << name << ": " << warmup << " warm-up + " << runs << " runs each " << std::flush;
     for (int r = 0; r < warmup + runs; ++r) {
-        // Alternate which command goes first, so neither always follows the other.
-        for (int k = 0; k < 2; ++k) {
-            const bool strata_turn = (r % 2 == 0) == (k == 0);
+        // Two commands alternate which goes first; three rotate: none always follows another.
+        for (std::size_t k = 0; k < commands.size(); ++k) {
+            const std::size_t turn = commands.size() == 2 ? (r % 2 == 0 ? k : 1 - k) : (k + static_cast<std::size_t>(r)) % commands.size();
             run_setup(setup);
-            const sample s = run_once(strata_turn ? strata_argv : floor_argv, log_path);
-            if (r >= warmup) (strata_turn ? strata_samples : floor_samples).push_back(s);
+            const sample s = run_once(*commands[turn], log_path);
+            if (r >= warmup) samples[turn].push_back(s);
         }
         std::cerr << '.' << std::flush;
     }
@@ -113,11 +118,16 @@ int row_command(const std::vector<std::string>& args) {
     std::remove(log_path.c_str());
 
     json row = {{"name", name}, {"runs", runs}, {"warmup_runs", warmup}, {"setup_before_each_run", redact(setup)},
-                {"strata", side("strata", strata_argv, strata_samples)},
-                {"floor", side(floor_name, floor_argv, floor_samples)}};
-    const double ratio = row["strata"]["wall_ms"]["median"].get<double>() / row["floor"]["wall_ms"]["median"].get<double>();
-    const double rss_ratio =
-        row["strata"]["peak_rss_kib"]["median"].get<double>() / row["floor"]["peak_rss_kib"]["median"].get<double>();
+                {"strata", side("strata", strata_argv, samples[0])},
+                {"floor", side(floor_name, floor_argv, samples[1])}};
+    auto median_of = [&](const char* who, const char* what) { return row[who][what]["median"].get<double>(); };
+    if (commands.size() == 3) {
+        row["compare"] = side(parsed.compare_name, parsed.compare_argv, samples[2]);
+        row["compare_ratio"] = median_of("strata", "wall_ms") / median_of("compare", "wall_ms");
+        row["compare_rss_ratio"] = median_of("strata", "peak_rss_kib") / median_of("compare", "peak_rss_kib");
+    }
+    const double ratio = median_of("strata", "wall_ms") / median_of("floor", "wall_ms");
+    const double rss_ratio = median_of("strata", "peak_rss_kib") / median_of("floor", "peak_rss_kib");
     row["ratio"] = ratio;
     row["target"] = target;
     row["rss_ratio"] = rss_ratio;
@@ -175,11 +185,17 @@ int report_command(const std::vector<std::string>& args) {
             fixed(r["rss_ratio"].get<double>(), 2) + "x",
             "<=" + fixed(r["rss_target"].get<double>(), 2),
             pass ? "PASS" : (r["pass_time"].get<bool>() ? "FAIL (RSS)"
-                                                        : (r["pass_rss"].get<bool>() ? "FAIL (time)" : "FAIL (both)"))});
+                                                        : (r["pass_rss"].get<bool>() ? "FAIL (time)" : "FAIL (both)")),
+            // For comparison only, no target: strata against the everyday client (psql, sqlite3).
+            r.contains("compare") ? r["compare"]["name"].get<std::string>() + " " + range(r["compare"]["wall_ms"]) +
+                                        ": " + fixed(r["compare_ratio"].get<double>(), 2) + "x, RSS " +
+                                        fixed(r["compare"]["peak_rss_kib"]["median"].get<double>() / 1024, 1) + " MiB"
+                                  : std::string()});
     }
     if (!time_rows.empty()) {
         print_table({{"row", 44}, {"strata ms", 24}, {"floor", 13}, {"floor ms", 24}, {"ratio", 6}, {"target", 7},
-                     {"RSS MiB strata / floor", 24}, {"RSS ratio", 10}, {"target", 7}, {"result", 6}},
+                     {"RSS MiB strata / floor", 24}, {"RSS ratio", 10}, {"target", 7}, {"result", 6},
+                     {"compared with", 13}},
                     time_rows);
     }
     if (!stall_rows.empty()) {

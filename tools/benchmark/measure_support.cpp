@@ -153,15 +153,19 @@ row_arguments parse_row_arguments(const std::string& command, const std::vector<
     row_arguments parsed;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
-        if (a == "--strata") {
-            for (++i; i < args.size() && args[i] != "--floor-name" && args[i] != "--floor"; ++i)
-                parsed.strata_argv.push_back(args[i]);
+        auto ends_argv = [](const std::string& arg) {
+            return arg == "--floor-name" || arg == "--floor" || arg == "--compare-name" || arg == "--compare";
+        };
+        if (a == "--strata" || a == "--compare") {
+            auto& argv = a == "--strata" ? parsed.strata_argv : parsed.compare_argv;
+            for (++i; i < args.size() && !ends_argv(args[i]); ++i) argv.push_back(args[i]);
             --i;
         } else if (a == "--floor") {
             for (++i; i < args.size(); ++i) parsed.floor_argv.push_back(args[i]);
-        } else if (a == "--floor-name" || std::find(known.begin(), known.end(), a) != known.end()) {
+        } else if (a == "--floor-name" || a == "--compare-name" || std::find(known.begin(), known.end(), a) != known.end()) {
             if (i + 1 >= args.size()) die(command + ": " + a + " needs a value");
             if (a == "--floor-name") parsed.floor_name = args[++i];
+            else if (a == "--compare-name") parsed.compare_name = args[++i];
             else parsed.options.emplace_back(a, args[++i]);
         } else {
             die(command + ": unknown argument '" + a + "'");

@@ -46,12 +46,15 @@ double parse_number(const std::string& option, const std::string& value);
 int parse_count(const std::string& option, const std::string& value, int minimum);
 
 /// A row's command line: `--option value` pairs (only those in `known`), then
-/// `--strata ARGV... --floor-name NAME --floor ARGV...` (the floor's argv runs to the end).
+/// `--strata ARGV... [--compare-name NAME --compare ARGV...] --floor-name NAME --floor ARGV...`
+/// (the floor's argv runs to the end). The comparison is optional.
 struct row_arguments {
     std::vector<std::pair<std::string, std::string>> options;
     std::vector<std::string> strata_argv;
     std::vector<std::string> floor_argv;
     std::string floor_name = "floor";
+    std::vector<std::string> compare_argv;
+    std::string compare_name = "compare";
 
     /// The value of `option`, or `fallback` when it was not given.
     std::string get(const std::string& option, const std::string& fallback = {}) const;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "checksum.hpp"
+#include "history.hpp"
 
 namespace strata {
 namespace {
@@ -46,6 +47,8 @@ std::optional<rendering> planned_unit::stored_down() const {
     if (down_problem) return std::nullopt;
     return down;
 }
+
+std::string planned_unit::stored_down_json() const { return strata::stored_down_json(down); }
 
 plan::plan(const registry& r, const dialect& d, bool atomic) {
     r.validate();

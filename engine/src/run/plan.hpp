@@ -36,6 +36,8 @@ struct planned_unit {
     const std::string& name() const noexcept { return entry->name; }
     /// The down statements stored with the history row; nullopt when down cannot be rendered.
     std::optional<rendering> stored_down() const;
+    /// The text a history row stores for them (strata::stored_down_json); only without down_problem.
+    std::string stored_down_json() const;
 };
 
 class plan {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iterator>
 #include <map>
+#include <set>
 
 namespace strata {
 namespace {
@@ -35,6 +36,9 @@ std::vector<unit_status> status_of(const plan& p, const std::vector<history_row>
         newest_applied = std::max(newest_applied, row.version);
     }
     std::vector<unit_status> out;
+    // Reserved: growing would copy every status made so far (unit_status moves may throw, so
+    // std::vector copies them), once per doubling.
+    out.reserve(p.units().size() + recorded.size());
     for (const auto& u : p.units()) {
         unit_status s{.version = u.version(), .name = u.name(), .checksum = u.checksum};
         if (auto it = recorded.find(u.version()); it != recorded.end()) {
@@ -77,17 +81,28 @@ std::vector<unit_status> status_of(const plan& p, const std::vector<history_row>
                        .execution_ms = row->execution_ms,
                        .applied_by = row->applied_by,
                        .damage = row->state == row_state::damaged ? damage_of(*row) : std::string()});
-    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.version < b.version; });
+    // The plan's units come by version, and so do the units only the history knows: sorted
+    // already unless some of those are older than one of this build's.
+    auto by_version = [](const auto& a, const auto& b) { return a.version < b.version; };
+    if (!std::is_sorted(out.begin(), out.end(), by_version)) std::stable_sort(out.begin(), out.end(), by_version);
     return out;
 }
 
-void find_damage(std::vector<unit_status>& status, const std::vector<history_row>& rows) {
+void find_damage(std::vector<unit_status>& status, const std::vector<history_row>& rows, const plan* p) {
     std::map<std::int64_t, const history_row*> by_version;
     for (const auto& row : rows) by_version.emplace(row.version, &row);
     for (auto& s : status) {
         auto it = by_version.find(s.version);
         if (it == by_version.end() || s.state == unit_state::mismatched || s.state == unit_state::damaged) continue;
-        if (auto damage = damage_of(*it->second); !damage.empty()) {
+        const history_row& row = *it->second;
+        // The stored down strata writes for this build's unit, byte for byte, holds the checksum
+        // of its statements as this build computes it: parsing it and hashing them again would
+        // find them intact. Anything else (another build's down, an edit) is parsed and checked.
+        if (const planned_unit* u = p ? p->find(row.version) : nullptr;
+            u && row.state != row_state::damaged && row.name == u->name() && row.down_json && !u->down_problem &&
+            *row.down_json == u->stored_down_json())
+            continue;
+        if (auto damage = damage_of(row); !damage.empty()) {
             s.state = unit_state::damaged;
             s.damage = std::move(damage);
         }
@@ -152,8 +167,9 @@ void refuse_mismatched(const std::vector<unit_status>& status, const runner_opti
 
 void check_up(const std::vector<unit_status>& status, std::optional<std::int64_t> up_to, const runner_options& options,
               const error_context& where) {
-    std::vector<unit_status> relevant;
+    std::vector<unit_status> relevant;  // only what problems_of speaks of: not every applied unit
     for (const auto& s : status) {
+        if (s.state == unit_state::applied || (s.state == unit_state::pending && !s.out_of_order)) continue;
         if (s.state == unit_state::changed && options.allow_changed) continue;
         if (s.state == unit_state::unknown && options.allow_unknown) continue;
         if (s.state == unit_state::pending && (options.allow_out_of_order || (up_to && s.version > *up_to))) continue;
@@ -211,9 +227,12 @@ std::vector<history_row> down_rows(const std::vector<history_row>& rows, const d
 
 void check_down(const std::vector<unit_status>& status, const std::vector<history_row>& targets,
                 const runner_options& options, const error_context& where) {
+    std::set<std::int64_t> reverted;  // a lookup per unit, not a scan of the targets per unit
+    for (const auto& r : targets) reverted.insert(r.version);
     std::vector<unit_status> relevant;
     for (const auto& s : status)
-        if (s.state == unit_state::dirty || s.state == unit_state::damaged || (targeted(targets, s.version) && s.state == unit_state::changed && !options.allow_changed))
+        if (s.state == unit_state::dirty || s.state == unit_state::damaged ||
+            (s.state == unit_state::changed && !options.allow_changed && reverted.contains(s.version)))
             relevant.push_back(s);
     auto problems = problems_of(relevant, options.program_name);
     if (problems.empty()) return;

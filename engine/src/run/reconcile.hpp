@@ -35,8 +35,10 @@ bool interrupted(const planned_unit& p, const history_row& row);
 std::vector<unit_status> status_of(const plan& p, const std::vector<history_row>& rows);
 
 /// Marks the units whose history row cannot be trusted (damage_of: parses the stored downs) as
-/// damaged. For status and validate; up's own read checks the state column only.
-void find_damage(std::vector<unit_status>& status, const std::vector<history_row>& rows);
+/// damaged. For status and validate; up's own read checks the state column only. With `p`, a
+/// row storing exactly the down this build stores for its unit (planned_unit::stored_down_json)
+/// is known intact without being parsed; every other row is parsed and checked.
+void find_damage(std::vector<unit_status>& status, const std::vector<history_row>& rows, const plan* p = nullptr);
 
 /// Every disagreement in `status`, one sentence each (`program`: the command named in hints).
 std::vector<std::string> problems_of(const std::vector<unit_status>& status, const std::string& program);
