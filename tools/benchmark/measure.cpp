@@ -1,7 +1,7 @@
 // strata_measure: runs commands as cold processes and records wall time and peak RSS.
 //
 //   strata_measure row --name NAME --out FILE [--runs N] [--warmup K] [--target X]
-//                      [--rss-target Y] [--setup SHELL-COMMAND] --strata ARGV...
+//                      [--rss-target Y | --rss-limit-mib L] [--setup SHELL-COMMAND] --strata ARGV...
 //                      [--compare-name NAME --compare ARGV...] --floor-name NAME --floor ARGV...
 //       Runs the strata command and the floor command N times each, interleaved (strata, floor,
 //       floor, strata, ...), after K untimed warm-up runs of each. With --compare, a third
@@ -9,6 +9,8 @@
 //       shown, but the targets are the floor's. Each run is a fresh process:
 //       fork, execvp, wait4. Wall time is CLOCK_MONOTONIC from just before fork() to just after
 //       wait4() returned; peak RSS is ru_maxrss of the rusage wait4() reports for that child.
+//       The RSS target is strata's median peak RSS over the floor's (Y), or with --rss-limit-mib
+//       strata's median peak RSS itself, at most L MiB.
 //       SHELL-COMMAND (through /bin/sh -c) runs, untimed, before every run of either command
 //       (e.g. to give each run an empty database). A run that exits non-zero stops everything,
 //       with its output. Writes the samples, median, min, max and ratios to FILE as JSON.
@@ -87,12 +89,16 @@ json side(const std::string& name, const std::vector<std::string>& argv, const s
 
 int row_command(const std::vector<std::string>& args) {
     const row_arguments parsed = parse_row_arguments(
-        "row", args, {"--name", "--out", "--setup", "--runs", "--warmup", "--target", "--rss-target"});
+        "row", args, {"--name", "--out", "--setup", "--runs", "--warmup", "--target", "--rss-target", "--rss-limit-mib"});
     const std::string name = parsed.get("--name"), out = parsed.get("--out"), setup = parsed.get("--setup");
     const int runs = parse_count("--runs", parsed.get("--runs", "15"), 1);
     const int warmup = parse_count("--warmup", parsed.get("--warmup", "1"), 0);
     const double target = parse_number("--target", parsed.get("--target", "1.5"));
     const double rss_target = parse_number("--rss-target", parsed.get("--rss-target", "1.5"));
+    // A limit in MiB on strata's median peak RSS instead of a ratio to the floor's (row h: the
+    // floor is a shell loop, whose peak is one strata process).
+    const std::string rss_limit_text = parsed.get("--rss-limit-mib", "");
+    const double rss_limit_mib = rss_limit_text.empty() ? 0 : parse_number("--rss-limit-mib", rss_limit_text);
     const auto& strata_argv = parsed.strata_argv;
     const auto& floor_argv = parsed.floor_argv;
     const auto& floor_name = parsed.floor_name;
@@ -132,9 +138,11 @@ int row_command(const std::vector<std::string>& args) {
     row["target"] = target;
     row["rss_ratio"] = rss_ratio;
     row["rss_target"] = rss_target;
+    const bool pass_rss = rss_limit_mib > 0 ? median_of("strata", "peak_rss_kib") / 1024 <= rss_limit_mib : rss_ratio <= rss_target;
+    if (rss_limit_mib > 0) row["rss_limit_mib"] = rss_limit_mib;
     row["pass_time"] = ratio <= target;
-    row["pass_rss"] = rss_ratio <= rss_target;
-    row["pass"] = ratio <= target && rss_ratio <= rss_target;
+    row["pass_rss"] = pass_rss;
+    row["pass"] = ratio <= target && pass_rss;
     std::ofstream(out) << row.dump(2) << '\n';
     return 0;
 }
@@ -183,7 +191,8 @@ int report_command(const std::vector<std::string>& args) {
             fixed(r["strata"]["peak_rss_kib"]["median"].get<double>() / 1024, 1) + " / " +
                 fixed(r["floor"]["peak_rss_kib"]["median"].get<double>() / 1024, 1),
             fixed(r["rss_ratio"].get<double>(), 2) + "x",
-            "<=" + fixed(r["rss_target"].get<double>(), 2),
+            r.contains("rss_limit_mib") ? "<=" + fixed(r["rss_limit_mib"].get<double>(), 0) + "MiB"
+                                        : "<=" + fixed(r["rss_target"].get<double>(), 2),
             pass ? "PASS" : (r["pass_time"].get<bool>() ? "FAIL (RSS)"
                                                         : (r["pass_rss"].get<bool>() ? "FAIL (time)" : "FAIL (both)")),
             // For comparison only, no target: strata against the everyday client (psql, sqlite3).
