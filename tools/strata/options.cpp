@@ -247,7 +247,9 @@ const char* const exit_codes_help =
     "  130, 143  stopped by SIGINT (130) or SIGTERM (143): the running statement was cancelled, an\n"
     "     open transaction rolled back, the audit row written and the lock released; one line says\n"
     "     what was kept (units done before in this run stay; an online unit stopped half-way is\n"
-    "     finished by the next up). A second signal exits at once (128 + its number)\n";
+    "     finished by the next up). A second signal exits at once (128 + its number)\n"
+    "  With many databases (--targets): the most severe of the targets' codes, in the order\n"
+    "  130/143, 1, 4, 2, 3, 5, 6; 0 when every target succeeded\n";
 
 /// $PGCONNECT_TIMEOUT as libpq's own tools read it, when it is a whole number of seconds, 1 or more;
 /// anything else (unset, 0 or negative, which libpq takes as "wait forever", or text) gives
