@@ -117,8 +117,9 @@ bool failed(const invocation& in, const outcome& r) {
     return !(read_only.count(in.command) && (r.code == exit_validation || r.code == exit_pending));
 }
 
-/// Runs the command on targets [from, to) of `runs`, `parallel` at a time, each on a thread of
-/// its own, in order; starts none once `stopping()` says so.
+/// The targets of one run and what became of each: run() runs a range of them, --parallel at a
+/// time, each on a thread of its own, in order, starting none once may_start() says no (a stop,
+/// more than --max-failures failures, a failed canary); finish() prints the summary.
 class fleet_run {
 public:
     fleet_run(const invocation& in, const registry& units, const program& self, const printer& out,
@@ -185,7 +186,8 @@ private:
         const auto& t = targets_[i];
         std::ostringstream out, err;
         printer captured(out_.wants_json(), self_.name, out, err);
-        // Notices (lock waits, retries, lint's warnings) as they happen, naming the target.
+        // Notices (lock waits, retries, replica lag) as they happen, naming the target; what the
+        // command prints itself (lint's warnings before up included) is kept with its outcome.
         auto notice = [this, &t](const std::string& text) {
             std::lock_guard lock(mutex_);
             out_.notice(t.label + ": " + scrub(text, t.url.password()));
