@@ -93,6 +93,9 @@ struct target_run {
     std::string errors;    ///< what it printed on stderr (a failure's details)
 };
 
+/// "1 unit", "3 units": a count and its noun.
+std::string plural(std::size_t n, const char* word);
+
 /// Ranks exit codes for a fleet's own: a signal's, then 1, 4, 2, 3, 5, 6, 0.
 int more_severe(int a, int b);
 

@@ -20,8 +20,6 @@ using nlohmann::json;
 
 std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
 
-std::string plural(std::size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
-
 const char* state_colour(unit_state s) {
     switch (s) {
     case unit_state::applied: return "32";  // green
@@ -70,6 +68,8 @@ std::string stopped_line(const error& e) {
 }
 
 }  // namespace
+
+std::string plural(std::size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
 
 printer::printer(bool json, std::string program_name)
     : json_(json),

@@ -12,8 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string plural(std::size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
-
 json to_json(const inspect::difference& d, inspect::wording w) {
     json j{{"change", to_string(d.what)}, {"object_kind", d.object_kind}, {"object", d.object},
            {"table", d.table.empty() ? json(nullptr) : json(d.table)}, {"description", describe(d, w)}};

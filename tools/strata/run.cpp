@@ -99,12 +99,6 @@ std::function<void(const std::vector<std::int64_t>&)> warn_before_up(const regis
     };
 }
 
-/// `lint`: the pending units (a runner reads the history), or every unit without a database.
-outcome lint_units(const invocation& in, const registry& units, const database_url& url, const runner_options& options,
-                   const printer& out);
-
-std::string plural(std::size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
-
 /// A run's units as a fleet's line says them: "3 units applied", "nothing to do".
 outcome ran(const run_report& report, bool dry, const char* done) {
     if (report.units.empty()) return {exit_ok, 0, "nothing to do"};
@@ -129,6 +123,7 @@ outcome status_outcome(const std::vector<unit_status>& statuses, bool exit_code)
     return {code, 0, line};
 }
 
+/// `lint`: the pending units (a runner reads the history), or every unit without a database.
 outcome lint_units(const invocation& in, const registry& units, const database_url& url, const runner_options& options,
                    const printer& out) {
     auto scope = lint_scope::every_unit();

@@ -10,8 +10,8 @@
 namespace strata {
 
 libpq_api libpq_api::load() {
-    void* lib = ::dlopen("libpq.so.5", RTLD_NOW | RTLD_NOLOAD);
-    if (!lib) lib = ::dlopen("libpq.so.5", RTLD_NOW);
+    void* lib = ::dlopen("libpq.so.5", RTLD_LAZY | RTLD_NOLOAD);
+    if (!lib) lib = ::dlopen("libpq.so.5", RTLD_LAZY);
     // An installation problem, not an unreachable server: config_error, which --wait does
     // not retry.
     if (!lib)

@@ -28,7 +28,7 @@ struct library {
 const library& libpq() {
     static const library lib = [] {
         library l;
-        l.handle = ::dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+        l.handle = ::dlopen("libpq.so.5", RTLD_LAZY | RTLD_LOCAL);
         if (!l.handle) l.error = ::dlerror();
         return l;
     }();

@@ -50,12 +50,6 @@ std::string lost_reason(const std::string& error_message) {
 // history table, so two histories in two schemas of one database do not block each other.
 constexpr const char* lock_key = "1398034753, hashtext(current_schema() || '.strata_schema_history')";
 
-/// Whether this server session holds the advisory lock (session- or transaction-level).
-constexpr const char* lock_is_ours =
-    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid() "
-    "AND classid = 1398034753 AND objsubid = 2 AND objid = (hashtext(current_schema() || '.strata_schema_history'))::oid "
-    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
-
 /// A session-level advisory lock: the server drops it when the connection goes, so a killed
 /// run never leaves it behind. `release` runs the unlock (never throws).
 class advisory_lock final : public migration_lock {
@@ -127,13 +121,23 @@ public:
     }
 
     std::unique_ptr<migration_lock> lock(std::chrono::milliseconds timeout, const notice_function& notice) override {
-        const std::string sql = std::string("SELECT CASE WHEN pg_try_advisory_lock(") + lock_key + ") THEN 1 ELSE 0 END";
-        poll_for_lock(timeout, [&] { return single(sql) == "1"; }, [this] { return holder(); }, notice);
+        // The lock and the server session it was taken in (the backend pid).
+        const std::string sql = std::string("SELECT CASE WHEN pg_try_advisory_lock(") + lock_key + ") THEN 1 ELSE 0 END, pg_backend_pid()";
+        std::string locked_in;
+        poll_for_lock(timeout,
+                      [&] {
+                          auto rows = query(sql);
+                          if (rows.empty() || rows.front().at(0) != std::optional<std::string>("1")) return false;
+                          locked_in = rows.front().at(1).value_or("");
+                          return true;
+                      },
+                      [this] { return holder(); }, notice);
         auto held = std::make_unique<advisory_lock>([this] { unlock(); });
         // A session lock means something only if the next transaction runs in the same server
         // session. Behind a transaction pooler it may not: then the lock is somewhere else, and
-        // another runner could take it too.
-        if (single(lock_is_ours) == "0") {
+        // another runner could take it too. A session lock lasts as long as its server session,
+        // so the next statement running in that session (same backend pid) finds it held.
+        if (single("SELECT pg_backend_pid()") != locked_in) {
             held.reset();  // the unlock may reach the session that holds it
             throw config_error(
                 "the migration lock strata took is not held by the server session its next statement ran in, so "
