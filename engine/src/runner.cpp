@@ -8,6 +8,7 @@
 #include <strata/registry.hpp>
 
 #include <algorithm>
+#include <future>
 
 #include "inspect/dump.hpp"
 #include "inspect/online_progress.hpp"
@@ -35,7 +36,12 @@ struct runner::impl {
     runner_options options;
     const registry& units;
     const dialect& sql_dialect;
-    strata::plan plan;
+    /// This build's plan (every unit rendered and hashed), made while the command connects and
+    /// reads the history: with thousands of units it is the largest part of a run that has
+    /// nothing to do, and it needs neither. A small registry renders on first use instead
+    /// (a thread costs more than its plan). See plan().
+    std::future<strata::plan> planning;
+    std::optional<strata::plan> planned;
     strata::session db;
 
     /// A dry run's target for one command: a rehearsal on a copy of the schema where the
@@ -50,8 +56,18 @@ struct runner::impl {
     std::vector<std::string> script;
 
     impl(const registry& r, database_url u, runner_options o)
-        : options(std::move(o)), units(r), sql_dialect(dialect_for(u.kind())), plan(r, sql_dialect, options.atomic),
-          db(std::move(u), options, sql_dialect) {}
+        : options(std::move(o)), units(r), sql_dialect(dialect_for(u.kind())), db(std::move(u), options, sql_dialect) {
+        r.validate();  // a registry error before anything connects, as without the thread
+        constexpr std::size_t units_worth_a_thread = 200;
+        planning = std::async(r.entries().size() >= units_worth_a_thread ? std::launch::async : std::launch::deferred,
+                              [&r, &d = sql_dialect, atomic = options.atomic] { return strata::plan(r, d, atomic); });
+    }
+
+    /// The plan, waiting for it if it is still being made; what making it threw, it throws.
+    const strata::plan& plan() {
+        if (!planned) planned.emplace(planning.get());
+        return *planned;
+    }
 
     error_context context() const { return {.database = db.url().redacted(), .backend = to_string(db.url().kind())}; }
 
@@ -123,7 +139,7 @@ struct runner::impl {
     /// repair of a row that cannot be trusted: it goes (the unit is pending), or it is kept as
     /// applied with this build's down statements (which needs this build to have the unit).
     void repair_damaged(const history_row& row, const std::string& damage, bool mark_applied) {
-        const planned_unit* u = plan.find(row.version);
+        const planned_unit* u = plan().find(row.version);
         if (mark_applied && (!u || u->name() != row.name))
             throw config_error("unit " + std::to_string(row.version) + " " + row.name +
                                    " is not in this build, so it cannot be kept as applied with this build's down statements; run " +
@@ -149,7 +165,7 @@ struct runner::impl {
     };
 
     down_plan plan_down(const std::vector<history_row>& rows, const down_request& request) {
-        auto status = status_of(plan, rows);
+        auto status = status_of(plan(), rows);
         refuse_mismatched(status, options, context());  // before down_rows: on another application's database, nothing else matters
         down_plan out;
         out.targets = down_rows(rows, request, options, context());
@@ -158,7 +174,7 @@ struct runner::impl {
         for (const auto& row : out.targets) out.stored.push_back(recorded_down(row));
         for (std::size_t i = 0; i < out.targets.size(); ++i) {
             const auto& row = out.targets[i];
-            out.steps.push_back(down_step(plan, row, out.stored[i], context()));
+            out.steps.push_back(down_step(plan(), row, out.stored[i], context()));
             if (out.steps.back().from_history && !options.dry_run && options.on_notice)
                 options.on_notice("reverting " + unit_label(row.version, row.name) +
                                   (out.steps.back().unit ? ", which changed since it was applied," : ", which this build does not know,") +
@@ -198,8 +214,8 @@ const database_url& runner::url() const noexcept { return impl_->db.url(); }
 std::vector<unit_status> runner::status() {
     impl_->db.look();
     auto rows = impl_->db.history().read();
-    auto status = status_of(impl_->plan, rows);
-    find_damage(status, rows, &impl_->plan);
+    auto status = status_of(impl_->plan(), rows);
+    find_damage(status, rows, &impl_->plan());
     // A unit interrupted half-way: how far each of its steps got, as the schema shows it now
     // (read only then: the schema read costs more than the history's). Some catalog functions
     // wait for a table's lock: status waits 1 s at most, then says it cannot tell.
@@ -218,7 +234,7 @@ std::vector<unit_status> runner::status() {
             }
             c.set_lock_timeout(std::chrono::milliseconds(0));  // as look() left it: no limit
         }
-        s.steps = inspect::online_progress(*impl_->plan.find(s.version)->entry->unit, now ? &*now : nullptr, unread);
+        s.steps = inspect::online_progress(*impl_->plan().find(s.version)->entry->unit, now ? &*now : nullptr, unread);
     }
     return status;
 }
@@ -253,7 +269,7 @@ std::vector<std::string> runner::validate() { return problems_of(status(), impl_
 run_report runner::up(std::optional<std::int64_t> to, const unit_observer& observer) {
     auto& d = *impl_;
     impl::command_scope scope{d};
-    if (to && !d.plan.find(*to))
+    if (to && !d.plan().find(*to))
         throw config_error("cannot migrate to version " + std::to_string(*to) + ": this build has no such unit (see " +
                                d.options.program_name + " status)",
                            d.context());
@@ -262,10 +278,10 @@ run_report runner::up(std::optional<std::int64_t> to, const unit_observer& obser
     std::optional<std::vector<history_row>> read_in_tx;
     if (d.options.atomic && !d.options.dry_run) read_in_tx = d.db.read_in_transaction(tx);
     auto rows = read_in_tx ? std::move(*read_in_tx) : d.db.read(d.options.dry_run, true);
-    auto status = status_of(d.plan, rows);
+    auto status = status_of(d.plan(), rows);
     refuse_mismatched(status, d.options, d.context());
     check_up(status, to, d.options, d.context());
-    auto steps = up_steps(d.plan, status, to, d.options.atomic, d.context());
+    auto steps = up_steps(d.plan(), status, to, d.options.atomic, d.context());
     if (d.options.on_pending && !steps.empty()) {
         std::vector<std::int64_t> versions;
         for (const auto& s : steps) versions.push_back(s.version);
@@ -295,8 +311,8 @@ run_report runner::redo(const unit_observer& observer) {
     impl::command_scope scope{d};
     auto rows = d.db.read(d.options.dry_run, false);
     if (rows.empty()) throw config_error("nothing to revert: no unit is applied", d.context());
-    refuse_mismatched(status_of(d.plan, rows), d.options, d.context());
-    const planned_unit* p = d.plan.find(rows.back().version);
+    refuse_mismatched(status_of(d.plan(), rows), d.options, d.context());
+    const planned_unit* p = d.plan().find(rows.back().version);
     if (!p)
         throw config_error(unit_label(rows.back().version, rows.back().name) +
                                " is the newest applied unit but this build does not know it, so it cannot apply it again",
@@ -313,7 +329,7 @@ run_report runner::redo(const unit_observer& observer) {
 run_report runner::baseline(std::int64_t to) {
     auto& d = *impl_;
     impl::command_scope scope{d};
-    if (!d.plan.find(to))
+    if (!d.plan().find(to))
         throw config_error("cannot baseline to version " + std::to_string(to) + ": this build has no such unit", d.context());
     auto rows = d.db.read(d.options.dry_run, true);
     if (!rows.empty())
@@ -325,7 +341,7 @@ run_report runner::baseline(std::int64_t to) {
     t.history.ensure();
     run_report report;
     transaction tx(t.conn, false);
-    for (const auto& p : d.plan.units()) {
+    for (const auto& p : d.plan().units()) {
         if (p.version() > to) break;
         statements_of(p, direction::up, d.context());  // a checksum is needed: refuse a unit that cannot render
         t.history.insert({p.version(), p.name(), p.checksum, 0, row_state::applied, p.stored_down()});
@@ -341,7 +357,7 @@ void runner::repair(std::int64_t version, bool mark_applied) {
     auto& d = *impl_;
     impl::command_scope scope{d};
     auto rows = d.db.read(false, false);
-    auto status = status_of(d.plan, rows);
+    auto status = status_of(d.plan(), rows);
     // Any unit of another application's, not only this version: its history is not ours to change.
     refuse_mismatched(status, d.options, d.context(), "nothing was repaired");
     auto it = std::find_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version == version; });

@@ -27,7 +27,8 @@ std::vector<history_entry> read_history(soci::session& session) {
     auto rows = query_text(session, "SELECT CAST(version AS TEXT), name, checksum, CAST(applied_at AS TEXT), CAST(" +
                                         seconds + " AS TEXT), CAST(" + age +
                                         " AS TEXT), CAST(execution_ms AS TEXT), applied_by FROM " +
-                                        std::string(history_table) + " ORDER BY version");
+                                        std::string(history_table) + " ORDER BY " + history_table +
+                                        ".version");  // the column: PostgreSQL takes a bare `version` for the text output
     std::vector<history_entry> out;
     for (const auto& r : rows.rows) {
         out.push_back({.version = std::stoll(r[0].value()),

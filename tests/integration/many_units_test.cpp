@@ -1,0 +1,121 @@
+// A build of hundreds of units, which the runner renders on a thread of its own while it connects
+// and reads the history (runner.cpp, from 200 units on): the same refusals, the same runs in both
+// directions and the same status as a build of three, read back from the database.
+
+#include <strata/error.hpp>
+#include <strata/migration.hpp>
+#include <strata/registry.hpp>
+#include <strata/runner.hpp>
+
+#include <soci/soci.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backend_test.hpp"
+#include "support/schema_history.hpp"
+#include "support/schema_reader.hpp"
+#include "support/schema_session.hpp"
+#include "support/temp_database.hpp"
+
+using namespace strata::test;
+
+namespace {
+
+constexpr std::int64_t unit_count = 300;
+constexpr std::int64_t broken_unit = 250;
+
+/// Unit `version` creates table t_<version>; unit `broken_unit` cannot be rendered.
+class table_unit final : public strata::migration {
+public:
+    explicit table_unit(std::int64_t version) : version_(version) {}
+    strata::migration_info info() const override { return {.version = version_, .name = "create_t_" + std::to_string(version_)}; }
+    void change(strata::schema::builder& b) const override {
+        if (version_ == broken_unit) throw strata::unsupported_error("this test's unit cannot be rendered");
+        b.create_table("t_" + std::to_string(version_),
+                       [](strata::schema::table& t) { t.column("id", strata::schema::type::bigint()).primary(); });
+    }
+
+private:
+    std::int64_t version_;
+};
+
+/// Units 1 to `count`, and `extra` (versions) registered a second time. Outlives its runners.
+std::unique_ptr<strata::registry> registry_of(std::int64_t count, const std::vector<std::int64_t>& extra = {}) {
+    auto r = std::make_unique<strata::registry>();
+    for (std::int64_t v = 1; v <= count; ++v) r->add(std::make_shared<const table_unit>(v), "many_units_test.cpp");
+    for (auto v : extra) r->add(std::make_shared<const table_unit>(v), "many_units_test.cpp");
+    return r;
+}
+
+/// Tables named t_<n>, without strata's metadata tables.
+std::size_t unit_tables(soci::session& sql) {
+    std::size_t n = 0;
+    for (const auto& t : read_table_names(sql)) n += t.rfind("t_", 0) == 0;
+    return n;
+}
+
+std::vector<std::int64_t> one_to(std::int64_t last) {
+    std::vector<std::int64_t> out;
+    for (std::int64_t v = 1; v <= last; ++v) out.push_back(v);
+    return out;
+}
+
+}  // namespace
+
+STRATA_BACKEND_TEST(many_units_refuse_an_unrenderable_one_then_apply_status_and_revert) {
+    auto db = temp_database::create(backend);
+    auto reg = registry_of(unit_count);
+    strata::runner r(*reg, db.url());
+
+    // Unit 250 cannot be rendered: up refuses before the first unit runs, naming it.
+    try {
+        r.up();
+        BOOST_FAIL("up ran a build with a unit that cannot be rendered");
+    } catch (const strata::unsupported_error& e) {
+        BOOST_TEST((e.context().version == broken_unit));
+        BOOST_TEST(std::string(e.what()).find("cannot be rendered") != std::string::npos, e.what());
+    }
+    auto sql = open_session(db.url());
+    BOOST_TEST(recorded_versions(*sql).empty(), "nothing ran");
+    BOOST_TEST(unit_tables(*sql) == 0u);
+
+    // Up to the unit before it: every one applied, in order, each with its table.
+    r.up(broken_unit - 1);
+    BOOST_TEST(recorded_versions(*sql) == one_to(broken_unit - 1), boost::test_tools::per_element());
+    BOOST_TEST(unit_tables(*sql) == static_cast<std::size_t>(broken_unit - 1));
+    const auto last = read_table(*sql, "t_" + std::to_string(broken_unit - 1));
+    BOOST_TEST_REQUIRE(last.columns.size() == 1u);
+    BOOST_TEST(last.columns.front().name == "id");
+
+    // A runner of its own (a new plan) sees the same history.
+    auto status = strata::runner(*reg, db.url()).status();
+    BOOST_TEST_REQUIRE(status.size() == static_cast<std::size_t>(unit_count));
+    std::size_t applied = 0, pending = 0;
+    for (const auto& s : status) {
+        applied += s.state == strata::unit_state::applied;
+        pending += s.state == strata::unit_state::pending;
+    }
+    BOOST_TEST(applied == static_cast<std::size_t>(broken_unit - 1));
+    BOOST_TEST(pending == static_cast<std::size_t>(unit_count - broken_unit + 1));
+
+    // And back down: every table gone, every row gone.
+    r.down({.all = true});
+    BOOST_TEST(recorded_versions(*sql).empty());
+    BOOST_TEST(unit_tables(*sql) == 0u);
+}
+
+STRATA_BACKEND_TEST(a_registry_of_many_units_with_a_repeated_version_is_refused_before_connecting) {
+    auto db = temp_database::create(backend);
+    auto reg = registry_of(unit_count, {7});
+    try {
+        strata::runner r(*reg, db.url());
+        BOOST_FAIL("a runner was made from a registry with two units of version 7");
+    } catch (const strata::registry_error& e) {
+        BOOST_TEST(std::string(e.what()).find("two units share version 7") != std::string::npos, e.what());
+    }
+    auto sql = open_session(db.url());
+    BOOST_TEST(read_table_names(*sql).empty(), "nothing was created, not even the history");
+}
