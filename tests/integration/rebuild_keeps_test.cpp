@@ -190,6 +190,42 @@ STRATA_BACKEND_TEST(a_foreign_key_to_a_missing_table_or_column_is_refused_and_no
     }
 }
 
+// SQLite skips the dangling-key check for a unit whose statements cannot touch a key (rows, an
+// index, a table without one): a later unit that drops a referenced table is still refused.
+STRATA_BACKEND_TEST(dropping_a_referenced_table_after_a_unit_that_touched_no_key_is_refused) {
+    auto db = temp_database::create(backend);
+    strata::registry units;
+    units.add(create_people(), "rebuild_keeps_test.cpp");
+    units.add(std::make_shared<const change_unit>(2, "pets", [](builder& b) {
+                  b.sql(R"(CREATE TABLE "pets" ("id" BIGINT PRIMARY KEY, "owner" BIGINT REFERENCES "people" ("id")))",
+                        R"(DROP TABLE "pets")");
+              }),
+              "rebuild_keeps_test.cpp");
+    units.add(std::make_shared<const change_unit>(3, "notes", [](builder& b) {
+                  b.sql(R"(CREATE TABLE "notes" ("id" BIGINT PRIMARY KEY))", R"(DROP TABLE "notes")");
+                  b.sql(R"(INSERT INTO "notes" ("id") VALUES (1))", R"(DELETE FROM "notes")");
+                  b.sql(R"(CREATE INDEX "notes_id" ON "notes" ("id"))", R"(DROP INDEX "notes_id")");
+              }),
+              "rebuild_keeps_test.cpp");
+    units.add(std::make_shared<const change_unit>(4, "drop_people", [](builder& b) { b.sql(R"(DROP TABLE "people")", "SELECT 1"); }),
+              "rebuild_keeps_test.cpp");
+    strata::runner r(units, db.url());
+    auto sql = open_session(db.url());
+    try {
+        r.up();
+        BOOST_FAIL("unit 4 dropped a table that pets references");
+    } catch (const strata::error& e) {
+        const std::string message = e.what();
+        if (backend == strata::backend::sqlite)
+            BOOST_TEST(message.find("the foreign key of table \"pets\" on column \"owner\" references table \"people\", which does "
+                                    "not exist") != std::string::npos,
+                       message);
+    }
+    BOOST_TEST(recorded_versions(*sql) == (std::vector<std::int64_t>{1, 2, 3}), boost::test_tools::per_element());
+    BOOST_TEST(read_table(*sql, "people").columns.size() == 4u, "people is still there");
+    BOOST_TEST(query_text(*sql, "SELECT CAST(id AS TEXT) FROM notes").rows == (std::vector<std::vector<std::optional<std::string>>>{{"1"}}));
+}
+
 STRATA_BACKEND_TEST(a_change_after_a_raw_rename_and_a_raw_column_works_from_the_live_table) {
     auto db = temp_database::create(backend);
     strata::registry units;
@@ -224,6 +260,38 @@ STRATA_BACKEND_TEST(a_change_after_a_raw_rename_and_a_raw_column_works_from_the_
 }
 
 BOOST_AUTO_TEST_SUITE(sqlite)
+
+// A key that dangled before strata ran is not a unit's doing; once a unit creates what it
+// references, dropping that again is. Creating a table is not skipped while a key dangles.
+BOOST_AUTO_TEST_CASE(a_key_that_dangled_before_is_refused_once_its_table_came_and_went_again) {
+    auto db = temp_database::create(strata::backend::sqlite);
+    auto sql = open_session(db.url());
+    BOOST_TEST_REQUIRE(run(*sql, R"(CREATE TABLE "orphans" ("id" BIGINT PRIMARY KEY, "owner" BIGINT REFERENCES "ghosts" ("id")))") ==
+                       refusal::none);
+    strata::registry units;
+    units.add(std::make_shared<const change_unit>(1, "ghosts", [](builder& b) {
+                  b.sql(R"(CREATE TABLE "ghosts" ("id" BIGINT PRIMARY KEY))", R"(DROP TABLE "ghosts")");
+              }),
+              "rebuild_keeps_test.cpp");
+    units.add(std::make_shared<const change_unit>(2, "notes", [](builder& b) {
+                  b.sql(R"(CREATE TABLE "notes" ("id" BIGINT PRIMARY KEY))", R"(DROP TABLE "notes")");
+              }),
+              "rebuild_keeps_test.cpp");
+    units.add(std::make_shared<const change_unit>(3, "drop_ghosts", [](builder& b) { b.sql(R"(DROP TABLE "ghosts")", "SELECT 1"); }),
+              "rebuild_keeps_test.cpp");
+    strata::runner r(units, db.url());
+    try {
+        r.up();
+        BOOST_FAIL("unit 3 left orphans.owner referencing a table that no longer exists");
+    } catch (const strata::error& e) {
+        const std::string message = e.what();
+        BOOST_TEST(message.find("the foreign key of table \"orphans\" on column \"owner\" references table \"ghosts\"") !=
+                       std::string::npos,
+                   message);
+    }
+    BOOST_TEST(recorded_versions(*sql) == (std::vector<std::int64_t>{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(read_table(*sql, "ghosts").columns.size() == 1u, "ghosts is still there");
+}
 
 /// Units 1 to 3 (applied) and, pending, 4 (a harmless table) and 5, which adds a foreign key:
 /// SQLite rebuilds people, and the raw index people_typo cannot be created again.

@@ -135,6 +135,8 @@ std::vector<std::vector<std::string>> live_rebuild::dangling_foreign_keys() {
 /// set to compare with is read at the connection's first transaction and kept from commit to
 /// commit (one query per unit, not two): strata holds the migration lock meanwhile.
 void live_rebuild::check_foreign_key_targets() {
+    // Nothing since the last check could have changed a key: the set read then still holds.
+    if (!keys_may_have_changed_ && dangling_known_) return;
     auto now = dangling_foreign_keys();
     for (const auto& r : now) {
         if (dangling_known_ && std::find(dangling_known_->begin(), dangling_known_->end(), r) != dangling_known_->end())
@@ -146,6 +148,37 @@ void live_rebuild::check_foreign_key_targets() {
                               {.database = database_, .backend = "sqlite"});
     }
     dangling_known_ = std::move(now);
+    keys_may_have_changed_ = false;
+}
+
+void live_rebuild::statement_ran(std::string_view sql) {
+    if (!keys_may_have_changed_ && !leaves_keys_alone(sql)) keys_may_have_changed_ = true;
+}
+
+/// Whether `sql` can neither declare a foreign key nor drop or rename what one references: rows
+/// (INSERT, UPDATE, DELETE, SELECT), an index, transaction control, or a table declaring no key
+/// while no key is known to dangle (a new table could be what one referenced, which the set
+/// would then miss). Read by its first words; anything else, a comment first included, and
+/// anything naming the schema table counts as a change. The scan of
+/// every table at every commit grew with the schema: with 10,000 tables it was most of the time
+/// a unit took to apply (issue 13).
+bool live_rebuild::leaves_keys_alone(std::string_view sql) const {
+    auto upper = [](char ch) { return ch >= 'a' && ch <= 'z' ? static_cast<char>(ch - 'a' + 'A') : ch; };
+    auto mentions = [&](std::string_view word) {  // ASCII, case-insensitive
+        return std::search(sql.begin(), sql.end(), word.begin(), word.end(),
+                           [&](char a, char b) { return upper(a) == b; }) != sql.end();
+    };
+    const auto first = sql.find_first_not_of(" \t\r\n");
+    const std::string_view rest = first == std::string_view::npos ? std::string_view() : sql.substr(first);
+    auto starts = [&](std::string_view words) {
+        return rest.size() >= words.size() &&
+               std::equal(words.begin(), words.end(), rest.begin(), [&](char w, char c) { return upper(c) == w; });
+    };
+    if (mentions("SQLITE_MASTER") || mentions("SQLITE_SCHEMA")) return false;  // the schema's text itself
+    for (std::string_view harmless : {"INSERT ", "UPDATE ", "DELETE ", "SELECT ", "CREATE INDEX ", "CREATE UNIQUE INDEX ", "BEGIN",
+                                      "COMMIT", "ROLLBACK", "SAVEPOINT ", "RELEASE "})
+        if (starts(harmless)) return true;
+    return starts("CREATE TABLE ") && !mentions("REFERENCES") && dangling_known_ && dangling_known_->empty();
 }
 
 /// A view reading a column the rebuild dropped would now fail when used. PostgreSQL refuses

@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sqlite_api {  // SOCI's sqlite3 backend declares sqlite3.h in this namespace
@@ -29,6 +30,9 @@ public:
     /// Reads the foreign keys that reference nothing, once per connection (at its first
     /// transaction), for check_foreign_key_targets() to compare with.
     void remember_dangling_foreign_keys();
+    /// Every statement the connection runs, so that a transaction whose statements cannot change
+    /// a foreign key or what one references skips the check below (see leaves_keys_alone).
+    void statement_ran(std::string_view sql);
     /// Before every commit: a foreign key the transaction left referencing nothing.
     void check_foreign_key_targets();
     /// Before the commit of a transaction run with foreign keys off: rows breaking their keys.
@@ -38,6 +42,7 @@ public:
 
 private:
     std::vector<std::vector<std::string>> dangling_foreign_keys();
+    bool leaves_keys_alone(std::string_view sql) const;
 
     sqlite_api::sqlite3* db_;
     std::string database_;
@@ -46,6 +51,8 @@ private:
     /// The foreign keys that referenced nothing when this connection's last commit (or its first
     /// transaction) found them: not the doing of the transaction now open.
     std::optional<std::vector<std::vector<std::string>>> dangling_known_;
+    /// A statement since the last check may have changed a foreign key or what one references.
+    bool keys_may_have_changed_ = true;
 };
 
 }  // namespace strata::sqlite_rebuild

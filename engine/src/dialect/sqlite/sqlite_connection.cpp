@@ -109,6 +109,7 @@ public:
         // A rehearsal's copy has no rows: enforcing foreign keys there would refuse rows that
         // reference rows the database has. Its script still says what a run does.
         if (private_copy_ && sql.starts_with("PRAGMA foreign_keys")) return 0;
+        rebuilds_->statement_ran(sql);
         if (sql.starts_with(sqlite_rebuild::directive_prefix)) {
             rebuilds_->rebuild(sql);
             return 0;
