@@ -57,6 +57,7 @@ const char* to_string(error_kind k) noexcept {
     case error_kind::unit_failed: return "unit_failed";
     case error_kind::commit_unknown: return "commit_unknown";
     case error_kind::interrupted: return "interrupted";
+    case error_kind::replica_lag: return "replica_lag";
     }
     return "?";
 }
@@ -71,7 +72,8 @@ int exit_status(error_kind k) noexcept {
     case error_kind::registry: return 2;
     case error_kind::connection: return 3;
     case error_kind::validation: return 4;
-    case error_kind::lock_timeout: return 5;
+    case error_kind::lock_timeout:
+    case error_kind::replica_lag: return 5;
     // 128 + SIGINT, as a shell reports a command it interrupted; the command line, which knows the
     // signal, exits 128 + its number (143 for SIGTERM).
     case error_kind::interrupted: return 130;

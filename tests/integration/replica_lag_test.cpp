@@ -270,6 +270,7 @@ BOOST_AUTO_TEST_CASE(past_the_deadline_a_backfill_stops_with_exit_5_and_up_finis
             BOOST_ERROR("up went on past the replica lag deadline");
         } catch (const strata::error& e) {
             BOOST_TEST(strata::exit_status(e.kind()) == 5);
+            BOOST_TEST((e.kind() == strata::error_kind::replica_lag), strata::to_string(e.kind()));  // not a lock to look for
             BOOST_TEST(contains(e.what(), "standby \"" + standby_name(*s.sql) + "\""), e.what());
             BOOST_TEST(contains(e.what(), "(--replica-lag-deadline 1 s)"), e.what());
             BOOST_TEST(contains(e.what(), "run strata up again to finish it"), e.what());
@@ -282,6 +283,29 @@ BOOST_AUTO_TEST_CASE(past_the_deadline_a_backfill_stops_with_exit_5_and_up_finis
     strata::runner(*s.reg, s.db.url(), lag_options(log, 1s, 60s)).up();
     BOOST_TEST(filled(*s.sql) == 25);
     BOOST_TEST(history_state(*s.sql, 2) == std::optional<std::string>("applied"));
+}
+
+// A unit waits before it starts while a standby lags; past the deadline it is not run at all, and
+// the error is of kind replica_lag (exit 5), not a lock timeout: there is no lock holder to find.
+BOOST_AUTO_TEST_CASE(past_the_deadline_a_unit_that_had_not_started_is_not_run) {
+    scene s(unit(2, "create_notes", [](builder& b) {
+        b.create_table("notes", [](table& t) { t.column("id", type::bigint()).primary(); });
+    }));
+    run_log log;
+    paused_replay paused;
+    fall_behind(*s.sql);
+    std::this_thread::sleep_for(2s);  // the lag grows while replay is paused: past the 1 s limit
+    try {
+        strata::runner(*s.reg, s.db.url(), lag_options(log, 1s, 1s)).up();
+        BOOST_ERROR("up ran unit 2 while the standby lagged past the deadline");
+    } catch (const strata::error& e) {
+        BOOST_TEST((e.kind() == strata::error_kind::replica_lag), strata::to_string(e.kind()));
+        BOOST_TEST(strata::exit_status(e.kind()) == 5);
+        BOOST_TEST(contains(e.what(), "before it starts"), e.what());
+        BOOST_TEST(contains(e.what(), "unit 2 create_notes (up) was not run: nothing of it was kept"), e.what());
+    }
+    BOOST_TEST(recorded_versions(*s.sql) == (std::vector<std::int64_t>{1}), boost::test_tools::per_element());
+    BOOST_TEST(number(*s.sql, "SELECT count(*) FROM pg_tables WHERE tablename = 'notes'") == 0);
 }
 
 // An online unit waits between its steps (here after ADD CONSTRAINT ... NOT VALID, before

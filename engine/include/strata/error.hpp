@@ -42,8 +42,11 @@ enum class error_kind {
     unit_failed,     ///< migration_error, unless its cause decides (see migration_error::kind())
     commit_unknown,  ///< commit_unknown_error
     /// interrupted_error: the caller asked the run to stop (runner_options::stop; the command line
-    /// on SIGTERM or SIGINT). Last, so the values before it keep their numbers.
+    /// on SIGTERM or SIGINT).
     interrupted,
+    /// replica_lag_error: a standby stayed too far behind for longer than the replica lag deadline.
+    /// Last, so the values before it keep their numbers.
+    replica_lag,
 };
 
 /// "connection", "commit_unknown": for JSON output and messages.
@@ -51,7 +54,7 @@ const char* to_string(error_kind k) noexcept;
 
 /// The exit code of the command line for an error of kind `k`: 1 a unit failed or cannot run here
 /// (also other, statement, commit_unknown), 2 config and registry, 3 connection, 4 validation,
-/// 5 lock_timeout, 130 interrupted (the command line exits 128 + the signal's number instead: 130
+/// 5 lock_timeout and replica_lag, 130 interrupted (the command line exits 128 + the signal's number instead: 130
 /// for SIGINT, 143 for SIGTERM). The one place these are decided; `--help` documents them.
 int exit_status(error_kind k) noexcept;
 
@@ -161,14 +164,21 @@ private:
 
 /// Another runner held the migration lock for longer than the lock timeout, or (SQLite) another
 /// process held the database file locked for that long (SQLite's busy timeout follows the lock
-/// timeout), or (runner_options::max_replica_lag) a standby replayed too far behind for longer
-/// than replica_lag_deadline. Not a unit's failure: the unit it stopped was not run, or rolled
-/// back, or (online) left interrupted (the message says which, and what earlier units of the run
-/// were kept).
+/// timeout). Not a unit's failure: the unit it stopped was not run, or rolled back, or (online)
+/// left interrupted (the message says which, and what earlier units of the run were kept).
 class lock_timeout_error : public error {
 public:
     using error::error;
     error_kind kind() const noexcept override { return error_kind::lock_timeout; }
+};
+
+/// (runner_options::max_replica_lag) A standby replayed too far behind for longer than
+/// replica_lag_deadline: a wait that ran out, as a lock_timeout_error is (and caught as one), but
+/// of its own kind, so a caller (the JSON's `kind`) does not look for a lock holder.
+class replica_lag_error : public lock_timeout_error {
+public:
+    using lock_timeout_error::lock_timeout_error;
+    error_kind kind() const noexcept override { return error_kind::replica_lag; }
 };
 
 /// The run was asked to stop (runner_options::stop) and did: the statement running was cancelled

@@ -35,12 +35,15 @@ bool builds_an_index(const std::string& statement) {
 /// raised again naming `statement`. Any other keeps its type (a lost connection stays one), and
 /// so does a database held by another process (lock_timeout_error: not the statement's fault) and
 /// a stop (interrupted_error).
+/// A wait that ran out: the migration lock, a busy SQLite file, a lagging standby.
+bool waited_too_long(const error& e) { return e.kind() == error_kind::lock_timeout || e.kind() == error_kind::replica_lag; }
+
 template <class F>
 void naming(const std::string& statement, F&& run) {
     try {
         run();
     } catch (const error& e) {
-        if (!e.context().statement.empty() || e.kind() == error_kind::lock_timeout || e.kind() == error_kind::interrupted) throw;
+        if (!e.context().statement.empty() || waited_too_long(e) || e.kind() == error_kind::interrupted) throw;
         throw statement_error(e.message(), {.statement = statement, .sqlstate = e.context().sqlstate});
     }
 }
@@ -127,7 +130,7 @@ unit_report executor::run(const step& s, const run_report& report) {
     try {
         lag_.wait(unit_label(s.version, s.name), "before it starts");
     } catch (const error& e) {
-        if (e.kind() == error_kind::lock_timeout) throw busy(s, e, report, false);
+        if (waited_too_long(e)) busy(s, e, report, false);
         throw failed(s, e, report, false);
     }
     // Asked to stop between units: this one has not started.
@@ -142,7 +145,7 @@ unit_report executor::run(const step& s, const run_report& report) {
         } catch (const migration_error&) {
             throw;
         } catch (const error& e) {
-            if (e.kind() == error_kind::lock_timeout) throw busy(s, e, report, false);
+            if (waited_too_long(e)) busy(s, e, report, false);
             if (s.transactional && t_.conn.is_lock_timeout(e) && pause_for_lock(s, e, retry)) continue;
             throw failed(s, e, report);
         }
@@ -245,6 +248,7 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
                 error_context where{.statement = statements[i], .sqlstate = e.context().sqlstate};
                 if (stopped) throw interrupted_error(message, where);
                 if (e.kind() == error_kind::connection) throw connection_error(message, where);
+                if (e.kind() == error_kind::replica_lag) throw replica_lag_error(message, e.context());
                 if (e.kind() == error_kind::lock_timeout) throw lock_timeout_error(message, e.context());
                 throw statement_error(message, where);
             }
@@ -290,7 +294,7 @@ migration_error executor::failed(const step& s, const error& e, const run_report
                            s.transactional || !started, e.kind());
 }
 
-lock_timeout_error executor::busy(const step& s, const error& e, const run_report& report, bool atomic) {
+void executor::busy(const step& s, const error& e, const run_report& report, bool atomic) {
     std::string message = e.message();
     const std::string unit = unit_label(s.version, s.name) + " (" + to_string(s.dir) + ")";
     if (atomic)
@@ -304,9 +308,14 @@ lock_timeout_error executor::busy(const step& s, const error& e, const run_repor
             message += std::string(" ") + (u.dir == direction::up ? "applied " : "reverted ") + std::to_string(u.version) + " " +
                        u.name + ";";
     }
+    if (e.kind() == error_kind::replica_lag) {
+        replica_lag_error stopped(message, where_);
+        log_failure(s, stopped.what(), false);
+        throw stopped;
+    }
     lock_timeout_error stopped(message, where_);
     log_failure(s, stopped.what(), true);
-    return stopped;
+    throw stopped;
 }
 
 bool executor::log_failure(const step& s, const std::string& what, bool database_busy) {
@@ -400,7 +409,7 @@ run_report executor::atomically(const std::vector<step>& steps, const unit_obser
         } catch (const error& e) {
             if (open) open->rollback();  // before the failure's audit row, which is written outside it
             const step& s = current ? *current : steps.back();
-            if (e.kind() == error_kind::lock_timeout) throw busy(s, e, report, true);
+            if (waited_too_long(e)) busy(s, e, report, true);
             if (!open && t_.conn.is_lock_timeout(e) && pause_for_lock(s, e, retry)) continue;
             throw failed(s, e, report);  // nothing of the release stays
         }

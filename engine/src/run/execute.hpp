@@ -86,9 +86,11 @@ private:
     migration_error failed(const step& s, const error& e, const run_report& report, bool started = true);
     /// Throws interrupted_error when runner_options::stop was requested.
     void check_stop() const;
-    /// `s` stopped because another process holds the database past --lock-timeout (`e`): not the
-    /// unit's failure, so a lock_timeout_error (exit 5) saying what was kept. `atomic`: in run_atomic.
-    lock_timeout_error busy(const step& s, const error& e, const run_report& report, bool atomic);
+    /// `s` stopped because a wait ran out (`e`): another process held the database past
+    /// --lock-timeout, or a standby lagged past --replica-lag-deadline. Not the unit's failure:
+    /// throws an error of `e`'s kind (exit 5) saying what was kept, after its audit row.
+    /// `atomic`: in run_atomic.
+    [[noreturn]] void busy(const step& s, const error& e, const run_report& report, bool atomic);
     /// The failure's audit row (see the definition for a busy database and a stop). False when
     /// the run was asked to stop and the row could not be written at once (the caller says so).
     bool log_failure(const step& s, const std::string& what, bool database_busy);

@@ -131,7 +131,7 @@ void replica_lag_watch::wait(const std::string& unit, const std::string& when) c
         const auto now = clock::now();
         if (!since) since = now;
         const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(now - *since);
-        if (waited >= options_.replica_lag_deadline) throw lock_timeout_error(deadline_text(unit, when, standby, waited));
+        if (waited >= options_.replica_lag_deadline) throw replica_lag_error(deadline_text(unit, when, standby, waited));
         if (!said || now - *said >= say_every) {
             said = now;
             say_(waiting_text(unit, when, standby, waited));
@@ -155,7 +155,7 @@ bool replica_lag_watch::relay(const std::string& notice, const std::string& unit
     return true;
 }
 
-std::optional<lock_timeout_error> replica_lag_watch::deadline_passed(const error& e, const std::string& unit,
+std::optional<replica_lag_error> replica_lag_watch::deadline_passed(const error& e, const std::string& unit,
                                                                      const std::string& statement) const {
     if (!active_ || e.context().sqlstate != deadline_sqlstate) return std::nullopt;
     const std::string& message = e.message();
@@ -166,7 +166,7 @@ std::optional<lock_timeout_error> replica_lag_watch::deadline_passed(const error
     error_context where = e.context();
     where.statement = statement;
     where.sqlstate.clear();  // not a lock_timeout of the server's (55P03): no retry
-    return lock_timeout_error(deadline_text(unit, "before its next batch", fields->first, fields->second), where);
+    return replica_lag_error(deadline_text(unit, "before its next batch", fields->first, fields->second), where);
 }
 
 std::string replica_lag_watch::waiting_text(const std::string& unit, const std::string& when, const lagging_standby& s,

@@ -43,15 +43,15 @@ public:
     /// Waits while a standby is over the limit, saying so when the wait starts and every 5 s.
     /// `unit`: its label; `when`: "before it starts", "before its next step". Returns at once when
     /// runner_options::stop is requested (the caller's stop check then ends the run); throws
-    /// lock_timeout_error naming the standby once the wait lasted replica_lag_deadline.
+    /// replica_lag_error naming the standby once the wait lasted replica_lag_deadline.
     void wait(const std::string& unit, const std::string& when) const;
     /// `statement`, with the same wait after each batch when it is an online backfill's block.
     std::string between_batches(const std::string& statement) const;
     /// A server notice: when it is the wait inside a backfill speaking, says it (true).
     bool relay(const std::string& notice, const std::string& unit) const;
-    /// When `e` is that wait's deadline (its SQLSTATE), the lock_timeout_error to raise instead,
+    /// When `e` is that wait's deadline (its SQLSTATE), the replica_lag_error to raise instead,
     /// naming `statement` (as rendered).
-    std::optional<lock_timeout_error> deadline_passed(const error& e, const std::string& unit,
+    std::optional<replica_lag_error> deadline_passed(const error& e, const std::string& unit,
                                                       const std::string& statement) const;
 
 private:
