@@ -31,13 +31,13 @@ bool builds_an_index(const std::string& statement) {
     return head.rfind("CREATE INDEX", 0) == 0 || head.rfind("CREATE UNIQUE INDEX", 0) == 0;
 }
 
-/// Runs `run`; an error that does not say which statement raised it (the connection's do) is
-/// raised again naming `statement`. Any other keeps its type (a lost connection stays one), and
-/// so does a database held by another process (lock_timeout_error: not the statement's fault) and
-/// a stop (interrupted_error).
 /// A wait that ran out: the migration lock, a busy SQLite file, a lagging standby.
 bool waited_too_long(const error& e) { return e.kind() == error_kind::lock_timeout || e.kind() == error_kind::replica_lag; }
 
+/// Runs `run`; an error that does not say which statement raised it (the connection's do) is
+/// raised again naming `statement`. Any other keeps its type (a lost connection stays one), and
+/// so does a wait that ran out (waited_too_long: not the statement's fault) and a stop
+/// (interrupted_error).
 template <class F>
 void naming(const std::string& statement, F&& run) {
     try {
