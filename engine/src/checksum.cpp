@@ -13,13 +13,16 @@
 
 namespace strata {
 
-std::string checksum(const std::vector<std::string>& statements) {
+std::string checksum(const std::vector<std::string>& statements) { return checksum(statements, {}); }
+
+std::string checksum(const std::vector<std::string>& statements, const std::vector<std::string>& more) {
     SHA256_CTX ctx;
     SHA256_Init(&ctx);
-    for (const auto& s : statements) {
-        SHA256_Update(&ctx, s.data(), s.size());
-        SHA256_Update(&ctx, "", 1);
-    }
+    for (const auto* list : {&statements, &more})
+        for (const auto& s : *list) {
+            SHA256_Update(&ctx, s.data(), s.size());
+            SHA256_Update(&ctx, "", 1);
+        }
     unsigned char digest[SHA256_DIGEST_LENGTH];
     SHA256_Final(digest, &ctx);
     static constexpr char hex[] = "0123456789abcdef";

@@ -46,20 +46,68 @@ const char* to_text(row_state s) { return s == row_state::running ? "running" : 
 
 /// What a stored down's checksum covers: its statements and how they run.
 std::string down_checksum(const rendering& down) {
-    auto covered = down.statements;
-    covered.push_back(std::string("foreign_keys_off=") + (down.foreign_keys_off ? "1" : "0"));
-    covered.push_back(std::string("transactional=") + (down.transactional ? "1" : "0"));
-    return checksum(covered);
+    return checksum(down.statements, {std::string("foreign_keys_off=") + (down.foreign_keys_off ? "1" : "0"),
+                                      std::string("transactional=") + (down.transactional ? "1" : "0")});
+}
+
+/// `s` as a JSON string, byte for byte as nlohmann::json::dump() writes it (UTF-8 kept, the
+/// short escapes, \u00xx for other control characters); false for text with non-ASCII bytes,
+/// whose UTF-8 the caller leaves to nlohmann to check.
+bool append_ascii_json_string(std::string& out, const std::string& s) {
+    out += '"';
+    for (unsigned char c : s) {
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (c >= 0x80) return false;
+            if (c < 0x20) {
+                static constexpr char hex[] = "0123456789abcdef";
+                out += "\\u00";
+                out += hex[c >> 4];
+                out += hex[c & 15];
+            } else {
+                out += static_cast<char>(c);
+            }
+        }
+    }
+    out += '"';
+    return true;
 }
 
 }  // namespace
 
 std::string stored_down_json(const rendering& down) {
-    return nlohmann::json{{"statements", down.statements},
-                          {"foreign_keys_off", down.foreign_keys_off},
-                          {"transactional", down.transactional},
-                          {"checksum", down_checksum(down)}}
-        .dump();
+    // Written by hand (keys in nlohmann's order, the same bytes): status compares every applied
+    // unit's row with this text, and nlohmann's object building cost a long history more than
+    // reading it. Text with non-ASCII bytes goes through nlohmann, which refuses invalid UTF-8.
+    std::size_t size = 128;
+    for (const auto& s : down.statements) size += s.size() + 8;
+    std::string out;
+    out.reserve(size);
+    out += "{\"checksum\":\"";
+    out += down_checksum(down);
+    out += "\",\"foreign_keys_off\":";
+    out += down.foreign_keys_off ? "true" : "false";
+    out += ",\"statements\":[";
+    for (std::size_t i = 0; i < down.statements.size(); ++i) {
+        if (i > 0) out += ',';
+        if (!append_ascii_json_string(out, down.statements[i]))
+            return nlohmann::json{{"statements", down.statements},
+                                  {"foreign_keys_off", down.foreign_keys_off},
+                                  {"transactional", down.transactional},
+                                  {"checksum", down_checksum(down)}}
+                .dump();
+    }
+    out += "],\"transactional\":";
+    out += down.transactional ? "true" : "false";
+    out += '}';
+    return out;
 }
 
 stored_down recorded_down(const history_row& row) {
