@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <iterator>
-#include <map>
 #include <set>
 
 namespace strata {
@@ -21,6 +20,18 @@ error_context for_unit(error_context where, std::int64_t version, const std::str
 
 bool per_unit(const planned_unit* p) { return !p || p->entry->transaction == transaction_mode::per_unit; }
 
+/// `rows` by version (history::read sorts them already), the first of a repeated version only.
+std::vector<const history_row*> by_version(const std::vector<history_row>& rows) {
+    std::vector<const history_row*> out;
+    out.reserve(rows.size());
+    for (const auto& row : rows) out.push_back(&row);
+    auto older = [](const history_row* a, const history_row* b) { return a->version < b->version; };
+    if (!std::is_sorted(out.begin(), out.end(), older)) std::stable_sort(out.begin(), out.end(), older);
+    out.erase(std::unique(out.begin(), out.end(), [](const history_row* a, const history_row* b) { return a->version == b->version; }),
+              out.end());
+    return out;
+}
+
 }  // namespace
 
 bool interrupted(const planned_unit& p, const history_row& row) {
@@ -29,20 +40,32 @@ bool interrupted(const planned_unit& p, const history_row& row) {
 }
 
 std::vector<unit_status> status_of(const plan& p, const std::vector<history_row>& rows) {
-    std::map<std::int64_t, const history_row*> recorded;
-    std::int64_t newest_applied = 0;
-    for (const auto& row : rows) {
-        recorded.emplace(row.version, &row);
-        newest_applied = std::max(newest_applied, row.version);
-    }
+    // Merged with this build's units, which come by version too: one pass, no lookups.
+    const auto recorded = by_version(rows);
+    const std::int64_t newest_applied = recorded.empty() ? 0 : std::max<std::int64_t>(0, recorded.back()->version);
+
     std::vector<unit_status> out;
-    // Reserved: growing would copy every status made so far (unit_status moves may throw, so
-    // std::vector copies them), once per doubling.
     out.reserve(p.units().size() + recorded.size());
+    // A row no unit of this build has.
+    auto only_recorded = [&out](const history_row& row) {
+        out.push_back({.version = row.version,
+                       .name = row.name,
+                       .applied_name = row.name,
+                       .state = row.state == row_state::running   ? unit_state::dirty
+                                : row.state == row_state::damaged ? unit_state::damaged
+                                                                  : unit_state::unknown,
+                       .applied_checksum = row.checksum,
+                       .applied_at = row.applied_at,
+                       .execution_ms = row.execution_ms,
+                       .applied_by = row.applied_by,
+                       .damage = row.state == row_state::damaged ? damage_of(row) : std::string()});
+    };
+    auto next = recorded.begin();
     for (const auto& u : p.units()) {
+        for (; next != recorded.end() && (*next)->version < u.version(); ++next) only_recorded(**next);
         unit_status s{.version = u.version(), .name = u.name(), .checksum = u.checksum};
-        if (auto it = recorded.find(u.version()); it != recorded.end()) {
-            const history_row& row = *it->second;
+        if (next != recorded.end() && (*next)->version == u.version()) {
+            const history_row& row = **next++;
             s.applied_name = row.name;
             s.applied_checksum = row.checksum;
             s.applied_at = row.applied_at;
@@ -63,38 +86,24 @@ std::vector<unit_status> status_of(const plan& p, const std::vector<history_row>
                 s.state = unit_state::changed;
             else
                 s.state = unit_state::applied;
-            recorded.erase(it);
         } else {
             s.out_of_order = u.version() < newest_applied;
         }
         out.push_back(std::move(s));
     }
-    for (const auto& [version, row] : recorded)
-        out.push_back({.version = version,
-                       .name = row->name,
-                       .applied_name = row->name,
-                       .state = row->state == row_state::running   ? unit_state::dirty
-                                : row->state == row_state::damaged ? unit_state::damaged
-                                                                   : unit_state::unknown,
-                       .applied_checksum = row->checksum,
-                       .applied_at = row->applied_at,
-                       .execution_ms = row->execution_ms,
-                       .applied_by = row->applied_by,
-                       .damage = row->state == row_state::damaged ? damage_of(*row) : std::string()});
-    // The plan's units come by version, and so do the units only the history knows: sorted
-    // already unless some of those are older than one of this build's.
-    auto by_version = [](const auto& a, const auto& b) { return a.version < b.version; };
-    if (!std::is_sorted(out.begin(), out.end(), by_version)) std::stable_sort(out.begin(), out.end(), by_version);
+    for (; next != recorded.end(); ++next) only_recorded(**next);
     return out;
 }
 
 void find_damage(std::vector<unit_status>& status, const std::vector<history_row>& rows, const plan* p) {
-    std::map<std::int64_t, const history_row*> by_version;
-    for (const auto& row : rows) by_version.emplace(row.version, &row);
+    const auto recorded = by_version(rows);
     for (auto& s : status) {
-        auto it = by_version.find(s.version);
-        if (it == by_version.end() || s.state == unit_state::mismatched || s.state == unit_state::damaged) continue;
-        const history_row& row = *it->second;
+        auto it = std::lower_bound(recorded.begin(), recorded.end(), s.version,
+                                   [](const history_row* r, std::int64_t v) { return r->version < v; });
+        if (it == recorded.end() || (*it)->version != s.version || s.state == unit_state::mismatched ||
+            s.state == unit_state::damaged)
+            continue;
+        const history_row& row = **it;
         // The stored down strata writes for this build's unit, byte for byte, holds the checksum
         // of its statements as this build computes it: parsing it and hashing them again would
         // find them intact. Anything else (another build's down, an edit) is parsed and checked.

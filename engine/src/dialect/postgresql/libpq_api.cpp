@@ -37,6 +37,7 @@ libpq_api libpq_api::load() {
     bind(a.nfields, "PQnfields");
     bind(a.getvalue, "PQgetvalue");
     bind(a.getisnull, "PQgetisnull");
+    bind(a.getlength, "PQgetlength");
     bind(a.cmd_tuples, "PQcmdTuples");
     bind(a.cmd_status, "PQcmdStatus");
     bind(a.get_cancel, "PQgetCancel");

@@ -24,6 +24,7 @@ struct libpq_api {
     decltype(&::PQnfields) nfields = nullptr;
     decltype(&::PQgetvalue) getvalue = nullptr;
     decltype(&::PQgetisnull) getisnull = nullptr;
+    decltype(&::PQgetlength) getlength = nullptr;
     decltype(&::PQcmdTuples) cmd_tuples = nullptr;
     decltype(&::PQcmdStatus) cmd_status = nullptr;
     decltype(&::PQgetCancel) get_cancel = nullptr;

@@ -114,8 +114,13 @@ public:
         rows.reserve(static_cast<std::size_t>(n));
         for (int r = 0; r < n; ++r) {
             auto& row = rows.emplace_back();
+            row.reserve(static_cast<std::size_t>(fields));
             for (int f = 0; f < fields; ++f)
-                row.push_back(pq_->getisnull(res.get(), r, f) ? std::nullopt : std::optional<std::string>(pq_->getvalue(res.get(), r, f)));
+                if (pq_->getisnull(res.get(), r, f))
+                    row.emplace_back();
+                else
+                    row.emplace_back(std::in_place, pq_->getvalue(res.get(), r, f),
+                                     static_cast<std::size_t>(pq_->getlength(res.get(), r, f)));
         }
         return rows;
     }
