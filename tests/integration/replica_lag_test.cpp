@@ -15,7 +15,6 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <cstdlib>
 #include <functional>
 #include <future>
 #include <memory>
@@ -31,6 +30,7 @@
 #include "support/change_unit.hpp"
 #include "support/schema_history.hpp"
 #include "support/schema_session.hpp"
+#include "support/standby.hpp"
 #include "support/temp_database.hpp"
 
 using namespace strata::test;
@@ -84,60 +84,6 @@ long long number(soci::session& sql, const std::string& query) {
 long long filled(soci::session& sql) { return number(sql, "SELECT count(*) FROM items WHERE score = id * 2"); }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-strata::database_url standby_url() {
-    const char* standby = std::getenv("STRATA_TEST_POSTGRESQL_STANDBY_URL");
-    if (!standby || !*standby)
-        throw std::runtime_error("STRATA_TEST_POSTGRESQL_STANDBY_URL is not set: these tests need the hot standby tools/pg-sandbox "
-                                 "starts (run them with tools/test, or tools/pg-sandbox run -- ...; not with --no-standby)");
-    return strata::database_url::parse(standby);
-}
-
-/// The standby's replay, paused for the object's life (or until resume()): resumed also when a
-/// test fails, since the standby is shared.
-class paused_replay {
-public:
-    paused_replay() : standby_(open_session(standby_url())) { query_text(*standby_, "SELECT 'x' FROM pg_wal_replay_pause()"); }
-    paused_replay(const paused_replay&) = delete;
-    paused_replay& operator=(const paused_replay&) = delete;
-    ~paused_replay() {
-        try {
-            resume();
-        } catch (const std::exception&) {
-            try {  // the session may be gone: a new one
-                query_text(*open_session(standby_url()), "SELECT 'x' FROM pg_wal_replay_resume()");
-            } catch (const std::exception&) {
-            }
-        }
-    }
-    void resume() {
-        if (resumed_) return;
-        query_text(*standby_, "SELECT 'x' FROM pg_wal_replay_resume()");
-        resumed_ = true;
-    }
-
-private:
-    std::unique_ptr<soci::session> standby_;
-    bool resumed_ = false;
-};
-
-/// Writes some WAL and waits (up to 10 s) until the server heard from the standby that it
-/// received WAL it has not replayed.
-void fall_behind(soci::session& sql) {
-    sql << "CREATE TABLE IF NOT EXISTS wal_noise (n int)";
-    sql << "INSERT INTO wal_noise SELECT generate_series(1, 1000)";
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (number(sql, "SELECT count(*) FROM pg_stat_replication WHERE replay_lsn < flush_lsn") == 0) {
-        if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("the standby did not fall behind within 10 s");
-        std::this_thread::sleep_for(50ms);
-    }
-}
-
-/// The standby's application_name, as the notices quote it.
-std::string standby_name(soci::session& sql) {
-    return query_value(sql, "SELECT CAST(application_name AS TEXT) FROM pg_stat_replication WHERE state = 'streaming' LIMIT 1")
-        .value_or("?");
-}
 
 /// Notices and progress as a run reports them, from the run's thread; waits for one.
 class run_log {

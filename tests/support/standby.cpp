@@ -1,0 +1,61 @@
+#include "support/standby.hpp"
+
+#include <soci/soci.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <stdexcept>
+#include <thread>
+
+#include "support/schema_session.hpp"
+
+namespace strata::test {
+
+using namespace std::chrono_literals;
+
+database_url standby_url() {
+    const char* standby = std::getenv("STRATA_TEST_POSTGRESQL_STANDBY_URL");
+    if (!standby || !*standby)
+        throw std::runtime_error("STRATA_TEST_POSTGRESQL_STANDBY_URL is not set: these tests need the hot standby tools/pg-sandbox "
+                                 "starts (run them with tools/test, or tools/pg-sandbox run -- ...; not with --no-standby)");
+    return database_url::parse(standby);
+}
+
+paused_replay::paused_replay() : standby_(open_session(standby_url())) {
+    query_text(*standby_, "SELECT 'x' FROM pg_wal_replay_pause()");
+}
+
+paused_replay::~paused_replay() {
+    try {
+        resume();
+    } catch (const std::exception&) {
+        try {  // the session may be gone: a new one
+            query_text(*open_session(standby_url()), "SELECT 'x' FROM pg_wal_replay_resume()");
+        } catch (const std::exception&) {
+        }
+    }
+}
+
+void paused_replay::resume() {
+    if (resumed_) return;
+    query_text(*standby_, "SELECT 'x' FROM pg_wal_replay_resume()");
+    resumed_ = true;
+}
+
+void fall_behind(soci::session& primary) {
+    primary << "CREATE TABLE IF NOT EXISTS wal_noise (n int)";
+    primary << "INSERT INTO wal_noise SELECT generate_series(1, 1000)";
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (query_value(primary, "SELECT CAST(count(*) AS TEXT) FROM pg_stat_replication WHERE replay_lsn < flush_lsn") ==
+           std::optional<std::string>("0")) {
+        if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("the standby did not fall behind within 10 s");
+        std::this_thread::sleep_for(50ms);
+    }
+}
+
+std::string standby_name(soci::session& primary) {
+    return query_value(primary, "SELECT CAST(application_name AS TEXT) FROM pg_stat_replication WHERE state = 'streaming' LIMIT 1")
+        .value_or("?");
+}
+
+}  // namespace strata::test
