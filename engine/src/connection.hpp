@@ -119,6 +119,10 @@ struct connection_route {
     /// sessions (a transaction pooler such as pgbouncer's pool_mode = transaction); empty when
     /// none did. Session state (a session advisory lock, SET) then means nothing.
     std::string transaction_pooled;
+    /// What showed that the connection refuses transaction blocks (a pooler in statement mode,
+    /// such as pgbouncer's pool_mode = statement); empty when nothing did. Then no unit can run,
+    /// since each runs in a transaction with its history row; transaction_pooled is set too.
+    std::string statement_pooled;
 };
 
 /// What the server says while statements run.
@@ -162,12 +166,9 @@ public:
     virtual std::string applied_by() = 0;
 
     /// Where a change through this connection would land (see connection_route); outside any
-    /// transaction. `probe_pooler`: also look for a transaction pooler (which opens a second
-    /// connection for a moment). Nothing to say by default (SQLite).
-    virtual connection_route route(bool probe_pooler) {
-        (void)probe_pooler;
-        return {};
-    }
+    /// transaction. Behind a pooler this opens a second connection for a moment. Nothing to say
+    /// by default (SQLite).
+    virtual connection_route route() { return {}; }
     /// Stops what this connection is doing; thread-safe (the runner calls it from the thread that
     /// requested runner_options::stop), never throws. The statement running is cancelled and
     /// throws interrupted_error saying `reason` ("interrupted by SIGTERM"); a wait for the migration

@@ -1,8 +1,9 @@
 // Poolers and standbys (issue 12, point 4): behind a real pgbouncer (tests/support/
 // pgbouncer_process) in transaction mode strata refuses to change the database (its session lock
-// would mean nothing there) unless up --atomic, which locks for its one transaction; in session
-// mode it works as on a direct connection. On a real hot standby (tools/pg-sandbox starts one from
-// the test server) it refuses every change and still reads. PostgreSQL only: SQLite has neither.
+// would mean nothing there) unless up --atomic, which locks for its one transaction; in statement
+// mode it refuses every change; in session mode it works as on a direct connection. On a real
+// hot standby (tools/pg-sandbox starts one from the test server) it refuses every change and
+// still reads. PostgreSQL only: SQLite has neither.
 
 #include "metadata_queries.hpp"
 #include "strata_cli.hpp"
@@ -167,6 +168,36 @@ BOOST_AUTO_TEST_CASE(pooler_transaction_mode_atomic_runners_apply_each_unit_once
     for (std::int64_t v : {1, 2, 3}) BOOST_TEST(applied_in_log(t, v) == 1, "unit " << v << " applied per the log");
     BOOST_TEST(t.probe.count("SELECT count(*) FROM strata_schema_log") == 3, "the log has rows other than the three applies");
     BOOST_TEST(t.probe.has_column("users", "profile"));
+}
+
+// In statement mode pgbouncer refuses transaction blocks, so no unit could run with its history
+// row, not even in --atomic's one transaction: every change is refused before anything is done,
+// saying so (and not offering --atomic); status still reads.
+BOOST_AUTO_TEST_CASE(pooler_statement_mode_refuses_every_change_even_atomic_and_still_reads) {
+    cli_database_test t(strata::backend::postgresql);
+    pgbouncer_process bouncer(pgbouncer_process::pool_mode::statement);
+    const std::string url = bouncer.through(t.db.url_text());
+
+    for (std::vector<std::string> command :
+         {std::vector<std::string>{"up"}, {"up", "--atomic"}, {"down"}, {"baseline", "--to", "3"}}) {
+        command.insert(command.begin(), {"--database", url});
+        auto r = t.cli.run(command);
+        BOOST_TEST(r.exit_code == 2, r);
+        BOOST_TEST(contains(r.err, "cannot change " + shown(url) + ": the connection goes through a statement pooler (such as "
+                                   "pgbouncer's pool_mode = statement), which runs no transaction of more than one statement"),
+                   r);
+        BOOST_TEST(contains(r.err, "the pooler refused a transaction block (transaction blocks not allowed in statement pooling mode)"), r);
+        BOOST_TEST(contains(r.err, "connect directly or through a session-mode pool"), r);
+        BOOST_TEST(!contains(r.err, "or use --atomic"), r);
+        BOOST_TEST(contains(r.err, "nothing was changed"), r);
+    }
+    BOOST_TEST(!t.probe.has_table("strata_schema_history"), "a refused run created the history");
+    BOOST_TEST(!t.probe.has_table("strata_schema_log"));
+    BOOST_TEST(!t.probe.has_table("users"));
+
+    auto r = t.cli.run({"--database", url, "status"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(contains(r.out, "0 applied, 3 pending"), r);
 }
 
 BOOST_AUTO_TEST_CASE(standby_refuses_every_change_and_still_reads) {

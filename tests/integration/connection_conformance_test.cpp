@@ -264,9 +264,10 @@ STRATA_BACKEND_TEST(connection_transaction_lock_shuts_out_others_until_the_trans
 // On a direct connection to a primary, nothing stands in the way of a change.
 STRATA_BACKEND_TEST(connection_route_of_a_direct_connection_to_a_primary_is_clear) {
     two_connections t(backend);
-    auto r = t.first->route(true);
+    auto r = t.first->route();
     BOOST_TEST(r.read_only.empty(), r.read_only);
     BOOST_TEST(r.transaction_pooled.empty(), r.transaction_pooled);
+    BOOST_TEST(r.statement_pooled.empty(), r.statement_pooled);
 }
 
 // A killed run never leaves the lock behind: the kernel drops the flock, the server the session's

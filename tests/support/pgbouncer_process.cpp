@@ -100,7 +100,7 @@ bool pgbouncer_process::start(pool_mode mode, int pool_size) {
             << "unix_socket_dir =\n"
             << "auth_type = plain\n"
             << "auth_file = " << users << "\n"
-            << "pool_mode = " << (mode == pool_mode::transaction ? "transaction" : "session") << "\n"
+            << "pool_mode = " << (mode == pool_mode::transaction ? "transaction" : mode == pool_mode::statement ? "statement" : "session") << "\n"
             << "default_pool_size = " << pool_size << "\n"
             << "max_client_conn = 200\n"
             << "ignore_startup_parameters = extra_float_digits\n"

@@ -14,7 +14,7 @@ namespace strata::test {
 /// directory removed, when destroyed, also when the test fails.
 class pgbouncer_process {
 public:
-    enum class pool_mode { session, transaction };
+    enum class pool_mode { session, transaction, statement };
 
     /// Starts it and waits (up to 10 s) until it accepts connections. Throws std::runtime_error
     /// saying why (no pgbouncer, no server URL, its log) when it cannot: the test fails, it does not

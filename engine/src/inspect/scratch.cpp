@@ -65,7 +65,7 @@ scratch_database::scratch_database(const database_url& target, const runner_opti
     admin_ = connect(target, options.connect_timeout, true, options.lock_timeout);
     // The target is only read; the scratch database is changed, so it needs a writable server and
     // a connection whose session lock means something.
-    const auto route = admin_->route(true);
+    const auto route = admin_->route();
     if (!route.read_only.empty() || !route.transaction_pooled.empty())
         throw config_error("cannot build a scratch database through " + target.redacted() + ": " +
                                (route.read_only.empty() ? "the connection goes through a transaction pooler (" + route.transaction_pooled + ")"

@@ -55,14 +55,24 @@ connection& session::look() { return open(true); }
 
 void session::refuse_unsafe_route(connection& c, bool pooler_ok) {
     if (route_checked_) return;
-    auto route = c.route(!pooler_ok);
+    auto route = c.route();
     const error_context where{.database = url_.redacted(), .backend = to_string(url_.kind())};
     if (!route.read_only.empty())
         throw config_error("cannot change " + url_.redacted() + ": " + route.read_only +
                                "; connect to the primary instead (libpq can choose it among several hosts with "
                                "target_session_attrs=read-write); nothing was changed",
                            where);
-    if (!route.transaction_pooled.empty())
+    // Not even --atomic's one transaction gets through.
+    if (!route.statement_pooled.empty())
+        throw config_error("cannot change " + url_.redacted() +
+                               ": the connection goes through a statement pooler (such as pgbouncer's pool_mode = "
+                               "statement), which runs no transaction of more than one statement, while strata applies "
+                               "each unit in a transaction with its history row; " +
+                               route.statement_pooled +
+                               "; connect directly or through a session-mode pool (a transaction-mode pool takes "
+                               "--atomic); nothing was changed",
+                           where);
+    if (!pooler_ok && !route.transaction_pooled.empty())
         throw config_error("cannot change " + url_.redacted() +
                                " safely: the connection goes through a transaction pooler (such as pgbouncer's pool_mode = "
                                "transaction), where the session lock that keeps two runs apart protects nothing; " +

@@ -50,7 +50,8 @@ public:
 private:
     connection& open(bool for_looking);
     /// Before a change: refuses (config_error, nothing done) a server that takes no writes (a
-    /// hot standby) and, unless `pooler_ok`, a connection through a transaction pooler.
+    /// hot standby), a connection through a statement pooler and, unless `pooler_ok`, one through a
+    /// transaction pooler.
     void refuse_unsafe_route(connection& c, bool pooler_ok);
     /// After connecting: conn_ is interrupted when runner_options::stop is requested; throws
     /// interrupted_error when it already is (or the --wait pause ended because of it).

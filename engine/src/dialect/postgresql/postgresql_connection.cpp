@@ -169,7 +169,7 @@ public:
         poll_for_lock(timeout, [&] { return single(sql) == "1"; }, [this] { return holder(); }, notice);
     }
 
-    connection_route route(bool probe_pooler) override {
+    connection_route route() override {
         connection_route r;
         auto server = query(
             "SELECT CASE WHEN pg_is_in_recovery() THEN 1 ELSE 0 END, current_setting('transaction_read_only'), pg_backend_pid()");
@@ -182,7 +182,7 @@ public:
         // session's own on a direct connection; a pooler such as pgbouncer hands out a cancel key
         // of its own instead. Only then is the probe (a second connection) worth its cost.
         const bool direct = !server.empty() && server.front().at(2) == std::optional<std::string>(std::to_string(pq_->backend_pid(conn_)));
-        if (probe_pooler && !direct) r.transaction_pooled = pooler_evidence();
+        if (!direct) probe_pooler(r);
         return r;
     }
 
@@ -349,7 +349,9 @@ private:
     /// statement reports another backend pid; a second connection, in a transaction, is given the
     /// backend this one used a moment before (a pooler hands out the server
     /// connection released last: pgbouncer's default, server_round_robin = 0).
-    std::string pooler_evidence() {
+    /// Fills r.transaction_pooled and r.statement_pooled with what a second connection and two
+    /// consecutive statements of this one show.
+    void probe_pooler(connection_route& r) {
         std::string marker;
         for (char c : std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) + std::to_string(pq_->backend_pid(conn_)))
             if (c >= '0' && c <= '9') marker += c;
@@ -364,19 +366,27 @@ private:
             transaction t(other, false);
             other_pid = other.single("SELECT pg_backend_pid()");
         } catch (const error& e) {
-            // A pooler in statement mode refuses transaction blocks; any other failure (too many
+            // A pooler in statement mode refuses transaction blocks (pgbouncer: "transaction
+            // blocks not allowed in statement pooling mode"); any other failure (too many
             // connections) leaves the two observations below.
-            if (e.message().find("pool mode") != std::string::npos) refused = e.message();
+            const auto& m = e.message();
+            if (m.find("pooling mode") != std::string::npos || m.find("pool mode") != std::string::npos) {
+                // The pooler's own words, without what strata said before them (it closes the connection).
+                const auto words = m.find("transaction blocks");
+                refused = words == std::string::npos ? m : m.substr(words);
+            }
         }
         auto second = query("SELECT pg_backend_pid(), coalesce(current_setting('strata.route_probe', true), '')");
         const std::string pid_after = second.empty() ? "" : second.front().at(0).value_or("");
         const std::string marker_after = second.empty() ? "" : second.front().at(1).value_or("");
-        if (!refused.empty()) return "the pooler refused a transaction block (" + refused + ")";
-        if (!other_pid.empty() && other_pid == pid)
-            return "a second connection was given the server session (backend pid " + pid + ") this one had used a moment before";
-        if (pid_after != pid) return "two consecutive statements ran in different server sessions (backend pids " + pid + " and " + pid_after + ")";
-        if (marker_after != marker) return "a session setting made by one statement was gone in the next";
-        return {};
+        if (!refused.empty())
+            r.statement_pooled = r.transaction_pooled = "the pooler refused a transaction block (" + refused + ")";
+        else if (!other_pid.empty() && other_pid == pid)
+            r.transaction_pooled = "a second connection was given the server session (backend pid " + pid + ") this one had used a moment before";
+        else if (pid_after != pid)
+            r.transaction_pooled = "two consecutive statements ran in different server sessions (backend pids " + pid + " and " + pid_after + ")";
+        else if (marker_after != marker)
+            r.transaction_pooled = "a session setting made by one statement was gone in the next";
     }
 
     soci::session session_;
