@@ -3,8 +3,10 @@
 // built binary, several at once or killed mid-run, and reads the database back on a connection of
 // its own.
 
+#include "background_run.hpp"
 #include "strata_cli.hpp"
 #include "support/cli_spawn.hpp"
+#include "support/waiting.hpp"
 #include "support/schema_session.hpp"
 
 #include <soci/soci.h>
@@ -30,7 +32,6 @@
 using namespace strata::test;
 using namespace std::chrono_literals;
 using versions = std::vector<std::int64_t>;
-using clock_type = std::chrono::steady_clock;
 
 namespace {
 
@@ -38,38 +39,6 @@ namespace {
 const char* const advisory_lock_key = "1398034753, hashtext(current_schema() || '.strata_schema_history')";
 
 const std::string unit_3_applied_pattern = "applied  3 add_profile_to_users ({ms})\n";
-
-std::chrono::milliseconds since(clock_type::time_point start) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - start);
-}
-
-/// Polls `condition` every 10 ms until it holds or `limit` passes; whether it held.
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
-    const auto deadline = clock_type::now() + limit;
-    for (;;) {
-        if (condition()) return true;
-        if (clock_type::now() >= deadline) return false;
-        std::this_thread::sleep_for(10ms);
-    }
-}
-
-/// strata --database URL ARGS..., to start in the background, in the environment strata_cli
-/// gives every run (only PATH, HOME and LC_ALL=C), in the test's working directory.
-process_invocation strata_invocation(const cli_database_test& t, std::vector<std::string> arguments,
-                                     std::chrono::milliseconds timeout = 60s) {
-    arguments.insert(arguments.begin(), {"--database", t.db.url_text()});
-    const std::string directory = t.cli.working_directory().string();
-    return {STRATA_CLI_PATH, std::move(arguments), {{"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"HOME", directory}, {"LC_ALL", "C"}},
-            directory, timeout};
-}
-
-/// The transcript of a background run, for an assertion message; a password is never shown.
-std::string transcript(const spawned_process& p, const process_result& r, const std::string& secret) {
-    std::string text = describe(p.invocation(), r) + "\n  ran " + std::to_string(p.elapsed().count()) + " ms";
-    if (!secret.empty())
-        for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 1)) text.replace(at, secret.size(), "<password>");
-    return text;
-}
 
 /// Runs of the audit table: (version, action, outcome), in the order they were written.
 text_rows audit_log(const strata::database_url& url) {

@@ -4,8 +4,10 @@
 // cancelled, the transaction rolled back, the audit row written, the lock released, one line says
 // what was kept, and strata exits 128 + the signal (143, 130). A second signal exits at once.
 
+#include "background_run.hpp"
 #include "strata_cli.hpp"
 #include "support/cli_spawn.hpp"
+#include "support/waiting.hpp"
 #include "support/schema_session.hpp"
 
 #include <nlohmann/json.hpp>
@@ -26,40 +28,8 @@
 using namespace strata::test;
 using namespace std::chrono_literals;
 using versions = std::vector<std::int64_t>;
-using clock_type = std::chrono::steady_clock;
 
 namespace {
-
-std::chrono::milliseconds since(clock_type::time_point start) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - start);
-}
-
-/// Polls `condition` every 10 ms until it holds or `limit` passes; whether it held.
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
-    const auto deadline = clock_type::now() + limit;
-    for (;;) {
-        if (condition()) return true;
-        if (clock_type::now() >= deadline) return false;
-        std::this_thread::sleep_for(10ms);
-    }
-}
-
-/// strata --database URL ARGS..., started in the background in the environment strata_cli gives
-/// every run (PATH, HOME, LC_ALL=C), in the test's working directory.
-process_invocation strata_invocation(const cli_database_test& t, std::vector<std::string> arguments) {
-    arguments.insert(arguments.begin(), {"--database", t.db.url_text()});
-    const std::string directory = t.cli.working_directory().string();
-    return {STRATA_CLI_PATH, std::move(arguments), {{"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"HOME", directory}, {"LC_ALL", "C"}},
-            directory, 60s};
-}
-
-/// The transcript of a background run, for an assertion message; the password never shown.
-std::string transcript(const spawned_process& p, const process_result& r, const std::string& secret) {
-    std::string text = describe(p.invocation(), r) + "\n  ran " + std::to_string(p.elapsed().count()) + " ms";
-    if (!secret.empty())
-        for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 1)) text.replace(at, secret.size(), "<password>");
-    return text;
-}
 
 const char* signal_name(int sig) { return sig == SIGTERM ? "SIGTERM" : "SIGINT"; }
 

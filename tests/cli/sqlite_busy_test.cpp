@@ -5,6 +5,7 @@
 
 #include "strata_cli.hpp"
 #include "support/schema_session.hpp"
+#include "support/waiting.hpp"
 
 #include <soci/soci.h>
 
@@ -16,12 +17,6 @@ using namespace std::chrono_literals;
 using versions = std::vector<std::int64_t>;
 
 namespace {
-
-using clock_type = std::chrono::steady_clock;
-
-std::chrono::milliseconds since(clock_type::time_point start) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - start);
-}
 
 /// Another process's connection holding the database file: BEGIN IMMEDIATE (the write lock:
 /// others may read, nobody else may write) or BEGIN EXCLUSIVE (nobody else may even read).

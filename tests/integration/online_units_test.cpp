@@ -28,6 +28,7 @@
 #include "support/schema_reader.hpp"
 #include "support/schema_session.hpp"
 #include "support/temp_database.hpp"
+#include "support/waiting.hpp"
 
 using namespace strata::test;
 using namespace strata::schema;
@@ -37,7 +38,6 @@ namespace {
 
 using names = std::vector<std::string>;
 using versions = std::vector<std::int64_t>;
-using clock_type = std::chrono::steady_clock;
 
 using strata::test::change_unit;
 
@@ -185,15 +185,6 @@ planned_online_run crash_after(const strata::registry& units, const strata::data
     return plan;
 }
 
-/// Polls `condition` every 20 ms for up to `limit`.
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit = 20s) {
-    auto deadline = clock_type::now() + limit;
-    while (clock_type::now() < deadline) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(20ms);
-    }
-    return condition();
-}
 
 }  // namespace
 
