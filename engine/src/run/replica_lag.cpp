@@ -57,7 +57,10 @@ std::optional<std::pair<lagging_standby, std::chrono::milliseconds>> parse_field
 }
 
 /// The wait between a backfill's batches, in PL/pgSQL: the same query and the same rules as
-/// replica_lag_watch::wait(), run by the server.
+/// replica_lag_watch::wait(), run by the server. Each look ends with a COMMIT (nothing is left to
+/// commit there: the batch before committed): inside a DO block the snapshot of a transaction's
+/// first statement is held until its COMMIT, so without it the whole wait, up to the deadline,
+/// would hold back VACUUM's horizon on the primary (the waiting session's backend_xmin).
 std::string wait_in_block(std::chrono::milliseconds limit, std::chrono::milliseconds deadline) {
     const std::string lag_ms = "round(strata_standby.lag * 1000)";
     const std::string waited_ms = "round(extract(epoch FROM clock_timestamp() - strata_since) * 1000)";
@@ -69,7 +72,7 @@ std::string wait_in_block(std::chrono::milliseconds limit, std::chrono::millisec
            "IF strata_said IS NULL OR clock_timestamp() >= strata_said + interval '" + std::to_string(say_every.count()) +
            " seconds' THEN strata_said := clock_timestamp(); RAISE NOTICE '" + std::string(notice_marker) + "% % %', " +
            lag_ms + ", " + waited_ms + ", strata_standby.who; END IF;\n"
-           "PERFORM pg_sleep(" + seconds_literal(poll) + "); END LOOP; END;";
+           "PERFORM pg_sleep(" + seconds_literal(poll) + "); COMMIT; END LOOP; END;";
 }
 
 }  // namespace
