@@ -37,7 +37,8 @@ int applied_in_log(const cli_database_test& t, std::int64_t version) {
 }
 
 /// `t`'s database on the hot standby tools/pg-sandbox started (STRATA_TEST_POSTGRESQL_STANDBY_URL),
-/// once the standby has replayed its creation (at most 30 s). Throws saying why when there is no
+/// once the standby has replayed its creation (at most 60 s: another suite may pause its replay
+/// for a while, integration_postgresql's replica_lag_test.cpp). Throws saying why when there is no
 /// standby: the test fails, it never skips.
 std::string on_standby(const cli_database_test& t) {
     const char* standby = std::getenv("STRATA_TEST_POSTGRESQL_STANDBY_URL");
@@ -49,22 +50,22 @@ std::string on_standby(const cli_database_test& t) {
     const std::string& url = t.db.url_text();
     const auto at = url.find('@', url.find("://") + 3);
     const std::string text = url.substr(0, at + 1) + s.host() + ":" + std::to_string(s.port()) + url.substr(url.find('/', at));
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
     for (;;) {
         try {
             open_session(strata::database_url::parse(text));
             return text;
         } catch (const std::exception& e) {
             if (std::chrono::steady_clock::now() > deadline)
-                throw std::runtime_error("the standby did not show the test database within 30 s: " + std::string(e.what()));
+                throw std::runtime_error("the standby did not show the test database within 60 s: " + std::string(e.what()));
             std::this_thread::sleep_for(20ms);
         }
     }
 }
 
-/// Waits (at most 30 s) until the standby's history of `url` lists `expected`.
+/// Waits (at most 60 s, as on_standby()) until the standby's history of `url` lists `expected`.
 void wait_for_replay(const std::string& url, const versions& expected) {
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
     for (;;) {
         versions got;
         try {
@@ -75,7 +76,7 @@ void wait_for_replay(const std::string& url, const versions& expected) {
             // Not there yet.
         }
         if (got == expected) return;
-        if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("the standby did not replay the history within 30 s");
+        if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("the standby did not replay the history within 60 s");
         std::this_thread::sleep_for(20ms);
     }
 }

@@ -4,7 +4,7 @@
 // past replica_lag_deadline it stops (exit 5) leaving the unit interrupted, and a stop ends the
 // wait at once. Against the real hot standby tools/pg-sandbox starts, lag made by pausing its
 // replay (pg_wal_replay_pause(), granted to the test role there) while WAL is written. The standby
-// is shared with tests running in parallel (pooler_test.cpp waits up to 30 s for it to replay), so
+// is shared with tests running in parallel (pooler_test.cpp waits up to 60 s for it to replay), so
 // every pause here is short and always resumed.
 
 #include <strata/migration.hpp>

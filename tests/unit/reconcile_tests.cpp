@@ -398,4 +398,18 @@ BOOST_AUTO_TEST_CASE(a_stored_down_is_the_json_older_builds_wrote_byte_for_byte)
             }
 }
 
+BOOST_AUTO_TEST_CASE(a_stored_down_is_pinned_to_the_text_and_checksum_history_rows_hold) {
+    // The exact text a history row holds for `DROP TABLE "t_1"` (its checksum: SHA-256 of each
+    // statement and the two flags, each followed by a NUL): a change here would report every
+    // row written before it as damaged.
+    rendering down;
+    down.statements = {"DROP TABLE \"t_1\""};
+    BOOST_TEST(stored_down_json(down) ==
+               "{\"checksum\":\"ceb507816405909c100530e6afe38eea832ffafaf13562382ee4e801f74c9959\",\"foreign_keys_off\":false,"
+               "\"statements\":[\"DROP TABLE \\\"t_1\\\"\"],\"transactional\":true}");
+    // Text that is not UTF-8 is refused as before (nlohmann's strict handling), not stored.
+    down.statements = {"COMMENT ON TABLE t IS '\xff'"};
+    BOOST_CHECK_THROW(stored_down_json(down), nlohmann::json::type_error);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

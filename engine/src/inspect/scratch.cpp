@@ -68,8 +68,9 @@ scratch_database::scratch_database(const database_url& target, const runner_opti
     const auto route = admin_->route();
     if (!route.read_only.empty() || !route.transaction_pooled.empty())
         throw config_error("cannot build a scratch database through " + target.redacted() + ": " +
-                               (route.read_only.empty() ? "the connection goes through a transaction pooler (" + route.transaction_pooled + ")"
-                                                        : route.read_only) +
+                               (!route.read_only.empty()        ? route.read_only
+                                : !route.statement_pooled.empty() ? "the connection goes through a statement pooler (" + route.statement_pooled + ")"
+                                                                  : "the connection goes through a transaction pooler (" + route.transaction_pooled + ")") +
                                "; verify and diff only read the target, so give --scratch URL of an empty database on a writable "
                                "server, connected directly or through a session-mode pool",
                            {.database = target.redacted(), .backend = "postgresql"});

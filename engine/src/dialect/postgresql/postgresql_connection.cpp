@@ -350,7 +350,8 @@ private:
     /// backend this one used a moment before (a pooler hands out the server
     /// connection released last: pgbouncer's default, server_round_robin = 0).
     /// Fills r.transaction_pooled and r.statement_pooled with what a second connection and two
-    /// consecutive statements of this one show.
+    /// consecutive statements of this one show. The probe's session setting (strata.route_probe,
+    /// a custom one nothing reads) may stay on a pooled server connection: harmless.
     void probe_pooler(connection_route& r) {
         std::string marker;
         for (char c : std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) + std::to_string(pq_->backend_pid(conn_)))
