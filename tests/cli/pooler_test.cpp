@@ -10,11 +10,11 @@
 #include "support/cli_spawn.hpp"
 #include "support/pgbouncer_process.hpp"
 #include "support/schema_session.hpp"
+#include "support/standby.hpp"
 
 #include <soci/soci.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <memory>
 #include <stdexcept>
 #include <thread>
@@ -41,12 +41,7 @@ int applied_in_log(const cli_database_test& t, std::int64_t version) {
 /// for a while, integration_postgresql's replica_lag_test.cpp). Throws saying why when there is no
 /// standby: the test fails, it never skips.
 std::string on_standby(const cli_database_test& t) {
-    const char* standby = std::getenv("STRATA_TEST_POSTGRESQL_STANDBY_URL");
-    if (!standby || !*standby)
-        throw std::runtime_error(
-            "STRATA_TEST_POSTGRESQL_STANDBY_URL is not set: these tests need the hot standby tools/pg-sandbox starts "
-            "(run them with tools/test, or tools/pg-sandbox run -- ...; not with --no-standby)");
-    const auto s = strata::database_url::parse(standby);
+    const auto s = standby_url();
     const std::string& url = t.db.url_text();
     const auto at = url.find('@', url.find("://") + 3);
     const std::string text = url.substr(0, at + 1) + s.host() + ":" + std::to_string(s.port()) + url.substr(url.find('/', at));
