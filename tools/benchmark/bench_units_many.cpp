@@ -1,5 +1,7 @@
 // The units of strata_bench_10000 (tools/bench row g, issue 13): 10,000 trivial units, unit i
-// creating table t_i with the columns row d's unit i has (odd: id; even: id and label).
+// creating table t_i with the columns row d's unit i has (odd: id; even: id and label). Built
+// again with STRATA_BENCH_UNITS=2500 and 5000 (strata_bench_2500, strata_bench_5000) for row g's
+// growth: the same units, fewer of them.
 //
 // One class, registered 10,000 times with its version, rather than 10,000 generated classes: the
 // engine sees exactly what 10,000 unit files give it (one registry entry per unit, each rendered,
@@ -17,7 +19,10 @@ namespace {
 
 using namespace strata::schema;
 
-constexpr std::int64_t unit_count = 10000;  // the name strata_bench_10000 and measure-rows rely on it
+#ifndef STRATA_BENCH_UNITS
+#error "build with -DSTRATA_BENCH_UNITS=N (tools/benchmark/CMakeLists.txt names the program strata_bench_N)"
+#endif
+constexpr std::int64_t unit_count = STRATA_BENCH_UNITS;
 
 class create_t final : public strata::migration {
 public:
