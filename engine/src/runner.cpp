@@ -9,6 +9,9 @@
 
 #include <algorithm>
 #include <future>
+#include <map>
+#include <mutex>
+#include <tuple>
 
 #include "inspect/dump.hpp"
 #include "inspect/online_progress.hpp"
@@ -32,6 +35,38 @@ std::string describe(const progress_event& p) {
     return out + " " + p.unit;
 }
 
+namespace {
+
+/// This build's plan for `d`, made on a thread of its own for a large registry (see
+/// runner::impl::planning), or by the first caller of get() for a small one.
+std::shared_future<plan> start_plan(const registry& r, const dialect& d, bool atomic) {
+    constexpr std::size_t units_worth_a_thread = 200;
+    return std::async(r.entries().size() >= units_worth_a_thread ? std::launch::async : std::launch::deferred,
+                      [&r, &d, atomic] { return plan(r, d, atomic); })
+        .share();
+}
+
+}  // namespace
+
+struct shared_plans::impl {
+    std::mutex mutex;
+    std::map<std::tuple<const registry*, backend, bool>, std::shared_future<plan>> made;
+};
+
+shared_plans::shared_plans() : impl_(std::make_unique<impl>()) {}
+shared_plans::~shared_plans() = default;
+
+struct shared_plans_access {
+    /// The plan of `r` for `d` from `plans`, started by the first runner that asks for it.
+    static std::shared_future<plan> get(shared_plans& plans, const registry& r, const dialect& d, bool atomic) {
+        auto& shared = *plans.impl_;
+        std::lock_guard lock(shared.mutex);
+        auto [it, first] = shared.made.try_emplace({&r, d.kind(), atomic});
+        if (first) it->second = start_plan(r, d, atomic);
+        return it->second;
+    }
+};
+
 struct runner::impl {
     runner_options options;
     const registry& units;
@@ -39,9 +74,9 @@ struct runner::impl {
     /// This build's plan (every unit rendered and hashed), made while the command connects and
     /// reads the history: with thousands of units it is the largest part of a run that has
     /// nothing to do, and it needs neither. A small registry renders on first use instead
-    /// (a thread costs more than its plan). See plan().
-    std::future<strata::plan> planning;
-    std::optional<strata::plan> planned;
+    /// (a thread costs more than its plan). With runner_options::plans, the one every runner
+    /// given them shares. See plan().
+    std::shared_future<strata::plan> planning;
     strata::session db;
 
     /// A dry run's target for one command: a rehearsal on a copy of the schema where the
@@ -58,16 +93,12 @@ struct runner::impl {
     impl(const registry& r, database_url u, runner_options o)
         : options(std::move(o)), units(r), sql_dialect(dialect_for(u.kind())), db(std::move(u), options, sql_dialect) {
         r.validate();  // a registry error before anything connects, as without the thread
-        constexpr std::size_t units_worth_a_thread = 200;
-        planning = std::async(r.entries().size() >= units_worth_a_thread ? std::launch::async : std::launch::deferred,
-                              [&r, &d = sql_dialect, atomic = options.atomic] { return strata::plan(r, d, atomic); });
+        planning = options.plans ? shared_plans_access::get(*options.plans, r, sql_dialect, options.atomic)
+                                 : start_plan(r, sql_dialect, options.atomic);
     }
 
     /// The plan, waiting for it if it is still being made; what making it threw, it throws.
-    const strata::plan& plan() {
-        if (!planned) planned.emplace(planning.get());
-        return *planned;
-    }
+    const strata::plan& plan() const { return planning.get(); }
 
     error_context context() const { return {.database = db.url().redacted(), .backend = to_string(db.url().kind())}; }
 

@@ -9,6 +9,8 @@
 
 #include <soci/soci.h>
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -27,12 +29,15 @@ namespace {
 constexpr std::int64_t unit_count = 300;
 constexpr std::int64_t broken_unit = 250;
 
-/// Unit `version` creates table t_<version>; unit `broken_unit` cannot be rendered.
+/// Unit `version` creates table t_<version>; unit `broken_unit` cannot be rendered. With
+/// `renders`, unit 1 counts how often it is asked for its operations (each plan asks twice: up
+/// and down).
 class table_unit final : public strata::migration {
 public:
-    explicit table_unit(std::int64_t version) : version_(version) {}
+    explicit table_unit(std::int64_t version, std::atomic<int>* renders = nullptr) : version_(version), renders_(renders) {}
     strata::migration_info info() const override { return {.version = version_, .name = "create_t_" + std::to_string(version_)}; }
     void change(strata::schema::builder& b) const override {
+        if (renders_ && version_ == 1) ++*renders_;
         if (version_ == broken_unit) throw strata::unsupported_error("this test's unit cannot be rendered");
         b.create_table("t_" + std::to_string(version_),
                        [](strata::schema::table& t) { t.column("id", strata::schema::type::bigint()).primary(); });
@@ -40,12 +45,14 @@ public:
 
 private:
     std::int64_t version_;
+    std::atomic<int>* renders_;
 };
 
 /// Units 1 to `count`, and `extra` (versions) registered a second time. Outlives its runners.
-std::unique_ptr<strata::registry> registry_of(std::int64_t count, const std::vector<std::int64_t>& extra = {}) {
+std::unique_ptr<strata::registry> registry_of(std::int64_t count, const std::vector<std::int64_t>& extra = {},
+                                              std::atomic<int>* renders = nullptr) {
     auto r = std::make_unique<strata::registry>();
-    for (std::int64_t v = 1; v <= count; ++v) r->add(std::make_shared<const table_unit>(v), "many_units_test.cpp");
+    for (std::int64_t v = 1; v <= count; ++v) r->add(std::make_shared<const table_unit>(v, renders), "many_units_test.cpp");
     for (auto v : extra) r->add(std::make_shared<const table_unit>(v), "many_units_test.cpp");
     return r;
 }
@@ -118,4 +125,52 @@ STRATA_BACKEND_TEST(a_registry_of_many_units_with_a_repeated_version_is_refused_
     }
     auto sql = open_session(db.url());
     BOOST_TEST(read_table_names(*sql).empty(), "nothing was created, not even the history");
+}
+
+// A run over many databases (the command line's --targets) gives its runners one shared_plans:
+// the build is rendered once per database kind and --atomic, and each runner still reads and
+// changes its own database only.
+STRATA_BACKEND_TEST(runners_sharing_plans_render_the_units_once_each_on_its_own_database) {
+    auto first = temp_database::create(backend);
+    auto second = temp_database::create(backend);
+    auto third = temp_database::create(backend);
+    std::atomic<int> renders{0};
+    auto reg = registry_of(unit_count, {}, &renders);
+    strata::runner_options shared;
+    shared.plans = std::make_shared<strata::shared_plans>();
+
+    strata::runner(*reg, first.url(), shared).up(broken_unit - 1);
+    const int one_plan = renders.load();
+    BOOST_TEST_REQUIRE(one_plan > 0, "unit 1 was never rendered");
+
+    // The second database: nothing rendered again; its own, empty history; its own run.
+    strata::runner on_second(*reg, second.url(), shared);
+    auto status = on_second.status();
+    BOOST_TEST_REQUIRE(status.size() == static_cast<std::size_t>(unit_count));
+    BOOST_TEST(std::all_of(status.begin(), status.end(), [](const auto& s) { return s.state == strata::unit_state::pending; }));
+    on_second.up(10);
+    BOOST_TEST(renders.load() == one_plan, "a runner given the shared plans rendered the units again");
+    auto on_first = open_session(first.url());
+    auto on_second_sql = open_session(second.url());
+    BOOST_TEST(recorded_versions(*on_first) == one_to(broken_unit - 1), boost::test_tools::per_element());
+    BOOST_TEST(recorded_versions(*on_second_sql) == one_to(10), boost::test_tools::per_element());
+    BOOST_TEST(unit_tables(*on_second_sql) == 10u);
+
+    // The refusal of the unit that cannot be rendered is shared too, with the unit named.
+    try {
+        on_second.up();
+        BOOST_FAIL("up ran a build with a unit that cannot be rendered");
+    } catch (const strata::unsupported_error& e) {
+        BOOST_TEST((e.context().version == broken_unit));
+    }
+    BOOST_TEST(recorded_versions(*on_second_sql) == one_to(10), boost::test_tools::per_element());
+
+    // Without them a runner renders its own; --atomic is a plan of its own, then shared as well.
+    strata::runner(*reg, third.url()).status();
+    BOOST_TEST(renders.load() == 2 * one_plan);
+    auto atomic = shared;
+    atomic.atomic = true;
+    strata::runner(*reg, third.url(), atomic).status();
+    strata::runner(*reg, first.url(), atomic).status();
+    BOOST_TEST(renders.load() == 3 * one_plan);
 }

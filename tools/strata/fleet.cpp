@@ -1,7 +1,8 @@
 // Many databases in one run: the targets (--targets, a repeated --database, --schemas-like,
 // --shard), and running one command on each of them, --parallel at a time, with --canary and
 // --max-failures deciding whether to start the next. Each target runs as a single run would, on a
-// runner (and a connection) of its own; what it prints is kept and shown as one line.
+// runner (and a connection) of its own, all of them sharing this build's plan (runner_options::
+// plans); what it prints is kept and shown as one line.
 
 #include <strata/runner.hpp>
 
@@ -222,8 +223,12 @@ private:
 
 }  // namespace
 
-int run_fleet(const invocation& in, const registry& units, const program& self, const printer& out,
+int run_fleet(const invocation& given, const registry& units, const program& self, const printer& out,
               const signal_watch* signals) {
+    // Every target's runner (and the ones listing schemas) shares one plan per database kind:
+    // the units are rendered and hashed once, not once per target.
+    invocation in = given;
+    in.options.plans = std::make_shared<shared_plans>();
     auto targets = read_targets(in);
     if (targets.empty())
         throw usage_error("--targets: " + (*in.fleet.targets_file == "-" ? std::string("stdin") : *in.fleet.targets_file) +

@@ -137,6 +137,25 @@ struct drift_report {
 };
 
 /// How a runner behaves. The defaults suit a deploy pipeline.
+/// This build's units rendered and hashed once per registry, database kind and `atomic`, and
+/// shared by every runner whose options carry the same object: a run over many databases (the
+/// command line's --targets, --schemas-like) renders its units once instead of once per database.
+/// A plan depends on nothing of a database but its kind (it is made before anything connects),
+/// so a shared one is the very plan each runner would make. Thread-safe. The registries it
+/// renders must outlive it.
+class shared_plans {
+public:
+    shared_plans();
+    ~shared_plans();
+    shared_plans(const shared_plans&) = delete;
+    shared_plans& operator=(const shared_plans&) = delete;
+
+private:
+    friend struct shared_plans_access;  // the runner's way in (runner.cpp)
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
 struct runner_options {
     /// How long to wait for another runner's lock before giving up (lock_timeout_error).
     std::chrono::milliseconds lock_timeout{std::chrono::seconds(60)};
@@ -194,6 +213,9 @@ struct runner_options {
     /// What asked for the stop, for messages and the audit row ("SIGTERM" gives "interrupted by
     /// SIGTERM"); called only after `stop` was requested. None: "interrupted by a stop request".
     std::function<std::string()> stopped_by;
+    /// Runners given the same object render each registry once per database kind and share the
+    /// result (see shared_plans). None: each runner renders its own.
+    std::shared_ptr<shared_plans> plans;
 };
 
 /// Called after each unit commits, so a caller can report progress as it happens.
