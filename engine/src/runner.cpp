@@ -49,21 +49,31 @@ std::shared_future<plan> start_plan(const registry& r, const dialect& d, bool at
 }  // namespace
 
 struct shared_plans::impl {
+    explicit impl(const registry& r) : units(r) {}
+    const registry& units;
     std::mutex mutex;
-    std::map<std::tuple<const registry*, backend, bool>, std::shared_future<plan>> made;
+    /// By kind and atomic, and by the registry's entries as they were: should it gain a unit
+    /// (which may move them), a plan pointing into the old ones is never handed out again.
+    using key = std::tuple<backend, bool, const registry::entry*, std::size_t>;
+    std::map<key, std::shared_future<plan>> made;
 };
 
-shared_plans::shared_plans() : impl_(std::make_unique<impl>()) {}
+shared_plans::shared_plans(const registry& units) : impl_(std::make_unique<impl>(units)) {}
 shared_plans::~shared_plans() = default;
 
 struct shared_plans_access {
-    /// The plan of `r` for `d` from `plans`, started by the first runner that asks for it.
-    static std::shared_future<plan> get(shared_plans& plans, const registry& r, const dialect& d, bool atomic) {
-        auto& shared = *plans.impl_;
+    /// The plan of `r` for `d`: from `plans` when they are r's (started by the first runner that
+    /// asks for it), else one of its own.
+    static std::shared_future<plan> get(const std::shared_ptr<shared_plans>& plans, const registry& r, const dialect& d,
+                                        bool atomic) {
+        if (!plans || &plans->impl_->units != &r) return start_plan(r, d, atomic);
+        auto& shared = *plans->impl_;
+        const shared_plans::impl::key key{d.kind(), atomic, r.entries().data(), r.entries().size()};
         std::lock_guard lock(shared.mutex);
-        auto [it, first] = shared.made.try_emplace({&r, d.kind(), atomic});
-        if (first) it->second = start_plan(r, d, atomic);
-        return it->second;
+        if (auto it = shared.made.find(key); it != shared.made.end()) return it->second;
+        auto started = start_plan(r, d, atomic);  // if it throws (no thread to be had), nothing is kept
+        shared.made.emplace(key, started);
+        return started;
     }
 };
 
@@ -74,8 +84,8 @@ struct runner::impl {
     /// This build's plan (every unit rendered and hashed), made while the command connects and
     /// reads the history: with thousands of units it is the largest part of a run that has
     /// nothing to do, and it needs neither. A small registry renders on first use instead
-    /// (a thread costs more than its plan). With runner_options::plans, the one every runner
-    /// given them shares. See plan().
+    /// (a thread costs more than its plan). With runner_options::plans over this registry, the
+    /// one every such runner shares. See plan().
     std::shared_future<strata::plan> planning;
     strata::session db;
 
@@ -93,8 +103,7 @@ struct runner::impl {
     impl(const registry& r, database_url u, runner_options o)
         : options(std::move(o)), units(r), sql_dialect(dialect_for(u.kind())), db(std::move(u), options, sql_dialect) {
         r.validate();  // a registry error before anything connects, as without the thread
-        planning = options.plans ? shared_plans_access::get(*options.plans, r, sql_dialect, options.atomic)
-                                 : start_plan(r, sql_dialect, options.atomic);
+        planning = shared_plans_access::get(options.plans, r, sql_dialect, options.atomic);
     }
 
     /// The plan, waiting for it if it is still being made; what making it threw, it throws.

@@ -137,7 +137,7 @@ STRATA_BACKEND_TEST(runners_sharing_plans_render_the_units_once_each_on_its_own_
     std::atomic<int> renders{0};
     auto reg = registry_of(unit_count, {}, &renders);
     strata::runner_options shared;
-    shared.plans = std::make_shared<strata::shared_plans>();
+    shared.plans = std::make_shared<strata::shared_plans>(*reg);
 
     strata::runner(*reg, first.url(), shared).up(broken_unit - 1);
     const int one_plan = renders.load();
@@ -173,4 +173,37 @@ STRATA_BACKEND_TEST(runners_sharing_plans_render_the_units_once_each_on_its_own_
     strata::runner(*reg, third.url(), atomic).status();
     strata::runner(*reg, first.url(), atomic).status();
     BOOST_TEST(renders.load() == 3 * one_plan);
+
+    // Another registry given the same plans: its own plan, its own units, every time.
+    std::atomic<int> other_renders{0};
+    auto other = registry_of(3, {}, &other_renders);
+    for (int run = 1; run <= 2; ++run) {
+        auto three = strata::runner(*other, third.url(), shared).status();
+        BOOST_TEST(three.size() == 3u);
+        BOOST_TEST(other_renders.load() == run * one_plan, "a runner over another registry took the shared plan");
+    }
+    BOOST_TEST(renders.load() == 3 * one_plan);
+}
+
+// diff builds the schema a database should have from a registry of the units it has applied,
+// made for that one call: with shared plans too, each database is compared with its own units,
+// never with those of the database compared before it.
+STRATA_BACKEND_TEST(diff_with_shared_plans_expects_each_databases_own_units) {
+    auto three = temp_database::create(backend);
+    auto two = temp_database::create(backend);
+    auto reg = registry_of(3);
+    strata::runner_options shared;
+    shared.plans = std::make_shared<strata::shared_plans>(*reg);
+    strata::runner(*reg, three.url(), shared).up();
+    strata::runner(*reg, two.url(), shared).up(2);
+    for (int round = 1; round <= 2; ++round) {
+        BOOST_TEST_CONTEXT("round " << round) {
+            const auto of_three = strata::runner(*reg, three.url(), shared).diff(std::nullopt);
+            BOOST_TEST(of_three.differences.empty());
+            BOOST_TEST(of_three.applied == one_to(3), boost::test_tools::per_element());
+            const auto of_two = strata::runner(*reg, two.url(), shared).diff(std::nullopt);
+            BOOST_TEST(of_two.differences.empty(), "the database with units 1 and 2 was compared with units 1 to 3");
+            BOOST_TEST(of_two.applied == one_to(2), boost::test_tools::per_element());
+        }
+    }
 }

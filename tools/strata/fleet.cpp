@@ -228,7 +228,7 @@ int run_fleet(const invocation& given, const registry& units, const program& sel
     // Every target's runner (and the ones listing schemas) shares one plan per database kind:
     // the units are rendered and hashed once, not once per target.
     invocation in = given;
-    in.options.plans = std::make_shared<shared_plans>();
+    in.options.plans = std::make_shared<shared_plans>(units);
     auto targets = read_targets(in);
     if (targets.empty())
         throw usage_error("--targets: " + (*in.fleet.targets_file == "-" ? std::string("stdin") : *in.fleet.targets_file) +

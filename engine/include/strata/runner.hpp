@@ -136,16 +136,17 @@ struct drift_report {
     std::vector<std::int64_t> applied;  ///< the versions applied to the scratch database
 };
 
-/// How a runner behaves. The defaults suit a deploy pipeline.
-/// This build's units rendered and hashed once per registry, database kind and `atomic`, and
-/// shared by every runner whose options carry the same object: a run over many databases (the
-/// command line's --targets, --schemas-like) renders its units once instead of once per database.
-/// A plan depends on nothing of a database but its kind (it is made before anything connects),
-/// so a shared one is the very plan each runner would make. Thread-safe. The registries it
-/// renders must outlive it.
+/// One registry's units rendered and hashed once per database kind and `atomic`, and shared by
+/// every runner over that registry whose options carry this object: a run over many databases
+/// (the command line's --targets, --schemas-like, a repeated --database) renders its units once
+/// instead of once per database. A plan depends on nothing of a database but its kind (it is made
+/// before anything connects), so a shared one is the very plan each runner would make. A runner
+/// over any other registry renders its own. Thread-safe. `units` must outlive this object and
+/// gain no unit while it lives (a program's registry::global(), filled before main, is such a
+/// registry); should it gain some anyway, the next runner renders a plan of its own.
 class shared_plans {
 public:
-    shared_plans();
+    explicit shared_plans(const registry& units);
     ~shared_plans();
     shared_plans(const shared_plans&) = delete;
     shared_plans& operator=(const shared_plans&) = delete;
@@ -156,6 +157,7 @@ private:
     std::unique_ptr<impl> impl_;
 };
 
+/// How a runner behaves. The defaults suit a deploy pipeline.
 struct runner_options {
     /// How long to wait for another runner's lock before giving up (lock_timeout_error).
     std::chrono::milliseconds lock_timeout{std::chrono::seconds(60)};
@@ -213,8 +215,8 @@ struct runner_options {
     /// What asked for the stop, for messages and the audit row ("SIGTERM" gives "interrupted by
     /// SIGTERM"); called only after `stop` was requested. None: "interrupted by a stop request".
     std::function<std::string()> stopped_by;
-    /// Runners given the same object render each registry once per database kind and share the
-    /// result (see shared_plans). None: each runner renders its own.
+    /// Runners over its registry given the same object share one plan per database kind and
+    /// `atomic` (see shared_plans). None: each runner renders its own.
     std::shared_ptr<shared_plans> plans;
 };
 

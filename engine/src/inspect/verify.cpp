@@ -172,6 +172,7 @@ drift_report schema_drift(const registry& units, const database_url& target, con
             expected_units.add(e.unit, e.source_file);
             report.applied.push_back(e.version);
         }
+    // A registry of its own, so a plan of its own (shared plans are the build registry's).
     workbench bench(expected_units, target, options, scratch);
     try {
         bench->up();
