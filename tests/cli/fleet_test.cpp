@@ -6,6 +6,7 @@
 
 #include <boost/test/data/test_case.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <set>
@@ -210,6 +211,44 @@ BOOST_AUTO_TEST_CASE(bad_targets_are_refused_before_anything_runs) {
     }
     BOOST_TEST(f.probes[0].applied_versions().empty());
     BOOST_TEST(f.probes[1].applied_versions().empty());
+}
+
+// What follows a URL on its line (a comment) would become part of a SQLite file's name: a new,
+// empty database migrated, the real one untouched, exit 0. Refused, naming the line.
+BOOST_AUTO_TEST_CASE(a_blank_after_a_url_is_refused_not_made_part_of_it) {
+    fleet f(strata::backend::sqlite, 1);
+    const std::string path = f.dbs[0]->url().path();
+    std::ofstream(f.cli.working_directory() / "commented.txt") << "# tenants\na=sqlite:" << path << "   # EU tenant\n";
+    auto r = f.cli.run({"up", "--targets", "commented.txt"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "commented.txt:2: a URL holds no blank, and this line has one after 'sqlite:" + path + "'"), r);
+    BOOST_TEST(!std::filesystem::exists(path + "   # EU tenant"), r);
+    BOOST_TEST(f.probes[0].applied_versions().empty(), r);
+}
+
+// A rollback over a fleet must be safe to rerun: a relative down (one step, --steps) or redo
+// would take the targets that finished one more unit back, so they are refused; --to is
+// rerunnable. One --scratch cannot serve many targets.
+BOOST_AUTO_TEST_CASE(a_fleet_rollback_needs_to_and_reruns_safely) {
+    fleet f(strata::backend::sqlite, 2);
+    BOOST_TEST_REQUIRE(f.run({"up"}).exit_code == 0);
+    const std::string scratch = "sqlite:" + (f.cli.working_directory() / "scratch.db").string();
+    for (auto args : std::vector<std::vector<std::string>>{{"down"}, {"down", "--steps", "1"}, {"redo"}}) {
+        auto r = f.run(args);
+        BOOST_TEST(r.exit_code == 2, r);
+        BOOST_TEST((contains(r.err, "needs --to VERSION") || contains(r.err, "run redo on one database at a time")), r);
+    }
+    auto r = f.run({"verify", "--scratch", scratch});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "--scratch names one database"), r);
+    for (const auto& p : f.probes) BOOST_TEST(p.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
+
+    r = f.run({"down", "--to", "1"});
+    BOOST_TEST(r.exit_code == 0, r);
+    r = f.run({"down", "--to", "1"});  // the rerun: nothing more goes
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(contains(r.out, "nothing to do"), r);
+    for (const auto& p : f.probes) BOOST_TEST(p.applied_versions() == (versions{1}), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(a_repeated_database_and_stdin_are_targets_too) {

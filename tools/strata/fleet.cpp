@@ -51,6 +51,11 @@ target read_target(const std::string& line, const std::string& where) {
         if (label.empty() || std::any_of(label.begin(), label.end(), [](unsigned char c) { return std::isspace(c); }))
             throw usage_error(where + ": a label is one word before '=' (LABEL=URL)");
     }
+    // A URL holds no blank: what follows one (a comment, a second URL) would silently become
+    // part of a SQLite file's name, and a new, empty database would be migrated instead.
+    if (text.find_first_of(" \t") != std::string::npos)
+        throw usage_error(where + ": a URL holds no blank, and this line has one after '" + text.substr(0, text.find_first_of(" \t")) +
+                          "' (a comment takes a line of its own, starting with #; write a blank in a path as %20)");
     try {
         auto url = database_url::parse(text);
         if (label.empty()) label = default_label(url);
@@ -108,6 +113,25 @@ void check_unique(const std::vector<target>& targets) {
         if (!urls.insert(t.url.redacted()).second)
             throw usage_error("the database " + t.url.redacted() + " is a target twice");
     }
+}
+
+/// What cannot run over many databases as it runs over one: a relative rollback, rerun after a
+/// failure, reverts one more unit where it already succeeded; one --scratch database cannot
+/// serve several targets, which would fill it at once or one after another.
+void refuse_unsafe_over_many(const invocation& in, std::size_t targets) {
+    if (targets < 2) return;
+    const std::string many = std::to_string(targets) + " targets";
+    if (in.command == "redo")
+        throw usage_error("redo over " + many + ": a rerun after a failure would revert and apply the newest unit again "
+                          "where it already did; run redo on one database at a time");
+    if (in.command == "down" && !in.down.to && !in.down.all)
+        throw usage_error("down over " + many + " needs --to VERSION (the newest version to keep) or --all: a rerun after "
+                          "a failure would revert one more unit on every target that already finished, where with --to it "
+                          "has nothing to do there");
+    if (in.scratch)
+        throw usage_error("--scratch names one database, and " + in.command + " fills it with a target's units, so it cannot "
+                          "serve " + many + "; leave --scratch out (each target then gets a scratch database of its own "
+                          "next to it) or run one target at a time");
 }
 
 /// Whether `r` stops a fleet from starting more: any exit but 0, except a read-only command's
@@ -240,6 +264,7 @@ int run_fleet(const invocation& given, const registry& units, const program& sel
     }
     check_unique(targets);
     const std::size_t all = targets.size();
+    refuse_unsafe_over_many(in, all);
     if (const auto& shard = in.fleet.shard) {
         std::vector<target> mine;
         for (std::size_t i = std::size_t(shard->first); i < targets.size(); i += std::size_t(shard->second))

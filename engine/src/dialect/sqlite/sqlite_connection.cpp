@@ -266,15 +266,29 @@ public:
     std::string applied_by() override {
         // Looked up once per connection: every history and audit row asks, and getpwuid reads
         // /etc/passwd each time (two reads per unit in a 300-unit run otherwise).
-        if (applied_by_.empty()) {
-            if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_name) applied_by_ = pw->pw_name;
-            else if (const char* user = std::getenv("USER")) applied_by_ = user;
-            else applied_by_ = "uid " + std::to_string(::geteuid());
-        }
+        if (applied_by_.empty()) applied_by_ = os_user();
         return applied_by_;
     }
 
 private:
+    /// The process's user name, looked up once per process with getpwuid_r: a fleet's targets
+    /// open connections on threads of their own, and getpwuid's buffer is one for the process.
+    static std::string os_user() {
+        static const std::string name = [] {
+            std::vector<char> buffer(1024);
+            passwd entry{};
+            passwd* found = nullptr;
+            int rc;
+            while ((rc = ::getpwuid_r(::geteuid(), &entry, buffer.data(), buffer.size(), &found)) == ERANGE &&
+                   buffer.size() < (1u << 20))
+                buffer.resize(buffer.size() * 2);
+            if (rc == 0 && found && found->pw_name) return std::string(found->pw_name);
+            if (const char* user = std::getenv("USER")) return std::string(user);
+            return "uid " + std::to_string(::geteuid());
+        }();
+        return name;
+    }
+
     /// The one place SQLite's result codes are interpreted. A statement that failed with `rc`
     /// (SQLite's `text`) throws what it means: SQLITE_BUSY, the busy timeout (--lock-timeout) ran
     /// out while another process held the database, is lock_timeout_error (exit 5); SQLITE_NOTADB,
