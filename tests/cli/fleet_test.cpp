@@ -221,7 +221,10 @@ BOOST_AUTO_TEST_CASE(a_blank_after_a_url_is_refused_not_made_part_of_it) {
     std::ofstream(f.cli.working_directory() / "commented.txt") << "# tenants\na=sqlite:" << path << "   # EU tenant\n";
     auto r = f.cli.run({"up", "--targets", "commented.txt"});
     BOOST_TEST(r.exit_code == 2, r);
-    BOOST_TEST(contains(r.err, "commented.txt:2: a URL holds no blank, and this line has one after 'sqlite:" + path + "'"), r);
+    const std::string url_length = std::to_string(("sqlite:" + path).size());
+    BOOST_TEST(contains(r.err, "commented.txt:2: a URL holds no blank, and this one has one after its first " + url_length +
+                                   " characters"),
+               r);
     BOOST_TEST(!std::filesystem::exists(path + "   # EU tenant"), r);
     BOOST_TEST(f.probes[0].applied_versions().empty(), r);
 }

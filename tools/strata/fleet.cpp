@@ -53,9 +53,10 @@ target read_target(const std::string& line, const std::string& where) {
     }
     // A URL holds no blank: what follows one (a comment, a second URL) would silently become
     // part of a SQLite file's name, and a new, empty database would be migrated instead.
-    if (text.find_first_of(" \t") != std::string::npos)
-        throw usage_error(where + ": a URL holds no blank, and this line has one after '" + text.substr(0, text.find_first_of(" \t")) +
-                          "' (a comment takes a line of its own, starting with #; write a blank in a path as %20)");
+    // The line is not shown: its URL may hold a password.
+    if (const auto blank = text.find_first_of(" \t"); blank != std::string::npos)
+        throw usage_error(where + ": a URL holds no blank, and this one has one after its first " + std::to_string(blank) +
+                          " characters (a comment takes a line of its own, starting with #; write a blank in a path as %20)");
     try {
         auto url = database_url::parse(text);
         if (label.empty()) label = default_label(url);

@@ -264,8 +264,8 @@ public:
     void cancel_statement() noexcept override { api::sqlite3_interrupt(db_); }
 
     std::string applied_by() override {
-        // Looked up once per connection: every history and audit row asks, and getpwuid reads
-        // /etc/passwd each time (two reads per unit in a 300-unit run otherwise).
+        // Every history and audit row asks: kept per connection, looked up once per process
+        // (os_user), not from /etc/passwd twice per unit.
         if (applied_by_.empty()) applied_by_ = os_user();
         return applied_by_;
     }
