@@ -85,13 +85,13 @@ void connection::poll_for_lock(std::chrono::milliseconds timeout, const std::fun
 }
 
 std::unique_ptr<connection> connect(const database_url& url, std::chrono::seconds connect_timeout, bool read_only,
-                                    std::chrono::milliseconds busy_timeout) {
+                                    std::chrono::milliseconds busy_timeout, std::stop_token stop) {
     switch (url.kind()) {
 #ifdef STRATA_WITH_SQLITE
-    case backend::sqlite: (void)connect_timeout; return connect_sqlite(url, read_only, busy_timeout);
+    case backend::sqlite: (void)connect_timeout; return connect_sqlite(url, read_only, busy_timeout, std::move(stop));
 #endif
 #ifdef STRATA_WITH_POSTGRESQL
-    case backend::postgresql: (void)read_only, (void)busy_timeout; return connect_postgresql(url, connect_timeout);
+    case backend::postgresql: (void)read_only, (void)busy_timeout, (void)stop; return connect_postgresql(url, connect_timeout);
 #endif
     default: break;
     }

@@ -227,12 +227,15 @@ bool pause(std::stop_token stop, std::chrono::milliseconds d);
 /// `read_only`: for looking first (status, dry runs, down before its lock); a SQLite file that
 /// does not exist is then read as an empty database instead of being created. Throws
 /// connection_error (password never included). `busy_timeout` (--lock-timeout): how long a statement
-/// waits while another process holds a SQLite database (locking::set_busy_timeout).
+/// waits while another process holds a SQLite database (locking::set_busy_timeout). `stop`: a
+/// SQLite open that waits for a database another process holds gives up once it is requested
+/// (the connection's interrupt() is not reachable yet), throwing what a timeout would.
 std::unique_ptr<connection> connect(const database_url& url, std::chrono::seconds connect_timeout, bool read_only,
-                                    std::chrono::milliseconds busy_timeout);
+                                    std::chrono::milliseconds busy_timeout, std::stop_token stop = {});
 
 #ifdef STRATA_WITH_SQLITE
-std::unique_ptr<connection> connect_sqlite(const database_url& url, bool read_only, std::chrono::milliseconds busy_timeout);
+std::unique_ptr<connection> connect_sqlite(const database_url& url, bool read_only, std::chrono::milliseconds busy_timeout,
+                                           std::stop_token stop);
 #endif
 #ifdef STRATA_WITH_POSTGRESQL
 std::unique_ptr<connection> connect_postgresql(const database_url& url, std::chrono::seconds connect_timeout);

@@ -183,24 +183,6 @@ void stopping_up_while_its_alter_waits(int sig, int expected_exit) {
 // ---------------------------------------------------------------------------------------------
 // SQLite.
 
-/// Another process's connection holding the database file's write lock (BEGIN IMMEDIATE).
-class database_holder {
-public:
-    explicit database_holder(const strata::database_url& url) : session_(open_session(url)) {
-        *session_ << "BEGIN IMMEDIATE";
-        *session_ << "CREATE TABLE IF NOT EXISTS busy_holder (x INTEGER)";
-    }
-    ~database_holder() {
-        try {
-            *session_ << "ROLLBACK";
-        } catch (...) {
-        }
-    }
-
-private:
-    std::unique_ptr<soci::session> session_;
-};
-
 std::string first_line_of_file(const std::string& path) {
     std::ifstream in(path);
     std::string line;
@@ -393,7 +375,7 @@ BOOST_AUTO_TEST_CASE(signal_sigterm_ends_the_busy_wait_and_exits_143) {
     cli_database_test t(strata::backend::sqlite);
     auto r = t.run({"up", "--to", "1"});
     BOOST_TEST_REQUIRE(r.exit_code == 0, r);
-    database_holder holder(t.db.url());
+    sqlite_file_holder holder(t.db.url(), "BEGIN IMMEDIATE");
     spawned_process p(strata_invocation(t, {"--lock-timeout", "60", "up"}));
     const std::string lock_file = t.db.url().path() + "-strata.lock";
     BOOST_TEST_REQUIRE(waits_for_busy_file(p, t.db.url().path()), p.err_so_far());
@@ -418,13 +400,54 @@ BOOST_AUTO_TEST_CASE(signal_sigterm_ends_the_busy_wait_and_exits_143) {
     ::close(fd);
 }
 
+// Another process holds the file BEGIN EXCLUSIVE, so nobody may even read it: a run waits in the
+// open itself (foreign_keys, the file's header), before the stop can reach its connection as it
+// reaches a statement. The signal still ends that wait at once, not after --lock-timeout's minute:
+// exit 130 or 143, saying it stopped while connecting and that nothing was changed.
+BOOST_AUTO_TEST_CASE(signal_ends_the_wait_to_open_a_file_another_process_holds_exclusively) {
+    cli_database_test t(strata::backend::sqlite);
+    auto r = t.run({"up", "--to", "1"});
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r);
+    struct stopping {
+        const char* command;
+        int signal;
+        const char* name;
+        int exit_code;
+    };
+    for (const stopping s : {stopping{"status", SIGINT, "SIGINT", 130}, stopping{"up", SIGTERM, "SIGTERM", 143}}) {
+        BOOST_TEST_CONTEXT(s.command << " and " << s.name) {
+            sqlite_file_holder holder(t.db.url(), "BEGIN EXCLUSIVE");
+            spawned_process p(strata_invocation(t, {"--lock-timeout", "60", s.command}));
+            // Waiting: a thread of it sleeps in the busy handler, seen twice 10 ms apart.
+            BOOST_TEST_REQUIRE((eventually(
+                                    [&] {
+                                        if (!p.running() || !a_thread_sleeping_in_nanosleep(p.pid())) return !p.running();
+                                        std::this_thread::sleep_for(10ms);
+                                        return a_thread_sleeping_in_nanosleep(p.pid());
+                                    },
+                                    20s) &&
+                                p.running()),
+                               p.err_so_far());
+            const auto signalled = clock_type::now();
+            p.send(s.signal);
+            const auto result = p.wait();
+            const std::string what = transcript(p, result, "");
+            BOOST_TEST(result.exit_code == s.exit_code, what);
+            BOOST_TEST(since(signalled) < 2000ms, what);
+            BOOST_TEST(contains(result.err, "interrupted by " + std::string(s.name) + " while connecting; nothing was changed"), what);
+            BOOST_TEST(interrupted_lines(result.err).size() == 1u, what);
+        }
+    }
+    BOOST_TEST(t.probe.applied_versions() == versions{1});
+}
+
 // Many databases (--database twice): the first is held, the second waits its turn (--parallel 1).
 // SIGTERM stops the one running cleanly, starts no other, and the run exits 143.
 BOOST_AUTO_TEST_CASE(signal_sigterm_stops_a_fleet_and_starts_no_other_target) {
     cli_database_test t(strata::backend::sqlite);
     const auto other = temp_database::sqlite();
     database_probe other_probe(other.url());
-    database_holder holder(t.db.url());
+    sqlite_file_holder holder(t.db.url(), "BEGIN IMMEDIATE");
     spawned_process p(strata_invocation(t, {"--database", other.url_text(), "--parallel", "1", "--lock-timeout", "60", "up"}));
     BOOST_TEST_REQUIRE(waits_for_busy_file(p, t.db.url().path()), p.err_so_far());
     const auto signalled = clock_type::now();

@@ -3,6 +3,7 @@
 // (not a failed unit, exit 1), the failure's bookkeeping does not wait a second time, and a file
 // that is not a database is a configuration error (exit 2) naming the file.
 
+#include "background_run.hpp"
 #include "strata_cli.hpp"
 #include "support/schema_session.hpp"
 #include "support/waiting.hpp"
@@ -17,32 +18,6 @@ using namespace std::chrono_literals;
 using versions = std::vector<std::int64_t>;
 
 namespace {
-
-/// Another process's connection holding the database file: BEGIN IMMEDIATE (the write lock:
-/// others may read, nobody else may write) or BEGIN EXCLUSIVE (nobody else may even read).
-class database_holder {
-public:
-    database_holder(const strata::database_url& url, const char* begin) : session_(open_session(url)) {
-        *session_ << begin;
-        // Something written, so the lock is a writer's whatever the mode.
-        *session_ << "CREATE TABLE IF NOT EXISTS busy_holder (x INTEGER)";
-    }
-    ~database_holder() {
-        try {
-            release();
-        } catch (...) {
-        }
-    }
-    void release() {
-        if (!open_) return;
-        open_ = false;
-        *session_ << "ROLLBACK";
-    }
-
-private:
-    std::unique_ptr<soci::session> session_;
-    bool open_ = true;
-};
 
 /// What strata says when the busy wait runs out on `t`'s file after 1 s.
 std::string locked_message(const cli_database_test& t) {
@@ -65,7 +40,7 @@ BOOST_AUTO_TEST_CASE(up_exits_5_within_lock_timeout_while_another_process_holds_
     auto r = t.run({"up", "--to", "1"});
     BOOST_TEST_REQUIRE(r.exit_code == 0, r);
 
-    database_holder holder(t.db.url(), "BEGIN IMMEDIATE");
+    sqlite_file_holder holder(t.db.url(), "BEGIN IMMEDIATE");
     const auto start = clock_type::now();
     r = t.run({"--lock-timeout", "1", "up"});
     const auto took = since(start);
@@ -98,7 +73,7 @@ BOOST_AUTO_TEST_CASE(up_exits_5_within_lock_timeout_while_another_process_holds_
 // the same error, nothing created.
 BOOST_AUTO_TEST_CASE(first_up_exits_5_within_lock_timeout_while_another_process_holds_a_write_transaction) {
     cli_database_test t(strata::backend::sqlite);
-    database_holder holder(t.db.url(), "BEGIN IMMEDIATE");
+    sqlite_file_holder holder(t.db.url(), "BEGIN IMMEDIATE");
     const auto start = clock_type::now();
     auto r = t.run({"--lock-timeout", "1", "up"});
     const auto took = since(start);
@@ -118,7 +93,7 @@ BOOST_AUTO_TEST_CASE(status_exits_5_within_lock_timeout_under_an_exclusive_lock)
     auto r = t.run({"up", "--to", "1"});
     BOOST_TEST_REQUIRE(r.exit_code == 0, r);
     {
-        database_holder holder(t.db.url(), "BEGIN EXCLUSIVE");
+        sqlite_file_holder holder(t.db.url(), "BEGIN EXCLUSIVE");
         const auto start = clock_type::now();
         r = t.run({"--lock-timeout", "1", "status"});
         const auto took = since(start);
@@ -129,7 +104,7 @@ BOOST_AUTO_TEST_CASE(status_exits_5_within_lock_timeout_under_an_exclusive_lock)
         BOOST_TEST(r.out == "", r);
     }
     {
-        database_holder holder(t.db.url(), "BEGIN IMMEDIATE");
+        sqlite_file_holder holder(t.db.url(), "BEGIN IMMEDIATE");
         r = t.run({"--lock-timeout", "1", "status"});
         BOOST_TEST(r.exit_code == 0, r);
         BOOST_TEST(contains(r.out, "create_users"), r);

@@ -1,6 +1,7 @@
 #include "support/cli_process.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <regex>
 #include <sstream>
@@ -51,25 +52,6 @@ pipe_pair make_pipe() {
     return {fd_guard(fds[0]), fd_guard(fds[1])};
 }
 
-/// Everything execve needs, built before fork: only async-signal-safe calls happen in the child.
-struct exec_image {
-    std::vector<std::string> strings;
-    std::vector<char*> argv;
-    std::vector<char*> envp;
-
-    explicit exec_image(const process_invocation& what) {
-        strings.push_back(what.program);
-        strings.insert(strings.end(), what.arguments.begin(), what.arguments.end());
-        const std::size_t argc = strings.size();
-        for (const auto& [name, value] : what.environment) strings.push_back(name + "=" + value);
-        for (std::size_t i = 0; i < strings.size(); ++i) {
-            (i < argc ? argv : envp).push_back(strings[i].data());
-            if (i + 1 == argc) argv.push_back(nullptr);
-        }
-        envp.push_back(nullptr);
-    }
-};
-
 [[noreturn]] void child(const process_invocation& what, exec_image& image, int in, int out, int err, int report) {
     int failed_errno = 0;
     if (::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) failed_errno = errno;
@@ -85,6 +67,23 @@ struct exec_image {
 }
 
 }  // namespace
+
+exec_image::exec_image(const process_invocation& what) {
+    strings.push_back(what.program);
+    strings.insert(strings.end(), what.arguments.begin(), what.arguments.end());
+    const std::size_t argc = strings.size();
+    for (const auto& [name, value] : what.environment) strings.push_back(name + "=" + value);
+    // A sanitized build's options (tools/test --sanitize: log_path, halt_on_error) reach every
+    // process a test starts, so a report from a child that fails anyway is still collected.
+    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"})
+        if (const char* value = std::getenv(name); value && !what.environment.contains(name))
+            strings.push_back(std::string(name) + "=" + value);
+    for (std::size_t i = 0; i < strings.size(); ++i) {
+        (i < argc ? argv : envp).push_back(strings[i].data());
+        if (i + 1 == argc) argv.push_back(nullptr);
+    }
+    envp.push_back(nullptr);
+}
 
 process_result run_process(const process_invocation& what) {
     exec_image image(what);

@@ -26,6 +26,17 @@ struct process_result {
     std::string err;
 };
 
+/// Everything execve needs for `what`, built before fork so that the child makes only
+/// async-signal-safe calls. The environment is `what.environment`, plus the sanitizer options
+/// (ASAN_OPTIONS, UBSAN_OPTIONS, LSAN_OPTIONS, TSAN_OPTIONS) of the test's own environment that
+/// it does not set: a sanitized build's reports come from every process a test starts.
+struct exec_image {
+    explicit exec_image(const process_invocation& what);
+    std::vector<std::string> strings;
+    std::vector<char*> argv;  ///< null-terminated
+    std::vector<char*> envp;  ///< null-terminated
+};
+
 /// Runs `what` to completion (or to its timeout) with stdin on /dev/null, reading both pipes as
 /// it goes so a chatty child cannot block. Throws std::runtime_error when the program cannot be
 /// started at all (missing, not executable, bad working directory): that is a broken test, not

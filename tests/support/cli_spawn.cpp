@@ -51,14 +51,7 @@ std::string read_all(int fd) {
 
 spawned_process::spawned_process(process_invocation what) : what_(std::move(what)) {
     // Everything execve needs is built before fork: the child only calls async-signal-safe functions.
-    std::vector<std::string> strings{what_.program};
-    strings.insert(strings.end(), what_.arguments.begin(), what_.arguments.end());
-    const std::size_t argc = strings.size();
-    for (const auto& [name, value] : what_.environment) strings.push_back(name + "=" + value);
-    std::vector<char*> argv, envp;
-    for (std::size_t i = 0; i < strings.size(); ++i) (i < argc ? argv : envp).push_back(strings[i].data());
-    argv.push_back(nullptr);
-    envp.push_back(nullptr);
+    exec_image image(what_);
 
     out_fd_ = capture_file();
     try {
@@ -93,7 +86,7 @@ spawned_process::spawned_process(process_invocation what) : what_(std::move(what
         if (::dup2(devnull, 0) < 0 || ::dup2(out_fd_, 1) < 0 || ::dup2(err_fd_, 2) < 0) failed = errno;
         if (!failed && !what_.working_directory.empty() && ::chdir(what_.working_directory.c_str()) != 0) failed = errno;
         if (!failed) {
-            ::execve(argv[0], argv.data(), envp.data());
+            ::execve(image.argv[0], image.argv.data(), image.envp.data());
             failed = errno;
         }
         [[maybe_unused]] auto n = ::write(report[1], &failed, sizeof failed);

@@ -17,11 +17,16 @@ connection& session::open(bool for_looking) {
     route_checked_ = false;
     using clock = std::chrono::steady_clock;
     auto deadline = clock::now() + options_.wait;
+    bool waiting = false;  // in a --wait pause, not in an attempt
     for (auto pause = std::chrono::milliseconds(250);; pause = std::min(pause * 2, std::chrono::milliseconds(5000))) {
         try {
-            conn_ = connect(url_, options_.connect_timeout, for_looking, options_.lock_timeout);
+            conn_ = connect(url_, options_.connect_timeout, for_looking, options_.lock_timeout, options_.stop);
             break;
-        } catch (const connection_error& e) {
+        } catch (const error& e) {
+            // A SQLite open that waited for a file another process holds gives up on a stop:
+            // watch_for_stop says so, whatever the error.
+            if (options_.stop.stop_requested()) break;
+            if (!dynamic_cast<const connection_error*>(&e)) throw;
             // The last pause ends at the deadline, for one more attempt there; with less than a
             // millisecond left, that attempt was this one.
             auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
@@ -29,20 +34,21 @@ connection& session::open(bool for_looking) {
             pause = std::min(pause, left);
             if (options_.on_notice)
                 options_.on_notice("cannot connect yet (" + e.message() + "); retrying in " + duration_text(pause) + " (--wait)");
+            waiting = true;
             if (!strata::pause(options_.stop, pause)) break;
+            waiting = false;
         }
     }
-    watch_for_stop();
+    watch_for_stop(waiting);
     history_ = std::make_unique<class history>(*conn_, dialect_);
     return *conn_;
 }
 
-void session::watch_for_stop() {
+void session::watch_for_stop(bool waiting) {
     // A stop that came while connecting (or during a --wait pause) ends the command here.
     if (options_.stop.stop_requested()) {
-        const bool connected = conn_ != nullptr;
         conn_.reset();
-        throw interrupted_error(stop_reason(options_) + (connected ? " while connecting" : " while waiting to connect (--wait)") +
+        throw interrupted_error(stop_reason(options_) + (waiting ? " while waiting to connect (--wait)" : " while connecting") +
                                     "; nothing was changed",
                                 {.database = url_.redacted(), .backend = to_string(url_.kind())});
     }

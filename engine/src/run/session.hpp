@@ -54,8 +54,9 @@ private:
     /// transaction pooler.
     void refuse_unsafe_route(connection& c, bool pooler_ok);
     /// After connecting: conn_ is interrupted when runner_options::stop is requested; throws
-    /// interrupted_error when it already is (or the --wait pause ended because of it).
-    void watch_for_stop();
+    /// interrupted_error when it already is: the attempt gave up because of it, or (`waiting`)
+    /// the --wait pause ended because of it.
+    void watch_for_stop(bool waiting);
 
     database_url url_;
     const runner_options& options_;

@@ -64,7 +64,10 @@ public:
     /// for it in a rehearsal (errors still name the URL's database).
     enum class opening { for_change, for_looking, private_copy };
 
-    sqlite_connection(const database_url& url, opening how, std::chrono::milliseconds busy_timeout) : connection(url) {
+    /// `stop` counts while the constructor runs (the connection's interrupt() is not reachable
+    /// before it returns): its statements wait for a database another process holds.
+    sqlite_connection(const database_url& url, opening how, std::chrono::milliseconds busy_timeout, std::stop_token stop = {})
+        : connection(url), opening_stop_(std::move(stop)) {
         const bool for_looking = how == opening::for_looking;
         private_copy_ = how == opening::private_copy;
         try {
@@ -100,6 +103,7 @@ public:
         // SQLite opens a file lazily: read its header now, so a file that is not a database (or
         // one another process holds exclusively) is reported when it is opened (see fail()).
         if (!private_copy_) query("PRAGMA schema_version");
+        opening_stop_ = {};  // from here on interrupt() ends a wait
     }
 
     // SOCI 4.0.3 runs only the first statement of a multi-statement string on SQLite, silently;
@@ -323,7 +327,7 @@ private:
     /// SQLite's busy handler (see set_busy_timeout): `count` is how often it was called for this
     /// wait. Sleeps as sqlite3_busy_timeout's handler does (1 ms growing to 100 ms) until the busy
     /// timeout has passed since the first call; 0 gives up (SQLITE_BUSY), at once after
-    /// interrupt(), which it looks for every 10 ms.
+    /// interrupt() (or, while opening, a stop), which it looks for every 10 ms.
     static int busy_wait(void* self, int count) {
         auto* c = static_cast<sqlite_connection*>(self);
         using namespace std::chrono_literals;
@@ -335,11 +339,13 @@ private:
         if (left <= 0ms) return 0;
         const auto until = now + std::min(delays[std::min<std::size_t>(static_cast<std::size_t>(count), std::size(delays) - 1)], left);
         for (; now < until; now = clock::now()) {
-            if (c->interrupted()) return 0;
+            if (c->stopping()) return 0;
             std::this_thread::sleep_for(std::min<clock::duration>(10ms, until - now));
         }
-        return c->interrupted() ? 0 : 1;
+        return c->stopping() ? 0 : 1;
     }
+
+    bool stopping() const noexcept { return interrupted() || opening_stop_.stop_requested(); }
 
     static std::string holder(const std::string& path) {
         std::ifstream in(path);
@@ -377,13 +383,16 @@ private:
     std::string applied_by_;  // the OS user, once looked up
     std::chrono::milliseconds busy_timeout_{0};  ///< SQLite's busy timeout (busy_wait), for messages
     std::chrono::steady_clock::time_point busy_since_;  ///< when the current busy wait began
+    std::stop_token opening_stop_;  ///< the run's stop, while the constructor runs
 };
 
 }  // namespace
 
-std::unique_ptr<connection> connect_sqlite(const database_url& url, bool read_only, std::chrono::milliseconds busy_timeout) {
+std::unique_ptr<connection> connect_sqlite(const database_url& url, bool read_only, std::chrono::milliseconds busy_timeout,
+                                           std::stop_token stop) {
     return std::make_unique<sqlite_connection>(
-        url, read_only ? sqlite_connection::opening::for_looking : sqlite_connection::opening::for_change, busy_timeout);
+        url, read_only ? sqlite_connection::opening::for_looking : sqlite_connection::opening::for_change, busy_timeout,
+        std::move(stop));
 }
 
 }  // namespace strata
