@@ -164,6 +164,8 @@ struct runner::impl {
         if (atomic && !steps.empty() && !sql_dialect.features().transactional_ddl)
             throw unsupported_error(std::string("--atomic needs transactional DDL, which ") + to_string(db.url().kind()) + " lacks",
                                     context());
+        // Nothing to run takes no lock and, on SQLite, creates no file (a down already done).
+        if (steps.empty() && !options.dry_run) return report;
         if (!already_rehearsed) rehearse(steps, atomic);
         executor x(where_to_run(), options, context());
         try {
@@ -208,7 +210,7 @@ struct runner::impl {
         auto status = status_of(plan(), rows);
         refuse_mismatched(status, options, context());  // before down_rows: on another application's database, nothing else matters
         down_plan out;
-        out.targets = down_rows(rows, request, options, context());
+        out.targets = down_rows(plan(), rows, request, options, context());
         check_down(status, out.targets, options, context());
         out.stored.reserve(out.targets.size());
         for (const auto& row : out.targets) out.stored.push_back(recorded_down(row));

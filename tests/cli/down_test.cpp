@@ -3,6 +3,8 @@
 
 #include "strata_cli.hpp"
 
+#include <filesystem>
+
 using namespace strata::test;
 using versions = std::vector<std::int64_t>;
 
@@ -84,17 +86,30 @@ void down_all_reverts_every_unit(strata::backend b) {
     BOOST_TEST(!t.probe.has_table("user_profiles"));
 }
 
-void down_with_nothing_applied_is_refused(strata::backend b) {
+// One unit back (or --steps N) with nothing applied is refused: there is no such unit. --all and
+// --to name a state, which holds already: nothing to do, exit 0, so a rerun (a fleet's, a
+// pipeline's) finds it done; and on a database strata never touched, nothing is created.
+void down_with_nothing_applied_refuses_a_step_and_finds_all_done(strata::backend b) {
     cli_database_test t(b);
     const std::string refused = "strata: error: " + t.shown_url() + ": nothing to revert: no unit is applied\n";
     // A database strata never touched, then one whose history table is empty.
     for (int round = 0; round < 2; ++round) {
-        for (const std::vector<std::string>& args :
-             {std::vector<std::string>{"down"}, {"down", "--all"}, {"down", "--steps", "1"}}) {
-            auto r = t.run(args);
-            BOOST_TEST(r.exit_code == 2, r);
-            BOOST_TEST(r.out == "", r);
-            BOOST_TEST(r.err == refused, r);
+        BOOST_TEST_CONTEXT((round == 0 ? "never touched" : "an empty history")) {
+            for (const std::vector<std::string>& args : {std::vector<std::string>{"down"}, {"down", "--steps", "1"}}) {
+                auto r = t.run(args);
+                BOOST_TEST(r.exit_code == 2, r);
+                BOOST_TEST(r.out == "", r);
+                BOOST_TEST(r.err == refused, r);
+            }
+            auto r = t.run({"down", "--all"});
+            BOOST_TEST(r.exit_code == 0, r);
+            BOOST_TEST(r.out == "nothing to do: no unit is applied to " + t.shown_url() + "\n", r);
+            r = t.run({"down", "--to", "2"});
+            BOOST_TEST(r.exit_code == 0, r);
+            BOOST_TEST(r.out == "nothing to do: no unit newer than version 2 is applied to " + t.shown_url() + "\n", r);
+            BOOST_TEST(t.probe.has_table("strata_schema_history") == (round == 1), r);
+            if (t.db.kind() == strata::backend::sqlite && round == 0)  // nothing to do takes no lock
+                BOOST_TEST(!std::filesystem::exists(t.db.url().path() + "-strata.lock"), "down took the migration lock" << r);
         }
         if (round == 0) {
             auto up = t.run({"up"});
@@ -124,13 +139,22 @@ void down_steps_beyond_what_is_applied_reverts_nothing(strata::backend b) {
     BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
 }
 
-void down_to_a_version_that_is_not_applied_reverts_nothing(strata::backend b) {
+// --to names a state: "nothing newer than V applied". V must be applied or one of the build's
+// units; a version neither (a typo) is refused with nothing reverted, where "revert everything
+// newer than it" could take the whole history back.
+void down_to_a_version_that_is_not_applied(strata::backend b) {
     cli_database_test t(b);
     BOOST_TEST_REQUIRE(t.run({"up", "--to", "2"}).exit_code == 0);
-    auto r = t.run({"down", "--to", "3"});
+    auto r = t.run({"down", "--to", "3"});  // pending: nothing newer than it applied
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(r.out == "nothing to do: no unit newer than version 3 is applied to " + t.shown_url() + "\n", r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2}), boost::test_tools::per_element());
+    r = t.run({"down", "--to", "0"});  // no such unit
     BOOST_TEST(r.exit_code == 2, r);
     BOOST_TEST(r.out == "", r);
-    BOOST_TEST(contains(r.err, "cannot revert to version 3: it is not applied (see strata status)"), r);
+    BOOST_TEST(contains(r.err, "cannot revert to version 0: it is not applied and no unit of this build has it (see strata "
+                               "status)"),
+               r);
     BOOST_TEST(t.probe.applied_versions() == (versions{1, 2}), boost::test_tools::per_element());
 }
 
@@ -193,9 +217,9 @@ STRATA_CLI_TEST_ON_EACH_DATABASE(down_reverts_the_newest_unit_by_default)
 STRATA_CLI_TEST_ON_EACH_DATABASE(down_steps_reverts_that_many_newest_first)
 STRATA_CLI_TEST_ON_EACH_DATABASE(down_to_keeps_that_version_applied)
 STRATA_CLI_TEST_ON_EACH_DATABASE(down_all_reverts_every_unit)
-STRATA_CLI_TEST_ON_EACH_DATABASE(down_with_nothing_applied_is_refused)
+STRATA_CLI_TEST_ON_EACH_DATABASE(down_with_nothing_applied_refuses_a_step_and_finds_all_done)
 STRATA_CLI_TEST_ON_EACH_DATABASE(down_steps_beyond_what_is_applied_reverts_nothing)
-STRATA_CLI_TEST_ON_EACH_DATABASE(down_to_a_version_that_is_not_applied_reverts_nothing)
+STRATA_CLI_TEST_ON_EACH_DATABASE(down_to_a_version_that_is_not_applied)
 STRATA_CLI_TEST_ON_EACH_DATABASE(down_with_two_ways_of_choosing_reverts_nothing)
 STRATA_CLI_TEST_ON_EACH_DATABASE(down_refuses_a_unit_this_build_does_not_know_without_stored_down_statements)
 STRATA_CLI_TEST_ON_EACH_DATABASE(redo_reverts_and_reapplies_the_newest_unit)

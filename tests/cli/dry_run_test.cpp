@@ -339,8 +339,13 @@ void refused_dry_runs_create_nothing(strata::backend b) {
     for (const std::vector<std::string>& args :
          {std::vector<std::string>{"down", "--dry-run"}, {"redo", "--dry-run"}, {"down", "--all", "--dry-run"}}) {
         auto r = t.run(args);
-        BOOST_TEST(r.exit_code == 2, r);
-        BOOST_TEST(contains(r.err, "nothing to revert: no unit is applied"), r);
+        if (args[1] == "--all") {  // a state that holds already
+            BOOST_TEST(r.exit_code == 0, r);
+            BOOST_TEST(contains(r.out, "nothing to do"), r);
+        } else {
+            BOOST_TEST(r.exit_code == 2, r);
+            BOOST_TEST(contains(r.err, "nothing to revert: no unit is applied"), r);
+        }
         BOOST_TEST(!contains(r.out, "CREATE TABLE"), "a refused dry run printed a script" << r);
         check_database_untouched(t, r);
     }

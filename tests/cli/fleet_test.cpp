@@ -194,6 +194,22 @@ BOOST_AUTO_TEST_CASE(bad_targets_are_refused_before_anything_runs) {
     BOOST_TEST(r.exit_code == 2, r);
     BOOST_TEST(contains(r.err, "two targets are labelled a: give each its own label (LABEL=URL)"), r);
 
+    // One file under two spellings (a link, or relative and absolute) is one database: refused,
+    // naming both, whether the file exists yet or not.
+    std::filesystem::create_symlink(f.dbs[0]->url().path(), f.cli.working_directory() / "link.db");
+    write("a=" + f.dbs[0]->url_text() + "\nb=sqlite:link.db\n");
+    r = f.cli.run({"up", "--targets", "bad.txt"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "the database sqlite:link.db is a target twice: " + f.dbs[0]->url().redacted() +
+                                   " names the same file; list it once"),
+               r);
+    const auto fresh = f.cli.working_directory() / "fresh.db";
+    write("a=sqlite:fresh.db\nb=sqlite:" + fresh.string() + "\n");
+    r = f.cli.run({"up", "--targets", "bad.txt"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "is a target twice: sqlite:fresh.db names the same file"), r);
+    BOOST_TEST(!std::filesystem::exists(fresh), r);
+
     write("# nothing yet\n");
     r = f.cli.run({"up", "--targets", "bad.txt"});
     BOOST_TEST(r.exit_code == 2, r);
@@ -230,8 +246,8 @@ BOOST_AUTO_TEST_CASE(a_blank_after_a_url_is_refused_not_made_part_of_it) {
 }
 
 // A rollback over a fleet must be safe to rerun: a relative down (one step, --steps) or redo
-// would take the targets that finished one more unit back, so they are refused; --to is
-// rerunnable. One --scratch cannot serve many targets.
+// would take the targets that finished one more unit back, so they are refused; --to and --all
+// are rerunnable, and a target already there has nothing to do. One --scratch cannot serve many targets.
 BOOST_AUTO_TEST_CASE(a_fleet_rollback_needs_to_and_reruns_safely) {
     fleet f(strata::backend::sqlite, 2);
     BOOST_TEST_REQUIRE(f.run({"up"}).exit_code == 0);
@@ -252,6 +268,16 @@ BOOST_AUTO_TEST_CASE(a_fleet_rollback_needs_to_and_reruns_safely) {
     BOOST_TEST(r.exit_code == 0, r);
     BOOST_TEST(contains(r.out, "nothing to do"), r);
     for (const auto& p : f.probes) BOOST_TEST(p.applied_versions() == (versions{1}), boost::test_tools::per_element());
+    // A target that never got as far as VERSION has nothing to do either; --all reruns as well.
+    r = f.run({"down", "--to", "2"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(contains(r.out, "2 targets: 2 with exit 0; 0 units in all; exit 0"), r);
+    for (int round = 0; round < 2; ++round) {
+        r = f.run({"down", "--all"});
+        BOOST_TEST(r.exit_code == 0, r);
+    }
+    BOOST_TEST(contains(r.out, "nothing to do"), r);
+    for (const auto& p : f.probes) BOOST_TEST(p.applied_versions().empty());
 }
 
 BOOST_AUTO_TEST_CASE(a_repeated_database_and_stdin_are_targets_too) {

@@ -214,16 +214,25 @@ BOOST_AUTO_TEST_CASE(down_rows_for_every_request_and_its_edges) {
         {"--steps 0", {.steps = 0}, {}, "--steps must be at least 1"},
         {"--to keeps that version", {.to = 1}, {3, 2}, ""},
         {"--to the newest: nothing", {.to = 3}, {}, ""},
-        {"--to a version not applied", {.to = 4}, {}, "cannot revert to version 4: it is not applied"},
+        {"--to a pending unit of this build: nothing newer applied", {.to = 4}, {}, ""},
+        {"--to a version neither applied nor known", {.to = 5}, {}, "cannot revert to version 5: it is not applied and no unit of this build has it"},
         {"--all", {.all = true}, {3, 2, 1}, ""},
+        {"two ways at once", {.steps = 1, .all = true}, {}, "a down request takes at most one of steps, to and all"},
     };
     for (const auto& c : cases)
         BOOST_TEST_CONTEXT(c.what) {
             std::vector<history_row> got;
-            expect_refusal(refusal<config_error>([&] { got = down_rows(rows, c.request, options, where); }), c.refused);
+            expect_refusal(refusal<config_error>([&] { got = down_rows(*p, rows, c.request, options, where); }), c.refused);
             if (!*c.refused) BOOST_TEST(versions_of(got) == c.expected, boost::test_tools::per_element());
         }
-    BOOST_TEST(has(refusal<config_error>([&] { down_rows({}, {}, options, where); }), "nothing to revert: no unit is applied"));
+    // With nothing applied: --all and --to a known version are done already; one step is refused.
+    BOOST_TEST(has(refusal<config_error>([&] { down_rows(*p, {}, {}, options, where); }), "nothing to revert: no unit is applied"));
+    BOOST_TEST(has(refusal<config_error>([&] { down_rows(*p, {}, {.steps = 1}, options, where); }), "nothing to revert"));
+    BOOST_TEST(down_rows(*p, {}, {.all = true}, options, where).empty());
+    BOOST_TEST(down_rows(*p, {}, {.to = 2}, options, where).empty());
+    // Out of order: 1 and 3 applied, --to 2 (pending) reverts 3.
+    BOOST_TEST(versions_of(down_rows(*p, {applied(1), applied(3)}, {.to = 2}, options, where)) == (std::vector<std::int64_t>{3}),
+               boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(down_refuses_dirty_and_changed_targets_not_interrupted_ones) {

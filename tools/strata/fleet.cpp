@@ -11,12 +11,16 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
+
+#include <sys/stat.h>
 
 #include "command_line.hpp"
 #include "signals.hpp"
@@ -105,14 +109,33 @@ std::vector<target> expand_schemas(const std::vector<target>& bases, const std::
     return out;
 }
 
-/// Two targets with one label (or one URL) would make a report nobody can read.
+/// What tells the targets' databases apart: a SQLite file's device and inode, so that one file
+/// under two paths (relative and absolute, a symbolic or hard link) is one database, or, while it
+/// does not exist yet, its absolute path; otherwise the URL as shown. (A PostgreSQL database
+/// under two host names, localhost and 127.0.0.1, is not recognised: its migration lock keeps the
+/// two runs apart, and the second finds up or down --to done.)
+std::string identity(const database_url& url) {
+    if (url.kind() != backend::sqlite || url.path() == ":memory:") return url.redacted();
+    struct stat file {};
+    if (::stat(url.path().c_str(), &file) == 0)
+        return "sqlite file " + std::to_string(file.st_dev) + ":" + std::to_string(file.st_ino);
+    std::error_code ignored;
+    return "sqlite path " + std::filesystem::weakly_canonical(std::filesystem::absolute(url.path(), ignored), ignored).string();
+}
+
+/// Two targets with one label (or one database) would make a report nobody can read, and run
+/// one database twice at once.
 void check_unique(const std::vector<target>& targets) {
-    std::set<std::string> labels, urls;
+    std::set<std::string> labels;
+    std::map<std::string, std::string> databases;  // identity() -> the URL that first had it
     for (const auto& t : targets) {
         if (!labels.insert(t.label).second)
             throw usage_error("two targets are labelled " + t.label + ": give each its own label (LABEL=URL)");
-        if (!urls.insert(t.url.redacted()).second)
-            throw usage_error("the database " + t.url.redacted() + " is a target twice");
+        const auto [first, fresh] = databases.emplace(identity(t.url), t.url.redacted());
+        if (fresh) continue;
+        if (first->second == t.url.redacted()) throw usage_error("the database " + t.url.redacted() + " is a target twice");
+        throw usage_error("the database " + t.url.redacted() + " is a target twice: " + first->second +
+                          " names the same file; list it once");
     }
 }
 

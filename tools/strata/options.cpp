@@ -36,7 +36,8 @@ const std::vector<command_spec> commands = {
      {"to", "dry-run", "atomic", "allow-changed", "allow-unknown", "allow-out-of-order"}},
     {"down", "down [--steps N | --to VERSION | --all] [--dry-run]",
      "revert applied units, newest first: one by default, N with --steps, every unit newer than VERSION with --to "
-     "(VERSION stays applied), or all; an online unit whose up stopped half-way is undone as far as its steps got",
+     "(VERSION stays applied; none newer is nothing to do), or all (none applied is nothing to do); an online unit "
+     "whose up stopped half-way is undone as far as its steps got",
      {"steps", "to", "all", "dry-run", "allow-changed"}},
     {"redo", "redo [--dry-run]", "revert the newest applied unit and apply it again", {"dry-run", "allow-changed"}},
     {"status", "status [--exit-code]",
@@ -231,7 +232,8 @@ const char* const exit_codes_help =
     "     was lost during a COMMIT, which may or may not have applied the unit (status tells); verify:\n"
     "     a unit's down does not restore the schema before its up, or a step of the round trip failed\n"
     "  2  bad usage or configuration: unknown command or option, bad URL, a --to version that does not\n"
-    "     exist, nothing to revert, a SQLite database file that is not a SQLite database\n"
+    "     exist, nothing to revert (down or redo with no unit applied), a SQLite file that is not a\n"
+    "     SQLite database\n"
     "  3  cannot connect to the database, or lost the connection during a run\n"
     "  4  the history disagrees with this build: a changed, unknown, out-of-order, dirty, damaged or\n"
     "     mismatched unit (mismatched: the database records another unit under that version; damaged: a\n"

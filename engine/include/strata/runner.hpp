@@ -88,10 +88,13 @@ struct run_report {
 };
 
 /// Which units `down` reverts. At most one of the fields may be set; none means one step.
+/// At most one of the three; none reverts the newest applied unit.
 struct down_request {
-    std::optional<int> steps;
-    std::optional<std::int64_t> to;  ///< keep this version applied, revert every newer one
-    bool all = false;
+    std::optional<int> steps;        ///< revert this many of the newest applied units
+    /// Revert every unit newer than this version (applied, or one of this build's units); done
+    /// already when none is applied.
+    std::optional<std::int64_t> to;
+    bool all = false;  ///< revert every applied unit (done already when none is)
 };
 
 /// Long work going on inside a unit, reported while the unit runs: the batches of an online

@@ -210,26 +210,33 @@ std::vector<step> up_steps(const plan& p, const std::vector<unit_status>& status
     return steps;
 }
 
-std::vector<history_row> down_rows(const std::vector<history_row>& rows, const down_request& request,
+std::vector<history_row> down_rows(const plan& p, const std::vector<history_row>& rows, const down_request& request,
                                    const runner_options& options, const error_context& where) {
+    if (int(request.steps.has_value()) + int(request.to.has_value()) + int(request.all) > 1)
+        throw config_error("a down request takes at most one of steps, to and all", where);
+    if (request.to) {
+        // The state asked for: no unit newer than `to` applied. Already so is nothing to do (a
+        // fleet's rerun, a target that never got that far); a version neither applied nor in this
+        // build is a typo, refused rather than read as "revert everything newer".
+        if (!targeted(rows, *request.to) && !p.find(*request.to))
+            throw config_error("cannot revert to version " + std::to_string(*request.to) +
+                                   ": it is not applied and no unit of this build has it (see " + options.program_name +
+                                   " status)",
+                               where);
+        const auto count = std::count_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version > *request.to; });
+        return {rows.rbegin(), rows.rbegin() + static_cast<std::ptrdiff_t>(count)};
+    }
+    // --all with nothing applied has nothing to do; one unit (or --steps N) has nothing to revert.
+    if (request.all) return {rows.rbegin(), rows.rend()};
     if (rows.empty()) throw config_error("nothing to revert: no unit is applied", where);
     std::size_t count = 1;
-    if (request.all) {
-        count = rows.size();
-    } else if (request.steps) {
+    if (request.steps) {
         if (*request.steps < 1) throw config_error("--steps must be at least 1", where);
         count = static_cast<std::size_t>(*request.steps);
         if (count > rows.size())
             throw config_error("asked to revert " + std::to_string(count) + " units but only " + std::to_string(rows.size()) +
                                    (rows.size() == 1 ? " is" : " are") + " applied; use --all to revert them all",
                                where);
-    } else if (request.to) {
-        if (!targeted(rows, *request.to))
-            throw config_error("cannot revert to version " + std::to_string(*request.to) + ": it is not applied (see " +
-                                   options.program_name + " status)",
-                               where);
-        count = static_cast<std::size_t>(
-            std::count_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version > *request.to; }));
     }
     return {rows.rbegin(), rows.rbegin() + static_cast<std::ptrdiff_t>(count)};
 }

@@ -61,8 +61,10 @@ std::vector<step> up_steps(const plan& p, const std::vector<unit_status>& status
 /// The up step of one unit (atomic: its plain form, when it has online operations).
 step up_step(const planned_unit& p, bool atomic, const error_context& where);
 
-/// The rows `down` reverts, newest first (config_error for a request that cannot be met).
-std::vector<history_row> down_rows(const std::vector<history_row>& rows, const down_request& request,
+/// The rows `down` reverts, newest first (config_error for a request that cannot be met). `--to V`
+/// and `--all` are states to reach, so reaching one already is no error (nothing to revert);
+/// V must then be applied or one of the units of `p`.
+std::vector<history_row> down_rows(const plan& p, const std::vector<history_row>& rows, const down_request& request,
                                    const runner_options& options, const error_context& where);
 
 /// Refuses a down touching a unit that changed, is dirty or was interrupted, unless allowed.
