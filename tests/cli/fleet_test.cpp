@@ -341,4 +341,30 @@ BOOST_AUTO_TEST_CASE(schemas_like_makes_a_target_of_each_tenant_schema) {
     BOOST_TEST(contains(none.err, "is LIKE 'nobody%'"), none);
 }
 
+// Shards of a schema per tenant list the schemas each for itself, and a tenant signs up while
+// they start: shard 0 runs, a schema that sorts first appears, shard 1 runs. By position, shard 1's
+// listing would be shifted by one and the tenants shard 0 skipped would be skipped again. Every
+// tenant that existed when shard 0 ran is migrated exactly once.
+BOOST_AUTO_TEST_CASE(schemas_like_shards_miss_no_tenant_when_one_is_created_meanwhile) {
+    fleet f(strata::backend::postgresql, 1);
+    const auto& p = f.probes[0];
+    const std::vector<std::string> tenants = {"tenant_b", "tenant_c", "tenant_d", "tenant_e", "tenant_f", "tenant_g",
+                                              "tenant_h", "tenant_i", "tenant_j", "tenant_k"};
+    for (const auto& schema : tenants) p.execute("CREATE SCHEMA " + schema);
+    std::multiset<std::string> ran;
+    for (int shard = 0; shard < 2; ++shard) {
+        if (shard == 1) p.execute("CREATE SCHEMA tenant_a");  // sorts before every other
+        auto r = f.run({"up", "--schemas-like", "tenant\\_%", "--shard", std::to_string(shard) + "/2"});
+        BOOST_TEST(r.exit_code == 0, r);
+        for (const auto& schema : tenants) {
+            const std::string line = line_of(r, "t1/" + schema);
+            if (!line.empty()) ran.insert(schema);
+            BOOST_TEST((line.empty() || contains(line, "3 units applied")), line << "\n" << r);
+        }
+    }
+    BOOST_TEST(ran == std::multiset<std::string>(tenants.begin(), tenants.end()), boost::test_tools::per_element());
+    for (const auto& schema : tenants)
+        BOOST_TEST(p.count("SELECT count(*) FROM " + schema + ".strata_schema_history") == 3, schema);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

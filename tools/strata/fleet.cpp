@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -137,6 +138,14 @@ void check_unique(const std::vector<target>& targets) {
         throw usage_error("the database " + t.url.redacted() + " is a target twice: " + first->second +
                           " names the same file; list it once");
     }
+}
+
+/// FNV-1a (64 bits) of `text`: the same in every process and on every machine, which is all
+/// --shard needs of it.
+std::uint64_t stable_hash(std::string_view text) {
+    std::uint64_t h = 14695981039346656037ull;
+    for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+    return h;
 }
 
 /// What cannot run over many databases as it runs over one: a relative rollback, rerun after a
@@ -290,9 +299,10 @@ int run_fleet(const invocation& given, const registry& units, const program& sel
     const std::size_t all = targets.size();
     refuse_unsafe_over_many(in, all);
     if (const auto& shard = in.fleet.shard) {
+        const auto n = std::uint64_t(shard->second), mine_at = std::uint64_t(shard->first);
         std::vector<target> mine;
-        for (std::size_t i = std::size_t(shard->first); i < targets.size(); i += std::size_t(shard->second))
-            mine.push_back(std::move(targets[i]));
+        for (std::size_t i = 0; i < targets.size(); ++i)
+            if ((in.fleet.schemas_like ? stable_hash(targets[i].label) : i) % n == mine_at) mine.push_back(std::move(targets[i]));
         targets = std::move(mine);
         if (targets.empty()) {
             out.notice("shard " + std::to_string(shard->first) + "/" + std::to_string(shard->second) + " has no target (" +

@@ -163,8 +163,9 @@ po::options_description fleet_options() {
          "start no further target once more than K targets failed; those running finish (default 0: stop "
          "starting after the first failure). A read-only command's findings (exit 4, 6) are not failures")
         ("shard", po::value<std::string>()->value_name("I/N"),
-         "take every N-th target starting at I (0 <= I < N) after expanding --schemas-like, so N processes (a "
-         "CI matrix, a Kubernetes Indexed Job: --shard $JOB_COMPLETION_INDEX/N) share a fleet without overlap");
+         "take every N-th target starting at I (0 <= I < N), so N processes (a CI matrix, a Kubernetes Indexed "
+         "Job: --shard $JOB_COMPLETION_INDEX/N) share a fleet without overlap; with --schemas-like, the tenants "
+         "whose label hashes to I modulo N, so a schema created meanwhile moves no other tenant to another shard");
     return d;
 }
 
