@@ -293,7 +293,8 @@ BOOST_AUTO_TEST_CASE(schemas_like_needs_postgresql) {
     fleet f(strata::backend::sqlite, 1);
     auto r = f.run({"status", "--schemas-like", "tenant_%"});
     BOOST_TEST(r.exit_code == 2, r);
-    BOOST_TEST(contains(r.err, "--schemas-like needs PostgreSQL: sqlite has no schemas"), r);
+    BOOST_TEST(r.err == "strata: error: --schemas-like needs PostgreSQL: t1 is a sqlite database, which has no schemas\n", r);
+    BOOST_TEST(r.out == "", r);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -339,6 +340,31 @@ BOOST_AUTO_TEST_CASE(schemas_like_makes_a_target_of_each_tenant_schema) {
     auto none = f.run({"status", "--schemas-like", "nobody%"});
     BOOST_TEST(none.exit_code == 2, none);
     BOOST_TEST(contains(none.err, "is LIKE 'nobody%'"), none);
+}
+
+// --schemas-like over several databases: one whose schemas cannot be listed (nothing listens on
+// its port) is a failed target of its own, with the exit code its error has, and the others'
+// tenants run as --max-failures allows; one with no matching schema has no target, and says so.
+BOOST_AUTO_TEST_CASE(schemas_like_reports_a_database_it_cannot_list_as_a_failed_target) {
+    fleet f(strata::backend::postgresql, 2);
+    f.probes[0].execute("CREATE SCHEMA tenant_a");
+    const std::string unreachable = "postgresql://strata:not-the-password@127.0.0.1:1/nowhere";
+    f.cli.forbid_in_output("not-the-password");
+    std::ofstream(f.cli.working_directory() / "regions.txt")
+        << "eu=" << f.dbs[0]->url_text() << "\nus=" << f.dbs[1]->url_text() << "\nasia=" << unreachable << "\n";
+    auto r = f.cli.run({"up", "--targets", "regions.txt", "--schemas-like", "tenant\\_%", "--max-failures", "1"});
+    BOOST_TEST(r.exit_code == 3, r);
+    BOOST_TEST(matches(line_of(r, "asia"), "asia         exit 3  listing its schemas: {*}cannot connect{*}"), r);
+    BOOST_TEST(matches(line_of(r, "eu/tenant_a"), "eu/tenant_a  ok      3 units applied ({ms})"), r);
+    BOOST_TEST(contains(r.out, "2 targets: 1 with exit 0, 1 with exit 3; 3 units in all; exit 3\n"), r);
+    BOOST_TEST(contains(r.err, "--schemas-like: no schema of " + f.dbs[1]->url().redacted() + " is LIKE 'tenant\\_%', so it has no target"),
+               r);
+    BOOST_TEST(f.probes[0].count("SELECT count(*) FROM tenant_a.strata_schema_history") == 3, r);
+
+    // Matching nowhere is a wrong pattern: nothing runs.
+    auto none = f.cli.run({"up", "--targets", "regions.txt", "--schemas-like", "nobody%", "--max-failures", "1"});
+    BOOST_TEST(none.exit_code == 2, none);
+    BOOST_TEST(contains(none.err, "--schemas-like: no schema of any of the databases is LIKE 'nobody%'"), none);
 }
 
 // Shards of a schema per tenant list the schemas each for itself, and a tenant signs up while

@@ -17,6 +17,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -32,6 +33,9 @@ namespace {
 struct target {
     std::string label;
     database_url url;
+    /// A --schemas-like database whose schemas could not be listed: reported as this target's
+    /// outcome instead of a run.
+    std::optional<target_run> listing_failed;
 };
 
 std::string trim(std::string_view s) {
@@ -97,17 +101,50 @@ std::vector<target> read_targets(const invocation& in) {
 }
 
 /// Each PostgreSQL target becomes one target per schema LIKE `pattern` (SQLite: config_error).
+/// A database whose schemas cannot be listed (unreachable, say) stays a target of its own that
+/// failed, so the others' tenants run as --max-failures allows; one where no schema matches has
+/// no target (a notice says so), unless none that could be listed has one: then the pattern
+/// is wrong.
 std::vector<target> expand_schemas(const std::vector<target>& bases, const std::string& pattern, const registry& units,
-                                   const runner_options& options) {
-    std::vector<target> out;
+                                   const runner_options& options, const program& self, const printer& out,
+                                   const signal_watch* signals) {
+    std::vector<target> expanded;
+    std::vector<std::string> unmatched;
+    std::size_t listed_databases = 0;
+    for (const auto& base : bases)
+        if (base.url.kind() != backend::postgresql)  // a mistake in the command, not a target that failed
+            throw usage_error("--schemas-like needs PostgreSQL: " + base.label + " is a " + to_string(base.url.kind()) +
+                              " database, which has no schemas");
     for (const auto& base : bases) {
-        const auto schemas = runner(units, base.url, options).schemas_like(pattern);
-        if (schemas.empty())
-            throw usage_error("--schemas-like: no schema of " + base.url.redacted() + " is LIKE '" + pattern +
-                              "' (system schemas are left out; _ and % are wildcards, \\_ a plain _)");
-        for (const auto& schema : schemas) out.push_back({base.label + "/" + schema, base.url.with_schema(schema)});
+        std::ostringstream captured_out, captured_err;
+        printer captured(out.wants_json(), self.name, captured_out, captured_err);
+        std::vector<std::string> schemas;
+        const auto started = std::chrono::steady_clock::now();
+        outcome listed = guarded(captured, signals, [&] {
+            schemas = runner(units, base.url, options).schemas_like(pattern);
+            return outcome{};
+        });
+        if (listed.code != exit_ok) {
+            target_run failed{.label = base.label, .database = base.url.redacted(), .started = true, .result = std::move(listed)};
+            failed.result.summary = "listing its schemas: " + scrub(failed.result.summary, base.url.password());
+            failed.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+            failed.output = scrub(captured_out.str(), base.url.password());
+            failed.errors = scrub(captured_err.str(), base.url.password());
+            expanded.push_back({base.label, base.url, std::move(failed)});
+            continue;
+        }
+        ++listed_databases;
+        if (schemas.empty()) unmatched.push_back(base.url.redacted());
+        for (const auto& schema : schemas) expanded.push_back({base.label + "/" + schema, base.url.with_schema(schema), {}});
     }
-    return out;
+    const auto hint = "' (system schemas are left out; _ and % are wildcards, \\_ a plain _)";
+    // Where no database that could be listed has a match, the pattern is what is wrong.
+    if (listed_databases > 0 && unmatched.size() == listed_databases)
+        throw usage_error("--schemas-like: no schema of " + (listed_databases == 1 ? unmatched.front() : "any of the databases") +
+                          " is LIKE '" + pattern + hint);
+    for (const auto& database : unmatched)
+        out.notice("--schemas-like: no schema of " + database + " is LIKE '" + pattern + "', so it has no target");
+    return expanded;
 }
 
 /// What tells the targets' databases apart: a SQLite file's device and inode, so that one file
@@ -242,6 +279,13 @@ private:
 
     void run_one(std::size_t i) {
         const auto& t = targets_[i];
+        if (t.listing_failed) {
+            std::lock_guard lock(mutex_);
+            runs_[i] = *t.listing_failed;
+            failures_ += failed(in_, runs_[i].result);
+            out_.target_done(runs_[i], width_);
+            return;
+        }
         std::ostringstream out, err;
         printer captured(out_.wants_json(), self_.name, out, err);
         // Notices (lock waits, retries, replica lag) as they happen, naming the target; what the
@@ -293,7 +337,7 @@ int run_fleet(const invocation& given, const registry& units, const program& sel
     if (in.fleet.schemas_like) {
         runner_options quiet = in.options;
         quiet.on_notice = {};
-        targets = expand_schemas(targets, *in.fleet.schemas_like, units, quiet);
+        targets = expand_schemas(targets, *in.fleet.schemas_like, units, quiet, self, out, signals);
     }
     check_unique(targets);
     const std::size_t all = targets.size();
