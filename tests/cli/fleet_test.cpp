@@ -289,6 +289,29 @@ BOOST_AUTO_TEST_CASE(a_repeated_database_and_stdin_are_targets_too) {
     for (const auto& p : f.probes) BOOST_TEST(p.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
 }
 
+// The text report shows what a single run would: a dry run's script and a finding's details,
+// under the target's line, each line prefixed by its label; a target with nothing to report, only
+// its line.
+BOOST_AUTO_TEST_CASE(the_text_report_shows_dry_run_scripts_and_findings_under_their_targets) {
+    fleet f(strata::backend::sqlite, 2);
+    auto dry = f.run({"up", "--dry-run", "--parallel", "1"});
+    BOOST_TEST(dry.exit_code == 0, dry);
+    for (std::size_t i = 0; i < 2; ++i) {
+        BOOST_TEST(contains(dry.out, "\n  " + f.label(i) + ": -- dry run: nothing below was executed on " + f.dbs[i]->url().redacted() + "\n"),
+                   dry);
+        BOOST_TEST(contains(dry.out, "\n  " + f.label(i) + ": CREATE TABLE \"users\" (\n"), dry);
+    }
+    for (const auto& p : f.probes) BOOST_TEST(!p.has_table("users"), dry);
+
+    BOOST_TEST_REQUIRE(f.run({"up"}).exit_code == 0);
+    f.probes[1].execute("ALTER TABLE users ADD COLUMN extra TEXT");
+    auto r = f.run({"validate", "--schema", "--parallel", "1"});
+    BOOST_TEST(r.exit_code == 4, r);
+    BOOST_TEST(matches(line_of(r, "t1"), "t1      ok      ok ({ms})"), r);
+    BOOST_TEST(!contains(r.out, "  t1: "), r);
+    BOOST_TEST(contains(r.out, "\n  t2:   - extra column users.extra\n"), r);
+}
+
 BOOST_AUTO_TEST_CASE(schemas_like_needs_postgresql) {
     fleet f(strata::backend::sqlite, 1);
     auto r = f.run({"status", "--schemas-like", "tenant_%"});

@@ -90,6 +90,9 @@ struct target_run {
     outcome result;        ///< not started: result.summary says why
     std::chrono::milliseconds duration{0};
     std::string output;    ///< what its command printed on stdout (with --json: its document)
+    /// Text output: `output` is shown under the target's line (a dry run's script, the details of
+    /// a finding), not only in --json's document.
+    bool show_output = false;
     std::string errors;    ///< what it printed on stderr (a failure's details)
 };
 

@@ -304,6 +304,9 @@ private:
         r.result.summary = scrub(r.result.summary, t.url.password());
         r.duration = took;
         r.output = scrub(out.str(), t.url.password());
+        // What a single run would show: a dry run's script, a finding's details (exit 4: what
+        // diff, validate, verify, lint or status found). The rest is in the summary line.
+        r.show_output = in_.options.dry_run || r.result.code == exit_validation;
         r.errors = scrub(err.str(), t.url.password());
         failures_ += failed(in_, r.result);
         out_.target_done(r, width_);

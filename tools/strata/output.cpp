@@ -330,6 +330,11 @@ void printer::target_done(const target_run& t, std::size_t width) const {
     const bool ok = t.result.code == exit_ok;
     out_ << std::left << std::setw(int(width)) << t.label << "  " << paint(ok ? "ok    " : "exit " + std::to_string(t.result.code), ok ? "32" : "31")
          << "  " << t.result.summary << " (" << ms(t.duration) << ")" << std::endl;
+    if (t.show_output) {
+        std::istringstream shown(t.output);
+        for (std::string line; std::getline(shown, line);) out_ << "  " << t.label << ": " << line << "\n";
+        out_ << std::flush;
+    }
     if (ok || t.errors.empty()) return;
     // A failure's details, under its line: what was kept, what to do.
     std::istringstream details(t.errors);
