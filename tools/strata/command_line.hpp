@@ -7,8 +7,9 @@
 #include <strata/runner.hpp>
 
 #include <chrono>
-#include <functional>
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -192,12 +193,17 @@ private:
     std::string paint(const std::string& text, const char* colour) const;
     /// Clears the line work() wrote, if any.
     void end_work() const;
+    /// end_work() under work_mutex_, which the caller holds.
+    void clear_work_line() const;
 
     bool json_;
     bool colour_;
     bool work_line_;
     mutable std::size_t work_width_ = 0;  ///< characters of the line work() left on the terminal
     mutable std::chrono::steady_clock::time_point work_shown_{};
+    /// The work line's state and stderr while it is drawn or cleared: work() is called from an
+    /// index build's watch thread while a notice of the server's may be printed on the run's own.
+    mutable std::mutex work_mutex_;
     std::string name_;  ///< the program's, for the prefix of its messages and its hints
     std::ostream& out_;
     std::ostream& err_;

@@ -84,6 +84,7 @@ printer::printer(bool json, std::string program_name, std::ostream& out, std::os
 
 void printer::work(const progress_event& p) const {
     if (!work_line_) return;
+    std::lock_guard lock(work_mutex_);
     // A batch of one row on a big table would redraw the line faster than anyone reads it.
     auto now = std::chrono::steady_clock::now();
     bool last = p.total > 0 && p.done >= p.total;
@@ -101,6 +102,12 @@ void printer::work(const progress_event& p) const {
 }
 
 void printer::end_work() const {
+    if (!work_line_) return;
+    std::lock_guard lock(work_mutex_);
+    clear_work_line();
+}
+
+void printer::clear_work_line() const {
     if (work_width_ == 0) return;
     err_ << '\r' << std::string(work_width_, ' ') << '\r' << std::flush;
     work_width_ = 0;
@@ -111,7 +118,8 @@ std::string printer::paint(const std::string& text, const char* colour) const {
 }
 
 void printer::progress(const unit_report& u) const {
-    end_work();
+    std::lock_guard lock(work_mutex_);
+    clear_work_line();
     std::ostream& out = json_ ? err_ : out_;
     out << (u.dir == direction::up ? "applied  " : "reverted ") << u.version << " " << u.name << " (" << ms(u.duration) << ")"
         << (u.from_history ? " with the stored down statements" : "")
@@ -119,7 +127,8 @@ void printer::progress(const unit_report& u) const {
 }
 
 void printer::notice(const std::string& text) const {
-    end_work();
+    std::lock_guard lock(work_mutex_);
+    clear_work_line();
     err_ << name_ << ": " << redact_passwords(text) << std::endl;
 }
 
