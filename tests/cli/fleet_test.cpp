@@ -210,6 +210,13 @@ BOOST_AUTO_TEST_CASE(bad_targets_are_refused_before_anything_runs) {
     BOOST_TEST(contains(r.err, "is a target twice: sqlite:fresh.db names the same file"), r);
     BOOST_TEST(!std::filesystem::exists(fresh), r);
 
+    // A label with ':' reads as a URL with an unknown scheme: the message says what a label is.
+    write("eu:1=" + f.dbs[0]->url_text() + "\n");
+    r = f.cli.run({"up", "--targets", "bad.txt"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "bad.txt:1: invalid database URL: unknown scheme 'eu'"), r);
+    BOOST_TEST(contains(r.err, "(if 'eu:1' is meant as a label: a label holds no ':' or '/')"), r);
+
     write("# nothing yet\n");
     r = f.cli.run({"up", "--targets", "bad.txt"});
     BOOST_TEST(r.exit_code == 2, r);
@@ -278,6 +285,15 @@ BOOST_AUTO_TEST_CASE(a_fleet_rollback_needs_to_and_reruns_safely) {
     }
     BOOST_TEST(contains(r.out, "nothing to do"), r);
     for (const auto& p : f.probes) BOOST_TEST(p.applied_versions().empty());
+}
+
+// A file saved with a UTF-8 byte order mark (as some Windows editors write it) reads as without.
+BOOST_AUTO_TEST_CASE(a_byte_order_mark_is_not_part_of_the_first_label) {
+    fleet f(strata::backend::sqlite, 1);
+    std::ofstream(f.cli.working_directory() / "bom.txt") << "\xEF\xBB\xBF" "eu=" << f.dbs[0]->url_text() << "\n";
+    auto r = f.cli.run({"up", "--targets", "bom.txt"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(matches(line_of(r, "eu"), "eu      ok      3 units applied ({ms})"), r);
 }
 
 BOOST_AUTO_TEST_CASE(a_repeated_database_and_stdin_are_targets_too) {

@@ -71,8 +71,11 @@ target read_target(const std::string& line, const std::string& where) {
         if (label.empty()) label = default_label(url);
         return {label, std::move(url)};
     } catch (const error& e) {
-        // parse() never repeats a password.
-        throw usage_error(where + ": " + e.message());
+        // parse() never repeats a password. "eu:1=URL" read as a URL: say why.
+        const auto eq = line.find('=');
+        const bool label_like = label.empty() && eq != std::string::npos && line.find('/') > eq;
+        throw usage_error(where + ": " + e.message() +
+                          (label_like ? " (if '" + line.substr(0, eq) + "' is meant as a label: a label holds no ':' or '/')" : ""));
     }
 }
 
@@ -91,6 +94,7 @@ std::vector<target> read_targets(const invocation& in) {
         const std::string name = *file == "-" ? std::string("stdin") : *file;
         std::string line;
         for (std::size_t number = 1; std::getline(lines, line); ++number) {
+            if (number == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // a UTF-8 byte order mark, as some editors write
             line = trim(line);
             if (line.empty() || line.front() == '#') continue;
             targets.push_back(read_target(line, name + ":" + std::to_string(number)));
