@@ -48,7 +48,17 @@ void fall_behind(soci::session& primary) {
     const auto deadline = std::chrono::steady_clock::now() + 10s;
     while (query_value(primary, "SELECT CAST(count(*) AS TEXT) FROM pg_stat_replication WHERE replay_lsn < flush_lsn") ==
            std::optional<std::string>("0")) {
-        if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("the standby did not fall behind within 10 s");
+        if (std::chrono::steady_clock::now() > deadline) {
+            // What the server saw of its standbys, for whoever reads the failure.
+            std::string seen;
+            for (const auto& row :
+                 query_text(primary, "SELECT CONCAT_WS(' ', application_name, state, 'sent', sent_lsn, 'flushed', flush_lsn, "
+                                     "'replayed', replay_lsn) FROM pg_stat_replication")
+                     .rows)
+                seen += "; " + row.at(0).value_or("");
+            throw std::runtime_error("the standby did not fall behind within 10 s (pg_stat_replication: " +
+                                     (seen.empty() ? std::string("no standby connected") : seen.substr(2)) + ")");
+        }
         std::this_thread::sleep_for(50ms);
     }
 }
