@@ -164,7 +164,8 @@ struct runner::impl {
         if (atomic && !steps.empty() && !sql_dialect.features().transactional_ddl)
             throw unsupported_error(std::string("--atomic needs transactional DDL, which ") + to_string(db.url().kind()) + " lacks",
                                     context());
-        // Nothing to run takes no lock and, on SQLite, creates no file (a down already done).
+        // Nothing to run opens no connection for a change: a down with nothing to do on a
+        // database strata never touched creates nothing (no SQLite file, no lock file).
         if (steps.empty() && !options.dry_run) return report;
         if (!already_rehearsed) rehearse(steps, atomic);
         executor x(where_to_run(), options, context());

@@ -673,6 +673,29 @@ STRATA_CLI_TEST_ON_EACH_DATABASE(up_proceeds_when_the_lock_is_released_while_it_
 STRATA_CLI_TEST_ON_EACH_DATABASE(wait_notice_names_the_strata_run_holding_the_lock)
 STRATA_CLI_TEST_ON_EACH_DATABASE(run_killed_while_unit_3_waits_leaves_it_unapplied_and_the_next_up_applies_it)
 
+BOOST_AUTO_TEST_SUITE(sqlite)
+
+// The lock is the database file's, however a URL spells it: a run through a symbolic link, by a
+// relative path, waits for the lock a run by the real path holds (each used to take a lock file of
+// its own, next to the name it was given).
+BOOST_AUTO_TEST_CASE(another_spelling_of_the_database_waits_for_the_same_lock) {
+    cli_database_test t(strata::backend::sqlite);
+    BOOST_TEST_REQUIRE(t.run({"up", "--to", "1"}).exit_code == 0);
+    std::filesystem::create_symlink(t.db.url().path(), t.cli.working_directory() / "link.db");
+    scenario::migration_lock_holder holder(t, scenario::holder_line());
+    auto r = t.cli.run({"--database", "sqlite:link.db", "up", "--lock-timeout", "1"});
+    BOOST_TEST(r.exit_code == 5, r);
+    BOOST_TEST(contains(r.err, "another strata run holds the migration lock (" + holder.expected_holder), r);
+    BOOST_TEST(!std::filesystem::exists(t.cli.working_directory() / "link.db-strata.lock"), r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1}), boost::test_tools::per_element());
+    holder.release();
+    r = t.cli.run({"--database", "sqlite:link.db", "up"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 BOOST_AUTO_TEST_SUITE(postgresql)
 
 // ---------------------------------------------------------------------------------------------

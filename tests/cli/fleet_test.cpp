@@ -215,7 +215,7 @@ BOOST_AUTO_TEST_CASE(bad_targets_are_refused_before_anything_runs) {
     r = f.cli.run({"up", "--targets", "bad.txt"});
     BOOST_TEST(r.exit_code == 2, r);
     BOOST_TEST(contains(r.err, "bad.txt:1: invalid database URL: unknown scheme 'eu'"), r);
-    BOOST_TEST(contains(r.err, "(if 'eu:1' is meant as a label: a label holds no ':' or '/')"), r);
+    BOOST_TEST(contains(r.err, "(if what comes before '=' is meant as a label: a label holds no ':' or '/')"), r);
 
     write("# nothing yet\n");
     r = f.cli.run({"up", "--targets", "bad.txt"});
@@ -400,8 +400,26 @@ BOOST_AUTO_TEST_CASE(schemas_like_reports_a_database_it_cannot_list_as_a_failed_
                r);
     BOOST_TEST(f.probes[0].count("SELECT count(*) FROM tenant_a.strata_schema_history") == 3, r);
 
-    // Matching nowhere is a wrong pattern: nothing runs.
+    // Its error is said once, in its line, not again on stderr.
+    BOOST_TEST(!contains(r.err, "asia: strata: error:"), r);
+
+    // Every shard reports it: its tenants could be any shard's, and a shard leaving it out would
+    // exit 0 without them.
+    for (int shard = 0; shard < 2; ++shard) {
+        auto part = f.cli.run({"status", "--targets", "regions.txt", "--schemas-like", "tenant\\_%", "--max-failures", "1",
+                               "--shard", std::to_string(shard) + "/2"});
+        BOOST_TEST(part.exit_code == 3, part);
+        BOOST_TEST(matches(line_of(part, "asia"), "asia {*}exit 3  listing its schemas: {*}"), part);
+    }
+
+    // Matching nowhere is a wrong pattern, once every database could be listed: nothing runs.
+    // With one unlisted, its failure is the answer, and the others say they have no match.
     auto none = f.cli.run({"up", "--targets", "regions.txt", "--schemas-like", "nobody%", "--max-failures", "1"});
+    BOOST_TEST(none.exit_code == 3, none);
+    BOOST_TEST(contains(none.err, "--schemas-like: no schema of " + f.dbs[0]->url().redacted() + " is LIKE 'nobody%', so it has no target"),
+               none);
+    std::ofstream(f.cli.working_directory() / "reachable.txt") << "eu=" << f.dbs[0]->url_text() << "\nus=" << f.dbs[1]->url_text() << "\n";
+    none = f.cli.run({"up", "--targets", "reachable.txt", "--schemas-like", "nobody%"});
     BOOST_TEST(none.exit_code == 2, none);
     BOOST_TEST(contains(none.err, "--schemas-like: no schema of any of the databases is LIKE 'nobody%'"), none);
 }

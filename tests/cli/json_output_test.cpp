@@ -81,21 +81,16 @@ std::vector<cli_outcome> both_ways(const cli_database_test& t, const std::vector
 /// Runs strata on a pseudo-terminal (stdout and stderr both a TTY); returns what it wrote.
 std::string run_on_terminal(const strata_cli& cli, const std::vector<std::string>& arguments,
                             const std::vector<std::string>& environment) {
-    std::vector<std::string> args = {STRATA_CLI_PATH};
-    args.insert(args.end(), arguments.begin(), arguments.end());
-    std::vector<char*> argv, envp;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<std::string> env = environment;
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
+    process_invocation what{STRATA_CLI_PATH, arguments, {}, cli.working_directory().string()};
+    for (const auto& e : environment) what.environment[e.substr(0, e.find('='))] = e.substr(e.find('=') + 1);
+    exec_image image(what);  // with the sanitizer options, as every child of a test
 
     int master = -1;
     pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
     BOOST_TEST_REQUIRE(pid >= 0, "forkpty: " << std::strerror(errno));
     if (pid == 0) {
         if (::chdir(cli.working_directory().c_str()) != 0) ::_exit(126);
-        ::execve(argv[0], argv.data(), envp.data());
+        ::execve(image.argv[0], image.argv.data(), image.envp.data());
         ::_exit(127);
     }
     std::string output;

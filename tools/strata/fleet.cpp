@@ -71,11 +71,12 @@ target read_target(const std::string& line, const std::string& where) {
         if (label.empty()) label = default_label(url);
         return {label, std::move(url)};
     } catch (const error& e) {
-        // parse() never repeats a password. "eu:1=URL" read as a URL: say why.
+        // parse() never repeats a password, nor does this: "eu:1=URL" read as a URL, say why
+        // without showing the text (it may be a URL with its password).
         const auto eq = line.find('=');
         const bool label_like = label.empty() && eq != std::string::npos && line.find('/') > eq;
         throw usage_error(where + ": " + e.message() +
-                          (label_like ? " (if '" + line.substr(0, eq) + "' is meant as a label: a label holds no ':' or '/')" : ""));
+                          (label_like ? " (if what comes before '=' is meant as a label: a label holds no ':' or '/')" : ""));
     }
 }
 
@@ -107,8 +108,8 @@ std::vector<target> read_targets(const invocation& in) {
 /// Each PostgreSQL target becomes one target per schema LIKE `pattern` (SQLite: config_error).
 /// A database whose schemas cannot be listed (unreachable, say) stays a target of its own that
 /// failed, so the others' tenants run as --max-failures allows; one where no schema matches has
-/// no target (a notice says so), unless none that could be listed has one: then the pattern
-/// is wrong.
+/// no target (a notice says so), unless every one was listed and none has one: then the
+/// pattern is wrong.
 std::vector<target> expand_schemas(const std::vector<target>& bases, const std::string& pattern, const registry& units,
                                    const runner_options& options, const program& self, const printer& out,
                                    const signal_watch* signals) {
@@ -129,11 +130,15 @@ std::vector<target> expand_schemas(const std::vector<target>& bases, const std::
             return outcome{};
         });
         if (listed.code != exit_ok) {
+            const std::string error = scrub(listed.summary, base.url.password());
             target_run failed{.label = base.label, .database = base.url.redacted(), .started = true, .result = std::move(listed)};
-            failed.result.summary = "listing its schemas: " + scrub(failed.result.summary, base.url.password());
+            failed.result.summary = "listing its schemas: " + error;
             failed.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
             failed.output = scrub(captured_out.str(), base.url.password());
-            failed.errors = scrub(captured_err.str(), base.url.password());
+            // The error's own line is the target's line already.
+            std::istringstream lines(scrub(captured_err.str(), base.url.password()));
+            for (std::string line; std::getline(lines, line);)
+                if (!line.ends_with(error)) failed.errors += line + "\n";
             expanded.push_back({base.label, base.url, std::move(failed)});
             continue;
         }
@@ -142,9 +147,10 @@ std::vector<target> expand_schemas(const std::vector<target>& bases, const std::
         for (const auto& schema : schemas) expanded.push_back({base.label + "/" + schema, base.url.with_schema(schema), {}});
     }
     const auto hint = "' (system schemas are left out; _ and % are wildcards, \\_ a plain _)";
-    // Where no database that could be listed has a match, the pattern is what is wrong.
-    if (listed_databases > 0 && unmatched.size() == listed_databases)
-        throw usage_error("--schemas-like: no schema of " + (listed_databases == 1 ? unmatched.front() : "any of the databases") +
+    // Where every database was listed and none has a match, the pattern is what is wrong. With one
+    // that could not be listed, that failure is reported (and the notices say where none matched).
+    if (listed_databases == bases.size() && unmatched.size() == bases.size())
+        throw usage_error("--schemas-like: no schema of " + (bases.size() == 1 ? unmatched.front() : "any of the databases") +
                           " is LIKE '" + pattern + hint);
     for (const auto& database : unmatched)
         out.notice("--schemas-like: no schema of " + database + " is LIKE '" + pattern + "', so it has no target");
@@ -352,8 +358,11 @@ int run_fleet(const invocation& given, const registry& units, const program& sel
     if (const auto& shard = in.fleet.shard) {
         const auto n = std::uint64_t(shard->second), mine_at = std::uint64_t(shard->first);
         std::vector<target> mine;
+        // A database whose schemas could not be listed is every shard's failure: its tenants may
+        // be any shard's, and a shard that left it out would exit 0 without them.
         for (std::size_t i = 0; i < targets.size(); ++i)
-            if ((in.fleet.schemas_like ? stable_hash(targets[i].label) : i) % n == mine_at) mine.push_back(std::move(targets[i]));
+            if (targets[i].listing_failed || (in.fleet.schemas_like ? stable_hash(targets[i].label) : i) % n == mine_at)
+                mine.push_back(std::move(targets[i]));
         targets = std::move(mine);
         if (targets.empty()) {
             out.notice("shard " + std::to_string(shard->first) + "/" + std::to_string(shard->second) + " has no target (" +

@@ -32,7 +32,8 @@ namespace {
 
 namespace api = ::sqlite_api;
 
-/// An exclusive flock on "<database>-strata.lock". The kernel releases it when the process dies,
+/// An exclusive flock on "<database>-strata.lock", next to the database file's real path (links
+/// resolved). The kernel releases it when the process dies,
 /// even by kill -9, so it never goes stale; the file's text only says who holds it.
 class file_lock final : public migration_lock {
 public:
@@ -192,7 +193,14 @@ public:
 
     std::unique_ptr<migration_lock> lock(std::chrono::milliseconds timeout, const notice_function& notice) override {
         if (url().path() == ":memory:" || private_copy_) return std::make_unique<no_lock>();
-        const std::string path = url().path() + "-strata.lock";
+        // Named from the file's real path: two runs that spell one database differently
+        // (relative and absolute, through a symbolic link) take one lock.
+        std::string real = url().path();
+        if (char* resolved = ::realpath(url().path().c_str(), nullptr)) {
+            real = resolved;
+            std::free(resolved);
+        }
+        const std::string path = real + "-strata.lock";
         int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0)
             throw connection_error("cannot open the lock file " + path + ": " + std::strerror(errno),
