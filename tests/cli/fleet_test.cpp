@@ -209,6 +209,12 @@ BOOST_AUTO_TEST_CASE(bad_targets_are_refused_before_anything_runs) {
     BOOST_TEST(r.exit_code == 2, r);
     BOOST_TEST(contains(r.err, "is a target twice: sqlite:fresh.db names the same file"), r);
     BOOST_TEST(!std::filesystem::exists(fresh), r);
+    std::filesystem::create_symlink("fresh.db", f.cli.working_directory() / "to-fresh.db");  // dangling until fresh.db is made
+    write("a=sqlite:fresh.db\nb=sqlite:to-fresh.db\n");
+    r = f.cli.run({"up", "--targets", "bad.txt"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "the database sqlite:to-fresh.db is a target twice: sqlite:fresh.db names the same file"), r);
+    BOOST_TEST(!std::filesystem::exists(fresh), r);
 
     // A label with ':' reads as a URL with an unknown scheme: the message says what a label is.
     write("eu:1=" + f.dbs[0]->url_text() + "\n");

@@ -167,8 +167,12 @@ std::string identity(const database_url& url) {
     struct stat file {};
     if (::stat(url.path().c_str(), &file) == 0)
         return "sqlite file " + std::to_string(file.st_dev) + ":" + std::to_string(file.st_ino);
+    // Not there yet: where it will be, through a symbolic link that points at a file to come too.
     std::error_code ignored;
-    return "sqlite path " + std::filesystem::weakly_canonical(std::filesystem::absolute(url.path(), ignored), ignored).string();
+    auto where = std::filesystem::absolute(url.path(), ignored);
+    for (int links = 0; links < 40 && std::filesystem::is_symlink(where, ignored); ++links)
+        where = where.parent_path() / std::filesystem::read_symlink(where, ignored);
+    return "sqlite path " + std::filesystem::weakly_canonical(where, ignored).string();
 }
 
 /// Two targets with one label (or one database) would make a report nobody can read, and run
