@@ -105,7 +105,7 @@ std::vector<target> read_targets(const invocation& in) {
     return targets;
 }
 
-/// Each PostgreSQL target becomes one target per schema LIKE `pattern` (SQLite: config_error).
+/// Each PostgreSQL target becomes one target per schema LIKE `pattern` (any other: usage_error).
 /// A database whose schemas cannot be listed (unreachable, say) stays a target of its own that
 /// failed, so the others' tenants run as --max-failures allows; one where no schema matches has
 /// no target (a notice says so), unless every one was listed and none has one: then the

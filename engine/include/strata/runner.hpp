@@ -87,8 +87,8 @@ struct run_report {
     std::vector<std::string> script;
 };
 
-/// Which units `down` reverts. At most one of the fields may be set; none means one step.
-/// At most one of the three; none reverts the newest applied unit.
+/// Which units `down` reverts. At most one of the fields may be set (config_error otherwise);
+/// none reverts the newest applied unit.
 struct down_request {
     std::optional<int> steps;        ///< revert this many of the newest applied units
     /// Revert every unit newer than this version (applied, or one of this build's units); done
