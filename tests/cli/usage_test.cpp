@@ -136,6 +136,11 @@ BOOST_AUTO_TEST_CASE(option_values_are_checked) {
     check_usage_error(cli, cli.run({"up", "--to"}), "the required argument for option '--to' is missing");
     check_usage_error(cli, cli.run({"down", "--steps", "x"}), "option '--steps' is invalid");
     check_usage_error(cli, cli.run({"status", "--database"}), "the required argument for option '--database' is missing");
+    // Seconds: 0 to 1,000,000; a larger value is a typo (1e16 used to end in "unexpected", exit 1).
+    for (const char* option : {"--max-replica-lag", "--replica-lag-deadline", "--lock-timeout", "--wait"})
+        for (const char* value : {"1e16", "1000001", "-1", "nan", "5s"})
+            check_usage_error(cli, cli.run({"status", option, value}),
+                              "the argument ('" + std::string(value) + "') for option '" + option + "' is invalid");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -274,6 +274,53 @@ BOOST_AUTO_TEST_CASE(past_the_deadline_a_unit_that_had_not_started_is_not_run) {
     BOOST_TEST(number(*s.sql, "SELECT count(*) FROM pg_tables WHERE tablename = 'notes'") == 0);
 }
 
+// A standby that receives nothing (a stalled network, a stuck WAL receiver: here stopped with
+// SIGSTOP) has replayed all it received, yet falls behind the server: it counts as lagging, by the
+// time since it last answered, and the unit waits. (It used to count as caught up.) Once it
+// receives again, the run goes on.
+BOOST_AUTO_TEST_CASE(a_standby_that_receives_nothing_counts_as_behind) {
+    scene s(unit(2, "create_notes", [](builder& b) {
+        b.create_table("notes", [](table& t) { t.column("id", type::bigint()).primary(); });
+    }));
+    run_log log;
+    {
+        frozen_walreceiver frozen(*s.sql);
+        *s.sql << "CREATE TABLE wal_noise_frozen AS SELECT generate_series(1, 1000) AS n";
+        std::this_thread::sleep_for(2500ms);  // past the 1 s limit since its last answer
+        try {
+            strata::runner(*s.reg, s.db.url(), lag_options(log, 1s, 1s)).up();
+            BOOST_ERROR("up ran unit 2 while the standby received nothing");
+        } catch (const strata::error& e) {
+            BOOST_TEST((e.kind() == strata::error_kind::replica_lag), e.what());
+            BOOST_TEST(contains(e.what(), "standby \"" + standby_name(*s.sql) + "\""), e.what());
+            BOOST_TEST(contains(e.what(), "before it starts"), e.what());
+        }
+        BOOST_TEST(recorded_versions(*s.sql) == (std::vector<std::int64_t>{1}), boost::test_tools::per_element());
+    }  // it receives again
+    strata::runner(*s.reg, s.db.url(), lag_options(log, 1s, 60s)).up();
+    BOOST_TEST(recorded_versions(*s.sql) == (std::vector<std::int64_t>{1, 2}), boost::test_tools::per_element());
+}
+
+// The wait after a backfill's batches comes only after a full batch: a backfill whose last batch
+// is short is done without waiting. Here its one batch (25 rows of 100) takes 3 s while replay is
+// paused, so the standby is well past the 1 s limit when it commits; a wait there would stop the
+// backfill at the 1 s deadline (exit 5) with every row updated, leaving the unit interrupted (as
+// it used to).
+BOOST_AUTO_TEST_CASE(a_backfill_does_not_wait_after_its_last_batch) {
+    scene s(unit(2, "fill_items", [](builder& b) {
+        b.backfill("items", R"("score" = "id" * 2 + CASE WHEN "id" = 1 THEN (SELECT 0 FROM pg_sleep(3)) ELSE 0 END)",
+                   R"("score" IS NULL)", 100);
+    }));
+    run_log log;
+    const auto options = lag_options(log, 1s, 1s);
+    up_under_lag up(s, options, log);
+    BOOST_TEST_REQUIRE((up.running().wait_for(20s) == std::future_status::ready));
+    up.running().get();  // no replica_lag_error
+    BOOST_TEST(filled(*s.sql) == 25);
+    BOOST_TEST(history_state(*s.sql, 2) == std::optional<std::string>("applied"));
+    BOOST_TEST(log.text().find("before its next batch") == std::string::npos, log.text());
+}
+
 // An online unit waits between its steps (here after ADD CONSTRAINT ... NOT VALID, before
 // VALIDATE), and a stop ends that wait at once, leaving the unit interrupted.
 BOOST_AUTO_TEST_CASE(an_online_unit_waits_between_its_steps_and_a_stop_ends_the_wait) {

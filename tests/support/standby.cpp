@@ -2,12 +2,17 @@
 
 #include <soci/soci.h>
 
+#include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 #include <thread>
 
 #include "support/schema_session.hpp"
+
+#include <signal.h>
 
 namespace strata::test {
 
@@ -41,6 +46,33 @@ void paused_replay::resume() {
     query_text(*standby_, "SELECT 'x' FROM pg_wal_replay_resume()");
     resumed_ = true;
 }
+
+frozen_walreceiver::frozen_walreceiver(soci::session& primary) {
+    auto standby = open_session(standby_url());
+    const auto pid = query_value(*standby, "SELECT CAST(pid AS TEXT) FROM pg_stat_wal_receiver WHERE status = 'streaming'");
+    if (!pid) throw std::runtime_error("the standby has no streaming WAL receiver (pg_stat_wal_receiver)");
+    pid_ = std::stoi(*pid);
+    // Its last answer must say it replayed all it received: other tests write WAL meanwhile, so
+    // stop it when the server shows that, and keep it stopped once an answer on its way no longer
+    // changes that.
+    const std::string caught_up = "SELECT CAST(count(*) AS TEXT) FROM pg_stat_replication WHERE state = 'streaming' AND "
+                                  "replay_lsn = flush_lsn";
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        if (query_value(primary, caught_up) != std::optional<std::string>("1")) {
+            std::this_thread::sleep_for(20ms);
+            continue;
+        }
+        if (::kill(pid_, SIGSTOP) != 0)
+            throw std::runtime_error("cannot stop the standby's WAL receiver (pid " + *pid + "): " + std::strerror(errno) +
+                                     " (run the tests as root or as the user the server runs as)");
+        std::this_thread::sleep_for(200ms);
+        if (query_value(primary, caught_up) == std::optional<std::string>("1")) return;
+        ::kill(pid_, SIGCONT);
+    }
+    throw std::runtime_error("the standby never reported having replayed all it received within 200 tries");
+}
+
+frozen_walreceiver::~frozen_walreceiver() { ::kill(pid_, SIGCONT); }
 
 void fall_behind(soci::session& primary) {
     primary << "CREATE TABLE IF NOT EXISTS wal_noise (n int)";

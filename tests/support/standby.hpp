@@ -32,6 +32,22 @@ private:
     bool resumed_ = false;
 };
 
+/// The standby's WAL receiver process stopped (SIGSTOP) for the object's life, as a stalled
+/// network leaves it, at a moment when the server (through `primary`) last heard from it that it
+/// had replayed all it received: it looks caught up, and receives nothing more. Continued
+/// (SIGCONT) also when a test fails. Needs to be allowed to signal the server's processes (root,
+/// or the user tools/pg-sandbox runs the server as); std::runtime_error saying so otherwise.
+class frozen_walreceiver {
+public:
+    explicit frozen_walreceiver(soci::session& primary);
+    frozen_walreceiver(const frozen_walreceiver&) = delete;
+    frozen_walreceiver& operator=(const frozen_walreceiver&) = delete;
+    ~frozen_walreceiver();
+
+private:
+    int pid_ = 0;
+};
+
 /// Writes some WAL through `primary` and waits (up to 10 s) until the server heard from the
 /// standby that it received WAL it has not replayed.
 void fall_behind(soci::session& primary);

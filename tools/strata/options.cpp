@@ -102,7 +102,9 @@ void validate(boost::any& v, const std::vector<std::string>& values, seconds_val
     const std::string& s = po::validators::get_single_string(values);
     char* end = nullptr;
     double d = std::strtod(s.c_str(), &end);
-    if (s.empty() || *end != '\0' || !std::isfinite(d) || d < 0) throw po::invalid_option_value(s);
+    // At most 1,000,000 s (11.5 days): in milliseconds that still fits PostgreSQL's lock_timeout
+    // (an int) and an interval; a larger value is a typo, not a wait anyone means.
+    if (s.empty() || *end != '\0' || !std::isfinite(d) || d < 0 || d > 1e6) throw po::invalid_option_value(s);
     v = seconds_value{d};
 }
 

@@ -120,7 +120,13 @@ unit_report executor::run(const step& s, const run_report& report) {
     } scope{t_.conn};
     if ((options_.on_progress || lag_.active()) && !t_.script)
         t_.conn.on_server_notice([this, &s](const std::string& message) {
-            if (lag_.relay(message, unit_label(s.version, s.name)) || !options_.on_progress) return;
+            if (auto waited = lag_.relay(message, unit_label(s.version, s.name))) {
+                // A new wait starts at 0 (quiet_for in), the same wait only grows.
+                if (*waited < lag_in_block_.current) lag_in_block_.finished += lag_in_block_.current;
+                lag_in_block_.current = *waited;
+                return;
+            }
+            if (!options_.on_progress) return;
             if (auto p = detail::parse_progress_notice(message)) deliver({s.version, s.name, p->what, p->done, p->total, p->unit});
         });
     header(s);
@@ -225,9 +231,20 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
     while (i < statements.size()) {
         try {
             // Between the steps of an online unit (a unit that may stop there and be resumed).
-            if (i > 0 && s.statements->resumable) lag_.wait(unit_label(s.version, s.name), "before its next step");
+            // Time spent waiting for a standby is not time spent trying for a table lock.
+            if (i > 0 && s.statements->resumable) {
+                const auto waiting = clock::now();
+                lag_.wait(unit_label(s.version, s.name), "before its next step");
+                retry.exclude(std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - waiting));
+            }
             check_stop();
-            execute(s, statements[i]);
+            try {
+                execute(s, statements[i]);
+            } catch (const error&) {
+                retry.exclude(take_lag_in_block());
+                throw;
+            }
+            retry.exclude(take_lag_in_block());
             ++i;
         } catch (const error& e) {
             const bool stopped = e.kind() == error_kind::interrupted;
@@ -265,6 +282,12 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
     t_.history.log({s.version, s.name, to_string(s.dir), ms, "ok", audit_note(s)});
     t.commit();
     return {s.version, s.name, s.dir, since(start), s.from_history, s.rolls_back};
+}
+
+std::chrono::milliseconds executor::take_lag_in_block() {
+    const auto total = lag_in_block_.finished + lag_in_block_.current;
+    lag_in_block_ = {};
+    return total;
 }
 
 void executor::record(const step& s, std::chrono::milliseconds elapsed) {

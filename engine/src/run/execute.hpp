@@ -44,6 +44,9 @@ public:
     /// Whether to say who holds the lock now: on the first timeout, then every 5 s (a busy table
     /// would otherwise print a line per try).
     bool time_to_say(clock::time_point now);
+    /// `waited` was spent waiting for a lagging standby (--max-replica-lag), not for a lock: the
+    /// deadline moves by as much.
+    void exclude(std::chrono::milliseconds waited) { start_ += waited; }
 
 private:
     const runner_options& options_;
@@ -103,6 +106,14 @@ private:
     error_context where_;
     std::mutex progress_mutex_;  // index builds report from a thread of their own
     replica_lag_watch lag_;      // runner_options::max_replica_lag
+    /// How long the statement running waited for a lagging standby inside it (a backfill's block),
+    /// as its notices said: the longest wait reported of each wait, summed (the notices come
+    /// every 5 s, so a wait's last seconds may be missing). Read and reset by take_lag_in_block().
+    struct {
+        std::chrono::milliseconds finished{0};
+        std::chrono::milliseconds current{0};
+    } lag_in_block_;
+    std::chrono::milliseconds take_lag_in_block();
 };
 
 }  // namespace strata

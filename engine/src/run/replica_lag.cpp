@@ -15,8 +15,13 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-/// How often a waiting run looks again, and says again that it waits.
+/// How often a waiting run looks again, and says again that it waits. A standby that has
+/// replayed all it received answers within milliseconds (WAL this run just committed looks behind
+/// until then): the first looks come after first_look, doubling up to poll, and nothing is said
+/// before a wait lasted quiet_for.
+constexpr std::chrono::milliseconds first_look{10};
 constexpr std::chrono::milliseconds poll{500};
+constexpr std::chrono::milliseconds quiet_for{250};
 constexpr std::chrono::seconds say_every{5};
 
 /// The wait inside a backfill's block speaks with NOTICEs `strata:replica-lag <lag ms> <waited ms>
@@ -64,15 +69,18 @@ std::optional<std::pair<lagging_standby, std::chrono::milliseconds>> parse_field
 std::string wait_in_block(std::chrono::milliseconds limit, std::chrono::milliseconds deadline) {
     const std::string lag_ms = "round(strata_standby.lag * 1000)";
     const std::string waited_ms = "round(extract(epoch FROM clock_timestamp() - strata_since) * 1000)";
-    return "DECLARE strata_standby record; strata_since timestamptz := clock_timestamp(); strata_said timestamptz;\n"
+    return "DECLARE strata_standby record; strata_since timestamptz := clock_timestamp(); strata_said timestamptz; "
+           "strata_pause float8 := " + seconds_literal(first_look) + ";\n"
            "BEGIN LOOP SELECT * INTO strata_standby FROM (" + replica_lag_sql::over(limit) + ") strata_over; EXIT WHEN NOT FOUND;\n"
            "IF clock_timestamp() >= strata_since + interval '" + std::to_string(deadline.count()) + " milliseconds' THEN "
            "RAISE EXCEPTION USING ERRCODE = '" + deadline_sqlstate + "', MESSAGE = '" + std::string(deadline_marker) + "' || " +
            lag_ms + " || ' ' || " + waited_ms + " || ' ' || strata_standby.who; END IF;\n"
-           "IF strata_said IS NULL OR clock_timestamp() >= strata_said + interval '" + std::to_string(say_every.count()) +
-           " seconds' THEN strata_said := clock_timestamp(); RAISE NOTICE '" + std::string(notice_marker) + "% % %', " +
+           "IF clock_timestamp() >= strata_since + interval '" + std::to_string(quiet_for.count()) + " milliseconds' AND "
+           "(strata_said IS NULL OR clock_timestamp() >= strata_said + interval '" + std::to_string(say_every.count()) +
+           " seconds') THEN strata_said := clock_timestamp(); RAISE NOTICE '" + std::string(notice_marker) + "% % %', " +
            lag_ms + ", " + waited_ms + ", strata_standby.who; END IF;\n"
-           "PERFORM pg_sleep(" + seconds_literal(poll) + "); COMMIT; END LOOP; END;";
+           "PERFORM pg_sleep(strata_pause); strata_pause := least(strata_pause * 2, " + seconds_literal(poll) +
+           "); COMMIT; END LOOP; END;";
 }
 
 }  // namespace
@@ -84,7 +92,7 @@ std::string standbys() {
     // pg_basebackup streams in state 'backup'.
     return "SELECT '\"' || coalesce(r.application_name, '') || '\" (' || coalesce(host(r.client_addr), 'local socket') || ')' "
            "AS who, CASE WHEN r.replay_lsn IS NULL THEN NULL "
-           "WHEN r.replay_lsn >= r.flush_lsn OR r.replay_lsn >= pg_current_wal_flush_lsn() THEN 0 "
+           "WHEN r.replay_lsn >= pg_current_wal_flush_lsn() THEN 0 "
            "ELSE extract(epoch FROM coalesce(r.replay_lag, interval '0') + greatest(clock_timestamp() - r.reply_time, "
            "interval '0')) END AS lag FROM pg_stat_replication r WHERE r.state <> 'backup' AND NOT EXISTS (SELECT 1 FROM "
            "pg_replication_slots s WHERE s.active_pid = r.pid AND s.slot_type = 'logical')";
@@ -126,7 +134,7 @@ void replica_lag_watch::wait(const std::string& unit, const std::string& when) c
     if (!active_) return;
     std::optional<clock::time_point> since;
     std::optional<clock::time_point> said;
-    for (;;) {
+    for (auto next = first_look;; next = std::min(next * 2, poll)) {
         if (options_.stop.stop_requested()) return;
         const auto rows = conn_.query(replica_lag_sql::over(*options_.max_replica_lag));
         if (rows.empty()) return;
@@ -135,11 +143,11 @@ void replica_lag_watch::wait(const std::string& unit, const std::string& when) c
         if (!since) since = now;
         const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(now - *since);
         if (waited >= options_.replica_lag_deadline) throw replica_lag_error(deadline_text(unit, when, standby, waited));
-        if (!said || now - *said >= say_every) {
+        if (waited >= quiet_for && (!said || now - *said >= say_every)) {
             said = now;
             say_(waiting_text(unit, when, standby, waited));
         }
-        pause(options_.stop, poll);
+        pause(options_.stop, next);
     }
 }
 
@@ -150,12 +158,12 @@ std::string replica_lag_watch::between_batches(const std::string& statement) con
     return statement;
 }
 
-bool replica_lag_watch::relay(const std::string& notice, const std::string& unit) const {
-    if (!active_ || notice.compare(0, notice_marker.size(), notice_marker) != 0) return false;
+std::optional<std::chrono::milliseconds> replica_lag_watch::relay(const std::string& notice, const std::string& unit) const {
+    if (!active_ || notice.compare(0, notice_marker.size(), notice_marker) != 0) return std::nullopt;
     auto fields = parse_fields(std::string_view(notice).substr(notice_marker.size()));
-    if (!fields) return false;
+    if (!fields) return std::nullopt;
     say_(waiting_text(unit, "before its next batch", fields->first, fields->second));
-    return true;
+    return fields->second;
 }
 
 std::optional<replica_lag_error> replica_lag_watch::deadline_passed(const error& e, const std::string& unit,

@@ -6,9 +6,10 @@
 // online operation next to plain ones) would be dirty if the deadline stopped it there.
 //
 // How lag is measured, on the server, per row of pg_stat_replication (physical standbys: not a
-// pg_basebackup's stream, not a logical walsender): 0 when the standby said it replayed all it
-// had received, or all the server has flushed; else its replay_lag plus the time since its last
-// reply. replay_lag alone does not do: it is NULL once a standby is idle, stays at its last
+// pg_basebackup's stream, not a logical walsender): 0 when the standby said it replayed all the
+// server has flushed; else its replay_lag plus the time since its last reply. (Not 0 when it
+// replayed all it received: a standby that receives nothing, behind a stalled network or a
+// stuck walreceiver, would then always look caught up.) replay_lag alone does not do: it is NULL once a standby is idle, stays at its last
 // value after the standby caught up, and while replay is paused it only grows when the standby
 // replies (every wal_receiver_status_interval, 10 s by default, or when WAL arrives), as measured
 // against a standby paused with pg_wal_replay_pause(). A standby that is behind replies at once
@@ -47,8 +48,9 @@ public:
     void wait(const std::string& unit, const std::string& when) const;
     /// `statement`, with the same wait after each batch when it is an online backfill's block.
     std::string between_batches(const std::string& statement) const;
-    /// A server notice: when it is the wait inside a backfill speaking, says it (true).
-    bool relay(const std::string& notice, const std::string& unit) const;
+    /// A server notice: when it is the wait inside a backfill speaking, says it and returns how
+    /// long that wait has lasted so far; nullopt for any other notice.
+    std::optional<std::chrono::milliseconds> relay(const std::string& notice, const std::string& unit) const;
     /// When `e` is that wait's deadline (its SQLSTATE), the replica_lag_error to raise instead,
     /// naming `statement` (as rendered).
     std::optional<replica_lag_error> deadline_passed(const error& e, const std::string& unit,

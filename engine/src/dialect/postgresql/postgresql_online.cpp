@@ -5,6 +5,8 @@
 #include "dialect/common.hpp"
 #include "progress_notice.hpp"
 
+#include <regex>
+
 namespace strata::postgresql_online {
 
 using namespace schema;
@@ -285,6 +287,14 @@ std::string after_each_batch(const std::string& statement, const std::string& wa
     if (statement.rfind("DO $strata", 0) != 0 || statement.find(batch_commit) == std::string::npos) return statement;
     const auto end = statement.rfind(batch_loop_end);
     if (end == std::string::npos) return statement;
+    // Only after a full batch: a shorter one took the last matching rows, and waiting after it
+    // would only delay (or, past the deadline, fail) a backfill that is done. The batch's size
+    // is the LIMIT backfill_in_batches() wrote before its FOR UPDATE.
+    static const std::regex batch_size(" LIMIT ([0-9]+) FOR UPDATE\\)\\) AND ");
+    std::smatch size;
+    if (std::regex_search(statement, size, batch_size))
+        return statement.substr(0, end) + "\nIF cardinality(strata_batch) >= " + size[1].str() + " THEN\n" + wait + "\nEND IF;" +
+               statement.substr(end);
     return statement.substr(0, end) + "\n" + wait + statement.substr(end);
 }
 

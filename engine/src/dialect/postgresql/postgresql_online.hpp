@@ -29,7 +29,8 @@ void add_check_online(const std::string& table, const schema::check_def& check, 
 /// the block does nothing. Empty: the block every backfill unit has always had (same text).
 std::string backfill_in_batches(const schema::backfill& o, const std::vector<std::string>& only_if_columns = {});
 /// A backfill_in_batches() block that also runs `wait` (PL/pgSQL statements) at the end of each
-/// batch, after its COMMIT and its progress notice; any other statement as it is. Applied when the
+/// full batch, after its COMMIT and its progress notice (a shorter batch was the last); any other
+/// statement as it is. Applied when the
 /// statement runs (runner_options::max_replica_lag), never when it is rendered: a unit's checksum
 /// is computed from backfill_in_batches()'s text.
 std::string after_each_batch(const std::string& statement, const std::string& wait);
