@@ -29,13 +29,18 @@ BOOST_AUTO_TEST_CASE(process_runner_passes_arguments_verbatim_without_a_shell) {
     BOOST_TEST(r.err == "");
 }
 
+// Only what it is told, and the sanitizer options of a sanitized build (tools/test --sanitize),
+// which every child gets.
 BOOST_AUTO_TEST_CASE(process_runner_gives_the_child_only_the_environment_it_is_told) {
     ::setenv("STRATA_DATABASE_URL", "sqlite:leaked.db", 1);
     auto what = invocation("/usr/bin/env", {});
     auto r = run_process(what);
     ::unsetenv("STRATA_DATABASE_URL");
     BOOST_TEST(r.exit_code == 0, describe(what, r));
-    BOOST_TEST(r.out == "ONLY_THIS=1\n");
+    std::string expected = "ONLY_THIS=1\n";
+    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"})
+        if (const char* value = std::getenv(name)) expected += std::string(name) + "=" + value + "\n";
+    BOOST_TEST(r.out == expected);
 }
 
 BOOST_AUTO_TEST_CASE(process_runner_separates_stdout_stderr_and_the_exit_code) {
