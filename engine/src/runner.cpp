@@ -20,6 +20,7 @@
 #include "run/execute.hpp"
 #include "run/plan.hpp"
 #include "run/reconcile.hpp"
+#include "run/replica_lag.hpp"
 #include "run/script_connection.hpp"
 #include "run/session.hpp"
 #include "transaction.hpp"
@@ -226,6 +227,17 @@ struct runner::impl {
         return out;
     }
 
+    /// --max-replica-lag's check, before a command that may wait for standbys creates or runs
+    /// anything: the role must see every standby (else exit 2); SQLite says it is ignored. Not for
+    /// --atomic on PostgreSQL, which has no point to wait at (the run says so) and needs no grant.
+    void check_replica_lag() {
+        if (!options.max_replica_lag || options.dry_run) return;
+        if (options.atomic && db.url().kind() == backend::postgresql) return;
+        replica_lag_watch(db.look(), options, false, [this](const std::string& text) {
+            if (options.on_notice) options.on_notice(text);
+        }).check(context());
+    }
+
     /// Each command holds the lock (and a dry run its target) for its own run only: a program
     /// that keeps its runner (to show status later) must not block the next deploy.
     struct command_scope {
@@ -316,6 +328,7 @@ run_report runner::up(std::optional<std::int64_t> to, const unit_observer& obser
         throw config_error("cannot migrate to version " + std::to_string(*to) + ": this build has no such unit (see " +
                                d.options.program_name + " status)",
                            d.context());
+    d.check_replica_lag();
     // --atomic on PostgreSQL: lock, history and units in one transaction (session::read_in_transaction).
     std::optional<transaction> tx;
     std::optional<std::vector<history_row>> read_in_tx;
@@ -345,6 +358,7 @@ run_report runner::up(std::optional<std::int64_t> to, const unit_observer& obser
 run_report runner::down(const down_request& request, const unit_observer& observer) {
     auto& d = *impl_;
     impl::command_scope scope{d};
+    d.check_replica_lag();
     auto down = d.plan_down(d.db.read(d.options.dry_run, false), request);
     return d.finish(d.execute(down.steps, false, observer));
 }
@@ -352,6 +366,7 @@ run_report runner::down(const down_request& request, const unit_observer& observ
 run_report runner::redo(const unit_observer& observer) {
     auto& d = *impl_;
     impl::command_scope scope{d};
+    d.check_replica_lag();
     auto rows = d.db.read(d.options.dry_run, false);
     if (rows.empty()) throw config_error("nothing to revert: no unit is applied", d.context());
     refuse_mismatched(status_of(d.plan(), rows), d.options, d.context());

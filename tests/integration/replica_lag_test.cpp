@@ -410,8 +410,16 @@ BOOST_AUTO_TEST_CASE(a_role_that_cannot_see_the_standbys_is_refused_before_anyth
     } catch (const strata::error& e) {
         BOOST_TEST(strata::exit_status(e.kind()) == 2);
         BOOST_TEST(contains(e.what(), "GRANT pg_monitor (or pg_read_all_stats) TO \"strata_plain\""), e.what());
+        BOOST_TEST(e.context().database == strata::database_url::parse(plain).redacted(), e.what());  // which database, in a fleet
     }
-    BOOST_TEST(number(*sql, "SELECT count(*) FROM pg_tables WHERE tablename = 'items'") == 0);
+    // Not even strata's own tables.
+    BOOST_TEST(number(*sql, "SELECT count(*) FROM pg_tables WHERE tablename IN ('items', 'strata_schema_history')") == 0);
+    // --atomic has no point to wait at, so it needs no grant (and says the lag is not watched).
+    auto atomic = lag_options(log, 1s, 60s);
+    atomic.atomic = true;
+    strata::runner(*reg, strata::database_url::parse(plain), atomic).up();
+    BOOST_TEST(number(*sql, "SELECT count(*) FROM pg_tables WHERE tablename = 'items'") == 1);
+    BOOST_TEST(!log.wait_for_notice("the standbys' lag is not watched", 0ms).empty(), log.text());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -104,7 +104,6 @@ void executor::execute(const step& s, const std::string& statement) {
 
 run_report executor::run_all(const std::vector<step>& steps, const unit_observer& observer, run_report report) {
     auto start = clock::now();
-    if (!steps.empty()) lag_.check();
     for (const auto& s : steps) {
         report.units.push_back(run(s, report));
         if (observer) observer(report.units.back());
@@ -398,7 +397,6 @@ run_report executor::atomically(const std::vector<step>& steps, const unit_obser
                                         "up without --atomic first",
                                     where_);
     }
-    if (!steps.empty()) lag_.check();
     if (lag_.active() && !steps.empty())
         say("--max-replica-lag: --atomic runs the release in one transaction, with no point between its units to wait at: "
             "the standbys' lag is not watched");

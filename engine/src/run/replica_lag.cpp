@@ -109,7 +109,7 @@ replica_lag_watch::replica_lag_watch(connection& conn, const runner_options& opt
     : conn_(conn), options_(options), say_(std::move(say)), dry_run_(dry_run),
       active_(options.max_replica_lag && !dry_run && conn.url().kind() == backend::postgresql) {}
 
-void replica_lag_watch::check() const {
+void replica_lag_watch::check(const error_context& where) const {
     if (!options_.max_replica_lag || dry_run_) return;
     if (conn_.url().kind() == backend::sqlite) {
         say_("--max-replica-lag is ignored: SQLite has no standbys");
@@ -119,14 +119,17 @@ void replica_lag_watch::check() const {
     const auto rows = conn_.query(
         "SELECT CASE WHEN pg_has_role('pg_read_all_stats', 'USAGE') THEN 'yes' ELSE 'no' END, current_user, "
         "(SELECT count(*) FROM (" + replica_lag_sql::standbys() + ") s)");
-    if (rows.size() != 1 || rows[0].size() != 3) throw error("reading pg_stat_replication for --max-replica-lag returned no row");
+    if (rows.size() != 1 || rows[0].size() != 3)
+        throw error("reading pg_stat_replication for --max-replica-lag returned no row", where);
     const std::string role = rows[0][1].value_or("");
     // Without it, PostgreSQL shows this role every other role's standby with NULL positions: they
     // would look like no lag at all.
     if (rows[0][0] != "yes")
         throw config_error("--max-replica-lag needs to read every standby's replay position in pg_stat_replication, which "
                            "PostgreSQL shows role " + dialect::quote(role) + " only for its own connections: GRANT pg_monitor "
-                           "(or pg_read_all_stats) TO " + dialect::quote(role) + ", or run without --max-replica-lag");
+                           "(or pg_read_all_stats) TO " + dialect::quote(role) + ", or run without --max-replica-lag; nothing "
+                           "was changed",
+                           where);
     if (rows[0][2] == "0") say_("--max-replica-lag: no standby streams from this server now (pg_stat_replication is empty)");
 }
 

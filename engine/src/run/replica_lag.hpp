@@ -38,9 +38,10 @@ public:
     replica_lag_watch(connection& conn, const runner_options& options, bool dry_run, notice_function say);
 
     bool active() const noexcept { return active_; }
-    /// Once, before the first unit: on PostgreSQL refuses (config_error) when this role cannot
-    /// see other roles' standbys in pg_stat_replication; on SQLite says the option is ignored.
-    void check() const;
+    /// Once, before a command that may wait creates or runs anything: on PostgreSQL refuses
+    /// (config_error, in `where`) when this role cannot see other roles' standbys in
+    /// pg_stat_replication; on SQLite says the option is ignored.
+    void check(const error_context& where) const;
     /// Waits while a standby is over the limit, saying so when the wait starts and every 5 s.
     /// `unit`: its label; `when`: "before it starts", "before its next step". Returns at once when
     /// runner_options::stop is requested (the caller's stop check then ends the run); throws
