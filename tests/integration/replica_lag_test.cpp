@@ -370,6 +370,29 @@ BOOST_AUTO_TEST_CASE(an_online_unit_waits_between_its_steps_and_a_stop_ends_the_
     }
     BOOST_TEST(status_lines(*s.reg, s.db.url()) == (names{"1 applied", "2 pending interrupted"}), boost::test_tools::per_element());
 
+    // The next up waits before it resumes the unit; stopped there, the unit is still half-done,
+    // and the error says so (not "nothing of it was kept").
+    {
+        run_log again_log;
+        std::stop_source again;
+        auto again_options = lag_options(again_log, 1s, 60s);
+        again_options.stop = again.get_token();
+        auto second = std::async(std::launch::async, [&] { strata::runner(*s.reg, s.db.url(), again_options).up(); });
+        BOOST_TEST_REQUIRE(!again_log.wait_for_notice("waiting before it starts", 20s).empty(), again_log.text());
+        again.request_stop();
+        BOOST_TEST_REQUIRE((second.wait_for(5s) == std::future_status::ready));
+        try {
+            second.get();
+            BOOST_ERROR("a stopped up returned normally");
+        } catch (const strata::migration_error& e) {
+            BOOST_TEST(!e.rolled_back(), e.what());
+            BOOST_TEST(contains(e.what(), "before it started; unit 2 check_items is still half-done from an earlier run: run "
+                                          "strata up to finish it, or strata down to undo what its finished steps did"),
+                       e.what());
+        }
+    }
+    BOOST_TEST(status_lines(*s.reg, s.db.url()) == (names{"1 applied", "2 pending interrupted"}), boost::test_tools::per_element());
+
     paused.reset();  // resumes replay
     strata::runner(*s.reg, s.db.url()).up();
     BOOST_TEST(query_value(*sql, validated) == std::optional<std::string>("true"));

@@ -135,13 +135,13 @@ unit_report executor::run(const step& s, const run_report& report) {
     try {
         lag_.wait(unit_label(s.version, s.name), "before it starts");
     } catch (const error& e) {
-        if (waited_too_long(e)) busy(s, e, report, false);
+        if (waited_too_long(e)) busy(s, e, report, false, false);
         throw failed(s, e, report, false);
     }
-    // Asked to stop between units: this one has not started.
+    // Asked to stop between units: this one has not started (in this run).
     if (options_.stop.stop_requested()) {
         t_.conn.interrupt(stop_reason(options_));  // as check_stop does
-        throw failed(s, interrupted_error(stop_reason(options_) + " before it started"), report, false);
+        throw failed(s, interrupted_error(stop_reason(options_) + " before it started" + still_half_done(s)), report, false);
     }
     lock_retry retry(options_, clock::now(), static_cast<unsigned>(s.version) ^ std::random_device{}());
     for (;;) {
@@ -150,7 +150,7 @@ unit_report executor::run(const step& s, const run_report& report) {
         } catch (const migration_error&) {
             throw;
         } catch (const error& e) {
-            if (waited_too_long(e)) busy(s, e, report, false);
+            if (waited_too_long(e)) busy(s, e, report, false, true);
             if (s.transactional && t_.conn.is_lock_timeout(e) && pause_for_lock(s, e, retry)) continue;
             throw failed(s, e, report);
         }
@@ -307,23 +307,33 @@ migration_error executor::failed(const step& s, const error& e, const run_report
     c.dir = s.dir;
     c.statement = e.context().statement;
     c.sqlstate = e.context().sqlstate;
-    // A unit that had not started kept nothing, whatever its transaction mode.
-    migration_error failure(e.message(), c, completed, s.transactional || !started, e.kind());
+    // A unit that had not started kept nothing, whatever its transaction mode, unless an earlier
+    // run left it half-done (it resumes, or its rollback undoes those steps): it still is.
+    const bool kept_nothing = s.transactional || (!started && !s.resumes && !s.rolls_back);
+    migration_error failure(e.message(), c, completed, kept_nothing, e.kind());
     if (log_failure(s, failure.what(), false)) return failure;
     // Stopped, and the audit row was not taken at once: the one line that says what was kept
     // says that too.
     return migration_error(e.message() + " (no audit row: the database did not take it at once)", c, std::move(completed),
-                           s.transactional || !started, e.kind());
+                           kept_nothing, e.kind());
 }
 
-void executor::busy(const step& s, const error& e, const run_report& report, bool atomic) {
+std::string executor::still_half_done(const step& s) const {
+    if (!s.resumes && !s.rolls_back) return "";
+    return "; " + unit_label(s.version, s.name) + " is still half-done from an earlier run: run " + options_.program_name +
+           " up to finish it, or " + options_.program_name + " down to undo what its finished steps did";
+}
+
+void executor::busy(const step& s, const error& e, const run_report& report, bool atomic, bool started) {
     std::string message = e.message();
     const std::string unit = unit_label(s.version, s.name) + " (" + to_string(s.dir) + ")";
     if (atomic)
         message += "; stopped at " + unit + ": nothing of this --atomic run was kept (rolled back)";
-    else if (s.transactional)
+    else if (s.transactional || (!started && !s.resumes && !s.rolls_back))
         message += "; " + unit + " was not run: nothing of it was kept";
-    // (A unit outside a transaction already says in `e` whether up resumes it or it is dirty.)
+    else if (!started)
+        message += still_half_done(s);
+    // (A unit outside a transaction that started says in `e` whether up resumes it or it is dirty.)
     if (!atomic && !report.units.empty()) {
         message += "; done before it in this run, and kept:";
         for (const auto& u : report.units)
@@ -430,7 +440,7 @@ run_report executor::atomically(const std::vector<step>& steps, const unit_obser
         } catch (const error& e) {
             if (open) open->rollback();  // before the failure's audit row, which is written outside it
             const step& s = current ? *current : steps.back();
-            if (waited_too_long(e)) busy(s, e, report, true);
+            if (waited_too_long(e)) busy(s, e, report, true, true);
             if (!open && t_.conn.is_lock_timeout(e) && pause_for_lock(s, e, retry)) continue;
             throw failed(s, e, report);  // nothing of the release stays
         }

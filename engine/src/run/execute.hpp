@@ -92,8 +92,11 @@ private:
     /// `s` stopped because a wait ran out (`e`): another process held the database past
     /// --lock-timeout, or a standby lagged past --replica-lag-deadline. Not the unit's failure:
     /// throws an error of `e`'s kind (exit 5) saying what was kept, after its audit row.
-    /// `atomic`: in run_atomic.
-    [[noreturn]] void busy(const step& s, const error& e, const run_report& report, bool atomic);
+    /// `atomic`: in run_atomic. `started`: false when it ran out before the unit's first statement.
+    [[noreturn]] void busy(const step& s, const error& e, const run_report& report, bool atomic, bool started);
+    /// For a unit that had not started in this run: "; unit 3 x is still half-done from an earlier
+    /// run: run ... up to finish it, or ... down ..." when an earlier run left it so, else "".
+    std::string still_half_done(const step& s) const;
     /// The failure's audit row (see the definition for a busy database and a stop). False when
     /// the run was asked to stop and the row could not be written at once (the caller says so).
     bool log_failure(const step& s, const std::string& what, bool database_busy);
