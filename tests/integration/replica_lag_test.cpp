@@ -13,7 +13,10 @@
 
 #include <soci/soci.h>
 
+#include <cerrno>
 #include <chrono>
+#include <csignal>
+#include <cstring>
 #include <condition_variable>
 #include <functional>
 #include <future>
@@ -32,6 +35,8 @@
 #include "support/schema_session.hpp"
 #include "support/standby.hpp"
 #include "support/temp_database.hpp"
+
+#include <signal.h>
 
 using namespace strata::test;
 using namespace strata::schema;
@@ -299,6 +304,43 @@ BOOST_AUTO_TEST_CASE(a_standby_that_receives_nothing_counts_as_behind) {
     }  // it receives again
     strata::runner(*s.reg, s.db.url(), lag_options(log, 1s, 60s)).up();
     BOOST_TEST(recorded_versions(*s.sql) == (std::vector<std::int64_t>{1, 2}), boost::test_tools::per_element());
+}
+
+// A standby that stops streaming while a run waits for it (restarted, cut off: here its WAL
+// receiver is ended with SIGTERM) takes its lag with it: the run goes on, and says so rather than
+// silently.
+BOOST_AUTO_TEST_CASE(a_standby_that_stops_streaming_during_the_wait_is_named) {
+    scene s(unit(2, "create_notes", [](builder& b) {
+        b.create_table("notes", [](table& t) { t.column("id", type::bigint()).primary(); });
+    }));
+    run_log log;
+    const std::string name = standby_name(*s.sql);
+    {
+        paused_replay paused;
+        fall_behind(*s.sql);
+        std::this_thread::sleep_for(1500ms);  // past the 1 s limit
+        const auto options = lag_options(log, 1s, 60s);
+        auto running = std::async(std::launch::async, [&] { strata::runner(*s.reg, s.db.url(), options).up(); });
+        BOOST_TEST_REQUIRE(!log.wait_for_notice("waiting before it starts", 20s).empty(), log.text());
+        auto standby = open_session(standby_url());
+        const auto pid = query_value(*standby, "SELECT CAST(pid AS TEXT) FROM pg_stat_wal_receiver");
+        BOOST_TEST_REQUIRE(pid.has_value());
+        BOOST_TEST_REQUIRE(::kill(std::stoi(*pid), SIGTERM) == 0, std::strerror(errno));
+        BOOST_TEST_REQUIRE((running.wait_for(20s) == std::future_status::ready), log.text());
+        running.get();
+        BOOST_TEST(!log.wait_for_notice("unit 2 create_notes: standby \"" + name + "\" (local socket) stopped streaming from this "
+                                        "server while this run waited for it (it is no longer in pg_stat_replication): going "
+                                        "on without it",
+                                        0ms)
+                        .empty(),
+                   log.text());
+        BOOST_TEST(recorded_versions(*s.sql) == (std::vector<std::int64_t>{1, 2}), boost::test_tools::per_element());
+    }  // replay resumes; the standby streams again, as the other tests expect
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (number(*s.sql, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'") == 0) {
+        BOOST_TEST_REQUIRE(bool(std::chrono::steady_clock::now() < deadline), "the standby did not stream again within 60 s");
+        std::this_thread::sleep_for(100ms);
+    }
 }
 
 // The wait after a backfill's batches comes only after a full batch: a backfill whose last batch

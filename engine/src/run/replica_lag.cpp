@@ -31,12 +31,16 @@ constexpr std::string_view notice_marker = "strata:replica-lag ";
 constexpr std::string_view deadline_marker = "strata:replica-lag-deadline ";
 constexpr const char* deadline_sqlstate = "SLAG1";
 
-/// "3.2 s", "1 s", "0.5 s".
+/// "3.2 s", "1 s", "0.5 s", "0.04 s": under a second with the digits it takes to tell a lag
+/// from a limit of 0 (never "0 s behind, more than 0 s").
 std::string seconds_text(double seconds) {
     char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.1f", seconds);
+    std::snprintf(buffer, sizeof buffer, seconds >= 1 || seconds == 0 ? "%.1f" : seconds >= 0.1 ? "%.2f" : "%.3f", seconds);
     std::string text = buffer;
-    if (text.size() > 2 && text.compare(text.size() - 2, 2, ".0") == 0) text.resize(text.size() - 2);
+    if (text.find('.') != std::string::npos) {
+        while (text.back() == '0') text.pop_back();
+        if (text.back() == '.') text.pop_back();
+    }
     return text + " s";
 }
 
@@ -137,11 +141,20 @@ void replica_lag_watch::wait(const std::string& unit, const std::string& when) c
     if (!active_) return;
     std::optional<clock::time_point> since;
     std::optional<clock::time_point> said;
+    std::string waited_for;  // the standby over the limit at the last look
     for (auto next = first_look;; next = std::min(next * 2, poll)) {
         if (options_.stop.stop_requested()) return;
         const auto rows = conn_.query(replica_lag_sql::over(*options_.max_replica_lag));
-        if (rows.empty()) return;
+        if (rows.empty()) {
+            // Caught up, or gone: a standby that stopped streaming (restarted, cut off) takes its
+            // lag with it, and nothing watches it any more. Say so rather than go on silently.
+            if (said && !waited_for.empty() && !streams(waited_for))
+                say_(unit + ": standby " + waited_for + " stopped streaming from this server while this run waited for it "
+                     "(it is no longer in pg_stat_replication): going on without it");
+            return;
+        }
         lagging_standby standby{rows[0].at(0).value_or(""), std::stod(rows[0].at(1).value_or("0"))};
+        waited_for = standby.who;
         const auto now = clock::now();
         if (!since) since = now;
         const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(now - *since);
@@ -152,6 +165,12 @@ void replica_lag_watch::wait(const std::string& unit, const std::string& when) c
         }
         pause(options_.stop, next);
     }
+}
+
+bool replica_lag_watch::streams(const std::string& who) const {
+    return !conn_.query("SELECT 1 FROM (" + replica_lag_sql::standbys() + ") strata_standbys WHERE who = " +
+                        dialect::quote_literal(who))
+                .empty();
 }
 
 std::string replica_lag_watch::between_batches(const std::string& statement) const {

@@ -58,6 +58,8 @@ public:
                                                       const std::string& statement) const;
 
 private:
+    /// Whether the standby `who` (as the lag query names it) is in pg_stat_replication now.
+    bool streams(const std::string& who) const;
     std::string waiting_text(const std::string& unit, const std::string& when, const lagging_standby& s,
                              std::chrono::milliseconds waited) const;
     std::string deadline_text(const std::string& unit, const std::string& when, const lagging_standby& s,
