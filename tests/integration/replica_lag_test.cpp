@@ -343,6 +343,36 @@ BOOST_AUTO_TEST_CASE(a_standby_that_stops_streaming_during_the_wait_is_named) {
     }
 }
 
+// Waiting for a standby is not trying for a table lock: a wait between an online unit's steps does
+// not use up --ddl-lock-deadline. Here the backfill (2 s) and the wait for the standby (about 4 s)
+// together pass the 5 s deadline; the next step then meets a table lock held for a second, and is
+// retried until it gets it (it used to fail at once, exit 1, the deadline spent on the wait).
+BOOST_AUTO_TEST_CASE(a_wait_for_the_standby_does_not_use_up_the_ddl_lock_deadline) {
+    scene s(unit(2, "fill_then_check", [](builder& b) {
+        b.backfill("items", R"("score" = "id" * 2 + CASE WHEN "id" = 1 THEN (SELECT 0 FROM pg_sleep(2)) ELSE 0 END)",
+                   R"("score" IS NULL)", 100);
+        b.add_check("items", "items_id_positive", R"("id" > 0)").online();
+    }));
+    run_log log;
+    auto options = lag_options(log, 1s, 60s);
+    options.ddl_lock_timeout = 200ms;
+    options.ddl_lock_deadline = 5s;
+    up_under_lag up(s, options, log);
+    BOOST_TEST_REQUIRE(!log.wait_for_notice("waiting before its next step", 20s).empty(), log.text());
+    auto holder = open_session(s.db.url());
+    *holder << "BEGIN";
+    *holder << "LOCK TABLE items IN ACCESS EXCLUSIVE MODE";
+    std::this_thread::sleep_for(4s);
+    up.resume();
+    std::this_thread::sleep_for(1s);  // the step meets the lock, times out, retries
+    *holder << "COMMIT";
+    BOOST_TEST_REQUIRE((up.running().wait_for(20s) == std::future_status::ready), log.text());
+    up.running().get();
+    BOOST_TEST(!log.wait_for_notice("waited longer than 200 ms for a lock", 0ms).empty(), log.text());
+    BOOST_TEST(history_state(*s.sql, 2) == std::optional<std::string>("applied"));
+    BOOST_TEST(filled(*s.sql) == 25);
+}
+
 // The wait after a backfill's batches comes only after a full batch: a backfill whose last batch
 // is short is done without waiting. Here its one batch (25 rows of 100) takes 3 s while replay is
 // paused, so the standby is well past the 1 s limit when it commits; a wait there would stop the
