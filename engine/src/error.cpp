@@ -8,7 +8,7 @@ namespace {
 
 std::string format(const std::string& message, const error_context& c) {
     std::string out;
-    if (c.version) {
+    if (c.version && c.unit_failed) {
         out += "unit " + std::to_string(*c.version);
         if (!c.unit_name.empty()) out += " " + c.unit_name;
         if (c.dir) out += std::string(" (") + to_string(*c.dir) + ")";

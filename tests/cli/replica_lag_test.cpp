@@ -82,6 +82,10 @@ BOOST_AUTO_TEST_CASE(every_target_of_a_fleet_waits_for_the_standby) {
              at = r.out.find("\"kind\": \"replica_lag\"", at + 1))
             ++stopped;
         BOOST_TEST(stopped == 2u, r);
+        // Each error names the unit it stopped at (it was not run), for a pipeline to read.
+        BOOST_TEST(contains(r.out, "\"name\": \"create_users\""), r);
+        BOOST_TEST(contains(r.out, "\"version\": 1"), r);
+        BOOST_TEST(contains(r.out, "\"direction\": \"up\""), r);
         BOOST_TEST(contains(r.out, "standby \\\"" + standby_name(*primary) + "\\\""), r);
         for (const auto& p : probes) {
             BOOST_TEST(p.applied_versions().empty(), r);

@@ -25,6 +25,10 @@ struct error_context {
     std::optional<direction> dir;
     std::string statement;
     std::string sqlstate;
+    /// Whether the unit named (version) failed, as the message then begins: "unit 2 x (up) failed
+    /// on DB: ". False when the run stopped at it for a wait that ran out (exit 5): the unit is
+    /// named for --json, the message begins with the database alone.
+    bool unit_failed = true;
 };
 
 /// What kind of failure an error is, so a caller can act on it without casting: each class below

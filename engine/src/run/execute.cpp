@@ -340,12 +340,19 @@ void executor::busy(const step& s, const error& e, const run_report& report, boo
             message += std::string(" ") + (u.dir == direction::up ? "applied " : "reverted ") + std::to_string(u.version) + " " +
                        u.name + ";";
     }
+    // Which unit it stopped at: --json's error names it. (Not the statement: inside a backfill
+    // that is the whole block, wait included, which the message would then quote.)
+    error_context c = where_;
+    c.version = s.version;
+    c.unit_name = s.name;
+    c.dir = s.dir;
+    c.unit_failed = false;
     if (e.kind() == error_kind::replica_lag) {
-        replica_lag_error stopped(message, where_);
+        replica_lag_error stopped(message, c);
         log_failure(s, stopped.what(), false);
         throw stopped;
     }
-    lock_timeout_error stopped(message, where_);
+    lock_timeout_error stopped(message, c);
     log_failure(s, stopped.what(), true);
     throw stopped;
 }
