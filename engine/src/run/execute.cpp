@@ -120,7 +120,9 @@ unit_report executor::run(const step& s, const run_report& report) {
     if ((options_.on_progress || lag_.active()) && !t_.script)
         t_.conn.on_server_notice([this, &s](const std::string& message) {
             if (auto waited = lag_.relay(message, unit_label(s.version, s.name))) {
-                // A new wait starts at 0 (quiet_for in), the same wait only grows.
+                // One wait's notices say more and more; one that says less than the last began a
+                // new wait (after the next batch). Two waits whose notices happen to rise across
+                // them count as one: an undercount, as is the time after a wait's last notice.
                 if (*waited < lag_in_block_.current) lag_in_block_.finished += lag_in_block_.current;
                 lag_in_block_.current = *waited;
                 return;
