@@ -70,7 +70,13 @@ void connection::poll_for_lock(std::chrono::milliseconds timeout, const std::fun
                                  {.database = url_.redacted(), .backend = to_string(url_.kind())});
     };
     for (auto pause = 20ms;; pause = std::min(pause * 2, 250ms)) {
-        if (try_once()) return;
+        bool got = false;
+        try {
+            got = try_once();
+        } catch (const interrupted_error&) {
+            throw stopped();  // the stop cancelled a try (PostgreSQL): the same words as in a pause
+        }
+        if (got) return;
         if (interrupted()) throw stopped();
         // Say who holds it as soon as we wait at all, even if the timeout is already up.
         if (!told && notice) notice("waiting for the migration lock, held by " + (held_by = holder()));
