@@ -242,12 +242,10 @@ struct migration_lock_holder {
     std::unique_ptr<lock_file_holder> file;
 };
 
-/// Waits (at most 20 s) until `p` holds the migration lock of the SQLite file `path` and a thread
-/// of it sleeps in the busy handler (seen twice, 10 ms apart); false when `p` ended first.
-bool waits_for_busy_file(spawned_process& p, const std::string& path) {
-    const std::string lock_file = path + "-strata.lock";
-    const std::string mine = "pid " + std::to_string(p.pid()) + ",";
-    auto waiting = [&] { return first_line_of_file(lock_file).rfind(mine, 0) == 0 && a_thread_sleeping_in_nanosleep(p.pid()); };
+/// Waits (at most 20 s) until a thread of `p` sleeps in the busy handler (seen twice, 10 ms apart)
+/// while `also` holds; false when `p` ended first.
+bool waits_in_busy_handler(spawned_process& p, const std::function<bool()>& also = [] { return true; }) {
+    auto waiting = [&] { return also() && a_thread_sleeping_in_nanosleep(p.pid()); };
     return eventually(
                [&] {
                    if (!p.running() || !waiting()) return !p.running();
@@ -256,6 +254,14 @@ bool waits_for_busy_file(spawned_process& p, const std::string& path) {
                },
                20s) &&
            p.running();
+}
+
+/// Waits (at most 20 s) until `p` holds the migration lock of the SQLite file `path` and a thread
+/// of it sleeps in the busy handler; false when `p` ended first.
+bool waits_for_busy_file(spawned_process& p, const std::string& path) {
+    const std::string lock_file = path + "-strata.lock";
+    const std::string mine = "pid " + std::to_string(p.pid()) + ",";
+    return waits_in_busy_handler(p, [&] { return first_line_of_file(lock_file).rfind(mine, 0) == 0; });
 }
 
 }  // namespace
@@ -418,16 +424,7 @@ BOOST_AUTO_TEST_CASE(signal_ends_the_wait_to_open_a_file_another_process_holds_e
         BOOST_TEST_CONTEXT(s.command << " and " << s.name) {
             sqlite_file_holder holder(t.db.url(), "BEGIN EXCLUSIVE");
             spawned_process p(strata_invocation(t, {"--lock-timeout", "60", s.command}));
-            // Waiting: a thread of it sleeps in the busy handler, seen twice 10 ms apart.
-            BOOST_TEST_REQUIRE((eventually(
-                                    [&] {
-                                        if (!p.running() || !a_thread_sleeping_in_nanosleep(p.pid())) return !p.running();
-                                        std::this_thread::sleep_for(10ms);
-                                        return a_thread_sleeping_in_nanosleep(p.pid());
-                                    },
-                                    20s) &&
-                                p.running()),
-                               p.err_so_far());
+            BOOST_TEST_REQUIRE(waits_in_busy_handler(p), p.err_so_far());  // no lock file yet: it is opening
             const auto signalled = clock_type::now();
             p.send(s.signal);
             const auto result = p.wait();

@@ -15,7 +15,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <cstring>
 #include <condition_variable>
 #include <functional>
@@ -322,10 +321,7 @@ BOOST_AUTO_TEST_CASE(a_standby_that_stops_streaming_during_the_wait_is_named) {
         const auto options = lag_options(log, 1s, 60s);
         auto running = std::async(std::launch::async, [&] { strata::runner(*s.reg, s.db.url(), options).up(); });
         BOOST_TEST_REQUIRE(!log.wait_for_notice("waiting before it starts", 20s).empty(), log.text());
-        auto standby = open_session(standby_url());
-        const auto pid = query_value(*standby, "SELECT CAST(pid AS TEXT) FROM pg_stat_wal_receiver");
-        BOOST_TEST_REQUIRE(pid.has_value());
-        BOOST_TEST_REQUIRE(::kill(std::stoi(*pid), SIGTERM) == 0, std::strerror(errno));
+        BOOST_TEST_REQUIRE(::kill(walreceiver_pid(), SIGTERM) == 0, std::strerror(errno));
         BOOST_TEST_REQUIRE((running.wait_for(20s) == std::future_status::ready), log.text());
         running.get();
         BOOST_TEST(!log.wait_for_notice("unit 2 create_notes: standby \"" + name + "\" (local socket) stopped streaming from this "

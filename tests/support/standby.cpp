@@ -4,7 +4,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -47,11 +46,14 @@ void paused_replay::resume() {
     resumed_ = true;
 }
 
-frozen_walreceiver::frozen_walreceiver(soci::session& primary) {
+int walreceiver_pid() {
     auto standby = open_session(standby_url());
     const auto pid = query_value(*standby, "SELECT CAST(pid AS TEXT) FROM pg_stat_wal_receiver WHERE status = 'streaming'");
     if (!pid) throw std::runtime_error("the standby has no streaming WAL receiver (pg_stat_wal_receiver)");
-    pid_ = std::stoi(*pid);
+    return std::stoi(*pid);
+}
+
+frozen_walreceiver::frozen_walreceiver(soci::session& primary) : pid_(walreceiver_pid()) {
     // Its last answer must say it replayed all it received: other tests write WAL meanwhile, so
     // stop it when the server shows that, and keep it stopped once an answer on its way no longer
     // changes that.
@@ -63,7 +65,7 @@ frozen_walreceiver::frozen_walreceiver(soci::session& primary) {
             continue;
         }
         if (::kill(pid_, SIGSTOP) != 0)
-            throw std::runtime_error("cannot stop the standby's WAL receiver (pid " + *pid + "): " + std::strerror(errno) +
+            throw std::runtime_error("cannot stop the standby's WAL receiver (pid " + std::to_string(pid_) + "): " + std::strerror(errno) +
                                      " (run the tests as root or as the user the server runs as)");
         std::this_thread::sleep_for(200ms);
         if (query_value(primary, caught_up) == std::optional<std::string>("1")) return;

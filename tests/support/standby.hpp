@@ -32,6 +32,10 @@ private:
     bool resumed_ = false;
 };
 
+/// The process id of the standby's WAL receiver, from its pg_stat_wal_receiver (std::runtime_error
+/// when none streams).
+int walreceiver_pid();
+
 /// The standby's WAL receiver process stopped (SIGSTOP) for the object's life, as a stalled
 /// network leaves it, at a moment when the server (through `primary`) last heard from it that it
 /// had replayed all it received: it looks caught up, and receives nothing more. Continued

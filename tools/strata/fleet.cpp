@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -105,6 +106,23 @@ std::vector<target> read_targets(const invocation& in) {
     return targets;
 }
 
+/// Runs `body` on a target (`label`, `url`) as a fleet shows one: what it prints kept (on a
+/// printer of `like`'s kind), a failure turned into its outcome, the time it took, and `url`'s
+/// password out of all of it.
+target_run run_captured(const std::string& label, const database_url& url, const printer& like, const program& self,
+                        const signal_watch* signals, const std::function<outcome(const printer&)>& body) {
+    std::ostringstream out, err;
+    printer captured(like.wants_json(), self.name, out, err);
+    const auto started = std::chrono::steady_clock::now();
+    target_run r{.label = label, .database = url.redacted(), .started = true};
+    r.result = guarded(captured, signals, [&] { return body(captured); });
+    r.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    r.result.summary = scrub(r.result.summary, url.password());
+    r.output = scrub(out.str(), url.password());
+    r.errors = scrub(err.str(), url.password());
+    return r;
+}
+
 /// Each PostgreSQL target becomes one target per schema LIKE `pattern` (any other: usage_error).
 /// A database whose schemas cannot be listed (unreachable, say) stays a target of its own that
 /// failed, so the others' tenants run as --max-failures allows; one where no schema matches has
@@ -121,25 +139,19 @@ std::vector<target> expand_schemas(const std::vector<target>& bases, const std::
             throw usage_error("--schemas-like needs PostgreSQL: " + base.label + " is a " + to_string(base.url.kind()) +
                               " database, which has no schemas");
     for (const auto& base : bases) {
-        std::ostringstream captured_out, captured_err;
-        printer captured(out.wants_json(), self.name, captured_out, captured_err);
         std::vector<std::string> schemas;
-        const auto started = std::chrono::steady_clock::now();
-        outcome listed = guarded(captured, signals, [&] {
+        auto listing = run_captured(base.label, base.url, out, self, signals, [&](const printer&) {
             schemas = runner(units, base.url, options).schemas_like(pattern);
             return outcome{};
         });
-        if (listed.code != exit_ok) {
-            const std::string error = scrub(listed.summary, base.url.password());
-            target_run failed{.label = base.label, .database = base.url.redacted(), .started = true, .result = std::move(listed)};
-            failed.result.summary = "listing its schemas: " + error;
-            failed.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-            failed.output = scrub(captured_out.str(), base.url.password());
-            // The error's own line is the target's line already.
-            std::istringstream lines(scrub(captured_err.str(), base.url.password()));
+        if (listing.result.code != exit_ok) {
+            // The error is its line's summary: not again among the details under it.
+            std::istringstream lines(listing.errors);
+            listing.errors.clear();
             for (std::string line; std::getline(lines, line);)
-                if (!line.ends_with(error)) failed.errors += line + "\n";
-            expanded.push_back({base.label, base.url, std::move(failed)});
+                if (!line.ends_with(listing.result.summary)) listing.errors += line + "\n";
+            listing.result.summary = "listing its schemas: " + listing.result.summary;
+            expanded.push_back({base.label, base.url, std::move(listing)});
             continue;
         }
         ++listed_databases;
@@ -293,37 +305,27 @@ private:
 
     void run_one(std::size_t i) {
         const auto& t = targets_[i];
-        if (t.listing_failed) {
-            std::lock_guard lock(mutex_);
-            runs_[i] = *t.listing_failed;
-            failures_ += failed(in_, runs_[i].result);
-            out_.target_done(runs_[i], width_);
-            return;
-        }
-        std::ostringstream out, err;
-        printer captured(out_.wants_json(), self_.name, out, err);
+        auto done = t.listing_failed ? *t.listing_failed : run_target(t);
+        std::lock_guard lock(mutex_);
+        runs_[i] = std::move(done);
+        failures_ += failed(in_, runs_[i].result);
+        out_.target_done(runs_[i], width_);
+    }
+
+    target_run run_target(const target& t) {
         // Notices (lock waits, retries, replica lag) as they happen, naming the target; what the
         // command prints itself (lint's warnings before up included) is kept with its outcome.
         auto notice = [this, &t](const std::string& text) {
             std::lock_guard lock(mutex_);
             out_.notice(t.label + ": " + scrub(text, t.url.password()));
         };
-        const auto started = std::chrono::steady_clock::now();
-        outcome result = guarded(captured, signals_, [&] { return run_command(in_, t.url, units_, self_, captured, notice); });
-        const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-        std::lock_guard lock(mutex_);
-        auto& r = runs_[i];
-        r.started = true;
-        r.result = std::move(result);
-        r.result.summary = scrub(r.result.summary, t.url.password());
-        r.duration = took;
-        r.output = scrub(out.str(), t.url.password());
+        auto done = run_captured(t.label, t.url, out_, self_, signals_, [&](const printer& captured) {
+            return run_command(in_, t.url, units_, self_, captured, notice);
+        });
         // What a single run would show: a dry run's script, a finding's details (exit 4: what
         // diff, validate, verify, lint or status found). The rest is in the summary line.
-        r.show_output = in_.options.dry_run || r.result.code == exit_validation;
-        r.errors = scrub(err.str(), t.url.password());
-        failures_ += failed(in_, r.result);
-        out_.target_done(r, width_);
+        done.show_output = in_.options.dry_run || done.result.code == exit_validation;
+        return done;
     }
 
     const invocation& in_;
