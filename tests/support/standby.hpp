@@ -38,7 +38,8 @@ int walreceiver_pid();
 
 /// The standby's WAL receiver process stopped (SIGSTOP) for the object's life, as a stalled
 /// network leaves it, at a moment when the server (through `primary`) last heard from it that it
-/// had replayed all it received: it looks caught up, and receives nothing more. Continued
+/// had replayed all it received, when one comes within 10 s: it looks caught up, and receives
+/// nothing more. Continued
 /// (SIGCONT) also when a test fails. Needs to be allowed to signal the server's processes (root,
 /// or the user tools/pg-sandbox runs the server as); std::runtime_error saying so otherwise.
 class frozen_walreceiver {
