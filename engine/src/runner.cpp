@@ -238,6 +238,28 @@ struct runner::impl {
         }).check(context());
     }
 
+    /// Whether up (to `to`) has nothing to do, told from the history as committed now, without
+    /// the migration lock: every unit commits with its history row, so a history that has each of
+    /// this build's units (to `to`) applied, none half-done, and nothing the options refuse, stays
+    /// so whatever another run holding the lock does next (a concurrent down is a run after this
+    /// one). The run then neither waits for nor takes the lock: on PostgreSQL four statements
+    /// fewer. Anything else (a pending or half-done unit, a row the options refuse, no history)
+    /// is decided again under the lock, as if this look had not happened.
+    bool up_to_date(std::optional<std::int64_t> to) {
+        auto rows = db.read_unlocked(options.atomic);
+        if (!rows) return false;
+        auto status = status_of(plan(), *rows);
+        try {
+            refuse_mismatched(status, options, context());
+            check_up(status, to, options, context());
+        } catch (const validation_error&) {
+            return false;  // said under the lock, where another run may have changed it
+        }
+        return std::none_of(status.begin(), status.end(), [&](const unit_status& s) {
+            return s.interrupted || (s.state == unit_state::pending && (!to || s.version <= *to));
+        });
+    }
+
     /// Each command holds the lock (and a dry run its target) for its own run only: a program
     /// that keeps its runner (to show status later) must not block the next deploy.
     struct command_scope {
@@ -329,6 +351,7 @@ run_report runner::up(std::optional<std::int64_t> to, const unit_observer& obser
                                d.options.program_name + " status)",
                            d.context());
     d.check_replica_lag();
+    if (!d.options.dry_run && d.up_to_date(to)) return d.finish({});
     // --atomic on PostgreSQL: lock, history and units in one transaction (session::read_in_transaction).
     std::optional<transaction> tx;
     std::optional<std::vector<history_row>> read_in_tx;

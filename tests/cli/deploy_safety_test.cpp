@@ -390,6 +390,32 @@ std::string holder_line() {
     return "pid " + std::to_string(::getpid()) + ", user deploy-safety-test, since 2024-05-01T12:00:00Z";
 }
 
+// up with nothing to do is told from the history as committed, without the migration lock: the
+// instances of a deploy that each run up at start do not queue behind the one holding it (nor
+// behind a long online unit of another run). With a unit to apply, up still waits.
+void up_with_nothing_to_do_does_not_wait_for_the_migration_lock(strata::backend b) {
+    cli_database_test t(b);
+    BOOST_TEST_REQUIRE(t.run({"up"}).exit_code == 0);
+    BOOST_TEST_REQUIRE(t.run({"down"}).exit_code == 0);  // unit 3 pending
+    migration_lock_holder holder(t, holder_line());
+
+    auto r = t.run({"up", "--to", "2", "--lock-timeout", "1"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(r.out == "nothing to do: " + t.shown_url() + " is up to date up to version 2\n", r);
+    BOOST_TEST(r.err == "", r);
+    if (b == strata::backend::postgresql) {
+        r = t.run({"up", "--to", "2", "--atomic", "--lock-timeout", "1"});
+        BOOST_TEST(r.exit_code == 0, r);
+        BOOST_TEST(r.err == "", r);
+    }
+
+    // Unit 3 to apply: it waits for the lock as before, and applies nothing.
+    r = t.run({"up", "--lock-timeout", "1"});
+    BOOST_TEST(r.exit_code == 5, r);
+    BOOST_TEST(contains(r.err, "another strata run holds the migration lock"), r);
+    BOOST_TEST((t.probe.applied_versions() == std::vector<std::int64_t>{1, 2}));
+}
+
 void up_exits_5_when_the_lock_stays_held_past_lock_timeout(strata::backend b) {
     cli_database_test t(b);
     migration_lock_holder holder(t, holder_line());
@@ -668,6 +694,7 @@ void run_killed_at_any_moment_leaves_every_unit_whole(strata::backend b) {
 
 STRATA_CLI_TEST_ON_EACH_DATABASE(run_killed_at_any_moment_leaves_every_unit_whole)
 STRATA_CLI_TEST_ON_EACH_DATABASE(eight_concurrent_ups_apply_each_unit_exactly_once)
+STRATA_CLI_TEST_ON_EACH_DATABASE(up_with_nothing_to_do_does_not_wait_for_the_migration_lock)
 STRATA_CLI_TEST_ON_EACH_DATABASE(up_exits_5_when_the_lock_stays_held_past_lock_timeout)
 STRATA_CLI_TEST_ON_EACH_DATABASE(up_proceeds_when_the_lock_is_released_while_it_waits)
 STRATA_CLI_TEST_ON_EACH_DATABASE(wait_notice_names_the_strata_run_holding_the_lock)

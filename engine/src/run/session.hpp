@@ -35,6 +35,10 @@ public:
     /// The history read for a command: under the lock, or for a dry run without (creating
     /// nothing). `create`: the metadata tables are created when missing (up, baseline).
     std::vector<history_row> read(bool dry_run, bool create);
+    /// The history as committed now, without the migration lock and creating nothing, after the
+    /// same route check as a change (`pooler_ok`: a transaction pooler is accepted, as for
+    /// --atomic). Nullopt when it has no rows (or no table): that is for read() to settle.
+    std::optional<std::vector<history_row>> read_unlocked(bool pooler_ok);
 
     /// up --atomic (not a dry run) where the lock can belong to a transaction (PostgreSQL): on a
     /// connection that can write, creates the metadata tables when missing (in a locked

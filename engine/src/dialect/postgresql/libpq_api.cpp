@@ -33,6 +33,7 @@ libpq_api libpq_api::load() {
     bind(a.set_notice_receiver, "PQsetNoticeReceiver");
     bind(a.user, "PQuser");
     bind(a.backend_pid, "PQbackendPID");
+    bind(a.parameter_status, "PQparameterStatus");
     bind(a.ntuples, "PQntuples");
     bind(a.nfields, "PQnfields");
     bind(a.getvalue, "PQgetvalue");

@@ -20,6 +20,7 @@ struct libpq_api {
     decltype(&::PQsetNoticeReceiver) set_notice_receiver = nullptr;
     decltype(&::PQuser) user = nullptr;
     decltype(&::PQbackendPID) backend_pid = nullptr;
+    decltype(&::PQparameterStatus) parameter_status = nullptr;
     decltype(&::PQntuples) ntuples = nullptr;
     decltype(&::PQnfields) nfields = nullptr;
     decltype(&::PQgetvalue) getvalue = nullptr;

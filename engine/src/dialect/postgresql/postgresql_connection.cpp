@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <memory>
+#include <string_view>
 
 namespace strata {
 namespace {
@@ -85,8 +86,10 @@ public:
         pq_->set_notice_receiver(conn_, &postgresql_connection::receive_notice, this);
         // The history is written with literals (dialect::quote_literal doubles quotes only): a
         // server or role configured with standard_conforming_strings off would read the
-        // backslashes of its JSON as escapes.
-        execute("SET standard_conforming_strings = on");
+        // backslashes of its JSON as escapes. The server reports the setting at connection start
+        // (ParameterStatus): set only when it is not on already, a round trip saved for each run.
+        const char* conforming = pq_->parameter_status(conn_, "standard_conforming_strings");
+        if (!conforming || std::string_view(conforming) != "on") execute("SET standard_conforming_strings = on");
         // For interrupt(): libpq's cancel request may be sent from another thread with it.
         cancel_ = pq_->get_cancel(conn_);
     }
