@@ -102,6 +102,15 @@ migration_error::migration_error(std::string message, error_context context, std
     : error(std::move(message), std::move(context)), completed_(std::move(completed)), rolled_back_(rolled_back),
       cause_(cause) {}
 
+lock_timeout_error::lock_timeout_error(std::string message, error_context context, std::vector<completed_unit> completed)
+    : error(std::move(message), std::move(context)), completed_(std::move(completed)) {}
+
+const std::vector<completed_unit>* completed_before(const error& e) noexcept {
+    if (const auto* m = dynamic_cast<const migration_error*>(&e)) return &m->completed();
+    if (const auto* l = dynamic_cast<const lock_timeout_error*>(&e)) return l->completed();
+    return nullptr;
+}
+
 error_kind migration_error::kind() const noexcept {
     // A lost connection is the network's or the server's doing, not the unit's: it exits as one
     // (3). A COMMIT in doubt stays a failed unit (1), with its own sentence.

@@ -912,3 +912,35 @@ BOOST_AUTO_TEST_CASE(custom_ddl_lock_timeout_fails_the_unit_after_the_last_retry
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(sqlite)
+
+// A unit stopped by another process holding the database past the lock timeout (exit 5, not the
+// unit's failure) lists the units of the run before it, which stay: `completed` in --json.
+BOOST_AUTO_TEST_CASE(custom_a_unit_stopped_by_a_busy_database_lists_the_units_before_it) {
+    auto db = temp_database::create(strata::backend::sqlite);
+    auto reg = registry_of({table_unit(1, "t1"), table_unit(2, "t2")});
+    strata::runner_options quick;
+    quick.lock_timeout = 300ms;
+    std::unique_ptr<soci::session> holder;
+    try {
+        strata::runner(*reg, db.url(), quick).up(std::nullopt, [&](const strata::unit_report& u) {
+            if (u.version != 1) return;
+            holder = open_session(db.url());
+            *holder << "BEGIN EXCLUSIVE";
+        });
+        BOOST_ERROR("unit 2 ran while another connection held the database");
+    } catch (const strata::lock_timeout_error& e) {
+        BOOST_TEST(e.context().version.value_or(0) == 2, e.what());
+        const auto* done = strata::completed_before(e);
+        BOOST_TEST_REQUIRE(done != nullptr, e.what());
+        BOOST_TEST_REQUIRE(done->size() == 1u, e.what());
+        BOOST_TEST(done->front().version == 1);
+        BOOST_TEST((done->front().dir == strata::direction::up));
+    }
+    holder.reset();
+    auto sql = open_session(db.url());
+    BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

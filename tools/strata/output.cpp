@@ -448,13 +448,13 @@ void printer::failure(int code, const std::string& message, const error* e) cons
         if (!c.sqlstate.empty()) doc["error"]["sqlstate"] = c.sqlstate;
         if (!c.database.empty()) doc["error"]["database"] = c.database;
         if (const auto* v = dynamic_cast<const validation_error*>(e)) doc["error"]["problems"] = v->problems();
-        if (const auto* m = dynamic_cast<const migration_error*>(e)) {
+        if (const auto* completed = completed_before(*e)) {
             json done = json::array();
-            for (const auto& u : m->completed())
+            for (const auto& u : *completed)
                 done.push_back({{"version", u.version}, {"name", u.name}, {"direction", to_string(u.dir)}});
             doc["error"]["completed"] = done;
-            doc["error"]["cause"] = to_string(m->cause());
         }
+        if (const auto* m = dynamic_cast<const migration_error*>(e)) doc["error"]["cause"] = to_string(m->cause());
     }
     out_ << doc.dump(2) << std::endl;
 }

@@ -220,8 +220,8 @@ outcome guarded(const printer& out, const signal_watch* signals, const std::func
         out.failure(code, message, e);
         // The first line (a failed statement's text follows on the next ones); units that completed
         // before the failure stay.
-        const auto* m = dynamic_cast<const migration_error*>(e);
-        return outcome{code, m ? m->completed().size() : 0, redact_passwords(message.substr(0, message.find('\n')))};
+        const auto* completed = e ? completed_before(*e) : nullptr;
+        return outcome{code, completed ? completed->size() : 0, redact_passwords(message.substr(0, message.find('\n')))};
     };
     try {
         return body();

@@ -13,6 +13,13 @@ namespace strata {
 /// Which way a unit runs.
 enum class direction { up, down };
 
+/// A unit a run applied or reverted, and committed, before the run stopped: it stays as it is.
+struct completed_unit {
+    std::int64_t version;
+    std::string name;
+    direction dir;
+};
+
 const char* to_string(direction d) noexcept;
 
 /// Where an error happened. Every field is optional; what() prints the ones that are set.
@@ -173,7 +180,16 @@ private:
 class lock_timeout_error : public error {
 public:
     using error::error;
+    /// Stopped at a unit of a run (the context names it): `completed` are the units of the run
+    /// before it.
+    lock_timeout_error(std::string message, error_context context, std::vector<completed_unit> completed);
     error_kind kind() const noexcept override { return error_kind::lock_timeout; }
+    /// Stopped at a unit: the units of the run before it (maybe none). Null for a wait outside a
+    /// run's units (the migration lock's).
+    const std::vector<completed_unit>* completed() const noexcept { return completed_ ? &*completed_ : nullptr; }
+
+private:
+    std::optional<std::vector<completed_unit>> completed_;
 };
 
 /// (runner_options::max_replica_lag) A standby replayed too far behind for longer than
@@ -200,11 +216,7 @@ public:
 /// `cause()` is the kind of the error that failed the unit.
 class migration_error : public error {
 public:
-    struct completed_unit {
-        std::int64_t version;
-        std::string name;
-        direction dir;
-    };
+    using completed_unit = strata::completed_unit;
 
     migration_error(std::string message, error_context context, std::vector<completed_unit> completed,
                     bool rolled_back = true, error_kind cause = error_kind::statement);
@@ -228,5 +240,9 @@ private:
     bool rolled_back_ = true;
     error_kind cause_ = error_kind::statement;
 };
+
+/// What a run that stopped with `e` had completed before it: a failed unit's (migration_error)
+/// or a wait's that ran out at a unit (lock_timeout_error); null when `e` says nothing of it.
+const std::vector<completed_unit>* completed_before(const error& e) noexcept;
 
 }  // namespace strata

@@ -301,7 +301,7 @@ void executor::record(const step& s, std::chrono::milliseconds elapsed) {
 }
 
 migration_error executor::failed(const step& s, const error& e, const run_report& report, bool started) {
-    std::vector<migration_error::completed_unit> completed;
+    std::vector<completed_unit> completed;
     for (const auto& u : report.units) completed.push_back({u.version, u.name, u.dir});
     error_context c = where_;
     c.version = s.version;
@@ -349,12 +349,17 @@ void executor::busy(const step& s, const error& e, const run_report& report, boo
     c.unit_name = s.name;
     c.dir = s.dir;
     c.unit_failed = false;
+    // --json's error lists them too (the text above says them in words); none for --atomic,
+    // whose earlier units were rolled back with it.
+    std::vector<completed_unit> completed;
+    if (!atomic)
+        for (const auto& u : report.units) completed.push_back({u.version, u.name, u.dir});
     if (e.kind() == error_kind::replica_lag) {
-        replica_lag_error stopped(message, c);
+        replica_lag_error stopped(message, c, completed);
         log_failure(s, stopped.what(), false);
         throw stopped;
     }
-    lock_timeout_error stopped(message, c);
+    lock_timeout_error stopped(message, c, std::move(completed));
     log_failure(s, stopped.what(), true);
     throw stopped;
 }
