@@ -174,6 +174,16 @@ STRATA_BACKEND_TEST(custom_non_transactional_unit_applies_and_reverts) {
     BOOST_TEST(index_names(*sql, "t").empty(), "the index should be gone:\n" << read_table(*sql, "t"));
     BOOST_TEST(user_tables(*sql) == (names{"t"}), boost::test_tools::per_element());
     BOOST_TEST(audit_log(*sql) == (names{"1 up ok", "2 up ok", "2 down ok"}), boost::test_tools::per_element());
+
+    // An older build, without unit 2, reverts it with the statements stored with its row, outside
+    // a transaction as well (on PostgreSQL DROP INDEX CONCURRENTLY is refused inside one).
+    r.up();
+    auto older = registry_of({table_unit(1, "t")});
+    auto from_history = strata::runner(*older, db.url()).down();
+    BOOST_TEST_REQUIRE(from_history.units.size() == 1u);
+    BOOST_TEST(from_history.units[0].from_history);
+    BOOST_TEST(index_names(*sql, "t").empty(), "the index should be gone:\n" << read_table(*sql, "t"));
+    BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -84,6 +84,10 @@ plan::plan(const registry& r, const dialect& d, bool atomic) {
             // Down runs against the schema this unit leaves: the tables it touches of it.
             catalog after = state.tables_for(b.operations());
             p.down = render_tracking(d, b.operations(), after, p.down_problem);
+            // A unit that runs outside a transaction (transaction_mode::none) reverts outside one
+            // too, and the down stored with its row says so: a build that does not know the unit
+            // has nothing else to go by (DROP INDEX CONCURRENTLY is refused inside a transaction).
+            if (e.transaction != transaction_mode::per_unit) p.down.transactional = false;
             // A down() that forgot its work would report the unit reverted and delete its
             // history row while the schema stays; saying so takes b.nothing_to_undo().
             if (!p.down_problem && b.operations().empty() && up_operations > 0)
