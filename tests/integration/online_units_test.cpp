@@ -629,6 +629,7 @@ BOOST_AUTO_TEST_CASE(down_of_an_interrupted_online_unit_leaves_what_it_did_not_m
     auto reg = online_registry();
     strata::runner(*reg, db.url()).up(1);
     auto sql = open_session(db.url());
+    crash_after(*reg, db.url(), *sql, 0);  // the clash is found as the unit resumes (on a first run: names_taken)
     *sql << "ALTER TABLE children ADD COLUMN parent_ref TEXT";
     *sql << "CREATE TABLE elsewhere (x int)";
     *sql << "CREATE INDEX children_parent_ref_key ON elsewhere (x)";
@@ -712,6 +713,7 @@ BOOST_AUTO_TEST_CASE(online_unique_refuses_an_index_of_its_name_that_it_did_not_
             auto db = temp_database::postgresql();
             strata::runner(*reg, db.url()).up(1);
             auto sql = open_session(db.url());
+            crash_after(*reg, db.url(), *sql, 0);  // the clash is found as the unit resumes (on a first run: names_taken)
             *sql << "ALTER TABLE children ADD COLUMN IF NOT EXISTS parent_ref bigint";  // so the clash can name it
             for (std::size_t i = 0; i < c.create.size(); ++i) {
                 try {
@@ -793,6 +795,7 @@ BOOST_AUTO_TEST_CASE(online_unit_refuses_a_constraint_of_its_name_that_it_did_no
             auto db = temp_database::postgresql();
             strata::runner(*reg, db.url()).up(1);
             auto sql = open_session(db.url());
+            crash_after(*reg, db.url(), *sql, 0);  // the clash is found as the unit resumes (on a first run: names_taken)
             *sql << c.create;
             const auto clash_before = constraint_of_children(*sql, c.name);
             BOOST_TEST_REQUIRE(clash_before.value_or("").rfind(c.kind + " ", 0) == 0u, clash_before.value_or("<none>"));
@@ -846,6 +849,7 @@ BOOST_AUTO_TEST_CASE(online_foreign_key_refuses_a_foreign_key_of_its_name_to_ano
             auto reg = registry_of({create_tables(), v.unit});
             strata::runner(*reg, db.url()).up(1);
             auto sql = open_session(db.url());
+            crash_after(*reg, db.url(), *sql, 0);  // the clash is found as the unit resumes (on a first run: names_taken)
             *sql << "CREATE TABLE others (id bigint PRIMARY KEY)";
             *sql << "ALTER TABLE children ADD COLUMN IF NOT EXISTS parent_ref bigint";
             *sql << "ALTER TABLE children ADD CONSTRAINT " + v.name + " FOREIGN KEY (" + v.column +
@@ -933,6 +937,7 @@ BOOST_AUTO_TEST_CASE(online_unit_refuses_a_constraint_of_its_name_and_kind_on_ot
             auto db = temp_database::postgresql();
             strata::runner(*reg, db.url()).up(1);
             auto sql = open_session(db.url());
+            crash_after(*reg, db.url(), *sql, 0);  // the clash is found as the unit resumes (on a first run: names_taken)
             for (const auto& s : c.setup) *sql << s;
             const auto clash_before = whole_constraint(*sql, c.name);
             BOOST_TEST_REQUIRE(clash_before.has_value());
@@ -970,6 +975,67 @@ BOOST_AUTO_TEST_CASE(online_unit_refuses_a_constraint_of_its_name_and_kind_on_ot
     }
 }
 
+// On its first run (no history row) an online unit's steps would take over what they find under
+// their names, shape for shape, as they do to resume, and its down would then remove it: a
+// column made by hand with the declared type (a hotfix holding data), a check of its name with
+// another expression, a unique index exactly like its own. Each is refused before anything runs
+// and stays as it was; the unit is pending, not interrupted, and applies once the name is free.
+BOOST_AUTO_TEST_CASE(online_unit_refuses_on_its_first_run_what_it_finds_under_its_names) {
+    struct clash {
+        std::string what;
+        unit_ptr unit;
+        std::vector<std::string> create;
+        std::string found;    // as the refusal names it
+        std::string kept;     // a query whose answer must not change
+        std::string remove;
+    };
+    const std::vector<clash> clashes{
+        {"a bigint parent_ref made by hand, holding data", link_children(true),
+         {"ALTER TABLE children ADD COLUMN parent_ref bigint", "UPDATE children SET parent_ref = id"},
+         "column parent_ref of children", "SELECT CAST(sum(parent_ref) AS TEXT) FROM children",
+         "ALTER TABLE children DROP COLUMN parent_ref"},
+        {"a check of the unit's name with another expression",
+         unit(2, "children_id_check", [](builder& b) { b.add_check("children", "children_id_small", "id < 1000").online(); }),
+         {"ALTER TABLE children ADD CONSTRAINT children_id_small CHECK (id <> 13)"}, "check children_id_small of children",
+         "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'children_id_small'",
+         "ALTER TABLE children DROP CONSTRAINT children_id_small"},
+        {"a unique index exactly like the unit's", link_children(true),
+         {"ALTER TABLE children ADD COLUMN parent_ref bigint", "CREATE UNIQUE INDEX children_parent_ref_key ON children (parent_ref)"},
+         "column parent_ref of children, unique constraint or index children_parent_ref_key of children",
+         "SELECT CAST(CAST(to_regclass('children_parent_ref_key') AS oid) AS TEXT)",
+         "ALTER TABLE children DROP COLUMN parent_ref"},
+    };
+    for (const auto& c : clashes) {
+        BOOST_TEST_CONTEXT(c.what) {
+            auto db = temp_database::postgresql();
+            auto reg = registry_of({create_tables(), c.unit});
+            strata::runner(*reg, db.url()).up(1);
+            auto sql = open_session(db.url());
+            *sql << "INSERT INTO parents (id) VALUES (1), (2)";
+            *sql << "INSERT INTO children (id, parent) VALUES (1, 1), (2, 2)";
+            for (const auto& statement : c.create) *sql << statement;
+            const auto kept = query_value(*sql, c.kept);
+            BOOST_TEST_REQUIRE(kept.has_value());
+            try {
+                strata::runner(*reg, db.url()).up();
+                BOOST_ERROR("up() took over " << c.what << " and recorded unit 2 " << history_state(*sql, 2).value_or("<no row>"));
+            } catch (const strata::migration_error& e) {
+                BOOST_TEST(contains(e.what(), "the database already has " + c.found + ", which this unit creates"), e.what());
+                BOOST_TEST(contains(e.what(), "nothing was run"), e.what());
+                BOOST_TEST(e.context().version.value_or(0) == 2);
+                BOOST_TEST(e.rolled_back(), "said to have kept part of a unit that did not start");
+            }
+            BOOST_TEST(query_value(*sql, c.kept) == kept, "what was there changed");
+            BOOST_TEST(history_state(*sql, 2) == std::nullopt);
+            BOOST_TEST(status_lines(*reg, db.url()) == (names{"1 applied", "2 pending"}), boost::test_tools::per_element());
+
+            *sql << c.remove;
+            strata::runner(*reg, db.url()).up();
+            BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("applied"));
+        }
+    }
+}
+
 // A column of the unit's name but another type, made before the unit ran, is not the column the
 // unit adds: the plain form fails on it; the online form refuses it before adding anything,
 // leaves it as it was and the unit interrupted. A column of the declared type is the unit's own
@@ -979,6 +1045,7 @@ BOOST_AUTO_TEST_CASE(online_add_column_refuses_an_existing_column_of_another_typ
     auto reg = online_registry();
     strata::runner(*reg, db.url()).up(1);
     auto sql = open_session(db.url());
+    crash_after(*reg, db.url(), *sql, 0);  // the clash is found as the unit resumes (on a first run: names_taken)
     *sql << "ALTER TABLE children ADD COLUMN parent_ref integer";
     try {
         strata::runner(*reg, db.url()).up();

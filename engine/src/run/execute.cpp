@@ -4,6 +4,8 @@
 #include <cctype>
 #include <optional>
 
+#include "inspect/online_progress.hpp"
+#include "inspect/read.hpp"
 #include "progress_notice.hpp"
 #include "run/stop.hpp"
 #include "transaction.hpp"
@@ -145,6 +147,13 @@ unit_report executor::run(const step& s, const run_report& report) {
         t_.conn.interrupt(stop_reason(options_));  // as check_stop does
         throw failed(s, interrupted_error(stop_reason(options_) + " before it started" + still_half_done(s)), report, false);
     }
+    if (s.dir == direction::up && !s.resumes && !s.transactional && s.statements->resumable) {
+        try {
+            refuse_names_taken(s);
+        } catch (const error& e) {
+            throw failed(s, e, report, false);
+        }
+    }
     lock_retry retry(options_, clock::now(), static_cast<unsigned>(s.version) ^ std::random_device{}());
     for (;;) {
         try {
@@ -157,6 +166,21 @@ unit_report executor::run(const step& s, const run_report& report) {
             throw failed(s, e, report);
         }
     }
+}
+
+void executor::refuse_names_taken(const step& s) {
+    const auto now = inspect::read_snapshot(t_.conn, t_.conn.url().kind());
+    const auto taken = inspect::names_taken(*s.unit->entry->unit, now);
+    if (taken.empty()) return;
+    std::string list;
+    for (const auto& t : taken) list += (list.empty() ? "" : ", ") + t;
+    const bool one = taken.size() == 1;
+    throw unsupported_error("the database already has " + list + ", which this unit creates: it has not run here before, so " +
+                            (one ? "that is" : "those are") +
+                            " not its own, yet its online steps would take " + (one ? "it" : "them") +
+                            " over (as they do to resume an interrupted run) and its down would then remove " +
+                            (one ? "it" : "them") + "; rename or drop " + (one ? "it" : "them") + ", then run " +
+                            options_.program_name + " up again; nothing was run");
 }
 
 lock_retry::lock_retry(const runner_options& options, clock::time_point start, unsigned seed)

@@ -97,6 +97,10 @@ private:
     /// For a unit that had not started in this run: "; unit 3 x is still half-done from an earlier
     /// run: run ... up to finish it, or ... down ..." when an earlier run left it so, else "".
     std::string still_half_done(const step& s) const;
+    /// Before an online unit's first run: refuses (unsupported_error) when the database already
+    /// has something under a name the unit's online steps create (inspect::names_taken), which
+    /// they would take over and its down would remove.
+    void refuse_names_taken(const step& s);
     /// The failure's audit row (see the definition for a busy database and a stop). False when
     /// the run was asked to stop and the row could not be written at once (the caller says so).
     bool log_failure(const step& s, const std::string& what, bool database_busy);
