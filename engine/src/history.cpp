@@ -42,7 +42,9 @@ std::vector<schema::operation> metadata_tables() {
     return {schema::create_table{h.definition()}, schema::create_table{l.definition()}};
 }
 
-const char* to_text(row_state s) { return s == row_state::running ? "running" : "applied"; }
+const char* to_text(row_state s) {
+    return s == row_state::running ? "running" : s == row_state::reverting ? "reverting" : "applied";
+}
 
 /// What a stored down's checksum covers: its statements and how they run.
 std::string down_checksum(const rendering& down) {
@@ -201,9 +203,10 @@ std::vector<history_row> history::read() {
         row.execution_ms = std::stoll(text(4));
         row.applied_by = text(5);
         row.state_text = text(6);
-        row.state = row.state_text == "running"   ? row_state::running
-                    : row.state_text == "applied" ? row_state::applied
-                                                  : row_state::damaged;
+        row.state = row.state_text == "running"     ? row_state::running
+                    : row.state_text == "applied"   ? row_state::applied
+                    : row.state_text == "reverting" ? row_state::reverting
+                                                    : row_state::damaged;
         row.down_json = std::move(r.at(7));
     }
     exists_ = true;

@@ -15,10 +15,14 @@ namespace strata {
 
 class connection;
 
-/// A row's state: a non-transactional unit is `running` from before its first statement until
-/// after its last; found while strata holds the lock, that means an interrupted run. `damaged`:
-/// the column holds something strata never writes (read only, never written).
-enum class row_state { applied, running, damaged };
+/// A row's state: a non-transactional unit is `running` from before its up's first statement
+/// until after its last, `reverting` likewise during its down (an applied unit's); found while
+/// strata holds the lock, either means an interrupted run, of that direction. `damaged`: the
+/// column holds something strata never writes (read only, never written).
+enum class row_state { applied, running, reverting, damaged };
+
+/// running or reverting: a run of the unit outside a transaction started and did not finish.
+inline bool unfinished(row_state s) noexcept { return s == row_state::running || s == row_state::reverting; }
 
 struct history_row {
     std::int64_t version = 0;

@@ -444,7 +444,7 @@ void runner::repair(std::int64_t version, bool mark_applied) {
     auto it = std::find_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version == version; });
     const std::string damage = it == rows.end() ? std::string() : damage_of(*it);
     if (!damage.empty()) return d.repair_damaged(*it, damage, mark_applied);
-    if (it == rows.end() || it->state != row_state::running)
+    if (it == rows.end() || !unfinished(it->state))
         throw config_error("unit " + std::to_string(version) + " is neither dirty nor damaged, there is nothing to repair (see " +
                                d.options.program_name + " status)",
                            d.context());

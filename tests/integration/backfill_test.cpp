@@ -246,3 +246,61 @@ STRATA_BACKEND_TEST(backfill_whose_set_leaves_its_where_true_stops_instead_of_lo
     BOOST_TEST(count_of(*sql, "SELECT count(*) FROM items WHERE score = 1") == batch);
     BOOST_TEST(count_of(*sql, "SELECT count(*) FROM items WHERE score > 1 AND id < 100") == 0);
 }
+
+BOOST_AUTO_TEST_SUITE(postgresql)
+
+// A down of an applied backfill stopped half-way (a batch refused) is a half-done revert, not an
+// interrupted up: the row says reverting, status says its down was interrupted, and the next
+// down finishes reverting it, saying so in its report and audit row; up instead applies it again.
+BOOST_AUTO_TEST_CASE(backfill_whose_down_stops_half_way_is_a_half_done_revert) {
+    for (const bool finish_with_down : {true, false}) {
+        BOOST_TEST_CONTEXT((finish_with_down ? "then down" : "then up")) {
+            auto db = temp_database::postgresql();
+            auto units = registry_of({create_items(), fill_items()});
+            strata::runner(*units, db.url()).up(1);
+            auto sql = open_session(db.url());
+            insert_items(*sql);
+            strata::runner(*units, db.url()).up();
+            BOOST_TEST_REQUIRE(filled(*sql) == rows_to_fill);
+            *sql << "CREATE FUNCTION keep_15() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN IF NEW.id = 15 AND NEW.status IS "
+                    "NULL THEN RAISE EXCEPTION ''row 15 kept''; END IF; RETURN NEW; END'";
+            *sql << "CREATE TRIGGER keep_15 BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION keep_15()";
+            try {
+                strata::runner(*units, db.url()).down();
+                BOOST_ERROR("down() cleared row 15 despite its trigger");
+            } catch (const strata::migration_error& e) {
+                BOOST_TEST(contains(e.what(), "row 15 kept"), e.what());
+                BOOST_TEST(contains(e.what(), "run strata down again to finish reverting it, or strata up to apply it again"), e.what());
+            }
+            BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("reverting"));
+            BOOST_TEST(unfilled(*sql) > 0);
+            BOOST_TEST(filled(*sql) > 0);
+            {
+                auto status = strata::runner(*units, db.url()).status();
+                BOOST_TEST_REQUIRE(status.size() == 2u);
+                BOOST_TEST((status[1].state == strata::unit_state::pending));
+                BOOST_TEST(status[1].interrupted);
+                BOOST_TEST(status[1].reverting);
+            }
+            *sql << "DROP TRIGGER keep_15 ON items";
+            if (finish_with_down) {
+                auto report = strata::runner(*units, db.url()).down();
+                BOOST_TEST_REQUIRE(report.units.size() == 1u);
+                BOOST_TEST(report.units[0].half_done);
+                BOOST_TEST(report.units[0].down_was_half_done);
+                BOOST_TEST(unfilled(*sql) == rows_to_fill);
+                BOOST_TEST(history_state(*sql, 2) == std::nullopt);
+                BOOST_TEST(query_value(*sql, "SELECT message FROM strata_schema_log WHERE version = 2 AND action = 'down' "
+                                             "AND outcome = 'ok'") ==
+                           std::optional<std::string>("its down had been interrupted half-way: finished it"));
+            } else {
+                strata::runner(*units, db.url()).up();
+                BOOST_TEST(filled(*sql) == rows_to_fill);
+                BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("applied"));
+            }
+            BOOST_TEST(kept_rows(*sql) == expected_kept());
+        }
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -34,7 +34,8 @@ json to_json(const unit_report& u) {
             {"direction", to_string(u.dir)},
             {"duration_ms", u.duration.count()},
             {"from_history", u.from_history},
-            {"half_done", u.half_done}};
+            {"half_done", u.half_done},
+            {"down_was_half_done", u.down_was_half_done}};
 }
 
 json nullable(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
@@ -123,7 +124,10 @@ void printer::progress(const unit_report& u) const {
     std::ostream& out = json_ ? err_ : out_;
     out << (u.dir == direction::up ? "applied  " : "reverted ") << u.version << " " << u.name << " (" << ms(u.duration) << ")"
         << (u.from_history ? " with the stored down statements" : "")
-        << (u.half_done ? " (its up had stopped half-way: what its finished steps did was undone)" : "") << std::endl;
+        << (u.down_was_half_done ? " (its down had stopped half-way in an earlier run: finished)"
+            : u.half_done        ? " (its up had stopped half-way: what its finished steps did was undone)"
+                                 : "")
+        << std::endl;
 }
 
 void printer::notice(const std::string& text) const {
@@ -153,6 +157,9 @@ void printer::status(const std::string& database, const std::vector<unit_status>
                             {"applied_by", nullable(u.applied_by)},
                             {"out_of_order", u.out_of_order},
                             {"interrupted", u.interrupted},
+                            {"interrupted_direction", u.interrupted || u.state == unit_state::dirty
+                                                          ? json(u.reverting ? "down" : "up")
+                                                          : json(nullptr)},
                             {"steps", steps_json(u.steps)},
                             {"damage", nullable(u.damage)}});
         json summary;
@@ -178,7 +185,12 @@ void printer::status(const std::string& database, const std::vector<unit_status>
         out_ << std::right << std::setw(int(version_width)) << u.version << "  " << std::left << std::setw(int(name_width)) << u.name
                   << "  " << paint(padded, state_colour(u.state)) << "  " << (u.applied_at.empty() ? "-" : u.applied_at)
                   << (u.out_of_order ? "  (older than the newest applied unit)" : "")
-                  << (u.interrupted ? "  (interrupted half-way: " + name_ + " up finishes it, " + name_ + " down undoes it)" : "")
+                  << (u.interrupted && u.reverting
+                          ? "  (its down was interrupted half-way: " + name_ + " down finishes reverting it, " + name_ +
+                                " up applies it again)"
+                      : u.interrupted ? "  (interrupted half-way: " + name_ + " up finishes it, " + name_ + " down undoes it)"
+                      : u.state == unit_state::dirty && u.reverting ? "  (its down was interrupted)"
+                                                                    : "")
                   << "\n";
         // Under an interrupted unit, how far each of its steps got.
         for (const auto& step : u.steps)

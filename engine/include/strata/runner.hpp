@@ -64,6 +64,9 @@ struct unit_status {
     std::string applied_by;
     bool out_of_order = false;      ///< pending, yet older than the newest applied unit
     bool interrupted = false;       ///< pending: an online unit stopped half-way; up finishes it
+    /// interrupted or dirty: it was the unit's down that stopped (down finishes reverting it,
+    /// up applies it again), not its up.
+    bool reverting = false;
     std::string damage;             ///< damaged: what is wrong with the history row
     /// interrupted: each operation of its up, and how far it got (read from the schema by status()).
     std::vector<unit_step> steps;
@@ -78,6 +81,8 @@ struct unit_report {
     bool from_history = false;  ///< reverted with the statements stored when it was applied
     /// Reverted while its up was interrupted half-way: what its finished steps did was undone.
     bool half_done = false;
+    /// half_done, and it was an earlier down that had stopped half-way: this one finished it.
+    bool down_was_half_done = false;
 };
 
 struct run_report {

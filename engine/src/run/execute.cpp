@@ -52,7 +52,9 @@ void naming(const std::string& statement, F&& run) {
 
 /// The audit row's message for a unit that completed: said only when it was not the usual run.
 std::string audit_note(const step& s) {
-    return s.rolls_back ? "its up had been interrupted half-way: undid what its finished steps did" : "";
+    if (!s.rolls_back) return "";
+    return s.reverting ? "its down had been interrupted half-way: finished it"
+                       : "its up had been interrupted half-way: undid what its finished steps did";
 }
 
 }  // namespace
@@ -134,8 +136,8 @@ unit_report executor::run(const step& s, const run_report& report) {
         });
     header(s);
     if (s.rolls_back && !t_.script)
-        say("reverting " + unit_label(s.version, s.name) + ", interrupted half-way in an earlier run: undoing what its "
-            "finished steps did, each only where it is there");
+        say("reverting " + unit_label(s.version, s.name) + ", whose " + (s.reverting ? "down" : "up") +
+            " was interrupted half-way in an earlier run: undoing what its finished steps did, each only where it is there");
     try {
         lag_.wait(unit_label(s.version, s.name), "before it starts");
     } catch (const error& e) {
@@ -233,7 +235,7 @@ unit_report executor::run_in_transaction(const step& s) {
     }
     record(s, since(start));
     t.commit();
-    return {s.version, s.name, s.dir, since(start), s.from_history, s.rolls_back};
+    return {s.version, s.name, s.dir, since(start), s.from_history, s.rolls_back, s.rolls_back && s.reverting};
 }
 
 /// The history row says `running` from before the first statement to after the last, so an
@@ -241,13 +243,15 @@ unit_report executor::run_in_transaction(const step& s) {
 unit_report executor::run_without_transaction(const step& s, lock_retry& retry) {
     auto start = clock::now();
     if (t_.script)
-        t_.script->push_back("-- not in a transaction: each statement commits on its own, the history row says 'running' meanwhile");
+        t_.script->push_back(std::string("-- not in a transaction: each statement commits on its own, the history row says '") +
+                             (s.dir == direction::up ? "running" : "reverting") + "' meanwhile");
     if (s.resumes)
-        say("resuming " + unit_label(s.version, s.name) + ", interrupted in an earlier run: its steps check what is already done");
+        say("resuming " + unit_label(s.version, s.name) + ", whose " + (s.reverting ? "down" : "up") +
+            " was interrupted in an earlier run: its steps check what is already done");
     else if (s.dir == direction::up)
         t_.history.insert({s.version, s.name, s.unit->checksum, 0, row_state::running, s.unit->stored_down()});
     else
-        t_.history.set_state(s.version, row_state::running, 0);
+        t_.history.set_state(s.version, row_state::reverting, 0);  // an interrupted down says it was one
     // Each statement commits alone. A lock wait that timed out is retried: a resumable unit
     // starts again from its first statement (its checks clean up what the timed-out one left,
     // such as an INVALID index), any other unit retries that statement (which was rolled back).
@@ -275,17 +279,18 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
             const bool stopped = e.kind() == error_kind::interrupted;
             if (stopped || !t_.conn.is_lock_timeout(e) || !pause_for_lock(s, e, retry)) {
                 const std::string repair = "check the database, then run " + options_.program_name + " repair " + std::to_string(s.version);
-                const std::string either = ": run " + options_.program_name + " up to finish it, or " + options_.program_name +
-                                           " down to undo what its finished steps did";
+                const std::string either = ": " + half_done_choices(s.dir == direction::down);
                 std::string what_now;
                 if (stopped)
                     what_now = " runs outside a transaction and was stopped half-way" +
                                (s.statements->resumable ? either : ", so it is now dirty: " + repair);
                 else
-                    what_now = s.statements->resumable
-                                   ? " was interrupted; fix the cause and run " + options_.program_name + " up again to finish it, or " +
-                                         options_.program_name + " down to undo what its finished steps did"
-                                   : " is now dirty: " + repair;
+                    what_now = !s.statements->resumable ? " is now dirty: " + repair
+                               : s.dir == direction::down
+                                   ? " was interrupted; fix the cause and run " + options_.program_name +
+                                         " down again to finish reverting it, or " + options_.program_name + " up to apply it again"
+                                   : " was interrupted; fix the cause and run " + options_.program_name + " up again to finish it, or " +
+                                         options_.program_name + " down to undo what its finished steps did";
                 const std::string message = e.message() + "; " + unit_label(s.version, s.name) + what_now;
                 error_context where{.statement = statements[i], .sqlstate = e.context().sqlstate};
                 if (stopped) throw interrupted_error(message, where);
@@ -306,7 +311,7 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
         t_.history.remove(s.version);
     t_.history.log({s.version, s.name, to_string(s.dir), ms, "ok", audit_note(s)});
     t.commit();
-    return {s.version, s.name, s.dir, since(start), s.from_history, s.rolls_back};
+    return {s.version, s.name, s.dir, since(start), s.from_history, s.rolls_back, s.rolls_back && s.reverting};
 }
 
 std::chrono::milliseconds executor::take_lag_in_block() {
@@ -344,10 +349,15 @@ migration_error executor::failed(const step& s, const error& e, const run_report
                            kept_nothing, e.kind());
 }
 
+std::string executor::half_done_choices(bool reverting) const {
+    const auto& p = options_.program_name;
+    return reverting ? "run " + p + " down to finish reverting it, or " + p + " up to apply it again"
+                     : "run " + p + " up to finish it, or " + p + " down to undo what its finished steps did";
+}
+
 std::string executor::still_half_done(const step& s) const {
     if (!s.resumes && !s.rolls_back) return "";
-    return "; " + unit_label(s.version, s.name) + " is still half-done from an earlier run: run " + options_.program_name +
-           " up to finish it, or " + options_.program_name + " down to undo what its finished steps did";
+    return "; " + unit_label(s.version, s.name) + " is still half-done from an earlier run: " + half_done_choices(s.reverting);
 }
 
 void executor::busy(const step& s, const error& e, const run_report& report, bool atomic, bool started) {

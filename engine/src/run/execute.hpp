@@ -97,6 +97,9 @@ private:
     /// For a unit that had not started in this run: "; unit 3 x is still half-done from an earlier
     /// run: run ... up to finish it, or ... down ..." when an earlier run left it so, else "".
     std::string still_half_done(const step& s) const;
+    /// What to run for a unit stopped half-way outside a transaction: its down (`reverting`) or
+    /// its up.
+    std::string half_done_choices(bool reverting) const;
     /// Before an online unit's first run: refuses (unsupported_error) when the database already
     /// has something under a name the unit's online steps create (inspect::names_taken), which
     /// they would take over and its down would remove.

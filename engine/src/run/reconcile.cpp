@@ -35,7 +35,7 @@ std::vector<const history_row*> by_version(const std::vector<history_row>& rows)
 }  // namespace
 
 bool interrupted(const planned_unit& p, const history_row& row) {
-    return row.state == row_state::running && row.name == p.name() && !p.up_problem && !p.up.transactional &&
+    return unfinished(row.state) && row.name == p.name() && !p.up_problem && !p.up.transactional &&
            p.up.resumable && row.checksum == p.checksum;
 }
 
@@ -51,13 +51,14 @@ std::vector<unit_status> status_of(const plan& p, const std::vector<history_row>
         out.push_back({.version = row.version,
                        .name = row.name,
                        .applied_name = row.name,
-                       .state = row.state == row_state::running   ? unit_state::dirty
+                       .state = unfinished(row.state)             ? unit_state::dirty
                                 : row.state == row_state::damaged ? unit_state::damaged
                                                                   : unit_state::unknown,
                        .applied_checksum = row.checksum,
                        .applied_at = row.applied_at,
                        .execution_ms = row.execution_ms,
                        .applied_by = row.applied_by,
+                       .reverting = row.state == row_state::reverting,
                        .damage = row.state == row_state::damaged ? damage_of(row) : std::string()});
     };
     auto next = recorded.begin();
@@ -80,12 +81,13 @@ std::vector<unit_status> status_of(const plan& p, const std::vector<history_row>
             // Resumable only with the very statements it started with; an edited unit needs a person.
             else if (interrupted(u, row))
                 s.interrupted = true;  // pending: up finishes it, down rolls back what it did
-            else if (row.state == row_state::running)
+            else if (unfinished(row.state))
                 s.state = unit_state::dirty;
             else if (!u.checksum.empty() && row.checksum != u.checksum)
                 s.state = unit_state::changed;
             else
                 s.state = unit_state::applied;
+            s.reverting = row.name == u.name() && row.state == row_state::reverting;
         } else {
             s.out_of_order = u.version() < newest_applied;
         }
@@ -139,9 +141,10 @@ std::vector<std::string> problems_of(const std::vector<unit_status>& status, con
                                   "--allow-unknown runs anyway)");
             break;
         case unit_state::dirty:
-            out.push_back(label + " is dirty: a run of this non-transactional unit was interrupted; check the "
-                                  "database, finish or undo its statements by hand, then run " +
-                          program + " repair " + std::to_string(s.version));
+            out.push_back(label + " is dirty: " + (s.reverting ? "its down" : "a run of this non-transactional unit") +
+                          " was interrupted; check the database, finish or undo its statements by hand, then run " +
+                          program + " repair " + std::to_string(s.version) + " (the row goes: the unit is pending) or " +
+                          program + " repair " + std::to_string(s.version) + " --applied (it stays applied)");
             break;
         case unit_state::damaged:
             out.push_back(label + ": its history row is damaged: " + s.damage +
@@ -206,6 +209,7 @@ std::vector<step> up_steps(const plan& p, const std::vector<unit_status>& status
         if (s.state != unit_state::pending || (to && s.version > *to)) continue;
         steps.push_back(up_step(*p.find(s.version), atomic, where));  // refuses an unrenderable unit before anything runs
         steps.back().resumes = s.interrupted;
+        steps.back().reverting = s.interrupted && s.reverting;
     }
     return steps;
 }
@@ -264,7 +268,8 @@ step down_step(const plan& p, const history_row& row, const stored_down& stored,
         // Half-way: not its down (which assumes every step done), but each step's guarded inverse.
         if (u->rollback_problem) rethrow_with(u->rollback_problem, here);
         return {.version = row.version, .name = row.name, .unit = u, .dir = direction::down, .statements = &*u->rollback,
-                .transactional = per_unit(u) && u->rollback->transactional, .rolls_back = true};
+                .transactional = per_unit(u) && u->rollback->transactional,
+                .reverting = row.state == row_state::reverting, .rolls_back = true};
     }
     if (u && !changed) {
         const rendering& r = statements_of(*u, direction::down, where);

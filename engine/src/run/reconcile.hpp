@@ -23,6 +23,8 @@ struct step {
     bool from_history = false;
     bool transactional = true;
     bool resumes = false;  ///< an interrupted online unit: its history row already says running
+    /// resumes or rolls_back: it was the unit's down that stopped half-way (the row says reverting)
+    bool reverting = false;
     /// down of an interrupted online unit: `statements` is its rollback (planned_unit::rollback)
     bool rolls_back = false;
 };
