@@ -160,6 +160,41 @@ std::string replace_all(std::string text, const std::string& needle, bool ignore
     return out;
 }
 
+/// One `host[:port]` (or `[IPv6]:port`) of a PostgreSQL URL's host list.
+database_url::endpoint parse_endpoint(std::string_view authority, const std::string& hint) {
+    std::string_view host = authority;
+    std::string_view port;
+    bool has_port = false;
+    if (starts_with(authority, "[")) {  // [IPv6]:port
+        auto close = authority.find(']');
+        if (close == std::string_view::npos)
+            throw config_error(std::string("invalid database URL: unterminated '[' in the host") + hint);
+        host = authority.substr(1, close - 1);
+        std::string_view after = authority.substr(close + 1);
+        if (!after.empty()) {
+            if (after[0] != ':') throw config_error(std::string("invalid database URL: unexpected text after ']'") + hint);
+            port = after.substr(1);
+            has_port = true;
+        }
+    } else if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+        host = authority.substr(0, colon);
+        port = authority.substr(colon + 1);
+        has_port = true;
+    }
+    database_url::endpoint out;
+    out.host = percent_decode(host, "host");
+    if (out.host.empty()) throw config_error(std::string("invalid database URL: the host is empty") + hint);
+    if (has_port) {
+        int value = 0;
+        auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+        if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value < 1 || value > 65535)
+            // The port's text is not echoed: in a URL missing its host it may be the password.
+            throw config_error(std::string("invalid database URL: the port is not a number from 1 to 65535") + hint);
+        out.port = value;
+    }
+    return out;
+}
+
 const char* usage_hint =
     "; expected sqlite:PATH, sqlite:///ABSOLUTE/PATH, sqlite::memory: or "
     "postgresql://[user[:password]@]host[:port]/dbname[?key=value...]";
@@ -235,34 +270,13 @@ database_url database_url::parse(std::string_view text) {
     if (url.dbname_.empty())
         throw config_error(std::string("invalid database URL: the database name is empty") + hint);
 
-    std::string_view host = authority;
-    std::string_view port;
-    bool has_port = false;
-    if (starts_with(authority, "[")) {  // [IPv6]:port
-        auto close = authority.find(']');
-        if (close == std::string_view::npos)
-            throw config_error(std::string("invalid database URL: unterminated '[' in the host") + hint);
-        host = authority.substr(1, close - 1);
-        std::string_view after = authority.substr(close + 1);
-        if (!after.empty()) {
-            if (after[0] != ':') throw config_error(std::string("invalid database URL: unexpected text after ']'") + hint);
-            port = after.substr(1);
-            has_port = true;
-        }
-    } else if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
-        host = authority.substr(0, colon);
-        port = authority.substr(colon + 1);
-        has_port = true;
-    }
-    url.host_ = percent_decode(host, "host");
-    if (url.host_.empty()) throw config_error(std::string("invalid database URL: the host is empty") + hint);
-    if (has_port) {
-        int value = 0;
-        auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-        if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value < 1 || value > 65535)
-            // The port's text is not echoed: in a URL missing its host it may be the password.
-            throw config_error(std::string("invalid database URL: the port is not a number from 1 to 65535") + hint);
-        url.port_ = value;
+    // host[:port][,host[:port]...]: libpq's multi-host form, each host tried in turn.
+    url.hosts_.clear();
+    for (std::string_view list = authority;;) {
+        const auto comma = list.find(',');
+        url.hosts_.push_back(parse_endpoint(list.substr(0, comma), hint));
+        if (comma == std::string_view::npos) break;
+        list = list.substr(comma + 1);
     }
 
     while (!query.empty()) {
@@ -312,8 +326,12 @@ std::string database_url::redacted() const {
         if (has_password_) out += ":***";
         out += '@';
     }
-    out += host_.find(':') != std::string::npos ? "[" + percent_encode(host_, ":") + "]" : percent_encode(host_);
-    if (port_ != 0) out += ":" + std::to_string(port_);
+    for (std::size_t i = 0; i < hosts_.size(); ++i) {
+        const auto& [host, port] = hosts_[i];
+        if (i > 0) out += ',';
+        out += host.find(':') != std::string::npos ? "[" + percent_encode(host, ":") + "]" : percent_encode(host);
+        if (port != 0) out += ":" + std::to_string(port);
+    }
     out += "/" + percent_encode(dbname_);
     char sep = '?';
     for (const auto& [key, value] : parameters_) {
@@ -353,8 +371,17 @@ std::string database_url::connection_string(int connect_timeout_seconds) const {
         // SOCI's sqlite3 backend takes double quotes around a value with spaces.
         return "db=\"" + path_ + "\"";
     }
-    std::string out = "host=" + pq_quote(host_);
-    if (port_ != 0) out += " port=" + std::to_string(port_);
+    // libpq's lists: host=h1,h2 and, when any host has a port, port=p1,p2 (an empty item is the
+    // default port).
+    std::string hosts, ports;
+    bool any_port = false;
+    for (std::size_t i = 0; i < hosts_.size(); ++i) {
+        if (i > 0) hosts += ',', ports += ',';
+        hosts += hosts_[i].host;
+        if (hosts_[i].port != 0) ports += std::to_string(hosts_[i].port), any_port = true;
+    }
+    std::string out = "host=" + pq_quote(hosts);
+    if (any_port) out += " port=" + ports;  // digits and commas: nothing to quote
     out += " dbname=" + pq_quote(dbname_);
     if (!user_.empty()) out += " user=" + pq_quote(user_);
     if (has_password_) out += " password=" + pq_quote(password_);

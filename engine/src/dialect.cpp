@@ -16,6 +16,11 @@ rendering dialect::render(const std::vector<schema::operation>& ops, catalog& st
     return out;
 }
 
+std::string dialect::names_taken_query(const std::vector<schema::operation>& up) const {
+    (void)up;
+    return {};
+}
+
 rendering dialect::render_rollback(const std::vector<schema::operation>& up, const catalog& state) const {
     (void)state;
     throw unsupported_error(std::string(up.empty() ? "a unit without operations" : schema::describe(up.front())) +

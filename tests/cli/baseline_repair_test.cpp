@@ -390,7 +390,7 @@ void down_undoes_an_interrupted_online_unit() {
 
     r = t.run({"down"});
     BOOST_TEST(r.exit_code == 0, r);
-    BOOST_TEST(contains(r.err, "strata: reverting unit 3 add_profile_to_users, interrupted half-way in an earlier run"), r);
+    BOOST_TEST(contains(r.err, "strata: reverting unit 3 add_profile_to_users, whose up was interrupted half-way in an earlier run"), r);
     BOOST_TEST(matches(r.out, "reverted 3 add_profile_to_users ({ms}) (its up had stopped half-way: what its finished steps "
                               "did was undone)\n"
                               "1 unit reverted on " + t.shown_url() + " in {ms}\n"),

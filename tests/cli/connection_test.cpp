@@ -237,6 +237,25 @@ BOOST_AUTO_TEST_CASE(wrong_password_exits_3_without_printing_either_password) {
     BOOST_TEST(database_probe(real).applied_versions().empty());
 }
 
+// libpq's several hosts, each with its own port (what strata's standby refusal suggests, with
+// target_session_attrs): the first refuses connections, the second is the server. strata
+// connects to the one that answers and applies there; its report names both hosts.
+BOOST_AUTO_TEST_CASE(several_hosts_each_with_its_port_connect_to_the_one_that_answers) {
+    auto db = temp_database::postgresql();
+    const auto& real = db.url();
+    const std::string hosts = "127.0.0.1:1," + real.host() + ":" + std::to_string(real.port());
+    const std::string url = "postgresql://" + real.user() + ":" + real.password() + "@" + hosts + "/" + real.dbname() +
+                            "?target_session_attrs=read-write";
+    strata_cli cli;
+    cli.forbid_in_output(real.password());
+    auto r = cli.run({"--database", url, "up"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(contains(r.out, "3 units applied to postgresql://" + real.user() + ":***@" + hosts + "/" + real.dbname() +
+                                   "?target_session_attrs=read-write in "),
+               r);
+    BOOST_TEST(database_probe(real).applied_versions() == (std::vector<std::int64_t>{1, 2, 3}));
+}
+
 BOOST_AUTO_TEST_CASE(missing_database_on_a_reachable_server_exits_3) {
     auto db = temp_database::postgresql();
     const auto& real = db.url();

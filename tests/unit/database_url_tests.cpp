@@ -147,6 +147,34 @@ BOOST_AUTO_TEST_CASE(postgresql_ipv6_host_in_brackets_with_and_without_port) {
     BOOST_TEST(without_port.redacted() == "postgresql://[fe80::1]/shop");
 }
 
+// libpq's multi-host form: each host with its own port (or none), tried in turn, and with
+// target_session_attrs the one that qualifies. The last colon of the list is not the port.
+BOOST_AUTO_TEST_CASE(postgresql_several_hosts_each_with_its_port) {
+    const auto url = database_url::parse(
+        "postgresql://app:pw@db1.example:5433,[::1]:5434,db3.example/shop?target_session_attrs=read-write");
+    BOOST_TEST_REQUIRE(url.hosts().size() == 3u);
+    BOOST_TEST(url.hosts()[0].host == "db1.example");
+    BOOST_TEST(url.hosts()[0].port == 5433);
+    BOOST_TEST(url.hosts()[1].host == "::1");
+    BOOST_TEST(url.hosts()[1].port == 5434);
+    BOOST_TEST(url.hosts()[2].host == "db3.example");
+    BOOST_TEST(url.hosts()[2].port == 0);
+    BOOST_TEST(url.host() == "db1.example");
+    BOOST_TEST(url.redacted() ==
+               "postgresql://app:***@db1.example:5433,[::1]:5434,db3.example/shop?target_session_attrs=read-write");
+    BOOST_TEST((database_url::parse(url.redacted()).hosts() == url.hosts()));
+    BOOST_TEST(url.connection_string() ==
+               "host='db1.example,::1,db3.example' port=5433,5434, dbname='shop' user='app' password='pw' "
+               "target_session_attrs='read-write' application_name='strata' connect_timeout='10'");
+
+    // Without any port, no port list.
+    BOOST_TEST(database_url::parse("postgresql://a,b/shop").connection_string() ==
+               "host='a,b' dbname='shop' application_name='strata' connect_timeout='10'");
+    // An empty host in the list, or a bad port, is refused as for one host.
+    BOOST_CHECK_THROW(database_url::parse("postgresql://a,,b/shop"), strata::config_error);
+    BOOST_CHECK_THROW(database_url::parse("postgresql://a:1,b:x/shop"), strata::config_error);
+}
+
 BOOST_AUTO_TEST_CASE(redacted_is_a_url_that_parses_back_to_the_same_database) {
     // Found by tests/fuzz: a '%' came out bare, so the redacted URL did not parse.
     const auto zone = database_url::parse("postgresql://app@[fe80::1%25eth0]:5432/shop");

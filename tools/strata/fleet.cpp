@@ -45,10 +45,14 @@ std::string trim(std::string_view s) {
     return std::string(s);
 }
 
-/// A URL's name in the report when it has no label: host[:port]/dbname, or the SQLite path.
+/// A URL's name in the report when it has no label: host[:port][,host[:port]...]/dbname, or the
+/// SQLite path.
 std::string default_label(const database_url& url) {
     if (url.kind() == backend::sqlite) return url.path();
-    return url.host() + (url.port() ? ":" + std::to_string(url.port()) : std::string()) + "/" + url.dbname();
+    std::string out;
+    for (const auto& [host, port] : url.hosts())
+        out += (out.empty() ? "" : ",") + host + (port ? ":" + std::to_string(port) : std::string());
+    return out + "/" + url.dbname();
 }
 
 /// `LABEL=URL` or `URL`: a label is what comes before the first '=' when that holds no ':' or

@@ -30,9 +30,18 @@ public:
     /// SQLite: the file path, or ":memory:".
     const std::string& path() const noexcept { return path_; }
 
-    const std::string& host() const noexcept { return host_; }
-    /// 0 when the URL gives none (libpq's default applies).
-    int port() const noexcept { return port_; }
+    /// One host of a PostgreSQL URL, as libpq's host and port lists take it.
+    struct endpoint {
+        std::string host;
+        int port = 0;  ///< 0 when the URL gives none (libpq's default applies)
+        bool operator==(const endpoint&) const = default;
+    };
+    /// Every host, in the URL's order (`host1:port1,host2:port2`: libpq tries each in turn, and
+    /// with target_session_attrs picks the one that qualifies). One for a single-host URL.
+    const std::vector<endpoint>& hosts() const noexcept { return hosts_; }
+    /// The first host and its port (0 when none is given).
+    const std::string& host() const noexcept { return hosts_.front().host; }
+    int port() const noexcept { return hosts_.front().port; }
     const std::string& dbname() const noexcept { return dbname_; }
     const std::string& user() const noexcept { return user_; }
     const std::string& password() const noexcept { return password_; }
@@ -62,8 +71,7 @@ public:
 private:
     backend kind_ = backend::sqlite;
     std::string path_;
-    std::string host_;
-    int port_ = 0;
+    std::vector<endpoint> hosts_{1};
     std::string dbname_;
     std::string user_;
     std::string password_;

@@ -77,6 +77,14 @@ public:
     /// does not give (a backfill without down). The default: no online operations here.
     virtual rendering render_rollback(const std::vector<schema::operation>& up, const catalog& state) const;
 
+    /// A query naming, one row of text each ("column fav_order of accounts"), what the database
+    /// already has under a name one of `up`'s online operations creates (a column, a constraint,
+    /// an index). An online step takes over what it finds of its own shape, so that an interrupted
+    /// unit resumes: before a unit's first run, anything found is somebody else's. Reads the
+    /// catalog only, waiting for no table's lock. Empty when there is nothing to look for (no
+    /// online operations here, the default).
+    virtual std::string names_taken_query(const std::vector<schema::operation>& up) const;
+
     /// A query returning one row, one integer: 1 when `table` exists where this connection
     /// creates tables, else 0.
     virtual std::string table_exists_query(std::string_view table) const = 0;

@@ -17,7 +17,7 @@ namespace {
 bool same_database(const database_url& a, const database_url& b) {
     if (a.kind() != b.kind()) return false;
     if (a.kind() == backend::sqlite) return a.path() == b.path() && a.path() != ":memory:";
-    return a.host() == b.host() && a.port() == b.port() && a.dbname() == b.dbname();
+    return a.hosts() == b.hosts() && a.dbname() == b.dbname();
 }
 
 /// strata_scratch_<pid>_<random>: a leftover (the process was killed) says whose it was.

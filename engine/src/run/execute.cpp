@@ -4,8 +4,8 @@
 #include <cctype>
 #include <optional>
 
-#include "inspect/online_progress.hpp"
-#include "inspect/read.hpp"
+#include <strata/migration.hpp>
+
 #include "progress_notice.hpp"
 #include "run/stop.hpp"
 #include "transaction.hpp"
@@ -171,12 +171,16 @@ unit_report executor::run(const step& s, const run_report& report) {
 }
 
 void executor::refuse_names_taken(const step& s) {
-    const auto now = inspect::read_snapshot(t_.conn, t_.conn.url().kind());
-    const auto taken = inspect::names_taken(*s.unit->entry->unit, now);
-    if (taken.empty()) return;
+    schema::builder b;
+    s.unit->entry->unit->up(b);
+    const std::string query = dialect_for(t_.conn.url().kind()).names_taken_query(b.operations());
+    if (query.empty()) return;
     std::string list;
-    for (const auto& t : taken) list += (list.empty() ? "" : ", ") + t;
-    const bool one = taken.size() == 1;
+    std::size_t taken = 0;
+    for (const auto& row : t_.conn.query(query))
+        if (!row.empty() && row.front()) list += (taken++ ? ", " : "") + *row.front();
+    if (taken == 0) return;
+    const bool one = taken == 1;
     throw unsupported_error("the database already has " + list + ", which this unit creates: it has not run here before, so " +
                             (one ? "that is" : "those are") +
                             " not its own, yet its online steps would take " + (one ? "it" : "them") +

@@ -101,8 +101,8 @@ private:
     /// its up.
     std::string half_done_choices(bool reverting) const;
     /// Before an online unit's first run: refuses (unsupported_error) when the database already
-    /// has something under a name the unit's online steps create (inspect::names_taken), which
-    /// they would take over and its down would remove.
+    /// has something under a name the unit's online steps create (dialect::names_taken_query),
+    /// which they would take over and its down would remove.
     void refuse_names_taken(const step& s);
     /// The failure's audit row (see the definition for a busy database and a stop). False when
     /// the run was asked to stop and the row could not be written at once (the caller says so).

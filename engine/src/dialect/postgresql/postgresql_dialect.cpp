@@ -239,6 +239,10 @@ void postgresql_dialect::render(const operation& op, const catalog& state, rende
         op);
 }
 
+std::string postgresql_dialect::names_taken_query(const std::vector<operation>& up) const {
+    return postgresql_online::names_taken_query(up);
+}
+
 rendering postgresql_dialect::render_rollback(const std::vector<operation>& up, const catalog& state) const {
     rendering out;
     auto& s = out.statements;

@@ -3,6 +3,7 @@
 #include <strata/dialect.hpp>
 
 #include "dialect/common.hpp"
+#include "overloaded.hpp"
 #include "progress_notice.hpp"
 
 #include <regex>
@@ -125,6 +126,55 @@ std::string refuse_other_column(const std::string& table, const column& c) {
            " AND NOT attisdropped AND format_type(atttypid, atttypmod) <> " + dialect::quote_literal(format_type_name(c.type)) +
            ") THEN RAISE EXCEPTION 'column % exists but is not the one this unit adds', " + dialect::quote_literal(c.name) +
            "; END IF; END");
+}
+
+std::string names_taken_query(const std::vector<schema::operation>& up) {
+    std::string out;
+    auto found = [&out](const std::string& what, const std::string& table, const std::string& condition) {
+        out += std::string(out.empty() ? "" : " UNION ALL ") + "SELECT " + dialect::quote_literal(what + " of " + table) +
+               " WHERE EXISTS (" + condition + ")";
+    };
+    auto oid = [](const std::string& table) { return "to_regclass(" + dialect::quote_literal(dialect::quote(table)) + ")"; };
+    auto column = [&](const std::string& table, const std::string& name) {
+        found("column " + name, table,
+              "SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = " + oid(table) + " AND attname = " +
+                  dialect::quote_literal(name) + " AND NOT attisdropped");
+    };
+    auto constraint = [&](const std::string& what, const std::string& table, const std::string& name) {
+        found(what + " " + name, table,
+              "SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = " + oid(table) + " AND conname = " +
+                  dialect::quote_literal(name));
+    };
+    auto relation = [&](const std::string& what, const std::string& table, const std::string& name) {
+        found(what + " " + name, table,
+              "SELECT 1 FROM pg_catalog.pg_class WHERE relname = " + dialect::quote_literal(name) +
+                  " AND relnamespace = (SELECT relnamespace FROM pg_catalog.pg_class WHERE oid = " + oid(table) + ")");
+    };
+    for (const auto& op : up)
+        std::visit(detail::overloaded{
+                       [&](const schema::add_column& o) {
+                           if (!o.online) return;
+                           column(o.table, o.column.name);
+                           if (o.column.reference) constraint("foreign key", o.table, o.column.reference->name);
+                       },
+                       [&](const schema::add_foreign_key& o) {
+                           if (o.online) constraint("foreign key", o.table, o.key.name);
+                       },
+                       [&](const schema::add_unique& o) {
+                           if (!o.online) return;
+                           constraint("constraint", o.table, o.key.name);
+                           relation("index", o.table, o.key.name);
+                       },
+                       [&](const schema::create_index& o) {
+                           if (o.online) relation("relation", o.index.table, o.index.name);
+                       },
+                       [&](const schema::add_check& o) {
+                           if (o.online) constraint("constraint", o.table, o.check.name);
+                       },
+                       [](const auto&) {},
+                   },
+                   op);
+    return out;
 }
 
 /// A foreign key added NOT VALID (a brief lock, no scan) and validated in a second step, which

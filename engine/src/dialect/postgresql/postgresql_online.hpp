@@ -35,6 +35,11 @@ std::string backfill_in_batches(const schema::backfill& o, const std::vector<std
 /// is computed from backfill_in_batches()'s text.
 std::string after_each_batch(const std::string& statement, const std::string& wait);
 
+/// postgresql_dialect::names_taken_query: for each online operation of `up`, a row naming what
+/// is there under its name (pg_attribute, pg_constraint and pg_class looked up by oid and name,
+/// no lock taken); the index in its table's schema, as the steps look it up.
+std::string names_taken_query(const std::vector<schema::operation>& up);
+
 /// That an index `i` (a pg_index row) is not `index`: other key columns (or, on expressions, as
 /// many keys), or a predicate where `index` has none or none where it has one.
 std::string index_differs(const schema::index_def& index);
