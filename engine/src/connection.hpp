@@ -161,6 +161,9 @@ public:
     /// Whether this connection can only look (a SQLite file that did not exist when a command
     /// opened it for looking): a change needs a new connection.
     virtual bool read_only() const noexcept = 0;
+    /// Whether the database does not exist: a SQLite file looked at before anything made it (the
+    /// one kind of read-only connection there is).
+    bool missing() const noexcept { return read_only(); }
 
     /// Who applies units: the database user on PostgreSQL, the OS user on SQLite.
     virtual std::string applied_by() = 0;

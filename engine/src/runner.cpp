@@ -135,9 +135,12 @@ struct runner::impl {
     }
 
     /// On a database that rebuilds tables (SQLite), steps that rebuild one are first run on a
-    /// copy of the schema, so what a rebuild cannot keep is refused before anything runs.
-    void rehearse(const std::vector<step>& steps, bool atomic) {
-        if (options.dry_run || std::none_of(steps.begin(), steps.end(), [](const step& s) { return s.statements->foreign_keys_off; }))
+    /// copy of the schema, so what a rebuild cannot keep is refused before anything runs; with
+    /// `every_time` (a down, a redo: the 3 a.m. rollback) any steps, so that a unit the copy
+    /// refuses stops the run before the units ahead of it are reverted, as its dry run said.
+    void rehearse(const std::vector<step>& steps, bool atomic, bool every_time = false) {
+        if (options.dry_run || steps.empty()) return;
+        if (!every_time && std::none_of(steps.begin(), steps.end(), [](const step& s) { return s.statements->foreign_keys_off; }))
             return;
         std::unique_ptr<connection> copy;
         try {
@@ -383,7 +386,8 @@ run_report runner::down(const down_request& request, const unit_observer& observ
     impl::command_scope scope{d};
     d.check_replica_lag();
     auto down = d.plan_down(d.db.read(d.options.dry_run, false), request);
-    return d.finish(d.execute(down.steps, false, observer));
+    d.rehearse(down.steps, false, true);
+    return d.finish(d.execute(down.steps, false, observer, {}, true));
 }
 
 run_report runner::redo(const unit_observer& observer) {
@@ -402,7 +406,7 @@ run_report runner::redo(const unit_observer& observer) {
     auto again = up_step(*p, false, d.context());  // both directions are checked before the first statement runs
     auto both = down.steps;
     both.push_back(again);
-    d.rehearse(both, false);  // and, where due, rehearsed together before either runs
+    d.rehearse(both, false, true);  // and rehearsed together before either runs (SQLite)
     auto report = d.execute(down.steps, false, observer, {}, true);
     return d.finish(d.execute({again}, false, observer, std::move(report), true));
 }

@@ -854,6 +854,8 @@ BOOST_AUTO_TEST_CASE(unit_still_locked_after_its_retries_fails_with_55P03_and_th
     BOOST_TEST(contains(r.err, " ms (attempt 2 of 4)\n"), r);
     BOOST_TEST(!contains(r.err, "; rolled back, retrying"), "an online unit has nothing to roll back" << r);
     BOOST_TEST(contains(r.err, "strata: error: unit 3 add_profile_to_users (up) failed on " + t.shown_url() + ": "), r);
+    // PostgreSQL's lock timeout names nobody: the failure says who held the lock, as the notices did.
+    BOOST_TEST(contains(r.err, "lock timeout; the lock on users is held by pid "), r);
     BOOST_TEST(contains(r.err, "; unit 3 add_profile_to_users was interrupted; fix the cause and run strata up again to finish it"),
                r);
     BOOST_TEST(contains(r.err, " [SQLSTATE 55P03]\n  while executing: ALTER TABLE \"users\""), r);

@@ -95,15 +95,23 @@ void down_with_nothing_applied_refuses_a_step_and_finds_all_done(strata::backend
     // A database strata never touched, then one whose history table is empty.
     for (int round = 0; round < 2; ++round) {
         BOOST_TEST_CONTEXT((round == 0 ? "never touched" : "an empty history")) {
+            // A SQLite file that does not exist (a mistyped path, at 3 a.m.) is said to be missing.
+            const bool missing = t.db.kind() == strata::backend::sqlite && !std::filesystem::exists(t.db.url().path());
+            BOOST_TEST(missing == (t.db.kind() == strata::backend::sqlite && round == 0));
+            const std::string notice = missing ? "strata: " + t.shown_url() +
+                                                     " does not exist (no database file at that path), so nothing is applied "
+                                                     "there; check the path if you expected one\n"
+                                               : "";
             for (const std::vector<std::string>& args : {std::vector<std::string>{"down"}, {"down", "--steps", "1"}}) {
                 auto r = t.run(args);
                 BOOST_TEST(r.exit_code == 2, r);
                 BOOST_TEST(r.out == "", r);
-                BOOST_TEST(r.err == refused, r);
+                BOOST_TEST(r.err == notice + refused, r);
             }
             auto r = t.run({"down", "--all"});
             BOOST_TEST(r.exit_code == 0, r);
             BOOST_TEST(r.out == "nothing to do: no unit is applied to " + t.shown_url() + "\n", r);
+            BOOST_TEST(r.err == notice, r);
             r = t.run({"down", "--to", "2"});
             BOOST_TEST(r.exit_code == 0, r);
             BOOST_TEST(r.out == "nothing to do: no unit newer than version 2 is applied to " + t.shown_url() + "\n", r);
@@ -224,3 +232,32 @@ STRATA_CLI_TEST_ON_EACH_DATABASE(down_with_two_ways_of_choosing_reverts_nothing)
 STRATA_CLI_TEST_ON_EACH_DATABASE(down_refuses_a_unit_this_build_does_not_know_without_stored_down_statements)
 STRATA_CLI_TEST_ON_EACH_DATABASE(redo_reverts_and_reapplies_the_newest_unit)
 STRATA_CLI_TEST_ON_EACH_DATABASE(redo_with_nothing_applied_is_refused)
+
+BOOST_AUTO_TEST_SUITE(sqlite)
+
+// A rollback on SQLite is rehearsed on a copy of the schema before anything runs, as its dry run
+// is: a unit the copy refuses (dropping users, which a table of the application's references)
+// stops the run before the units ahead of it are reverted. (The run reverted unit 2, then failed.)
+BOOST_AUTO_TEST_CASE(down_that_a_later_unit_would_fail_reverts_nothing_as_its_dry_run_said) {
+    cli_database_test t(strata::backend::sqlite);
+    BOOST_TEST_REQUIRE(t.run({"up", "--to", "2"}).exit_code == 0);
+    t.probe.execute(R"(INSERT INTO users ("firstName") VALUES ('Ada'))");
+    t.probe.execute(R"(CREATE TABLE payments (id INTEGER PRIMARY KEY, user_id TEXT REFERENCES users ("userId")))");
+    t.probe.execute(R"(INSERT INTO payments SELECT 1, "userId" FROM users)");
+    const std::string refused = "found by rehearsing the run on a copy of the schema without its rows, before anything ran: "
+                                "nothing was run";
+    auto dry = t.run({"down", "--all", "--dry-run"});
+    BOOST_TEST(dry.exit_code == 1, dry);
+    BOOST_TEST(contains(dry.err, refused), dry);
+
+    auto r = t.run({"down", "--all"});
+    BOOST_TEST(r.exit_code == 1, r);
+    BOOST_TEST(contains(r.err, "unit 1 create_users (down) failed"), r);
+    BOOST_TEST(contains(r.err, refused), r);
+    BOOST_TEST(r.out == "", r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(t.probe.has_table("user_profiles"), "unit 2 was reverted before unit 1 failed");
+    BOOST_TEST(t.probe.row_count("payments") == 1);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

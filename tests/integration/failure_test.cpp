@@ -150,8 +150,10 @@ BOOST_AUTO_TEST_CASE(a_unit_failing_after_its_first_statement_is_rolled_back_who
 BOOST_AUTO_TEST_SUITE_END()
 
 // On PostgreSQL unit 3 is online: each statement commits alone, the history row says running
-// from the start. Its column and validated foreign key stay, it refuses the foreign index of its
-// unique's name (without touching it), stays interrupted, and the next up finishes it.
+// from the start. Resumed after a run that stopped before its first statement (its row says
+// running; a first run would refuse the taken name before anything, see online_units_test),
+// its column and validated foreign key stay, it refuses the foreign index of its unique's name
+// (without touching it), stays interrupted, and the next up finishes it.
 BOOST_AUTO_TEST_SUITE(postgresql)
 
 BOOST_AUTO_TEST_CASE(a_unit_failing_after_its_first_statements_is_interrupted_keeps_them_and_is_finished_by_the_next_up) {
@@ -164,6 +166,10 @@ BOOST_AUTO_TEST_CASE(a_unit_failing_after_its_first_statements_is_interrupted_ke
     BOOST_TEST_REQUIRE(index_before.has_value());
     BOOST_TEST(contains(*index_before, " blocker unique=false valid=true"), *index_before);
 
+    const auto unit_3 = strata::runner(strata::registry::global(), db.url()).status().at(2);
+    BOOST_TEST_REQUIRE(unit_3.version == 3);
+    *sql << ("INSERT INTO strata_schema_history (version, name, checksum, execution_ms, applied_by, state) VALUES (3, '" +
+             unit_3.name + "', '" + unit_3.checksum + "', 0, 'a run that stopped', 'running')");
     const auto message = failing_up_in_unit_3(db.url());
     BOOST_TEST(contains(message, "index users_profile_key exists but is not the one this unit builds"), message);
     BOOST_TEST(contains(message, "run strata up again"), message);

@@ -164,7 +164,10 @@ unit_report executor::run(const step& s, const run_report& report) {
             throw;
         } catch (const error& e) {
             if (waited_too_long(e)) busy(s, e, report, false, true);
-            if (s.transactional && t_.conn.is_lock_timeout(e) && pause_for_lock(s, e, retry)) continue;
+            if (s.transactional && t_.conn.is_lock_timeout(e)) {
+                if (pause_for_lock(s, e, retry)) continue;
+                throw failed(s, statement_error(with_lock_holders(e), e.context()), report);
+            }
             throw failed(s, e, report);
         }
     }
@@ -212,6 +215,12 @@ bool lock_retry::time_to_say(clock::time_point now) {
     if (said_ && now - *said_ < std::chrono::seconds(5)) return false;
     said_ = now;
     return true;
+}
+
+std::string executor::with_lock_holders(const error& e) const {
+    // PostgreSQL's lock_timeout error names nobody; the retry notices did, and so does the failure.
+    const std::string holders = t_.conn.lock_holders(e.context().statement);
+    return holders.empty() ? e.message() : e.message() + "; " + holders;
 }
 
 bool executor::pause_for_lock(const step& s, const error& e, lock_retry& retry) const {
@@ -295,7 +304,8 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
                                          " down again to finish reverting it, or " + options_.program_name + " up to apply it again"
                                    : " was interrupted; fix the cause and run " + options_.program_name + " up again to finish it, or " +
                                          options_.program_name + " down to undo what its finished steps did";
-                const std::string message = e.message() + "; " + unit_label(s.version, s.name) + what_now;
+                const std::string message = (!stopped && t_.conn.is_lock_timeout(e) ? with_lock_holders(e) : e.message()) + "; " +
+                                            unit_label(s.version, s.name) + what_now;
                 error_context where{.statement = statements[i], .sqlstate = e.context().sqlstate};
                 if (stopped) throw interrupted_error(message, where);
                 if (e.kind() == error_kind::connection) throw connection_error(message, where);

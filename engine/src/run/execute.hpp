@@ -100,6 +100,8 @@ private:
     /// What to run for a unit stopped half-way outside a transaction: its down (`reverting`) or
     /// its up.
     std::string half_done_choices(bool reverting) const;
+    /// A lock timeout's message with who held the lock (connection::lock_holders), when known.
+    std::string with_lock_holders(const error& e) const;
     /// Before an online unit's first run: refuses (unsupported_error) when the database already
     /// has something under a name the unit's online steps create (dialect::names_taken_query),
     /// which they would take over and its down would remove.

@@ -99,15 +99,25 @@ connection& session::change() {
 
 history& session::history() { return *history_; }
 
+void session::note_missing(bool create) {
+    // A rollback aimed at a mistyped path finds nothing applied: "nothing to do" alone would
+    // read as success. Still no error: in a fleet, a target never deployed is not a failure.
+    if (create || !conn_->missing() || !options_.on_notice) return;
+    options_.on_notice(url_.redacted() + " does not exist (no database file at that path), so nothing is applied there; "
+                       "check the path if you expected one");
+}
+
 std::vector<history_row> session::read(bool dry_run, bool create) {
     if (dry_run) {
         look();
+        note_missing(create);
         return history_->read();
     }
     // Only up and baseline create the metadata tables; the others first look, and a database
     // without a history has nothing applied: they are refused without creating anything.
     if (!create) {
         refuse_unsafe_route(look(), false);  // before anything, even a history that turns out empty
+        note_missing(create);
         if (!history_->exists()) return {};
     }
     // The history first: on SQLite it tells whether the tables exist, so a run with a history

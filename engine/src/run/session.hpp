@@ -53,6 +53,8 @@ public:
 
 private:
     connection& open(bool for_looking);
+    /// Unless `create` (up, baseline): a notice when the database does not exist.
+    void note_missing(bool create);
     /// Before a change: refuses (config_error, nothing done) a server that takes no writes (a
     /// hot standby), a connection through a statement pooler and, unless `pooler_ok`, one through a
     /// transaction pooler.
