@@ -132,7 +132,7 @@ stored_down recorded_down(const history_row& row) {
 
 std::string damage_of(const history_row& row) {
     if (row.state == row_state::damaged)
-        return "its state is '" + row.state_text + "' (strata writes applied or running)";
+        return "its state is '" + row.state_text + "' (strata writes applied, running or reverting)";
     return recorded_down(row).damage;
 }
 

@@ -453,9 +453,12 @@ void runner::repair(std::int64_t version, bool mark_applied) {
                                d.options.program_name + " status)",
                            d.context());
     if (std::any_of(status.begin(), status.end(), [&](const unit_status& s) { return s.version == version && s.interrupted; }))
-        throw config_error("unit " + std::to_string(version) + " is not dirty: it was interrupted and resumes by itself; run " +
-                               d.options.program_name + " up to finish it, or " + d.options.program_name +
-                               " down to undo what its finished steps did",
+        throw config_error("unit " + std::to_string(version) + " is not dirty: it was interrupted and resumes by itself; " +
+                               (it->state == row_state::reverting
+                                    ? "run " + d.options.program_name + " down to finish reverting it, or " +
+                                          d.options.program_name + " up to apply it again"
+                                    : "run " + d.options.program_name + " up to finish it, or " + d.options.program_name +
+                                          " down to undo what its finished steps did"),
                            d.context());
     auto& h = d.db.history();
     transaction tx(d.db.change(), false);

@@ -213,7 +213,11 @@ void redo_with_nothing_applied_is_refused(strata::backend b) {
     auto r = t.run({"redo"});
     BOOST_TEST(r.exit_code == 2, r);
     BOOST_TEST(r.out == "", r);
-    BOOST_TEST(r.err == "strata: error: " + t.shown_url() + ": nothing to revert: no unit is applied\n", r);
+    const std::string missing = b == strata::backend::sqlite ? "strata: " + t.shown_url() +
+                                                                   " does not exist (no database file at that path), so "
+                                                                   "nothing is applied there; check the path if you expected one\n"
+                                                             : "";
+    BOOST_TEST(r.err == missing + "strata: error: " + t.shown_url() + ": nothing to revert: no unit is applied\n", r);
     BOOST_TEST(t.probe.applied_versions().empty());
     BOOST_TEST(!t.probe.has_table("users"));
 }

@@ -294,6 +294,14 @@ BOOST_AUTO_TEST_CASE(backfill_whose_down_stops_half_way_is_a_half_done_revert) {
                                              "AND outcome = 'ok'") ==
                            std::optional<std::string>("its down had been interrupted half-way: finished it"));
             } else {
+                // The up that resumes it stops half-way too: now it is an up that was interrupted.
+                *sql << "CREATE FUNCTION refuse_active() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN IF NEW.status = "
+                        "''active'' THEN RAISE EXCEPTION ''refused''; END IF; RETURN NEW; END'";
+                *sql << "CREATE TRIGGER refuse_active BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION refuse_active()";
+                BOOST_CHECK_THROW(strata::runner(*units, db.url()).up(), strata::migration_error);
+                BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("running"));
+                BOOST_TEST(!strata::runner(*units, db.url()).status().at(1).reverting);
+                *sql << "DROP TRIGGER refuse_active ON items";
                 strata::runner(*units, db.url()).up();
                 BOOST_TEST(filled(*sql) == rows_to_fill);
                 BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("applied"));

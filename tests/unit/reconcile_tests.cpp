@@ -322,7 +322,7 @@ BOOST_AUTO_TEST_CASE(rows_strata_never_writes_are_damaged) {
     garbage.state_text = "garbage";
     auto s = status({applied(1), garbage});
     BOOST_TEST(to_string(s[1].state) == std::string("damaged"));
-    BOOST_TEST(s[1].damage == "its state is 'garbage' (strata writes applied or running)");
+    BOOST_TEST(s[1].damage == "its state is 'garbage' (strata writes applied, running or reverting)");
     auto problems = problems_of(s, "strata");
     BOOST_TEST_REQUIRE(problems.size() == 1u);
     BOOST_TEST(has(problems[0], "unit 2 create_b: its history row is damaged: its state is 'garbage'"), problems[0]);

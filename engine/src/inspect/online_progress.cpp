@@ -111,52 +111,6 @@ unit_step step_of(const schema::operation& op, const snapshot& now) {
 
 }  // namespace
 
-std::vector<std::string> names_taken(const migration& unit, const snapshot& now) {
-    schema::builder b;
-    unit.up(b);
-    std::vector<std::string> out;
-    for (const auto& op : b.operations()) {
-        const bool online = std::visit(
-            [](const auto& o) {
-                if constexpr (requires { o.online; })
-                    return o.online;
-                else
-                    return false;
-            },
-            op);
-        if (!online) continue;  // a plain step fails on a name taken by itself
-        auto on = [](const std::string& what, const std::string& table) { return what + " of " + table; };
-        std::visit(detail::overloaded{
-                       [&](const schema::add_column& o) {
-                           const table* t = find_table(now, o.table);
-                           if (t && t->find_column(o.column.name)) out.push_back(on("column " + o.column.name, o.table));
-                           if (t && o.column.reference && named(t->foreign_keys, o.column.reference->name))
-                               out.push_back(on("foreign key " + o.column.reference->name, o.table));
-                       },
-                       [&](const schema::add_foreign_key& o) {
-                           const table* t = find_table(now, o.table);
-                           if (t && named(t->foreign_keys, o.key.name)) out.push_back(on("foreign key " + o.key.name, o.table));
-                       },
-                       [&](const schema::add_unique& o) {
-                           const table* t = find_table(now, o.table);
-                           if (t && (named(t->uniques, o.key.name) || named(t->indexes, o.key.name)))
-                               out.push_back(on("unique constraint or index " + o.key.name, o.table));
-                       },
-                       [&](const schema::create_index& o) {
-                           const table* t = find_table(now, o.index.table);
-                           if (t && named(t->indexes, o.index.name)) out.push_back(on("index " + o.index.name, o.index.table));
-                       },
-                       [&](const schema::add_check& o) {
-                           const table* t = find_table(now, o.table);
-                           if (t && named(t->checks, o.check.name)) out.push_back(on("check " + o.check.name, o.table));
-                       },
-                       [](const auto&) {},
-                   },
-                   op);
-    }
-    return out;
-}
-
 std::vector<unit_step> online_progress(const migration& unit, const snapshot* now, const std::string& why) {
     schema::builder b;
     unit.up(b);

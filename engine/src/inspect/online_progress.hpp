@@ -18,10 +18,4 @@ namespace strata::inspect {
 /// because `why`.
 std::vector<unit_step> online_progress(const migration& unit, const snapshot* now, const std::string& why);
 
-/// What `now` already has under a name one of `unit`'s online operations creates (a column, a
-/// constraint, an index), one phrase each ("column fav_order of accounts"); empty when nothing.
-/// An online step takes over what it finds of its own shape, so that an interrupted unit resumes:
-/// before its first run, anything found is somebody else's.
-std::vector<std::string> names_taken(const migration& unit, const snapshot& now);
-
 }  // namespace strata::inspect

@@ -149,7 +149,9 @@ unit_report executor::run(const step& s, const run_report& report) {
         t_.conn.interrupt(stop_reason(options_));  // as check_stop does
         throw failed(s, interrupted_error(stop_reason(options_) + " before it started" + still_half_done(s)), report, false);
     }
-    if (s.dir == direction::up && !s.resumes && !s.transactional && s.statements->resumable) {
+    // Any unit of this build on its first run (the dialect looks only at online operations); not
+    // in a dry run, where the units before it have not run.
+    if (s.dir == direction::up && !s.resumes && s.unit && !t_.script) {
         try {
             refuse_names_taken(s);
         } catch (const error& e) {
@@ -258,10 +260,11 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
     if (t_.script)
         t_.script->push_back(std::string("-- not in a transaction: each statement commits on its own, the history row says '") +
                              (s.dir == direction::up ? "running" : "reverting") + "' meanwhile");
-    if (s.resumes)
+    if (s.resumes) {
         say("resuming " + unit_label(s.version, s.name) + ", whose " + (s.reverting ? "down" : "up") +
             " was interrupted in an earlier run: its steps check what is already done");
-    else if (s.dir == direction::up)
+        if (s.reverting) t_.history.set_state(s.version, row_state::running, 0);  // an up now: interrupted again, it says so
+    } else if (s.dir == direction::up)
         t_.history.insert({s.version, s.name, s.unit->checksum, 0, row_state::running, s.unit->stored_down()});
     else
         t_.history.set_state(s.version, row_state::reverting, 0);  // an interrupted down says it was one

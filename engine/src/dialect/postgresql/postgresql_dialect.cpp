@@ -290,11 +290,16 @@ rendering postgresql_dialect::render_rollback(const std::vector<operation>& up, 
 }
 
 std::string postgresql_dialect::table_exists_query(std::string_view table) const {
-    // A name lookup, as the statement that reads the table makes: on a new server session (every
-    // run) it costs the server a third of what a query over pg_catalog.pg_tables does (0.7 ms
-    // against 2.1 ms, with log_min_duration_statement), and warms the read's own lookup. No
-    // schema on the search_path (current_schema() NULL) is no table.
-    return "SELECT count(to_regclass(quote_ident(current_schema()) || '.' || quote_ident(" + quote_literal(table) + ")))";
+    // A query over the catalog tables, with the statement's own snapshot: right after a wait for
+    // the migration lock inside a transaction (up --atomic) it sees the table another run just
+    // committed. A name lookup (to_regclass, a third of the cost on a new server session) uses
+    // the session's catalog cache, which a transaction that took no table lock has not brought
+    // up to date: two --atomic runs then both created the tables. pg_class and pg_namespace
+    // directly cost a little less than the pg_tables view (1.7 against 2.2 ms of server time on
+    // a new session); the same tables count (ordinary and partitioned).
+    return "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+           "WHERE n.nspname = current_schema() AND c.relname = " +
+           quote_literal(table) + " AND c.relkind IN ('r', 'p')";
 }
 
 std::string postgresql_dialect::schemas_like_query(std::string_view pattern) const {

@@ -131,7 +131,8 @@ std::string refuse_other_column(const std::string& table, const column& c) {
 std::string names_taken_query(const std::vector<schema::operation>& up) {
     std::string out;
     auto found = [&out](const std::string& what, const std::string& table, const std::string& condition) {
-        out += std::string(out.empty() ? "" : " UNION ALL ") + "SELECT " + dialect::quote_literal(what + " of " + table) +
+        out += std::string(out.empty() ? "" : " UNION ALL ") + "SELECT " +
+               dialect::quote_literal(what + " of " + schema::display_name(table)) +
                " WHERE EXISTS (" + condition + ")";
     };
     auto oid = [](const std::string& table) { return "to_regclass(" + dialect::quote_literal(dialect::quote(table)) + ")"; };
