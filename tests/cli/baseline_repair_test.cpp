@@ -441,4 +441,33 @@ BOOST_AUTO_TEST_CASE(an_interrupted_online_unit_is_pending_not_dirty_and_up_fini
     scenario::an_interrupted_online_unit_is_pending_not_dirty_and_up_finishes_it();
 }
 BOOST_AUTO_TEST_CASE(down_undoes_an_interrupted_online_unit) { scenario::down_undoes_an_interrupted_online_unit(); }
+
+// The 3 a.m. rollback stopped half-way: unit 3's down ran outside a transaction and stopped
+// (here before its first statement: its row says reverting). status says it was the down, in
+// text and JSON; the next down finishes reverting it and says so in its line and audit row.
+BOOST_AUTO_TEST_CASE(a_down_stopped_half_way_is_shown_as_one_and_down_finishes_it) {
+    cli_database_test t(strata::backend::postgresql);
+    BOOST_TEST_REQUIRE(t.run({"up"}).exit_code == 0);
+    t.probe.execute("UPDATE strata_schema_history SET state = 'reverting' WHERE version = 3");
+
+    auto r = t.run({"status"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(contains(r.out, "(its down was interrupted half-way: strata down finishes reverting it, strata up applies it "
+                               "again)\n"),
+               r);
+    auto j = t.run({"--json", "status"});
+    BOOST_TEST(j.exit_code == 0, j);
+    BOOST_TEST(contains(j.out, "\"interrupted_direction\": \"down\""), j);
+    BOOST_TEST(contains(j.out, "\"interrupted_direction\": null"), "applied units have none" << j);
+
+    r = t.run({"down"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(contains(r.err, "strata: reverting unit 3 add_profile_to_users, whose down was interrupted half-way"), r);
+    BOOST_TEST(contains(r.out, "reverted 3 add_profile_to_users ("), r);
+    BOOST_TEST(contains(r.out, ") (its down had stopped half-way in an earlier run: finished)\n"), r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(!t.probe.has_column("users", "profile"));
+    const auto log = audit_summary(t);
+    BOOST_TEST(std::count(log.begin(), log.end(), "3 down ok its down had been interrupted half-way: finished it") == 1);
+}
 BOOST_AUTO_TEST_SUITE_END()

@@ -40,7 +40,7 @@ void a_state_strata_never_writes_is_damaged_and_nothing_runs_over_it(strata::bac
                               "       3  add_profile_to_users  applied   {ts}\n"
                               "2 applied, 0 pending, 1 damaged (see strata validate)\n"
                               "unit 2 create_user_profiles: its history row is damaged: its state is 'garbage' (strata writes "
-                              "applied or running)\n"),
+                              "applied, running or reverting)\n"),
                r);
     BOOST_TEST(t.run({"status", "--exit-code"}).exit_code == 4);
     r = t.run({"validate"});

@@ -4,8 +4,6 @@
 #include <cctype>
 #include <optional>
 
-#include <strata/migration.hpp>
-
 #include "progress_notice.hpp"
 #include "run/stop.hpp"
 #include "transaction.hpp"
@@ -176,9 +174,7 @@ unit_report executor::run(const step& s, const run_report& report) {
 }
 
 void executor::refuse_names_taken(const step& s) {
-    schema::builder b;
-    s.unit->entry->unit->up(b);
-    const std::string query = dialect_for(t_.conn.url().kind()).names_taken_query(b.operations());
+    const std::string& query = s.unit->names_taken_query;
     if (query.empty()) return;
     std::string list;
     std::size_t taken = 0;

@@ -67,6 +67,7 @@ plan::plan(const registry& r, const dialect& d, bool atomic) {
                 p.up_atomic = render_tracking(d, without_online(b.operations()), scratch, ignored);
             }
             p.up = render_tracking(d, b.operations(), state, p.up_problem);
+            p.names_taken_query = d.names_taken_query(b.operations());
             if (!p.up_problem && !p.up.transactional && p.up.resumable) {
                 try {
                     p.rollback = d.render_rollback(b.operations(), state);

@@ -28,6 +28,9 @@ struct planned_unit {
     /// (dialect::render_rollback). Not part of the checksum. Empty for any other unit.
     std::optional<rendering> rollback;
     std::string checksum;  ///< of `up`; empty when up cannot be rendered
+    /// dialect::names_taken_query of its up: what to look for before its first run (online
+    /// operations take over what they find); empty for a unit without online operations.
+    std::string names_taken_query;
     std::exception_ptr up_problem;
     std::exception_ptr down_problem;
     std::exception_ptr rollback_problem;
