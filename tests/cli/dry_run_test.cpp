@@ -326,7 +326,7 @@ void redo_dry_run_prints_down_then_up_and_changes_nothing(strata::backend b) {
                            "DELETE FROM \"strata_schema_history\" WHERE version = 2;\n", "\nCOMMIT;\n",
                            "-- unit 2 create_user_profiles (up)\n", begin_line(t), "CREATE TABLE \"user_profiles\" (",
                            "VALUES (2, 'create_user_profiles', '" + sums.at(2) + "', ", "\nCOMMIT;\n",
-                           "-- 2 units would run\n"},
+                           "-- unit 2 create_user_profiles would be reverted and applied again\n"},
                    r);
     BOOST_TEST(!contains(r.out, "-- unit 1 "), r);
     BOOST_TEST(t.probe.applied_versions() == (versions{1, 2}), boost::test_tools::per_element());

@@ -232,7 +232,13 @@ void printer::report(const std::string& command, const std::string& database, co
     if (dry_run) {
         out_ << "-- dry run: nothing below was executed on " << database << "\n";
         for (const auto& line : r.script) out_ << line << (line.rfind("--", 0) == 0 ? "\n" : ";\n");
-        out_ << "-- " << (r.units.empty() ? nothing_to_do : plural(r.units.size(), "unit") + " would run") << std::endl;
+        // redo's two steps are one unit, reverted then applied again.
+        const std::string would = r.units.empty() ? nothing_to_do
+                                  : command == "redo"
+                                      ? "unit " + std::to_string(r.units.front().version) + " " + r.units.front().name +
+                                            " would be reverted and applied again"
+                                      : plural(r.units.size(), "unit") + " would run";
+        out_ << "-- " << would << std::endl;
         return;
     }
     if (r.units.empty()) {
