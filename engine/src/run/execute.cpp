@@ -297,12 +297,9 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
                     what_now = " runs outside a transaction and was stopped half-way" +
                                (s.statements->resumable ? either : ", so it is now dirty: " + repair);
                 else
-                    what_now = !s.statements->resumable ? " is now dirty: " + repair
-                               : s.dir == direction::down
-                                   ? " was interrupted; fix the cause and run " + options_.program_name +
-                                         " down again to finish reverting it, or " + options_.program_name + " up to apply it again"
-                                   : " was interrupted; fix the cause and run " + options_.program_name + " up again to finish it, or " +
-                                         options_.program_name + " down to undo what its finished steps did";
+                    what_now = s.statements->resumable
+                                   ? " was interrupted; fix the cause and " + half_done_choices(s.dir == direction::down, true)
+                                   : " is now dirty: " + repair;
                 const std::string message = (!stopped && t_.conn.is_lock_timeout(e) ? with_lock_holders(e) : e.message()) + "; " +
                                             unit_label(s.version, s.name) + what_now;
                 error_context where{.statement = statements[i], .sqlstate = e.context().sqlstate};
@@ -362,10 +359,11 @@ migration_error executor::failed(const step& s, const error& e, const run_report
                            kept_nothing, e.kind());
 }
 
-std::string executor::half_done_choices(bool reverting) const {
+std::string executor::half_done_choices(bool reverting, bool again) const {
     const auto& p = options_.program_name;
-    return reverting ? "run " + p + " down to finish reverting it, or " + p + " up to apply it again"
-                     : "run " + p + " up to finish it, or " + p + " down to undo what its finished steps did";
+    const std::string once_more = again ? " again" : "";
+    return reverting ? "run " + p + " down" + once_more + " to finish reverting it, or " + p + " up to apply it again"
+                     : "run " + p + " up" + once_more + " to finish it, or " + p + " down to undo what its finished steps did";
 }
 
 std::string executor::still_half_done(const step& s) const {

@@ -98,8 +98,8 @@ private:
     /// run: run ... up to finish it, or ... down ..." when an earlier run left it so, else "".
     std::string still_half_done(const step& s) const;
     /// What to run for a unit stopped half-way outside a transaction: its down (`reverting`) or
-    /// its up.
-    std::string half_done_choices(bool reverting) const;
+    /// its up; `again` after a failure whose cause must be fixed first ("run strata up again").
+    std::string half_done_choices(bool reverting, bool again = false) const;
     /// A lock timeout's message with who held the lock (connection::lock_holders), when known.
     std::string with_lock_holders(const error& e) const;
     /// Before an online unit's first run: refuses (unsupported_error) when the database already
