@@ -8,17 +8,18 @@ namespace {
 
 std::string format(const std::string& message, const error_context& c) {
     std::string out;
-    if (c.version && c.unit_failed) {
+    if (c.version && (c.unit_failed || c.refused)) {
         out += "unit " + std::to_string(*c.version);
         if (!c.unit_name.empty()) out += " " + c.unit_name;
         if (c.dir) out += std::string(" (") + to_string(*c.dir) + ")";
-        out += " failed";
+        out += c.refused ? " cannot run" : " failed";
         if (!c.database.empty()) out += " on " + c.database;
         out += ": ";
     } else if (!c.database.empty()) {
         out += c.database + ": ";
     }
     out += message;
+    if (c.version && c.refused) out += "; nothing was run";
     if (!c.sqlstate.empty()) out += " [SQLSTATE " + c.sqlstate + "]";
     if (!c.statement.empty()) out += "\n  while executing: " + c.statement;
     return out;

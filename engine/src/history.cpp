@@ -222,9 +222,10 @@ void history::insert(const history_entry& e) {
             (e.down ? literal(stored_down_json(*e.down)) : std::string("NULL")) + ")");
 }
 
-void history::set_state(std::int64_t version, row_state state, std::int64_t execution_ms) {
+void history::set_state(std::int64_t version, row_state state, std::optional<std::int64_t> execution_ms) {
     execute("UPDATE " + dialect::quote(table_name) + " SET state = " + dialect::quote_literal(to_text(state)) +
-            ", execution_ms = " + std::to_string(execution_ms) + " WHERE version = " + std::to_string(version));
+            (execution_ms ? ", execution_ms = " + std::to_string(*execution_ms) : std::string()) +
+            " WHERE version = " + std::to_string(version));
 }
 
 void history::rewrite_applied(std::int64_t version, const std::optional<rendering>& down) {

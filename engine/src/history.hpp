@@ -99,7 +99,9 @@ public:
     // Each change is one statement with its values as literals, so a dry run's script holds
     // exactly what a run executes.
     void insert(const history_entry& e);
-    void set_state(std::int64_t version, row_state state, std::int64_t execution_ms);
+    /// Without `execution_ms` the row keeps its time: a down that stops half-way leaves the
+    /// up's duration on the row, not a made-up 0.
+    void set_state(std::int64_t version, row_state state, std::optional<std::int64_t> execution_ms = {});
     /// repair --applied of a damaged row: state applied, `down` stored (with its checksum) instead
     /// of what the row held.
     void rewrite_applied(std::int64_t version, const std::optional<rendering>& down);

@@ -24,7 +24,7 @@ void migration::up(schema::builder& b) const {
 
 void migration::down(schema::builder& b) const {
     auto i = info();
-    error_context where{.version = i.version, .unit_name = i.name, .dir = direction::down};
+    error_context where{.version = i.version, .unit_name = i.name, .dir = direction::down, .refused = true};
     schema::builder forward;
     try {
         change(forward);

@@ -110,6 +110,11 @@ struct runner::impl {
     /// The plan, waiting for it if it is still being made; what making it threw, it throws.
     const strata::plan& plan() const { return planning.get(); }
 
+    /// The schemas the schema readers look at: a tenant's alone (database_url::with_schema).
+    inspect::schema_scope schema_scope() const {
+        return db.url().schema().empty() ? inspect::schema_scope::application : inspect::schema_scope::current;
+    }
+
     error_context context() const { return {.database = db.url().redacted(), .backend = to_string(db.url().kind())}; }
 
     /// Where this command's steps run (after session::read).
@@ -307,7 +312,7 @@ std::vector<unit_status> runner::status() {
             auto& c = impl_->db.look();
             c.set_lock_timeout(std::chrono::seconds(1));
             try {
-                now = inspect::read_snapshot(c, impl_->db.url().kind());
+                now = inspect::read_snapshot(c, impl_->db.url().kind(), impl_->schema_scope());
             } catch (const error& e) {
                 if (!c.is_lock_timeout(e)) throw;
                 unread = "the schema could not be read within 1 s: another session holds a lock on a table";
@@ -319,9 +324,12 @@ std::vector<unit_status> runner::status() {
     return status;
 }
 
-std::string runner::schema_dump() { return strata::schema_dump(impl_->db.look(), impl_->db.url().kind()); }
+// A tenant of --schemas-like is its schema alone: the database's other schemas are other tenants.
+std::string runner::schema_dump() {
+    return strata::schema_dump(impl_->db.look(), impl_->db.url().kind(), impl_->schema_scope());
+}
 
-inspect::snapshot runner::schema() { return inspect::read_snapshot(impl_->db.look(), impl_->db.url().kind()); }
+inspect::snapshot runner::schema() { return inspect::read_snapshot(impl_->db.look(), impl_->db.url().kind(), impl_->schema_scope()); }
 
 std::vector<std::string> runner::schemas_like(const std::string& pattern) {
     const std::string query = impl_->sql_dialect.schemas_like_query(pattern);
@@ -463,7 +471,7 @@ void runner::repair(std::int64_t version, bool mark_applied) {
     auto& h = d.db.history();
     transaction tx(d.db.change(), false);
     if (mark_applied)
-        h.set_state(version, row_state::applied, it->execution_ms);
+        h.set_state(version, row_state::applied);
     else
         h.remove(version);
     h.log({version, it->name, "repair", 0, "ok", mark_applied ? "marked applied" : "marked pending"});

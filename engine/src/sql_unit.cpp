@@ -267,7 +267,7 @@ void sql_migration::change(schema::builder& b) const { b.add(schema::raw_stateme
 void sql_migration::down(schema::builder& b) const {
     if (!parsed_.down)
         throw irreversible_error(file_ + " has no -- strata:down section; add one to make the unit reversible",
-                                 {.version = version_, .unit_name = name_, .dir = direction::down});
+                                 {.version = version_, .unit_name = name_, .dir = direction::down, .refused = true});
     migration::down(b);
 }
 

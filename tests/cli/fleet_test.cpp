@@ -4,6 +4,8 @@
 
 #include "strata_cli.hpp"
 
+#include <strata/dialect.hpp>
+
 #include <boost/test/data/test_case.hpp>
 
 #include <filesystem>
@@ -69,7 +71,7 @@ void a_canary_that_fails_stops_the_rest_and_a_rerun_completes(strata::backend b)
     BOOST_TEST(f.probes[2].applied_versions().empty(), r);
     BOOST_TEST(matches(line_of(r, "t1"), "t1      exit 1  unit 2 create_user_profiles (up) failed on {*} ({ms})"), r);
     BOOST_TEST(matches(r.out, "{*}\n\nTARGET  EXIT  UNITS  TIME      RESULT\n"
-                              "t1         1      1  {ms}{*}unit 2 create_user_profiles (up) failed on {*}\n"
+                              "t1         1      1  {ms}{*}unit 2 create_user_profiles (up) failed: {*}already exists{*}\n"
                               "t2         -      -  -         not started: 1 of the 1 canaries failed\n"
                               "t3         -      -  -         not started: 1 of the 1 canaries failed\n"
                               "3 targets: 1 with exit 1, 2 not started; 1 unit in all; exit 1\n"),
@@ -192,7 +194,7 @@ BOOST_AUTO_TEST_CASE(bad_targets_are_refused_before_anything_runs) {
     write("a=" + f.dbs[0]->url_text() + "\na=" + f.dbs[1]->url_text() + "\n");
     r = f.cli.run({"up", "--targets", "bad.txt"});
     BOOST_TEST(r.exit_code == 2, r);
-    BOOST_TEST(contains(r.err, "two targets are labelled a: give each its own label (LABEL=URL)"), r);
+    BOOST_TEST(contains(r.err, "two targets are labelled a: give each its own label (LABEL=URL, one per line of a --targets file)"), r);
 
     // One file under two spellings (a link, or relative and absolute) is one database: refused,
     // naming both, whether the file exists yet or not.
@@ -385,6 +387,53 @@ BOOST_AUTO_TEST_CASE(schemas_like_makes_a_target_of_each_tenant_schema) {
     auto none = f.run({"status", "--schemas-like", "nobody%"});
     BOOST_TEST(none.exit_code == 2, none);
     BOOST_TEST(contains(none.err, "is LIKE 'nobody%'"), none);
+}
+
+// Each tenant's units go to its schema and nowhere else, whatever the URL's options hold and
+// whatever its name needs (upper case, a blank, a comma, a double quote). With a blank in
+// options, SOCI 4.0.3 read "q_Acme" as q_acme and "q_x,public" as public: that tenant's tables
+// and history landed in another tenant's schema, reported "ok". A schema dropped after the
+// listing is refused at once (exit 2); it used to wait --lock-timeout for a lock nobody held.
+BOOST_AUTO_TEST_CASE(schemas_like_reaches_each_tenant_whatever_the_url_options_hold) {
+    fleet f(strata::backend::postgresql, 1);
+    const auto& p = f.probes[0];
+    const std::vector<std::string> tenants{"q_Acme", "q_acme", "q_sp ace", "q_x,public", "q_a\"b"};
+    for (const auto& schema : tenants) p.execute("CREATE SCHEMA " + strata::dialect::quote(schema));
+    std::ofstream(f.cli.working_directory() / "options.txt")
+        << "t1=" << f.dbs[0]->url_text() << "?options=-c%20statement_timeout%3D5000%20-c%20%20lock_timeout%3D0\n";
+    auto users_in = [&](const std::string& schema) {
+        return p.count("SELECT count(*) FROM pg_tables WHERE schemaname = " + strata::dialect::quote_literal(schema) +
+                       " AND tablename = 'users'");
+    };
+    auto r = f.cli.run({"up", "--targets", "options.txt", "--schemas-like", "q\\_%", "--parallel", "1"});
+    BOOST_TEST(r.exit_code == 0, r);
+    for (const auto& schema : tenants) {
+        BOOST_TEST(users_in(schema) == 1, schema << "\n" << r);
+        BOOST_TEST(p.count("SELECT count(*) FROM " + strata::dialect::quote(schema) + ".strata_schema_history") == 3, schema);
+    }
+    BOOST_TEST(users_in("public") == 0, r);
+
+    // diff and validate --schema compare a tenant with its own schema, not with the whole database
+    // (each tenant listed the others' tables, their history included, as drift: exit 4, always).
+    for (const char* command : {"diff", "validate"}) {
+        std::vector<std::string> args{command, "--targets", "options.txt", "--schemas-like", "q\\_A%"};
+        if (std::string(command) == "validate") args.push_back("--schema");
+        auto same = f.cli.run(args);
+        BOOST_TEST(same.exit_code == 0, same);
+    }
+    p.execute("CREATE TABLE \"q_Acme\".by_hand (id integer)");
+    auto drift = f.cli.run({"diff", "--targets", "options.txt", "--schemas-like", "q\\_A%"});
+    BOOST_TEST(drift.exit_code == 4, drift);
+    BOOST_TEST(contains(drift.out, "t1/q_Acme: 1 difference"), drift);
+    BOOST_TEST(contains(drift.out, "extra table by_hand"), drift);
+
+    // A schema gone between the listing and the run: its own failure, exit 2, at once.
+    std::ofstream(f.cli.working_directory() / "gone.txt")
+        << "t1=" << f.dbs[0]->url_text() << "?options=-csearch_path%3Dnot_there\n";
+    auto gone = f.cli.run({"up", "--targets", "gone.txt", "--lock-timeout", "30"});
+    BOOST_TEST(gone.exit_code == 2, gone);
+    BOOST_TEST(contains(gone.out + gone.err, "no schema of the connection's search_path (not_there) exists"), gone);
+    BOOST_TEST(!contains(gone.err, "waiting for the migration lock"), gone);
 }
 
 // --schemas-like over several databases: one whose schemas cannot be listed (nothing listens on

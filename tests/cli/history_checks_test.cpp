@@ -162,7 +162,7 @@ void down_through_a_changed_unit_without_stored_statements_reverts_nothing(strat
     auto r = t.run({"down", "--to", "1", "--allow-changed"});
     BOOST_TEST(r.exit_code == 1, r);
     BOOST_TEST(r.out == "", "unit 3 was reverted before unit 2 was found impossible" << r);
-    BOOST_TEST(contains(r.err, "unit 2 create_user_profiles (down) failed on " + t.shown_url() +
+    BOOST_TEST(contains(r.err, "unit 2 create_user_profiles (down) cannot run on " + t.shown_url() +
                                    ": it changed since it was applied, and the history stores no down statements for it"),
                r);
     BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
@@ -189,7 +189,7 @@ void a_unit_this_build_does_not_know_is_reported_refused_and_reverted_from_the_h
                               "       2  create_user_profiles  applied   {ts}\n"
                               "       3  add_profile_to_users  applied   {ts}\n"
                               "       9  add_newer_things      unknown   {ts}\n"
-                              "3 applied, 0 pending, 1 unknown (applied by another build of strata)\n"),
+                              "3 applied, 0 pending, 1 unknown (applied, but not in this build)\n"),
                r);
 
     r = t.run({"validate"});
@@ -240,7 +240,7 @@ void a_unit_this_build_does_not_know_without_stored_statements_is_not_reverted(s
         auto r = t.run(args);
         BOOST_TEST(r.exit_code == 1, r);
         BOOST_TEST(r.out == "", r);
-        BOOST_TEST(contains(r.err, "unit 9 add_newer_things (down) failed on " + t.shown_url() +
+        BOOST_TEST(contains(r.err, "unit 9 add_newer_things (down) cannot run on " + t.shown_url() +
                                        ": this build does not know it, and the history stores no down statements for it"),
                    r);
         BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3, 9}), boost::test_tools::per_element());

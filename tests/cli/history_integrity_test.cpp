@@ -88,8 +88,9 @@ void edited_stored_down_statements_are_never_run(strata::backend b) {
 
     auto r = t.run({"down"});
     BOOST_TEST(r.exit_code == 4, r);
-    BOOST_TEST(contains(r.err, "unit 9 add_newer_things: its history row is damaged: its stored down statements are not the "
-                               "ones strata stored (their checksum does not match)"),
+    BOOST_TEST(contains(r.err, "unit 9 add_newer_things (down) cannot run on " + t.shown_url() +
+                                   ": its history row is damaged: its stored down statements are not the ones strata stored "
+                                   "(their checksum does not match)"),
                r);
     BOOST_TEST(contains(r.err, "nothing was run"), r);
     BOOST_TEST(t.probe.has_table("victim"));

@@ -83,7 +83,7 @@ void status_reports_units_applied_by_another_build(strata::backend b) {
                               "       2  create_user_profiles  applied   {ts}\n"
                               "       3  add_profile_to_users  applied   {ts}\n"
                               "       4  from_a_newer_build    unknown   {ts}\n"
-                              "3 applied, 0 pending, 1 unknown (applied by another build of strata)\n"),
+                              "3 applied, 0 pending, 1 unknown (applied, but not in this build)\n"),
                r);
 }
 

@@ -134,6 +134,15 @@ BOOST_AUTO_TEST_CASE(option_values_are_checked) {
     strata_cli cli;
     check_usage_error(cli, cli.run({"up", "--to", "two"}), "the argument ('two') for option '--to' is invalid");
     check_usage_error(cli, cli.run({"up", "--to"}), "the required argument for option '--to' is missing");
+    // A LIKE pattern whose last backslash escapes nothing; two are one plain backslash.
+    check_usage_error(cli, cli.run({"status", "--database", "postgresql://nowhere/db", "--schemas-like", "tenant\\"}),
+                      "--schemas-like 'tenant\\' ends with a lone backslash, which escapes nothing");
+    BOOST_TEST(!contains(cli.run({"status", "--database", "postgresql://127.0.0.1:1/db", "--schemas-like", "tenant\\\\"}).err,
+                         "lone backslash"));
+    // Refused before connecting (no lock waited for): versions start at 1.
+    check_usage_error(cli, cli.run({"down", "--to", "0"}),
+                      "--to takes a unit's version, 1 or more, not 0; to revert every unit, use down --all");
+    check_usage_error(cli, cli.run({"up", "--to=-3"}), "--to takes a unit's version, 1 or more, not -3 (see strata up --help)");
     check_usage_error(cli, cli.run({"down", "--steps", "x"}), "option '--steps' is invalid");
     check_usage_error(cli, cli.run({"status", "--database"}), "the required argument for option '--database' is missing");
     // Seconds: 0 to 1,000,000; a larger value is a typo (1e16 used to end in "unexpected", exit 1).

@@ -265,6 +265,7 @@ BOOST_AUTO_TEST_CASE(backfill_whose_down_stops_half_way_is_a_half_done_revert) {
             *sql << "CREATE FUNCTION keep_15() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN IF NEW.id = 15 AND NEW.status IS "
                     "NULL THEN RAISE EXCEPTION ''row 15 kept''; END IF; RETURN NEW; END'";
             *sql << "CREATE TRIGGER keep_15 BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION keep_15()";
+            *sql << "UPDATE strata_schema_history SET execution_ms = 4242 WHERE version = 2";  // the up's time
             try {
                 strata::runner(*units, db.url()).down();
                 BOOST_ERROR("down() cleared row 15 despite its trigger");
@@ -273,6 +274,8 @@ BOOST_AUTO_TEST_CASE(backfill_whose_down_stops_half_way_is_a_half_done_revert) {
                 BOOST_TEST(contains(e.what(), "run strata down again to finish reverting it, or strata up to apply it again"), e.what());
             }
             BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("reverting"));
+            BOOST_TEST(query_value(*sql, "SELECT CAST(execution_ms AS TEXT) FROM strata_schema_history WHERE version = 2") ==
+                       std::optional<std::string>("4242"));  // not a made-up 0
             BOOST_TEST(unfilled(*sql) > 0);
             BOOST_TEST(filled(*sql) > 0);
             {

@@ -5,6 +5,7 @@
 
 #include "connection.hpp"
 
+#include <strata/database_url.hpp>
 #include <strata/error.hpp>
 
 #include <signal.h>
@@ -470,6 +471,40 @@ BOOST_AUTO_TEST_CASE(connection_to_a_file_that_is_not_a_database_is_a_config_err
         BOOST_TEST((e.kind() == strata::error_kind::config));
         BOOST_TEST(strata::exit_status(e.kind()) == 2);
     }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(postgresql)
+
+// A URL made for one schema (a --schemas-like tenant) connects only when the server runs in that
+// schema: one that does not exist (dropped after the listing) is a configuration error naming
+// it, before anything is read or written.
+BOOST_AUTO_TEST_CASE(connection_to_a_schema_that_does_not_exist_is_refused) {
+    const auto db = temp_database::create(backend::postgresql);
+    for (const char* schema : {"Tenant A", "tenant_b"}) {
+        BOOST_TEST_CONTEXT(schema) {
+            const auto e = thrown<strata::config_error>([&] { strata::connect(db.url().with_schema(schema), 10s, false, 10s); });
+            BOOST_TEST(contains(e.what(), "schema \"" + std::string(schema) + "\" does not exist"), e.what());
+            BOOST_TEST(strata::exit_status(e.kind()) == 2);
+        }
+    }
+    auto c = strata::connect(db.url(), 10s, false, 10s);
+    c->execute("CREATE SCHEMA \"Tenant A\"");
+    BOOST_TEST(value_of(*strata::connect(db.url().with_schema("Tenant A"), 10s, false, 10s), "SELECT current_schema()") == "Tenant A");
+}
+
+// SOCI 4.0.3 splits the connection string at blanks before libpq reads it: a value it would hand
+// on changed (two blanks in a row in a password) is refused, naming the keyword and never the
+// value, instead of failing as a wrong password.
+BOOST_AUTO_TEST_CASE(connection_refuses_a_value_soci_would_change) {
+    const auto db = temp_database::create(backend::postgresql);
+    auto url = strata::database_url::parse("postgresql://strata:two%20%20blanks@" + db.url().host() + ":" +
+                                           std::to_string(db.url().port()) + "/" + db.url().dbname());
+    const auto e = thrown<strata::config_error>([&] { strata::connect(url, 10s, false, 10s); });
+    BOOST_TEST(contains(e.what(), "cannot hand password to libpq as the URL says"), e.what());
+    BOOST_TEST(contains(e.what(), "PGPASSWORD"), e.what());
+    BOOST_TEST(!contains(e.what(), "two  blanks"), e.what());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

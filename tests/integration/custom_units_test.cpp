@@ -186,6 +186,52 @@ STRATA_BACKEND_TEST(custom_non_transactional_unit_applies_and_reverts) {
     BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
 }
 
+// A database that refuses the history row a unit outside a transaction writes before its first
+// statement (a read-only file, a trigger) ran nothing of it: the failure says nothing was kept,
+// not "what its finished steps did stays", and the unit is as it was (applied, or pending).
+STRATA_BACKEND_TEST(custom_non_transactional_unit_whose_history_row_is_refused_ran_nothing) {
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({
+        table_unit(1, "t"),
+        unit(2, "index_t",
+             {{both("CREATE INDEX t_a_idx ON t (a)"), both("DROP INDEX t_a_idx")}},
+             strata::transaction_mode::none),
+    });
+    strata::runner(*reg, db.url()).up();
+    auto sql = open_session(db.url());
+    const bool sqlite = backend == strata::backend::sqlite;
+    for (const char* event : {"UPDATE", "INSERT"}) {
+        BOOST_TEST_CONTEXT(event) {
+            if (sqlite) {
+                *sql << std::string("CREATE TRIGGER refuse BEFORE ") + event +
+                            " ON strata_schema_history BEGIN SELECT RAISE(ABORT, 'history refused'); END";
+            } else {
+                *sql << "CREATE OR REPLACE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+                        "'BEGIN RAISE EXCEPTION ''history refused''; END'";
+                *sql << std::string("CREATE TRIGGER refuse BEFORE ") + event +
+                            " ON strata_schema_history FOR EACH ROW EXECUTE FUNCTION refuse()";
+            }
+            const bool down = std::string(event) == "UPDATE";  // a down marks the row reverting; an up inserts it
+            try {
+                if (down) strata::runner(*reg, db.url()).down();
+                else strata::runner(*reg, db.url()).up();
+                BOOST_ERROR("unit 2 ran although its history row was refused");
+            } catch (const strata::error& e) {
+                // (SQLite may find it first by rehearsing the run on a copy of the schema.)
+                BOOST_TEST(contains(e.what(), "history refused"), e.what());
+                BOOST_TEST(e.context().version.value_or(0) == 2);
+                const auto* failed = dynamic_cast<const strata::migration_error*>(&e);
+                BOOST_TEST((sqlite || failed), e.what());
+                BOOST_TEST((!failed || failed->rolled_back()), "nothing of unit 2 ran, yet the failure says what it did stays");
+            }
+            BOOST_TEST(index_names(*sql, "t") == (down ? names{"t_a_idx"} : names{}), boost::test_tools::per_element());
+            BOOST_TEST(recorded_versions(*sql) == (down ? versions{1, 2} : versions{1}), boost::test_tools::per_element());
+            *sql << (sqlite ? "DROP TRIGGER refuse" : "DROP TRIGGER refuse ON strata_schema_history");
+            if (down) strata::runner(*reg, db.url()).down();  // then the up, refused in its turn
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 2. A non-transactional unit failing after its first statement is left dirty: visible in the
 //    history and in status, refused by up and down until strata repair.

@@ -1008,6 +1008,15 @@ BOOST_AUTO_TEST_CASE(online_unit_refuses_on_its_first_run_what_it_finds_under_it
          "column parent_ref of children, index children_parent_ref_key of children",
          "SELECT CAST(CAST(to_regclass('children_parent_ref_key') AS oid) AS TEXT)",
          "ALTER TABLE children DROP COLUMN parent_ref"},
+        {"a check of the name of an online NOT NULL's temporary check, which its last step drops",
+         unit(2, "require_parent",
+              [](builder& b) {
+                  b.change_column("children", column("parent", type::bigint()), column("parent", type::bigint()).not_null()).online();
+              }),
+         {"ALTER TABLE children ADD CONSTRAINT children_parent_not_null_check CHECK (parent IS NOT NULL)"},
+         "constraint children_parent_not_null_check of children",
+         "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'children_parent_not_null_check'",
+         "ALTER TABLE children DROP CONSTRAINT children_parent_not_null_check"},
     };
     for (const auto& c : clashes) {
         BOOST_TEST_CONTEXT(c.what) {

@@ -107,7 +107,7 @@ STRATA_BACKEND_TEST(a_unit_refused_on_render_stops_up_and_dry_run_before_anythin
                     BOOST_ERROR("up (dry_run " << options.dry_run << ") ran a unit the dialect refuses");
                 } catch (const strata::unsupported_error& e) {
                     BOOST_TEST(e.context().version.value_or(0) == 2);
-                    BOOST_TEST(contains(e.what(), "unit 2 " + c.unit_name + " (up) failed"), e.what());
+                    BOOST_TEST(contains(e.what(), "unit 2 " + c.unit_name + " (up) cannot run"), e.what());
                     BOOST_TEST(contains(e.message(), c.message_part), e.message());
                 }
             }
@@ -185,7 +185,7 @@ STRATA_BACKEND_TEST(a_down_recording_nothing_for_an_up_that_did_is_refused_unles
             BOOST_ERROR("down (dry_run " << options.dry_run << ") reverted a unit whose down() records nothing");
         } catch (const strata::irreversible_error& e) {
             BOOST_TEST(e.context().version.value_or(0) == 2);
-            BOOST_TEST(contains(e.what(), "unit 2 create_forgotten (down) failed"), e.what());
+            BOOST_TEST(contains(e.what(), "unit 2 create_forgotten (down) cannot run"), e.what());
             BOOST_TEST(contains(e.message(), "its down() records no operation while its up() records 1"), e.message());
         }
     }

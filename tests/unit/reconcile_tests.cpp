@@ -311,7 +311,8 @@ BOOST_AUTO_TEST_CASE(down_steps_use_this_build_or_the_stored_statements) {
     // Damaged stored statements are never run, nor taken for "irreversible".
     const stored_down damaged{.damage = "its stored down statements are not the JSON strata stores (unreadable, or a part missing)"};
     message = refusal<validation_error>([&] { down_step(*p, unknown, damaged, where); });
-    BOOST_TEST(has(message, "unit 9 from_a_newer_build: its history row is damaged: its stored down statements are not the JSON"),
+    BOOST_TEST(has(message, "unit 9 from_a_newer_build (down) cannot run on postgresql://db: its history row is damaged: "
+                            "its stored down statements are not the JSON"),
                message);
     BOOST_TEST(has(message, "nothing was run"), message);
 }

@@ -307,9 +307,9 @@ BOOST_AUTO_TEST_CASE(irreversible_operations_make_down_fail_naming_the_unit_and_
             });
             const auto e = down_error(unit);
             BOOST_TEST(std::string(e.what()) ==
-                       "unit 7 seed_roles (down) failed: its operation '" + c.described +
+                       "unit 7 seed_roles (down) cannot run: its operation '" + c.described +
                            "' cannot be reversed (a drop needs the definition of what it drops, raw sql needs its "
-                           "down text); write down() by hand");
+                           "down text); write down() by hand; nothing was run");
             BOOST_TEST((e.context().version == 7));
             BOOST_TEST(e.context().unit_name == "seed_roles");
             BOOST_TEST((e.context().dir == strata::direction::down));
@@ -320,8 +320,8 @@ BOOST_AUTO_TEST_CASE(irreversible_operations_make_down_fail_naming_the_unit_and_
 BOOST_AUTO_TEST_CASE(a_unit_overriding_only_up_cannot_go_down) {
     const up_only_unit unit;
     BOOST_TEST(std::string(down_error(unit).what()) ==
-               "unit 9 backfill_names (down) failed: it overrides up() without down(); write down() to make it "
-               "reversible");
+               "unit 9 backfill_names (down) cannot run: it overrides up() without down(); write down() to "
+               "make it reversible; nothing was run");
 }
 
 BOOST_AUTO_TEST_CASE(a_unit_overriding_neither_up_nor_change_cannot_go_up) {

@@ -198,7 +198,8 @@ void check_unique(const std::vector<target>& targets) {
     std::map<std::string, std::string> databases;  // identity() -> the URL that first had it
     for (const auto& t : targets) {
         if (!labels.insert(t.label).second)
-            throw usage_error("two targets are labelled " + t.label + ": give each its own label (LABEL=URL)");
+            throw usage_error("two targets are labelled " + t.label +
+                              ": give each its own label (LABEL=URL, one per line of a --targets file)");
         const auto [first, fresh] = databases.emplace(identity(t.url), t.url.redacted());
         if (fresh) continue;
         if (first->second == t.url.redacted()) throw usage_error("the database " + t.url.redacted() + " is a target twice");

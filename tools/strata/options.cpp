@@ -287,7 +287,17 @@ int bounded(const po::variables_map& vm, const char* name, int low, int high, in
 void parse_fleet(const po::variables_map& vm, invocation& in, const program& self) {
     auto& f = in.fleet;
     if (vm.count("targets")) f.targets_file = vm["targets"].as<std::string>();
-    if (vm.count("schemas-like")) f.schemas_like = vm["schemas-like"].as<std::string>();
+    if (vm.count("schemas-like")) {
+        f.schemas_like = vm["schemas-like"].as<std::string>();
+        // LIKE's backslash escapes the character after it: one at the end escapes nothing, which
+        // PostgreSQL refuses (SQLSTATE 22025). Said here, before any database is asked.
+        const auto& p = *f.schemas_like;
+        std::size_t trailing = 0;
+        for (auto c = p.rbegin(); c != p.rend() && *c == '\\'; ++c) ++trailing;
+        if (trailing % 2 == 1)
+            throw usage_error("--schemas-like '" + p + "' ends with a lone backslash, which escapes nothing: write \\\\ for a "
+                              "backslash in a schema's name, or leave it out (see " + self.name + " up --help)");
+    }
     f.parallel = bounded(vm, "parallel", 1, 256, f.parallel);
     f.canary = bounded(vm, "canary", 0, 1000000, f.canary);
     f.max_failures = bounded(vm, "max-failures", 0, 1000000, f.max_failures);
@@ -471,7 +481,14 @@ invocation parse(int argc, const char* const* argv, const program& self) {
     in.schema = vm.count("schema") > 0;
     if (in.command == "validate" && in.scratch && !in.schema)
         throw usage_error("validate takes --scratch with --schema only (see " + self.name + " validate --help)");
-    if (vm.count("to")) in.to = vm["to"].as<std::int64_t>();
+    if (vm.count("to")) {
+        in.to = vm["to"].as<std::int64_t>();
+        // Checked before connecting: no lock is waited for only to refuse a typo.
+        if (*in.to < 1)
+            throw usage_error("--to takes a unit's version, 1 or more, not " + std::to_string(*in.to) +
+                              (in.command == "down" ? "; to revert every unit, use down --all" : "") + " (see " + self.name +
+                              " " + in.command + " --help)");
+    }
     if (in.command == "baseline" && !in.to)
         throw usage_error("baseline needs --to VERSION (see " + self.name + " baseline --help)");
     if (in.command == "down") {

@@ -201,7 +201,7 @@ void printer::status(const std::string& database, const std::vector<unit_status>
     if (auto n = counts[unit_state::changed]) out_ << ", " << n << " changed since applied";
     if (auto n = counts[unit_state::mismatched]) out_ << ", " << n << " mismatched";
     if (auto n = counts[unit_state::unknown])
-        out_ << ", " << n << " unknown (applied by another build of " << name_ << ")";
+        out_ << ", " << n << " unknown (applied, but not in this build)";
     if (auto n = counts[unit_state::dirty]) out_ << ", " << n << " dirty (see " << name_ << " repair --help)";
     if (auto n = counts[unit_state::damaged]) out_ << ", " << n << " damaged (see " << name_ << " validate)";
     out_ << "\n";
@@ -399,8 +399,16 @@ void printer::fleet(const std::vector<target_run>& targets, int code) const {
     for (const auto& t : targets) width = std::max(width, t.label.size());
     out_ << "\n" << std::left << std::setw(int(width)) << "TARGET" << "  EXIT  UNITS  TIME      RESULT\n";
     for (const auto& t : targets) {
-        // One line each, whatever the summary says (the lines above have it whole).
+        // One line each, whatever the summary says (the lines above have it whole), without the
+        // database the TARGET column names: "unit 2 x (up) failed: ...", not "... failed on
+        // postgresql://...?options=...", whose URL alone would fill the cell.
         std::string result = t.result.summary.substr(0, t.result.summary.find('\n'));
+        if (const auto at = t.database.empty() ? std::string::npos : result.find(t.database); at != std::string::npos) {
+            std::size_t from = at, to = at + t.database.size();
+            if (from >= 4 && result.compare(from - 4, 4, " on ") == 0) from -= 4;
+            else if (result.compare(to, 2, ": ") == 0) to += 2;
+            result.erase(from, to - from);
+        }
         if (result.size() > 100) result = result.substr(0, 97) + "...";
         out_ << std::left << std::setw(int(width)) << t.label << "  " << std::right << std::setw(4)
              << (t.started ? std::to_string(t.result.code) : "-") << "  " << std::setw(5)

@@ -57,6 +57,15 @@ public:
     /// The same database with `schema` alone as its search_path (PostgreSQL), appended to the
     /// URL's `options` parameter: tables are created there, and strata's history lives there.
     database_url with_schema(std::string_view schema) const;
+    /// The schema with_schema() made the search_path (empty otherwise): the connection checks
+    /// the server took it, since a pooler may drop `options`.
+    const std::string& schema() const noexcept { return schema_; }
+    /// The same URL, options and all, whose connection does not check schema(): to create it.
+    database_url without_schema_check() const {
+        database_url other = *this;
+        other.schema_.clear();
+        return other;
+    }
     /// The URL with the password and every secret-bearing parameter (a name holding password,
     /// passphrase, secret, token or credential, or ending in _key: sslpassword, oauth_client_secret)
     /// replaced by ***: safe for logs, errors and history. Paths (sslkey, sslcert, passfile) stay.
@@ -77,6 +86,7 @@ private:
     std::string password_;
     bool has_password_ = false;
     std::vector<std::pair<std::string, std::string>> parameters_;
+    std::string schema_;
 };
 
 /// Replaces the password of every `scheme://user:password@` in `text`, the value of every

@@ -36,6 +36,10 @@ struct error_context {
     /// on DB: ". False when the run stopped at it for a wait that ran out (exit 5): the unit is
     /// named for --json, the message begins with the database alone.
     bool unit_failed = true;
+    /// Whether the unit named was refused before anything of it ran (it cannot be reverted, the
+    /// dialect cannot render it, its history row is damaged): the message then begins "unit 2 x
+    /// (down) cannot run on DB: " and ends "; nothing was run". Wins over unit_failed.
+    bool refused = false;
 };
 
 /// What kind of failure an error is, so a caller can act on it without casting: each class below

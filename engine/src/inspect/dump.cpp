@@ -12,8 +12,8 @@ std::string detail::dump_header(backend kind) {
            "`schema dump --output FILE` again after changing a unit.\n";
 }
 
-std::string schema_dump(statements& db, backend kind) {
-    return kind == backend::postgresql ? detail::postgresql_schema_dump(db) : detail::sqlite_schema_dump(db);
+std::string schema_dump(statements& db, backend kind, inspect::schema_scope scope) {
+    return kind == backend::postgresql ? detail::postgresql_schema_dump(db, scope) : detail::sqlite_schema_dump(db);
 }
 
 }  // namespace strata

@@ -5,17 +5,20 @@
 
 #include <strata/database_url.hpp>
 
+#include "inspect/schema_scope.hpp"
+
 #include <string>
 
 namespace strata {
 
 class statements;
 
-/// The schema `db` (a `kind` database) has, as SQL text ending in a newline.
-std::string schema_dump(statements& db, backend kind);
+/// The schema `db` (a `kind` database) has, as SQL text ending in a newline; on PostgreSQL of
+/// the schemas of `scope`.
+std::string schema_dump(statements& db, backend kind, inspect::schema_scope scope = inspect::schema_scope::application);
 
 namespace detail {
-std::string postgresql_schema_dump(statements& db);
+std::string postgresql_schema_dump(statements& db, inspect::schema_scope scope);
 std::string sqlite_schema_dump(statements& db);
 /// The first line of every dump: what it is, and not to edit it.
 std::string dump_header(backend kind);

@@ -10,13 +10,12 @@
 #include "connection.hpp"
 #include "history.hpp"
 #include "inspect/dump.hpp"
+#include "inspect/schema_scope.hpp"
 
 namespace strata {
 namespace {
 
 // Schemas that are the server's, not the application's.
-const std::string user_schemas = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'";
-
 std::string text(const result_row& r, std::size_t i) { return r.at(i).value_or(""); }
 
 std::string without_semicolon(std::string s) {
@@ -26,6 +25,7 @@ std::string without_semicolon(std::string s) {
 
 struct dumper {
     statements& db;
+    std::string user_schemas;  // schemas_condition()
     std::string current_schema;
     std::string out;
 
@@ -118,8 +118,8 @@ struct dumper {
 
 }  // namespace
 
-std::string detail::postgresql_schema_dump(statements& db) {
-    dumper d{db, {}, {}};
+std::string detail::postgresql_schema_dump(statements& db, inspect::schema_scope scope) {
+    dumper d{db, inspect::schemas_condition(scope), {}, {}};
     d.run();
     return d.out;
 }

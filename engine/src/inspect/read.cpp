@@ -27,8 +27,8 @@ void sort_lists(table& t) {
 
 }  // namespace
 
-snapshot read_snapshot(statements& db, backend kind) {
-    snapshot s = kind == backend::postgresql ? detail::read_postgresql(db) : detail::read_sqlite(db);
+snapshot read_snapshot(statements& db, backend kind, schema_scope scope) {
+    snapshot s = kind == backend::postgresql ? detail::read_postgresql(db, scope) : detail::read_sqlite(db);
     std::sort(s.schemas.begin(), s.schemas.end());
     sort_by_name(s.tables);
     for (auto& t : s.tables) sort_lists(t);

@@ -9,13 +9,12 @@
 #include "connection.hpp"
 #include "history.hpp"
 #include "inspect/read.hpp"
+#include "inspect/schema_scope.hpp"
 
 namespace strata::inspect {
 namespace {
 
 // Schemas that are the server's, not the application's.
-const std::string user_schemas = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'";
-
 std::string text(const result_row& r, std::size_t i) { return r.at(i).value_or(""); }
 bool flag(const result_row& r, std::size_t i) { return text(r, i) == "t"; }
 
@@ -49,6 +48,7 @@ std::string without_suffix(std::string s, const std::string& suffix) {
 struct reader {
     statements& db;
     std::string current_schema;
+    std::string user_schemas;  // schemas_condition()
 
     /// The model's names: unqualified in the current schema, "schema.name" elsewhere.
     std::string name(const std::string& schema, const std::string& object) const {
@@ -197,8 +197,8 @@ struct reader {
 
 }  // namespace
 
-snapshot detail::read_postgresql(statements& db) {
-    reader r{db, text(db.query("SELECT current_schema()").at(0), 0)};
+snapshot detail::read_postgresql(statements& db, schema_scope scope) {
+    reader r{db, text(db.query("SELECT current_schema()").at(0), 0), schemas_condition(scope)};
     return {.kind = backend::postgresql,
             .schemas = r.schemas(),
             .tables = r.tables(),

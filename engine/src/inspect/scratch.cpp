@@ -90,7 +90,7 @@ scratch_database::scratch_database(const database_url& target, const runner_opti
     // Units that run in the target's schema (search_path in the URL) find it in the scratch too.
     if (!schema.empty() && schema.front().at(0) && *schema.front().at(0) != "public") {
         try {
-            auto conn = connect(url_, options.connect_timeout, false, options.lock_timeout);
+            auto conn = connect(url_.without_schema_check(), options.connect_timeout, false, options.lock_timeout);
             conn->execute("CREATE SCHEMA IF NOT EXISTS " + dialect::quote(*schema.front().at(0)));
         } catch (...) {
             drop();  // no destructor runs for a constructor that throws

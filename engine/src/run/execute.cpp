@@ -156,6 +156,16 @@ unit_report executor::run(const step& s, const run_report& report) {
             throw failed(s, e, report, false);
         }
     }
+    // Outside a transaction the history row says the unit is under way before its first
+    // statement. A database that refuses that write (a read-only file) ran nothing of the unit.
+    if (!s.transactional) {
+        try {
+            mark_under_way(s);
+        } catch (const error& e) {
+            if (waited_too_long(e)) busy(s, e, report, false, false);
+            throw failed(s, e, report, false);
+        }
+    }
     lock_retry retry(options_, clock::now(), static_cast<unsigned>(s.version) ^ std::random_device{}());
     for (;;) {
         try {
@@ -249,21 +259,26 @@ unit_report executor::run_in_transaction(const step& s) {
     return {s.version, s.name, s.dir, since(start), s.from_history, s.rolls_back, s.rolls_back && s.reverting};
 }
 
-/// The history row says `running` from before the first statement to after the last, so an
-/// interruption is visible as a dirty unit.
-unit_report executor::run_without_transaction(const step& s, lock_retry& retry) {
-    auto start = clock::now();
+void executor::mark_under_way(const step& s) {
     if (t_.script)
         t_.script->push_back(std::string("-- not in a transaction: each statement commits on its own, the history row says '") +
                              (s.dir == direction::up ? "running" : "reverting") + "' meanwhile");
     if (s.resumes) {
+        if (s.reverting) t_.history.set_state(s.version, row_state::running);  // an up now: interrupted again, it says so
+    } else if (s.dir == direction::up) {
+        t_.history.insert({s.version, s.name, s.unit->checksum, 0, row_state::running, s.unit->stored_down()});
+    } else {
+        t_.history.set_state(s.version, row_state::reverting);  // an interrupted down says it was one
+    }
+}
+
+/// The history row says `running` (a down: `reverting`; mark_under_way) from before the first
+/// statement to after the last, so an interruption is visible as a half-done or dirty unit.
+unit_report executor::run_without_transaction(const step& s, lock_retry& retry) {
+    auto start = clock::now();
+    if (s.resumes)
         say("resuming " + unit_label(s.version, s.name) + ", whose " + (s.reverting ? "down" : "up") +
             " was interrupted in an earlier run: its steps check what is already done");
-        if (s.reverting) t_.history.set_state(s.version, row_state::running, 0);  // an up now: interrupted again, it says so
-    } else if (s.dir == direction::up)
-        t_.history.insert({s.version, s.name, s.unit->checksum, 0, row_state::running, s.unit->stored_down()});
-    else
-        t_.history.set_state(s.version, row_state::reverting, 0);  // an interrupted down says it was one
     // Each statement commits alone. A lock wait that timed out is retried: a resumable unit
     // starts again from its first statement (its checks clean up what the timed-out one left,
     // such as an INVALID index), any other unit retries that statement (which was rolled back).

@@ -78,6 +78,8 @@ private:
     unit_report run(const step& s, const run_report& report);
     unit_report run_in_transaction(const step& s);
     unit_report run_without_transaction(const step& s, lock_retry& retry);
+    /// The history row of a unit outside a transaction, before its first statement.
+    void mark_under_way(const step& s);
     void execute(const step& s, const std::string& statement);
     void record(const step& s, std::chrono::milliseconds elapsed);
     /// After a try of `s` timed out on a table lock (`e`): pauses (a stop ends the pause) and

@@ -133,6 +133,7 @@ const rendering& statements_of(const planned_unit& p, direction dir, error_conte
     where.version = p.version();
     where.unit_name = p.name();
     where.dir = dir;
+    where.refused = true;  // the steps are made before anything runs
     if (problem) rethrow_with(problem, where);
     return dir == direction::up ? p.up : p.down;
 }

@@ -263,7 +263,8 @@ void check_down(const std::vector<unit_status>& status, const std::vector<histor
 step down_step(const plan& p, const history_row& row, const stored_down& stored, const error_context& where) {
     const planned_unit* u = p.find(row.version);
     const bool changed = u && !u->checksum.empty() && u->checksum != row.checksum;
-    const error_context here = for_unit(where, row.version, row.name, direction::down);
+    error_context here = for_unit(where, row.version, row.name, direction::down);
+    here.refused = true;  // the steps are made before anything runs
     if (u && interrupted(*u, row)) {
         // Half-way: not its down (which assumes every step done), but each step's guarded inverse.
         if (u->rollback_problem) rethrow_with(u->rollback_problem, here);
@@ -280,7 +281,7 @@ step down_step(const plan& p, const history_row& row, const stored_down& stored,
     // statements stored at the time.
     if (!stored.damage.empty()) {
         const std::string problem = unit_label(row.version, row.name) + ": its history row is damaged: " + stored.damage;
-        throw validation_error(problem + "; it is not reverted with them, and nothing was run", here, {problem});
+        throw validation_error("its history row is damaged: " + stored.damage + "; it is not reverted with them", here, {problem});
     }
     if (!stored.statements)
         throw irreversible_error(std::string(u ? "it changed since it was applied" : "this build does not know it") +

@@ -44,6 +44,9 @@ libpq_api libpq_api::load() {
     bind(a.get_cancel, "PQgetCancel");
     bind(a.free_cancel, "PQfreeCancel");
     bind(a.cancel, "PQcancel");
+    bind(a.conninfo_parse, "PQconninfoParse");
+    bind(a.conninfo_free, "PQconninfoFree");
+    bind(a.freemem, "PQfreemem");
     return a;
 }
 

@@ -31,6 +31,9 @@ struct libpq_api {
     decltype(&::PQgetCancel) get_cancel = nullptr;
     decltype(&::PQfreeCancel) free_cancel = nullptr;
     decltype(&::PQcancel) cancel = nullptr;
+    decltype(&::PQconninfoParse) conninfo_parse = nullptr;
+    decltype(&::PQconninfoFree) conninfo_free = nullptr;
+    decltype(&::PQfreemem) freemem = nullptr;
 
     /// Loads libpq on the first call (before the first PostgreSQL session opens). Throws
     /// config_error when it cannot.

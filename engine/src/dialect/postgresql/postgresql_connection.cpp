@@ -4,6 +4,7 @@
 #include "connection.hpp"
 #include "dialect/postgresql/index_build_watch.hpp"
 #include "dialect/postgresql/libpq_api.hpp"
+#include "dialect/postgresql/soci_connect_string.hpp"
 #include "transaction.hpp"
 
 #include <strata/error.hpp>
@@ -72,6 +73,7 @@ public:
             // Keyword form only: SOCI 4.0.3 mangles URI strings and can echo the password.
             // By name, not soci::postgresql: SOCI loads the backend library now (see libpq_api).
             connection_string_ = url.connection_string(static_cast<int>(connect_timeout.count()));
+            refuse_what_soci_would_change(url);
             session_.open("postgresql", connection_string_);
         } catch (const soci::soci_error& e) {
             // libpq's text names the cause (refused, timeout, authentication); it never holds
@@ -92,6 +94,7 @@ public:
         if (!conforming || std::string_view(conforming) != "on") execute("SET standard_conforming_strings = on");
         // For interrupt(): libpq's cancel request may be sent from another thread with it.
         cancel_ = pq_->get_cancel(conn_);
+        if (!url.schema().empty()) check_schema(url);
     }
 
     ~postgresql_connection() override {
@@ -130,11 +133,12 @@ public:
 
     std::unique_ptr<migration_lock> lock(std::chrono::milliseconds timeout, const notice_function& notice) override {
         // The lock and the server session it was taken in (the backend pid).
-        const std::string sql = std::string("SELECT CASE WHEN pg_try_advisory_lock(") + lock_key + ") THEN 1 ELSE 0 END, pg_backend_pid()";
+        const std::string sql = std::string("SELECT ") + try_lock("pg_try_advisory_lock") + ", pg_backend_pid()";
         std::string locked_in;
         poll_for_lock(timeout,
                       [&] {
                           auto rows = query(sql);
+                          if (!rows.empty()) refuse_no_schema(rows.front().at(0));
                           if (rows.empty() || rows.front().at(0) != std::optional<std::string>("1")) return false;
                           locked_in = rows.front().at(1).value_or("");
                           return true;
@@ -168,8 +172,15 @@ public:
         // SET LOCAL: a session setting may stay behind in another server session of a pooler.
         execute("SET LOCAL standard_conforming_strings = on");
         execute("SET LOCAL lock_timeout = '" + std::to_string(table_lock_timeout.count()) + "ms'");
-        const std::string sql = std::string("SELECT CASE WHEN pg_try_advisory_xact_lock(") + lock_key + ") THEN 1 ELSE 0 END";
-        poll_for_lock(timeout, [&] { return single(sql) == "1"; }, [this] { return holder(); }, notice);
+        const std::string sql = std::string("SELECT ") + try_lock("pg_try_advisory_xact_lock");
+        poll_for_lock(
+            timeout,
+            [&] {
+                const auto got = single(sql);
+                refuse_no_schema(got);
+                return got == "1";
+            },
+            [this] { return holder(); }, notice);
     }
 
     connection_route route() override {
@@ -259,6 +270,60 @@ public:
     }
 
 private:
+    /// 1 when `function` took the lock, 0 when another session holds it, -1 when no schema of
+    /// the search_path exists: the key (the history's schema) is NULL then, and the try would
+    /// answer NULL, "not taken", for as long as one waited.
+    static std::string try_lock(const char* function) {
+        return std::string("CASE WHEN current_schema() IS NULL THEN -1 WHEN ") + function + "(" + lock_key +
+               ") THEN 1 ELSE 0 END";
+    }
+
+    void refuse_no_schema(const std::optional<std::string>& tried) {
+        if (tried != std::optional<std::string>("-1")) return;
+        throw config_error("no schema of the connection's search_path (" + single("SELECT current_setting('search_path')") +
+                               ") exists, so strata's history has nowhere to be; create the schema, or correct the "
+                               "search_path (the URL's options, or the role's or the database's setting); nothing was "
+                               "changed",
+                           {.database = url().redacted(), .backend = "postgresql"});
+    }
+
+    /// SOCI 4.0.3 re-splits the connection string before libpq reads it (soci_connect_string.hpp);
+    /// connection_string() writes it so that nothing changes, but a value with a tab, a line break
+    /// or two blanks in a row cannot pass: refused, naming the keyword (never its value).
+    void refuse_what_soci_would_change(const database_url& url) const {
+        const auto changed = keywords_soci_changes(connection_string_, *pq_);
+        if (changed.empty()) return;
+        std::string names;
+        for (const auto& k : changed) names += (names.empty() ? "" : ", ") + k;
+        throw config_error("cannot hand " + names +
+                               " to libpq as the URL says: SOCI 4.0.3, which strata connects through, splits the "
+                               "connection string at blanks and joins it again with one, so a value holding a tab, a "
+                               "line break or two blanks in a row (or, in options, a word without '=' other than -c) "
+                               "would reach the server changed; change that value (a password can come from "
+                               "PGPASSWORD or ~/.pgpass instead, which libpq reads itself); nothing was changed",
+                           {.database = url.redacted(), .backend = "postgresql"});
+    }
+
+    /// A target made with database_url::with_schema() runs in that schema alone: the server must
+    /// have taken the search_path strata put in `options` (a pooler such as pgbouncer refuses or
+    /// drops `options`), and the schema must exist (without it current_schema() is NULL and the
+    /// history would have nowhere to go).
+    void check_schema(const database_url& url) {
+        const auto now = query("SELECT current_schema(), current_setting('search_path')");
+        const std::optional<std::string> schema = now.empty() ? std::nullopt : now.front().at(0);
+        if (schema == url.schema()) return;
+        const std::string search_path = now.empty() ? "" : now.front().at(1).value_or("");
+        throw config_error(
+            !schema ? "schema \"" + url.schema() + "\" does not exist (the connection's search_path is " + search_path +
+                          "); create it, or leave it out of the targets; nothing was changed"
+                    : "the connection runs in schema \"" + *schema + "\" (search_path " + search_path +
+                          "), not in \"" + url.schema() +
+                          "\": the server did not take the search_path strata passes in the options parameter (a "
+                          "pooler such as pgbouncer refuses or drops options; connect directly for a schema per "
+                          "tenant); nothing was changed",
+            {.database = url.redacted(), .backend = "postgresql"});
+    }
+
     using result = std::unique_ptr<PGresult, decltype(&::PQclear)>;
 
     // PQexec, not SOCI: SOCI rewrites `:name` to `$n` even when nothing is bound (inside $$

@@ -172,6 +172,10 @@ std::string names_taken_query(const std::vector<schema::operation>& up) {
                        [&](const schema::add_check& o) {
                            if (o.online) constraint("constraint", o.table, o.check.name);
                        },
+                       // Its temporary check: the last step drops whatever has that name.
+                       [&](const schema::change_column& o) {
+                           if (o.online) constraint("constraint", o.table, detail::not_null_check_name(o.table, o.before.name));
+                       },
                        [](const auto&) {},
                    },
                    op);

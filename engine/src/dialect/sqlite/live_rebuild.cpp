@@ -80,7 +80,23 @@ void live_rebuild::rebuild(const std::string& directive) {
             if (name == column) value = "(" + expression + ")";
         values += (values.empty() ? "" : ", ") + value;
     }
-    if (!columns.empty()) execute_("INSERT INTO " + temp + " (" + columns + ") SELECT " + values + " FROM " + table);
+    if (!columns.empty()) {
+        const std::string copy = "INSERT INTO " + temp + " (" + columns + ") SELECT " + values + " FROM " + table;
+        try {
+            execute_(copy);
+        } catch (const statement_error& e) {
+            // SQLite names the copy ("NOT NULL constraint failed: strata_new_t.a"), which the
+            // user never made: the rows are the table's own.
+            std::string why = e.message();
+            const std::string scratch = "strata_new_" + c.table;
+            for (auto at = why.find(scratch); at != std::string::npos; at = why.find(scratch, at + c.table.size()))
+                why.replace(at, scratch.size(), c.table);
+            fail("the rows of table \"" + c.table + "\" do not fit its new definition: " + why +
+                     " (strata rebuilds the table to change it, copying its rows into " + temp +
+                     "); change those rows first, in this unit before the change or by hand",
+                 copy);
+        }
+    }
     execute_("DROP TABLE " + table);
     // Since SQLite 3.26 a RENAME re-checks every view and trigger, and one reading the old
     // table fails while that table is gone. The legacy mode skips the check (nothing refers to
