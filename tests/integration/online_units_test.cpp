@@ -645,6 +645,30 @@ BOOST_AUTO_TEST_CASE(down_of_an_interrupted_online_unit_leaves_what_it_did_not_m
     BOOST_TEST(read_table(*sql, "children").find_column("parent_ref") != nullptr);
 }
 
+// status says what an interrupted unit's steps did, and an object of a step's name that is not
+// of its shape (made while the unit was interrupted) is not the step done: status said "done"
+// for an index of the unique's name on another column, which up then refused and down left.
+BOOST_AUTO_TEST_CASE(status_does_not_count_somebody_elses_object_as_a_step_done) {
+    auto db = temp_database::postgresql();
+    auto reg = online_registry();
+    strata::runner(*reg, db.url()).up(1);
+    auto sql = open_session(db.url());
+    crash_after(*reg, db.url(), *sql, done_up_to_the_column);
+    *sql << "CREATE UNIQUE INDEX children_parent_ref_key ON children (parent)";
+    BOOST_TEST(steps_of_unit_2(*reg, db.url()) ==
+                   (names{"partly add_column children.parent_ref: column added, its foreign key children_parent_ref_fkey not yet",
+                          "not done add_unique children.children_parent_ref_key: an index of that name exists but is not the one "
+                          "this unit makes (up refuses it, down leaves it)"}),
+               boost::test_tools::per_element());
+    *sql << "DROP INDEX children_parent_ref_key";
+    *sql << "ALTER TABLE children ADD CONSTRAINT children_parent_ref_fkey FOREIGN KEY (parent) REFERENCES parents (id)";
+    BOOST_TEST(steps_of_unit_2(*reg, db.url()) ==
+                   (names{"not done add_column children.parent_ref: a foreign key of that name exists but is not the one this "
+                          "unit makes (up refuses it, down leaves it)",
+                          "not done add_unique children.children_parent_ref_key"}),
+               boost::test_tools::per_element());
+}
+
 // A crash after any number of the unit's statements, 0 to all of them: the next up finishes.
 BOOST_AUTO_TEST_CASE(online_unit_resumes_after_a_crash_at_any_statement) {
     auto reference_db = temp_database::postgresql();

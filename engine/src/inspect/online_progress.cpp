@@ -38,9 +38,18 @@ const T* named(const std::vector<T>& list, const std::string& name) {
     return it == list.end() ? nullptr : &*it;
 }
 
-unit_step key_step(const table* t, const std::string& name, const std::string& what) {
+/// An object of the step's name that is not of its shape is somebody else's: the step has not
+/// run (its guards refuse it on a resume, and the unit's down leaves it).
+unit_step not_its_own(const std::string& what) {
+    return {.state = progress::not_done,
+            .detail = what + " of that name exists but is not the one this unit makes (up refuses it, down leaves it)"};
+}
+
+unit_step key_step(const table* t, const std::string& name, const std::string& what,
+                   const std::vector<std::string>& columns, const std::vector<std::string>& ref_columns) {
     const foreign_key* k = t ? named(t->foreign_keys, name) : nullptr;
     if (!k) return {.state = progress::not_done};
+    if (k->columns != columns || (!ref_columns.empty() && k->ref_columns != ref_columns)) return not_its_own("a foreign key");
     if (!k->validated) return {.state = progress::partly, .detail = what + " added NOT VALID, not validated yet"};
     return {.state = progress::done};
 }
@@ -52,10 +61,16 @@ unit_step check_step(const table* t, const std::string& name) {
     return {.state = progress::done};
 }
 
-/// An index build, before the unique constraint (if any) takes it over.
-unit_step index_step(const table* t, const std::string& name, bool attaches) {
+/// An index build, before the unique constraint (if any) takes it over. `expected` is the index
+/// the step builds; one on expressions is taken on its name (the catalog's text of an expression
+/// is not the unit's).
+unit_step index_step(const table* t, const schema::index_def& expected, bool attaches) {
+    const std::string& name = expected.name;
     const index* i = t ? named(t->indexes, name) : nullptr;
     if (!i) return {.state = progress::not_done};
+    if (expected.expressions.empty() &&
+        (i->keys != expected.columns || i->unique != expected.unique || i->where.empty() != expected.where.empty()))
+        return not_its_own("an index");
     if (!i->valid)
         return {.state = progress::partly,
                 .detail = "an INVALID index " + name + " is left by a build that failed or was killed (up drops and builds it "
@@ -71,21 +86,24 @@ unit_step step_of(const schema::operation& op, const snapshot& now) {
                 const table* t = find_table(now, o.table);
                 if (!t || !t->find_column(o.column.name)) return {.state = progress::not_done};
                 if (!o.column.reference) return {.state = progress::done};
-                unit_step key = key_step(t, o.column.reference->name, "its foreign key " + o.column.reference->name);
+                const auto& ref = *o.column.reference;
+                unit_step key = key_step(t, ref.name, "its foreign key " + ref.name, ref.columns, ref.ref_columns);
+                if (!key.detail.empty() && key.state == progress::not_done) return key;  // somebody else's
                 if (key.state == progress::not_done)
                     return {.state = progress::partly, .detail = "column added, its foreign key " + o.column.reference->name + " not yet"};
                 if (key.state == progress::partly) key.detail = "column added, " + key.detail;
                 return key;
             },
             [&](const schema::add_foreign_key& o) {
-                return key_step(find_table(now, o.table), o.key.name, "foreign key " + o.key.name);
+                return key_step(find_table(now, o.table), o.key.name, "foreign key " + o.key.name, o.key.columns, o.key.ref_columns);
             },
             [&](const schema::add_unique& o) -> unit_step {
                 const table* t = find_table(now, o.table);
-                if (t && named(t->uniques, o.key.name)) return {.state = progress::done};
-                return index_step(t, o.key.name, true);
+                if (const unique_key* u = t ? named(t->uniques, o.key.name) : nullptr)
+                    return u->columns == o.key.columns ? unit_step{.state = progress::done} : not_its_own("a unique constraint");
+                return index_step(t, {.name = o.key.name, .table = o.table, .columns = o.key.columns, .unique = true}, true);
             },
-            [&](const schema::create_index& o) { return index_step(find_table(now, o.index.table), o.index.name, false); },
+            [&](const schema::create_index& o) { return index_step(find_table(now, o.index.table), o.index, false); },
             [&](const schema::add_check& o) { return check_step(find_table(now, o.table), o.check.name); },
             [&](const schema::change_column& o) -> unit_step {
                 const table* t = find_table(now, o.table);
