@@ -192,9 +192,10 @@ void executor::refuse_names_taken(const step& s) {
         if (!row.empty() && row.front()) list += (taken++ ? ", " : "") + *row.front();
     if (taken == 0) return;
     const bool one = taken == 1;
-    throw unsupported_error("the database already has " + list + ", which this unit creates: it has not run here before, so " +
-                            (one ? "that is" : "those are") +
-                            " not its own, yet its online steps would take " + (one ? "it" : "them") +
+    // (No history row: it has not run here, or `repair` removed its row, saying it was undone.)
+    throw unsupported_error("the database already has " + list + ", which this unit creates: its history has no row of it, "
+                            "so " + std::string(one ? "that is" : "those are") +
+                            " not known to be its own, yet its online steps would take " + (one ? "it" : "them") +
                             " over (as they do to resume an interrupted run) and its down would then remove " +
                             (one ? "it" : "them") + "; rename or drop " + (one ? "it" : "them") + ", then run " +
                             options_.program_name + " up again; nothing was run");

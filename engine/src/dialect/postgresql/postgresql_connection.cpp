@@ -48,6 +48,18 @@ std::string lost_reason(const std::string& error_message) {
     return line.empty() ? "the server closed the connection" : line;
 }
 
+/// The SQLSTATE the server sent with a refused login, which libpq keeps to itself after a
+/// failed connection: 28P01 (a wrong password) or 28000 (no pg_hba.conf entry; peer, ident,
+/// LDAP, certificate ... authentication failed), read from its English text; "" otherwise (and
+/// for a server whose lc_messages is another language). --wait does not retry these.
+std::string login_refused(const std::string& reason) {
+    if (reason.find("password authentication failed") != std::string::npos) return "28P01";
+    if (reason.find("no pg_hba.conf entry") != std::string::npos ||
+        reason.find(" authentication failed for user") != std::string::npos)
+        return "28000";
+    return "";
+}
+
 // The advisory lock key: a constant class id ('STRA') and the hash of the schema-qualified
 // history table, so two histories in two schemas of one database do not block each other.
 constexpr const char* lock_key = "1398034753, hashtext(current_schema() || '.strata_schema_history')";
@@ -78,8 +90,9 @@ public:
         } catch (const soci::soci_error& e) {
             // libpq's text names the cause (refused, timeout, authentication); it never holds
             // the password in the keyword form, but scrub it anyway.
-            throw connection_error("cannot connect: " + scrub(libpq_reason(e.get_error_message()), url.password()),
-                                   {.database = url.redacted(), .backend = "postgresql"});
+            const std::string reason = scrub(libpq_reason(e.get_error_message()), url.password());
+            throw connection_error("cannot connect: " + reason,
+                                   {.database = url.redacted(), .backend = "postgresql", .sqlstate = login_refused(reason)});
         }
         conn_ = static_cast<soci::postgresql_session_backend*>(session_.get_backend())->conn_;
         // libpq prints NOTICEs to stderr by default; strata decides what it prints.
