@@ -43,7 +43,10 @@ function(_strata_unit_source where file target out_var)
   if(_digits GREATER 18)
     message(FATAL_ERROR "${where}: ${file}: a version has at most 18 digits (a 64-bit integer)")
   endif()
-  string(REGEX REPLACE "^0+([0-9])" "\\1" _version "${CMAKE_MATCH_1}")
+  # Leading zeros off (0100 is 100). Not REGEX REPLACE "^0+...": CMake applies it again to the
+  # rest of the string, where ^ matches anew (0100 became 10).
+  string(REGEX MATCH "^0*([0-9]+)$" _matched "${CMAKE_MATCH_1}")
+  set(_version "${CMAKE_MATCH_1}")
   set(_strata_unit_version "${_version}" PARENT_SCOPE)
   if(_ext STREQUAL "cpp")
     set(${out_var} "${file}" PARENT_SCOPE)

@@ -56,51 +56,14 @@ std::string percent_encode(std::string_view in, std::string_view keep = {}) {
     return out;
 }
 
-/// libpq keyword values: single-quoted, with ', \ and " escaped by a backslash. libpq needs the
-/// first two only; the third is for SOCI 4.0.3, whose PostgreSQL backend splits the string at
-/// blanks before libpq sees it and takes a piece starting `key="` for a value quoted its way,
-/// dropping those quotes (`-c a=b -csearch_path="Acme"` reached the server as search_path Acme,
-/// that is acme). After a backslash, a double quote is only a double quote to both.
+/// libpq keyword values: single-quoted, with ' and \ escaped by a backslash.
 std::string pq_quote(const std::string& value) {
     std::string out = "'";
     for (char c : value) {
-        if (c == '\'' || c == '\\' || c == '"') out += '\\';
+        if (c == '\'' || c == '\\') out += '\\';
         out += c;
     }
     return out + "'";
-}
-
-bool is_blank(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
-
-/// The `options` value as the server reads it, written so that SOCI 4.0.3 passes it on as it
-/// is: one space between words (the server splits at any run of blanks; a backslash keeps the
-/// next character in its word) and `-c name=value` as `-cname=value` (the same to the server:
-/// SOCI would glue a lone `-c` to the next word, and joins pieces with one space).
-std::string normalized_options(const std::string& options) {
-    std::vector<std::string> words;
-    std::string word;
-    bool in_word = false;
-    for (std::size_t i = 0; i < options.size(); ++i) {
-        if (options[i] == '\\' && i + 1 < options.size()) {
-            word += options.substr(i, 2);
-            ++i;
-            in_word = true;
-        } else if (is_blank(options[i])) {
-            if (in_word) words.push_back(std::move(word));
-            word.clear();
-            in_word = false;
-        } else {
-            word += options[i];
-            in_word = true;
-        }
-    }
-    if (in_word) words.push_back(std::move(word));
-    std::string out;
-    for (std::size_t i = 0; i < words.size(); ++i) {
-        out += (out.empty() ? "" : " ") + words[i];
-        if (words[i] == "-c" && i + 1 < words.size()) out += words[++i];
-    }
-    return out;
 }
 
 /// Where the user info of `rest` (a URL after "scheme://") ends.
@@ -398,8 +361,9 @@ database_url database_url::with_schema(std::string_view schema) const {
     }
     database_url other = *this;
     other.schema_ = schema;
-    auto it = std::find_if(other.parameters_.begin(), other.parameters_.end(), [](const auto& p) { return p.first == "options"; });
-    if (it == other.parameters_.end()) other.parameters_.emplace_back("options", option);
+    // libpq takes the last of repeated parameters: the search_path goes to that one.
+    auto it = std::find_if(other.parameters_.rbegin(), other.parameters_.rend(), [](const auto& p) { return p.first == "options"; });
+    if (it == other.parameters_.rend()) other.parameters_.emplace_back("options", option);
     else it->second += " " + option;  // the last -c search_path wins
     return other;
 }
@@ -418,28 +382,20 @@ std::string database_url::connection_string(int connect_timeout_seconds) const {
         hosts += hosts_[i].host;
         if (hosts_[i].port != 0) ports += std::to_string(hosts_[i].port), any_port = true;
     }
-    std::vector<std::pair<std::string, std::string>> items{{"host", pq_quote(hosts)}};
-    if (any_port) items.emplace_back("port", ports);  // digits and commas: nothing to quote
-    items.emplace_back("dbname", pq_quote(dbname_));
-    if (!user_.empty()) items.emplace_back("user", pq_quote(user_));
-    if (has_password_) items.emplace_back("password", pq_quote(password_));
+    std::string out = "host=" + pq_quote(hosts);
+    if (any_port) out += " port=" + ports;  // digits and commas: nothing to quote
+    out += " dbname=" + pq_quote(dbname_);
+    if (!user_.empty()) out += " user=" + pq_quote(user_);
+    if (has_password_) out += " password=" + pq_quote(password_);
     bool has_app_name = false, has_timeout = false;
     for (const auto& [key, value] : parameters_) {
-        items.emplace_back(key, pq_quote(key == "options" ? normalized_options(value) : value));
+        out += " " + key + "=" + pq_quote(value);
         has_app_name |= key == "application_name";
         has_timeout |= key == "connect_timeout";
     }
-    if (!has_app_name) items.emplace_back("application_name", "'strata'");
+    if (!has_app_name) out += " application_name='strata'";
     // A server that accepts TCP but never answers must not hang a deploy forever.
-    if (!has_timeout) items.emplace_back("connect_timeout", "'" + std::to_string(connect_timeout_seconds) + "'");
-    // Values with blanks first: SOCI 4.0.3 glues a piece without '=' (what follows a blank in a
-    // value) to the next piece, which is harmless when that is the next keyword, and appends a
-    // '=' to it at the end of the string, which libpq refuses.
-    std::stable_partition(items.begin(), items.end(), [](const auto& item) {
-        return std::any_of(item.second.begin(), item.second.end(), is_blank);
-    });
-    std::string out;
-    for (const auto& [key, value] : items) out += (out.empty() ? "" : " ") + key + "=" + value;
+    if (!has_timeout) out += " connect_timeout='" + std::to_string(connect_timeout_seconds) + "'";
     return out;
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <fstream>
 #include <initializer_list>
 #include <map>
@@ -52,6 +53,75 @@ std::optional<std::string_view> directive_text(std::string_view line) {
     while (k < line.size() && (line[k] == ' ' || line[k] == '\t')) ++k;
     if (line.substr(k, 7) != "strata:") return std::nullopt;
     return line.substr(k + 7);
+}
+
+/// The first two words of `statement` in upper case, comments and blanks skipped ("COMMIT",
+/// "ROLLBACK TO").
+std::pair<std::string, std::string> leading_words(std::string_view statement) {
+    std::size_t k = 0;
+    auto skip = [&] {
+        for (;;) {
+            while (k < statement.size() && is_space(statement[k])) ++k;
+            if (statement.substr(k, 2) == "--") {
+                k = statement.find('\n', k);
+                if (k == std::string_view::npos) k = statement.size();
+            } else if (statement.substr(k, 2) == "/*") {
+                k = statement.find("*/", k + 2);
+                k = k == std::string_view::npos ? statement.size() : k + 2;
+            } else {
+                return;
+            }
+        }
+    };
+    auto word = [&] {
+        skip();
+        std::string w;
+        for (; k < statement.size() && std::isalpha(static_cast<unsigned char>(statement[k])); ++k)
+            w += static_cast<char>(std::toupper(static_cast<unsigned char>(statement[k])));
+        return w;
+    };
+    std::string first = word();
+    return {first, word()};
+}
+
+/// Whether `statement` starts or ends a transaction (BEGIN, START TRANSACTION, COMMIT, END,
+/// ROLLBACK but not ROLLBACK TO a savepoint, ABORT, PREPARE TRANSACTION). Savepoints are fine.
+bool controls_the_transaction(std::string_view statement) {
+    const auto [first, second] = leading_words(statement);
+    if (first == "BEGIN" || first == "COMMIT" || first == "END" || first == "ABORT") return true;
+    if (first == "START" || first == "PREPARE") return second == "TRANSACTION";
+    return first == "ROLLBACK" && second != "TO";
+}
+
+/// Whether `statement` is a PRAGMA foreign_keys (main.foreign_keys, any spelling of its value).
+bool sets_foreign_keys(std::string_view statement) {
+    const auto [first, second] = leading_words(statement);
+    if (first != "PRAGMA") return false;
+    std::string rest;
+    for (char c : statement) rest += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const auto pragma = rest.find("pragma");
+    const auto name = rest.find_first_not_of(" \t\r\n", pragma + 6);
+    if (name == std::string::npos) return false;
+    auto word = rest.substr(name, rest.find_first_of(" \t\r\n=(;", name) - name);
+    if (const auto dot = word.find('.'); dot != std::string::npos) word.erase(0, dot + 1);
+    return word == "foreign_keys";
+}
+
+/// Whether `line` is `--`, blanks, then "strata" in any case and a colon after optional blanks:
+/// meant as a directive, whether or not directive_text() takes it.
+bool meant_as_directive(std::string_view line) {
+    std::size_t k = 0;
+    while (k < line.size() && is_space(line[k])) ++k;
+    if (line.substr(k, 2) != "--") return false;
+    k += 2;
+    while (k < line.size() && is_space(line[k])) ++k;
+    constexpr std::string_view word = "strata";
+    for (char c : word) {
+        if (k >= line.size() || std::tolower(static_cast<unsigned char>(line[k])) != c) return false;
+        ++k;
+    }
+    while (k < line.size() && is_space(line[k])) ++k;
+    return k < line.size() && line[k] == ':';
 }
 
 directive parse_directive(std::string_view rest, std::string_view line_text, std::string_view file, std::size_t line) {
@@ -160,6 +230,14 @@ sql_unit parse_sql_unit(std::string_view text, std::string_view file) {
         pos = last ? text.size() + 1 : eol + 1;
 
         auto rest = directive_text(line_text);
+        if (!rest && meant_as_directive(line_text))
+            // Read as a comment, the statements after it would stay in the section above: a
+            // down's DROP run by up.
+            throw sql_file_error(file_name, line,
+                                 "\"" + trimmed(line_text) +
+                                     "\" is not a directive as written, so it would be a comment and the statements after "
+                                     "it would belong to the section above; directives are lower case with no blank before "
+                                     "the colon: " + std::string(directive_list));
         if (!rest) {
             current->text.append(line_text);
             if (!last) current->text += '\n';
@@ -208,6 +286,51 @@ sql_unit parse_sql_unit(std::string_view text, std::string_view file) {
                                          "-- strata:no-transaction inside the statement that starts on line " +
                                              std::to_string(p.first_line) +
                                              "; put it on a line of its own between statements or at the top of the file");
+
+    // A statement `offends` refuses on `only` (both databases when none) fails the build with `why`.
+    auto refuse = [&](std::optional<backend> only, auto offends, auto why) {
+        for (const auto& [k, pieces] : split_sections)
+            if (!only || k.second == *only)
+                for (const auto& p : pieces)
+                    if (offends(p.text)) throw sql_file_error(file_name, p.first_line, why(p.text));
+    };
+
+    // strata runs a unit in a transaction with its history row (or, with no-transaction, marks
+    // the row before and after): a COMMIT inside would keep what came before it when a later
+    // statement fails while the report said "rolled back", a ROLLBACK would undo what the
+    // history then records as applied.
+    refuse(std::nullopt, controls_the_transaction, [](std::string_view statement) {
+        return "\"" + leading_words(statement).first +
+               "\" ends or starts a transaction, which strata manages: each unit runs in a transaction of its own with its "
+               "history row, so a COMMIT or ROLLBACK inside it would make the history lie; remove it (a unit that must run "
+               "outside a transaction says -- strata:no-transaction; savepoints are fine)";
+    });
+    if (!no_transaction_line) {
+        // SQLite ignores PRAGMA foreign_keys inside a transaction: a hand-written table rebuild
+        // (sqlite.org's twelve steps) then runs with foreign keys on, and dropping the old
+        // table deletes the child rows of every ON DELETE CASCADE key.
+        refuse(backend::sqlite, sets_foreign_keys, [](std::string_view) {
+            return std::string(
+                "PRAGMA foreign_keys does nothing inside the transaction strata runs the unit in, so SQLite keeps enforcing "
+                "foreign keys (dropping a table deletes the rows of ON DELETE CASCADE keys to it); for a table rebuild by "
+                "hand put -- strata:no-transaction at the top of the file, or let strata rebuild the table (a C++ unit's "
+                "change_column, drop_column, ...), which it does with foreign keys off");
+        });
+        // PostgreSQL keeps a plain SET for the rest of the session: the units after this one in
+        // the run, and strata's own statements, would run with it (a search_path that put later
+        // tables in another schema, a statement_timeout that killed the next unit). SET LOCAL
+        // ends with the unit's transaction. (Outside a transaction, SET LOCAL does nothing:
+        // such a unit may SET.)
+        const auto session_set = [](std::string_view statement) {
+            const auto [first, second] = leading_words(statement);
+            return first == "SET" && second != "LOCAL" && second != "TRANSACTION" && second != "CONSTRAINTS";
+        };
+        refuse(backend::postgresql, session_set, [](std::string_view) {
+            return std::string("a SET lasts for the rest of the session, so it would apply to the units after this one and to "
+                               "strata's own statements; write SET LOCAL, which ends with the unit's transaction (a pg_dump "
+                               "header's SETs can go)");
+        });
+    }
 
     auto script = [&](direction dir) -> std::optional<schema::sql_script> {
         schema::sql_script out{.postgresql = std::nullopt, .sqlite = std::nullopt, .source = file_name, .role = dir};
@@ -265,9 +388,16 @@ migration_info sql_migration::info() const {
 void sql_migration::change(schema::builder& b) const { b.add(schema::raw_statements{parsed_.up, parsed_.down}); }
 
 void sql_migration::down(schema::builder& b) const {
-    if (!parsed_.down)
-        throw irreversible_error(file_ + " has no -- strata:down section; add one to make the unit reversible",
-                                 {.version = version_, .unit_name = name_, .dir = direction::down, .refused = true});
+    const error_context where{.version = version_, .unit_name = name_, .dir = direction::down, .refused = true};
+    if (!parsed_.down) throw irreversible_error(file_ + " has no -- strata:down section; add one to make the unit reversible", where);
+    // `new --sql` writes an empty down section: left so, a down would record the unit reverted
+    // and leave what its up made. Empty on every database is not written yet; empty on one
+    // database of its own is a deliberate no-op there, as for up.
+    const auto none = [](const std::optional<std::vector<std::string>>& s) { return !s || s->empty(); };
+    if (none(parsed_.down->postgresql) && none(parsed_.down->sqlite))
+        throw irreversible_error(file_ + "'s -- strata:down section has no statement; write the statements that undo its up "
+                                         "(for a unit with nothing to undo, one that says so, such as SELECT 1)",
+                                 where);
     migration::down(b);
 }
 

@@ -494,17 +494,22 @@ BOOST_AUTO_TEST_CASE(connection_to_a_schema_that_does_not_exist_is_refused) {
     BOOST_TEST(value_of(*strata::connect(db.url().with_schema("Tenant A"), 10s, false, 10s), "SELECT current_schema()") == "Tenant A");
 }
 
-// SOCI 4.0.3 splits the connection string at blanks before libpq reads it: a value it would hand
-// on changed (two blanks in a row in a password) is refused, naming the keyword and never the
-// value, instead of failing as a wrong password.
+// SOCI 4.0.3 splits the connection string at blanks before libpq reads it. A password with a run
+// of blanks reaches the server as written (here: the server refuses it as a wrong password, not
+// a changed one); one SOCI cannot carry (blanks, a double quote and a word without '=') is
+// refused, naming the keyword and never the value, instead of failing as a wrong password.
 BOOST_AUTO_TEST_CASE(connection_refuses_a_value_soci_would_change) {
     const auto db = temp_database::create(backend::postgresql);
-    auto url = strata::database_url::parse("postgresql://strata:two%20%20blanks@" + db.url().host() + ":" +
+    auto with_password = [&](const std::string& encoded) {
+        return strata::database_url::parse("postgresql://strata:" + encoded + "@" + db.url().host() + ":" +
                                            std::to_string(db.url().port()) + "/" + db.url().dbname());
-    const auto e = thrown<strata::config_error>([&] { strata::connect(url, 10s, false, 10s); });
+    };
+    const auto wrong = thrown<strata::connection_error>([&] { strata::connect(with_password("two%20%20blanks"), 10s, false, 10s); });
+    BOOST_TEST(wrong.context().sqlstate == "28P01", wrong.what());
+    const auto e = thrown<strata::config_error>([&] { strata::connect(with_password("a%22b%20c%20d"), 10s, false, 10s); });
     BOOST_TEST(contains(e.what(), "cannot hand password to libpq as the URL says"), e.what());
     BOOST_TEST(contains(e.what(), "PGPASSWORD"), e.what());
-    BOOST_TEST(!contains(e.what(), "two  blanks"), e.what());
+    BOOST_TEST(!contains(e.what(), "c d"), e.what());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -938,6 +938,37 @@ BOOST_AUTO_TEST_CASE(custom_ddl_lock_timeout_is_retried_until_the_lock_goes) {
                "no notice names the statement that waited; notices:\n" << joined(notices));
 }
 
+// Outside a transaction the deadline counts lock waits, not work: a statement that meets a busy
+// table after a step that ran longer than the whole deadline (an index build, a backfill) is
+// still retried. It used to fail at its first timeout, the deadline long past.
+BOOST_AUTO_TEST_CASE(custom_ddl_lock_deadline_does_not_count_the_work_before_a_lock_wait) {
+    auto db = temp_database::postgresql();
+    auto reg = registry_of({table_unit(1, "t"),
+                            unit(2, "slow_then_add_t_c",
+                                 {{both("SELECT pg_sleep(2.5)")}, {both("ALTER TABLE t ADD COLUMN c int"), both("ALTER TABLE t DROP COLUMN c")}},
+                                 strata::transaction_mode::none)});
+    strata::runner(*reg, db.url()).up(1);
+    strata::runner_options options;
+    options.ddl_lock_deadline = 2s;
+    // The table is busy from 1 s, while the first statement runs, to 4 s, after it ended.
+    std::unique_ptr<table_lock_holder> holder;
+    std::thread locker([&] {
+        std::this_thread::sleep_for(1s);
+        holder = std::make_unique<table_lock_holder>(db.url(), "t");
+        std::this_thread::sleep_for(3s);
+        holder->release();
+    });
+    try {
+        strata::runner(*reg, db.url(), options).up();
+    } catch (const std::exception& e) {
+        BOOST_ERROR("the unit's second statement was not retried after a 2.5 s first statement: " << e.what());
+    }
+    locker.join();
+    auto sql = open_session(db.url());
+    BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("applied"));
+    BOOST_TEST(column_names(*sql, "t") == (names{"a", "c"}), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(custom_ddl_lock_timeout_fails_the_unit_after_the_last_retry) {
     auto db = temp_database::postgresql();
     auto reg = lock_registry();

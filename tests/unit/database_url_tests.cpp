@@ -129,9 +129,8 @@ BOOST_AUTO_TEST_CASE(postgresql_query_parameters_are_kept_in_order_and_override_
                boost::test_tools::per_element());
     BOOST_TEST(url.redacted() ==
                "postgresql://app@localhost/shop?sslmode=require&application_name=deploy%20bot&connect_timeout=3");
-    // A value with a blank comes first (see the test after the next).
     BOOST_TEST(url.connection_string() ==
-               "application_name='deploy bot' host='localhost' dbname='shop' user='app' sslmode='require' connect_timeout='3'");
+               "host='localhost' dbname='shop' user='app' sslmode='require' application_name='deploy bot' connect_timeout='3'");
 }
 
 BOOST_AUTO_TEST_CASE(postgresql_ipv6_host_in_brackets_with_and_without_port) {
@@ -320,25 +319,22 @@ BOOST_AUTO_TEST_CASE(connection_string_escapes_quotes_and_backslashes_in_the_pas
     const auto url = database_url::parse(R"(postgresql://app:a%20b'c%5Cd@db/shop)");
     BOOST_TEST(url.password() == R"(a b'c\d)");
     BOOST_TEST(url.connection_string() ==
-               R"(password='a b\'c\\d' host='db' dbname='shop' user='app' application_name='strata' connect_timeout='10')");
+               R"(host='db' dbname='shop' user='app' password='a b\'c\\d' application_name='strata' connect_timeout='10')");
 }
 
-// SOCI 4.0.3 splits the string at blanks before libpq reads it, rejoins the pieces with one
-// blank, glues a piece without '=' to the next one and reads `key="` as a quote of its own. So:
-// a double quote is escaped too, values with blanks come first (what follows them is a keyword),
-// and `options` is written one blank between words with -c joined to its setting (the same to
-// the server). with_schema() quotes a name that needs it and remembers the schema.
-BOOST_AUTO_TEST_CASE(connection_string_survives_soci_splitting_it_at_blanks) {
-    const auto url = database_url::parse("postgresql://app@db/shop?options=%20-c%20%20statement_timeout%3D5000%09-c%20x%3D1")
+// with_schema() makes the schema the search_path in the last `options` (the one libpq takes),
+// quoted when its name needs it, and remembers it for the connection to check.
+BOOST_AUTO_TEST_CASE(with_schema_puts_the_search_path_in_the_options_libpq_takes) {
+    const auto url = database_url::parse("postgresql://app@db/shop?options=-cwork_mem%3D1MB&options=-c%20statement_timeout%3D5000")
                          .with_schema("Acme Corp");
     BOOST_TEST(url.schema() == "Acme Corp");
+    BOOST_TEST(url.without_schema_check().schema() == "");
     BOOST_TEST(database_url::parse("postgresql://app@db/shop").schema() == "");
     BOOST_TEST(url.connection_string() ==
-               R"(options='-cstatement_timeout=5000 -cx=1 -csearch_path=\"Acme\\ Corp\"' host='db' dbname='shop' )"
-               R"(user='app' application_name='strata' connect_timeout='10')");
-    // A backslash keeps the blank after it in its word.
-    BOOST_TEST(database_url::parse("postgresql://db/shop?options=-cfoo%3Da%5C%20%20b").connection_string() ==
-               R"(options='-cfoo=a\\  b' host='db' dbname='shop' application_name='strata' connect_timeout='10')");
+               R"(host='db' dbname='shop' user='app' options='-cwork_mem=1MB' )"
+               R"(options='-c statement_timeout=5000 -csearch_path="Acme\\ Corp"' application_name='strata' connect_timeout='10')");
+    BOOST_TEST(database_url::parse("postgresql://db/shop").with_schema("tenant_1").connection_string() ==
+               "host='db' dbname='shop' options='-csearch_path=tenant_1' application_name='strata' connect_timeout='10'");
 }
 
 BOOST_AUTO_TEST_CASE(redacted_never_contains_the_password) {

@@ -138,6 +138,8 @@ strata::sql_file_error split_error(const std::string& sql, backend dialect, std:
 
 using optional_statements = std::optional<statements>;
 
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
 /// A database's statements, or a line saying there are none, for BOOST_TEST to compare and print.
 statements listed(const optional_statements& s) { return s ? *s : statements{"<no section>"}; }
 
@@ -350,6 +352,43 @@ BOOST_AUTO_TEST_CASE(unknown_directives_are_errors_listing_the_valid_ones) {
     }
 }
 
+// A directive in another case, or with a blank before its colon, was read as a comment: the
+// down's statements after "-- STRATA:DOWN" ran as part of up (a DROP TABLE, with its data).
+BOOST_AUTO_TEST_CASE(a_line_meant_as_a_directive_but_not_written_as_one_is_an_error) {
+    for (const char* line : {"-- STRATA:DOWN", "-- Strata:down", "-- strata :down", "--  strata\t: down"}) {
+        BOOST_TEST_CONTEXT(line) {
+            const auto e = parse_error("-- strata:up\nCREATE TABLE t (a int);\n" + std::string(line) + "\nDROP TABLE t;\n");
+            BOOST_TEST(e.line() == 3u);
+            BOOST_TEST(contains(e.what(), "is not a directive as written, so it would be a comment and the statements after it "
+                                          "would belong to the section above"),
+                       e.what());
+        }
+    }
+    // A comment that merely mentions strata stays a comment.
+    BOOST_CHECK_NO_THROW(strata::parse_sql_unit("-- strata does this\n-- strata:up\n-- strata runs it\nSELECT 1;\n", "x.sql"));
+}
+
+// strata owns the unit's transaction: a COMMIT inside kept what came before a failing statement
+// while the report said "rolled back"; a ROLLBACK undid what the history recorded as applied.
+BOOST_AUTO_TEST_CASE(a_statement_that_ends_or_starts_the_transaction_is_an_error) {
+    for (const char* statement : {"COMMIT", "commit work", "END", "ROLLBACK", "BEGIN", "begin transaction", "START TRANSACTION",
+                                  "ABORT", "/* done */ COMMIT", "-- done\nCOMMIT", "PREPARE TRANSACTION 'x'"}) {
+        BOOST_TEST_CONTEXT(statement) {
+            const auto e = parse_error("-- strata:up\nCREATE TABLE t (a int);\n" + std::string(statement) + ";\n");
+            BOOST_TEST(e.line() == (std::string(statement).starts_with("--") ? 4u : 3u));  // the line the statement is on
+            BOOST_TEST(contains(e.what(), "ends or starts a transaction, which strata manages"), e.what());
+        }
+    }
+    for (const char* fine : {"SAVEPOINT a;\nROLLBACK TO SAVEPOINT a;\nRELEASE SAVEPOINT a;",
+                             "DO $$BEGIN PERFORM 1; END$$;", "CREATE TABLE begin_log (a int);"}) {
+        BOOST_TEST_CONTEXT(fine) {
+            BOOST_CHECK_NO_THROW(strata::parse_sql_unit("-- strata:up postgresql\n" + std::string(fine) + "\n", "x.sql"));
+        }
+    }
+    BOOST_CHECK_NO_THROW(strata::parse_sql_unit(
+        "-- strata:up sqlite\nCREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET a = 1; END;\n", "x.sql"));
+}
+
 BOOST_AUTO_TEST_CASE(a_section_given_twice_is_an_error_naming_both_lines) {
     auto e = parse_error("-- strata:up\nSELECT 1;\n-- strata:down\nSELECT 2;\n-- strata:up\nSELECT 3;\n");
     BOOST_TEST(std::string(e.what()) ==
@@ -470,6 +509,62 @@ BOOST_AUTO_TEST_CASE(a_file_without_a_down_section_is_irreversible_and_says_so) 
                                          "add one to make the unit reversible; nothing was run");
                               return true;
                           });
+}
+
+// SQLite ignores PRAGMA foreign_keys in a transaction: a hand-written rebuild in a transactional
+// unit deleted the child rows of an ON DELETE CASCADE key (3 rows to 0, exit 0). Refused there,
+// with the way out; fine in a unit outside a transaction, and on PostgreSQL's side (no such pragma).
+BOOST_AUTO_TEST_CASE(a_foreign_keys_pragma_in_a_transactional_sqlite_unit_is_an_error) {
+    for (const char* pragma : {"PRAGMA foreign_keys = OFF", "pragma  main.foreign_keys=0", "PRAGMA foreign_keys(off)"}) {
+        BOOST_TEST_CONTEXT(pragma) {
+            const auto e = parse_error("-- strata:up sqlite\n" + std::string(pragma) + ";\nDROP TABLE parent;\n");
+            BOOST_TEST(e.line() == 2u);
+            BOOST_TEST(contains(e.what(), "PRAGMA foreign_keys does nothing inside the transaction strata runs the unit in"),
+                       e.what());
+            BOOST_TEST(contains(e.what(), "-- strata:no-transaction"), e.what());
+            BOOST_CHECK_NO_THROW(strata::parse_sql_unit(
+                "-- strata:no-transaction\n-- strata:up sqlite\n" + std::string(pragma) + ";\nDROP TABLE parent;\n", "x.sql"));
+        }
+    }
+    BOOST_CHECK_NO_THROW(strata::parse_sql_unit("-- strata:up sqlite\nPRAGMA foreign_key_check;\n", "x.sql"));
+}
+
+// A plain SET outlives the unit on PostgreSQL (a search_path put the next unit's table in another
+// schema; a statement_timeout killed it): refused in a transactional unit, SET LOCAL is fine.
+BOOST_AUTO_TEST_CASE(a_session_set_in_a_transactional_postgresql_unit_is_an_error) {
+    for (const char* set : {"SET search_path = other", "set statement_timeout TO 0", "SET SESSION lock_timeout = 0", "SET ROLE app"}) {
+        BOOST_TEST_CONTEXT(set) {
+            const auto e = parse_error("-- strata:up\n" + std::string(set) + ";\nCREATE TABLE t (a int);\n");
+            BOOST_TEST(e.line() == 2u);
+            BOOST_TEST(contains(e.what(), "write SET LOCAL, which ends with the unit's transaction"), e.what());
+        }
+    }
+    for (const char* fine : {"SET LOCAL lock_timeout = '1s'", "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+                             "SET CONSTRAINTS ALL DEFERRED"})
+        BOOST_CHECK_NO_THROW(strata::parse_sql_unit("-- strata:up\n" + std::string(fine) + ";\nSELECT 1;\n", "x.sql"));
+    BOOST_CHECK_NO_THROW(strata::parse_sql_unit(
+        "-- strata:no-transaction\n-- strata:up\nSET maintenance_work_mem = '1GB';\nCREATE INDEX CONCURRENTLY i ON t (a);\n",
+        "x.sql"));
+}
+
+// `new --sql` writes an empty down section. Left so, down recorded the unit reverted and left its
+// table: an empty down on every database is refused as irreversible; empty on one database of
+// its own stays a deliberate no-op there.
+BOOST_AUTO_TEST_CASE(a_down_section_without_a_statement_is_irreversible) {
+    const strata::sql_migration unit(9, "seed", "-- strata:up\nCREATE TABLE t (a int);\n-- strata:down\n-- TODO\n",
+                                     "units/0009_seed.sql");
+    for (backend b : {backend::postgresql, backend::sqlite}) {
+        BOOST_CHECK_EXCEPTION(render(unit, strata::direction::down, b), strata::irreversible_error,
+                              [](const strata::irreversible_error& e) {
+                                  BOOST_TEST(e.message() == "units/0009_seed.sql's -- strata:down section has no statement; write "
+                                                            "the statements that undo its up (for a unit with nothing to undo, "
+                                                            "one that says so, such as SELECT 1)");
+                                  return true;
+                              });
+    }
+    const strata::sql_migration one(10, "pg_only", "-- strata:up\nSELECT 1;\n-- strata:down postgresql\nSELECT 2;\n-- strata:down sqlite\n",
+                                    "units/0010_pg_only.sql");
+    BOOST_TEST(render(one, strata::direction::down, backend::sqlite).statements.empty());
 }
 
 BOOST_AUTO_TEST_CASE(a_down_for_one_database_is_irreversible_on_the_other) {

@@ -72,8 +72,9 @@ public:
     std::string redacted() const;
 
     /// libpq keyword/value form for PostgreSQL (values single-quoted and escaped), `db=...` for
-    /// SQLite. SOCI 4.0.3 mangles URI-form strings (see SOCI-NOTES), so it only ever gets this.
-    /// Contains the password: never print it.
+    /// SQLite. SOCI 4.0.3 mangles URI-form strings (see SOCI-NOTES), so it only ever gets the
+    /// keyword form; the PostgreSQL connection rewrites it once more for SOCI's own splitting of
+    /// the string at blanks (a value with blanks and quotes). Contains the password: never print it.
     /// `connect_timeout_seconds` applies unless the URL sets connect_timeout itself.
     std::string connection_string(int connect_timeout_seconds = 10) const;
 

@@ -182,7 +182,9 @@ struct runner_options {
     /// ddl_lock_deadline allows. Pauses between tries grow from 100 ms to 2 s, each jittered.
     std::optional<int> ddl_lock_retries;
     /// How long a unit may keep trying for its table locks, counted from its first try: no try
-    /// starts that could not end before it.
+    /// starts that could not end before it. Outside a transaction (an online unit), the time its
+    /// statements took to run to their end is not counted: a step that meets a busy table after
+    /// a long index build gets the whole deadline.
     std::chrono::milliseconds ddl_lock_deadline{std::chrono::minutes(2)};
     /// PostgreSQL: wait while any streaming standby in pg_stat_replication replays more than this
     /// far behind, before each unit, between the steps of an online unit and between the batches

@@ -7,6 +7,7 @@
 #include "dialect/postgresql/soci_connect_string.hpp"
 #include "transaction.hpp"
 
+#include <strata/dialect.hpp>
 #include <strata/error.hpp>
 
 #include <soci/postgresql/soci-postgresql.h>
@@ -84,8 +85,7 @@ public:
         try {
             // Keyword form only: SOCI 4.0.3 mangles URI strings and can echo the password.
             // By name, not soci::postgresql: SOCI loads the backend library now (see libpq_api).
-            connection_string_ = url.connection_string(static_cast<int>(connect_timeout.count()));
-            refuse_what_soci_would_change(url);
+            refuse_what_soci_would_change(url, for_soci(url.connection_string(static_cast<int>(connect_timeout.count())), *pq_));
             session_.open("postgresql", connection_string_);
         } catch (const soci::soci_error& e) {
             // libpq's text names the cause (refused, timeout, authentication); it never holds
@@ -294,26 +294,26 @@ private:
     void refuse_no_schema(const std::optional<std::string>& tried) {
         if (tried != std::optional<std::string>("-1")) return;
         throw config_error("no schema of the connection's search_path (" + single("SELECT current_setting('search_path')") +
-                               ") exists, so strata's history has nowhere to be; create the schema, or correct the "
-                               "search_path (the URL's options, or the role's or the database's setting); nothing was "
-                               "changed",
+                               ") exists, or the role may use none of them (the USAGE privilege), so strata's history "
+                               "has nowhere to be; create the schema or grant its use, or correct the search_path (the "
+                               "URL's options, or the role's or the database's setting); nothing was changed",
                            {.database = url().redacted(), .backend = "postgresql"});
     }
 
-    /// SOCI 4.0.3 re-splits the connection string before libpq reads it (soci_connect_string.hpp);
-    /// connection_string() writes it so that nothing changes, but a value with a tab, a line break
-    /// or two blanks in a row cannot pass: refused, naming the keyword (never its value).
-    void refuse_what_soci_would_change(const database_url& url) const {
-        const auto changed = keywords_soci_changes(connection_string_, *pq_);
-        if (changed.empty()) return;
+    /// SOCI 4.0.3 re-splits the connection string before libpq reads it (soci_connect_string.hpp).
+    /// Written for it, a value passes unchanged unless it holds blanks and a double quote in a way
+    /// SOCI's pieces cannot carry: refused, naming the keyword (never its value).
+    void refuse_what_soci_would_change(const database_url& url, soci_connect_string for_soci) {
+        connection_string_ = std::move(for_soci.text);
+        if (for_soci.changed.empty()) return;
         std::string names;
-        for (const auto& k : changed) names += (names.empty() ? "" : ", ") + k;
+        for (const auto& k : for_soci.changed) names += (names.empty() ? "" : ", ") + k;
         throw config_error("cannot hand " + names +
                                " to libpq as the URL says: SOCI 4.0.3, which strata connects through, splits the "
-                               "connection string at blanks and joins it again with one, so a value holding a tab, a "
-                               "line break or two blanks in a row (or, in options, a word without '=' other than -c) "
-                               "would reach the server changed; change that value (a password can come from "
-                               "PGPASSWORD or ~/.pgpass instead, which libpq reads itself); nothing was changed",
+                               "connection string at blanks before libpq reads it, and a value holding both blanks "
+                               "and a double quote (other than a quoted name in options' -c settings) cannot pass that "
+                               "unchanged; change that value (a password can come from PGPASSWORD or ~/.pgpass "
+                               "instead, which libpq reads itself); nothing was changed",
                            {.database = url.redacted(), .backend = "postgresql"});
     }
 
@@ -322,19 +322,26 @@ private:
     /// drops `options`), and the schema must exist (without it current_schema() is NULL and the
     /// history would have nowhere to go).
     void check_schema(const database_url& url) {
-        const auto now = query("SELECT current_schema(), current_setting('search_path')");
-        const std::optional<std::string> schema = now.empty() ? std::nullopt : now.front().at(0);
+        const auto now = query("SELECT current_schema(), current_setting('search_path'), current_user, "
+                               "(SELECT count(*) FROM pg_catalog.pg_namespace WHERE nspname = " +
+                               dialect::quote_literal(url.schema()) + ")");
+        if (now.empty() || now.front().size() < 4) return;  // cannot tell: the commands find out
+        const auto& row = now.front();
+        const std::optional<std::string> schema = row.at(0);
         if (schema == url.schema()) return;
-        const std::string search_path = now.empty() ? "" : now.front().at(1).value_or("");
-        throw config_error(
-            !schema ? "schema \"" + url.schema() + "\" does not exist (the connection's search_path is " + search_path +
-                          "); create it, or leave it out of the targets; nothing was changed"
-                    : "the connection runs in schema \"" + *schema + "\" (search_path " + search_path +
-                          "), not in \"" + url.schema() +
-                          "\": the server did not take the search_path strata passes in the options parameter (a "
-                          "pooler such as pgbouncer refuses or drops options; connect directly for a schema per "
-                          "tenant); nothing was changed",
-            {.database = url.redacted(), .backend = "postgresql"});
+        const std::string search_path = row.at(1).value_or(""), user = row.at(2).value_or("");
+        std::string why;
+        if (!schema && row.at(3) == std::optional<std::string>("0"))
+            why = "schema \"" + url.schema() + "\" does not exist (the connection's search_path is " + search_path +
+                  "); create it, or leave it out of the targets";
+        else if (!schema)
+            why = "role " + user + " may not use schema \"" + url.schema() + "\" (it lacks the USAGE privilege): GRANT USAGE, "
+                  "CREATE ON SCHEMA " + dialect::quote(url.schema()) + " TO " + dialect::quote(user) + ", or leave it out of the targets";
+        else
+            why = "the connection runs in schema \"" + *schema + "\" (search_path " + search_path + "), not in \"" + url.schema() +
+                  "\": the server did not take the search_path strata passes in the options parameter (a pooler such as "
+                  "pgbouncer refuses or drops options; connect directly for a schema per tenant)";
+        throw config_error(why + "; nothing was changed", {.database = url.redacted(), .backend = "postgresql"});
     }
 
     using result = std::unique_ptr<PGresult, decltype(&::PQclear)>;

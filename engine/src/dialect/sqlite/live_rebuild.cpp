@@ -85,6 +85,11 @@ void live_rebuild::rebuild(const std::string& directive) {
         try {
             execute_(copy);
         } catch (const statement_error& e) {
+            // A row the new definition refuses (a constraint, a STRICT type). Anything else (a
+            // full disk, an I/O error) is not about the rows: as it is.
+            if (e.message().find("constraint failed") == std::string::npos &&
+                e.message().find("datatype mismatch") == std::string::npos)
+                throw;
             // SQLite names the copy ("NOT NULL constraint failed: strata_new_t.a"), which the
             // user never made: the rows are the table's own.
             std::string why = e.message();
