@@ -55,9 +55,9 @@ std::optional<std::string_view> directive_text(std::string_view line) {
     return line.substr(k + 7);
 }
 
-/// The first two words of `statement` in upper case, comments and blanks skipped ("COMMIT",
-/// "ROLLBACK TO").
-std::pair<std::string, std::string> leading_words(std::string_view statement) {
+/// The first three words of `statement` in upper case, comments and blanks skipped ("COMMIT",
+/// "ROLLBACK TO x").
+std::array<std::string, 3> leading_words(std::string_view statement) {
     std::size_t k = 0;
     auto skip = [&] {
         for (;;) {
@@ -81,28 +81,42 @@ std::pair<std::string, std::string> leading_words(std::string_view statement) {
         return w;
     };
     std::string first = word();
-    return {first, word()};
+    std::string second = word();
+    return {first, second, word()};
 }
 
 /// Whether `statement` starts or ends a transaction (BEGIN, START TRANSACTION, COMMIT, END,
 /// ROLLBACK but not ROLLBACK TO a savepoint, ABORT, PREPARE TRANSACTION). Savepoints are fine.
 bool controls_the_transaction(std::string_view statement) {
-    const auto [first, second] = leading_words(statement);
+    const auto [first, second, third] = leading_words(statement);
     if (first == "BEGIN" || first == "COMMIT" || first == "END" || first == "ABORT") return true;
     if (first == "START" || first == "PREPARE") return second == "TRANSACTION";
-    return first == "ROLLBACK" && second != "TO";
+    // ROLLBACK [TRANSACTION | WORK] TO [SAVEPOINT] name stays in the transaction.
+    return first == "ROLLBACK" && second != "TO" && !((second == "TRANSACTION" || second == "WORK") && third == "TO");
+}
+
+/// Whether `statement` is psql's rather than the server's: a backslash meta-command (\set, \i,
+/// \copy) or a COPY that streams its data through the client (FROM STDIN, TO STDOUT).
+bool psql_only(std::string_view statement) {
+    std::size_t k = 0;
+    while (k < statement.size() && is_space(statement[k])) ++k;
+    if (k < statement.size() && statement[k] == '\\') return true;
+    if (leading_words(statement)[0] != "COPY") return false;
+    std::string upper;
+    for (char c : statement) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return upper.find("STDIN") != std::string::npos || upper.find("STDOUT") != std::string::npos;
 }
 
 /// Whether `statement` is a PRAGMA foreign_keys (main.foreign_keys, any spelling of its value).
 bool sets_foreign_keys(std::string_view statement) {
-    const auto [first, second] = leading_words(statement);
-    if (first != "PRAGMA") return false;
+    if (leading_words(statement)[0] != "PRAGMA") return false;
     std::string rest;
     for (char c : statement) rest += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     const auto pragma = rest.find("pragma");
     const auto name = rest.find_first_not_of(" \t\r\n", pragma + 6);
     if (name == std::string::npos) return false;
     auto word = rest.substr(name, rest.find_first_of(" \t\r\n=(;", name) - name);
+    std::erase(word, '"');  // "main"."foreign_keys"
     if (const auto dot = word.find('.'); dot != std::string::npos) word.erase(0, dot + 1);
     return word == "foreign_keys";
 }
@@ -121,7 +135,14 @@ bool meant_as_directive(std::string_view line) {
         ++k;
     }
     while (k < line.size() && is_space(line[k])) ++k;
-    return k < line.size() && line[k] == ':';
+    if (k >= line.size() || line[k] != ':') return false;
+    // ... followed by a directive's word: "-- Strata: a note" stays a comment.
+    ++k;
+    while (k < line.size() && is_space(line[k])) ++k;
+    std::string next;
+    for (; k < line.size() && (std::isalpha(static_cast<unsigned char>(line[k])) || line[k] == '-'); ++k)
+        next += static_cast<char>(std::tolower(static_cast<unsigned char>(line[k])));
+    return next == "up" || next == "down" || next == "no-transaction";
 }
 
 directive parse_directive(std::string_view rest, std::string_view line_text, std::string_view file, std::size_t line) {
@@ -299,11 +320,21 @@ sql_unit parse_sql_unit(std::string_view text, std::string_view file) {
     // the row before and after): a COMMIT inside would keep what came before it when a later
     // statement fails while the report said "rolled back", a ROLLBACK would undo what the
     // history then records as applied.
-    refuse(std::nullopt, controls_the_transaction, [](std::string_view statement) {
-        return "\"" + leading_words(statement).first +
-               "\" ends or starts a transaction, which strata manages: each unit runs in a transaction of its own with its "
-               "history row, so a COMMIT or ROLLBACK inside it would make the history lie; remove it (a unit that must run "
-               "outside a transaction says -- strata:no-transaction; savepoints are fine)";
+    // (A unit outside a transaction may open and end its own: the history row is marked before
+    // and after it, and an interruption in between leaves the unit dirty.)
+    if (!no_transaction_line)
+        refuse(std::nullopt, controls_the_transaction, [](std::string_view statement) {
+            return "\"" + leading_words(statement)[0] +
+                   "\" ends or starts a transaction, which strata manages: each unit runs in a transaction of its own with "
+                   "its history row, so a COMMIT or ROLLBACK inside it would make the history lie; remove it (savepoints "
+                   "are fine; a unit that manages its own transactions says -- strata:no-transaction)";
+        });
+    // psql's own: its meta-commands, and COPY's data lines, which only a client that streams them
+    // can send (the build took the data for statements; PostgreSQL then failed with no message).
+    refuse(std::nullopt, psql_only, [](std::string_view statement) {
+        return std::string(leading_words(statement)[0] == "COPY" ? "COPY ... FROM STDIN or TO STDOUT" : "a psql meta-command") +
+               " is psql's, not SQL a migration can run; load data with INSERT ... SELECT / VALUES, or COPY FROM a file "
+               "the server can read";
     });
     if (!no_transaction_line) {
         // SQLite ignores PRAGMA foreign_keys inside a transaction: a hand-written table rebuild
@@ -322,7 +353,7 @@ sql_unit parse_sql_unit(std::string_view text, std::string_view file) {
         // ends with the unit's transaction. (Outside a transaction, SET LOCAL does nothing:
         // such a unit may SET.)
         const auto session_set = [](std::string_view statement) {
-            const auto [first, second] = leading_words(statement);
+            const auto [first, second, third] = leading_words(statement);
             return first == "SET" && second != "LOCAL" && second != "TRANSACTION" && second != "CONSTRAINTS";
         };
         refuse(backend::postgresql, session_set, [](std::string_view) {

@@ -938,6 +938,22 @@ BOOST_AUTO_TEST_CASE(custom_ddl_lock_timeout_is_retried_until_the_lock_goes) {
                "no notice names the statement that waited; notices:\n" << joined(notices));
 }
 
+// CREATE INDEX CONCURRENTLY in a unit run in a transaction fails with SQLSTATE 25001; the error
+// says how to run the unit outside one.
+BOOST_AUTO_TEST_CASE(custom_a_statement_refused_in_a_transaction_says_how_to_run_outside_one) {
+    auto db = temp_database::postgresql();
+    auto reg = registry_of({table_unit(1, "t"), unit(2, "index_t", {{both("CREATE INDEX CONCURRENTLY t_a_idx ON t (a)")}})});
+    try {
+        strata::runner(*reg, db.url()).up();
+        BOOST_ERROR("CREATE INDEX CONCURRENTLY ran in a transaction");
+    } catch (const strata::migration_error& e) {
+        BOOST_TEST(e.context().sqlstate == "25001");
+        BOOST_TEST(contains(e.what(), "the statement cannot run inside a transaction: run the unit outside one "
+                                      "(-- strata:no-transaction at the top of a SQL unit"),
+                   e.what());
+    }
+}
+
 // Outside a transaction the deadline counts lock waits, not work: a statement that meets a busy
 // table after a step that ran longer than the whole deadline (an index build, a backfill) is
 // still retried. It used to fail at its first timeout, the deadline long past.

@@ -365,7 +365,8 @@ BOOST_AUTO_TEST_CASE(a_line_meant_as_a_directive_but_not_written_as_one_is_an_er
         }
     }
     // A comment that merely mentions strata stays a comment.
-    BOOST_CHECK_NO_THROW(strata::parse_sql_unit("-- strata does this\n-- strata:up\n-- strata runs it\nSELECT 1;\n", "x.sql"));
+    BOOST_CHECK_NO_THROW(strata::parse_sql_unit("-- strata does this\n-- strata:up\n-- strata runs it\n-- Strata: a note\nSELECT 1;\n",
+                                                "x.sql"));
 }
 
 // strata owns the unit's transaction: a COMMIT inside kept what came before a failing statement
@@ -379,7 +380,8 @@ BOOST_AUTO_TEST_CASE(a_statement_that_ends_or_starts_the_transaction_is_an_error
             BOOST_TEST(contains(e.what(), "ends or starts a transaction, which strata manages"), e.what());
         }
     }
-    for (const char* fine : {"SAVEPOINT a;\nROLLBACK TO SAVEPOINT a;\nRELEASE SAVEPOINT a;",
+    for (const char* fine : {"SAVEPOINT a;\nROLLBACK TO SAVEPOINT a;\nROLLBACK TRANSACTION TO a;\nROLLBACK WORK TO SAVEPOINT a;\n"
+                             "RELEASE SAVEPOINT a;",
                              "DO $$BEGIN PERFORM 1; END$$;", "CREATE TABLE begin_log (a int);"}) {
         BOOST_TEST_CONTEXT(fine) {
             BOOST_CHECK_NO_THROW(strata::parse_sql_unit("-- strata:up postgresql\n" + std::string(fine) + "\n", "x.sql"));
@@ -387,6 +389,9 @@ BOOST_AUTO_TEST_CASE(a_statement_that_ends_or_starts_the_transaction_is_an_error
     }
     BOOST_CHECK_NO_THROW(strata::parse_sql_unit(
         "-- strata:up sqlite\nCREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET a = 1; END;\n", "x.sql"));
+    // A unit outside a transaction manages its own (sqlite.org's table rebuild: BEGIN ... COMMIT).
+    BOOST_CHECK_NO_THROW(strata::parse_sql_unit(
+        "-- strata:no-transaction\n-- strata:up sqlite\nPRAGMA foreign_keys = OFF;\nBEGIN;\nDROP TABLE t;\nCOMMIT;\n", "x.sql"));
 }
 
 BOOST_AUTO_TEST_CASE(a_section_given_twice_is_an_error_naming_both_lines) {
@@ -515,7 +520,8 @@ BOOST_AUTO_TEST_CASE(a_file_without_a_down_section_is_irreversible_and_says_so) 
 // unit deleted the child rows of an ON DELETE CASCADE key (3 rows to 0, exit 0). Refused there,
 // with the way out; fine in a unit outside a transaction, and on PostgreSQL's side (no such pragma).
 BOOST_AUTO_TEST_CASE(a_foreign_keys_pragma_in_a_transactional_sqlite_unit_is_an_error) {
-    for (const char* pragma : {"PRAGMA foreign_keys = OFF", "pragma  main.foreign_keys=0", "PRAGMA foreign_keys(off)"}) {
+    for (const char* pragma : {"PRAGMA foreign_keys = OFF", "pragma  main.foreign_keys=0", "PRAGMA foreign_keys(off)",
+                               "PRAGMA \"foreign_keys\" = OFF"}) {
         BOOST_TEST_CONTEXT(pragma) {
             const auto e = parse_error("-- strata:up sqlite\n" + std::string(pragma) + ";\nDROP TABLE parent;\n");
             BOOST_TEST(e.line() == 2u);
@@ -545,6 +551,19 @@ BOOST_AUTO_TEST_CASE(a_session_set_in_a_transactional_postgresql_unit_is_an_erro
     BOOST_CHECK_NO_THROW(strata::parse_sql_unit(
         "-- strata:no-transaction\n-- strata:up\nSET maintenance_work_mem = '1GB';\nCREATE INDEX CONCURRENTLY i ON t (a);\n",
         "x.sql"));
+}
+
+// COPY's data lines and psql's meta-commands passed the build and failed at run time with an
+// empty message: refused at build time, naming the line.
+BOOST_AUTO_TEST_CASE(psql_only_statements_are_an_error) {
+    for (const char* statement : {"COPY t FROM stdin", "copy t (a) to STDOUT", "\\set x 1", "  \\i other.sql"}) {
+        BOOST_TEST_CONTEXT(statement) {
+            const auto e = parse_error("-- strata:up\nCREATE TABLE t (a int);\n" + std::string(statement) + ";\n");
+            BOOST_TEST(e.line() == 3u);
+            BOOST_TEST(contains(e.what(), "is psql's, not SQL a migration can run"), e.what());
+        }
+    }
+    BOOST_CHECK_NO_THROW(strata::parse_sql_unit("-- strata:up postgresql\nCOPY t FROM '/srv/data.csv' (FORMAT csv);\n", "x.sql"));
 }
 
 // `new --sql` writes an empty down section. Left so, down recorded the unit reverted and left its

@@ -297,8 +297,13 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
             const auto began = clock::now();
             try {
                 execute(s, statements[i]);
-            } catch (const error&) {
-                retry.exclude(take_lag_in_block());
+            } catch (const error& e) {
+                // Of a statement that ran long and then timed out on a lock (CREATE INDEX
+                // CONCURRENTLY waiting for old transactions after its build), only the last
+                // --ddl-lock-timeout was a wait for the lock.
+                const auto ran = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - began);
+                const auto lag = take_lag_in_block();
+                retry.exclude(t_.conn.is_lock_timeout(e) ? std::max(lag, ran - options_.ddl_lock_timeout) : lag);
                 throw;
             }
             // A statement that ran to its end was work, not a wait for a lock: the deadline
@@ -371,11 +376,17 @@ migration_error executor::failed(const step& s, const error& e, const run_report
     // A unit that had not started kept nothing, whatever its transaction mode, unless an earlier
     // run left it half-done (it resumes, or its rollback undoes those steps): it still is.
     const bool kept_nothing = s.transactional || (!started && !s.resumes && !s.rolls_back);
-    migration_error failure(e.message(), c, completed, kept_nothing, e.kind());
+    // 25001: CREATE INDEX CONCURRENTLY and the like in a unit run in a transaction.
+    const std::string message =
+        e.message() + (s.transactional && e.context().sqlstate == "25001"
+                           ? "; the statement cannot run inside a transaction: run the unit outside one "
+                             "(-- strata:no-transaction at the top of a SQL unit, transaction_mode::none in a C++ unit's info())"
+                           : "");
+    migration_error failure(message, c, completed, kept_nothing, e.kind());
     if (log_failure(s, failure.what(), false)) return failure;
     // Stopped, and the audit row was not taken at once: the one line that says what was kept
     // says that too.
-    return migration_error(e.message() + " (no audit row: the database did not take it at once)", c, std::move(completed),
+    return migration_error(message + " (no audit row: the database did not take it at once)", c, std::move(completed),
                            kept_nothing, e.kind());
 }
 

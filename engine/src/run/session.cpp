@@ -27,9 +27,9 @@ connection& session::open(bool for_looking) {
             // watch_for_stop says so, whatever the error.
             if (options_.stop.stop_requested()) break;
             if (!dynamic_cast<const connection_error*>(&e)) throw;
-            // A login the server refused (SQLSTATE class 28: a wrong password, no pg_hba.conf
-            // entry) does not pass by waiting: said at once, not after --wait's seconds.
-            if (e.context().sqlstate.rfind("28", 0) == 0) throw;
+            // A refused login (SQLSTATE class 28) is retried too: PostgreSQL says "password
+            // authentication failed" for a role that does not exist yet (an init job creates it
+            // while the server starts), and with several hosts the text is all of theirs.
             // The last pause ends at the deadline, for one more attempt there; with less than a
             // millisecond left, that attempt was this one.
             auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());

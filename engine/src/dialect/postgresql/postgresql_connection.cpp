@@ -52,7 +52,8 @@ std::string lost_reason(const std::string& error_message) {
 /// The SQLSTATE the server sent with a refused login, which libpq keeps to itself after a
 /// failed connection: 28P01 (a wrong password) or 28000 (no pg_hba.conf entry; peer, ident,
 /// LDAP, certificate ... authentication failed), read from its English text; "" otherwise (and
-/// for a server whose lc_messages is another language). --wait does not retry these.
+/// for a server whose lc_messages is another language). Shown with the error, for scripts and
+/// people to tell a refused login from an unreachable server.
 std::string login_refused(const std::string& reason) {
     if (reason.find("password authentication failed") != std::string::npos) return "28P01";
     if (reason.find("no pg_hba.conf entry") != std::string::npos ||
