@@ -86,7 +86,7 @@ public:
         try {
             // Keyword form only: SOCI 4.0.3 mangles URI strings and can echo the password.
             // By name, not soci::postgresql: SOCI loads the backend library now (see libpq_api).
-            refuse_what_soci_would_change(url, for_soci(url.connection_string(static_cast<int>(connect_timeout.count())), *pq_));
+            take_connection_string(url, for_soci(url.connection_string(static_cast<int>(connect_timeout.count())), *pq_));
             session_.open("postgresql", connection_string_);
         } catch (const soci::soci_error& e) {
             // libpq's text names the cause (refused, timeout, authentication); it never holds
@@ -301,20 +301,19 @@ private:
                            {.database = url().redacted(), .backend = "postgresql"});
     }
 
-    /// SOCI 4.0.3 re-splits the connection string before libpq reads it (soci_connect_string.hpp).
-    /// Written for it, a value passes unchanged unless it holds blanks and a double quote in a way
-    /// SOCI's pieces cannot carry: refused, naming the keyword (never its value).
-    void refuse_what_soci_would_change(const database_url& url, soci_connect_string for_soci) {
+    /// Keeps the string written for SOCI 4.0.3, which re-splits it before libpq reads it
+    /// (soci_connect_string.hpp). A value passes unchanged unless it holds blanks and a double
+    /// quote in a way SOCI's pieces cannot carry: refused, naming the keyword (never its value).
+    void take_connection_string(const database_url& url, soci_connect_string for_soci) {
         connection_string_ = std::move(for_soci.text);
         if (for_soci.changed.empty()) return;
         std::string names;
         for (const auto& k : for_soci.changed) names += (names.empty() ? "" : ", ") + k;
         throw config_error("cannot hand " + names +
                                " to libpq as the URL says: SOCI 4.0.3, which strata connects through, splits the "
-                               "connection string at blanks before libpq reads it, and a value holding both blanks "
-                               "and a double quote (other than a quoted name in options' -c settings) cannot pass that "
-                               "unchanged; change that value (a password can come from PGPASSWORD or ~/.pgpass "
-                               "instead, which libpq reads itself); nothing was changed",
+                               "connection string at blanks before libpq reads it, and this value, with both blanks "
+                               "and a double quote, cannot pass that unchanged; change it (a password can come from "
+                               "PGPASSWORD or ~/.pgpass instead, which libpq reads itself); nothing was changed",
                            {.database = url.redacted(), .backend = "postgresql"});
     }
 
