@@ -55,8 +55,9 @@ std::optional<std::string_view> directive_text(std::string_view line) {
     return line.substr(k + 7);
 }
 
-/// The first three words of `statement` in upper case, comments and blanks skipped ("COMMIT",
-/// "ROLLBACK TO x").
+/// The first three words of `statement` in upper case, comments and blanks skipped, a word being
+/// letters, digits, '_' and '.', double quotes dropped ("COMMIT", "ROLLBACK TO X",
+/// "PRAGMA MAIN.FOREIGN_KEYS").
 std::array<std::string, 3> leading_words(std::string_view statement) {
     std::size_t k = 0;
     auto skip = [&] {
@@ -76,8 +77,12 @@ std::array<std::string, 3> leading_words(std::string_view statement) {
     auto word = [&] {
         skip();
         std::string w;
-        for (; k < statement.size() && std::isalpha(static_cast<unsigned char>(statement[k])); ++k)
-            w += static_cast<char>(std::toupper(static_cast<unsigned char>(statement[k])));
+        for (; k < statement.size(); ++k) {
+            const auto c = static_cast<unsigned char>(statement[k]);
+            if (c == '"') continue;
+            if (!std::isalnum(c) && c != '_' && c != '.') break;
+            w += static_cast<char>(std::toupper(c));
+        }
         return w;
     };
     std::string first = word();
@@ -109,16 +114,8 @@ bool psql_only(std::string_view statement) {
 
 /// Whether `statement` is a PRAGMA foreign_keys (main.foreign_keys, any spelling of its value).
 bool sets_foreign_keys(std::string_view statement) {
-    if (leading_words(statement)[0] != "PRAGMA") return false;
-    std::string rest;
-    for (char c : statement) rest += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    const auto pragma = rest.find("pragma");
-    const auto name = rest.find_first_not_of(" \t\r\n", pragma + 6);
-    if (name == std::string::npos) return false;
-    auto word = rest.substr(name, rest.find_first_of(" \t\r\n=(;", name) - name);
-    std::erase(word, '"');  // "main"."foreign_keys"
-    if (const auto dot = word.find('.'); dot != std::string::npos) word.erase(0, dot + 1);
-    return word == "foreign_keys";
+    const auto words = leading_words(statement);
+    return words[0] == "PRAGMA" && (words[1] == "FOREIGN_KEYS" || words[1].ends_with(".FOREIGN_KEYS"));
 }
 
 /// Whether `line` is `--`, blanks, then "strata" in any case and a colon after optional blanks:

@@ -521,7 +521,7 @@ BOOST_AUTO_TEST_CASE(a_file_without_a_down_section_is_irreversible_and_says_so) 
 // with the way out; fine in a unit outside a transaction, and on PostgreSQL's side (no such pragma).
 BOOST_AUTO_TEST_CASE(a_foreign_keys_pragma_in_a_transactional_sqlite_unit_is_an_error) {
     for (const char* pragma : {"PRAGMA foreign_keys = OFF", "pragma  main.foreign_keys=0", "PRAGMA foreign_keys(off)",
-                               "PRAGMA \"foreign_keys\" = OFF"}) {
+                               "PRAGMA \"foreign_keys\" = OFF", "/* a pragma note */ PRAGMA foreign_keys = OFF"}) {
         BOOST_TEST_CONTEXT(pragma) {
             const auto e = parse_error("-- strata:up sqlite\n" + std::string(pragma) + ";\nDROP TABLE parent;\n");
             BOOST_TEST(e.line() == 2u);
