@@ -12,6 +12,7 @@
 
 #include <soci/soci.h>
 
+#include <cctype>
 #include <memory>
 #include <optional>
 #include <string>
@@ -274,4 +275,95 @@ STRATA_BACKEND_TEST(sql_unit_without_an_up_for_this_database_is_refused_before_a
     r.up(1);
     BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
     BOOST_TEST(user_tables(*sql) == (names{"t1"}), boost::test_tools::per_element());
+}
+
+namespace {
+
+/// Unit 2 of the test below: a table whose columns carry clauses strata does not render (an
+/// inline CHECK, a collation, UNIQUE, an inline REFERENCES). SQLite's collation is NOCASE.
+const char* items_sql = R"(-- strata:up postgresql
+CREATE TABLE items (
+  id integer PRIMARY KEY,
+  qty integer NOT NULL DEFAULT 1 CHECK (qty > 0),
+  label text COLLATE "C" UNIQUE,
+  owner integer REFERENCES accounts (id)
+);
+-- strata:up sqlite
+CREATE TABLE items (
+  id integer PRIMARY KEY,
+  qty integer NOT NULL DEFAULT 1 CHECK (qty > 0),
+  label text COLLATE NOCASE UNIQUE,
+  owner integer REFERENCES accounts (id)
+);
+-- strata:down
+DROP TABLE items;
+)";
+
+/// Unit 3, in C++: each column of items changed (SQLite rebuilds the table for each).
+class change_items final : public strata::migration {
+public:
+    strata::migration_info info() const override { return {3, "change_items"}; }
+
+    void change(strata::schema::builder& b) const override {
+        using namespace strata::schema;
+        b.change_column("items", column("qty", type::integer()).not_null().default_sql("1"),
+                        column("qty", type::bigint()).not_null().default_sql("1"));
+        b.change_column("items", column("label", type::text()), column("label", type::text()).not_null().default_sql("'x'"));
+        b.change_column("items", column("owner", type::integer()), column("owner", type::bigint()));
+    }
+};
+
+}  // namespace
+
+// A change_column keeps what it does not change: on SQLite it rebuilds the table from its
+// CREATE TABLE text, and the column's clauses a SQL unit wrote stay (PostgreSQL's ALTER COLUMN
+// keeps them anyway), on the way up and on the way down.
+STRATA_BACKEND_TEST(change_column_on_a_table_a_sql_unit_made_keeps_its_checks_collation_unique_and_reference) {
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({std::make_shared<const create_accounts>(), sql_unit(2, "create_items", items_sql),
+                            std::make_shared<const change_items>()});
+    strata::runner r(*reg, db.url());
+    r.up(2);
+    auto sql = open_session(db.url());
+    *sql << "INSERT INTO accounts (id, name) VALUES (1, 'one')";
+    *sql << "INSERT INTO items (id, qty, label, owner) VALUES (1, 2, 'Apple', 1)";
+
+    auto kept = [&](const std::string& when) {
+        BOOST_TEST(refusal(*sql, "INSERT INTO items (id, qty, label) VALUES (10, 0, 'zero')").has_value(),
+                   when << ": the CHECK (qty > 0) was lost");
+        BOOST_TEST(refusal(*sql, "INSERT INTO items (id, qty, label, owner) VALUES (11, 1, 'pear', 99)").has_value(),
+                   when << ": the REFERENCES accounts (id) of owner was lost");
+        BOOST_TEST(refusal(*sql, "INSERT INTO items (id, qty, label) VALUES (12, 1, 'Apple')").has_value(),
+                   when << ": the UNIQUE of label was lost");
+        if (backend == strata::backend::sqlite) {
+            BOOST_TEST(count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM items WHERE label = 'APPLE'") == 1,
+                       when << ": the COLLATE NOCASE of label was lost");
+        } else {
+            BOOST_TEST(query_value(*sql, "SELECT collation_name FROM information_schema.columns WHERE table_name = 'items' "
+                                         "AND column_name = 'label'") == std::optional<std::string>("C"),
+                       when);
+        }
+        BOOST_TEST(count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM items") == 1, when);
+    };
+    kept("before unit 3");
+
+    auto lower = [](std::string s) {
+        for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        return s;
+    };
+    r.up();
+    kept("after unit 3");
+    const auto changed = read_table(*sql, "items");
+    for (const auto& c : changed.columns) {
+        if (c.name == "qty" || c.name == "owner") BOOST_TEST(lower(c.type) == "bigint", c.name << " is " << c.type);
+        if (c.name == "label") BOOST_TEST(!c.nullable, "label is still nullable");
+    }
+    BOOST_TEST(refusal(*sql, "INSERT INTO items (id, qty) VALUES (13, 1)").has_value() == false, "label's default 'x' is missing");
+    *sql << "DELETE FROM items WHERE id = 13";
+
+    r.down({.to = 2});
+    kept("after unit 3 was reverted");
+    BOOST_TEST(!refusal(*sql, "INSERT INTO items (id, qty) VALUES (14, 1)").has_value(), "label is still NOT NULL");
+    for (const auto& c : read_table(*sql, "items").columns)
+        if (c.name == "qty" || c.name == "owner") BOOST_TEST(lower(c.type) == "integer", c.name << " is " << c.type);
 }

@@ -105,7 +105,8 @@ BOOST_AUTO_TEST_CASE(a_replaced_column_takes_its_new_definition_in_place) {
     auto c = on_orders();
     c.replace_columns = {{"note, with comma", "\"note, with comma\" VARCHAR(20) NOT NULL"}};
     const std::string out = edit_create_table(hand_written, c, "n");
-    BOOST_TEST(out.find("  \"note, with comma\" VARCHAR(20) NOT NULL,\n  total") != std::string::npos, out);
+    // Its DEFAULT goes (the new definition has none); its collation stays.
+    BOOST_TEST(out.find("  \"note, with comma\" VARCHAR(20) NOT NULL COLLATE NOCASE,\n  total") != std::string::npos, out);
 }
 
 BOOST_AUTO_TEST_CASE(what_is_not_there_is_named) {
@@ -132,6 +133,60 @@ BOOST_AUTO_TEST_CASE(a_composite_primary_key_survives) {
         edit_create_table("CREATE TABLE \"m\" (\"g\" BIGINT NOT NULL, \"u\" BIGINT NOT NULL, PRIMARY KEY (\"g\", \"u\"))", c, "n");
     BOOST_TEST(out == "CREATE TABLE \"n\" (\n  \"g\" BIGINT NOT NULL,\n  \"u\" BIGINT NOT NULL,\n  \"extra\" TEXT,\n  PRIMARY KEY (\"g\", "
                       "\"u\")\n)");
+}
+
+BOOST_AUTO_TEST_CASE(a_replaced_column_keeps_the_clauses_its_new_definition_does_not_set) {
+    // A table a SQL unit wrote: change_column sets the type, NOT NULL and the default; the
+    // column's CHECK, COLLATE, UNIQUE and REFERENCES stay as written.
+    const std::string items = "CREATE TABLE items (\n  id integer PRIMARY KEY,\n"
+                              "  qty integer NOT NULL DEFAULT (1) CHECK (qty > 0),\n"
+                              "  label text COLLATE NOCASE CONSTRAINT one_label UNIQUE DEFAULT NULL,\n"
+                              "  owner integer REFERENCES accounts (id) ON DELETE SET NULL\n)";
+    changes c;
+    c.table = "items";
+    c.replace_columns = {{"qty", "\"qty\" BIGINT NOT NULL DEFAULT (1)"},
+                         {"label", "\"label\" TEXT NOT NULL DEFAULT ('x')"},
+                         {"OWNER", "\"owner\" BIGINT"}};
+    BOOST_TEST(edit_create_table(items, c, "n") == "CREATE TABLE \"n\" (\n  id integer PRIMARY KEY,\n"
+                                                   "  \"qty\" BIGINT NOT NULL DEFAULT (1) CHECK (qty > 0),\n"
+                                                   "  \"label\" TEXT NOT NULL DEFAULT ('x') COLLATE NOCASE CONSTRAINT one_label UNIQUE,\n"
+                                                   "  \"owner\" BIGINT REFERENCES accounts (id) ON DELETE SET NULL\n)");
+    // A key and a reference strata renders are not doubled.
+    changes key;
+    key.table = "items";
+    key.replace_columns = {{"id", "\"id\" BIGINT NOT NULL PRIMARY KEY"}};
+    const std::string out = edit_create_table(items, key, "n");
+    BOOST_TEST(out.find("  \"id\" BIGINT NOT NULL PRIMARY KEY,\n") != std::string::npos, out);
+}
+
+BOOST_AUTO_TEST_CASE(a_replaced_column_loses_the_type_check_strata_rendered_for_its_old_type) {
+    const std::string people = "CREATE TABLE \"people\" (\n"
+                               "  \"nick\" VARCHAR(20) NOT NULL CHECK (length(\"nick\") <= 20) CHECK (nick <> ''),\n"
+                               "  \"state\" TEXT CHECK (\"state\" IN ('a', 'it''s')),\n"
+                               "  \"price\" NUMERIC(10, 2) CHECK (\"price\" IS NULL OR (typeof(\"price\") IN ('integer', 'real') "
+                               "AND abs(round(\"price\", 2)) < 1e8)),\n"
+                               "  \"on\" BOOLEAN CONSTRAINT named CHECK (\"on\" IN (0, 1)) CHECK (\"on\" IN (0, 1))\n)";
+    changes c;
+    c.table = "people";
+    c.replace_columns = {{"nick", "\"nick\" TEXT NOT NULL"},
+                         {"state", "\"state\" TEXT CHECK (\"state\" IN ('a', 'b'))"},
+                         {"price", "\"price\" REAL CHECK (\"price\" IS NULL OR typeof(\"price\") IN ('integer', 'real'))"},
+                         {"on", "\"on\" INTEGER"}};
+    // The unnamed checks strata rendered go; the user's and a named one stay.
+    BOOST_TEST(edit_create_table(people, c, "n") ==
+               "CREATE TABLE \"n\" (\n  \"nick\" TEXT NOT NULL CHECK (nick <> ''),\n"
+               "  \"state\" TEXT CHECK (\"state\" IN ('a', 'b')),\n"
+               "  \"price\" REAL CHECK (\"price\" IS NULL OR typeof(\"price\") IN ('integer', 'real')),\n"
+               "  \"on\" INTEGER CONSTRAINT named CHECK (\"on\" IN (0, 1))\n)");
+    using strata::sqlite_rebuild::is_type_check;
+    BOOST_TEST(is_type_check("length(\"nick\") <= 20", "nick"));
+    BOOST_TEST(!is_type_check("length(\"nick\") <= 20", "other"));
+    BOOST_TEST(!is_type_check("length(\"nick\") <= 20 AND 1", "nick"));
+    BOOST_TEST(!is_type_check("length(nick) <= 20", "nick"));
+    BOOST_TEST(is_type_check("\"s\" IN ('a', 'it''s')", "s"));
+    BOOST_TEST(!is_type_check("\"s\" IN ('a', 'b'", "s"));
+    BOOST_TEST(!is_type_check("\"s\" IN ('a', 'b') OR 1", "s"));
+    BOOST_TEST(is_type_check("\"d\" IS NULL OR date(\"d\", '+0 days') IS \"d\"", "d"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

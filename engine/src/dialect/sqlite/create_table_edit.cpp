@@ -161,33 +161,111 @@ bool constrains(const table_text& t, const item& i, const std::string& column) {
     return false;
 }
 
-/// In a column definition, the tokens [first, last) of the inline `CONSTRAINT <name> ...` clause.
-std::pair<std::size_t, std::size_t> inline_constraint(const table_text& t, const item& i, const std::string& name) {
-    for (std::size_t k = i.first + 1; k + 1 < i.last; ++k) {
-        if (!t.is_word(k, "CONSTRAINT") || !same_name(name_of(t.sql, t.tokens[k + 1]), name)) continue;
-        // The clause runs to the next column constraint at this level. Inside a REFERENCES clause
-        // "SET NULL", "SET DEFAULT" and "NOT DEFERRABLE" are not new constraints.
+/// One clause of a column definition after its type, tokens [first, last): `[CONSTRAINT <name>]
+/// <kind> ...`, kind being the clause's first word upper-cased (PRIMARY, NOT, NULL, UNIQUE, CHECK,
+/// DEFAULT, COLLATE, REFERENCES, GENERATED, AS).
+struct clause {
+    std::size_t first = 0, last = 0;
+    std::string name;  ///< "" when unnamed
+    std::string kind;
+    std::size_t body = 0;  ///< the token after the kind's word(s)
+};
+
+/// A column definition cut into its name and type, tokens [first, type_end), and its clauses.
+struct column_parts {
+    std::size_t first = 0, type_end = 0;
+    std::vector<clause> clauses;
+};
+
+bool starts_clause(const std::string& w) {
+    for (auto k : {"CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK", "DEFAULT", "COLLATE", "REFERENCES", "GENERATED", "AS"})
+        if (w == k) return true;
+    return false;
+}
+
+column_parts split_column(const table_text& t, const item& i) {
+    column_parts out{i.first, i.first + 1, {}};
+    auto word_at = [&](std::size_t k) { return k < i.last && t.tokens[k].kind == 'w' ? t.word(k) : std::string(); };
+    auto punct_at = [&](std::size_t k, char c) { return k < i.last && t.tokens[k].kind == 'p' && t.sql[t.tokens[k].begin] == c; };
+    // The type: names, then an optional parenthesized size (VARCHAR(20), NUMERIC(10, 2)).
+    while (out.type_end < i.last && t.tokens[out.type_end].kind != 'p' && !starts_clause(word_at(out.type_end))) ++out.type_end;
+    if (punct_at(out.type_end, '(')) {
+        while (out.type_end < i.last && !punct_at(out.type_end, ')')) ++out.type_end;
+        if (out.type_end < i.last) ++out.type_end;
+    }
+    std::size_t k = out.type_end;
+    while (k < i.last) {
+        clause c{k, k, {}, {}, k};
+        if (word_at(k) == "CONSTRAINT" && k + 1 < i.last) {
+            c.name = name_of(t.sql, t.tokens[k + 1]);
+            k += 2;
+        }
+        c.kind = word_at(k);
+        // Words that belong to the kind (NOT NULL, PRIMARY KEY, GENERATED ALWAYS AS), and the
+        // token after DEFAULT, which is its value even when it is NULL.
+        std::size_t words = c.kind == "NOT" || c.kind == "PRIMARY" || c.kind == "DEFAULT" ? 2 : c.kind == "GENERATED" ? 3 : 1;
+        c.body = std::min(k + words, i.last);
+        // The clause runs to the next one at this level. Inside a REFERENCES clause "SET NULL",
+        // "SET DEFAULT" and "NOT DEFERRABLE" are not new clauses.
         int depth = 0;
-        std::size_t end = k + 3;  // CONSTRAINT, name, and the constraint's first word
-        if (t.is_word(k + 2, "NOT")) ++end;  // NOT NULL
+        std::size_t end = k + 1;
         for (; end < i.last; ++end) {
             const auto& tk = t.tokens[end];
             if (tk.kind == 'p') {
-                char c = t.sql[tk.begin];
-                depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+                char ch = t.sql[tk.begin];
+                depth += ch == '(' ? 1 : ch == ')' ? -1 : 0;
                 continue;
             }
-            if (depth != 0 || tk.kind != 'w') continue;
+            if (depth != 0 || tk.kind != 'w' || end < c.body) continue;
             const std::string w = t.word(end);
             const bool after_set = t.is_word(end - 1, "SET");
-            if (w == "CONSTRAINT" || w == "PRIMARY" || w == "UNIQUE" || w == "CHECK" || w == "COLLATE" ||
-                w == "REFERENCES" || w == "GENERATED" || w == "AS" || ((w == "NULL" || w == "DEFAULT") && !after_set) ||
-                (w == "NOT" && !t.is_word(end + 1, "DEFERRABLE")))
+            if (starts_clause(w) && !((w == "NULL" || w == "DEFAULT") && after_set) &&
+                !(w == "NOT" && t.is_word(end + 1, "DEFERRABLE")))
                 break;
         }
-        return {k, end};
+        c.last = end;
+        out.clauses.push_back(std::move(c));
+        k = end;
     }
+    return out;
+}
+
+/// In a column definition, the tokens [first, last) of the inline `CONSTRAINT <name> ...` clause.
+std::pair<std::size_t, std::size_t> inline_constraint(const table_text& t, const item& i, const std::string& name) {
+    for (const auto& c : split_column(t, i).clauses)
+        if (!c.name.empty() && same_name(c.name, name)) return {c.first, c.last};
     return {0, 0};
+}
+
+/// A column replaced by a change_column: `definition`, strata's rendering of the column as it
+/// should be, gives the type, NOT NULL and the DEFAULT, and its PRIMARY KEY, REFERENCES and
+/// type CHECK; the live column keeps every other clause as written (a CHECK or COLLATE of a
+/// table made by a SQL unit, an inline REFERENCES or UNIQUE strata did not render), except the
+/// type CHECK strata rendered for its type before (a varchar's length would outlive a widening).
+std::string replaced_column(const table_text& t, const item& live, const std::string& definition) {
+    const std::string probe_sql = "CREATE TABLE x (" + definition + ")";
+    const table_text probe = read(probe_sql);
+    const item& fresh = probe.items.front();
+    const column_parts now = split_column(t, live), next = split_column(probe, fresh);
+    const std::string column = t.column(live);
+    auto has = [](const column_parts& p, std::string_view kind) {
+        return std::any_of(p.clauses.begin(), p.clauses.end(), [&](const clause& c) { return c.kind == kind; });
+    };
+    std::string out = probe.text(fresh.first, next.type_end);
+    for (const auto& c : next.clauses)
+        if (c.kind == "NOT" || c.kind == "NULL" || c.kind == "DEFAULT") out += " " + probe.text(c.first, c.last);
+    for (const auto& c : now.clauses) {
+        if (c.kind == "NOT" || c.kind == "NULL" || c.kind == "DEFAULT") continue;
+        if (c.kind == "CHECK" && c.name.empty() && c.body + 1 < c.last &&
+            is_type_check(t.text(c.body + 1, c.last - 1), column))
+            continue;
+        out += " " + t.text(c.first, c.last);
+    }
+    for (const auto& c : next.clauses) {
+        const bool live_has_it = (c.kind == "PRIMARY" || c.kind == "REFERENCES") && has(now, c.kind);
+        if (c.kind != "NOT" && c.kind != "NULL" && c.kind != "DEFAULT" && !live_has_it) out += " " + probe.text(c.first, c.last);
+    }
+    return out;
 }
 
 }  // namespace
@@ -222,7 +300,7 @@ std::string edit_create_table(std::string_view create_table_sql, const changes& 
                                   [&](const auto& x) { return same_name(x.first, column); });
             r != c.replace_columns.end()) {
             replaced[static_cast<std::size_t>(r - c.replace_columns.begin())] = true;
-            columns.push_back(r->second);
+            columns.push_back(replaced_column(t, i, r->second));
             continue;
         }
         // An inline constraint to drop: the definition without that clause.

@@ -3,6 +3,8 @@
 #include <strata/error.hpp>
 
 #include <algorithm>
+#include <charconv>
+#include <optional>
 #include <stdexcept>
 
 #include "dialect/common.hpp"
@@ -324,6 +326,45 @@ void sqlite_dialect::render(const operation& op, const catalog& state, rendering
         },
         op);
 }
+
+namespace sqlite_rebuild {
+
+bool is_type_check(std::string_view expression, const std::string& name) {
+    auto renders = [&](column_type t) { return type_check(column(name, std::move(t))) == expression; };
+    // jsonb and double_precision render as json and real do.
+    for (auto kind : {type_kind::uuid, type_kind::boolean, type_kind::timestamptz, type_kind::timestamp, type_kind::date,
+                      type_kind::time, type_kind::json, type_kind::smallint, type_kind::real})
+        if (renders({kind})) return true;
+    // The parameters read from the text, then the whole text compared with their rendering.
+    auto number_after = [&](std::string_view marker) -> std::optional<int> {
+        auto at = expression.find(marker);
+        if (at == std::string_view::npos) return std::nullopt;
+        int n = 0;
+        const char* from = expression.data() + at + marker.size();
+        auto [end, error] = std::from_chars(from, expression.data() + expression.size(), n);
+        return error == std::errc() && end != from ? std::optional<int>(n) : std::nullopt;
+    };
+    const std::string q = dialect::quote(name);
+    if (auto length = number_after(") <= "); length && renders(type::varchar(*length))) return true;
+    if (auto scale = number_after("round(" + q + ", "), digits = number_after(")) < 1e"); scale && digits)
+        if (renders(type::numeric(*digits + *scale, *scale))) return true;
+    const std::string open = q + " IN (";
+    if (!expression.starts_with(open)) return false;
+    std::vector<std::string> values;  // 'a', 'b''s'
+    for (std::size_t i = open.size(); i < expression.size() && expression[i] == '\'';) {
+        std::string value;
+        for (++i; i < expression.size(); ++i) {
+            if (expression[i] == '\'' && (i + 1 >= expression.size() || expression[i + 1] != '\'')) break;
+            value += expression[i];
+            if (expression[i] == '\'') ++i;
+        }
+        values.push_back(std::move(value));
+        i += expression.compare(i + 1, 2, ", ") == 0 ? 3 : 1;
+    }
+    return !values.empty() && renders(type::enumeration(std::move(values)));
+}
+
+}  // namespace sqlite_rebuild
 
 std::string sqlite_dialect::table_exists_query(std::string_view table) const {
     return "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = " + quote_literal(table);

@@ -45,6 +45,14 @@ changes parse_directive(std::string_view statement);
 /// `create_table_sql` (a CREATE TABLE statement as sqlite_master keeps it) with `c` applied, as
 /// a CREATE TABLE of `new_name`. Throws std::invalid_argument naming what it cannot find (a
 /// column or constraint to drop or replace) or cannot read.
+/// A replaced column keeps every clause of its live definition that its new one does not set
+/// (the type, NOT NULL, DEFAULT), except the CHECK strata renders for its type.
 std::string edit_create_table(std::string_view create_table_sql, const changes& c, std::string_view new_name);
+
+/// Whether `expression` is the CHECK strata renders for column `column` of some type (a
+/// varchar's length, an enumeration's values, a date's form), as the SQLite dialect writes it:
+/// a change_column replaces it with the new type's. Defined with the rendering, in
+/// sqlite_dialect.cpp.
+bool is_type_check(std::string_view expression, const std::string& column);
 
 }  // namespace strata::sqlite_rebuild
