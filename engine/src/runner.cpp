@@ -446,6 +446,30 @@ run_report runner::baseline(std::int64_t to) {
     return d.finish(std::move(report));
 }
 
+void runner::accept_change(std::int64_t version) {
+    auto& d = *impl_;
+    impl::command_scope scope{d};
+    auto rows = d.db.read(false, false);
+    auto status = status_of(d.plan(), rows);
+    refuse_mismatched(status, d.options, d.context(), "nothing was repaired");
+    auto s = std::find_if(status.begin(), status.end(), [&](const unit_status& u) { return u.version == version; });
+    if (s == status.end() || s->state != unit_state::changed)
+        throw config_error("unit " + std::to_string(version) + " " +
+                               (s == status.end() ? std::string("is neither applied nor in this build")
+                                : s->state == unit_state::applied ? "has not changed since it was applied (its checksum is the history's)"
+                                                                 : std::string("is ") + to_string(s->state)) +
+                               ", so there is no change to accept; --accept-changed is for an applied unit that status "
+                               "shows as changed",
+                           d.context());
+    const planned_unit* p = d.plan().find(version);
+    auto& h = d.db.history();
+    transaction tx(d.db.change(), false);
+    h.accept_change(version, p->checksum, p->stored_down());
+    h.log({version, p->name(), "repair", 0, "ok",
+           "accepted the change: checksum " + s->applied_checksum + " replaced by this build's " + p->checksum});
+    tx.commit();
+}
+
 void runner::repair(std::int64_t version, bool mark_applied) {
     auto& d = *impl_;
     impl::command_scope scope{d};
@@ -456,10 +480,16 @@ void runner::repair(std::int64_t version, bool mark_applied) {
     auto it = std::find_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version == version; });
     const std::string damage = it == rows.end() ? std::string() : damage_of(*it);
     if (!damage.empty()) return d.repair_damaged(*it, damage, mark_applied);
-    if (it == rows.end() || !unfinished(it->state))
-        throw config_error("unit " + std::to_string(version) + " is neither dirty nor damaged, there is nothing to repair (see " +
-                               d.options.program_name + " status)",
+    if (it == rows.end() || !unfinished(it->state)) {
+        const bool changed =
+            std::any_of(status.begin(), status.end(), [&](const unit_status& s) { return s.version == version && s.state == unit_state::changed; });
+        throw config_error("unit " + std::to_string(version) + " is neither dirty nor damaged, there is nothing to repair" +
+                               (changed ? "; it changed since it was applied: if the edit changes nothing it did, " +
+                                              d.options.program_name + " repair " + std::to_string(version) +
+                                              " --accept-changed records its new checksum"
+                                        : " (see " + d.options.program_name + " status)"),
                            d.context());
+    }
     if (std::any_of(status.begin(), status.end(), [&](const unit_status& s) { return s.version == version && s.interrupted; }))
         throw config_error("unit " + std::to_string(version) + " is not dirty: it was interrupted and resumes by itself; " +
                                (it->state == row_state::reverting

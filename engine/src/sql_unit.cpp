@@ -244,8 +244,11 @@ sql_unit parse_sql_unit(std::string_view text, std::string_view file) {
     for (std::size_t pos = 0; pos <= text.size(); ++line) {
         auto eol = text.find('\n', pos);
         const bool last = eol == std::string_view::npos;
-        const std::string_view line_text = text.substr(pos, (last ? text.size() : eol) - pos);
+        std::string_view line_text = text.substr(pos, (last ? text.size() : eol) - pos);
         pos = last ? text.size() + 1 : eol + 1;
+        // CRLF is read as LF (git's core.autocrlf writes it on Windows checkouts), so the unit's
+        // statements and checksum do not depend on the checkout; a string spanning lines too.
+        if (line_text.ends_with('\r')) line_text.remove_suffix(1);
 
         auto rest = directive_text(line_text);
         if (!rest && meant_as_directive(line_text))

@@ -424,6 +424,58 @@ void repair_usage_errors(strata::backend b) {
     BOOST_TEST(!t.probe.has_table("strata_schema_history"), "repair created the history table");
 }
 
+// ---- repair --accept-changed -----------------------------------------------------------
+
+void repair_accept_changed_records_this_builds_checksum_for_a_changed_unit(strata::backend b) {
+    cli_database_test t(b);
+    BOOST_TEST_REQUIRE(t.run({"up", "--to", "2"}).exit_code == 0);
+    const auto sums = checksums(t);
+    const auto down_before = history(t)[1].down;
+    // Applied by a build whose unit 2 read differently (an edited comment inside a statement).
+    t.probe.execute("UPDATE strata_schema_history SET checksum = 'feedc0de', down_statements = NULL WHERE version = 2");
+    BOOST_TEST_REQUIRE(state_of(t, 2) == "changed");
+    auto r = t.run({"up"});
+    BOOST_TEST(r.exit_code == 4, r);
+    BOOST_TEST(contains(r.err, "repair 2 --accept-changed records the new checksum"), r);
+    r = t.run({"repair", "2"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "it changed since it was applied: if the edit changes nothing it did, strata repair 2 "
+                               "--accept-changed records its new checksum"),
+               r);
+    BOOST_TEST(history(t)[1].checksum == "feedc0de", "a refused repair wrote the row");
+
+    r = t.run({"repair", "2", "--accept-changed"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(r.out == "unit 2 is applied with this build's checksum and down statements on " + t.shown_url() + "\n", r);
+    auto rows = history(t);
+    BOOST_TEST_REQUIRE(rows.size() == 2u);
+    BOOST_TEST(rows[1].checksum == sums.at(2));
+    BOOST_TEST(rows[1].state == "applied");
+    BOOST_TEST((rows[1].down == down_before), "the row's down is not this build's");
+    BOOST_TEST(state_of(t, 2) == "applied");
+    auto log = audit_summary(t);
+    BOOST_TEST_REQUIRE(!log.empty());
+    BOOST_TEST(log.back() == "2 repair ok accepted the change: checksum feedc0de replaced by this build's " + sums.at(2));
+    r = t.run({"up"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(t.run({"status", "--exit-code"}).exit_code == 0);
+
+    // Nothing to accept: an unchanged unit, a pending one, one nobody has.
+    const auto log_size = audit_summary(t).size();
+    r = t.run({"repair", "2", "--accept-changed"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "unit 2 has not changed since it was applied (its checksum is the history's), so there is no "
+                               "change to accept"),
+               r);
+    r = t.run({"repair", "9", "--accept-changed"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "unit 9 is neither applied nor in this build"), r);
+    BOOST_TEST(audit_summary(t).size() == log_size, "a refused repair wrote to the audit log");
+    r = t.run({"repair", "2", "--accept-changed", "--applied"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "not both"), r);
+}
+
 }  // namespace scenario
 }  // namespace
 
@@ -435,6 +487,7 @@ STRATA_CLI_TEST_ON_EACH_DATABASE(a_dirty_unit_is_shown_refused_and_repaired_to_p
 STRATA_CLI_TEST_ON_EACH_DATABASE(down_with_a_dirty_unit_is_refused)
 STRATA_CLI_TEST_ON_EACH_DATABASE(repair_applied_records_a_dirty_unit_as_applied)
 STRATA_CLI_TEST_ON_EACH_DATABASE(repair_usage_errors)
+STRATA_CLI_TEST_ON_EACH_DATABASE(repair_accept_changed_records_this_builds_checksum_for_a_changed_unit)
 
 BOOST_AUTO_TEST_SUITE(postgresql)
 BOOST_AUTO_TEST_CASE(an_interrupted_online_unit_is_pending_not_dirty_and_up_finishes_it) {

@@ -102,6 +102,15 @@ const std::vector<split_case> sqlite_cases{
      {"create temp trigger x after update on t when case when new.a then 1 end begin delete from u; end", "select 2"}},
     {"CREATE TEMPORARY TRIGGER", "CREATE TEMPORARY TRIGGER y AFTER DELETE ON t BEGIN DELETE FROM u; DELETE FROM v; END; SELECT 3",
      {"CREATE TEMPORARY TRIGGER y AFTER DELETE ON t BEGIN DELETE FROM u; DELETE FROM v; END", "SELECT 3"}},
+    {"columns named end and begin in a trigger body (SQLite allows them unquoted)",
+     "CREATE TRIGGER r AFTER INSERT ON ranges BEGIN\n  UPDATE ranges SET end = NEW.begin + 1 WHERE id = NEW.id;\n"
+     "  UPDATE ranges SET begin = 0 WHERE end IS NULL;\nEND;\nSELECT 5",
+     {"CREATE TRIGGER r AFTER INSERT ON ranges BEGIN\n  UPDATE ranges SET end = NEW.begin + 1 WHERE id = NEW.id;\n"
+      "  UPDATE ranges SET begin = 0 WHERE end IS NULL;\nEND",
+      "SELECT 5"}},
+    {"a trigger whose body uses begin only, and a last END without ;",
+     "CREATE TRIGGER b AFTER INSERT ON ranges BEGIN UPDATE ranges SET begin = 1; END",
+     {"CREATE TRIGGER b AFTER INSERT ON ranges BEGIN UPDATE ranges SET begin = 1; END"}},
     {"END inside a quoted name does not close a body",
      "CREATE TRIGGER z AFTER INSERT ON t BEGIN UPDATE \"end\" SET [end] = 'END'; END; SELECT 4",
      {"CREATE TRIGGER z AFTER INSERT ON t BEGIN UPDATE \"end\" SET [end] = 'END'; END", "SELECT 4"}},
@@ -302,6 +311,15 @@ BOOST_AUTO_TEST_CASE(windows_line_endings_are_read_like_unix_ones) {
     BOOST_TEST(listed(unit.up.postgresql) == (statements{"SELECT 1"}), boost::test_tools::per_element());
     BOOST_TEST_REQUIRE(unit.down.has_value());
     BOOST_TEST(listed(unit.down->sqlite) == (statements{"SELECT 2"}), boost::test_tools::per_element());
+    // A statement over several lines, a string among them: the same statements (and checksum)
+    // as the file checked out with LF.
+    const std::string lf = "-- strata:up\nCREATE TABLE t (\n  a text DEFAULT 'x\ny'\n);\n-- strata:down\nDROP TABLE t;\n";
+    std::string crlf;
+    for (char c : lf) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    const auto from_lf = strata::parse_sql_unit(lf, "u.sql"), from_crlf = strata::parse_sql_unit(crlf, "u.sql");
+    BOOST_TEST(listed(from_crlf.up.sqlite) == listed(from_lf.up.sqlite), boost::test_tools::per_element());
+    BOOST_TEST(listed(from_crlf.up.postgresql) == (statements{"CREATE TABLE t (\n  a text DEFAULT 'x\ny'\n)"}),
+               boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(no_transaction_may_stand_anywhere_between_statements) {

@@ -52,6 +52,10 @@ struct fleet_request {
 };
 
 /// Everything the command line asked for.
+/// What `repair VERSION` does: the row goes (pending), stays as applied (--applied), or records
+/// this build's checksum for a changed unit (--accept-changed).
+enum class repair_action { mark_pending, mark_applied, accept_change };
+
 struct invocation {
     std::string command;  ///< empty: none given
     bool help = false;
@@ -66,7 +70,7 @@ struct invocation {
     std::optional<std::int64_t> to;
     down_request down;
     std::optional<std::int64_t> repair_version;
-    bool mark_applied = false;
+    repair_action repair = repair_action::mark_pending;
     bool exit_code = false;  ///< status --exit-code
     new_unit_request new_unit;  ///< new
     std::optional<std::string> schema_output;  ///< schema dump --output FILE
@@ -169,7 +173,7 @@ public:
     void drift(const std::string& database, const drift_report& r) const;
     void report(const std::string& command, const std::string& database, const run_report& r, bool dry_run,
                 const std::string& nothing_to_do) const;
-    void repaired(const std::string& database, std::int64_t version, bool mark_applied) const;
+    void repaired(const std::string& database, std::int64_t version, repair_action action) const;
     /// `lint`: one line per finding, then how many; `all`: every unit was read, no database opened.
     void lint(const std::string& database, backend b, bool all, const std::vector<lint_finding>& findings,
               const lint_request& request) const;

@@ -79,11 +79,13 @@ const std::vector<command_spec> commands = {
      "the safe alternative, those a unit allows (b.allow(code, reason)) with its reason. Exit 4 with --error-on when a "
      "finding at or above that level is not allowed",
      {"all", "error-on"}},
-    {"repair", "repair VERSION [--applied]",
+    {"repair", "repair VERSION [--applied | --accept-changed]",
      "clear the dirty state of a non-transactional unit after checking the database, or replace a damaged "
      "history row (a state strata never writes, stored down statements that are unreadable or were edited): the "
-     "unit becomes pending again, or applied with --applied (a damaged row then stores this build's down)",
-     {"applied"}},
+     "unit becomes pending again, or applied with --applied (a damaged row then stores this build's down). "
+     "--accept-changed: an applied unit that status shows as changed keeps its row, which records this build's "
+     "checksum and down instead, for an edit that changes nothing the unit did (a comment, a statement's layout)",
+     {"applied", "accept-changed"}},
 };
 
 const command_spec* find_command(const std::string& name) {
@@ -207,6 +209,8 @@ po::options_description command_options(const std::string& command = {}) {
         d.add_options()("allow-out-of-order", "up: apply pending units older than the newest applied one");
     if (takes("exit-code")) d.add_options()("exit-code", "status: exit 6 when units are pending, 4 when the history disagrees");
     if (takes("applied")) d.add_options()("applied", "repair: record the unit as applied instead of pending");
+    if (takes("accept-changed"))
+        d.add_options()("accept-changed", "repair: record this build's checksum for a unit edited since it was applied");
     if (takes("sql")) d.add_options()("sql", "new: write a .sql unit (-- strata:up / -- strata:down sections)");
     if (takes("dir"))
         d.add_options()("dir", po::value<std::string>()->value_name("DIR"),
@@ -460,7 +464,11 @@ invocation parse(int argc, const char* const* argv, const program& self) {
     o.allow_unknown = vm.count("allow-unknown") > 0;
     o.allow_out_of_order = vm.count("allow-out-of-order") > 0;
     in.exit_code = vm.count("exit-code") > 0;
-    in.mark_applied = vm.count("applied") > 0;
+    if (vm.count("applied") && vm.count("accept-changed"))
+        throw usage_error("repair takes --applied (a dirty or damaged unit) or --accept-changed (a changed one), not both");
+    in.repair = vm.count("applied")          ? repair_action::mark_applied
+                : vm.count("accept-changed") ? repair_action::accept_change
+                                             : repair_action::mark_pending;
     in.new_unit.sql = vm.count("sql") > 0;
     in.new_unit.sequential = vm.count("sequential") > 0;
     if (vm.count("dir")) in.new_unit.dir = vm["dir"].as<std::string>();

@@ -257,15 +257,19 @@ void printer::report(const std::string& command, const std::string& database, co
     }
 }
 
-void printer::repaired(const std::string& database, std::int64_t version, bool mark_applied) const {
+void printer::repaired(const std::string& database, std::int64_t version, repair_action action) const {
+    const bool applied = action != repair_action::mark_pending;
     if (json_) {
-        out_ << json{{"command", "repair"}, {"database", database}, {"version", version},
-                          {"state", mark_applied ? "applied" : "pending"}}
-                         .dump(2)
-                  << std::endl;
+        json j{{"command", "repair"}, {"database", database}, {"version", version}, {"state", applied ? "applied" : "pending"}};
+        if (action == repair_action::accept_change) j["accepted_change"] = true;
+        out_ << j.dump(2) << std::endl;
         return;
     }
-    out_ << "unit " << version << " is no longer dirty: recorded as " << (mark_applied ? "applied" : "pending") << " on "
+    if (action == repair_action::accept_change) {
+        out_ << "unit " << version << " is applied with this build's checksum and down statements on " << database << std::endl;
+        return;
+    }
+    out_ << "unit " << version << " is no longer dirty: recorded as " << (applied ? "applied" : "pending") << " on "
               << database << std::endl;
 }
 

@@ -210,8 +210,11 @@ outcome run_command(const invocation& in, const database_url& url, const registr
         return ran(report, dry, "recorded as applied");
     }
     // repair
-    r.repair(*in.repair_version, in.mark_applied);
-    out.repaired(db, *in.repair_version, in.mark_applied);
+    if (in.repair == repair_action::accept_change)
+        r.accept_change(*in.repair_version);
+    else
+        r.repair(*in.repair_version, in.repair == repair_action::mark_applied);
+    out.repaired(db, *in.repair_version, in.repair);
     return {exit_ok, 1, "unit " + std::to_string(*in.repair_version) + " repaired"};
 }
 

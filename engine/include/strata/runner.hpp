@@ -302,6 +302,12 @@ public:
     /// down statements (config_error when this build does not have the unit).
     void repair(std::int64_t version, bool mark_applied);
 
+    /// Records this build's checksum and down statements for `version`, an applied unit that
+    /// changed since (unit_state::changed): for an edit that changes nothing the unit did (a
+    /// comment, a statement's layout), after a person compared the two. The audit log keeps both
+    /// checksums. config_error, nothing written, when the unit is not `changed`.
+    void accept_change(std::int64_t version);
+
 private:
     struct impl;
     std::unique_ptr<impl> impl_;

@@ -134,7 +134,9 @@ std::vector<std::string> problems_of(const std::vector<unit_status>& status, con
         case unit_state::changed:
             out.push_back(label + " changed since it was applied: its statements now have checksum " + s.checksum +
                           ", the history records " + s.applied_checksum +
-                          " (write a new unit instead of editing an applied one; --allow-changed runs anyway)");
+                          " (write a new unit instead of editing an applied one; if the edit changes nothing the unit "
+                          "did, " + program + " repair " + std::to_string(s.version) +
+                          " --accept-changed records the new checksum; --allow-changed runs anyway)");
             break;
         case unit_state::unknown:
             out.push_back(label + " is applied but this build does not know it (a newer build applied it; "

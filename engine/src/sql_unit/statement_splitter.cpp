@@ -63,6 +63,7 @@ private:
     void other_token(std::size_t from, std::size_t line) {
         words_closed_ = true;
         significant(from, line);
+        after_semicolon_ = end_after_semicolon_ = false;
     }
 
     void step() {
@@ -97,6 +98,11 @@ private:
             dollar(from, line);
         } else if (is_word_char(c)) {  // also $1, a parameter, and SQLite's $name
             word(from, line);
+        } else if (c == ';' && !postgresql_ && has_body() && !end_after_semicolon_) {
+            // Inside a SQLite trigger: a `;` of its body.
+            advance_to(i_ + 1);
+            significant(from, line);
+            after_semicolon_ = true;
         } else if (c == ';' && depth_ == 0 && parens_ == 0) {
             advance_to(i_ + 1);
             finish(false);
@@ -203,10 +209,22 @@ private:
                starts_with({"CREATE", "OR", "REPLACE", "FUNCTION"}) || starts_with({"CREATE", "OR", "REPLACE", "PROCEDURE"});
     }
 
-    /// BEGIN and CASE open what END closes, so that `CASE ... END` inside a body does not end
-    /// it. PostgreSQL follows psql: only outside parentheses, and CASE only inside a BEGIN.
+    /// PostgreSQL: BEGIN and CASE open what END closes, so that `CASE ... END` inside a body
+    /// does not end it; like psql, only outside parentheses, and CASE only inside a BEGIN.
+    /// SQLite: a trigger ends at `END;` right after a `;` of its body (sqlite3_complete()'s rule:
+    /// no statement of a body starts with END), so columns named `end` or `begin` do not count.
     void track_body(const std::string& keyword, std::size_t line) {
-        if (!has_body() || (postgresql_ && parens_ > 0)) return;
+        if (!has_body()) return;
+        if (!postgresql_) {
+            if (keyword == "BEGIN" && body_line_ == 0) {
+                body_line_ = line;
+                body_keyword_ = keyword;
+            }
+            end_after_semicolon_ = keyword == "END" && after_semicolon_;
+            after_semicolon_ = false;
+            return;
+        }
+        if (parens_ > 0) return;
         const bool opens = keyword == "BEGIN" || (keyword == "CASE" && (!postgresql_ || depth_ > 0));
         if (opens) {
             if (depth_ == 0) {
@@ -221,6 +239,10 @@ private:
 
     /// Ends the current statement (at a `;`, or at the end of the text).
     void finish(bool at_end) {
+        if (at_end && !postgresql_ && has_body() && !end_after_semicolon_ && start_) {
+            if (body_line_ == 0) body_line_ = start_line_, body_keyword_ = "CREATE TRIGGER";
+            depth_ = 1;
+        }
         if (at_end && depth_ > 0)
             throw split_failure{body_line_, std::string(postgresql_ ? "unterminated function body: " : "unterminated trigger body: ") +
                                                 "this " + body_keyword_ + " has no matching END"};
@@ -230,6 +252,8 @@ private:
         words_closed_ = false;
         depth_ = 0;
         parens_ = 0;
+        after_semicolon_ = end_after_semicolon_ = false;
+        body_line_ = 0;
     }
 
     std::string_view text_;
@@ -246,6 +270,8 @@ private:
     bool words_closed_ = false;
     int depth_ = 0;
     int parens_ = 0;
+    bool after_semicolon_ = false;      ///< SQLite trigger: the last token was a `;` of its body
+    bool end_after_semicolon_ = false;  ///< SQLite trigger: the last token was END after such a `;`
     std::size_t body_line_ = 0;
     std::string body_keyword_;
 };
