@@ -435,3 +435,42 @@ BOOST_AUTO_TEST_CASE(online_change_column_refuses_a_constraint_of_its_check_name
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// The README's USING example on text that is not a number as written: PostgreSQL refuses
+// 'lots', '3.7' and '12abc' as integers; SQLite's CAST would make 0, 3 and 12 of them, so the
+// unit is refused there too before the rebuild, naming the column, and no row changes. Text
+// PostgreSQL takes (blanks around, leading zeros, a sign) converts on both.
+STRATA_BACKEND_TEST(change_column_with_a_cast_refuses_text_that_is_not_a_number_like_postgresql) {
+    auto db = temp_database::create(backend);
+    auto units = registry_of({
+        unit(1, "create_stock", [](builder& b) { b.create_table("stock", [](table& t) { t.column("count", type::text()); }); }),
+        unit(2, "count_as_integer",
+             [](builder& b) {
+                 b.change_column("stock", column("count", type::text()), column("count", type::integer()))
+                     .using_sql("CAST(\"count\" AS INTEGER)", "CAST(\"count\" AS TEXT)");
+             }),
+    });
+    strata::runner(*units, db.url()).up(1);
+    auto sql = open_session(db.url());
+    for (const std::string bad : {"lots", "3.7", "12abc", ""}) {
+        BOOST_TEST_CONTEXT("count '" << bad << "'") {
+            BOOST_TEST_REQUIRE(run(*sql, "INSERT INTO stock (count) VALUES ('12'), ('" + bad + "')") == refusal::none);
+            try {
+                strata::runner(*units, db.url()).up();
+                BOOST_ERROR("the unit converted '" << bad << "' to an integer");
+            } catch (const strata::error& e) {
+                if (backend == strata::backend::sqlite)
+                    BOOST_TEST(contains(e.message(), "strata refuses to convert column stock.count to integer with CAST(\"count\" AS "
+                                                     "INTEGER): a value is not a whole number as written"),
+                               e.message());
+            }
+            BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
+            BOOST_TEST(query_value(*sql, "SELECT count FROM stock WHERE count <> '12'") == std::optional<std::string>(bad));
+            BOOST_TEST_REQUIRE(run(*sql, "DELETE FROM stock") == refusal::none);
+        }
+    }
+    BOOST_TEST_REQUIRE(run(*sql, "INSERT INTO stock (count) VALUES ('12'), (' 7 '), ('007'), ('-5'), (NULL)") == refusal::none);
+    strata::runner(*units, db.url()).up();
+    BOOST_TEST(query_value(*sql, "SELECT CAST(sum(count) AS TEXT) FROM stock") == std::optional<std::string>("21"));
+    BOOST_TEST(query_value(*sql, "SELECT CAST(count(*) AS TEXT) FROM stock WHERE count IS NULL") == std::optional<std::string>("1"));
+}

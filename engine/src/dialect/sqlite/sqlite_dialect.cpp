@@ -3,6 +3,7 @@
 #include <strata/error.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <optional>
 #include <stdexcept>
@@ -223,6 +224,42 @@ void guard_converted_values(const std::string& table, const column& c, std::vect
     out.push_back("DROP TABLE \"strata_change_guard\"");
 }
 
+/// The values a USING `CAST("c" AS <number type>)` of a text column would silently change: SQLite
+/// reads the longest number a text starts with ('12abc' is 12, 'lots' is 0, '3.7' as an integer
+/// is 3) where PostgreSQL refuses the text. Checked before the rebuild, on the values as they
+/// are: a text must be a number as written (`c = CAST(c AS NUMERIC)` holds only for text SQLite
+/// takes as a whole number: the comparison gives the text NUMERIC affinity, which converts only a
+/// well-formed number), and for an integer type one without a point or an exponent. Only for
+/// that exact USING form; any other expression is the unit's own to get right.
+void guard_cast_source(const std::string& table, const change_column& o, std::vector<std::string>& out) {
+    const auto from = o.before.type.kind;
+    if (from != type_kind::text && from != type_kind::varchar && from != type_kind::enumeration) return;
+    const auto to = o.after.type.kind;
+    const bool whole = to == type_kind::integer || to == type_kind::bigint || to == type_kind::smallint;
+    if (!whole && to != type_kind::numeric && to != type_kind::real && to != type_kind::double_precision) return;
+    std::string squeezed;  // the expression without blanks, upper case
+    for (char c : o.using_up.sqlite)
+        if (!std::isspace(static_cast<unsigned char>(c))) squeezed += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    std::string quoted_upper;
+    for (char c : dialect::quote(o.before.name)) quoted_upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (!squeezed.starts_with("CAST(" + quoted_upper + "AS") || !squeezed.ends_with(")")) return;
+    const std::string q = dialect::quote(o.before.name);
+    // Only text: a value stored as a number already (a raw-SQL unit may have) converts as is.
+    const std::string bad = "typeof(" + q + ") = 'text' AND NOT (" + q + " = CAST(" + q + " AS NUMERIC)" +
+          (whole ? " AND " + q + " NOT GLOB '*[.eE]*'" : std::string()) + ")";
+    const std::string refusal = "strata refuses to convert column " + table + "." + o.before.name + " to " + describe(o.after.type) +
+                                " with " + o.using_up.sqlite + ": a value is not " +
+                                (whole ? "a whole number" : "a number") +
+                                " as written, which SQLite's CAST would silently turn into another number (0 for a word) "
+                                "while PostgreSQL refuses it; fix those rows first, or convert them with a using_sql() "
+                                "that says what they become";
+    out.push_back("CREATE TEMP TABLE \"strata_change_guard\" (\"ok\" INTEGER CONSTRAINT " + dialect::quote(refusal) +
+                  " CHECK (\"ok\"))");
+    out.push_back("INSERT INTO \"strata_change_guard\" VALUES (NOT EXISTS (SELECT 1 FROM " + dialect::quote(table) + " WHERE " + q +
+                  " IS NOT NULL AND (" + bad + ")))");
+    out.push_back("DROP TABLE \"strata_change_guard\"");
+}
+
 /// Whether a check, an index expression or an index predicate of `t` names column `name`.
 bool uses_in_expressions(const table_def& t, const std::string& name) {
     auto mentions = [&](const std::string& expression) { return detail::expression_uses(expression, name); };
@@ -312,6 +349,7 @@ void sqlite_dialect::render(const operation& op, const catalog& state, rendering
             [](const comment_on&) {},  // SQLite keeps no comments: documented as skipped
             // No ALTER COLUMN in SQLite: every change rebuilds the table (online() is PostgreSQL's).
             [&](const change_column& o) {
+                guard_cast_source(o.table, o, s);
                 rebuild(op, out);
                 if (o.before.type != o.after.type) guard_converted_values(o.table, o.after, s);
             },
