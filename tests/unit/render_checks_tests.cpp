@@ -472,4 +472,59 @@ BOOST_AUTO_TEST_CASE(where_applies_only_to_the_index_just_recorded) {
     }
 }
 
+// A column the table does not have, in a key, an index or a check: PostgreSQL refuses the unit
+// at run time, and SQLite read a quoted name matching no column as a string and applied it (a
+// unique index on the constant 'emial' let the table hold one row; a check on one never failed).
+BOOST_AUTO_TEST_CASE(a_column_the_table_lacks_is_refused_before_anything_runs) {
+    refused_on_both([](builder& b) { b.create_unique_index("users", {"emial"}, "users_email_uq"); },
+                    "create_index users_email_uq: index \"users_email_uq\" names column \"emial\", which table users does "
+                    "not have; its columns are \"id\", \"email\"");
+    refused_on_both([](builder& b) { b.create_index("users", {"Email"}); },
+                    "create_index users_Email_idx: index \"users_Email_idx\" names column \"Email\", which table users does "
+                    "not have; did you mean \"email\"? strata quotes names, so case counts");
+    refused_on_both([](builder& b) { b.add_unique("users", {"mail"}); },
+                    "add_unique users.users_mail_key: unique key \"users_mail_key\" names column \"mail\", which table users "
+                    "does not have; its columns are \"id\", \"email\"");
+    refused_on_both([](builder& b) { b.add_check("users", "users_email_set", R"(length("emial") > 0)"); },
+                    "add_check users.users_email_set: the expression of check \"users_email_set\" names column \"emial\", "
+                    "which table users does not have; its columns are \"id\", \"email\"");
+    refused_on_both([](builder& b) { b.create_index_on("users", {R"(lower("mail"))"}, "users_lower_idx"); },
+                    "create_index users_lower_idx: expression 1 of index \"users_lower_idx\" names column \"mail\", which "
+                    "table users does not have; its columns are \"id\", \"email\"");
+    refused_on_both([](builder& b) { b.create_index("users", {"id"}).where(R"("deleted" IS NULL)"); },
+                    "create_index users_id_idx: the where() predicate of index \"users_id_idx\" names column \"deleted\", "
+                    "which table users does not have; its columns are \"id\", \"email\"");
+    refused_on_both(
+        [](builder& b) {
+            b.create_table("orders", [](table& t) {
+                t.column("id", type::bigint()).primary();
+                t.column("placedAt", type::timestamptz());
+                t.unique({"placed_at"});
+                t.check("orders_recent", R"("placedAt" > '2020-01-01')");
+            });
+        },
+        "create_table orders: unique key \"orders_placed_at_key\" names column \"placed_at\", which table orders does "
+        "not have; its columns are \"id\", \"placedAt\"");
+    // A column with capitals written without quotes is another name on PostgreSQL.
+    refused_on_both(
+        [](builder& b) {
+            b.create_table("orders", [](table& t) {
+                t.column("totalCents", type::bigint());
+                t.check("orders_total_cap", "totalCents < 100000000");
+            });
+        },
+        "create_table orders: the expression of check \"orders_total_cap\" names column totalCents without quotes, which "
+        "PostgreSQL reads as totalcents (SQLite finds \"totalCents\" in any case); quote it: \"totalCents\"");
+    // What is not a column of the table passes: functions, types, keywords, strings, a bare
+    // lower-case name, and a table the model does not know (raw sql made it).
+    for (auto backend : both_dialects) {
+        BOOST_TEST(refusal(backend, [](builder& b) {
+                       b.add_check("users", "users_ok", R"(length("email") > 0 AND email <> 'emial' AND "id"::bigint > 0 AND CAST("id" AS "numeric") > 0 AND "lower"("email") IS NOT NULL AND users."id" > 0 AND "email" COLLATE "C" > 'a')");
+                       b.create_index("legacy", {"whatever"});
+                       b.add_check("legacy", "legacy_ok", R"("anything" > 0)");
+                   }) == "<rendered>",
+                   strata::to_string(backend));
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

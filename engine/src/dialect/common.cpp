@@ -110,19 +110,27 @@ bool is_keyword(std::string_view word) {
     return false;
 }
 
-/// Whether the word ending before `i` (skipping blanks) is AS, as in `CAST(x AS date)`.
-bool after_as(const std::string& text, std::size_t i) {
+/// Whether the word ending before `i` (skipping blanks) is `word`, as AS in `CAST(x AS date)`.
+bool after_word(const std::string& text, std::size_t i, std::string_view word) {
     std::size_t end = text.find_last_not_of(" \t\r\n", i == 0 ? 0 : i - 1);
-    if (end == std::string::npos || end < 1 || i == 0 || end == i - 1) return false;  // no blank: not a separate word
-    return same_ignoring_case(std::string_view(text).substr(end - 1, 2), "AS") && (end < 2 || !word_char(text[end - 2]));
+    if (end == std::string::npos || end + 1 < word.size() || i == 0 || end == i - 1) return false;  // no blank: not a separate word
+    const std::size_t from = end + 1 - word.size();
+    return same_ignoring_case(std::string_view(text).substr(from, word.size()), word) && (from == 0 || !word_char(text[from - 1]));
 }
 
-/// Calls `f(begin, end)` for each identifier in `text` that names `column`: a quoted identifier
-/// spelled exactly so, or a bare word spelled so in any case that is not a keyword, a function
-/// name (a word before `(`), a type (after `::` or AS) or a typed literal's type (`date '...'`).
-/// String literals are skipped.
+/// Calls `f(begin, end, id)` for each identifier in `text` (identifier_use). String literals
+/// are skipped.
 template <class F>
-void for_each_use(const std::string& text, const std::string& column, F f) {
+void for_each_identifier(const std::string& text, F f) {
+    auto next_char = [&](std::size_t j) {
+        std::size_t next = text.find_first_not_of(" \t\r\n", j);
+        return next == std::string::npos ? '\0' : text[next];
+    };
+    auto qualified = [&](std::size_t i, std::size_t j) { return (i > 0 && text[i - 1] == '.') || next_char(j) == '.'; };
+    auto type = [&](std::size_t i, std::size_t j) {
+        return (i >= 2 && text.compare(i - 2, 2, "::") == 0) || after_word(text, i, "AS") || after_word(text, i, "COLLATE") ||
+               next_char(j) == '\'';
+    };
     for (std::size_t i = 0; i < text.size();) {
         char ch = text[i];
         if (ch == '\'' || ch == '"') {
@@ -140,17 +148,13 @@ void for_each_use(const std::string& text, const std::string& column, F f) {
                 inside += text[j];
             }
             std::size_t end = std::min(j + 1, text.size());
-            if (ch == '"' && inside == column) f(i, end);
+            if (ch == '"') f(i, end, identifier_use{inside, true, next_char(end) != '(' && !type(i, end), qualified(i, end)});
             i = end;
         } else if (word_start(ch)) {
             std::size_t j = i;
             while (j < text.size() && word_char(text[j])) ++j;
-            std::size_t next = text.find_first_not_of(" \t\r\n", j);
-            bool function = next != std::string::npos && text[next] == '(';
-            bool type = (i >= 2 && text.compare(i - 2, 2, "::") == 0) || after_as(text, i) ||
-                        (next != std::string::npos && text[next] == '\'');
             const std::string_view word = std::string_view(text).substr(i, j - i);
-            if (!function && !type && !is_keyword(word) && same_ignoring_case(word, column)) f(i, j);
+            f(i, j, identifier_use{std::string(word), false, next_char(j) != '(' && !type(i, j) && !is_keyword(word), qualified(i, j)});
             i = j;
         } else if (std::isdigit(static_cast<unsigned char>(ch))) {
             while (i < text.size() && (word_char(text[i]) || text[i] == '.')) ++i;  // 1e5, 2.5
@@ -160,7 +164,23 @@ void for_each_use(const std::string& text, const std::string& column, F f) {
     }
 }
 
+/// Calls `f(begin, end)` for each identifier in `text` that names `column`: a quoted identifier
+/// spelled exactly so, or a bare word spelled so in any case that is not a keyword, a function
+/// name, a type or a typed literal's type.
+template <class F>
+void for_each_use(const std::string& text, const std::string& column, F f) {
+    for_each_identifier(text, [&](std::size_t begin, std::size_t end, const identifier_use& id) {
+        if (id.quoted ? id.name == column : id.plain && same_ignoring_case(id.name, column)) f(begin, end);
+    });
+}
+
 }  // namespace
+
+std::vector<identifier_use> identifiers_in(const std::string& expression) {
+    std::vector<identifier_use> out;
+    for_each_identifier(expression, [&](std::size_t, std::size_t, const identifier_use& id) { out.push_back(id); });
+    return out;
+}
 
 bool expression_uses(const std::string& expression, const std::string& column) {
     bool used = false;

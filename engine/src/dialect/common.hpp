@@ -64,6 +64,19 @@ std::string check_constraint(const schema::check_def& check);
 /// is a keyword spelled like the column counts as a use.
 bool expression_uses(const std::string& expression, const std::string& column);
 
+/// An identifier in a user's SQL expression, as expression_uses() reads them.
+struct identifier_use {
+    std::string name;  ///< quotes removed
+    bool quoted = false;
+    /// Not a function name (before `(`), a type (after `::` or AS), a typed literal's type
+    /// (`date '...'`) or, bare, a keyword: a column, if it names one.
+    bool plain = false;
+    bool qualified = false;  ///< next to a `.`: t.col, "t"."col"
+};
+
+/// The identifiers of `expression`, in order.
+std::vector<identifier_use> identifiers_in(const std::string& expression);
+
 /// `expression` with each use (as expression_uses() finds them) of column `from` replaced by the
 /// quoted name `to`, as both databases rewrite a stored expression when a column is renamed.
 std::string expression_renamed(const std::string& expression, const std::string& from, const std::string& to);

@@ -5,6 +5,9 @@
 
 #include <strata/dialect.hpp>
 
+#include <algorithm>
+#include <cctype>
+
 #include "dialect/common.hpp"
 
 namespace strata::detail::checks {
@@ -162,6 +165,65 @@ void check_enumeration_name(const operation& op, const std::string& table, const
                      "give the table or the column a shorter name");
 }
 
+namespace {
+
+bool has_upper(const std::string& s) {
+    return std::any_of(s.begin(), s.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); });
+}
+
+std::string lower_case(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+bool same_ignoring_case(const std::string& a, const std::string& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+/// " (did you mean \"placedAt\"? a quoted name is case-sensitive)" when `t` has a column
+/// spelled like `name` in another case.
+std::string case_hint(const table_def& t, const std::string& name) {
+    for (const auto& c : t.columns)
+        if (same_ignoring_case(c.name, name))
+            return "; did you mean \"" + c.name + "\"? strata quotes names, so case counts";
+    std::vector<std::string> names;
+    for (const auto& c : t.columns) names.push_back(c.name);
+    return "; its columns are " + list_of(names);
+}
+
+}  // namespace
+
+void check_columns_of(const operation& op, const table_def& t, const std::vector<std::string>& columns, const std::string& what) {
+    for (const auto& c : columns)
+        if (!t.find_column(c))
+            refuse(op, what + " names column \"" + c + "\", which table " + t.name + " does not have" + case_hint(t, c));
+}
+
+void check_columns_in(const operation& op, const table_def& t, const std::string& expression, const std::string& role) {
+    for (const auto& id : identifiers_in(expression)) {
+        if (!id.plain || id.qualified) continue;
+        if (id.quoted && !t.find_column(id.name))
+            // SQLite would take it for the string 'name' and apply the unit.
+            refuse(op, role + " names column \"" + id.name + "\", which table " + t.name + " does not have" + case_hint(t, id.name));
+        if (!id.quoted)
+            for (const auto& c : t.columns)
+                if (has_upper(c.name) && same_ignoring_case(c.name, id.name))
+                    refuse(op, role + " names column " + id.name + " without quotes, which PostgreSQL reads as " +
+                                   lower_case(id.name) + " (SQLite finds \"" + c.name +
+                                   "\" in any case); quote it: \"" + c.name + "\"");
+    }
+}
+
+void check_index_columns(const operation& op, const table_def& t, const index_def& i) {
+    const std::string name = "index \"" + (i.name.empty() ? default_index_name(i.table, i.columns) : i.name) + "\"";
+    check_columns_of(op, t, i.columns, name);
+    for (std::size_t k = 0; k < i.expressions.size(); ++k)
+        check_columns_in(op, t, i.expressions[k], "expression " + std::to_string(k + 1) + " of " + name);
+    if (!i.where.empty()) check_columns_in(op, t, i.where, "the where() predicate of " + name);
+}
+
 void check_table(const operation& op, const table_def& t) {
     check_table_name(op, t.name);
     std::vector<std::string> keys;
@@ -195,8 +257,12 @@ void check_table(const operation& op, const table_def& t) {
     for (const auto& k : t.foreign_keys) check_foreign_key(op, t.name, k);
     for (const auto& u : t.uniques) check_unique(op, t.name, u);
     for (const auto& i : t.indexes) check_index(op, i);
+    for (const auto& k : t.foreign_keys) check_columns_of(op, t, k.columns, "foreign key \"" + k.name + "\"");
+    for (const auto& u : t.uniques) check_columns_of(op, t, u.columns, "unique key \"" + u.name + "\"");
+    for (const auto& i : t.indexes) check_index_columns(op, t, i);
     for (std::size_t i = 0; i < t.checks.size(); ++i) {
         check_check(op, t.checks[i]);
+        check_columns_in(op, t, t.checks[i].expression, "the expression of check \"" + t.checks[i].name + "\"");
         for (std::size_t j = 0; j < i; ++j)
             if (t.checks[j].name == t.checks[i].name) refuse(op, "check \"" + t.checks[i].name + "\" is defined twice");
     }

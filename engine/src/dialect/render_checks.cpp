@@ -139,6 +139,8 @@ void check_operation(const operation& op, const catalog& state) {
             [&](const add_foreign_key& o) {
                 check_table_name(op, o.table);
                 check_foreign_key(op, o.table, o.key);
+                if (auto it = state.tables.find(o.table); it != state.tables.end())
+                    check_columns_of(op, it->second, o.key.columns, "foreign key \"" + o.key.name + "\"");
             },
             [&](const drop_foreign_key& o) {
                 check_table_name(op, o.table);
@@ -147,12 +149,17 @@ void check_operation(const operation& op, const catalog& state) {
             [&](const add_unique& o) {
                 check_table_name(op, o.table);
                 check_unique(op, o.table, o.key);
+                if (auto it = state.tables.find(o.table); it != state.tables.end())
+                    check_columns_of(op, it->second, o.key.columns, "unique key \"" + o.key.name + "\"");
             },
             [&](const drop_unique& o) {
                 check_table_name(op, o.table);
                 name(o.name, "unique key name");
             },
-            [&](const create_index& o) { check_index(op, o.index); },
+            [&](const create_index& o) {
+                check_index(op, o.index);
+                if (auto it = state.tables.find(o.index.table); it != state.tables.end()) check_index_columns(op, it->second, o.index);
+            },
             [&](const drop_index& o) {
                 check_table_name(op, o.table);
                 name(o.name, "index name");
@@ -189,11 +196,13 @@ void check_operation(const operation& op, const catalog& state) {
             [&](const add_check& o) {
                 check_table_name(op, o.table);
                 check_check(op, o.check);
-                if (auto it = state.tables.find(o.table); it != state.tables.end())
+                if (auto it = state.tables.find(o.table); it != state.tables.end()) {
+                    check_columns_in(op, it->second, o.check.expression, "the expression of check \"" + o.check.name + "\"");
                     for (const auto& c : it->second.checks)
                         if (c.name == o.check.name)
                             refuse(op, "table " + o.table + " already has a check \"" + c.name +
                                            "\" (an earlier unit added it); drop it first or choose another name");
+                }
             },
             [&](const drop_check& o) {
                 check_table_name(op, o.table);

@@ -32,6 +32,15 @@ void check_index(const schema::operation& op, const schema::index_def& i);
 void check_check(const schema::operation& op, const schema::check_def& c);
 void check_enumeration_name(const schema::operation& op, const std::string& table, const schema::column& c);
 void check_table(const schema::operation& op, const schema::table_def& t);
+/// Refuses a column `t` (a table being created, or as earlier units left it) does not have, named
+/// in `columns` or in an expression: PostgreSQL refuses it, and SQLite would read a quoted name
+/// that matches no column as a string ("emial": a unique index on a constant). Also a bare name
+/// that matches a column with capitals only ignoring case (PostgreSQL folds it to lower case).
+void check_columns_of(const schema::operation& op, const schema::table_def& t, const std::vector<std::string>& columns,
+                      const std::string& what);
+void check_columns_in(const schema::operation& op, const schema::table_def& t, const std::string& expression,
+                      const std::string& role);
+void check_index_columns(const schema::operation& op, const schema::table_def& t, const schema::index_def& i);
 
 // change_column_checks.cpp
 void check_change_column(const schema::change_column& o, const schema::operation& op, const catalog& state);
