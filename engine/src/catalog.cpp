@@ -4,6 +4,7 @@
 
 #include "dialect/common.hpp"
 #include "overloaded.hpp"
+#include "schema/column_dependents.hpp"
 
 namespace strata {
 namespace {
@@ -63,23 +64,8 @@ void catalog::apply(const operation& op) {
                 if (auto* t = table_named(o.table)) t->columns.push_back(o.column);
             },
             [&](const drop_column& o) {
-                auto* t = table_named(o.table);
-                if (!t) return;
-                erase_one(t->columns, [&](const column& c) { return c.name == o.name; });
                 // Like PostgreSQL, dropping a column drops the constraints and indexes using it.
-                auto uses = [&](const std::vector<std::string>& cols) {
-                    return std::find(cols.begin(), cols.end(), o.name) != cols.end();
-                };
-                if (uses(t->primary_key)) t->primary_key.clear();
-                std::erase_if(t->foreign_keys, [&](const foreign_key& k) { return uses(k.columns); });
-                std::erase_if(t->uniques, [&](const unique_key& k) { return uses(k.columns); });
-                std::erase_if(t->indexes, [&](const index_def& k) { return uses(k.columns); });
-                // Also the checks, index expressions and predicates naming it (a scan of their text).
-                auto mentions = [&](const std::string& expression) { return detail::expression_uses(expression, o.name); };
-                std::erase_if(t->indexes, [&](const index_def& k) {
-                    return mentions(k.where) || std::any_of(k.expressions.begin(), k.expressions.end(), mentions);
-                });
-                std::erase_if(t->checks, [&](const check_def& k) { return mentions(k.expression); });
+                if (auto* t = table_named(o.table)) drop_column_from(*t, o.name);
             },
             [&](const add_foreign_key& o) {
                 if (auto* t = table_named(o.table)) t->foreign_keys.push_back(o.key);

@@ -203,6 +203,14 @@ bool holds_directive_line(const std::string& statement) {
     return false;
 }
 
+/// `text` as a unit reads it: a `\r` ending a line (CRLF) left out.
+std::string lines_without_cr(const std::string& text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i)
+        if (!(text[i] == '\r' && (i + 1 == text.size() || text[i + 1] == '\n'))) out += text[i];
+    return out;
+}
+
 std::optional<std::string> check_unit(const std::string& text) {
     std::optional<strata::sql_unit> unit;
     try {
@@ -226,9 +234,11 @@ std::optional<std::string> check_unit(const std::string& text) {
     if (!unit->up.postgresql && !unit->up.sqlite) return "a unit parsed without an up section";
     if (unit->up.postgresql.value_or(std::vector<std::string>{}).empty() && unit->up.sqlite.value_or(std::vector<std::string>{}).empty())
         return "a unit parsed with nothing to run";
+    const std::string read_as = lines_without_cr(text);
     for (const auto* list : lists)
         for (const auto& statement : *list) {
-            if (text.find(statement) == std::string::npos) return "a statement not in the input: " + strata::fuzz::literal(statement);
+            if (read_as.find(statement) == std::string::npos)
+                return "a statement not in the input: " + strata::fuzz::literal(statement);
             if (holds_directive_line(statement)) return "a statement spans a directive: " + strata::fuzz::literal(statement);
         }
     return std::nullopt;

@@ -94,6 +94,7 @@ void printer::verified(const unit_verification& v) const {
     if (v.result == outcome::irreversible) out_ << ": no down (" << v.error << "); applied, not reverted";
     out_ << "\n";
     for (const auto& d : v.differences) out_ << "             down " << describe(d, inspect::wording::round_trip) << "\n";
+    for (const auto& n : v.notes) out_ << "             note: down " << n << "\n";
     if (!v.error.empty() && v.result != outcome::irreversible) out_ << "             " << v.error << "\n";
     out_ << std::flush;
 }
@@ -109,7 +110,8 @@ void printer::verification(const std::string& database, const std::vector<unit_v
             json differences = json::array();
             for (const auto& d : v.differences) differences.push_back(to_json(d, inspect::wording::round_trip));
             units.push_back({{"version", v.version}, {"name", v.name}, {"result", to_string(v.result)},
-                             {"differences", differences}, {"error", v.error.empty() ? json(nullptr) : json(v.error)}});
+                             {"differences", differences}, {"notes", v.notes},
+                             {"error", v.error.empty() ? json(nullptr) : json(v.error)}});
         }
         out_ << json{{"command", "verify"}, {"database", database}, {"ok", ok}, {"units", units},
                           {"not_verified", total - verdicts.size()}}

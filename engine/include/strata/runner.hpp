@@ -132,6 +132,9 @@ struct unit_verification {
     outcome result = outcome::round_trips;
     std::vector<inspect::difference> differences;
     std::string error;  ///< failed: the error's message; irreversible: why
+    /// What differs but is not the unit's to fix: the column order down leaves (a column added
+    /// back goes last).
+    std::vector<std::string> notes;
 };
 const char* to_string(unit_verification::outcome o) noexcept;
 
@@ -139,7 +142,8 @@ const char* to_string(unit_verification::outcome o) noexcept;
 struct drift_report {
     std::vector<inspect::difference> differences;  ///< empty: the schemas agree
     /// What limits the comparison: applied units this build does not have (left out of the
-    /// expected schema), applied units this build renders differently (this build's used).
+    /// expected schema), applied units this build renders differently (this build's used); and
+    /// the column order, which differs after a column was dropped and added back (it goes last).
     std::vector<std::string> notes;
     std::vector<std::int64_t> applied;  ///< the versions applied to the scratch database
 };

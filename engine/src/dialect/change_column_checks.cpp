@@ -1,5 +1,5 @@
 // The checks of a change_column: what it may change, the USING conversion PostgreSQL needs, the
-// column as earlier units left it.
+// column as earlier units left it; and a drop_table's definition against the table as they left it.
 
 #include "dialect/render_checks.hpp"
 
@@ -73,6 +73,38 @@ bool needs_using(const column_type& from, const column_type& to) {
 }
 
 }  // namespace
+
+void check_drop_table(const drop_table& o, const operation& op, const catalog& state) {
+    auto it = state.tables.find(o.name);
+    if (!o.definition || it == state.tables.end()) return;
+    const table_def& now = it->second;
+    const table_def& given = *o.definition;
+    auto names = [](const auto& items) {
+        std::vector<std::string> out;
+        for (const auto& i : items) out.push_back(i.name);
+        return out;
+    };
+    std::string why;
+    if (names(now.columns) != names(given.columns)) {
+        why = "columns " + list_of(names(now.columns)) + ", not " + list_of(names(given.columns));
+    } else {
+        for (std::size_t i = 0; i < now.columns.size() && why.empty(); ++i)
+            if (now.columns[i] != given.columns[i])
+                why = "column \"" + now.columns[i].name + "\": " + column_differences(now.columns[i], given.columns[i]);
+    }
+    if (why.empty() && now.primary_key != given.primary_key)
+        why = "primary key (" + list_of(now.primary_key) + "), not (" + list_of(given.primary_key) + ")";
+    if (why.empty() && now.foreign_keys != given.foreign_keys)
+        why = "foreign keys " + list_of(names(now.foreign_keys)) + ", not " + list_of(names(given.foreign_keys)) +
+              " (or their columns or actions)";
+    if (why.empty() && now.uniques != given.uniques)
+        why = "unique keys " + list_of(names(now.uniques)) + ", not " + list_of(names(given.uniques)) + " (or their columns)";
+    if (why.empty() && now.checks != given.checks)
+        why = "checks " + list_of(names(now.checks)) + ", not " + list_of(names(given.checks)) + " (or their expressions)";
+    if (!why.empty())
+        refuse(op, "its definition differs from table " + o.name + " as earlier units left it (" + why +
+                       "); give the table as it is, so that down makes it again (its indexes come back with it)");
+}
 
 void check_change_column(const change_column& o, const operation& op, const catalog& state) {
     check_table_name(op, o.table);

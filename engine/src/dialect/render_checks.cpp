@@ -122,7 +122,10 @@ void check_operation(const operation& op, const catalog& state) {
     std::visit(
         overloaded{
             [&](const create_table& o) { check_table(op, o.table); },
-            [&](const drop_table& o) { check_table_name(op, o.name); },
+            [&](const drop_table& o) {
+                check_table_name(op, o.name);
+                check_drop_table(o, op, state);
+            },
             [&](const add_column& o) {
                 check_table_name(op, o.table);
                 check_column(op, o.column);

@@ -44,5 +44,8 @@ void check_index_columns(const schema::operation& op, const schema::table_def& t
 
 // change_column_checks.cpp
 void check_change_column(const schema::change_column& o, const schema::operation& op, const catalog& state);
+/// A drop_table's definition (what its down creates) must be the table as earlier units left it,
+/// indexes aside (a definition cannot hold them: the down makes them again, restoring_dropped).
+void check_drop_table(const schema::drop_table& o, const schema::operation& op, const catalog& state);
 
 }  // namespace strata::detail::checks

@@ -10,6 +10,18 @@
 namespace strata {
 namespace {
 
+/// Moves the column-order differences of `ds` to `notes`: neither database adds a column in
+/// place, so a column dropped and added back (a reversible drop_column's down, a rollback and a
+/// deploy again) goes last, and no unit can put it back. Shown, since SELECT * and positional
+/// INSERTs see the order, but not a difference that fails verify or diff.
+void column_order_as_notes(std::vector<inspect::difference>& ds, inspect::wording w, std::vector<std::string>& notes) {
+    std::erase_if(ds, [&](const inspect::difference& d) {
+        if (d.attribute != "column order") return false;
+        notes.push_back(inspect::describe(d, w) + " (a column added back goes last: neither database adds one in place)");
+        return true;
+    });
+}
+
 /// A runner on the scratch database: the target's timeouts, none of its output (the scratch's
 /// progress is not the user's), never a dry run.
 runner_options for_scratch(const runner_options& options) {
@@ -113,6 +125,7 @@ std::vector<unit_verification> verify_units(const registry& units, const databas
         }
         if (v.result != outcome::failed) {
             v.differences = inspect::compare(before, bench->schema());
+            column_order_as_notes(v.differences, inspect::wording::round_trip, v.notes);
             if (!v.differences.empty()) v.result = outcome::differs;
             try {
                 bench->up(entry.version);
@@ -183,6 +196,7 @@ drift_report schema_drift(const registry& units, const database_url& target, con
                     e.context());
     }
     report.differences = inspect::compare(bench->schema(), actual);
+    column_order_as_notes(report.differences, inspect::wording::drift, report.notes);
     return report;
 }
 

@@ -49,17 +49,22 @@ std::vector<lint_finding> lint(const registry& units, backend b, const lint_scop
         } catch (const error&) {
             rethrow_with(std::current_exception(), {.version = e.version, .unit_name = e.name, .dir = direction::up});
         }
+        auto found = [&](const lint_detail::rule_entry& rule, const schema::operation& op, std::string message) {
+            lint_finding f{rule.rule.code, rule.rule.level,         e.version, e.name, schema::describe(op),
+                           std::move(message), rule.rule.safe_alternative, std::nullopt};
+            const auto& allowed = ops.allowances();
+            auto a = std::find_if(allowed.begin(), allowed.end(), [&](const schema::lint_allowance& x) { return x.code == f.code; });
+            if (a != allowed.end()) f.allowed_because = a->reason;
+            findings.push_back(std::move(f));
+        };
+        for (const auto* rule : rules)
+            if (rule->fires_on_unit)
+                if (auto hit = rule->fires_on_unit(ops.operations(), release))
+                    found(*rule, ops.operations()[hit->first], std::move(hit->second));
         for (const auto& op : ops.operations()) {
             for (const auto* rule : rules)
-                if (auto message = rule->fires(op, release)) {
-                    lint_finding f{rule->rule.code, rule->rule.level,       e.version, e.name, schema::describe(op),
-                                   std::move(*message), rule->rule.safe_alternative, std::nullopt};
-                    const auto& allowed = ops.allowances();
-                    auto a = std::find_if(allowed.begin(), allowed.end(),
-                                          [&](const schema::lint_allowance& x) { return x.code == f.code; });
-                    if (a != allowed.end()) f.allowed_because = a->reason;
-                    findings.push_back(std::move(f));
-                }
+                if (rule->fires)
+                    if (auto message = rule->fires(op, release)) found(*rule, op, std::move(*message));
             release.apply(op);
         }
     }

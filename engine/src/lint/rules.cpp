@@ -217,6 +217,21 @@ bool release_objects::existing(const std::string& table, const std::string& colu
     return existing(table) && !columns_.contains({table, column});
 }
 
+/// S011: online operations next to plain ones. Such a unit runs outside a transaction (the
+/// online steps must), and its plain steps cannot tell what is done already: when a step fails,
+/// what ran before it stays and the unit is dirty, for a person to clean up by hand.
+std::optional<std::pair<std::size_t, std::string>> online_mixed_with_plain(const std::vector<operation>& ops,
+                                                                           const release_objects&) {
+    const auto online = std::find_if(ops.begin(), ops.end(), is_online);
+    if (online == ops.end()) return std::nullopt;
+    const auto plain = std::find_if(ops.begin(), ops.end(), [](const operation& op) { return !is_online(op); });
+    if (plain == ops.end()) return std::nullopt;
+    return std::pair{static_cast<std::size_t>(plain - ops.begin()),
+                     describe(*plain) + " runs in the same unit as the online " + describe(*online) +
+                         ", outside a transaction: if a step fails, the steps before it stay done and the unit is dirty "
+                         "until a person undoes them by hand"};
+}
+
 const std::vector<rule_entry>& rule_table() {
     using enum lint_level;
     // SQLite gets the rules about the running application and raw SQL only: it has no online
@@ -263,6 +278,12 @@ const std::vector<rule_entry>& rule_table() {
           "use a schema operation where one exists; otherwise check what the SQL locks, then .allow(\"S010\", reason)",
           every_backend},
          raw_sql_unread},
+        {{"S011", warning, "online operations in a unit with plain ones",
+          "put the online operations in units of their own: an online unit that fails resumes or is undone by strata, "
+          "a mixed one needs a person",
+          postgresql_only},
+         nullptr,
+         online_mixed_with_plain},
     };
     return rules;
 }

@@ -33,9 +33,16 @@ private:
 /// The message of a finding in `op`, or nullopt when the rule does not fire.
 using check = std::optional<std::string> (*)(const schema::operation& op, const release_objects& release);
 
+/// A rule about a unit's operations together: the index of the operation the finding names, and
+/// its message; nullopt when the rule does not fire.
+using unit_check = std::optional<std::pair<std::size_t, std::string>> (*)(const std::vector<schema::operation>& ops,
+                                                                            const release_objects& release);
+
+/// One of `fires` (each operation alone) and `fires_on_unit` is set.
 struct rule_entry {
     lint_rule rule;
-    check fires;
+    check fires = nullptr;
+    unit_check fires_on_unit = nullptr;
 };
 
 /// Every rule with its check, in code order.

@@ -6,6 +6,7 @@
 
 #include "checksum.hpp"
 #include "history.hpp"
+#include "schema/column_dependents.hpp"
 
 namespace strata {
 namespace {
@@ -57,10 +58,20 @@ plan::plan(const registry& r, const dialect& d, bool atomic) {
         planned_unit p;
         p.entry = &e;
         std::size_t up_operations = 0;
+        // When up drops a column or a table: its operations and the model before them (restoring_dropped).
+        std::vector<schema::operation> up_dropping_columns;
+        catalog before_up;
         try {
             schema::builder b;
             e.unit->up(b);
             up_operations = b.operations().size();
+            if (std::any_of(b.operations().begin(), b.operations().end(),
+                            [](const schema::operation& op) {
+                                return std::holds_alternative<schema::drop_column>(op) || std::holds_alternative<schema::drop_table>(op);
+                            })) {
+                up_dropping_columns = b.operations();
+                before_up = state.tables_for(up_dropping_columns);
+            }
             if (atomic && std::any_of(b.operations().begin(), b.operations().end(), schema::is_online)) {
                 catalog scratch = state;
                 std::exception_ptr ignored;  // the same operations: a problem shows in `up` too
@@ -82,9 +93,13 @@ plan::plan(const registry& r, const dialect& d, bool atomic) {
         try {
             schema::builder b;
             e.unit->down(b);
+            // A column the down adds back gets the keys, indexes and checks dropping it took.
+            std::vector<schema::operation> restored;
+            if (!up_dropping_columns.empty()) restored = schema::restoring_dropped(up_dropping_columns, b.operations(), before_up);
+            const auto& down_operations = up_dropping_columns.empty() ? b.operations() : restored;
             // Down runs against the schema this unit leaves: the tables it touches of it.
-            catalog after = state.tables_for(b.operations());
-            p.down = render_tracking(d, b.operations(), after, p.down_problem);
+            catalog after = state.tables_for(down_operations);
+            p.down = render_tracking(d, down_operations, after, p.down_problem);
             // A unit that runs outside a transaction (transaction_mode::none) reverts outside one
             // too, and the down stored with its row says so: a build that does not know the unit
             // has nothing else to go by (DROP INDEX CONCURRENTLY is refused inside a transaction).
