@@ -6,6 +6,7 @@
 
 #include "checksum.hpp"
 #include "history.hpp"
+#include "record_operations.hpp"
 
 namespace strata {
 namespace {
@@ -59,7 +60,7 @@ plan::plan(const registry& r, const dialect& d, bool atomic) {
         std::size_t up_operations = 0;
         try {
             schema::builder b;
-            e.unit->up(b);
+            record_operations(e, direction::up, b);
             up_operations = b.operations().size();
             if (atomic && std::any_of(b.operations().begin(), b.operations().end(), schema::is_online)) {
                 catalog scratch = state;
@@ -81,7 +82,7 @@ plan::plan(const registry& r, const dialect& d, bool atomic) {
         if (!p.up_problem) p.checksum = checksum(p.up.statements);
         try {
             schema::builder b;
-            e.unit->down(b);
+            record_operations(e, direction::down, b);
             // Down runs against the schema this unit leaves: the tables it touches of it.
             catalog after = state.tables_for(b.operations());
             p.down = render_tracking(d, b.operations(), after, p.down_problem);
