@@ -131,9 +131,9 @@ bool is_secret_parameter(std::string_view name) {
 /// A query parameter written into the database name for want of its '?' (".../shop&sslpassword=k3y"):
 /// a '&' then a key and its '=' in the raw text, or a secret parameter's key (is_secret_parameter)
 /// and its '=' anywhere in the decoded name, since such a name would carry the secret into every
-/// message showing the URL. What the message shows: the '&' and the key as written when the key is
-/// one of libpq's ("&sslpassword="), else "&KEY=" (other text of the URL is not echoed: it may be
-/// part of the password). The config_error's message; nullopt when there is none.
+/// message showing the URL. The message shows the '&' and the key as written when the key is one of
+/// libpq's ("&sslpassword"), no other text of the URL (it may be part of the password). The
+/// config_error's message; nullopt when there is none.
 std::optional<std::string> parameter_in_database_name(std::string_view raw, std::string_view decoded) {
     static constexpr std::string_view known[] = {
         "password", "sslpassword", "passfile", "sslmode", "sslkey", "sslcert", "sslrootcert", "sslcrl",
@@ -149,8 +149,11 @@ std::optional<std::string> parameter_in_database_name(std::string_view raw, std:
         std::string key(text.substr(begin, eq - begin)), lower = key;
         for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         const bool libpq = std::find(std::begin(known), std::end(known), lower) != std::end(known);
-        return "invalid database URL: the database name holds '" + std::string(amp ? "&" : "") + (libpq ? key : "KEY") +
-               "=': query parameters start with '?' (postgresql://host/dbname?key=value&key=value)" +
+        // No "password=" and no secret-named parameter in the text, which redact_passwords would mask.
+        return "invalid database URL: the database name holds " +
+               (libpq ? "the parameter '" + std::string(amp ? "&" : "") + key + "' and its value"
+                      : std::string(amp ? "a parameter after a '&'" : "a secret parameter") + " and its value") +
+               ": query parameters start with '?' (postgresql://host/dbname?name=value&name=value)" +
                (amp && !is_secret_parameter(key) ? "; a database name holding '&' writes it %26" : "");
     };
     for (auto eq = decoded.find('='); eq != std::string_view::npos; eq = decoded.find('=', eq + 1))
