@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <optional>
 
 namespace strata {
 namespace {
@@ -125,6 +126,42 @@ bool is_secret_parameter(std::string_view name) {
     for (std::string_view word : {"password", "passphrase", "secret", "token", "credential"})
         if (lower.find(word) != std::string::npos) return true;
     return lower == "key" || (lower.size() > 4 && lower.compare(lower.size() - 4, 4, "_key") == 0);
+}
+
+/// A query parameter written into the database name for want of its '?' (".../shop&sslpassword=k3y"):
+/// a '&' then a key and its '=' in the raw text, or a secret parameter's key (is_secret_parameter)
+/// and its '=' anywhere in the decoded name, since such a name would carry the secret into every
+/// message showing the URL. The message shows the '&' and the key as written when the key is one of
+/// libpq's ("&sslpassword"), no other text of the URL (it may be part of the password). The
+/// config_error's message; nullopt when there is none.
+std::optional<std::string> parameter_in_database_name(std::string_view raw, std::string_view decoded) {
+    static constexpr std::string_view known[] = {
+        "password", "sslpassword", "passfile", "sslmode", "sslkey", "sslcert", "sslrootcert", "sslcrl",
+        "application_name", "connect_timeout", "options", "service", "target_session_attrs", "client_encoding",
+        "require_auth", "gssencmode", "channel_binding", "oauth_client_secret"};
+    auto key_before = [](std::string_view text, std::size_t eq) {
+        auto begin = eq;
+        while (begin > 0 && (std::isalnum(static_cast<unsigned char>(text[begin - 1])) || text[begin - 1] == '_')) --begin;
+        return begin;
+    };
+    auto shown = [&](std::string_view text, std::size_t begin, std::size_t eq) {
+        const bool amp = begin > 0 && text[begin - 1] == '&';
+        std::string key(text.substr(begin, eq - begin)), lower = key;
+        for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const bool libpq = std::find(std::begin(known), std::end(known), lower) != std::end(known);
+        // No "password=" and no secret-named parameter in the text, which redact_passwords would mask.
+        return "invalid database URL: the database name holds " +
+               (libpq ? "the parameter '" + std::string(amp ? "&" : "") + key + "' and its value"
+                      : std::string(amp ? "a parameter after a '&'" : "a secret parameter") + " and its value") +
+               ": query parameters start with '?' (postgresql://host/dbname?name=value&name=value)" +
+               (amp && !is_secret_parameter(key) ? "; a database name holding '&' writes it %26" : "");
+    };
+    for (auto eq = decoded.find('='); eq != std::string_view::npos; eq = decoded.find('=', eq + 1))
+        if (auto begin = key_before(decoded, eq); begin != eq && is_secret_parameter(decoded.substr(begin, eq - begin)))
+            return shown(decoded, begin, eq);
+    for (auto eq = raw.find('='); eq != std::string_view::npos; eq = raw.find('=', eq + 1))
+        if (auto begin = key_before(raw, eq); begin != eq && begin > 0 && raw[begin - 1] == '&') return shown(raw, begin, eq);
+    return std::nullopt;
 }
 
 /// Whether the value at `pos` is already *** (as redacted() writes it), followed by text that is
@@ -267,6 +304,7 @@ database_url database_url::parse(std::string_view text) {
         throw config_error(std::string("invalid database URL: no database name (add /dbname after the host)") + hint);
     std::string_view authority = rest.substr(0, slash);
     url.dbname_ = percent_decode(rest.substr(slash + 1), "database name");
+    if (auto misplaced = parameter_in_database_name(rest.substr(slash + 1), url.dbname_)) throw config_error(*misplaced);
     if (url.dbname_.empty())
         throw config_error(std::string("invalid database URL: the database name is empty") + hint);
 

@@ -12,8 +12,10 @@
 
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -199,4 +201,48 @@ STRATA_BACKEND_TEST(a_down_recording_nothing_for_an_up_that_did_is_refused_unles
     strata::runner(first, db.url()).down();
     BOOST_TEST(recorded_versions(*sql).empty());
     BOOST_TEST(read_table(*sql, "kept").columns.size() == 1u);
+}
+
+// A half-written unit whose change() throws a plain std::exception (M2): up refuses it before
+// anything runs, naming the unit, its file and what it threw (exit 1, as for a unit that cannot
+// render); status still shows it, pending; up to the unit before it and down of the units before
+// it work as with any unit that cannot render.
+STRATA_BACKEND_TEST(a_unit_whose_change_throws_is_refused_by_name_and_the_others_still_run) {
+    auto db = temp_database::create(backend);
+    strata::registry units;
+    units.add(create_victim(), "render_checks_test.cpp");
+    units.add(std::make_shared<const change_unit>(2, "set_locale",
+                                                  [](builder& b) {
+                                                      b.add_column("victim", column("locale", type::varchar(10)));
+                                                      throw std::runtime_error("TODO: pick the locale default");
+                                                  }),
+              "migrations/0002_set_locale.cpp");
+    auto sql = open_session(db.url());
+
+    for (bool dry_run : {false, true}) {
+        strata::runner_options options;
+        options.dry_run = dry_run;
+        try {
+            strata::runner(units, db.url(), options).up();
+            BOOST_ERROR("up (dry_run " << dry_run << ") ran a unit whose change() throws");
+        } catch (const strata::unsupported_error& e) {
+            BOOST_TEST(e.context().version.value_or(0) == 2);
+            BOOST_TEST(strata::exit_status(e.kind()) == 1);
+            BOOST_TEST(contains(e.what(), "unit 2 set_locale (up) cannot run on "), e.what());
+            BOOST_TEST(e.message() == "its change() in migrations/0002_set_locale.cpp threw: TODO: pick the locale default");
+        }
+    }
+    BOOST_TEST(recorded_versions(*sql).empty(), "refused before anything ran, unit 1 included");
+
+    strata::runner(units, db.url()).up(1);
+    const auto status = strata::runner(units, db.url()).status();
+    BOOST_TEST_REQUIRE(status.size() == 2u);
+    BOOST_TEST((status[0].state == strata::unit_state::applied));
+    BOOST_TEST(status[1].name == "set_locale");
+    BOOST_TEST((status[1].state == strata::unit_state::pending));
+
+    strata::runner(units, db.url()).down();
+    BOOST_TEST(recorded_versions(*sql).empty());
+    const auto tables = read_table_names(*sql);
+    BOOST_TEST((std::find(tables.begin(), tables.end(), "victim") == tables.end()), "down of unit 1 dropped its table");
 }

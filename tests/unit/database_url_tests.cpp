@@ -515,6 +515,42 @@ BOOST_AUTO_TEST_CASE(url_components_given_as_parameters_are_rejected_without_sho
     }
 }
 
+// A parameter appended without its '?' ("$URL&sslpassword=...") would be part of the database
+// name, shown by redacted() in every message: refused, the secret not shown (L4 of the DSL probe).
+BOOST_AUTO_TEST_CASE(a_query_parameter_in_the_database_name_is_rejected_without_showing_its_value) {
+    const std::string head = "invalid database URL: the database name holds ";
+    const std::string tail = " and its value: query parameters start with '?' (postgresql://host/dbname?name=value&name=value)";
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"shop&sslpassword=" + password, "the parameter '&sslpassword'"},
+        {"shop&password=" + password, "the parameter '&password'"},
+        {"shop&SSLPassword=" + password, "the parameter '&SSLPassword'"},
+        {"shop%26sslpassword%3D" + password, "the parameter '&sslpassword'"},
+        {"shop%26SSLPASSWORD%3d" + password, "the parameter '&SSLPASSWORD'"},
+        {"sslpassword=" + password, "the parameter 'sslpassword'"},
+        {"shop&oauth_client_secret=" + password, "the parameter '&oauth_client_secret'"},
+        {"shop&api_token=" + password, "a parameter after a '&'"},
+        {"shop/x" + password + "_key=1", "a secret parameter"},
+    };
+    for (const auto& [dbname, shown] : cases) {
+        BOOST_TEST_CONTEXT(dbname) {
+            const auto e = rejection("postgresql://app:pw@db:5432/" + dbname);
+            BOOST_TEST(e.message() == head + shown + tail);
+            BOOST_TEST(!contains(e.what(), password));
+            // The command line passes every message through redact_passwords: nothing of it is masked.
+            BOOST_TEST(strata::redact_passwords(e.what()) == e.what());
+        }
+    }
+    // Any other parameter too, unless its '&' is percent-encoded: a database name may hold '&'.
+    const auto other = rejection("postgresql://app@db/shop&sslmode=require");
+    BOOST_TEST(other.message() == head + "the parameter '&sslmode'" + tail + "; a database name holding '&' writes it %26");
+    BOOST_TEST(strata::redact_passwords(other.what()) == other.what());
+    BOOST_TEST(database_url::parse("postgresql://app@db/shop%26sslmode%3Drequire").dbname() == "shop&sslmode=require");
+    BOOST_TEST(database_url::parse("postgresql://app@db/a=b&c").dbname() == "a=b&c");
+    BOOST_TEST(database_url::parse("postgresql://app@db/monkey=1").dbname() == "monkey=1");
+    BOOST_TEST(database_url::parse("postgresql://app@db/shop?sslpassword=" + password).redacted() ==
+               "postgresql://app@db/shop?sslpassword=***");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(scrubbing)

@@ -11,6 +11,7 @@
 #include <strata/registry.hpp>
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "run/plan.hpp"
@@ -104,6 +105,62 @@ BOOST_AUTO_TEST_CASE(the_atomic_form_of_an_online_unit_is_plain_and_keeps_its_ch
     BOOST_TEST(atomic.find(2)->up_atomic->transactional);
     BOOST_TEST(!atomic.find(2)->up.transactional);
     BOOST_TEST(atomic.find(2)->checksum == plain.find(2)->checksum);
+}
+
+// A half-written unit's code throws a plain std::exception: kept as the problem of the direction
+// that runs it, an unsupported_error (exit 1, as for a unit that cannot render) naming the unit,
+// its file and the method that threw; the plan of the other units is made as for any problem.
+BOOST_AUTO_TEST_CASE(a_unit_whose_code_throws_is_a_problem_naming_the_unit_its_file_and_the_method) {
+    auto throws = [](builder&) { throw std::runtime_error("TODO: pick the locale default"); };
+    registry units;
+    units.add(std::make_shared<const change_unit>(1, "create_t",
+                                                  [](builder& b) {
+                                                      b.create_table("t", [](table& t) { t.column("id", type::bigint()).primary(); });
+                                                  }),
+              "migrations/0001_create_t.cpp");
+    units.add(std::make_shared<const change_unit>(2, "set_locale", throws), "migrations/0002_set_locale.cpp");
+    units.add(std::make_shared<const up_down_unit>(3, throws, [](builder& b) { b.nothing_to_undo(); }),
+              "migrations/0003_unit_3.cpp");
+    units.add(std::make_shared<const up_down_unit>(
+                  4, [](builder& b) { b.add_column("t", column("note", type::text())); }, [](builder&) { throw 42; }),
+              "migrations/0004_unit_4.cpp");
+    strata::plan p(units, dialect_for(backend::sqlite), false);
+    BOOST_TEST(problem_of(p, 2, direction::up) ==
+               "unit 2 set_locale (up) cannot run on db: its change() in migrations/0002_set_locale.cpp threw: TODO: pick "
+               "the locale default; nothing was run");
+    BOOST_TEST(problem_of(p, 2, direction::down) ==
+               "unit 2 set_locale (down) cannot run on db: its change() in migrations/0002_set_locale.cpp threw: TODO: "
+               "pick the locale default; nothing was run");
+    BOOST_TEST(problem_of(p, 3, direction::up) ==
+               "unit 3 unit_3 (up) cannot run on db: its up() in migrations/0003_unit_3.cpp threw: TODO: pick the locale "
+               "default; nothing was run");
+    BOOST_TEST(problem_of(p, 4, direction::down) ==
+               "unit 4 unit_4 (down) cannot run on db: its down() in migrations/0004_unit_4.cpp threw an exception that "
+               "is not a std::exception; nothing was run");
+    for (std::int64_t v : {2, 3}) {
+        try {
+            statements_of(*p.find(v), direction::up, {});
+            BOOST_ERROR("unit " << v << " rendered");
+        } catch (const unsupported_error& e) {
+            BOOST_TEST(exit_status(e.kind()) == 1);
+        }
+    }
+    BOOST_TEST(problem_of(p, 1, direction::up) == "");
+    BOOST_TEST(problem_of(p, 4, direction::up) == "");
+    BOOST_TEST(problem_of(p, 3, direction::down) == "");
+
+    // Called directly, the default up() and down() say it too, without the file the registry knows.
+    for (auto dir : {direction::up, direction::down}) {
+        builder b;
+        try {
+            if (dir == direction::up) units.find(2)->unit->up(b);
+            else units.find(2)->unit->down(b);
+            BOOST_ERROR("change() did not throw");
+        } catch (const unsupported_error& e) {
+            BOOST_TEST(e.message() == "its change() threw: TODO: pick the locale default");
+            BOOST_TEST(e.context().version.value_or(0) == 2);
+        }
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

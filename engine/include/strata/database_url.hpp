@@ -18,7 +18,9 @@ const char* to_string(backend b) noexcept;
 /// Components are percent-decoded. The user info ends at the last '@' followed by host[:port]/, so
 /// an unencoded '@', '/', '?', '#' or '=' in the password is read as part of it; when an '@' could
 /// also sit in a query value, the URL is refused as ambiguous. A connect_timeout parameter must be
-/// a whole number of seconds, 1 or more (libpq waits forever on 0). parse() throws config_error
+/// a whole number of seconds, 1 or more (libpq waits forever on 0). A database name holding a
+/// query parameter for want of its '?' (`/shop&sslmode=require`, or a secret parameter's `key=`
+/// anywhere, `/shop%26sslpassword%3D...`) is refused. parse() throws config_error
 /// naming what is wrong (and suggesting percent-encoding when the user info holds such
 /// characters); the message never contains the password.
 class database_url {

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "lint/rules.hpp"
+#include "record_operations.hpp"
 #include "run/plan.hpp"
 
 namespace strata {
@@ -45,7 +46,7 @@ std::vector<lint_finding> lint(const registry& units, backend b, const lint_scop
         else if (!scope.versions.contains(e.version)) continue;
         schema::builder ops;
         try {
-            e.unit->up(ops);
+            record_operations(e, direction::up, ops);
         } catch (const error&) {
             rethrow_with(std::current_exception(), {.version = e.version, .unit_name = e.name, .dir = direction::up});
         }

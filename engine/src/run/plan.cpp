@@ -6,6 +6,7 @@
 
 #include "checksum.hpp"
 #include "history.hpp"
+#include "record_operations.hpp"
 #include "schema/column_dependents.hpp"
 
 namespace strata {
@@ -63,7 +64,7 @@ plan::plan(const registry& r, const dialect& d, bool atomic) {
         catalog before_up;
         try {
             schema::builder b;
-            e.unit->up(b);
+            record_operations(e, direction::up, b);
             up_operations = b.operations().size();
             if (std::any_of(b.operations().begin(), b.operations().end(),
                             [](const schema::operation& op) {
@@ -92,7 +93,7 @@ plan::plan(const registry& r, const dialect& d, bool atomic) {
         if (!p.up_problem) p.checksum = checksum(p.up.statements);
         try {
             schema::builder b;
-            e.unit->down(b);
+            record_operations(e, direction::down, b);
             // A column the down adds back gets the keys, indexes and checks dropping it took.
             std::vector<schema::operation> restored;
             if (!up_dropping_columns.empty()) restored = schema::restoring_dropped(up_dropping_columns, b.operations(), before_up);
