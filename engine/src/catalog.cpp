@@ -1,6 +1,7 @@
 #include <strata/dialect.hpp>
 
 #include <algorithm>
+#include <cctype>
 
 #include "dialect/common.hpp"
 #include "overloaded.hpp"
@@ -50,6 +51,15 @@ bool references(const table_def& t, const std::string& name) {
 }  // namespace
 
 void catalog::apply(const operation& op) {
+    // The modelled tables a text names, as a quoted identifier or (PostgreSQL folds it) a bare word.
+    auto raw_names = [this](const std::string& text) {
+        for (const auto& id : detail::identifiers_in(text)) {
+            std::string name = id.name;
+            if (!id.quoted)
+                for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            if (tables.contains(name)) raw_touched.insert(name);
+        }
+    };
     // A table strata does not model (created by raw sql) is left alone: only a dialect that
     // needs its definition (SQLite's rebuild) complains, and names it.
     auto table_named = [this](const std::string& name) -> table_def* {
@@ -58,8 +68,14 @@ void catalog::apply(const operation& op) {
     };
     std::visit(
         detail::overloaded{
-            [&](const create_table& o) { tables[o.table.name] = o.table; },
-            [&](const drop_table& o) { tables.erase(o.name); },
+            [&](const create_table& o) {
+                tables[o.table.name] = o.table;
+                raw_touched.erase(o.table.name);
+            },
+            [&](const drop_table& o) {
+                tables.erase(o.name);
+                raw_touched.erase(o.name);
+            },
             [&](const add_column& o) {
                 if (auto* t = table_named(o.table)) t->columns.push_back(o.column);
             },
@@ -104,6 +120,7 @@ void catalog::apply(const operation& op) {
                         if (i.table == o.from) i.table = o.to;
                     tables[o.to] = std::move(moved);
                 }
+                if (raw_touched.erase(o.from) > 0) raw_touched.insert(o.to);
                 for (auto& [name, t] : tables)
                     for_each_foreign_key(t, [&](foreign_key& k) {
                         if (k.ref_table == o.from) k.ref_table = o.to;
@@ -134,8 +151,15 @@ void catalog::apply(const operation& op) {
                         if (k.ref_table == o.table) rename_in(k.ref_columns, o.from, o.to);
                     });
             },
-            [&](const raw_sql&) {},
-            [&](const raw_statements&) {},
+            [&](const raw_sql& o) {
+                raw_names(o.up.postgresql);
+                raw_names(o.up.sqlite);
+            },
+            [&](const raw_statements& o) {
+                for (const auto* statements : {&o.up.postgresql, &o.up.sqlite})
+                    if (*statements)
+                        for (const auto& statement : **statements) raw_names(statement);
+            },
             // Schemas and comments change no table's definition.
             [&](const create_schema&) {},
             [&](const drop_schema&) {},
@@ -189,6 +213,8 @@ catalog catalog::tables_for(const std::vector<operation>& ops) const {
                        [&](const auto& o) { copy(o.table); },
                    },
                    op);
+    for (const auto& [name, t] : part.tables)
+        if (raw_touched.contains(name)) part.raw_touched.insert(name);
     return part;
 }
 

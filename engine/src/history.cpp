@@ -233,9 +233,10 @@ void history::rewrite_applied(std::int64_t version, const std::optional<renderin
             (down ? dialect::quote_literal(stored_down_json(*down)) : std::string("NULL")) + " WHERE version = " + std::to_string(version));
 }
 
-void history::accept_change(std::int64_t version, const std::string& checksum, const std::optional<rendering>& down) {
-    execute("UPDATE " + dialect::quote(table_name) + " SET checksum = " + dialect::quote_literal(checksum) + ", down_statements = " +
-            (down ? dialect::quote_literal(stored_down_json(*down)) : std::string("NULL")) + " WHERE version = " + std::to_string(version));
+void history::accept_change(std::int64_t version, const std::string& checksum, const rendering* down) {
+    execute("UPDATE " + dialect::quote(table_name) + " SET checksum = " + dialect::quote_literal(checksum) +
+            (down ? ", down_statements = " + dialect::quote_literal(stored_down_json(*down)) : std::string()) +
+            " WHERE version = " + std::to_string(version));
 }
 
 void history::remove(std::int64_t version) {

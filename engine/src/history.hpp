@@ -105,8 +105,9 @@ public:
     /// repair --applied of a damaged row: state applied, `down` stored (with its checksum) instead
     /// of what the row held.
     void rewrite_applied(std::int64_t version, const std::optional<rendering>& down);
-    /// repair --accept-changed: `checksum` and `down` (this build's) recorded for `version`.
-    void accept_change(std::int64_t version, const std::string& checksum, const std::optional<rendering>& down);
+    /// repair --accept-changed: `checksum` and `down` (this build's) recorded for `version`;
+    /// without `down` the stored down statements stay as they are.
+    void accept_change(std::int64_t version, const std::string& checksum, const rendering* down);
     /// Deletes the row of `version`; exactly one row must go (unchecked in a script).
     void remove(std::int64_t version);
     void log(const log_entry& e);

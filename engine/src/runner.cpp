@@ -464,9 +464,13 @@ void runner::accept_change(std::int64_t version) {
     const planned_unit* p = d.plan().find(version);
     auto& h = d.db.history();
     transaction tx(d.db.change(), false);
-    h.accept_change(version, p->checksum, p->stored_down());
+    // A build that cannot revert the unit keeps the down statements stored when it was applied:
+    // they are the way back.
+    const auto down = p->stored_down();
+    h.accept_change(version, p->checksum, down ? &*down : nullptr);
     h.log({version, p->name(), "repair", 0, "ok",
-           "accepted the change: checksum " + s->applied_checksum + " replaced by this build's " + p->checksum});
+           "accepted the change: checksum " + s->applied_checksum + " replaced by this build's " + p->checksum +
+               (down ? std::string() : "; the stored down statements kept (this build cannot revert it)")});
     tx.commit();
 }
 

@@ -446,7 +446,7 @@ void repair_accept_changed_records_this_builds_checksum_for_a_changed_unit(strat
 
     r = t.run({"repair", "2", "--accept-changed"});
     BOOST_TEST(r.exit_code == 0, r);
-    BOOST_TEST(r.out == "unit 2 is applied with this build's checksum and down statements on " + t.shown_url() + "\n", r);
+    BOOST_TEST(r.out == "unit 2 now records this build's checksum on " + t.shown_url() + "\n", r);
     auto rows = history(t);
     BOOST_TEST_REQUIRE(rows.size() == 2u);
     BOOST_TEST(rows[1].checksum == sums.at(2));

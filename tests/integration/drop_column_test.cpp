@@ -190,3 +190,109 @@ STRATA_BACKEND_TEST(down_of_a_reversible_drop_table_makes_its_indexes_again) {
     }
     BOOST_TEST(recorded_versions(*sql) == (std::vector<std::int64_t>{1}), boost::test_tools::per_element());
 }
+
+namespace {
+
+/// A unit with an up() and a down() of its own.
+class up_down_unit final : public strata::migration {
+public:
+    up_down_unit(std::int64_t version, std::function<void(builder&)> up, std::function<void(builder&)> down)
+        : version_(version), up_(std::move(up)), down_(std::move(down)) {}
+    strata::migration_info info() const override { return {version_, "up_down_" + std::to_string(version_)}; }
+    void up(builder& b) const override { up_(b); }
+    void down(builder& b) const override { down_(b); }
+
+private:
+    std::int64_t version_;
+    std::function<void(builder&)> up_, down_;
+};
+
+}  // namespace
+
+// A down written by hand that adds the columns back in another order and fills them in: what
+// the drops took comes back after the whole down, so an index over both columns and a unique
+// key over values the down sets both work, with rows in the table.
+STRATA_BACKEND_TEST(a_hand_written_down_gets_what_the_drops_took_after_its_own_work) {
+    auto db = temp_database::create(backend);
+    auto r = std::make_unique<strata::registry>();
+    r->add(unit(1, "create_products",
+                [](builder& b) {
+                    b.create_table("products", [](table& t) {
+                        t.column("id", type::integer()).primary();
+                        t.column("sku", type::text());
+                        t.column("status", type::text());
+                        t.unique({"sku"}, "products_sku_uq");
+                    });
+                    b.create_index("products", {"status", "sku"}, "products_status_sku_idx");
+                }),
+           "drop_column_test.cpp");
+    r->add(std::make_shared<const up_down_unit>(
+               2,
+               [](builder& b) {
+                   b.drop_column("products", "sku");
+                   b.drop_column("products", "status");
+               },
+               [](builder& b) {
+                   b.add_column("products", column("sku", type::text()));
+                   b.add_column("products", column("status", type::text()));
+                   b.sql(R"(UPDATE "products" SET "sku" = 'sku-' || "id")");
+               }),
+           "drop_column_test.cpp");
+    strata::runner(*r, db.url()).up(1);
+    auto sql = open_session(db.url());
+    const auto before = read_table(*sql, "products");
+    strata::runner(*r, db.url()).up();
+    BOOST_TEST_REQUIRE(run(*sql, "INSERT INTO products (id) VALUES (1), (2)") == refusal::none);
+    strata::runner(*r, db.url()).down();
+    const auto back = read_table(*sql, "products");
+    BOOST_TEST(back.uniques == before.uniques, boost::test_tools::per_element());
+    BOOST_TEST(back.indexes == before.indexes, boost::test_tools::per_element());
+    BOOST_TEST(run(*sql, "INSERT INTO products (id, sku) VALUES (3, 'sku-1')") != refusal::none, "a duplicate sku got in");
+}
+
+// A change() unit that creates a table and then changes it in the same unit reverts: its down's
+// drop_table carries the definition it created, whatever the unit did after.
+STRATA_BACKEND_TEST(a_unit_that_creates_and_changes_a_table_reverts) {
+    auto db = temp_database::create(backend);
+    auto units = registry_of({
+        unit(1, "create_and_change",
+             [](builder& b) {
+                 b.create_table("items", [](table& t) {
+                     t.column("id", type::integer()).primary();
+                     t.column("qty", type::integer());
+                     t.column("b", type::text());
+                     t.check("items_qty_positive", "qty > 0");
+                     t.check("items_b_set", R"("b" <> '')");
+                 });
+                 b.rename_column("items", "qty", "quantity");
+                 b.drop_check("items", check_def{"items_b_set", R"("b" <> '')"});
+                 b.drop_column("items", column("b", type::text()));
+             }),
+    });
+    strata::runner r(*units, db.url());
+    r.up();
+    r.down();
+    auto sql = open_session(db.url());
+    BOOST_TEST(recorded_versions(*sql).empty());
+    BOOST_TEST(query_value(*sql, backend == strata::backend::sqlite
+                                     ? "SELECT CAST(count(*) AS TEXT) FROM sqlite_master WHERE name = 'items'"
+                                     : "SELECT CAST(count(*) AS TEXT) FROM information_schema.tables WHERE table_name = 'items'") ==
+               std::optional<std::string>("0"));
+}
+
+// A column raw SQL added to a table strata made is the database's to know: indexing it is not
+// refused because the model lacks it.
+STRATA_BACKEND_TEST(a_column_raw_sql_added_can_be_indexed) {
+    auto db = temp_database::create(backend);
+    auto units = registry_of({
+        unit(1, "create_t", [](builder& b) { b.create_table("t", [](table& t) { t.column("id", type::integer()).primary(); }); }),
+        unit(2, "add_legacy", [](builder& b) { b.sql(R"(ALTER TABLE "t" ADD COLUMN "legacy" TEXT)", R"(ALTER TABLE "t" DROP COLUMN "legacy")"); }),
+        unit(3, "index_legacy", [](builder& b) { b.create_index("t", {"legacy"}); }),
+    });
+    strata::runner r(*units, db.url());
+    r.up();
+    auto sql = open_session(db.url());
+    BOOST_TEST(recorded_versions(*sql) == (std::vector<std::int64_t>{1, 2, 3}), boost::test_tools::per_element());
+    r.down({.all = true});
+    BOOST_TEST(recorded_versions(*sql).empty());
+}

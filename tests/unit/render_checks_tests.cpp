@@ -515,11 +515,21 @@ BOOST_AUTO_TEST_CASE(a_column_the_table_lacks_is_refused_before_anything_runs) {
         },
         "create_table orders: the expression of check \"orders_total_cap\" names column totalCents without quotes, which "
         "PostgreSQL reads as totalcents (SQLite finds \"totalCents\" in any case); quote it: \"totalCents\"");
+    // A keyword spelled like a capitalised column is not the column.
+    for (auto backend : both_dialects)
+        BOOST_TEST(refusal(backend, [](builder& b) {
+                       b.create_table("events", [](table& t) {
+                           t.column("Year", type::integer());
+                           t.column("at", type::timestamp());
+                           t.check("events_year", R"("Year" = EXTRACT(YEAR FROM "at"))");
+                       });
+                   }) == "<rendered>",
+                   strata::to_string(backend));
     // What is not a column of the table passes: functions, types, keywords, strings, a bare
     // lower-case name, and a table the model does not know (raw sql made it).
     for (auto backend : both_dialects) {
         BOOST_TEST(refusal(backend, [](builder& b) {
-                       b.add_check("users", "users_ok", R"(length("email") > 0 AND email <> 'emial' AND "id"::bigint > 0 AND CAST("id" AS "numeric") > 0 AND "lower"("email") IS NOT NULL AND users."id" > 0 AND "email" COLLATE "C" > 'a')");
+                       b.add_check("users", "users_ok", R"(length("email") > 0 AND email <> 'emial' AND "id"::bigint > 0 AND CAST("id" AS "numeric") > 0 AND "lower"("email") IS NOT NULL AND users."id" > 0 AND "email" COLLATE "C" > 'a' AND "email" COLLATE"C" > 'a' AND "email" :: "text" <> '')");
                        b.create_index("legacy", {"whatever"});
                        b.add_check("legacy", "legacy_ok", R"("anything" > 0)");
                    }) == "<rendered>",

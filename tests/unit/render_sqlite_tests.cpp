@@ -689,7 +689,7 @@ BOOST_AUTO_TEST_CASE(sqlite_change_column_copies_the_using_expression_and_checks
         .using_sql(R"(CAST("label" AS INTEGER))");
     BOOST_TEST(after_tags(b) == (statements{
         R"sql(CREATE TEMP TABLE "strata_change_guard" ("ok" INTEGER CONSTRAINT "strata refuses to convert column tags.label to integer with CAST(""label"" AS INTEGER): a value is not a whole number as written, which SQLite's CAST would silently turn into another number (0 for a word) while PostgreSQL refuses it; fix those rows first, or convert them with a using_sql() that says what they become" CHECK ("ok")))sql",
-        R"sql(INSERT INTO "strata_change_guard" VALUES (NOT EXISTS (SELECT 1 FROM "tags" WHERE "label" IS NOT NULL AND (typeof("label") = 'text' AND NOT ("label" = CAST("label" AS NUMERIC) AND "label" NOT GLOB '*[.eE]*')))))sql",
+        R"sql(INSERT INTO "strata_change_guard" VALUES (NOT EXISTS (SELECT 1 FROM "tags" WHERE "label" IS NOT NULL AND (typeof("label") = 'text' AND NOT ("label" = CAST("label" AS NUMERIC) AND "label" NOT GLOB '*[.eE]*' AND typeof(CAST("label" AS NUMERIC)) = 'integer')))))sql",
         R"sql(DROP TABLE "strata_change_guard")sql",
         "-- strata:rebuild \"tags\" from its definition in sqlite_master\n"
         "--   replace column: \"label\" with \"label\" INTEGER NOT NULL\n"

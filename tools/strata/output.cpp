@@ -266,7 +266,7 @@ void printer::repaired(const std::string& database, std::int64_t version, repair
         return;
     }
     if (action == repair_action::accept_change) {
-        out_ << "unit " << version << " is applied with this build's checksum and down statements on " << database << std::endl;
+        out_ << "unit " << version << " now records this build's checksum on " << database << std::endl;
         return;
     }
     out_ << "unit " << version << " is no longer dirty: recorded as " << (applied ? "applied" : "pending") << " on "

@@ -2,6 +2,7 @@
 /// Dialects render schema operations to SQL for one database. Pure: no connection involved.
 
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,6 +17,9 @@ namespace strata {
 /// it (raw sql is not modelled). Dialects read it to render changes they cannot do in place.
 struct catalog {
     std::map<std::string, schema::table_def> tables;
+    /// Tables of `tables` that raw SQL named since the model made them: they may have columns
+    /// (added by that SQL) the model lacks, so a column the model does not know is not refused.
+    std::set<std::string> raw_touched;
 
     /// Applies `op` to the model. Tables the model does not know are left alone.
     void apply(const schema::operation& op);

@@ -76,31 +76,39 @@ bool needs_using(const column_type& from, const column_type& to) {
 
 void check_drop_table(const drop_table& o, const operation& op, const catalog& state) {
     auto it = state.tables.find(o.name);
-    if (!o.definition || it == state.tables.end()) return;
+    if (!o.definition || o.inverse_of_create || it == state.tables.end() || state.raw_touched.contains(o.name)) return;
     const table_def& now = it->second;
     const table_def& given = *o.definition;
+    // Compared as sets, in no order (an add_check or add_column appends), and a check by its name:
+    // both databases rewrite a check's text (a rename quotes the column).
     auto names = [](const auto& items) {
         std::vector<std::string> out;
         for (const auto& i : items) out.push_back(i.name);
+        std::sort(out.begin(), out.end());
         return out;
+    };
+    auto sorted = [](auto items) {
+        std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+        return items;
     };
     std::string why;
     if (names(now.columns) != names(given.columns)) {
         why = "columns " + list_of(names(now.columns)) + ", not " + list_of(names(given.columns));
     } else {
-        for (std::size_t i = 0; i < now.columns.size() && why.empty(); ++i)
-            if (now.columns[i] != given.columns[i])
-                why = "column \"" + now.columns[i].name + "\": " + column_differences(now.columns[i], given.columns[i]);
+        for (const auto& c : now.columns)
+            if (const column* g = given.find_column(c.name); g && *g != c && why.empty())
+                why = "column \"" + c.name + "\": " + column_differences(c, *g);
     }
     if (why.empty() && now.primary_key != given.primary_key)
         why = "primary key (" + list_of(now.primary_key) + "), not (" + list_of(given.primary_key) + ")";
-    if (why.empty() && now.foreign_keys != given.foreign_keys)
+    if (why.empty() && sorted(now.foreign_keys) != sorted(given.foreign_keys))
         why = "foreign keys " + list_of(names(now.foreign_keys)) + ", not " + list_of(names(given.foreign_keys)) +
-              " (or their columns or actions)";
-    if (why.empty() && now.uniques != given.uniques)
-        why = "unique keys " + list_of(names(now.uniques)) + ", not " + list_of(names(given.uniques)) + " (or their columns)";
-    if (why.empty() && now.checks != given.checks)
-        why = "checks " + list_of(names(now.checks)) + ", not " + list_of(names(given.checks)) + " (or their expressions)";
+              (names(now.foreign_keys) == names(given.foreign_keys) ? " (their columns or actions differ)" : "");
+    if (why.empty() && sorted(now.uniques) != sorted(given.uniques))
+        why = "unique keys " + list_of(names(now.uniques)) + ", not " + list_of(names(given.uniques)) +
+              (names(now.uniques) == names(given.uniques) ? " (their columns differ)" : "");
+    if (why.empty() && names(now.checks) != names(given.checks))
+        why = "checks " + list_of(names(now.checks)) + ", not " + list_of(names(given.checks));
     if (!why.empty())
         refuse(op, "its definition differs from table " + o.name + " as earlier units left it (" + why +
                        "); give the table as it is, so that down makes it again (its indexes come back with it)");
@@ -168,6 +176,7 @@ void check_change_column(const change_column& o, const operation& op, const cata
     }
     if (auto it = state.tables.find(o.table); it != state.tables.end()) {
         const column* now = it->second.find_column(b.name);
+        if (!now && state.raw_touched.contains(o.table)) return;  // raw SQL may have added it
         if (!now)
             refuse(op, "table " + o.table + " has no column \"" + b.name + "\" (an earlier unit created the table)");
         if (*now != b)

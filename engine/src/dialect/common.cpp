@@ -111,9 +111,11 @@ bool is_keyword(std::string_view word) {
 }
 
 /// Whether the word ending before `i` (skipping blanks) is `word`, as AS in `CAST(x AS date)`.
+/// A quoted identifier may follow it without a blank (`COLLATE"C"`).
 bool after_word(const std::string& text, std::size_t i, std::string_view word) {
-    std::size_t end = text.find_last_not_of(" \t\r\n", i == 0 ? 0 : i - 1);
-    if (end == std::string::npos || end + 1 < word.size() || i == 0 || end == i - 1) return false;  // no blank: not a separate word
+    if (i == 0) return false;
+    std::size_t end = text.find_last_not_of(" \t\r\n", i - 1);
+    if (end == std::string::npos || end + 1 < word.size() || (end == i - 1 && text[i] != '"')) return false;  // not a separate word
     const std::size_t from = end + 1 - word.size();
     return same_ignoring_case(std::string_view(text).substr(from, word.size()), word) && (from == 0 || !word_char(text[from - 1]));
 }
@@ -127,9 +129,12 @@ void for_each_identifier(const std::string& text, F f) {
         return next == std::string::npos ? '\0' : text[next];
     };
     auto qualified = [&](std::size_t i, std::size_t j) { return (i > 0 && text[i - 1] == '.') || next_char(j) == '.'; };
+    auto after_cast = [&](std::size_t i) {  // `x::type`, `x :: type`
+        std::size_t end = i == 0 ? std::string::npos : text.find_last_not_of(" \t\r\n", i - 1);
+        return end != std::string::npos && end >= 1 && text.compare(end - 1, 2, "::") == 0;
+    };
     auto type = [&](std::size_t i, std::size_t j) {
-        return (i >= 2 && text.compare(i - 2, 2, "::") == 0) || after_word(text, i, "AS") || after_word(text, i, "COLLATE") ||
-               next_char(j) == '\'';
+        return after_cast(i) || after_word(text, i, "AS") || after_word(text, i, "COLLATE") || next_char(j) == '\'';
     };
     for (std::size_t i = 0; i < text.size();) {
         char ch = text[i];

@@ -207,9 +207,10 @@ void check_columns_in(const operation& op, const table_def& t, const std::string
         if (id.quoted && !t.find_column(id.name))
             // SQLite would take it for the string 'name' and apply the unit.
             refuse(op, role + " names column \"" + id.name + "\", which table " + t.name + " does not have" + case_hint(t, id.name));
+        // Only the column's own spelling: `EXTRACT(YEAR FROM ...)` next to a column "Year" is a keyword.
         if (!id.quoted)
             for (const auto& c : t.columns)
-                if (has_upper(c.name) && same_ignoring_case(c.name, id.name))
+                if (has_upper(c.name) && c.name == id.name)
                     refuse(op, role + " names column " + id.name + " without quotes, which PostgreSQL reads as " +
                                    lower_case(id.name) + " (SQLite finds \"" + c.name +
                                    "\" in any case); quote it: \"" + c.name + "\"");

@@ -142,7 +142,7 @@ void check_operation(const operation& op, const catalog& state) {
             [&](const add_foreign_key& o) {
                 check_table_name(op, o.table);
                 check_foreign_key(op, o.table, o.key);
-                if (auto it = state.tables.find(o.table); it != state.tables.end())
+                if (auto it = state.tables.find(o.table); it != state.tables.end() && !state.raw_touched.contains(o.table))
                     check_columns_of(op, it->second, o.key.columns, "foreign key \"" + o.key.name + "\"");
             },
             [&](const drop_foreign_key& o) {
@@ -152,7 +152,7 @@ void check_operation(const operation& op, const catalog& state) {
             [&](const add_unique& o) {
                 check_table_name(op, o.table);
                 check_unique(op, o.table, o.key);
-                if (auto it = state.tables.find(o.table); it != state.tables.end())
+                if (auto it = state.tables.find(o.table); it != state.tables.end() && !state.raw_touched.contains(o.table))
                     check_columns_of(op, it->second, o.key.columns, "unique key \"" + o.key.name + "\"");
             },
             [&](const drop_unique& o) {
@@ -161,7 +161,8 @@ void check_operation(const operation& op, const catalog& state) {
             },
             [&](const create_index& o) {
                 check_index(op, o.index);
-                if (auto it = state.tables.find(o.index.table); it != state.tables.end()) check_index_columns(op, it->second, o.index);
+                if (auto it = state.tables.find(o.index.table); it != state.tables.end() && !state.raw_touched.contains(o.index.table))
+                    check_index_columns(op, it->second, o.index);
             },
             [&](const drop_index& o) {
                 check_table_name(op, o.table);
@@ -200,7 +201,8 @@ void check_operation(const operation& op, const catalog& state) {
                 check_table_name(op, o.table);
                 check_check(op, o.check);
                 if (auto it = state.tables.find(o.table); it != state.tables.end()) {
-                    check_columns_in(op, it->second, o.check.expression, "the expression of check \"" + o.check.name + "\"");
+                    if (!state.raw_touched.contains(o.table))
+                        check_columns_in(op, it->second, o.check.expression, "the expression of check \"" + o.check.name + "\"");
                     for (const auto& c : it->second.checks)
                         if (c.name == o.check.name)
                             refuse(op, "table " + o.table + " already has a check \"" + c.name +

@@ -1,6 +1,7 @@
 #include "schema/column_dependents.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "dialect/common.hpp"
@@ -68,19 +69,98 @@ void drop_column_from(table_def& t, const std::string& column) {
     std::erase_if(t.checks, [&](const check_def& c) { return mentions(c.expression, column); });
 }
 
+namespace {
+
+/// A key, index or check to make again at the end of a down, on `table`, once every column of
+/// `needs` (those it used that up dropped) is back.
+struct restoration {
+    std::string table;
+    operation op;
+    std::vector<std::string> needs;
+};
+
+/// `r` after the down renames table `from` to `to`.
+void table_renamed(restoration& r, const std::string& from, const std::string& to) {
+    if (r.table != from) return;
+    r.table = to;
+    if (auto* o = std::get_if<create_index>(&r.op)) o->index.table = to;
+    if (auto* o = std::get_if<add_unique>(&r.op)) o->table = to;
+    if (auto* o = std::get_if<add_foreign_key>(&r.op)) o->table = to;
+    if (auto* o = std::get_if<add_check>(&r.op)) o->table = to;
+}
+
+/// `r` after the down renames column `from` of its table to `to`.
+void column_renamed(restoration& r, const std::string& from, const std::string& to) {
+    auto in_list = [&](std::vector<std::string>& names) { std::replace(names.begin(), names.end(), from, to); };
+    auto in_text = [&](std::string& text) {
+        if (!text.empty()) text = detail::expression_renamed(text, from, to);
+    };
+    in_list(r.needs);
+    if (auto* o = std::get_if<create_index>(&r.op)) {
+        in_list(o->index.columns);
+        for (auto& e : o->index.expressions) in_text(e);
+        in_text(o->index.where);
+    } else if (auto* o = std::get_if<add_unique>(&r.op)) {
+        in_list(o->key.columns);
+    } else if (auto* o = std::get_if<add_foreign_key>(&r.op)) {
+        in_list(o->key.columns);
+    } else if (auto* o = std::get_if<add_check>(&r.op)) {
+        in_text(o->check.expression);
+    }
+}
+
+/// The name of what a restoration makes.
+std::string name_of(const operation& op) {
+    if (const auto* o = std::get_if<create_index>(&op)) return index_name(o->index);
+    if (const auto* o = std::get_if<add_unique>(&op)) return o->key.name;
+    if (const auto* o = std::get_if<add_foreign_key>(&op)) return o->key.name;
+    if (const auto* o = std::get_if<add_check>(&op)) return o->check.name;
+    return {};
+}
+
+/// The columns of `dropped` that `op` (a restoration) uses.
+std::vector<std::string> used_of(const operation& op, const std::vector<std::string>& dropped) {
+    std::vector<std::string> out;
+    auto take = [&](const std::vector<std::string>& columns, const std::vector<std::string>& texts) {
+        for (const auto& d : dropped)
+            if (lists(columns, d) || std::any_of(texts.begin(), texts.end(), [&](const std::string& t) { return mentions(t, d); }))
+                out.push_back(d);
+    };
+    if (const auto* o = std::get_if<create_index>(&op)) {
+        auto texts = o->index.expressions;
+        texts.push_back(o->index.where);
+        take(o->index.columns, texts);
+    } else if (const auto* o = std::get_if<add_unique>(&op)) {
+        take(o->key.columns, {});
+    } else if (const auto* o = std::get_if<add_foreign_key>(&op)) {
+        take(o->key.columns, {});
+    } else if (const auto* o = std::get_if<add_check>(&op)) {
+        take({}, {o->check.expression});
+    }
+    return out;
+}
+
+}  // namespace
+
 std::vector<operation> restoring_dropped(const std::vector<operation>& up, const std::vector<operation>& down, const catalog& state) {
     if (std::none_of(up.begin(), up.end(), drops_something)) return down;
-    struct dropped {
-        std::string table, column;  ///< column: empty for a dropped table
-        column_dependents with_it;
-    };
-    std::vector<dropped> drops;
+    // What up's drops took, as operations that make it again; and every column up dropped, by table.
+    std::vector<operation> taken_ops;
+    std::vector<std::string> taken_tables;
+    std::map<std::string, std::vector<std::string>> dropped_columns;
     catalog scratch = state.tables_for(up);
+    auto take = [&](const std::string& table, const column_dependents& with_it) {
+        for (const auto& i : with_it.indexes) taken_ops.push_back(create_index{i}), taken_tables.push_back(table);
+        for (const auto& u : with_it.uniques) taken_ops.push_back(add_unique{table, u}), taken_tables.push_back(table);
+        for (const auto& k : with_it.foreign_keys) taken_ops.push_back(add_foreign_key{table, k}), taken_tables.push_back(table);
+        for (const auto& c : with_it.checks) taken_ops.push_back(add_check{table, c}), taken_tables.push_back(table);
+    };
     for (const auto& op : up) {
         if (const auto* d = std::get_if<drop_column>(&op))
-            if (auto it = scratch.tables.find(d->table); it != scratch.tables.end())
-                if (auto with_it = dependents_of(it->second, d->name); !with_it.empty())
-                    drops.push_back({d->table, d->name, std::move(with_it)});
+            if (auto it = scratch.tables.find(d->table); it != scratch.tables.end()) {
+                take(d->table, dependents_of(it->second, d->name));
+                dropped_columns[d->table].push_back(d->name);
+            }
         // A table's definition cannot hold its indexes (create_index made them).
         if (const auto* d = std::get_if<drop_table>(&op); d && d->definition)
             if (auto it = scratch.tables.find(d->name); it != scratch.tables.end()) {
@@ -88,31 +168,33 @@ std::vector<operation> restoring_dropped(const std::vector<operation>& up, const
                 const auto defined = names_made({create_table{*d->definition}});
                 for (const auto& i : it->second.indexes)
                     if (!defined.contains(index_name(i))) with_it.indexes.push_back(i);
-                if (!with_it.empty()) drops.push_back({d->name, {}, std::move(with_it)});
+                take(d->name, with_it);
             }
         scratch.apply(op);
     }
-    if (drops.empty()) return down;
-    const auto made = names_made(down);
-    std::vector<operation> out;
+    if (taken_ops.empty()) return down;
+    std::vector<restoration> pending;
+    for (std::size_t k = 0; k < taken_ops.size(); ++k)
+        pending.push_back({taken_tables[k], taken_ops[k], used_of(taken_ops[k], dropped_columns[taken_tables[k]])});
+    // The down as written, the model following it (scratch holds the schema up leaves), the
+    // restorations following its renames; then, at its end (after what it does to the rows),
+    // those whose columns are all back. What the down makes itself, by name, is left to it.
+    std::vector<operation> out = down;
     for (const auto& op : down) {
-        out.push_back(op);
-        const auto* a = std::get_if<add_column>(&op);
-        const auto* t = std::get_if<create_table>(&op);
-        if (!a && !t) continue;
-        auto d = std::find_if(drops.begin(), drops.end(), [&](const dropped& x) {
-            return a ? x.table == a->table && x.column == a->column.name : x.table == t->table.name && x.column.empty();
-        });
-        if (d == drops.end()) continue;
-        for (const auto& i : d->with_it.indexes)
-            if (!made.contains(index_name(i))) out.push_back(create_index{i});
-        for (const auto& u : d->with_it.uniques)
-            if (!made.contains(u.name)) out.push_back(add_unique{d->table, u});
-        for (const auto& k : d->with_it.foreign_keys)
-            if (!made.contains(k.name)) out.push_back(add_foreign_key{d->table, k});
-        for (const auto& c : d->with_it.checks)
-            if (!made.contains(c.name)) out.push_back(add_check{d->table, c});
-        drops.erase(d);
+        if (const auto* o = std::get_if<rename_table>(&op))
+            for (auto& r : pending) table_renamed(r, o->from, o->to);
+        if (const auto* o = std::get_if<rename_column>(&op))
+            for (auto& r : pending)
+                if (r.table == o->table) column_renamed(r, o->from, o->to);
+        scratch.apply(op);
+    }
+    const auto made = names_made(down);
+    for (const auto& r : pending) {
+        auto it = scratch.tables.find(r.table);
+        if (it == scratch.tables.end() || made.contains(name_of(r.op))) continue;
+        const table_def& t = it->second;
+        if (std::all_of(r.needs.begin(), r.needs.end(), [&](const std::string& c) { return t.find_column(c) != nullptr; }))
+            out.push_back(r.op);
     }
     return out;
 }

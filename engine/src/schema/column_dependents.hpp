@@ -28,11 +28,12 @@ column_dependents dependents_of(const table_def& t, const std::string& column);
 /// `t` without `column` and what dropping it drops with it (also the primary key it is in).
 void drop_column_from(table_def& t, const std::string& column);
 
-/// `down` (the operations of a unit's down) where each add_column that brings back a column
-/// `up` dropped is followed by the keys, indexes and checks the drop took with it, and each
-/// create_table that makes a dropped table again by the indexes its definition could not hold,
-/// as the model `state` (before `up`) and `up`'s operations before the drop had them: the way
-/// back a reversible drop promises. What `down` makes itself (by name) is left to it.
+/// `down` (the operations of a unit's down) followed by the keys, indexes and checks `up`'s
+/// drops took with them (a dropped column's, and a dropped table's indexes, which its definition
+/// cannot hold), as the model `state` (before `up`) and `up`'s operations before each drop had
+/// them: the way back a reversible drop promises. Each comes after the whole down (so after what
+/// it does to the rows), under the names the down's renames give, when the columns it uses are
+/// all back; what the down makes itself, by name, is left to it.
 std::vector<operation> restoring_dropped(const std::vector<operation>& up, const std::vector<operation>& down, const catalog& state);
 
 }  // namespace strata::schema

@@ -20,7 +20,7 @@ bool is_online(const operation& op) {
 std::optional<operation> inverse(const operation& op) {
     return std::visit(
         overloaded{
-            [](const create_table& o) -> std::optional<operation> { return drop_table{o.table.name, o.table}; },
+            [](const create_table& o) -> std::optional<operation> { return drop_table{o.table.name, o.table, true}; },
             [](const drop_table& o) -> std::optional<operation> {
                 if (!o.definition) return std::nullopt;
                 return create_table{*o.definition};

@@ -18,6 +18,9 @@ struct create_table {
 struct drop_table {
     std::string name;
     std::optional<table_def> definition;  ///< needed to reverse
+    /// Made by inverse() of a create_table (a change() unit's down): its definition is the table
+    /// that unit created, whatever the unit changed after (so it is not checked against the model).
+    bool inverse_of_create = false;
 };
 /// `online` (PostgreSQL): built so that writes to the table are not blocked while it runs, in
 /// steps that each commit on their own and that a rerun after a crash picks up where the last

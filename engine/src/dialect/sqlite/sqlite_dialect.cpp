@@ -237,16 +237,26 @@ void guard_cast_source(const std::string& table, const change_column& o, std::ve
     const auto to = o.after.type.kind;
     const bool whole = to == type_kind::integer || to == type_kind::bigint || to == type_kind::smallint;
     if (!whole && to != type_kind::numeric && to != type_kind::real && to != type_kind::double_precision) return;
-    std::string squeezed;  // the expression without blanks, upper case
-    for (char c : o.using_up.sqlite)
-        if (!std::isspace(static_cast<unsigned char>(c))) squeezed += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    std::string quoted_upper;
-    for (char c : dialect::quote(o.before.name)) quoted_upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (!squeezed.starts_with("CAST(" + quoted_upper + "AS") || !squeezed.ends_with(")")) return;
+    auto squeezed = [](std::string_view text) {  // without blanks, upper case
+        std::string out;
+        for (char c : text)
+            if (!std::isspace(static_cast<unsigned char>(c))) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        return out;
+    };
+    const std::string expression = squeezed(o.using_up.sqlite);
+    // The column quoted, or bare (as SQLite reads a bare name: in any case).
+    const bool bare = std::all_of(o.before.name.begin(), o.before.name.end(),
+                                  [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+    const bool cast_of_column = expression.starts_with("CAST(" + squeezed(dialect::quote(o.before.name)) + "AS") ||
+                                (bare && expression.starts_with("CAST(" + squeezed(o.before.name) + "AS"));
+    if (!cast_of_column || !expression.ends_with(")")) return;
     const std::string q = dialect::quote(o.before.name);
     // Only text: a value stored as a number already (a raw-SQL unit may have) converts as is.
+    // A whole number past bigint's range reads as a real: CAST would clamp it.
     const std::string bad = "typeof(" + q + ") = 'text' AND NOT (" + q + " = CAST(" + q + " AS NUMERIC)" +
-          (whole ? " AND " + q + " NOT GLOB '*[.eE]*'" : std::string()) + ")";
+                            (whole ? " AND " + q + " NOT GLOB '*[.eE]*' AND typeof(CAST(" + q + " AS NUMERIC)) = 'integer'"
+                                   : std::string()) +
+                            ")";
     const std::string refusal = "strata refuses to convert column " + table + "." + o.before.name + " to " + describe(o.after.type) +
                                 " with " + o.using_up.sqlite + ": a value is not " +
                                 (whole ? "a whole number" : "a number") +
