@@ -1,5 +1,7 @@
 #include <strata/sql_unit.hpp>
 
+#include <strata/lint.hpp>
+
 #include "sql_unit/statement_splitter.hpp"
 
 #include <algorithm>
@@ -26,14 +28,15 @@ constexpr const char* no_up_section =
 
 constexpr const char* directive_list =
     "-- strata:up, -- strata:down, -- strata:up postgresql, -- strata:up sqlite, -- strata:down postgresql, "
-    "-- strata:down sqlite, -- strata:no-transaction";
+    "-- strata:down sqlite, -- strata:no-transaction, -- strata:allow <lint code> <reason>";
 
 /// One directive line.
 struct directive {
-    enum class kind { section, no_transaction };
+    enum class kind { section, no_transaction, allow };
     kind what = kind::section;
     direction dir = direction::up;
-    std::optional<backend> only;  ///< nullopt: the generic section
+    std::optional<backend> only;       ///< nullopt: the generic section
+    schema::lint_allowance allowance;  ///< kind::allow
 };
 
 std::string trimmed(std::string_view s) {
@@ -139,7 +142,7 @@ bool meant_as_directive(std::string_view line) {
     std::string next;
     for (; k < line.size() && (std::isalpha(static_cast<unsigned char>(line[k])) || line[k] == '-'); ++k)
         next += static_cast<char>(std::tolower(static_cast<unsigned char>(line[k])));
-    return next == "up" || next == "down" || next == "no-transaction";
+    return next == "up" || next == "down" || next == "no-transaction" || next == "allow";
 }
 
 directive parse_directive(std::string_view rest, std::string_view line_text, std::string_view file, std::size_t line) {
@@ -155,6 +158,16 @@ directive parse_directive(std::string_view rest, std::string_view line_text, std
     directive d;
     if (words.size() == 1 && words[0] == "no-transaction") {
         d.what = directive::kind::no_transaction;
+        return d;
+    }
+    if (!words.empty() && words[0] == "allow") {
+        // -- strata:allow S010 <reason>: the reason is the rest of the line, as written.
+        if (words.size() < 3)
+            fail("\"" + shown + "\" needs a lint code and a reason: -- strata:allow S010 the statements were reviewed for locks");
+        if (!find_lint_rule(words[1])) fail("\"" + words[1] + "\" in \"" + shown + "\" is no lint code (see lint --help)");
+        const std::string after_code = std::string(rest.substr(rest.find(words[1]) + words[1].size()));
+        d.what = directive::kind::allow;
+        d.allowance = {words[1], trimmed(after_code)};
         return d;
     }
     if (words.empty() || words.size() > 2 || (words[0] != "up" && words[0] != "down"))
@@ -239,6 +252,7 @@ sql_unit parse_sql_unit(std::string_view text, std::string_view file) {
     section header{.directive_line = 0, .first_line = 1, .text = {}};
     section* current = &header;
     std::optional<std::size_t> no_transaction_line;
+    std::vector<schema::lint_allowance> allowances;
 
     std::size_t line = 1;
     for (std::size_t pos = 0; pos <= text.size(); ++line) {
@@ -265,6 +279,11 @@ sql_unit parse_sql_unit(std::string_view text, std::string_view file) {
             continue;
         }
         auto d = parse_directive(*rest, line_text, file, line);
+        if (d.what == directive::kind::allow) {
+            allowances.push_back(std::move(d.allowance));
+            current->text += '\n';
+            continue;
+        }
         if (d.what == directive::kind::no_transaction) {
             if (no_transaction_line)
                 throw sql_file_error(file_name, line, "a second -- strata:no-transaction (the first is on line " +
@@ -395,6 +414,7 @@ sql_unit parse_sql_unit(std::string_view text, std::string_view file) {
     unit.up = std::move(*up);
     unit.down = script(direction::down);
     unit.no_transaction = no_transaction_line.has_value();
+    unit.allowances = std::move(allowances);
     return unit;
 }
 
@@ -416,7 +436,10 @@ migration_info sql_migration::info() const {
             .transaction = parsed_.no_transaction ? transaction_mode::none : transaction_mode::per_unit};
 }
 
-void sql_migration::change(schema::builder& b) const { b.add(schema::raw_statements{parsed_.up, parsed_.down}); }
+void sql_migration::change(schema::builder& b) const {
+    b.add(schema::raw_statements{parsed_.up, parsed_.down});
+    for (const auto& a : parsed_.allowances) b.allow(a.code, a.reason);
+}
 
 void sql_migration::down(schema::builder& b) const {
     const error_context where{.version = version_, .unit_name = name_, .dir = direction::down, .refused = true};

@@ -3,6 +3,7 @@
 // statements a sql_migration renders to.
 #include <strata/dialect.hpp>
 #include <strata/error.hpp>
+#include <strata/lint.hpp>
 #include <strata/registry.hpp>
 #include <strata/schema/builder.hpp>
 #include <strata/sql_unit.hpp>
@@ -12,6 +13,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -235,7 +237,7 @@ BOOST_AUTO_TEST_CASE(an_unterminated_construct_is_an_error_naming_the_line_it_st
         {"dollar quote", backend::postgresql, "SELECT 1;\nDO $body$ BEGIN NULL; END $$;", 2,
          "unterminated dollar-quoted body starting here; close it with $body$"},
         {"trigger body", backend::sqlite, "SELECT 1;\nCREATE TRIGGER t AFTER INSERT ON x\nBEGIN\n  DELETE FROM y;\n", 3,
-         "unterminated trigger body: this BEGIN has no matching END"},
+         "unterminated trigger body: this BEGIN has no matching END (the END closing a trigger is followed by ;)"},
         {"BEGIN ATOMIC body", backend::postgresql, "CREATE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC SELECT 1;", 2,
          "unterminated function body: this BEGIN has no matching END"},
     };
@@ -344,7 +346,7 @@ BOOST_AUTO_TEST_CASE(no_transaction_may_stand_anywhere_between_statements) {
 
 BOOST_AUTO_TEST_CASE(unknown_directives_are_errors_listing_the_valid_ones) {
     const std::string valid = "-- strata:up, -- strata:down, -- strata:up postgresql, -- strata:up sqlite, "
-                              "-- strata:down postgresql, -- strata:down sqlite, -- strata:no-transaction";
+                              "-- strata:down postgresql, -- strata:down sqlite, -- strata:no-transaction, -- strata:allow <lint code> <reason>";
     struct directive_case {
         std::string line;
         std::string message;
@@ -646,7 +648,7 @@ BOOST_AUTO_TEST_CASE(registering_never_throws_and_records_a_broken_file_as_a_pro
         BOOST_TEST(std::string(e.what()) ==
                    "units/9002_broken.sql:3: unknown directive \"-- strata:sideways\"; the directives are -- strata:up, "
                    "-- strata:down, -- strata:up postgresql, -- strata:up sqlite, -- strata:down postgresql, -- strata:down "
-                   "sqlite, -- strata:no-transaction");
+                   "sqlite, -- strata:no-transaction, -- strata:allow <lint code> <reason>");
         return true;
     });
 }
@@ -670,6 +672,31 @@ BOOST_AUTO_TEST_CASE(reading_a_file_parses_it_or_names_it_in_the_error) {
     BOOST_TEST(e.line() == 0u);
     BOOST_TEST(std::string(e.what()) == (dir / "missing.sql").string() + ": cannot open the file");
     std::filesystem::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(an_allow_directive_accepts_a_lint_finding_with_its_reason) {
+    const auto unit = strata::parse_sql_unit("-- strata:allow S010 reviewed: a small table, locks for milliseconds\n"
+                                             "-- strata:up\nCREATE INDEX i ON t (a);\n-- strata:down\nDROP INDEX i;\n",
+                                             "u.sql");
+    BOOST_TEST_REQUIRE(unit.allowances.size() == 1u);
+    BOOST_TEST(unit.allowances[0].code == "S010");
+    BOOST_TEST(unit.allowances[0].reason == "reviewed: a small table, locks for milliseconds");
+    BOOST_TEST(listed(unit.up.sqlite) == (statements{"CREATE INDEX i ON t (a)"}), boost::test_tools::per_element());
+    BOOST_CHECK_EXCEPTION(strata::parse_sql_unit("-- strata:allow S010\n-- strata:up\nSELECT 1;\n", "u.sql"), strata::sql_file_error,
+                          [](const strata::sql_file_error& e) { return e.line() == 1 && std::string(e.what()).find("needs a lint code and a reason") != std::string::npos; });
+    BOOST_CHECK_EXCEPTION(strata::parse_sql_unit("-- strata:up\nSELECT 1;\n-- strata:allow S999 because\n", "u.sql"), strata::sql_file_error,
+                          [](const strata::sql_file_error& e) { return e.line() == 3 && std::string(e.what()).find("is no lint code") != std::string::npos; });
+    // Lint reads it: the unit's S010 is shown allowed, and no longer fails --error-on notice.
+    strata::registry units;
+    units.add(std::make_shared<const strata::sql_migration>(
+                  1, "index_t", "-- strata:allow S010 reviewed\n-- strata:up\nCREATE INDEX i ON t (a);\n-- strata:down\nDROP INDEX i;\n",
+                  "units/0001_index_t.sql"),
+              "sql_unit_tests.cpp");
+    const auto findings = strata::lint(units, strata::backend::postgresql, strata::lint_scope::every_unit());
+    BOOST_TEST_REQUIRE(findings.size() == 1u);
+    BOOST_TEST(findings[0].code == "S010");
+    BOOST_TEST(findings[0].allowed_because.value_or("") == "reviewed");
+    BOOST_TEST(!strata::fails(findings[0], strata::lint_level::notice));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

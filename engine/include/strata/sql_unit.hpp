@@ -28,6 +28,7 @@
 #include <strata/database_url.hpp>
 #include <strata/error.hpp>
 #include <strata/migration.hpp>
+#include <strata/schema/builder.hpp>
 #include <strata/schema/operation.hpp>
 
 namespace strata {
@@ -40,6 +41,9 @@ struct sql_unit {
     /// The same for down; nullopt when the file has no down section at all (irreversible).
     std::optional<schema::sql_script> down;
     bool no_transaction = false;  ///< `-- strata:no-transaction`
+    /// `-- strata:allow S010 <reason>` lines: lint findings the unit accepts, and why (as a C++
+    /// unit's b.allow(code, reason)).
+    std::vector<schema::lint_allowance> allowances;
 };
 
 /// Parses the text of a `.sql` unit. `file` names it in errors. Throws sql_file_error

@@ -245,7 +245,8 @@ private:
         }
         if (at_end && depth_ > 0)
             throw split_failure{body_line_, std::string(postgresql_ ? "unterminated function body: " : "unterminated trigger body: ") +
-                                                "this " + body_keyword_ + " has no matching END"};
+                                                "this " + body_keyword_ + " has no matching END" +
+                                                (postgresql_ ? "" : " (the END closing a trigger is followed by ;)")};
         if (start_) pieces_.push_back({std::string(text_.substr(*start_, end_ - *start_)), start_line_, end_line_});
         start_.reset();
         words_.clear();
