@@ -296,3 +296,33 @@ STRATA_BACKEND_TEST(a_column_raw_sql_added_can_be_indexed) {
     r.down({.all = true});
     BOOST_TEST(recorded_versions(*sql).empty());
 }
+
+// A hand-written down that makes a dropped unique key again under another name gets that one
+// only: what the drop took is not made a second time.
+STRATA_BACKEND_TEST(a_down_that_makes_a_dropped_key_itself_under_another_name_gets_one) {
+    auto db = temp_database::create(backend);
+    auto r = std::make_unique<strata::registry>();
+    r->add(unit(1, "create_products",
+                [](builder& b) {
+                    b.create_table("products", [](table& t) {
+                        t.column("id", type::integer()).primary();
+                        t.column("sku", type::text());
+                        t.unique({"sku"}, "products_sku_uq");
+                    });
+                }),
+           "drop_column_test.cpp");
+    r->add(std::make_shared<const up_down_unit>(
+               2, [](builder& b) { b.drop_column("products", "sku"); },
+               [](builder& b) {
+                   b.add_column("products", column("sku", type::text()));
+                   b.add_unique("products", {"sku"}, "products_sku_key");
+               }),
+           "drop_column_test.cpp");
+    strata::runner(*r, db.url()).up();
+    strata::runner(*r, db.url()).down();
+    auto sql = open_session(db.url());
+    const auto back = read_table(*sql, "products");
+    BOOST_TEST_REQUIRE(back.uniques.size() == 1u);
+    BOOST_TEST(back.uniques[0].name == "products_sku_key");
+    BOOST_TEST(back.indexes.empty());
+}

@@ -151,6 +151,12 @@ BOOST_AUTO_TEST_CASE(a_replaced_column_keeps_the_clauses_its_new_definition_does
                                                    "  \"qty\" BIGINT NOT NULL DEFAULT (1) CHECK (qty > 0),\n"
                                                    "  \"label\" TEXT NOT NULL DEFAULT ('x') COLLATE NOCASE CONSTRAINT one_label UNIQUE,\n"
                                                    "  \"owner\" BIGINT REFERENCES accounts (id) ON DELETE SET NULL\n)");
+    // A NOT NULL that stays keeps its name and its ON CONFLICT.
+    changes conflict;
+    conflict.table = "c";
+    conflict.replace_columns = {{"a", "\"a\" BIGINT NOT NULL DEFAULT (0)"}};
+    BOOST_TEST(edit_create_table("CREATE TABLE c (a INTEGER CONSTRAINT a_set NOT NULL ON CONFLICT REPLACE DEFAULT 0)", conflict, "n") ==
+               "CREATE TABLE \"n\" (\n  \"a\" BIGINT CONSTRAINT a_set NOT NULL ON CONFLICT REPLACE DEFAULT (0)\n)");
     // A key and a reference strata renders are not doubled.
     changes key;
     key.table = "items";

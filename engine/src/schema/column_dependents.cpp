@@ -118,6 +118,39 @@ std::string name_of(const operation& op) {
     return {};
 }
 
+/// Whether `t` (the model at the end of the down) has what restoration `op` makes already, by
+/// its name or by what it is: a down that made it itself, maybe under another name.
+bool has_already(const table_def& t, const operation& op) {
+    const std::string name = name_of(op);
+    auto named = [&](const auto& items) {
+        return std::any_of(items.begin(), items.end(), [&](const auto& i) { return i.name == name; });
+    };
+    if (named(t.uniques) || named(t.foreign_keys) || named(t.checks) ||
+        std::any_of(t.indexes.begin(), t.indexes.end(), [&](const index_def& i) { return index_name(i) == name; }))
+        return true;
+    auto unique_on = [&](const std::vector<std::string>& columns) {
+        return std::any_of(t.uniques.begin(), t.uniques.end(), [&](const unique_key& u) { return u.columns == columns; }) ||
+               std::any_of(t.indexes.begin(), t.indexes.end(), [&](const index_def& i) {
+                   return i.unique && i.columns == columns && i.where.empty() && i.expressions.empty();
+               });
+    };
+    if (const auto* o = std::get_if<create_index>(&op)) {
+        const index_def& x = o->index;
+        if (x.unique && x.where.empty() && x.expressions.empty() && unique_on(x.columns)) return true;
+        return std::any_of(t.indexes.begin(), t.indexes.end(), [&](const index_def& i) {
+            return i.unique == x.unique && i.columns == x.columns && i.where == x.where && i.expressions == x.expressions;
+        });
+    }
+    if (const auto* o = std::get_if<add_unique>(&op)) return unique_on(o->key.columns);
+    if (const auto* o = std::get_if<add_foreign_key>(&op))
+        return std::any_of(t.foreign_keys.begin(), t.foreign_keys.end(), [&](const foreign_key& k) {
+            return k.columns == o->key.columns && k.ref_table == o->key.ref_table && k.ref_columns == o->key.ref_columns;
+        });
+    if (const auto* o = std::get_if<add_check>(&op))
+        return std::any_of(t.checks.begin(), t.checks.end(), [&](const check_def& c) { return c.expression == o->check.expression; });
+    return false;
+}
+
 /// The columns of `dropped` that `op` (a restoration) uses.
 std::vector<std::string> used_of(const operation& op, const std::vector<std::string>& dropped) {
     std::vector<std::string> out;
@@ -188,10 +221,9 @@ std::vector<operation> restoring_dropped(const std::vector<operation>& up, const
                 if (r.table == o->table) column_renamed(r, o->from, o->to);
         scratch.apply(op);
     }
-    const auto made = names_made(down);
     for (const auto& r : pending) {
         auto it = scratch.tables.find(r.table);
-        if (it == scratch.tables.end() || made.contains(name_of(r.op))) continue;
+        if (it == scratch.tables.end() || has_already(it->second, r.op)) continue;
         const table_def& t = it->second;
         if (std::all_of(r.needs.begin(), r.needs.end(), [&](const std::string& c) { return t.find_column(c) != nullptr; }))
             out.push_back(r.op);

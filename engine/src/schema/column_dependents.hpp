@@ -33,7 +33,8 @@ void drop_column_from(table_def& t, const std::string& column);
 /// cannot hold), as the model `state` (before `up`) and `up`'s operations before each drop had
 /// them: the way back a reversible drop promises. Each comes after the whole down (so after what
 /// it does to the rows), under the names the down's renames give, when the columns it uses are
-/// all back; what the down makes itself, by name, is left to it.
+/// all back; what the down makes itself (by name, or the same thing under another name) is left
+/// to it.
 std::vector<operation> restoring_dropped(const std::vector<operation>& up, const std::vector<operation>& down, const catalog& state);
 
 }  // namespace strata::schema

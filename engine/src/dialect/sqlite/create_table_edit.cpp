@@ -252,8 +252,13 @@ std::string replaced_column(const table_text& t, const item& live, const std::st
         return std::any_of(p.clauses.begin(), p.clauses.end(), [&](const clause& c) { return c.kind == kind; });
     };
     std::string out = probe.text(fresh.first, next.type_end);
+    // A NOT NULL that stays keeps its own text: its name, its ON CONFLICT.
+    const auto live_not_null = std::find_if(now.clauses.begin(), now.clauses.end(), [](const clause& c) { return c.kind == "NOT"; });
     for (const auto& c : next.clauses)
-        if (c.kind == "NOT" || c.kind == "NULL" || c.kind == "DEFAULT") out += " " + probe.text(c.first, c.last);
+        if (c.kind == "NOT" && live_not_null != now.clauses.end())
+            out += " " + t.text(live_not_null->first, live_not_null->last);
+        else if (c.kind == "NOT" || c.kind == "NULL" || c.kind == "DEFAULT")
+            out += " " + probe.text(c.first, c.last);
     for (const auto& c : now.clauses) {
         if (c.kind == "NOT" || c.kind == "NULL" || c.kind == "DEFAULT") continue;
         if (c.kind == "CHECK" && c.name.empty() && c.body + 1 < c.last &&
