@@ -211,7 +211,8 @@ std::vector<operation> restoring_dropped(const std::vector<operation>& up, const
         pending.push_back({taken_tables[k], taken_ops[k], used_of(taken_ops[k], dropped_columns[taken_tables[k]])});
     // The down as written, the model following it (scratch holds the schema up leaves), the
     // restorations following its renames; then, at its end (after what it does to the rows),
-    // those whose columns are all back. What the down makes itself, by name, is left to it.
+    // those whose columns are all back. What the down makes itself (by name, or the same thing
+    // under another name) is left to it.
     std::vector<operation> out = down;
     for (const auto& op : down) {
         if (const auto* o = std::get_if<rename_table>(&op))

@@ -242,6 +242,7 @@ std::pair<std::size_t, std::size_t> inline_constraint(const table_text& t, const
 /// type CHECK; the live column keeps every other clause as written (a CHECK or COLLATE of a
 /// table made by a SQL unit, an inline REFERENCES or UNIQUE strata did not render), except the
 /// type CHECK strata rendered for its type before (a varchar's length would outlive a widening).
+/// A NOT NULL both have stays as the live column writes it (its name, its ON CONFLICT).
 std::string replaced_column(const table_text& t, const item& live, const std::string& definition) {
     const std::string probe_sql = "CREATE TABLE x (" + definition + ")";
     const table_text probe = read(probe_sql);
