@@ -98,7 +98,7 @@ void live_rebuild::rebuild(const std::string& directive) {
                 why.replace(at, scratch.size(), c.table);
             fail("the rows of table \"" + c.table + "\" do not fit its new definition: " + why +
                      " (strata rebuilds the table to change it, copying its rows into " + temp +
-                     "); change those rows first, in this unit before the change or by hand",
+                     "); change those rows first: by hand, or in a step of the unit that runs before this one (in its up, or in a down() of its own)",
                  copy);
         }
     }
