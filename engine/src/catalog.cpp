@@ -1,7 +1,6 @@
 #include <strata/dialect.hpp>
 
 #include <algorithm>
-#include <cctype>
 
 #include "dialect/common.hpp"
 #include "overloaded.hpp"
@@ -53,12 +52,8 @@ bool references(const table_def& t, const std::string& name) {
 void catalog::apply(const operation& op) {
     // The modelled tables a text names, as a quoted identifier or (PostgreSQL folds it) a bare word.
     auto raw_names = [this](const std::string& text) {
-        for (const auto& id : detail::identifiers_in(text)) {
-            std::string name = id.name;
-            if (!id.quoted)
-                for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-            if (tables.contains(name)) raw_touched.insert(name);
-        }
+        for (const auto& id : detail::identifiers_in(text))
+            if (auto name = id.quoted ? id.name : detail::lower_case(id.name); tables.contains(name)) raw_touched.insert(name);
     };
     // A table strata does not model (created by raw sql) is left alone: only a dialect that
     // needs its definition (SQLite's rebuild) complains, and names it.

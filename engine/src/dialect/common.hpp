@@ -4,6 +4,7 @@
 #include <strata/dialect.hpp>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace strata::detail {
@@ -63,6 +64,11 @@ std::string check_constraint(const schema::check_def& check);
 /// not a function name or a type after `::`. A scan of the text, not a parse: a bare word that
 /// is a keyword spelled like the column counts as a use.
 bool expression_uses(const std::string& expression, const std::string& column);
+
+/// Whether `a` and `b` are the same ASCII text in any case (as SQLite compares names).
+bool same_ignoring_case(std::string_view a, std::string_view b);
+/// `s` in lower case (ASCII), as PostgreSQL folds a bare name.
+std::string lower_case(std::string s);
 
 /// An identifier in a user's SQL expression, as expression_uses() reads them.
 struct identifier_use {

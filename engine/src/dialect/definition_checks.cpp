@@ -171,17 +171,6 @@ bool has_upper(const std::string& s) {
     return std::any_of(s.begin(), s.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); });
 }
 
-std::string lower_case(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
-bool same_ignoring_case(const std::string& a, const std::string& b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
 /// " (did you mean \"placedAt\"? a quoted name is case-sensitive)" when `t` has a column
 /// spelled like `name` in another case.
 std::string case_hint(const table_def& t, const std::string& name) {

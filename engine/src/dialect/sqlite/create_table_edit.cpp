@@ -9,6 +9,8 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "dialect/common.hpp"
+
 namespace strata::sqlite_rebuild {
 namespace {
 
@@ -82,11 +84,8 @@ std::string name_of(std::string_view sql, const token& t) {
     return out;
 }
 
-bool same_name(std::string_view a, std::string_view b) {  // SQLite compares names without case
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
+// SQLite compares names without case.
+using detail::same_ignoring_case;
 
 /// One item of the table body: a column definition or a table constraint, as tokens [first, last).
 struct item {
@@ -157,7 +156,7 @@ bool constrains(const table_text& t, const item& i, const std::string& column) {
             break;
         }
     for (std::size_t k = from; k < to; ++k)
-        if ((t.tokens[k].kind == 'q' || t.tokens[k].kind == 'w') && same_name(name_of(t.sql, t.tokens[k]), column)) return true;
+        if ((t.tokens[k].kind == 'q' || t.tokens[k].kind == 'w') && same_ignoring_case(name_of(t.sql, t.tokens[k]), column)) return true;
     return false;
 }
 
@@ -233,7 +232,7 @@ column_parts split_column(const table_text& t, const item& i) {
 /// In a column definition, the tokens [first, last) of the inline `CONSTRAINT <name> ...` clause.
 std::pair<std::size_t, std::size_t> inline_constraint(const table_text& t, const item& i, const std::string& name) {
     for (const auto& c : split_column(t, i).clauses)
-        if (!c.name.empty() && same_name(c.name, name)) return {c.first, c.last};
+        if (!c.name.empty() && same_ignoring_case(c.name, name)) return {c.first, c.last};
     return {0, 0};
 }
 
@@ -280,7 +279,7 @@ std::string edit_create_table(std::string_view create_table_sql, const changes& 
     std::vector<std::string> columns, constraints;
     std::vector<std::string> dropped_constraints_found;
     auto wanted = [](const std::vector<std::string>& names, const std::string& n) {
-        return std::any_of(names.begin(), names.end(), [&](const std::string& x) { return same_name(x, n); });
+        return std::any_of(names.begin(), names.end(), [&](const std::string& x) { return same_ignoring_case(x, n); });
     };
     std::vector<bool> replaced(c.replace_columns.size(), false), dropped(c.drop_columns.size(), false);
     for (const auto& i : t.items) {
@@ -297,13 +296,13 @@ std::string edit_create_table(std::string_view create_table_sql, const changes& 
             continue;
         }
         const std::string column = t.column(i);
-        if (auto d = std::find_if(c.drop_columns.begin(), c.drop_columns.end(), [&](const auto& x) { return same_name(x, column); });
+        if (auto d = std::find_if(c.drop_columns.begin(), c.drop_columns.end(), [&](const auto& x) { return same_ignoring_case(x, column); });
             d != c.drop_columns.end()) {
             dropped[static_cast<std::size_t>(d - c.drop_columns.begin())] = true;
             continue;
         }
         if (auto r = std::find_if(c.replace_columns.begin(), c.replace_columns.end(),
-                                  [&](const auto& x) { return same_name(x.first, column); });
+                                  [&](const auto& x) { return same_ignoring_case(x.first, column); });
             r != c.replace_columns.end()) {
             replaced[static_cast<std::size_t>(r - c.replace_columns.begin())] = true;
             columns.push_back(replaced_column(t, i, r->second));
