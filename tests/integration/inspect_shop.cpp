@@ -104,7 +104,9 @@ std::vector<inspect::table> sqlite_tables() {
                     {.name = "cents", .type = "NUMERIC", .generated = R"(generated: "total" * 100)"}},
         .primary_key = {"id"},
         .foreign_keys = {{"", {"customer"}, "customers", {"id"}, "NO ACTION", "CASCADE"}},
-        .checks = {{"", R"(CHECK ("total" IS NULL OR (typeof("total") IN ('integer', 'real') AND )"
+        .checks = {{"", R"(CHECK ("customer" BETWEEN -9223372036854775808 AND 9223372036854775807))"},
+                   {"", R"(CHECK ("id" BETWEEN -9223372036854775808 AND 9223372036854775807))"},
+                   {"", R"(CHECK ("total" IS NULL OR (typeof("total") IN ('integer', 'real') AND )"
                         R"(abs(round("total", 2)) < 1e8)))"}},
         .triggers = {{"orders.orders_positive", R"(CREATE TRIGGER "orders_positive" BEFORE INSERT ON "orders" )"
                                                 R"(WHEN NEW."total" < 0 )"

@@ -42,7 +42,9 @@ inspect::check length_check(const std::string& c, int n) {
     return {"", "CHECK (length(\"" + c + "\") <= " + std::to_string(n) + ")"};
 }
 inspect::check time_check(const std::string& c) {
-    return {"", "CHECK (\"" + c + "\" IS NULL OR julianday(\"" + c + "\") IS NOT NULL)"};
+    const std::string q = "\"" + c + "\"";
+    return {"", "CHECK (" + q + " IS NULL OR (julianday(" + q + ") IS NOT NULL AND date(substr(" + q + ", 1, 10), '+0 days') IS substr(" +
+                    q + ", 1, 10)))"};
 }
 inspect::check uuid_check(const std::string& c) {
     const std::string q = "\"" + c + "\"";

@@ -300,7 +300,7 @@ STRATA_BACKEND_TEST(online_unit_dry_run_shows_how_it_runs) {
     else
         expected = {"PRAGMA foreign_keys = ON",  // the script runs as strata's connection does
                     "BEGIN IMMEDIATE",
-                    R"(ALTER TABLE "children" ADD COLUMN "parent_ref" BIGINT CONSTRAINT "children_parent_ref_fkey" REFERENCES "parents" ("id") ON DELETE SET NULL)",
+                    R"(ALTER TABLE "children" ADD COLUMN "parent_ref" BIGINT CONSTRAINT "children_parent_ref_fkey" REFERENCES "parents" ("id") ON DELETE SET NULL CHECK ("parent_ref" BETWEEN -9223372036854775808 AND 9223372036854775807))",
                     R"(CREATE UNIQUE INDEX "children_parent_ref_key" ON "children" ("parent_ref"))",
                     "<record applied>",
                     "<log>",

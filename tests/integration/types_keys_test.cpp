@@ -44,6 +44,9 @@ std::unique_ptr<strata::registry> type_units() {
                    t.column("docb", type::jsonb());
                    t.column("bytes", type::bytea());
                    t.column("status", type::enumeration({"draft", "live"})).not_null().default_sql("'draft'");
+                   t.column("count", type::integer());
+                   t.column("total", type::bigint());
+                   t.column("seen", type::timestamptz());
                });
                b.comment_on("samples", "One row per sample; comments are PostgreSQL's only");
                b.comment_on("samples", "status", "draft or live");
@@ -82,6 +85,9 @@ STRATA_BACKEND_TEST(new_column_types_accept_and_refuse_the_same_values_on_both_d
         {"ratio", "1.5"},    {"exact", "2.25"},         {"day", "'2024-02-29'"},      {"at", "'23:59:59'"},
         {"at", "'07:30'"},   {"local", "'2024-05-01 10:00:00'"}, {"doc", "'{\"a\": [1, 2]}'"}, {"docb", "'[]'"},
         {"status", "'live'"}, {"bytes", pg ? "'\\x0001ff'::bytea" : "x'0001ff'"},
+        {"count", "2147483647"}, {"count", "-2147483648"}, {"count", "'12'"},
+        {"total", "9223372036854775807"}, {"total", "-9223372036854775808"}, {"total", "'3000000000'"},
+        {"seen", "'2024-02-29T10:00:00Z'"}, {"seen", "'2024-02-29 23:30:00-05:00'"}, {"seen", "'2024-02-29 10:00:00.123+00:00'"},
     };
     for (const auto& [column, value] : accepted)
         BOOST_TEST(!refused(*sql, column, value), column << " = " << value << " should be accepted");
@@ -90,6 +96,9 @@ STRATA_BACKEND_TEST(new_column_types_accept_and_refuse_the_same_values_on_both_d
         {"ratio", "'fast'"},      {"exact", "'slow'"},    {"day", "'2024-02-30'"},    {"day", "'someday'"},
         {"at", "'25:00'"},        {"at", "'noon'"},       {"local", "'soon'"},       {"local", "'2023-02-29 10:00:00'"},        {"doc", "'{\"a\": '"},
         {"docb", "'not json'"},   {"status", "'gone'"},   {"status", "NULL"},
+        {"count", "2147483648"},  {"count", "-2147483649"}, {"count", "'abc'"},   {"count", "x'01'"},
+        {"total", "9223372036854775808"}, {"total", "'lots'"}, {"total", "1e30"},
+        {"seen", "'2024-02-30 10:00:00+00'"}, {"seen", "'soon'"}, {"seen", "2460000.5"}, {"seen", "'2024-13-01 00:00'"},
     };
     for (const auto& [column, value] : rejected)
         BOOST_TEST(refused(*sql, column, value), column << " = " << value << " should be refused");

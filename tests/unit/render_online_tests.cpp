@@ -415,7 +415,7 @@ BOOST_AUTO_TEST_CASE(sqlite_online_operations_render_their_plain_equivalents_in_
     b.create_unique_index("children", {"id", "parent"}, "children_one_per_parent").online();
     auto r = render(sqlite(), b);
     BOOST_TEST(r.statements == (statements{
-        R"sql(ALTER TABLE "children" ADD COLUMN "parent_ref" BIGINT CONSTRAINT "children_parent_ref_fkey" REFERENCES "parents" ("id") ON DELETE SET NULL)sql",
+        R"sql(ALTER TABLE "children" ADD COLUMN "parent_ref" BIGINT CONSTRAINT "children_parent_ref_fkey" REFERENCES "parents" ("id") ON DELETE SET NULL CHECK ("parent_ref" BETWEEN -9223372036854775808 AND 9223372036854775807))sql",
         R"sql(CREATE UNIQUE INDEX "children_parent_ref_key" ON "children" ("parent_ref"))sql",
         R"sql(CREATE INDEX "children_parent_idx" ON "children" ("parent"))sql",
         R"sql(CREATE UNIQUE INDEX "children_one_per_parent" ON "children" ("id", "parent"))sql",

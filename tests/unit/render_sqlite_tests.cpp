@@ -59,13 +59,13 @@ builder posts_schema() {
     return b;
 }
 
-const std::string id_line = R"sql("id" BIGINT NOT NULL PRIMARY KEY)sql";
+const std::string id_line = R"sql("id" BIGINT NOT NULL PRIMARY KEY CHECK ("id" BETWEEN -9223372036854775808 AND 9223372036854775807))sql";
 const std::string author_line =
-    R"sql("author" BIGINT NOT NULL CONSTRAINT "posts_author_fkey" REFERENCES "people" ("id") ON DELETE CASCADE)sql";
-const std::string editor_line = R"sql("editor" BIGINT)sql";
+    R"sql("author" BIGINT NOT NULL CONSTRAINT "posts_author_fkey" REFERENCES "people" ("id") ON DELETE CASCADE CHECK ("author" BETWEEN -9223372036854775808 AND 9223372036854775807))sql";
+const std::string editor_line = R"sql("editor" BIGINT CHECK ("editor" BETWEEN -9223372036854775808 AND 9223372036854775807))sql";
 const std::string slug_line = R"sql("slug" TEXT NOT NULL)sql";
 const std::string title_line = R"sql("title" TEXT)sql";
-const std::string reviewer_line = R"sql("reviewer" BIGINT)sql";
+const std::string reviewer_line = R"sql("reviewer" BIGINT CHECK ("reviewer" BETWEEN -9223372036854775808 AND 9223372036854775807))sql";
 const std::string editor_fk_line =
     R"sql(CONSTRAINT "posts_editor_fkey" FOREIGN KEY ("editor") REFERENCES "people" ("id") ON DELETE SET NULL)sql";
 const std::string slug_index = R"sql(CREATE UNIQUE INDEX "posts_slug_key" ON "posts" ("slug"))sql";
@@ -162,7 +162,7 @@ builder orders_schema() {
 
 /// The new orders with `body` as its lines after id and total.
 std::string orders_with(const std::string& body) {
-    return "CREATE TABLE \"strata_new_orders\" (\n  \"id\" BIGINT NOT NULL PRIMARY KEY,\n  \"total\" INTEGER,\n  " + body + "\n)";
+    return "CREATE TABLE \"strata_new_orders\" (\n  \"id\" BIGINT NOT NULL PRIMARY KEY CHECK (\"id\" BETWEEN -9223372036854775808 AND 9223372036854775807),\n  \"total\" INTEGER CHECK (\"total\" BETWEEN -2147483648 AND 2147483647),\n  " + body + "\n)";
 }
 
 }  // namespace
@@ -205,7 +205,7 @@ BOOST_AUTO_TEST_CASE(sqlite_timestamptz_is_text_checked_by_julianday) {
     builder b;
     b.create_table("people", [](table& t) { t.column("seenAt", type::timestamptz()).not_null(); });
     BOOST_TEST(sql_of(b) == statements{R"sql(CREATE TABLE "people" (
-  "seenAt" TEXT NOT NULL CHECK ("seenAt" IS NULL OR julianday("seenAt") IS NOT NULL)
+  "seenAt" TEXT NOT NULL CHECK ("seenAt" IS NULL OR (julianday("seenAt") IS NOT NULL AND date(substr("seenAt", 1, 10), '+0 days') IS substr("seenAt", 1, 10)))
 ))sql"}, boost::test_tools::per_element());
 }
 
@@ -216,13 +216,13 @@ BOOST_AUTO_TEST_CASE(sqlite_nullable_timestamptz_check_lets_null_through) {
     b.add_column("visits", column("leftAt", type::timestamptz()));
     BOOST_TEST(sql_of(b) == (statements{
         R"sql(CREATE TABLE "people" (
-  "seenAt" TEXT CHECK ("seenAt" IS NULL OR julianday("seenAt") IS NOT NULL)
+  "seenAt" TEXT CHECK ("seenAt" IS NULL OR (julianday("seenAt") IS NOT NULL AND date(substr("seenAt", 1, 10), '+0 days') IS substr("seenAt", 1, 10)))
 ))sql",
-        R"sql(ALTER TABLE "visits" ADD COLUMN "leftAt" TEXT CHECK ("leftAt" IS NULL OR julianday("leftAt") IS NOT NULL))sql",
+        R"sql(ALTER TABLE "visits" ADD COLUMN "leftAt" TEXT CHECK ("leftAt" IS NULL OR (julianday("leftAt") IS NOT NULL AND date(substr("leftAt", 1, 10), '+0 days') IS substr("leftAt", 1, 10))))sql",
     }), boost::test_tools::per_element());
 }
 
-BOOST_AUTO_TEST_CASE(sqlite_text_integer_and_bigint_need_no_check) {
+BOOST_AUTO_TEST_CASE(sqlite_integer_and_bigint_are_checked_for_their_range_and_text_needs_no_check) {
     builder b;
     b.create_table("people", [](table& t) {
         t.column("notes", type::text());
@@ -231,8 +231,8 @@ BOOST_AUTO_TEST_CASE(sqlite_text_integer_and_bigint_need_no_check) {
     });
     BOOST_TEST(sql_of(b) == statements{R"sql(CREATE TABLE "people" (
   "notes" TEXT,
-  "age" INTEGER,
-  "visits" BIGINT
+  "age" INTEGER CHECK ("age" BETWEEN -2147483648 AND 2147483647),
+  "visits" BIGINT CHECK ("visits" BETWEEN -9223372036854775808 AND 9223372036854775807)
 ))sql"}, boost::test_tools::per_element());
 }
 
@@ -246,11 +246,11 @@ BOOST_AUTO_TEST_CASE(sqlite_renders_every_default_kind_and_the_primary_key) {
         t.column("score", type::integer()).not_null().default_sql("0");
     });
     BOOST_TEST(sql_of(b) == statements{R"sql(CREATE TABLE "defaults" (
-  "id" BIGINT NOT NULL PRIMARY KEY,
+  "id" BIGINT NOT NULL PRIMARY KEY CHECK ("id" BETWEEN -9223372036854775808 AND 9223372036854775807),
   "nothing" TEXT DEFAULT NULL,
-  "at" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) CHECK ("at" IS NULL OR julianday("at") IS NOT NULL),
+  "at" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) CHECK ("at" IS NULL OR (julianday("at") IS NOT NULL AND date(substr("at", 1, 10), '+0 days') IS substr("at", 1, 10))),
   "token" TEXT NOT NULL DEFAULT (lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))) CHECK (length("token") = 36 AND "token" NOT GLOB '*[^0-9a-fA-F-]*' AND substr("token", 9, 1) || substr("token", 14, 1) || substr("token", 19, 1) || substr("token", 24, 1) = '----'),
-  "score" INTEGER NOT NULL DEFAULT (0)
+  "score" INTEGER NOT NULL DEFAULT (0) CHECK ("score" BETWEEN -2147483648 AND 2147483647)
 ))sql"}, boost::test_tools::per_element());
 }
 
@@ -284,11 +284,11 @@ BOOST_AUTO_TEST_CASE(sqlite_inline_references_carry_their_name_and_actions) {
         t.column("code", type::varchar(8)).references("codes", "code");
     });
     BOOST_TEST(sql_of(b) == statements{R"sql(CREATE TABLE "orders" (
-  "id" BIGINT NOT NULL PRIMARY KEY,
-  "customer" BIGINT NOT NULL CONSTRAINT "orders_customer_fkey" REFERENCES "customers" ("id"),
-  "coupon" BIGINT CONSTRAINT "orders_coupon_fkey" REFERENCES "coupons" ("id") ON UPDATE CASCADE ON DELETE SET NULL,
-  "warehouse" INTEGER CONSTRAINT "orders_from_warehouse" REFERENCES "warehouses" ("id") ON UPDATE RESTRICT ON DELETE RESTRICT,
-  "region" INTEGER NOT NULL DEFAULT (1) CONSTRAINT "orders_region_fkey" REFERENCES "regions" ("id") ON DELETE SET DEFAULT,
+  "id" BIGINT NOT NULL PRIMARY KEY CHECK ("id" BETWEEN -9223372036854775808 AND 9223372036854775807),
+  "customer" BIGINT NOT NULL CONSTRAINT "orders_customer_fkey" REFERENCES "customers" ("id") CHECK ("customer" BETWEEN -9223372036854775808 AND 9223372036854775807),
+  "coupon" BIGINT CONSTRAINT "orders_coupon_fkey" REFERENCES "coupons" ("id") ON UPDATE CASCADE ON DELETE SET NULL CHECK ("coupon" BETWEEN -9223372036854775808 AND 9223372036854775807),
+  "warehouse" INTEGER CONSTRAINT "orders_from_warehouse" REFERENCES "warehouses" ("id") ON UPDATE RESTRICT ON DELETE RESTRICT CHECK ("warehouse" BETWEEN -2147483648 AND 2147483647),
+  "region" INTEGER NOT NULL DEFAULT (1) CONSTRAINT "orders_region_fkey" REFERENCES "regions" ("id") ON DELETE SET DEFAULT CHECK ("region" BETWEEN -2147483648 AND 2147483647),
   "code" VARCHAR(8) CONSTRAINT "orders_code_fkey" REFERENCES "codes" ("code") CHECK (length("code") <= 8)
 ))sql"}, boost::test_tools::per_element());
 }
@@ -309,9 +309,9 @@ BOOST_AUTO_TEST_CASE(sqlite_table_level_uniques_become_unique_indexes_after_the_
     const auto r = render(b);
     BOOST_TEST(r.statements == (statements{
         R"sql(CREATE TABLE "enrolments" (
-  "student" BIGINT NOT NULL,
-  "course" BIGINT NOT NULL,
-  "term" INTEGER NOT NULL,
+  "student" BIGINT NOT NULL CHECK ("student" BETWEEN -9223372036854775808 AND 9223372036854775807),
+  "course" BIGINT NOT NULL CHECK ("course" BETWEEN -9223372036854775808 AND 9223372036854775807),
+  "term" INTEGER NOT NULL CHECK ("term" BETWEEN -2147483648 AND 2147483647),
   CONSTRAINT "enrolments_student_fkey" FOREIGN KEY ("student") REFERENCES "students" ("id") ON DELETE CASCADE,
   CONSTRAINT "enrolments_offering" FOREIGN KEY ("course", "term") REFERENCES "offerings" ("course", "term") ON UPDATE CASCADE
 ))sql",
@@ -345,7 +345,7 @@ BOOST_AUTO_TEST_CASE(sqlite_add_column_with_a_reference_is_in_place) {
     b.add_column("posts", column("approver", type::bigint()).references("users", "id").on_delete(fk_action::set_null));
     const auto r = render(b, state_after(posts_schema()));
     BOOST_TEST(r.statements ==
-                   statements{R"sql(ALTER TABLE "posts" ADD COLUMN "approver" BIGINT CONSTRAINT "posts_approver_fkey" REFERENCES "users" ("id") ON DELETE SET NULL)sql"},
+                   statements{R"sql(ALTER TABLE "posts" ADD COLUMN "approver" BIGINT CONSTRAINT "posts_approver_fkey" REFERENCES "users" ("id") ON DELETE SET NULL CHECK ("approver" BETWEEN -9223372036854775808 AND 9223372036854775807))sql"},
                boost::test_tools::per_element());
     BOOST_TEST(!r.foreign_keys_off);
 }
@@ -354,7 +354,7 @@ BOOST_AUTO_TEST_CASE(sqlite_add_column_with_a_reference_is_in_place) {
 BOOST_AUTO_TEST_CASE(sqlite_add_column_with_a_now_default_rebuilds_the_table) {
     const auto r = render_tags_then_add(column("taggedAt", type::timestamptz()).not_null().default_now());
     BOOST_TEST(rebuilt_tags(r) ==
-                   tags_rebuilt_with(R"sql("taggedAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) CHECK ("taggedAt" IS NULL OR julianday("taggedAt") IS NOT NULL))sql"));
+                   tags_rebuilt_with(R"sql("taggedAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) CHECK ("taggedAt" IS NULL OR (julianday("taggedAt") IS NOT NULL AND date(substr("taggedAt", 1, 10), '+0 days') IS substr("taggedAt", 1, 10))))sql"));
     BOOST_TEST(r.foreign_keys_off);
 }
 
@@ -368,14 +368,14 @@ BOOST_AUTO_TEST_CASE(sqlite_add_column_with_a_random_uuid_default_rebuilds_the_t
 // SQLite's ADD COLUMN refuses NOT NULL without a default (on a table with rows).
 BOOST_AUTO_TEST_CASE(sqlite_add_column_not_null_without_a_default_rebuilds_the_table) {
     const auto r = render_tags_then_add(column("weight", type::integer()).not_null());
-    BOOST_TEST(rebuilt_tags(r) == tags_rebuilt_with(R"sql("weight" INTEGER NOT NULL)sql"));
+    BOOST_TEST(rebuilt_tags(r) == tags_rebuilt_with(R"sql("weight" INTEGER NOT NULL CHECK ("weight" BETWEEN -2147483648 AND 2147483647))sql"));
     BOOST_TEST(r.foreign_keys_off);
 }
 
 // The default is constant and the column has one, so only the PRIMARY KEY forces the rebuild.
 BOOST_AUTO_TEST_CASE(sqlite_add_column_primary_key_rebuilds_the_table_even_with_a_constant_default) {
     const auto r = render_tags_then_add(column("id", type::bigint()).primary().default_sql("0"));
-    BOOST_TEST(rebuilt_tags(r) == tags_rebuilt_with(R"sql("id" BIGINT NOT NULL DEFAULT (0) PRIMARY KEY)sql"));
+    BOOST_TEST(rebuilt_tags(r) == tags_rebuilt_with(R"sql("id" BIGINT NOT NULL DEFAULT (0) PRIMARY KEY CHECK ("id" BETWEEN -9223372036854775808 AND 9223372036854775807))sql"));
     BOOST_TEST(r.foreign_keys_off);
 }
 
@@ -388,8 +388,8 @@ BOOST_AUTO_TEST_CASE(sqlite_add_column_nullable_default_null_or_constant_default
     statements expected = tags_created;
     expected.insert(expected.end(), {
         R"sql(ALTER TABLE "tags" ADD COLUMN "note" TEXT)sql",
-        R"sql(ALTER TABLE "tags" ADD COLUMN "owner" BIGINT DEFAULT NULL)sql",
-        R"sql(ALTER TABLE "tags" ADD COLUMN "weight" INTEGER NOT NULL DEFAULT (0))sql",
+        R"sql(ALTER TABLE "tags" ADD COLUMN "owner" BIGINT DEFAULT NULL CHECK ("owner" BETWEEN -9223372036854775808 AND 9223372036854775807))sql",
+        R"sql(ALTER TABLE "tags" ADD COLUMN "weight" INTEGER NOT NULL DEFAULT (0) CHECK ("weight" BETWEEN -2147483648 AND 2147483647))sql",
     });
     BOOST_TEST(r.statements == expected, boost::test_tools::per_element());
     BOOST_TEST(!r.foreign_keys_off);
@@ -404,11 +404,11 @@ BOOST_AUTO_TEST_CASE(sqlite_add_column_to_a_table_strata_does_not_know_stays_alt
     b.add_column("legacy", column("id", type::bigint()).primary());
     const auto r = render(b);
     BOOST_TEST(r.statements == (statements{
-        R"sql(ALTER TABLE "legacy" ADD COLUMN "seenAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) CHECK ("seenAt" IS NULL OR julianday("seenAt") IS NOT NULL))sql",
+        R"sql(ALTER TABLE "legacy" ADD COLUMN "seenAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) CHECK ("seenAt" IS NULL OR (julianday("seenAt") IS NOT NULL AND date(substr("seenAt", 1, 10), '+0 days') IS substr("seenAt", 1, 10))))sql",
         "ALTER TABLE \"legacy\" ADD COLUMN \"token\" TEXT DEFAULT " + random_uuid_default + " CHECK (" +
             uuid_check("\"token\"") + ")",
-        R"sql(ALTER TABLE "legacy" ADD COLUMN "weight" INTEGER NOT NULL)sql",
-        R"sql(ALTER TABLE "legacy" ADD COLUMN "id" BIGINT NOT NULL PRIMARY KEY)sql",
+        R"sql(ALTER TABLE "legacy" ADD COLUMN "weight" INTEGER NOT NULL CHECK ("weight" BETWEEN -2147483648 AND 2147483647))sql",
+        R"sql(ALTER TABLE "legacy" ADD COLUMN "id" BIGINT NOT NULL PRIMARY KEY CHECK ("id" BETWEEN -9223372036854775808 AND 9223372036854775807))sql",
     }), boost::test_tools::per_element());
     BOOST_TEST(!r.foreign_keys_off);
 }
@@ -439,11 +439,11 @@ BOOST_AUTO_TEST_CASE(sqlite_drop_column_with_an_inline_foreign_key_rebuilds_the_
                                           "--   drop column: \"author\""},
                boost::test_tools::per_element());
     BOOST_TEST(rebuilt_posts(r) == R"sql(CREATE TABLE "strata_new_posts" (
-  "id" BIGINT NOT NULL PRIMARY KEY,
-  "editor" BIGINT,
+  "id" BIGINT NOT NULL PRIMARY KEY CHECK ("id" BETWEEN -9223372036854775808 AND 9223372036854775807),
+  "editor" BIGINT CHECK ("editor" BETWEEN -9223372036854775808 AND 9223372036854775807),
   "slug" TEXT NOT NULL,
   "title" TEXT,
-  "reviewer" BIGINT,
+  "reviewer" BIGINT CHECK ("reviewer" BETWEEN -9223372036854775808 AND 9223372036854775807),
   CONSTRAINT "posts_editor_fkey" FOREIGN KEY ("editor") REFERENCES "people" ("id") ON DELETE SET NULL
 ))sql");
 }
@@ -501,7 +501,7 @@ BOOST_AUTO_TEST_CASE(sqlite_drop_foreign_key_rebuilds_without_an_inline_referenc
     b.drop_foreign_key("posts", "posts_author_fkey");
     const auto r = render(b, state_after(posts_schema()));
     BOOST_TEST(rebuilt_posts(r) ==
-                   posts_rebuilt({id_line, R"sql("author" BIGINT NOT NULL)sql", editor_line, slug_line, title_line,
+                   posts_rebuilt({id_line, R"sql("author" BIGINT NOT NULL CHECK ("author" BETWEEN -9223372036854775808 AND 9223372036854775807))sql", editor_line, slug_line, title_line,
                                   reviewer_line, editor_fk_line}));
     BOOST_TEST(r.foreign_keys_off);
 }
@@ -581,7 +581,7 @@ BOOST_AUTO_TEST_CASE(sqlite_escapes_double_quotes_in_identifiers_also_when_rebui
     BOOST_TEST(sql_of(setup) == (statements{
         R"sql(CREATE TABLE "odd""table" (
   "a""b" VARCHAR(5) CHECK (length("a""b") <= 5),
-  "c" INTEGER
+  "c" INTEGER CHECK ("c" BETWEEN -2147483648 AND 2147483647)
 ))sql",
         R"sql(CREATE INDEX "odd""table_a""b_idx" ON "odd""table" ("a""b"))sql",
     }), boost::test_tools::per_element());
@@ -593,7 +593,7 @@ BOOST_AUTO_TEST_CASE(sqlite_escapes_double_quotes_in_identifiers_also_when_rebui
                                           "--   drop column: \"a\"\"b\""},
                boost::test_tools::per_element());
     BOOST_TEST(rebuilt(r, setup, R"(odd"table)") == R"sql(CREATE TABLE "strata_new_odd""table" (
-  "c" INTEGER
+  "c" INTEGER CHECK ("c" BETWEEN -2147483648 AND 2147483647)
 ))sql");
 }
 
@@ -680,9 +680,10 @@ BOOST_AUTO_TEST_CASE(sqlite_change_column_rebuilds_the_table_with_the_new_defini
     BOOST_TEST(rebuilt_tags(render(shrink)) == tags_with(label_line, R"sql("colour" VARCHAR(3) CHECK (length("colour") <= 3))sql"));
 }
 
-// The USING expression gives the copied values; a column now INTEGER is then checked to hold
-// whole numbers in range, which SQLite's affinity does not ensure and PostgreSQL does. A CAST
-// of text is checked before: SQLite's would make 0 of a word.
+// The USING expression gives the copied values; the copy must pass the column's range CHECK,
+// and a column now INTEGER is then checked to hold whole numbers, which SQLite's affinity does
+// not ensure ('1.5' becomes 1.5) and PostgreSQL does. A CAST of text is checked before:
+// SQLite's would make 0 of a word.
 BOOST_AUTO_TEST_CASE(sqlite_change_column_copies_the_using_expression_and_checks_whole_numbers) {
     builder b = tags_schema();
     b.change_column("tags", column("label", type::text()).not_null(), column("label", type::integer()).not_null())
@@ -692,26 +693,23 @@ BOOST_AUTO_TEST_CASE(sqlite_change_column_copies_the_using_expression_and_checks
         R"sql(INSERT INTO "strata_change_guard" VALUES (NOT EXISTS (SELECT 1 FROM "tags" WHERE "label" IS NOT NULL AND (typeof("label") = 'text' AND NOT ("label" = CAST("label" AS NUMERIC) AND "label" NOT GLOB '*[.eE]*' AND typeof(CAST("label" AS NUMERIC)) = 'integer')))))sql",
         R"sql(DROP TABLE "strata_change_guard")sql",
         "-- strata:rebuild \"tags\" from its definition in sqlite_master\n"
-        "--   replace column: \"label\" with \"label\" INTEGER NOT NULL\n"
+        "--   replace column: \"label\" with \"label\" INTEGER NOT NULL CHECK (\"label\" BETWEEN -2147483648 AND 2147483647)\n"
         "--   copy column: \"label\" as CAST(\"label\" AS INTEGER)",
-        R"sql(CREATE TEMP TABLE "strata_change_guard" ("ok" INTEGER CONSTRAINT "strata refuses to change column tags.label to integer: a value is not a whole number in the range of integer (PostgreSQL refuses it too); fix those rows, or convert them with using_sql()" CHECK ("ok")))sql",
-        R"sql(INSERT INTO "strata_change_guard" VALUES (NOT EXISTS (SELECT 1 FROM "tags" WHERE "label" IS NOT NULL AND (typeof("label") <> 'integer' OR "label" NOT BETWEEN -2147483648 AND 2147483647))))sql",
+        R"sql(CREATE TEMP TABLE "strata_change_guard" ("ok" INTEGER CONSTRAINT "strata refuses to change column tags.label to integer: a value is not a whole number (SQLite keeps a fraction such as '1.5' in a whole-number column); fix those rows, or convert them with using_sql()" CHECK ("ok")))sql",
+        R"sql(INSERT INTO "strata_change_guard" VALUES (NOT EXISTS (SELECT 1 FROM "tags" WHERE "label" IS NOT NULL AND typeof("label") <> 'integer')))sql",
         R"sql(DROP TABLE "strata_change_guard")sql",
     }), boost::test_tools::per_element());
 }
 
-// A per-dialect USING without a text for sqlite copies the stored values; a column now
-// timestamptz is checked to hold text (CAST(x AS TIMESTAMPTZ) would have made a number of it).
-BOOST_AUTO_TEST_CASE(sqlite_change_column_uses_its_own_using_text_and_checks_timestamps_are_text) {
+// A per-dialect USING without a text for sqlite copies the stored values (CAST(x AS TIMESTAMPTZ)
+// would make a number of a date there, which the column's CHECK refuses).
+BOOST_AUTO_TEST_CASE(sqlite_change_column_uses_its_own_using_text) {
     builder b = tags_schema();
     b.change_column("tags", column("label", type::text()).not_null(), column("label", type::timestamptz()).not_null())
         .using_sql(sql_text{R"(CAST("label" AS TIMESTAMPTZ))", ""});
     BOOST_TEST(after_tags(b) == (statements{
         "-- strata:rebuild \"tags\" from its definition in sqlite_master\n"
-        "--   replace column: \"label\" with \"label\" TEXT NOT NULL CHECK (\"label\" IS NULL OR julianday(\"label\") IS NOT NULL)",
-        R"sql(CREATE TEMP TABLE "strata_change_guard" ("ok" INTEGER CONSTRAINT "strata refuses to change column tags.label to timestamptz: a value is not a timestamp as text (a CAST to TIMESTAMPTZ makes a number of it on SQLite: give sqlite its own using_sql text, or none); fix those rows, or convert them with using_sql()" CHECK ("ok")))sql",
-        R"sql(INSERT INTO "strata_change_guard" VALUES (NOT EXISTS (SELECT 1 FROM "tags" WHERE "label" IS NOT NULL AND (typeof("label") <> 'text'))))sql",
-        R"sql(DROP TABLE "strata_change_guard")sql",
+        "--   replace column: \"label\" with \"label\" TEXT NOT NULL CHECK (\"label\" IS NULL OR (julianday(\"label\") IS NOT NULL AND date(substr(\"label\", 1, 10), '+0 days') IS substr(\"label\", 1, 10)))",
     }), boost::test_tools::per_element());
 }
 
@@ -745,8 +743,8 @@ BOOST_AUTO_TEST_CASE(sqlite_unit_1_creates_users_and_drops_it_on_down) {
   "userName" VARCHAR(255) DEFAULT NULL CHECK (length("userName") <= 255),
   "phone" VARCHAR(13) CHECK (length("phone") <= 13),
   "photo" VARCHAR(1024) DEFAULT NULL CHECK (length("photo") <= 1024),
-  "createdAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) CHECK ("createdAt" IS NULL OR julianday("createdAt") IS NOT NULL),
-  "updatedAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) CHECK ("updatedAt" IS NULL OR julianday("updatedAt") IS NOT NULL)
+  "createdAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) CHECK ("createdAt" IS NULL OR (julianday("createdAt") IS NOT NULL AND date(substr("createdAt", 1, 10), '+0 days') IS substr("createdAt", 1, 10))),
+  "updatedAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) CHECK ("updatedAt" IS NULL OR (julianday("updatedAt") IS NOT NULL AND date(substr("updatedAt", 1, 10), '+0 days') IS substr("updatedAt", 1, 10)))
 ))sql"}, boost::test_tools::per_element());
     BOOST_TEST(units[0].down.statements == statements{R"sql(DROP TABLE "users")sql"}, boost::test_tools::per_element());
     BOOST_TEST(!units[0].up.foreign_keys_off);
@@ -759,8 +757,8 @@ BOOST_AUTO_TEST_CASE(sqlite_unit_2_creates_user_profiles_and_drops_it_on_down) {
         "  \"userProfileId\" TEXT NOT NULL DEFAULT " + random_uuid_default + " PRIMARY KEY CHECK (" +
         uuid_check("\"userProfileId\"") + "),\n" +
         R"sql(  "address" VARCHAR(100) NOT NULL CHECK (length("address") <= 100),
-  "createdAt" TEXT NOT NULL DEFAULT )sql" + now_default + R"sql( CHECK ("createdAt" IS NULL OR julianday("createdAt") IS NOT NULL),
-  "updatedAt" TEXT NOT NULL DEFAULT )sql" + now_default + R"sql( CHECK ("updatedAt" IS NULL OR julianday("updatedAt") IS NOT NULL)
+  "createdAt" TEXT NOT NULL DEFAULT )sql" + now_default + R"sql( CHECK ("createdAt" IS NULL OR (julianday("createdAt") IS NOT NULL AND date(substr("createdAt", 1, 10), '+0 days') IS substr("createdAt", 1, 10))),
+  "updatedAt" TEXT NOT NULL DEFAULT )sql" + now_default + R"sql( CHECK ("updatedAt" IS NULL OR (julianday("updatedAt") IS NOT NULL AND date(substr("updatedAt", 1, 10), '+0 days') IS substr("updatedAt", 1, 10)))
 ))sql"}, boost::test_tools::per_element());
     BOOST_TEST(units[1].down.statements == statements{R"sql(DROP TABLE "user_profiles")sql"},
                boost::test_tools::per_element());
@@ -794,8 +792,8 @@ BOOST_AUTO_TEST_SUITE(render_sqlite_checks_and_indexes)
 BOOST_AUTO_TEST_CASE(sqlite_create_table_renders_named_checks_as_table_constraints_and_partial_expression_indexes) {
     BOOST_TEST(sql_of(orders_schema()) == (statements{
         R"sql(CREATE TABLE "orders" (
-  "id" BIGINT NOT NULL PRIMARY KEY,
-  "total" INTEGER,
+  "id" BIGINT NOT NULL PRIMARY KEY CHECK ("id" BETWEEN -9223372036854775808 AND 9223372036854775807),
+  "total" INTEGER CHECK ("total" BETWEEN -2147483648 AND 2147483647),
   "code" TEXT,
   CONSTRAINT "orders_total_positive" CHECK ("total" > 0)
 ))sql",
@@ -837,7 +835,7 @@ BOOST_AUTO_TEST_CASE(sqlite_dropping_a_column_a_check_names_rebuilds_without_the
                                           "--   drop column: \"total\""},
                boost::test_tools::per_element());
     BOOST_TEST(rebuilt(r, orders_schema(), "orders") ==
-               "CREATE TABLE \"strata_new_orders\" (\n  \"id\" BIGINT NOT NULL PRIMARY KEY,\n  \"code\" TEXT\n)");
+               "CREATE TABLE \"strata_new_orders\" (\n  \"id\" BIGINT NOT NULL PRIMARY KEY CHECK (\"id\" BETWEEN -9223372036854775808 AND 9223372036854775807),\n  \"code\" TEXT\n)");
 
     // A predicate or expression naming the column counts; one merely containing its name in a
     // string, or a function of that name, does not.

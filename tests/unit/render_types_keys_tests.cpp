@@ -107,8 +107,8 @@ BOOST_AUTO_TEST_CASE(a_composite_primary_key_is_a_table_constraint_and_makes_its
   PRIMARY KEY ("group", "member")
 ))sql"}, boost::test_tools::per_element());
     BOOST_TEST(sql_of(strata::backend::sqlite, b) == statements{R"sql(CREATE TABLE "memberships" (
-  "group" BIGINT NOT NULL,
-  "member" BIGINT NOT NULL,
+  "group" BIGINT NOT NULL CHECK ("group" BETWEEN -9223372036854775808 AND 9223372036854775807),
+  "member" BIGINT NOT NULL CHECK ("member" BETWEEN -9223372036854775808 AND 9223372036854775807),
   "role" TEXT,
   PRIMARY KEY ("group", "member")
 ))sql"}, boost::test_tools::per_element());

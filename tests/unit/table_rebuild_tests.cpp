@@ -193,6 +193,12 @@ BOOST_AUTO_TEST_CASE(a_replaced_column_loses_the_type_check_strata_rendered_for_
     BOOST_TEST(!is_type_check("\"s\" IN ('a', 'b'", "s"));
     BOOST_TEST(!is_type_check("\"s\" IN ('a', 'b') OR 1", "s"));
     BOOST_TEST(is_type_check("\"d\" IS NULL OR date(\"d\", '+0 days') IS \"d\"", "d"));
+    BOOST_TEST(is_type_check("\"n\" BETWEEN -2147483648 AND 2147483647", "n"));
+    BOOST_TEST(is_type_check("\"n\" BETWEEN -9223372036854775808 AND 9223372036854775807", "n"));
+    BOOST_TEST(!is_type_check("\"n\" BETWEEN 0 AND 2147483647", "n"));
+    // A timestamptz column of a table made before its CHECK compared the date (strata 0.2's pre-releases).
+    BOOST_TEST(is_type_check("\"at\" IS NULL OR julianday(\"at\") IS NOT NULL", "at"));
+    BOOST_TEST(!is_type_check("\"at\" IS NULL OR julianday(\"other\") IS NOT NULL", "at"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -54,10 +54,14 @@ std::string type_check(const column& c) {
                q + ", 14, 1) || substr(" + q + ", 19, 1) || substr(" + q + ", 24, 1) = '----'";
     case type_kind::varchar: return "length(" + q + ") <= " + std::to_string(c.type.length);
     case type_kind::boolean: return q + " IN (0, 1)";
-    // julianday(NULL) is NULL, so NULL must be let through explicitly.
-    case type_kind::timestamptz: return q + " IS NULL OR julianday(" + q + ") IS NOT NULL";
-    // With a modifier, date() normalises through the day number, so an impossible date such as
-    // 2024-02-30 comes back different (without one it comes back as written).
+    // julianday(NULL) is NULL, so NULL must be let through explicitly. With a modifier, date()
+    // normalises through the day number, so an impossible date such as 2024-02-30 comes back
+    // different (without one it comes back as written). julianday() also takes a number (a day
+    // number), which date() then writes as a date, never as the number's own text. A timestamptz
+    // may carry an offset, which date() would apply: only its first 10 characters are compared.
+    case type_kind::timestamptz:
+        return q + " IS NULL OR (julianday(" + q + ") IS NOT NULL AND date(substr(" + q + ", 1, 10), '+0 days') IS substr(" +
+               q + ", 1, 10))";
     case type_kind::timestamp:
         return q + " IS NULL OR (julianday(" + q + ") IS NOT NULL AND date(" + q + ", '+0 days') IS substr(" + q + ", 1, 10))";
     case type_kind::date: return q + " IS NULL OR date(" + q + ", '+0 days') IS " + q;
@@ -66,7 +70,11 @@ std::string type_check(const column& c) {
                ") <= 15)";
     case type_kind::json:
     case type_kind::jsonb: return q + " IS NULL OR json_valid(" + q + ")";
+    // INTEGER affinity keeps what it cannot convert ('abc', 3.5e20) as it is; a text compares
+    // above every number, so the range refuses it. 1.5 stays (PostgreSQL rounds it).
     case type_kind::smallint: return q + " BETWEEN -32768 AND 32767";
+    case type_kind::integer: return q + " BETWEEN -2147483648 AND 2147483647";
+    case type_kind::bigint: return q + " BETWEEN -9223372036854775808 AND 9223372036854775807";
     case type_kind::real:
     case type_kind::double_precision: return q + " IS NULL OR typeof(" + q + ") IN ('integer', 'real')";
     // PostgreSQL rounds to the scale, then refuses what has more digits before the point than
@@ -76,8 +84,6 @@ std::string type_check(const column& c) {
                std::to_string(c.type.scale) + ")) < 1e" + std::to_string(c.type.precision - c.type.scale) + ")";
     case type_kind::enumeration: return detail::one_of_check(c);
     case type_kind::text:
-    case type_kind::integer:
-    case type_kind::bigint:
     case type_kind::bytea: return {};
     }
     return {};
@@ -110,7 +116,8 @@ std::string column_definition(const column& c) {
     if (auto d = default_sql(c.default_value); !d.empty()) out += " DEFAULT " + d;
     if (c.primary_key) out += " PRIMARY KEY";
     if (c.reference) out += " CONSTRAINT " + dialect::quote(c.reference->name) + " " + detail::references_clause(*c.reference);
-    if (auto check = type_check(c); !check.empty()) out += " CHECK (" + check + ")";
+    // An identity is the rowid, which SQLite keeps a whole number itself.
+    if (auto check = c.is_identity ? std::string() : type_check(c); !check.empty()) out += " CHECK (" + check + ")";
     return out;
 }
 
@@ -182,45 +189,20 @@ void rebuild(const operation& op, rendering& out) {
 }
 
 /// The values a type change leaves that the column's CHECK (type_check) lets through but
-/// PostgreSQL would not have converted, checked after the rebuild. An INTEGER or BIGINT column
-/// has no CHECK, and SQLite keeps a value its affinity cannot convert as it is ('abc' stays text
-/// in an INTEGER column): it must hold whole numbers in the range of its type. A timestamptz is
-/// ISO 8601 text here, and julianday() also takes a number (what CAST(x AS TIMESTAMPTZ) makes
-/// of a text on SQLite): it must hold text. The refusal is a temporary table's named CHECK
-/// (SQLite has no RAISE outside triggers).
+/// PostgreSQL would not have converted, checked after the rebuild: INTEGER affinity keeps a text
+/// such as '1.5' as the number 1.5, which the range CHECK takes, where PostgreSQL refuses the
+/// text. The refusal is a temporary table's named CHECK (SQLite has no RAISE outside triggers).
 void guard_converted_values(const std::string& table, const column& c, std::vector<std::string>& out) {
+    const auto kind = c.type.kind;
+    if (kind != type_kind::integer && kind != type_kind::smallint && kind != type_kind::bigint) return;
     const std::string q = dialect::quote(c.name);
-    std::string bad, type, expected;
-    switch (c.type.kind) {
-    case type_kind::integer:
-        type = "integer";
-        bad = "typeof(" + q + ") <> 'integer' OR " + q + " NOT BETWEEN -2147483648 AND 2147483647";
-        expected = "a whole number in the range of integer (PostgreSQL refuses it too)";
-        break;
-    case type_kind::smallint:
-        type = "smallint";
-        bad = "typeof(" + q + ") <> 'integer' OR " + q + " NOT BETWEEN -32768 AND 32767";
-        expected = "a whole number in the range of smallint (PostgreSQL refuses it too)";
-        break;
-    case type_kind::bigint:
-        type = "bigint";
-        bad = "typeof(" + q + ") <> 'integer'";
-        expected = "a whole number in the range of bigint (PostgreSQL refuses it too)";
-        break;
-    case type_kind::timestamptz:
-        type = "timestamptz";
-        bad = "typeof(" + q + ") <> 'text'";
-        expected = "a timestamp as text (a CAST to TIMESTAMPTZ makes a number of it on SQLite: give sqlite its own "
-                   "using_sql text, or none)";
-        break;
-    default: return;
-    }
-    std::string refusal = "strata refuses to change column " + table + "." + c.name + " to " + type + ": a value is not " +
-                          expected + "; fix those rows, or convert them with using_sql()";
+    const std::string refusal = "strata refuses to change column " + table + "." + c.name + " to " + describe(c.type) +
+                                ": a value is not a whole number (SQLite keeps a fraction such as '1.5' in a whole-number "
+                                "column); fix those rows, or convert them with using_sql()";
     out.push_back("CREATE TEMP TABLE \"strata_change_guard\" (\"ok\" INTEGER CONSTRAINT " + dialect::quote(refusal) +
                   " CHECK (\"ok\"))");
     out.push_back("INSERT INTO \"strata_change_guard\" VALUES (NOT EXISTS (SELECT 1 FROM " + dialect::quote(table) +
-                  " WHERE " + q + " IS NOT NULL AND (" + bad + ")))");
+                  " WHERE " + q + " IS NOT NULL AND typeof(" + q + ") <> 'integer'))");
     out.push_back("DROP TABLE \"strata_change_guard\"");
 }
 
@@ -381,8 +363,12 @@ bool is_type_check(std::string_view expression, const std::string& name) {
     auto renders = [&](column_type t) { return type_check(column(name, std::move(t))) == expression; };
     // jsonb and double_precision render as json and real do.
     for (auto kind : {type_kind::uuid, type_kind::boolean, type_kind::timestamptz, type_kind::timestamp, type_kind::date,
-                      type_kind::time, type_kind::json, type_kind::smallint, type_kind::real})
+                      type_kind::time, type_kind::json, type_kind::smallint, type_kind::integer, type_kind::bigint,
+                      type_kind::real})
         if (renders({kind})) return true;
+    // What strata 0.2's own pre-releases rendered for a timestamptz (tables made then still carry it).
+    const std::string q = dialect::quote(name);
+    if (expression == q + " IS NULL OR julianday(" + q + ") IS NOT NULL") return true;
     // The parameters read from the text, then the whole text compared with their rendering.
     auto number_after = [&](std::string_view marker) -> std::optional<int> {
         auto at = expression.find(marker);
@@ -392,7 +378,6 @@ bool is_type_check(std::string_view expression, const std::string& name) {
         auto [end, error] = std::from_chars(from, expression.data() + expression.size(), n);
         return error == std::errc() && end != from ? std::optional<int>(n) : std::nullopt;
     };
-    const std::string q = dialect::quote(name);
     if (auto length = number_after(") <= "); length && renders(type::varchar(*length))) return true;
     if (auto scale = number_after("round(" + q + ", "), digits = number_after(")) < 1e"); scale && digits)
         if (renders(type::numeric(*digits + *scale, *scale))) return true;
