@@ -106,4 +106,14 @@ void record_operations(const registry::entry& e, direction dir, schema::builder&
     }
 }
 
+void record_down(const registry::entry& e, std::size_t up_operations, schema::builder& b) {
+    record_operations(e, direction::down, b);
+    if (b.operations().empty() && up_operations > 0)
+        throw irreversible_error("its down() records no operation while its up() records " + std::to_string(up_operations) +
+                                     ", so reverting it would leave the schema as it is and delete its history row; record "
+                                     "the operations that undo up(), or call b.nothing_to_undo() in down() if there is "
+                                     "nothing to undo",
+                                 {.version = e.version, .unit_name = e.name, .dir = direction::down, .refused = true});
+}
+
 }  // namespace strata

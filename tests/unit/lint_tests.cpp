@@ -9,10 +9,12 @@
 #include <strata/error.hpp>
 #include <strata/lint.hpp>
 #include <strata/registry.hpp>
+#include <strata/sql_unit.hpp>
 
 #include <algorithm>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -47,9 +49,12 @@ registry two_units(const ops& second) {
 }
 
 /// The codes lint finds in unit 2, the tables of unit 1 existing (unit 2 alone is the release).
-std::vector<std::string> codes(const ops& second, backend b = backend::postgresql) {
+/// Without S012 unless `with_s012`: a drop without the definition of what it drops, or raw SQL
+/// without its down text, also has no way back, which S012's own cases test.
+std::vector<std::string> codes(const ops& second, backend b = backend::postgresql, bool with_s012 = false) {
     std::vector<std::string> out;
-    for (const auto& f : lint(two_units(second), b, lint_scope::release({2}))) out.push_back(f.code);
+    for (const auto& f : lint(two_units(second), b, lint_scope::release({2})))
+        if (with_s012 || f.code != "S012") out.push_back(f.code);
     return out;
 }
 
@@ -158,6 +163,8 @@ const std::vector<rule_case>& rule_cases() {
              b.create_index("orders", {"customer_id"}).online();
          },
          [](builder& b) { b.create_index("orders", {"customer_id"}).online(); }, "S011"},
+        {"an operation change() cannot invert", [](builder& b) { b.drop_index("orders", "orders_code_idx"); },
+         [](builder& b) { b.drop_index({.name = "orders_code_idx", .table = "orders", .columns = {"code"}}); }, "S012"},
     };
     return cases;
 }
@@ -169,8 +176,9 @@ BOOST_AUTO_TEST_SUITE(lint_checks)
 BOOST_AUTO_TEST_CASE(each_rule_fires_on_its_bad_form_and_is_quiet_on_its_safe_form) {
     for (const auto& c : rule_cases()) {
         BOOST_TEST_CONTEXT(c.what) {
-            BOOST_TEST(codes(c.bad) == codes_list{c.code}, boost::test_tools::per_element());
-            BOOST_TEST(codes(c.safe).empty());
+            const bool s012 = std::string(c.code) == "S012";
+            BOOST_TEST(codes(c.bad, backend::postgresql, s012) == codes_list{c.code}, boost::test_tools::per_element());
+            BOOST_TEST(codes(c.safe, backend::postgresql, s012).empty());
         }
     }
 }
@@ -191,10 +199,12 @@ BOOST_AUTO_TEST_CASE(every_rule_has_a_case_and_a_documented_alternative) {
 BOOST_AUTO_TEST_CASE(a_table_the_release_creates_is_not_existing) {
     // Units 1 and 2 in one release: the tables are new, nobody uses them, they have no rows.
     for (const auto& c : rule_cases()) {
-        // Raw SQL is unread wherever it goes; a mixed unit is dirty after a failure on any table.
-        if (std::string(c.code) == "S010" || std::string(c.code) == "S011") continue;
+        // Raw SQL is unread wherever it goes; a mixed unit is dirty after a failure on any table;
+        // a unit without a way back has none whatever its tables.
+        if (std::string(c.code) == "S010" || std::string(c.code) == "S011" || std::string(c.code) == "S012") continue;
         BOOST_TEST_CONTEXT(c.what) {
             auto findings = lint(two_units(c.bad), backend::postgresql, lint_scope::release({1, 2}));
+            std::erase_if(findings, [](const lint_finding& f) { return f.code == "S012"; });
             BOOST_TEST(findings.empty(), (findings.empty() ? "" : describe(findings.front())));
         }
     }
@@ -232,8 +242,8 @@ BOOST_AUTO_TEST_CASE(sqlite_keeps_the_rules_about_the_application_and_raw_sql) {
     for (const auto& c : rule_cases()) {
         BOOST_TEST_CONTEXT(c.what) {
             const std::string code = c.code;
-            const bool applies = code == "S008" || code == "S009" || code == "S010";
-            BOOST_TEST(codes(c.bad, backend::sqlite) == (applies ? codes_list{code} : codes_list{}),
+            const bool applies = code == "S008" || code == "S009" || code == "S010" || code == "S012";
+            BOOST_TEST(codes(c.bad, backend::sqlite, code == "S012") == (applies ? codes_list{code} : codes_list{}),
                        boost::test_tools::per_element());
         }
     }
@@ -251,7 +261,7 @@ BOOST_AUTO_TEST_CASE(a_finding_names_its_unit_operation_and_alternative) {
                "the index is built CONCURRENTLY (a unique constraint is then attached to it)");
     BOOST_TEST(fails(f, lint_level::warning));
     BOOST_TEST(fails(f, lint_level::notice));
-    auto notice = lint(two_units([](builder& b) { b.sql("SELECT 1"); }), backend::postgresql, lint_scope::release({2}));
+    auto notice = lint(two_units([](builder& b) { b.sql("SELECT 1", "SELECT 2"); }), backend::postgresql, lint_scope::release({2}));
     BOOST_TEST_REQUIRE(notice.size() == 1u);
     BOOST_TEST(!fails(notice[0], lint_level::warning));
     BOOST_TEST(fails(notice[0], lint_level::notice));
@@ -259,7 +269,7 @@ BOOST_AUTO_TEST_CASE(a_finding_names_its_unit_operation_and_alternative) {
 
 BOOST_AUTO_TEST_CASE(an_allowed_finding_keeps_its_reason_and_fails_no_gate) {
     auto findings = lint(two_units([](builder& b) {
-                             b.drop_column("orders", "note");
+                             b.drop_column("orders", column("note", type::text()));
                              b.create_index("orders", {"customer_id"});
                              b.allow("S009", "nothing reads orders.note since 2.3");
                          }),
@@ -309,6 +319,102 @@ BOOST_AUTO_TEST_CASE(the_reference_units_lint_clean) {
             BOOST_TEST(lint(registry::global(), kind, lint_scope::release({1, 2, 3})).empty());
         }
     }
+}
+
+namespace {
+
+/// A unit with its own up() and down(): `down` null means it overrides up() only.
+class up_down_unit final : public strata::migration {
+public:
+    up_down_unit(std::int64_t version, ops up, ops down) : version_(version), up_(std::move(up)), down_(std::move(down)) {}
+    migration_info info() const override { return {version_, "own_up_down"}; }
+    void up(builder& b) const override { up_(b); }
+    void down(builder& b) const override {
+        if (!down_) return migration::down(b);
+        down_(b);
+    }
+
+private:
+    std::int64_t version_;
+    ops up_, down_;
+};
+
+/// lint --all of one unit.
+std::vector<lint_finding> lint_one(std::shared_ptr<const strata::migration> unit) {
+    registry units;
+    units.add(std::move(unit), "lint_tests.cpp");
+    return lint(units, backend::sqlite, lint_scope::every_unit());
+}
+
+void add_notes(builder& b) {
+    b.create_table("notes", [](table& t) { t.column("id", type::bigint()).primary(); });
+}
+
+}  // namespace
+
+// S012: what `down` would refuse at 3 a.m. is found before the unit is applied, with the reason
+// `down` gives, on both databases; a unit meant to have no way back says so with allow().
+BOOST_AUTO_TEST_CASE(a_unit_without_a_way_back_is_found_before_it_is_applied) {
+    auto up_only = lint_one(std::make_shared<const up_down_unit>(1, add_notes, nullptr));
+    BOOST_TEST_REQUIRE(up_only.size() == 1u);
+    BOOST_TEST(up_only[0].code == "S012");
+    BOOST_TEST(up_only[0].operation == "create_table notes");
+    BOOST_TEST(describe(up_only[0]).starts_with("warning S012 unit 1 own_up_down: it cannot be reverted: it overrides up() "
+                                                "without down(); write down() to make it reversible; give it a way back"),
+               describe(up_only[0]));
+    BOOST_TEST(fails(up_only[0], lint_level::warning));
+
+    // change(): the operation down() stops at is named, not the first.
+    auto stuck = lint_one(std::make_shared<const change_unit>(2, "drop_old_index", [](builder& b) {
+        add_notes(b);
+        b.drop_index("notes", "notes_old_idx");
+        b.create_index("notes", {"id"}, "notes_new_idx");
+    }));
+    BOOST_TEST_REQUIRE(stuck.size() == 1u);
+    BOOST_TEST(stuck[0].operation == "drop_index notes_old_idx");
+    BOOST_TEST(stuck[0].message.find("cannot be reversed") != std::string::npos, stuck[0].message);
+
+    // A down() that records nothing would delete the history row and leave the schema.
+    auto empty_down = lint_one(std::make_shared<const up_down_unit>(3, add_notes, [](builder&) {}));
+    BOOST_TEST_REQUIRE(empty_down.size() == 1u);
+    BOOST_TEST(empty_down[0].message.find("records no operation") != std::string::npos, empty_down[0].message);
+    BOOST_TEST(lint_one(std::make_shared<const up_down_unit>(3, add_notes, [](builder& b) { b.nothing_to_undo(); })).empty());
+
+    // A down() that throws cannot run either.
+    auto throws = lint_one(std::make_shared<const up_down_unit>(4, add_notes, [](builder&) -> void {
+        throw std::runtime_error("TODO: write the down");
+    }));
+    BOOST_TEST_REQUIRE(throws.size() == 1u);
+    BOOST_TEST(throws[0].message.find("TODO: write the down") != std::string::npos, throws[0].message);
+
+    // Deliberate: allowed, with its reason, failing no gate.
+    auto allowed = lint_one(std::make_shared<const up_down_unit>(5, [](builder& b) {
+        add_notes(b);
+        b.allow("S012", "a one-way data fix; restore from backup");
+    }, nullptr));
+    BOOST_TEST_REQUIRE(allowed.size() == 1u);
+    BOOST_TEST(allowed[0].allowed_because.value_or("") == "a one-way data fix; restore from backup");
+    BOOST_TEST(!fails(allowed[0], lint_level::notice));
+
+    // Nothing to undo, nothing to find; a reversible unit is quiet.
+    BOOST_TEST(lint_one(std::make_shared<const up_down_unit>(6, [](builder&) {}, nullptr)).empty());
+    BOOST_TEST(lint_one(std::make_shared<const change_unit>(7, "create_notes", add_notes)).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_sql_unit_without_a_down_section_is_found_and_can_be_allowed) {
+    auto no_down = lint_one(std::make_shared<const strata::sql_migration>(1, "seed", "-- strata:up\nINSERT INTO t VALUES (1);\n",
+                                                                          "migrations/0001_seed.sql"));
+    std::erase_if(no_down, [](const lint_finding& f) { return f.code == "S010"; });
+    BOOST_TEST_REQUIRE(no_down.size() == 1u);
+    BOOST_TEST(no_down[0].code == "S012");
+    BOOST_TEST(no_down[0].message.find("migrations/0001_seed.sql has no -- strata:down section") != std::string::npos,
+               no_down[0].message);
+    auto allowed = lint_one(std::make_shared<const strata::sql_migration>(
+        1, "seed", "-- strata:allow S012 seed data, removed by hand if ever\n-- strata:up\nINSERT INTO t VALUES (1);\n",
+        "migrations/0001_seed.sql"));
+    std::erase_if(allowed, [](const lint_finding& f) { return f.code == "S010"; });
+    BOOST_TEST_REQUIRE(allowed.size() == 1u);
+    BOOST_TEST(allowed[0].allowed_because.value_or("") == "seed data, removed by hand if ever");
 }
 
 BOOST_AUTO_TEST_CASE(a_unit_that_cannot_be_read_is_named) {

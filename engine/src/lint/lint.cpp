@@ -60,7 +60,7 @@ std::vector<lint_finding> lint(const registry& units, backend b, const lint_scop
         };
         for (const auto* rule : rules)
             if (rule->fires_on_unit)
-                if (auto hit = rule->fires_on_unit(ops.operations(), release))
+                if (auto hit = rule->fires_on_unit(e, ops.operations(), release))
                     found(*rule, ops.operations()[hit->first], std::move(hit->second));
         for (const auto& op : ops.operations()) {
             for (const auto* rule : rules)

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "overloaded.hpp"
+#include "record_operations.hpp"
 
 namespace strata::lint_detail {
 namespace {
@@ -220,7 +221,8 @@ bool release_objects::existing(const std::string& table, const std::string& colu
 /// S011: online operations next to plain ones. Such a unit runs outside a transaction (the
 /// online steps must), and its plain steps cannot tell what is done already: when a step fails,
 /// what ran before it stays and the unit is dirty, for a person to clean up by hand.
-std::optional<std::pair<std::size_t, std::string>> online_mixed_with_plain(const std::vector<operation>& ops,
+std::optional<std::pair<std::size_t, std::string>> online_mixed_with_plain(const registry::entry&,
+                                                                           const std::vector<operation>& ops,
                                                                            const release_objects&) {
     const auto online = std::find_if(ops.begin(), ops.end(), is_online);
     if (online == ops.end()) return std::nullopt;
@@ -230,6 +232,25 @@ std::optional<std::pair<std::size_t, std::string>> online_mixed_with_plain(const
                      describe(*plain) + " runs in the same unit as the online " + describe(*online) +
                          ", outside a transaction: if a step fails, the steps before it stay done and the unit is dirty "
                          "until a person undoes them by hand"};
+}
+
+/// S012: a unit without a way back (an up() without down(), an operation change() cannot invert,
+/// a SQL unit without a down section, a down() that records nothing or throws). Found here, it
+/// is a decision to make or a down to write; found by `down`, it is a rollback that cannot run.
+/// The finding names the last operation change() cannot invert (the one down() stops at), else
+/// the unit's first.
+std::optional<std::pair<std::size_t, std::string>> no_way_back(const registry::entry& unit, const std::vector<operation>& ops,
+                                                               const release_objects&) {
+    if (ops.empty()) return std::nullopt;  // nothing to undo
+    try {
+        schema::builder down;
+        record_down(unit, ops.size(), down);
+        return std::nullopt;
+    } catch (const error& e) {
+        const auto stuck = std::find_if(ops.rbegin(), ops.rend(), [](const operation& op) { return !inverse(op); });
+        const std::size_t at = stuck == ops.rend() ? 0 : static_cast<std::size_t>(ops.rend() - stuck) - 1;
+        return std::pair{at, "it cannot be reverted: " + e.message()};
+    }
 }
 
 const std::vector<rule_entry>& rule_table() {
@@ -284,6 +305,13 @@ const std::vector<rule_entry>& rule_table() {
           postgresql_only},
          nullptr,
          online_mixed_with_plain},
+        {{"S012", warning, "a unit that cannot be reverted",
+          "give it a way back (down(), the definition of what a drop drops, the down text of raw SQL, a -- strata:down "
+          "section); for a unit meant to have none, say so with .allow(\"S012\", reason) (-- strata:allow S012 in a "
+          "SQL unit)",
+          every_backend},
+         nullptr,
+         no_way_back},
     };
     return rules;
 }

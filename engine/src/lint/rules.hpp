@@ -3,6 +3,7 @@
 // tables and columns the release itself creates.
 
 #include <strata/lint.hpp>
+#include <strata/registry.hpp>
 #include <strata/schema/operation.hpp>
 
 #include <optional>
@@ -33,9 +34,10 @@ private:
 /// The message of a finding in `op`, or nullopt when the rule does not fire.
 using check = std::optional<std::string> (*)(const schema::operation& op, const release_objects& release);
 
-/// A rule about a unit's operations together: the index of the operation the finding names, and
-/// its message; nullopt when the rule does not fire.
-using unit_check = std::optional<std::pair<std::size_t, std::string>> (*)(const std::vector<schema::operation>& ops,
+/// A rule about a unit as a whole (`ops` are what its up() records): the index of the operation
+/// the finding names, and its message; nullopt when the rule does not fire.
+using unit_check = std::optional<std::pair<std::size_t, std::string>> (*)(const registry::entry& unit,
+                                                                            const std::vector<schema::operation>& ops,
                                                                             const release_objects& release);
 
 /// One of `fires` (each operation alone) and `fires_on_unit` is set.

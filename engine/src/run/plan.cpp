@@ -93,7 +93,7 @@ plan::plan(const registry& r, const dialect& d, bool atomic) {
         if (!p.up_problem) p.checksum = checksum(p.up.statements);
         try {
             schema::builder b;
-            record_operations(e, direction::down, b);
+            record_down(e, up_operations, b);
             // A column the down adds back gets the keys, indexes and checks dropping it took.
             std::vector<schema::operation> restored;
             if (!up_dropping_columns.empty()) restored = schema::restoring_dropped(up_dropping_columns, b.operations(), before_up);
@@ -105,13 +105,6 @@ plan::plan(const registry& r, const dialect& d, bool atomic) {
             // too, and the down stored with its row says so: a build that does not know the unit
             // has nothing else to go by (DROP INDEX CONCURRENTLY is refused inside a transaction).
             if (e.transaction != transaction_mode::per_unit) p.down.transactional = false;
-            // A down() that forgot its work would report the unit reverted and delete its
-            // history row while the schema stays; saying so takes b.nothing_to_undo().
-            if (!p.down_problem && b.operations().empty() && up_operations > 0)
-                p.down_problem = std::make_exception_ptr(irreversible_error(
-                    "its down() records no operation while its up() records " + std::to_string(up_operations) +
-                    ", so reverting it would leave the schema as it is and delete its history row; record the "
-                    "operations that undo up(), or call b.nothing_to_undo() in down() if there is nothing to undo"));
         } catch (const error&) {
             p.down_problem = std::current_exception();
         }
