@@ -89,10 +89,17 @@ void registry::validate() const {
             std::string padded = std::to_string(e.version);  // in the padding the file uses
             if (padded.size() < named->version_digits) padded.insert(0, named->version_digits - padded.size(), '0');
             // The history records info()'s version and name, so for an applied unit the file is
-            // what must change back; a copy's info() is what must change.
-            throw registry_error(describe(e) + " registers version " + std::to_string(e.version) + " " + e.name +
-                                 ", but its file name says " + std::to_string(named->version) + " " + named->name +
-                                 ": if the file was renamed, give it back its name (" + padded + "_" + e.name +
+            // what must change back; a copy's info() is what must change. Another unit with the
+            // same version makes it a copy: the old name would collide with that unit.
+            const std::string says = describe(e) + " registers version " + std::to_string(e.version) + " " + e.name +
+                                     ", but its file name says " + std::to_string(named->version) + " " + named->name;
+            const entry* original = nullptr;
+            for (std::size_t j : {i - 1, i + 1})  // sorted by version: a namesake is a neighbour
+                if (j < entries_.size() && entries_[j].version == e.version) original = &entries_[j];
+            if (original)
+                throw registry_error(says + ": it looks copied from " + describe(*original) +
+                                     "; give its info() the file's version and name");
+            throw registry_error(says + ": if the file was renamed, give it back its name (" + padded + "_" + e.name +
                                  e.source_file.substr(e.source_file.size() - 4) +
                                  "); if it was copied from another unit, give its info() the file's version and name");
         }

@@ -501,6 +501,7 @@ void up_atomic_keeps_nothing_of_a_release_that_fails(strata::backend b) {
     BOOST_TEST(contains(r.err, "unit 2 create_user_profiles (up) failed on " + t.shown_url()), r);
     BOOST_TEST(!contains(r.out, "applied  1"), "unit 1 reported as applied" << r);
     BOOST_TEST(!contains(r.err, "kept: applied 1"), "unit 1 reported as kept" << r);
+    BOOST_TEST(contains(r.err, "; --atomic: rolled back with it, so not applied either: unit 1 create_users"), r);
     BOOST_TEST(t.probe.applied_versions().empty(), "a unit of the failed atomic release is recorded");
     BOOST_TEST(!t.probe.has_table("users"), "unit 1 of the failed atomic release was kept");
     BOOST_TEST(t.probe.columns("user_profiles") == (std::vector<std::string>{"id"}), boost::test_tools::per_element());

@@ -134,6 +134,15 @@ BOOST_AUTO_TEST_CASE(a_unit_whose_file_name_says_another_version_or_name_is_repo
                "version 20261201093000 add_orders_index, but its file name says 20261201101500 add_orders_note: if the "
                "file was renamed, give it back its name (20261201093000_add_orders_index.cpp); if it was copied from "
                "another unit, give its info() the file's version and name");
+    // With the unit it was copied from in the build, its old name would collide: only the copy advice.
+    strata::registry with_original;
+    with_original.add(unit(20261201093000, "add_orders_index"), "/src/migrations/20261201093000_add_orders_index.cpp");
+    with_original.add(unit(20261201093000, "add_orders_index"), "/src/migrations/20261201101500_add_orders_note.cpp");
+    BOOST_TEST(validation_error(with_original).message() ==
+               "unit 20261201093000 add_orders_index (/src/migrations/20261201101500_add_orders_note.cpp) registers "
+               "version 20261201093000 add_orders_index, but its file name says 20261201101500 add_orders_note: it looks "
+               "copied from unit 20261201093000 add_orders_index (/src/migrations/20261201093000_add_orders_index.cpp); "
+               "give its info() the file's version and name");
     strata::registry renamed;
     renamed.add(unit(4, "add_index"), "migrations/0004_add_orders_index.cpp");
     BOOST_CHECK_THROW(renamed.validate(), strata::registry_error);

@@ -364,7 +364,8 @@ void executor::record(const step& s, std::chrono::milliseconds elapsed) {
     t_.history.log({s.version, s.name, to_string(s.dir), elapsed.count(), "ok", audit_note(s)});
 }
 
-migration_error executor::failed(const step& s, const error& e, const run_report& report, bool started) {
+migration_error executor::failed(const step& s, const error& e, const run_report& report, bool started,
+                                 const std::vector<unit_report>& undone_with) {
     std::vector<completed_unit> completed;
     for (const auto& u : report.units) completed.push_back({u.version, u.name, u.dir});
     error_context c = where_;
@@ -377,11 +378,16 @@ migration_error executor::failed(const step& s, const error& e, const run_report
     // run left it half-done (it resumes, or its rollback undoes those steps): it still is.
     const bool kept_nothing = s.transactional || (!started && !s.resumes && !s.rolls_back);
     // 25001: CREATE INDEX CONCURRENTLY and the like in a unit run in a transaction.
-    const std::string message =
+    std::string message =
         e.message() + (s.transactional && e.context().sqlstate == "25001"
                            ? "; the statement cannot run inside a transaction: run the unit outside one "
                              "(-- strata:no-transaction at the top of a SQL unit, transaction_mode::none in a C++ unit's info())"
                            : "");
+    if (!undone_with.empty()) {
+        message += "; --atomic: rolled back with it, so not applied either:";
+        for (const auto& u : undone_with) message += " " + unit_label(u.version, u.name) + ";";
+        message.pop_back();
+    }
     migration_error failure(message, c, completed, kept_nothing, e.kind());
     if (log_failure(s, failure.what(), false)) return failure;
     // Stopped, and the audit row was not taken at once: the one line that says what was kept
@@ -532,7 +538,7 @@ run_report executor::atomically(const std::vector<step>& steps, const unit_obser
             const step& s = current ? *current : steps.back();
             if (waited_too_long(e)) busy(s, e, report, true, true);
             if (!open && t_.conn.is_lock_timeout(e) && pause_for_lock(s, e, retry)) continue;
-            throw failed(s, e, report);  // nothing of the release stays
+            throw failed(s, e, report, true, done);  // nothing of the release stays
         }
     }
     for (auto& u : done) {

@@ -88,7 +88,9 @@ private:
     bool pause_for_lock(const step& s, const error& e, lock_retry& retry) const;
     /// `s` failed with `e` (interrupted_error when asked to stop). `started`: false when it was
     /// stopped before its first statement (nothing of it was kept, whatever its mode).
-    migration_error failed(const step& s, const error& e, const run_report& report, bool started = true);
+    /// `undone_with`: the units an --atomic run applied before `s`, rolled back with it.
+    migration_error failed(const step& s, const error& e, const run_report& report, bool started = true,
+                           const std::vector<unit_report>& undone_with = {});
     /// Throws interrupted_error when runner_options::stop was requested.
     void check_stop() const;
     /// `s` stopped because a wait ran out (`e`): another process held the database past
