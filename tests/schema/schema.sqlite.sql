@@ -16,6 +16,7 @@ CREATE TABLE "users" (
   "phone" VARCHAR(13) CHECK (length("phone") <= 13),
   "photo" VARCHAR(1024) DEFAULT NULL CHECK (length("photo") <= 1024),
   "createdAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) CHECK ("createdAt" IS NULL OR (julianday("createdAt") IS NOT NULL AND date(substr("createdAt", 1, 10), '+0 days') IS substr("createdAt", 1, 10))),
-  "updatedAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) CHECK ("updatedAt" IS NULL OR (julianday("updatedAt") IS NOT NULL AND date(substr("updatedAt", 1, 10), '+0 days') IS substr("updatedAt", 1, 10)))
-, "profile" TEXT CONSTRAINT "users_profile_fkey" REFERENCES "user_profiles" ("userProfileId") ON UPDATE CASCADE ON DELETE SET NULL CHECK (length("profile") = 36 AND "profile" NOT GLOB '*[^0-9a-fA-F-]*' AND substr("profile", 9, 1) || substr("profile", 14, 1) || substr("profile", 19, 1) || substr("profile", 24, 1) = '----'));
+  "updatedAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) CHECK ("updatedAt" IS NULL OR (julianday("updatedAt") IS NOT NULL AND date(substr("updatedAt", 1, 10), '+0 days') IS substr("updatedAt", 1, 10))),
+  "profile" TEXT CONSTRAINT "users_profile_fkey" REFERENCES "user_profiles" ("userProfileId") ON UPDATE CASCADE ON DELETE SET NULL CHECK (length("profile") = 36 AND "profile" NOT GLOB '*[^0-9a-fA-F-]*' AND substr("profile", 9, 1) || substr("profile", 14, 1) || substr("profile", 19, 1) || substr("profile", 24, 1) = '----')
+);
 CREATE UNIQUE INDEX "users_profile_key" ON "users" ("profile");

@@ -28,6 +28,24 @@ BOOST_AUTO_TEST_CASE(checks_are_found_named_or_not_and_kept_as_written) {
     BOOST_TEST(sqlite_sql::checks(sql) == expected, boost::test_tools::per_element());
 }
 
+// ALTER TABLE ADD COLUMN appends to the text, a rebuild writes it anew: one layout for both.
+BOOST_AUTO_TEST_CASE(a_tables_list_is_laid_out_one_item_per_line) {
+    const std::string added = "CREATE TABLE \"t\" (\n  \"a\" TEXT,\n  \"b\" TEXT DEFAULT 'x, y'\n, \"c\" INTEGER CHECK (\"c\" IN (1, 2)))";
+    const std::string rebuilt = "CREATE TABLE \"t\"(\"a\" TEXT,\n  \"b\" TEXT DEFAULT 'x, y',\n  \"c\" INTEGER CHECK (\"c\" IN (1, 2))\n)";
+    const std::string laid_out =
+        "CREATE TABLE \"t\" (\n  \"a\" TEXT,\n  \"b\" TEXT DEFAULT 'x, y',\n  \"c\" INTEGER CHECK (\"c\" IN (1, 2))\n)";
+    BOOST_TEST(sqlite_sql::laid_out_table(added) == laid_out);
+    BOOST_TEST(sqlite_sql::laid_out_table(rebuilt) == laid_out);
+    BOOST_TEST(sqlite_sql::laid_out_table(laid_out) == laid_out);
+    // What follows the list stays; a block comment stays inside its item.
+    BOOST_TEST(sqlite_sql::laid_out_table("CREATE TABLE k (a INTEGER PRIMARY KEY /* key, */, b) WITHOUT ROWID") ==
+               "CREATE TABLE k (\n  a INTEGER PRIMARY KEY /* key, */,\n  b\n) WITHOUT ROWID");
+    // Left as written: a line comment (the comma would join it), a virtual table, no list.
+    for (const std::string as_is : {std::string("CREATE TABLE c (a TEXT -- note\n, b TEXT)"),
+                                    std::string("CREATE VIRTUAL TABLE f USING fts5(a, b)"), std::string("CREATE TABLE x")})
+        BOOST_TEST(sqlite_sql::laid_out_table(as_is) == as_is);
+}
+
 BOOST_AUTO_TEST_CASE(a_generated_columns_expression_is_its_as_parentheses) {
     const std::string sql =
         "CREATE TABLE t (\"a\" TEXT DEFAULT (CAST(1 AS TEXT)), \"Total\" NUMERIC, \"cents\" INTEGER GENERATED ALWAYS AS "

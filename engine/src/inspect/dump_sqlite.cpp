@@ -1,5 +1,7 @@
 // SQLite keeps each object's CREATE statement as written (and as ALTER TABLE and strata's rebuilds
-// edited it) in sqlite_master: the dump is those texts in a stable order.
+// edited it) in sqlite_master: the dump is those texts in a stable order, a table's list of
+// columns and constraints laid out one item per line (ADD COLUMN and a rebuild leave it laid out
+// differently).
 
 #include <strata/dialect.hpp>
 
@@ -10,6 +12,7 @@
 #include "connection.hpp"
 #include "history.hpp"
 #include "inspect/dump.hpp"
+#include "inspect/sqlite_sql.hpp"
 
 namespace strata {
 
@@ -29,8 +32,10 @@ std::string detail::sqlite_schema_dump(statements& db) {
     for (const auto& r : rows) {
         object o{r.at(0).value_or(""), r.at(1).value_or(""), r.at(3).value_or("")};
         const std::string table = r.at(2).value_or("");
-        if (o.type == "table")
+        if (o.type == "table") {
+            o.sql = inspect::sqlite_sql::laid_out_table(o.sql);
             tables[o.name] = o;
+        }
         else if (o.type == "view")
             views[o.name] = o;
         else

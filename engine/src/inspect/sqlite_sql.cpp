@@ -139,6 +139,23 @@ std::vector<check> checks(const std::string& sql) {
     return out;
 }
 
+std::string laid_out_table(const std::string& sql) {
+    const std::size_t create = skip_space(sql, 0);
+    if (!keyword_at(sql, create, "CREATE") || !keyword_at(sql, skip_space(sql, create + 6), "TABLE")) return sql;
+    for (std::size_t p = 0; p < sql.size(); p = next(sql, p))
+        if (sql.compare(p, 2, "--") == 0) return sql;
+    const std::size_t open = first_paren(sql, 0);
+    const std::size_t close = open < sql.size() ? closing_paren(sql, open) : sql.size();
+    if (close >= sql.size()) return sql;
+    std::string out = trimmed(sql.substr(0, open)) + " (";
+    const char* separator = "\n  ";
+    for (const auto& item : list_items(sql, open, close)) {
+        out += separator + item;
+        separator = ",\n  ";
+    }
+    return out + "\n)" + sql.substr(close + 1);
+}
+
 std::optional<std::string> generated_expression(const std::string& sql, const std::string& column) {
     const std::size_t open = first_paren(sql, 0);
     if (open >= sql.size()) return std::nullopt;
