@@ -1,10 +1,14 @@
 // PostgreSQL's catalog rendered as SQL the way pg_dump would order it, without its volatile parts:
-// schemas, then tables (columns in their order, primary key, unique and check constraints), their
-// indexes, triggers and comments, then foreign keys (after every table they may reference), views
-// and functions. Every list is sorted by name.
+// schemas, enumerated types, domains and sequences, then tables (columns in their order, primary
+// key, unique and check constraints), their indexes, triggers and comments, then foreign keys
+// (after every table they may reference), views and functions. Every list is sorted by name; the
+// current schema's objects are named without it, so every schema the same units made dumps alike.
 
 #include <strata/dialect.hpp>
 
+#include <algorithm>
+#include <initializer_list>
+#include <string_view>
 #include <vector>
 
 #include "connection.hpp"
@@ -27,11 +31,58 @@ struct dumper {
     statements& db;
     std::string user_schemas;  // schemas_condition()
     std::string current_schema;
+    std::string current_prefix;  // `app.`, as the server's definitions write it (quote_ident)
     std::string out;
 
     /// `"t"` in the current schema, `"s"."t"` elsewhere.
     std::string name(const std::string& schema, const std::string& object) const {
         return schema == current_schema ? dialect::quote(object) : dialect::quote(schema) + "." + dialect::quote(object);
+    }
+
+    /// A definition the server wrote (pg_get_indexdef, _triggerdef, _functiondef qualify every
+    /// name) without the current schema after the first of `markers` found before `stop`
+    /// (where the definition's header ends), as the rest of the dump names it: one file for
+    /// every schema the same units made (tenants, a CI database in public).
+    std::string unqualified(std::string definition, std::initializer_list<std::string_view> markers,
+                            std::string_view stop = {}) const {
+        const std::size_t end = stop.empty() ? definition.size() : std::min(definition.size(), definition.find(stop));
+        for (auto marker : markers) {
+            const std::string qualified = std::string(marker) + current_prefix;
+            if (auto at = definition.find(qualified); at != std::string::npos && at < end)
+                definition.erase(at + marker.size(), current_prefix.size());
+        }
+        return definition;
+    }
+
+    /// Enumerated types and domains, which tables use, so before them; not an extension's.
+    void types() {
+        const std::string own = " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND "
+                                "d.objid = t.oid AND d.deptype = 'e') ORDER BY n.nspname <> current_schema(), n.nspname, t.typname";
+        for (const auto& r : db.query("SELECT n.nspname, t.typname, string_agg(quote_literal(e.enumlabel), ', ' ORDER BY "
+                                      "e.enumsortorder) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN "
+                                      "pg_enum e ON e.enumtypid = t.oid WHERE " + user_schemas +
+                                      " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND "
+                                      "d.objid = t.oid AND d.deptype = 'e') GROUP BY n.nspname, t.typname, t.oid "
+                                      "ORDER BY n.nspname <> current_schema(), n.nspname, t.typname"))
+            out += "\nCREATE TYPE " + name(text(r, 0), text(r, 1)) + " AS ENUM (" + text(r, 2) + ");\n";
+        for (const auto& r : db.query(
+                 "SELECT n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod), t.typdefault, t.typnotnull, "
+                 "(SELECT string_agg(' CONSTRAINT \"' || replace(c.conname, '\"', '\"\"') || '\" ' || pg_get_constraintdef(c.oid), '' ORDER BY "
+                 "c.conname) FROM pg_constraint c WHERE c.contypid = t.oid) FROM pg_type t JOIN pg_namespace n ON n.oid = "
+                 "t.typnamespace WHERE t.typtype = 'd' AND " + user_schemas + own)) {
+            out += "\nCREATE DOMAIN " + name(text(r, 0), text(r, 1)) + " AS " + text(r, 2);
+            if (r.at(3)) out += " DEFAULT " + text(r, 3);
+            if (text(r, 4) == "t") out += " NOT NULL";
+            out += text(r, 5) + ";\n";
+        }
+    }
+
+    /// Sequences of their own (a serial's or an identity's comes with its column), without their
+    /// current value; before the tables whose defaults use them.
+    void sequences() {
+        for (const auto& r : db.query(inspect::sequences_query(user_schemas) +
+                                      " ORDER BY n.nspname <> current_schema(), n.nspname, c.relname"))
+            out += "\nCREATE SEQUENCE " + name(text(r, 0), text(r, 1)) + " " + text(r, 2) + ";\n";
     }
 
     void schemas() {
@@ -72,10 +123,11 @@ struct dumper {
                                       "i.oid = x.indexrelid WHERE x.indrelid = " + oid +
                                       " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND "
                                       "k.conrelid = x.indrelid AND k.contype IN ('p', 'u', 'x')) ORDER BY i.relname"))
-            out += text(r, 0) + ";" + (text(r, 1) == "t" ? "" : " -- INVALID: an interrupted CREATE INDEX CONCURRENTLY") + "\n";
+            out += unqualified(text(r, 0), {" ON ", " ON ONLY "}, " USING ") + ";" +
+                   (text(r, 1) == "t" ? "" : " -- INVALID: an interrupted CREATE INDEX CONCURRENTLY") + "\n";
         for (const auto& r : db.query("SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = " + oid +
                                       " AND NOT tgisinternal ORDER BY tgname"))
-            out += text(r, 0) + ";\n";
+            out += unqualified(text(r, 0), {" ON ", " EXECUTE FUNCTION ", " EXECUTE PROCEDURE "}) + ";\n";
         if (auto c = db.query("SELECT obj_description(" + oid + ", 'pg_class')"); !c.empty() && c.front().at(0))
             out += "COMMENT ON TABLE " + qualified + " IS " + dialect::quote_literal(text(c.front(), 0)) + ";\n";
         for (const auto& r : db.query("SELECT attname, col_description(attrelid, attnum) FROM pg_attribute WHERE attrelid = " + oid +
@@ -86,14 +138,17 @@ struct dumper {
     }
 
     void run() {
-        current_schema = text(db.query("SELECT current_schema()").at(0), 0);
+        const auto current = db.query("SELECT current_schema(), quote_ident(current_schema())").at(0);
+        current_schema = text(current, 0);
+        current_prefix = text(current, 1) + ".";
         out = detail::dump_header(backend::postgresql);
         schemas();
-        const std::string metadata = dialect::quote_literal(history::table_name) + ", " + dialect::quote_literal(history::log_table_name);
+        types();
+        sequences();
         const auto tables = db.query(
             "SELECT n.nspname, c.relname, c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind "
-            "IN ('r', 'p') AND " + user_schemas + " AND NOT (n.nspname = current_schema() AND c.relname IN (" + metadata +
-            ")) ORDER BY n.nspname <> current_schema(), n.nspname, c.relname");
+            "IN ('r', 'p') AND " + user_schemas + " AND " + inspect::not_metadata_condition() +
+            " ORDER BY n.nspname <> current_schema(), n.nspname, c.relname");
         for (const auto& t : tables) table(text(t, 0), text(t, 1), text(t, 2));
         std::string keys;
         for (const auto& t : tables)
@@ -112,7 +167,7 @@ struct dumper {
                                       "p.pronamespace WHERE p.prokind IN ('f', 'p') AND " + user_schemas +
                                       " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') "
                                       "ORDER BY n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)"))
-            out += "\n" + without_semicolon(text(f, 0)) + ";\n";
+            out += "\n" + unqualified(without_semicolon(text(f, 0)), {" FUNCTION ", " PROCEDURE "}, "\n") + ";\n";
     }
 };
 

@@ -141,12 +141,10 @@ struct reader {
     }
 
     std::vector<table> tables() {
-        const std::string metadata =
-            dialect::quote_literal(history::table_name) + ", " + dialect::quote_literal(history::log_table_name);
         std::vector<table> out;
         for (const auto& r : db.query("SELECT n.nspname, c.relname, c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = "
                                       "c.relnamespace WHERE c.relkind IN ('r', 'p') AND " + user_schemas +
-                                      " AND NOT (n.nspname = current_schema() AND c.relname IN (" + metadata + "))")) {
+                                      " AND " + not_metadata_condition())) {
             table t{.name = name(text(r, 0), text(r, 1))};
             const std::string oid = text(r, 2);
             columns(t, oid);
@@ -183,13 +181,7 @@ struct reader {
     std::vector<definition> sequences() {
         std::vector<definition> out;
         // A serial's ('a') or an identity's ('i') sequence belongs to its column, whose model says it.
-        for (const auto& r : db.query(
-                 "SELECT n.nspname, c.relname, 'AS ' || format_type(s.seqtypid, NULL) || ' INCREMENT ' || s.seqincrement || "
-                 "' MINVALUE ' || s.seqmin || ' MAXVALUE ' || s.seqmax || ' START ' || s.seqstart || ' CACHE ' || s.seqcache || "
-                 "CASE WHEN s.seqcycle THEN ' CYCLE' ELSE ' NO CYCLE' END FROM pg_sequence s JOIN pg_class c ON "
-                 "c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " + user_schemas +
-                 " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND "
-                 "d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0 AND d.deptype IN ('a', 'i'))"))
+        for (const auto& r : db.query(sequences_query(user_schemas)))
             out.push_back({name(text(r, 0), text(r, 1)), text(r, 2)});
         return out;
     }

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "history.hpp"
+
 namespace strata::inspect {
 
 enum class schema_scope {
@@ -20,6 +22,25 @@ inline std::string schemas_condition(schema_scope scope) {
     return scope == schema_scope::current
                ? "n.nspname = current_schema()"
                : "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'";
+}
+
+/// The SQL condition on `c.relname` (pg_class c) that leaves strata's metadata tables out, in
+/// any schema: another schema's history is another application's, never part of a schema.
+inline std::string not_metadata_condition() {
+    return std::string("c.relname NOT IN ('") + history::table_name + "', '" + history::log_table_name + "')";
+}
+
+/// The sequences of the schemas `user_schemas` (schemas_condition) selects, but those of a
+/// serial ('a') or an identity ('i'), which belong to their column: schema, name and definition
+/// (`AS bigint INCREMENT 1 ... NO CYCLE`, what CREATE SEQUENCE takes after the name), never the
+/// current value.
+inline std::string sequences_query(const std::string& user_schemas) {
+    return "SELECT n.nspname, c.relname, 'AS ' || format_type(s.seqtypid, NULL) || ' INCREMENT ' || s.seqincrement || "
+           "' MINVALUE ' || s.seqmin || ' MAXVALUE ' || s.seqmax || ' START ' || s.seqstart || ' CACHE ' || s.seqcache || "
+           "CASE WHEN s.seqcycle THEN ' CYCLE' ELSE ' NO CYCLE' END FROM pg_sequence s JOIN pg_class c ON "
+           "c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " + user_schemas +
+           " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND "
+           "d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0 AND d.deptype IN ('a', 'i'))";
 }
 
 }  // namespace strata::inspect
