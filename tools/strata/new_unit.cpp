@@ -33,6 +33,20 @@ std::string utc_timestamp() {
     return text;
 }
 
+/// The highest version a unit can have: strata_add_migrator refuses a file name whose version has
+/// more than 18 digits, and the registry a unit whose version does.
+constexpr std::int64_t highest_version = 999'999'999'999'999'999;
+
+/// `file` is named like a unit but for a version of more than 18 digits (one an older `new` wrote
+/// after a unit of 18): the build refuses it, and its version is past every one `new` could write.
+bool too_long_version(const std::string& file) {
+    const auto underscore = file.find('_');
+    if (underscore == std::string::npos || underscore <= 18) return false;
+    if (!std::all_of(file.begin(), file.begin() + static_cast<std::ptrdiff_t>(underscore), [](char c) { return c >= '0' && c <= '9'; }))
+        return false;
+    return parse_unit_file_name("1" + file.substr(underscore)).has_value();
+}
+
 /// The unit's class: its name and `_unit`. The bare name can be a keyword (`delete`), a macro
 /// (`linux`, `errno`), a member of the class (`info`, `change`, read as a constructor) or a name
 /// the unit's code uses unqualified (`table`): the suffix rules all of them out.
@@ -107,16 +121,28 @@ std::string write_new_unit(const new_unit_request& request, const program& self)
     // The newest unit version DIR has (the new one comes after it, so none is reused) and the
     // widest, so --sequential keeps the padding in use.
     std::optional<std::int64_t> newest;
+    std::string newest_file;
     std::size_t width = 1;
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
         const std::string file = entry.path().filename().string();
         if (file.starts_with(".")) continue;
+        if (too_long_version(file))
+            throw usage_error("new: " + (dir / file).string() +
+                              " has a version of more than 18 digits, which the build refuses, and no version can come "
+                              "after it; rename it with a version of at most 18 digits (YYYYMMDDHHMMSS, the UTC time, "
+                              "as new writes them), then run new again");
         if (auto unit = parse_unit_file_name(file)) {
-            newest = std::max(newest.value_or(0), unit->version);
+            if (!newest || unit->version > *newest) newest = unit->version, newest_file = file;
             width = std::max(width, unit->version_digits);
         }
     }
     if (ec) throw usage_error("new: cannot read " + dir.string() + ": " + ec.message());
+    if (newest && *newest >= highest_version)
+        throw usage_error("new: " + (dir / newest_file).string() + " has version " + std::to_string(highest_version) +
+                          ", the highest a unit can have (18 digits), so no version is left for a new unit after it; "
+                          "if that unit is not applied to any database yet, rename it with a lower version "
+                          "(YYYYMMDDHHMMSS, the UTC time, as new writes them), then run new again; if it is, name "
+                          "the next unit with a lower version by hand (up then needs --allow-out-of-order)");
 
     std::string version;
     if (request.sequential) {
