@@ -47,6 +47,26 @@ bool too_long_version(const std::string& file) {
     return parse_unit_file_name("1" + file.substr(underscore)).has_value();
 }
 
+/// The build's units directory as a person here would name it: relative to the working directory
+/// when it is there or below (`migrations`, from the project's directory, as README's steps and
+/// `git status` show paths), else as the build gave it (absolute).
+fs::path as_named_here(const fs::path& dir) {
+    std::error_code ec;
+    const fs::path here = fs::current_path(ec);
+    if (ec) return dir;
+    auto below_here = [&](const fs::path& p) -> std::optional<fs::path> {
+        const fs::path relative = p.lexically_normal().lexically_relative(here);
+        if (relative.empty() || *relative.begin() == "..") return std::nullopt;
+        return relative;
+    };
+    if (auto relative = below_here(dir)) return *relative;
+    // The working directory is the physical path; the build's may go through a symbolic link.
+    const fs::path real = fs::canonical(dir, ec);
+    if (!ec)
+        if (auto relative = below_here(real)) return *relative;
+    return dir;
+}
+
 /// The unit's class: its name and `_unit`. The bare name can be a keyword (`delete`), a macro
 /// (`linux`, `errno`), a member of the class (`info`, `change`, read as a constructor) or a name
 /// the unit's code uses unqualified (`table`): the suffix rules all of them out.
@@ -108,7 +128,7 @@ std::string write_new_unit(const new_unit_request& request, const program& self)
         if (!fs::is_directory(dir, ec))
             throw usage_error("new: --dir " + request.dir + " is not a directory; create it first, or leave --dir out");
     } else if (!self.migrations_dir.empty() && fs::is_directory(self.migrations_dir, ec)) {
-        dir = self.migrations_dir;
+        dir = as_named_here(self.migrations_dir);
     } else if (fs::is_directory("migrations", ec)) {
         dir = "migrations";
     } else {
@@ -156,7 +176,8 @@ std::string write_new_unit(const new_unit_request& request, const program& self)
         if (newest && *newest >= std::stoll(version)) version = std::to_string(*newest + 1);
     }
 
-    const fs::path path = dir / (version + "_" + name + (request.sql ? ".sql" : ".cpp"));
+    const std::string file = version + "_" + name + (request.sql ? ".sql" : ".cpp");
+    const fs::path path = dir == "." ? fs::path(file) : dir / file;  // the working directory: `1_x.cpp`, not `./1_x.cpp`
     const std::string text = request.sql ? sql_unit(version, name) : cpp_unit(version, name);
     // "x": never overwrite, even a file that appeared since the directory was read.
     std::FILE* f = std::fopen(path.c_str(), "wx");
