@@ -43,4 +43,16 @@ BOOST_AUTO_TEST_CASE(embed_sql_reports_a_malformed_file_as_a_compiler_error_and_
     BOOST_TEST(fs::exists(fine.output));
 }
 
+// SQL probe L5: the build accepted this, and PostgreSQL would have read the rest of the section
+// as part of the CREATE TABLE.
+BOOST_AUTO_TEST_CASE(embed_sql_refuses_an_unclosed_parenthesis) {
+    embedded open("35_open_paren_end.sql", "-- strata:up\nCREATE TABLE q (\n   id int;\n-- strata:down\nDROP TABLE q;\n");
+    BOOST_TEST(open.result.exit_code == 1, open.result);
+    BOOST_TEST(open.result.err == open.file.string() +
+                                      ":2: error: unclosed parenthesis starting here: there is no ) before the ; on line 3; "
+                                      "close it with )\n",
+               open.result);
+    BOOST_TEST(!fs::exists(open.output));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
