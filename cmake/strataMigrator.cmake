@@ -2,12 +2,13 @@
 #                     [SELF_CONTAINED ON|OFF])
 #
 # Builds the executable <target>: strata's whole command line (strata::cli) over the units in
-# <dir>, every <version>_<name>.cpp and every <version>_<name>.sql (a SQL unit, embedded into the
-# program at build time by strata-embed-sql, which fails the build on a malformed file with its
-# file and line). The directory is globbed with CONFIGURE_DEPENDS, so a unit added to it (by
-# `<program> new`) is built by the next `cmake --build` without editing any CMake file. A file in
-# <dir> whose name does not match, a subdirectory, or two files with one version, is a configure
-# error naming them; files whose names start with '.' (editors' and VCS's) are left alone.
+# <dir>, every <version>_<name>.cpp and every <version>_<name>.sql (the version: at most 18 digits,
+# and not 0; a SQL unit is embedded into the program at build time by strata-embed-sql, which
+# fails the build on a malformed file with its file and line). The directory is globbed with
+# CONFIGURE_DEPENDS, so a unit added to it (by `<program> new`) is built by the next `cmake --build`
+# without editing any CMake file. A file in <dir> whose name does not match, a subdirectory, or two
+# files with one version, is a configure error naming them; files whose names start with '.'
+# (editors' and VCS's) are left alone.
 #
 # The units are compiled into the OBJECT library <target>_units, linked into the executable as
 # objects: a static library would let the linker drop them, since nothing refers to their
@@ -47,6 +48,15 @@ function(_strata_unit_source where file target out_var)
   # rest of the string, where ^ matches anew (0100 became 10).
   string(REGEX MATCH "^0*([0-9]+)$" _matched "${CMAKE_MATCH_1}")
   set(_version "${CMAKE_MATCH_1}")
+  if(_version STREQUAL "0")
+    # The runner refuses it too, but only when the program starts: every command would fail.
+    set(_also "")
+    if(_ext STREQUAL "cpp")
+      set(_also ", and give its info() that version")
+    endif()
+    message(FATAL_ERROR "${where}: ${file} has version 0, and versions start at 1: rename it with a version no "
+                        "other unit has (`new` uses the UTC time, YYYYMMDDHHMMSS_${_name}.${_ext})${_also}")
+  endif()
   set(_strata_unit_version "${_version}" PARENT_SCOPE)
   if(_ext STREQUAL "cpp")
     set(${out_var} "${file}" PARENT_SCOPE)

@@ -8,6 +8,10 @@
 namespace strata {
 namespace {
 
+/// The highest version: 18 digits, as strata_add_migrator allows in a file name (every such number
+/// fits an int64, and `new` stays below it).
+constexpr std::int64_t highest_version = 999'999'999'999'999'999;
+
 std::string describe(const registry::entry& e) {
     std::string out = "unit " + std::to_string(e.version);
     if (!e.name.empty()) out += " " + e.name;
@@ -84,6 +88,9 @@ void registry::validate() const {
         const auto& e = entries_[i];
         if (e.version <= 0)
             throw registry_error(describe(e) + " has a version that is not positive; versions start at 1");
+        if (e.version > highest_version)
+            throw registry_error(describe(e) + " has a version of more than 18 digits; versions have at most 18 (" +
+                                 std::to_string(highest_version) + " is the highest)");
         if (e.name.empty()) throw registry_error(describe(e) + " has an empty name");
         if (auto named = parse_unit_file_name(e.source_file); named && (named->version != e.version || named->name != e.name)) {
             std::string padded = std::to_string(e.version);  // in the padding the file uses

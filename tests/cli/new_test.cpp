@@ -136,6 +136,44 @@ BOOST_AUTO_TEST_CASE(new_in_one_second_or_behind_a_unit_from_the_future_takes_th
     BOOST_TEST(after.out == (dir / "29991231235960_add_c.cpp").string() + "\n", after);
 }
 
+// A version has at most 18 digits (the build refuses a file name with more): after the highest,
+// `new` wrote a 19-digit version the build refused, then the same one again.
+BOOST_AUTO_TEST_CASE(new_never_writes_a_version_the_build_refuses_or_one_in_use) {
+    strata_cli cli;
+    const auto dir = units_dir(cli);
+    touch(dir / "999999999999999998_nearly_last.sql");
+    auto last = cli.run({"new", "last", "--sql", "--dir", dir.string()});
+    BOOST_TEST(last.exit_code == 0, last);
+    BOOST_TEST(last.out == (dir / "999999999999999999_last.sql").string() + "\n", last);
+
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"new", "after_last", "--sql", "--dir", dir.string()},
+                                                {"new", "after_last", "--sequential", "--dir", dir.string()}}) {
+        auto r = cli.run(args);
+        BOOST_TEST(r.exit_code == 2, r);
+        BOOST_TEST(r.out == "", r);
+        BOOST_TEST(r.err == "strata: error: new: " + (dir / "999999999999999999_last.sql").string() +
+                                " has version 999999999999999999, the highest a unit can have (18 digits), so no version "
+                                "is left for a new unit after it; if that unit is not applied to any database yet, rename "
+                                "it with a lower version (YYYYMMDDHHMMSS, the UTC time, as new writes them), then run new "
+                                "again; if it is, name the next unit with a lower version by hand (up then needs "
+                                "--allow-out-of-order)\n",
+                   r);
+    }
+    BOOST_TEST(files_in(dir) == (std::vector<std::string>{"999999999999999998_nearly_last.sql", "999999999999999999_last.sql"}));
+
+    // A 19-digit version an older `new` wrote: refused, naming it, not followed by another one.
+    strata_cli older;
+    const auto past = units_dir(older);
+    touch(past / "20261201093000_create_users.cpp");
+    touch(past / "1000000000000000000_after_big.sql");
+    auto r = older.run({"new", "after_big2", "--sql", "--dir", past.string()});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "strata: error: new: " + (past / "1000000000000000000_after_big.sql").string() +
+                                   " has a version of more than 18 digits, which the build refuses"),
+               r);
+    BOOST_TEST(files_in(past) == (std::vector<std::string>{"1000000000000000000_after_big.sql", "20261201093000_create_users.cpp"}));
+}
+
 BOOST_AUTO_TEST_CASE(new_json_prints_the_path_as_a_document) {
     strata_cli cli;
     const auto dir = units_dir(cli);

@@ -68,9 +68,10 @@ const std::vector<std::string> comments{"-- a comment; with 'quote\n", "/* block
 class sql_generator {
 public:
     explicit sql_generator(strata::fuzz::mutator& m) : m_(m) {
-        // SQLite reads E'it\'s' as an unterminated string: not for a section both databases read.
+        // SQLite reads E'it\'s' as an unterminated string, and a rule's (a; b) as an unclosed
+        // parenthesis: not for a section both databases read.
         for (const auto& s : statements)
-            if (s.find("E'it") == std::string::npos) both_.push_back(s);
+            if (s.find("E'it") == std::string::npos && !s.starts_with("CREATE RULE")) both_.push_back(s);
     }
 
     /// Statements with comments between them; `both`: only those both databases can split.

@@ -17,12 +17,17 @@ if(STEP_OUT MATCHES "libstdc\\+\\+|libsoci|libcrypto|libboost")
   message(FATAL_ERROR "package test: bookshop-migrate is not self-contained:\n${STEP_OUT}")
 endif()
 
-# `new` writes into the directory the migrator was built from (no --dir) and prints the path.
-strata_step("new --sql" "${migrator}" new add_books_isbn --sql)
-string(STRIP "${STEP_OUT}" sql_unit)
-if(NOT sql_unit MATCHES "^${WORK_DIR}/src/migrations/[0-9]+_add_books_isbn\\.sql$" OR NOT EXISTS "${sql_unit}")
-  message(FATAL_ERROR "package test: new --sql printed '${sql_unit}', not a new file in ${WORK_DIR}/src/migrations")
+# `new` writes into the directory the migrator was built from (no --dir) and prints the path: run
+# from the project's directory, as README's steps do, relative to it (what the user opens next);
+# from elsewhere, absolute.
+execute_process(COMMAND "${migrator}" new add_books_isbn --sql WORKING_DIRECTORY "${WORK_DIR}/src"
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+string(STRIP "${out}" printed)
+if(NOT rc EQUAL 0 OR NOT printed MATCHES "^migrations/[0-9]+_add_books_isbn\\.sql$" OR NOT EXISTS "${WORK_DIR}/src/${printed}")
+  message(FATAL_ERROR "package test: new --sql in the project's directory: exit ${rc}, printed '${out}' ${err}, "
+                      "not migrations/<version>_add_books_isbn.sql")
 endif()
+set(sql_unit "${WORK_DIR}/src/${printed}")
 file(WRITE "${sql_unit}" [=[
 -- strata:up
 ALTER TABLE "books" ADD COLUMN "isbn" VARCHAR(17);
@@ -30,10 +35,12 @@ ALTER TABLE "books" ADD COLUMN "isbn" VARCHAR(17);
 ALTER TABLE "books" DROP COLUMN "isbn";
 ]=])
 # Two units within one second would share a timestamp version: this one is sequential.
-strata_step("new (C++)" "${migrator}" new add_books_note --sequential)
-string(STRIP "${STEP_OUT}" cpp_unit)
-if(NOT cpp_unit MATCHES "/[0-9]+_add_books_note\\.cpp$" OR NOT EXISTS "${cpp_unit}")
-  message(FATAL_ERROR "package test: new printed '${cpp_unit}', not a new .cpp unit")
+execute_process(COMMAND "${migrator}" new add_books_note --sequential WORKING_DIRECTORY "${WORK_DIR}/build"
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+string(STRIP "${out}" cpp_unit)
+if(NOT rc EQUAL 0 OR NOT cpp_unit MATCHES "^${WORK_DIR}/src/migrations/[0-9]+_add_books_note\\.cpp$" OR NOT EXISTS "${cpp_unit}")
+  message(FATAL_ERROR "package test: new from the build directory: exit ${rc}, printed '${out}' ${err}, not a new .cpp "
+                      "unit by its absolute path")
 endif()
 
 # The next build picks both up (CONFIGURE_DEPENDS glob) and compiles the C++ skeleton as written.

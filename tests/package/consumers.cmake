@@ -99,12 +99,16 @@ endfunction()
 set(unit_sql "-- strata:up\nCREATE TABLE t (id INTEGER)SEMICOLON\n-- strata:down\nDROP TABLE tSEMICOLON\n")
 expect_failure(stray_file configure "migrations/notes\\.txt is not a unit" notes.txt "todo\n")
 expect_failure(subdirectory configure "migrations/2027 is a directory" 2027/20270101000000_later.sql "${unit_sql}")
-expect_failure(empty_unit build "5_empty\\.sql:1: the up section has no statement" 5_empty.sql "-- strata:up\n-- strata:down\n")
+expect_failure(empty_unit build "5_empty\\.sql:1: error: the up section has no statement" 5_empty.sql "-- strata:up\n-- strata:down\n")
 expect_failure(two_versions configure "1_a\\.sql and .*1_b\\.sql both have version 1" 1_a.sql "${unit_sql}" 1_b.sql "${unit_sql}")
 # Zero-padded versions read whole: 0100 is 100 (it was read as 10, 0105 as 15), so it clashes with 100.
 expect_failure(padded_versions configure "both have version 100[^0-9]" 0100_a.sql "${unit_sql}" 100_b.sql "${unit_sql}")
-expect_failure(no_up build "2_no_up\\.sql:1: .*up" 2_no_up.sql "-- strata:down\nDROP TABLE tSEMICOLON\n")
-expect_failure(bad_directive build "3_typo\\.sql:2: .*strata:dwon" 3_typo.sql "-- strata:up\n-- strata:dwon\n")
-expect_failure(unterminated build "4_quote\\.sql:3: .*unterminated" 4_quote.sql
+# Version 0 stopped every command of the built program; it stops the configure, like a bad name.
+expect_failure(version_zero configure "migrations/0_zero\\.sql has version 0, and versions start at 1" 0_zero.sql "${unit_sql}")
+expect_failure(version_zero_cpp configure "migrations/00_zero\\.cpp has version 0.* give its info\\(\\) that version"
+               00_zero.cpp "// a unit\n")
+expect_failure(no_up build "2_no_up\\.sql:1: error: .*up" 2_no_up.sql "-- strata:down\nDROP TABLE tSEMICOLON\n")
+expect_failure(bad_directive build "3_typo\\.sql:2: error: .*strata:dwon" 3_typo.sql "-- strata:up\n-- strata:dwon\n")
+expect_failure(unterminated build "4_quote\\.sql:3: error: .*unterminated" 4_quote.sql
                "-- strata:up\nSELECT 1SEMICOLON\nINSERT INTO t VALUES ('oopsSEMICOLON)\n")
 message(STATUS "package test: a main() of its own works, and each mistake stops the configure or build naming its file")

@@ -190,6 +190,19 @@ BOOST_AUTO_TEST_CASE(non_positive_version_is_reported) {
     }
 }
 
+// strata_add_migrator allows 18 digits in a file name; a unit whose info() goes past them (one
+// from SOURCES, whose file name is not checked) is refused the same.
+BOOST_AUTO_TEST_CASE(a_version_of_more_than_18_digits_is_reported) {
+    strata::registry highest;
+    highest.add(unit(999'999'999'999'999'999, "highest"), "generated.cpp");
+    BOOST_CHECK_NO_THROW(highest.validate());
+    strata::registry r;
+    r.add(unit(1'000'000'000'000'000'000, "too_late"), "generated.cpp");
+    BOOST_TEST(validation_error(r).message() ==
+               "unit 1000000000000000000 too_late (generated.cpp) has a version of more than 18 digits; versions have at "
+               "most 18 (999999999999999999 is the highest)");
+}
+
 BOOST_AUTO_TEST_CASE(empty_name_is_reported) {
     strata::registry r;
     r.add(unit(4, ""), "migrations/0004_.cpp");

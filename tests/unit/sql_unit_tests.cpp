@@ -55,6 +55,8 @@ const std::vector<split_case> common_cases{
     {"nothing at all", "", {}},
     {"a comment inside a statement stays", "SELECT 1, -- one\n  2 /* two */ + 3", {"SELECT 1, -- one\n  2 /* two */ + 3"}},
     {"a transaction outside a body", "BEGIN; SELECT 1; END", {"BEGIN", "SELECT 1", "END"}},
+    {"parentheses in strings, quoted names and comments are not counted",
+     "SELECT '(' || /* ( */ \"a(\" -- (\n; SELECT ((2))", {"SELECT '(' || /* ( */ \"a(\"", "SELECT ((2))"}},
 };
 
 const std::vector<split_case> postgresql_cases{
@@ -84,6 +86,8 @@ const std::vector<split_case> postgresql_cases{
      "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2)); SELECT 1",
      {"CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2))", "SELECT 1"}},
     {"backticks and brackets quote nothing", "SELECT `a; SELECT ARRAY[1;2]", {"SELECT `a", "SELECT ARRAY[1", "2]"}},
+    {"parentheses in a dollar-quoted body or an E'' string are not counted",
+     "SELECT $$(;$$, $t$ ( $t$; SELECT E'\\'('; SELECT 2", {"SELECT $$(;$$, $t$ ( $t$", "SELECT E'\\'('", "SELECT 2"}},
 };
 
 const std::vector<split_case> sqlite_cases{
@@ -116,7 +120,10 @@ const std::vector<split_case> sqlite_cases{
     {"END inside a quoted name does not close a body",
      "CREATE TRIGGER z AFTER INSERT ON t BEGIN UPDATE \"end\" SET [end] = 'END'; END; SELECT 4",
      {"CREATE TRIGGER z AFTER INSERT ON t BEGIN UPDATE \"end\" SET [end] = 'END'; END", "SELECT 4"}},
-    {"parentheses do not hold ;", "SELECT (1; SELECT 2)", {"SELECT (1", "SELECT 2)"}},
+    {"parentheses in [names] and `names` are not counted", "SELECT [a(], `b(` FROM t; SELECT 2",
+     {"SELECT [a(], `b(` FROM t", "SELECT 2"}},
+    {"parentheses in a trigger body", "CREATE TRIGGER p AFTER INSERT ON t BEGIN INSERT INTO u VALUES ((1)); END; SELECT 2",
+     {"CREATE TRIGGER p AFTER INSERT ON t BEGIN INSERT INTO u VALUES ((1)); END", "SELECT 2"}},
 };
 
 void check_cases(const std::vector<split_case>& cases, backend dialect) {
@@ -240,6 +247,28 @@ BOOST_AUTO_TEST_CASE(an_unterminated_construct_is_an_error_naming_the_line_it_st
          "unterminated trigger body: this BEGIN has no matching END (the END closing a trigger is followed by ;)"},
         {"BEGIN ATOMIC body", backend::postgresql, "CREATE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC SELECT 1;", 2,
          "unterminated function body: this BEGIN has no matching END"},
+        // A `(` never closed: PostgreSQL takes the `;` (and every statement after it) into the
+        // statement; SQLite ends the statement there. Both are errors naming the ( and the ;.
+        {"parenthesis taking in the statements after it", backend::postgresql,
+         "SELECT 1;\nCREATE TABLE q (\n  id int;\nCREATE TABLE r (id int);\n", 2,
+         "unclosed parenthesis starting here: there is no ) before the ; on line 12; close it with )"},
+        {"parenthesis before a ;", backend::sqlite, "SELECT 1;\nCREATE TABLE q (\n  id int;\nCREATE TABLE r (id int);\n", 2,
+         "unclosed parenthesis starting here: there is no ) before the ; on line 12; close it with )"},
+        {"inner parenthesis before a ;", backend::sqlite, "SELECT (1, (2;", 1,
+         "unclosed parenthesis starting here: there is no ) before the ; on line 10; close it with )"},
+        {"parenthesis at the end", backend::postgresql, "SELECT 1;\n\nSELECT (1, (2)", 3,
+         "unclosed parenthesis starting here: there is no ) before the end of the section; close it with )"},
+        {"parenthesis at the end", backend::sqlite, "SELECT (1", 1,
+         "unclosed parenthesis starting here: there is no ) before the end of the section; close it with )"},
+        {"parenthesis around a rule's commands", backend::postgresql,
+         "CREATE RULE r AS ON INSERT TO t DO ALSO (\n  INSERT INTO a VALUES (1);\n  INSERT INTO b VALUES (2);\nSELECT 1;", 1,
+         "unclosed parenthesis starting here: there is no ) before the ; on line 11; close it with )"},
+        {"parenthesis in a trigger body", backend::sqlite,
+         "CREATE TRIGGER t AFTER INSERT ON x BEGIN\n  INSERT INTO y VALUES (1;\nEND;", 2,
+         "unclosed parenthesis starting here: there is no ) before the ; on line 11; close it with )"},
+        {"parenthesis hiding a BEGIN ATOMIC body's END", backend::postgresql,
+         "CREATE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC SELECT (1;\nEND;", 2,
+         "unclosed parenthesis starting here: there is no ) before the ; on line 11; close it with )"},
     };
     for (const auto& c : cases) {
         BOOST_TEST_CONTEXT(strata::to_string(c.dialect) << ": " << c.what) {
@@ -249,6 +278,29 @@ BOOST_AUTO_TEST_CASE(an_unterminated_construct_is_an_error_naming_the_line_it_st
             BOOST_TEST(std::string(e.what()) == "s.sql:" + std::to_string(c.line + 9) + ": " + c.problem);
         }
     }
+}
+
+// SQL probe L5: an unclosed ( in a PostgreSQL section took the ; and the statements after it
+// into one statement, and the build accepted it.
+BOOST_AUTO_TEST_CASE(an_unclosed_parenthesis_fails_the_file_naming_its_line_and_the_semicolon) {
+    const std::string forgot = "-- strata:up\nCREATE TABLE q (\n  id int;\nCREATE TABLE r (id int);\n-- strata:down\nDROP TABLE q;\n";
+    for (const char* section : {"-- strata:up\n", "-- strata:up postgresql\n", "-- strata:up sqlite\n"}) {
+        BOOST_TEST_CONTEXT(section) {
+            std::string text = forgot;
+            text.replace(0, std::string("-- strata:up\n").size(), section);
+            BOOST_TEST(std::string(parse_error(text).what()) ==
+                       "units/0007_x.sql:2: unclosed parenthesis starting here: there is no ) before the ; on line 3; close "
+                       "it with )");
+        }
+    }
+    // A rule's commands in parentheses hold ; on PostgreSQL: valid in its own section; SQLite
+    // cannot read it, so not in a section for both.
+    const std::string rule = "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2));\n";
+    const auto unit = strata::parse_sql_unit("-- strata:up postgresql\n" + rule + "-- strata:up sqlite\nSELECT 1;\n", "u.sql");
+    BOOST_TEST(listed(unit.up.postgresql) == (statements{rule.substr(0, rule.size() - 2)}), boost::test_tools::per_element());
+    BOOST_TEST(std::string(parse_error("-- strata:up\n" + rule).what()) ==
+               "units/0007_x.sql:2: unclosed parenthesis starting here: there is no ) before the ; on line 2; close it with ) "
+               "(as sqlite reads it)");
 }
 
 BOOST_AUTO_TEST_CASE(a_file_with_every_directive_parses_into_statements_per_database) {

@@ -32,7 +32,8 @@ struct new_unit_request {
 
 /// Writes the unit `request` asks for, with a version DIR does not have yet, and returns its
 /// path. Needs no database. Throws usage_error, with nothing written, for a bad name, a missing
-/// directory, or a file that cannot be written.
+/// directory, no version left that the build accepts (at most 18 digits), or a file that cannot be
+/// written.
 std::string write_new_unit(const new_unit_request& request, const program& self);
 
 /// `lint [--all] [--error-on LEVEL]`.

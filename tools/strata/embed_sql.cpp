@@ -3,7 +3,8 @@
 // The build step strata_add_migrator() runs for each SQL unit: checks FILE.sql the way the
 // migrator will read it (sections, directives, statements split for each database) and writes
 // OUTPUT.cpp, which carries the file's text and registers it as unit VERSION NAME. A malformed
-// file fails the build with `FILE:LINE: what is wrong`, like a compiler error, and no OUTPUT.cpp.
+// file fails the build with `FILE:LINE: error: what is wrong`, a compiler's error line (IDEs and
+// editors jump to FILE:LINE from it), and no OUTPUT.cpp.
 
 #include <strata/error.hpp>
 #include <strata/sql_unit.hpp>
@@ -43,6 +44,14 @@ std::string literal(const std::string& text) {
     return out;
 }
 
+/// `FILE:LINE: error: problem`, GCC's form, from the error's `FILE:LINE: problem`.
+std::string compiler_error(const strata::sql_file_error& e) {
+    const std::string what = e.what();
+    const std::string place = e.file() + (e.line() ? ":" + std::to_string(e.line()) : std::string()) + ": ";
+    if (!what.starts_with(place)) return e.file() + ": error: " + what;
+    return place + "error: " + what.substr(place.size());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -73,8 +82,11 @@ int main(int argc, char** argv) {
     try {
         // What the migrator will construct from the embedded text: any problem shows here first.
         strata::sql_migration check(std::stoll(version), name, text, file);
+    } catch (const strata::sql_file_error& e) {
+        std::cerr << compiler_error(e) << "\n";
+        return 1;
     } catch (const strata::error& e) {
-        std::cerr << e.what() << "\n";
+        std::cerr << file << ": error: " << e.what() << "\n";
         return 1;
     }
 

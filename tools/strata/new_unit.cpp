@@ -33,6 +33,40 @@ std::string utc_timestamp() {
     return text;
 }
 
+/// The highest version a unit can have: strata_add_migrator refuses a file name whose version has
+/// more than 18 digits, and the registry a unit whose version does.
+constexpr std::int64_t highest_version = 999'999'999'999'999'999;
+
+/// `file` is named like a unit but for a version of more than 18 digits (one an older `new` wrote
+/// after a unit of 18): the build refuses it, and its version is past every one `new` could write.
+bool too_long_version(const std::string& file) {
+    const auto underscore = file.find('_');
+    if (underscore == std::string::npos || underscore <= 18) return false;
+    if (!std::all_of(file.begin(), file.begin() + static_cast<std::ptrdiff_t>(underscore), [](char c) { return c >= '0' && c <= '9'; }))
+        return false;
+    return parse_unit_file_name("1" + file.substr(underscore)).has_value();
+}
+
+/// The build's units directory as a person here would name it: relative to the working directory
+/// when it is there or below (`migrations`, from the project's directory, as README's steps and
+/// `git status` show paths), else as the build gave it (absolute).
+fs::path as_named_here(const fs::path& dir) {
+    std::error_code ec;
+    const fs::path here = fs::current_path(ec);
+    if (ec) return dir;
+    auto below_here = [&](const fs::path& p) -> std::optional<fs::path> {
+        const fs::path relative = p.lexically_normal().lexically_relative(here);
+        if (relative.empty() || *relative.begin() == "..") return std::nullopt;
+        return relative;
+    };
+    if (auto relative = below_here(dir)) return *relative;
+    // The working directory is the physical path; the build's may go through a symbolic link.
+    const fs::path real = fs::canonical(dir, ec);
+    if (!ec)
+        if (auto relative = below_here(real)) return *relative;
+    return dir;
+}
+
 /// The unit's class: its name and `_unit`. The bare name can be a keyword (`delete`), a macro
 /// (`linux`, `errno`), a member of the class (`info`, `change`, read as a constructor) or a name
 /// the unit's code uses unqualified (`table`): the suffix rules all of them out.
@@ -94,7 +128,7 @@ std::string write_new_unit(const new_unit_request& request, const program& self)
         if (!fs::is_directory(dir, ec))
             throw usage_error("new: --dir " + request.dir + " is not a directory; create it first, or leave --dir out");
     } else if (!self.migrations_dir.empty() && fs::is_directory(self.migrations_dir, ec)) {
-        dir = self.migrations_dir;
+        dir = as_named_here(self.migrations_dir);
     } else if (fs::is_directory("migrations", ec)) {
         dir = "migrations";
     } else {
@@ -107,16 +141,28 @@ std::string write_new_unit(const new_unit_request& request, const program& self)
     // The newest unit version DIR has (the new one comes after it, so none is reused) and the
     // widest, so --sequential keeps the padding in use.
     std::optional<std::int64_t> newest;
+    std::string newest_file;
     std::size_t width = 1;
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
         const std::string file = entry.path().filename().string();
         if (file.starts_with(".")) continue;
+        if (too_long_version(file))
+            throw usage_error("new: " + (dir / file).string() +
+                              " has a version of more than 18 digits, which the build refuses, and no version can come "
+                              "after it; rename it with a version of at most 18 digits (YYYYMMDDHHMMSS, the UTC time, "
+                              "as new writes them), then run new again");
         if (auto unit = parse_unit_file_name(file)) {
-            newest = std::max(newest.value_or(0), unit->version);
+            if (!newest || unit->version > *newest) newest = unit->version, newest_file = file;
             width = std::max(width, unit->version_digits);
         }
     }
     if (ec) throw usage_error("new: cannot read " + dir.string() + ": " + ec.message());
+    if (newest && *newest >= highest_version)
+        throw usage_error("new: " + (dir / newest_file).string() + " has version " + std::to_string(highest_version) +
+                          ", the highest a unit can have (18 digits), so no version is left for a new unit after it; "
+                          "if that unit is not applied to any database yet, rename it with a lower version "
+                          "(YYYYMMDDHHMMSS, the UTC time, as new writes them), then run new again; if it is, name "
+                          "the next unit with a lower version by hand (up then needs --allow-out-of-order)");
 
     std::string version;
     if (request.sequential) {
@@ -130,7 +176,8 @@ std::string write_new_unit(const new_unit_request& request, const program& self)
         if (newest && *newest >= std::stoll(version)) version = std::to_string(*newest + 1);
     }
 
-    const fs::path path = dir / (version + "_" + name + (request.sql ? ".sql" : ".cpp"));
+    const std::string file = version + "_" + name + (request.sql ? ".sql" : ".cpp");
+    const fs::path path = dir == "." ? fs::path(file) : dir / file;  // the working directory: `1_x.cpp`, not `./1_x.cpp`
     const std::string text = request.sql ? sql_unit(version, name) : cpp_unit(version, name);
     // "x": never overwrite, even a file that appeared since the directory was read.
     std::FILE* f = std::fopen(path.c_str(), "wx");

@@ -48,7 +48,8 @@ struct sql_unit {
 
 /// Parses the text of a `.sql` unit. `file` names it in errors. Throws sql_file_error
 /// (`FILE:LINE: ...`) for an unknown directive, a section given twice, a statement before the
-/// first directive, no up section, an unterminated string, identifier, comment or body.
+/// first directive, no up section, an unterminated string, identifier, comment or body, an
+/// unclosed parenthesis.
 sql_unit parse_sql_unit(std::string_view text, std::string_view file);
 
 /// Reads the file at `path` and parses it (for a build step that checks units before embedding
@@ -60,7 +61,9 @@ sql_unit read_sql_unit(const std::filesystem::path& path);
 /// function bodies, and SQLite `CREATE TRIGGER ... BEGIN ... END` bodies. Each statement comes
 /// without its `;` and without the whitespace and comments around it; pieces holding only
 /// comments are dropped. `file` and `first_line` (the line of the whole file `text` starts on)
-/// place the sql_file_error thrown for an unterminated string, identifier, comment or body.
+/// place the sql_file_error thrown for an unterminated string, identifier, comment or body, and
+/// for a `(` not closed by the end of the text (PostgreSQL) or before a `;` (SQLite, where every
+/// `;` ends a statement).
 std::vector<std::string> split_sql_statements(std::string_view text, backend dialect, std::string_view file = "<sql>",
                                               std::size_t first_line = 1);
 

@@ -98,22 +98,49 @@ private:
             dollar(from, line);
         } else if (is_word_char(c)) {  // also $1, a parameter, and SQLite's $name
             word(from, line);
-        } else if (c == ';' && !postgresql_ && has_body() && !end_after_semicolon_) {
-            // Inside a SQLite trigger: a `;` of its body.
+        } else if (c == ';' && !postgresql_) {
+            // SQLite ends a statement, or one of a trigger body's, at every `;`: a `(` still open
+            // there is one its author forgot to close.
+            if (!open_parens_.empty()) throw unclosed_parenthesis(open_parens_.back(), line);
             advance_to(i_ + 1);
-            significant(from, line);
-            after_semicolon_ = true;
-        } else if (c == ';' && depth_ == 0 && parens_ == 0) {
+            if (has_body() && !end_after_semicolon_) {  // inside a SQLite trigger: a `;` of its body
+                significant(from, line);
+                after_semicolon_ = true;
+            } else {
+                finish(false);
+            }
+        } else if (c == ';' && depth_ == 0 && open_parens_.empty()) {
             advance_to(i_ + 1);
             finish(false);
         } else {
             // PostgreSQL runs `;` inside parentheses as part of one statement (CREATE RULE ... DO
-            // (a; b)); psql does not split there either.
-            if (postgresql_ && c == '(') ++parens_;
-            if (postgresql_ && c == ')' && parens_ > 0) --parens_;
+            // (a; b)); psql does not split there either. So a `(` never closed takes every
+            // statement after it into its own: remember the first `;` inside, to name it.
+            if (c == '(') {
+                open_parens_.push_back(line);
+            } else if (c == ')' && !open_parens_.empty()) {
+                open_parens_.pop_back();
+                if (swallowed_ && open_parens_.size() < swallowed_->depth) {
+                    if (open_parens_.empty())
+                        swallowed_.reset();
+                    else  // the `;` is inside the outer ( too
+                        swallowed_ = semicolon_inside{open_parens_.back(), swallowed_->semicolon_line, open_parens_.size()};
+                }
+            } else if (c == ';' && !open_parens_.empty() && !swallowed_) {
+                swallowed_ = semicolon_inside{open_parens_.back(), line, open_parens_.size()};
+            }
             advance_to(i_ + 1);
             other_token(from, line);
         }
+    }
+
+    /// A `(` opened on `paren_line` and not closed before the `;` on `semicolon_line` (0: before
+    /// the end of the text). Valid SQL has none on either database: parentheses in strings,
+    /// quoted names, comments and dollar-quoted bodies are skipped before they are counted.
+    static split_failure unclosed_parenthesis(std::size_t paren_line, std::size_t semicolon_line) {
+        return {paren_line, "unclosed parenthesis starting here: there is no ) before " +
+                                (semicolon_line ? "the ; on line " + std::to_string(semicolon_line) : std::string("the end of the section")) +
+                                "; close it with )"};
     }
 
     /// PostgreSQL nests block comments, SQLite ends one at the first `*/`.
@@ -224,7 +251,7 @@ private:
             after_semicolon_ = false;
             return;
         }
-        if (parens_ > 0) return;
+        if (!open_parens_.empty()) return;
         const bool opens = keyword == "BEGIN" || (keyword == "CASE" && (!postgresql_ || depth_ > 0));
         if (opens) {
             if (depth_ == 0) {
@@ -243,16 +270,20 @@ private:
             if (body_line_ == 0) body_line_ = start_line_, body_keyword_ = "CREATE TRIGGER";
             depth_ = 1;
         }
+        // Before an unterminated body: an END inside an unclosed ( does not count.
+        if (!open_parens_.empty())
+            throw swallowed_ ? unclosed_parenthesis(swallowed_->paren_line, swallowed_->semicolon_line)
+                             : unclosed_parenthesis(open_parens_.back(), 0);
         if (at_end && depth_ > 0)
             throw split_failure{body_line_, std::string(postgresql_ ? "unterminated function body: " : "unterminated trigger body: ") +
                                                 "this " + body_keyword_ + " has no matching END" +
                                                 (postgresql_ ? "" : " (the END closing a trigger is followed by ;)")};
         if (start_) pieces_.push_back({std::string(text_.substr(*start_, end_ - *start_)), start_line_, end_line_});
         start_.reset();
+        swallowed_.reset();
         words_.clear();
         words_closed_ = false;
         depth_ = 0;
-        parens_ = 0;
         after_semicolon_ = end_after_semicolon_ = false;
         body_line_ = 0;
     }
@@ -270,7 +301,14 @@ private:
     std::vector<std::string> words_;  ///< its first keywords, upper-case
     bool words_closed_ = false;
     int depth_ = 0;
-    int parens_ = 0;
+    /// The `;` first met inside a still open `(` (PostgreSQL): the ( innermost then, and how many were open.
+    struct semicolon_inside {
+        std::size_t paren_line;
+        std::size_t semicolon_line;
+        std::size_t depth;
+    };
+    std::vector<std::size_t> open_parens_;  ///< the line of each `(` not closed yet
+    std::optional<semicolon_inside> swallowed_;
     bool after_semicolon_ = false;      ///< SQLite trigger: the last token was a `;` of its body
     bool end_after_semicolon_ = false;  ///< SQLite trigger: the last token was END after such a `;`
     std::size_t body_line_ = 0;

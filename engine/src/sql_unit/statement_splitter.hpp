@@ -27,7 +27,8 @@ struct piece {
 bool is_space(char c);
 
 /// Splits `text` (whose first line is line `first_line` of its file) into statements for
-/// `dialect`. Throws split_failure for an unterminated string, identifier, comment or body.
+/// `dialect`. Throws split_failure for an unterminated string, identifier, comment or body, and
+/// for an unclosed parenthesis.
 std::vector<piece> split(std::string_view text, backend dialect, std::size_t first_line);
 
 }  // namespace strata::detail::statements
