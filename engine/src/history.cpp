@@ -215,31 +215,11 @@ std::vector<history_row> history::read() {
 
 void history::insert(const history_entry& e) {
     auto literal = [](const std::string& s) { return dialect::quote_literal(s); };
-    const std::string into = "INSERT INTO " + dialect::quote(table_name) +
-                             " (version, name, checksum, execution_ms, applied_by, state, down_statements) ";
-    const std::string values = std::to_string(e.version) + ", " + literal(e.name) + ", " + literal(e.checksum) + ", " +
-                               std::to_string(e.execution_ms) + ", " + literal(conn_.applied_by()) + ", " +
-                               literal(to_text(e.state)) + ", " +
-                               (e.down ? literal(stored_down_json(*e.down)) : std::string("NULL"));
-    if (!dialect_.names_may_resolve_elsewhere()) {
-        execute(into + "VALUES (" + values + ")");
-        return;
-    }
-    // Every run looks for the history in the current schema (the first schema of the search_path
-    // that exists), while this unqualified name finds it anywhere on the path. A unit that creates
-    // a schema earlier in the path (the app's own first, or one named like the role, which the
-    // default "$user", public puts first) moves the current schema away from the history: the row
-    // would land in the old one, and the next run, finding no history, would apply every unit
-    // again. The row is written only while the current schema holds the history; else the unit
-    // fails, in its transaction, before anything of it is kept.
-    if (execute(into + "SELECT " + values + " WHERE (" + dialect_.table_exists_query(table_name) + ") > 0") == 1) return;
-    throw error("the current schema, the first schema of the search_path that exists, no longer holds strata's "
-                "history (" + std::string(table_name) + "): this unit created a schema that comes earlier in the "
-                "search_path (one named like the database role counts: the default search_path is \"$user\", public), "
-                "where the next run would look for the history, find none and apply every unit again; leave that schema "
-                "out of the URL's search_path (options=-csearch_path%3D...) or put it after the schema that holds the "
-                "history, or, on a database strata has not migrated yet, create it before the first run (strata then "
-                "keeps its history there)");
+    execute("INSERT INTO " + dialect::quote(table_name) +
+            " (version, name, checksum, execution_ms, applied_by, state, down_statements) VALUES (" + std::to_string(e.version) +
+            ", " + literal(e.name) + ", " + literal(e.checksum) + ", " + std::to_string(e.execution_ms) + ", " +
+            literal(conn_.applied_by()) + ", " + literal(to_text(e.state)) + ", " +
+            (e.down ? literal(stored_down_json(*e.down)) : std::string("NULL")) + ")");
 }
 
 void history::set_state(std::int64_t version, row_state state, std::optional<std::int64_t> execution_ms) {

@@ -10,7 +10,6 @@
 #include <thread>
 
 #include "backend_test.hpp"
-#include "support/change_unit.hpp"
 #include "support/schema_history.hpp"
 #include "support/schema_reader.hpp"
 #include "support/schema_session.hpp"
@@ -18,7 +17,6 @@
 #include "tutorial.hpp"
 
 using namespace strata::test;
-using namespace strata::schema;
 
 STRATA_BACKEND_TEST(down_with_nothing_applied_is_refused) {
     auto db = temp_database::create(backend);
@@ -128,41 +126,4 @@ STRATA_BACKEND_TEST(a_history_further_down_the_search_path_is_not_this_schemas) 
     long long recorded = 0;
     *sql << "SELECT count(*) FROM \"tenant\".\"strata_schema_history\" WHERE state = 'applied'", soci::into(recorded);
     BOOST_TEST(recorded == 3);
-}
-
-// A unit that creates the schema the search_path names first moves the current schema, where
-// every run looks for the history, away from where this run keeps it: without a guard the row
-// went to the old schema and the next run, finding no history, applied every unit again. The
-// unit fails in its transaction instead, and nothing of it is kept.
-STRATA_BACKEND_TEST(a_unit_that_moves_the_current_schema_away_from_the_history_is_refused) {
-    if (backend != strata::backend::postgresql) return;  // SQLite has no search_path
-    auto db = temp_database::create(backend);
-    const std::string separator = db.url_text().find('?') == std::string::npos ? "?" : "&";
-    const auto url = strata::database_url::parse(db.url_text() + separator + "options=-csearch_path%3Dapp,public");
-    strata::registry units;
-    units.add(std::make_shared<const change_unit>(1, "create_settings", [](builder& b) {
-                  b.create_table("settings", [](table& t) { t.column("k", type::text()).primary(); });
-              }),
-              "runner_test.cpp");
-    units.add(std::make_shared<const change_unit>(2, "app_schema", [](builder& b) {
-                  b.sql("CREATE SCHEMA \"app\"", "DROP SCHEMA \"app\"");
-              }),
-              "runner_test.cpp");
-    strata::runner r(units, url);
-    try {
-        r.up();
-        BOOST_ERROR("a unit moved the current schema away from the history");
-    } catch (const strata::error& e) {
-        BOOST_TEST(std::string(e.what()).find("no longer holds strata's history") != std::string::npos, e.what());
-        BOOST_TEST(e.context().version.value_or(0) == 2);
-    }
-    auto sql = open_session(db.url());
-    long long schemas = -1, recorded = -1;
-    *sql << "SELECT count(*) FROM pg_namespace WHERE nspname = 'app'", soci::into(schemas);
-    *sql << "SELECT count(*) FROM \"public\".\"strata_schema_history\"", soci::into(recorded);
-    BOOST_TEST(schemas == 0, "unit 2's schema was kept");
-    BOOST_TEST(recorded == 1, "unit 1 applied, unit 2 not recorded");
-    std::vector<strata::unit_state> states;
-    for (const auto& s : strata::runner(units, url).status()) states.push_back(s.state);
-    BOOST_TEST((states == std::vector<strata::unit_state>{strata::unit_state::applied, strata::unit_state::pending}));
 }
