@@ -1,6 +1,7 @@
 // Database URLs strata cannot use and databases it cannot reach: exit 2 for a URL that is wrong,
 // exit 3 for a database that cannot be reached, a message saying which, and never the password.
 
+#include <chrono>
 #include <fstream>
 
 #include "strata_cli.hpp"
@@ -180,6 +181,22 @@ BOOST_AUTO_TEST_CASE(a_libpq_that_cannot_be_loaded_is_a_configuration_error_not_
     BOOST_TEST(!contains(r.err, "retrying"), r);
 }
 
+// libpq refuses an option it does not know, or a value it does not take, before it connects: a
+// mistake in the URL (exit 2), which --wait does not retry as if the server were down.
+BOOST_AUTO_TEST_CASE(a_connection_parameter_libpq_refuses_is_a_configuration_error_not_retried) {
+    strata_cli cli;
+    cli.forbid_in_output("Sup3rS3cret");
+    for (const std::string query : {"sslmod=require", "sslmode=requir", "target_session_attrs=primary-only"}) {
+        const auto start = std::chrono::steady_clock::now();
+        auto r = cli.run({"--database", "postgresql://app:Sup3rS3cret@127.0.0.1:1/db?" + query, "--wait", "5", "status"});
+        BOOST_TEST(r.exit_code == 2, r);
+        BOOST_TEST(contains(r.err, "the URL's connection parameters: invalid "), r);
+        BOOST_TEST(!contains(r.err, "cannot connect yet"), r);
+        const bool at_once = std::chrono::steady_clock::now() - start < std::chrono::seconds(4);
+        BOOST_TEST(at_once, "waited for --wait: " << r);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(unreachable_server_never_prints_a_percent_encoded_password_in_either_form) {
     strata_cli cli;
     cli.forbid_in_output("p@ss");
@@ -236,6 +253,10 @@ BOOST_AUTO_TEST_CASE(wrong_password_exits_3_without_printing_either_password) {
     BOOST_TEST(contains(r.err, "password authentication failed for user \"" + real.user() + "\""), r);
     BOOST_TEST(contains(r.err, "[SQLSTATE 28P01]"), r);
     BOOST_TEST(database_probe(real).applied_versions().empty());
+    // --wait retries a refused login (a role an init job creates later), each notice with its SQLSTATE.
+    r = cli.run({"--database", url, "--wait", "1", "status"});
+    BOOST_TEST(r.exit_code == 3, r);
+    BOOST_TEST(contains(r.err, "password authentication failed for user \"" + real.user() + "\" [SQLSTATE 28P01]); retrying in "), r);
 
 }
 

@@ -36,7 +36,9 @@ connection& session::open(bool for_looking) {
             if (left.count() <= 0) throw;
             pause = std::min(pause, left);
             if (options_.on_notice)
-                options_.on_notice("cannot connect yet (" + e.message() + "); retrying in " + duration_text(pause) + " (--wait)");
+                options_.on_notice("cannot connect yet (" + e.message() +
+                                   (e.context().sqlstate.empty() ? "" : " [SQLSTATE " + e.context().sqlstate + "]") +
+                                   "); retrying in " + duration_text(pause) + " (--wait)");
             waiting = true;
             if (!strata::pause(options_.stop, pause)) break;
             waiting = false;

@@ -62,6 +62,16 @@ std::string login_refused(const std::string& reason) {
     return "";
 }
 
+/// Whether libpq refused the connection string itself (an unknown option, a value it does not
+/// take), before any network activity: a mistake in the URL, which waiting does not mend.
+bool bad_connection_option(const std::string& reason) {
+    for (const char* text : {"invalid connection option", "for connection option", "invalid port number",
+                             "missing \"=\" after", "unterminated quoted string in connection info"})
+        if (reason.find(text) != std::string::npos) return true;
+    // "invalid sslmode value: "requir"", the same for target_session_attrs, channel_binding, ...
+    return reason.starts_with("invalid ") && reason.find(" value: \"") != std::string::npos;
+}
+
 // The advisory lock key: a constant class id ('STRA') and the hash of the schema-qualified
 // history table, so two histories in two schemas of one database do not block each other.
 constexpr const char* lock_key = "1398034753, hashtext(current_schema() || '.strata_schema_history')";
@@ -92,6 +102,11 @@ public:
             // libpq's text names the cause (refused, timeout, authentication); it never holds
             // the password in the keyword form, but scrub it anyway.
             const std::string reason = scrub(libpq_reason(e.get_error_message()), url.password());
+            if (bad_connection_option(reason))
+                throw config_error("the URL's connection parameters: " + reason +
+                                       "; fix the URL (libpq's parameters: "
+                                       "postgresql.org/docs/current/libpq-connect.html#LIBPQ-PARAMKEYWORDS)",
+                                   {.database = url.redacted(), .backend = "postgresql"});
             throw connection_error("cannot connect: " + reason,
                                    {.database = url.redacted(), .backend = "postgresql", .sqlstate = login_refused(reason)});
         }
