@@ -713,6 +713,21 @@ BOOST_AUTO_TEST_CASE(sqlite_change_column_uses_its_own_using_text) {
     }), boost::test_tools::per_element());
 }
 
+// The same CAST for both databases: on SQLite it would make 2024 of '2024-05-01', which the
+// column's CHECK refuses as if the rows were wrong; refused before anything runs instead.
+BOOST_AUTO_TEST_CASE(sqlite_change_column_refuses_a_cast_to_a_time_type) {
+    builder b = tags_schema();
+    b.change_column("tags", column("label", type::text()).not_null(), column("label", type::timestamptz()).not_null())
+        .using_sql(R"(CAST("label" AS TIMESTAMPTZ))");
+    try {
+        render(b);
+        BOOST_ERROR("rendered");
+    } catch (const strata::unsupported_error& e) {
+        BOOST_TEST(std::string(e.what()).find("makes a number of a date ('2024-05-01' becomes 2024)") != std::string::npos,
+                   e.what());
+    }
+}
+
 // The rebuild reads the table from the database, so one made by raw sql can be changed too.
 BOOST_AUTO_TEST_CASE(sqlite_change_column_on_a_table_strata_does_not_know_rebuilds_it_from_the_database) {
     builder b;

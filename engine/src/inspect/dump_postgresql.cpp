@@ -68,7 +68,7 @@ struct dumper {
         for (const auto& r : db.query(
                  "SELECT n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod), t.typdefault, t.typnotnull, "
                  "(SELECT string_agg(' CONSTRAINT \"' || replace(c.conname, '\"', '\"\"') || '\" ' || pg_get_constraintdef(c.oid), '' ORDER BY "
-                 "c.conname) FROM pg_constraint c WHERE c.contypid = t.oid) FROM pg_type t JOIN pg_namespace n ON n.oid = "
+                 "c.conname) FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype <> 'n') FROM pg_type t JOIN pg_namespace n ON n.oid = "
                  "t.typnamespace WHERE t.typtype = 'd' AND " + user_schemas + own)) {
             out += "\nCREATE DOMAIN " + name(text(r, 0), text(r, 1)) + " AS " + text(r, 2);
             if (r.at(3)) out += " DEFAULT " + text(r, 3);

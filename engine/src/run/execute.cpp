@@ -383,9 +383,10 @@ migration_error executor::failed(const step& s, const error& e, const run_report
                            ? "; the statement cannot run inside a transaction: run the unit outside one "
                              "(-- strata:no-transaction at the top of a SQL unit, transaction_mode::none in a C++ unit's info())"
                            : "");
-    if (!undone_with.empty()) {
+    if (std::any_of(undone_with.begin(), undone_with.end(), [&](const unit_report& u) { return u.version != s.version; })) {
         message += "; --atomic: rolled back with it, so not applied either:";
-        for (const auto& u : undone_with) message += " " + unit_label(u.version, u.name) + ";";
+        for (const auto& u : undone_with)
+            if (u.version != s.version) message += " " + unit_label(u.version, u.name) + ";";  // (a COMMIT failed: s is done too)
         message.pop_back();
     }
     migration_error failure(message, c, completed, kept_nothing, e.kind());

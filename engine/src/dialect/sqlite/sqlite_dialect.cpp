@@ -206,6 +206,28 @@ void guard_converted_values(const std::string& table, const column& c, std::vect
     out.push_back("DROP TABLE \"strata_change_guard\"");
 }
 
+/// `text` without blanks, in upper case: how SQL is compared with a form here.
+std::string squeezed(std::string_view text) {
+    std::string out;
+    for (char c : text)
+        if (!std::isspace(static_cast<unsigned char>(c))) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out;
+}
+
+/// A USING CAST to a date or time type for SQLite: the type name has NUMERIC affinity there, so
+/// the CAST makes a number of every date ('2024-05-01' becomes 2024), which the column's CHECK
+/// then refuses as if the rows were wrong. Refused before anything runs, saying what to write.
+void refuse_time_cast(const change_column& o) {
+    const auto to = o.after.type.kind;
+    if (to != type_kind::timestamptz && to != type_kind::timestamp && to != type_kind::date && to != type_kind::time) return;
+    const std::string expression = squeezed(o.using_up.sqlite);
+    if (expression.find("ASTIME") == std::string::npos && expression.find("ASDATE") == std::string::npos) return;
+    throw unsupported_error(describe(schema::operation(o)) + ": on SQLite, " + o.using_up.sqlite +
+                            " makes a number of a date ('2024-05-01' becomes 2024), since SQLite has no date type; give "
+                            "sqlite a using_sql text of its own (sql_text{postgresql, sqlite}), or an empty one to keep the "
+                            "text as it is");
+}
+
 /// The values a USING `CAST("c" AS <number type>)` of a text column would silently change: SQLite
 /// reads the longest number a text starts with ('12abc' is 12, 'lots' is 0, '3.7' as an integer
 /// is 3) where PostgreSQL refuses the text. Checked before the rebuild, on the values as they
@@ -219,12 +241,6 @@ void guard_cast_source(const std::string& table, const change_column& o, std::ve
     const auto to = o.after.type.kind;
     const bool whole = to == type_kind::integer || to == type_kind::bigint || to == type_kind::smallint;
     if (!whole && to != type_kind::numeric && to != type_kind::real && to != type_kind::double_precision) return;
-    auto squeezed = [](std::string_view text) {  // without blanks, upper case
-        std::string out;
-        for (char c : text)
-            if (!std::isspace(static_cast<unsigned char>(c))) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        return out;
-    };
     const std::string expression = squeezed(o.using_up.sqlite);
     // The column quoted, or bare (as SQLite reads a bare name: in any case).
     const bool bare = std::all_of(o.before.name.begin(), o.before.name.end(),
@@ -341,6 +357,7 @@ void sqlite_dialect::render(const operation& op, const catalog& state, rendering
             [](const comment_on&) {},  // SQLite keeps no comments: documented as skipped
             // No ALTER COLUMN in SQLite: every change rebuilds the table (online() is PostgreSQL's).
             [&](const change_column& o) {
+                refuse_time_cast(o);
                 guard_cast_source(o.table, o, s);
                 rebuild(op, out);
                 if (o.before.type != o.after.type) guard_converted_values(o.table, o.after, s);
