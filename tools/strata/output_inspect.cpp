@@ -36,7 +36,7 @@ void print_drift(std::ostream& out, const drift_report& r) {
 }
 
 std::string drift_heading(const std::string& database, const drift_report& r) {
-    const std::string units = "the schema its " + plural(r.applied.size(), "applied unit") + " make";
+    const std::string units = "the schema its " + plural(r.applied.size(), "applied unit") + (r.applied.size() == 1 ? " makes" : " make");
     if (r.differences.empty()) return "ok: " + database + " has " + units;
     return plural(r.differences.size(), "difference") + " between " + database + " and " + units +
            " (missing: the units make it, the database lacks it; extra: the other way round):";
