@@ -138,12 +138,28 @@ std::string damage_of(const history_row& row) {
 
 history::history(connection& conn, const dialect& d) : conn_(conn), dialect_(d) {}
 
+namespace {
+
+/// A statement on the metadata tables failed. A role without the rights to them (SQLSTATE 42501)
+/// is a configuration to fix (exit 2), not a failed unit; anything else is the error it is.
+[[noreturn]] void metadata_failed(const statement_error& e) {
+    if (e.context().sqlstate == "42501")
+        throw config_error("the metadata table: " + e.message() + "; strata needs SELECT on " + history::table_name +
+                               " and " + history::log_table_name + " to read them (status, validate, diff), INSERT, "
+                               "UPDATE and DELETE to record units, and CREATE on the schema for the first run: grant "
+                               "them to this role, or connect as one that has them",
+                           e.context());
+    throw statement_error("the metadata table: " + e.message(), e.context());
+}
+
+}  // namespace
+
 // The metadata tables' errors say so; the connection's error carries the statement.
 std::int64_t history::execute(const std::string& sql) {
     try {
         return conn_.execute(sql);
     } catch (const statement_error& e) {
-        throw statement_error("the metadata table: " + e.message(), e.context());
+        metadata_failed(e);
     }
 }
 
@@ -189,7 +205,7 @@ std::vector<history_row> history::read() {
             // The query's own error says more than this one.
         }
         if (missing) return {};
-        throw statement_error("the metadata table: " + e.message(), e.context());
+        metadata_failed(e);
     }
     rows.reserve(result.size());
     for (auto& r : result) {

@@ -127,3 +127,33 @@ STRATA_BACKEND_TEST(a_history_further_down_the_search_path_is_not_this_schemas) 
     *sql << "SELECT count(*) FROM \"tenant\".\"strata_schema_history\" WHERE state = 'applied'", soci::into(recorded);
     BOOST_TEST(recorded == 3);
 }
+
+// A role without the rights to strata's tables (a read-only CI role) or to the schema they go
+// in: a configuration to fix, exit 2, saying what to grant; not exit 1 as a failed unit.
+// tools/pg-sandbox makes the role strata_plain (the test role's password, no rights here).
+STRATA_BACKEND_TEST(a_role_without_rights_to_the_history_is_a_configuration_error) {
+    if (backend != strata::backend::postgresql) return;
+    auto db = temp_database::create(backend);
+    std::string plain = db.url_text();
+    const auto at = plain.find("://strata:");
+    BOOST_TEST_REQUIRE(at != std::string::npos, "the test URL's user is not strata");
+    plain.replace(at, 10, "://strata_plain:");
+    const auto plain_url = strata::database_url::parse(plain);
+    // No CREATE on public: the first up cannot make the history.
+    try {
+        strata::runner(strata::registry::global(), plain_url).up();
+        BOOST_ERROR("up made a history without CREATE on the schema");
+    } catch (const strata::error& e) {
+        BOOST_TEST(strata::exit_status(e.kind()) == 2, e.what());
+        BOOST_TEST(std::string(e.what()).find("permission denied for schema public") != std::string::npos, e.what());
+    }
+    // The history another role made, not readable by this one.
+    strata::runner(strata::registry::global(), db.url()).up();
+    try {
+        strata::runner(strata::registry::global(), plain_url).status();
+        BOOST_ERROR("status read a history the role may not read");
+    } catch (const strata::error& e) {
+        BOOST_TEST(strata::exit_status(e.kind()) == 2, e.what());
+        BOOST_TEST(std::string(e.what()).find("strata needs SELECT on strata_schema_history") != std::string::npos, e.what());
+    }
+}
