@@ -7,9 +7,11 @@
 #include <soci/soci.h>
 
 #include <chrono>
+#include <stop_token>
 #include <thread>
 
 #include "backend_test.hpp"
+#include "support/change_unit.hpp"
 #include "support/schema_history.hpp"
 #include "support/schema_reader.hpp"
 #include "support/schema_session.hpp"
@@ -17,6 +19,7 @@
 #include "tutorial.hpp"
 
 using namespace strata::test;
+using namespace strata::schema;
 
 STRATA_BACKEND_TEST(down_with_nothing_applied_is_refused) {
     auto db = temp_database::create(backend);
@@ -156,4 +159,38 @@ STRATA_BACKEND_TEST(a_role_without_rights_to_the_history_is_a_configuration_erro
         BOOST_TEST(strata::exit_status(e.kind()) == 2, e.what());
         BOOST_TEST(std::string(e.what()).find("strata needs SELECT on strata_schema_history") != std::string::npos, e.what());
     }
+}
+
+// diff applies the target's units to a scratch database: a stop there says so, and never that
+// units were "done and kept" (the target was only read; the scratch database is dropped).
+STRATA_BACKEND_TEST(a_stop_during_diff_speaks_of_the_scratch_database) {
+    if (backend != strata::backend::sqlite) return;  // one database is enough; SQLite's scratch is in memory
+    auto db = temp_database::create(backend);
+    strata::registry units;
+    units.add(std::make_shared<const change_unit>(1, "create_notes", [](builder& b) {
+                  b.create_table("notes", [](table& t) { t.column("id", type::bigint()).primary(); });
+              }),
+              "runner_test.cpp");
+    units.add(std::make_shared<const change_unit>(2, "slow", [](builder& b) {
+                  b.sql("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 6000000) SELECT count(*) FROM c",
+                        "SELECT 1");
+              }),
+              "runner_test.cpp");
+    strata::runner(units, db.url()).up();
+    std::stop_source stop;
+    strata::runner_options options;
+    options.stop = stop.get_token();
+    std::thread stopper([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        stop.request_stop();
+    });
+    try {
+        strata::runner(units, db.url(), options).diff();
+        BOOST_ERROR("diff was not stopped");
+    } catch (const strata::error& e) {
+        BOOST_TEST((e.kind() == strata::error_kind::interrupted), e.what());
+        BOOST_TEST(std::string(e.what()).find("while applying to a scratch database the units") != std::string::npos, e.what());
+        BOOST_TEST(dynamic_cast<const strata::migration_error*>(&e) == nullptr, "reported as the target's units: " << e.what());
+    }
+    stopper.join();
 }

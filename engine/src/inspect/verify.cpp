@@ -190,9 +190,15 @@ drift_report schema_drift(const registry& units, const database_url& target, con
     try {
         bench->up();
     } catch (const error& e) {
-        if (e.kind() == error_kind::interrupted) throw;
-        throw error("cannot build the expected schema: applying the units " + target.redacted() +
-                        " has applied to a scratch database failed: " + e.message(),
+        // What was done was done to the scratch database, which is dropped: the target was only
+        // read (a migration_error's "done before it, and kept" would speak of the target).
+        if (e.kind() == error_kind::interrupted)
+            throw interrupted_error(e.message() + " while applying to a scratch database the units " + target.redacted() +
+                                        " has applied; the scratch database is dropped and " + target.redacted() +
+                                        " was only read",
+                                    e.context());
+        throw error("cannot build the expected schema: applying to a scratch database the units " + target.redacted() +
+                        " has applied failed: " + e.message(),
                     e.context());
     }
     report.differences = inspect::compare(bench->schema(), actual);
