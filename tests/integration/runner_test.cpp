@@ -150,6 +150,10 @@ STRATA_BACKEND_TEST(a_role_without_rights_to_the_history_is_a_configuration_erro
         BOOST_TEST(strata::exit_status(e.kind()) == 2, e.what());
         BOOST_TEST(std::string(e.what()).find("permission denied for schema public") != std::string::npos, e.what());
     }
+    long long tables = -1;
+    *open_session(db.url()) << "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'strata%' OR tablename = 'users'",
+        soci::into(tables);
+    BOOST_TEST(tables == 0, "the refused up left tables behind");
     // The history another role made, not readable by this one.
     strata::runner(strata::registry::global(), db.url()).up();
     try {

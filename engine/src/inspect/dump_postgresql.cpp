@@ -56,20 +56,20 @@ struct dumper {
 
     /// Enumerated types and domains, which tables use, so before them; not an extension's.
     void types() {
-        const std::string own = " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND "
-                                "d.objid = t.oid AND d.deptype = 'e') ORDER BY n.nspname <> current_schema(), n.nspname, t.typname";
+        const std::string not_an_extensions = " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = "
+                                              "'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')";
+        const std::string order = " ORDER BY n.nspname <> current_schema(), n.nspname, t.typname";
         for (const auto& r : db.query("SELECT n.nspname, t.typname, string_agg(quote_literal(e.enumlabel), ', ' ORDER BY "
                                       "e.enumsortorder) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN "
-                                      "pg_enum e ON e.enumtypid = t.oid WHERE " + user_schemas +
-                                      " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND "
-                                      "d.objid = t.oid AND d.deptype = 'e') GROUP BY n.nspname, t.typname, t.oid "
-                                      "ORDER BY n.nspname <> current_schema(), n.nspname, t.typname"))
+                                      "pg_enum e ON e.enumtypid = t.oid WHERE " + user_schemas + not_an_extensions +
+                                      " GROUP BY n.nspname, t.typname, t.oid" + order))
             out += "\nCREATE TYPE " + name(text(r, 0), text(r, 1)) + " AS ENUM (" + text(r, 2) + ");\n";
+        // contype 'n': PostgreSQL 17 also keeps a domain's NOT NULL as a constraint (typnotnull says it).
         for (const auto& r : db.query(
                  "SELECT n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod), t.typdefault, t.typnotnull, "
                  "(SELECT string_agg(' CONSTRAINT \"' || replace(c.conname, '\"', '\"\"') || '\" ' || pg_get_constraintdef(c.oid), '' ORDER BY "
                  "c.conname) FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype <> 'n') FROM pg_type t JOIN pg_namespace n ON n.oid = "
-                 "t.typnamespace WHERE t.typtype = 'd' AND " + user_schemas + own)) {
+                 "t.typnamespace WHERE t.typtype = 'd' AND " + user_schemas + not_an_extensions + order)) {
             out += "\nCREATE DOMAIN " + name(text(r, 0), text(r, 1)) + " AS " + text(r, 2);
             if (r.at(3)) out += " DEFAULT " + text(r, 3);
             if (text(r, 4) == "t") out += " NOT NULL";

@@ -383,12 +383,10 @@ migration_error executor::failed(const step& s, const error& e, const run_report
                            ? "; the statement cannot run inside a transaction: run the unit outside one "
                              "(-- strata:no-transaction at the top of a SQL unit, transaction_mode::none in a C++ unit's info())"
                            : "");
-    if (std::any_of(undone_with.begin(), undone_with.end(), [&](const unit_report& u) { return u.version != s.version; })) {
-        message += "; --atomic: rolled back with it, so not applied either:";
-        for (const auto& u : undone_with)
-            if (u.version != s.version) message += " " + unit_label(u.version, u.name) + ";";  // (a COMMIT failed: s is done too)
-        message.pop_back();
-    }
+    std::string undone;  // not s itself, which a failed COMMIT finds done too
+    for (const auto& u : undone_with)
+        if (u.version != s.version) undone += (undone.empty() ? " " : "; ") + unit_label(u.version, u.name);
+    if (!undone.empty()) message += "; --atomic: rolled back with it, so not applied either:" + undone;
     migration_error failure(message, c, completed, kept_nothing, e.kind());
     if (log_failure(s, failure.what(), false)) return failure;
     // Stopped, and the audit row was not taken at once: the one line that says what was kept
