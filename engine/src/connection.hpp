@@ -14,6 +14,7 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace strata {
@@ -167,6 +168,18 @@ public:
 
     /// Who applies units: the database user on PostgreSQL, the OS user on SQLite.
     virtual std::string applied_by() = 0;
+
+    /// A boolean SQL condition for the WHERE of each change to the history table `table`
+    /// (unqualified): true while a session starting as this connection did would find the
+    /// table the change goes to; otherwise it fails the statement, explaining (a unit created a
+    /// schema the search_path lists before the history's, so the next run would find no history
+    /// and apply every unit again). Empty where names resolve in one place only (SQLite). What
+    /// "starting" means is read no later than the first call or the migration lock, before any
+    /// unit runs.
+    virtual std::string history_guard(std::string_view table) {
+        (void)table;
+        return {};
+    }
 
     /// Where a change through this connection would land (see connection_route); outside any
     /// transaction. Behind a pooler this opens a second connection for a moment. Nothing to say

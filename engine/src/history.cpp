@@ -229,19 +229,26 @@ std::vector<history_row> history::read() {
     return rows;
 }
 
+// The changes a unit's run makes (insert, set_state, remove) happen only while the next run
+// would find them (connection::history_guard; a unit creating a schema ahead of the history's
+// in PostgreSQL's search_path fails instead of losing its history). The guard goes on a line of
+// its own: a dry run's script shows the row first.
 void history::insert(const history_entry& e) {
     auto literal = [](const std::string& s) { return dialect::quote_literal(s); };
-    execute("INSERT INTO " + dialect::quote(table_name) +
-            " (version, name, checksum, execution_ms, applied_by, state, down_statements) VALUES (" + std::to_string(e.version) +
-            ", " + literal(e.name) + ", " + literal(e.checksum) + ", " + std::to_string(e.execution_ms) + ", " +
-            literal(conn_.applied_by()) + ", " + literal(to_text(e.state)) + ", " +
-            (e.down ? literal(stored_down_json(*e.down)) : std::string("NULL")) + ")");
+    const std::string values = std::to_string(e.version) + ", " + literal(e.name) + ", " + literal(e.checksum) + ", " +
+                               std::to_string(e.execution_ms) + ", " + literal(conn_.applied_by()) + ", " +
+                               literal(to_text(e.state)) + ", " +
+                               (e.down ? literal(stored_down_json(*e.down)) : std::string("NULL"));
+    const std::string guard = conn_.history_guard(table_name);
+    execute("INSERT INTO " + dialect::quote(table_name) + " (version, name, checksum, execution_ms, applied_by, state, down_statements) " +
+            (guard.empty() ? "VALUES (" + values + ")" : "SELECT " + values + "\n  WHERE " + guard));
 }
 
 void history::set_state(std::int64_t version, row_state state, std::optional<std::int64_t> execution_ms) {
+    const std::string guard = conn_.history_guard(table_name);
     execute("UPDATE " + dialect::quote(table_name) + " SET state = " + dialect::quote_literal(to_text(state)) +
             (execution_ms ? ", execution_ms = " + std::to_string(*execution_ms) : std::string()) +
-            " WHERE version = " + std::to_string(version));
+            " WHERE version = " + std::to_string(version) + (guard.empty() ? "" : "\n  AND " + guard));
 }
 
 void history::rewrite_applied(std::int64_t version, const std::optional<rendering>& down) {
@@ -256,7 +263,9 @@ void history::accept_change(std::int64_t version, const std::string& checksum, c
 }
 
 void history::remove(std::int64_t version) {
-    const std::string sql = "DELETE FROM " + dialect::quote(table_name) + " WHERE version = " + std::to_string(version);
+    const std::string guard = conn_.history_guard(table_name);
+    const std::string sql = "DELETE FROM " + dialect::quote(table_name) + " WHERE version = " + std::to_string(version) +
+                            (guard.empty() ? "" : "\n  AND " + guard);
     std::int64_t removed = execute(sql);
     // A history that says a unit is applied when it is not would lie to the next run.
     if (removed >= 0 && removed != 1)

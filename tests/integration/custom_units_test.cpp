@@ -620,7 +620,10 @@ STRATA_BACKEND_TEST(custom_dry_run_reports_the_script_and_creates_nothing) {
         else if (line.rfind("CREATE TABLE " + log_quoted, 0) == 0)
             shape.push_back("<create log>");
         else if (line.rfind("INSERT INTO " + history_quoted, 0) == 0)
-            shape.push_back(contains(line, " VALUES (1, ") ? "<record 1>" : contains(line, " VALUES (2, ") ? "<record 2>" : line);
+            // (On PostgreSQL the values come with a guard: INSERT ... SELECT 1, ... WHERE ...)
+            shape.push_back(contains(line, " VALUES (1, ") || contains(line, " SELECT 1, ")   ? "<record 1>"
+                            : contains(line, " VALUES (2, ") || contains(line, " SELECT 2, ") ? "<record 2>"
+                                                                                              : line);
         else if (line.rfind("INSERT INTO " + log_quoted, 0) == 0)
             shape.push_back(contains(line, " VALUES (1, ") ? "<log 1>" : contains(line, " VALUES (2, ") ? "<log 2>" : line);
         else
@@ -898,6 +901,143 @@ std::unique_ptr<strata::registry> lock_registry() {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// 10. The history stays where the next run looks for it. A unit that creates a schema the
+//     search_path lists before the history's (the app's own schema under search_path=app,public,
+//     a schema named like the role under "$user", public) would make the next run find no
+//     history and apply every unit again: it fails instead, rolled back, the history true.
+
+namespace {
+
+/// The test database's URL, its sessions starting with `search_path`.
+strata::database_url with_search_path(const temp_database& db, const std::string& search_path) {
+    const std::string separator = db.url_text().find('?') == std::string::npos ? "?" : "&";
+    return strata::database_url::parse(db.url_text() + separator + "options=-csearch_path%3D" + search_path);
+}
+
+/// Runs `command`, which must fail as a unit whose history the next run would not find.
+template <typename Command>
+void expect_hidden_history(Command command, std::int64_t version, const std::string& explanation) {
+    try {
+        command();
+        BOOST_ERROR("unit " << version << " was recorded in a history the next run would not find");
+    } catch (const strata::migration_error& e) {
+        BOOST_TEST_MESSAGE(e.what());
+        BOOST_TEST(strata::exit_status(e.kind()) == 1, e.what());
+        BOOST_TEST((e.context().version == std::optional<std::int64_t>(version)), e.what());
+        BOOST_TEST(contains(e.what(), explanation), e.what());
+        BOOST_TEST(contains(e.what(), "the next run would look for the history there, not find this one, and apply every "
+                                      "unit again, so strata records nothing of this change"),
+                   e.what());
+        BOOST_TEST(contains(e.what(), "ALTER TABLE ... SET SCHEMA"), e.what());
+    }
+}
+
+long long schemas_named(soci::session& sql, const std::string& name) {
+    return count_of(sql, "SELECT CAST(count(*) AS TEXT) FROM pg_namespace WHERE nspname = '" + name + "'");
+}
+
+}  // namespace
+
+STRATA_BACKEND_TEST(custom_unit_creating_a_schema_ahead_of_the_history_is_refused) {
+    if (backend != strata::backend::postgresql) return;  // SQLite has no search_path
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({
+        table_unit(1, "t"),
+        unit(2, "create_app", {{both("CREATE SCHEMA app"), both("DROP SCHEMA app")}, {both("CREATE TABLE u (a integer)"), both("DROP TABLE u")}}),
+    });
+    const auto url = with_search_path(db, "app,public");
+    auto sql = open_session(db.url());
+    // The rerun fails alike: it still finds the history, and applies unit 1 not again.
+    for (int run = 1; run <= 2; ++run) {
+        expect_hidden_history([&] { strata::runner(*reg, url).up(); }, 2,
+                              "a session starting with search_path app, public finds strata's history in schema app, "
+                              "not in schema public, where this change goes");
+        BOOST_TEST(schemas_named(*sql, "app") == 0, "the refused unit's schema stayed");
+        BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
+        BOOST_TEST(user_tables(*sql) == (names{"t"}), boost::test_tools::per_element());
+    }
+    // In one transaction (--atomic) alike.
+    expect_hidden_history([&] { strata::runner(*reg, url, {.atomic = true}).up(); }, 2, "finds strata's history in schema app");
+    BOOST_TEST(schemas_named(*sql, "app") == 0, "the refused unit's schema stayed");
+    strata::runner r(*reg, url);
+    BOOST_TEST(status_lines(r) == (names{"1 applied", "2 pending"}), boost::test_tools::per_element());
+    BOOST_TEST(audit_log(*sql) == (names{"1 up ok", "2 up failed", "2 up failed", "2 up failed"}), boost::test_tools::per_element());
+
+    // A dry run's script, run by hand with the same search_path, fails alike.
+    auto script = strata::runner(*reg, url, {.dry_run = true}).up().script;
+    auto by_hand = open_session(url);
+    bool refused = false;
+    for (const auto& statement : script) {
+        if (statement.rfind("--", 0) == 0) continue;
+        try {
+            *by_hand << statement;
+        } catch (const soci::soci_error& e) {
+            refused = contains(e.what(), "finds strata's history in schema app, not in schema public");
+            BOOST_TEST(refused, e.what());
+            break;
+        }
+    }
+    BOOST_TEST(refused, "the script recorded unit 2 in a history the next run would not find:\n" << joined(script));
+}
+
+// The default search_path, "$user", public: a schema named like the role comes first.
+STRATA_BACKEND_TEST(custom_unit_creating_the_roles_schema_is_refused) {
+    if (backend != strata::backend::postgresql) return;
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({unit(1, "create_own_schema", {{both("CREATE SCHEMA AUTHORIZATION CURRENT_USER"), both("SELECT 1")}})});
+    expect_hidden_history([&] { strata::runner(*reg, db.url()).up(); }, 1,
+                          "finds strata's history in schema " + db.url().user() + ", not in schema public");
+    auto sql = open_session(db.url());
+    BOOST_TEST(schemas_named(*sql, db.url().user()) == 0, "the refused unit's schema stayed");
+    BOOST_TEST(recorded_versions(*sql).empty());
+}
+
+// Outside a transaction the schema stays (each statement commits): the row says running, and
+// the failure says why.
+STRATA_BACKEND_TEST(custom_non_transactional_unit_creating_a_schema_ahead_of_the_history_fails) {
+    if (backend != strata::backend::postgresql) return;
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({table_unit(1, "t"), unit(2, "create_app", {{both("CREATE SCHEMA app"), both("DROP SCHEMA app")}},
+                                                     strata::transaction_mode::none)});
+    const auto url = with_search_path(db, "app,public");
+    expect_hidden_history([&] { strata::runner(*reg, url).up(); }, 2, "finds strata's history in schema app, not in schema public");
+    auto sql = open_session(db.url());
+    BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("running"));
+}
+
+// A down that creates such a schema is refused too, and rolled back.
+STRATA_BACKEND_TEST(custom_down_creating_a_schema_ahead_of_the_history_is_refused) {
+    if (backend != strata::backend::postgresql) return;
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({unit(1, "odd", {{both("CREATE TABLE t (a integer)"), both("DROP TABLE t")}, {both("SELECT 1"), both("CREATE SCHEMA app")}})});
+    const auto url = with_search_path(db, "app,public");
+    strata::runner(*reg, url).up();
+    expect_hidden_history([&] { strata::runner(*reg, url).down(); }, 1, "finds strata's history in schema app, not in schema public");
+    auto sql = open_session(db.url());
+    BOOST_TEST(schemas_named(*sql, "app") == 0, "the refused down's schema stayed");
+    BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
+    BOOST_TEST(user_tables(*sql) == (names{"t"}), boost::test_tools::per_element());
+}
+
+// What the guard must not refuse: a unit that sets its own search_path for its statements
+// (SET LOCAL), and a schema created after the history's in the search_path.
+STRATA_BACKEND_TEST(custom_units_setting_their_search_path_keep_their_history) {
+    if (backend != strata::backend::postgresql) return;
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({
+        unit(1, "create_side", {{both("CREATE SCHEMA side"), both("DROP SCHEMA side")}}),
+        unit(2, "table_in_side",
+             {{both("SET LOCAL search_path = side, public"), std::nullopt}, {both("CREATE TABLE s (a integer)"), both("DROP TABLE side.s")}}),
+    });
+    strata::runner r(*reg, with_search_path(db, "public,side"));
+    r.up();
+    auto sql = open_session(db.url());
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM pg_tables WHERE schemaname = 'side' AND tablename = 's'") == 1);
+    BOOST_TEST(status_lines(r) == (names{"1 applied", "2 applied"}), boost::test_tools::per_element());
+}
 
 BOOST_AUTO_TEST_SUITE(postgresql)
 

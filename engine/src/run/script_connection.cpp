@@ -27,6 +27,7 @@ public:
 
     bool read_only() const noexcept override { return false; }
     std::string applied_by() override { return live_.applied_by(); }
+    std::string history_guard(std::string_view table) override { return live_.history_guard(table); }
 
 private:
     connection& live_;

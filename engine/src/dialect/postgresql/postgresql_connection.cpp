@@ -2,6 +2,7 @@
 // builds are watched from a second session (index_build_watch.hpp).
 
 #include "connection.hpp"
+#include "dialect/postgresql/history_home.hpp"
 #include "dialect/postgresql/index_build_watch.hpp"
 #include "dialect/postgresql/libpq_api.hpp"
 #include "dialect/postgresql/soci_connect_string.hpp"
@@ -162,12 +163,14 @@ public:
 
     std::unique_ptr<migration_lock> lock(std::chrono::milliseconds timeout, const notice_function& notice) override {
         // The lock and the server session it was taken in (the backend pid).
-        const std::string sql = std::string("SELECT ") + try_lock("pg_try_advisory_lock") + ", pg_backend_pid()";
+        // With the session's start (history_guard): the lock comes before any unit runs.
+        const std::string sql = std::string("SELECT ") + try_lock("pg_try_advisory_lock") + ", pg_backend_pid(), " + start_query;
         std::string locked_in;
         poll_for_lock(timeout,
                       [&] {
                           auto rows = query(sql);
                           if (!rows.empty()) refuse_no_schema(rows.front().at(0));
+                          if (!rows.empty()) note_start(rows.front(), 2);
                           if (rows.empty() || rows.front().at(0) != std::optional<std::string>("1")) return false;
                           locked_in = rows.front().at(1).value_or("");
                           return true;
@@ -201,13 +204,15 @@ public:
         // SET LOCAL: a session setting may stay behind in another server session of a pooler.
         execute("SET LOCAL standard_conforming_strings = on");
         execute("SET LOCAL lock_timeout = '" + std::to_string(table_lock_timeout.count()) + "ms'");
-        const std::string sql = std::string("SELECT ") + try_lock("pg_try_advisory_xact_lock");
+        const std::string sql = std::string("SELECT ") + try_lock("pg_try_advisory_xact_lock") + ", " + start_query;
         poll_for_lock(
             timeout,
             [&] {
-                const auto got = single(sql);
-                refuse_no_schema(got);
-                return got == "1";
+                const auto rows = query(sql);
+                if (rows.empty()) return false;
+                refuse_no_schema(rows.front().at(0));
+                note_start(rows.front(), 1);
+                return rows.front().at(0) == std::optional<std::string>("1");
             },
             [this] { return holder(); }, notice);
     }
@@ -298,7 +303,37 @@ public:
         return user ? user : "";
     }
 
+    std::string history_guard(std::string_view table) override {
+        if (!start_) {
+            const auto rows = query(std::string("SELECT ") + start_query);
+            if (!rows.empty()) note_start(rows.front(), 0);
+        }
+        if (!start_ || !start_->entries) return {};  // a search_path strata cannot read: unguarded, as before
+        if (start_->table != table) {
+            start_->table = std::string(table);
+            start_->guard = history_home_guard(*start_->entries, start_->user, table);
+        }
+        return start_->guard;
+    }
+
 private:
+    /// The session's search_path and user as it started (history_guard), read with the lock.
+    static constexpr const char* start_query = "current_setting('search_path'), current_user";
+
+    struct session_start {
+        std::optional<std::vector<std::string>> entries;  ///< nullopt: not a list strata can read
+        std::string user;
+        std::string table;  ///< the table `guard` is for
+        std::string guard;
+    };
+    std::optional<session_start> start_;
+
+    /// Keeps the first reading of start_query's two columns, at `first` in `row`.
+    void note_start(const result_row& row, std::size_t first) {
+        if (start_ || row.size() < first + 2) return;
+        start_ = session_start{.entries = search_path_entries(row.at(first).value_or("")), .user = row.at(first + 1).value_or("")};
+    }
+
     /// 1 when `function` took the lock, 0 when another session holds it, -1 when no schema of
     /// the search_path exists: the key (the history's schema) is NULL then, and the try would
     /// answer NULL, "not taken", for as long as one waited.
@@ -391,6 +426,10 @@ private:
         }
         // query_canceled after interrupt()'s cancel request (not a statement_timeout's).
         if (sqlstate == "57014" && interrupted()) throw interrupted_error(interruption(), where);
+        if (auto why = history_home_refusal(sqlstate, message)) {
+            where.sqlstate.clear();  // the guard's cast, not a value of the unit's
+            throw statement_error(*why, where);
+        }
         throw statement_error(scrub(message, url().password()), where);
     }
 

@@ -1,0 +1,99 @@
+#include "dialect/postgresql/history_home.hpp"
+
+#include <strata/dialect.hpp>
+
+namespace strata {
+namespace {
+
+bool blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+constexpr std::size_t max_identifier_bytes = 63;  // NAMEDATALEN - 1
+constexpr std::string_view refusal_marker = "invalid input syntax for type boolean: \"strata: ";
+
+}  // namespace
+
+std::optional<std::vector<std::string>> search_path_entries(std::string_view setting) {
+    std::vector<std::string> out;
+    std::size_t i = 0;
+    auto skip_blanks = [&] {
+        while (i < setting.size() && blank(setting[i])) ++i;
+    };
+    skip_blanks();
+    if (i == setting.size()) return out;  // an empty search_path
+    for (;;) {
+        std::string name;
+        if (setting[i] == '"') {
+            for (++i;; ++i) {
+                if (i == setting.size()) return std::nullopt;  // no closing quote
+                if (setting[i] == '"') {
+                    if (i + 1 < setting.size() && setting[i + 1] == '"') {
+                        name += '"';
+                        ++i;
+                        continue;
+                    }
+                    ++i;
+                    break;
+                }
+                name += setting[i];
+            }
+            if (name.empty()) return std::nullopt;  // "" names nothing
+        } else {
+            for (; i < setting.size() && setting[i] != ',' && !blank(setting[i]); ++i)
+                name += setting[i] >= 'A' && setting[i] <= 'Z' ? static_cast<char>(setting[i] - 'A' + 'a') : setting[i];
+            if (name.empty()) return std::nullopt;  // ",," or a leading comma
+        }
+        // The server cuts a name at the last whole UTF-8 character within the limit.
+        if (name.size() > max_identifier_bytes) {
+            std::size_t cut = max_identifier_bytes;
+            while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;
+            name.resize(cut);
+        }
+        out.push_back(std::move(name));
+        skip_blanks();
+        if (i == setting.size()) return out;
+        if (setting[i] != ',') return std::nullopt;
+        ++i;
+        skip_blanks();
+        if (i == setting.size()) return std::nullopt;  // a trailing comma
+    }
+}
+
+std::string history_home_guard(const std::vector<std::string>& entries, std::string_view user, std::string_view table) {
+    std::string names, shown;
+    for (const auto& e : entries) {
+        const std::string& name = e == "$user" ? std::string(user) : e;
+        names += (names.empty() ? "" : ", ") + dialect::quote_literal(name);
+        shown += (shown.empty() ? "" : ", ") + name;
+    }
+    if (names.empty()) return {};
+    // f: the first usable schema of the search_path, as the server chooses current_schema();
+    // h: the schema the history's unqualified name finds now (a SET LOCAL search_path included);
+    // both as quote_ident writes them. Scalar subqueries without outer references: the server
+    // runs them once, before any row. Failing is a cast of the explanation to boolean, the one way
+    // plain SQL has to raise; the text depends on the subqueries' values, so the planner cannot
+    // fold it into a failure of every statement. Unqualified functions: pg_catalog comes first
+    // unless a search_path lists it later.
+    return "(SELECT CASE WHEN f IS NOT DISTINCT FROM h THEN true ELSE CAST('strata: a session starting with search_path " +
+           dialect::quote_literal(shown).substr(1) +
+           " || ' finds strata''s history in schema ' || coalesce(f, '(none)') || ', not in schema ' || coalesce(h, '(none)') || "
+           "', where this change goes' AS boolean) END FROM (SELECT (SELECT quote_ident(nspname) FROM pg_namespace n, unnest(ARRAY[" +
+           names +
+           "]) WITH ORDINALITY e(s, i) WHERE nspname = s AND has_schema_privilege(n.oid, 'USAGE') ORDER BY i LIMIT 1) f, "
+           "(SELECT relnamespace::regnamespace::text FROM pg_class WHERE oid = to_regclass(" +
+           dialect::quote_literal(dialect::quote(table)) + ")) h) g)";
+}
+
+std::optional<std::string> history_home_refusal(std::string_view sqlstate, std::string_view message) {
+    const auto at = message.find(refusal_marker);
+    if (sqlstate != "22P02" || at == std::string_view::npos) return std::nullopt;
+    std::string_view why = message.substr(at + refusal_marker.size());
+    why = why.substr(0, why.rfind('"'));
+    return std::string(why) +
+           ": the next run would look for the history there, not find this one, and apply every unit again, so strata "
+           "records nothing of this change. If a unit created that schema: create it before strata's first run on a "
+           "database (the history is then kept in it), list it after the history's schema in the search_path, or move "
+           "strata_schema_history and strata_schema_log into it (ALTER TABLE ... SET SCHEMA); if a unit set the "
+           "search_path (SET LOCAL search_path), keep the history's schema first in it";
+}
+
+}  // namespace strata
