@@ -12,6 +12,8 @@ std::string duration_text(std::chrono::milliseconds d) {
     return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
 }
 
+std::string connection::history_table(std::string_view table) { return dialect::quote(table); }
+
 std::string transaction_pooler_advice() {
     return "connect directly or through a session-mode pool, or use --atomic (up applies every pending unit in one "
            "transaction, locked for that transaction only)";

@@ -169,17 +169,24 @@ public:
     /// Who applies units: the database user on PostgreSQL, the OS user on SQLite.
     virtual std::string applied_by() = 0;
 
-    /// A boolean SQL condition for the WHERE of each change to the history table `table`
-    /// (unqualified): true while a session starting as this connection did would find the
-    /// table the change goes to; otherwise it fails the statement, explaining (a unit created a
-    /// schema the search_path lists before the history's, so the next run would find no history
-    /// and apply every unit again). Empty where names resolve in one place only (SQLite). What
-    /// "starting" means is read no later than the first call or the migration lock, before any
-    /// unit runs.
-    virtual std::string history_guard(std::string_view table) {
-        (void)table;
-        return {};
-    }
+    /// The name a run's changes to strata's table `table` (the history, the log) use: on
+    /// PostgreSQL qualified with the schema the run found it in (current_schema() as the session
+    /// started, read no later than the migration lock, before any unit runs), so that a unit's own
+    /// search_path (SET LOCAL, set_config) sends them nowhere else; quoted alone on SQLite.
+    virtual std::string history_table(std::string_view table);
+    /// After a unit's `statements` ran: undoes what they may have set for the rest of the session
+    /// (PostgreSQL: a plain SET, set_config(..., false), SET ROLE; RESET ALL, then strata's own
+    /// settings again), so that every unit starts from the session strata opened, whether it runs
+    /// alone or after others: the schema a unit makes must not depend on how units are batched.
+    /// Inside a transaction (up --atomic) the reset is part of it. Nothing where statements cannot
+    /// change the session (SQLite), or when none of them can have (no "set" in their text).
+    virtual void reset_session(const std::vector<std::string>& statements) { (void)statements; }
+    /// A boolean SQL condition for the WHERE of each change to the history: true while a session
+    /// starting as this connection did would find the history where history_table() says;
+    /// otherwise it fails the statement, explaining (a unit created a schema the search_path
+    /// lists before the history's: the next run would find no history and apply every unit
+    /// again). Empty where names resolve in one place only (SQLite).
+    virtual std::string history_guard() { return {}; }
 
     /// Where a change through this connection would land (see connection_route); outside any
     /// transaction. Behind a pooler this opens a second connection for a moment. Nothing to say

@@ -229,42 +229,44 @@ std::vector<history_row> history::read() {
     return rows;
 }
 
-// The changes a unit's run makes (insert, set_state, remove) happen only while the next run
-// would find them (connection::history_guard; a unit creating a schema ahead of the history's
-// in PostgreSQL's search_path fails instead of losing its history). The guard goes on a line of
-// its own: a dry run's script shows the row first.
+// Every change names the tables as the connection says (history_table: on PostgreSQL in the
+// schema the run found them in, whatever search_path a unit sets). Those a unit's run makes
+// (insert, set_state, remove) happen only while the next run would find them there
+// (history_guard: a unit creating a schema ahead of the history's in the search_path fails
+// instead of losing its history). The guard goes on a line of its own: a dry run's script shows
+// the row first.
 void history::insert(const history_entry& e) {
     auto literal = [](const std::string& s) { return dialect::quote_literal(s); };
     const std::string values = std::to_string(e.version) + ", " + literal(e.name) + ", " + literal(e.checksum) + ", " +
                                std::to_string(e.execution_ms) + ", " + literal(conn_.applied_by()) + ", " +
                                literal(to_text(e.state)) + ", " +
                                (e.down ? literal(stored_down_json(*e.down)) : std::string("NULL"));
-    const std::string guard = conn_.history_guard(table_name);
-    execute("INSERT INTO " + dialect::quote(table_name) + " (version, name, checksum, execution_ms, applied_by, state, down_statements) " +
+    const std::string guard = conn_.history_guard();
+    execute("INSERT INTO " + conn_.history_table(table_name) + " (version, name, checksum, execution_ms, applied_by, state, down_statements) " +
             (guard.empty() ? "VALUES (" + values + ")" : "SELECT " + values + "\n  WHERE " + guard));
 }
 
 void history::set_state(std::int64_t version, row_state state, std::optional<std::int64_t> execution_ms) {
-    const std::string guard = conn_.history_guard(table_name);
-    execute("UPDATE " + dialect::quote(table_name) + " SET state = " + dialect::quote_literal(to_text(state)) +
+    const std::string guard = conn_.history_guard();
+    execute("UPDATE " + conn_.history_table(table_name) + " SET state = " + dialect::quote_literal(to_text(state)) +
             (execution_ms ? ", execution_ms = " + std::to_string(*execution_ms) : std::string()) +
             " WHERE version = " + std::to_string(version) + (guard.empty() ? "" : "\n  AND " + guard));
 }
 
 void history::rewrite_applied(std::int64_t version, const std::optional<rendering>& down) {
-    execute("UPDATE " + dialect::quote(table_name) + " SET state = 'applied', down_statements = " +
+    execute("UPDATE " + conn_.history_table(table_name) + " SET state = 'applied', down_statements = " +
             (down ? dialect::quote_literal(stored_down_json(*down)) : std::string("NULL")) + " WHERE version = " + std::to_string(version));
 }
 
 void history::accept_change(std::int64_t version, const std::string& checksum, const rendering* down) {
-    execute("UPDATE " + dialect::quote(table_name) + " SET checksum = " + dialect::quote_literal(checksum) +
+    execute("UPDATE " + conn_.history_table(table_name) + " SET checksum = " + dialect::quote_literal(checksum) +
             (down ? ", down_statements = " + dialect::quote_literal(stored_down_json(*down)) : std::string()) +
             " WHERE version = " + std::to_string(version));
 }
 
 void history::remove(std::int64_t version) {
-    const std::string guard = conn_.history_guard(table_name);
-    const std::string sql = "DELETE FROM " + dialect::quote(table_name) + " WHERE version = " + std::to_string(version) +
+    const std::string guard = conn_.history_guard();
+    const std::string sql = "DELETE FROM " + conn_.history_table(table_name) + " WHERE version = " + std::to_string(version) +
                             (guard.empty() ? "" : "\n  AND " + guard);
     std::int64_t removed = execute(sql);
     // A history that says a unit is applied when it is not would lie to the next run.
@@ -276,7 +278,7 @@ void history::remove(std::int64_t version) {
 
 void history::log(const log_entry& e) {
     auto literal = [](const std::string& s) { return dialect::quote_literal(s); };
-    execute("INSERT INTO " + dialect::quote(log_table_name) + " (version, name, action, by, duration_ms, outcome, message) VALUES (" +
+    execute("INSERT INTO " + conn_.history_table(log_table_name) + " (version, name, action, by, duration_ms, outcome, message) VALUES (" +
             std::to_string(e.version) + ", " + literal(e.name) + ", " + literal(e.action) + ", " + literal(conn_.applied_by()) +
             ", " + std::to_string(e.duration_ms) + ", " + literal(e.outcome) + ", " +
             (e.message.empty() ? std::string("NULL") : literal(e.message)) + ")");

@@ -80,7 +80,14 @@ std::size_t occurrences(const std::string& text, const std::string& needle) {
 /// made only while a new session would find the history there (README, "Where the history is
 /// kept"). SQLite's statements have none.
 bool guarded(const cli_database_test& t) { return t.db.kind() == strata::backend::postgresql; }
-const std::string guard_start = "(SELECT CASE WHEN f IS NOT DISTINCT FROM h THEN true ";
+const std::string guard_start = "(SELECT CASE WHEN f IS NOT DISTINCT FROM 'public' THEN true ";
+
+/// strata's tables as a run's changes name them: on PostgreSQL in the schema the run found them
+/// in (public here), whatever search_path a unit sets.
+std::string history_in(const cli_database_test& t) {
+    return guarded(t) ? "\"public\".\"strata_schema_history\"" : "\"strata_schema_history\"";
+}
+std::string log_in(const cli_database_test& t) { return guarded(t) ? "\"public\".\"strata_schema_log\"" : "\"strata_schema_log\""; }
 
 /// How a history row's values begin: "VALUES (3, ", or "SELECT 3, " before a guard.
 std::string row_values(const cli_database_test& t, std::int64_t version) {
@@ -153,7 +160,7 @@ void up_dry_run_on_an_empty_database_prints_every_statement_and_creates_nothing(
         expected.push_back("\n-- unit " + n + " " + unit_names[v] + " (up)\n");
         if (v == 3 && unit_3_online) {
             expected.push_back("-- not in a transaction: each statement commits on its own, the history row says 'running' meanwhile\n");
-            expected.push_back("INSERT INTO \"strata_schema_history\" (version, name, checksum, execution_ms, applied_by, state, "
+            expected.push_back("INSERT INTO " + history_in(t) + " (version, name, checksum, execution_ms, applied_by, state, "
                                "down_statements) " + row_values(t, 3) + "'" + unit_names[v] + "', '" + sums.at(v) + "', 0, ");
             expected.push_back(", 'running', ");
             expected.push_back("\nALTER TABLE \"users\" ADD COLUMN IF NOT EXISTS \"profile\" UUID;\n");
@@ -162,17 +169,17 @@ void up_dry_run_on_an_empty_database_prints_every_statement_and_creates_nothing(
             expected.push_back("\nALTER TABLE \"users\" VALIDATE CONSTRAINT \"users_profile_fkey\";\n");
             expected.push_back("\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"users_profile_key\" ON \"users\" (\"profile\");\n");
             expected.push_back(" ADD CONSTRAINT \"users_profile_key\" UNIQUE USING INDEX \"users_profile_key\";");
-            expected.push_back("\nUPDATE \"strata_schema_history\" SET state = 'applied', execution_ms = ");
+            expected.push_back("\nUPDATE " + history_in(t) + " SET state = 'applied', execution_ms = ");
             expected.push_back(of_version(t, 3));
-            expected.push_back("INSERT INTO \"strata_schema_log\" (version, name, action, by, duration_ms, outcome, message) "
+            expected.push_back("INSERT INTO " + log_in(t) + " (version, name, action, by, duration_ms, outcome, message) "
                                "VALUES (3, '" + unit_names[v] + "', 'up', ");
             continue;
         }
         expected.push_back(begin);
         expected.push_back(first_statement[v]);
-        expected.push_back("\nINSERT INTO \"strata_schema_history\" (version, name, checksum, execution_ms, applied_by, state, "
+        expected.push_back("\nINSERT INTO " + history_in(t) + " (version, name, checksum, execution_ms, applied_by, state, "
                            "down_statements) " + row_values(t, v) + "'" + unit_names[v] + "', '" + sums.at(v) + "', ");
-        expected.push_back("\nINSERT INTO \"strata_schema_log\" (version, name, action, by, duration_ms, outcome, message) "
+        expected.push_back("\nINSERT INTO " + log_in(t) + " (version, name, action, by, duration_ms, outcome, message) "
                            "VALUES (" + n + ", '" + unit_names[v] + "', 'up', ");
         expected.push_back("\nCOMMIT;\n");
     }
@@ -185,14 +192,14 @@ void up_dry_run_on_an_empty_database_prints_every_statement_and_creates_nothing(
     BOOST_TEST(occurrences(r.out, "\nCOMMIT;\n") == 4u, "one transaction per unit" << r);
     if (unit_3_online) {
         const auto unit_3 = r.out.find("\n-- unit 3 ");
-        const auto mark = r.out.find("\nUPDATE \"strata_schema_history\"", unit_3);
+        const auto mark = r.out.find("\nUPDATE " + history_in(t), unit_3);
         BOOST_TEST_REQUIRE(unit_3 != std::string::npos, r);
         BOOST_TEST_REQUIRE(mark != std::string::npos, r);
         // (Its DO blocks say BEGIN ... END: only whole lines count.)
         BOOST_TEST(r.out.find("\n" + begin, unit_3) == mark - begin.size(), "unit 3's statements are printed inside a transaction" << r);
-        BOOST_TEST(occurrences(r.out, "UPDATE \"strata_schema_history\"") == 1u, r);
+        BOOST_TEST(occurrences(r.out, "UPDATE " + history_in(t)) == 1u, r);
     }
-    BOOST_TEST(occurrences(r.out, "INSERT INTO \"strata_schema_history\"") == 3u, r);
+    BOOST_TEST(occurrences(r.out, "INSERT INTO " + history_in(t)) == 3u, r);
     BOOST_TEST(!contains(r.out, "\x1b"), r);
 
     // The history rows it shows are the ones a real run writes: same checksums, same stored
@@ -240,7 +247,7 @@ void up_atomic_dry_run_prints_one_transaction(strata::backend b) {
     check_database_untouched(t, r);
     check_in_order(r.out, {"CREATE TABLE \"strata_schema_history\" (", begin_line(t), "-- unit 1 create_users (up)\n",
                            "-- unit 2 create_user_profiles (up)\n", "-- unit 3 add_profile_to_users (up)\n",
-                           "INSERT INTO \"strata_schema_history\"", "\nCOMMIT;\n", "-- 3 units would run\n"},
+                           "INSERT INTO " + history_in(t), "\nCOMMIT;\n", "-- 3 units would run\n"},
                    r);
     // The metadata tables' transaction, then the release in one.
     BOOST_TEST(occurrences(r.out, "\n" + begin_line(t)) == 2u, "--atomic: the release is one transaction" << r);
@@ -286,8 +293,8 @@ void down_dry_run_prints_the_down_statements_and_changes_nothing(strata::backend
                                      "DROP TABLE \"users\";\n", "ALTER TABLE \"strata_new_users\" RENAME TO \"users\";\n"})
                 expected.push_back(step);
     }
-    expected.push_back("DELETE FROM \"strata_schema_history\"" + of_version(t, 3));
-    expected.push_back("\nINSERT INTO \"strata_schema_log\" (version, name, action, by, duration_ms, outcome, message) "
+    expected.push_back("DELETE FROM " + history_in(t) + of_version(t, 3));
+    expected.push_back("\nINSERT INTO " + log_in(t) + " (version, name, action, by, duration_ms, outcome, message) "
                        "VALUES (3, 'add_profile_to_users', 'down', ");
     expected.push_back("'ok', NULL);\nCOMMIT;\n");
     if (fk_off) expected.push_back("PRAGMA foreign_keys = ON;\n-- 1 unit would run\n");
@@ -300,10 +307,10 @@ void down_dry_run_prints_the_down_statements_and_changes_nothing(strata::backend
 
     r = t.run({"down", "--all", "--dry-run"});
     BOOST_TEST(r.exit_code == 0, r);
-    check_in_order(r.out, {"-- unit 3 add_profile_to_users (down)\n", "DELETE FROM \"strata_schema_history\"" + of_version(t, 3),
+    check_in_order(r.out, {"-- unit 3 add_profile_to_users (down)\n", "DELETE FROM " + history_in(t) + of_version(t, 3),
                            "-- unit 2 create_user_profiles (down)\n", "DROP TABLE \"user_profiles\";\n",
-                           "DELETE FROM \"strata_schema_history\"" + of_version(t, 2), "-- unit 1 create_users (down)\n",
-                           "DROP TABLE \"users\";\n", "DELETE FROM \"strata_schema_history\"" + of_version(t, 1),
+                           "DELETE FROM " + history_in(t) + of_version(t, 2), "-- unit 1 create_users (down)\n",
+                           "DROP TABLE \"users\";\n", "DELETE FROM " + history_in(t) + of_version(t, 1),
                            "-- 3 units would run\n"},
                    r);
     BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
@@ -323,7 +330,7 @@ void down_dry_run_of_a_unit_this_build_does_not_know_prints_the_stored_statement
     BOOST_TEST(r.exit_code == 0, r);
     check_in_order(r.out, {"-- unit 9 add_newer_things (down), with the down statements stored when it was applied\n",
                            begin_line(t), "DROP TABLE \"newer_things\";\n",
-                           "DELETE FROM \"strata_schema_history\"" + of_version(t, 9), "\nCOMMIT;\n",
+                           "DELETE FROM " + history_in(t) + of_version(t, 9), "\nCOMMIT;\n",
                            "-- 1 unit would run\n"},
                    r);
     BOOST_TEST(t.probe.has_table("newer_things"), "the dry run ran the stored statements");
@@ -342,7 +349,7 @@ void redo_dry_run_prints_down_then_up_and_changes_nothing(strata::backend b) {
     BOOST_TEST(r.err == "", r);
     check_in_order(r.out, {"-- dry run: nothing below was executed on " + t.shown_url() + "\n",
                            "-- unit 2 create_user_profiles (down)\n", begin_line(t), "DROP TABLE \"user_profiles\";\n",
-                           "DELETE FROM \"strata_schema_history\"" + of_version(t, 2), "\nCOMMIT;\n",
+                           "DELETE FROM " + history_in(t) + of_version(t, 2), "\nCOMMIT;\n",
                            "-- unit 2 create_user_profiles (up)\n", begin_line(t), "CREATE TABLE \"user_profiles\" (",
                            row_values(t, 2) + "'create_user_profiles', '" + sums.at(2) + "', ", "\nCOMMIT;\n",
                            "-- unit 2 create_user_profiles would be reverted and applied again\n"},

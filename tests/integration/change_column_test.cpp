@@ -383,7 +383,7 @@ BOOST_AUTO_TEST_CASE(online_change_column_resumes_after_a_crash) {
             options.dry_run = true;
             const auto script = strata::runner(*units, db.url(), options).up().script;
             auto running = std::find_if(script.begin(), script.end(), [](const std::string& l) {
-                return l.rfind(std::string("INSERT INTO \"") + history_table + "\"", 0) == 0 && contains(l, "'running'");
+                return l.rfind(std::string("INSERT INTO ") + pg_history_written, 0) == 0 && contains(l, "'running'");
             });
             BOOST_TEST_REQUIRE((running != script.end()));
             const std::string row = *running;  // real values: the script runs as-is

@@ -612,6 +612,8 @@ STRATA_BACKEND_TEST(custom_dry_run_reports_the_script_and_creates_nothing) {
     // The script with strata's own metadata statements named by what they do, comments left out.
     const std::string history_quoted = std::string("\"") + history_table + "\"";
     const std::string log_quoted = std::string("\"") + log_table + "\"";
+    // A run's changes name them in the schema it found them in (PostgreSQL).
+    const std::string in = backend == strata::backend::postgresql ? "\"public\"." : "";
     names shape;
     for (const auto& line : report.script) {
         if (line.rfind("--", 0) == 0) continue;
@@ -619,12 +621,12 @@ STRATA_BACKEND_TEST(custom_dry_run_reports_the_script_and_creates_nothing) {
             shape.push_back("<create history>");
         else if (line.rfind("CREATE TABLE " + log_quoted, 0) == 0)
             shape.push_back("<create log>");
-        else if (line.rfind("INSERT INTO " + history_quoted, 0) == 0)
+        else if (line.rfind("INSERT INTO " + in + history_quoted, 0) == 0)
             // (On PostgreSQL the values come with a guard: INSERT ... SELECT 1, ... WHERE ...)
             shape.push_back(contains(line, " VALUES (1, ") || contains(line, " SELECT 1, ")   ? "<record 1>"
                             : contains(line, " VALUES (2, ") || contains(line, " SELECT 2, ") ? "<record 2>"
                                                                                               : line);
-        else if (line.rfind("INSERT INTO " + log_quoted, 0) == 0)
+        else if (line.rfind("INSERT INTO " + in + log_quoted, 0) == 0)
             shape.push_back(contains(line, " VALUES (1, ") ? "<log 1>" : contains(line, " VALUES (2, ") ? "<log 2>" : line);
         else
             shape.push_back(line);
@@ -952,14 +954,14 @@ STRATA_BACKEND_TEST(custom_unit_creating_a_schema_ahead_of_the_history_is_refuse
     // The rerun fails alike: it still finds the history, and applies unit 1 not again.
     for (int run = 1; run <= 2; ++run) {
         expect_hidden_history([&] { strata::runner(*reg, url).up(); }, 2,
-                              "a session starting with search_path app, public finds strata's history in schema app, "
-                              "not in schema public, where this change goes");
+                              "a session starting with search_path app, public would find strata's history in schema "
+                              "app, not in schema public where it is");
         BOOST_TEST(schemas_named(*sql, "app") == 0, "the refused unit's schema stayed");
         BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
         BOOST_TEST(user_tables(*sql) == (names{"t"}), boost::test_tools::per_element());
     }
     // In one transaction (--atomic) alike.
-    expect_hidden_history([&] { strata::runner(*reg, url, {.atomic = true}).up(); }, 2, "finds strata's history in schema app");
+    expect_hidden_history([&] { strata::runner(*reg, url, {.atomic = true}).up(); }, 2, "would find strata's history in schema app");
     BOOST_TEST(schemas_named(*sql, "app") == 0, "the refused unit's schema stayed");
     strata::runner r(*reg, url);
     BOOST_TEST(status_lines(r) == (names{"1 applied", "2 pending"}), boost::test_tools::per_element());
@@ -974,7 +976,7 @@ STRATA_BACKEND_TEST(custom_unit_creating_a_schema_ahead_of_the_history_is_refuse
         try {
             *by_hand << statement;
         } catch (const soci::soci_error& e) {
-            refused = contains(e.what(), "finds strata's history in schema app, not in schema public");
+            refused = contains(e.what(), "would find strata's history in schema app, not in schema public");
             BOOST_TEST(refused, e.what());
             break;
         }
@@ -988,7 +990,7 @@ STRATA_BACKEND_TEST(custom_unit_creating_the_roles_schema_is_refused) {
     auto db = temp_database::create(backend);
     auto reg = registry_of({unit(1, "create_own_schema", {{both("CREATE SCHEMA AUTHORIZATION CURRENT_USER"), both("SELECT 1")}})});
     expect_hidden_history([&] { strata::runner(*reg, db.url()).up(); }, 1,
-                          "finds strata's history in schema " + db.url().user() + ", not in schema public");
+                          "would find strata's history in schema " + db.url().user() + ", not in schema public");
     auto sql = open_session(db.url());
     BOOST_TEST(schemas_named(*sql, db.url().user()) == 0, "the refused unit's schema stayed");
     BOOST_TEST(recorded_versions(*sql).empty());
@@ -1002,7 +1004,7 @@ STRATA_BACKEND_TEST(custom_non_transactional_unit_creating_a_schema_ahead_of_the
     auto reg = registry_of({table_unit(1, "t"), unit(2, "create_app", {{both("CREATE SCHEMA app"), both("DROP SCHEMA app")}},
                                                      strata::transaction_mode::none)});
     const auto url = with_search_path(db, "app,public");
-    expect_hidden_history([&] { strata::runner(*reg, url).up(); }, 2, "finds strata's history in schema app, not in schema public");
+    expect_hidden_history([&] { strata::runner(*reg, url).up(); }, 2, "would find strata's history in schema app, not in schema public");
     auto sql = open_session(db.url());
     BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("running"));
 }
@@ -1014,7 +1016,7 @@ STRATA_BACKEND_TEST(custom_down_creating_a_schema_ahead_of_the_history_is_refuse
     auto reg = registry_of({unit(1, "odd", {{both("CREATE TABLE t (a integer)"), both("DROP TABLE t")}, {both("SELECT 1"), both("CREATE SCHEMA app")}})});
     const auto url = with_search_path(db, "app,public");
     strata::runner(*reg, url).up();
-    expect_hidden_history([&] { strata::runner(*reg, url).down(); }, 1, "finds strata's history in schema app, not in schema public");
+    expect_hidden_history([&] { strata::runner(*reg, url).down(); }, 1, "would find strata's history in schema app, not in schema public");
     auto sql = open_session(db.url());
     BOOST_TEST(schemas_named(*sql, "app") == 0, "the refused down's schema stayed");
     BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
@@ -1029,14 +1031,54 @@ STRATA_BACKEND_TEST(custom_units_setting_their_search_path_keep_their_history) {
     auto reg = registry_of({
         unit(1, "create_side", {{both("CREATE SCHEMA side"), both("DROP SCHEMA side")}}),
         unit(2, "table_in_side",
-             {{both("SET LOCAL search_path = side, public"), std::nullopt}, {both("CREATE TABLE s (a integer)"), both("DROP TABLE side.s")}}),
+             {{both("SET LOCAL search_path = side, public"), both("SELECT 1")}, {both("CREATE TABLE s (a integer)"), both("DROP TABLE side.s")}}),
+        // As pg_dump's scripts start: no schema at all. strata's rows still find their tables.
+        unit(3, "qualified_names_only",
+             {{both("SET LOCAL search_path = ''"), both("SELECT 1")}, {both("CREATE TABLE side.z (a integer)"), both("DROP TABLE side.z")}}),
     });
     strata::runner r(*reg, with_search_path(db, "public,side"));
     r.up();
     auto sql = open_session(db.url());
-    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
-    BOOST_TEST(count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM pg_tables WHERE schemaname = 'side' AND tablename = 's'") == 1);
-    BOOST_TEST(status_lines(r) == (names{"1 applied", "2 applied"}), boost::test_tools::per_element());
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2, 3}), boost::test_tools::per_element());
+    BOOST_TEST(count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM pg_tables WHERE schemaname = 'side' AND tablename IN ('s', 'z')") == 2);
+    BOOST_TEST(status_lines(r) == (names{"1 applied", "2 applied", "3 applied"}), boost::test_tools::per_element());
+    r.down({.all = true});
+    BOOST_TEST(recorded_versions(*sql).empty());
+    BOOST_TEST(schemas_named(*sql, "side") == 0);
+}
+
+// A unit's session settings (a plain SET, set_config(..., false)) end with it: the next unit of
+// the same run starts as it would in a run of its own, in a transaction, outside one, and in
+// --atomic's one transaction alike.
+STRATA_BACKEND_TEST(custom_a_units_session_settings_end_with_it) {
+    if (backend != strata::backend::postgresql) return;  // SQLite's PRAGMAs are refused in SQL units
+    struct variant {
+        strata::transaction_mode mode;
+        bool atomic;
+    };
+    for (const auto [mode, atomic] : {variant{strata::transaction_mode::per_unit, false}, variant{strata::transaction_mode::per_unit, true},
+                                      variant{strata::transaction_mode::none, false}}) {
+        BOOST_TEST_CONTEXT("transaction per unit: " << (mode == strata::transaction_mode::per_unit) << ", --atomic: " << atomic) {
+            auto db = temp_database::create(backend);
+            auto reg = registry_of({
+                unit(1, "set_things",
+                     {{both("CREATE SCHEMA side"), both("DROP SCHEMA side")},
+                      {both("SELECT set_config('search_path', 'side, public', false)"), both("SELECT 1")},
+                      {both("SET statement_timeout = '50ms'"), both("SELECT 1")},
+                      {both("CREATE TABLE a (x integer)"), both("DROP TABLE side.a")}},
+                     mode),
+                unit(2, "plain", {{both("SELECT pg_sleep(0.2)"), both("SELECT 1")}, {both("CREATE TABLE b (x integer)"), both("DROP TABLE b")}}),
+            });
+            strata::runner_options options;
+            options.atomic = atomic;
+            strata::runner(*reg, db.url(), options).up();
+            auto sql = open_session(db.url());
+            BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
+            BOOST_TEST(count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM pg_tables WHERE schemaname = 'side' AND tablename = 'a'") == 1);
+            BOOST_TEST(count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM pg_tables WHERE schemaname = 'public' AND tablename = 'b'") == 1,
+                       "unit 2's table went where unit 1's search_path said");
+        }
+    }
 }
 
 BOOST_AUTO_TEST_SUITE(postgresql)

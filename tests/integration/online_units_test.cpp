@@ -158,8 +158,8 @@ planned_online_run plan_of_pending_unit(const strata::registry& units, const str
     strata::runner_options options;
     options.dry_run = true;
     auto script = strata::runner(units, url, options).up().script;
-    const std::string insert = std::string("INSERT INTO \"") + history_table + "\"";
-    const std::string update = std::string("UPDATE \"") + history_table + "\"";
+    const std::string insert = std::string("INSERT INTO ") + pg_history_written;
+    const std::string update = std::string("UPDATE ") + pg_history_written;
     planned_online_run plan;
     auto it = std::find_if(script.begin(), script.end(), [&](const std::string& l) { return l.rfind(insert, 0) == 0; });
     BOOST_TEST_REQUIRE((it != script.end()), "no history insert in the dry run:\n" << joined(script));
@@ -259,8 +259,9 @@ STRATA_BACKEND_TEST(online_unit_dry_run_shows_how_it_runs) {
     strata::runner_options options;
     options.dry_run = true;
     auto script = strata::runner(*reg, db.url(), options).up().script;
-    const std::string history_quoted = std::string("\"") + history_table + "\"";
-    const std::string log_quoted = std::string("\"") + log_table + "\"";
+    const bool postgresql = backend == strata::backend::postgresql;
+    const std::string history_quoted = postgresql ? pg_history_written : std::string("\"") + history_table + "\"";
+    const std::string log_quoted = postgresql ? pg_log_written : std::string("\"") + log_table + "\"";
     names shape;
     for (const auto& line : script) {
         if (line.rfind("-- not in a transaction", 0) == 0)

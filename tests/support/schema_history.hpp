@@ -23,6 +23,10 @@ namespace strata::test {
 inline constexpr const char* history_table = "strata_schema_history";
 /// strata's audit log of every up and down, created with the history table.
 inline constexpr const char* log_table = "strata_schema_log";
+/// strata's tables as a run's changes name them on PostgreSQL: in the schema the run found them
+/// in, public in the test databases (a unit's own search_path cannot send them elsewhere).
+inline constexpr const char* pg_history_written = "\"public\".\"strata_schema_history\"";
+inline constexpr const char* pg_log_written = "\"public\".\"strata_schema_log\"";
 
 struct history_entry {
     std::int64_t version = 0;

@@ -36,11 +36,11 @@ BOOST_AUTO_TEST_CASE(a_setting_that_is_no_list_reads_as_none) {
 
 BOOST_AUTO_TEST_CASE(the_guards_refusal_is_told_from_other_errors) {
     const std::string raised = "invalid input syntax for type boolean: \"strata: a session starting with search_path app, "
-                               "public finds strata's history in schema app, not in schema public, where this change goes\"";
+                               "public would find strata's history in schema app, not in schema public where it is\"";
     const auto why = strata::history_home_refusal("22P02", raised);
     BOOST_TEST_REQUIRE(why.has_value());
-    BOOST_TEST(why->rfind("a session starting with search_path app, public finds strata's history in schema app, not in "
-                          "schema public, where this change goes: the next run would",
+    BOOST_TEST(why->rfind("a session starting with search_path app, public would find strata's history in schema app, not "
+                          "in schema public where it is: the next run would",
                           0) == 0,
                *why);
     BOOST_TEST(!strata::history_home_refusal("22P02", "invalid input syntax for type boolean: \"maybe\""));

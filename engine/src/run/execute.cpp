@@ -257,6 +257,7 @@ unit_report executor::run_in_transaction(const step& s) {
     }
     record(s, since(start));
     t.commit();
+    t_.conn.reset_session(s.statements->statements);
     return {s.version, s.name, s.dir, since(start), s.from_history, s.rolls_back, s.rolls_back && s.reverting};
 }
 
@@ -346,6 +347,7 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
         t_.history.remove(s.version);
     t_.history.log({s.version, s.name, to_string(s.dir), ms, "ok", audit_note(s)});
     t.commit();
+    t_.conn.reset_session(statements);
     return {s.version, s.name, s.dir, since(start), s.from_history, s.rolls_back, s.rolls_back && s.reverting};
 }
 
@@ -527,6 +529,7 @@ run_report executor::atomically(const std::vector<step>& steps, const unit_obser
                     naming(statement, [&] { execute(s, statement); });
                 }
                 record(s, since(unit_start));
+                t_.conn.reset_session(s.statements->statements);
                 done.push_back({s.version, s.name, s.dir, since(unit_start), false});
             }
             current = nullptr;

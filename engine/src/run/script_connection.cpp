@@ -27,7 +27,8 @@ public:
 
     bool read_only() const noexcept override { return false; }
     std::string applied_by() override { return live_.applied_by(); }
-    std::string history_guard(std::string_view table) override { return live_.history_guard(table); }
+    std::string history_table(std::string_view table) override { return live_.history_table(table); }
+    std::string history_guard() override { return live_.history_guard(); }
 
 private:
     connection& live_;

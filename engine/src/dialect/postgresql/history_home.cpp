@@ -58,7 +58,7 @@ std::optional<std::vector<std::string>> search_path_entries(std::string_view set
     }
 }
 
-std::string history_home_guard(const std::vector<std::string>& entries, std::string_view user, std::string_view table) {
+std::string history_home_guard(const std::vector<std::string>& entries, std::string_view user, std::string_view schema) {
     std::string names, shown;
     for (const auto& e : entries) {
         const std::string& name = e == "$user" ? std::string(user) : e;
@@ -66,21 +66,17 @@ std::string history_home_guard(const std::vector<std::string>& entries, std::str
         shown += (shown.empty() ? "" : ", ") + name;
     }
     if (names.empty()) return {};
-    // f: the first usable schema of the search_path, as the server chooses current_schema();
-    // h: the schema the history's unqualified name finds now (a SET LOCAL search_path included);
-    // both as quote_ident writes them. Scalar subqueries without outer references: the server
-    // runs them once, before any row. Failing is a cast of the explanation to boolean, the one way
-    // plain SQL has to raise; the text depends on the subqueries' values, so the planner cannot
-    // fold it into a failure of every statement. Unqualified functions: pg_catalog comes first
-    // unless a search_path lists it later.
-    return "(SELECT CASE WHEN f IS NOT DISTINCT FROM h THEN true ELSE CAST('strata: a session starting with search_path " +
-           dialect::quote_literal(shown).substr(1) +
-           " || ' finds strata''s history in schema ' || coalesce(f, '(none)') || ', not in schema ' || coalesce(h, '(none)') || "
-           "', where this change goes' AS boolean) END FROM (SELECT (SELECT quote_ident(nspname) FROM pg_namespace n, unnest(ARRAY[" +
-           names +
-           "]) WITH ORDINALITY e(s, i) WHERE nspname = s AND has_schema_privilege(n.oid, 'USAGE') ORDER BY i LIMIT 1) f, "
-           "(SELECT relnamespace::regnamespace::text FROM pg_class WHERE oid = to_regclass(" +
-           dialect::quote_literal(dialect::quote(table)) + ")) h) g)";
+    // f: the first usable schema of the search_path, as the server chooses current_schema(). A
+    // scalar subquery without outer references: the server runs it once, before any row. Failing
+    // is a cast of the explanation to boolean, the one way plain SQL has to raise; the text
+    // depends on the subquery's value, so the planner cannot fold it into a failure of every
+    // statement. Unqualified functions: pg_catalog comes first unless a search_path lists it.
+    return "(SELECT CASE WHEN f IS NOT DISTINCT FROM " + dialect::quote_literal(schema) +
+           " THEN true ELSE CAST('strata: a session starting with search_path " + dialect::quote_literal(shown).substr(1) +
+           " || ' would find strata''s history in schema ' || coalesce(quote_ident(f), '(none)') || ', not in schema ' || " +
+           dialect::quote_literal(schema) +
+           " || ' where it is' AS boolean) END FROM (SELECT (SELECT nspname FROM pg_namespace n, unnest(ARRAY[" + names +
+           "]) WITH ORDINALITY e(s, i) WHERE nspname = s AND has_schema_privilege(n.oid, 'USAGE') ORDER BY i LIMIT 1) f) g)";
 }
 
 std::optional<std::string> history_home_refusal(std::string_view sqlstate, std::string_view message) {
@@ -92,8 +88,7 @@ std::optional<std::string> history_home_refusal(std::string_view sqlstate, std::
            ": the next run would look for the history there, not find this one, and apply every unit again, so strata "
            "records nothing of this change. If a unit created that schema: create it before strata's first run on a "
            "database (the history is then kept in it), list it after the history's schema in the search_path, or move "
-           "strata_schema_history and strata_schema_log into it (ALTER TABLE ... SET SCHEMA); if a unit set the "
-           "search_path (SET LOCAL search_path), keep the history's schema first in it";
+           "strata_schema_history and strata_schema_log into it (ALTER TABLE ... SET SCHEMA)";
 }
 
 }  // namespace strata

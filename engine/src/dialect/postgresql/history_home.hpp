@@ -20,12 +20,12 @@ namespace strata {
 /// a quote), others lower-cased, each cut to 63 bytes. nullopt when the text is not such a list.
 std::optional<std::vector<std::string>> search_path_entries(std::string_view setting);
 
-/// A boolean SQL expression, for the WHERE of a change to `table` (the history), that is true
-/// while the first schema among `entries` (a search_path's, "$user" standing for `user`) that
-/// exists and may be used is the schema `table`'s unqualified name finds now; otherwise it fails
-/// the statement (SQLSTATE 22P02, a message starting "strata: ", which a script run by psql shows
-/// too). Evaluated once per statement, whatever the number of rows.
-std::string history_home_guard(const std::vector<std::string>& entries, std::string_view user, std::string_view table);
+/// A boolean SQL expression, for the WHERE of a change to the history, that is true while the
+/// first schema among `entries` (a search_path's, "$user" standing for `user`) that exists and
+/// may be used is `schema`, the history's; otherwise it fails the statement (SQLSTATE 22P02, a
+/// message starting "strata: ", which a script run by psql shows too). Evaluated once per
+/// statement, whatever the number of rows.
+std::string history_home_guard(const std::vector<std::string>& entries, std::string_view user, std::string_view schema);
 
 /// The explanation in a server error raised by history_home_guard(), with what to do; nullopt
 /// for any other error.

@@ -14,6 +14,7 @@
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -121,7 +122,10 @@ public:
         // backslashes of its JSON as escapes. The server reports the setting at connection start
         // (ParameterStatus): set only when it is not on already, a round trip saved for each run.
         const char* conforming = pq_->parameter_status(conn_, "standard_conforming_strings");
-        if (!conforming || std::string_view(conforming) != "on") execute("SET standard_conforming_strings = on");
+        if (!conforming || std::string_view(conforming) != "on") {
+            execute("SET standard_conforming_strings = on");
+            conforming_set_ = true;
+        }
         // For interrupt(): libpq's cancel request may be sent from another thread with it.
         cancel_ = pq_->get_cancel(conn_);
         if (!url.schema().empty()) check_schema(url);
@@ -170,9 +174,9 @@ public:
                       [&] {
                           auto rows = query(sql);
                           if (!rows.empty()) refuse_no_schema(rows.front().at(0));
-                          if (!rows.empty()) note_start(rows.front(), 2);
                           if (rows.empty() || rows.front().at(0) != std::optional<std::string>("1")) return false;
                           locked_in = rows.front().at(1).value_or("");
+                          note_start(rows.front(), 2);
                           return true;
                       },
                       [this] { return holder(); }, notice);
@@ -202,8 +206,9 @@ public:
         // what the runner that held the lock before committed (its history rows).
         execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
         // SET LOCAL: a session setting may stay behind in another server session of a pooler.
-        execute("SET LOCAL standard_conforming_strings = on");
-        execute("SET LOCAL lock_timeout = '" + std::to_string(table_lock_timeout.count()) + "ms'");
+        transaction_settings_ =
+            "SET LOCAL standard_conforming_strings = on; SET LOCAL lock_timeout = '" + std::to_string(table_lock_timeout.count()) + "ms'";
+        execute(transaction_settings_);
         const std::string sql = std::string("SELECT ") + try_lock("pg_try_advisory_xact_lock") + ", " + start_query;
         poll_for_lock(
             timeout,
@@ -211,8 +216,9 @@ public:
                 const auto rows = query(sql);
                 if (rows.empty()) return false;
                 refuse_no_schema(rows.front().at(0));
+                if (rows.front().at(0) != std::optional<std::string>("1")) return false;
                 note_start(rows.front(), 1);
-                return rows.front().at(0) == std::optional<std::string>("1");
+                return true;
             },
             [this] { return holder(); }, notice);
     }
@@ -236,6 +242,25 @@ public:
 
     void set_lock_timeout(std::chrono::milliseconds timeout) override {
         execute("SET lock_timeout = '" + std::to_string(timeout.count()) + "ms'");
+        lock_timeout_ = timeout;
+    }
+
+    void reset_session(const std::vector<std::string>& statements) override {
+        // Every way a statement changes the session says SET (SET, set_config, a DO block's SET):
+        // other units go without the round trip. A function that sets things inside is not seen.
+        auto says_set = [](const std::string& statement) {
+            for (std::size_t at = 0; at + 3 <= statement.size(); ++at)
+                if ((statement[at] | 0x20) == 's' && (statement[at + 1] | 0x20) == 'e' && (statement[at + 2] | 0x20) == 't') return true;
+            return false;
+        };
+        if (std::none_of(statements.begin(), statements.end(), says_set)) return;
+        // RESET ALL goes back to how the session started (the URL's options, the role's and the
+        // database's settings) but leaves the role alone; then strata's own settings again.
+        std::string sql = "RESET ALL; RESET ROLE";
+        if (conforming_set_) sql += "; SET standard_conforming_strings = on";
+        if (lock_timeout_) sql += "; SET lock_timeout = '" + std::to_string(lock_timeout_->count()) + "ms'";
+        if (pq_->transaction_status(conn_) == PQTRANS_INTRANS && !transaction_settings_.empty()) sql += "; " + transaction_settings_;
+        execute(sql);
     }
 
     bool is_lock_timeout(const error& e) const override { return e.context().sqlstate == "55P03"; }
@@ -303,35 +328,45 @@ public:
         return user ? user : "";
     }
 
-    std::string history_guard(std::string_view table) override {
-        if (!start_) {
-            const auto rows = query(std::string("SELECT ") + start_query);
-            if (!rows.empty()) note_start(rows.front(), 0);
-        }
-        if (!start_ || !start_->entries) return {};  // a search_path strata cannot read: unguarded, as before
-        if (start_->table != table) {
-            start_->table = std::string(table);
-            start_->guard = history_home_guard(*start_->entries, start_->user, table);
-        }
-        return start_->guard;
+    std::string history_table(std::string_view table) override {
+        const auto& started = start();
+        return started.schema.empty() ? dialect::quote(table) : dialect::quote(started.schema) + "." + dialect::quote(table);
     }
 
+    std::string history_guard() override { return start().guard; }
+
 private:
-    /// The session's search_path and user as it started (history_guard), read with the lock.
-    static constexpr const char* start_query = "current_setting('search_path'), current_user";
+    /// How the session started, for history_table() and history_guard(): read with the migration
+    /// lock, before any unit runs (or, in a dry run, whose units run nowhere, when first needed).
+    static constexpr const char* start_query = "current_setting('search_path'), current_user, current_schema()";
+
+    bool conforming_set_ = false;                            ///< standard_conforming_strings was set on
+    std::optional<std::chrono::milliseconds> lock_timeout_;  ///< the last set_lock_timeout()
+    std::string transaction_settings_;                       ///< lock_transaction()'s SET LOCALs
 
     struct session_start {
-        std::optional<std::vector<std::string>> entries;  ///< nullopt: not a list strata can read
-        std::string user;
-        std::string table;  ///< the table `guard` is for
-        std::string guard;
+        std::string schema;  ///< current_schema(): where the history is; empty when none
+        std::string guard;   ///< empty for a search_path strata cannot read: unguarded
     };
     std::optional<session_start> start_;
 
-    /// Keeps the first reading of start_query's two columns, at `first` in `row`.
+    const session_start& start() {
+        if (!start_) {
+            const auto rows = query(std::string("SELECT ") + start_query);
+            if (!rows.empty()) note_start(rows.front(), 0);
+            if (!start_) start_.emplace();
+        }
+        return *start_;
+    }
+
+    /// Keeps the first reading of start_query's columns, from `first` on in `row`.
     void note_start(const result_row& row, std::size_t first) {
-        if (start_ || row.size() < first + 2) return;
-        start_ = session_start{.entries = search_path_entries(row.at(first).value_or("")), .user = row.at(first + 1).value_or("")};
+        if (start_ || row.size() < first + 3) return;
+        session_start started{.schema = row.at(first + 2).value_or("")};
+        const auto entries = search_path_entries(row.at(first).value_or(""));
+        if (entries && !started.schema.empty())
+            started.guard = history_home_guard(*entries, row.at(first + 1).value_or(""), started.schema);
+        start_ = std::move(started);
     }
 
     /// 1 when `function` took the lock, 0 when another session holds it, -1 when no schema of
