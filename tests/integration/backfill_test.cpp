@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "backend_test.hpp"
@@ -248,6 +249,29 @@ STRATA_BACKEND_TEST(backfill_whose_set_leaves_its_where_true_stops_instead_of_lo
 }
 
 BOOST_AUTO_TEST_SUITE(postgresql)
+
+// A row the application changes while a batch waits for its lock (another column, committed
+// after the batch began) is updated too: the backfill ends only once no row matches its
+// where_sql, never while one does and its history row says applied.
+BOOST_AUTO_TEST_CASE(backfill_updates_a_row_the_application_changed_while_the_batch_waited) {
+    auto db = temp_database::postgresql();
+    auto units = registry_of({create_items(), fill_items()});
+    strata::runner(*units, db.url()).up(1);
+    auto sql = open_session(db.url());
+    *sql << "INSERT INTO items (id) VALUES (1)";
+    auto app = open_session(db.url());
+    *app << "BEGIN";
+    *app << "UPDATE items SET score = 7 WHERE id = 1";
+    std::thread commit_later([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(700));
+        *app << "COMMIT";
+    });
+    strata::runner(*units, db.url()).up();
+    commit_later.join();
+    BOOST_TEST(query_value(*sql, "SELECT status FROM items WHERE id = 1") == std::optional<std::string>("active"),
+               "the backfill ended, recorded applied, with a row it had to update left as it was");
+    BOOST_TEST(recorded_versions(*sql) == (std::vector<std::int64_t>{1, 2}), boost::test_tools::per_element());
+}
 
 // A down of an applied backfill stopped half-way (a batch refused) is a half-done revert, not an
 // interrupted up: the row says reverting, status says its down was interrupted, and the next

@@ -295,18 +295,21 @@ void add_check_online(const std::string& table, const check_def& check, std::vec
 
 namespace {
 /// What only a backfill_in_batches() block holds, and where its loop ends.
-constexpr const char* batch_commit = "EXIT WHEN strata_batch IS NULL; COMMIT; ";
+constexpr const char* batch_exit = "EXIT WHEN strata_picked IS NULL;\n";
 constexpr const char* batch_loop_end = "\nEND LOOP; END";
 }  // namespace
 
 /// A backfill in batches, one DO block whose batches each commit (PostgreSQL 11+ allows COMMIT in
 /// a DO block run outside a transaction, as the runner runs non-transactional units). A batch
-/// locks up to batch_rows rows still matching the condition and updates them; the outer
-/// condition is repeated, so only matching rows are ever updated whatever the ctids (a
-/// partitioned table repeats them). The loop ends when a batch finds no row; a rerun after a
-/// crash starts over with the rows still matching. The rows are counted first, for progress.
-/// A batch whose rows still match after it committed would make the loop endless: it stops.
-/// Column names win over the block's variables (#variable_conflict use_column).
+/// locks up to batch_rows rows still matching the condition, then updates them in a statement of
+/// its own: its snapshot, taken after the locks, sees the rows as locked (one statement doing
+/// both updated nothing of a row the application changed after the statement began, and a batch
+/// of only such rows ended the loop with rows left). The outer condition is repeated, so only
+/// matching rows are ever updated whatever the ctids (a partitioned table repeats them). The loop
+/// ends when a batch finds no row to lock; a rerun after a crash starts over with the rows still
+/// matching. The rows are counted first, for progress. A batch whose rows still match after it
+/// committed would make the loop endless: it stops. Column names win over the block's variables
+/// (#variable_conflict use_column).
 std::string backfill_in_batches(const backfill& o, const std::vector<std::string>& only_if_columns) {
     const std::string t = dialect::quote(o.table);
     const std::string where = "(" + o.where_sql + ")";
@@ -316,22 +319,23 @@ std::string backfill_in_batches(const backfill& o, const std::vector<std::string
     const std::string count = "(SELECT count(*) FROM " + t + " WHERE " + where + ")";
     std::string start;  // the declarations and the block's first statements
     if (only_if_columns.empty()) {
-        start = "DECLARE strata_total bigint := " + count + "; strata_done bigint := 0; strata_batch tid[];\nBEGIN ";
+        start = "DECLARE strata_total bigint := " + count + "; strata_done bigint := 0; strata_picked tid[]; strata_batch tid[];\nBEGIN ";
     } else {
         // PL/pgSQL plans each statement when it first runs: the count must wait for the check.
         std::string missing;
         for (const auto& c : only_if_columns)
             missing += (missing.empty() ? "" : " OR ") + std::string("NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(") +
                        dialect::quote_literal(t) + ") AND attname = " + dialect::quote_literal(c) + " AND NOT attisdropped)";
-        start = "DECLARE strata_total bigint; strata_done bigint := 0; strata_batch tid[];\nBEGIN IF " + missing +
+        start = "DECLARE strata_total bigint; strata_done bigint := 0; strata_picked tid[]; strata_batch tid[];\nBEGIN IF " + missing +
                 " THEN RETURN; END IF; strata_total := " + count + "; ";
     }
     return do_block(
         "#variable_conflict use_column\n" + start + progress + " LOOP\n"
-        "WITH strata_updated AS (UPDATE " + t + " SET " + o.set_sql + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + t +
-        " WHERE " + where + " LIMIT " + std::to_string(o.batch_rows) + " FOR UPDATE)) AND " + where +
+        "SELECT array_agg(ctid) INTO strata_picked FROM (SELECT ctid FROM " + t + " WHERE " + where + " LIMIT " +
+        std::to_string(o.batch_rows) + " FOR UPDATE) strata_rows;\n" + batch_exit +
+        "WITH strata_updated AS (UPDATE " + t + " SET " + o.set_sql + " WHERE ctid = ANY (strata_picked) AND " + where +
         " RETURNING ctid) SELECT array_agg(ctid) INTO strata_batch FROM strata_updated;\n"
-        + batch_commit + "strata_done := strata_done + cardinality(strata_batch); " + progress + "\n"
+        "COMMIT; strata_done := strata_done + coalesce(cardinality(strata_batch), 0); " + progress + "\n"
         "IF EXISTS (SELECT 1 FROM " + t + " WHERE ctid = ANY (strata_batch) AND " + where + ") THEN RAISE EXCEPTION "
         "'%: rows it just updated still match its where_sql, so its batches would never end; stopped after % rows "
         "(committed). Make the where_sql false for the rows the set_sql updates (such as \"status\" IS NULL for "
@@ -339,16 +343,16 @@ std::string backfill_in_batches(const backfill& o, const std::vector<std::string
 }
 
 std::string after_each_batch(const std::string& statement, const std::string& wait) {
-    if (statement.rfind("DO $strata", 0) != 0 || statement.find(batch_commit) == std::string::npos) return statement;
+    if (statement.rfind("DO $strata", 0) != 0 || statement.find(batch_exit) == std::string::npos) return statement;
     const auto end = statement.rfind(batch_loop_end);
     if (end == std::string::npos) return statement;
     // Only after a full batch: a shorter one took the last matching rows, and waiting after it
     // would only delay (or, past the deadline, fail) a backfill that is done. The batch's size
     // is the LIMIT backfill_in_batches() wrote before its FOR UPDATE.
-    static const std::regex batch_size(" LIMIT ([0-9]+) FOR UPDATE\\)\\) AND ");
+    static const std::regex batch_size(" LIMIT ([0-9]+) FOR UPDATE\\) strata_rows;");
     std::smatch size;
     if (std::regex_search(statement, size, batch_size))
-        return statement.substr(0, end) + "\nIF cardinality(strata_batch) >= " + size[1].str() + " THEN\n" + wait + "\nEND IF;" +
+        return statement.substr(0, end) + "\nIF cardinality(strata_picked) >= " + size[1].str() + " THEN\n" + wait + "\nEND IF;" +
                statement.substr(end);
     return statement.substr(0, end) + "\n" + wait + statement.substr(end);
 }
