@@ -31,7 +31,7 @@ using versions = std::vector<std::int64_t>;
 
 namespace {
 
-const char* signal_name(int sig) { return sig == SIGTERM ? "SIGTERM" : "SIGINT"; }
+const char* signal_name(int sig) { return sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "SIGINT"; }
 
 /// The lines of stderr that say the run was interrupted.
 std::vector<std::string> interrupted_lines(const std::string& err) {
@@ -329,6 +329,10 @@ BOOST_AUTO_TEST_CASE(signal_sigterm_cancels_the_queued_alter_so_the_application_
 }
 
 BOOST_AUTO_TEST_CASE(signal_sigint_cancels_the_queued_alter_and_exits_130) { stopping_up_while_its_alter_waits(SIGINT, 130); }
+
+// The terminal going (an on-call engineer's ssh session dropped) stops the run as cleanly: before,
+// strata died at once and the server went on with its ALTER, queueing the application's writes.
+BOOST_AUTO_TEST_CASE(signal_sighup_cancels_the_queued_alter_and_exits_129) { stopping_up_while_its_alter_waits(SIGHUP, 129); }
 
 // The second signal does not wait for the cleanup: here the audit row waits for a lock the test
 // holds on the audit table (SHARE: reads pass, inserts wait), and a second signal then ends

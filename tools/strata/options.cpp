@@ -253,12 +253,13 @@ const char* const exit_codes_help =
     "     --max-replica-lag behind for longer than --replica-lag-deadline (an online unit stopped\n"
     "     between its steps is left interrupted: the next up finishes it)\n"
     "  6  status --exit-code: units are pending\n"
-    "  130, 143  stopped by SIGINT (130) or SIGTERM (143): the running statement was cancelled, an\n"
+    "  129, 130, 143  stopped by SIGHUP (129: the terminal went), SIGINT (130) or SIGTERM (143): the\n"
+    "     running statement was cancelled, an\n"
     "     open transaction rolled back, the audit row written and the lock released; one line says\n"
     "     what was kept (units done before in this run stay; an online unit stopped half-way is\n"
     "     finished by the next up). A second signal exits at once (128 + its number)\n"
     "  With many databases (--targets): the most severe of the targets' codes, in the order\n"
-    "  130/143, 1, 4, 2, 3, 5, 6; 0 when every target succeeded\n";
+    "  129/130/143, 1, 4, 2, 3, 5, 6; 0 when every target succeeded\n";
 
 /// $PGCONNECT_TIMEOUT as libpq's own tools read it, when it is a whole number of seconds, 1 or more;
 /// anything else (unset, 0 or negative, which libpq takes as "wait forever", or text) gives

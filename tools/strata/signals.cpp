@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <iterator>
 #include <stdexcept>
 
 #include <fcntl.h>
@@ -16,8 +17,11 @@ namespace {
 volatile std::sig_atomic_t first_signal = 0;
 int wake_pipe[2] = {-1, -1};  // the handler writes a byte, the watcher thread reads it
 
-struct sigaction previous_term {}, previous_int {};
-bool installed_term = false, installed_int = false;
+// SIGHUP: the terminal went (an on-call engineer's ssh session dropped); without a handler the
+// process died at once, and the server went on running its statement and holding the lock.
+constexpr int watched[] = {SIGTERM, SIGINT, SIGHUP};
+struct sigaction previous[std::size(watched)] {};
+bool installed[std::size(watched)] = {};
 
 extern "C" void on_signal(int sig) {
     if (first_signal != 0) _exit(128 + sig);  // the second signal: no cleanup, at once
@@ -34,10 +38,9 @@ bool install(int sig, struct sigaction& previous) {
     struct sigaction action {};
     action.sa_handler = on_signal;
     ::sigemptyset(&action.sa_mask);
-    // Both blocked while one is handled, so "second" is always the later one. SA_RESTART: a
+    // All blocked while one is handled, so "second" is always the later one. SA_RESTART: a
     // system call of the interrupted thread carries on (the stop reaches it through the engine).
-    ::sigaddset(&action.sa_mask, SIGTERM);
-    ::sigaddset(&action.sa_mask, SIGINT);
+    for (int other : watched) ::sigaddset(&action.sa_mask, other);
     action.sa_flags = SA_RESTART;
     return ::sigaction(sig, &action, nullptr) == 0;
 }
@@ -61,14 +64,14 @@ signal_watch::signal_watch() {
             }
         }
     });
-    installed_term = install(SIGTERM, previous_term);
-    installed_int = install(SIGINT, previous_int);
+    for (std::size_t i = 0; i < std::size(watched); ++i) installed[i] = install(watched[i], previous[i]);
 }
 
 signal_watch::~signal_watch() {
-    if (installed_term) ::sigaction(SIGTERM, &previous_term, nullptr);
-    if (installed_int) ::sigaction(SIGINT, &previous_int, nullptr);
-    installed_term = installed_int = false;
+    for (std::size_t i = 0; i < std::size(watched); ++i) {
+        if (installed[i]) ::sigaction(watched[i], &previous[i], nullptr);
+        installed[i] = false;
+    }
     watcher_.request_stop();
     const char byte = 0;
     [[maybe_unused]] auto written = ::write(wake_pipe[1], &byte, 1);
@@ -84,6 +87,7 @@ std::string signal_watch::received_name() const {
     switch (first_signal) {
     case SIGTERM: return "SIGTERM";
     case SIGINT: return "SIGINT";
+    case SIGHUP: return "SIGHUP";
     case 0: return {};
     default: return "signal " + std::to_string(first_signal);
     }

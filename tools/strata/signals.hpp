@@ -1,5 +1,5 @@
 #pragma once
-// Private to the command line: SIGTERM and SIGINT while a command works on a database. The first
+// Private to the command line: SIGTERM, SIGINT and SIGHUP while a command works on a database. The first
 // asks the engine to stop (runner_options::stop): the running statement is cancelled, what a
 // transaction holds is rolled back, the audit row written, the lock released, one line printed,
 // exit 128 + the signal. A second one exits at once (_exit(128 + signal), from the handler).
@@ -10,8 +10,8 @@
 
 namespace strata::cli {
 
-/// While alive: handlers for SIGTERM and SIGINT (a signal ignored when it was installed stays
-/// ignored, as a shell's background job ignores SIGINT), and a thread that turns the first signal
+/// While alive: handlers for SIGTERM, SIGINT and SIGHUP (a signal ignored when it was installed
+/// stays ignored, as a shell's background job ignores SIGINT and nohup SIGHUP), and a thread that turns the first signal
 /// into stop_source::request_stop(): the engine's stop callbacks (PQcancel, sqlite3_interrupt)
 /// then run on that thread, never in the handler. Restores the previous handlers when destroyed.
 /// One at a time per process.
@@ -26,7 +26,7 @@ public:
     std::stop_token token() const noexcept { return stop_.get_token(); }
     /// The first signal's number, 0 while none came.
     int received() const noexcept;
-    /// "SIGTERM", "SIGINT"; empty while none came.
+    /// "SIGTERM", "SIGINT", "SIGHUP"; empty while none came.
     std::string received_name() const;
 
 private:
