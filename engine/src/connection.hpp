@@ -88,6 +88,10 @@ public:
     virtual std::unique_ptr<migration_lock> lock(std::chrono::milliseconds timeout, const notice_function& notice) = 0;
     /// How long a statement may wait for a table lock (PostgreSQL's lock_timeout).
     virtual void set_lock_timeout(std::chrono::milliseconds timeout) = 0;
+    /// The same for the open transaction alone (PostgreSQL's SET LOCAL): nothing of it stays on
+    /// the server session, which a transaction pooler hands to other clients. Nothing where the
+    /// wait is the connection's (SQLite's busy timeout).
+    virtual void set_transaction_lock_timeout(std::chrono::milliseconds timeout) { (void)timeout; }
     /// Whether `e` is such a wait that timed out: the unit may be retried.
     virtual bool is_lock_timeout(const error& e) const = 0;
     /// After such a timeout (outside any transaction): who holds locks on the tables `statement`

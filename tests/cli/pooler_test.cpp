@@ -11,10 +11,12 @@
 #include "support/pgbouncer_process.hpp"
 #include "support/schema_session.hpp"
 #include "support/standby.hpp"
+#include "support/waiting.hpp"
 
 #include <soci/soci.h>
 
 #include <chrono>
+#include <csignal>
 #include <memory>
 #include <stdexcept>
 #include <thread>
@@ -164,6 +166,42 @@ BOOST_AUTO_TEST_CASE(pooler_transaction_mode_atomic_runners_apply_each_unit_once
     for (std::int64_t v : {1, 2, 3}) BOOST_TEST(applied_in_log(t, v) == 1, "unit " << v << " applied per the log");
     BOOST_TEST(t.probe.count("SELECT count(*) FROM strata_schema_log") == 3, "the log has rows other than the three applies");
     BOOST_TEST(t.probe.has_column("users", "profile"));
+}
+
+// A stopped up --atomic leaves nothing on the pooled server connection: its audit row's bounded
+// lock wait is the row's transaction's alone (SET LOCAL), not a session setting that the next
+// client of the pool (the application) would inherit and fail on its lock waits.
+BOOST_AUTO_TEST_CASE(pooler_transaction_mode_a_stopped_atomic_up_leaves_no_setting_behind) {
+    cli_database_test t(strata::backend::postgresql);
+    BOOST_TEST_REQUIRE(t.run({"up", "--to", "2"}).exit_code == 0);
+    pgbouncer_process bouncer(pgbouncer_process::pool_mode::transaction, 1);
+    const std::string url = bouncer.through(t.db.url_text());
+    const std::string directory = t.cli.working_directory().string();
+    auto reader = open_session(t.db.url());
+    *reader << "BEGIN";
+    query_value(*reader, "SELECT CAST(count(*) AS TEXT) FROM users");  // unit 3's ALTER waits for this
+    auto observer = open_session(t.db.url());
+    auto alter_waits = [&] {
+        return query_value(*observer, "SELECT CAST(count(*) AS TEXT) FROM pg_locks WHERE NOT granted AND relation = "
+                                      "'users'::regclass") != std::optional<std::string>("0");
+    };
+    spawned_process p(process_invocation{STRATA_CLI_PATH,
+                                         {"--database", url, "up", "--atomic", "--ddl-lock-timeout", "60"},
+                                         {{"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"HOME", directory}, {"LC_ALL", "C"}},
+                                         directory,
+                                         60s});
+    BOOST_TEST_REQUIRE((eventually(alter_waits, 20s) && p.running()), p.err_so_far());
+    p.send(SIGTERM);
+    const auto r = p.wait();
+    BOOST_TEST(r.exit_code == 143, describe(p.invocation(), r));
+    *reader << "ROLLBACK";
+    // The pool's one server connection, now the application's.
+    auto app = open_session(strata::database_url::parse(url));
+    BOOST_TEST(query_value(*app, "SELECT current_setting('lock_timeout')") == std::optional<std::string>("0"),
+               "the stopped run left its lock_timeout on the pooled connection");
+    BOOST_TEST(t.probe.count("SELECT count(*) FROM strata_schema_log WHERE version = 3 AND outcome = 'failed' AND message LIKE "
+                             "'%interrupted by SIGTERM%'") == 1,
+               "the audit row of the stopped unit is missing");
 }
 
 // In statement mode pgbouncer refuses transaction blocks, so no unit could run with its history

@@ -456,18 +456,21 @@ bool executor::log_failure(const step& s, const std::string& what, bool database
     if (database_busy) t_.conn.set_busy_timeout(std::chrono::milliseconds(0));
     // Asked to stop (a deploy system's SIGTERM, which it follows with SIGKILL after a grace
     // period): the row may wait a little for a table lock, not --ddl-lock-timeout (the connection
-    // already stops waiting for a busy SQLite database).
+    // already stops waiting for a busy SQLite database). The bound is the row's transaction's
+    // alone: a session setting would stay behind on a server connection a transaction pooler
+    // then hands to the application (up --atomic through pgbouncer).
     const bool stopping = options_.stop.stop_requested() && !t_.script;
-    if (stopping) {
-        try {
-            t_.conn.set_lock_timeout(std::min(options_.ddl_lock_timeout, audit_wait_when_stopping));
-        } catch (const error&) {
-            // The connection is gone: the row below fails too, and is given up.
-        }
-    }
+    const log_entry row{s.version, s.name, to_string(s.dir), 0, "failed", scrub(what, t_.conn.url().password())};
     bool written = true;
     try {
-        t_.history.log({s.version, s.name, to_string(s.dir), 0, "failed", scrub(what, t_.conn.url().password())});
+        if (stopping) {
+            transaction t(t_.conn, false);
+            t_.conn.set_transaction_lock_timeout(std::min(options_.ddl_lock_timeout, audit_wait_when_stopping));
+            t_.history.log(row);
+            t.commit();
+        } else {
+            t_.history.log(row);
+        }
     } catch (const error&) {
         // The audit row is worth less than the error that explains the failure.
         if (database_busy)
@@ -475,12 +478,6 @@ bool executor::log_failure(const step& s, const std::string& what, bool database
         written = !stopping;
     }
     if (database_busy) t_.conn.set_busy_timeout(options_.lock_timeout);
-    if (stopping) {
-        try {
-            t_.conn.set_lock_timeout(options_.ddl_lock_timeout);
-        } catch (const error&) {
-        }
-    }
     return written;
 }
 

@@ -245,6 +245,10 @@ public:
         lock_timeout_ = timeout;
     }
 
+    void set_transaction_lock_timeout(std::chrono::milliseconds timeout) override {
+        execute("SET LOCAL lock_timeout = '" + std::to_string(timeout.count()) + "ms'");
+    }
+
     void reset_session(const std::vector<std::string>& statements) override {
         // Every way a statement changes the session says SET (SET, set_config, a DO block's SET):
         // other units go without the round trip. A function that sets things inside is not seen.
