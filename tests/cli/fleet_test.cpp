@@ -491,6 +491,56 @@ BOOST_AUTO_TEST_CASE(a_url_whose_search_path_is_one_schema_is_read_as_that_schem
     BOOST_TEST(!contains(r.out, "strata_schema"), r);
 }
 
+// schema dump --output (or printing) with --schemas-like: one tenant's schema when the pattern
+// matches one (CI-gate probe L4: refused, while a failing --check told the user to run exactly
+// that); a clear refusal when it matches more; --check's hint names a dump of that tenant.
+BOOST_AUTO_TEST_CASE(schema_dump_output_with_schemas_like_writes_the_one_schema_it_matches) {
+    fleet f(strata::backend::postgresql, 1);
+    const auto& p = f.probes[0];
+    for (const char* schema : {"tenant_a", "tenant_b"}) p.execute("CREATE SCHEMA " + std::string(schema));
+    BOOST_TEST_REQUIRE(f.run({"up", "--schemas-like", "tenant\\_%"}).exit_code == 0);
+    const std::string db = f.dbs[0]->url_text();
+
+    auto r = f.cli.run({"--database", db, "--schemas-like", "tenant\\_a", "schema", "dump", "--output", "tenant.sql"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(r.out == "tenant.sql\n", r);
+    std::ifstream written(f.cli.working_directory() / "tenant.sql", std::ios::binary);
+    const std::string file{std::istreambuf_iterator<char>(written), std::istreambuf_iterator<char>()};
+    BOOST_TEST(contains(file, "\nCREATE TABLE \"users\" (\n"), file);
+    BOOST_TEST(!contains(file, "tenant_b"), file);
+    auto printed = f.cli.run({"--database", db, "--schemas-like", "tenant\\_a", "schema", "dump"});
+    BOOST_TEST(printed.exit_code == 0, printed);
+    BOOST_TEST(printed.out == file, printed);
+    // Every tenant checked against it.
+    r = f.cli.run({"--database", db, "--schemas-like", "tenant\\_%", "schema", "dump", "--check", "tenant.sql"});
+    BOOST_TEST(r.exit_code == 0, r);
+
+    // A pattern that matches two schemas: which, and what to give instead; nothing written.
+    r = f.cli.run({"--database", db, "--schemas-like", "tenant\\_%", "schema", "dump", "--output", "both.sql"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(matches(r.err, "strata: error: schema dump --output writes one schema, and there are 2 targets ({*}/tenant_a, "
+                              "{*}/tenant_b): give --schemas-like a pattern that matches one schema ('tenant\\_a'), or "
+                              "--check FILE (or --json) to read every one\n"),
+               r);
+    BOOST_TEST(!std::filesystem::exists(f.cli.working_directory() / "both.sql"));
+    r = f.cli.run({"--database", db, "--schemas-like", "tenant\\_%", "schema", "dump"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "schema dump prints one schema, and there are 2 targets"), r);
+
+    // A tenant that differs: the hint is a command that works.
+    p.execute("ALTER TABLE tenant_b.users ADD COLUMN extra text");
+    r = f.cli.run({"--database", db, "--schemas-like", "tenant\\_%", "schema", "dump", "--check", "tenant.sql"});
+    BOOST_TEST(r.exit_code == 4, r);
+    BOOST_TEST(contains(r.err, "differs from tenant.sql (diff above: - the file, + the database); if the change is intended, "
+                               "run strata schema dump --output tenant.sql --schemas-like 'tenant\\_b' on its database and "
+                               "commit the file"),
+               r);
+    r = f.cli.run({"--database", db, "--schemas-like", "tenant\\_b", "schema", "dump", "--output", "tenant.sql"});
+    BOOST_TEST(r.exit_code == 0, r);
+    r = f.cli.run({"--database", db + "?options=-csearch_path%3Dtenant_b", "schema", "dump", "--check", "tenant.sql"});
+    BOOST_TEST(r.exit_code == 0, r);
+}
+
 // --schemas-like over several databases: one whose schemas cannot be listed (nothing listens on
 // its port) is a failed target of its own, with the exit code its error has, and the others'
 // tenants run as --max-failures allows; one with no matching schema has no target, and says so.
