@@ -406,6 +406,115 @@ database_url database_url::with_schema(std::string_view schema) const {
     return other;
 }
 
+namespace {
+
+/// The words of a libpq `options` value as the server splits them (pg_split_opts): at unescaped
+/// whitespace, a backslash keeping the next character.
+std::vector<std::string> option_words(std::string_view options) {
+    std::vector<std::string> words;
+    std::string word;
+    bool in_word = false;
+    for (std::size_t i = 0; i < options.size(); ++i) {
+        const char c = options[i];
+        if (std::isspace(static_cast<unsigned char>(c))) {
+            if (in_word) words.push_back(std::move(word)), word.clear();
+            in_word = false;
+            continue;
+        }
+        in_word = true;
+        if (c == '\\' && i + 1 < options.size()) ++i;
+        word += options[i];
+    }
+    if (in_word) words.push_back(std::move(word));
+    return words;
+}
+
+/// `name=value` of a -c or -- switch: the value when the name is search_path (a GUC's name is
+/// case-insensitive, and the server reads '-' in it as '_').
+std::optional<std::string> search_path_setting(std::string_view setting) {
+    const auto eq = setting.find('=');
+    if (eq == std::string_view::npos) return std::nullopt;
+    std::string name(setting.substr(0, eq));
+    for (auto& c : name) c = c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name != "search_path") return std::nullopt;
+    return std::string(setting.substr(eq + 1));
+}
+
+/// A list of identifiers as the server splits search_path (SplitIdentifierString): at commas,
+/// blanks around each skipped, "quoted" kept as written ("" is a quote), others in lower case.
+/// Empty for a malformed list, which the server refuses anyway.
+std::vector<std::string> identifier_list(std::string_view text) {
+    std::vector<std::string> out;
+    std::size_t i = 0;
+    auto skip_blanks = [&] {
+        while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    };
+    skip_blanks();
+    if (i == text.size()) return out;
+    for (;;) {
+        std::string name;
+        if (i < text.size() && text[i] == '"') {
+            for (++i;; ++i) {
+                if (i >= text.size()) return {};
+                if (text[i] == '"') {
+                    if (i + 1 < text.size() && text[i + 1] == '"') ++i;
+                    else break;
+                }
+                name += text[i];
+            }
+            ++i;
+        } else {
+            while (i < text.size() && text[i] != ',' && !std::isspace(static_cast<unsigned char>(text[i])))
+                name += static_cast<char>(std::tolower(static_cast<unsigned char>(text[i++])));
+            if (name.empty()) return {};
+        }
+        out.push_back(std::move(name));
+        skip_blanks();
+        if (i == text.size()) return out;
+        if (text[i++] != ',') return {};
+        skip_blanks();
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> database_url::search_path() const {
+    auto options = std::find_if(parameters_.rbegin(), parameters_.rend(), [](const auto& p) { return p.first == "options"; });
+    if (options == parameters_.rend()) return {};
+    // The server's command-line switches (process_postgres_switches): -c name=value (or
+    // -cname=value) and --name=value set a parameter; these letters take an argument too, which
+    // is skipped. The last search_path wins.
+    static constexpr std::string_view with_argument = "BCDdfhkNprStvW";
+    std::optional<std::string> value;
+    const auto words = option_words(options->second);
+    for (std::size_t w = 0; w < words.size(); ++w) {
+        const std::string& word = words[w];
+        if (word.size() < 2 || word[0] != '-') continue;
+        if (word[1] == '-') {
+            if (auto v = search_path_setting(std::string_view(word).substr(2))) value = v;
+            continue;
+        }
+        for (std::size_t i = 1; i < word.size(); ++i) {
+            if (word[i] != 'c' && with_argument.find(word[i]) == std::string_view::npos) continue;  // a flag
+            // The argument: the rest of this word, or the next word.
+            std::string argument = i + 1 < word.size() ? word.substr(i + 1) : w + 1 < words.size() ? words[++w] : std::string();
+            if (word[i] == 'c')
+                if (auto v = search_path_setting(argument)) value = v;
+            break;
+        }
+    }
+    return value ? identifier_list(*value) : std::vector<std::string>{};
+}
+
+std::string database_url::search_path_schema() const {
+    if (!schema_.empty()) return schema_;
+    const auto path = search_path();
+    // public alone is where an application lives that chose no schema, as under the default
+    // "$user", public: its units' other schemas are its own, so every schema is read.
+    if (path.size() != 1 || path.front() == "public" || path.front() == "$user") return {};
+    return path.front();
+}
+
 std::string database_url::connection_string(int connect_timeout_seconds) const {
     if (kind_ == backend::sqlite) {
         // SOCI's sqlite3 backend takes double quotes around a value with spaces.

@@ -110,9 +110,10 @@ struct runner::impl {
     /// The plan, waiting for it if it is still being made; what making it threw, it throws.
     const strata::plan& plan() const { return planning.get(); }
 
-    /// The schemas the schema readers look at: a tenant's alone (database_url::with_schema).
+    /// The schemas the schema readers look at: a tenant's alone (database_url::with_schema), and
+    /// so the schema a URL's search_path names alone (database_url::search_path_schema).
     inspect::schema_scope schema_scope() const {
-        return db.url().schema().empty() ? inspect::schema_scope::application : inspect::schema_scope::current;
+        return db.url().search_path_schema().empty() ? inspect::schema_scope::application : inspect::schema_scope::current;
     }
 
     error_context context() const { return {.database = db.url().redacted(), .backend = to_string(db.url().kind())}; }
@@ -324,7 +325,8 @@ std::vector<unit_status> runner::status() {
     return status;
 }
 
-// A tenant of --schemas-like is its schema alone: the database's other schemas are other tenants.
+// A tenant of --schemas-like (or a URL whose search_path names one schema) is its schema alone:
+// the database's other schemas are other tenants' or other applications'.
 std::string runner::schema_dump() {
     return strata::schema_dump(impl_->db.look(), impl_->db.url().kind(), impl_->schema_scope());
 }

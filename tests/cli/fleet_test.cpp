@@ -7,9 +7,11 @@
 #include <strata/dialect.hpp>
 
 #include <boost/test/data/test_case.hpp>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <set>
 
@@ -434,6 +436,109 @@ BOOST_AUTO_TEST_CASE(schemas_like_reaches_each_tenant_whatever_the_url_options_h
     BOOST_TEST(gone.exit_code == 2, gone);
     BOOST_TEST(contains(gone.out + gone.err, "no schema of the connection's search_path (not_there) exists"), gone);
     BOOST_TEST(!contains(gone.err, "waiting for the migration lock"), gone);
+}
+
+// A URL whose search_path names one schema is that schema alone for diff, validate --schema and
+// schema dump, as a tenant of --schemas-like is (CI-gate probe M2): the other tenants' schemas,
+// tables and histories were drift (exit 4, always). Several schemas in the search_path, or public
+// alone, read every schema as before.
+BOOST_AUTO_TEST_CASE(a_url_whose_search_path_is_one_schema_is_read_as_that_schema_alone) {
+    fleet f(strata::backend::postgresql, 1);
+    const auto& p = f.probes[0];
+    for (const char* schema : {"tenant_a", "tenant_b"}) p.execute("CREATE SCHEMA " + std::string(schema));
+    BOOST_TEST_REQUIRE(f.run({"up", "--schemas-like", "tenant\\_%"}).exit_code == 0);
+    const std::string url = f.dbs[0]->url_text() + "?options=-csearch_path%3Dtenant_a";
+    const std::string shown = f.dbs[0]->url().redacted() + "?options=-csearch_path%3Dtenant_a";
+
+    auto r = f.cli.run({"--database", url, "diff"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(r.out == "ok: " + shown + " has the schema its 3 applied units make\n", r);
+    r = f.cli.run({"--database", url, "validate", "--schema"});
+    BOOST_TEST(r.exit_code == 0, r);
+    auto dump = f.cli.run({"--database", url, "schema", "dump"});
+    BOOST_TEST(dump.exit_code == 0, dump);
+    BOOST_TEST(contains(dump.out, "\nCREATE TABLE \"users\" (\n"), dump);
+    BOOST_TEST(!contains(dump.out, "tenant_b"), dump);
+    BOOST_TEST(!contains(dump.out, "CREATE SCHEMA"), dump);
+    BOOST_TEST(!contains(dump.out, "strata_schema"), dump);
+    // The very dump --schemas-like makes of that tenant, and the same file for the other.
+    auto tenant = f.run({"schema", "dump", "--schemas-like", "tenant\\_a", "--json"});
+    BOOST_TEST(tenant.exit_code == 0, tenant);
+    BOOST_TEST(nlohmann::json::parse(tenant.out)[0].at("result").at("schema") == dump.out, tenant);
+    std::ofstream(f.cli.working_directory() / "tenant.sql") << dump.out;
+    r = f.cli.run({"--database", f.dbs[0]->url_text() + "?options=-csearch_path%3Dtenant_b", "schema", "dump", "--check", "tenant.sql"});
+    BOOST_TEST(r.exit_code == 0, r);
+
+    // Drift in another schema is not this one's; in this one it is.
+    p.execute("CREATE TABLE tenant_b.by_hand (id integer)");
+    BOOST_TEST(f.cli.run({"--database", url, "diff"}).exit_code == 0);
+    p.execute("CREATE TABLE tenant_a.by_hand (id integer)");
+    r = f.cli.run({"--database", url, "diff"});
+    BOOST_TEST(r.exit_code == 4, r);
+    BOOST_TEST(r.out == "1 difference between " + shown +
+                            " and the schema its 3 applied units make (missing: the units make it, the database lacks it; "
+                            "extra: the other way round):\n"
+                            "  - extra table by_hand\n",
+               r);
+    p.execute("DROP TABLE tenant_a.by_hand");
+
+    // The application's schema and public: every schema is read, the other tenant's too (its
+    // history is not: another schema's strata tables are never part of a schema).
+    r = f.cli.run({"--database", f.dbs[0]->url_text() + "?options=-csearch_path%3Dtenant_a,public", "diff"});
+    BOOST_TEST(r.exit_code == 4, r);
+    BOOST_TEST(contains(r.out, "  - extra schema tenant_b\n"), r);
+    BOOST_TEST(contains(r.out, "  - extra table tenant_b.users\n"), r);
+    BOOST_TEST(!contains(r.out, "strata_schema"), r);
+}
+
+// schema dump --output (or printing) with --schemas-like: one tenant's schema when the pattern
+// matches one (CI-gate probe L4: refused, while a failing --check told the user to run exactly
+// that); a clear refusal when it matches more; --check's hint names a dump of that tenant.
+BOOST_AUTO_TEST_CASE(schema_dump_output_with_schemas_like_writes_the_one_schema_it_matches) {
+    fleet f(strata::backend::postgresql, 1);
+    const auto& p = f.probes[0];
+    for (const char* schema : {"tenant_a", "tenant_b"}) p.execute("CREATE SCHEMA " + std::string(schema));
+    BOOST_TEST_REQUIRE(f.run({"up", "--schemas-like", "tenant\\_%"}).exit_code == 0);
+    const std::string db = f.dbs[0]->url_text();
+
+    auto r = f.cli.run({"--database", db, "--schemas-like", "tenant\\_a", "schema", "dump", "--output", "tenant.sql"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(r.out == "tenant.sql\n", r);
+    std::ifstream written(f.cli.working_directory() / "tenant.sql", std::ios::binary);
+    const std::string file{std::istreambuf_iterator<char>(written), std::istreambuf_iterator<char>()};
+    BOOST_TEST(contains(file, "\nCREATE TABLE \"users\" (\n"), file);
+    BOOST_TEST(!contains(file, "tenant_b"), file);
+    auto printed = f.cli.run({"--database", db, "--schemas-like", "tenant\\_a", "schema", "dump"});
+    BOOST_TEST(printed.exit_code == 0, printed);
+    BOOST_TEST(printed.out == file, printed);
+    // Every tenant checked against it.
+    r = f.cli.run({"--database", db, "--schemas-like", "tenant\\_%", "schema", "dump", "--check", "tenant.sql"});
+    BOOST_TEST(r.exit_code == 0, r);
+
+    // A pattern that matches two schemas: which, and what to give instead; nothing written.
+    r = f.cli.run({"--database", db, "--schemas-like", "tenant\\_%", "schema", "dump", "--output", "both.sql"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(matches(r.err, "strata: error: schema dump --output writes one schema, and there are 2 targets ({*}/tenant_a, "
+                              "{*}/tenant_b): give --schemas-like a pattern that matches one schema ('tenant\\_a'), or "
+                              "--check FILE (or --json) to read every one\n"),
+               r);
+    BOOST_TEST(!std::filesystem::exists(f.cli.working_directory() / "both.sql"));
+    r = f.cli.run({"--database", db, "--schemas-like", "tenant\\_%", "schema", "dump"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "schema dump prints one schema, and there are 2 targets"), r);
+
+    // A tenant that differs: the hint is a command that works.
+    p.execute("ALTER TABLE tenant_b.users ADD COLUMN extra text");
+    r = f.cli.run({"--database", db, "--schemas-like", "tenant\\_%", "schema", "dump", "--check", "tenant.sql"});
+    BOOST_TEST(r.exit_code == 4, r);
+    BOOST_TEST(contains(r.err, "differs from tenant.sql (diff above: - the file, + the database); if the change is intended, "
+                               "run strata schema dump --output tenant.sql --schemas-like 'tenant\\_b' on its database and "
+                               "commit the file"),
+               r);
+    r = f.cli.run({"--database", db, "--schemas-like", "tenant\\_b", "schema", "dump", "--output", "tenant.sql"});
+    BOOST_TEST(r.exit_code == 0, r);
+    r = f.cli.run({"--database", db + "?options=-csearch_path%3Dtenant_b", "schema", "dump", "--check", "tenant.sql"});
+    BOOST_TEST(r.exit_code == 0, r);
 }
 
 // --schemas-like over several databases: one whose schemas cannot be listed (nothing listens on

@@ -46,7 +46,8 @@ void verify_names_what_a_down_forgets_and_skips_an_irreversible_unit(strata::bac
     auto r = t.run({"verify"});
     BOOST_TEST(r.exit_code == 1, r);
     const auto lines = lines_of(r.out);
-    BOOST_TEST_REQUIRE(lines.size() == 8u, r);
+    const bool pg = b == strata::backend::postgresql;
+    BOOST_TEST_REQUIRE(lines.size() == (pg ? 11u : 9u), r);
     BOOST_TEST(lines[1] == "ok           1 create_orders", r);
     BOOST_TEST(lines[2] == "differs      2 index_orders", r);
     BOOST_TEST(lines[3] == "             down leaves index orders_account_id_idx on orders", r);
@@ -55,7 +56,16 @@ void verify_names_what_a_down_forgets_and_skips_an_irreversible_unit(strata::bac
     BOOST_TEST(contains(lines[4], "orders_account_id_idx"), r);
     BOOST_TEST(matches(lines[5], "irreversible 3 create_audit: no down ({*}); applied, not reverted"), r);
     BOOST_TEST(lines[6] == "ok           4 add_shipped", r);
-    BOOST_TEST(lines[7] == "2 units round-trip, 1 differ, 1 irreversible (not reverted)", r);
+    if (pg) {
+        // Comments are part of the schema (schema dump prints them): a down that leaves them differs.
+        BOOST_TEST(lines[7] == "differs      5 comment_orders", r);
+        BOOST_TEST(lines[8] == "             down leaves column orders.shipped with comment 'set by the warehouse' (was (none))", r);
+        BOOST_TEST(lines[9] == "             down leaves table orders with comment 'one row per order' (was (none))", r);
+        BOOST_TEST(lines[10] == "2 units round-trip, 2 differ, 1 irreversible (not reverted)", r);
+    } else {
+        BOOST_TEST(lines[7] == "ok           5 comment_orders", r);
+        BOOST_TEST(lines[8] == "3 units round-trip, 1 differ, 1 irreversible (not reverted)", r);
+    }
     BOOST_TEST(!t.probe.has_table("orders"));
 
     auto doc = nlohmann::json::parse(t.run({"verify", "--json"}).out);
@@ -67,6 +77,13 @@ void verify_names_what_a_down_forgets_and_skips_an_irreversible_unit(strata::bac
     BOOST_TEST(unit2.at("differences")[0].at("object") == "orders_account_id_idx");
     BOOST_TEST(unit2.at("differences")[0].at("table") == "orders");
     BOOST_TEST(doc.at("units")[2].at("result") == "irreversible");
+    if (pg) {
+        const auto& comment = doc.at("units")[4].at("differences")[1];
+        BOOST_TEST(comment.at("change") == "altered");
+        BOOST_TEST(comment.at("object_kind") == "table");
+        BOOST_TEST(comment.at("attribute") == "comment");
+        BOOST_TEST(comment.at("actual") == "one row per order");
+    }
 }
 
 void diff_and_validate_schema_report_a_hand_alter(strata::backend b) {
@@ -117,6 +134,43 @@ void diff_and_validate_schema_report_a_hand_alter(strata::backend b) {
     BOOST_TEST(leftover_scratch_databases(t) == 0);
 }
 
+/// PostgreSQL: a comment added, changed or removed by hand is drift, as `schema dump --check`
+/// sees it; the units' own comments (comment_on) are not.
+void diff_and_validate_schema_report_a_hand_comment(strata::backend b) {
+    cli_database_test t(b, STRATA_VERIFY_FIXTURE_PATH);
+    BOOST_TEST_REQUIRE(t.run({"up"}).exit_code == 0);
+    auto r = t.run({"diff"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(r.out == "ok: " + t.shown_url() + " has the schema its 5 applied units make\n", r);
+    if (b != strata::backend::postgresql) return;  // SQLite keeps no comments
+
+    t.probe.execute(R"(COMMENT ON TABLE "orders" IS 'orders, by hand')");
+    t.probe.execute(R"(COMMENT ON COLUMN "orders"."shipped" IS NULL)");
+    t.probe.execute(R"(COMMENT ON COLUMN "orders"."account_id" IS 'who pays')");
+    r = t.run({"diff"});
+    BOOST_TEST(r.exit_code == 4, r);
+    BOOST_TEST(contains(r.out, "3 differences between " + t.shown_url()), r);
+    BOOST_TEST(contains(r.out, "  - column orders.account_id: comment is 'who pays', the units make (none)\n"
+                               "  - column orders.shipped: comment is (none), the units make 'set by the warehouse'\n"
+                               "  - table orders: comment is 'orders, by hand', the units make 'one row per order'\n"),
+               r);
+    r = t.run({"validate", "--schema"});
+    BOOST_TEST(r.exit_code == 4, r);
+    BOOST_TEST(contains(r.out, "  - table orders: comment is 'orders, by hand', the units make 'one row per order'\n"), r);
+    auto doc = nlohmann::json::parse(t.run({"diff", "--json"}).out);
+    BOOST_TEST(doc.at("differences").size() == 3u);
+    BOOST_TEST(doc.at("differences")[2].at("attribute") == "comment");
+    BOOST_TEST(doc.at("differences")[2].at("expected") == "one row per order");
+    BOOST_TEST(doc.at("differences")[2].at("actual") == "orders, by hand");
+
+    // Put back as the units wrote them: no drift.
+    t.probe.execute(R"(COMMENT ON TABLE "orders" IS 'one row per order')");
+    t.probe.execute(R"(COMMENT ON COLUMN "orders"."shipped" IS 'set by the warehouse')");
+    t.probe.execute(R"(COMMENT ON COLUMN "orders"."account_id" IS '')");  // '' removes it, as NULL does
+    r = t.run({"diff"});
+    BOOST_TEST(r.exit_code == 0, r);
+}
+
 void diff_of_a_partly_migrated_database_builds_only_what_it_applied(strata::backend b) {
     cli_database_test t(b);
     BOOST_TEST_REQUIRE(t.run({"up", "--to", "2"}).exit_code == 0);
@@ -158,5 +212,6 @@ void scratch_must_be_another_empty_database_of_the_same_kind(strata::backend b) 
 STRATA_CLI_TEST_ON_EACH_DATABASE(verify_passes_the_reference_units_and_changes_nothing)
 STRATA_CLI_TEST_ON_EACH_DATABASE(verify_names_what_a_down_forgets_and_skips_an_irreversible_unit)
 STRATA_CLI_TEST_ON_EACH_DATABASE(diff_and_validate_schema_report_a_hand_alter)
+STRATA_CLI_TEST_ON_EACH_DATABASE(diff_and_validate_schema_report_a_hand_comment)
 STRATA_CLI_TEST_ON_EACH_DATABASE(diff_of_a_partly_migrated_database_builds_only_what_it_applied)
 STRATA_CLI_TEST_ON_EACH_DATABASE(scratch_must_be_another_empty_database_of_the_same_kind)

@@ -13,6 +13,7 @@
 
 #include "backend_test.hpp"
 #include "inspect_shop.hpp"
+#include "support/change_unit.hpp"
 #include "support/inspect_print.hpp"
 #include "support/schema_session.hpp"
 #include "support/temp_database.hpp"
@@ -130,6 +131,60 @@ STRATA_BACKEND_TEST(inspect_reads_the_same_snapshot_twice_and_nothing_of_strata)
     const auto count = query_value(*open_session(empty.url()), metadata_tables);
     BOOST_TEST(count == std::optional<std::string>("2"));
     BOOST_TEST(strata::runner(none, empty.url()).schema() == inspect::snapshot{.kind = backend});
+}
+
+// COMMENT ON TABLE and COLUMN (comment_on) are part of the schema, as `schema dump` prints them:
+// read back as the units wrote them, compared by diff and by verify's round trip. SQLite keeps
+// none: comment_on does nothing there, and nothing is read.
+STRATA_BACKEND_TEST(inspect_reads_comments_and_diff_and_verify_compare_them) {
+    auto db = temp_database::create(backend);
+    strata::registry units;
+    units.add(std::make_shared<const change_unit>(1, "commented_notes", [](strata::schema::builder& b) {
+                  b.create_table("notes", [](strata::schema::table& t) {
+                      t.column("id", strata::schema::type::bigint()).primary();
+                      t.column("body", strata::schema::type::text());
+                  });
+                  b.comment_on("notes", "One row per note");
+                  b.comment_on("notes", "body", "Markdown; it's free text");
+              }),
+              "inspect_test.cpp");
+    if (is_pg(backend))
+        // A down that forgets the comment its up changed.
+        units.add(std::make_shared<const change_unit>(2, "recomment", [](strata::schema::builder& b) {
+                      b.sql(R"(COMMENT ON TABLE "notes" IS 'Notes, changed')", "SELECT 1");
+                  }),
+                  "inspect_test.cpp");
+    strata::runner(units, db.url()).up(1);
+
+    const auto s = strata::runner(units, db.url()).schema();
+    const auto* notes = s.find("notes");
+    BOOST_TEST_REQUIRE(notes, s);
+    BOOST_TEST(notes->comment == (is_pg(backend) ? "One row per note" : ""));
+    BOOST_TEST(notes->find_column("body")->comment == (is_pg(backend) ? "Markdown; it's free text" : ""));
+    BOOST_TEST(notes->find_column("id")->comment == "");
+    // The units' own comments, read back from the scratch database, are the database's.
+    BOOST_TEST(strata::runner(units, db.url()).diff().differences.empty());
+
+    const auto verdicts = strata::runner(units, db.url()).verify();
+    BOOST_TEST_REQUIRE(verdicts.size() == (is_pg(backend) ? 2u : 1u));
+    BOOST_TEST((verdicts[0].result == strata::unit_verification::outcome::round_trips));  // down removes them
+    if (!is_pg(backend)) return;
+    BOOST_TEST((verdicts[1].result == strata::unit_verification::outcome::differs));
+    BOOST_TEST_REQUIRE(verdicts[1].differences.size() == 1u);
+    BOOST_TEST(inspect::describe(verdicts[1].differences[0], inspect::wording::round_trip) ==
+               "leaves table notes with comment 'Notes, changed' (was 'One row per note')");
+
+    // By hand: a comment added, one changed, one removed, each a difference.
+    auto sql = open_session(db.url());
+    *sql << R"(COMMENT ON COLUMN "notes"."id" IS 'by hand')";
+    *sql << R"(COMMENT ON COLUMN "notes"."body" IS NULL)";
+    *sql << R"(COMMENT ON TABLE "notes" IS 'Notes')";
+    std::vector<std::string> found;
+    for (const auto& d : strata::runner(units, db.url()).diff().differences) found.push_back(inspect::describe(d));
+    BOOST_TEST(found == (std::vector<std::string>{"column notes.body: comment is (none), the units make 'Markdown; it''s free text'",
+                                                  "column notes.id: comment is 'by hand', the units make (none)",
+                                                  "table notes: comment is 'Notes', the units make 'One row per note'"}),
+               boost::test_tools::per_element());
 }
 
 // Only PostgreSQL leaves an index INVALID or a constraint NOT VALID.

@@ -26,7 +26,8 @@ std::ostream& lines(std::ostream& out, const std::vector<T>& items) {
 std::ostream& operator<<(std::ostream& out, const column& c) {
     out << "\n    column " << c.name << " " << c.type << (c.nullable ? " NULL" : " NOT NULL");
     if (c.default_value) out << " DEFAULT " << *c.default_value;
-    return out << (c.generated.empty() ? "" : " {" + c.generated + "}");
+    out << (c.generated.empty() ? "" : " {" + c.generated + "}");
+    return out << (c.comment.empty() ? "" : " COMMENT '" + c.comment + "'");
 }
 
 std::ostream& operator<<(std::ostream& out, const foreign_key& k) {
@@ -51,7 +52,7 @@ std::ostream& operator<<(std::ostream& out, const index& i) {
 std::ostream& operator<<(std::ostream& out, const definition& d) { return out << "\n    " << d.name << ": " << d.text; }
 
 std::ostream& operator<<(std::ostream& out, const table& t) {
-    out << "\n  table " << t.name;
+    out << "\n  table " << t.name << (t.comment.empty() ? "" : " COMMENT '" + t.comment + "'");
     lines(out, t.columns) << "\n    primary key '" << t.primary_key_name << "' " << list(t.primary_key);
     lines(out, t.foreign_keys);
     lines(out, t.uniques);

@@ -149,4 +149,28 @@ BOOST_AUTO_TEST_CASE(columns_in_another_order_are_a_difference) {
     BOOST_TEST(found[0].actual == "id, customer, status, total");
 }
 
+BOOST_AUTO_TEST_CASE(comments_added_changed_or_removed_are_differences) {
+    auto expected = shop(), actual = shop();
+    orders(expected).comment = "one row per order";
+    orders(actual).comment = "one row per order, or a draft";  // changed
+    orders(actual).columns[2].comment = "cents";                // added
+    expected.tables[0].comment = "who buys";                     // removed (customers)
+    const auto found = compare(expected, actual);
+    BOOST_TEST(words(found) ==
+                   (std::vector<std::string>{"table customers: comment is (none), the units make 'who buys'",
+                                             "column orders.total: comment is 'cents', the units make (none)",
+                                             "table orders: comment is 'one row per order, or a draft', the units make 'one "
+                                             "row per order'"}),
+               boost::test_tools::per_element());
+    BOOST_TEST_REQUIRE(found.size() == 3u);
+    BOOST_TEST(found[1].object_kind == "column");
+    BOOST_TEST(found[1].attribute == "comment");
+    BOOST_TEST(found[1].expected == "");  // the text itself, unquoted, for --json
+    BOOST_TEST(found[1].actual == "cents");
+    // verify: an up that sets a comment and a down that leaves it.
+    BOOST_TEST(describe(found[1], wording::round_trip) == "leaves column orders.total with comment 'cents' (was (none))");
+    orders(actual).columns[2].comment = "it's";
+    BOOST_TEST(describe(compare(expected, actual)[1]) == "column orders.total: comment is 'it''s', the units make (none)");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -337,6 +337,43 @@ BOOST_AUTO_TEST_CASE(with_schema_puts_the_search_path_in_the_options_libpq_takes
                "host='db' dbname='shop' options='-csearch_path=tenant_1' application_name='strata' connect_timeout='10'");
 }
 
+// The search_path a URL's `options` set, read as the server reads it; one schema (not public)
+// confines diff, validate --schema and schema dump to it, as a tenant's.
+BOOST_AUTO_TEST_CASE(search_path_is_read_from_the_options_as_the_server_reads_them) {
+    auto path = [](const std::string& url) { return database_url::parse(url).search_path(); };
+    auto schema = [](const std::string& url) { return database_url::parse(url).search_path_schema(); };
+    using names = std::vector<std::string>;
+    BOOST_TEST(path("postgresql://db/shop?options=-csearch_path%3Dtenant_a") == names{"tenant_a"}, boost::test_tools::per_element());
+    BOOST_TEST(path("postgresql://db/shop?options=-c%20search_path%3Dapp,public") == (names{"app", "public"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(path("postgresql://db/shop?options=--search-path%3D%22Acme\\%20Corp%22") == names{"Acme Corp"},
+               boost::test_tools::per_element());
+    BOOST_TEST(path(R"(postgresql://db/shop?options=-c%20search_path%3D%22Acme\%20%22%22Corp%22%22%22,\%20App)") ==
+                   (names{R"(Acme "Corp")", "app"}),
+               boost::test_tools::per_element());
+    // The last setting wins, in the last `options`; other switches and their arguments are skipped.
+    BOOST_TEST(path("postgresql://db/shop?options=-csearch_path%3Da&options=-c%20work_mem%3D1MB%20-c%20SEARCH_PATH%3Db%20"
+                    "-d%201%20-csearch_path%3Dc") == names{"c"},
+               boost::test_tools::per_element());
+    BOOST_TEST(path("postgresql://db/shop?options=-c%20search_path%3Da%20-c%20statement_timeout%3D0").size() == 1u);
+    BOOST_TEST(path("postgresql://db/shop?options=-cwork_mem%3D1MB").empty());
+    BOOST_TEST(path("postgresql://db/shop").empty());
+    BOOST_TEST(path("sqlite:x.db").empty());
+
+    BOOST_TEST(schema("postgresql://db/shop?options=-csearch_path%3Dtenant_a") == "tenant_a");
+    BOOST_TEST(schema("postgresql://db/shop?options=-csearch_path%3DTenant_A") == "tenant_a");
+    BOOST_TEST(schema("postgresql://db/shop?options=-csearch_path%3D%22Tenant_A%22") == "Tenant_A");
+    // Several schemas, public alone, "$user", none: every schema is read, as before.
+    BOOST_TEST(schema("postgresql://db/shop?options=-csearch_path%3Dapp,public") == "");
+    BOOST_TEST(schema("postgresql://db/shop?options=-csearch_path%3Dpublic") == "");
+    BOOST_TEST(schema("postgresql://db/shop?options=-csearch_path%3D%22%24user%22,public") == "");
+    BOOST_TEST(schema("postgresql://db/shop?options=-csearch_path%3D%22%24user%22") == "");
+    BOOST_TEST(schema("postgresql://db/shop") == "");
+    // A tenant (with_schema) is its schema, whatever the options said before.
+    BOOST_TEST(database_url::parse("postgresql://db/shop?options=-csearch_path%3Dapp,public").with_schema("Acme Corp")
+                   .search_path_schema() == "Acme Corp");
+}
+
 BOOST_AUTO_TEST_CASE(redacted_never_contains_the_password) {
     const auto plain = database_url::parse("postgresql://app:" + password + "@db:5432/shop?sslmode=require");
     BOOST_TEST(plain.redacted() == "postgresql://app:***@db:5432/shop?sslmode=require");

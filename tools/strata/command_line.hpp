@@ -147,6 +147,9 @@ public:
     printer(bool json, std::string program_name, std::ostream& out, std::ostream& err);
 
     bool wants_json() const noexcept { return json_; }
+    /// One target of many: how `schema dump --check`'s hint names it for a dump of its own
+    /// (` --schemas-like 'tenant\_a' on its database`), after `--output FILE`.
+    void for_target(std::string how) { target_ = std::move(how); }
 
     /// A unit as it completes: stdout for humans, stderr (as progress) with --json.
     void progress(const unit_report& u) const;
@@ -210,6 +213,7 @@ private:
     /// index build's watch thread while a notice of the server's may be printed on the run's own.
     mutable std::mutex work_mutex_;
     std::string name_;  ///< the program's, for the prefix of its messages and its hints
+    std::string target_;  ///< for_target()
     std::ostream& out_;
     std::ostream& err_;
 };

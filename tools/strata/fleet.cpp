@@ -114,9 +114,11 @@ std::vector<target> read_targets(const invocation& in) {
 /// printer of `like`'s kind), a failure turned into its outcome, the time it took, and `url`'s
 /// password out of all of it.
 target_run run_captured(const std::string& label, const database_url& url, const printer& like, const program& self,
-                        const signal_watch* signals, const std::function<outcome(const printer&)>& body) {
+                        const signal_watch* signals, const std::function<outcome(const printer&)>& body,
+                        const std::string& dump_hint = {}) {
     std::ostringstream out, err;
     printer captured(like.wants_json(), self.name, out, err);
+    captured.for_target(dump_hint);
     const auto started = std::chrono::steady_clock::now();
     target_run r{.label = label, .database = url.redacted(), .started = true};
     r.result = guarded(captured, signals, [&] { return body(captured); });
@@ -171,6 +173,40 @@ std::vector<target> expand_schemas(const std::vector<target>& bases, const std::
     for (const auto& database : unmatched)
         out.notice("--schemas-like: no schema of " + database + " is LIKE '" + pattern + "', so it has no target");
     return expanded;
+}
+
+/// `schema` as a --schemas-like pattern that matches it alone (\\, _ and % escaped), quoted for a
+/// POSIX shell.
+std::string exact_pattern(const std::string& schema) {
+    std::string out = "'";
+    for (char c : schema) {
+        if (c == '\\' || c == '_' || c == '%') out += '\\';
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return out + "'";
+}
+
+/// Whether the command prints or writes one schema (schema dump without --check, or --output):
+/// over many databases only when exactly one target results.
+bool one_schema_dump(const invocation& in) {
+    return in.command == "schema" && (in.schema_output || (!in.schema_check && !in.json));
+}
+
+/// One schema dump's target, or why there is none: `targets` must be exactly one.
+void require_one_target(const invocation& in, const std::vector<target>& targets) {
+    if (targets.size() == 1) return;
+    std::string labels;
+    for (std::size_t i = 0; i < targets.size() && i < 3; ++i) labels += (i ? ", " : "") + targets[i].label;
+    if (targets.size() > 3) labels += ", ...";
+    const std::string what = in.schema_output ? "schema dump --output writes one schema" : "schema dump prints one schema";
+    std::string instead = "give one --database";
+    if (in.fleet.schemas_like) {
+        instead = "give --schemas-like a pattern that matches one schema";
+        if (!targets.front().url.schema().empty()) instead += " (" + exact_pattern(targets.front().url.schema()) + ")";
+        if (in.fleet.targets_file || in.databases.size() > 1) instead += " and one --database";
+    }
+    throw usage_error(what + ", and there are " + std::to_string(targets.size()) + " targets (" + labels + "): " + instead +
+                      ", or --check FILE (or --json) to read every one");
 }
 
 /// What tells the targets' databases apart: a SQLite file's device and inode, so that one file
@@ -324,9 +360,13 @@ private:
             std::lock_guard lock(mutex_);
             out_.notice(t.label + ": " + scrub(text, t.url.password()));
         };
+        // A failing --check's hint: the dump of this target alone, which --database with this
+        // pattern (a tenant) or this target's URL (another database) writes.
+        const std::string dump_hint = t.url.schema().empty() ? " on that database alone (--database URL)"
+                                                             : " --schemas-like " + exact_pattern(t.url.schema()) + " on its database";
         auto done = run_captured(t.label, t.url, out_, self_, signals_, [&](const printer& captured) {
             return run_command(in_, t.url, units_, self_, captured, notice);
-        });
+        }, dump_hint);
         // What a single run would show: a dry run's script, a finding's details (exit 4: what
         // diff, validate, verify, lint or status found). The rest is in the summary line.
         done.show_output = in_.options.dry_run || done.result.code == exit_validation;
@@ -364,6 +404,16 @@ int run_fleet(const invocation& given, const registry& units, const program& sel
         targets = expand_schemas(targets, *in.fleet.schemas_like, units, quiet, self, out, signals);
     }
     check_unique(targets);
+    if (one_schema_dump(in)) {
+        require_one_target(in, targets);
+        // That one target, as a single run prints or writes it (a database whose schemas could
+        // not be listed is reported as a fleet reports it).
+        if (!targets.front().listing_failed) {
+            const auto& t = targets.front();
+            auto notice = [&out](const std::string& text) { out.notice(text); };
+            return guarded(out, signals, [&] { return run_command(in, t.url, units, self, out, notice); }).code;
+        }
+    }
     const std::size_t all = targets.size();
     refuse_unsafe_over_many(in, all);
     if (const auto& shard = in.fleet.shard) {

@@ -329,9 +329,8 @@ void parse_fleet(const po::variables_map& vm, invocation& in, const program& sel
     if (in.command == "new") throw usage_error("new writes a file and opens no database: it takes no targets");
     if (in.command == "lint" && vm.count("all"))
         throw usage_error("lint --all opens no database: it takes no targets (run it once)");
-    if (in.command == "schema" && (vm.count("output") || (!vm.count("check") && !vm.count("json"))))
-        throw usage_error("schema dump prints or writes one schema: with many databases give --check FILE (or "
-                          "--json for every schema)");
+    // schema dump without --check or --json prints or writes one schema: run_fleet() takes it
+    // when exactly one target results (a --schemas-like pattern that matches one schema).
 }
 
 }  // namespace

@@ -353,7 +353,7 @@ void printer::schema_check(const std::string& database, const std::string& file,
     out_ << diff << std::flush;
     err_ << paint(name_ + ":", "31") << " the schema of " << database << " differs from " << file
               << " (diff above: - the file, + the database); if the change is intended, run " << name_
-              << " schema dump --output " << file << " and commit the file" << std::endl;
+              << " schema dump --output " << file << target_ << " and commit the file" << std::endl;
 }
 
 void printer::target_done(const target_run& t, std::size_t width) const {

@@ -62,6 +62,16 @@ public:
     /// The schema with_schema() made the search_path (empty otherwise): the connection checks
     /// the server took it, since a pooler may drop `options`.
     const std::string& schema() const noexcept { return schema_; }
+    /// PostgreSQL: the search_path the URL's `options` set (`-c search_path=app,public`, the last
+    /// such setting of the last `options`, as the server takes it), each schema as the server
+    /// reads it: a quoted name without its quotes, any other in lower case. Empty when `options`
+    /// sets none (the server's default, `"$user", public`, applies) or for SQLite.
+    std::vector<std::string> search_path() const;
+    /// The one schema the URL confines its connection to, which `diff`, `validate --schema`,
+    /// `verify` and `schema dump` then read alone (as a tenant's, with_schema()): schema(), or
+    /// the search_path's schema when it names exactly one, other than public and `$user`. Empty
+    /// otherwise (several schemas, public alone, none set): they read every schema.
+    std::string search_path_schema() const;
     /// The same URL, options and all, whose connection does not check schema(): to create it.
     database_url without_schema_check() const {
         database_url other = *this;

@@ -25,6 +25,9 @@ struct column {
     /// PostgreSQL: "identity always", "identity by default" or "generated: <expression>"; SQLite:
     /// "generated: <expression>" for a generated column. Empty for a plain column.
     std::string generated;
+    /// PostgreSQL: its COMMENT ON COLUMN text; empty without one (an empty comment is none there,
+    /// and SQLite keeps no comments).
+    std::string comment;
 
     bool operator==(const column&) const = default;
 };
@@ -93,6 +96,7 @@ struct table {
     std::vector<check> checks;              ///< sorted by name, then definition
     std::vector<index> indexes;             ///< sorted by name
     std::vector<definition> triggers;       ///< sorted by name
+    std::string comment;  ///< PostgreSQL: its COMMENT ON TABLE text; empty without one (SQLite: always)
 
     const column* find_column(std::string_view name) const;
     bool operator==(const table&) const = default;
@@ -128,7 +132,9 @@ struct difference {
     /// "orders_account_id_idx" (an index), "orders(customer) -> customers(id)" (an unnamed key).
     std::string object;
     std::string table;      ///< the table the object belongs to; empty for tables, views, functions, ...
-    std::string attribute;  ///< altered only: "type", "nullability", "default", "on delete", "definition", ...
+    /// altered only: "type", "nullability", "default", "on delete", "definition", "comment" (of a
+    /// table or a column), ...
+    std::string attribute;
     std::string expected;   ///< altered only: the expected value as text
     std::string actual;     ///< altered only
 

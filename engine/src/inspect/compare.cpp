@@ -2,6 +2,7 @@
 // name, or by what it is when the database keeps no name), then through the attributes that
 // kind has, so a new attribute is one line and a new kind one call.
 
+#include <strata/dialect.hpp>
 #include <strata/inspect.hpp>
 
 #include <functional>
@@ -61,6 +62,7 @@ private:
         match<column>(e.columns, a.columns, "column", t, by_name<column>, [&](const column& c) { return qualified(c.name); },
                       [&](const column& x, const column& y) { columns(t, x, y); });
         column_order(e, a);
+        attribute("table", t, "", "comment", e.comment, a.comment);
         if (e.primary_key.empty() != a.primary_key.empty()) {
             add(e.primary_key.empty() ? difference::change::extra : difference::change::missing, "primary key", t, t);
         } else {
@@ -104,6 +106,7 @@ private:
         attribute("column", o, t, "nullability", x.nullable ? "NULL" : "NOT NULL", y.nullable ? "NULL" : "NOT NULL");
         attribute("column", o, t, "default", x.default_value.value_or("none"), y.default_value.value_or("none"));
         attribute("column", o, t, "generated", x.generated, y.generated);
+        attribute("column", o, t, "comment", x.comment, y.comment);
     }
 
     /// The same columns in another order (a column dropped and added again) is a difference too:
@@ -167,7 +170,11 @@ std::string describe(const difference& d, wording w) {
         case difference::change::extra: return (round_trip ? "leaves " : "extra ") + object;
         case difference::change::altered: break;
     }
-    auto value = [](const std::string& v) { return v.empty() ? std::string("(none)") : v; };
+    // A comment is free text (commas, "the units make" even): quoted as COMMENT ON writes it.
+    auto value = [&d](const std::string& v) {
+        if (v.empty()) return std::string("(none)");
+        return d.attribute == "comment" ? dialect::quote_literal(v) : v;
+    };
     if (round_trip)
         return "leaves " + object + " with " + d.attribute + " " + value(d.actual) + " (was " + value(d.expected) + ")";
     return object + ": " + d.attribute + " is " + value(d.actual) + ", the units make " + value(d.expected);

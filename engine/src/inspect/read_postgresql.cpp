@@ -66,9 +66,11 @@ struct reader {
     void columns(table& t, const std::string& oid) {
         for (const auto& r : db.query(
                  "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid), "
-                 "a.attidentity, a.attgenerated FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND "
-                 "d.adnum = a.attnum WHERE a.attrelid = " + oid + " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum")) {
-            column c{.name = text(r, 0), .type = text(r, 1), .nullable = !flag(r, 2), .default_value = r.at(3)};
+                 "a.attidentity, a.attgenerated, col_description(a.attrelid, a.attnum) FROM pg_attribute a LEFT JOIN pg_attrdef d "
+                 "ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid = " + oid +
+                 " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum")) {
+            column c{.name = text(r, 0), .type = text(r, 1), .nullable = !flag(r, 2), .default_value = r.at(3),
+                     .comment = text(r, 6)};
             // An identity has no default; a generated column's "default" is its expression.
             if (text(r, 4) == "a") c.generated = "identity always";
             if (text(r, 4) == "d") c.generated = "identity by default";
@@ -142,10 +144,11 @@ struct reader {
 
     std::vector<table> tables() {
         std::vector<table> out;
-        for (const auto& r : db.query("SELECT n.nspname, c.relname, c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = "
-                                      "c.relnamespace WHERE c.relkind IN ('r', 'p') AND " + user_schemas +
-                                      " AND " + not_metadata_condition())) {
-            table t{.name = name(text(r, 0), text(r, 1))};
+        // Comments as `schema dump` prints them: COMMENT ON TABLE and COLUMN (comment_on) are part of the schema.
+        for (const auto& r : db.query("SELECT n.nspname, c.relname, c.oid, obj_description(c.oid, 'pg_class') FROM pg_class c "
+                                      "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND " +
+                                      user_schemas + " AND " + not_metadata_condition())) {
+            table t{.name = name(text(r, 0), text(r, 1)), .comment = text(r, 3)};
             const std::string oid = text(r, 2);
             columns(t, oid);
             constraints(t, oid);

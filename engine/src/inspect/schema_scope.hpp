@@ -13,7 +13,9 @@ enum class schema_scope {
     /// pg_*).
     application,
     /// The connection's current schema alone: a tenant of --schemas-like (database_url::schema()),
-    /// whose database holds the other tenants' schemas too, each of them another target.
+    /// whose database holds the other tenants' schemas too, each of them another target; an
+    /// application whose URL's search_path names its schema alone (database_url::
+    /// search_path_schema()), next to other applications' schemas.
     current,
 };
 
