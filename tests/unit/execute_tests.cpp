@@ -287,8 +287,9 @@ BOOST_AUTO_TEST_CASE(a_stop_before_a_unit_runs_nothing_of_it_and_logs_it_once) {
         BOOST_TEST(e.context().version.value_or(0) == 1);
         BOOST_TEST(e.message() == "interrupted by SIGTERM before it started");
     }
-    BOOST_TEST(shape() == (names{"<log failed>"}), boost::test_tools::per_element());
-    BOOST_TEST(conn.log.back().find("interrupted by SIGTERM") != std::string::npos, conn.log.back());
+    // A stopped run's audit row is written in a transaction of its own, whose lock wait it bounds.
+    BOOST_TEST(shape() == (names{"BEGIN", "<log failed>", "COMMIT"}), boost::test_tools::per_element());
+    BOOST_TEST(conn.log.at(conn.log.size() - 2).find("interrupted by SIGTERM") != std::string::npos, conn.log.at(conn.log.size() - 2));
 }
 
 BOOST_AUTO_TEST_CASE(a_stop_during_a_unit_rolls_it_back_then_logs_it_and_runs_nothing_more) {
@@ -308,7 +309,7 @@ BOOST_AUTO_TEST_CASE(a_stop_during_a_unit_rolls_it_back_then_logs_it_and_runs_no
     }
     // The audit row after the rollback, once; unit 2 never starts.
     BOOST_TEST(shape() == (names{"BEGIN", "CREATE TABLE", "<history applied>", "<log ok>", "COMMIT", "BEGIN", "failed: CREATE TABLE \"b\"",
-                                 "ROLLBACK", "<log failed>"}),
+                                 "ROLLBACK", "BEGIN", "<log failed>", "COMMIT"}),
                boost::test_tools::per_element());
 }
 
@@ -329,7 +330,7 @@ BOOST_AUTO_TEST_CASE(a_stop_during_an_online_unit_leaves_it_for_up_to_finish) {
     }
     auto got = shape();
     BOOST_TEST(got.front() == "<history running>");
-    BOOST_TEST(got.back() == "<log failed>");
+    BOOST_TEST(got.at(got.size() - 2) == "<log failed>");
     BOOST_TEST(std::count(got.begin(), got.end(), "<history marked applied>") == 0);
     BOOST_TEST(std::count(got.begin(), got.end(), "<log failed>") == 1);
 }
@@ -355,7 +356,7 @@ BOOST_AUTO_TEST_CASE(a_stop_ends_a_lock_retry_pause_at_once) {
     // A few tries before the stop (the first pauses are short), none after it.
     auto got = shape();
     BOOST_TEST_REQUIRE(got.size() >= 4u);
-    BOOST_TEST(got.back() == "<log failed>");
+    BOOST_TEST(got.at(got.size() - 2) == "<log failed>");
     BOOST_TEST(std::count(got.begin(), got.end(), "failed: CREATE TABLE \"a\"") <= 4);
 }
 
