@@ -365,30 +365,36 @@ run_report runner::up(std::optional<std::int64_t> to, const unit_observer& obser
                            d.context());
     d.check_replica_lag();
     if (!d.options.dry_run && d.up_to_date(to)) return d.finish({});
-    // --atomic on PostgreSQL: lock, history and units in one transaction (session::read_in_transaction).
-    std::optional<transaction> tx;
-    std::optional<std::vector<history_row>> read_in_tx;
-    if (d.options.atomic && !d.options.dry_run) read_in_tx = d.db.read_in_transaction(tx);
-    auto rows = read_in_tx ? std::move(*read_in_tx) : d.db.read(d.options.dry_run, true);
-    auto status = status_of(d.plan(), rows);
-    refuse_mismatched(status, d.options, d.context());
-    check_up(status, to, d.options, d.context());
-    auto steps = up_steps(d.plan(), status, to, d.options.atomic, d.context());
-    if (d.options.on_pending && !steps.empty()) {
-        std::vector<std::int64_t> versions;
-        for (const auto& s : steps) versions.push_back(s.version);
-        d.options.on_pending(versions);
-    }
-    if (d.options.dry_run) d.where_to_run().history.ensure();  // the script creates the metadata tables a run would
-    if (tx) {
+    std::optional<executor> in_transaction;  // --atomic on PostgreSQL; its retries' budget lasts
+    for (bool first = true;; first = false) {
+        // --atomic on PostgreSQL: lock, history and units in one transaction
+        // (session::read_in_transaction), begun again when a table lock timed out.
+        std::optional<transaction> tx;
+        std::optional<std::vector<history_row>> read_in_tx;
+        if (d.options.atomic && !d.options.dry_run) read_in_tx = d.db.read_in_transaction(tx);
+        auto rows = read_in_tx ? std::move(*read_in_tx) : d.db.read(d.options.dry_run, true);
+        auto status = status_of(d.plan(), rows);
+        refuse_mismatched(status, d.options, d.context());
+        check_up(status, to, d.options, d.context());
+        auto steps = up_steps(d.plan(), status, to, d.options.atomic, d.context());
+        if (first && d.options.on_pending && !steps.empty()) {
+            std::vector<std::int64_t> versions;
+            for (const auto& s : steps) versions.push_back(s.version);
+            d.options.on_pending(versions);
+        }
+        if (d.options.dry_run) d.where_to_run().history.ensure();  // the script creates the metadata tables a run would
+        if (!tx) return d.finish(d.execute(steps, d.options.atomic, observer));
         if (steps.empty()) {
             tx->commit();  // it only read: ends it and its lock
             return d.finish({});
         }
-        executor x({d.db.look(), d.db.history(), nullptr}, d.options, d.context());
-        return d.finish(x.run_atomic_in(*tx, steps, observer));
+        if (!in_transaction) in_transaction.emplace(target{d.db.look(), d.db.history(), nullptr}, d.options, d.context());
+        try {
+            return d.finish(in_transaction->run_atomic_in(*tx, steps, observer));
+        } catch (const executor::retry_release&) {
+            // Rolled back and paused: the lock and the history are taken again, in a new transaction.
+        }
     }
-    return d.finish(d.execute(steps, d.options.atomic, observer));
 }
 
 run_report runner::down(const down_request& request, const unit_observer& observer) {

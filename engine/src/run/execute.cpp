@@ -508,9 +508,12 @@ run_report executor::atomically(const std::vector<step>& steps, const unit_obser
     auto start = clock::now();
     std::vector<unit_report> done;
     const step* current = nullptr;
-    // A release in a transaction of its own is tried again, whole, after a table lock timed out;
-    // one whose transaction holds the lock and the history it read (through a pooler) is not.
-    lock_retry retry(options_, start, std::random_device{}());
+    // A release is tried again, whole, after a table lock timed out: in a transaction of its own
+    // here; in the caller's (which took the lock and read the history in it) by the caller, after
+    // retry_release, with the budget this executor keeps from the first try.
+    lock_retry own_retry(options_, start, std::random_device{}());
+    if (open && !release_retry_) release_retry_.emplace(options_, start, std::random_device{}());
+    lock_retry& retry = open ? *release_retry_ : own_retry;
     for (bool finished = false; !finished;) {
         try {
             done.clear();
@@ -536,7 +539,13 @@ run_report executor::atomically(const std::vector<step>& steps, const unit_obser
             if (open) open->rollback();  // before the failure's audit row, which is written outside it
             const step& s = current ? *current : steps.back();
             if (waited_too_long(e)) busy(s, e, report, true, true);
-            if (!open && t_.conn.is_lock_timeout(e) && pause_for_lock(s, e, retry)) continue;
+            if (t_.conn.is_lock_timeout(e)) {
+                if (pause_for_lock(s, e, retry)) {
+                    if (!open) continue;
+                    throw retry_release{};
+                }
+                throw failed(s, statement_error(with_lock_holders(e), e.context()), report, true, done);
+            }
             throw failed(s, e, report, true, done);  // nothing of the release stays
         }
     }

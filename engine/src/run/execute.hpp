@@ -70,8 +70,12 @@ public:
     /// up --atomic: every step in one transaction; on failure nothing of the release stays.
     run_report run_atomic(const std::vector<step>& steps, const unit_observer& observer, run_report report = {});
     /// The same in `open`, a transaction the caller began (and locked and read the history in:
-    /// up --atomic on PostgreSQL); commits it, or rolls it back on failure.
+    /// up --atomic on PostgreSQL); commits it, or rolls it back on failure. After a table lock
+    /// timed out, when the retry budget (--ddl-lock-deadline, --ddl-lock-retries) allows another
+    /// try: rolls `open` back, pauses, and throws retry_release; the caller then begins a new
+    /// transaction, locks, reads the history and calls this again on the same executor.
     run_report run_atomic_in(transaction& open, const std::vector<step>& steps, const unit_observer& observer);
+    struct retry_release {};
 
 private:
     run_report atomically(const std::vector<step>& steps, const unit_observer& observer, run_report report, transaction* open);
@@ -122,6 +126,7 @@ private:
     error_context where_;
     std::mutex progress_mutex_;  // index builds report from a thread of their own
     replica_lag_watch lag_;      // runner_options::max_replica_lag
+    std::optional<lock_retry> release_retry_;  // run_atomic_in's tries, from the first
     /// How long the statement running waited for a lagging standby inside it (a backfill's block),
     /// as its notices said: the longest wait reported of each wait, summed (the notices come
     /// every 5 s, so a wait's last seconds may be missing). Read and reset by take_lag_in_block().
