@@ -15,8 +15,10 @@ std::string duration_text(std::chrono::milliseconds d) {
 std::string connection::history_table(std::string_view table) { return dialect::quote(table); }
 
 std::string transaction_pooler_advice() {
-    return "connect directly or through a session-mode pool, or use --atomic (up applies every pending unit in one "
-           "transaction, locked for that transaction only)";
+    // Only up takes --atomic: down, redo, baseline and repair are told so rather than sent to an
+    // option they refuse.
+    return "connect directly or through a session-mode pool (up can also run through this one with --atomic, which "
+           "applies every pending unit in one transaction, locked for that transaction only)";
 }
 
 bool pause(std::stop_token stop, std::chrono::milliseconds d) {

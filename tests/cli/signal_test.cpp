@@ -334,6 +334,33 @@ BOOST_AUTO_TEST_CASE(signal_sigint_cancels_the_queued_alter_and_exits_130) { sto
 // strata died at once and the server went on with its ALTER, queueing the application's writes.
 BOOST_AUTO_TEST_CASE(signal_sighup_cancels_the_queued_alter_and_exits_129) { stopping_up_while_its_alter_waits(SIGHUP, 129); }
 
+// SIGKILL (the OOM killer, a pod's grace period running out) cannot be handled: the server
+// notices the client gone (client_connection_check_interval, which strata sets to 1 s with its
+// lock) and ends the queued ALTER, so neither a backend nor the migration lock stays behind and
+// the next deploy is not told that another run holds the lock (before: for as long as the ALTER
+// waited, here up to --ddl-lock-timeout 60).
+BOOST_AUTO_TEST_CASE(signal_sigkill_leaves_no_backend_nor_lock_behind) {
+    cli_database_test t(strata::backend::postgresql);
+    auto r = t.run({"up", "--to", "2"});
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r);
+    auto reader = named_session(t.db.url(), "signal_test_reader");
+    *reader << "BEGIN";
+    query_value(*reader, "SELECT CAST(count(*) AS TEXT) FROM users");
+    auto observer = open_session(t.db.url());
+    spawned_process p(strata_invocation(t, {"--ddl-lock-timeout", "60", "up"}));
+    BOOST_TEST_REQUIRE((eventually([&] { return strata_waiting_on(*observer, "users").has_value() || !p.running(); }, 20s) &&
+                        p.running()),
+                       p.err_so_far());
+    p.send(SIGKILL);
+    p.wait();
+    BOOST_TEST(eventually([&] { return strata_backends(*observer) == 0 && advisory_lock_holders(*observer).size() == 0u; }, 10s),
+               "strata's backend outlived it: " << strata_backend_activity(*observer));
+    *reader << "COMMIT";
+    r = t.run({"up", "--lock-timeout", "2"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(history_state(t, 3) == std::optional<std::string>("applied"), r);
+}
+
 // The second signal does not wait for the cleanup: here the audit row waits for a lock the test
 // holds on the audit table (SHARE: reads pass, inserts wait), and a second signal then ends
 // strata at once, with 128 + its number and no cleanup line.

@@ -303,6 +303,26 @@ STRATA_BACKEND_TEST(connection_lock_dies_with_the_process_that_held_it) {
     BOOST_CHECK_NO_THROW(t.second->lock(5s, {}));  // the server notices the closed socket at once, or nearly
 }
 
+// An index built CONCURRENTLY waits, its table lock granted, for every older transaction of the
+// database, on any table (a report, one idle in a snapshot): that transaction is the holder named.
+STRATA_BACKEND_TEST(connection_names_the_old_transaction_an_index_build_waits_for) {
+    if (backend != backend::postgresql) return;  // SQLite builds no index concurrently
+    two_connections t(backend);
+    t.first->execute("CREATE TABLE guarded (x INTEGER)");
+    t.first->execute("CREATE TABLE elsewhere (x INTEGER)");
+    t.second->begin(false);
+    t.second->execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+    t.second->query("SELECT count(*) FROM elsewhere");  // its snapshot stays until it ends
+    t.first->set_lock_timeout(200ms);
+    const std::string build = "CREATE INDEX CONCURRENTLY \"guarded_x\" ON \"guarded\" (x)";
+    auto e = thrown<strata::statement_error>([&] { t.first->execute(build); });
+    BOOST_TEST(t.first->is_lock_timeout(e), e.what());
+    const std::string second_pid = value_of(*t.second, "SELECT pg_backend_pid()");
+    BOOST_TEST(contains(t.first->lock_holders(build), "the index build waits for older transactions to end: pid " + second_pid),
+               t.first->lock_holders(build));
+    t.second->rollback();
+}
+
 STRATA_BACKEND_TEST(connection_says_which_failures_were_lock_timeouts) {
     two_connections t(backend);
     t.first->execute("CREATE TABLE guarded (x INTEGER)");

@@ -15,6 +15,7 @@
 #include <soci/soci.h>
 
 #include <algorithm>
+#include <cctype>
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -168,7 +169,8 @@ public:
     std::unique_ptr<migration_lock> lock(std::chrono::milliseconds timeout, const notice_function& notice) override {
         // The lock and the server session it was taken in (the backend pid).
         // With the session's start (history_guard): the lock comes before any unit runs.
-        const std::string sql = std::string("SELECT ") + try_lock("pg_try_advisory_lock") + ", pg_backend_pid(), " + start_query;
+        const std::string sql = std::string("SELECT ") + try_lock("pg_try_advisory_lock") + ", pg_backend_pid(), " + start_query +
+                                ", " + watch_client("false");
         std::string locked_in;
         poll_for_lock(timeout,
                       [&] {
@@ -177,6 +179,7 @@ public:
                           if (rows.empty() || rows.front().at(0) != std::optional<std::string>("1")) return false;
                           locked_in = rows.front().at(1).value_or("");
                           note_start(rows.front(), 2);
+                          client_watched_ = rows.front().at(5).has_value();
                           return true;
                       },
                       [this] { return holder(); }, notice);
@@ -209,7 +212,8 @@ public:
         transaction_settings_ =
             "SET LOCAL standard_conforming_strings = on; SET LOCAL lock_timeout = '" + std::to_string(table_lock_timeout.count()) + "ms'";
         execute(transaction_settings_);
-        const std::string sql = std::string("SELECT ") + try_lock("pg_try_advisory_xact_lock") + ", " + start_query;
+        const std::string sql = std::string("SELECT ") + try_lock("pg_try_advisory_xact_lock") + ", " + start_query + ", " +
+                                watch_client("true");
         poll_for_lock(
             timeout,
             [&] {
@@ -218,6 +222,7 @@ public:
                 refuse_no_schema(rows.front().at(0));
                 if (rows.front().at(0) != std::optional<std::string>("1")) return false;
                 note_start(rows.front(), 1);
+                if (rows.front().at(4).has_value()) transaction_settings_ += "; SET LOCAL " + std::string(client_check) + " = 1000";
                 return true;
             },
             [this] { return holder(); }, notice);
@@ -263,6 +268,7 @@ public:
         std::string sql = "RESET ALL; RESET ROLE";
         if (conforming_set_) sql += "; SET standard_conforming_strings = on";
         if (lock_timeout_) sql += "; SET lock_timeout = '" + std::to_string(lock_timeout_->count()) + "ms'";
+        if (client_watched_) sql += "; SET " + std::string(client_check) + " = 1000";
         if (pq_->transaction_status(conn_) == PQTRANS_INTRANS && !transaction_settings_.empty()) sql += "; " + transaction_settings_;
         execute(sql);
     }
@@ -294,10 +300,39 @@ public:
                 out += std::string(out.empty() ? "the lock on " : "; on ") + text(0) + " is held by pid " + text(1) +
                        " (application '" + text(2) + "', " + text(3) + (age.empty() ? "" : ", in a transaction for " + age) + ")";
             }
+            // An index built or dropped CONCURRENTLY also waits, table lock granted, for every
+            // transaction of the database that may still read the table without the index: an old
+            // transaction on any table (one idle in transaction, a long report) is its usual
+            // blocker, and holds no lock on this table to name.
+            if (out.empty() && contains_word(statement, "CONCURRENTLY"))
+                for (const auto& row : query(
+                         "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.state, ''), "
+                         "coalesce(to_char(now() - a.xact_start, 'HH24:MI:SS'), '') FROM pg_stat_activity a "
+                         "WHERE a.pid <> pg_backend_pid() AND a.datname = current_database() AND a.backend_xmin IS NOT NULL "
+                         "AND a.backend_type = 'client backend' ORDER BY a.xact_start LIMIT 3")) {
+                    auto text = [&](std::size_t i) { return row.at(i).value_or(""); };
+                    const std::string age = text(3);
+                    out += std::string(out.empty() ? "the index build waits for older transactions to end: " : "; ") + "pid " +
+                           text(0) + " (application '" + text(1) + "', " + text(2) +
+                           (age.empty() ? "" : ", in a transaction for " + age) + ")";
+                }
         } catch (const error&) {
             // Naming the holder is a courtesy; the retry goes on without it.
         }
         return out;
+    }
+
+    /// Whether `word` (upper case) is in `sql` as a word, in any case.
+    static bool contains_word(const std::string& sql, std::string_view word) {
+        std::string upper(sql.size(), ' ');
+        std::transform(sql.begin(), sql.end(), upper.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+        for (auto at = upper.find(word); at != std::string::npos; at = upper.find(word, at + 1)) {
+            const bool starts = at == 0 || !(std::isalnum(static_cast<unsigned char>(upper[at - 1])) || upper[at - 1] == '_');
+            const auto end = at + word.size();
+            const bool ends = end == upper.size() || !(std::isalnum(static_cast<unsigned char>(upper[end])) || upper[end] == '_');
+            if (starts && ends) return true;
+        }
+        return false;
     }
 
     void begin(bool) override { execute("BEGIN"); }
@@ -344,6 +379,18 @@ private:
     /// lock, before any unit runs (or, in a dry run, whose units run nowhere, when first needed).
     static constexpr const char* start_query = "current_setting('search_path'), current_user, current_schema()";
 
+    /// A statement that sends the client nothing (an index build, a lock wait, a validating scan)
+    /// goes on after strata is killed (SIGKILL: the OOM killer, a pod's grace period), holding the
+    /// migration lock, until the server notices the client gone; PostgreSQL 14+ checks every
+    /// client_connection_check_interval. Set (to 1 s) with the lock, where the server has it.
+    static constexpr const char* client_check = "client_connection_check_interval";
+    /// The lock query's column setting client_check for the session (`local` "false") or the
+    /// transaction ("true"); NULL on a server without it.
+    static std::string watch_client(const char* local) {
+        return std::string("CASE WHEN current_setting('") + client_check + "', true) IS NULL THEN NULL ELSE set_config('" +
+               client_check + "', '1000', " + local + ") END";
+    }
+    bool client_watched_ = false;                            ///< client_check set for the session
     bool conforming_set_ = false;                            ///< standard_conforming_strings was set on
     std::optional<std::chrono::milliseconds> lock_timeout_;  ///< the last set_lock_timeout()
     std::string transaction_settings_;                       ///< lock_transaction()'s SET LOCALs
