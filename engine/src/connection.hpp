@@ -101,6 +101,10 @@ public:
     /// timeout; connect() sets it to --lock-timeout). Running out throws lock_timeout_error
     /// naming the database. PostgreSQL has no such wait (its table locks follow set_lock_timeout).
     virtual void set_busy_timeout(std::chrono::milliseconds timeout) { (void)timeout; }
+    /// Who holds the migration lock now ("pid 604, application 'strata', from 10.0.0.5, connected
+    /// since ..."), looked at without taking it; empty when nobody does, or where the database
+    /// cannot say (SQLite).
+    virtual std::string migration_lock_holder() { return {}; }
     /// Whether the migration lock can belong to a transaction (lock_transaction()).
     virtual bool can_lock_transactions() const noexcept { return false; }
     /// For a change made in one transaction (up --atomic), first thing inside it: takes the

@@ -322,6 +322,14 @@ std::vector<unit_status> runner::status() {
         }
         s.steps = inspect::online_progress(*impl_->plan().find(s.version)->entry->unit, now ? &*now : nullptr, unread);
     }
+    // A row that says running or reverting while a run holds the lock is that run's work in
+    // progress (a long index build, a backfill), not one that was stopped: status says so rather
+    // than send the on-call engineer to up or down.
+    if (std::any_of(status.begin(), status.end(), [](const unit_status& s) { return s.interrupted || s.state == unit_state::dirty; })) {
+        const std::string by = impl_->db.look().migration_lock_holder();
+        for (auto& s : status)
+            if (s.interrupted || s.state == unit_state::dirty) s.in_progress = by;
+    }
     return status;
 }
 

@@ -28,6 +28,7 @@
 #include "support/schema_reader.hpp"
 #include "support/schema_session.hpp"
 #include "support/temp_database.hpp"
+#include "support/waiting.hpp"
 
 using namespace strata::test;
 using strata::schema::sql_text;
@@ -1087,6 +1088,40 @@ BOOST_AUTO_TEST_SUITE(postgresql)
 // transaction: after a table lock timed out, that transaction is begun again, whole, as the
 // README promises (before, the first 200 ms wait failed the release), and no failed audit row
 // is written for a try that is retried. Past the budget the failure names who held the lock.
+// status while a run is at a unit outside a transaction (its row says running, as after a
+// crash): in progress, naming the run that holds the migration lock, not sent to up or down.
+BOOST_AUTO_TEST_CASE(custom_status_during_a_run_says_its_unit_is_in_progress) {
+    auto db = temp_database::postgresql();
+    auto reg = registry_of({table_unit(1, "t"),
+                            unit(2, "index_t_concurrently",
+                                 {{both("CREATE INDEX CONCURRENTLY t_a_idx ON t (a)"), both("DROP INDEX CONCURRENTLY t_a_idx")}},
+                                 strata::transaction_mode::none)});
+    strata::runner(*reg, db.url()).up(1);
+    auto old = open_session(db.url());  // a snapshot the index build waits for
+    *old << "BEGIN ISOLATION LEVEL REPEATABLE READ";
+    query_value(*old, "SELECT CAST(count(*) AS TEXT) FROM t");
+    std::thread run([&] {
+        try {
+            strata::runner(*reg, db.url()).up();
+        } catch (const std::exception& e) {
+            BOOST_ERROR("the run failed: " << e.what());
+        }
+    });
+    auto sql = open_session(db.url());
+    const bool running = eventually([&] { return history_state(*sql, 2) == std::optional<std::string>("running"); }, 20s);
+    std::vector<strata::unit_status> during;
+    if (running) during = strata::runner(*reg, db.url()).status();
+    *old << "COMMIT";
+    run.join();
+    BOOST_TEST_REQUIRE(running, "the run never marked unit 2 running");
+    BOOST_TEST_REQUIRE(during.size() == 2u);
+    BOOST_TEST(contains(during[1].in_progress, "application 'strata'"), "in_progress: " << during[1].in_progress);
+    BOOST_TEST(during[0].in_progress.empty());
+    const auto after = strata::runner(*reg, db.url()).status();
+    BOOST_TEST((after.at(1).state == strata::unit_state::applied));
+    BOOST_TEST(after.at(1).in_progress.empty());
+}
+
 BOOST_AUTO_TEST_CASE(custom_atomic_up_is_retried_until_the_lock_goes) {
     auto db = temp_database::postgresql();
     // Quoted, as strata's own statements are: the holder is found by the table's quoted name.

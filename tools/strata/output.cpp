@@ -161,6 +161,7 @@ void printer::status(const std::string& database, const std::vector<unit_status>
                                                           ? json(u.reverting ? "down" : "up")
                                                           : json(nullptr)},
                             {"steps", steps_json(u.steps)},
+                            {"in_progress", nullable(u.in_progress)},
                             {"damage", nullable(u.damage)}});
         json summary;
         for (auto s : {unit_state::applied, unit_state::pending, unit_state::changed, unit_state::mismatched, unit_state::unknown,
@@ -185,7 +186,9 @@ void printer::status(const std::string& database, const std::vector<unit_status>
         out_ << std::right << std::setw(int(version_width)) << u.version << "  " << std::left << std::setw(int(name_width)) << u.name
                   << "  " << paint(padded, state_colour(u.state)) << "  " << (u.applied_at.empty() ? "-" : u.applied_at)
                   << (u.out_of_order ? "  (older than the newest applied unit)" : "")
-                  << (u.interrupted && u.reverting
+                  << (!u.in_progress.empty()
+                          ? "  (in progress: the run holding the migration lock is at it now: " + u.in_progress + ")"
+                      : u.interrupted && u.reverting
                           ? "  (its down was interrupted half-way: " + name_ + " down finishes reverting it, " + name_ +
                                 " up applies it again)"
                       : u.interrupted ? "  (interrupted half-way: " + name_ + " up finishes it, " + name_ + " down undoes it)"

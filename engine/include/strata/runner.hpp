@@ -70,6 +70,9 @@ struct unit_status {
     std::string damage;             ///< damaged: what is wrong with the history row
     /// interrupted: each operation of its up, and how far it got (read from the schema by status()).
     std::vector<unit_step> steps;
+    /// interrupted or dirty while a run holds the migration lock (PostgreSQL): that run is at it
+    /// now, not stopped; who it is ("pid 604, application 'strata', from ..., connected since ...").
+    std::string in_progress;
 };
 
 /// One unit that ran (or, in a dry run, would run).

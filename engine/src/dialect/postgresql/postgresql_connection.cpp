@@ -362,6 +362,8 @@ public:
         pq_->cancel(cancel_, why, sizeof why);  // when it cannot be sent, the statement runs on: nothing better to do
     }
 
+    std::string migration_lock_holder() override { return held_by().value_or(""); }
+
     std::string applied_by() override {
         const char* user = pq_->user(conn_);
         return user ? user : "";
@@ -537,7 +539,10 @@ private:
     }
 
     /// Who holds the advisory lock: pid, application, client address, since when.
-    std::string holder() {
+    std::string holder() { return held_by().value_or("a session that just let go"); }
+
+    /// Who holds the advisory lock, nullopt when nobody does.
+    std::optional<std::string> held_by() {
         const std::string sql = std::string(
                                     "SELECT a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'local socket'), "
                                     "to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
@@ -548,7 +553,7 @@ private:
                                     "AND l.objid = (hashtext(current_schema() || '.strata_schema_history'))::oid");
         try {
             auto rows = query(sql);
-            if (rows.empty()) return "a session that just let go";
+            if (rows.empty()) return std::nullopt;
             auto text = [&](std::size_t i) { return rows.front().at(i).value_or(""); };
             return "pid " + text(0) + ", application '" + text(1) + "', from " + text(2) + ", connected since " + text(3);
         } catch (const statement_error&) {
