@@ -186,8 +186,9 @@ public:
     /// (PostgreSQL: a plain SET, set_config(..., false), SET ROLE; RESET ALL, then strata's own
     /// settings again), so that every unit starts from the session strata opened, whether it runs
     /// alone or after others: the schema a unit makes must not depend on how units are batched.
-    /// Inside a transaction (up --atomic) the reset is part of it. Nothing where statements cannot
-    /// change the session (SQLite), or when none of them can have (no "set" in their text).
+    /// Nothing inside a transaction (up --atomic, whose units share one: a RESET ALL there would
+    /// outlast it on a pooled server connection), where statements cannot change the session
+    /// (SQLite), or when none of them can have (no "set" in their text).
     virtual void reset_session(const std::vector<std::string>& statements) { (void)statements; }
     /// A boolean SQL condition for the WHERE of each change to the history: true while a session
     /// starting as this connection did would find the history where history_table() says;

@@ -1049,17 +1049,12 @@ STRATA_BACKEND_TEST(custom_units_setting_their_search_path_keep_their_history) {
 }
 
 // A unit's session settings (a plain SET, set_config(..., false)) end with it: the next unit of
-// the same run starts as it would in a run of its own, in a transaction, outside one, and in
-// --atomic's one transaction alike.
+// the same run starts as it would in a run of its own, in a transaction or outside one.
 STRATA_BACKEND_TEST(custom_a_units_session_settings_end_with_it) {
     if (backend != strata::backend::postgresql) return;  // SQLite's PRAGMAs are refused in SQL units
-    struct variant {
-        strata::transaction_mode mode;
-        bool atomic;
-    };
-    for (const auto [mode, atomic] : {variant{strata::transaction_mode::per_unit, false}, variant{strata::transaction_mode::per_unit, true},
-                                      variant{strata::transaction_mode::none, false}}) {
-        BOOST_TEST_CONTEXT("transaction per unit: " << (mode == strata::transaction_mode::per_unit) << ", --atomic: " << atomic) {
+    // (Not between the units of up --atomic, which share one transaction: README.)
+    for (const auto mode : {strata::transaction_mode::per_unit, strata::transaction_mode::none}) {
+        BOOST_TEST_CONTEXT("transaction per unit: " << (mode == strata::transaction_mode::per_unit)) {
             auto db = temp_database::create(backend);
             auto reg = registry_of({
                 unit(1, "set_things",
@@ -1070,9 +1065,7 @@ STRATA_BACKEND_TEST(custom_a_units_session_settings_end_with_it) {
                      mode),
                 unit(2, "plain", {{both("SELECT pg_sleep(0.2)"), both("SELECT 1")}, {both("CREATE TABLE b (x integer)"), both("DROP TABLE b")}}),
             });
-            strata::runner_options options;
-            options.atomic = atomic;
-            strata::runner(*reg, db.url(), options).up();
+            strata::runner(*reg, db.url()).up();
             auto sql = open_session(db.url());
             BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
             BOOST_TEST(count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM pg_tables WHERE schemaname = 'side' AND tablename = 'a'") == 1);
@@ -1084,10 +1077,6 @@ STRATA_BACKEND_TEST(custom_a_units_session_settings_end_with_it) {
 
 BOOST_AUTO_TEST_SUITE(postgresql)
 
-// up --atomic on PostgreSQL takes its lock and reads the history inside the release's one
-// transaction: after a table lock timed out, that transaction is begun again, whole, as the
-// README promises (before, the first 200 ms wait failed the release), and no failed audit row
-// is written for a try that is retried. Past the budget the failure names who held the lock.
 // status while a run is at a unit outside a transaction (its row says running, as after a
 // crash): in progress, naming the run that holds the migration lock, not sent to up or down.
 BOOST_AUTO_TEST_CASE(custom_status_during_a_run_says_its_unit_is_in_progress) {
@@ -1122,6 +1111,10 @@ BOOST_AUTO_TEST_CASE(custom_status_during_a_run_says_its_unit_is_in_progress) {
     BOOST_TEST(after.at(1).in_progress.empty());
 }
 
+// up --atomic on PostgreSQL takes its lock and reads the history inside the release's one
+// transaction: after a table lock timed out, that transaction is begun again, whole, as the
+// README promises (before, the first 200 ms wait failed the release), and no failed audit row
+// is written for a try that is retried. Past the budget the failure names who held the lock.
 BOOST_AUTO_TEST_CASE(custom_atomic_up_is_retried_until_the_lock_goes) {
     auto db = temp_database::postgresql();
     // Quoted, as strata's own statements are: the holder is found by the table's quoted name.

@@ -1,6 +1,6 @@
 // How strata reads a PostgreSQL search_path setting to guard the history (history_home.hpp):
 // the names the server itself would look in, in its order. The guard's effect is tested against
-// a server (tests/integration/runner_test.cpp).
+// a server (tests/integration/custom_units_test.cpp, section 10).
 
 #include <boost/test/unit_test.hpp>
 
@@ -45,6 +45,13 @@ BOOST_AUTO_TEST_CASE(the_guards_refusal_is_told_from_other_errors) {
                *why);
     BOOST_TEST(!strata::history_home_refusal("22P02", "invalid input syntax for type boolean: \"maybe\""));
     BOOST_TEST(!strata::history_home_refusal("42P01", raised));
+    // A server speaking another language quotes the cast's value all the same.
+    const auto german = strata::history_home_refusal(
+        "22P02", "ungültige Eingabesyntax für Typ boolean: »strata: a session starting with search_path app, public would "
+                 "find strata's history in schema app, not in schema public where it is«");
+    BOOST_TEST_REQUIRE(german.has_value());
+    BOOST_TEST(german->rfind("a session starting with search_path app, public would find", 0) == 0, *german);
+    BOOST_TEST(german->find("where it is: the next run") != std::string::npos, *german);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -529,7 +529,6 @@ run_report executor::atomically(const std::vector<step>& steps, const unit_obser
                     naming(statement, [&] { execute(s, statement); });
                 }
                 record(s, since(unit_start));
-                t_.conn.reset_session(s.statements->statements);
                 done.push_back({s.version, s.name, s.dir, since(unit_start), false});
             }
             current = nullptr;

@@ -8,7 +8,9 @@ namespace {
 bool blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
 constexpr std::size_t max_identifier_bytes = 63;  // NAMEDATALEN - 1
-constexpr std::string_view refusal_marker = "invalid input syntax for type boolean: \"strata: ";
+// The explanation is the cast's value, which the server quotes in its message in any language.
+constexpr std::string_view refusal_marker = "strata: a session starting with search_path ";
+constexpr std::string_view refusal_end = " where it is";
 
 }  // namespace
 
@@ -66,7 +68,8 @@ std::string history_home_guard(const std::vector<std::string>& entries, std::str
         shown += (shown.empty() ? "" : ", ") + name;
     }
     if (names.empty()) return {};
-    // f: the first usable schema of the search_path, as the server chooses current_schema(). A
+    // f: the first usable schema of the search_path, as the server chooses current_schema() for
+    // the session's user (not a role a unit switched to with SET LOCAL ROLE). A
     // scalar subquery without outer references: the server runs it once, before any row. Failing
     // is a cast of the explanation to boolean, the one way plain SQL has to raise; the text
     // depends on the subquery's value, so the planner cannot fold it into a failure of every
@@ -76,19 +79,21 @@ std::string history_home_guard(const std::vector<std::string>& entries, std::str
            " || ' would find strata''s history in schema ' || coalesce(quote_ident(f), '(none)') || ', not in schema ' || " +
            dialect::quote_literal(schema) +
            " || ' where it is' AS boolean) END FROM (SELECT (SELECT nspname FROM pg_namespace n, unnest(ARRAY[" + names +
-           "]) WITH ORDINALITY e(s, i) WHERE nspname = s AND has_schema_privilege(n.oid, 'USAGE') ORDER BY i LIMIT 1) f) g)";
+           "]) WITH ORDINALITY e(s, i) WHERE nspname = s AND has_schema_privilege(" + dialect::quote_literal(user) + ", n.oid, 'USAGE') ORDER BY i LIMIT 1) f) g)";
 }
 
 std::optional<std::string> history_home_refusal(std::string_view sqlstate, std::string_view message) {
     const auto at = message.find(refusal_marker);
     if (sqlstate != "22P02" || at == std::string_view::npos) return std::nullopt;
-    std::string_view why = message.substr(at + refusal_marker.size());
-    why = why.substr(0, why.rfind('"'));
+    const auto end = message.rfind(refusal_end);
+    if (end == std::string_view::npos || end < at) return std::nullopt;
+    const std::string_view why = message.substr(at + std::string_view("strata: ").size(), end + refusal_end.size() - at - 8);
     return std::string(why) +
            ": the next run would look for the history there, not find this one, and apply every unit again, so strata "
            "records nothing of this change. If a unit created that schema: create it before strata's first run on a "
            "database (the history is then kept in it), list it after the history's schema in the search_path, or move "
-           "strata_schema_history and strata_schema_log into it (ALTER TABLE ... SET SCHEMA)";
+           "strata_schema_history and strata_schema_log into it (ALTER TABLE ... SET SCHEMA). A unit outside a "
+           "transaction has created it already: drop it, or move the history into it, before strata runs here again";
 }
 
 }  // namespace strata

@@ -209,9 +209,8 @@ public:
         // what the runner that held the lock before committed (its history rows).
         execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
         // SET LOCAL: a session setting may stay behind in another server session of a pooler.
-        transaction_settings_ =
-            "SET LOCAL standard_conforming_strings = on; SET LOCAL lock_timeout = '" + std::to_string(table_lock_timeout.count()) + "ms'";
-        execute(transaction_settings_);
+        execute("SET LOCAL standard_conforming_strings = on; SET LOCAL lock_timeout = '" +
+                std::to_string(table_lock_timeout.count()) + "ms'");
         const std::string sql = std::string("SELECT ") + try_lock("pg_try_advisory_xact_lock") + ", " + start_query + ", " +
                                 watch_client("true");
         poll_for_lock(
@@ -222,7 +221,6 @@ public:
                 refuse_no_schema(rows.front().at(0));
                 if (rows.front().at(0) != std::optional<std::string>("1")) return false;
                 note_start(rows.front(), 1);
-                if (rows.front().at(4).has_value()) transaction_settings_ += "; SET LOCAL " + std::string(client_check) + " = 1000";
                 return true;
             },
             [this] { return holder(); }, notice);
@@ -263,13 +261,16 @@ public:
             return false;
         };
         if (std::none_of(statements.begin(), statements.end(), says_set)) return;
+        // Not inside a transaction (up --atomic): RESET ALL there is a session change that
+        // outlasts the commit, on a server connection a transaction pooler then hands to the
+        // application, undoing what the pool set up (pgbouncer's connect_query).
+        if (pq_->transaction_status(conn_) != PQTRANS_IDLE) return;
         // RESET ALL goes back to how the session started (the URL's options, the role's and the
         // database's settings) but leaves the role alone; then strata's own settings again.
         std::string sql = "RESET ALL; RESET ROLE";
         if (conforming_set_) sql += "; SET standard_conforming_strings = on";
         if (lock_timeout_) sql += "; SET lock_timeout = '" + std::to_string(lock_timeout_->count()) + "ms'";
         if (client_watched_) sql += "; SET " + std::string(client_check) + " = 1000";
-        if (pq_->transaction_status(conn_) == PQTRANS_INTRANS && !transaction_settings_.empty()) sql += "; " + transaction_settings_;
         execute(sql);
     }
 
@@ -395,7 +396,6 @@ private:
     bool client_watched_ = false;                            ///< client_check set for the session
     bool conforming_set_ = false;                            ///< standard_conforming_strings was set on
     std::optional<std::chrono::milliseconds> lock_timeout_;  ///< the last set_lock_timeout()
-    std::string transaction_settings_;                       ///< lock_transaction()'s SET LOCALs
 
     struct session_start {
         std::string schema;  ///< current_schema(): where the history is; empty when none

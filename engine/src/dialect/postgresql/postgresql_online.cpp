@@ -308,8 +308,9 @@ constexpr const char* batch_loop_end = "\nEND LOOP; END";
 /// matching rows are ever updated whatever the ctids (a partitioned table repeats them). The loop
 /// ends when a batch finds no row to lock; a rerun after a crash starts over with the rows still
 /// matching. The rows are counted first, for progress. A batch whose rows still match after it
-/// committed would make the loop endless: it stops. Column names win over the block's variables
-/// (#variable_conflict use_column).
+/// committed, or that updated none of the rows it locked (a trigger skipped them), would make the
+/// loop endless: it stops. Column names win over the block's variables (#variable_conflict
+/// use_column).
 std::string backfill_in_batches(const backfill& o, const std::vector<std::string>& only_if_columns) {
     const std::string t = dialect::quote(o.table);
     const std::string where = "(" + o.where_sql + ")";
@@ -335,6 +336,10 @@ std::string backfill_in_batches(const backfill& o, const std::vector<std::string
         std::to_string(o.batch_rows) + " FOR UPDATE) strata_rows;\n" + batch_exit +
         "WITH strata_updated AS (UPDATE " + t + " SET " + o.set_sql + " WHERE ctid = ANY (strata_picked) AND " + where +
         " RETURNING ctid) SELECT array_agg(ctid) INTO strata_batch FROM strata_updated;\n"
+        "IF strata_batch IS NULL THEN RAISE EXCEPTION '%: a batch locked % rows matching its where_sql and updated none of "
+        "them, so its batches would never end; stopped after % rows (committed). A BEFORE UPDATE trigger that skips "
+        "them, or a where_sql that reads other tables or the clock, does this', " + what +
+        ", cardinality(strata_picked), strata_done; END IF;\n"
         "COMMIT; strata_done := strata_done + coalesce(cardinality(strata_batch), 0); " + progress + "\n"
         "IF EXISTS (SELECT 1 FROM " + t + " WHERE ctid = ANY (strata_batch) AND " + where + ") THEN RAISE EXCEPTION "
         "'%: rows it just updated still match its where_sql, so its batches would never end; stopped after % rows "
