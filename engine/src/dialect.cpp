@@ -16,6 +16,11 @@ rendering dialect::render(const std::vector<schema::operation>& ops, catalog& st
     return out;
 }
 
+std::vector<half_built_object> dialect::half_built(const std::vector<schema::operation>& up) const {
+    (void)up;
+    return {};
+}
+
 std::string dialect::names_taken_query(const std::vector<schema::operation>& up) const {
     (void)up;
     return {};

@@ -304,8 +304,9 @@ STRATA_BACKEND_TEST(change_column_with_a_using_expression_per_database_converts_
 }
 
 // Online NOT NULL: the same column as the plain form on both databases. On PostgreSQL it runs
-// outside a transaction, fails on a NULL leaving the unit interrupted (the check NOT VALID, the
-// column still nullable), and the next up after the rows are fixed finishes it with no check left.
+// outside a transaction, fails on a NULL leaving the unit interrupted (the column still nullable,
+// the check it added NOT VALID dropped again: it would refuse NULLs meanwhile), and the next up
+// after the rows are fixed finishes it with no check left.
 STRATA_BACKEND_TEST(online_change_column_makes_a_column_not_null_and_down_takes_it_back) {
     auto db = temp_database::create(backend);
     auto units = registry_of({
@@ -324,16 +325,22 @@ STRATA_BACKEND_TEST(online_change_column_makes_a_column_not_null_and_down_takes_
     BOOST_TEST_REQUIRE(run(*sql, "INSERT INTO accounts (id, owner) VALUES (1, 'ada'), (2, NULL)") == refusal::none);
     const auto before = user_schema(*sql);
 
-    BOOST_CHECK_THROW(strata::runner(*units, db.url()).up(), strata::error);
+    try {
+        strata::runner(*units, db.url()).up();
+        BOOST_ERROR("up made a column with a NULL NOT NULL");
+    } catch (const strata::error& e) {
+        if (backend == strata::backend::postgresql)
+            BOOST_TEST(contains(e.what(), "strata dropped what the failed step had half-built: check "
+                                          "accounts_owner_not_null_check on accounts, added NOT VALID"),
+                       e.what());
+    }
     BOOST_TEST(column_of(*sql, "accounts", "owner").nullable);
     if (backend == strata::backend::postgresql) {
         BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());  // running
-        BOOST_TEST(constraints_of(*sql, "accounts") == (std::vector<std::string>{"accounts_owner_not_null_check", "accounts_pkey"}),
-                   boost::test_tools::per_element());
-        BOOST_TEST(query_value(*sql, "SELECT CAST(convalidated AS TEXT) FROM pg_constraint WHERE conname = 'accounts_owner_not_null_check'") ==
-                   std::optional<std::string>("false"));
-        // A NULL is refused already: the NOT VALID check holds for new rows.
-        BOOST_TEST(run(*sql, "INSERT INTO accounts (id, owner) VALUES (3, NULL)") == refusal::other);
+        BOOST_TEST(constraints_of(*sql, "accounts") == (std::vector<std::string>{"accounts_pkey"}), boost::test_tools::per_element());
+        // Writes go on as before the release.
+        BOOST_TEST(run(*sql, "INSERT INTO accounts (id, owner) VALUES (3, NULL)") == refusal::none);
+        BOOST_TEST_REQUIRE(run(*sql, "DELETE FROM accounts WHERE id = 3") == refusal::none);
     } else {
         BOOST_TEST(user_schema(*sql) == before, schema_diff(before, user_schema(*sql)));
         BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());

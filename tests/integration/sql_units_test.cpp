@@ -367,3 +367,33 @@ STRATA_BACKEND_TEST(change_column_on_a_table_a_sql_unit_made_keeps_its_checks_co
     for (const auto& c : read_table(*sql, "items").columns)
         if (c.name == "qty" || c.name == "owner") BOOST_TEST(lower(c.type) == "integer", c.name << " is " << c.type);
 }
+
+// A SQL unit outside a transaction whose concurrent unique build fails on duplicates: strata
+// cannot resume such a unit (it is dirty) nor tell what its text built, but it says what
+// PostgreSQL keeps: the INVALID index.
+STRATA_BACKEND_TEST(sql_unit_whose_concurrent_unique_build_fails_says_what_postgresql_keeps) {
+    if (backend != strata::backend::postgresql) return;
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({std::make_shared<const create_accounts>(), sql_unit(2, "unique_names", R"(-- strata:no-transaction
+-- strata:up
+CREATE UNIQUE INDEX CONCURRENTLY accounts_name_key ON accounts (name);
+-- strata:down
+DROP INDEX CONCURRENTLY accounts_name_key;
+)")});
+    strata::runner r(*reg, db.url());
+    r.up(1);
+    auto sql = open_session(db.url());
+    *sql << "INSERT INTO accounts (id, name) VALUES (1, 'same'), (2, 'same')";
+    try {
+        r.up();
+        BOOST_ERROR("up built a unique index over duplicates");
+    } catch (const strata::migration_error& e) {
+        BOOST_TEST(e.context().sqlstate == "23505");
+        BOOST_TEST(contains(e.what(), "is now dirty"), e.what());
+        BOOST_TEST(contains(e.what(), "PostgreSQL keeps an index whose concurrent build failed, INVALID"), e.what());
+        BOOST_TEST(contains(e.what(), "drop it (DROP INDEX CONCURRENTLY)"), e.what());
+    }
+    // What the message says is there.
+    BOOST_TEST(query_value(*sql, "SELECT CAST(indisvalid AS TEXT) FROM pg_index WHERE indexrelid = 'accounts_name_key'::regclass") ==
+               std::optional<std::string>("false"));
+}

@@ -664,4 +664,29 @@ BOOST_AUTO_TEST_CASE(sqlite_online_check_and_partial_index_are_their_plain_forms
     BOOST_TEST(contains(o.statements.back(), R"(WHERE ("parent" IS NOT NULL))"));
 }
 
+// What a step failing on the data may leave half-built, for the runner to drop: every online
+// operation that adds a constraint NOT VALID or builds an index, by its name and kind; nothing
+// of a plain operation, and nothing on SQLite (one transaction).
+BOOST_AUTO_TEST_CASE(half_built_names_each_online_constraint_and_index) {
+    builder b;
+    b.add_column("children", parent_ref()).online();
+    b.add_unique("children", {"parent_ref"}).online();
+    b.add_check("children", "children_id_positive", R"("id" > 0)").online();
+    b.create_index("children", {"parent"}).online();
+    b.change_column("children", column("parent", type::bigint()), column("parent", type::bigint()).not_null()).online();
+    b.add_check("children", "children_plain", R"("id" < 10)");
+    std::vector<std::string> what;
+    for (const auto& h : postgresql().half_built(b.operations())) what.push_back(h.what);
+    BOOST_TEST(what == (statements{"foreign key children_parent_ref_fkey on children, added NOT VALID",
+                                   "unique index children_parent_ref_key on children, left INVALID by its build",
+                                   "check children_id_positive on children, added NOT VALID",
+                                   "index children_parent_idx on children, left INVALID by its build",
+                                   "check children_parent_not_null_check on children, added NOT VALID"}),
+               boost::test_tools::per_element());
+    const auto check = postgresql().half_built(b.operations()).at(2);
+    BOOST_TEST(check.found == R"sql(SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = to_regclass('"children"') AND conname = 'children_id_positive' AND contype = 'c' AND NOT convalidated)sql");
+    BOOST_TEST(check.drop == R"sql(ALTER TABLE "children" DROP CONSTRAINT "children_id_positive")sql");
+    BOOST_TEST(sqlite().half_built(b.operations()).empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -54,6 +54,14 @@ struct rendering {
     bool resumable = true;
 };
 
+/// An object a step of an online unit may leave half-built when it fails on the data (see
+/// dialect::half_built()): enforcing a rule the rows break.
+struct half_built_object {
+    std::string what;   ///< "check amount_positive on orders, added NOT VALID"
+    std::string found;  ///< a query returning a row while it is there, half-built
+    std::string drop;   ///< drops it (run only after `found` returned a row)
+};
+
 class dialect {
 public:
     virtual ~dialect() = default;
@@ -88,6 +96,14 @@ public:
     /// catalog only, waiting for no table's lock. Empty when there is nothing to look for (no
     /// online operations here, the default).
     virtual std::string names_taken_query(const std::vector<schema::operation>& up) const;
+    /// What the online unit `up` may leave half-built when a step fails on the data (a row that
+    /// breaks the rule, SQLSTATE class 23): a constraint added NOT VALID that its validation
+    /// found broken (it still checks every new row), an index its build left INVALID (one that
+    /// got as far as its validation is kept up to date by every write, a unique one refusing
+    /// duplicates). Such an object would refuse the application's writes while the unit is not
+    /// applied; the runner drops it and the unit resumes from there. Each entry
+    /// is of this unit's name and kind only. Empty by default (no online operations here).
+    virtual std::vector<half_built_object> half_built(const std::vector<schema::operation>& up) const;
 
     /// A query returning one row, one integer: 1 when `table` exists where this connection
     /// creates tables, else 0.

@@ -326,6 +326,8 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
                     what_now = s.statements->resumable
                                    ? " was interrupted; fix the cause and " + half_done_choices(s.dir == direction::down, true)
                                    : " is now dirty: " + repair;
+                if (!stopped && e.kind() == error_kind::statement && e.context().sqlstate.rfind("23", 0) == 0)
+                    what_now += s.statements->resumable ? drop_half_built(s) : half_built_hint(statements[i]);
                 const std::string message = (!stopped && t_.conn.is_lock_timeout(e) ? with_lock_holders(e) : e.message()) + "; " +
                                             unit_label(s.version, s.name) + what_now;
                 error_context where{.statement = statements[i], .sqlstate = e.context().sqlstate};
@@ -395,6 +397,44 @@ migration_error executor::failed(const step& s, const error& e, const run_report
     // says that too.
     return migration_error(message + " (no audit row: the database did not take it at once)", c, std::move(completed),
                            kept_nothing, e.kind());
+}
+
+std::string executor::drop_half_built(const step& s) {
+    if (s.dir != direction::up || !s.unit || t_.script) return "";
+    std::string dropped, kept;
+    for (const auto& h : s.unit->half_built) {
+        try {
+            if (t_.conn.query(h.found).empty()) continue;
+            t_.conn.execute(h.drop);
+            dropped += (dropped.empty() ? "" : "; ") + h.what;
+        } catch (const error& e) {
+            kept += (kept.empty() ? "" : "; ") + h.what + " (not dropped: " + e.message() + ")";
+        }
+    }
+    std::string out;
+    if (!dropped.empty())
+        out += ". So that a rule the rows break refuses no writes while the unit is not applied, strata dropped what the "
+               "failed step had half-built: " + dropped + " (up builds it again)";
+    if (!kept.empty())
+        out += ". Still there, refusing writes that break its rule while the unit is not applied: " + kept +
+               "; drop it, or run " + options_.program_name + " down";
+    return out;
+}
+
+std::string executor::half_built_hint(const std::string& statement) {
+    auto has = [&](std::string_view word) {
+        return std::search(statement.begin(), statement.end(), word.begin(), word.end(), [](char a, char b) {
+                   return std::toupper(static_cast<unsigned char>(a)) == b;
+               }) != statement.end();
+    };
+    if (has("CONCURRENTLY") && has("INDEX"))
+        return ". PostgreSQL keeps an index whose concurrent build failed, INVALID: useless to queries, and one that got "
+               "as far as its validation is kept up to date by every write (a unique one refuses duplicates): drop it "
+               "(DROP INDEX CONCURRENTLY) before the unit runs again";
+    if (has("VALIDATE CONSTRAINT"))
+        return ". The constraint it validates stays, NOT VALID, and still checks every new row: drop it (ALTER TABLE ... "
+               "DROP CONSTRAINT) if writes that break it must go on";
+    return "";
 }
 
 std::string executor::half_done_choices(bool reverting, bool again) const {

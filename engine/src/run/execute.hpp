@@ -108,6 +108,13 @@ private:
     /// What to run for a unit stopped half-way outside a transaction: its down (`reverting`) or
     /// its up; `again` after a failure whose cause must be fixed first ("run strata up again").
     std::string half_done_choices(bool reverting, bool again = false) const;
+    /// After a step of the online unit `s` failed on the data (SQLSTATE class 23): drops what the
+    /// unit's steps left half-built (dialect::half_built: a NOT VALID constraint, an INVALID
+    /// index, each refusing writes that break its rule), saying what went and what could not.
+    std::string drop_half_built(const step& s);
+    /// The same failure in a unit strata cannot resume (SQL): what PostgreSQL leaves of a
+    /// concurrent index build or a validation `statement`, for a person to drop.
+    static std::string half_built_hint(const std::string& statement);
     /// A lock timeout's message with who held the lock (connection::lock_holders), when known.
     std::string with_lock_holders(const error& e) const;
     /// Before an online unit's first run: refuses (unsupported_error) when the database already

@@ -80,6 +80,7 @@ plan::plan(const registry& r, const dialect& d, bool atomic) {
             }
             p.up = render_tracking(d, b.operations(), state, p.up_problem);
             p.names_taken_query = d.names_taken_query(b.operations());
+            p.half_built = d.half_built(b.operations());
             if (!p.up_problem && !p.up.transactional && p.up.resumable) {
                 try {
                     p.rollback = d.render_rollback(b.operations(), state);

@@ -31,6 +31,9 @@ struct planned_unit {
     /// dialect::names_taken_query of its up: what to look for before its first run (online
     /// operations take over what they find); empty for a unit without online operations.
     std::string names_taken_query;
+    /// dialect::half_built of its up: what a step failing on the data may leave enforcing, for
+    /// the runner to drop; empty for a unit without online operations.
+    std::vector<half_built_object> half_built;
     std::exception_ptr up_problem;
     std::exception_ptr down_problem;
     std::exception_ptr rollback_problem;

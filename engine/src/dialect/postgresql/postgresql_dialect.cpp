@@ -243,6 +243,10 @@ std::string postgresql_dialect::names_taken_query(const std::vector<operation>& 
     return postgresql_online::names_taken_query(up);
 }
 
+std::vector<half_built_object> postgresql_dialect::half_built(const std::vector<operation>& up) const {
+    return postgresql_online::half_built(up);
+}
+
 rendering postgresql_dialect::render_rollback(const std::vector<operation>& up, const catalog& state) const {
     rendering out;
     auto& s = out.statements;

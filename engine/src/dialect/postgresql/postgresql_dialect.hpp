@@ -13,6 +13,7 @@ public:
     void render(const schema::operation& op, const catalog& state, rendering& out) const override;
     rendering render_rollback(const std::vector<schema::operation>& up, const catalog& state) const override;
     std::string names_taken_query(const std::vector<schema::operation>& up) const override;
+    std::vector<half_built_object> half_built(const std::vector<schema::operation>& up) const override;
     std::string table_exists_query(std::string_view table) const override;
     bool names_may_resolve_elsewhere() const noexcept override { return true; }
     std::string schemas_like_query(std::string_view pattern) const override;

@@ -362,6 +362,52 @@ std::string after_each_batch(const std::string& statement, const std::string& wa
     return statement.substr(0, end) + "\n" + wait + statement.substr(end);
 }
 
+std::vector<half_built_object> half_built(const std::vector<schema::operation>& up) {
+    std::vector<half_built_object> out;
+    auto oid = [](const std::string& table) { return "to_regclass(" + dialect::quote_literal(dialect::quote(table)) + ")"; };
+    auto constraint = [&](const std::string& what, const std::string& table, const std::string& name, char contype) {
+        out.push_back({what + " " + name + " on " + schema::display_name(table) + ", added NOT VALID",
+                       "SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = " + oid(table) + " AND conname = " +
+                           dialect::quote_literal(name) + " AND contype = '" + std::string(1, contype) + "' AND NOT convalidated",
+                       alter(table) + "DROP CONSTRAINT " + dialect::quote(name)});
+    };
+    auto index = [&](const std::string& what, const std::string& table, const std::string& name) {
+        // In its table's schema, where the build put it; DROP INDEX takes the table's lock for a
+        // moment (CONCURRENTLY cannot run in the block that finds it there).
+        const std::string invalid = "SELECT i.indexrelid FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = "
+                                    "i.indexrelid WHERE i.indrelid = " + oid(table) + " AND c.relname = " +
+                                    dialect::quote_literal(name) + " AND NOT i.indisvalid";
+        out.push_back({what + " " + name + " on " + schema::display_name(table) + ", left INVALID by its build", invalid,
+                       do_block("DECLARE idx regclass := (" + invalid +
+                                "); BEGIN IF idx IS NOT NULL THEN EXECUTE 'DROP INDEX ' || idx::text; END IF; END")});
+    };
+    for (const auto& op : up)
+        std::visit(detail::overloaded{
+                       [&](const schema::add_column& o) {
+                           if (o.online && o.column.reference) constraint("foreign key", o.table, o.column.reference->name, 'f');
+                       },
+                       [&](const schema::add_foreign_key& o) {
+                           if (o.online) constraint("foreign key", o.table, o.key.name, 'f');
+                       },
+                       [&](const schema::add_unique& o) {
+                           if (o.online) index("unique index", o.table, o.key.name);
+                       },
+                       [&](const schema::create_index& o) {
+                           if (o.online) index(o.index.unique ? "unique index" : "index", o.index.table, o.index.name);
+                       },
+                       [&](const schema::add_check& o) {
+                           if (o.online) constraint("check", o.table, o.check.name, 'c');
+                       },
+                       [&](const schema::change_column& o) {
+                           if (o.online)
+                               constraint("check", o.table, detail::not_null_check_name(o.table, o.before.name), 'c');
+                       },
+                       [](const auto&) {},
+                   },
+                   op);
+    return out;
+}
+
 std::string drop_constraint_if_own(const std::string& table, const std::string& name, char contype,
                                    const std::vector<std::string>& columns, const foreign_key* key) {
     const auto [same, other_kind] = match_constraint(table, name, contype, columns, key, {});

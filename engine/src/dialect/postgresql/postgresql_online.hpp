@@ -5,6 +5,7 @@
 // first checks what is already there, so a rerun after a crash finishes the job. The checks run
 // in DO blocks, sent with PQexec: SOCI would rewrite the `:` inside them.
 
+#include <strata/dialect.hpp>
 #include <strata/schema/operation.hpp>
 
 #include <string>
@@ -39,6 +40,11 @@ std::string after_each_batch(const std::string& statement, const std::string& wa
 /// is there under its name (pg_attribute, pg_constraint and pg_class looked up by oid and name,
 /// no lock taken); the index in its table's schema, as the steps look it up.
 std::string names_taken_query(const std::vector<schema::operation>& up);
+
+/// postgresql_dialect::half_built: the constraints the online operations of `up` add NOT VALID
+/// and have not validated, the indexes they build that are INVALID; looked up by table and name
+/// (the index in its table's schema), each of this unit's kind.
+std::vector<half_built_object> half_built(const std::vector<schema::operation>& up);
 
 /// That an index `i` (a pg_index row) is not `index`: other key columns (or, on expressions, as
 /// many keys), or a predicate where `index` has none or none where it has one.
