@@ -403,6 +403,28 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(sqlite)
 
+// A reader that went (`strata up | tee log`, tee stopped with the job's other steps): strata
+// died of SIGPIPE at its next line of output, half-way through its units. Now the output is
+// lost, not the run: every unit applied, exit 0, one line on stderr saying so. The pipe's reader
+// end is closed before strata starts (the flag file says when), so its first line meets it.
+BOOST_AUTO_TEST_CASE(signal_a_reader_gone_does_not_stop_up) {
+    cli_database_test t(strata::backend::sqlite);
+    auto what = strata_invocation(t, {"up"});
+    const std::string flag = (t.cli.working_directory() / "reader-gone").string();
+    what.arguments.insert(what.arguments.begin(), what.program);
+    what.arguments.insert(what.arguments.begin(),
+                          {"-c",
+                           "{ while [ ! -e '" + flag + "' ]; do sleep 0.01; done; \"$@\"; echo \"exit $?\" >&2; } | "
+                           "{ exec 0<&-; touch '" + flag + "'; }",
+                           "bash"});
+    what.program = "/bin/bash";
+    const auto result = run_process(what);
+    const std::string said = "exit " + std::to_string(result.exit_code) + "\nstdout: " + result.out + "\nstderr: " + result.err;
+    BOOST_TEST(contains(result.err, "\nexit 0\n"), said);
+    BOOST_TEST(contains(result.err, "strata: its output could not be written (stdout went: a broken pipe"), said);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
+}
+
 // Another process holds the database file (BEGIN IMMEDIATE); up waits in SQLite's busy handler for
 // up to --lock-timeout 60 (sqlite3_interrupt alone would not end that wait: strata's busy handler
 // looks for the stop). SIGTERM ends the wait: exit 143 at once, nothing of unit 2 kept, the audit

@@ -259,6 +259,19 @@ int more_severe(int a, int b) {
     return rank(b) > rank(a) ? b : a;
 }
 
+namespace {
+
+/// After a command whose output went to a reader that was gone (SIGPIPE is ignored while it
+/// works: signal_watch): one line on stderr, so the deploy log says the command ran to its end.
+void say_lost_output(const program& self, int code) {
+    std::cout.flush();
+    if (std::cout) return;
+    std::cerr << self.name << ": its output could not be written (stdout went: a broken pipe, such as a `| tee` that "
+              << "was stopped); the command ran to its end, exit " << code << "; see " << self.name << " status" << std::endl;
+}
+
+}  // namespace
+
 int run(int argc, const char* const* argv, const registry& units, const program& self) {
     bool json = false;
     for (int i = 1; i < argc; ++i) json |= std::string(argv[i]) == "--json";
@@ -291,11 +304,13 @@ int run(int argc, const char* const* argv, const registry& units, const program&
             signals.emplace();
             in.options.stop = signals->token();
             in.options.stopped_by = [&watch = *signals] { return watch.received_name(); };
-            if (in.many()) return run_fleet(in, units, self, out, &*signals);
             auto notice = [&out](const std::string& text) { out.notice(text); };
-            return guarded(out, &*signals, [&] {
-                       return run_command(in, database_url::parse(in.databases.front()), units, self, out, notice);
-                   }).code;
+            const int code = in.many() ? run_fleet(in, units, self, out, &*signals) : guarded(out, &*signals, [&] {
+                                                                                           return run_command(in, database_url::parse(in.databases.front()),
+                                                                                                              units, self, out, notice);
+                                                                                       }).code;
+            say_lost_output(self, code);
+            return code;
         } catch (const boost::program_options::error& e) {
             out.failure(exit_usage, std::string(e.what()) + " (see " + self.name + " --help)");
             return exit_usage;

@@ -65,9 +65,18 @@ signal_watch::signal_watch() {
         }
     });
     for (std::size_t i = 0; i < std::size(watched); ++i) installed[i] = install(watched[i], previous[i]);
+    // A reader that went (`| tee` killed with the job's other steps, `| head`) ended the process
+    // with SIGPIPE at its next line of output, half-way through a unit outside a transaction.
+    // Ignored, the write fails (EPIPE) and the command runs to its end (libpq sends with
+    // MSG_NOSIGNAL anyway).
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    ::sigemptyset(&ignore.sa_mask);
+    pipe_ignored_ = ::sigaction(SIGPIPE, &ignore, &previous_pipe_) == 0;
 }
 
 signal_watch::~signal_watch() {
+    if (pipe_ignored_) ::sigaction(SIGPIPE, &previous_pipe_, nullptr);
     for (std::size_t i = 0; i < std::size(watched); ++i) {
         if (installed[i]) ::sigaction(watched[i], &previous[i], nullptr);
         installed[i] = false;

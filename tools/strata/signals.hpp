@@ -4,6 +4,7 @@
 // transaction holds is rolled back, the audit row written, the lock released, one line printed,
 // exit 128 + the signal. A second one exits at once (_exit(128 + signal), from the handler).
 
+#include <csignal>
 #include <stop_token>
 #include <string>
 #include <thread>
@@ -13,8 +14,9 @@ namespace strata::cli {
 /// While alive: handlers for SIGTERM, SIGINT and SIGHUP (a signal ignored when it was installed
 /// stays ignored, as a shell's background job ignores SIGINT and nohup SIGHUP), and a thread that turns the first signal
 /// into stop_source::request_stop(): the engine's stop callbacks (PQcancel, sqlite3_interrupt)
-/// then run on that thread, never in the handler. Restores the previous handlers when destroyed.
-/// One at a time per process.
+/// then run on that thread, never in the handler. SIGPIPE is ignored meanwhile: output to a reader
+/// that went fails instead of ending the process half-way through a unit. Restores the previous
+/// handlers when destroyed. One at a time per process.
 class signal_watch {
 public:
     signal_watch();
@@ -32,6 +34,8 @@ public:
 private:
     std::stop_source stop_;
     std::jthread watcher_;
+    struct sigaction previous_pipe_ {};
+    bool pipe_ignored_ = false;
 };
 
 }  // namespace strata::cli
