@@ -190,12 +190,31 @@ public:
     /// outlast it on a pooled server connection), where statements cannot change the session
     /// (SQLite), or when none of them can have (no "set" in their text).
     virtual void reset_session(const std::vector<std::string>& statements) { (void)statements; }
+    /// What reset_session() runs after `statements` outside a transaction, one statement each
+    /// (a dry run's script shows them); none when they cannot have changed the session.
+    virtual std::vector<std::string> session_reset(const std::vector<std::string>& statements) {
+        (void)statements;
+        return {};
+    }
     /// A boolean SQL condition for the WHERE of each change to the history: true while a session
     /// starting as this connection did would find the history where history_table() says;
     /// otherwise it fails the statement, explaining (a unit created a schema the search_path
     /// lists before the history's: the next run would find no history and apply every unit
     /// again). Empty where names resolve in one place only (SQLite).
     virtual std::string history_guard() { return {}; }
+    /// Where a session finds a table by its unqualified name, and where else it could have
+    /// (PostgreSQL's search_path); empty where names resolve in one place only (SQLite).
+    struct name_resolution {
+        std::string current_schema;
+        std::string search_path;
+        std::vector<std::string> further_on;  ///< the schemas listed after the current one that hold the table, nearest first
+    };
+    /// For `table`: a history in a schema of further_on is the one this database's runs kept
+    /// until a schema was made ahead of it in the search_path.
+    virtual name_resolution resolve_further(std::string_view table) {
+        (void)table;
+        return {};
+    }
 
     /// Where a change through this connection would land (see connection_route); outside any
     /// transaction. Behind a pooler this opens a second connection for a moment. Nothing to say

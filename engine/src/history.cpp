@@ -170,8 +170,55 @@ bool history::exists() {
     return exists_;
 }
 
+/// A history further down the search_path than the current schema (history::elsewhere()).
+struct history::other_history {
+    connection::name_resolution names;
+    std::string schema;  ///< the nearest schema holding one with rows
+    std::string held;    ///< "12 row(s), the newest version 12"
+
+    std::string text() const {
+        return "schema \"" + names.current_schema + "\" (search_path " + names.search_path +
+               ") has no strata history, but schema \"" + schema + "\", which the search_path lists after it, holds one: " +
+               held;
+    }
+};
+
+std::optional<history::other_history> history::find_elsewhere() {
+    auto names = conn_.resolve_further(table_name);
+    for (const auto& schema : names.further_on) {
+        std::string held;
+        try {
+            const auto rows = conn_.query("SELECT count(*), max(version) FROM " + dialect::quote(schema) + "." +
+                                          dialect::quote(table_name));
+            const auto count = rows.empty() || rows.front().size() < 2 ? "0" : rows.front().front().value_or("0");
+            if (count == "0") continue;  // nothing in it to apply again
+            held = count + " row(s), the newest version " + rows.front().at(1).value_or("?");
+        } catch (const statement_error&) {
+            held = "one this role may not read";
+        }
+        return other_history{std::move(names), schema, held};
+    }
+    return std::nullopt;
+}
+
+std::string history::elsewhere() {
+    const auto other = find_elsewhere();
+    return other ? other->text() : std::string();
+}
+
 void history::ensure(bool in_open_transaction) {
     if (exists()) return;
+    if (const auto other = find_elsewhere()) {
+        const std::string here = dialect::quote(other->names.current_schema);
+        throw config_error(
+            other->text() + ". The current schema was made after strata's runs there (by a unit, or by hand), and a "
+                            "history begun in it would apply every unit again. Move the history into it (ALTER TABLE " +
+                dialect::quote(other->schema) + "." + table_name + " SET SCHEMA " + here + ", the same for " +
+                log_table_name + "), drop " + here + " if it was made by mistake, or, for a history of its own there, "
+                "name that schema alone in the search_path (in the URL: options=-csearch_path%3D" +
+                other->names.current_schema + "); nothing was changed",
+            {.database = conn_.url().redacted(), .backend = to_string(dialect_.kind())});
+    }
     auto tables = metadata_tables();
     // The log kept when the history was dropped stays, with its trail; the history is new.
     auto rows = conn_.query(dialect_.table_exists_query(log_table_name));

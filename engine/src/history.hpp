@@ -89,7 +89,15 @@ public:
     /// Creates the tables that are missing, in one transaction (one query when the history
     /// exists). A log without its history (the history dropped) gets a new, empty history.
     /// `in_open_transaction`: in the caller's transaction (up --atomic), not one of its own.
+    /// Refused (config_error) while a history with rows is further down the search_path
+    /// (elsewhere()): the new one would apply every unit again.
     void ensure(bool in_open_transaction = false);
+    /// For a history whose table does not exist: the history with rows (or one this role may not
+    /// read) that a schema further down the search_path holds, described for a message ("schema
+    /// \"app\" (search_path app, public) has no strata history, but schema \"public\", which the
+    /// search_path lists after it, holds one: 12 rows, the newest version 12"); empty when
+    /// there is none (always on SQLite).
+    std::string elsewhere();
 
     /// Every row, by version, in one query. Empty when the table does not exist. Unless
     /// dialect::names_may_resolve_elsewhere(), the catalog is asked only when the query fails, to
@@ -113,6 +121,8 @@ public:
     void log(const log_entry& e);
 
 private:
+    struct other_history;
+    std::optional<other_history> find_elsewhere();
     std::int64_t execute(const std::string& sql);
 
     connection& conn_;

@@ -300,6 +300,7 @@ const database_url& runner::url() const noexcept { return impl_->db.url(); }
 std::vector<unit_status> runner::status() {
     impl_->db.look();
     auto rows = impl_->db.history().read();
+    if (rows.empty()) impl_->db.note_history_elsewhere();
     auto status = status_of(impl_->plan(), rows);
     find_damage(status, rows, &impl_->plan());
     // A unit interrupted half-way: how far each of its steps got, as the schema shows it now

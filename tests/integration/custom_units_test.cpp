@@ -937,6 +937,24 @@ void expect_hidden_history(Command command, std::int64_t version, const std::str
     }
 }
 
+/// Runs `command`, which must be refused (exit 2) for finding no history in `current` but one
+/// with rows (`rows`: how many, as the message says) in `further`, later in the search_path.
+template <typename Command>
+void expect_history_elsewhere(Command command, const std::string& current, const std::string& further, const std::string& rows) {
+    try {
+        command();
+        BOOST_ERROR("a run began a new history in " << current << " while " << further << " holds one");
+    } catch (const strata::config_error& e) {
+        BOOST_TEST_MESSAGE(e.what());
+        BOOST_TEST(contains(e.what(), "schema \"" + current + "\" (search_path "), e.what());
+        BOOST_TEST(contains(e.what(), "has no strata history, but schema \"" + further +
+                                          "\", which the search_path lists after it, holds one: " + rows),
+                   e.what());
+        BOOST_TEST(contains(e.what(), "ALTER TABLE \"" + further + "\".strata_schema_history SET SCHEMA \"" + current + "\""), e.what());
+        BOOST_TEST(contains(e.what(), "options=-csearch_path%3D" + current + "); nothing was changed"), e.what());
+    }
+}
+
 long long schemas_named(soci::session& sql, const std::string& name) {
     return count_of(sql, "SELECT CAST(count(*) AS TEXT) FROM pg_namespace WHERE nspname = '" + name + "'");
 }
@@ -1008,6 +1026,61 @@ STRATA_BACKEND_TEST(custom_non_transactional_unit_creating_a_schema_ahead_of_the
     expect_hidden_history([&] { strata::runner(*reg, url).up(); }, 2, "would find strata's history in schema app, not in schema public");
     auto sql = open_session(db.url());
     BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("running"));
+    // The next run finds no history in app, the schema that stayed: it begins none there (which
+    // would apply unit 1 again), refused before anything runs, in a dry run too.
+    for (bool dry_run : {false, true})
+        expect_history_elsewhere([&] { strata::runner(*reg, url, {.dry_run = dry_run}).up(); }, "app", "public", "2 row(s)");
+    BOOST_TEST(count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM pg_tables WHERE schemaname = 'app'") == 0);
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
+    // Once the schema is dropped, the runs find the history again (unit 2 for up or down to settle).
+    *sql << "DROP SCHEMA app";
+    strata::runner after(*reg, url);
+    BOOST_TEST(status_lines(after).front() == "1 applied");
+    BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("running"));
+}
+
+// A schema made ahead of the history between runs (by hand: no run writes then): the next run
+// is refused rather than beginning a new history there, in one transaction too, and status says
+// where the history is. The ways out the refusal names work.
+STRATA_BACKEND_TEST(custom_a_schema_made_ahead_of_the_history_between_runs_is_found) {
+    if (backend != strata::backend::postgresql) return;
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({table_unit(1, "t"), table_unit(2, "u")});
+    const auto url = with_search_path(db, "app,public");
+    strata::runner(*reg, url).up(1);
+    auto sql = open_session(db.url());
+    *sql << "CREATE SCHEMA app";
+    for (bool atomic : {false, true})
+        expect_history_elsewhere([&] { strata::runner(*reg, url, {.atomic = atomic}).up(); }, "app", "public",
+                                 "1 row(s), the newest version 1");
+    BOOST_TEST(count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM pg_tables WHERE schemaname = 'app'") == 0,
+               "a refused run made tables in app");
+    BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
+
+    std::vector<std::string> notices;
+    strata::runner_options options;
+    options.on_notice = [&](const std::string& text) { notices.push_back(text); };
+    strata::runner looking(*reg, url, options);
+    BOOST_TEST(status_lines(looking) == (names{"1 pending", "2 pending"}), boost::test_tools::per_element());
+    BOOST_TEST_REQUIRE(notices.size() == 1u);
+    BOOST_TEST(contains(notices.front(), "schema \"app\" (search_path app,public) has no strata history, but schema "
+                                         "\"public\", which the search_path lists after it, holds one: 1 row(s)"),
+               notices.front());
+    notices.clear();
+    BOOST_CHECK_THROW(looking.down(), strata::config_error);  // nothing to revert
+    BOOST_TEST(notices.size() == 1u, "down said nothing of the history further on");
+
+    // A history of its own for app: the search_path names app alone.
+    strata::runner(*reg, with_search_path(db, "app")).up();
+    BOOST_TEST(count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM app.strata_schema_history") == 2);
+    // An empty history further on is no reason to refuse: nothing in it would apply again.
+    auto other = temp_database::create(backend);
+    auto other_sql = open_session(other.url());
+    strata::runner(*reg, other.url()).up();
+    strata::runner(*reg, other.url()).down({.all = true});
+    *other_sql << "CREATE SCHEMA app";
+    strata::runner(*reg, with_search_path(other, "app,public")).up();
+    BOOST_TEST(count_of(*other_sql, "SELECT CAST(count(*) AS TEXT) FROM app.strata_schema_history") == 2);
 }
 
 // A down that creates such a schema is refused too, and rolled back.
@@ -1073,6 +1146,32 @@ STRATA_BACKEND_TEST(custom_a_units_session_settings_end_with_it) {
                        "unit 2's table went where unit 1's search_path said");
         }
     }
+}
+
+// A dry run's script resets the session where a run would (review 21 M6): run by hand, it
+// leaves the schema the run leaves, unit 2's table where its own session puts it.
+STRATA_BACKEND_TEST(custom_a_dry_run_script_resets_a_units_session_settings_as_a_run_does) {
+    if (backend != strata::backend::postgresql) return;
+    auto reg = registry_of({
+        unit(1, "set_search_path",
+             {{both("CREATE SCHEMA side"), both("DROP SCHEMA side")},
+              {both("SELECT set_config('search_path', 'side, public', false)"), both("SELECT 1")},
+              {both("CREATE TABLE a (x integer)"), both("DROP TABLE side.a")}}),
+        unit(2, "plain", {{both("CREATE TABLE b (x integer)"), both("DROP TABLE b")}}),
+    });
+    auto db = temp_database::create(backend);
+    const auto script = strata::runner(*reg, db.url(), {.dry_run = true}).up().script;
+    const auto reset = std::find(script.begin(), script.end(), "RESET ALL");
+    BOOST_TEST_REQUIRE((reset != script.end()), "no reset after unit 1:\n" << joined(script));
+    BOOST_TEST((reset + 1 != script.end() && *(reset + 1) == "RESET ROLE"), joined(script));
+    BOOST_TEST(std::count(script.begin(), script.end(), "RESET ALL") == 1, "a reset after the unit that sets nothing:\n" << joined(script));
+    auto by_hand = open_session(db.url());
+    for (const auto& statement : script)
+        if (statement.rfind("--", 0) != 0) *by_hand << statement;
+    auto sql = open_session(db.url());
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM pg_tables WHERE schemaname = 'public' AND tablename = 'b'") == 1,
+               "unit 2's table went where unit 1's search_path said:\n" << joined(script));
 }
 
 BOOST_AUTO_TEST_SUITE(postgresql)

@@ -56,8 +56,10 @@ std::optional<std::string> history_state(soci::session& session, std::int64_t ve
 }
 
 std::vector<std::string> audit_log(soci::session& session) {
+    // Rows of one millisecond (SQLite's `at`) in the order a run writes them: ups by ascending
+    // version, downs by descending.
     auto rows = query_text(session, std::string("SELECT CAST(version AS TEXT), action, outcome FROM ") + log_table +
-                                        " ORDER BY at, version, action DESC");
+                                        " ORDER BY at, CASE WHEN action = 'down' THEN -version ELSE version END, action DESC");
     std::vector<std::string> out;
     for (const auto& row : rows.rows) out.push_back(row[0].value_or("?") + " " + row[1].value_or("?") + " " + row[2].value_or("?"));
     return out;

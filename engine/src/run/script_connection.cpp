@@ -13,9 +13,15 @@ public:
     }
     std::vector<result_row> query(const std::string& sql) override { return live_.query(sql); }
 
-    void begin(bool) override { script_.emplace_back("BEGIN"); }
-    void commit() override { script_.emplace_back("COMMIT"); }
-    void rollback() noexcept override {}
+    void begin(bool) override {
+        script_.emplace_back("BEGIN");
+        in_transaction_ = true;
+    }
+    void commit() override {
+        script_.emplace_back("COMMIT");
+        in_transaction_ = false;
+    }
+    void rollback() noexcept override { in_transaction_ = false; }
 
     // A dry run takes no lock and waits for none.
     std::unique_ptr<migration_lock> lock(std::chrono::milliseconds, const notice_function&) override {
@@ -29,10 +35,17 @@ public:
     std::string applied_by() override { return live_.applied_by(); }
     std::string history_table(std::string_view table) override { return live_.history_table(table); }
     std::string history_guard() override { return live_.history_guard(); }
+    name_resolution resolve_further(std::string_view table) override { return live_.resolve_further(table); }
+    // As a run does between units, outside a transaction (not between those of up --atomic).
+    void reset_session(const std::vector<std::string>& statements) override {
+        if (in_transaction_) return;
+        for (auto& statement : live_.session_reset(statements)) script_.push_back(std::move(statement));
+    }
 
 private:
     connection& live_;
     std::vector<std::string>& script_;
+    bool in_transaction_ = false;
 };
 
 }  // namespace

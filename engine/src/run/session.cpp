@@ -112,6 +112,14 @@ void session::note_missing(bool create) {
                        "check the path if you expected one");
 }
 
+void session::note_history_elsewhere() {
+    if (!options_.on_notice || !dialect_.names_may_resolve_elsewhere() || history_->exists()) return;
+    if (const auto other = history_->elsewhere(); !other.empty())
+        options_.on_notice(other + "; strata reads the current schema's, where no unit is applied: if the other is this "
+                                   "database's, move it into the current schema or drop the schema made ahead of it (" +
+                           options_.program_name + " up refuses to begin a new history there)");
+}
+
 std::vector<history_row> session::read(bool dry_run, bool create) {
     if (dry_run) {
         look();
@@ -123,7 +131,10 @@ std::vector<history_row> session::read(bool dry_run, bool create) {
     if (!create) {
         refuse_unsafe_route(look(), false);  // before anything, even a history that turns out empty
         note_missing(create);
-        if (!history_->exists()) return {};
+        if (!history_->exists()) {
+            note_history_elsewhere();
+            return {};
+        }
     }
     // The history first: on SQLite it tells whether the tables exist, so a run with a history
     // (every run but the first) asks the catalog nothing (history::read).

@@ -48,6 +48,11 @@ public:
     /// use read().
     std::optional<std::vector<history_row>> read_in_transaction(std::optional<transaction>& tx);
 
+    /// For a history without its table (a command that does not create one): a notice when the
+    /// search_path's current schema has none but a schema listed after it does (history::
+    /// elsewhere()): the database looks unmigrated only because a schema was made ahead of it.
+    void note_history_elsewhere();
+
     /// Ends the command's hold: the migration lock goes, the connection stays for the next.
     void release() noexcept;
 

@@ -93,7 +93,8 @@ std::optional<std::string> history_home_refusal(std::string_view sqlstate, std::
            "records nothing of this change. If a unit created that schema: create it before strata's first run on a "
            "database (the history is then kept in it), list it after the history's schema in the search_path, or move "
            "strata_schema_history and strata_schema_log into it (ALTER TABLE ... SET SCHEMA). A unit outside a "
-           "transaction has created it already: drop it, or move the history into it, before strata runs here again";
+           "transaction has created it already: drop it, or move the history into it; until then strata refuses to begin a "
+           "new history there";
 }
 
 }  // namespace strata

@@ -3,6 +3,7 @@
 
 #include "connection.hpp"
 #include "dialect/postgresql/history_home.hpp"
+#include "dialect/postgresql/session_settings.hpp"
 #include "dialect/postgresql/index_build_watch.hpp"
 #include "dialect/postgresql/libpq_api.hpp"
 #include "dialect/postgresql/soci_connect_string.hpp"
@@ -252,26 +253,27 @@ public:
         execute("SET LOCAL lock_timeout = '" + std::to_string(timeout.count()) + "ms'");
     }
 
+    std::vector<std::string> session_reset(const std::vector<std::string>& statements) override {
+        // Other units go without the round trip (and a dry run's script without the RESETs).
+        if (std::none_of(statements.begin(), statements.end(), [](const std::string& s) { return may_change_session(s); }))
+            return {};
+        // RESET ALL goes back to how the session started (the URL's options, the role's and the
+        // database's settings) but leaves the role alone; then strata's own settings again.
+        std::vector<std::string> out{"RESET ALL", "RESET ROLE"};
+        if (conforming_set_) out.emplace_back("SET standard_conforming_strings = on");
+        if (lock_timeout_) out.push_back("SET lock_timeout = '" + std::to_string(lock_timeout_->count()) + "ms'");
+        if (client_watched_) out.push_back("SET " + std::string(client_check) + " = 1000");
+        return out;
+    }
+
     void reset_session(const std::vector<std::string>& statements) override {
-        // Every way a statement changes the session says SET (SET, set_config, a DO block's SET):
-        // other units go without the round trip. A function that sets things inside is not seen.
-        auto says_set = [](const std::string& statement) {
-            for (std::size_t at = 0; at + 3 <= statement.size(); ++at)
-                if ((statement[at] | 0x20) == 's' && (statement[at + 1] | 0x20) == 'e' && (statement[at + 2] | 0x20) == 't') return true;
-            return false;
-        };
-        if (std::none_of(statements.begin(), statements.end(), says_set)) return;
         // Not inside a transaction (up --atomic): RESET ALL there is a session change that
         // outlasts the commit, on a server connection a transaction pooler then hands to the
         // application, undoing what the pool set up (pgbouncer's connect_query).
         if (pq_->transaction_status(conn_) != PQTRANS_IDLE) return;
-        // RESET ALL goes back to how the session started (the URL's options, the role's and the
-        // database's settings) but leaves the role alone; then strata's own settings again.
-        std::string sql = "RESET ALL; RESET ROLE";
-        if (conforming_set_) sql += "; SET standard_conforming_strings = on";
-        if (lock_timeout_) sql += "; SET lock_timeout = '" + std::to_string(lock_timeout_->count()) + "ms'";
-        if (client_watched_) sql += "; SET " + std::string(client_check) + " = 1000";
-        execute(sql);
+        std::string sql;
+        for (const auto& statement : session_reset(statements)) sql += (sql.empty() ? "" : "; ") + statement;
+        if (!sql.empty()) execute(sql);  // one round trip
     }
 
     bool is_lock_timeout(const error& e) const override { return e.context().sqlstate == "55P03"; }
@@ -376,6 +378,24 @@ public:
     }
 
     std::string history_guard() override { return start().guard; }
+
+    name_resolution resolve_further(std::string_view table) override {
+        // current_schemas(false): the search_path's existing schemas this role may use, in order,
+        // the current schema first.
+        const auto rows = query(
+            "SELECT current_schema(), current_setting('search_path'), s.name FROM (SELECT 1) AS one LEFT JOIN "
+            "(SELECT name, position FROM unnest(current_schemas(false)) WITH ORDINALITY AS p(name, position) "
+            "WHERE name <> current_schema() AND to_regclass(quote_ident(name) || '.' || quote_ident(" +
+            dialect::quote_literal(table) + ")) IS NOT NULL) AS s ON true ORDER BY s.position");
+        name_resolution found;
+        for (const auto& r : rows) {
+            if (r.size() < 3) continue;
+            found.current_schema = r.at(0).value_or("");
+            found.search_path = r.at(1).value_or("");
+            if (r.at(2)) found.further_on.push_back(*r.at(2));
+        }
+        return found;
+    }
 
 private:
     /// How the session started, for history_table() and history_guard(): read with the migration
