@@ -22,6 +22,17 @@ BOOST_AUTO_TEST_CASE(statements_that_set_the_session_are_seen) {
     BOOST_TEST(may_change_session("DO $$ BEGIN SET search_path = side; END $$"));
     BOOST_TEST(may_change_session("DO $$ BEGIN IF true THEN\n  SET work_mem = '64MB'; END IF; END $$"));
     BOOST_TEST(may_change_session("DO $$ BEGIN EXECUTE 'SET search_path = ' || quote_ident('side'); END $$"));
+    // Review 22 H1: what a check for a SET at a statement's start missed.
+    BOOST_TEST(may_change_session("DO $$BEGIN SET search_path = side; END$$"));
+    BOOST_TEST(may_change_session("DO $$ BEGIN -- switch the path\n  SET search_path = side; END $$"));
+    BOOST_TEST(may_change_session("DO $$ BEGIN /* for the copy */ SET search_path = side; END $$"));
+    BOOST_TEST(may_change_session("-- after the update\nSET search_path = side"));
+    BOOST_TEST(may_change_session("-- alter column\nSET search_path = side"));
+    BOOST_TEST(may_change_session("/* pg_dump */ SET search_path = ''"));
+    BOOST_TEST(may_change_session("DO $$ BEGIN EXECUTE $q$SET search_path = side$q$; END $$"));
+    BOOST_TEST(may_change_session("UPDATE pg_settings SET setting = 'side' WHERE name = 'search_path'"));
+    BOOST_TEST(may_change_session("UPDATE t SET a = 1; SET search_path = side"));
+    BOOST_TEST(may_change_session("SELECT 1 -- '\nSET search_path = side"));
 }
 
 BOOST_AUTO_TEST_CASE(other_statements_saying_set_are_not) {
@@ -31,7 +42,11 @@ BOOST_AUTO_TEST_CASE(other_statements_saying_set_are_not) {
     BOOST_TEST(!may_change_session("UPDATE t\nSET a = 1"));
     BOOST_TEST(!may_change_session("ALTER TABLE t ALTER COLUMN a SET DEFAULT 0"));
     BOOST_TEST(!may_change_session("CREATE TABLE settings (offset_value int, reset_at timestamptz, dataset text)"));
-    BOOST_TEST(!may_change_session("ALTER ROLE app SET search_path = app"));  // later sessions, not this one
+    BOOST_TEST(!may_change_session(R"(UPDATE ONLY "app"."t" SET "a" = 1)"));
+    BOOST_TEST(!may_change_session("INSERT INTO t VALUES (1) ON CONFLICT (id) DO UPDATE SET a = excluded.a"));
+    BOOST_TEST(!may_change_session(R"(ALTER TABLE "t" ALTER "c" SET DEFAULT 0)"));
+    BOOST_TEST(!may_change_session("ALTER TABLE t ADD CONSTRAINT k FOREIGN KEY (a) REFERENCES p (id) ON UPDATE SET DEFAULT"));
+    BOOST_TEST(!may_change_session("-- set things up\nCREATE TABLE t (a int)"));  // a comment's SET is none
     BOOST_TEST(!may_change_session(""));
 }
 

@@ -39,13 +39,21 @@ public:
     // As a run does between units, outside a transaction (not between those of up --atomic).
     void reset_session(const std::vector<std::string>& statements) override {
         if (in_transaction_) return;
-        for (auto& statement : live_.session_reset(statements)) script_.push_back(std::move(statement));
+        auto reset = live_.session_reset(statements);
+        if (!reset.empty() && !reset_said_) {
+            script_.emplace_back("-- strata resets the session here, as a run does after a unit that may change it: run this "
+                                 "script in a fresh session connected as the URL's role (a SET ROLE or SET search_path made "
+                                 "before it is undone here)");
+            reset_said_ = true;
+        }
+        for (auto& statement : reset) script_.push_back(std::move(statement));
     }
 
 private:
     connection& live_;
     std::vector<std::string>& script_;
     bool in_transaction_ = false;
+    bool reset_said_ = false;  ///< the comment before the first reset is in the script
 };
 
 }  // namespace

@@ -6,11 +6,12 @@
 
 namespace strata {
 
-/// Whether `statement` may change its session's settings: a SET or RESET where a statement starts
-/// (at the beginning, after `;`, inside a DO block after BEGIN, THEN, ELSE or LOOP, or in a quoted
-/// EXECUTE), or set_config() anywhere. The SET of other statements (`ALTER COLUMN c SET NOT NULL`,
-/// `ON DELETE SET NULL`, `UPDATE t SET`) changes no session: no reset, no RESET in a dry run's
-/// script. A function that sets things inside it is not seen.
+/// Whether `statement` may change its session's settings: any SET or RESET, set_config() and
+/// pg_settings, wherever they are (also after a comment, inside a DO block or a quoted EXECUTE),
+/// except the SET of clauses that change no session: `ALTER [COLUMN] c SET ...`, `ON DELETE SET
+/// NULL`, `UPDATE [ONLY] t SET`, an upsert's `DO UPDATE SET`. When unsure: true (a reset too many
+/// costs a round trip; one too few leaves the next unit in another unit's session). A function
+/// that sets things inside it is not seen.
 bool may_change_session(std::string_view statement);
 
 }  // namespace strata
