@@ -188,7 +188,7 @@ public:
     /// alone or after others: the schema a unit makes must not depend on how units are batched.
     /// Nothing inside a transaction (up --atomic, whose units share one: a RESET ALL there would
     /// outlast it on a pooled server connection), where statements cannot change the session
-    /// (SQLite), or when none of them can have (no "set" in their text).
+    /// (SQLite), or when none of them can have (PostgreSQL: may_change_session).
     virtual void reset_session(const std::vector<std::string>& statements) { (void)statements; }
     /// What reset_session() runs after `statements` outside a transaction, one statement each
     /// (a dry run's script shows them); none when they cannot have changed the session.
@@ -207,7 +207,9 @@ public:
     struct name_resolution {
         std::string current_schema;
         std::string search_path;
-        std::vector<std::string> further_on;  ///< the schemas listed after the current one that hold the table, nearest first
+        /// The schemas listed after the current one that hold the table, readable to this role,
+        /// nearest first.
+        std::vector<std::string> further_on;
     };
     /// For `table`: a history in a schema of further_on is the one this database's runs kept
     /// until a schema was made ahead of it in the search_path.

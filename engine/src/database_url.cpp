@@ -546,6 +546,58 @@ std::string database_url::connection_string(int connect_timeout_seconds) const {
     return out;
 }
 
+namespace {
+
+/// SQL's password literals: `PASSWORD 'secret'` (CREATE or ALTER ROLE and USER, also ENCRYPTED),
+/// `password 'secret'` in a user mapping's OPTIONS, as E'...' or $tag$...$tag$ too. The quotes
+/// stay, the text between them becomes ***. A failing unit's statement is echoed in errors and the
+/// audit log (SQL probe L6).
+std::string redact_sql_passwords(std::string text) {
+    auto is_word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+    constexpr std::string_view keyword = "password";
+    for (std::size_t at = 0; at + keyword.size() < text.size(); ++at) {
+        bool match = at == 0 || !is_word(text[at - 1]);
+        for (std::size_t i = 0; match && i < keyword.size(); ++i)
+            match = std::tolower(static_cast<unsigned char>(text[at + i])) == keyword[i];
+        if (!match) continue;
+        std::size_t value = at + keyword.size();
+        if (value >= text.size() || !std::isspace(static_cast<unsigned char>(text[value]))) continue;
+        while (value < text.size() && std::isspace(static_cast<unsigned char>(text[value]))) ++value;
+        if (value >= text.size()) break;
+        std::size_t begin = 0, end = std::string::npos;
+        if (text[value] == '\'' || ((text[value] == 'E' || text[value] == 'e') && value + 1 < text.size() && text[value + 1] == '\'')) {
+            const bool escapes = text[value] != '\'';
+            begin = value + (escapes ? 2 : 1);
+            for (std::size_t i = begin; i < text.size(); ++i) {
+                if (escapes && text[i] == '\\') {
+                    ++i;
+                } else if (text[i] == '\'') {
+                    if (i + 1 < text.size() && text[i + 1] == '\'') {
+                        ++i;  // '' inside
+                    } else {
+                        end = i;
+                        break;
+                    }
+                }
+            }
+            if (end == std::string::npos) end = text.size();  // cut off: hide the rest
+        } else if (text[value] == '$') {
+            const auto tag_end = text.find('$', value + 1);
+            if (tag_end == std::string::npos) continue;
+            const std::string tag = text.substr(value, tag_end - value + 1);
+            begin = tag_end + 1;
+            end = std::min(text.find(tag, begin), text.size());
+        } else {
+            continue;  // PASSWORD NULL, a column named password
+        }
+        if (text.compare(begin, end - begin, "***") != 0) text.replace(begin, end - begin, "***");
+        at = begin + 3;
+    }
+    return text;
+}
+
+}  // namespace
+
 std::string redact_passwords(std::string text) {
     for (auto scheme = text.find("://"); scheme != std::string::npos; scheme = text.find("://", scheme + 3)) {
         auto start = scheme + 3;
@@ -605,7 +657,7 @@ std::string redact_passwords(std::string text) {
         }
         if (!already_masked(text, value)) text.replace(value, end - value, "***");
     }
-    return text;
+    return redact_sql_passwords(std::move(text));
 }
 
 std::string scrub(std::string text, const std::string& secret) {

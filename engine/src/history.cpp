@@ -173,50 +173,53 @@ bool history::exists() {
 /// A history further down the search_path than the current schema (history::elsewhere()).
 struct history::other_history {
     connection::name_resolution names;
-    std::string schema;  ///< the nearest schema holding one with rows
-    std::string held;    ///< "12 row(s), the newest version 12"
+    std::string schema;  ///< the nearest schema holding one with units of this build
+    std::size_t ours = 0;
+    std::string newest;  ///< "12 add_orders": the newest of them
 
     std::string text() const {
         return "schema \"" + names.current_schema + "\" (search_path " + names.search_path +
-               ") has no strata history, but schema \"" + schema + "\", which the search_path lists after it, holds one: " +
-               held;
+               ") has no strata history, but schema \"" + schema + "\", which the search_path lists after it, holds one with " +
+               std::to_string(ours) + " unit(s) of this build, the newest " + newest;
     }
 };
 
-std::optional<history::other_history> history::find_elsewhere() {
+std::optional<history::other_history> history::find_elsewhere(const elsewhere_policy& others) {
+    if (!others.ours) return std::nullopt;
     auto names = conn_.resolve_further(table_name);
     for (const auto& schema : names.further_on) {
-        std::string held;
-        try {
-            const auto rows = conn_.query("SELECT count(*), max(version) FROM " + dialect::quote(schema) + "." +
-                                          dialect::quote(table_name));
-            const auto count = rows.empty() || rows.front().size() < 2 ? "0" : rows.front().front().value_or("0");
-            if (count == "0") continue;  // nothing in it to apply again
-            held = count + " row(s), the newest version " + rows.front().at(1).value_or("?");
-        } catch (const statement_error&) {
-            held = "one this role may not read";
+        // Another application's history (no unit of this build) is no reason to stop.
+        other_history found{names, schema, 0, {}};
+        for (const auto& row : conn_.query("SELECT version, name FROM " + dialect::quote(schema) + "." +
+                                           dialect::quote(table_name) + " ORDER BY version")) {
+            if (row.size() < 2 || !row.at(0) || !row.at(1)) continue;
+            const auto version = std::stoll(*row.at(0));
+            if (!others.ours(version, *row.at(1))) continue;
+            ++found.ours;
+            found.newest = *row.at(0) + " " + *row.at(1);
         }
-        return other_history{std::move(names), schema, held};
+        if (found.ours > 0) return found;
     }
     return std::nullopt;
 }
 
-std::string history::elsewhere() {
-    const auto other = find_elsewhere();
+std::string history::elsewhere(const elsewhere_policy& others) {
+    const auto other = find_elsewhere(others);
     return other ? other->text() : std::string();
 }
 
-void history::ensure(bool in_open_transaction) {
+void history::ensure(bool in_open_transaction, const elsewhere_policy& others) {
     if (exists()) return;
-    if (const auto other = find_elsewhere()) {
-        const std::string here = dialect::quote(other->names.current_schema);
+    if (const auto other = others.allow ? std::nullopt : find_elsewhere(others)) {
+        const std::string here = dialect::quote(other->names.current_schema), there = dialect::quote(other->schema);
         throw config_error(
-            other->text() + ". The current schema was made after strata's runs there (by a unit, or by hand), and a "
-                            "history begun in it would apply every unit again. Move the history into it (ALTER TABLE " +
-                dialect::quote(other->schema) + "." + table_name + " SET SCHEMA " + here + ", the same for " +
-                log_table_name + "), drop " + here + " if it was made by mistake, or, for a history of its own there, "
-                "name that schema alone in the search_path (in the URL: options=-csearch_path%3D" +
-                other->names.current_schema + "); nothing was changed",
+            other->text() + ". A history begun in " + here + " would apply every unit again there. If " + here +
+                " was made after strata's runs (by a unit, or by hand): drop it if it was made by mistake, or list it "
+                "after " + there + " in the search_path; or move the history into it (ALTER TABLE " + there + "." +
+                table_name + " SET SCHEMA " + here + ", the same for " + log_table_name + "), which leaves the objects "
+                "the units made in " + there + ". If " + here + " is meant to have a history of its own (a tenant's "
+                "schema ahead of a shared " + there + "), run with --allow-new-history, or name " + here +
+                " alone in the search_path; nothing was changed",
             {.database = conn_.url().redacted(), .backend = to_string(dialect_.kind())});
     }
     auto tables = metadata_tables();

@@ -3,6 +3,7 @@
 // unit; strata_schema_log is the append-only audit trail of every up and down.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -76,6 +77,16 @@ struct log_entry {
     std::string message;  ///< the error, redacted; when ok, empty or a note (a half-done unit reverted)
 };
 
+/// How a run treats a strata history further down the search_path than the current schema
+/// (history::ensure, history::elsewhere).
+struct elsewhere_policy {
+    /// Whether a unit of that history is this build's (its version and name): then the history is
+    /// likely this application's own, hidden by a schema made ahead of it.
+    std::function<bool(std::int64_t version, const std::string& name)> ours;
+    /// runner_options::allow_new_history: begin a new history in the current schema anyway.
+    bool allow = false;
+};
+
 class history {
 public:
     static constexpr const char* table_name = "strata_schema_history";
@@ -89,15 +100,15 @@ public:
     /// Creates the tables that are missing, in one transaction (one query when the history
     /// exists). A log without its history (the history dropped) gets a new, empty history.
     /// `in_open_transaction`: in the caller's transaction (up --atomic), not one of its own.
-    /// Refused (config_error) while a history with rows is further down the search_path
-    /// (elsewhere()): the new one would apply every unit again.
-    void ensure(bool in_open_transaction = false);
-    /// For a history whose table does not exist: the history with rows (or one this role may not
-    /// read) that a schema further down the search_path holds, described for a message ("schema
-    /// \"app\" (search_path app, public) has no strata history, but schema \"public\", which the
-    /// search_path lists after it, holds one: 12 rows, the newest version 12"); empty when
-    /// there is none (always on SQLite).
-    std::string elsewhere();
+    /// Refused (config_error) while a history further down the search_path records units of this
+    /// build (elsewhere()), where the new one would apply every unit again, unless `others.allow`.
+    void ensure(bool in_open_transaction, const elsewhere_policy& others);
+    /// For a history whose table does not exist: the history further down the search_path that
+    /// records units of this build (`ours`), described for a message ("schema \"app\" (search_path
+    /// app,public) has no strata history, but schema \"public\", which the search_path lists after
+    /// it, holds one with 12 units of this build, the newest 12 add_orders"); empty when there is
+    /// none (always on SQLite). A history this role may not read is not looked at.
+    std::string elsewhere(const elsewhere_policy& others);
 
     /// Every row, by version, in one query. Empty when the table does not exist. Unless
     /// dialect::names_may_resolve_elsewhere(), the catalog is asked only when the query fails, to
@@ -122,7 +133,7 @@ public:
 
 private:
     struct other_history;
-    std::optional<other_history> find_elsewhere();
+    std::optional<other_history> find_elsewhere(const elsewhere_policy& others);
     std::int64_t execute(const std::string& sql);
 
     connection& conn_;

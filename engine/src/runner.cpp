@@ -47,6 +47,32 @@ std::shared_future<plan> start_plan(const registry& r, const dialect& d, bool at
         .share();
 }
 
+/// For a down counted from the newest applied unit (down, --steps, redo): refuses (config_error)
+/// when the history under the lock is not the one read before waiting for it. Another run
+/// (a colleague's rollback, the pipeline's retried job) changed it meanwhile, and counting from
+/// the newest unit now would revert one nobody asked for (review: two `down` runs at once
+/// reverted two units and dropped a filled column).
+void refuse_changed_meanwhile(const std::vector<history_row>& before, const std::vector<history_row>& now,
+                              const std::string& program, const error_context& where) {
+    auto described = [](const std::vector<history_row>& from, const std::vector<history_row>& without) {
+        std::string out;
+        for (const auto& row : from)
+            if (std::none_of(without.begin(), without.end(), [&](const history_row& r) { return r.version == row.version; }))
+                out += (out.empty() ? "" : ", ") + unit_label(row.version, row.name);
+        return out;
+    };
+    const auto reverted = described(before, now), applied = described(now, before);
+    if (reverted.empty() && applied.empty()) return;
+    throw config_error("the history changed while this run waited for the migration lock: another run " +
+                           (reverted.empty() ? std::string() : "reverted " + reverted) +
+                           (reverted.empty() || applied.empty() ? "" : " and ") +
+                           (applied.empty() ? std::string() : "applied " + applied) +
+                           "; counted from the newest unit now, this run would revert one nobody asked it to, so nothing "
+                           "was reverted. See " + program + " status, and name the version to go back to: " + program +
+                           " down --to VERSION",
+                       where);
+}
+
 }  // namespace
 
 struct shared_plans::impl {
@@ -105,6 +131,11 @@ struct runner::impl {
         : options(std::move(o)), units(r), sql_dialect(dialect_for(u.kind())), db(std::move(u), options, sql_dialect) {
         r.validate();  // a registry error before anything connects, as without the thread
         planning = shared_plans_access::get(options.plans, r, sql_dialect, options.atomic);
+        // A history further down the search_path is taken for this application's by its units.
+        db.recognise_units([this](std::int64_t version, const std::string& name) {
+            const planned_unit* p = plan().find(version);
+            return p && p->name() == name;
+        });
     }
 
     /// The plan, waiting for it if it is still being made; what making it threw, it throws.
@@ -228,10 +259,6 @@ struct runner::impl {
         for (std::size_t i = 0; i < out.targets.size(); ++i) {
             const auto& row = out.targets[i];
             out.steps.push_back(down_step(plan(), row, out.stored[i], context()));
-            if (out.steps.back().from_history && !options.dry_run && options.on_notice)
-                options.on_notice("reverting " + unit_label(row.version, row.name) +
-                                  (out.steps.back().unit ? ", which changed since it was applied," : ", which this build does not know,") +
-                                  " with the down statements stored when it was applied");
         }
         return out;
     }
@@ -391,7 +418,8 @@ run_report runner::up(std::optional<std::int64_t> to, const unit_observer& obser
             for (const auto& s : steps) versions.push_back(s.version);
             d.options.on_pending(versions);
         }
-        if (d.options.dry_run) d.where_to_run().history.ensure();  // the script creates the metadata tables a run would
+        // The script creates the metadata tables a run would.
+        if (d.options.dry_run) d.where_to_run().history.ensure(false, d.db.elsewhere());
         if (!tx) return d.finish(d.execute(steps, d.options.atomic, observer));
         if (steps.empty()) {
             tx->commit();  // it only read: ends it and its lock
@@ -410,7 +438,11 @@ run_report runner::down(const down_request& request, const unit_observer& observ
     auto& d = *impl_;
     impl::command_scope scope{d};
     d.check_replica_lag();
-    auto down = d.plan_down(d.db.read(d.options.dry_run, false), request);
+    const bool relative = !request.to && !request.all;
+    const auto before = relative && !d.options.dry_run ? d.db.read_before_lock() : std::nullopt;
+    auto rows = d.db.read(d.options.dry_run, false);
+    if (before) refuse_changed_meanwhile(*before, rows, d.options.program_name, d.context());
+    auto down = d.plan_down(rows, request);
     d.rehearse(down.steps, false, true);
     return d.finish(d.execute(down.steps, false, observer, {}, true));
 }
@@ -419,7 +451,9 @@ run_report runner::redo(const unit_observer& observer) {
     auto& d = *impl_;
     impl::command_scope scope{d};
     d.check_replica_lag();
+    const auto before = d.options.dry_run ? std::nullopt : d.db.read_before_lock();
     auto rows = d.db.read(d.options.dry_run, false);
+    if (before) refuse_changed_meanwhile(*before, rows, d.options.program_name, d.context());
     if (rows.empty()) throw config_error("nothing to revert: no unit is applied", d.context());
     refuse_mismatched(status_of(d.plan(), rows), d.options, d.context());
     const planned_unit* p = d.plan().find(rows.back().version);
@@ -448,7 +482,7 @@ run_report runner::baseline(std::int64_t to) {
                            d.context());
     auto start = std::chrono::steady_clock::now();
     target t = d.where_to_run();
-    t.history.ensure();
+    t.history.ensure(false, d.db.elsewhere());
     run_report report;
     transaction tx(t.conn, false);
     for (const auto& p : d.plan().units()) {

@@ -13,6 +13,7 @@
 #include <soci/soci.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -938,7 +939,7 @@ void expect_hidden_history(Command command, std::int64_t version, const std::str
 }
 
 /// Runs `command`, which must be refused (exit 2) for finding no history in `current` but one
-/// with rows (`rows`: how many, as the message says) in `further`, later in the search_path.
+/// with units of this build (`rows`: how many, as the message says) in `further`, later in the search_path.
 template <typename Command>
 void expect_history_elsewhere(Command command, const std::string& current, const std::string& further, const std::string& rows) {
     try {
@@ -948,10 +949,12 @@ void expect_history_elsewhere(Command command, const std::string& current, const
         BOOST_TEST_MESSAGE(e.what());
         BOOST_TEST(contains(e.what(), "schema \"" + current + "\" (search_path "), e.what());
         BOOST_TEST(contains(e.what(), "has no strata history, but schema \"" + further +
-                                          "\", which the search_path lists after it, holds one: " + rows),
+                                          "\", which the search_path lists after it, holds one with " + rows),
                    e.what());
+        BOOST_TEST(contains(e.what(), "A history begun in \"" + current + "\" would apply every unit again there"), e.what());
         BOOST_TEST(contains(e.what(), "ALTER TABLE \"" + further + "\".strata_schema_history SET SCHEMA \"" + current + "\""), e.what());
-        BOOST_TEST(contains(e.what(), "options=-csearch_path%3D" + current + "); nothing was changed"), e.what());
+        BOOST_TEST(contains(e.what(), "run with --allow-new-history, or name \"" + current + "\" alone in the search_path; nothing was changed"),
+                   e.what());
     }
 }
 
@@ -1029,7 +1032,7 @@ STRATA_BACKEND_TEST(custom_non_transactional_unit_creating_a_schema_ahead_of_the
     // The next run finds no history in app, the schema that stayed: it begins none there (which
     // would apply unit 1 again), refused before anything runs, in a dry run too.
     for (bool dry_run : {false, true})
-        expect_history_elsewhere([&] { strata::runner(*reg, url, {.dry_run = dry_run}).up(); }, "app", "public", "2 row(s)");
+        expect_history_elsewhere([&] { strata::runner(*reg, url, {.dry_run = dry_run}).up(); }, "app", "public", "2 unit(s) of this build, the newest 2 create_app");
     BOOST_TEST(count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM pg_tables WHERE schemaname = 'app'") == 0);
     BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
     // Once the schema is dropped, the runs find the history again (unit 2 for up or down to settle).
@@ -1052,7 +1055,7 @@ STRATA_BACKEND_TEST(custom_a_schema_made_ahead_of_the_history_between_runs_is_fo
     *sql << "CREATE SCHEMA app";
     for (bool atomic : {false, true})
         expect_history_elsewhere([&] { strata::runner(*reg, url, {.atomic = atomic}).up(); }, "app", "public",
-                                 "1 row(s), the newest version 1");
+                                 "1 unit(s) of this build, the newest 1 create_t");
     BOOST_TEST(count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM pg_tables WHERE schemaname = 'app'") == 0,
                "a refused run made tables in app");
     BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
@@ -1064,7 +1067,7 @@ STRATA_BACKEND_TEST(custom_a_schema_made_ahead_of_the_history_between_runs_is_fo
     BOOST_TEST(status_lines(looking) == (names{"1 pending", "2 pending"}), boost::test_tools::per_element());
     BOOST_TEST_REQUIRE(notices.size() == 1u);
     BOOST_TEST(contains(notices.front(), "schema \"app\" (search_path app,public) has no strata history, but schema "
-                                         "\"public\", which the search_path lists after it, holds one: 1 row(s)"),
+                                         "\"public\", which the search_path lists after it, holds one with 1 unit(s) of this build"),
                notices.front());
     notices.clear();
     BOOST_CHECK_THROW(looking.down(), strata::config_error);  // nothing to revert
@@ -1081,6 +1084,16 @@ STRATA_BACKEND_TEST(custom_a_schema_made_ahead_of_the_history_between_runs_is_fo
     *other_sql << "CREATE SCHEMA app";
     strata::runner(*reg, with_search_path(other, "app,public")).up();
     BOOST_TEST(count_of(*other_sql, "SELECT CAST(count(*) AS TEXT) FROM app.strata_schema_history") == 2);
+    // Nor is another application's history there (no unit of this build): a shared public
+    // migrated by its own units, a tenant's schema ahead of it.
+    auto shared = temp_database::create(backend);
+    auto shared_sql = open_session(shared.url());
+    auto shared_units = registry_of({table_unit(1, "shared_t"), table_unit(5, "shared_u")});
+    strata::runner(*shared_units, shared.url()).up();
+    *shared_sql << "CREATE SCHEMA app";
+    strata::runner(*reg, with_search_path(shared, "app,public")).up();
+    BOOST_TEST(count_of(*shared_sql, "SELECT CAST(count(*) AS TEXT) FROM app.strata_schema_history") == 2);
+    BOOST_TEST(count_of(*shared_sql, "SELECT CAST(count(*) AS TEXT) FROM public.strata_schema_history") == 2);
 }
 
 // A down that creates such a schema is refused too, and rolled back.
@@ -1146,6 +1159,30 @@ STRATA_BACKEND_TEST(custom_a_units_session_settings_end_with_it) {
                        "unit 2's table went where unit 1's search_path said");
         }
     }
+}
+
+// A unit whose down alone was edited since it was applied (its checksum covers the up): status
+// cannot tell, but the down says which statements it runs, this build's, and that an older build
+// would run the stored ones (rollback probe M6).
+STRATA_BACKEND_TEST(custom_a_down_edited_since_the_unit_was_applied_says_so) {
+    auto db = temp_database::create(backend);
+    auto applied = registry_of({unit(1, "t", {{both("CREATE TABLE t (a integer)"), both("DROP TABLE t")}})});
+    auto edited = registry_of({unit(1, "t", {{both("CREATE TABLE t (a integer)"), both("DROP TABLE IF EXISTS t")}})});
+    strata::runner(*applied, db.url()).up();
+    std::vector<std::string> notices;
+    strata::runner_options options;
+    options.on_notice = [&](const std::string& text) { notices.push_back(text); };
+    strata::runner(*edited, db.url(), options).down();
+    BOOST_TEST_REQUIRE(notices.size() == 1u, joined(notices));
+    BOOST_TEST(notices.front() == "reverting unit 1 t, with this build's down statements, which differ from those stored when it "
+                                  "was applied (its down was edited since: an older build would run the stored ones)");
+    auto sql = open_session(db.url());
+    BOOST_TEST(user_tables(*sql).empty());
+    // Not said for a down as it was stored.
+    notices.clear();
+    strata::runner(*applied, db.url()).up();
+    strata::runner(*applied, db.url(), options).down();
+    BOOST_TEST(notices.empty(), joined(notices));
 }
 
 // A dry run's script resets the session where a run would (review 21 M6): run by hand, it
@@ -1372,6 +1409,49 @@ BOOST_AUTO_TEST_CASE(custom_ddl_lock_timeout_fails_the_unit_after_the_last_retry
     auto sql = open_session(db.url());
     BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
     BOOST_TEST(column_names(*sql, "t") == (names{"a"}), boost::test_tools::per_element());
+}
+
+// Two rollbacks at once (the on-call engineer's and the pipeline's, or a retried job): the second
+// waited for the lock while the first reverted the newest unit. Counting from the newest unit
+// again, it would revert the next one, which nobody asked for: it is refused, nothing reverted.
+BOOST_AUTO_TEST_CASE(custom_a_down_whose_history_changed_while_it_waited_for_the_lock_is_refused) {
+    auto db = temp_database::postgresql();
+    auto reg = registry_of({table_unit(1, "t"), table_unit(2, "u"), table_unit(3, "v")});
+    strata::runner(*reg, db.url()).up();
+    auto other_run = open_session(db.url());
+    *other_run << "SELECT pg_advisory_lock(1398034753, hashtext(current_schema() || '.strata_schema_history'))";
+    std::optional<std::string> refusal;
+    std::atomic<bool> told_waiting = false;
+    strata::runner_options options;
+    options.lock_timeout = 30s;
+    options.on_notice = [&](const std::string& text) {
+        if (contains(text, "waiting for the migration lock")) told_waiting = true;
+    };
+    std::thread second([&] {
+        try {
+            strata::runner(*reg, db.url(), options).down();
+        } catch (const strata::config_error& e) {
+            refusal = e.what();
+        } catch (const std::exception& e) {
+            BOOST_ERROR("down failed otherwise: " << e.what());
+        }
+    });
+    auto sql = open_session(db.url());
+    const bool waiting = eventually([&] { return told_waiting.load(); });
+    // What the first run does meanwhile: it reverts unit 3.
+    *other_run << "DROP TABLE v";
+    *other_run << "DELETE FROM strata_schema_history WHERE version = 3";
+    *other_run << "SELECT pg_advisory_unlock(1398034753, hashtext(current_schema() || '.strata_schema_history'))";
+    second.join();
+    BOOST_TEST_REQUIRE(waiting, "the second down never waited for the lock");
+    BOOST_TEST_REQUIRE(refusal.has_value(), "the second down reverted unit 2 too");
+    BOOST_TEST(contains(*refusal, "the history changed while this run waited for the migration lock: another run reverted unit 3 create_v; "
+                                  "counted from the newest unit now, this run would revert one nobody asked it to, so nothing "
+                                  "was reverted"),
+               *refusal);
+    BOOST_TEST(contains(*refusal, "strata down --to VERSION"), *refusal);
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(user_tables(*sql) == (names{"t", "u"}), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -643,6 +643,23 @@ BOOST_AUTO_TEST_CASE(redact_passwords_hides_a_password_holding_a_quote) {
                "cannot connect to 'postgresql://app:***@db/shop': timeout");
 }
 
+// A failing unit's statement is echoed in its error and the audit row (SQL probe L6).
+BOOST_AUTO_TEST_CASE(redact_passwords_hides_sql_password_literals) {
+    BOOST_TEST(strata::redact_passwords("while executing: CREATE ROLE app LOGIN PASSWORD 'hunter2'") ==
+               "while executing: CREATE ROLE app LOGIN PASSWORD '***'");
+    BOOST_TEST(strata::redact_passwords("ALTER USER app WITH ENCRYPTED password\n  'it''s secret' VALID UNTIL 'infinity'") ==
+               "ALTER USER app WITH ENCRYPTED password\n  '***' VALID UNTIL 'infinity'");
+    BOOST_TEST(strata::redact_passwords("ALTER ROLE app PASSWORD E'a\\'b' LOGIN") == "ALTER ROLE app PASSWORD E'***' LOGIN");
+    BOOST_TEST(strata::redact_passwords("CREATE ROLE app PASSWORD $p$x'y$p$") == "CREATE ROLE app PASSWORD $p$***$p$");
+    BOOST_TEST(strata::redact_passwords("CREATE USER MAPPING FOR app SERVER s OPTIONS (user 'app', password 'hunter2')") ==
+               "CREATE USER MAPPING FOR app SERVER s OPTIONS (user 'app', password '***')");
+    BOOST_TEST(strata::redact_passwords("CREATE ROLE app PASSWORD 'cut off") == "CREATE ROLE app PASSWORD '***");
+    // No literal after it: nothing to hide.
+    for (const std::string& text : {std::string("ALTER ROLE app PASSWORD NULL"), std::string("UPDATE users SET password = 'x'"),
+                                    std::string("CREATE TABLE t (password_hash text)"), std::string("password")})
+        BOOST_TEST(strata::redact_passwords(text) == text);
+}
+
 BOOST_AUTO_TEST_CASE(redact_passwords_hides_the_password_of_a_user_named_like_the_syntax_pattern) {
     // Found by tests/fuzz: any URL whose user name started with "[user" was left alone.
     BOOST_TEST(strata::redact_passwords("postgresql://[user:" + password + "@db/shop") == "postgresql://[user:***@db/shop");

@@ -41,7 +41,7 @@ BOOST_AUTO_TEST_CASE(a_tables_list_is_laid_out_one_item_per_line) {
     BOOST_TEST(sqlite_sql::laid_out_table("CREATE TABLE k (a INTEGER PRIMARY KEY /* key, */, b) WITHOUT ROWID") ==
                "CREATE TABLE k (\n  a INTEGER PRIMARY KEY /* key, */,\n  b\n) WITHOUT ROWID");
     // Left as written: a line comment (the comma would join it), a virtual table, no list.
-    for (const std::string as_is : {std::string("CREATE TABLE c (a TEXT -- note\n, b TEXT)"),
+    for (const std::string& as_is : {std::string("CREATE TABLE c (a TEXT -- note\n, b TEXT)"),
                                     std::string("CREATE VIRTUAL TABLE f USING fts5(a, b)"), std::string("CREATE TABLE x")})
         BOOST_TEST(sqlite_sql::laid_out_table(as_is) == as_is);
 }

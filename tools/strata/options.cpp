@@ -33,7 +33,7 @@ struct command_spec {
 const std::vector<command_spec> commands = {
     {"up", "up [--to VERSION] [--dry-run] [--atomic] [--allow-...]",
      "apply pending units, all or up to and including VERSION",
-     {"to", "dry-run", "atomic", "allow-changed", "allow-unknown", "allow-out-of-order"}},
+     {"to", "dry-run", "atomic", "allow-changed", "allow-unknown", "allow-out-of-order", "allow-new-history"}},
     {"down", "down [--steps N | --to VERSION | --all] [--dry-run]",
      "revert applied units, newest first: one by default, N with --steps, every unit newer than VERSION with --to "
      "(VERSION stays applied; none newer is nothing to do), or all (none applied is nothing to do); an online unit "
@@ -47,9 +47,9 @@ const std::vector<command_spec> commands = {
      "check the history against this build, and with --schema also the schema against the applied units (as diff "
      "does): exit 0 when they agree, 4 when not",
      {"schema", "scratch"}},
-    {"baseline", "baseline --to VERSION [--dry-run]",
+    {"baseline", "baseline --to VERSION [--dry-run] [--allow-new-history]",
      "record units up to VERSION as applied without running them (adopting an existing database)",
-     {"to", "dry-run"}},
+     {"to", "dry-run", "allow-new-history"}},
     {"new", "new NAME [--sql] [--dir DIR] [--sequential]",
      "write a unit NAME ([a-z][a-z0-9_]*) for the next build to compile in, and print its path: C++ with a change() "
      "skeleton, or SQL with --sql; versioned with the UTC time (YYYYMMDDHHMMSS) or, with --sequential, the highest "
@@ -207,6 +207,10 @@ po::options_description command_options(const std::string& command = {}) {
     if (takes("allow-unknown")) d.add_options()("allow-unknown", "up: run although the history has units this build lacks");
     if (takes("allow-out-of-order"))
         d.add_options()("allow-out-of-order", "up: apply pending units older than the newest applied one");
+    if (takes("allow-new-history"))
+        d.add_options()("allow-new-history",
+                        "PostgreSQL: begin a history in the current schema although a schema further down the search_path "
+                        "holds one (refused without: every unit would apply again there)");
     if (takes("exit-code")) d.add_options()("exit-code", "status: exit 6 when units are pending, 4 when the history disagrees");
     if (takes("applied")) d.add_options()("applied", "repair: record the unit as applied instead of pending");
     if (takes("accept-changed"))
@@ -463,6 +467,7 @@ invocation parse(int argc, const char* const* argv, const program& self) {
     o.allow_changed = vm.count("allow-changed") > 0;
     o.allow_unknown = vm.count("allow-unknown") > 0;
     o.allow_out_of_order = vm.count("allow-out-of-order") > 0;
+    o.allow_new_history = vm.count("allow-new-history") > 0;
     in.exit_code = vm.count("exit-code") > 0;
     if (vm.count("applied") && vm.count("accept-changed"))
         throw usage_error("repair takes --applied (a dirty or damaged unit) or --accept-changed (a changed one), not both");

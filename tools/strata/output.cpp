@@ -477,7 +477,7 @@ void printer::failure(int code, const std::string& message, const error* e) cons
         if (c.version) doc["error"]["version"] = *c.version;
         if (!c.unit_name.empty()) doc["error"]["name"] = c.unit_name;
         if (c.dir) doc["error"]["direction"] = to_string(*c.dir);
-        if (!c.statement.empty()) doc["error"]["statement"] = c.statement;
+        if (!c.statement.empty()) doc["error"]["statement"] = redact_passwords(c.statement);
         if (!c.sqlstate.empty()) doc["error"]["sqlstate"] = c.sqlstate;
         if (!c.database.empty()) doc["error"]["database"] = c.database;
         if (const auto* v = dynamic_cast<const validation_error*>(e)) doc["error"]["problems"] = v->problems();

@@ -266,8 +266,9 @@ namespace {
 void say_lost_output(const program& self, int code) {
     std::cout.flush();
     if (std::cout) return;
-    std::cerr << self.name << ": its output could not be written (stdout went: a broken pipe, such as a `| tee` that "
-              << "was stopped); the command ran to its end, exit " << code << "; see " << self.name << " status" << std::endl;
+    std::cerr << self.name << ": its output could not be written to stdout (a reader that went, such as a `| tee` that "
+              << "was stopped, or a full disk); the command went on to its end, exit " << code << "; see " << self.name
+              << " status" << std::endl;
 }
 
 }  // namespace

@@ -104,8 +104,9 @@ private:
 
 /// Replaces the password of every `scheme://user:password@` in `text`, the value of every
 /// secret-bearing query parameter of such a URL (as redacted()) and every `password=` value
-/// (quoted or not, as in keyword strings) by ***: for echoing command-line arguments and error
-/// texts that may hold a URL.
+/// (quoted or not, as in keyword strings) by ***, and the literal after SQL's PASSWORD keyword
+/// (`CREATE ROLE app PASSWORD '...'`, a user mapping's `password '...'`): for echoing
+/// command-line arguments, error texts that may hold a URL and statements.
 std::string redact_passwords(std::string text);
 
 /// Replaces every occurrence of `secret` (and its percent-encoded form) in `text` by ***.

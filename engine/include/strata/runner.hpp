@@ -205,6 +205,11 @@ struct runner_options {
     bool allow_changed = false;       ///< run although applied units changed
     bool allow_unknown = false;       ///< run although the history has units this build lacks
     bool allow_out_of_order = false;  ///< apply pending units older than the newest applied one
+    /// PostgreSQL, up and baseline: begin a history in the current schema although a schema the
+    /// search_path lists after it holds one with rows (a tenant's schema ahead of a shared public
+    /// migrated by the same units). Without it that is refused: the current schema may have been
+    /// made ahead of the database's history by mistake, and every unit would apply again there.
+    bool allow_new_history = false;
     /// Render and report, change nothing (the history table is not even created).
     bool dry_run = false;
     /// up: all pending units in one transaction (databases with transactional DDL only).

@@ -77,10 +77,21 @@ void executor::say(const std::string& text) const {
 }
 
 void executor::header(const step& s) const {
-    if (t_.script)
+    const std::string edited = ", with this build's down statements, which differ from those stored when it was applied "
+                               "(its down was edited since: an older build would run the stored ones)";
+    if (t_.script) {
         t_.script->push_back("-- " + unit_label(s.version, s.name) + " (" + to_string(s.dir) + ")" +
                              (s.from_history ? ", with the down statements stored when it was applied" : "") +
+                             (s.down_edited ? edited : "") +
                              (s.rolls_back ? ", interrupted half-way: each step's inverse, where the step got done" : ""));
+        return;
+    }
+    // Said as the unit starts, not when the run is planned: a run that stops earlier never reverts it.
+    if (s.from_history)
+        say("reverting " + unit_label(s.version, s.name) +
+            (s.unit ? ", which changed since it was applied," : ", which this build does not know,") +
+            " with the down statements stored when it was applied");
+    if (s.down_edited) say("reverting " + unit_label(s.version, s.name) + edited);
 }
 
 void executor::deliver(const progress_event& p) {
@@ -326,8 +337,11 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
                     what_now = s.statements->resumable
                                    ? " was interrupted; fix the cause and " + half_done_choices(s.dir == direction::down, true)
                                    : " is now dirty: " + repair;
-                if (!stopped && e.kind() == error_kind::statement && e.context().sqlstate.rfind("23", 0) == 0)
-                    what_now += s.statements->resumable ? drop_half_built(s) : half_built_hint(statements[i]);
+                if (!stopped && s.statements->resumable && e.kind() == error_kind::statement &&
+                    e.context().sqlstate.rfind("23", 0) == 0)
+                    what_now += drop_half_built(s);
+                else if (!stopped && !s.statements->resumable && e.kind() != error_kind::connection)
+                    what_now += half_built_hint(statements[i], e.context().sqlstate);
                 const std::string message = (!stopped && t_.conn.is_lock_timeout(e) ? with_lock_holders(e) : e.message()) + "; " +
                                             unit_label(s.version, s.name) + what_now;
                 error_context where{.statement = statements[i], .sqlstate = e.context().sqlstate};
@@ -403,6 +417,7 @@ std::string executor::drop_half_built(const step& s) {
     if (s.dir != direction::up || !s.unit || t_.script) return "";
     std::string dropped, kept;
     for (const auto& h : s.unit->half_built) {
+        if (options_.stop.stop_requested()) break;  // what is left is named by status (steps)
         try {
             if (t_.conn.query(h.found).empty()) continue;
             t_.conn.execute(h.drop);
@@ -421,17 +436,21 @@ std::string executor::drop_half_built(const step& s) {
     return out;
 }
 
-std::string executor::half_built_hint(const std::string& statement) {
+std::string executor::half_built_hint(const std::string& statement, const std::string& sqlstate) {
     auto has = [&](std::string_view word) {
         return std::search(statement.begin(), statement.end(), word.begin(), word.end(), [](char a, char b) {
                    return std::toupper(static_cast<unsigned char>(a)) == b;
                }) != statement.end();
     };
+    // Any failure of a concurrent build (a duplicate, a deadlock, a timeout, a cancel) leaves its
+    // index; a REINDEX leaves the new copy (<name>_ccnew), the index it names staying valid.
     if (has("CONCURRENTLY") && has("INDEX"))
-        return ". PostgreSQL keeps an index whose concurrent build failed, INVALID: useless to queries, and one that got "
-               "as far as its validation is kept up to date by every write (a unique one refuses duplicates): drop it "
-               "(DROP INDEX CONCURRENTLY) before the unit runs again";
-    if (has("VALIDATE CONSTRAINT"))
+        return ". PostgreSQL keeps the index a failed concurrent build leaves, INVALID (a REINDEX's new copy, named "
+               "<index>_ccnew: the index it names stays valid): useless to queries, and one that got as far as its "
+               "validation is kept up to date by every write (a unique one refusing duplicates). Find them with SELECT "
+               "indexrelid::regclass FROM pg_index WHERE NOT indisvalid, and drop them (DROP INDEX CONCURRENTLY) before "
+               "the unit runs again";
+    if (sqlstate.rfind("23", 0) == 0 && has("VALIDATE CONSTRAINT"))
         return ". The constraint it validates stays, NOT VALID, and still checks every new row: drop it (ALTER TABLE ... "
                "DROP CONSTRAINT) if writes that break it must go on";
     return "";
@@ -500,7 +519,8 @@ bool executor::log_failure(const step& s, const std::string& what, bool database
     // alone: a session setting would stay behind on a server connection a transaction pooler
     // then hands to the application (up --atomic through pgbouncer).
     const bool stopping = options_.stop.stop_requested() && !t_.script;
-    const log_entry row{s.version, s.name, to_string(s.dir), 0, "failed", scrub(what, t_.conn.url().password())};
+    const log_entry row{s.version, s.name, to_string(s.dir), 0, "failed",
+                        redact_passwords(scrub(what, t_.conn.url().password()))};
     bool written = true;
     try {
         if (stopping) {

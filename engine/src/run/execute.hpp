@@ -112,9 +112,10 @@ private:
     /// unit's steps left half-built (dialect::half_built: a NOT VALID constraint, an INVALID
     /// index, each refusing writes that break its rule), saying what went and what could not.
     std::string drop_half_built(const step& s);
-    /// The same failure in a unit strata cannot resume (SQL): what PostgreSQL leaves of a
-    /// concurrent index build or a validation `statement`, for a person to drop.
-    static std::string half_built_hint(const std::string& statement);
+    /// A failure (`sqlstate`) of `statement` in a unit strata cannot resume (SQL): what
+    /// PostgreSQL leaves of a concurrent index build (any failure) or a validation (class 23),
+    /// for a person to drop.
+    static std::string half_built_hint(const std::string& statement, const std::string& sqlstate);
     /// A lock timeout's message with who held the lock (connection::lock_holders), when known.
     std::string with_lock_holders(const error& e) const;
     /// Before an online unit's first run: refuses (unsupported_error) when the database already

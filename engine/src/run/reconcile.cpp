@@ -258,7 +258,10 @@ void check_down(const std::vector<unit_status>& status, const std::vector<histor
             relevant.push_back(s);
     auto problems = problems_of(relevant, options.program_name);
     if (problems.empty()) return;
-    std::string message = problems.front() + "; nothing was run";  // before problems is moved
+    // One problem is the message; several are listed under a headline, not the first twice.
+    std::string message = (problems.size() == 1 ? problems.front()
+                                                : std::to_string(problems.size()) + " units stop this down") +
+                          "; nothing was run";  // before problems is moved
     throw validation_error(message, where, std::move(problems));
 }
 
@@ -277,7 +280,8 @@ step down_step(const plan& p, const history_row& row, const stored_down& stored,
     if (u && !changed) {
         const rendering& r = statements_of(*u, direction::down, where);
         return {.version = row.version, .name = row.name, .unit = u, .dir = direction::down, .statements = &r,
-                .transactional = per_unit(u) && u->down.transactional};
+                .transactional = per_unit(u) && u->down.transactional,
+                .down_edited = row.down_json && !row.down_json->empty() && *row.down_json != u->stored_down_json()};
     }
     // Unknown to this build, or changed since it was applied: revert what was applied, with the
     // statements stored at the time.

@@ -27,6 +27,9 @@ struct step {
     bool reverting = false;
     /// down of an interrupted online unit: `statements` is its rollback (planned_unit::rollback)
     bool rolls_back = false;
+    /// down with this build's statements, which differ from those stored when the unit was
+    /// applied (its down was edited since: an older build would run the stored ones)
+    bool down_edited = false;
 };
 
 /// Whether `row` says that `p`'s up stopped half-way (running) and the next up finishes it: an

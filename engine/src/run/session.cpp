@@ -112,12 +112,14 @@ void session::note_missing(bool create) {
                        "check the path if you expected one");
 }
 
+elsewhere_policy session::elsewhere() const { return {.ours = ours_, .allow = options_.allow_new_history}; }
+
 void session::note_history_elsewhere() {
     if (!options_.on_notice || !dialect_.names_may_resolve_elsewhere() || history_->exists()) return;
-    if (const auto other = history_->elsewhere(); !other.empty())
-        options_.on_notice(other + "; strata reads the current schema's, where no unit is applied: if the other is this "
-                                   "database's, move it into the current schema or drop the schema made ahead of it (" +
-                           options_.program_name + " up refuses to begin a new history there)");
+    if (const auto other = history_->elsewhere(elsewhere()); !other.empty())
+        options_.on_notice(other + "; strata reads the current schema's history, where no unit is applied. If that one is "
+                                   "this application's, drop the schema made ahead of it or move the history (" +
+                           options_.program_name + " up refuses to begin a new one there without --allow-new-history)");
 }
 
 std::vector<history_row> session::read(bool dry_run, bool create) {
@@ -140,7 +142,7 @@ std::vector<history_row> session::read(bool dry_run, bool create) {
     // (every run but the first) asks the catalog nothing (history::read).
     change();
     auto rows = history_->read();
-    if (create) history_->ensure();
+    if (create) history_->ensure(false, elsewhere());
     return rows;
 }
 
@@ -168,11 +170,17 @@ std::optional<std::vector<history_row>> session::read_in_transaction(std::option
     if (!history_->exists()) {
         transaction t(c, false);
         c.lock_transaction(options_.lock_timeout, options_.ddl_lock_timeout, options_.on_notice);
-        history_->ensure(true);  // asks again, under the lock
+        history_->ensure(true, elsewhere());  // asks again, under the lock
         t.commit();
     }
     tx.emplace(c, false);
     c.lock_transaction(options_.lock_timeout, options_.ddl_lock_timeout, options_.on_notice);
+    return history_->read();
+}
+
+std::optional<std::vector<history_row>> session::read_before_lock() {
+    look();
+    if (!history_->exists()) return std::nullopt;
     return history_->read();
 }
 

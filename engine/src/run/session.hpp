@@ -52,6 +52,13 @@ public:
     /// search_path's current schema has none but a schema listed after it does (history::
     /// elsewhere()): the database looks unmigrated only because a schema was made ahead of it.
     void note_history_elsewhere();
+    /// The history as committed now, before the lock is waited for (a command that counts from the
+    /// newest unit compares it with the one read under the lock); nullopt when there is none.
+    std::optional<std::vector<history_row>> read_before_lock();
+    /// Tells which units are this build's (elsewhere_policy::ours); none by default.
+    void recognise_units(std::function<bool(std::int64_t version, const std::string& name)> ours) { ours_ = std::move(ours); }
+    /// What history::ensure() and elsewhere() go by: recognise_units() and allow_new_history.
+    elsewhere_policy elsewhere() const;
 
     /// Ends the command's hold: the migration lock goes, the connection stays for the next.
     void release() noexcept;
@@ -72,6 +79,7 @@ private:
     database_url url_;
     const runner_options& options_;
     const dialect& dialect_;
+    std::function<bool(std::int64_t, const std::string&)> ours_;
     std::unique_ptr<connection> conn_;
     std::unique_ptr<class history> history_;
     std::unique_ptr<migration_lock> held_;

@@ -381,12 +381,13 @@ public:
 
     name_resolution resolve_further(std::string_view table) override {
         // current_schemas(false): the search_path's existing schemas this role may use, in order,
-        // the current schema first.
+        // the current schema first. A table this role may not read is not counted (NULL when
+        // there is none).
         const auto rows = query(
             "SELECT current_schema(), current_setting('search_path'), s.name FROM (SELECT 1) AS one LEFT JOIN "
             "(SELECT name, position FROM unnest(current_schemas(false)) WITH ORDINALITY AS p(name, position) "
-            "WHERE name <> current_schema() AND to_regclass(quote_ident(name) || '.' || quote_ident(" +
-            dialect::quote_literal(table) + ")) IS NOT NULL) AS s ON true ORDER BY s.position");
+            "WHERE name <> current_schema() AND has_table_privilege(to_regclass(quote_ident(name) || '.' || quote_ident(" +
+            dialect::quote_literal(table) + ")), 'SELECT') IS TRUE) AS s ON true ORDER BY s.position");
         name_resolution found;
         for (const auto& r : rows) {
             if (r.size() < 3) continue;
