@@ -82,9 +82,32 @@ bool append_ascii_json_string(std::string& out, const std::string& s) {
     return true;
 }
 
+nlohmann::json stored_json(const rendering& r) {
+    return {{"statements", r.statements},
+            {"foreign_keys_off", r.foreign_keys_off},
+            {"transactional", r.transactional},
+            {"checksum", down_checksum(r)}};
+}
+
+/// The statements of stored_json(), checked against their checksum (nlohmann's exception when a
+/// part is missing or of another type).
+std::optional<rendering> parsed_stored(const nlohmann::json& j) {
+    rendering r;
+    r.statements = j.at("statements").get<std::vector<std::string>>();
+    r.foreign_keys_off = j.at("foreign_keys_off").get<bool>();
+    r.transactional = j.at("transactional").get<bool>();
+    if (j.at("checksum").get<std::string>() != down_checksum(r)) return std::nullopt;
+    return r;
+}
+
 }  // namespace
 
-std::string stored_down_json(const rendering& down) {
+std::string stored_down_json(const rendering& down, const rendering* rollback) {
+    if (rollback) {
+        auto j = stored_json(down);
+        j["rollback"] = stored_json(*rollback);
+        return j.dump();
+    }
     // Written by hand (keys in nlohmann's order, the same bytes): status compares every applied
     // unit's row with this text, and nlohmann's object building cost a long history more than
     // reading it. Text with non-ASCII bytes goes through nlohmann, which refuses invalid UTF-8.
@@ -100,11 +123,7 @@ std::string stored_down_json(const rendering& down) {
     for (std::size_t i = 0; i < down.statements.size(); ++i) {
         if (i > 0) out += ',';
         if (!append_ascii_json_string(out, down.statements[i]))
-            return nlohmann::json{{"statements", down.statements},
-                                  {"foreign_keys_off", down.foreign_keys_off},
-                                  {"transactional", down.transactional},
-                                  {"checksum", down_checksum(down)}}
-                .dump();
+            return stored_json(down).dump();
     }
     out += "],\"transactional\":";
     out += down.transactional ? "true" : "false";
@@ -114,20 +133,22 @@ std::string stored_down_json(const rendering& down) {
 
 stored_down recorded_down(const history_row& row) {
     if (!row.down_json || row.down_json->empty()) return {};
-    rendering r;
+    stored_down out;
     try {
         auto j = nlohmann::json::parse(*row.down_json);
-        r.statements = j.at("statements").get<std::vector<std::string>>();
-        r.foreign_keys_off = j.at("foreign_keys_off").get<bool>();
-        r.transactional = j.at("transactional").get<bool>();
-        if (j.at("checksum").get<std::string>() != down_checksum(r))
+        out.statements = parsed_stored(j);
+        if (out.statements && j.contains("rollback") && !(out.rollback = parsed_stored(j.at("rollback"))))
+            out.statements.reset();
+        if (!out.statements)
             return {.damage = "its stored down statements are not the ones strata stored (their checksum does not match)"};
     } catch (const nlohmann::json::exception&) {
         // Never guessed at: a revert with half of them, or none, would report success and lie.
         return {.damage = "its stored down statements are not the JSON strata stores (unreadable, or a part missing)"};
     }
-    r.resumable = false;  // replayed text: strata cannot tell what an interrupted run left
-    return {.statements = std::move(r)};
+    out.statements->resumable = false;  // replayed text: strata cannot tell what an interrupted run left
+    // Each step's inverse, guarded (only where the step got done): run again, it does what is left.
+    if (out.rollback) out.rollback->resumable = true;
+    return out;
 }
 
 std::string damage_of(const history_row& row) {
@@ -290,16 +311,18 @@ void history::insert(const history_entry& e) {
     const std::string values = std::to_string(e.version) + ", " + literal(e.name) + ", " + literal(e.checksum) + ", " +
                                std::to_string(e.execution_ms) + ", " + literal(conn_.applied_by()) + ", " +
                                literal(to_text(e.state)) + ", " +
-                               (e.down ? literal(stored_down_json(*e.down)) : std::string("NULL"));
+                               (e.down ? literal(stored_down_json(*e.down, e.rollback)) : std::string("NULL"));
     const std::string guard = conn_.history_guard();
     execute("INSERT INTO " + conn_.history_table(table_name) + " (version, name, checksum, execution_ms, applied_by, state, down_statements) " +
             (guard.empty() ? "VALUES (" + values + ")" : "SELECT " + values + "\n  WHERE " + guard));
 }
 
-void history::set_state(std::int64_t version, row_state state, std::optional<std::int64_t> execution_ms) {
+void history::set_state(std::int64_t version, row_state state, std::optional<std::int64_t> execution_ms,
+                        const std::string* down_json) {
     const std::string guard = conn_.history_guard();
     execute("UPDATE " + conn_.history_table(table_name) + " SET state = " + dialect::quote_literal(to_text(state)) +
             (execution_ms ? ", execution_ms = " + std::to_string(*execution_ms) : std::string()) +
+            (down_json ? ", down_statements = " + dialect::quote_literal(*down_json) : std::string()) +
             " WHERE version = " + std::to_string(version) + (guard.empty() ? "" : "\n  AND " + guard));
 }
 

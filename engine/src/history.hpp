@@ -43,6 +43,10 @@ struct history_row {
 /// The down statements a history row stores.
 struct stored_down {
     std::optional<rendering> statements;  ///< none: none stored (irreversible when applied) or damaged
+    /// Stored while an online unit's row says running or reverting: each step's guarded inverse
+    /// (planned_unit::rollback), so that any build, also one that does not know the unit, can
+    /// undo what its finished steps did. Gone once the unit is applied.
+    std::optional<rendering> rollback;
     /// Why the stored statements cannot be trusted: not readable, or not what strata stored (their
     /// checksum does not match). Empty when they can be, or none are stored.
     std::string damage;
@@ -51,7 +55,8 @@ stored_down recorded_down(const history_row& row);
 
 /// The text stored with a history row for `down`: its statements, how they run and their
 /// checksum, as JSON (so an older or newer build can revert the unit, and an edit shows).
-std::string stored_down_json(const rendering& down);
+/// With `rollback` (an online unit whose row says running or reverting) it is stored too.
+std::string stored_down_json(const rendering& down, const rendering* rollback = nullptr);
 
 /// Why `row` cannot be trusted, empty when it can: a state strata never writes, or damaged down
 /// statements. Parses the stored down (status and validate; up reads the state only).
@@ -65,6 +70,7 @@ struct history_entry {
     std::int64_t execution_ms = 0;
     row_state state = row_state::applied;
     std::optional<rendering> down;
+    const rendering* rollback = nullptr;  ///< stored with `down` (stored_down::rollback)
 };
 
 /// One line of the audit log.
@@ -120,7 +126,10 @@ public:
     void insert(const history_entry& e);
     /// Without `execution_ms` the row keeps its time: a down that stops half-way leaves the
     /// up's duration on the row, not a made-up 0.
-    void set_state(std::int64_t version, row_state state, std::optional<std::int64_t> execution_ms = {});
+    /// With `down_json` the stored down statements become that text (stored_down_json), in the
+    /// same statement.
+    void set_state(std::int64_t version, row_state state, std::optional<std::int64_t> execution_ms = {},
+                   const std::string* down_json = nullptr);
     /// repair --applied of a damaged row: state applied, `down` stored (with its checksum) instead
     /// of what the row held.
     void rewrite_applied(std::int64_t version, const std::optional<rendering>& down);

@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <tuple>
+#include <utility>
 
 #include "inspect/dump.hpp"
 #include "inspect/online_progress.hpp"
@@ -229,6 +230,7 @@ struct runner::impl {
                                    " is not in this build, so it cannot be kept as applied with this build's down statements; run " +
                                    options.program_name + " repair " + std::to_string(row.version) + " to remove its row",
                                context());
+        if (options.dry_run) return;
         auto& h = db.history();
         transaction tx(db.change(), false);
         if (mark_applied)
@@ -238,6 +240,16 @@ struct runner::impl {
         h.log({row.version, row.name, "repair", 0, "ok",
                "damaged row: " + damage + (mark_applied ? "; kept applied with this build's down statements" : "; removed")});
         tx.commit();
+    }
+
+    /// What repair and its variants start from: the history (under the lock; for a dry run
+    /// without) and each unit's status. Refused when any unit is another application's, not only
+    /// the one to repair: that history is not ours to change.
+    std::pair<std::vector<history_row>, std::vector<unit_status>> read_for_repair() {
+        auto rows = db.read(options.dry_run, false);
+        auto status = status_of(plan(), rows);
+        refuse_mismatched(status, options, context(), "nothing was repaired");
+        return {std::move(rows), std::move(status)};
     }
 
     /// What a down reverts: the history rows, their stored down statements (parsed for those
@@ -497,12 +509,10 @@ run_report runner::baseline(std::int64_t to) {
     return d.finish(std::move(report));
 }
 
-void runner::accept_change(std::int64_t version) {
+change_review runner::accept_change(std::int64_t version) {
     auto& d = *impl_;
     impl::command_scope scope{d};
-    auto rows = d.db.read(false, false);
-    auto status = status_of(d.plan(), rows);
-    refuse_mismatched(status, d.options, d.context(), "nothing was repaired");
+    auto [rows, status] = d.read_for_repair();
     auto s = std::find_if(status.begin(), status.end(), [&](const unit_status& u) { return u.version == version; });
     if (s == status.end() || s->state != unit_state::changed)
         throw config_error("unit " + std::to_string(version) + " " +
@@ -513,36 +523,70 @@ void runner::accept_change(std::int64_t version) {
                                "shows as changed",
                            d.context());
     const planned_unit* p = d.plan().find(version);
-    auto& h = d.db.history();
-    transaction tx(d.db.change(), false);
+    const auto row = std::find_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version == version; });
     // A build that cannot revert the unit keeps the down statements stored when it was applied:
     // they are the way back.
     const auto down = p->stored_down();
+    change_review review{.version = version, .name = p->name(), .applied_checksum = s->applied_checksum, .checksum = p->checksum,
+                         .up = p->up.statements, .stored_down = {}, .down = {}};
+    if (auto stored = recorded_down(*row); stored.statements) review.stored_down = stored.statements->statements;
+    if (down) review.down = down->statements;
+    if (d.options.dry_run) return review;
+    auto& h = d.db.history();
+    transaction tx(d.db.change(), false);
     h.accept_change(version, p->checksum, down ? &*down : nullptr);
     h.log({version, p->name(), "repair", 0, "ok",
            "accepted the change: checksum " + s->applied_checksum + " replaced by this build's " + p->checksum +
                (down ? std::string() : "; the stored down statements kept (this build cannot revert it)")});
+    tx.commit();
+    return review;
+}
+
+void runner::record_reverted(std::int64_t version) {
+    auto& d = *impl_;
+    impl::command_scope scope{d};
+    auto [rows, status] = d.read_for_repair();
+    const auto it = std::find_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version == version; });
+    const auto s = std::find_if(status.begin(), status.end(), [&](const unit_status& u) { return u.version == version; });
+    const std::string unit = "unit " + std::to_string(version);
+    if (it == rows.end())
+        throw config_error(unit + " is not applied, so there is no revert to record (see " + d.options.program_name + " status)",
+                           d.context());
+    if (s != status.end() && s->interrupted)
+        throw config_error(unit + " was interrupted half-way, which " + d.options.program_name +
+                               " down undoes (each finished step's inverse, only where it is there); --reverted is for "
+                               "an applied unit reverted by hand",
+                           d.context());
+    if (it->state != row_state::applied || !damage_of(*it).empty())
+        throw config_error(unit + " is " + (it->state == row_state::damaged || !damage_of(*it).empty() ? "damaged" : "dirty") +
+                               ", not applied: after checking the database, " + d.options.program_name + " repair " +
+                               std::to_string(version) + " removes its row (the unit is pending), as --reverted would",
+                           d.context());
+    if (d.options.dry_run) return;
+    auto& h = d.db.history();
+    transaction tx(d.db.change(), false);
+    h.remove(version);
+    h.log({version, it->name, "repair", 0, "ok", "recorded as reverted by hand: its down statements were not run; marked pending"});
     tx.commit();
 }
 
 void runner::repair(std::int64_t version, bool mark_applied) {
     auto& d = *impl_;
     impl::command_scope scope{d};
-    auto rows = d.db.read(false, false);
-    auto status = status_of(d.plan(), rows);
-    // Any unit of another application's, not only this version: its history is not ours to change.
-    refuse_mismatched(status, d.options, d.context(), "nothing was repaired");
+    auto [rows, status] = d.read_for_repair();
     auto it = std::find_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version == version; });
     const std::string damage = it == rows.end() ? std::string() : damage_of(*it);
     if (!damage.empty()) return d.repair_damaged(*it, damage, mark_applied);
     if (it == rows.end() || !unfinished(it->state)) {
         const bool changed =
             std::any_of(status.begin(), status.end(), [&](const unit_status& s) { return s.version == version && s.state == unit_state::changed; });
+        const std::string repair = d.options.program_name + " repair " + std::to_string(version);
         throw config_error("unit " + std::to_string(version) + " is neither dirty nor damaged, there is nothing to repair" +
-                               (changed ? "; it changed since it was applied: if the edit changes nothing it did, " +
-                                              d.options.program_name + " repair " + std::to_string(version) +
+                               (changed ? "; it changed since it was applied: if the edit changes nothing it did, " + repair +
                                               " --accept-changed records its new checksum"
-                                        : " (see " + d.options.program_name + " status)"),
+                                : it != rows.end() ? "; if it was reverted by hand, " + repair +
+                                                         " --reverted records that without running its down"
+                                                   : " (see " + d.options.program_name + " status)"),
                            d.context());
     }
     if (std::any_of(status.begin(), status.end(), [&](const unit_status& s) { return s.version == version && s.interrupted; }))
@@ -553,6 +597,7 @@ void runner::repair(std::int64_t version, bool mark_applied) {
                                     : "run " + d.options.program_name + " up to finish it, or " + d.options.program_name +
                                           " down to undo what its finished steps did"),
                            d.context());
+    if (d.options.dry_run) return;
     auto& h = d.db.history();
     transaction tx(d.db.change(), false);
     if (mark_applied)

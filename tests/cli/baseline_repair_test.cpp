@@ -446,9 +446,33 @@ void repair_accept_changed_records_this_builds_checksum_for_a_changed_unit(strat
                r);
     BOOST_TEST(history(t)[1].checksum == "feedc0de", "a refused repair wrote the row");
 
+    // strata keeps the applied up's checksum, not its text: the dry run shows this build's up and
+    // both downs to compare, and writes nothing.
+    const auto log_size_before = audit_summary(t).size();
+    r = t.run({"repair", "2", "--accept-changed", "--dry-run"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(r.out.starts_with("unit 2 create_user_profiles would record this build's checksum on " + t.shown_url() +
+                                      " (dry run: nothing was written)\n  checksum applied: feedc0de\n  this build's:     " +
+                                      sums.at(2) + "\n"),
+               r);
+    BOOST_TEST(contains(r.out, "strata keeps only the applied ones' checksum, not their text"), r);
+    BOOST_TEST(contains(r.out, "    CREATE TABLE \"user_profiles\""), r);
+    BOOST_TEST(contains(r.out, "  down statements stored when it was applied, which this build's would replace (an older "
+                               "build reverts it with these):\n    (none)\n  this build's:\n    DROP TABLE \"user_profiles\""),
+               r);
+    BOOST_TEST(history(t)[1].checksum == "feedc0de", "a dry run wrote the row");
+    BOOST_TEST(audit_summary(t).size() == log_size_before, "a dry run wrote to the audit log");
+    r = t.run({"repair", "2", "--accept-changed", "--dry-run", "--json"});
+    BOOST_TEST(r.exit_code == 0, r);
+    const auto review = json::parse(r.out);
+    BOOST_TEST(review.at("dry_run").get<bool>());
+    BOOST_TEST(review.at("applied_checksum").get<std::string>() == "feedc0de");
+    BOOST_TEST(review.at("stored_down").empty());
+    BOOST_TEST(!review.at("down").empty());
+
     r = t.run({"repair", "2", "--accept-changed"});
     BOOST_TEST(r.exit_code == 0, r);
-    BOOST_TEST(r.out == "unit 2 now records this build's checksum on " + t.shown_url() + "\n", r);
+    BOOST_TEST(r.out.starts_with("unit 2 create_user_profiles now records this build's checksum on " + t.shown_url() + "\n"), r);
     auto rows = history(t);
     BOOST_TEST_REQUIRE(rows.size() == 2u);
     BOOST_TEST(rows[1].checksum == sums.at(2));
@@ -475,7 +499,63 @@ void repair_accept_changed_records_this_builds_checksum_for_a_changed_unit(strat
     BOOST_TEST(audit_summary(t).size() == log_size, "a refused repair wrote to the audit log");
     r = t.run({"repair", "2", "--accept-changed", "--applied"});
     BOOST_TEST(r.exit_code == 2, r);
-    BOOST_TEST(contains(r.err, "not both"), r);
+    BOOST_TEST(contains(r.err, "repair takes one of --applied"), r);
+}
+
+// ---- repair --reverted ------------------------------------------------------------------
+
+// Somebody reverted unit 3 by hand (dropped the column): its down fails, saying how to record
+// that; repair --reverted removes the row without running anything, audited; diff then agrees.
+void repair_reverted_records_a_unit_reverted_by_hand(strata::backend b) {
+    cli_database_test t(b);
+    BOOST_TEST_REQUIRE(t.run({"up"}).exit_code == 0);
+    // What a revert by hand leaves: the schema of unit 2, a history that still says unit 3.
+    const auto row = history(t).at(2);
+    BOOST_TEST_REQUIRE(t.run({"down"}).exit_code == 0);
+    t.probe.execute("INSERT INTO strata_schema_history (version, name, checksum, execution_ms, applied_by, state, "
+                    "down_statements) VALUES (3, " + literal(row.name) + ", " + literal(row.checksum) +
+                    ", 0, 'someone', 'applied', " + literal(row.down.value_or("")) + ")");
+    BOOST_TEST_REQUIRE(state_of(t, 3) == "applied");
+    auto r = t.run({"down"});
+    BOOST_TEST(r.exit_code == 1, r);
+    BOOST_TEST(contains(r.err, "if unit 3 add_profile_to_users was reverted by hand already, record that without running its "
+                               "down: strata repair 3 --reverted (then strata diff compares the schema with the units still "
+                               "applied)"),
+               r);
+    r = t.run({"repair", "3"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "if it was reverted by hand, strata repair 3 --reverted records that without running its down"), r);
+
+    const auto log_size = audit_summary(t).size();
+    r = t.run({"repair", "3", "--reverted", "--dry-run"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(r.out.starts_with("unit 3 would be recorded as reverted by hand on " + t.shown_url() +
+                                      " (its row removed, its down not run: pending) (dry run: nothing was written)"),
+               r);
+    BOOST_TEST(state_of(t, 3) == "applied", "a dry run removed the row");
+    BOOST_TEST(audit_summary(t).size() == log_size, "a dry run wrote to the audit log");
+
+    r = t.run({"repair", "3", "--reverted"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(r.out.starts_with("unit 3 is now recorded as reverted by hand on " + t.shown_url()), r);
+    BOOST_TEST(state_of(t, 3) == "pending");
+    BOOST_TEST(audit_summary(t).back() ==
+               "3 repair ok recorded as reverted by hand: its down statements were not run; marked pending");
+    BOOST_TEST(t.probe.has_table("user_profiles"), "repair ran a down");
+    r = t.run({"diff"});
+    BOOST_TEST(r.exit_code == 0, r);
+
+    // Not applied now: nothing to record; a dirty unit is plain repair's.
+    r = t.run({"repair", "3", "--reverted"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "unit 3 is not applied, so there is no revert to record"), r);
+    t.probe.execute("UPDATE strata_schema_history SET state = 'running' WHERE version = 2");
+    r = t.run({"repair", "2", "--reverted"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "unit 2 is dirty, not applied: after checking the database, strata repair 2 removes its row"), r);
+    BOOST_TEST(state_of(t, 2) == "dirty");
+    r = t.run({"repair", "2", "--reverted", "--applied"});
+    BOOST_TEST(r.exit_code == 2, r);
 }
 
 }  // namespace scenario
@@ -490,6 +570,7 @@ STRATA_CLI_TEST_ON_EACH_DATABASE(down_with_a_dirty_unit_is_refused)
 STRATA_CLI_TEST_ON_EACH_DATABASE(repair_applied_records_a_dirty_unit_as_applied)
 STRATA_CLI_TEST_ON_EACH_DATABASE(repair_usage_errors)
 STRATA_CLI_TEST_ON_EACH_DATABASE(repair_accept_changed_records_this_builds_checksum_for_a_changed_unit)
+STRATA_CLI_TEST_ON_EACH_DATABASE(repair_reverted_records_a_unit_reverted_by_hand)
 
 BOOST_AUTO_TEST_SUITE(postgresql)
 BOOST_AUTO_TEST_CASE(an_interrupted_online_unit_is_pending_not_dirty_and_up_finishes_it) {

@@ -265,3 +265,24 @@ BOOST_AUTO_TEST_CASE(down_that_a_later_unit_would_fail_reverts_nothing_as_its_dr
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(postgresql)
+
+// A rollback stopped part-way (a view of the application's on user_profiles stops unit 2's down
+// after unit 3 was reverted): the error says what was kept and how to go on without counting
+// from the newest unit again (rollback probe L15).
+BOOST_AUTO_TEST_CASE(a_rollback_stopped_part_way_says_how_to_go_on) {
+    cli_database_test t(strata::backend::postgresql);
+    apply_all(t);
+    t.probe.execute("CREATE VIEW profile_names AS SELECT * FROM user_profiles");
+    auto r = t.run({"down", "--all"});
+    BOOST_TEST(r.exit_code == 1, r);
+    BOOST_TEST(contains(r.err, "strata: nothing of unit 2 was kept (rolled back); done before it in this run, and kept: "
+                               "reverted 3 add_profile_to_users; once the cause is fixed, revert the rest with strata down "
+                               "--to VERSION (the newest unit to keep), not a relative down, which counts again from the "
+                               "newest unit left"),
+               r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1, 2}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -295,6 +295,39 @@ BOOST_AUTO_TEST_CASE(backfill_updates_a_row_the_application_changed_while_the_ba
     BOOST_TEST(recorded_versions(*sql) == (std::vector<std::int64_t>{1, 2}), boost::test_tools::per_element());
 }
 
+// The same half-done revert seen by the previous release's migrator, which lacks the backfill
+// (rollback probe H2, part B): the row stores the unit's way back while it says reverting, so
+// the older build's status says down undoes it, and its down finishes reverting it.
+BOOST_AUTO_TEST_CASE(backfill_whose_down_stopped_half_way_is_finished_by_an_older_build) {
+    auto db = temp_database::postgresql();
+    auto units = registry_of({create_items(), fill_items()});
+    auto older = registry_of({create_items()});
+    strata::runner(*units, db.url()).up(1);
+    auto sql = open_session(db.url());
+    insert_items(*sql);
+    strata::runner(*units, db.url()).up();
+    *sql << "CREATE FUNCTION keep_15() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN IF NEW.id = 15 AND NEW.status IS "
+            "NULL THEN RAISE EXCEPTION ''row 15 kept''; END IF; RETURN NEW; END'";
+    *sql << "CREATE TRIGGER keep_15 BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION keep_15()";
+    BOOST_CHECK_THROW(strata::runner(*units, db.url()).down(), strata::migration_error);
+    BOOST_TEST_REQUIRE(history_state(*sql, 2) == std::optional<std::string>("reverting"));
+    BOOST_TEST_REQUIRE(filled(*sql) > 0);
+    *sql << "DROP TRIGGER keep_15 ON items";
+
+    const auto status = strata::runner(*older, db.url()).status();
+    BOOST_TEST_REQUIRE(status.size() == 2u);
+    BOOST_TEST((status[1].state == strata::unit_state::dirty));
+    BOOST_TEST(status[1].stored_rollback);
+    BOOST_TEST(status[1].reverting);
+    auto report = strata::runner(*older, db.url()).down();
+    BOOST_TEST_REQUIRE(report.units.size() == 1u);
+    BOOST_TEST(report.units[0].from_history);
+    BOOST_TEST(report.units[0].down_was_half_done);
+    BOOST_TEST(unfilled(*sql) == rows_to_fill);
+    BOOST_TEST(history_state(*sql, 2) == std::nullopt);
+    BOOST_TEST(kept_rows(*sql) == expected_kept());
+}
+
 // A down of an applied backfill stopped half-way (a batch refused) is a half-done revert, not an
 // interrupted up: the row says reverting, status says its down was interrupted, and the next
 // down finishes reverting it, saying so in its report and audit row; up instead applies it again.

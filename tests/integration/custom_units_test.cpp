@@ -852,7 +852,7 @@ STRATA_BACKEND_TEST(custom_hints_name_the_program_given_in_the_options) {
         strata::runner(*reg, db.url(), options).repair(1, false);
         BOOST_ERROR("repaired unit 1, which is not dirty");
     } catch (const strata::config_error& e) {
-        BOOST_TEST(contains(e.what(), "(see myapp-migrate status)"), e.what());
+        BOOST_TEST(contains(e.what(), "if it was reverted by hand, myapp-migrate repair 1 --reverted records that"), e.what());
     }
     // Without the option, the hint names strata.
     auto problems = strata::runner(*reg, db.url()).validate();

@@ -620,6 +620,59 @@ BOOST_AUTO_TEST_CASE(down_undoes_an_online_unit_whose_index_build_failed) {
     expect_rolled_back(*reg, db, *sql, before);
 }
 
+// The 3 a.m. rollback with the previous release's migrator, which does not know unit 2, stopped
+// half-way by the new release (rollback probe H2). The row stores each step's guarded inverse
+// while it says running: the older build's status says what it is, its up refuses, and its down
+// undoes the finished steps as the new build would. Once applied, the row stores what an applied
+// row stores.
+BOOST_AUTO_TEST_CASE(an_older_build_undoes_an_online_unit_it_does_not_know_left_half_way) {
+    auto db = temp_database::postgresql();
+    auto reg = online_registry();
+    auto older = registry_of({create_tables()});
+    strata::runner(*reg, db.url()).up(1);
+    auto sql = open_session(db.url());
+    *sql << "INSERT INTO parents (id) VALUES (1), (2)";
+    *sql << "INSERT INTO children (id, parent) VALUES (10, 1), (11, 2)";
+    const auto before = read_schema(*sql);
+    crash_after(*reg, db.url(), *sql, done_up_to_the_not_valid_key);
+    BOOST_TEST_REQUIRE(constraint_of_children(*sql, fkey).has_value());
+
+    std::vector<std::string> notices;
+    strata::runner_options options;
+    options.on_notice = [&](const std::string& text) { notices.push_back(text); };
+    strata::runner old_build(*older, db.url(), options);
+    const auto status = old_build.status();
+    BOOST_TEST_REQUIRE(status.size() == 2u);
+    BOOST_TEST((status[1].state == strata::unit_state::dirty));
+    BOOST_TEST(status[1].stored_rollback);
+    try {
+        old_build.up();
+        BOOST_ERROR("an older build's up went past a unit it cannot finish");
+    } catch (const strata::validation_error& e) {
+        BOOST_TEST(contains(e.what(), "unit 2 link_children_online was interrupted half-way (its up) by a build that has it and "
+                                      "this one does not: strata down undoes what its finished steps did"),
+                   e.what());
+    }
+    auto report = old_build.down();
+    BOOST_TEST_REQUIRE(report.units.size() == 1u);
+    BOOST_TEST(report.units[0].half_done);
+    BOOST_TEST(report.units[0].from_history);
+    BOOST_TEST(contains(joined(notices), "reverting unit 2 link_children_online, which this build does not know, with the "
+                                         "statements stored by the build that ran it"),
+               joined(notices));
+    const auto after = read_schema(*sql);
+    BOOST_TEST((after == before), schema_diff(before, after));
+    BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
+    BOOST_TEST(query_value(*sql, "SELECT message FROM strata_schema_log WHERE action = 'down' AND version = 2") ==
+               std::optional<std::string>("its up had been interrupted half-way: undid what its finished steps did"));
+
+    strata::runner(*reg, db.url()).up();
+    const auto stored = query_value(*sql, "SELECT down_statements FROM strata_schema_history WHERE version = 2");
+    BOOST_TEST_REQUIRE(stored.has_value());
+    BOOST_TEST(!contains(*stored, "rollback"), *stored);
+    BOOST_TEST(status_lines(*reg, db.url()) == (names{"1 applied", "2 applied"}), boost::test_tools::per_element());
+}
+
 // A foreign key whose validation failed (the NOT VALID key dropped with the failure): down
 // removes the unit's row and leaves the schema as before it.
 BOOST_AUTO_TEST_CASE(down_undoes_an_online_foreign_key_whose_validation_failed) {

@@ -289,6 +289,60 @@ BOOST_AUTO_TEST_CASE(down_steps_roll_back_an_interrupted_online_unit) {
     BOOST_TEST(!p->find(1)->rollback.has_value(), "a plain unit has no rollback");
 }
 
+// A row left running by an online unit of another build (rollback probe H2): the inverses it
+// stores (with their own checksum) make it undoable by down here, not by up; without them, or
+// with them damaged, it stays plain dirty.
+BOOST_AUTO_TEST_CASE(a_unit_this_build_cannot_resume_is_undone_with_the_inverses_its_row_stores) {
+    const auto* u = p->find(3);
+    const std::string with_rollback = stored_down_json(u->down, &*u->rollback);
+    // An older build: it lacks unit 3, the newer build's online index, whose row says running.
+    registry older_units;
+    older_units.add(std::make_shared<const change_unit>(1, "create_a", [](builder& b) {
+        b.create_table("a", [](table& t) { t.column("x", type::integer()); });
+    }), "reconcile_tests.cpp");
+    const strata::plan older(older_units, dialect_for(backend::postgresql), false);
+    auto running = applied(3, row_state::running);
+    running.down_json = with_rollback;
+    const auto rows = std::vector<history_row>{applied(1), running};
+
+    auto s = status_of(older, rows);
+    BOOST_TEST_REQUIRE(s.size() == 2u);
+    BOOST_TEST(to_string(s[1].state) == std::string("dirty"));
+    BOOST_TEST(s[1].stored_rollback);
+    auto problems = problems_of(s, "strata");
+    BOOST_TEST_REQUIRE(problems.size() == 1u);
+    BOOST_TEST(has(problems[0], "unit 3 index_a was interrupted half-way (its up) by a build that has it and this one does "
+                                "not: strata down undoes what its finished steps did"),
+               problems[0]);
+    expect_refusal(refusal<validation_error>([&] { check_up(s, std::nullopt, options, where); }), "was interrupted half-way");
+    expect_refusal(refusal<validation_error>([&] { check_down(s, {running}, options, where); }), "");
+    // Not among what a down reverts (down --to 3 would keep it): it still stops the down.
+    expect_refusal(refusal<validation_error>([&] { check_down(s, {applied(1)}, options, where); }), "was interrupted half-way");
+
+    const auto stored = recorded_down(running);
+    BOOST_TEST(stored.damage == "");
+    BOOST_TEST_REQUIRE(stored.rollback.has_value());
+    BOOST_TEST(stored.rollback->resumable);
+    auto back = down_step(older, running, stored, where);
+    BOOST_TEST(back.rolls_back);
+    BOOST_TEST(back.from_history);
+    BOOST_TEST(back.statements->statements == u->rollback->statements, boost::test_tools::per_element());
+
+    // This build, which has the unit unchanged, resumes it with its own statements.
+    BOOST_TEST(status(rows)[2].interrupted);
+    BOOST_TEST(!status(rows)[2].stored_rollback);
+    // Inverses whose checksum does not match: damaged, never run.
+    auto tampered = running;
+    auto j = nlohmann::json::parse(with_rollback);
+    j["rollback"]["statements"] = std::vector<std::string>{"DROP TABLE a"};
+    tampered.down_json = j.dump();
+    BOOST_TEST(damage_of(tampered) == "its stored down statements are not the ones strata stored (their checksum does not match)");
+    BOOST_TEST(!status_of(older, {applied(1), tampered})[1].stored_rollback);
+    // A row of a build before this change stores none: plain dirty.
+    running.down_json = stored_down_json(u->down);
+    BOOST_TEST(!status_of(older, {applied(1), running})[1].stored_rollback);
+}
+
 BOOST_AUTO_TEST_CASE(down_steps_use_this_build_or_the_stored_statements) {
     const stored_down stored{.statements = rendering{.statements = {R"(DROP TABLE "newer")"}}}, none;
     auto known = down_step(*p, applied(2), none, where);

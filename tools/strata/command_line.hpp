@@ -55,7 +55,7 @@ struct fleet_request {
 /// Everything the command line asked for.
 /// What `repair VERSION` does: the row goes (pending), stays as applied (--applied), or records
 /// this build's checksum for a changed unit (--accept-changed).
-enum class repair_action { mark_pending, mark_applied, accept_change };
+enum class repair_action { mark_pending, mark_applied, accept_change, mark_reverted };
 
 struct invocation {
     std::string command;  ///< empty: none given
@@ -177,7 +177,9 @@ public:
     void drift(const std::string& database, const drift_report& r) const;
     void report(const std::string& command, const std::string& database, const run_report& r, bool dry_run,
                 const std::string& nothing_to_do) const;
-    void repaired(const std::string& database, std::int64_t version, repair_action action) const;
+    /// repair; `review`: what --accept-changed records, next to what the row held.
+    void repaired(const std::string& database, std::int64_t version, repair_action action, bool dry_run,
+                  const std::optional<change_review>& review = std::nullopt) const;
     /// `lint`: one line per finding, then how many; `all`: every unit was read, no database opened.
     void lint(const std::string& database, backend b, bool all, const std::vector<lint_finding>& findings,
               const lint_request& request) const;

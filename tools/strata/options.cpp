@@ -79,13 +79,16 @@ const std::vector<command_spec> commands = {
      "the safe alternative, those a unit allows (b.allow(code, reason)) with its reason. Exit 4 with --error-on when a "
      "finding at or above that level is not allowed",
      {"all", "error-on"}},
-    {"repair", "repair VERSION [--applied | --accept-changed]",
+    {"repair", "repair VERSION [--applied | --accept-changed | --reverted] [--dry-run]",
      "clear the dirty state of a non-transactional unit after checking the database, or replace a damaged "
      "history row (a state strata never writes, stored down statements that are unreadable or were edited): the "
      "unit becomes pending again, or applied with --applied (a damaged row then stores this build's down). "
      "--accept-changed: an applied unit that status shows as changed keeps its row, which records this build's "
-     "checksum and down instead, for an edit that changes nothing the unit did (a comment, a statement's layout)",
-     {"applied", "accept-changed"}},
+     "checksum and down instead, for an edit that changes nothing the unit did (a comment, a statement's layout); "
+     "strata keeps only the applied up's checksum, so compare first: --dry-run prints this build's up and both downs. "
+     "--reverted: an applied unit somebody reverted by hand loses its row without its down being run (pending "
+     "again); then diff says whether the schema agrees. --dry-run: check and say what would be recorded, write nothing",
+     {"applied", "accept-changed", "reverted", "dry-run"}},
 };
 
 const command_spec* find_command(const std::string& name) {
@@ -200,7 +203,8 @@ po::options_description command_options(const std::string& command = {}) {
         d.add_options()("error-on", po::value<std::string>()->value_name("LEVEL"),
                         "lint: exit 4 when a finding at LEVEL (warning or notice) or above is not allowed");
     if (takes("dry-run"))
-        d.add_options()("dry-run", "print the SQL that would run, with transaction boundaries; change nothing");
+        d.add_options()("dry-run", command == "repair" ? "check, and say what would be recorded; write nothing"
+                                                       : "print the SQL that would run, with transaction boundaries; change nothing");
     if (takes("atomic"))
         d.add_options()("atomic", "up: apply every pending unit in one transaction: all of the release or none of it");
     if (takes("allow-changed")) d.add_options()("allow-changed", "run although applied units changed since");
@@ -215,6 +219,8 @@ po::options_description command_options(const std::string& command = {}) {
     if (takes("applied")) d.add_options()("applied", "repair: record the unit as applied instead of pending");
     if (takes("accept-changed"))
         d.add_options()("accept-changed", "repair: record this build's checksum for a unit edited since it was applied");
+    if (takes("reverted"))
+        d.add_options()("reverted", "repair: an applied unit was reverted by hand: remove its row without running its down");
     if (takes("sql")) d.add_options()("sql", "new: write a .sql unit (-- strata:up / -- strata:down sections)");
     if (takes("dir"))
         d.add_options()("dir", po::value<std::string>()->value_name("DIR"),
@@ -469,10 +475,12 @@ invocation parse(int argc, const char* const* argv, const program& self) {
     o.allow_out_of_order = vm.count("allow-out-of-order") > 0;
     o.allow_new_history = vm.count("allow-new-history") > 0;
     in.exit_code = vm.count("exit-code") > 0;
-    if (vm.count("applied") && vm.count("accept-changed"))
-        throw usage_error("repair takes --applied (a dirty or damaged unit) or --accept-changed (a changed one), not both");
+    if (vm.count("applied") + vm.count("accept-changed") + vm.count("reverted") > 1)
+        throw usage_error("repair takes one of --applied (a dirty or damaged unit), --accept-changed (a changed one) and "
+                          "--reverted (an applied one reverted by hand)");
     in.repair = vm.count("applied")          ? repair_action::mark_applied
                 : vm.count("accept-changed") ? repair_action::accept_change
+                : vm.count("reverted")       ? repair_action::mark_reverted
                                              : repair_action::mark_pending;
     in.new_unit.sql = vm.count("sql") > 0;
     in.new_unit.sequential = vm.count("sequential") > 0;

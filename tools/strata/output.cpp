@@ -160,6 +160,7 @@ void printer::status(const std::string& database, const std::vector<unit_status>
                             {"interrupted_direction", u.interrupted || u.state == unit_state::dirty
                                                           ? json(u.reverting ? "down" : "up")
                                                           : json(nullptr)},
+                            {"down_undoes", u.stored_rollback},
                             {"steps", steps_json(u.steps)},
                             {"in_progress", nullable(u.in_progress)},
                             {"damage", nullable(u.damage)}});
@@ -192,6 +193,8 @@ void printer::status(const std::string& database, const std::vector<unit_status>
                           ? "  (its down was interrupted half-way: " + name_ + " down finishes reverting it, " + name_ +
                                 " up applies it again)"
                       : u.interrupted ? "  (interrupted half-way: " + name_ + " up finishes it, " + name_ + " down undoes it)"
+                      : u.stored_rollback ? "  (interrupted half-way by a build that has it as it ran: " + name_ +
+                                                " down undoes its finished steps)"
                       : u.state == unit_state::dirty && u.reverting ? "  (its down was interrupted)"
                                                                     : "")
                   << "\n";
@@ -260,20 +263,56 @@ void printer::report(const std::string& command, const std::string& database, co
     }
 }
 
-void printer::repaired(const std::string& database, std::int64_t version, repair_action action) const {
-    const bool applied = action != repair_action::mark_pending;
+void printer::repaired(const std::string& database, std::int64_t version, repair_action action, bool dry_run,
+                       const std::optional<change_review>& review) const {
+    const bool applied = action == repair_action::mark_applied || action == repair_action::accept_change;
     if (json_) {
-        json j{{"command", "repair"}, {"database", database}, {"version", version}, {"state", applied ? "applied" : "pending"}};
+        json j{{"command", "repair"}, {"database", database}, {"version", version}, {"state", applied ? "applied" : "pending"},
+               {"dry_run", dry_run}};
         if (action == repair_action::accept_change) j["accepted_change"] = true;
+        if (action == repair_action::mark_reverted) j["recorded_reverted"] = true;
+        if (review) {
+            j["applied_checksum"] = review->applied_checksum;
+            j["checksum"] = review->checksum;
+            j["up"] = review->up;
+            j["stored_down"] = review->stored_down;
+            j["down"] = review->down ? json(*review->down) : json(nullptr);
+        }
         out_ << j.dump(2) << std::endl;
         return;
     }
-    if (action == repair_action::accept_change) {
-        out_ << "unit " << version << " now records this build's checksum on " << database << std::endl;
+    const std::string would = dry_run ? "would " : "";
+    const std::string tail = dry_run ? " (dry run: nothing was written)" : "";
+    if (action == repair_action::accept_change && review) {
+        out_ << "unit " << version << " " << review->name << " " << (dry_run ? "would record" : "now records")
+             << " this build's checksum on " << database << tail << std::endl;
+        out_ << "  checksum applied: " << review->applied_checksum << "\n  this build's:     " << review->checksum << std::endl;
+        out_ << "  this build's up statements (strata keeps only the applied ones' checksum, not their text: compare them "
+                "with the unit's file in the release that applied it, git log -p):"
+             << std::endl;
+        for (const auto& statement : review->up) out_ << "    " << statement << std::endl;
+        if (!review->down) {
+            out_ << "  down statements: the stored ones stay (this build cannot revert the unit)" << std::endl;
+        } else if (*review->down == review->stored_down) {
+            out_ << "  down statements: this build's are those stored" << std::endl;
+        } else {
+            out_ << "  down statements stored when it was applied, " << (dry_run ? "which this build's would replace" : "replaced")
+                 << " (an older build reverts it with these):" << std::endl;
+            for (const auto& statement : review->stored_down) out_ << "    " << statement << std::endl;
+            if (review->stored_down.empty()) out_ << "    (none)" << std::endl;
+            out_ << "  this build's:" << std::endl;
+            for (const auto& statement : *review->down) out_ << "    " << statement << std::endl;
+        }
         return;
     }
-    out_ << "unit " << version << " is no longer dirty: recorded as " << (applied ? "applied" : "pending") << " on "
-              << database << std::endl;
+    if (action == repair_action::mark_reverted) {
+        out_ << "unit " << version << " " << would << (dry_run ? "be " : "is now ")
+             << "recorded as reverted by hand on " << database << " (its row removed, its down not run: pending)" << tail
+             << "; see " << name_ << " diff for whether the schema is the one the units still applied make" << std::endl;
+        return;
+    }
+    out_ << "unit " << version << " " << (dry_run ? "would no longer be dirty: it would be" : "is no longer dirty:")
+         << " recorded as " << (applied ? "applied" : "pending") << " on " << database << tail << std::endl;
 }
 
 void printer::lint(const std::string& database, backend b, bool all, const std::vector<lint_finding>& findings,
@@ -465,6 +504,12 @@ void printer::failure(int code, const std::string& message, const error* e) cons
                 err_ << "; done before it in this run, and kept:";
                 for (const auto& u : m->completed())
                     err_ << " " << (u.dir == direction::up ? "applied " : "reverted ") << u.version << " " << u.name << ";";
+                // A rollback stopped part-way: a relative down run again would count from the
+                // newest unit left, so the way on names the version to keep.
+                if (m->context().dir == direction::down)
+                    err_ << " once the cause is fixed, revert the rest with " << name_
+                         << " down --to VERSION (the newest unit to keep), not a relative down, which counts again from "
+                            "the newest unit left";
             }
             err_ << std::endl;
         }

@@ -210,12 +210,16 @@ outcome run_command(const invocation& in, const database_url& url, const registr
         return ran(report, dry, "recorded as applied");
     }
     // repair
+    const auto version = *in.repair_version;
+    std::optional<change_review> review;
     if (in.repair == repair_action::accept_change)
-        r.accept_change(*in.repair_version);
+        review = r.accept_change(version);
+    else if (in.repair == repair_action::mark_reverted)
+        r.record_reverted(version);
     else
-        r.repair(*in.repair_version, in.repair == repair_action::mark_applied);
-    out.repaired(db, *in.repair_version, in.repair);
-    return {exit_ok, 1, "unit " + std::to_string(*in.repair_version) + " repaired"};
+        r.repair(version, in.repair == repair_action::mark_applied);
+    out.repaired(db, version, in.repair, dry, review);
+    return {exit_ok, 1, "unit " + std::to_string(version) + (dry ? " checked (dry run)" : " repaired")};
 }
 
 outcome guarded(const printer& out, const signal_watch* signals, const std::function<outcome()>& body) {

@@ -67,6 +67,10 @@ struct unit_status {
     /// interrupted or dirty: it was the unit's down that stopped (down finishes reverting it,
     /// up applies it again), not its up.
     bool reverting = false;
+    /// dirty: an online unit stopped half-way, which this build cannot resume (it does not know
+    /// the unit, or the unit changed since), whose row stores how to undo its finished steps:
+    /// down does that, as the build that ran it would.
+    bool stored_rollback = false;
     std::string damage;             ///< damaged: what is wrong with the history row
     /// interrupted: each operation of its up, and how far it got (read from the schema by status()).
     std::vector<unit_step> steps;
@@ -140,6 +144,22 @@ struct unit_verification {
     std::vector<std::string> notes;
 };
 const char* to_string(unit_verification::outcome o) noexcept;
+
+/// What repair --accept-changed records for a changed unit, next to what its row held: strata
+/// keeps the checksum of the up statements applied, not their text, so a person compares this
+/// build's (`up`) with the unit's file in the release that applied it.
+struct change_review {
+    std::int64_t version = 0;
+    std::string name;
+    std::string applied_checksum;  ///< the history's
+    std::string checksum;          ///< this build's
+    std::vector<std::string> up;   ///< this build's up statements
+    /// The down statements stored when the unit was applied (none: none stored, or unreadable).
+    std::vector<std::string> stored_down;
+    /// This build's down statements, which replace the stored ones; nullopt when this build
+    /// cannot revert the unit: the stored ones stay.
+    std::optional<std::vector<std::string>> down;
+};
 
 /// What `diff` found: the schema the applied units make (expected) against the database's.
 struct drift_report {
@@ -317,8 +337,16 @@ public:
     /// Records this build's checksum and down statements for `version`, an applied unit that
     /// changed since (unit_state::changed): for an edit that changes nothing the unit did (a
     /// comment, a statement's layout), after a person compared the two. The audit log keeps both
-    /// checksums. config_error, nothing written, when the unit is not `changed`.
-    void accept_change(std::int64_t version);
+    /// checksums. config_error, nothing written, when the unit is not `changed`. Returns what it
+    /// records, and what was there (with runner_options::dry_run it only returns that).
+    change_review accept_change(std::int64_t version);
+
+    /// repair VERSION --reverted: `version`, an applied unit (this build's, changed or unknown),
+    /// was reverted by hand, its down's work done outside strata: its row goes, nothing runs, and
+    /// the unit is pending, with an audit row saying so. config_error, nothing written, when the
+    /// unit is not applied (a dirty or damaged row is repair()'s; an interrupted online unit is
+    /// undone by down). With runner_options::dry_run it checks only.
+    void record_reverted(std::int64_t version);
 
 private:
     struct impl;

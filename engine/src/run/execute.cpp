@@ -55,6 +55,29 @@ std::string audit_note(const step& s) {
                        : "its up had been interrupted half-way: undid what its finished steps did";
 }
 
+/// The rollback a row of `s`'s unit stores while it runs outside a transaction (stored_down): an
+/// online unit's, which this build can render (and its down, stored next to it).
+const rendering* own_rollback(const step& s) {
+    if (!s.unit || !s.unit->rollback || s.unit->rollback_problem || s.unit->down_problem) return nullptr;
+    return &*s.unit->rollback;
+}
+
+/// How a step run with statements from the history says so.
+const char* stored_text(const step& s) {
+    return s.rolls_back ? " with the statements stored by the build that ran it (each step's inverse)"
+                        : " with the down statements stored when it was applied";
+}
+
+/// Whether `e` says a statement's object is not there: a column, table, index or other object.
+bool already_gone(const error& e) {
+    const auto& sqlstate = e.context().sqlstate;
+    if (sqlstate == "42703" || sqlstate == "42P01" || sqlstate == "42704") return true;
+    if (!sqlstate.empty()) return false;
+    const std::string text = e.message();
+    return text.find("no such table") != std::string::npos || text.find("no such column") != std::string::npos ||
+           text.find("no such index") != std::string::npos;
+}
+
 }  // namespace
 
 executor::executor(target t, const runner_options& options, error_context where)
@@ -81,7 +104,7 @@ void executor::header(const step& s) const {
                                "(its down was edited since: an older build would run the stored ones)";
     if (t_.script) {
         t_.script->push_back("-- " + unit_label(s.version, s.name) + " (" + to_string(s.dir) + ")" +
-                             (s.from_history ? ", with the down statements stored when it was applied" : "") +
+                             (s.from_history ? "," + std::string(stored_text(s)) : std::string()) +
                              (s.down_edited ? edited : "") +
                              (s.rolls_back ? ", interrupted half-way: each step's inverse, where the step got done" : ""));
         return;
@@ -89,8 +112,7 @@ void executor::header(const step& s) const {
     // Said as the unit starts, not when the run is planned: a run that stops earlier never reverts it.
     if (s.from_history)
         say("reverting " + unit_label(s.version, s.name) +
-            (s.unit ? ", which changed since it was applied," : ", which this build does not know,") +
-            " with the down statements stored when it was applied");
+            (s.unit ? ", which changed since it was applied," : ", which this build does not know,") + stored_text(s));
     if (s.down_edited) say("reverting " + unit_label(s.version, s.name) + edited);
 }
 
@@ -281,7 +303,11 @@ void executor::mark_under_way(const step& s) {
             " was interrupted in an earlier run: its steps check what is already done");
         if (s.reverting) t_.history.set_state(s.version, row_state::running);  // an up now: interrupted again, it says so
     } else if (s.dir == direction::up) {
-        t_.history.insert({s.version, s.name, s.unit->checksum, 0, row_state::running, s.unit->stored_down()});
+        t_.history.insert({s.version, s.name, s.unit->checksum, 0, row_state::running, s.unit->stored_down(), own_rollback(s)});
+    } else if (const rendering* rollback = own_rollback(s); rollback && !s.from_history && !s.rolls_back) {
+        // An interrupted down says it was one, and how any build undoes what it got done.
+        const std::string down = stored_down_json(s.unit->down, rollback);
+        t_.history.set_state(s.version, row_state::reverting, {}, &down);
     } else {
         t_.history.set_state(s.version, row_state::reverting);  // an interrupted down says it was one
     }
@@ -357,9 +383,13 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
     // The final history change and its audit row commit together.
     auto ms = t_.script ? 0 : since(start).count();
     transaction t(t_.conn, false);
-    if (s.dir == direction::up)
+    if (s.dir == direction::up && own_rollback(s)) {
+        // Applied: its down is the way back now, and the row stores what an applied row stores.
+        const std::string down = s.unit->stored_down_json();
+        t_.history.set_state(s.version, row_state::applied, ms, &down);
+    } else if (s.dir == direction::up) {
         t_.history.set_state(s.version, row_state::applied, ms);
-    else
+    } else
         t_.history.remove(s.version);
     t_.history.log({s.version, s.name, to_string(s.dir), ms, "ok", audit_note(s)});
     t.commit();
@@ -401,6 +431,11 @@ migration_error executor::failed(const step& s, const error& e, const run_report
                            ? "; the statement cannot run inside a transaction: run the unit outside one "
                              "(-- strata:no-transaction at the top of a SQL unit, transaction_mode::none in a C++ unit's info())"
                            : "");
+    // A down that finds what it drops gone: most often somebody reverted the unit by hand.
+    if (s.dir == direction::down && kept_nothing && already_gone(e))
+        message += "; if " + unit_label(s.version, s.name) + " was reverted by hand already, record that without running its down: " +
+                   options_.program_name + " repair " + std::to_string(s.version) + " --reverted (then " + options_.program_name +
+                   " diff compares the schema with the units still applied)";
     std::string undone;  // not s itself, which a failed COMMIT finds done too
     for (const auto& u : undone_with)
         if (u.version != s.version) undone += (undone.empty() ? " " : "; ") + unit_label(u.version, u.name);

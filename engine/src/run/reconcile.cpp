@@ -20,6 +20,13 @@ error_context for_unit(error_context where, std::int64_t version, const std::str
 
 bool per_unit(const planned_unit* p) { return !p || p->entry->transaction == transaction_mode::per_unit; }
 
+/// A row left running or reverting by an online unit, storing how to undo its finished steps.
+bool undoable_from_history(const history_row& row) {
+    if (!unfinished(row.state) || !row.down_json) return false;
+    const auto stored = recorded_down(row);
+    return stored.damage.empty() && stored.rollback.has_value();
+}
+
 /// `rows` by version (history::read sorts them already), the first of a repeated version only.
 std::vector<const history_row*> by_version(const std::vector<history_row>& rows) {
     std::vector<const history_row*> out;
@@ -59,6 +66,7 @@ std::vector<unit_status> status_of(const plan& p, const std::vector<history_row>
                        .execution_ms = row.execution_ms,
                        .applied_by = row.applied_by,
                        .reverting = row.state == row_state::reverting,
+                       .stored_rollback = undoable_from_history(row),
                        .damage = row.state == row_state::damaged ? damage_of(row) : std::string()});
     };
     auto next = recorded.begin();
@@ -82,7 +90,7 @@ std::vector<unit_status> status_of(const plan& p, const std::vector<history_row>
             else if (interrupted(u, row))
                 s.interrupted = true;  // pending: up finishes it, down rolls back what it did
             else if (unfinished(row.state))
-                s.state = unit_state::dirty;
+                s.state = unit_state::dirty, s.stored_rollback = undoable_from_history(row);
             else if (!u.checksum.empty() && row.checksum != u.checksum)
                 s.state = unit_state::changed;
             else
@@ -143,6 +151,13 @@ std::vector<std::string> problems_of(const std::vector<unit_status>& status, con
                                   "--allow-unknown runs anyway)");
             break;
         case unit_state::dirty:
+            if (s.stored_rollback) {
+                out.push_back(label + " was interrupted half-way (its " + (s.reverting ? "down" : "up") + ") by a build that " +
+                              (s.checksum.empty() ? "has it and this one does not" : "had it as it was then (it changed since)") +
+                              ": " + program + " down undoes what its finished steps did, with the statements that build "
+                              "stored; or finish it with that build (" + program + " up)");
+                break;
+            }
             out.push_back(label + " is dirty: " + (s.reverting ? "its down" : "a run of this non-transactional unit") +
                           " was interrupted; check the database, finish or undo its statements by hand, then run " +
                           program + " repair " + std::to_string(s.version) + " (the row goes: the unit is pending) or " +
@@ -253,7 +268,7 @@ void check_down(const std::vector<unit_status>& status, const std::vector<histor
     for (const auto& r : targets) reverted.insert(r.version);
     std::vector<unit_status> relevant;
     for (const auto& s : status)
-        if (s.state == unit_state::dirty || s.state == unit_state::damaged ||
+        if ((s.state == unit_state::dirty && !(s.stored_rollback && reverted.contains(s.version))) || s.state == unit_state::damaged ||
             (s.state == unit_state::changed && !options.allow_changed && reverted.contains(s.version)))
             relevant.push_back(s);
     auto problems = problems_of(relevant, options.program_name);
@@ -277,6 +292,12 @@ step down_step(const plan& p, const history_row& row, const stored_down& stored,
                 .transactional = per_unit(u) && u->rollback->transactional,
                 .reverting = row.state == row_state::reverting, .rolls_back = true};
     }
+    // Half-way, and this build cannot resume it (it does not know the unit, or the unit changed):
+    // each step's guarded inverse, as stored by the build that ran it.
+    if (unfinished(row.state) && stored.damage.empty() && stored.rollback)
+        return {.version = row.version, .name = row.name, .unit = u, .dir = direction::down, .statements = &*stored.rollback,
+                .from_history = true, .transactional = stored.rollback->transactional && per_unit(u),
+                .reverting = row.state == row_state::reverting, .rolls_back = true};
     if (u && !changed) {
         const rendering& r = statements_of(*u, direction::down, where);
         return {.version = row.version, .name = row.name, .unit = u, .dir = direction::down, .statements = &r,
