@@ -1454,6 +1454,37 @@ BOOST_AUTO_TEST_CASE(custom_a_down_whose_history_changed_while_it_waited_for_the
     BOOST_TEST(user_tables(*sql) == (names{"t", "u"}), boost::test_tools::per_element());
 }
 
+// A down outside a transaction that failed half-way (a view of the application's on a table it
+// drops): the error says which of its statements ran and how to retry the down; the way it
+// names works once the cause is gone (rollback probe M7).
+BOOST_AUTO_TEST_CASE(custom_a_non_transactional_down_failing_half_way_says_what_ran_and_how_to_retry) {
+    auto db = temp_database::postgresql();
+    auto reg = registry_of({unit(1, "two_tables",
+                                 {{both("CREATE TABLE a (x integer)"), both("DROP TABLE a")},
+                                  {both("CREATE TABLE b (y integer)"), both("DROP TABLE IF EXISTS b")}},
+                                 strata::transaction_mode::none)});
+    strata::runner(*reg, db.url()).up();
+    auto sql = open_session(db.url());
+    *sql << "CREATE VIEW a_view AS SELECT x FROM a";
+    try {
+        strata::runner(*reg, db.url()).down();
+        BOOST_ERROR("down dropped a table a view reads");
+    } catch (const strata::migration_error& e) {
+        BOOST_TEST(e.context().statement == "DROP TABLE a");
+        BOOST_TEST(contains(e.what(), "unit 1 two_tables is now dirty: its first 1 of 2 statements ran and stay; check the "
+                                      "database (strata diff), then to run its down again: strata repair 1 --applied, then "
+                                      "strata down; or, once it is reverted by hand, strata repair 1"),
+                   e.what());
+    }
+    BOOST_TEST(user_tables(*sql) == (names{"a"}), boost::test_tools::per_element());
+    BOOST_TEST(history_state(*sql, 1) == std::optional<std::string>("reverting"));
+    *sql << "DROP VIEW a_view";
+    strata::runner(*reg, db.url()).repair(1, true);
+    strata::runner(*reg, db.url()).down();
+    BOOST_TEST(user_tables(*sql).empty());
+    BOOST_TEST(recorded_versions(*sql).empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(sqlite)

@@ -389,7 +389,8 @@ DROP INDEX CONCURRENTLY accounts_name_key;
         BOOST_ERROR("up built a unique index over duplicates");
     } catch (const strata::migration_error& e) {
         BOOST_TEST(e.context().sqlstate == "23505");
-        BOOST_TEST(contains(e.what(), "is now dirty"), e.what());
+        BOOST_TEST(contains(e.what(), "is now dirty: none of its statements ran; check the database, then run strata repair 2"),
+                   e.what());
         BOOST_TEST(contains(e.what(), "PostgreSQL keeps the index a failed concurrent build leaves, INVALID"), e.what());
         BOOST_TEST(contains(e.what(), "SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid, and drop them (DROP INDEX CONCURRENTLY)"), e.what());
     }

@@ -353,7 +353,18 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
         } catch (const error& e) {
             const bool stopped = e.kind() == error_kind::interrupted;
             if (stopped || !t_.conn.is_lock_timeout(e) || !pause_for_lock(s, e, retry)) {
-                const std::string repair = "check the database, then run " + options_.program_name + " repair " + std::to_string(s.version);
+                const std::string& p = options_.program_name;
+                const std::string v = std::to_string(s.version);
+                // Which statements ran and stay, and the ways on: a down again (repair --applied
+                // first, as the row says reverting), or the row cleared once a person undid it.
+                const std::string ran = i == 0 ? "none of its statements ran"
+                                               : "its first " + std::to_string(i) + " of " + std::to_string(statements.size()) +
+                                                     " statements ran and stay";
+                const std::string repair =
+                    s.dir == direction::down
+                        ? ran + "; check the database (" + p + " diff), then to run its down again: " + p + " repair " + v +
+                              " --applied, then " + p + " down; or, once it is reverted by hand, " + p + " repair " + v
+                        : ran + "; check the database, then run " + p + " repair " + v;
                 const std::string either = ": " + half_done_choices(s.dir == direction::down);
                 std::string what_now;
                 if (stopped)
