@@ -561,13 +561,37 @@ std::string redact_sql_passwords(std::string text) {
             match = std::tolower(static_cast<unsigned char>(text[at + i])) == keyword[i];
         if (!match) continue;
         std::size_t value = at + keyword.size();
-        if (value >= text.size() || !std::isspace(static_cast<unsigned char>(text[value]))) continue;
-        while (value < text.size() && std::isspace(static_cast<unsigned char>(text[value]))) ++value;
+        if (value < text.size() && is_word(text[value])) continue;  // passwords, password_hash
+        // "password" 'x' (a quoted option name), then blanks and comments before the value.
+        const bool quoted = at > 0 && text[at - 1] == '"' && value < text.size() && text[value] == '"';
+        if (quoted) ++value;
+        // Right after the keyword, a quote is a literal only where the keyword is a word of its
+        // own (ROLE app PASSWORD'x'), not the end of a string ('&password' in a message).
+        const std::size_t after_keyword = value;
+        const bool keyword_alone = quoted || at == 0 || std::isspace(static_cast<unsigned char>(text[at - 1])) ||
+                                   text[at - 1] == '(' || text[at - 1] == ',';
+        while (value < text.size()) {
+            if (std::isspace(static_cast<unsigned char>(text[value]))) {
+                ++value;
+            } else if (text.compare(value, 2, "/*") == 0) {
+                const auto close = text.find("*/", value + 2);
+                value = close == std::string::npos ? text.size() : close + 2;
+            } else if (text.compare(value, 2, "--") == 0) {
+                const auto eol = text.find('\n', value);
+                value = eol == std::string::npos ? text.size() : eol + 1;
+            } else {
+                break;
+            }
+        }
         if (value >= text.size()) break;
+        if (value == after_keyword && !keyword_alone) continue;
         std::size_t begin = 0, end = std::string::npos;
-        if (text[value] == '\'' || ((text[value] == 'E' || text[value] == 'e') && value + 1 < text.size() && text[value + 1] == '\'')) {
-            const bool escapes = text[value] != '\'';
-            begin = value + (escapes ? 2 : 1);
+        const bool escaped_string =
+            (text[value] == 'E' || text[value] == 'e') && value + 1 < text.size() && text[value + 1] == '\'';
+        const bool unicode_string = (text[value] == 'U' || text[value] == 'u') && text.compare(value + 1, 2, "&'") == 0;
+        if (text[value] == '\'' || escaped_string || unicode_string) {
+            const bool escapes = escaped_string;
+            begin = value + (escaped_string ? 2 : unicode_string ? 3 : 1);
             for (std::size_t i = begin; i < text.size(); ++i) {
                 if (escapes && text[i] == '\\') {
                     ++i;

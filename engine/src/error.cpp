@@ -22,6 +22,7 @@ std::string format(const std::string& message, const error_context& c) {
     if (c.version && c.refused) out += "; nothing was run";
     if (!c.sqlstate.empty()) out += " [SQLSTATE " + c.sqlstate + "]";
     if (!c.statement.empty()) out += "\n  while executing: " + c.statement;
+    if (!c.source.empty()) out += "\n  at " + c.source;
     return out;
 }
 

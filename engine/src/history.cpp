@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <optional>
 
 #include "checksum.hpp"
@@ -256,6 +257,27 @@ void history::ensure(bool in_open_transaction, const elsewhere_policy& others) {
     exists_ = true;
 }
 
+std::vector<history::reverted_unit> history::reverted(const std::vector<std::int64_t>& versions) {
+    std::vector<reverted_unit> out;
+    if (versions.empty()) return out;
+    auto exists = conn_.query(dialect_.table_exists_query(log_table_name));
+    if (exists.empty() || exists.front().empty() || exists.front().front().value_or("0") == "0") return out;
+    std::string list;
+    for (auto v : versions) list += (list.empty() ? "" : ", ") + std::to_string(v);
+    // Oldest first: the last row read for a version is its newest.
+    std::map<std::int64_t, std::pair<std::string, reverted_unit>> newest;
+    for (const auto& r : conn_.query("SELECT version, action, " + dialect_.utc_text("at") + ", by FROM " +
+                                     conn_.history_table(log_table_name) + " WHERE outcome = 'ok' AND action IN ('up', "
+                                     "'down', 'baseline') AND version IN (" + list + ") ORDER BY at")) {
+        if (r.size() < 4 || !r[0] || !r[1]) continue;
+        const auto version = std::stoll(*r[0]);
+        newest[version] = {*r[1], {version, r[2].value_or(""), r[3].value_or("")}};
+    }
+    for (const auto& [version, last] : newest)
+        if (last.first == "down") out.push_back(last.second);
+    return out;
+}
+
 std::vector<history_row> history::read() {
     std::vector<history_row> rows;
     // Where an unqualified name finds only this schema's table (SQLite), no catalog lookup
@@ -323,6 +345,13 @@ void history::set_state(std::int64_t version, row_state state, std::optional<std
     execute("UPDATE " + conn_.history_table(table_name) + " SET state = " + dialect::quote_literal(to_text(state)) +
             (execution_ms ? ", execution_ms = " + std::to_string(*execution_ms) : std::string()) +
             (down_json ? ", down_statements = " + dialect::quote_literal(*down_json) : std::string()) +
+            " WHERE version = " + std::to_string(version) + (guard.empty() ? "" : "\n  AND " + guard));
+}
+
+void history::mark_applied(std::int64_t version, std::int64_t execution_ms, const std::optional<rendering>& down) {
+    const std::string guard = conn_.history_guard();
+    execute("UPDATE " + conn_.history_table(table_name) + " SET state = 'applied', execution_ms = " + std::to_string(execution_ms) +
+            ", down_statements = " + (down ? dialect::quote_literal(stored_down_json(*down)) : std::string("NULL")) +
             " WHERE version = " + std::to_string(version) + (guard.empty() ? "" : "\n  AND " + guard));
 }
 

@@ -121,6 +121,17 @@ public:
     /// tell a missing table from a real error.
     std::vector<history_row> read();
 
+    /// A unit whose last run that did something was a down (the audit log's newest `ok` row of
+    /// up, down or baseline for it): who reverted it, when.
+    struct reverted_unit {
+        std::int64_t version = 0;
+        std::string at;  ///< ISO 8601 UTC
+        std::string by;
+    };
+    /// Those of `versions` (pending units a run is about to apply) that a down reverted: a
+    /// rollback the next up would quietly undo. Empty when the audit log does not exist.
+    std::vector<reverted_unit> reverted(const std::vector<std::int64_t>& versions);
+
     // Each change is one statement with its values as literals, so a dry run's script holds
     // exactly what a run executes.
     void insert(const history_entry& e);
@@ -130,6 +141,9 @@ public:
     /// same statement.
     void set_state(std::int64_t version, row_state state, std::optional<std::int64_t> execution_ms = {},
                    const std::string* down_json = nullptr);
+    /// An online unit's last step done: state applied, execution_ms, and what an applied row
+    /// stores, `down` (NULL without), instead of the down and rollback stored while it ran.
+    void mark_applied(std::int64_t version, std::int64_t execution_ms, const std::optional<rendering>& down);
     /// repair --applied of a damaged row: state applied, `down` stored (with its checksum) instead
     /// of what the row held.
     void rewrite_applied(std::int64_t version, const std::optional<rendering>& down);

@@ -242,6 +242,19 @@ struct runner::impl {
         tx.commit();
     }
 
+    /// A rollback is not recorded as one: the history only says what is applied, so an up run
+    /// after a down (a restarted instance of the release that was rolled back) applies the units
+    /// again. It says so, from the audit log, for each unit a down reverted last.
+    void say_reverted(const std::vector<std::int64_t>& versions, const std::vector<step>& steps) {
+        if (!options.on_notice) return;
+        for (const auto& r : db.history().reverted(versions)) {
+            const auto s = std::find_if(steps.begin(), steps.end(), [&](const step& x) { return x.version == r.version; });
+            options.on_notice(unit_label(r.version, s->name) + " was reverted by a down at " + r.at + " by " + r.by +
+                              " (strata_schema_log); this up " + (options.dry_run ? "would apply" : "applies") +
+                              " it again");
+        }
+    }
+
     /// What repair and its variants start from: the history (under the lock; for a dry run
     /// without) and each unit's status. Refused when any unit is another application's, not only
     /// the one to repair: that history is not ours to change.
@@ -425,10 +438,11 @@ run_report runner::up(std::optional<std::int64_t> to, const unit_observer& obser
         refuse_mismatched(status, d.options, d.context());
         check_up(status, to, d.options, d.context());
         auto steps = up_steps(d.plan(), status, to, d.options.atomic, d.context());
-        if (first && d.options.on_pending && !steps.empty()) {
+        if (first && !steps.empty()) {
             std::vector<std::int64_t> versions;
             for (const auto& s : steps) versions.push_back(s.version);
-            d.options.on_pending(versions);
+            if (d.options.on_pending) d.options.on_pending(versions);
+            d.say_reverted(versions, steps);
         }
         // The script creates the metadata tables a run would.
         if (d.options.dry_run) d.where_to_run().history.ensure(false, d.db.elsewhere());
@@ -513,6 +527,7 @@ change_review runner::accept_change(std::int64_t version) {
     auto& d = *impl_;
     impl::command_scope scope{d};
     auto [rows, status] = d.read_for_repair();
+    find_damage(status, rows, &d.plan());  // a damaged row is repair's, whatever its checksum
     auto s = std::find_if(status.begin(), status.end(), [&](const unit_status& u) { return u.version == version; });
     if (s == status.end() || s->state != unit_state::changed)
         throw config_error("unit " + std::to_string(version) + " " +
@@ -566,7 +581,12 @@ void runner::record_reverted(std::int64_t version) {
     auto& h = d.db.history();
     transaction tx(d.db.change(), false);
     h.remove(version);
-    h.log({version, it->name, "repair", 0, "ok", "recorded as reverted by hand: its down statements were not run; marked pending"});
+    // The row goes, and with it the only stored down of a unit this build does not know: the audit
+    // row keeps what it held, for a person to put it back.
+    h.log({version, it->name, "repair", 0, "ok",
+           redact_passwords("recorded as reverted by hand: its down statements were not run; marked pending; the row was: "
+                            "checksum " + it->checksum + ", applied at " + it->applied_at + " by " + it->applied_by +
+                            ", down_statements " + it->down_json.value_or("NULL"))});
     tx.commit();
 }
 
@@ -600,7 +620,13 @@ void runner::repair(std::int64_t version, bool mark_applied) {
     if (d.options.dry_run) return;
     auto& h = d.db.history();
     transaction tx(d.db.change(), false);
-    if (mark_applied)
+    // Applied, the row stores what an applied row stores: not the rollback an online unit's run
+    // stored while it said running.
+    const auto stored = recorded_down(*it);
+    const std::string plain = stored.statements ? stored_down_json(*stored.statements) : std::string();
+    if (mark_applied && stored.rollback)
+        h.set_state(version, row_state::applied, {}, &plain);
+    else if (mark_applied)
         h.set_state(version, row_state::applied);
     else
         h.remove(version);

@@ -391,6 +391,8 @@ sql_unit parse_sql_unit(std::string_view text, std::string_view file) {
             auto found = own != split_sections.end() ? own : generic;
             if (found == split_sections.end()) continue;
             (b == backend::postgresql ? out.postgresql : out.sqlite) = texts(found->second);
+            auto& lines = b == backend::postgresql ? out.postgresql_lines : out.sqlite_lines;
+            for (const auto& p : found->second) lines.push_back(p.first_line);
             any = true;
         }
         if (!any) return std::nullopt;

@@ -458,7 +458,8 @@ void repair_accept_changed_records_this_builds_checksum_for_a_changed_unit(strat
     BOOST_TEST(contains(r.out, "strata keeps only the applied ones' checksum, not their text"), r);
     BOOST_TEST(contains(r.out, "    CREATE TABLE \"user_profiles\""), r);
     BOOST_TEST(contains(r.out, "  down statements stored when it was applied, which this build's would replace (an older "
-                               "build reverts it with these):\n    (none)\n  this build's:\n    DROP TABLE \"user_profiles\""),
+                               "build would then revert it with this build's too):\n    (none)\n  this build's:\n    DROP "
+                               "TABLE \"user_profiles\""),
                r);
     BOOST_TEST(history(t)[1].checksum == "feedc0de", "a dry run wrote the row");
     BOOST_TEST(audit_summary(t).size() == log_size_before, "a dry run wrote to the audit log");
@@ -500,6 +501,11 @@ void repair_accept_changed_records_this_builds_checksum_for_a_changed_unit(strat
     r = t.run({"repair", "2", "--accept-changed", "--applied"});
     BOOST_TEST(r.exit_code == 2, r);
     BOOST_TEST(contains(r.err, "repair takes one of --applied"), r);
+    // A changed unit whose stored down is unreadable is damaged: repair's, not a change to accept.
+    t.probe.execute("UPDATE strata_schema_history SET checksum = 'feedc0de', down_statements = '{not json' WHERE version = 2");
+    r = t.run({"repair", "2", "--accept-changed", "--dry-run"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "unit 2 is damaged, so there is no change to accept"), r);
 }
 
 // ---- repair --reverted ------------------------------------------------------------------
@@ -518,10 +524,14 @@ void repair_reverted_records_a_unit_reverted_by_hand(strata::backend b) {
     BOOST_TEST_REQUIRE(state_of(t, 3) == "applied");
     auto r = t.run({"down"});
     BOOST_TEST(r.exit_code == 1, r);
-    BOOST_TEST(contains(r.err, "if unit 3 add_profile_to_users was reverted by hand already, record that without running its "
-                               "down: strata repair 3 --reverted (then strata diff compares the schema with the units still "
-                               "applied)"),
+    BOOST_TEST(contains(r.err, "if unit 3 add_profile_to_users was reverted by hand already (strata diff lists what of it is "
+                               "gone: all it made, for a whole revert), record that without running its down: strata repair 3 "
+                               "--reverted"),
                r);
+    // What the hint says: diff names what the hand revert took.
+    r = t.run({"diff"});
+    BOOST_TEST(r.exit_code == 4, r);
+    BOOST_TEST(contains(r.out, "profile"), r);
     r = t.run({"repair", "3"});
     BOOST_TEST(r.exit_code == 2, r);
     BOOST_TEST(contains(r.err, "if it was reverted by hand, strata repair 3 --reverted records that without running its down"), r);
@@ -539,8 +549,11 @@ void repair_reverted_records_a_unit_reverted_by_hand(strata::backend b) {
     BOOST_TEST(r.exit_code == 0, r);
     BOOST_TEST(r.out.starts_with("unit 3 is now recorded as reverted by hand on " + t.shown_url()), r);
     BOOST_TEST(state_of(t, 3) == "pending");
-    BOOST_TEST(audit_summary(t).back() ==
-               "3 repair ok recorded as reverted by hand: its down statements were not run; marked pending");
+    const auto audit = audit_summary(t).back();
+    BOOST_TEST(audit.starts_with("3 repair ok recorded as reverted by hand: its down statements were not run; marked pending; "
+                                 "the row was: checksum " + row.checksum + ", applied at "),
+               audit);
+    BOOST_TEST(contains(audit, ", down_statements " + row.down.value_or("NULL")), audit);
     BOOST_TEST(t.probe.has_table("user_profiles"), "repair ran a down");
     r = t.run({"diff"});
     BOOST_TEST(r.exit_code == 0, r);

@@ -208,11 +208,18 @@ void up_dry_run_on_an_empty_database_prints_every_statement_and_creates_nothing(
     BOOST_TEST_REQUIRE(real.exit_code == 0, real);
     for (const auto& [version, down] : stored_downs(t)) {
         BOOST_TEST_REQUIRE(!down.empty(), "unit " << version << " was stored without down statements");
-        // An online unit's row is inserted 'running', then set to 'applied'.
-        const std::string state = version == 3 && unit_3_online ? "running" : "applied";
         BOOST_TEST(contains(r.out, "'" + sums.at(version) + "', "), r);
-        BOOST_TEST(contains(r.out, ", '" + state + "', " + literal(down) + after_values(t)),
-                   "the dry run's history row for unit " << version << " differs from the real one: " << down << "\n" << r);
+        if (version == 3 && unit_3_online) {
+            // An online unit's row is inserted 'running', storing its down and how to undo each
+            // step, then set to 'applied' with its down alone, as an applied row stores it.
+            BOOST_TEST(contains(r.out, ", 'running', '{\"checksum\":"), r);
+            BOOST_TEST(contains(r.out, "\"rollback\":{"), r);
+            BOOST_TEST(contains(r.out, "SET state = 'applied', execution_ms = 0, down_statements = " + literal(down) + " WHERE "),
+                       "the dry run's history row for unit 3 differs from the real one: " << down << "\n" << r);
+        } else {
+            BOOST_TEST(contains(r.out, ", 'applied', " + literal(down) + after_values(t)),
+                       "the dry run's history row for unit " << version << " differs from the real one: " << down << "\n" << r);
+        }
     }
 }
 

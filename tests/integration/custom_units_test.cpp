@@ -1185,6 +1185,39 @@ STRATA_BACKEND_TEST(custom_a_down_edited_since_the_unit_was_applied_says_so) {
     BOOST_TEST(notices.empty(), joined(notices));
 }
 
+// A rollback is not sticky: an up after a down (a restarted instance of the release rolled back)
+// applies the units again. It says so, from the audit log, for each unit a down reverted last,
+// in a dry run too (rollback probe M9).
+STRATA_BACKEND_TEST(custom_an_up_after_a_rollback_says_it_applies_the_reverted_units_again) {
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({table_unit(1, "t"), table_unit(2, "u"), table_unit(3, "v")});
+    strata::runner(*reg, db.url()).up(2);
+    strata::runner(*reg, db.url()).down();
+    std::vector<std::string> notices;
+    strata::runner_options options;
+    options.on_notice = [&](const std::string& text) { notices.push_back(text); };
+    for (bool dry_run : {true, false}) {
+        notices.clear();
+        options.dry_run = dry_run;
+        strata::runner(*reg, db.url(), options).up();
+        BOOST_TEST_REQUIRE(notices.size() == 1u, joined(notices));
+        BOOST_TEST(notices.front().starts_with("unit 2 create_u was reverted by a down at 20"), notices.front());
+        BOOST_TEST(contains(notices.front(), std::string(" (strata_schema_log); this up ") +
+                                                 (dry_run ? "would apply" : "applies") + " it again"),
+                   notices.front());
+    }
+    auto sql = open_session(db.url());
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2, 3}), boost::test_tools::per_element());
+    // Applied again, it is no longer a unit a down reverted last.
+    strata::runner(*reg, db.url()).down({.to = 1});
+    strata::runner(*reg, db.url()).up(2);
+    notices.clear();
+    options.dry_run = false;
+    strata::runner(*reg, db.url(), options).up();
+    BOOST_TEST_REQUIRE(notices.size() == 1u, joined(notices));
+    BOOST_TEST(notices.front().starts_with("unit 3 create_v was reverted"), notices.front());
+}
+
 // A dry run's script resets the session where a run would (review 21 M6): run by hand, it
 // leaves the schema the run leaves, unit 2's table where its own session puts it.
 STRATA_BACKEND_TEST(custom_a_dry_run_script_resets_a_units_session_settings_as_a_run_does) {
@@ -1471,18 +1504,32 @@ BOOST_AUTO_TEST_CASE(custom_a_non_transactional_down_failing_half_way_says_what_
         BOOST_ERROR("down dropped a table a view reads");
     } catch (const strata::migration_error& e) {
         BOOST_TEST(e.context().statement == "DROP TABLE a");
-        BOOST_TEST(contains(e.what(), "unit 1 two_tables is now dirty: its first 1 of 2 statements ran and stay; check the "
-                                      "database (strata diff), then to run its down again: strata repair 1 --applied, then "
-                                      "strata down; or, once it is reverted by hand, strata repair 1"),
+        BOOST_TEST(contains(e.what(), "unit 1 two_tables is now dirty: statement 2 of 2 failed, the 1 before it finished and "
+                                      "stay; check the database (strata diff), run the rest of its down by hand (from "
+                                      "statement 2 on), then strata repair 1 (the unit is pending); to run its whole down "
+                                      "again instead, which only works when each of its statements can run twice (DROP ... "
+                                      "IF EXISTS): strata repair 1 --applied, then strata down"),
                    e.what());
     }
     BOOST_TEST(user_tables(*sql) == (names{"a"}), boost::test_tools::per_element());
     BOOST_TEST(history_state(*sql, 1) == std::optional<std::string>("reverting"));
     *sql << "DROP VIEW a_view";
-    strata::runner(*reg, db.url()).repair(1, true);
-    strata::runner(*reg, db.url()).down();
-    BOOST_TEST(user_tables(*sql).empty());
-    BOOST_TEST(recorded_versions(*sql).empty());
+    // Each way on works: its down again (this one can run twice), or the rest by hand.
+    for (bool by_hand : {false, true}) {
+        if (by_hand) {
+            strata::runner(*reg, db.url()).up();
+            *sql << "CREATE VIEW a_view AS SELECT x FROM a";
+            BOOST_CHECK_THROW(strata::runner(*reg, db.url()).down(), strata::migration_error);
+            *sql << "DROP VIEW a_view";
+            *sql << "DROP TABLE a";
+            strata::runner(*reg, db.url()).repair(1, false);
+        } else {
+            strata::runner(*reg, db.url()).repair(1, true);
+            strata::runner(*reg, db.url()).down();
+        }
+        BOOST_TEST(user_tables(*sql).empty());
+        BOOST_TEST(recorded_versions(*sql).empty());
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

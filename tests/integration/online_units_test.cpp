@@ -673,6 +673,41 @@ BOOST_AUTO_TEST_CASE(an_older_build_undoes_an_online_unit_it_does_not_know_left_
     BOOST_TEST(status_lines(*reg, db.url()) == (names{"1 applied", "2 applied"}), boost::test_tools::per_element());
 }
 
+// What the row stores while the unit runs goes once it is applied: by the up that resumes it,
+// and by repair --applied of a row this build cannot resume (review 23 M2). A down after either
+// runs the unit's down without calling it edited.
+BOOST_AUTO_TEST_CASE(an_applied_online_unit_stores_its_down_alone_however_it_got_applied) {
+    for (bool by_repair : {false, true}) {
+        BOOST_TEST_CONTEXT((by_repair ? "repair --applied" : "resumed")) {
+            auto db = temp_database::postgresql();
+            auto reg = online_registry();
+            strata::runner(*reg, db.url()).up(1);
+            auto sql = open_session(db.url());
+            crash_after(*reg, db.url(), *sql, done_up_to_the_not_valid_key);
+            const std::string stored_query = "SELECT down_statements FROM strata_schema_history WHERE version = 2";
+            BOOST_TEST_REQUIRE(contains(query_value(*sql, stored_query).value_or(""), "\"rollback\""));
+            if (by_repair) {
+                // Another checksum: this build cannot resume it, so it is dirty, for a person.
+                const auto checksum = query_value(*sql, "SELECT checksum FROM strata_schema_history WHERE version = 2");
+                *sql << "UPDATE strata_schema_history SET checksum = 'elsewhere' WHERE version = 2";
+                strata::runner(*reg, db.url()).repair(2, true);
+                *sql << "UPDATE strata_schema_history SET checksum = '" + checksum.value_or("") + "' WHERE version = 2";
+                strata::runner(*reg, db.url()).up();  // nothing to do: applied
+            } else {
+                strata::runner(*reg, db.url()).up();
+            }
+            BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("applied"));
+            const auto stored = query_value(*sql, stored_query);
+            BOOST_TEST(!contains(stored.value_or(""), "rollback"), stored.value_or("NULL"));
+            strata::runner_options options;
+            options.dry_run = true;
+            const auto script = joined(strata::runner(*reg, db.url(), options).down().script);
+            BOOST_TEST(contains(script, "-- unit 2 link_children_online (down)"), script);
+            BOOST_TEST(!contains(script, "its down was edited"), script);
+        }
+    }
+}
+
 // A foreign key whose validation failed (the NOT VALID key dropped with the failure): down
 // removes the unit's row and leaves the schema as before it.
 BOOST_AUTO_TEST_CASE(down_undoes_an_online_foreign_key_whose_validation_failed) {

@@ -389,7 +389,7 @@ DROP INDEX CONCURRENTLY accounts_name_key;
         BOOST_ERROR("up built a unique index over duplicates");
     } catch (const strata::migration_error& e) {
         BOOST_TEST(e.context().sqlstate == "23505");
-        BOOST_TEST(contains(e.what(), "is now dirty: none of its statements ran; check the database, then run strata repair 2"),
+        BOOST_TEST(contains(e.what(), "is now dirty: statement 1 of 1 failed; check the database, then run strata repair 2"),
                    e.what());
         BOOST_TEST(contains(e.what(), "PostgreSQL keeps the index a failed concurrent build leaves, INVALID"), e.what());
         BOOST_TEST(contains(e.what(), "SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid, and drop them (DROP INDEX CONCURRENTLY)"), e.what());
@@ -401,6 +401,47 @@ DROP INDEX CONCURRENTLY accounts_name_key;
 
 // A failing statement holding a password (SQL probe L6): its audit row names the statement with
 // the password hidden. (The command line passes errors through the same redaction.)
+// A statement of a .sql unit that fails when it runs is named with the FILE:LINE it starts on
+// (SQL probe L1), as the build's errors are: for each database's own section, up and down.
+STRATA_BACKEND_TEST(sql_unit_statement_failing_at_run_time_names_its_file_and_line) {
+    auto db = temp_database::create(backend);
+    // With the bad row, the up fails on line 7; without it, the up runs and the lines move up one.
+    auto text = [](bool bad_row) {
+        return std::string("-- a comment line\n-- strata:up\nCREATE TABLE a (x integer);\n\nCREATE TABLE\n  b (y integer);\n") +
+               (bad_row ? "INSERT INTO a (x) VALUES ('not a number'), (1), (2);\n" : "") +
+               "-- strata:down sqlite\nDROP TABLE b;\nDROP TABLE no_such_table;\n"
+               "-- strata:down postgresql\nDROP TABLE b;\nDROP TABLE no_such_table;\n";
+    };
+    const auto with_bad_row = text(true), without = text(false);
+    auto reg = registry_of({sql_unit(1, "two_tables", with_bad_row.c_str())});
+    try {
+        strata::runner(*reg, db.url()).up();
+        if (backend == strata::backend::postgresql) BOOST_ERROR("PostgreSQL took text for an integer");
+    } catch (const strata::migration_error& e) {
+        BOOST_TEST(e.context().source == "units/0001_two_tables.sql:7");
+        BOOST_TEST(contains(e.what(), "\n  at units/0001_two_tables.sql:7"), e.what());
+    }
+    if (backend == strata::backend::postgresql) {
+        auto fixed = registry_of({sql_unit(1, "two_tables", without.c_str())});
+        strata::runner(*fixed, db.url()).up();
+        try {
+            strata::runner(*fixed, db.url()).down();
+            BOOST_ERROR("down dropped a table that does not exist");
+        } catch (const strata::migration_error& e) {
+            BOOST_TEST(e.context().source == "units/0001_two_tables.sql:12");
+        }
+        return;
+    }
+    // SQLite took the text (a column's type is a hint there): the down fails on its own line,
+    // found by its rehearsal on a copy of the schema before anything ran.
+    try {
+        strata::runner(*reg, db.url()).down();
+        BOOST_ERROR("down dropped a table that does not exist");
+    } catch (const strata::error& e) {
+        BOOST_TEST(e.context().source == "units/0001_two_tables.sql:10");
+    }
+}
+
 STRATA_BACKEND_TEST(sql_unit_failing_on_a_statement_with_a_password_keeps_it_out_of_the_audit_log) {
     if (backend != strata::backend::postgresql) return;  // SQLite has no roles
     auto db = temp_database::create(backend);

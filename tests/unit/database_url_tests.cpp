@@ -654,6 +654,12 @@ BOOST_AUTO_TEST_CASE(redact_passwords_hides_sql_password_literals) {
     BOOST_TEST(strata::redact_passwords("CREATE USER MAPPING FOR app SERVER s OPTIONS (user 'app', password 'hunter2')") ==
                "CREATE USER MAPPING FOR app SERVER s OPTIONS (user 'app', password '***')");
     BOOST_TEST(strata::redact_passwords("CREATE ROLE app PASSWORD 'cut off") == "CREATE ROLE app PASSWORD '***");
+    // No blank before it, a quoted option name, a comment, a Unicode-escaped string (review 23 L10).
+    BOOST_TEST(strata::redact_passwords("ALTER ROLE app PASSWORD'x1'") == "ALTER ROLE app PASSWORD'***'");
+    BOOST_TEST(strata::redact_passwords("OPTIONS (\"password\" 'x2')") == "OPTIONS (\"password\" '***')");
+    BOOST_TEST(strata::redact_passwords("ALTER ROLE app PASSWORD /* new */ 'x3'") == "ALTER ROLE app PASSWORD /* new */ '***'");
+    BOOST_TEST(strata::redact_passwords("ALTER ROLE app PASSWORD -- new\n'x4'") == "ALTER ROLE app PASSWORD -- new\n'***'");
+    BOOST_TEST(strata::redact_passwords("ALTER ROLE app PASSWORD U&'x5'") == "ALTER ROLE app PASSWORD U&'***'");
     // No literal after it: nothing to hide.
     for (const std::string& text : {std::string("ALTER ROLE app PASSWORD NULL"), std::string("UPDATE users SET password = 'x'"),
                                     std::string("CREATE TABLE t (password_hash text)"), std::string("password")})

@@ -160,7 +160,7 @@ void printer::status(const std::string& database, const std::vector<unit_status>
                             {"interrupted_direction", u.interrupted || u.state == unit_state::dirty
                                                           ? json(u.reverting ? "down" : "up")
                                                           : json(nullptr)},
-                            {"down_undoes", u.stored_rollback},
+                            {"down_undoes", u.stored_rollback || u.interrupted},
                             {"steps", steps_json(u.steps)},
                             {"in_progress", nullable(u.in_progress)},
                             {"damage", nullable(u.damage)}});
@@ -194,7 +194,7 @@ void printer::status(const std::string& database, const std::vector<unit_status>
                                 " up applies it again)"
                       : u.interrupted ? "  (interrupted half-way: " + name_ + " up finishes it, " + name_ + " down undoes it)"
                       : u.stored_rollback ? "  (interrupted half-way by a build that has it as it ran: " + name_ +
-                                                " down undoes its finished steps)"
+                                                (u.reverting ? " down finishes reverting it)" : " down undoes its finished steps)")
                       : u.state == unit_state::dirty && u.reverting ? "  (its down was interrupted)"
                                                                     : "")
                   << "\n";
@@ -296,8 +296,10 @@ void printer::repaired(const std::string& database, std::int64_t version, repair
         } else if (*review->down == review->stored_down) {
             out_ << "  down statements: this build's are those stored" << std::endl;
         } else {
-            out_ << "  down statements stored when it was applied, " << (dry_run ? "which this build's would replace" : "replaced")
-                 << " (an older build reverts it with these):" << std::endl;
+            out_ << "  down statements stored when it was applied, "
+                 << (dry_run ? "which this build's would replace (an older build would then revert it with this build's too):"
+                             : "replaced by this build's (an older build now reverts it with this build's too):")
+                 << std::endl;
             for (const auto& statement : review->stored_down) out_ << "    " << statement << std::endl;
             if (review->stored_down.empty()) out_ << "    (none)" << std::endl;
             out_ << "  this build's:" << std::endl;
@@ -506,7 +508,7 @@ void printer::failure(int code, const std::string& message, const error* e) cons
                     err_ << " " << (u.dir == direction::up ? "applied " : "reverted ") << u.version << " " << u.name << ";";
                 // A rollback stopped part-way: a relative down run again would count from the
                 // newest unit left, so the way on names the version to keep.
-                if (m->context().dir == direction::down)
+                if (m->context().dir == direction::down && m->rolled_back())
                     err_ << " once the cause is fixed, revert the rest with " << name_
                          << " down --to VERSION (the newest unit to keep), not a relative down, which counts again from "
                             "the newest unit left";
@@ -523,9 +525,14 @@ void printer::failure(int code, const std::string& message, const error* e) cons
         if (!c.unit_name.empty()) doc["error"]["name"] = c.unit_name;
         if (c.dir) doc["error"]["direction"] = to_string(*c.dir);
         if (!c.statement.empty()) doc["error"]["statement"] = redact_passwords(c.statement);
+        if (!c.source.empty()) doc["error"]["source"] = c.source;
         if (!c.sqlstate.empty()) doc["error"]["sqlstate"] = c.sqlstate;
         if (!c.database.empty()) doc["error"]["database"] = c.database;
-        if (const auto* v = dynamic_cast<const validation_error*>(e)) doc["error"]["problems"] = v->problems();
+        if (const auto* v = dynamic_cast<const validation_error*>(e)) {
+            json problems = json::array();
+            for (const auto& p : v->problems()) problems.push_back(redact_passwords(p));
+            doc["error"]["problems"] = problems;
+        }
         if (const auto* completed = completed_before(*e)) {
             json done = json::array();
             for (const auto& u : *completed)

@@ -32,6 +32,9 @@ struct error_context {
     std::optional<direction> dir;
     std::string statement;
     std::string sqlstate;
+    /// Where `statement` is written, when strata knows: "migrations/0004_add_x.sql:12" (a .sql
+    /// unit's statement).
+    std::string source;
     /// Whether the unit named (version) failed, as the message then begins: "unit 2 x (up) failed
     /// on DB: ". False when the run stopped at it for a wait that ran out (exit 5): the unit is
     /// named for --json, the message begins with the database alone.

@@ -1,5 +1,7 @@
 #include "run/execute.hpp"
 
+#include <strata/sql_unit.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -66,6 +68,23 @@ const rendering* own_rollback(const step& s) {
 const char* stored_text(const step& s) {
     return s.rolls_back ? " with the statements stored by the build that ran it (each step's inverse)"
                         : " with the down statements stored when it was applied";
+}
+
+/// Where a .sql unit's `statement` is written on `b` ("FILE:LINE"); empty for another unit's, or
+/// a statement its file does not have as written (a stored down the file changed since).
+std::string source_of(const step& s, const std::string& statement, backend b) {
+    if (!s.unit || statement.empty()) return "";
+    const auto* file = dynamic_cast<const sql_migration*>(s.unit->entry->unit.get());
+    if (!file) return "";
+    const auto& parsed = file->parsed();
+    const schema::sql_script* script = s.dir == direction::up ? &parsed.up : parsed.down ? &*parsed.down : nullptr;
+    if (!script) return "";
+    const auto& statements = b == backend::postgresql ? script->postgresql : script->sqlite;
+    const auto& lines = b == backend::postgresql ? script->postgresql_lines : script->sqlite_lines;
+    if (!statements) return "";
+    for (std::size_t i = 0; i < statements->size() && i < lines.size(); ++i)
+        if ((*statements)[i] == statement) return file->file() + ":" + std::to_string(lines[i]);
+    return "";
 }
 
 /// Whether `e` says a statement's object is not there: a column, table, index or other object.
@@ -357,13 +376,18 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
                 const std::string v = std::to_string(s.version);
                 // Which statements ran and stay, and the ways on: a down again (repair --applied
                 // first, as the row says reverting), or the row cleared once a person undid it.
-                const std::string ran = i == 0 ? "none of its statements ran"
-                                               : "its first " + std::to_string(i) + " of " + std::to_string(statements.size()) +
-                                                     " statements ran and stay";
+                const std::string of = " of " + std::to_string(statements.size());
+                const std::string ran = "statement " + std::to_string(i + 1) + of + " failed" +
+                                        (i == 0 ? std::string() : ", the " + std::to_string(i) + " before it finished and stay");
+                // A down run again starts at its first statement, which fails on what it already
+                // dropped unless each can run twice (IF EXISTS): the rest by hand is the sure way.
                 const std::string repair =
                     s.dir == direction::down
-                        ? ran + "; check the database (" + p + " diff), then to run its down again: " + p + " repair " + v +
-                              " --applied, then " + p + " down; or, once it is reverted by hand, " + p + " repair " + v
+                        ? ran + "; check the database (" + p + " diff), run the rest of its down by hand (from statement " +
+                              std::to_string(i + 1) + " on), then " + p + " repair " + v +
+                              " (the unit is pending); to run its whole down again instead, which only works when each of "
+                              "its statements can run twice (DROP ... IF EXISTS): " + p + " repair " + v + " --applied, then " +
+                              p + " down"
                         : ran + "; check the database, then run " + p + " repair " + v;
                 const std::string either = ": " + half_done_choices(s.dir == direction::down);
                 std::string what_now;
@@ -394,13 +418,13 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
     // The final history change and its audit row commit together.
     auto ms = t_.script ? 0 : since(start).count();
     transaction t(t_.conn, false);
-    if (s.dir == direction::up && own_rollback(s)) {
-        // Applied: its down is the way back now, and the row stores what an applied row stores.
-        const std::string down = s.unit->stored_down_json();
-        t_.history.set_state(s.version, row_state::applied, ms, &down);
-    } else if (s.dir == direction::up) {
+    if (s.dir == direction::up && s.statements->resumable)
+        // Applied: its down is the way back now, and the row stores what an applied row stores
+        // (not the rollback an earlier run of it may have stored, whichever build that was).
+        t_.history.mark_applied(s.version, ms, s.unit->stored_down());
+    else if (s.dir == direction::up)
         t_.history.set_state(s.version, row_state::applied, ms);
-    } else
+    else
         t_.history.remove(s.version);
     t_.history.log({s.version, s.name, to_string(s.dir), ms, "ok", audit_note(s)});
     t.commit();
@@ -433,6 +457,7 @@ migration_error executor::failed(const step& s, const error& e, const run_report
     c.dir = s.dir;
     c.statement = e.context().statement;
     c.sqlstate = e.context().sqlstate;
+    c.source = source_of(s, c.statement, t_.conn.url().kind());
     // A unit that had not started kept nothing, whatever its transaction mode, unless an earlier
     // run left it half-done (it resumes, or its rollback undoes those steps): it still is.
     const bool kept_nothing = s.transactional || (!started && !s.resumes && !s.rolls_back);
@@ -444,9 +469,9 @@ migration_error executor::failed(const step& s, const error& e, const run_report
                            : "");
     // A down that finds what it drops gone: most often somebody reverted the unit by hand.
     if (s.dir == direction::down && kept_nothing && already_gone(e))
-        message += "; if " + unit_label(s.version, s.name) + " was reverted by hand already, record that without running its down: " +
-                   options_.program_name + " repair " + std::to_string(s.version) + " --reverted (then " + options_.program_name +
-                   " diff compares the schema with the units still applied)";
+        message += "; if " + unit_label(s.version, s.name) + " was reverted by hand already (" + options_.program_name +
+                   " diff lists what of it is gone: all it made, for a whole revert), record that without running its down: " +
+                   options_.program_name + " repair " + std::to_string(s.version) + " --reverted";
     std::string undone;  // not s itself, which a failed COMMIT finds done too
     for (const auto& u : undone_with)
         if (u.version != s.version) undone += (undone.empty() ? " " : "; ") + unit_label(u.version, u.name);

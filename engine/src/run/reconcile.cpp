@@ -154,8 +154,10 @@ std::vector<std::string> problems_of(const std::vector<unit_status>& status, con
             if (s.stored_rollback) {
                 out.push_back(label + " was interrupted half-way (its " + (s.reverting ? "down" : "up") + ") by a build that " +
                               (s.checksum.empty() ? "has it and this one does not" : "had it as it was then (it changed since)") +
-                              ": " + program + " down undoes what its finished steps did, with the statements that build "
-                              "stored; or finish it with that build (" + program + " up)");
+                              ": " + program + " down " +
+                              (s.reverting ? "finishes reverting it" : "undoes what its finished steps did") +
+                              ", with the statements that build stored; or " +
+                              (s.reverting ? "apply it again" : "finish it") + " with that build (" + program + " up)");
                 break;
             }
             out.push_back(label + " is dirty: " + (s.reverting ? "its down" : "a run of this non-transactional unit") +
@@ -302,7 +304,9 @@ step down_step(const plan& p, const history_row& row, const stored_down& stored,
         const rendering& r = statements_of(*u, direction::down, where);
         return {.version = row.version, .name = row.name, .unit = u, .dir = direction::down, .statements = &r,
                 .transactional = per_unit(u) && u->down.transactional,
-                .down_edited = row.down_json && !row.down_json->empty() && *row.down_json != u->stored_down_json()};
+                .down_edited = stored.statements && (stored.statements->statements != r.statements ||
+                                                     stored.statements->transactional != r.transactional ||
+                                                     stored.statements->foreign_keys_off != r.foreign_keys_off)};
     }
     // Unknown to this build, or changed since it was applied: revert what was applied, with the
     // statements stored at the time.

@@ -180,8 +180,14 @@ std::optional<std::vector<history_row>> session::read_in_transaction(std::option
 
 std::optional<std::vector<history_row>> session::read_before_lock() {
     look();
-    if (!history_->exists()) return std::nullopt;
-    return history_->read();
+    try {
+        // No tables yet is a history with nothing applied: a run that creates them meanwhile
+        // (the first up of a fresh database) changed it.
+        if (!history_->exists()) return std::vector<history_row>{};
+        return history_->read();
+    } catch (const statement_error&) {
+        return std::nullopt;  // created between the look and the read, as read_unlocked() allows
+    }
 }
 
 void session::release() noexcept { held_.reset(); }

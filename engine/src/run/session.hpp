@@ -53,7 +53,8 @@ public:
     /// elsewhere()): the database looks unmigrated only because a schema was made ahead of it.
     void note_history_elsewhere();
     /// The history as committed now, before the lock is waited for (a command that counts from the
-    /// newest unit compares it with the one read under the lock); nullopt when there is none.
+    /// newest unit compares it with the one read under the lock): empty when there are no tables
+    /// yet; nullopt when it cannot be read without the lock (the tables being created).
     std::optional<std::vector<history_row>> read_before_lock();
     /// Tells which units are this build's (elsewhere_policy::ours); none by default.
     void recognise_units(std::function<bool(std::int64_t version, const std::string& name)> ours) { ours_ = std::move(ours); }

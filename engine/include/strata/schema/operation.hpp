@@ -125,6 +125,10 @@ struct sql_script {
     std::optional<std::vector<std::string>> sqlite;
     std::string source;  ///< where the statements come from (a .sql file), for that error
     direction role = direction::up;
+    /// The line of `source` each statement starts on, when known (a .sql unit): a statement
+    /// that fails when it runs is named with its FILE:LINE.
+    std::vector<std::size_t> postgresql_lines;
+    std::vector<std::size_t> sqlite_lines;
 };
 
 /// SQL already split into statements. Reversible only when `down` is given. Like raw_sql, strata
