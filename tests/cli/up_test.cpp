@@ -94,3 +94,29 @@ STRATA_CLI_TEST_ON_EACH_DATABASE(up_applies_every_unit_in_order_and_reports_each
 STRATA_CLI_TEST_ON_EACH_DATABASE(second_up_has_nothing_to_do)
 STRATA_CLI_TEST_ON_EACH_DATABASE(up_to_applies_up_to_and_including_that_version)
 STRATA_CLI_TEST_ON_EACH_DATABASE(up_to_a_version_this_build_lacks_applies_nothing)
+
+BOOST_AUTO_TEST_SUITE(postgresql)
+
+// A tenant's schema ahead of a shared public that the same units migrate: up there is refused
+// (exit 2, nothing made) since public's history records this build's units, unless
+// --allow-new-history; then the tenant has its own history, and later runs need no option.
+BOOST_AUTO_TEST_CASE(up_begins_a_tenants_own_history_only_with_allow_new_history) {
+    cli_database_test t(strata::backend::postgresql);
+    BOOST_TEST_REQUIRE(t.run({"up"}).exit_code == 0);
+    t.probe.execute("CREATE SCHEMA tenant");
+    const std::string url = t.db.url_text() + (t.db.url_text().find('?') == std::string::npos ? "?" : "&") +
+                            "options=-csearch_path%3Dtenant,public";
+    auto r = t.cli.run({"--database", url, "up"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "run with --allow-new-history"), r);
+    BOOST_TEST(t.probe.count("SELECT count(*) FROM pg_tables WHERE schemaname = 'tenant'") == 0,
+               "a refused up made tables in the tenant's schema");
+    r = t.cli.run({"--database", url, "up", "--allow-new-history"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(contains(r.out, "3 units applied"), r);
+    r = t.cli.run({"--database", url, "up"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(t.probe.count("SELECT count(*) FROM tenant.strata_schema_history") == 3);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
