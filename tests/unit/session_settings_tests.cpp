@@ -28,6 +28,9 @@ BOOST_AUTO_TEST_CASE(statements_that_set_the_session_are_seen) {
     BOOST_TEST(may_change_session("DO $$ BEGIN /* for the copy */ SET search_path = side; END $$"));
     BOOST_TEST(may_change_session("-- after the update\nSET search_path = side"));
     BOOST_TEST(may_change_session("-- alter column\nSET search_path = side"));
+    // Review 23 L11: what looks like a comment inside a dollar-quoted or E'' string.
+    BOOST_TEST(may_change_session("DO $$ BEGIN COMMENT ON TABLE t IS $c$a -- b$c$; SET search_path = x; END $$"));
+    BOOST_TEST(may_change_session("DO $$ BEGIN PERFORM E'it\\'s -- x'; SET search_path = x; END $$"));
     BOOST_TEST(may_change_session("/* pg_dump */ SET search_path = ''"));
     BOOST_TEST(may_change_session("DO $$ BEGIN EXECUTE $q$SET search_path = side$q$; END $$"));
     BOOST_TEST(may_change_session("UPDATE pg_settings SET setting = 'side' WHERE name = 'search_path'"));

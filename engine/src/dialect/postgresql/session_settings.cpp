@@ -78,16 +78,26 @@ std::string without_comments(std::string_view text) {
     return out;
 }
 
-}  // namespace
-
-bool may_change_session(std::string_view text) {
-    const std::string statement = without_comments(text);
+bool scan_changes_session(std::string_view statement) {
     for (std::size_t at = 0; at < statement.size(); ++at) {
         if (word_at(statement, at, "SET_CONFIG") || word_at(statement, at, "PG_SETTINGS") || word_at(statement, at, "RESET"))
             return true;
         if (word_at(statement, at, "SET") && !harmless_set(statement, at)) return true;
     }
     return false;
+}
+
+}  // namespace
+
+bool may_change_session(std::string_view text) {
+    // Read with its comments blanked (a word in one is not the token before a SET); with a
+    // dollar-quoted or E'' string, also as written (what looks like a comment may be inside one,
+    // which the blanking does not know): a SET either reading finds is one.
+    if (scan_changes_session(without_comments(text))) return true;
+    const bool strings_blanking_misreads = text.find('$') != std::string_view::npos ||
+                                           text.find("E'") != std::string_view::npos ||
+                                           text.find("e'") != std::string_view::npos;
+    return strings_blanking_misreads && scan_changes_session(text);
 }
 
 }  // namespace strata
