@@ -374,8 +374,9 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
             if (stopped || !t_.conn.is_lock_timeout(e) || !pause_for_lock(s, e, retry)) {
                 const std::string& p = options_.program_name;
                 const std::string v = std::to_string(s.version);
-                // Which statements ran and stay, and the ways on: a down again (repair --applied
-                // first, as the row says reverting), or the row cleared once a person undid it.
+                // Which statement failed and how many before it stay, and the ways on: for a down,
+                // the rest by hand and the row cleared, or (statements that can run twice) the
+                // whole down again after repair --applied, as the row says reverting.
                 const std::string of = " of " + std::to_string(statements.size());
                 const std::string ran = "statement " + std::to_string(i + 1) + of + " failed" +
                                         (i == 0 ? std::string() : ", the " + std::to_string(i) + " before it finished and stay");
