@@ -170,6 +170,12 @@ public:
     /// Whether this connection can only look (a SQLite file that did not exist when a command
     /// opened it for looking): a change needs a new connection.
     virtual bool read_only() const noexcept = 0;
+    /// Whether `e` (from execute or query) says that a table, column or schema the statement
+    /// names does not exist (PostgreSQL's 42P01, 42703, 3F000; SQLite's "no such ...").
+    virtual bool is_undefined_object(const error& e) const {
+        (void)e;
+        return false;
+    }
     /// Whether the database does not exist: a SQLite file looked at before anything made it (the
     /// one kind of read-only connection there is).
     bool missing() const noexcept { return read_only(); }

@@ -60,6 +60,7 @@ const char* to_string(error_kind k) noexcept {
     case error_kind::commit_unknown: return "commit_unknown";
     case error_kind::interrupted: return "interrupted";
     case error_kind::replica_lag: return "replica_lag";
+    case error_kind::data_loss: return "data_loss";
     }
     return "?";
 }
@@ -81,6 +82,7 @@ int exit_status(error_kind k) noexcept {
     case error_kind::interrupted: return 130;
     case error_kind::other:
     case error_kind::irreversible:
+    case error_kind::data_loss:
     case error_kind::unsupported:
     case error_kind::statement:
     case error_kind::unit_failed:
@@ -95,6 +97,9 @@ error::error(std::string message, error_context context)
 sql_file_error::sql_file_error(std::string file, std::size_t line, const std::string& problem)
     : config_error(file + (line ? ":" + std::to_string(line) : std::string()) + ": " + problem), file_(std::move(file)),
       line_(line) {}
+
+data_loss_error::data_loss_error(std::string message, error_context context, std::vector<std::string> losses)
+    : error(std::move(message), std::move(context)), losses_(std::move(losses)) {}
 
 validation_error::validation_error(std::string message, error_context context, std::vector<std::string> problems)
     : error(std::move(message), std::move(context)), problems_(std::move(problems)) {}

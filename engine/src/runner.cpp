@@ -18,6 +18,7 @@
 #include "inspect/online_progress.hpp"
 #include "inspect/read.hpp"
 #include "inspect/verify.hpp"
+#include "run/data_loss.hpp"
 #include "run/execute.hpp"
 #include "run/plan.hpp"
 #include "run/reconcile.hpp"
@@ -288,6 +289,26 @@ struct runner::impl {
         return out;
     }
 
+    /// Before a down's `steps` run (a dry run's too, which would otherwise show a run that is
+    /// refused): refuses (data_loss_error) when the tables and columns they drop hold data, unless
+    /// runner_options::allow_data_loss, which reads nothing and says what goes.
+    void guard_data(const std::vector<step>& steps, const char* command) {
+        if (options.allow_data_loss) {
+            if (options.on_notice)
+                for (const auto& d : drops_of(steps)) options.on_notice(d + " whatever it holds (--allow-data-loss)");
+            return;
+        }
+        auto losses = data_at_risk(db.look(), steps);
+        if (losses.empty()) return;
+        const std::string first = losses.front();
+        throw data_loss_error(
+            std::string(options.dry_run ? "this dry run found that " : "") + command + " would destroy data: " + first +
+                (losses.size() > 1 ? " (and " + std::to_string(losses.size() - 1) + " more, below)" : std::string()) +
+                "; nothing was run. Once the data is gone only a backup brings it back: keep what you need (pg_dump "
+                "--table, sqlite3 .dump), then run again with --allow-data-loss",
+            context(), std::move(losses));
+    }
+
     /// --max-replica-lag's check, before a command that may wait for standbys creates or runs
     /// anything: the role must see every standby (else exit 2); SQLite says it is ignored. Not for
     /// --atomic on PostgreSQL, which has no point to wait at (the run says so) and needs no grant.
@@ -469,6 +490,7 @@ run_report runner::down(const down_request& request, const unit_observer& observ
     auto rows = d.db.read(d.options.dry_run, false);
     if (before) refuse_changed_meanwhile(*before, rows, d.options.program_name, d.context());
     auto down = d.plan_down(rows, request);
+    d.guard_data(down.steps, "down");
     d.rehearse(down.steps, false, true);
     return d.finish(d.execute(down.steps, false, observer, {}, true));
 }
@@ -489,6 +511,7 @@ run_report runner::redo(const unit_observer& observer) {
                            d.context());
     auto down = d.plan_down(rows, {});
     auto again = up_step(*p, false, d.context());  // both directions are checked before the first statement runs
+    d.guard_data(down.steps, "redo");
     auto both = down.steps;
     both.push_back(again);
     d.rehearse(both, false, true);  // and rehearsed together before either runs (SQLite)

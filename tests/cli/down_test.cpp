@@ -3,10 +3,13 @@
 
 #include "strata_cli.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 
 using namespace strata::test;
 using versions = std::vector<std::int64_t>;
+using json = nlohmann::json;
 
 namespace {
 
@@ -195,14 +198,34 @@ void redo_reverts_and_reapplies_the_newest_unit(strata::backend b) {
     t.probe.execute(R"(INSERT INTO "user_profiles" ("address") VALUES ('1 Main Street'))");
     BOOST_TEST_REQUIRE(t.probe.row_count("user_profiles") == 1);
 
+    // Not without saying so: the row would go with the table.
     auto r = t.run({"redo"});
+    BOOST_TEST(r.exit_code == 1, r);
+    BOOST_TEST(r.out == "", r);
+    BOOST_TEST(r.err == "strata: error: " + t.shown_url() +
+                            ": redo would destroy data: unit 2 create_user_profiles drops table \"user_profiles\" with its 1 "
+                            "row; nothing was run. Once the data is gone only a backup brings it back: keep what you need "
+                            "(pg_dump --table, sqlite3 .dump), then run again with --allow-data-loss\n",
+               r);
+    r = t.run({"--json", "redo"});
+    BOOST_TEST(r.exit_code == 1, r);
+    const auto doc = json::parse(r.out);
+    BOOST_TEST(doc.at("error").at("kind") == "data_loss", r);
+    BOOST_TEST(doc.at("error").at("problems") ==
+                   json::array({"unit 2 create_user_profiles drops table \"user_profiles\" with its 1 row"}),
+               r);
+    BOOST_TEST(t.probe.row_count("user_profiles") == 1);
+
+    r = t.run({"redo", "--allow-data-loss"});
     BOOST_TEST(r.exit_code == 0, r);
     BOOST_TEST(matches(r.out,
                        "reverted 2 create_user_profiles ({ms})\n"
                        "applied  2 create_user_profiles ({ms})\n"
                        "unit 2 create_user_profiles redone on " + t.shown_url() + " in {ms}\n"),
                r);
-    BOOST_TEST(r.err == "", r);
+    BOOST_TEST(r.err == "strata: unit 2 create_user_profiles drops table \"user_profiles\" whatever it holds "
+                        "(--allow-data-loss)\n",
+               r);
     BOOST_TEST(t.probe.applied_versions() == (versions{1, 2}), "redo applied more than it reverted");
     BOOST_TEST(t.probe.has_table("user_profiles"));
     BOOST_TEST(t.probe.row_count("user_profiles") == 0);
@@ -250,11 +273,12 @@ BOOST_AUTO_TEST_CASE(down_that_a_later_unit_would_fail_reverts_nothing_as_its_dr
     t.probe.execute(R"(INSERT INTO payments SELECT 1, "userId" FROM users)");
     const std::string refused = "found by rehearsing the run on a copy of the schema without its rows, before anything ran: "
                                 "nothing was run";
-    auto dry = t.run({"down", "--all", "--dry-run"});
+    // Ada's row goes with users: allowed, so that the rehearsal is what stops the run.
+    auto dry = t.run({"down", "--all", "--dry-run", "--allow-data-loss"});
     BOOST_TEST(dry.exit_code == 1, dry);
     BOOST_TEST(contains(dry.err, refused), dry);
 
-    auto r = t.run({"down", "--all"});
+    auto r = t.run({"down", "--all", "--allow-data-loss"});
     BOOST_TEST(r.exit_code == 1, r);
     BOOST_TEST(contains(r.err, "unit 1 create_users (down) failed"), r);
     BOOST_TEST(contains(r.err, refused), r);

@@ -172,20 +172,20 @@ STRATA_BACKEND_TEST(change_column_changes_type_default_and_nullability_and_down_
     BOOST_TEST(run(*sql, "DELETE FROM people WHERE id IN (5, 6)") == refusal::none);
 
     // Down, one unit at a time, restores each schema exactly.
-    strata::runner(*units, db.url()).down();
+    strata::runner(*units, db.url(), {.allow_data_loss = true}).down();
     const auto back_to_4 = column_of(*sql, "people", "score");
     BOOST_TEST(!back_to_4.nullable);
     BOOST_TEST(back_to_4.default_value.has_value());
-    strata::runner(*units, db.url()).down({.to = 2});
+    strata::runner(*units, db.url(), {.allow_data_loss = true}).down({.to = 2});
     BOOST_TEST(user_schema(*sql) == after_2, schema_diff(after_2, user_schema(*sql)));
-    strata::runner(*units, db.url()).down({.to = 1});
+    strata::runner(*units, db.url(), {.allow_data_loss = true}).down({.to = 1});
     const auto reverted = user_schema(*sql);
     BOOST_TEST(reverted == before, schema_diff(before, reverted));
     BOOST_TEST(people(*sql) == (text_rows{{{"1", "ada", "36", "100"}, {"2", "alan", "41", "0"}, {"3", "grace", "0", "3"}}}));
     BOOST_TEST(run(*sql, "INSERT INTO people (id, nick) VALUES (9, 'a nickname of 29 characters.')") == refusal::too_long);
     BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
 
-    strata::runner(*units, db.url()).down({.all = true});
+    strata::runner(*units, db.url(), {.allow_data_loss = true}).down({.all = true});
     BOOST_TEST(user_schema(*sql) == empty, schema_diff(empty, user_schema(*sql)));
 }
 

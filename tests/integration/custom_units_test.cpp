@@ -1565,3 +1565,59 @@ BOOST_AUTO_TEST_CASE(custom_a_unit_stopped_by_a_busy_database_lists_the_units_be
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// ---------------------------------------------------------------------------------------------
+// A rollback that would drop data (the rollback probe: redo and down dropped filled columns
+// without a word): what a down's statements drop is read before anything runs.
+
+STRATA_BACKEND_TEST(custom_a_down_that_would_drop_data_is_refused_before_anything_runs) {
+    auto db = temp_database::create(backend);
+    auto units = registry_of({
+        table_unit(1, "ledger", "id integer PRIMARY KEY, note text"),
+        // Its down names a table somebody dropped by hand since: nothing of it to lose.
+        unit(2, "scratch", {{both("CREATE TABLE scratch (id integer)"), both("DROP TABLE IF EXISTS scratch")}}),
+        unit(3, "ledger_extra", {{both("ALTER TABLE ledger ADD COLUMN extra text"), both("ALTER TABLE ledger DROP COLUMN extra")}}),
+    });
+    strata::runner(*units, db.url()).up();
+    auto sql = open_session(db.url());
+    *sql << "DROP TABLE scratch";
+    *sql << "INSERT INTO ledger (id, note) VALUES (1, 'kept')";
+
+    auto refusal = [&](const strata::registry& r, const strata::down_request& request) {
+        try {
+            strata::runner(r, db.url()).down(request);
+        } catch (const strata::data_loss_error& e) {
+            return e.losses();
+        }
+        return std::vector<std::string>{};
+    };
+    // The empty column would go, but unit 1 comes later in the same run and drops a row: nothing
+    // of the run starts.
+    BOOST_TEST(refusal(*units, {.all = true}) == (names{"unit 1 create_ledger drops table ledger with its 1 row"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2, 3}), boost::test_tools::per_element());
+    BOOST_TEST(column_names(*sql, "ledger") == (names{"id", "note", "extra"}), boost::test_tools::per_element());
+
+    *sql << "UPDATE ledger SET extra = 'lost with the column'";
+    BOOST_TEST(refusal(*units, {}) == (names{"unit 3 ledger_extra drops column ledger.extra, which holds values in 1 row"}),
+               boost::test_tools::per_element());
+    // An older build reverting unit 3 from the statements stored with it reads them the same way.
+    auto older = registry_of({table_unit(1, "ledger", "id integer PRIMARY KEY, note text")});
+    BOOST_TEST(refusal(*older, {.to = 1}).size() == 1u);
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2, 3}), boost::test_tools::per_element());
+
+    // Allowed, nothing is read, and each drop is named as it goes.
+    std::vector<std::string> notices;
+    strata::runner_options allow{.allow_data_loss = true};
+    allow.on_notice = [&](const std::string& text) { notices.push_back(text); };
+    strata::runner(*units, db.url(), allow).down({.to = 1});
+    BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
+    BOOST_TEST(column_names(*sql, "ledger") == (names{"id", "note"}), boost::test_tools::per_element());
+    BOOST_TEST(std::count(notices.begin(), notices.end(),
+                          "unit 3 ledger_extra drops column ledger.extra whatever it holds (--allow-data-loss)") == 1);
+
+    // A table emptied first goes without asking.
+    *sql << "DELETE FROM ledger";
+    strata::runner(*units, db.url()).down({.all = true});
+    BOOST_TEST(user_tables(*sql).empty(), user_schema(*sql));
+}

@@ -79,7 +79,24 @@ STRATA_BACKEND_TEST(reverting_the_profile_link_keeps_every_user_row) {
     const auto rows = user_rows(sql);
     BOOST_TEST_REQUIRE(rows.size() == 3u);
 
-    strata::runner(strata::registry::global(), m.db.url()).down();
+    // One user links a profile: reverting unit 3 drops that link, so it is refused until allowed,
+    // with nothing run, and its dry run says the same.
+    for (const bool dry_run : {true, false}) {
+        try {
+            strata::runner(strata::registry::global(), m.db.url(), {.dry_run = dry_run}).down();
+            BOOST_ERROR("a down dropping users.profile with a value in it ran");
+        } catch (const strata::data_loss_error& e) {
+            BOOST_TEST(e.losses() == (std::vector<std::string>{"unit 3 add_profile_to_users drops column \"users\".\"profile\", "
+                                                               "which holds values in 1 row"}),
+                       boost::test_tools::per_element());
+            BOOST_TEST(std::string(e.what()).find("--allow-data-loss") != std::string::npos, e.what());
+            BOOST_TEST(strata::exit_status(e.kind()) == 1);
+        }
+    }
+    BOOST_TEST(recorded_versions(sql) == (std::vector<std::int64_t>{1, 2, 3}), boost::test_tools::per_element());
+    BOOST_TEST(read_table(sql, "users").find_column("profile") != nullptr);
+
+    strata::runner(strata::registry::global(), m.db.url(), {.allow_data_loss = true}).down();
 
     BOOST_TEST(user_rows(sql) == rows);
     const auto users = read_table(sql, "users");

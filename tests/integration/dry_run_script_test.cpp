@@ -122,8 +122,8 @@ STRATA_BACKEND_TEST(a_dry_run_script_run_by_the_database_client_leaves_what_the_
     strata::runner(*units, real.url()).up();
     check_same(outcome_of(scripted), outcome_of(real));
 
-    auto down = strata::runner(*units, scripted.url(), {.dry_run = true}).down({.all = true}).script;
+    auto down = strata::runner(*units, scripted.url(), {.allow_data_loss = true, .dry_run = true}).down({.all = true}).script;
     run_with_client(scripted, down);
-    strata::runner(*units, real.url()).down({.all = true});
+    strata::runner(*units, real.url(), {.allow_data_loss = true}).down({.all = true});
     check_same(outcome_of(scripted), outcome_of(real));
 }

@@ -291,7 +291,7 @@ void check_final_state(soci::session& sql, const database_schema& s, bool pg) {
 STRATA_BACKEND_TEST(every_operation_goes_up_and_down_stepwise_and_round_trips) {
     auto db = temp_database::create(backend);
     auto units = every_operation_units();
-    strata::runner r(*units, db.url());
+    strata::runner r(*units, db.url(), {.allow_data_loss = true});
     auto sql = open_session(db.url());
     const bool pg = backend == strata::backend::postgresql;
 
@@ -411,7 +411,7 @@ STRATA_BACKEND_TEST(every_operation_on_qualified_tables_round_trips_on_postgresq
         BOOST_TEST(user_schema(*sql).tables.empty(), user_schema(*sql));
         return;
     }
-    strata::runner r(*units, db.url());
+    strata::runner r(*units, db.url(), {.allow_data_loss = true});
     std::vector<text_rows> after{billing_catalog(*sql)};
     const auto empty = user_schema(*sql);
     for (std::int64_t v = 1; v <= 3; ++v) {

@@ -81,7 +81,7 @@ BOOST_AUTO_TEST_CASE(a_rebuild_keeps_indexes_and_triggers_made_by_raw_sql) {
     units.add(create_people(), "rebuild_keeps_test.cpp");
     units.add(raw_objects(), "rebuild_keeps_test.cpp");
     units.add(add_team_key(3), "rebuild_keeps_test.cpp");
-    strata::runner r(units, db.url());
+    strata::runner r(units, db.url(), {.allow_data_loss = true});
     auto sql = open_session(db.url());
     r.up(2);
     for (const char* row : {"INSERT INTO teams (id) VALUES (1)",
@@ -237,7 +237,7 @@ STRATA_BACKEND_TEST(a_change_after_a_raw_rename_and_a_raw_column_works_from_the_
               }),
               "rebuild_keeps_test.cpp");
     units.add(add_team_key(3), "rebuild_keeps_test.cpp");
-    strata::runner r(units, db.url());
+    strata::runner r(units, db.url(), {.allow_data_loss = true});
     auto sql = open_session(db.url());
     r.up(2);
     for (const char* row : {"INSERT INTO teams (id) VALUES (1)",

@@ -133,7 +133,7 @@ void keys_hold_under_the_new_names(soci::session& sql, int book_id) {
 STRATA_BACKEND_TEST(renames_keep_rows_keys_and_indexes_and_survive_a_later_rebuild) {
     auto db = temp_database::create(backend);
     auto units = rename_units();
-    strata::runner r(*units, db.url());
+    strata::runner r(*units, db.url(), {.allow_data_loss = true});
     auto sql = open_session(db.url());
 
     const auto empty = user_schema(*sql);

@@ -77,10 +77,13 @@ STRATA_BACKEND_TEST(redo_reverts_and_reapplies_the_newest_unit) {
     const std::string user = tutorial::insert_user(sql, "Redone", profile);
     const auto history_before = read_history(sql);
     BOOST_TEST_REQUIRE(history_before.size() == 3u);
+    // The link goes with the column: refused until allowed, and nothing was run.
+    BOOST_CHECK_THROW(strata::runner(strata::registry::global(), m.db.url()).redo(), strata::data_loss_error);
+    BOOST_TEST(read_history(sql).back().applied_at == history_before.back().applied_at);
 
     // applied_at has millisecond precision on SQLite: make the new one measurably later.
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    strata::runner(strata::registry::global(), m.db.url()).redo();
+    strata::runner(strata::registry::global(), m.db.url(), {.allow_data_loss = true}).redo();
 
     const auto history_after = read_history(sql);
     BOOST_TEST_REQUIRE(history_after.size() == 3u);

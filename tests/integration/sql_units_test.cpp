@@ -163,7 +163,7 @@ STRATA_BACKEND_TEST(sql_units_apply_next_to_a_cpp_unit_and_revert_to_the_empty_s
     BOOST_TEST_REQUIRE(empty.tables.empty());
 
     auto reg = orders_registry();
-    strata::runner r(*reg, db.url());
+    strata::runner r(*reg, db.url(), {.allow_data_loss = true});
     auto report = r.up();
     BOOST_TEST(report.units.size() == 4u);
     BOOST_TEST(recorded_versions(*sql) == (versions{1, 2, 3, 4}), boost::test_tools::per_element());

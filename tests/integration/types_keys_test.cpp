@@ -74,7 +74,7 @@ bool refused(soci::session& sql, const std::string& column, const std::string& v
 STRATA_BACKEND_TEST(new_column_types_accept_and_refuse_the_same_values_on_both_databases) {
     auto db = temp_database::create(backend);
     auto units = type_units();
-    strata::runner r(*units, db.url());
+    strata::runner r(*units, db.url(), {.allow_data_loss = true});
     auto sql = open_session(db.url());
     const auto empty = user_schema(*sql);
 
@@ -173,7 +173,7 @@ STRATA_BACKEND_TEST(schemas_hold_qualified_tables_on_postgresql_and_sqlite_refus
         BOOST_TEST(recorded_versions(*sql).empty());
         return;
     }
-    strata::runner r(*units, db.url());
+    strata::runner r(*units, db.url(), {.allow_data_loss = true});
     r.up();
     BOOST_TEST(count_of(*sql, "FROM information_schema.tables WHERE table_schema = 'billing'") == 2);
     BOOST_TEST(count_of(*sql, "FROM pg_indexes WHERE schemaname = 'billing' AND indexname = "

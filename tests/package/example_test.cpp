@@ -101,7 +101,11 @@ STRATA_BACKEND_TEST(example_migrator_applies_its_units_and_reverts_them_all) {
         *s << "DELETE FROM \"books\"";
     }
 
-    auto down = run(db, {"down", "--all"});
+    // Le Guin's row would go with its table: refused, naming it, until allowed.
+    auto refused_down = run(db, {"down", "--all"});
+    BOOST_TEST(refused_down.result.exit_code == 1, refused_down);
+    BOOST_TEST(contains(refused_down.result.err, "drops table \"authors\" with its 1 row"), refused_down);
+    auto down = run(db, {"down", "--all", "--allow-data-loss"});
     BOOST_TEST_REQUIRE(down.result.exit_code == 0, down);
     BOOST_TEST(contains(down.result.out, "6 units reverted on "), down);
     auto s = open_session(db.url());

@@ -24,7 +24,7 @@ const std::map<error_kind, int> documented = {
     {error_kind::registry, 2},     {error_kind::irreversible, 1}, {error_kind::unsupported, 1},
     {error_kind::statement, 1},    {error_kind::validation, 4},   {error_kind::lock_timeout, 5},
     {error_kind::unit_failed, 1},  {error_kind::commit_unknown, 1}, {error_kind::interrupted, 130},
-    {error_kind::replica_lag, 5},
+    {error_kind::replica_lag, 5},  {error_kind::data_loss, 1},
 };
 
 strata::migration_error failed_unit(error_kind cause, bool transactional = true) {
@@ -39,13 +39,13 @@ BOOST_AUTO_TEST_SUITE(error_kinds)
 BOOST_AUTO_TEST_CASE(every_kind_has_its_documented_exit_code_and_a_name) {
     // The last enumerator bounds the loop: a kind added after it is caught by the size check.
     std::set<std::string> names;
-    for (int k = 0; k <= static_cast<int>(error_kind::replica_lag); ++k) {
+    for (int k = 0; k <= static_cast<int>(error_kind::data_loss); ++k) {
         const auto kind = static_cast<error_kind>(k);
         BOOST_TEST_REQUIRE(documented.count(kind) == 1u, "kind " << k << " has no documented exit code in this test");
         BOOST_TEST(strata::exit_status(kind) == documented.at(kind), strata::to_string(kind));
         names.insert(strata::to_string(kind));
     }
-    BOOST_TEST(documented.size() == static_cast<std::size_t>(error_kind::replica_lag) + 1);
+    BOOST_TEST(documented.size() == static_cast<std::size_t>(error_kind::data_loss) + 1);
     BOOST_TEST(names.size() == documented.size(), "two kinds share a name");
     BOOST_TEST(names.count("?") == 0u);
 }
@@ -63,6 +63,7 @@ BOOST_AUTO_TEST_CASE(each_error_class_says_its_kind) {
     BOOST_TEST(strata::validation_error("x", {}, {"p"}).kind() == error_kind::validation);
     BOOST_TEST(strata::lock_timeout_error("x").kind() == error_kind::lock_timeout);
     BOOST_TEST(strata::replica_lag_error("x").kind() == error_kind::replica_lag);
+    BOOST_TEST(strata::data_loss_error("x", {}, {"l"}).kind() == error_kind::data_loss);
     // Through the base class, as the command line sees them.
     const strata::error& e = strata::connection_error("x");
     BOOST_TEST(e.kind() == error_kind::connection);

@@ -34,12 +34,14 @@ const std::vector<command_spec> commands = {
     {"up", "up [--to VERSION] [--dry-run] [--atomic] [--allow-...]",
      "apply pending units, all or up to and including VERSION",
      {"to", "dry-run", "atomic", "allow-changed", "allow-unknown", "allow-out-of-order", "allow-new-history"}},
-    {"down", "down [--steps N | --to VERSION | --all] [--dry-run]",
+    {"down", "down [--steps N | --to VERSION | --all] [--dry-run] [--allow-data-loss]",
      "revert applied units, newest first: one by default, N with --steps, every unit newer than VERSION with --to "
      "(VERSION stays applied; none newer is nothing to do), or all (none applied is nothing to do); an online unit "
      "whose up stopped half-way is undone as far as its steps got",
-     {"steps", "to", "all", "dry-run", "allow-changed"}},
-    {"redo", "redo [--dry-run]", "revert the newest applied unit and apply it again", {"dry-run", "allow-changed"}},
+     {"steps", "to", "all", "dry-run", "allow-changed", "allow-data-loss"}},
+    {"redo", "redo [--dry-run] [--allow-data-loss]",
+     "revert the newest applied unit and apply it again (what its down drops is empty again)",
+     {"dry-run", "allow-changed", "allow-data-loss"}},
     {"status", "status [--exit-code]",
      "every unit: version, name, state (applied, pending, changed, unknown, dirty, mismatched, damaged), when it was applied",
      {"exit-code"}},
@@ -208,6 +210,10 @@ po::options_description command_options(const std::string& command = {}) {
     if (takes("atomic"))
         d.add_options()("atomic", "up: apply every pending unit in one transaction: all of the release or none of it");
     if (takes("allow-changed")) d.add_options()("allow-changed", "run although applied units changed since");
+    if (takes("allow-data-loss"))
+        d.add_options()("allow-data-loss",
+                        "drop tables and columns that hold data; without it a down whose statements drop a table with "
+                        "rows or a column with values is refused (exit 1) before anything runs");
     if (takes("allow-unknown")) d.add_options()("allow-unknown", "up: run although the history has units this build lacks");
     if (takes("allow-out-of-order"))
         d.add_options()("allow-out-of-order", "up: apply pending units older than the newest applied one");
@@ -245,7 +251,8 @@ const char* const exit_codes_help =
     "Exit codes:\n"
     "  0  success (also when there is nothing to do)\n"
     "  1  a unit failed and was rolled back (units before it in the same run stay applied), or a unit\n"
-    "     cannot run here (irreversible down, an operation this database cannot do), or the connection\n"
+    "     cannot run here (irreversible down, an operation this database cannot do), or a down would\n"
+    "     drop a table or column holding data (--allow-data-loss goes on), or the connection\n"
     "     was lost during a COMMIT, which may or may not have applied the unit (status tells); verify:\n"
     "     a unit's down does not restore the schema before its up, or a step of the round trip failed\n"
     "  2  bad usage or configuration: unknown command or option, bad URL, a --to version that does not\n"
@@ -474,6 +481,7 @@ invocation parse(int argc, const char* const* argv, const program& self) {
     o.allow_unknown = vm.count("allow-unknown") > 0;
     o.allow_out_of_order = vm.count("allow-out-of-order") > 0;
     o.allow_new_history = vm.count("allow-new-history") > 0;
+    o.allow_data_loss = vm.count("allow-data-loss") > 0;
     in.exit_code = vm.count("exit-code") > 0;
     if (vm.count("applied") + vm.count("accept-changed") + vm.count("reverted") > 1)
         throw usage_error("repair takes one of --applied (a dirty or damaged unit), --accept-changed (a changed one) and "

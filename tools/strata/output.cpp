@@ -68,6 +68,14 @@ std::string stopped_line(const error& e) {
     return line;
 }
 
+/// The findings an error lists one by one: a validation_error's problems, a data_loss_error's
+/// losses; null for any other error.
+const std::vector<std::string>* problems_in(const error* e) {
+    if (const auto* v = dynamic_cast<const validation_error*>(e)) return &v->problems();
+    if (const auto* d = dynamic_cast<const data_loss_error*>(e)) return &d->losses();
+    return nullptr;
+}
+
 }  // namespace
 
 std::string plural(std::size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
@@ -484,8 +492,8 @@ void printer::failure(int code, const std::string& message, const error* e) cons
         err_ << paint(name_ + ":", "31") << " " << text << std::endl;
     } else {
         err_ << paint(name_ + ": error:", "31") << " " << text << std::endl;
-        if (const auto* v = dynamic_cast<const validation_error*>(e); v && v->problems().size() > 1)
-            for (const auto& p : v->problems()) err_ << "  - " << redact_passwords(p) << "\n";
+        if (const auto* listed = problems_in(e); listed && listed->size() > 1)
+            for (const auto& p : *listed) err_ << "  - " << redact_passwords(p) << "\n";
         if (const auto* m = dynamic_cast<const migration_error*>(e)) {
             const auto version = m->context().version.value_or(0);
             if (m->cause() == error_kind::commit_unknown)
@@ -528,9 +536,9 @@ void printer::failure(int code, const std::string& message, const error* e) cons
         if (!c.source.empty()) doc["error"]["source"] = c.source;
         if (!c.sqlstate.empty()) doc["error"]["sqlstate"] = c.sqlstate;
         if (!c.database.empty()) doc["error"]["database"] = c.database;
-        if (const auto* v = dynamic_cast<const validation_error*>(e)) {
+        if (const auto* listed = problems_in(e)) {
             json problems = json::array();
-            for (const auto& p : v->problems()) problems.push_back(redact_passwords(p));
+            for (const auto& p : *listed) problems.push_back(redact_passwords(p));
             doc["error"]["problems"] = problems;
         }
         if (const auto* completed = completed_before(*e)) {

@@ -63,8 +63,10 @@ enum class error_kind {
     /// on SIGTERM or SIGINT).
     interrupted,
     /// replica_lag_error: a standby stayed too far behind for longer than the replica lag deadline.
-    /// Last, so the values before it keep their numbers.
     replica_lag,
+    /// data_loss_error: a down would drop a table or column holding data, and was not allowed to.
+    /// Last, so the values before it keep their numbers.
+    data_loss,
 };
 
 /// "connection", "commit_unknown": for JSON output and messages.
@@ -72,7 +74,7 @@ const char* to_string(error_kind k) noexcept;
 
 /// The exit code of the command line for an error of kind `k`: 1 a unit failed or cannot run here
 /// (also other, statement, commit_unknown), 2 config and registry, 3 connection, 4 validation,
-/// 5 lock_timeout and replica_lag, 130 interrupted (the command line exits 128 + the signal's number instead: 130
+/// 5 lock_timeout and replica_lag, 1 data_loss, 130 interrupted (the command line exits 128 + the signal's number instead: 130
 /// for SIGINT, 143 for SIGTERM). The one place these are decided; `--help` documents them.
 int exit_status(error_kind k) noexcept;
 
@@ -206,6 +208,20 @@ class replica_lag_error : public lock_timeout_error {
 public:
     using lock_timeout_error::lock_timeout_error;
     error_kind kind() const noexcept override { return error_kind::replica_lag; }
+};
+
+/// A down or redo would drop tables or columns that hold data (runner_options::allow_data_loss
+/// was not given), and nothing was run. `losses()` names each, one sentence apiece: which unit,
+/// what it drops, how many rows hold data.
+class data_loss_error : public error {
+public:
+    data_loss_error(std::string message, error_context context, std::vector<std::string> losses);
+    error_kind kind() const noexcept override { return error_kind::data_loss; }
+
+    const std::vector<std::string>& losses() const noexcept { return losses_; }
+
+private:
+    std::vector<std::string> losses_;
 };
 
 /// The run was asked to stop (runner_options::stop) and did: the statement running was cancelled

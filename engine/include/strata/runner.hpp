@@ -230,6 +230,10 @@ struct runner_options {
     /// migrated by the same units). Without it that is refused: the current schema may have been
     /// made ahead of the database's history by mistake, and every unit would apply again there.
     bool allow_new_history = false;
+    /// down and redo: drop tables and columns that hold data. Without it, a down whose statements
+    /// drop a table with rows or a column with values (DROP TABLE, TRUNCATE, ALTER TABLE ... DROP
+    /// COLUMN, read before anything runs) is refused (data_loss_error, exit 1), naming each.
+    bool allow_data_loss = false;
     /// Render and report, change nothing (the history table is not even created).
     bool dry_run = false;
     /// up: all pending units in one transaction (databases with transactional DDL only).

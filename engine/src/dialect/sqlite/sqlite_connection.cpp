@@ -269,6 +269,10 @@ public:
     }
 
     bool read_only() const noexcept override { return read_only_; }
+    bool is_undefined_object(const error& e) const override {
+        const auto& m = e.message();
+        return e.kind() == error_kind::statement && (m.starts_with("no such table") || m.starts_with("no such column"));
+    }
 
     /// sqlite3_interrupt is thread-safe while the handle is open (the runner's stop callback is
     /// gone before the connection closes): the running statement fails with SQLITE_INTERRUPT;

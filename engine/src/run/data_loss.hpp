@@ -1,0 +1,50 @@
+#pragma once
+// Private: what a down destroys. A down that drops a table or a column drops its rows or values,
+// and a `redo` of a unit that adds a column leaves the same schema with every value gone (the
+// rollback probe: nobody noticed). Before a down or redo runs, the tables and columns its
+// statements drop are read, and one that holds data stops the run (data_loss_error) unless
+// runner_options::allow_data_loss says to go on; as Atlas's `migrate down` checks, by default,
+// that what it drops is empty.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace strata {
+
+class connection;
+struct step;
+
+/// A table, or a column of one, that a statement drops with its rows or values.
+struct dropped_data {
+    /// As the statement names them (quoted or not, qualified or not), so that a query can name
+    /// them the same way.
+    std::string table;
+    std::string column;  ///< empty: the whole table (DROP TABLE, TRUNCATE)
+    bool truncated = false;  ///< TRUNCATE: the rows go, the table stays
+
+    bool operator==(const dropped_data&) const = default;
+};
+
+/// What `statements` (one step's, in order) drop: DROP TABLE, TRUNCATE, ALTER TABLE ... DROP
+/// [COLUMN], and the columns a SQLite rebuild directive drops. A table the same statements create
+/// first (a guard table, a scratch copy) is left out. A scan of each statement's first words, not
+/// a parse: a DO block's or a function's body, DELETE and UPDATE are not read.
+std::vector<dropped_data> drops_in(const std::vector<std::string>& statements);
+
+/// The rows of `table` (all of them, or those with a value in `column`), counted up to a bound: an
+/// SQL query both databases run.
+std::string rows_holding_data_query(const dropped_data& d);
+/// The most rows rows_holding_data_query counts; that many means "at least".
+inline constexpr int rows_counted_at_most = 1000;
+
+/// For each drop of `steps` that holds data, read on `db` before anything runs, one sentence:
+/// `unit 3 add_phone drops column "accounts"."phone", which holds values in 12 rows`. A table or
+/// column the database does not have (yet: an earlier step creates it) holds nothing; a read
+/// that fails otherwise is reported, since data may be there.
+std::vector<std::string> data_at_risk(connection& db, const std::vector<step>& steps);
+
+/// `unit 3 add_phone drops column "accounts"."phone"`: for a notice when the loss is allowed.
+std::vector<std::string> drops_of(const std::vector<step>& steps);
+
+}  // namespace strata
