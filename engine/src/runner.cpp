@@ -289,6 +289,11 @@ struct runner::impl {
         return out;
     }
 
+    /// A notice, unless empty.
+    void say(const std::string& text) const {
+        if (!text.empty() && options.on_notice) options.on_notice(text);
+    }
+
     /// Before a down's `steps` run (a dry run's too, which would otherwise show a run that is
     /// refused): refuses (data_loss_error) when the tables and columns they drop hold data, unless
     /// runner_options::allow_data_loss, which reads nothing and says what goes.
@@ -485,11 +490,12 @@ run_report runner::down(const down_request& request, const unit_observer& observ
     auto& d = *impl_;
     impl::command_scope scope{d};
     d.check_replica_lag();
-    const bool relative = !request.to && !request.all;
+    const bool relative = !request.to && !request.all && !request.only;
     const auto before = relative && !d.options.dry_run ? d.db.read_before_lock() : std::nullopt;
     auto rows = d.db.read(d.options.dry_run, false);
     if (before) refuse_changed_meanwhile(*before, rows, d.options.program_name, d.context());
     auto down = d.plan_down(rows, request);
+    if (relative) d.say(applied_last_not_reverted(rows, down.targets, d.options.program_name));
     d.guard_data(down.steps, "down");
     d.rehearse(down.steps, false, true);
     return d.finish(d.execute(down.steps, false, observer, {}, true));
@@ -510,6 +516,7 @@ run_report runner::redo(const unit_observer& observer) {
                                " is the newest applied unit but this build does not know it, so it cannot apply it again",
                            d.context());
     auto down = d.plan_down(rows, {});
+    d.say(applied_last_not_reverted(rows, down.targets, d.options.program_name));
     auto again = up_step(*p, false, d.context());  // both directions are checked before the first statement runs
     d.guard_data(down.steps, "redo");
     auto both = down.steps;

@@ -174,7 +174,7 @@ void down_with_two_ways_of_choosing_reverts_nothing(strata::backend b) {
     apply_all(t);
     auto r = t.run({"down", "--steps", "1", "--all"});
     BOOST_TEST(r.exit_code == 2, r);
-    BOOST_TEST(r.err == "strata: error: down takes at most one of --steps, --to and --all\n", r);
+    BOOST_TEST(r.err == "strata: error: down takes at most one of --steps, --to, --all and --only\n", r);
     BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
 }
 

@@ -42,7 +42,7 @@ BOOST_AUTO_TEST_CASE(help_lists_commands_urls_and_exit_codes) {
         BOOST_TEST(r.exit_code == 0, r);
         BOOST_TEST(r.err == "", r);
         BOOST_TEST(contains(r.out, "Usage: strata [--database URL] <command> [options]"), r);
-        for (const char* command : {"\n  up [--to VERSION] ", "\n  down [--steps N | --to VERSION | --all] ", "\n  redo ",
+        for (const char* command : {"\n  up [--to VERSION] ", "\n  down [--steps N | --to VERSION | --all | --only VERSION] ", "\n  redo ",
                                     "\n  status "})
             BOOST_TEST(contains(r.out, command), "help should list" << command << r);
         BOOST_TEST(contains(r.out, "--database URL"), r);
@@ -77,8 +77,9 @@ BOOST_AUTO_TEST_CASE(command_help_shows_its_options_and_exit_codes_without_runni
     }
     auto down = cli.run({"down", "--help"});
     BOOST_TEST(down.exit_code == 0, down);
-    BOOST_TEST(contains(down.out, "Usage: strata [--database URL] down [--steps N | --to VERSION | --all]"), down);
-    for (const char* option : {"--steps N", "--to VERSION", "--all"}) BOOST_TEST(contains(down.out, option), down);
+    BOOST_TEST(contains(down.out, "Usage: strata [--database URL] down [--steps N | --to VERSION | --all | --only VERSION]"), down);
+    for (const char* option : {"--steps N", "--to VERSION", "--all", "--only VERSION", "--allow-data-loss", "--allow-out-of-order"})
+        BOOST_TEST(contains(down.out, option), down);
     check_mentions_exit_codes(down);
     BOOST_TEST(!default_database_created(cli), "a help request ran the command");
 }
@@ -120,8 +121,10 @@ BOOST_AUTO_TEST_CASE(option_of_another_command_is_refused) {
 
 BOOST_AUTO_TEST_CASE(down_refuses_two_ways_of_choosing_units) {
     strata_cli cli;
-    check_usage_error(cli, cli.run({"down", "--steps", "1", "--all"}), "down takes at most one of --steps, --to and --all");
-    check_usage_error(cli, cli.run({"down", "--to", "1", "--steps", "1"}), "at most one of --steps, --to and --all");
+    check_usage_error(cli, cli.run({"down", "--steps", "1", "--all"}), "down takes at most one of --steps, --to, --all and --only");
+    check_usage_error(cli, cli.run({"down", "--to", "1", "--steps", "1"}), "at most one of --steps, --to, --all and --only");
+    check_usage_error(cli, cli.run({"down", "--only", "2", "--to", "1"}), "at most one of --steps, --to, --all and --only");
+    check_usage_error(cli, cli.run({"down", "--only", "0"}), "--only takes a unit's version, 1 or more, not 0");
 }
 
 BOOST_AUTO_TEST_CASE(stray_argument_is_named) {

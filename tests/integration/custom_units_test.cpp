@@ -1621,3 +1621,60 @@ STRATA_BACKEND_TEST(custom_a_down_that_would_drop_data_is_refused_before_anythin
     strata::runner(*units, db.url()).down({.all = true});
     BOOST_TEST(user_tables(*sql).empty(), user_schema(*sql));
 }
+
+// ---------------------------------------------------------------------------------------------
+// A unit merged late, applied after units with higher versions (the rollback probe: `down`
+// reverted the highest version, and the late unit could not be reverted alone).
+
+STRATA_BACKEND_TEST(custom_down_only_reverts_one_unit_and_refuses_one_that_later_units_may_build_on) {
+    auto db = temp_database::create(backend);
+    auto sql = open_session(db.url());
+    auto release = registry_of({table_unit(1, "t1"), table_unit(2, "t2"), table_unit(3, "t3")});
+    auto before_the_merge = registry_of({table_unit(1, "t1"), table_unit(3, "t3")});
+    strata::runner_options late;
+    late.allow_out_of_order = true;
+    // applied_at has millisecond precision on SQLite: each apply measurably later than the last.
+    auto apply = [&](const strata::registry& r, const strata::runner_options& o = {}) {
+        std::this_thread::sleep_for(20ms);
+        strata::runner(r, db.url(), o).up();
+    };
+    apply(*before_the_merge);
+    apply(*release, late);  // unit 2, applied last
+
+    // Reverted alone: nothing applied after it.
+    auto report = strata::runner(*release, db.url()).down({.only = 2});
+    BOOST_TEST_REQUIRE(report.units.size() == 1u);
+    BOOST_TEST(report.units[0].version == 2);
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 3}), boost::test_tools::per_element());
+    BOOST_TEST(user_tables(*sql) == (names{"t1", "t3"}), boost::test_tools::per_element());
+    // Done already: nothing to do, as for a fleet's rerun; a version nobody has is a typo.
+    BOOST_TEST(strata::runner(*release, db.url()).down({.only = 2}).units.empty());
+    BOOST_CHECK_THROW(strata::runner(*release, db.url()).down({.only = 9}), strata::config_error);
+
+    // A plain down reverts the highest version, and says which unit came last.
+    apply(*release, late);
+    std::vector<std::string> notices;
+    strata::runner_options noticed;
+    noticed.on_notice = [&](const std::string& text) { notices.push_back(text); };
+    strata::runner(*release, db.url(), noticed).down();
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(std::any_of(notices.begin(), notices.end(),
+                           [](const std::string& n) {
+                               return contains(n, "unit 2 create_t2 was applied last (") && contains(n, "down --only 2");
+                           }),
+               joined(notices));
+
+    // Unit 3 now came after unit 2 and may build on it: not reverted alone without saying so.
+    apply(*release);
+    try {
+        strata::runner(*release, db.url()).down({.only = 2});
+        BOOST_ERROR("unit 2 was reverted alone under unit 3, applied after it");
+    } catch (const strata::config_error& e) {
+        BOOST_TEST(contains(e.what(), "unit 3 create_t3 came after it"), e.what());
+        BOOST_TEST(contains(e.what(), "down --to 1"), e.what());
+    }
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2, 3}), boost::test_tools::per_element());
+    strata::runner(*release, db.url(), late).down({.only = 2});
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 3}), boost::test_tools::per_element());
+    BOOST_TEST(audit_log(*sql).back() == "2 down ok");
+}

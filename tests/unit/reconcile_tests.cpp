@@ -217,7 +217,7 @@ BOOST_AUTO_TEST_CASE(down_rows_for_every_request_and_its_edges) {
         {"--to a pending unit of this build: nothing newer applied", {.to = 4}, {}, ""},
         {"--to a version neither applied nor known", {.to = 5}, {}, "cannot revert to version 5: it is not applied and no unit of this build has it"},
         {"--all", {.all = true}, {3, 2, 1}, ""},
-        {"two ways at once", {.steps = 1, .all = true}, {}, "a down request takes at most one of steps, to and all"},
+        {"two ways at once", {.steps = 1, .all = true}, {}, "a down request takes at most one of steps, to, all and only"},
     };
     for (const auto& c : cases)
         BOOST_TEST_CONTEXT(c.what) {

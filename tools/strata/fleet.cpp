@@ -261,8 +261,8 @@ void refuse_unsafe_over_many(const invocation& in, std::size_t targets) {
     if (in.command == "redo")
         throw usage_error("redo over " + many + ": a rerun after a failure would revert and apply the newest unit again "
                           "where it already did; run redo on one database at a time");
-    if (in.command == "down" && !in.down.to && !in.down.all)
-        throw usage_error("down over " + many + " needs --to VERSION (the newest version to keep) or --all: a rerun after "
+    if (in.command == "down" && !in.down.to && !in.down.all && !in.down.only)
+        throw usage_error("down over " + many + " needs --to VERSION (the newest version to keep), --only VERSION or --all: a rerun after "
                           "a failure would revert one more unit on every target that already finished, where with --to it "
                           "has nothing to do there");
     if (in.scratch)

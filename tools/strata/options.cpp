@@ -34,11 +34,12 @@ const std::vector<command_spec> commands = {
     {"up", "up [--to VERSION] [--dry-run] [--atomic] [--allow-...]",
      "apply pending units, all or up to and including VERSION",
      {"to", "dry-run", "atomic", "allow-changed", "allow-unknown", "allow-out-of-order", "allow-new-history"}},
-    {"down", "down [--steps N | --to VERSION | --all] [--dry-run] [--allow-data-loss]",
-     "revert applied units, newest first: one by default, N with --steps, every unit newer than VERSION with --to "
-     "(VERSION stays applied; none newer is nothing to do), or all (none applied is nothing to do); an online unit "
-     "whose up stopped half-way is undone as far as its steps got",
-     {"steps", "to", "all", "dry-run", "allow-changed", "allow-data-loss"}},
+    {"down", "down [--steps N | --to VERSION | --all | --only VERSION] [--dry-run] [--allow-...]",
+     "revert applied units, highest version first: one by default, N with --steps, every unit newer than VERSION "
+     "with --to (VERSION stays applied; none newer is nothing to do), all (none applied is nothing to do), or unit "
+     "VERSION alone with --only (not applied is nothing to do; refused when units were applied after it, unless "
+     "--allow-out-of-order); an online unit whose up stopped half-way is undone as far as its steps got",
+     {"steps", "to", "all", "only", "dry-run", "allow-changed", "allow-data-loss", "allow-out-of-order"}},
     {"redo", "redo [--dry-run] [--allow-data-loss]",
      "revert the newest applied unit and apply it again (what its down drops is empty again)",
      {"dry-run", "allow-changed", "allow-data-loss"}},
@@ -196,6 +197,9 @@ po::options_description command_options(const std::string& command = {}) {
         d.add_options()("to", po::value<std::int64_t>()->value_name("VERSION"), text);
     }
     if (takes("steps")) d.add_options()("steps", po::value<int>()->value_name("N"), "down: revert the N newest units");
+    if (takes("only"))
+        d.add_options()("only", po::value<std::int64_t>()->value_name("VERSION"),
+                        "revert unit VERSION alone (a unit merged late and applied after units with higher versions)");
     if (takes("all"))
         d.add_options()("all", command == "down"   ? "revert every applied unit"
                                : command == "lint" ? "lint every unit, each as a release of its own; opens no database "
@@ -216,7 +220,9 @@ po::options_description command_options(const std::string& command = {}) {
                         "rows or a column with values is refused (exit 1) before anything runs");
     if (takes("allow-unknown")) d.add_options()("allow-unknown", "up: run although the history has units this build lacks");
     if (takes("allow-out-of-order"))
-        d.add_options()("allow-out-of-order", "up: apply pending units older than the newest applied one");
+        d.add_options()("allow-out-of-order", command == "down"
+                                                  ? "with --only: revert the unit although units applied after it may build on it"
+                                                  : "up: apply pending units older than the newest applied one");
     if (takes("allow-new-history"))
         d.add_options()("allow-new-history",
                         "PostgreSQL: begin a history in the current schema although a schema further down the search_path "
@@ -524,8 +530,11 @@ invocation parse(int argc, const char* const* argv, const program& self) {
         if (vm.count("steps")) in.down.steps = vm["steps"].as<int>();
         in.down.to = in.to;
         in.down.all = vm.count("all") > 0;
-        if (int(in.down.steps.has_value()) + int(in.down.to.has_value()) + int(in.down.all) > 1)
-            throw usage_error("down takes at most one of --steps, --to and --all");
+        if (vm.count("only")) in.down.only = vm["only"].as<std::int64_t>();
+        if (int(in.down.steps.has_value()) + int(in.down.to.has_value()) + int(in.down.all) + int(in.down.only.has_value()) > 1)
+            throw usage_error("down takes at most one of --steps, --to, --all and --only");
+        if (in.down.only && *in.down.only < 1)
+            throw usage_error("--only takes a unit's version, 1 or more, not " + std::to_string(*in.down.only));
     }
     return in;
 }

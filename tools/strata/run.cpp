@@ -195,8 +195,9 @@ outcome run_command(const invocation& in, const database_url& url, const registr
     if (in.command == "down") {
         auto report = r.down(in.down, dry ? unit_observer() : progress);
         out.report("down", db, report, dry,
-                   in.down.to ? "nothing to do: no unit newer than version " + std::to_string(*in.down.to) + " is applied to " + db
-                              : "nothing to do: no unit is applied to " + db);
+                   in.down.to     ? "nothing to do: no unit newer than version " + std::to_string(*in.down.to) + " is applied to " + db
+                   : in.down.only ? "nothing to do: unit " + std::to_string(*in.down.only) + " is not applied to " + db
+                                  : "nothing to do: no unit is applied to " + db);
         return ran(report, dry, "reverted");
     }
     if (in.command == "redo") {

@@ -107,6 +107,11 @@ struct down_request {
     /// already when none is applied.
     std::optional<std::int64_t> to;
     bool all = false;  ///< revert every applied unit (done already when none is)
+    /// Revert this one applied unit alone (done already when it is not applied): a unit merged
+    /// late and applied out of order, under units with higher versions that stay. Refused
+    /// (config_error) when units were applied after it, which may build on it, unless
+    /// runner_options::allow_out_of_order.
+    std::optional<std::int64_t> only;
 };
 
 /// Long work going on inside a unit, reported while the unit runs: the batches of an online
@@ -224,7 +229,9 @@ struct runner_options {
     std::chrono::milliseconds replica_lag_deadline{std::chrono::minutes(10)};
     bool allow_changed = false;       ///< run although applied units changed
     bool allow_unknown = false;       ///< run although the history has units this build lacks
-    bool allow_out_of_order = false;  ///< apply pending units older than the newest applied one
+    /// up: apply pending units older than the newest applied one; down --only: revert a unit
+    /// that units applied after it may build on.
+    bool allow_out_of_order = false;
     /// PostgreSQL, up and baseline: begin a history in the current schema although a schema the
     /// search_path lists after it holds one with rows (a tenant's schema ahead of a shared public
     /// migrated by the same units). Without it that is refused: the current schema may have been

@@ -233,10 +233,61 @@ std::vector<step> up_steps(const plan& p, const std::vector<unit_status>& status
     return steps;
 }
 
+namespace {
+
+/// Whether `a` was applied after `b`: a later applied_at, or (within the clock's precision) the
+/// same and a higher version, the order one run applies units in.
+bool applied_after(const history_row& a, const history_row& b) {
+    return a.applied_at != b.applied_at ? a.applied_at > b.applied_at : a.version > b.version;
+}
+
+/// down --only: the row of unit `version`, alone.
+std::vector<history_row> only_row(const plan& p, const std::vector<history_row>& rows, std::int64_t version,
+                                  const runner_options& options, const error_context& where) {
+    const auto row = std::find_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version == version; });
+    if (row == rows.end()) {
+        // Reverted already (a rerun, a target of a fleet it never reached) is nothing to do; a
+        // version neither applied nor in this build is a typo.
+        if (!p.find(version))
+            throw config_error("cannot revert unit " + std::to_string(version) + ": it is not applied and no unit of this build "
+                                   "has that version (see " + options.program_name + " status)",
+                               where);
+        return {};
+    }
+    std::string later;
+    for (const auto& r : rows)
+        if (r.version != version && applied_after(r, *row)) later += (later.empty() ? "" : ", ") + unit_label(r.version, r.name);
+    if (!later.empty() && !options.allow_out_of_order) {
+        // rows are by version: the one before `row` is the newest to keep when reverting from it up.
+        const std::string with_the_rest = row == rows.begin() ? options.program_name + " down --all"
+                                                               : options.program_name + " down --to " +
+                                                                     std::to_string(std::prev(row)->version);
+        throw config_error(unit_label(row->version, row->name) + " is not the last unit applied: " + later +
+                               " came after it and may build on it (a column, a table, data), so it was not reverted alone. "
+                               "Revert it with every unit above it (" + with_the_rest +
+                               "), or, when nothing applied after it needs it, add --allow-out-of-order",
+                           where);
+    }
+    return {*row};
+}
+
+}  // namespace
+
+std::string applied_last_not_reverted(const std::vector<history_row>& rows, const std::vector<history_row>& targets,
+                                      const std::string& program) {
+    if (rows.empty()) return {};
+    const auto last = std::max_element(rows.begin(), rows.end(), [](const history_row& a, const history_row& b) { return applied_after(b, a); });
+    if (std::any_of(targets.begin(), targets.end(), [&](const history_row& t) { return t.version == last->version; })) return {};
+    return unit_label(last->version, last->name) + " was applied last (" + last->applied_at + "), after units with higher "
+           "versions; this down reverts by version, newest first, so it stays applied. To revert it alone: " + program +
+           " down --only " + std::to_string(last->version);
+}
+
 std::vector<history_row> down_rows(const plan& p, const std::vector<history_row>& rows, const down_request& request,
                                    const runner_options& options, const error_context& where) {
-    if (int(request.steps.has_value()) + int(request.to.has_value()) + int(request.all) > 1)
-        throw config_error("a down request takes at most one of steps, to and all", where);
+    if (int(request.steps.has_value()) + int(request.to.has_value()) + int(request.all) + int(request.only.has_value()) > 1)
+        throw config_error("a down request takes at most one of steps, to, all and only", where);
+    if (request.only) return only_row(p, rows, *request.only, options, where);
     if (request.to) {
         // The state asked for: no unit newer than `to` applied. Already so is nothing to do (a
         // fleet's rerun, a target that never got that far); a version neither applied nor in this
