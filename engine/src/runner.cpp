@@ -294,24 +294,28 @@ struct runner::impl {
         if (!text.empty() && options.on_notice) options.on_notice(text);
     }
 
-    /// Before a down's `steps` run (a dry run's too, which would otherwise show a run that is
-    /// refused): refuses (data_loss_error) when the tables and columns they drop hold data, unless
-    /// runner_options::allow_data_loss, which reads nothing and says what goes.
+    /// Before a down's `steps` run: refuses (data_loss_error) when the tables and columns they
+    /// drop hold data, unless runner_options::allow_data_loss, which reads nothing and says what
+    /// goes. A dry run says what the run would refuse, and shows its statements: it is how one
+    /// looks before a rollback.
     void guard_data(const std::vector<step>& steps, const char* command) {
         if (options.allow_data_loss) {
-            if (options.on_notice)
-                for (const auto& d : drops_of(steps)) options.on_notice(d + " whatever it holds (--allow-data-loss)");
+            for (const auto& d : drops_of(steps, db.url().kind())) say(d + " whatever it holds (--allow-data-loss)");
             return;
         }
-        auto losses = data_at_risk(db.look(), steps);
+        auto losses = data_at_risk(db.look(), steps, options);
         if (losses.empty()) return;
-        const std::string first = losses.front();
-        throw data_loss_error(
-            std::string(options.dry_run ? "this dry run found that " : "") + command + " would destroy data: " + first +
-                (losses.size() > 1 ? " (and " + std::to_string(losses.size() - 1) + " more, below)" : std::string()) +
-                "; nothing was run. Once the data is gone only a backup brings it back: keep what you need (pg_dump "
-                "--table, sqlite3 .dump), then run again with --allow-data-loss",
-            context(), std::move(losses));
+        if (options.dry_run) {
+            for (const auto& l : losses) say(l + ": the run refuses this without --allow-data-loss");
+            return;
+        }
+        const std::string more = losses.size() > 1 ? " (and " + std::to_string(losses.size() - 1) + " more, below)" : "";
+        const std::string backup = db.url().kind() == backend::postgresql ? "pg_dump --table, or COPY ... TO"
+                                                                          : "a copy of the file, or sqlite3 .dump";
+        const std::string message = std::string(command) + " would destroy data: " + losses.front() + more +
+                                    "; nothing was run. Once the data is gone only a backup brings it back: keep what you "
+                                    "need (" + backup + "), then run again with --allow-data-loss";
+        throw data_loss_error(message, context(), std::move(losses));
     }
 
     /// --max-replica-lag's check, before a command that may wait for standbys creates or runs
@@ -496,8 +500,8 @@ run_report runner::down(const down_request& request, const unit_observer& observ
     if (before) refuse_changed_meanwhile(*before, rows, d.options.program_name, d.context());
     auto down = d.plan_down(rows, request);
     if (relative) d.say(applied_last_not_reverted(rows, down.targets, d.options.program_name));
-    d.guard_data(down.steps, "down");
     d.rehearse(down.steps, false, true);
+    d.guard_data(down.steps, "down");
     return d.finish(d.execute(down.steps, false, observer, {}, true));
 }
 
@@ -518,10 +522,10 @@ run_report runner::redo(const unit_observer& observer) {
     auto down = d.plan_down(rows, {});
     d.say(applied_last_not_reverted(rows, down.targets, d.options.program_name));
     auto again = up_step(*p, false, d.context());  // both directions are checked before the first statement runs
-    d.guard_data(down.steps, "redo");
     auto both = down.steps;
     both.push_back(again);
     d.rehearse(both, false, true);  // and rehearsed together before either runs (SQLite)
+    d.guard_data(down.steps, "redo");
     auto report = d.execute(down.steps, false, observer, {}, true);
     return d.finish(d.execute({again}, false, observer, std::move(report), true));
 }

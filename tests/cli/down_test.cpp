@@ -205,7 +205,8 @@ void redo_reverts_and_reapplies_the_newest_unit(strata::backend b) {
     BOOST_TEST(r.err == "strata: error: " + t.shown_url() +
                             ": redo would destroy data: unit 2 create_user_profiles drops table \"user_profiles\" with its 1 "
                             "row; nothing was run. Once the data is gone only a backup brings it back: keep what you need "
-                            "(pg_dump --table, sqlite3 .dump), then run again with --allow-data-loss\n",
+                            "(" + (b == strata::backend::postgresql ? "pg_dump --table, or COPY ... TO" : "a copy of the file, or sqlite3 .dump") +
+                            "), then run again with --allow-data-loss\n",
                r);
     r = t.run({"--json", "redo"});
     BOOST_TEST(r.exit_code == 1, r);

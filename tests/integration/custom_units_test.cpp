@@ -1678,3 +1678,19 @@ STRATA_BACKEND_TEST(custom_down_only_reverts_one_unit_and_refuses_one_that_later
     BOOST_TEST(recorded_versions(*sql) == (versions{1, 3}), boost::test_tools::per_element());
     BOOST_TEST(audit_log(*sql).back() == "2 down ok");
 }
+
+STRATA_BACKEND_TEST(custom_a_down_of_several_statements_in_one_text_is_read_whole) {
+    auto db = temp_database::create(backend);
+    auto units = registry_of({unit(1, "two_tables", {{both("CREATE TABLE m1 (id integer); CREATE TABLE m2 (id integer)"),
+                                                      both("DROP TABLE m2; DROP TABLE m1")}})});
+    strata::runner(*units, db.url()).up();
+    auto sql = open_session(db.url());
+    *sql << "INSERT INTO m1 (id) VALUES (1)";
+    try {
+        strata::runner(*units, db.url()).down();
+        BOOST_ERROR("the second statement of the down dropped m1 with its row");
+    } catch (const strata::data_loss_error& e) {
+        BOOST_TEST(e.losses() == (names{"unit 1 two_tables drops table m1 with its 1 row"}), boost::test_tools::per_element());
+    }
+    BOOST_TEST(user_tables(*sql) == (names{"m1", "m2"}), boost::test_tools::per_element());
+}

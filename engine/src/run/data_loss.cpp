@@ -2,6 +2,7 @@
 
 #include <strata/dialect.hpp>
 #include <strata/error.hpp>
+#include <strata/runner.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -11,6 +12,8 @@
 #include "connection.hpp"
 #include "dialect/sqlite/table_rebuild.hpp"
 #include "run/reconcile.hpp"
+#include "run/stop.hpp"
+#include "sql_unit/statement_splitter.hpp"
 
 namespace strata {
 namespace {
@@ -22,11 +25,14 @@ struct word {
     bool quoted = false;
 };
 
-/// The words of `sql`, comments and white space left out. String literals are skipped whole.
+/// A letter, digit, `_`, `$` or a byte of a non-ASCII character: part of a bare word.
+bool bare(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' || static_cast<unsigned char>(c) >= 0x80; }
+
+/// The words of `sql`, comments and white space left out. String literals are one word each,
+/// which names nothing.
 std::vector<word> words_of(std::string_view sql) {
     std::vector<word> out;
     std::size_t i = 0;
-    auto bare = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$'; };
     while (i < sql.size()) {
         const char c = sql[i];
         if (std::isspace(static_cast<unsigned char>(c))) {
@@ -55,7 +61,7 @@ std::vector<word> words_of(std::string_view sql) {
             }
             const std::size_t end = std::min(j + 1, sql.size());
             if (c != '\'') out.push_back({std::string(sql.substr(i, end - i)), value, true});
-            else out.push_back({"'", "'", false});  // a literal: nothing to name
+            else out.push_back({"'", "'", false});
             i = end;
         } else if (bare(c)) {
             std::size_t j = i;
@@ -72,10 +78,15 @@ std::vector<word> words_of(std::string_view sql) {
     return out;
 }
 
+std::string folded(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char x) { return std::tolower(x); });
+    return s;
+}
+
 /// Reads the words of one statement, front to back.
 class reader {
 public:
-    explicit reader(std::vector<word> w) : words_(std::move(w)) {}
+    explicit reader(const std::vector<word>& w, std::size_t at = 0) : words_(w), at_(at) {}
 
     bool done() const { return at_ >= words_.size(); }
     /// Whether the next word is the keyword (or punctuation) `k`; takes it when so.
@@ -89,20 +100,17 @@ public:
     /// is not a name.
     std::pair<std::string, std::string> name() {
         std::string text, key;
-        while (!done() && (words_[at_].quoted || std::isalpha(static_cast<unsigned char>(words_[at_].value[0])) ||
-                           words_[at_].value[0] == '_')) {
+        while (!done() && (words_[at_].quoted || (bare(words_[at_].value[0]) && !std::isdigit(static_cast<unsigned char>(words_[at_].value[0]))))) {
             const auto& w = words_[at_++];
             text += w.text;
-            std::string k = w.value;
-            if (!w.quoted) std::transform(k.begin(), k.end(), k.begin(), [](unsigned char x) { return std::tolower(x); });
-            key += k;
+            key += w.quoted ? w.value : folded(w.value);
             if (!take(".")) break;
             text += ".";
             key += ".";
         }
         return {text, key};
     }
-    /// Skips to just after the next `,` outside parentheses; false at the end.
+    /// Skips to just after the next `,` outside parentheses; false at the end (or at a `;`).
     bool next_item() {
         int depth = 0;
         while (!done()) {
@@ -110,36 +118,38 @@ public:
             if (w.quoted) continue;
             if (w.value == "(") ++depth;
             else if (w.value == ")") --depth;
+            else if (w.value == ";") return false;
             else if (w.value == "," && depth == 0) return true;
         }
         return false;
     }
 
 private:
-    std::vector<word> words_;
-    std::size_t at_ = 0;
+    const std::vector<word>& words_;
+    std::size_t at_;
 };
 
-/// What one statement drops (see drops_in); `created`: the keys of the tables the step's earlier
-/// statements created, and this one's, when it creates one.
-void read_statement(const std::string& statement, std::set<std::string>& created, std::vector<dropped_data>& out) {
-    if (statement.starts_with(sqlite_rebuild::directive_prefix)) {
-        try {
-            const auto c = sqlite_rebuild::parse_directive(statement);
-            for (const auto& column : c.drop_columns) out.push_back({dialect::quote(c.table), dialect::quote(column)});
-        } catch (const std::invalid_argument&) {
-            // Not one strata wrote: the rebuild itself says what is wrong with it.
-        }
-        return;
-    }
-    reader r(words_of(statement));
+/// What the statement read by `r`, from where it stands, drops (see drops_in); `created`: the
+/// keys of the tables the step's earlier statements created, and this one's, when it creates one.
+void read_drop(reader& r, std::set<std::string>& created, std::vector<dropped_data>& out) {
     if (r.take("CREATE")) {
         while (r.take("TEMP") || r.take("TEMPORARY") || r.take("UNLOGGED") || r.take("GLOBAL") || r.take("LOCAL")) {
         }
-        if (!r.take("TABLE")) return;
-        if (r.take("IF") && !(r.take("NOT") && r.take("EXISTS"))) return;
+        // IF NOT EXISTS may find the table there, with its rows: not one the step made.
+        if (!r.take("TABLE") || r.take("IF")) return;
         created.insert(r.name().second);
     } else if (r.take("DROP")) {
+        if (r.take("SCHEMA")) {
+            if (r.take("IF") && !r.take("EXISTS")) return;
+            std::vector<std::string> schemas;
+            do schemas.push_back(r.name().second);
+            while (r.take(","));
+            // Without CASCADE a schema that holds anything is not dropped.
+            if (!r.take("CASCADE")) return;
+            for (auto& s : schemas)
+                if (!s.empty()) out.push_back({.schema = std::move(s)});
+            return;
+        }
         if (!r.take("TABLE")) return;
         if (r.take("IF") && !r.take("EXISTS")) return;
         do {
@@ -171,53 +181,111 @@ void read_statement(const std::string& statement, std::set<std::string>& created
     }
 }
 
+/// What one statement drops.
+void read_statement(const std::string& statement, std::set<std::string>& created, std::vector<dropped_data>& out) {
+    if (statement.starts_with(sqlite_rebuild::directive_prefix)) {
+        try {
+            const auto c = sqlite_rebuild::parse_directive(statement);
+            for (const auto& column : c.drop_columns) out.push_back({dialect::quote(c.table), dialect::quote(column)});
+        } catch (const std::invalid_argument&) {
+            // Not one strata wrote: the rebuild itself says what is wrong with it.
+        }
+        return;
+    }
+    const auto words = words_of(statement);
+    reader first(words);
+    if (!first.take("DO")) {
+        read_drop(first, created, out);
+        return;
+    }
+    // A DO block: each statement in its body (strata's rollback of an online unit is made of
+    // them: IF a column is there THEN ALTER TABLE ... DROP COLUMN ...).
+    for (std::size_t i = 1; i < words.size(); ++i) {
+        if (words[i].quoted || (words[i].value != "DROP" && words[i].value != "ALTER" && words[i].value != "TRUNCATE" &&
+                                words[i].value != "CREATE"))
+            continue;
+        reader r(words, i);
+        read_drop(r, created, out);
+    }
+}
+
 std::string what(const dropped_data& d) {
+    if (!d.schema.empty()) return "drops schema " + dialect::quote(d.schema) + " with CASCADE";
     if (!d.column.empty()) return "drops column " + d.table + "." + d.column;
     return (d.truncated ? "truncates table " : "drops table ") + d.table;
 }
 
-std::string rows(std::int64_t n) {
-    return n >= rows_counted_at_most ? "at least " + std::to_string(rows_counted_at_most) + " rows"
-                                     : std::to_string(n) + (n == 1 ? " row" : " rows");
+std::string counted(std::int64_t n, const char* one, const char* many) {
+    return n >= rows_counted_at_most ? "at least " + std::to_string(rows_counted_at_most) + " " + many
+                                     : std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
 }  // namespace
 
-std::vector<dropped_data> drops_in(const std::vector<std::string>& statements) {
+std::vector<dropped_data> drops_in(const std::vector<std::string>& statements, backend b) {
     std::set<std::string> created;
     std::vector<dropped_data> out;
-    for (const auto& s : statements) read_statement(s, created, out);
+    for (const auto& s : statements) {
+        // A raw sql() may hold several statements in one text, which the database runs in turn.
+        std::vector<detail::statements::piece> pieces;
+        try {
+            if (!s.starts_with(sqlite_rebuild::directive_prefix)) pieces = detail::statements::split(s, b, 1);
+        } catch (const detail::statements::split_failure&) {
+            // The database will say what is wrong with it; read it whole.
+        }
+        if (pieces.size() < 2) {
+            read_statement(s, created, out);
+            continue;
+        }
+        for (const auto& p : pieces) read_statement(p.text, created, out);
+    }
     return out;
 }
 
 std::string rows_holding_data_query(const dropped_data& d) {
-    return "SELECT count(*) FROM (SELECT 1 FROM " + d.table + (d.column.empty() ? "" : " WHERE " + d.column + " IS NOT NULL") +
-           " LIMIT " + std::to_string(rows_counted_at_most) + ") AS strata_rows";
+    const std::string bound = " LIMIT " + std::to_string(rows_counted_at_most) + ") AS strata_rows";
+    if (!d.schema.empty())
+        return "SELECT count(*) FROM (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = " + dialect::quote_literal(d.schema) +
+               bound;
+    if (d.column.empty()) return "SELECT count(*) FROM (SELECT 1 FROM " + d.table + bound;
+    return "SELECT count(*) FROM (SELECT 1 FROM " + d.table + " AS strata_t WHERE strata_t." + d.column + " IS NOT NULL" + bound;
 }
 
-std::vector<std::string> data_at_risk(connection& db, const std::vector<step>& steps) {
+std::vector<std::string> data_at_risk(connection& db, const std::vector<step>& steps, const runner_options& options) {
     std::vector<std::string> out;
     for (const auto& s : steps) {
-        for (const auto& d : drops_in(s.statements->statements)) {
+        for (const auto& d : drops_in(s.statements->statements, db.url().kind())) {
+            if (options.stop.stop_requested()) throw interrupted_error(stop_reason(options) + " while reading what the rollback drops; nothing was run");
             const std::string unit = unit_label(s.version, s.name) + " " + what(d);
+            std::int64_t n = 0;
             try {
                 const auto found = db.query(rows_holding_data_query(d));
-                const std::int64_t n = found.empty() || !found[0][0] ? 0 : std::stoll(*found[0][0]);
-                if (n == 0) continue;
-                out.push_back(unit + (d.column.empty() ? " with its " + rows(n) : ", which holds values in " + rows(n)));
+                n = found.empty() || !found[0][0] ? 0 : std::stoll(*found[0][0]);
             } catch (const error& e) {
                 if (db.is_undefined_object(e)) continue;  // not there (yet): nothing of it to lose
-                out.push_back(unit + ", which could not be read to see whether it holds data (" + e.message() + ")");
+                if (db.is_lock_timeout(e))
+                    throw lock_timeout_error(unit + ": could not count the data it would destroy, the read waited for a "
+                                             "table lock longer than --ddl-lock-timeout (" + e.message() +
+                                             "); nothing was run: run again when the table is free",
+                                             e.context());
+                if (e.kind() != error_kind::statement) throw;  // a lost connection, a stop: not a finding
+                out.push_back(unit + ", which could not be read to see whether it holds data (" + e.message() +
+                              "): let this role read it, or look yourself");
+                continue;
             }
+            if (n == 0) continue;
+            if (!d.schema.empty()) out.push_back(unit + ", which holds " + counted(n, "table", "tables"));
+            else if (d.column.empty()) out.push_back(unit + " with its " + counted(n, "row", "rows"));
+            else out.push_back(unit + ", which holds values in " + counted(n, "row", "rows"));
         }
     }
     return out;
 }
 
-std::vector<std::string> drops_of(const std::vector<step>& steps) {
+std::vector<std::string> drops_of(const std::vector<step>& steps, backend b) {
     std::vector<std::string> out;
     for (const auto& s : steps)
-        for (const auto& d : drops_in(s.statements->statements)) out.push_back(unit_label(s.version, s.name) + " " + what(d));
+        for (const auto& d : drops_in(s.statements->statements, b)) out.push_back(unit_label(s.version, s.name) + " " + what(d));
     return out;
 }
 

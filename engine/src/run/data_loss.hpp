@@ -6,6 +6,8 @@
 // runner_options::allow_data_loss says to go on; as Atlas's `migrate down` checks, by default,
 // that what it drops is empty.
 
+#include <strata/database_url.hpp>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,38 +15,48 @@
 namespace strata {
 
 class connection;
+struct runner_options;
 struct step;
 
-/// A table, or a column of one, that a statement drops with its rows or values.
+/// A table, or a column of one, that a statement drops with its rows or values; or a schema
+/// dropped with CASCADE, with its tables.
 struct dropped_data {
     /// As the statement names them (quoted or not, qualified or not), so that a query can name
     /// them the same way.
     std::string table;
     std::string column;  ///< empty: the whole table (DROP TABLE, TRUNCATE)
     bool truncated = false;  ///< TRUNCATE: the rows go, the table stays
+    /// DROP SCHEMA ... CASCADE (PostgreSQL): the schema's name as the catalog spells it (a bare
+    /// name folded to lower case); `table` is then empty.
+    std::string schema;
 
     bool operator==(const dropped_data&) const = default;
 };
 
-/// What `statements` (one step's, in order) drop: DROP TABLE, TRUNCATE, ALTER TABLE ... DROP
-/// [COLUMN], and the columns a SQLite rebuild directive drops. A table the same statements create
-/// first (a guard table, a scratch copy) is left out. A scan of each statement's first words, not
-/// a parse: a DO block's or a function's body, DELETE and UPDATE are not read.
-std::vector<dropped_data> drops_in(const std::vector<std::string>& statements);
+/// What `statements` (one step's, in order, each maybe holding several statements of dialect
+/// `b`) drop: DROP TABLE, TRUNCATE, ALTER TABLE ... DROP [COLUMN], DROP SCHEMA ... CASCADE, and
+/// the columns a SQLite rebuild directive drops; inside a DO block, any of these (how strata's
+/// rollback of an online unit drops what its steps added). A table the same statements create
+/// first (a guard table, a scratch copy) is left out. A scan of words, not a parse: a function's
+/// body, a statement built as a string (EXECUTE), DELETE and UPDATE are not read.
+std::vector<dropped_data> drops_in(const std::vector<std::string>& statements, backend b);
 
-/// The rows of `table` (all of them, or those with a value in `column`), counted up to a bound: an
-/// SQL query both databases run.
+/// The rows of `table` (all of them, or those with a value in `column`), or the tables of
+/// `schema`, counted up to a bound: an SQL query both databases run. The column is named through
+/// the table (an unknown column is an error on SQLite too, not a string).
 std::string rows_holding_data_query(const dropped_data& d);
 /// The most rows rows_holding_data_query counts; that many means "at least".
 inline constexpr int rows_counted_at_most = 1000;
 
 /// For each drop of `steps` that holds data, read on `db` before anything runs, one sentence:
 /// `unit 3 add_phone drops column "accounts"."phone", which holds values in 12 rows`. A table or
-/// column the database does not have (yet: an earlier step creates it) holds nothing; a read
-/// that fails otherwise is reported, since data may be there.
-std::vector<std::string> data_at_risk(connection& db, const std::vector<step>& steps);
+/// column the database does not have (yet: an earlier step creates it) holds nothing; a read the
+/// database refuses (no privilege) is reported, since data may be there. A stop
+/// (options.stop), a lost connection or a table lock not granted within the lock timeout is
+/// thrown as such (interrupted_error, connection_error, lock_timeout_error): not a finding.
+std::vector<std::string> data_at_risk(connection& db, const std::vector<step>& steps, const runner_options& options);
 
 /// `unit 3 add_phone drops column "accounts"."phone"`: for a notice when the loss is allowed.
-std::vector<std::string> drops_of(const std::vector<step>& steps);
+std::vector<std::string> drops_of(const std::vector<step>& steps, backend b);
 
 }  // namespace strata
