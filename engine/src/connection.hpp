@@ -170,8 +170,9 @@ public:
     /// Whether this connection can only look (a SQLite file that did not exist when a command
     /// opened it for looking): a change needs a new connection.
     virtual bool read_only() const noexcept = 0;
-    /// Whether `e` (from execute or query) says that a table, column or schema the statement
-    /// names does not exist (PostgreSQL's 42P01, 42703, 3F000; SQLite's "no such ...").
+    /// Whether `e` (from execute or query) says that a table, column, index, schema or other
+    /// object the statement names does not exist (PostgreSQL's 42P01, 42703, 42704, 3F000;
+    /// SQLite's "no such table", "no such column", "no such index").
     virtual bool is_undefined_object(const error& e) const {
         (void)e;
         return false;

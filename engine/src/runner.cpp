@@ -303,7 +303,18 @@ struct runner::impl {
             for (const auto& d : drops_of(steps, db.url().kind())) say(d + " whatever it holds (--allow-data-loss)");
             return;
         }
-        auto losses = data_at_risk(db.look(), steps, options);
+        // A dry run reads on look(), which waits for table locks without a limit: the same limit
+        // as the run's, for the counts only.
+        auto& c = db.look();
+        if (options.dry_run) c.set_lock_timeout(options.ddl_lock_timeout);
+        std::vector<std::string> losses;
+        try {
+            losses = data_at_risk(c, steps, options);
+        } catch (...) {
+            if (options.dry_run) c.set_lock_timeout(std::chrono::milliseconds(0));
+            throw;
+        }
+        if (options.dry_run) c.set_lock_timeout(std::chrono::milliseconds(0));  // as look() left it: no limit
         if (losses.empty()) return;
         if (options.dry_run) {
             for (const auto& l : losses) say(l + ": the run refuses this without --allow-data-loss");

@@ -1692,5 +1692,17 @@ STRATA_BACKEND_TEST(custom_a_down_of_several_statements_in_one_text_is_read_whol
     } catch (const strata::data_loss_error& e) {
         BOOST_TEST(e.losses() == (names{"unit 1 two_tables drops table m1 with its 1 row"}), boost::test_tools::per_element());
     }
+    *sql << "INSERT INTO m2 (id) VALUES (1), (2)";
+    try {
+        strata::runner(*units, db.url()).down();
+        BOOST_ERROR("the down dropped m1 and m2 with their rows");
+    } catch (const strata::data_loss_error& e) {
+        BOOST_TEST(e.losses() == (names{"unit 1 two_tables drops table m2 with its 2 rows",
+                                        "unit 1 two_tables drops table m1 with its 1 row"}),
+                   boost::test_tools::per_element());
+        BOOST_TEST(contains(e.what(), "down would destroy data: unit 1 two_tables drops table m2 with its 2 rows (and 1 more, "
+                                      "below); nothing was run"),
+                   e.what());
+    }
     BOOST_TEST(user_tables(*sql) == (names{"m1", "m2"}), boost::test_tools::per_element());
 }

@@ -87,16 +87,6 @@ std::string source_of(const step& s, const std::string& statement, backend b) {
     return "";
 }
 
-/// Whether `e` says a statement's object is not there: a column, table, index or other object.
-bool already_gone(const error& e) {
-    const auto& sqlstate = e.context().sqlstate;
-    if (sqlstate == "42703" || sqlstate == "42P01" || sqlstate == "42704") return true;
-    if (!sqlstate.empty()) return false;
-    const std::string text = e.message();
-    return text.find("no such table") != std::string::npos || text.find("no such column") != std::string::npos ||
-           text.find("no such index") != std::string::npos;
-}
-
 }  // namespace
 
 executor::executor(target t, const runner_options& options, error_context where)
@@ -469,7 +459,7 @@ migration_error executor::failed(const step& s, const error& e, const run_report
                              "(-- strata:no-transaction at the top of a SQL unit, transaction_mode::none in a C++ unit's info())"
                            : "");
     // A down that finds what it drops gone: most often somebody reverted the unit by hand.
-    if (s.dir == direction::down && kept_nothing && already_gone(e))
+    if (s.dir == direction::down && kept_nothing && t_.conn.is_undefined_object(e))
         message += "; if " + unit_label(s.version, s.name) + " was reverted by hand already (" + options_.program_name +
                    " diff lists what of it is gone: all it made, for a whole revert), record that without running its down: " +
                    options_.program_name + " repair " + std::to_string(s.version) + " --reverted";

@@ -357,7 +357,7 @@ public:
     bool read_only() const noexcept override { return false; }  // one connection serves both
     bool is_undefined_object(const error& e) const override {
         const auto& s = e.context().sqlstate;
-        return s == "42P01" || s == "42703" || s == "3F000";
+        return s == "42P01" || s == "42703" || s == "42704" || s == "3F000";
     }
 
     /// libpq's cancel request (thread-safe with its own PGcancel): the server ends the running

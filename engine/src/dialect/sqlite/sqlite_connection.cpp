@@ -270,8 +270,11 @@ public:
 
     bool read_only() const noexcept override { return read_only_; }
     bool is_undefined_object(const error& e) const override {
+        // The message as fail() makes it: SQLite's text first; a failure inside a unit adds to it.
         const auto& m = e.message();
-        return e.kind() == error_kind::statement && (m.starts_with("no such table") || m.starts_with("no such column"));
+        return e.kind() == error_kind::statement && (m.find("no such table") != std::string::npos ||
+                                                     m.find("no such column") != std::string::npos ||
+                                                     m.find("no such index") != std::string::npos);
     }
 
     /// sqlite3_interrupt is thread-safe while the handle is open (the runner's stop callback is
