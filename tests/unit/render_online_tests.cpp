@@ -686,6 +686,11 @@ BOOST_AUTO_TEST_CASE(half_built_names_each_online_constraint_and_index) {
     const auto check = postgresql().half_built(b.operations()).at(2);
     BOOST_TEST(check.found == R"sql(SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = to_regclass('"children"') AND conname = 'children_id_positive' AND contype = 'c' AND NOT convalidated)sql");
     BOOST_TEST(check.drop == R"sql(ALTER TABLE "children" DROP CONSTRAINT "children_id_positive")sql");
+    // An INVALID index: the query names it as the catalog spells it, for a drop that takes no
+    // lock the application's statements queue behind.
+    const auto unique = postgresql().half_built(b.operations()).at(1);
+    BOOST_TEST(unique.drop.empty());
+    BOOST_TEST(unique.found == R"sql(SELECT 'DROP INDEX CONCURRENTLY IF EXISTS ' || i.indexrelid::regclass::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass('"children"') AND c.relname = 'children_parent_ref_key' AND NOT i.indisvalid)sql");
     BOOST_TEST(sqlite().half_built(b.operations()).empty());
 }
 

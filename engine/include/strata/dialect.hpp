@@ -59,7 +59,10 @@ struct rendering {
 struct half_built_object {
     std::string what;   ///< "check amount_positive on orders, added NOT VALID"
     std::string found;  ///< a query returning a row while it is there, half-built
-    std::string drop;   ///< drops it (run only after `found` returned a row)
+    /// Drops it (run only after `found` returned a row, outside a transaction). Empty: the first
+    /// value of `found`'s row is the statement that drops it (a name only the catalog can spell
+    /// exactly, for a statement that cannot run in a DO block: DROP INDEX CONCURRENTLY).
+    std::string drop;
 };
 
 class dialect {

@@ -480,12 +480,16 @@ std::string executor::drop_half_built(const step& s) {
     std::string dropped, kept;
     for (const auto& h : s.unit->half_built) {
         if (options_.stop.stop_requested()) break;  // what is left is named by status (steps)
+        std::string drop = h.drop;
         try {
-            if (t_.conn.query(h.found).empty()) continue;
-            t_.conn.execute(h.drop);
+            const auto found = t_.conn.query(h.found);
+            if (found.empty()) continue;
+            if (drop.empty() && !found[0].empty() && found[0][0]) drop = *found[0][0];
+            t_.conn.execute(drop);
             dropped += (dropped.empty() ? "" : "; ") + h.what;
         } catch (const error& e) {
-            kept += (kept.empty() ? "" : "; ") + h.what + " (not dropped: " + e.message() + ")";
+            kept += (kept.empty() ? "" : "; ") + h.what + " (not dropped: " + e.message() +
+                    (drop.empty() ? std::string() : "; to drop it: " + drop) + ")";
         }
     }
     std::string out;

@@ -372,14 +372,13 @@ std::vector<half_built_object> half_built(const std::vector<schema::operation>& 
                        alter(table) + "DROP CONSTRAINT " + dialect::quote(name)});
     };
     auto index = [&](const std::string& what, const std::string& table, const std::string& name) {
-        // In its table's schema, where the build put it; DROP INDEX takes the table's lock for a
-        // moment (CONCURRENTLY cannot run in the block that finds it there).
-        const std::string invalid = "SELECT i.indexrelid FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = "
-                                    "i.indexrelid WHERE i.indrelid = " + oid(table) + " AND c.relname = " +
-                                    dialect::quote_literal(name) + " AND NOT i.indisvalid";
-        out.push_back({what + " " + name + " on " + schema::display_name(table) + ", left INVALID by its build", invalid,
-                       do_block("DECLARE idx regclass := (" + invalid +
-                                "); BEGIN IF idx IS NOT NULL THEN EXECUTE 'DROP INDEX ' || idx::text; END IF; END")});
+        // In its table's schema, where the build put it, named as the catalog spells it for this
+        // session (regclass: qualified when the search_path would not find it). CONCURRENTLY,
+        // so that the application's reads and writes do not queue behind the table's lock.
+        const std::string drop = "SELECT 'DROP INDEX CONCURRENTLY IF EXISTS ' || i.indexrelid::regclass::text FROM "
+                                 "pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = " +
+                                 oid(table) + " AND c.relname = " + dialect::quote_literal(name) + " AND NOT i.indisvalid";
+        out.push_back({what + " " + name + " on " + schema::display_name(table) + ", left INVALID by its build", drop, ""});
     };
     for (const auto& op : up)
         std::visit(detail::overloaded{
