@@ -1447,7 +1447,8 @@ BOOST_AUTO_TEST_CASE(custom_ddl_lock_timeout_fails_the_unit_after_the_last_retry
 // Two rollbacks at once (the on-call engineer's and the pipeline's, or a retried job): the second
 // waited for the lock while the first reverted the newest unit. Counting from the newest unit
 // again, it would revert the next one, which nobody asked for: it is refused, nothing reverted.
-BOOST_AUTO_TEST_CASE(custom_a_down_whose_history_changed_while_it_waited_for_the_lock_is_refused) {
+// The same for each rollback counted from the newest unit: down, down --steps, redo.
+void a_relative_rollback_whose_history_changed_meanwhile_is_refused(const std::function<void(strata::runner&)>& rollback) {
     auto db = temp_database::postgresql();
     auto reg = registry_of({table_unit(1, "t"), table_unit(2, "u"), table_unit(3, "v")});
     strata::runner(*reg, db.url()).up();
@@ -1462,7 +1463,8 @@ BOOST_AUTO_TEST_CASE(custom_a_down_whose_history_changed_while_it_waited_for_the
     };
     std::thread second([&] {
         try {
-            strata::runner(*reg, db.url(), options).down();
+            strata::runner r(*reg, db.url(), options);
+            rollback(r);
         } catch (const strata::config_error& e) {
             refusal = e.what();
         } catch (const std::exception& e) {
@@ -1485,6 +1487,18 @@ BOOST_AUTO_TEST_CASE(custom_a_down_whose_history_changed_while_it_waited_for_the
     BOOST_TEST(contains(*refusal, "strata down --to VERSION"), *refusal);
     BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
     BOOST_TEST(user_tables(*sql) == (names{"t", "u"}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(custom_a_down_whose_history_changed_while_it_waited_for_the_lock_is_refused) {
+    a_relative_rollback_whose_history_changed_meanwhile_is_refused([](strata::runner& r) { r.down(); });
+}
+
+BOOST_AUTO_TEST_CASE(custom_a_down_steps_whose_history_changed_while_it_waited_for_the_lock_is_refused) {
+    a_relative_rollback_whose_history_changed_meanwhile_is_refused([](strata::runner& r) { r.down({.steps = 1}); });
+}
+
+BOOST_AUTO_TEST_CASE(custom_a_redo_whose_history_changed_while_it_waited_for_the_lock_is_refused) {
+    a_relative_rollback_whose_history_changed_meanwhile_is_refused([](strata::runner& r) { r.redo(); });
 }
 
 // A down outside a transaction that failed half-way (a view of the application's on a table it
