@@ -98,8 +98,27 @@ sql_file_error::sql_file_error(std::string file, std::size_t line, const std::st
     : config_error(file + (line ? ":" + std::to_string(line) : std::string()) + ": " + problem), file_(std::move(file)),
       line_(line) {}
 
-data_loss_error::data_loss_error(std::string message, error_context context, std::vector<std::string> losses)
-    : error(std::move(message), std::move(context)), losses_(std::move(losses)) {}
+std::string describe(const lost_data& l, bool with_count) {
+    const std::string unit = "unit " + std::to_string(l.version) + " " + l.name + " ";
+    const std::string what = !l.schema.empty() ? "drops schema " + l.schema + " with CASCADE"
+                             : !l.column.empty() ? "drops column " + l.table + "." + l.column
+                                                 : (l.truncated ? "truncates table " : "drops table ") + l.table;
+    if (!with_count) return unit + what;
+    if (!l.unread.empty())
+        return unit + what + ", which could not be read to see whether it holds data (" + l.unread +
+               "): let this role read it, or look yourself";
+    auto counted = [&](const char* one, const char* many) {
+        return std::to_string(l.rows) + (l.at_least ? " or more " : " ") + (l.rows == 1 && !l.at_least ? one : many);
+    };
+    if (!l.schema.empty()) return unit + what + ", which holds " + counted("table", "tables");
+    if (l.column.empty()) return unit + what + " with its " + counted("row", "rows");
+    return unit + what + ", which holds values in " + counted("row", "rows");
+}
+
+data_loss_error::data_loss_error(std::string message, error_context context, std::vector<lost_data> lost)
+    : error(std::move(message), std::move(context)), lost_(std::move(lost)) {
+    for (const auto& l : lost_) losses_.push_back(describe(l));
+}
 
 validation_error::validation_error(std::string message, error_context context, std::vector<std::string> problems)
     : error(std::move(message), std::move(context)), problems_(std::move(problems)) {}

@@ -300,14 +300,14 @@ struct runner::impl {
     /// looks before a rollback.
     void guard_data(const std::vector<step>& steps, const char* command) {
         if (options.allow_data_loss) {
-            for (const auto& d : drops_of(steps, db.url().kind())) say(d + " whatever it holds (--allow-data-loss)");
+            for (const auto& d : drops_of(steps, db.url().kind())) say(describe(d, false) + " whatever it holds (--allow-data-loss)");
             return;
         }
         // A dry run reads on look(), which waits for table locks without a limit: the same limit
         // as the run's, for the counts only.
         auto& c = db.look();
         if (options.dry_run) c.set_lock_timeout(options.ddl_lock_timeout);
-        std::vector<std::string> losses;
+        std::vector<lost_data> losses;
         try {
             losses = data_at_risk(c, steps, options);
         } catch (...) {
@@ -317,13 +317,13 @@ struct runner::impl {
         if (options.dry_run) c.set_lock_timeout(std::chrono::milliseconds(0));  // as look() left it: no limit
         if (losses.empty()) return;
         if (options.dry_run) {
-            for (const auto& l : losses) say(l + ": the run refuses this without --allow-data-loss");
+            for (const auto& l : losses) say(describe(l) + ": the run refuses this without --allow-data-loss");
             return;
         }
         const std::string more = losses.size() > 1 ? " (and " + std::to_string(losses.size() - 1) + " more, below)" : "";
         const std::string backup = db.url().kind() == backend::postgresql ? "pg_dump --table, or COPY ... TO"
                                                                           : "a copy of the file, or sqlite3 .dump";
-        const std::string message = std::string(command) + " would destroy data: " + losses.front() + more +
+        const std::string message = std::string(command) + " would destroy data: " + describe(losses.front()) + more +
                                     "; nothing was run. Once the data is gone only a backup brings it back: keep what you "
                                     "need (" + backup + "), then run again with --allow-data-loss";
         throw data_loss_error(message, context(), std::move(losses));

@@ -215,6 +215,9 @@ void redo_reverts_and_reapplies_the_newest_unit(strata::backend b) {
     BOOST_TEST(doc.at("error").at("problems") ==
                    json::array({"unit 2 create_user_profiles drops table \"user_profiles\" with its 1 row"}),
                r);
+    BOOST_TEST(doc.at("error").at("lost") == json::parse(R"([{"version": 2, "name": "create_user_profiles",
+                                                              "table": "\"user_profiles\"", "rows": 1, "at_least": false}])"),
+               r);
     BOOST_TEST(t.probe.row_count("user_profiles") == 1);
 
     r = t.run({"redo", "--allow-data-loss"});

@@ -63,7 +63,7 @@ BOOST_AUTO_TEST_CASE(each_error_class_says_its_kind) {
     BOOST_TEST(strata::validation_error("x", {}, {"p"}).kind() == error_kind::validation);
     BOOST_TEST(strata::lock_timeout_error("x").kind() == error_kind::lock_timeout);
     BOOST_TEST(strata::replica_lag_error("x").kind() == error_kind::replica_lag);
-    BOOST_TEST(strata::data_loss_error("x", {}, {"l"}).kind() == error_kind::data_loss);
+    BOOST_TEST(strata::data_loss_error("x", {}, {strata::lost_data{}}).kind() == error_kind::data_loss);
     // Through the base class, as the command line sees them.
     const strata::error& e = strata::connection_error("x");
     BOOST_TEST(e.kind() == error_kind::connection);

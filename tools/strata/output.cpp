@@ -541,6 +541,19 @@ void printer::failure(int code, const std::string& message, const error* e) cons
             for (const auto& p : *listed) problems.push_back(redact_passwords(p));
             doc["error"]["problems"] = problems;
         }
+        if (const auto* d = dynamic_cast<const data_loss_error*>(e)) {
+            json lost = json::array();
+            for (const auto& l : d->lost()) {
+                json one{{"version", l.version}, {"name", l.name}, {"rows", l.rows}, {"at_least", l.at_least}};
+                if (!l.schema.empty()) one["schema"] = l.schema;
+                if (!l.table.empty()) one["table"] = l.table;
+                if (!l.column.empty()) one["column"] = l.column;
+                if (l.truncated) one["truncated"] = true;
+                if (!l.unread.empty()) one["unread"] = redact_passwords(l.unread);
+                lost.push_back(one);
+            }
+            doc["error"]["lost"] = lost;
+        }
         if (const auto* completed = completed_before(*e)) {
             json done = json::array();
             for (const auto& u : *completed)

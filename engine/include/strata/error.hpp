@@ -210,17 +210,40 @@ public:
     error_kind kind() const noexcept override { return error_kind::replica_lag; }
 };
 
+/// A table, a column or a schema that a unit's down would drop with the data in it.
+struct lost_data {
+    std::int64_t version = 0;
+    std::string name;  ///< the unit's
+    /// As its statement names them (quoted or not, qualified or not). `column` is empty for a
+    /// whole table; `schema` is set (and `table` empty) for DROP SCHEMA ... CASCADE.
+    std::string table;
+    std::string column;
+    std::string schema;
+    bool truncated = false;  ///< TRUNCATE: the rows go, the table stays
+    /// Rows holding data (a column: rows with a value; a schema: its tables), counted up to a
+    /// bound; 0 when `unread`.
+    std::int64_t rows = 0;
+    bool at_least = false;  ///< the count stopped at its bound: there are `rows` or more
+    std::string unread;     ///< why it could not be counted (a privilege): data may be there
+};
+
+/// `unit 3 add_phone drops column "accounts"."phone", which holds values in 12 rows`; without
+/// `with_count`, up to the name: `unit 3 add_phone drops column "accounts"."phone"`.
+std::string describe(const lost_data& l, bool with_count = true);
+
 /// A down or redo would drop tables or columns that hold data (runner_options::allow_data_loss
-/// was not given), and nothing was run. `losses()` names each, one sentence apiece: which unit,
-/// what it drops, how many rows hold data.
+/// was not given), and nothing was run. `lost()` says what each holds; `losses()` the same, one
+/// sentence apiece (describe()).
 class data_loss_error : public error {
 public:
-    data_loss_error(std::string message, error_context context, std::vector<std::string> losses);
+    data_loss_error(std::string message, error_context context, std::vector<lost_data> lost);
     error_kind kind() const noexcept override { return error_kind::data_loss; }
 
+    const std::vector<lost_data>& lost() const noexcept { return lost_; }
     const std::vector<std::string>& losses() const noexcept { return losses_; }
 
 private:
+    std::vector<lost_data> lost_;
     std::vector<std::string> losses_;
 };
 

@@ -209,15 +209,10 @@ void read_statement(const std::string& statement, std::set<std::string>& created
     }
 }
 
-std::string what(const dropped_data& d) {
-    if (!d.schema.empty()) return "drops schema " + dialect::quote(d.schema) + " with CASCADE";
-    if (!d.column.empty()) return "drops column " + d.table + "." + d.column;
-    return (d.truncated ? "truncates table " : "drops table ") + d.table;
-}
-
-std::string counted(std::int64_t n, const char* one, const char* many) {
-    return n >= rows_counted_at_most ? "at least " + std::to_string(rows_counted_at_most) + " " + many
-                                     : std::to_string(n) + " " + (n == 1 ? one : many);
+/// `d`, dropped by the unit of `s`, as the error says it.
+lost_data lost(const step& s, const dropped_data& d) {
+    return {.version = s.version, .name = s.name, .table = d.table, .column = d.column,
+            .schema = d.schema.empty() ? std::string() : dialect::quote(d.schema), .truncated = d.truncated};
 }
 
 }  // namespace
@@ -251,41 +246,39 @@ std::string rows_holding_data_query(const dropped_data& d) {
     return "SELECT count(*) FROM (SELECT 1 FROM " + d.table + " AS strata_t WHERE strata_t." + d.column + " IS NOT NULL" + bound;
 }
 
-std::vector<std::string> data_at_risk(connection& db, const std::vector<step>& steps, const runner_options& options) {
-    std::vector<std::string> out;
+std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& steps, const runner_options& options) {
+    std::vector<lost_data> out;
     for (const auto& s : steps) {
         for (const auto& d : drops_in(s.statements->statements, db.url().kind())) {
             if (options.stop.stop_requested()) throw interrupted_error(stop_reason(options) + " while reading what the rollback drops; nothing was run");
-            const std::string unit = unit_label(s.version, s.name) + " " + what(d);
-            std::int64_t n = 0;
+            auto l = lost(s, d);
             try {
                 const auto found = db.query(rows_holding_data_query(d));
-                n = found.empty() || !found[0][0] ? 0 : std::stoll(*found[0][0]);
+                l.rows = found.empty() || !found[0][0] ? 0 : std::stoll(*found[0][0]);
             } catch (const error& e) {
                 if (db.is_undefined_object(e)) continue;  // not there (yet): nothing of it to lose
                 if (db.is_lock_timeout(e))
-                    throw lock_timeout_error(unit + ": could not count the data it would destroy, the read waited for a "
-                                             "table lock longer than --ddl-lock-timeout (" + e.message() +
+                    throw lock_timeout_error(describe(l, false) + ": could not count the data it would destroy, the read "
+                                             "waited for a table lock longer than --ddl-lock-timeout (" + e.message() +
                                              "); nothing was run: run again when the table is free",
                                              e.context());
                 if (e.kind() != error_kind::statement) throw;  // a lost connection, a stop: not a finding
-                out.push_back(unit + ", which could not be read to see whether it holds data (" + e.message() +
-                              "): let this role read it, or look yourself");
+                l.unread = e.message();
+                out.push_back(std::move(l));
                 continue;
             }
-            if (n == 0) continue;
-            if (!d.schema.empty()) out.push_back(unit + ", which holds " + counted(n, "table", "tables"));
-            else if (d.column.empty()) out.push_back(unit + " with its " + counted(n, "row", "rows"));
-            else out.push_back(unit + ", which holds values in " + counted(n, "row", "rows"));
+            if (l.rows == 0) continue;
+            l.at_least = l.rows >= rows_counted_at_most;
+            out.push_back(std::move(l));
         }
     }
     return out;
 }
 
-std::vector<std::string> drops_of(const std::vector<step>& steps, backend b) {
-    std::vector<std::string> out;
+std::vector<lost_data> drops_of(const std::vector<step>& steps, backend b) {
+    std::vector<lost_data> out;
     for (const auto& s : steps)
-        for (const auto& d : drops_in(s.statements->statements, b)) out.push_back(unit_label(s.version, s.name) + " " + what(d));
+        for (const auto& d : drops_in(s.statements->statements, b)) out.push_back(lost(s, d));
     return out;
 }
 

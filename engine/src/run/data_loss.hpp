@@ -7,6 +7,7 @@
 // that what it drops is empty.
 
 #include <strata/database_url.hpp>
+#include <strata/error.hpp>
 
 #include <string>
 #include <string_view>
@@ -48,15 +49,15 @@ std::string rows_holding_data_query(const dropped_data& d);
 /// The most rows rows_holding_data_query counts; that many means "at least".
 inline constexpr int rows_counted_at_most = 1000;
 
-/// For each drop of `steps` that holds data, read on `db` before anything runs, one sentence:
-/// `unit 3 add_phone drops column "accounts"."phone", which holds values in 12 rows`. A table or
+/// Each drop of `steps` that holds data, read on `db` before anything runs (describe() says it:
+/// `unit 3 add_phone drops column "accounts"."phone", which holds values in 12 rows`). A table or
 /// column the database does not have (yet: an earlier step creates it) holds nothing; a read the
 /// database refuses (no privilege) is reported, since data may be there. A stop
 /// (options.stop), a lost connection or a table lock not granted within the lock timeout is
 /// thrown as such (interrupted_error, connection_error, lock_timeout_error): not a finding.
-std::vector<std::string> data_at_risk(connection& db, const std::vector<step>& steps, const runner_options& options);
+std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& steps, const runner_options& options);
 
-/// `unit 3 add_phone drops column "accounts"."phone"`: for a notice when the loss is allowed.
-std::vector<std::string> drops_of(const std::vector<step>& steps, backend b);
+/// Every drop of `steps`, uncounted: for the notices when the loss is allowed.
+std::vector<lost_data> drops_of(const std::vector<step>& steps, backend b);
 
 }  // namespace strata
