@@ -296,12 +296,12 @@ struct runner::impl {
 
     /// Before a down's `steps` run: refuses (data_loss_error) when the tables and columns they
     /// drop hold data, unless runner_options::allow_data_loss, which reads nothing and says what
-    /// goes. A dry run says what the run would refuse, and shows its statements: it is how one
-    /// looks before a rollback.
-    void guard_data(const std::vector<step>& steps, const char* command) {
+    /// goes. A dry run says what the run would refuse, and returns it (run_report::refused_losses)
+    /// to show its statements too: it is how one looks before a rollback.
+    std::vector<lost_data> guard_data(const std::vector<step>& steps, const char* command) {
         if (options.allow_data_loss) {
             for (const auto& d : drops_of(steps, db.url().kind())) say(describe(d, false) + " whatever it holds (--allow-data-loss)");
-            return;
+            return {};
         }
         // A dry run reads on look(), which waits for table locks without a limit: the same limit
         // as the run's, for the counts only.
@@ -315,10 +315,10 @@ struct runner::impl {
             throw;
         }
         if (options.dry_run) c.set_lock_timeout(std::chrono::milliseconds(0));  // as look() left it: no limit
-        if (losses.empty()) return;
+        if (losses.empty()) return {};
         if (options.dry_run) {
             for (const auto& l : losses) say(describe(l) + ": the run refuses this without --allow-data-loss");
-            return;
+            return losses;
         }
         const std::string more = losses.size() > 1 ? " (and " + std::to_string(losses.size() - 1) + " more, below)" : "";
         const std::string backup = db.url().kind() == backend::postgresql ? "pg_dump --table, or COPY ... TO"
@@ -512,8 +512,10 @@ run_report runner::down(const down_request& request, const unit_observer& observ
     auto down = d.plan_down(rows, request);
     if (relative) d.say(applied_last_not_reverted(rows, down.targets, d.options.program_name));
     d.rehearse(down.steps, false, true);
-    d.guard_data(down.steps, "down");
-    return d.finish(d.execute(down.steps, false, observer, {}, true));
+    auto refused = d.guard_data(down.steps, "down");
+    auto report = d.execute(down.steps, false, observer, {}, true);
+    report.refused_losses = std::move(refused);
+    return d.finish(std::move(report));
 }
 
 run_report runner::redo(const unit_observer& observer) {
@@ -536,9 +538,11 @@ run_report runner::redo(const unit_observer& observer) {
     auto both = down.steps;
     both.push_back(again);
     d.rehearse(both, false, true);  // and rehearsed together before either runs (SQLite)
-    d.guard_data(down.steps, "redo");
+    auto refused = d.guard_data(down.steps, "redo");
     auto report = d.execute(down.steps, false, observer, {}, true);
-    return d.finish(d.execute({again}, false, observer, std::move(report), true));
+    report = d.execute({again}, false, observer, std::move(report), true);
+    report.refused_losses = std::move(refused);
+    return d.finish(std::move(report));
 }
 
 run_report runner::baseline(std::int64_t to) {

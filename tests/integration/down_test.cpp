@@ -93,7 +93,10 @@ STRATA_BACKEND_TEST(reverting_the_profile_link_keeps_every_user_row) {
     std::vector<std::string> notices;
     strata::runner_options dry{.dry_run = true};
     dry.on_notice = [&](const std::string& text) { notices.push_back(text); };
-    const auto script = strata::runner(strata::registry::global(), m.db.url(), dry).down().script;
+    const auto report = strata::runner(strata::registry::global(), m.db.url(), dry).down();
+    BOOST_TEST_REQUIRE(report.refused_losses.size() == 1u);
+    BOOST_TEST(strata::describe(report.refused_losses.front()) == loss);
+    const auto& script = report.script;
     BOOST_TEST(std::count(notices.begin(), notices.end(), loss + ": the run refuses this without --allow-data-loss") == 1);
     BOOST_TEST(std::any_of(script.begin(), script.end(), [](const std::string& s) { return s.find("DROP COLUMN") != std::string::npos ||
                                                                                           s.find("strata:rebuild") != std::string::npos; }));

@@ -68,6 +68,21 @@ std::string stopped_line(const error& e) {
     return line;
 }
 
+/// What a data-loss refusal lists, as JSON objects (error.lost, a dry run's refused_losses).
+json lost_json(const std::vector<lost_data>& lost) {
+    json out = json::array();
+    for (const auto& l : lost) {
+        json one{{"version", l.version}, {"name", l.name}, {"rows", l.rows}, {"at_least", l.at_least}};
+        if (!l.schema.empty()) one["schema"] = l.schema;
+        if (!l.table.empty()) one["table"] = l.table;
+        if (!l.column.empty()) one["column"] = l.column;
+        if (l.truncated) one["truncated"] = true;
+        if (!l.unread.empty()) one["unread"] = redact_passwords(l.unread);
+        out.push_back(one);
+    }
+    return out;
+}
+
 /// The findings an error lists one by one: a validation_error's problems, a data_loss_error's
 /// losses; null for any other error.
 const std::vector<std::string>* problems_in(const error* e) {
@@ -240,6 +255,7 @@ void printer::report(const std::string& command, const std::string& database, co
         json doc{{"command", command}, {"database", database}, {"dry_run", dry_run}, {"units", units},
                  {"duration_ms", r.duration.count()}};
         if (dry_run) doc["script"] = r.script;
+        if (!r.refused_losses.empty()) doc["refused_losses"] = lost_json(r.refused_losses);
         out_ << doc.dump(2) << std::endl;
         return;
     }
@@ -253,6 +269,10 @@ void printer::report(const std::string& command, const std::string& database, co
                                             " would be reverted and applied again"
                                       : plural(r.units.size(), "unit") + " would run";
         out_ << "-- " << would << std::endl;
+        if (!r.refused_losses.empty())
+            out_ << "-- but the run refuses it: " << plural(r.refused_losses.size(), "table or column")
+                 << " it drops " << (r.refused_losses.size() == 1 ? "holds" : "hold")
+                 << " data (named above); keep what you need, then add --allow-data-loss" << std::endl;
         return;
     }
     if (r.units.empty()) {
@@ -541,19 +561,7 @@ void printer::failure(int code, const std::string& message, const error* e) cons
             for (const auto& p : *listed) problems.push_back(redact_passwords(p));
             doc["error"]["problems"] = problems;
         }
-        if (const auto* d = dynamic_cast<const data_loss_error*>(e)) {
-            json lost = json::array();
-            for (const auto& l : d->lost()) {
-                json one{{"version", l.version}, {"name", l.name}, {"rows", l.rows}, {"at_least", l.at_least}};
-                if (!l.schema.empty()) one["schema"] = l.schema;
-                if (!l.table.empty()) one["table"] = l.table;
-                if (!l.column.empty()) one["column"] = l.column;
-                if (l.truncated) one["truncated"] = true;
-                if (!l.unread.empty()) one["unread"] = redact_passwords(l.unread);
-                lost.push_back(one);
-            }
-            doc["error"]["lost"] = lost;
-        }
+        if (const auto* d = dynamic_cast<const data_loss_error*>(e)) doc["error"]["lost"] = lost_json(d->lost());
         if (const auto* completed = completed_before(*e)) {
             json done = json::array();
             for (const auto& u : *completed)

@@ -101,6 +101,9 @@ std::function<void(const std::vector<std::int64_t>&)> warn_before_up(const regis
 
 /// A run's units as a fleet's line says them: "3 units applied", "nothing to do".
 outcome ran(const run_report& report, bool dry, const char* done) {
+    if (!report.refused_losses.empty())
+        return {exit_unit_failed, report.units.size(),
+                "the run would be refused: " + plural(report.refused_losses.size(), "drop") + " of data (--allow-data-loss)"};
     if (report.units.empty()) return {exit_ok, 0, "nothing to do"};
     return {exit_ok, report.units.size(), plural(report.units.size(), "unit") + " " + (dry ? "would run" : done)};
 }

@@ -97,6 +97,9 @@ struct run_report {
     std::chrono::milliseconds duration{0};
     /// Dry run only: every statement that would run, in order, with transaction boundaries.
     std::vector<std::string> script;
+    /// Dry run of down or redo only: what the run would refuse to drop (data_loss_error), named
+    /// in notices too. The command line's dry run then exits 1, as the run would.
+    std::vector<lost_data> refused_losses;
 };
 
 /// Which units `down` reverts. At most one of the fields may be set (config_error otherwise);

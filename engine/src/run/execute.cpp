@@ -497,8 +497,9 @@ std::string executor::drop_half_built(const step& s) {
         out += ". So that a rule the rows break refuses no writes while the unit is not applied, strata dropped what the "
                "failed step had half-built: " + dropped + " (up builds it again)";
     if (!kept.empty())
-        out += ". Still there, refusing writes that break its rule while the unit is not applied: " + kept +
-               "; drop it, or run " + options_.program_name + " down";
+        out += ". Not dropped, and it may still refuse writes that break its rule while the unit is not applied: " + kept +
+               "; drop it with that statement (waiting for the transactions on its table, it took one try of "
+               "--ddl-lock-timeout), or run " + options_.program_name + " down";
     return out;
 }
 

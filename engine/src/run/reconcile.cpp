@@ -255,17 +255,26 @@ std::vector<history_row> only_row(const plan& p, const std::vector<history_row>&
         return {};
     }
     std::string later;
-    for (const auto& r : rows)
-        if (r.version != version && applied_after(r, *row)) later += (later.empty() ? "" : ", ") + unit_label(r.version, r.name);
-    if (!later.empty() && !options.allow_out_of_order) {
-        // rows are by version: the one before `row` is the newest to keep when reverting from it up.
-        const std::string with_the_rest = row == rows.begin() ? options.program_name + " down --all"
-                                                               : options.program_name + " down --to " +
-                                                                     std::to_string(std::prev(row)->version);
+    std::size_t named = 0;
+    std::int64_t lowest = version;  // of the unit and those applied after it
+    for (const auto& r : rows) {
+        if (r.version == version || !applied_after(r, *row)) continue;
+        lowest = std::min(lowest, r.version);
+        if (++named <= 5) later += (later.empty() ? "" : ", ") + unit_label(r.version, r.name);
+    }
+    if (named > 5) later += " and " + std::to_string(named - 5) + " more";
+    if (named > 0 && !options.allow_out_of_order) {
+        // The one down --to that takes the unit and every unit applied after it: to the newest
+        // version below all of them (rows are by version), or --all.
+        const auto first = std::find_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version == lowest; });
+        const std::string with_them = first == rows.begin() ? options.program_name + " down --all"
+                                                            : options.program_name + " down --to " +
+                                                                  std::to_string(std::prev(first)->version);
         throw config_error(unit_label(row->version, row->name) + " is not the last unit applied: " + later +
-                               " came after it and may build on it (a column, a table, data), so it was not reverted alone. "
-                               "Revert it with every unit above it (" + with_the_rest +
-                               "), or, when nothing applied after it needs it, add --allow-out-of-order",
+                               (named == 1 ? " was" : " were") + " applied after it and may build on it (a column, a table, "
+                               "data), so it was not reverted alone. Revert it with " + (named == 1 ? "that unit" : "them") +
+                               " (" + with_them + ", which reverts every unit above that version), or, when nothing applied "
+                               "after it needs it, add --allow-out-of-order",
                            where);
     }
     return {*row};
