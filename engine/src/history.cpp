@@ -342,7 +342,10 @@ void history::insert(const history_entry& e) {
 void history::set_state(std::int64_t version, row_state state, std::optional<std::int64_t> execution_ms,
                         const std::string* down_json) {
     const std::string guard = conn_.history_guard();
+    // Applied now: a unit outside a transaction that finished in a later run than its first is
+    // applied when it finished (what down --only orders units by), not when it began.
     execute("UPDATE " + conn_.history_table(table_name) + " SET state = " + dialect::quote_literal(to_text(state)) +
+            (state == row_state::applied ? ", applied_at = " + dialect_.now() : std::string()) +
             (execution_ms ? ", execution_ms = " + std::to_string(*execution_ms) : std::string()) +
             (down_json ? ", down_statements = " + dialect::quote_literal(*down_json) : std::string()) +
             " WHERE version = " + std::to_string(version) + (guard.empty() ? "" : "\n  AND " + guard));
@@ -350,7 +353,8 @@ void history::set_state(std::int64_t version, row_state state, std::optional<std
 
 void history::mark_applied(std::int64_t version, std::int64_t execution_ms, const std::optional<rendering>& down) {
     const std::string guard = conn_.history_guard();
-    execute("UPDATE " + conn_.history_table(table_name) + " SET state = 'applied', execution_ms = " + std::to_string(execution_ms) +
+    execute("UPDATE " + conn_.history_table(table_name) + " SET state = 'applied', applied_at = " + dialect_.now() +
+            ", execution_ms = " + std::to_string(execution_ms) +
             ", down_statements = " + (down ? dialect::quote_literal(stored_down_json(*down)) : std::string("NULL")) +
             " WHERE version = " + std::to_string(version) + (guard.empty() ? "" : "\n  AND " + guard));
 }

@@ -510,7 +510,7 @@ run_report runner::down(const down_request& request, const unit_observer& observ
     auto rows = d.db.read(d.options.dry_run, false);
     if (before) refuse_changed_meanwhile(*before, rows, d.options.program_name, d.context());
     auto down = d.plan_down(rows, request);
-    if (relative) d.say(applied_last_not_reverted(rows, down.targets, d.options.program_name));
+    if (relative) d.say(applied_last_not_reverted(rows, down.targets, d.options.program_name, "down"));
     d.rehearse(down.steps, false, true);
     auto refused = d.guard_data(down.steps, "down");
     auto report = d.execute(down.steps, false, observer, {}, true);
@@ -533,7 +533,7 @@ run_report runner::redo(const unit_observer& observer) {
                                " is the newest applied unit but this build does not know it, so it cannot apply it again",
                            d.context());
     auto down = d.plan_down(rows, {});
-    d.say(applied_last_not_reverted(rows, down.targets, d.options.program_name));
+    d.say(applied_last_not_reverted(rows, down.targets, d.options.program_name, "redo"));
     auto again = up_step(*p, false, d.context());  // both directions are checked before the first statement runs
     auto both = down.steps;
     both.push_back(again);

@@ -169,7 +169,7 @@ void up_dry_run_on_an_empty_database_prints_every_statement_and_creates_nothing(
             expected.push_back("\nALTER TABLE \"users\" VALIDATE CONSTRAINT \"users_profile_fkey\";\n");
             expected.push_back("\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"users_profile_key\" ON \"users\" (\"profile\");\n");
             expected.push_back(" ADD CONSTRAINT \"users_profile_key\" UNIQUE USING INDEX \"users_profile_key\";");
-            expected.push_back("\nUPDATE " + history_in(t) + " SET state = 'applied', execution_ms = ");
+            expected.push_back("\nUPDATE " + history_in(t) + " SET state = 'applied', applied_at = now(), execution_ms = ");
             expected.push_back(of_version(t, 3));
             expected.push_back("INSERT INTO " + log_in(t) + " (version, name, action, by, duration_ms, outcome, message) "
                                "VALUES (3, '" + unit_names[v] + "', 'up', ");
@@ -214,7 +214,8 @@ void up_dry_run_on_an_empty_database_prints_every_statement_and_creates_nothing(
             // step, then set to 'applied' with its down alone, as an applied row stores it.
             BOOST_TEST(contains(r.out, ", 'running', '{\"checksum\":"), r);
             BOOST_TEST(contains(r.out, "\"rollback\":{"), r);
-            BOOST_TEST(contains(r.out, "SET state = 'applied', execution_ms = 0, down_statements = " + literal(down) + " WHERE "),
+            BOOST_TEST(contains(r.out, "SET state = 'applied', applied_at = now(), execution_ms = 0, down_statements = " +
+                                           literal(down) + " WHERE "),
                        "the dry run's history row for unit 3 differs from the real one: " << down << "\n" << r);
         } else {
             BOOST_TEST(contains(r.out, ", 'applied', " + literal(down) + after_values(t)),

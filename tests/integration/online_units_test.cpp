@@ -448,12 +448,18 @@ BOOST_AUTO_TEST_CASE(online_unit_resumes_after_a_crash_that_left_an_invalid_inde
     std::vector<std::string> notices;
     strata::runner_options options;
     options.on_notice = [&](const std::string& text) { notices.push_back(text); };
+    const auto started = read_history(*sql).at(1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
     auto report = strata::runner(*reg, db.url(), options).up();
     BOOST_TEST_REQUIRE(report.units.size() == 1u);
     BOOST_TEST(report.units[0].version == 2);
 
     expect_linked_postgresql(*sql);
     BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("applied"));
+    // Applied when the run that finished it did, not when the crashed one began (down --only
+    // orders units by it).
+    BOOST_TEST(read_history(*sql).at(1).applied_at_seconds > started.applied_at_seconds + 0.015,
+               started << " then " << read_history(*sql).at(1));
     BOOST_TEST(count_of(*sql, std::string("SELECT CAST(count(*) AS TEXT) FROM ") + history_table) == 2);
     BOOST_TEST(status_lines(*reg, db.url()) == (names{"1 applied", "2 applied"}), boost::test_tools::per_element());
     BOOST_TEST(std::any_of(notices.begin(), notices.end(),

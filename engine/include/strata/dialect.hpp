@@ -126,6 +126,8 @@ public:
     }
     /// An expression rendering the timestamp column `column` as ISO 8601 UTC text.
     virtual std::string utc_text(std::string_view column) const = 0;
+    /// An expression for the time now, as a timestamp column's default_now() stores it.
+    virtual std::string now() const = 0;
 
     /// "identifier" with embedded quotes doubled.
     static std::string quote(std::string_view identifier);

@@ -283,12 +283,12 @@ std::vector<history_row> only_row(const plan& p, const std::vector<history_row>&
 }  // namespace
 
 std::string applied_last_not_reverted(const std::vector<history_row>& rows, const std::vector<history_row>& targets,
-                                      const std::string& program) {
+                                      const std::string& program, const char* command) {
     if (rows.empty()) return {};
     const auto last = std::max_element(rows.begin(), rows.end(), [](const history_row& a, const history_row& b) { return applied_after(b, a); });
     if (std::any_of(targets.begin(), targets.end(), [&](const history_row& t) { return t.version == last->version; })) return {};
     return unit_label(last->version, last->name) + " was applied last (" + last->applied_at + "), after units with higher "
-           "versions; this down reverts by version, newest first, so it stays applied. To revert it alone: " + program +
+           "versions; this " + command + " takes the highest version, so it stays applied. To revert it alone: " + program +
            " down --only " + std::to_string(last->version);
 }
 

@@ -74,7 +74,7 @@ step up_step(const planned_unit& p, bool atomic, const error_context& where);
 /// unit applied last is not among them (merged late, applied out of order), a notice saying so
 /// and how to revert it alone; empty otherwise.
 std::string applied_last_not_reverted(const std::vector<history_row>& rows, const std::vector<history_row>& targets,
-                                      const std::string& program);
+                                      const std::string& program, const char* command);
 
 std::vector<history_row> down_rows(const plan& p, const std::vector<history_row>& rows, const down_request& request,
                                    const runner_options& options, const error_context& where);

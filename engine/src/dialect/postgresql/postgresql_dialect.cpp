@@ -312,6 +312,8 @@ std::string postgresql_dialect::schemas_like_query(std::string_view pattern) con
            " AND nspname !~ '^pg_' AND nspname <> 'information_schema' ORDER BY nspname COLLATE \"C\"";
 }
 
+std::string postgresql_dialect::now() const { return default_sql({.kind = default_kind::now}); }
+
 std::string postgresql_dialect::utc_text(std::string_view column) const {
     return "to_char(" + quote(column) + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
 }

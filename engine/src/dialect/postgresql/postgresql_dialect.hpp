@@ -18,6 +18,7 @@ public:
     bool names_may_resolve_elsewhere() const noexcept override { return true; }
     std::string schemas_like_query(std::string_view pattern) const override;
     std::string utc_text(std::string_view column) const override;
+    std::string now() const override;
 
     /// "name" TYPE [NOT NULL] [DEFAULT ...] [PRIMARY KEY] [CONSTRAINT ... REFERENCES ...], for a
     /// column of `table` (an enumeration's CHECK is named after both: enumeration_check_name).

@@ -420,6 +420,8 @@ std::string sqlite_dialect::table_exists_query(std::string_view table) const {
     return "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = " + quote_literal(table);
 }
 
+std::string sqlite_dialect::now() const { return now_expression; }
+
 std::string sqlite_dialect::utc_text(std::string_view column) const {
     return quote(column);  // stored as ISO 8601 UTC text already
 }

@@ -14,6 +14,7 @@ public:
     std::string table_exists_query(std::string_view table) const override;
     bool names_may_resolve_elsewhere() const noexcept override { return false; }
     std::string utc_text(std::string_view column) const override;
+    std::string now() const override;
 };
 
 }  // namespace strata
