@@ -66,16 +66,16 @@ std::vector<step> up_steps(const plan& p, const std::vector<unit_status>& status
 /// The up step of one unit (atomic: its plain form, when it has online operations).
 step up_step(const planned_unit& p, bool atomic, const error_context& where);
 
-/// The rows `down` reverts, newest first (config_error for a request that cannot be met). `--to V`,
-/// `--all` and `--only V` are states to reach, so reaching one already is no error (nothing to
-/// revert); V must then be applied or one of the units of `p`. `--only V` is refused when units
-/// were applied after V (by applied_at), unless options.allow_out_of_order.
 /// For a down counted from the highest version (`targets` of a relative down or redo): when the
 /// unit applied last is not among them (merged late, applied out of order), a notice saying so
 /// and how to revert it alone; empty otherwise.
 std::string applied_last_not_reverted(const std::vector<history_row>& rows, const std::vector<history_row>& targets,
                                       const std::string& program, const char* command);
 
+/// The rows `down` reverts, newest first (config_error for a request that cannot be met). `--to V`,
+/// `--all` and `--only V` are states to reach, so reaching one already is no error (nothing to
+/// revert); V must then be applied or one of the units of `p`. `--only V` is refused when units
+/// were applied after V (by applied_at), unless options.allow_out_of_order.
 std::vector<history_row> down_rows(const plan& p, const std::vector<history_row>& rows, const down_request& request,
                                    const runner_options& options, const error_context& where);
 
