@@ -49,8 +49,11 @@ const char* to_text(row_state s) {
 
 /// What a stored down's checksum covers: its statements and how they run.
 std::string down_checksum(const rendering& down) {
-    return checksum(down.statements, {std::string("foreign_keys_off=") + (down.foreign_keys_off ? "1" : "0"),
-                                      std::string("transactional=") + (down.transactional ? "1" : "0")});
+    std::vector<std::string> how{std::string("foreign_keys_off=") + (down.foreign_keys_off ? "1" : "0"),
+                                 std::string("transactional=") + (down.transactional ? "1" : "0")};
+    // Only when there is one: the downs stored before it was (all the others) keep their checksum.
+    if (down.data_loss_allowed) how.push_back("data_loss_allowed=" + *down.data_loss_allowed);
+    return checksum(down.statements, how);
 }
 
 /// `s` as a JSON string, byte for byte as nlohmann::json::dump() writes it (UTF-8 kept, the
@@ -84,10 +87,12 @@ bool append_ascii_json_string(std::string& out, const std::string& s) {
 }
 
 nlohmann::json stored_json(const rendering& r) {
-    return {{"statements", r.statements},
-            {"foreign_keys_off", r.foreign_keys_off},
-            {"transactional", r.transactional},
-            {"checksum", down_checksum(r)}};
+    nlohmann::json j{{"statements", r.statements},
+                     {"foreign_keys_off", r.foreign_keys_off},
+                     {"transactional", r.transactional},
+                     {"checksum", down_checksum(r)}};
+    if (r.data_loss_allowed) j["data_loss_allowed"] = *r.data_loss_allowed;
+    return j;
 }
 
 /// The statements of stored_json(), checked against their checksum (nlohmann's exception when a
@@ -97,6 +102,7 @@ std::optional<rendering> parsed_stored(const nlohmann::json& j) {
     r.statements = j.at("statements").get<std::vector<std::string>>();
     r.foreign_keys_off = j.at("foreign_keys_off").get<bool>();
     r.transactional = j.at("transactional").get<bool>();
+    if (j.contains("data_loss_allowed")) r.data_loss_allowed = j.at("data_loss_allowed").get<std::string>();
     if (j.at("checksum").get<std::string>() != down_checksum(r)) return std::nullopt;
     return r;
 }
@@ -118,7 +124,12 @@ std::string stored_down_json(const rendering& down, const rendering* rollback) {
     out.reserve(size);
     out += "{\"checksum\":\"";
     out += down_checksum(down);
-    out += "\",\"foreign_keys_off\":";
+    out += '"';
+    if (down.data_loss_allowed) {
+        out += ",\"data_loss_allowed\":";
+        if (!append_ascii_json_string(out, *down.data_loss_allowed)) return stored_json(down).dump();
+    }
+    out += ",\"foreign_keys_off\":";
     out += down.foreign_keys_off ? "true" : "false";
     out += ",\"statements\":[";
     for (std::size_t i = 0; i < down.statements.size(); ++i) {

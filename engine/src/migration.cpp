@@ -87,6 +87,7 @@ void migration::down(schema::builder& b) const {
                                      where);
         b.add(std::move(*back));
     }
+    if (forward.data_loss_allowed()) b.allow_data_loss(*forward.data_loss_allowed());
 }
 
 void migration::change(schema::builder&) const { throw no_change_defined{}; }

@@ -298,7 +298,18 @@ struct runner::impl {
     /// drop hold data, unless runner_options::allow_data_loss, which reads nothing and says what
     /// goes. A dry run says what the run would refuse, and returns it (run_report::refused_losses)
     /// to show its statements too: it is how one looks before a rollback.
-    std::vector<lost_data> guard_data(const std::vector<step>& steps, const char* command) {
+    std::vector<lost_data> guard_data(const std::vector<step>& all_steps, const char* command) {
+        // A down whose unit says it drops data on purpose (allow_data_loss, stored with the
+        // statements it vouches for) is named, not read.
+        std::vector<step> steps;
+        for (const auto& s : all_steps) {
+            if (!s.statements->data_loss_allowed) {
+                steps.push_back(s);
+                continue;
+            }
+            for (const auto& d : drops_of({s}, db.url().kind()))
+                say(describe(d, false) + " whatever it holds: the unit allows it (" + *s.statements->data_loss_allowed + ")");
+        }
         if (options.allow_data_loss) {
             for (const auto& d : drops_of(steps, db.url().kind())) say(describe(d, false) + " whatever it holds (--allow-data-loss)");
             return {};

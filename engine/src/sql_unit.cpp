@@ -28,15 +28,16 @@ constexpr const char* no_up_section =
 
 constexpr const char* directive_list =
     "-- strata:up, -- strata:down, -- strata:up postgresql, -- strata:up sqlite, -- strata:down postgresql, "
-    "-- strata:down sqlite, -- strata:no-transaction, -- strata:allow <lint code> <reason>";
+    "-- strata:down sqlite, -- strata:no-transaction, -- strata:allow <lint code> <reason>, "
+    "-- strata:allow data-loss <reason>";
 
 /// One directive line.
 struct directive {
-    enum class kind { section, no_transaction, allow };
+    enum class kind { section, no_transaction, allow, allow_data_loss };
     kind what = kind::section;
     direction dir = direction::up;
     std::optional<backend> only;       ///< nullopt: the generic section
-    schema::lint_allowance allowance;  ///< kind::allow
+    schema::lint_allowance allowance;  ///< kind::allow; kind::allow_data_loss: its reason
 };
 
 std::string trimmed(std::string_view s) {
@@ -162,11 +163,16 @@ directive parse_directive(std::string_view rest, std::string_view line_text, std
     }
     if (!words.empty() && words[0] == "allow") {
         // -- strata:allow S010 <reason>: the reason is the rest of the line, as written.
+        const bool data_loss = words.size() > 1 && words[1] == "data-loss";
+        if (words.size() < 3 && data_loss)
+            fail("\"" + shown + "\" needs a reason, which the rollback prints: -- strata:allow data-loss the down copies the "
+                 "notes to notes_archive first");
         if (words.size() < 3)
             fail("\"" + shown + "\" needs a lint code and a reason: -- strata:allow S010 the statements were reviewed for locks");
-        if (!find_lint_rule(words[1])) fail("\"" + words[1] + "\" in \"" + shown + "\" is no lint code (see lint --help)");
+        if (!data_loss && !find_lint_rule(words[1]))
+            fail("\"" + words[1] + "\" in \"" + shown + "\" is no lint code (see lint --help) nor data-loss");
         const std::string after_code = std::string(rest.substr(rest.find(words[1]) + words[1].size()));
-        d.what = directive::kind::allow;
+        d.what = data_loss ? directive::kind::allow_data_loss : directive::kind::allow;
         d.allowance = {words[1], trimmed(after_code)};
         return d;
     }
@@ -253,6 +259,8 @@ sql_unit parse_sql_unit(std::string_view text, std::string_view file) {
     section* current = &header;
     std::optional<std::size_t> no_transaction_line;
     std::vector<schema::lint_allowance> allowances;
+    std::optional<std::string> data_loss_allowed;
+    std::size_t data_loss_line = 0;
 
     std::size_t line = 1;
     for (std::size_t pos = 0; pos <= text.size(); ++line) {
@@ -281,6 +289,15 @@ sql_unit parse_sql_unit(std::string_view text, std::string_view file) {
         auto d = parse_directive(*rest, line_text, file, line);
         if (d.what == directive::kind::allow) {
             allowances.push_back(std::move(d.allowance));
+            current->text += '\n';
+            continue;
+        }
+        if (d.what == directive::kind::allow_data_loss) {
+            if (data_loss_allowed)
+                throw sql_file_error(file_name, line, "a second -- strata:allow data-loss (the first is on line " +
+                                                          std::to_string(data_loss_line) + "); keep one, with both reasons");
+            data_loss_allowed = std::move(d.allowance.reason);
+            data_loss_line = line;
             current->text += '\n';
             continue;
         }
@@ -415,8 +432,13 @@ sql_unit parse_sql_unit(std::string_view text, std::string_view file) {
     }
     unit.up = std::move(*up);
     unit.down = script(direction::down);
+    if (data_loss_allowed && !unit.down)
+        throw sql_file_error(file_name, data_loss_line,
+                             "-- strata:allow data-loss says what the down may drop, and the file has no -- strata:down "
+                             "section; add the down, or remove the line");
     unit.no_transaction = no_transaction_line.has_value();
     unit.allowances = std::move(allowances);
+    unit.data_loss_allowed = std::move(data_loss_allowed);
     return unit;
 }
 
@@ -441,6 +463,7 @@ migration_info sql_migration::info() const {
 void sql_migration::change(schema::builder& b) const {
     b.add(schema::raw_statements{parsed_.up, parsed_.down});
     for (const auto& a : parsed_.allowances) b.allow(a.code, a.reason);
+    if (parsed_.data_loss_allowed) b.allow_data_loss(*parsed_.data_loss_allowed);
 }
 
 void sql_migration::down(schema::builder& b) const {

@@ -50,13 +50,16 @@ sql_text both(const std::string& text) { return {.postgresql = text, .sqlite = t
 class raw_unit final : public strata::migration {
 public:
     raw_unit(std::int64_t version, std::string name, std::vector<raw_statement> statements,
-             strata::transaction_mode mode = strata::transaction_mode::per_unit)
-        : version_(version), name_(std::move(name)), statements_(std::move(statements)), mode_(mode) {}
+             strata::transaction_mode mode = strata::transaction_mode::per_unit,
+             std::optional<std::string> data_loss_allowed = std::nullopt)
+        : version_(version), name_(std::move(name)), statements_(std::move(statements)), mode_(mode),
+          data_loss_allowed_(std::move(data_loss_allowed)) {}
 
     strata::migration_info info() const override { return {.version = version_, .name = name_, .transaction = mode_}; }
 
     void change(strata::schema::builder& b) const override {
         for (const auto& s : statements_) b.sql(s.up, s.down);
+        if (data_loss_allowed_) b.allow_data_loss(*data_loss_allowed_);
     }
 
 private:
@@ -64,6 +67,7 @@ private:
     std::string name_;
     std::vector<raw_statement> statements_;
     strata::transaction_mode mode_;
+    std::optional<std::string> data_loss_allowed_;
 };
 
 using unit_ptr = std::shared_ptr<const raw_unit>;
@@ -1634,6 +1638,50 @@ STRATA_BACKEND_TEST(custom_a_down_that_would_drop_data_is_refused_before_anythin
     *sql << "DELETE FROM ledger";
     strata::runner(*units, db.url()).down({.all = true});
     BOOST_TEST(user_tables(*sql).empty(), user_schema(*sql));
+}
+
+STRATA_BACKEND_TEST(custom_a_unit_whose_down_drops_data_on_purpose_is_reverted_without_a_count) {
+    auto db = temp_database::create(backend);
+    const std::string why = "the down copies the notes to notes_archive first";
+    // Unit 2's down keeps the notes elsewhere before it drops their table, and says so.
+    auto notes = std::make_shared<const raw_unit>(
+        2, "notes",
+        std::vector<raw_statement>{{both("CREATE TABLE notes (id integer, body text)"), both("DROP TABLE notes")},
+                                   {both("SELECT 1"), both("CREATE TABLE notes_archive AS SELECT * FROM notes")}},
+        strata::transaction_mode::per_unit, why);
+    auto units = registry_of({table_unit(1, "ledger", "id integer PRIMARY KEY, note text"), notes});
+    strata::runner(*units, db.url()).up();
+    auto sql = open_session(db.url());
+    *sql << "INSERT INTO ledger (id, note) VALUES (1, 'kept')";
+    *sql << "INSERT INTO notes (id, body) VALUES (1, 'one'), (2, 'two')";
+
+    // Unit 1, which says nothing, is still counted: the run is refused for it alone.
+    try {
+        strata::runner(*units, db.url()).down({.all = true});
+        BOOST_ERROR("the down of unit 1 dropped ledger with its row");
+    } catch (const strata::data_loss_error& e) {
+        BOOST_TEST(e.losses() == (names{"unit 1 create_ledger drops table ledger with its 1 row"}), boost::test_tools::per_element());
+    }
+    BOOST_TEST(user_tables(*sql) == (names{"ledger", "notes"}), boost::test_tools::per_element());
+
+    // Unit 2 alone: named with its reason, not counted, not refused (a dry run says so too).
+    const std::string notice = "unit 2 notes drops table notes whatever it holds: the unit allows it (" + why + ")";
+    std::vector<std::string> notices;
+    strata::runner_options dry{.dry_run = true};
+    dry.on_notice = [&](const std::string& text) { notices.push_back(text); };
+    BOOST_TEST(strata::runner(*units, db.url(), dry).down().refused_losses.empty());
+    BOOST_TEST(std::count(notices.begin(), notices.end(), notice) == 1, joined(notices));
+
+    // An older build reverts it from the statements stored with it, allowance included.
+    auto older = registry_of({table_unit(1, "ledger", "id integer PRIMARY KEY, note text")});
+    notices.clear();
+    strata::runner_options noticed;
+    noticed.on_notice = [&](const std::string& text) { notices.push_back(text); };
+    strata::runner(*older, db.url(), noticed).down({.to = 1});
+    BOOST_TEST(std::count(notices.begin(), notices.end(), notice) == 1, joined(notices));
+    BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
+    BOOST_TEST(user_tables(*sql) == (names{"ledger", "notes_archive"}), boost::test_tools::per_element());
+    BOOST_TEST(count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM notes_archive") == 2);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -163,4 +163,37 @@ BOOST_AUTO_TEST_CASE(a_unit_whose_code_throws_is_a_problem_naming_the_unit_its_f
     }
 }
 
+BOOST_AUTO_TEST_CASE(a_units_allowance_to_drop_data_goes_with_its_down_only) {
+    auto create_notes = [](builder& b) { b.create_table("notes", [](table& t) { t.column("a", type::text()); }); };
+    registry units;
+    // In change(), down() or up(): each says that the unit's down drops data on purpose.
+    units.add(std::make_shared<const change_unit>(1, "notes", [&](builder& b) {
+                  create_notes(b);
+                  b.allow_data_loss("in change()");
+              }),
+              "plan_tests.cpp");
+    units.add(std::make_shared<const up_down_unit>(
+                  2, [](builder& b) { b.add_column("notes", column("b", type::text())); },
+                  [](builder& b) { b.drop_column("notes", "b").allow_data_loss("in down()"); }),
+              "plan_tests.cpp");
+    units.add(std::make_shared<const up_down_unit>(
+                  3, [](builder& b) { b.add_column("notes", column("c", type::text())).allow_data_loss("in up()"); },
+                  [](builder& b) { b.drop_column("notes", "c"); }),
+              "plan_tests.cpp");
+    units.add(std::make_shared<const change_unit>(4, "plain", [](builder& b) { b.add_column("notes", column("d", type::text())); }),
+              "plan_tests.cpp");
+    strata::plan p(units, dialect_for(backend::postgresql), false);
+    BOOST_TEST(p.find(1)->down.data_loss_allowed.value_or("") == "in change()");
+    BOOST_TEST(p.find(2)->down.data_loss_allowed.value_or("") == "in down()");
+    BOOST_TEST(p.find(3)->down.data_loss_allowed.value_or("") == "in up()");
+    BOOST_TEST(!p.find(4)->down.data_loss_allowed.has_value());
+    BOOST_TEST(p.find(1)->stored_down()->data_loss_allowed.value_or("") == "in change()");
+    // Not an operation: the up and its checksum are as without it.
+    registry without;
+    without.add(std::make_shared<const change_unit>(1, "notes", create_notes), "plan_tests.cpp");
+    BOOST_TEST(strata::plan(without, dialect_for(backend::postgresql), false).find(1)->checksum == p.find(1)->checksum);
+    builder b;
+    BOOST_CHECK_THROW(b.allow_data_loss(" "), unsupported_error);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -440,26 +440,52 @@ BOOST_AUTO_TEST_CASE(a_stored_down_is_the_json_older_builds_wrote_byte_for_byte)
         {std::string("tab\there, newline\nand cr\r, \b \f, nul") + '\0' + "\x01\x1f\x7f end"},
         {"COMMENT ON TABLE \"t\" IS 'Größe — ✓'", "plain"},
     };
+    // A unit's allowance to drop data goes with them (allow_data_loss), when there is one.
+    const std::vector<std::optional<std::string>> allowances = {std::nullopt, "copied to \"archive\" first", "Größe"};
     for (bool keys_off : {false, true})
         for (bool transactional : {false, true})
-            for (const auto& statements : cases) {
-                rendering down;
-                down.statements = statements;
-                down.foreign_keys_off = keys_off;
-                down.transactional = transactional;
-                const std::string ours = stored_down_json(down);
-                auto theirs = nlohmann::json::parse(ours);
-                theirs["statements"] = statements;  // nlohmann's own text for the same object
-                BOOST_TEST(ours == theirs.dump());
-                BOOST_TEST(theirs["foreign_keys_off"].get<bool>() == keys_off);
-                BOOST_TEST(theirs["transactional"].get<bool>() == transactional);
-                history_row row;
-                row.down_json = ours;
-                auto back = recorded_down(row);
-                BOOST_TEST(back.damage == "");
-                BOOST_TEST_REQUIRE(back.statements.has_value());
-                BOOST_TEST(back.statements->statements == statements);
-            }
+            for (const auto& allowed : allowances)
+                for (const auto& statements : cases) {
+                    rendering down;
+                    down.statements = statements;
+                    down.foreign_keys_off = keys_off;
+                    down.transactional = transactional;
+                    down.data_loss_allowed = allowed;
+                    const std::string ours = stored_down_json(down);
+                    auto theirs = nlohmann::json::parse(ours);
+                    theirs["statements"] = statements;  // nlohmann's own text for the same object
+                    BOOST_TEST(ours == theirs.dump());
+                    BOOST_TEST(theirs["foreign_keys_off"].get<bool>() == keys_off);
+                    BOOST_TEST(theirs["transactional"].get<bool>() == transactional);
+                    BOOST_TEST(theirs.contains("data_loss_allowed") == allowed.has_value());
+                    history_row row;
+                    row.down_json = ours;
+                    auto back = recorded_down(row);
+                    BOOST_TEST(back.damage == "");
+                    BOOST_TEST_REQUIRE(back.statements.has_value());
+                    BOOST_TEST(back.statements->statements == statements);
+                    BOOST_TEST((back.statements->data_loss_allowed == allowed));
+                }
+}
+
+BOOST_AUTO_TEST_CASE(a_stored_allowance_to_drop_data_is_checked_with_the_statements) {
+    // Written into a row by hand, or edited there, it is damage: it would let a rollback drop
+    // data uncounted.
+    rendering down;
+    down.statements = {"DROP TABLE \"notes\""};
+    auto added = nlohmann::json::parse(stored_down_json(down));
+    added["data_loss_allowed"] = "nobody reads notes";
+    down.data_loss_allowed = "copied to notes_archive first";
+    auto edited = nlohmann::json::parse(stored_down_json(down));
+    edited["data_loss_allowed"] = "nobody reads notes";
+    auto removed = nlohmann::json::parse(stored_down_json(down));
+    removed.erase("data_loss_allowed");
+    for (const auto& j : {added, edited, removed}) {
+        history_row row;
+        row.down_json = j.dump();
+        BOOST_TEST(recorded_down(row).damage ==
+                   "its stored down statements are not the ones strata stored (their checksum does not match)");
+    }
 }
 
 BOOST_AUTO_TEST_CASE(a_stored_down_is_pinned_to_the_text_and_checksum_history_rows_hold) {

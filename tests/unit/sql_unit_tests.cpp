@@ -398,7 +398,8 @@ BOOST_AUTO_TEST_CASE(no_transaction_may_stand_anywhere_between_statements) {
 
 BOOST_AUTO_TEST_CASE(unknown_directives_are_errors_listing_the_valid_ones) {
     const std::string valid = "-- strata:up, -- strata:down, -- strata:up postgresql, -- strata:up sqlite, "
-                              "-- strata:down postgresql, -- strata:down sqlite, -- strata:no-transaction, -- strata:allow <lint code> <reason>";
+                              "-- strata:down postgresql, -- strata:down sqlite, -- strata:no-transaction, -- strata:allow <lint code> <reason>, "
+                              "-- strata:allow data-loss <reason>";
     struct directive_case {
         std::string line;
         std::string message;
@@ -700,7 +701,7 @@ BOOST_AUTO_TEST_CASE(registering_never_throws_and_records_a_broken_file_as_a_pro
         BOOST_TEST(std::string(e.what()) ==
                    "units/9002_broken.sql:3: unknown directive \"-- strata:sideways\"; the directives are -- strata:up, "
                    "-- strata:down, -- strata:up postgresql, -- strata:up sqlite, -- strata:down postgresql, -- strata:down "
-                   "sqlite, -- strata:no-transaction, -- strata:allow <lint code> <reason>");
+                   "sqlite, -- strata:no-transaction, -- strata:allow <lint code> <reason>, -- strata:allow data-loss <reason>");
         return true;
     });
 }
@@ -749,6 +750,37 @@ BOOST_AUTO_TEST_CASE(an_allow_directive_accepts_a_lint_finding_with_its_reason) 
     BOOST_TEST(findings[0].code == "S010");
     BOOST_TEST(findings[0].allowed_because.value_or("") == "reviewed");
     BOOST_TEST(!strata::fails(findings[0], strata::lint_level::notice));
+}
+
+BOOST_AUTO_TEST_CASE(an_allow_data_loss_directive_goes_with_the_down) {
+    const std::string down = "-- strata:down\nINSERT INTO notes_archive SELECT * FROM notes;\nDROP TABLE notes;\n";
+    const auto unit = strata::parse_sql_unit("-- strata:up\nCREATE TABLE notes (a text);\n"
+                                             "-- strata:allow data-loss the down copies the notes to notes_archive first\n" + down,
+                                             "u.sql");
+    BOOST_TEST(unit.data_loss_allowed.value_or("") == "the down copies the notes to notes_archive first");
+    BOOST_TEST(unit.allowances.empty());
+    BOOST_TEST(listed(unit.down->sqlite) == (statements{"INSERT INTO notes_archive SELECT * FROM notes", "DROP TABLE notes"}),
+               boost::test_tools::per_element());
+    // Through the unit's down, as the runner records it; its up (and checksum) is as without it.
+    const strata::sql_migration with(5, "notes", "-- strata:allow data-loss archived\n-- strata:up\nCREATE TABLE notes (a text);\n" + down,
+                                     "u.sql");
+    strata::schema::builder b;
+    with.down(b);
+    BOOST_TEST(b.data_loss_allowed().value_or("") == "archived");
+
+    auto fails_on = [](const std::string& text, std::size_t line, const std::string& part) {
+        BOOST_CHECK_EXCEPTION(strata::parse_sql_unit(text, "u.sql"), strata::sql_file_error, [&](const strata::sql_file_error& e) {
+            BOOST_TEST(e.line() == line, e.what());
+            BOOST_TEST(std::string(e.what()).find(part) != std::string::npos, e.what());
+            return true;
+        });
+    };
+    fails_on("-- strata:up\nSELECT 1;\n-- strata:allow data-loss\n" + down, 3, "needs a reason, which the rollback prints");
+    fails_on("-- strata:allow data-loss one\n-- strata:up\nSELECT 1;\n-- strata:allow data-loss two\n" + down, 4,
+             "a second -- strata:allow data-loss (the first is on line 1)");
+    fails_on("-- strata:allow data-loss archived\n-- strata:up\nSELECT 1;\n", 1,
+             "the file has no -- strata:down section; add the down, or remove the line");
+    fails_on("-- strata:up\nSELECT 1;\n-- strata:allow data_loss because\n", 3, "is no lint code (see lint --help) nor data-loss");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

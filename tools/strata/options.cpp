@@ -217,7 +217,8 @@ po::options_description command_options(const std::string& command = {}) {
     if (takes("allow-data-loss"))
         d.add_options()("allow-data-loss",
                         "drop tables and columns that hold data; without it a down whose statements drop a table with "
-                        "rows or a column with values is refused (exit 1) before anything runs");
+                        "rows or a column with values is refused (exit 1) before anything runs, unless its unit allows it "
+                        "(allow_data_loss, -- strata:allow data-loss)");
     if (takes("allow-unknown")) d.add_options()("allow-unknown", "up: run although the history has units this build lacks");
     if (takes("allow-out-of-order"))
         d.add_options()("allow-out-of-order", command == "down"

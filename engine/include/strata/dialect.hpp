@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +53,9 @@ struct rendering {
     /// by running the unit again (online operations); otherwise an interrupted
     /// non-transactional unit is dirty and needs a person.
     bool resumable = true;
+    /// Set by the runner, not the dialect: the reason the unit gave for dropping data on purpose
+    /// (schema::builder::allow_data_loss), for its down. Stored with the down statements.
+    std::optional<std::string> data_loss_allowed;
 };
 
 /// An object a step of an online unit may leave half-built when it fails on the data (see

@@ -44,6 +44,9 @@ struct sql_unit {
     /// `-- strata:allow S010 <reason>` lines: lint findings the unit accepts, and why (as a C++
     /// unit's b.allow(code, reason)).
     std::vector<schema::lint_allowance> allowances;
+    /// `-- strata:allow data-loss <reason>`: its down drops data on purpose (as a C++ unit's
+    /// b.allow_data_loss(reason)); only in a file with a down section.
+    std::optional<std::string> data_loss_allowed;
 };
 
 /// Parses the text of a `.sql` unit. `file` names it in errors. Throws sql_file_error

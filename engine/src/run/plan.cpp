@@ -62,10 +62,12 @@ plan::plan(const registry& r, const dialect& d, bool atomic) {
         // When up drops a column or a table: its operations and the model before them (restoring_dropped).
         std::vector<schema::operation> up_dropping_columns;
         catalog before_up;
+        std::optional<std::string> data_loss_allowed;  // allow_data_loss() in up() says it of the down too
         try {
             schema::builder b;
             record_operations(e, direction::up, b);
             up_operations = b.operations().size();
+            data_loss_allowed = b.data_loss_allowed();
             if (std::any_of(b.operations().begin(), b.operations().end(),
                             [](const schema::operation& op) {
                                 return std::holds_alternative<schema::drop_column>(op) || std::holds_alternative<schema::drop_table>(op);
@@ -106,6 +108,8 @@ plan::plan(const registry& r, const dialect& d, bool atomic) {
             // too, and the down stored with its row says so: a build that does not know the unit
             // has nothing else to go by (DROP INDEX CONCURRENTLY is refused inside a transaction).
             if (e.transaction != transaction_mode::per_unit) p.down.transactional = false;
+            if (b.data_loss_allowed()) data_loss_allowed = b.data_loss_allowed();
+            p.down.data_loss_allowed = std::move(data_loss_allowed);
         } catch (const error&) {
             p.down_problem = std::current_exception();
         }

@@ -263,4 +263,12 @@ builder& builder::allow(std::string code, std::string reason) {
     return *this;
 }
 
+builder& builder::allow_data_loss(std::string reason) {
+    if (reason.find_first_not_of(" \t\r\n") == std::string::npos)
+        throw unsupported_error("allow_data_loss() needs a reason, which the rollback prints: "
+                                "allow_data_loss(\"the down copies the notes to notes_archive first\")");
+    data_loss_allowed_ = std::move(reason);
+    return *this;
+}
+
 }  // namespace strata::schema

@@ -2,6 +2,7 @@
 /// The builder a unit records its operations into.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -136,9 +137,21 @@ public:
     builder& allow(std::string code, std::string reason);
     const std::vector<lint_allowance>& allowances() const noexcept { return allowances_; }
 
+    /// Says that this unit's down drops data on purpose, for `reason` (required), which the
+    /// rollback prints: `b.allow_data_loss("the down copies the notes to notes_archive first")`.
+    /// `down` and `redo` then run its down without counting what it drops (they refuse a down
+    /// that drops a table or column holding data otherwise; runner_options::allow_data_loss
+    /// allows it for a whole run). Call it in down(), or in change(); in up() it says the same.
+    /// Stored with the down statements it vouches for, so a build that reverts the unit from
+    /// them honours it too. Not an operation: the unit's checksum stays as it is. Throws
+    /// unsupported_error for an empty reason.
+    builder& allow_data_loss(std::string reason);
+    const std::optional<std::string>& data_loss_allowed() const noexcept { return data_loss_allowed_; }
+
 private:
     std::vector<operation> ops_;
     std::vector<lint_allowance> allowances_;
+    std::optional<std::string> data_loss_allowed_;
 };
 
 }  // namespace strata::schema
