@@ -315,17 +315,9 @@ struct runner::impl {
             return {};
         }
         // A dry run reads on look(), which waits for table locks without a limit: the same limit
-        // as the run's, for the counts only.
-        auto& c = db.look();
-        if (options.dry_run) c.set_lock_timeout(options.ddl_lock_timeout);
-        std::vector<lost_data> losses;
-        try {
-            losses = data_at_risk(c, steps, options);
-        } catch (...) {
-            if (options.dry_run) c.set_lock_timeout(std::chrono::milliseconds(0));
-            throw;
-        }
-        if (options.dry_run) c.set_lock_timeout(std::chrono::milliseconds(0));  // as look() left it: no limit
+        // as the run's, for each count's transaction only.
+        auto losses = data_at_risk(db.look(), steps, options,
+                                   options.dry_run ? std::optional(options.ddl_lock_timeout) : std::nullopt);
         if (losses.empty()) return {};
         if (options.dry_run) {
             for (const auto& l : losses) say(describe(l) + ": the run refuses this without --allow-data-loss");
@@ -415,15 +407,18 @@ std::vector<unit_status> runner::status() {
     for (auto& s : status) {
         if (!s.interrupted) continue;
         if (!now && unread.empty()) {
+            // The wait bounded for this read's transaction alone (SET LOCAL): a session setting
+            // could stay on a server session a transaction pooler hands to the application.
             auto& c = impl_->db.look();
-            c.set_lock_timeout(std::chrono::seconds(1));
             try {
+                transaction t(c, false);
+                c.set_transaction_lock_timeout(std::chrono::seconds(1));
                 now = inspect::read_snapshot(c, impl_->db.url().kind(), impl_->schema_scope());
+                t.commit();
             } catch (const error& e) {
                 if (!c.is_lock_timeout(e)) throw;
                 unread = "the schema could not be read within 1 s: another session holds a lock on a table";
             }
-            c.set_lock_timeout(std::chrono::milliseconds(0));  // as look() left it: no limit
         }
         s.steps = inspect::online_progress(*impl_->plan().find(s.version)->entry->unit, now ? &*now : nullptr, unread);
     }

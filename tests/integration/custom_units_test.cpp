@@ -1615,6 +1615,25 @@ STRATA_BACKEND_TEST(custom_a_down_that_would_drop_data_is_refused_before_anythin
                boost::test_tools::per_element());
     BOOST_TEST(recorded_versions(*sql) == (versions{1, 2, 3}), boost::test_tools::per_element());
     BOOST_TEST(column_names(*sql, "ledger") == (names{"id", "note", "extra"}), boost::test_tools::per_element());
+    // A dry run counts the same: the count that finds no scratch table spoils none after it.
+    {
+        const auto report = strata::runner(*units, db.url(), {.dry_run = true}).down({.all = true});
+        BOOST_TEST_REQUIRE(report.refused_losses.size() == 1u);
+        BOOST_TEST(strata::describe(report.refused_losses[0]) == "unit 1 create_ledger drops table ledger with its 1 row");
+    }
+    if (backend == strata::backend::postgresql) {
+        // Its counts wait for a table lock as long as the run's statements would, then stop it.
+        table_lock_holder holder(db.url(), "ledger");
+        try {
+            strata::runner(*units, db.url(), {.ddl_lock_timeout = 100ms, .dry_run = true}).down({.all = true});
+            BOOST_ERROR("the dry run counted ledger's rows through another session's lock");
+        } catch (const strata::lock_timeout_error& e) {
+            BOOST_TEST(contains(e.what(), "unit 3 ledger_extra drops column ledger.extra: could not count the data it would destroy"),
+                       e.what());
+        }
+        holder.release();
+        BOOST_TEST(strata::runner(*units, db.url(), {.dry_run = true}).down({.all = true}).refused_losses.size() == 1u);
+    }
 
     *sql << "UPDATE ledger SET extra = 'lost with the column'";
     BOOST_TEST(refusal(*units, {}) == (names{"unit 3 ledger_extra drops column ledger.extra, which holds values in 1 row"}),

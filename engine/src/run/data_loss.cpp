@@ -13,6 +13,7 @@
 #include "dialect/sqlite/table_rebuild.hpp"
 #include "run/reconcile.hpp"
 #include "run/stop.hpp"
+#include "transaction.hpp"
 #include "sql_unit/statement_splitter.hpp"
 
 namespace strata {
@@ -246,14 +247,25 @@ std::string rows_holding_data_query(const dropped_data& d) {
     return "SELECT count(*) FROM (SELECT 1 FROM " + d.table + " AS strata_t WHERE strata_t." + d.column + " IS NOT NULL" + bound;
 }
 
-std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& steps, const runner_options& options) {
+std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& steps, const runner_options& options,
+                                    std::optional<std::chrono::milliseconds> lock_wait) {
+    // With a wait of its own, each count is a transaction of its own: the setting ends with it,
+    // and a count that fails (a table not there yet) spoils no other.
+    auto count = [&](const std::string& query) {
+        if (!lock_wait) return db.query(query);
+        transaction t(db, false);
+        db.set_transaction_lock_timeout(*lock_wait);
+        auto rows = db.query(query);
+        t.commit();
+        return rows;
+    };
     std::vector<lost_data> out;
     for (const auto& s : steps) {
         for (const auto& d : drops_in(s.statements->statements, db.url().kind())) {
             if (options.stop.stop_requested()) throw interrupted_error(stop_reason(options) + " while reading what the rollback drops; nothing was run");
             auto l = lost(s, d);
             try {
-                const auto found = db.query(rows_holding_data_query(d));
+                const auto found = count(rows_holding_data_query(d));
                 l.rows = found.empty() || !found[0][0] ? 0 : std::stoll(*found[0][0]);
             } catch (const error& e) {
                 if (db.is_undefined_object(e)) continue;  // not there (yet): nothing of it to lose

@@ -9,6 +9,8 @@
 #include <strata/database_url.hpp>
 #include <strata/error.hpp>
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,7 +57,11 @@ inline constexpr int rows_counted_at_most = 1000;
 /// database refuses (no privilege) is reported, since data may be there. A stop
 /// (options.stop), a lost connection or a table lock not granted within the lock timeout is
 /// thrown as such (interrupted_error, connection_error, lock_timeout_error): not a finding.
-std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& steps, const runner_options& options);
+/// With `lock_wait`, each count runs in a transaction of its own that waits that long for a
+/// table lock (SET LOCAL: nothing stays on a server session a transaction pooler hands on);
+/// without, under the connection's own setting.
+std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& steps, const runner_options& options,
+                                    std::optional<std::chrono::milliseconds> lock_wait = std::nullopt);
 
 /// Every drop of `steps`, uncounted: for the notices when the loss is allowed.
 std::vector<lost_data> drops_of(const std::vector<step>& steps, backend b);
