@@ -51,8 +51,13 @@ BOOST_AUTO_TEST_CASE(connection_lost_during_a_unit_exits_3_saying_so_and_keeps_n
                                "so nothing of it was kept\n"),
                r);
     BOOST_TEST(!contains(r.err, "rolled back"), r);
+    BOOST_TEST(!contains(r.err, "no audit row"), r);
     BOOST_TEST(t.probe.applied_versions() == (versions{1}), boost::test_tools::per_element());
     BOOST_TEST(!t.probe.has_table("user_profiles"), "unit 2's table should not have been committed");
+    // The log still says what happened to unit 2: its row went through a new connection.
+    BOOST_TEST(t.probe.count(std::string("SELECT count(*) FROM ") + log_table +
+                             " WHERE version = 2 AND action = 'up' AND outcome = 'failed' AND message LIKE "
+                             "'%lost the connection to the database%'") == 1);
 
     // --json says what kind of error it was, and what failed the unit.
     auto terminated = terminate_when_sleeping(t.db.url());

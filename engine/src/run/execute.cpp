@@ -468,11 +468,13 @@ migration_error executor::failed(const step& s, const error& e, const run_report
         if (u.version != s.version) undone += (undone.empty() ? " " : "; ") + unit_label(u.version, u.name);
     if (!undone.empty()) message += "; --atomic: rolled back with it, so not applied either:" + undone;
     migration_error failure(message, c, completed, kept_nothing, e.kind());
-    if (log_failure(s, failure.what(), false)) return failure;
-    // Stopped, and the audit row was not taken at once: the one line that says what was kept
-    // says that too.
-    return migration_error(message + " (no audit row: the database did not take it at once)", c, std::move(completed),
-                           kept_nothing, e.kind());
+    const bool lost = e.kind() == error_kind::connection;
+    if (log_failure(s, failure.what(), false, lost)) return failure;
+    // Stopped, and the audit row was not taken at once, or the connection lost and no other
+    // took it: the one line that says what was kept says that too.
+    return migration_error(message + (lost ? " (no audit row: a new connection to write it failed too)"
+                                           : " (no audit row: the database did not take it at once)"),
+                           c, std::move(completed), kept_nothing, e.kind());
 }
 
 std::string executor::drop_half_built(const step& s) {
@@ -573,7 +575,7 @@ void executor::busy(const step& s, const error& e, const run_report& report, boo
     throw stopped;
 }
 
-bool executor::log_failure(const step& s, const std::string& what, bool database_busy) {
+bool executor::log_failure(const step& s, const std::string& what, bool database_busy, bool connection_lost) {
     // When the unit stopped because another process holds the database (SQLite busy), the audit
     // row is tried once without waiting (busy timeout 0) rather than skipped or waited for: the
     // other process may be gone already, and one try costs nothing, while waiting again would
@@ -588,6 +590,19 @@ bool executor::log_failure(const step& s, const std::string& what, bool database
     const bool stopping = options_.stop.stop_requested() && !t_.script;
     const log_entry row{s.version, s.name, to_string(s.dir), 0, "failed",
                         redact_passwords(scrub(what, t_.conn.url().password()))};
+    if (connection_lost && !t_.script) {
+        // The run's connection is gone (a server restart, a failover, a session ended by an
+        // administrator): the row goes through a new one, one attempt of at most 5 s, so that
+        // the log still says what happened to the unit. Nothing else is done on it.
+        try {
+            auto fresh = connect(t_.conn.url(), std::min(options_.connect_timeout, std::chrono::seconds(5)), false,
+                                 options_.lock_timeout, options_.stop);
+            history(*fresh, dialect_for(t_.conn.url().kind())).log(row);
+            return true;
+        } catch (const error&) {
+            return false;
+        }
+    }
     bool written = true;
     try {
         if (stopping) {
