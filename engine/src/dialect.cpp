@@ -54,6 +54,17 @@ std::string dialect::quote_literal(std::string_view text) {
     return out + "'";
 }
 
+namespace {
+constexpr std::string_view gexec_line = "\n\\gexec";
+}  // namespace
+
+std::string gexec(const std::string& query) { return query + std::string(gexec_line); }
+
+std::optional<std::string_view> gexec_query(std::string_view statement) {
+    if (!statement.ends_with(gexec_line)) return std::nullopt;
+    return statement.substr(0, statement.size() - gexec_line.size());
+}
+
 const dialect& dialect_for(backend b) {
     switch (b) {
     case backend::sqlite: {

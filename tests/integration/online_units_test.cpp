@@ -4,6 +4,7 @@
 // on SQLite the plain equivalents in one transaction. Every result is read back from the
 // database's own catalog with a session of our own.
 
+#include <strata/dialect.hpp>
 #include <strata/error.hpp>
 #include <strata/migration.hpp>
 #include <strata/registry.hpp>
@@ -634,6 +635,79 @@ BOOST_AUTO_TEST_CASE(down_undoes_an_online_unit_whose_index_build_failed) {
                    boost::test_tools::per_element());
     }
     expect_rolled_back(*reg, db, *sql, before);
+}
+
+// The rollback of an online unit drops the index it built CONCURRENTLY (review 25 L3): while it
+// waits for a transaction on the table, the application's writes go on, where a plain DROP INDEX
+// would queue them behind its lock.
+BOOST_AUTO_TEST_CASE(down_drops_an_online_units_index_without_blocking_writes) {
+    auto db = temp_database::postgresql();
+    auto reg = online_registry();
+    strata::runner(*reg, db.url()).up(1);
+    auto sql = open_session(db.url());
+    *sql << "INSERT INTO parents (id) VALUES (1)";
+    const auto before = read_schema(*sql);
+    crash_after(*reg, db.url(), *sql, done_up_to_the_build);
+    BOOST_TEST_REQUIRE(indexes_of_children(*sql) == (names{"children_parent_ref_key valid=true unique=true (parent_ref)",
+                                                           "children_pkey valid=true unique=true (id)"}),
+                       boost::test_tools::per_element());
+
+    // A dry run's script keeps it for psql: the query, then \gexec, outside a transaction.
+    strata::runner_options dry;
+    dry.dry_run = true;
+    const auto script = strata::runner(*reg, db.url(), dry).down().script;
+    const auto drop = std::find_if(script.begin(), script.end(), [](const std::string& line) {
+        return strata::gexec_query(line) && contains(line, "SELECT 'DROP INDEX CONCURRENTLY IF EXISTS '");
+    });
+    BOOST_TEST_REQUIRE((drop != script.end()), joined(script));
+    BOOST_TEST((std::find(script.begin(), drop, "BEGIN") == drop), joined(script));
+
+    auto reader = open_session(db.url());  // a report's transaction, idle on children
+    *reader << "BEGIN";
+    query_value(*reader, "SELECT CAST(count(*) AS TEXT) FROM children");
+    std::exception_ptr failure;
+    std::thread reverting([&] {
+        try {
+            strata::runner_options options;
+            options.ddl_lock_timeout = 60s;  // the wait below is ours
+            strata::runner(*reg, db.url(), options).down();
+        } catch (...) {
+            failure = std::current_exception();
+        }
+    });
+    struct joiner {
+        std::thread& t;
+        std::unique_ptr<soci::session>& reader;
+        ~joiner() {
+            reader.reset();  // ends its transaction, so the rollback can finish
+            if (t.joinable()) t.join();
+        }
+    } join_at_exit{reverting, reader};
+
+    const bool dropping = eventually([&] {
+        return count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM pg_stat_activity WHERE datname = current_database() AND "
+                              "wait_event_type = 'Lock' AND starts_with(query, 'DROP INDEX CONCURRENTLY')") == 1;
+    });
+    BOOST_TEST_REQUIRE(dropping, "no DROP INDEX CONCURRENTLY waiting for the reader");
+    auto writer = open_session(db.url());
+    *writer << "SET statement_timeout = '5s'";
+    *writer << "INSERT INTO children (id, parent) VALUES (100, 1)";  // not queued behind the drop
+
+    reader.reset();
+    reverting.join();
+    if (failure) {
+        try {
+            std::rethrow_exception(failure);
+        } catch (const std::exception& e) {
+            BOOST_ERROR("the rollback failed: " << e.what());
+        }
+    }
+    BOOST_TEST(indexes_of_children(*sql) == (names{"children_pkey valid=true unique=true (id)"}), boost::test_tools::per_element());
+    BOOST_TEST(count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM children WHERE id = 100") == 1);
+    BOOST_TEST(recorded_versions(*sql) == (std::vector<std::int64_t>{1}), boost::test_tools::per_element());
+    const auto after = read_schema(*sql).without(history_table).without(log_table);
+    const auto expected = before.without(history_table).without(log_table);
+    BOOST_TEST(after == expected, schema_diff(expected, after));
 }
 
 // The 3 a.m. rollback with the previous release's migrator, which does not know unit 2, stopped

@@ -317,7 +317,7 @@ BOOST_AUTO_TEST_CASE(a_stop_during_an_online_unit_leaves_it_for_up_to_finish) {
     std::stop_source stop;
     options.stop = stop.get_token();
     conn.stopper = &stop;
-    conn.fail["CONCURRENTLY"] = {"stop"};
+    conn.fail["INDEX CONCURRENTLY IF NOT EXISTS"] = {"stop"};
     try {
         run().run_all({up(2)}, {});
         BOOST_FAIL("the run should stop");

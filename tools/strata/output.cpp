@@ -1,6 +1,7 @@
 // What strata prints: human text (colour only on a terminal without NO_COLOR) or JSON.
 
 #include <nlohmann/json.hpp>
+#include <strata/dialect.hpp>
 
 #include <cstdlib>
 #include <iomanip>
@@ -261,7 +262,9 @@ void printer::report(const std::string& command, const std::string& database, co
     }
     if (dry_run) {
         out_ << "-- dry run: nothing below was executed on " << database << "\n";
-        for (const auto& line : r.script) out_ << line << (line.rfind("--", 0) == 0 ? "\n" : ";\n");
+        // A comment, and psql's \gexec (strata::gexec()), end without a semicolon.
+        for (const auto& line : r.script)
+            out_ << line << (line.rfind("--", 0) == 0 || strata::gexec_query(line) ? "\n" : ";\n");
         // redo's two steps are one unit, reverted then applied again.
         const std::string would = r.units.empty() ? nothing_to_do
                                   : command == "redo"

@@ -142,4 +142,13 @@ public:
 /// The dialect for a backend.
 const dialect& dialect_for(backend b);
 
+/// A statement the runner runs as psql's `\gexec` does: `query` first, then each value of its
+/// rows as a statement of its own, in order (none when it returns no row). For a statement
+/// PostgreSQL refuses inside a DO block or a transaction (DROP INDEX CONCURRENTLY) on an object
+/// only the catalog can name. Written `<query>\n\gexec`, so a dry run's script runs in psql as
+/// it is.
+std::string gexec(const std::string& query);
+/// The query of a gexec() statement; nullopt for any other statement.
+std::optional<std::string_view> gexec_query(std::string_view statement);
+
 }  // namespace strata

@@ -138,6 +138,14 @@ void executor::execute(const step& s, const std::string& statement) {
                      p.total, p.unit, p.phase});
         });
     try {
+        // A query whose rows are the statements to run (psql's \gexec; a dry run's script keeps
+        // it as written).
+        if (auto query = gexec_query(statement); query && !t_.script) {
+            for (const auto& row : t_.conn.query(std::string(*query)))
+                for (const auto& value : row)
+                    if (value) t_.conn.execute(*value);
+            return;
+        }
         // A unit that is not resumable would be dirty if a wait's deadline stopped it half-way.
         t_.conn.execute(s.statements->resumable ? lag_.between_batches(statement) : statement);
     } catch (const error& e) {

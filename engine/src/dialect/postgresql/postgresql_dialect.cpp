@@ -263,8 +263,12 @@ rendering postgresql_dialect::render_rollback(const std::vector<operation>& up, 
                 [&](const add_unique& o) {
                     s.push_back(drop_constraint_if_own(o.table, o.key.name, 'u', o.key.columns, nullptr));
                     s.push_back(drop_index_if_own({.name = o.key.name, .table = o.table, .columns = o.key.columns, .unique = true}));
+                    out.transactional = false;  // DROP INDEX CONCURRENTLY
                 },
-                [&](const create_index& o) { s.push_back(drop_index_if_own(o.index)); },
+                [&](const create_index& o) {
+                    s.push_back(drop_index_if_own(o.index));
+                    out.transactional = false;
+                },
                 [&](const add_check& o) { s.push_back(drop_constraint_if_own(o.table, o.check.name, 'c', {}, nullptr)); },
                 // SET NOT NULL's way back (DROP NOT NULL) can run twice; the check proving it may be there.
                 [&](const change_column& o) {

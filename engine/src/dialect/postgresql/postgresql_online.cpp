@@ -423,12 +423,16 @@ std::string drop_column_if_own(const std::string& table, const column& c) {
 }
 
 std::string drop_index_if_own(const index_def& index) {
+    // CONCURRENTLY, which no DO block can run: the application's reads and writes do not queue
+    // behind the table's lock while a rollback drops it. Named as the catalog spells it for this
+    // session (regclass: qualified when the search_path would not find it).
     const std::string table_oid = "to_regclass(" + dialect::quote_literal(dialect::quote(index.table)) + ")";
-    return do_block("DECLARE idx regclass := (SELECT i.indexrelid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-                    "WHERE i.indrelid = " + table_oid + " AND c.relname = " + dialect::quote_literal(index.name) +
-                    " AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = i.indexrelid AND conrelid = i.indrelid) AND "
-                    "(NOT i.indisvalid OR (i.indisunique = " + (index.unique ? "true" : "false") + " AND NOT (" +
-                    index_differs(index) + ")))); BEGIN IF idx IS NOT NULL THEN EXECUTE 'DROP INDEX ' || idx::text; END IF; END");
+    return gexec("SELECT 'DROP INDEX CONCURRENTLY IF EXISTS ' || i.indexrelid::regclass::text FROM pg_catalog.pg_index i "
+                 "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = " + table_oid +
+                 " AND c.relname = " + dialect::quote_literal(index.name) +
+                 " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conindid = i.indexrelid AND conrelid = "
+                 "i.indrelid) AND (NOT i.indisvalid OR (i.indisunique = " + (index.unique ? "true" : "false") + " AND NOT (" +
+                 index_differs(index) + ")))");
 }
 
 }  // namespace strata::postgresql_online

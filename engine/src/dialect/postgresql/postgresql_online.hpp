@@ -58,7 +58,8 @@ std::string drop_constraint_if_own(const std::string& table, const std::string& 
 /// The column, if it has the unit's type (with it go the keys and indexes on it).
 std::string drop_column_if_own(const std::string& table, const schema::column& c);
 /// The index, valid and matching `index` (backing no constraint), or INVALID (a failed or killed
-/// build, which the step drops too).
+/// build, which the step drops too), dropped CONCURRENTLY: a gexec() statement, to run outside
+/// a transaction.
 std::string drop_index_if_own(const schema::index_def& index);
 
 }  // namespace strata::postgresql_online
