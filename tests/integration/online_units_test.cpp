@@ -710,6 +710,37 @@ BOOST_AUTO_TEST_CASE(down_drops_an_online_units_index_without_blocking_writes) {
     BOOST_TEST(after == expected, schema_diff(expected, after));
 }
 
+// The same when the new release's own down of it was stopped too (its row says reverting), after
+// the index was built (review 23's missing test): the older build finishes that down from the
+// stored inverses, the index dropped CONCURRENTLY outside a transaction.
+BOOST_AUTO_TEST_CASE(an_older_build_finishes_the_down_of_an_online_index_unit_stopped_half_way) {
+    auto db = temp_database::postgresql();
+    auto reg = online_registry();
+    auto older = registry_of({create_tables()});
+    strata::runner(*reg, db.url()).up(1);
+    auto sql = open_session(db.url());
+    *sql << "INSERT INTO parents (id) VALUES (1), (2)";
+    const auto before = read_schema(*sql);
+    crash_after(*reg, db.url(), *sql, done_up_to_the_build);
+    // The new release's down began (the row says reverting) and was stopped before its first drop.
+    *sql << std::string("UPDATE ") + history_table + " SET state = 'reverting' WHERE version = 2";
+    BOOST_TEST_REQUIRE(indexes_of_children(*sql).size() == 2u, joined(indexes_of_children(*sql)));
+
+    strata::runner old_build(*older, db.url());
+    const auto status = old_build.status();
+    BOOST_TEST_REQUIRE(status.size() == 2u);
+    BOOST_TEST((status[1].state == strata::unit_state::dirty));
+    BOOST_TEST(status[1].stored_rollback);
+    const auto report = old_build.down();
+    BOOST_TEST_REQUIRE(report.units.size() == 1u);
+    BOOST_TEST(report.units[0].from_history);
+    const auto after = read_schema(*sql);
+    BOOST_TEST((after == before), schema_diff(before, after));
+    BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
+    BOOST_TEST(query_value(*sql, "SELECT message FROM strata_schema_log WHERE action = 'down' AND version = 2") ==
+               std::optional<std::string>("its down had been interrupted half-way: finished it"));
+}
+
 // The 3 a.m. rollback with the previous release's migrator, which does not know unit 2, stopped
 // half-way by the new release (rollback probe H2). The row stores each step's guarded inverse
 // while it says running: the older build's status says what it is, its up refuses, and its down
