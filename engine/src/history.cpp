@@ -49,12 +49,13 @@ const char* to_text(row_state s) {
 
 /// What a stored down's checksum covers: its statements and how they run.
 std::string down_checksum(const rendering& down) {
-    std::vector<std::string> how{std::string("foreign_keys_off=") + (down.foreign_keys_off ? "1" : "0"),
-                                 std::string("transactional=") + (down.transactional ? "1" : "0")};
-    // Only when there is one: the downs stored before it was (all the others) keep their checksum.
-    if (down.data_loss_allowed) how.push_back("data_loss_allowed=" + *down.data_loss_allowed);
-    return checksum(down.statements, how);
+    return checksum(down.statements, {std::string("foreign_keys_off=") + (down.foreign_keys_off ? "1" : "0"),
+                                      std::string("transactional=") + (down.transactional ? "1" : "0")});
 }
+
+/// The checksum of a down's allowance to drop data, bound to the down's own (`of`): a key of its
+/// own, so that a build that does not know it finds the down intact (and counts its drops).
+std::string allowance_checksum(const std::string& of, const std::string& reason) { return checksum({of, reason}); }
 
 /// `s` as a JSON string, byte for byte as nlohmann::json::dump() writes it (UTF-8 kept, the
 /// short escapes, \u00xx for other control characters); false for text with non-ASCII bytes,
@@ -91,7 +92,9 @@ nlohmann::json stored_json(const rendering& r) {
                      {"foreign_keys_off", r.foreign_keys_off},
                      {"transactional", r.transactional},
                      {"checksum", down_checksum(r)}};
-    if (r.data_loss_allowed) j["data_loss_allowed"] = *r.data_loss_allowed;
+    if (r.data_loss_allowed)
+        j["data_loss_allowed"] = {{"reason", *r.data_loss_allowed},
+                                  {"checksum", allowance_checksum(j["checksum"].get<std::string>(), *r.data_loss_allowed)}};
     return j;
 }
 
@@ -102,8 +105,13 @@ std::optional<rendering> parsed_stored(const nlohmann::json& j) {
     r.statements = j.at("statements").get<std::vector<std::string>>();
     r.foreign_keys_off = j.at("foreign_keys_off").get<bool>();
     r.transactional = j.at("transactional").get<bool>();
-    if (j.contains("data_loss_allowed")) r.data_loss_allowed = j.at("data_loss_allowed").get<std::string>();
-    if (j.at("checksum").get<std::string>() != down_checksum(r)) return std::nullopt;
+    const std::string sum = j.at("checksum").get<std::string>();
+    if (sum != down_checksum(r)) return std::nullopt;
+    if (j.contains("data_loss_allowed")) {
+        const auto& allowed = j.at("data_loss_allowed");
+        r.data_loss_allowed = allowed.at("reason").get<std::string>();
+        if (allowed.at("checksum").get<std::string>() != allowance_checksum(sum, *r.data_loss_allowed)) return std::nullopt;
+    }
     return r;
 }
 
@@ -118,16 +126,20 @@ std::string stored_down_json(const rendering& down, const rendering* rollback) {
     // Written by hand (keys in nlohmann's order, the same bytes): status compares every applied
     // unit's row with this text, and nlohmann's object building cost a long history more than
     // reading it. Text with non-ASCII bytes goes through nlohmann, which refuses invalid UTF-8.
-    std::size_t size = 128;
+    std::size_t size = 128 + (down.data_loss_allowed ? down.data_loss_allowed->size() + 128 : 0);
     for (const auto& s : down.statements) size += s.size() + 8;
     std::string out;
     out.reserve(size);
+    const std::string sum = down_checksum(down);
     out += "{\"checksum\":\"";
-    out += down_checksum(down);
+    out += sum;
     out += '"';
     if (down.data_loss_allowed) {
-        out += ",\"data_loss_allowed\":";
+        out += ",\"data_loss_allowed\":{\"checksum\":\"";
+        out += allowance_checksum(sum, *down.data_loss_allowed);
+        out += "\",\"reason\":";
         if (!append_ascii_json_string(out, *down.data_loss_allowed)) return stored_json(down).dump();
+        out += '}';
     }
     out += ",\"foreign_keys_off\":";
     out += down.foreign_keys_off ? "true" : "false";

@@ -307,8 +307,10 @@ struct runner::impl {
                 steps.push_back(s);
                 continue;
             }
+            // From the history (this build does not know the unit, or it changed): as it was applied.
+            const std::string who = s.from_history ? "the unit allowed it when it was applied" : "the unit allows it";
             for (const auto& d : drops_of({s}, db.url().kind()))
-                say(describe(d, false) + " whatever it holds: the unit allows it (" + *s.statements->data_loss_allowed + ")");
+                say(describe(d, false) + " whatever it holds: " + who + " (" + *s.statements->data_loss_allowed + ")");
         }
         if (options.allow_data_loss) {
             for (const auto& d : drops_of(steps, db.url().kind())) say(describe(d, false) + " whatever it holds (--allow-data-loss)");
@@ -328,7 +330,9 @@ struct runner::impl {
                                                                           : "a copy of the file, or sqlite3 .dump";
         const std::string message = std::string(command) + " would destroy data: " + describe(losses.front()) + more +
                                     "; nothing was run. Once the data is gone only a backup brings it back: keep what you "
-                                    "need (" + backup + "), then run again with --allow-data-loss";
+                                    "need (" + backup + "), then run again with --allow-data-loss. A unit whose down keeps "
+                                    "the data elsewhere on purpose says so itself: allow_data_loss(reason) in its down(), "
+                                    "-- strata:allow data-loss <reason> in a .sql unit";
         throw data_loss_error(message, context(), std::move(losses));
     }
 
@@ -599,15 +603,25 @@ change_review runner::accept_change(std::int64_t version) {
     const auto down = p->stored_down();
     change_review review{.version = version, .name = p->name(), .applied_checksum = s->applied_checksum, .checksum = p->checksum,
                          .up = p->up.statements, .stored_down = {}, .down = {}};
-    if (auto stored = recorded_down(*row); stored.statements) review.stored_down = stored.statements->statements;
-    if (down) review.down = down->statements;
+    if (auto stored = recorded_down(*row); stored.statements) {
+        review.stored_down = stored.statements->statements;
+        review.stored_data_loss_allowed = stored.statements->data_loss_allowed;
+    }
+    if (down) {
+        review.down = down->statements;
+        review.data_loss_allowed = down->data_loss_allowed;
+    }
     if (d.options.dry_run) return review;
     auto& h = d.db.history();
     transaction tx(d.db.change(), false);
     h.accept_change(version, p->checksum, down ? &*down : nullptr);
+    std::string allowance;  // what a later rollback counts, when that changes
+    if (down && review.data_loss_allowed != review.stored_data_loss_allowed)
+        allowance = review.data_loss_allowed ? "; its down's drops now allowed by the unit (" + *review.data_loss_allowed + ")"
+                                             : "; its down's drops counted again (the unit no longer allows them)";
     h.log({version, p->name(), "repair", 0, "ok",
            "accepted the change: checksum " + s->applied_checksum + " replaced by this build's " + p->checksum +
-               (down ? std::string() : "; the stored down statements kept (this build cannot revert it)")});
+               (down ? allowance : "; the stored down statements kept (this build cannot revert it)")});
     tx.commit();
     return review;
 }

@@ -2,6 +2,7 @@
 
 #include <strata/lint.hpp>
 
+#include "schema/allowance_reason.hpp"
 #include "sql_unit/statement_splitter.hpp"
 
 #include <algorithm>
@@ -174,6 +175,8 @@ directive parse_directive(std::string_view rest, std::string_view line_text, std
         const std::string after_code = std::string(rest.substr(rest.find(words[1]) + words[1].size()));
         d.what = data_loss ? directive::kind::allow_data_loss : directive::kind::allow;
         d.allowance = {words[1], trimmed(after_code)};
+        if (const auto problem = schema::allowance_reason_problem(d.allowance.reason); data_loss && !problem.empty())
+            fail("the reason in \"" + shown + "\" " + problem + "; every rollback prints and stores it: one line of UTF-8 text");
         return d;
     }
     if (words.empty() || words.size() > 2 || (words[0] != "up" && words[0] != "down"))
@@ -261,6 +264,7 @@ sql_unit parse_sql_unit(std::string_view text, std::string_view file) {
     std::vector<schema::lint_allowance> allowances;
     std::optional<std::string> data_loss_allowed;
     std::size_t data_loss_line = 0;
+    std::vector<std::size_t> allow_lines;  // of the -- strata:allow S0xx directives
 
     std::size_t line = 1;
     for (std::size_t pos = 0; pos <= text.size(); ++line) {
@@ -289,6 +293,7 @@ sql_unit parse_sql_unit(std::string_view text, std::string_view file) {
         auto d = parse_directive(*rest, line_text, file, line);
         if (d.what == directive::kind::allow) {
             allowances.push_back(std::move(d.allowance));
+            allow_lines.push_back(line);
             current->text += '\n';
             continue;
         }
@@ -335,13 +340,18 @@ sql_unit parse_sql_unit(std::string_view text, std::string_view file) {
             split_sections[{k, backend::sqlite}] = std::move(both[1]);
         }
     }
-    if (no_transaction_line)
+    // A directive line inside a statement would leave an empty line in its text (changing an
+    // applied unit's checksum) or, in a body, split nothing it should.
+    std::vector<std::pair<std::size_t, std::string>> loose;
+    if (no_transaction_line) loose.emplace_back(*no_transaction_line, "-- strata:no-transaction");
+    for (auto at : allow_lines) loose.emplace_back(at, "-- strata:allow");
+    if (data_loss_allowed) loose.emplace_back(data_loss_line, "-- strata:allow data-loss");
+    for (const auto& [at, what] : loose)
         for (const auto& [k, pieces] : split_sections)
             for (const auto& p : pieces)
-                if (p.first_line < *no_transaction_line && *no_transaction_line < p.last_line)
-                    throw sql_file_error(file_name, *no_transaction_line,
-                                         "-- strata:no-transaction inside the statement that starts on line " +
-                                             std::to_string(p.first_line) +
+                if (p.first_line < at && at < p.last_line)
+                    throw sql_file_error(file_name, at,
+                                         what + " inside the statement that starts on line " + std::to_string(p.first_line) +
                                              "; put it on a line of its own between statements or at the top of the file");
 
     // A statement `offends` refuses on `only` (both databases when none) fails the build with `why`.
@@ -432,10 +442,12 @@ sql_unit parse_sql_unit(std::string_view text, std::string_view file) {
     }
     unit.up = std::move(*up);
     unit.down = script(direction::down);
-    if (data_loss_allowed && !unit.down)
+    const auto empty = [](const std::optional<std::vector<std::string>>& s) { return !s || s->empty(); };
+    if (data_loss_allowed && (!unit.down || (empty(unit.down->postgresql) && empty(unit.down->sqlite))))
         throw sql_file_error(file_name, data_loss_line,
-                             "-- strata:allow data-loss says what the down may drop, and the file has no -- strata:down "
-                             "section; add the down, or remove the line");
+                             std::string("-- strata:allow data-loss says what the down may drop, and the file has ") +
+                                 (unit.down ? "an empty -- strata:down section" : "no -- strata:down section") +
+                                 "; write the down, or remove the line");
     unit.no_transaction = no_transaction_line.has_value();
     unit.allowances = std::move(allowances);
     unit.data_loss_allowed = std::move(data_loss_allowed);

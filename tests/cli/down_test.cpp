@@ -206,7 +206,9 @@ void redo_reverts_and_reapplies_the_newest_unit(strata::backend b) {
                             ": redo would destroy data: unit 2 create_user_profiles drops table \"user_profiles\" with its 1 "
                             "row; nothing was run. Once the data is gone only a backup brings it back: keep what you need "
                             "(" + (b == strata::backend::postgresql ? "pg_dump --table, or COPY ... TO" : "a copy of the file, or sqlite3 .dump") +
-                            "), then run again with --allow-data-loss\n",
+                            "), then run again with --allow-data-loss. A unit whose down keeps the data elsewhere on "
+                            "purpose says so itself: allow_data_loss(reason) in its down(), -- strata:allow data-loss "
+                            "<reason> in a .sql unit\n",
                r);
     r = t.run({"--json", "redo"});
     BOOST_TEST(r.exit_code == 1, r);

@@ -357,7 +357,8 @@ void redo_dry_run_prints_down_then_up_and_changes_nothing(strata::backend b) {
     // and the exit code is the run's.
     BOOST_TEST(r.exit_code == 1, r);
     BOOST_TEST(contains(r.out, "\n-- but the run refuses it: 1 table or column it drops holds data (named above); keep what "
-                               "you need, then add --allow-data-loss\n"),
+                               "you need, then add --allow-data-loss (or, when a unit's down keeps the data elsewhere on purpose, say so "
+                               "in the unit: allow_data_loss(reason))\n"),
                r);
     BOOST_TEST(r.err == "strata: unit 2 create_user_profiles drops table \"user_profiles\" with its 1 row: the run refuses "
                         "this without --allow-data-loss\n",

@@ -1697,10 +1697,36 @@ STRATA_BACKEND_TEST(custom_a_unit_whose_down_drops_data_on_purpose_is_reverted_w
     strata::runner_options noticed;
     noticed.on_notice = [&](const std::string& text) { notices.push_back(text); };
     strata::runner(*older, db.url(), noticed).down({.to = 1});
-    BOOST_TEST(std::count(notices.begin(), notices.end(), notice) == 1, joined(notices));
+    const std::string as_applied =
+        "unit 2 notes drops table notes whatever it holds: the unit allowed it when it was applied (" + why + ")";
+    BOOST_TEST(std::count(notices.begin(), notices.end(), as_applied) == 1, joined(notices));
+    BOOST_TEST(query_value(*sql, "SELECT message FROM strata_schema_log WHERE action = 'down' AND version = 2") ==
+               std::optional<std::string>("what it drops was not counted, the unit allows it: " + why));
     BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
     BOOST_TEST(user_tables(*sql) == (names{"ledger", "notes_archive"}), boost::test_tools::per_element());
     BOOST_TEST(count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM notes_archive") == 2);
+}
+
+STRATA_BACKEND_TEST(custom_accepting_a_changed_unit_says_when_its_allowance_to_drop_data_changes) {
+    auto db = temp_database::create(backend);
+    strata::runner(*registry_of({table_unit(1, "ledger")}), db.url()).up();
+    const std::string why = "ledger is copied to the warehouse nightly";
+    auto edited = registry_of({std::make_shared<const raw_unit>(
+        1, "create_ledger",
+        std::vector<raw_statement>{{both("CREATE TABLE ledger (a integer)"), both("DROP TABLE ledger")}, {both("SELECT 1"), both("SELECT 1")}},
+        strata::transaction_mode::per_unit, why)});
+    const auto review = strata::runner(*edited, db.url()).accept_change(1);
+    BOOST_TEST(!review.stored_data_loss_allowed.has_value());
+    BOOST_TEST(review.data_loss_allowed.value_or("") == why);
+    auto sql = open_session(db.url());
+    const auto message = query_value(*sql, "SELECT message FROM strata_schema_log WHERE action = 'repair'").value_or("");
+    BOOST_TEST(contains(message, "; its down's drops now allowed by the unit (" + why + ")"), message);
+    // Stored with the accepted down: the rollback goes without a count, and the log says why.
+    *sql << "INSERT INTO ledger (a) VALUES (1)";
+    strata::runner(*registry_of({}), db.url()).down();
+    BOOST_TEST(user_tables(*sql).empty(), user_schema(*sql));
+    BOOST_TEST(query_value(*sql, "SELECT message FROM strata_schema_log WHERE action = 'down'") ==
+               std::optional<std::string>("what it drops was not counted, the unit allows it: " + why));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -192,8 +192,31 @@ BOOST_AUTO_TEST_CASE(a_units_allowance_to_drop_data_goes_with_its_down_only) {
     registry without;
     without.add(std::make_shared<const change_unit>(1, "notes", create_notes), "plan_tests.cpp");
     BOOST_TEST(strata::plan(without, dialect_for(backend::postgresql), false).find(1)->checksum == p.find(1)->checksum);
-    builder b;
-    BOOST_CHECK_THROW(b.allow_data_loss(" "), unsupported_error);
+    // One line of UTF-8, given once: every rollback prints it and stores it as JSON.
+    for (const std::string bad : {std::string(" "), std::string("two\nlines"), std::string("\x1b[31mred"),
+                                  std::string("copi\xe9" "es"), std::string(501, 'x')}) {
+        builder b;
+        BOOST_CHECK_THROW(b.allow_data_loss(bad), unsupported_error);
+    }
+    builder twice;
+    twice.allow_data_loss("Größe\tkept");
+    BOOST_CHECK_THROW(twice.allow_data_loss("again"), unsupported_error);
+}
+
+BOOST_AUTO_TEST_CASE(the_rollback_of_a_half_done_online_unit_takes_its_allowance_to_drop_data) {
+    registry units;
+    units.add(std::make_shared<const change_unit>(1, "notes", [](builder& b) {
+                  b.create_table("notes", [](table& t) { t.column("a", type::text()); });
+              }),
+              "plan_tests.cpp");
+    units.add(std::make_shared<const change_unit>(2, "tag", [](builder& b) {
+                  b.create_index("notes", {"a"}).online();
+                  b.allow_data_loss("tags are rebuilt by the application");
+              }),
+              "plan_tests.cpp");
+    strata::plan p(units, dialect_for(backend::postgresql), false);
+    BOOST_TEST_REQUIRE(p.find(2)->rollback.has_value());
+    BOOST_TEST(p.find(2)->rollback->data_loss_allowed.value_or("") == "tags are rebuilt by the application");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

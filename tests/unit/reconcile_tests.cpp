@@ -472,23 +472,39 @@ BOOST_AUTO_TEST_CASE(a_stored_down_is_the_json_older_builds_wrote_byte_for_byte)
 }
 
 BOOST_AUTO_TEST_CASE(a_stored_allowance_to_drop_data_is_checked_with_the_statements) {
-    // Written into a row by hand, or edited there, it is damage: it would let a rollback drop
-    // data uncounted.
     rendering down;
     down.statements = {"DROP TABLE \"notes\""};
-    auto added = nlohmann::json::parse(stored_down_json(down));
-    added["data_loss_allowed"] = "nobody reads notes";
+    const auto plain = nlohmann::json::parse(stored_down_json(down));
     down.data_loss_allowed = "copied to notes_archive first";
-    auto edited = nlohmann::json::parse(stored_down_json(down));
-    edited["data_loss_allowed"] = "nobody reads notes";
-    auto removed = nlohmann::json::parse(stored_down_json(down));
-    removed.erase("data_loss_allowed");
-    for (const auto& j : {added, edited, removed}) {
+    const auto allowed = nlohmann::json::parse(stored_down_json(down));
+    // The down's own checksum is as without it (a build that does not know the key finds the
+    // row intact, and counts the drops); the allowance has one of its own, bound to the down's.
+    BOOST_TEST(allowed["checksum"] == plain["checksum"]);
+    BOOST_TEST(allowed["data_loss_allowed"]["reason"] == "copied to notes_archive first");
+    // Written into a row by hand, edited there, or moved to another row, it is damage: it would
+    // let a rollback drop data uncounted.
+    auto added = plain;
+    added["data_loss_allowed"] = allowed["data_loss_allowed"];
+    added["statements"] = {"DROP TABLE \"other\""};
+    added["checksum"] = nlohmann::json::parse(stored_down_json(rendering{.statements = {"DROP TABLE \"other\""}}))["checksum"];
+    auto edited = allowed;
+    edited["data_loss_allowed"]["reason"] = "nobody reads notes";
+    auto unsummed = allowed;
+    unsummed["data_loss_allowed"].erase("checksum");
+    for (const auto& j : {added, edited, unsummed}) {
         history_row row;
         row.down_json = j.dump();
-        BOOST_TEST(recorded_down(row).damage ==
-                   "its stored down statements are not the ones strata stored (their checksum does not match)");
+        BOOST_TEST(!recorded_down(row).damage.empty(), j.dump());
     }
+    // Taken away by hand, the row is intact and the drops are counted again.
+    auto removed = allowed;
+    removed.erase("data_loss_allowed");
+    history_row row;
+    row.down_json = removed.dump();
+    const auto back = recorded_down(row);
+    BOOST_TEST(back.damage == "");
+    BOOST_TEST_REQUIRE(back.statements.has_value());
+    BOOST_TEST(!back.statements->data_loss_allowed.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(a_stored_down_is_pinned_to_the_text_and_checksum_history_rows_hold) {

@@ -779,8 +779,20 @@ BOOST_AUTO_TEST_CASE(an_allow_data_loss_directive_goes_with_the_down) {
     fails_on("-- strata:allow data-loss one\n-- strata:up\nSELECT 1;\n-- strata:allow data-loss two\n" + down, 4,
              "a second -- strata:allow data-loss (the first is on line 1)");
     fails_on("-- strata:allow data-loss archived\n-- strata:up\nSELECT 1;\n", 1,
-             "the file has no -- strata:down section; add the down, or remove the line");
+             "the file has no -- strata:down section; write the down, or remove the line");
     fails_on("-- strata:up\nSELECT 1;\n-- strata:allow data_loss because\n", 3, "is no lint code (see lint --help) nor data-loss");
+    fails_on("-- strata:allow data-loss archived\n-- strata:up\nSELECT 1;\n-- strata:down\n", 1,
+             "the file has an empty -- strata:down section; write the down, or remove the line");
+    // Every rollback prints and stores it: UTF-8 (a Latin-1 file fails the build, not the rollback).
+    fails_on("-- strata:up\nSELECT 1;\n-- strata:allow data-loss copi\xe9" "es ailleurs\n" + down, 3,
+             "is not UTF-8 (0xe9 at byte 5)");
+    fails_on("-- strata:up\nSELECT 1;\n-- strata:allow data-loss " + std::string(501, 'x') + "\n" + down, 3,
+             "is longer than 500 bytes");
+    // Inside a statement, the line would change its text (an applied unit's checksum).
+    fails_on("-- strata:up\nCREATE TABLE notes (\n-- strata:allow data-loss archived\n  a text\n);\n" + down, 3,
+             "-- strata:allow data-loss inside the statement that starts on line 2");
+    fails_on("-- strata:up\nCREATE TABLE notes (\n-- strata:allow S010 reviewed\n  a text\n);\n" + down, 3,
+             "-- strata:allow inside the statement that starts on line 2");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

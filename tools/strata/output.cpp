@@ -275,7 +275,9 @@ void printer::report(const std::string& command, const std::string& database, co
         if (!r.refused_losses.empty())
             out_ << "-- but the run refuses it: " << plural(r.refused_losses.size(), "table or column")
                  << " it drops " << (r.refused_losses.size() == 1 ? "holds" : "hold")
-                 << " data (named above); keep what you need, then add --allow-data-loss" << std::endl;
+                 << " data (named above); keep what you need, then add --allow-data-loss (or, when a unit's down keeps "
+                    "the data elsewhere on purpose, say so in the unit: allow_data_loss(reason))"
+                 << std::endl;
         return;
     }
     if (r.units.empty()) {
@@ -308,6 +310,8 @@ void printer::repaired(const std::string& database, std::int64_t version, repair
             j["up"] = review->up;
             j["stored_down"] = review->stored_down;
             j["down"] = review->down ? json(*review->down) : json(nullptr);
+            j["stored_data_loss_allowed"] = review->stored_data_loss_allowed ? json(*review->stored_data_loss_allowed) : json(nullptr);
+            j["data_loss_allowed"] = review->data_loss_allowed ? json(*review->data_loss_allowed) : json(nullptr);
         }
         out_ << j.dump(2) << std::endl;
         return;
@@ -336,6 +340,12 @@ void printer::repaired(const std::string& database, std::int64_t version, repair
             out_ << "  this build's:" << std::endl;
             for (const auto& statement : *review->down) out_ << "    " << statement << std::endl;
         }
+        // Whether a rollback counts what the down drops changes with it.
+        auto said = [](const std::optional<std::string>& a) { return a ? "allowed (" + *a + ")" : std::string("counted"); };
+        if (review->down && review->data_loss_allowed != review->stored_data_loss_allowed)
+            out_ << "  what its down drops: " << said(review->stored_data_loss_allowed) << " as stored, "
+                 << said(review->data_loss_allowed) << (dry_run ? " by this build's, which would replace it" : " by this build's, now")
+                 << std::endl;
         return;
     }
     if (action == repair_action::mark_reverted) {

@@ -167,6 +167,10 @@ struct change_review {
     /// This build's down statements, which replace the stored ones; nullopt when this build
     /// cannot revert the unit: the stored ones stay.
     std::optional<std::vector<std::string>> down;
+    /// The unit's reason for its down dropping data (schema::builder::allow_data_loss): as
+    /// stored, and this build's (which replaces it with the down statements).
+    std::optional<std::string> stored_data_loss_allowed;
+    std::optional<std::string> data_loss_allowed;
 };
 
 /// What `diff` found: the schema the applied units make (expected) against the database's.

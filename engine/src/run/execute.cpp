@@ -52,9 +52,13 @@ void naming(const std::string& statement, F&& run) {
 
 /// The audit row's message for a unit that completed: said only when it was not the usual run.
 std::string audit_note(const step& s) {
-    if (!s.rolls_back) return "";
-    return s.reverting ? "its down had been interrupted half-way: finished it"
-                       : "its up had been interrupted half-way: undid what its finished steps did";
+    std::string note = !s.rolls_back ? ""
+                       : s.reverting ? "its down had been interrupted half-way: finished it"
+                                     : "its up had been interrupted half-way: undid what its finished steps did";
+    if (s.dir == direction::down && s.statements->data_loss_allowed)
+        note += (note.empty() ? "" : "; ") + std::string("what it drops was not counted, the unit allows it: ") +
+                *s.statements->data_loss_allowed;
+    return note;
 }
 
 /// The rollback a row of `s`'s unit stores while it runs outside a transaction (stored_down): an

@@ -109,10 +109,12 @@ plan::plan(const registry& r, const dialect& d, bool atomic) {
             // has nothing else to go by (DROP INDEX CONCURRENTLY is refused inside a transaction).
             if (e.transaction != transaction_mode::per_unit) p.down.transactional = false;
             if (b.data_loss_allowed()) data_loss_allowed = b.data_loss_allowed();
-            p.down.data_loss_allowed = std::move(data_loss_allowed);
+            p.down.data_loss_allowed = data_loss_allowed;
         } catch (const error&) {
             p.down_problem = std::current_exception();
         }
+        // What the down may drop, its rollback (a part of it) may too.
+        if (p.rollback) p.rollback->data_loss_allowed = data_loss_allowed;
         units_.push_back(std::move(p));
     }
 }

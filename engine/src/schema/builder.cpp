@@ -3,6 +3,8 @@
 #include <strata/error.hpp>
 #include <strata/lint.hpp>
 
+#include "schema/allowance_reason.hpp"
+
 namespace strata::schema {
 namespace {
 
@@ -267,6 +269,12 @@ builder& builder::allow_data_loss(std::string reason) {
     if (reason.find_first_not_of(" \t\r\n") == std::string::npos)
         throw unsupported_error("allow_data_loss() needs a reason, which the rollback prints: "
                                 "allow_data_loss(\"the down copies the notes to notes_archive first\")");
+    if (const auto problem = allowance_reason_problem(reason); !problem.empty())
+        throw unsupported_error("allow_data_loss(): the reason " + problem +
+                                "; give one line of UTF-8 text, which every rollback prints and stores");
+    if (data_loss_allowed_)
+        throw unsupported_error("allow_data_loss() a second time (the first said \"" + *data_loss_allowed_ +
+                                "\"); give one reason, saying all of it");
     data_loss_allowed_ = std::move(reason);
     return *this;
 }

@@ -144,7 +144,8 @@ public:
     /// allows it for a whole run). Call it in down(), or in change(); in up() it says the same.
     /// Stored with the down statements it vouches for, so a build that reverts the unit from
     /// them honours it too. Not an operation: the unit's checksum stays as it is. Throws
-    /// unsupported_error for an empty reason.
+    /// unsupported_error for a reason that is empty, not UTF-8, holds a control character or is
+    /// longer than 500 bytes, and for a second call.
     builder& allow_data_loss(std::string reason);
     const std::optional<std::string>& data_loss_allowed() const noexcept { return data_loss_allowed_; }
 

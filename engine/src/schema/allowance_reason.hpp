@@ -1,0 +1,18 @@
+#pragma once
+// Private: what a unit's reason for dropping data on purpose (builder::allow_data_loss,
+// `-- strata:allow data-loss <reason>`) may be. Every rollback prints it on one line and stores
+// it as JSON with the down statements.
+
+#include <string>
+#include <string_view>
+
+namespace strata::schema {
+
+/// The longest reason, in bytes.
+inline constexpr std::size_t allowance_reason_limit = 500;
+
+/// Why `reason` cannot be one ("is empty", "is not UTF-8 (byte 0xe9 at 6)", "holds a control
+/// character (0x0a at 11)", "is longer than 500 bytes"); empty when it can.
+std::string allowance_reason_problem(std::string_view reason);
+
+}  // namespace strata::schema
