@@ -203,6 +203,22 @@ BOOST_AUTO_TEST_CASE(a_units_allowance_to_drop_data_goes_with_its_down_only) {
     BOOST_CHECK_THROW(twice.allow_data_loss("again"), unsupported_error);
 }
 
+BOOST_AUTO_TEST_CASE(a_down_that_is_not_utf8_is_a_problem_of_the_down_not_of_the_run) {
+    // A Latin-1 file: the history stores the down as JSON text, which cannot hold it. Up runs
+    // (and stores no down); down is refused naming the statement, not an "unexpected" JSON error.
+    registry units;
+    units.add(std::make_shared<const change_unit>(1, "t", [](builder& b) {
+                  b.sql("CREATE TABLE t (a text)", "DROP TABLE t");
+                  b.sql("INSERT INTO t VALUES ('caf\xc3\xa9')", "DELETE FROM t WHERE a = 'caf\xe9'");
+              }),
+              "plan_tests.cpp");
+    strata::plan p(units, dialect_for(backend::sqlite), false);
+    BOOST_TEST(problem_of(p, 1, direction::up) == "");
+    BOOST_TEST(!p.find(1)->stored_down().has_value());
+    const auto problem = problem_of(p, 1, direction::down);
+    BOOST_TEST(problem.find("its down statement 1 is not UTF-8 (byte 0xe9 at 29)") != std::string::npos, problem);
+}
+
 BOOST_AUTO_TEST_CASE(the_rollback_of_a_half_done_online_unit_takes_its_allowance_to_drop_data) {
     registry units;
     units.add(std::make_shared<const change_unit>(1, "notes", [](builder& b) {

@@ -3,10 +3,13 @@
 #include <strata/migration.hpp>
 
 #include <algorithm>
+#include <cstdio>
+#include <exception>
 
 #include "checksum.hpp"
 #include "history.hpp"
 #include "record_operations.hpp"
+#include "schema/allowance_reason.hpp"
 #include "schema/column_dependents.hpp"
 
 namespace strata {
@@ -39,6 +42,21 @@ std::vector<schema::operation> without_online(std::vector<schema::operation> ops
             },
             op);
     return ops;
+}
+
+/// An unsupported_error naming the first statement of `r` that is not UTF-8; null when all are.
+std::exception_ptr not_utf8(const rendering& r, const char* what) {
+    for (std::size_t i = 0; i < r.statements.size(); ++i) {
+        const auto at = schema::invalid_utf8_at(r.statements[i]);
+        if (at == std::string_view::npos) continue;
+        char byte[8];
+        std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned>(static_cast<unsigned char>(r.statements[i][at])));
+        return std::make_exception_ptr(unsupported_error(
+            std::string("its ") + what + " statement " + std::to_string(i + 1) + " is not UTF-8 (byte " + byte + " at " +
+            std::to_string(at + 1) + "), and strata stores the statements that revert a unit with its history row as "
+            "UTF-8 text: save the unit's file as UTF-8"));
+    }
+    return nullptr;
 }
 
 }  // namespace
@@ -115,6 +133,9 @@ plan::plan(const registry& r, const dialect& d, bool atomic) {
         }
         // What the down may drop, its rollback (a part of it) may too.
         if (p.rollback) p.rollback->data_loss_allowed = data_loss_allowed;
+        // Both are stored with the history row as JSON text, which must be UTF-8 (a Latin-1 file).
+        if (!p.down_problem) p.down_problem = not_utf8(p.down, "down");
+        if (p.rollback && !p.rollback_problem) p.rollback_problem = not_utf8(*p.rollback, "rollback");
         units_.push_back(std::move(p));
     }
 }

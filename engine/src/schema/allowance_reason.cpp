@@ -34,6 +34,19 @@ std::size_t utf8_length(std::string_view s, std::size_t at) {
 
 }  // namespace
 
+std::size_t invalid_utf8_at(std::string_view text) {
+    for (std::size_t at = 0; at < text.size();) {
+        if (static_cast<unsigned char>(text[at]) < 0x80) {
+            ++at;
+            continue;
+        }
+        const std::size_t n = utf8_length(text, at);
+        if (n == 0) return at;
+        at += n;
+    }
+    return std::string_view::npos;
+}
+
 std::string allowance_reason_problem(std::string_view reason) {
     if (reason.find_first_not_of(" \t\r\n") == std::string_view::npos) return "is empty";
     if (reason.size() > allowance_reason_limit)

@@ -11,6 +11,10 @@ namespace strata::schema {
 /// The longest reason, in bytes.
 inline constexpr std::size_t allowance_reason_limit = 500;
 
+/// Where `text` stops being UTF-8 (the byte's offset), or npos when it is all UTF-8. The history
+/// stores down statements and reasons as JSON text, which must be.
+std::size_t invalid_utf8_at(std::string_view text);
+
 /// Why `reason` cannot be one ("is empty", "is not UTF-8 (byte 0xe9 at 6)", "holds a control
 /// character (0x0a at 11)", "is longer than 500 bytes"); empty when it can.
 std::string allowance_reason_problem(std::string_view reason);
