@@ -298,7 +298,9 @@ struct runner::impl {
     /// drop hold data, unless runner_options::allow_data_loss, which reads nothing and says what
     /// goes. A dry run says what the run would refuse, and returns it (run_report::refused_losses)
     /// to show its statements too: it is how one looks before a rollback.
-    std::vector<lost_data> guard_data(const std::vector<step>& all_steps, const char* command) {
+    /// What `steps` drop that holds data, counted before anything runs: refused (data_loss_error),
+    /// or in a dry run returned. What is not counted goes to `allowed`, each named in a notice.
+    std::vector<lost_data> guard_data(const std::vector<step>& all_steps, const char* command, std::vector<lost_data>& allowed) {
         // A down whose unit says it drops data on purpose (allow_data_loss, stored with the
         // statements it vouches for) is named, not read.
         std::vector<step> steps;
@@ -309,11 +311,18 @@ struct runner::impl {
             }
             // From the history (this build does not know the unit, or it changed): as it was applied.
             const std::string who = s.from_history ? "the unit allowed it when it was applied" : "the unit allows it";
-            for (const auto& d : drops_of({s}, db.url().kind()))
+            for (auto& d : drops_of({s}, db.url().kind())) {
                 say(describe(d, false) + " whatever it holds: " + who + " (" + *s.statements->data_loss_allowed + ")");
+                d.allowed = *s.statements->data_loss_allowed;
+                allowed.push_back(std::move(d));
+            }
         }
         if (options.allow_data_loss) {
-            for (const auto& d : drops_of(steps, db.url().kind())) say(describe(d, false) + " whatever it holds (--allow-data-loss)");
+            for (auto& d : drops_of(steps, db.url().kind())) {
+                say(describe(d, false) + " whatever it holds (--allow-data-loss)");
+                d.allowed = "--allow-data-loss";
+                allowed.push_back(std::move(d));
+            }
             return {};
         }
         // A dry run reads on look(), which waits for table locks without a limit: the same limit
@@ -522,9 +531,11 @@ run_report runner::down(const down_request& request, const unit_observer& observ
     auto down = d.plan_down(rows, request);
     if (relative) d.say(applied_last_not_reverted(rows, down.targets, d.options.program_name, "down"));
     d.rehearse(down.steps, false, true);
-    auto refused = d.guard_data(down.steps, "down");
+    std::vector<lost_data> allowed;
+    auto refused = d.guard_data(down.steps, "down", allowed);
     auto report = d.execute(down.steps, false, observer, {}, true);
     report.refused_losses = std::move(refused);
+    report.allowed_losses = std::move(allowed);
     return d.finish(std::move(report));
 }
 
@@ -548,10 +559,12 @@ run_report runner::redo(const unit_observer& observer) {
     auto both = down.steps;
     both.push_back(again);
     d.rehearse(both, false, true);  // and rehearsed together before either runs (SQLite)
-    auto refused = d.guard_data(down.steps, "redo");
+    std::vector<lost_data> allowed;
+    auto refused = d.guard_data(down.steps, "redo", allowed);
     auto report = d.execute(down.steps, false, observer, {}, true);
     report = d.execute({again}, false, observer, std::move(report), true);
     report.refused_losses = std::move(refused);
+    report.allowed_losses = std::move(allowed);
     return d.finish(std::move(report));
 }
 

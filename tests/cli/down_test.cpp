@@ -235,6 +235,13 @@ void redo_reverts_and_reapplies_the_newest_unit(strata::backend b) {
     BOOST_TEST(t.probe.applied_versions() == (versions{1, 2}), "redo applied more than it reverted");
     BOOST_TEST(t.probe.has_table("user_profiles"));
     BOOST_TEST(t.probe.row_count("user_profiles") == 0);
+    // --json names what was dropped uncounted, and why.
+    r = t.run({"--json", "redo", "--allow-data-loss"});
+    BOOST_TEST(r.exit_code == 0, r);
+    BOOST_TEST(json::parse(r.out).at("allowed_losses") ==
+                   json::parse(R"([{"version": 2, "name": "create_user_profiles", "table": "\"user_profiles\"",
+                                    "allowed": "--allow-data-loss"}])"),
+               r);
 }
 
 void redo_with_nothing_applied_is_refused(strata::backend b) {

@@ -1688,7 +1688,11 @@ STRATA_BACKEND_TEST(custom_a_unit_whose_down_drops_data_on_purpose_is_reverted_w
     std::vector<std::string> notices;
     strata::runner_options dry{.dry_run = true};
     dry.on_notice = [&](const std::string& text) { notices.push_back(text); };
-    BOOST_TEST(strata::runner(*units, db.url(), dry).down().refused_losses.empty());
+    const auto report = strata::runner(*units, db.url(), dry).down();
+    BOOST_TEST(report.refused_losses.empty());
+    BOOST_TEST_REQUIRE(report.allowed_losses.size() == 1u);
+    BOOST_TEST(report.allowed_losses[0].table == "notes");
+    BOOST_TEST(report.allowed_losses[0].allowed == why);
     BOOST_TEST(std::count(notices.begin(), notices.end(), notice) == 1, joined(notices));
 
     // An older build reverts it from the statements stored with it, allowance included.

@@ -69,11 +69,18 @@ std::string stopped_line(const error& e) {
     return line;
 }
 
-/// What a data-loss refusal lists, as JSON objects (error.lost, a dry run's refused_losses).
+/// What a data-loss refusal lists, as JSON objects (error.lost, a dry run's refused_losses), and
+/// what a down or redo dropped uncounted (allowed_losses: `allowed` says why, no count).
 json lost_json(const std::vector<lost_data>& lost) {
     json out = json::array();
     for (const auto& l : lost) {
-        json one{{"version", l.version}, {"name", l.name}, {"rows", l.rows}, {"at_least", l.at_least}};
+        json one{{"version", l.version}, {"name", l.name}};
+        if (l.allowed.empty()) {
+            one["rows"] = l.rows;
+            one["at_least"] = l.at_least;
+        } else {
+            one["allowed"] = l.allowed;
+        }
         if (!l.schema.empty()) one["schema"] = l.schema;
         if (!l.table.empty()) one["table"] = l.table;
         if (!l.column.empty()) one["column"] = l.column;
@@ -257,6 +264,7 @@ void printer::report(const std::string& command, const std::string& database, co
                  {"duration_ms", r.duration.count()}};
         if (dry_run) doc["script"] = r.script;
         if (!r.refused_losses.empty()) doc["refused_losses"] = lost_json(r.refused_losses);
+        if (!r.allowed_losses.empty()) doc["allowed_losses"] = lost_json(r.allowed_losses);
         out_ << doc.dump(2) << std::endl;
         return;
     }

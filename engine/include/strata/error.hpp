@@ -225,6 +225,9 @@ struct lost_data {
     std::int64_t rows = 0;
     bool at_least = false;  ///< the count stopped at its bound: there are `rows` or more
     std::string unread;     ///< why it could not be counted (a privilege): data may be there
+    /// Not counted, allowed (run_report::allowed_losses): the unit's reason (allow_data_loss),
+    /// or "--allow-data-loss" (runner_options::allow_data_loss).
+    std::string allowed;
 };
 
 /// `unit 3 add_phone drops column "accounts"."phone", which holds values in 12 rows`; without

@@ -100,6 +100,9 @@ struct run_report {
     /// Dry run of down or redo only: what the run would refuse to drop (data_loss_error), named
     /// in notices too. The command line's dry run then exits 1, as the run would.
     std::vector<lost_data> refused_losses;
+    /// Down or redo (a dry run too): what its statements drop that was not counted, each with
+    /// why (lost_data::allowed): its unit allows it, or runner_options::allow_data_loss.
+    std::vector<lost_data> allowed_losses;
 };
 
 /// Which units `down` reverts. At most one of the fields may be set (config_error otherwise);
