@@ -1711,6 +1711,28 @@ STRATA_BACKEND_TEST(custom_a_unit_whose_down_drops_data_on_purpose_is_reverted_w
     BOOST_TEST(count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM notes_archive") == 2);
 }
 
+STRATA_BACKEND_TEST(custom_an_allowance_to_drop_data_added_after_the_apply_is_this_builds_and_said) {
+    auto db = temp_database::create(backend);
+    strata::runner(*registry_of({table_unit(1, "ledger")}), db.url()).up();
+    // The same statements (the unit is not changed), now with an allowance: this build's goes.
+    auto allowing = registry_of({std::make_shared<const raw_unit>(
+        1, "create_ledger", std::vector<raw_statement>{{both("CREATE TABLE ledger (a integer)"), both("DROP TABLE ledger")}},
+        strata::transaction_mode::per_unit, std::string("kept in the warehouse"))});
+    BOOST_TEST((strata::runner(*allowing, db.url()).status().at(0).state == strata::unit_state::applied));
+    auto sql = open_session(db.url());
+    *sql << "INSERT INTO ledger (a) VALUES (1)";
+    std::vector<std::string> notices;
+    strata::runner_options noticed;
+    noticed.on_notice = [&](const std::string& text) { notices.push_back(text); };
+    strata::runner(*allowing, db.url(), noticed).down();
+    BOOST_TEST(user_tables(*sql).empty(), user_schema(*sql));
+    BOOST_TEST(std::count(notices.begin(), notices.end(),
+                          "reverting unit 1 create_ledger, with this build's allowance to drop data, which differs from the "
+                          "one stored when it was applied (\"kept in the warehouse\" now: an older build would go by the "
+                          "stored one)") == 1,
+               joined(notices));
+}
+
 STRATA_BACKEND_TEST(custom_accepting_a_changed_unit_says_when_its_allowance_to_drop_data_changes) {
     auto db = temp_database::create(backend);
     strata::runner(*registry_of({table_unit(1, "ledger")}), db.url()).up();

@@ -113,12 +113,17 @@ void executor::say(const std::string& text) const {
 }
 
 void executor::header(const step& s) const {
-    const std::string edited = ", with this build's down statements, which differ from those stored when it was applied "
-                               "(its down was edited since: an older build would run the stored ones)";
+    const std::string edited =
+        s.down_edited ? ", with this build's down statements, which differ from those stored when it was applied "
+                        "(its down was edited since: an older build would run the stored ones)"
+        : s.allowance_edited
+            ? ", with this build's allowance to drop data, which differs from the one stored when it was applied (" +
+                  (s.statements->data_loss_allowed ? "\"" + *s.statements->data_loss_allowed + "\"" : std::string("none")) +
+                  " now: an older build would go by the stored one)"
+            : std::string();
     if (t_.script) {
         t_.script->push_back("-- " + unit_label(s.version, s.name) + " (" + to_string(s.dir) + ")" +
-                             (s.from_history ? "," + std::string(stored_text(s)) : std::string()) +
-                             (s.down_edited ? edited : "") +
+                             (s.from_history ? "," + std::string(stored_text(s)) : std::string()) + edited +
                              (s.rolls_back ? ", interrupted half-way: each step's inverse, where the step got done" : ""));
         return;
     }
@@ -126,7 +131,7 @@ void executor::header(const step& s) const {
     if (s.from_history)
         say("reverting " + unit_label(s.version, s.name) +
             (s.unit ? ", which changed since it was applied," : ", which this build does not know,") + stored_text(s));
-    if (s.down_edited) say("reverting " + unit_label(s.version, s.name) + edited);
+    if (!edited.empty()) say("reverting " + unit_label(s.version, s.name) + edited);
 }
 
 void executor::deliver(const progress_event& p) {

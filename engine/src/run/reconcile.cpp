@@ -366,8 +366,8 @@ step down_step(const plan& p, const history_row& row, const stored_down& stored,
                 .transactional = per_unit(u) && u->down.transactional,
                 .down_edited = stored.statements && (stored.statements->statements != r.statements ||
                                                      stored.statements->transactional != r.transactional ||
-                                                     stored.statements->foreign_keys_off != r.foreign_keys_off ||
-                                                     stored.statements->data_loss_allowed != r.data_loss_allowed)};
+                                                     stored.statements->foreign_keys_off != r.foreign_keys_off),
+                .allowance_edited = stored.statements && stored.statements->data_loss_allowed != r.data_loss_allowed};
     }
     // Unknown to this build, or changed since it was applied: revert what was applied, with the
     // statements stored at the time.

@@ -30,6 +30,9 @@ struct step {
     /// down with this build's statements, which differ from those stored when the unit was
     /// applied (its down was edited since: an older build would run the stored ones)
     bool down_edited = false;
+    /// down with this build's allowance to drop data (allow_data_loss), which differs from the
+    /// one stored when the unit was applied (added, removed or reworded since)
+    bool allowance_edited = false;
 };
 
 /// Whether `row` says that `p`'s up stopped half-way (running) and the next up finishes it: an
