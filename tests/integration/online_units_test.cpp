@@ -407,6 +407,17 @@ BOOST_AUTO_TEST_CASE(online_foreign_key_failing_validation_is_interrupted_then_f
     // Writes go on as before the release.
     BOOST_CHECK_NO_THROW(*sql << "INSERT INTO children (id, parent) VALUES (12, 8)");
     *sql << "DELETE FROM children WHERE id = 12";
+    // Run again before the rows are fixed: a resumed run cannot tell its own half-built key from
+    // one added by hand since, and says so.
+    try {
+        strata::runner(*reg, db.url()).up();
+        BOOST_ERROR("up() validated a foreign key that child 11 violates");
+    } catch (const strata::migration_error& e) {
+        BOOST_TEST(contains(e.what(), "(up builds it again); this run resumed the unit, which takes what it finds under its "
+                                      "names as its own: if somebody had added one by hand since the last run, add it again"),
+                   e.what());
+    }
+    BOOST_TEST(constraint_of_children(*sql, "children_parent_fkey") == std::nullopt);
 
     *sql << "INSERT INTO parents (id) VALUES (7)";
     strata::runner(*reg, db.url()).up();

@@ -514,7 +514,10 @@ std::string executor::drop_half_built(const step& s) {
     std::string out;
     if (!dropped.empty())
         out += ". So that a rule the rows break refuses no writes while the unit is not applied, strata dropped what the "
-               "failed step had half-built: " + dropped + " (up builds it again)";
+               "failed step had half-built: " + dropped + " (up builds it again)" +
+               (s.resumes ? std::string("; this run resumed the unit, which takes what it finds under its names as its "
+                                        "own: if somebody had added one by hand since the last run, add it again")
+                          : std::string());
     if (!kept.empty())
         out += ". Not dropped, and it may still refuse writes that break its rule while the unit is not applied: " + kept +
                "; drop it with that statement (waiting for the transactions on its table, it took one try of "
