@@ -295,11 +295,11 @@ struct runner::impl {
     }
 
     /// Before a down's `steps` run: refuses (data_loss_error) when the tables and columns they
-    /// drop hold data, unless runner_options::allow_data_loss, which reads nothing and says what
-    /// goes. A dry run says what the run would refuse, and returns it (run_report::refused_losses)
-    /// to show its statements too: it is how one looks before a rollback.
-    /// What `steps` drop that holds data, counted before anything runs: refused (data_loss_error),
-    /// or in a dry run returned. What is not counted goes to `allowed`, each named in a notice.
+    /// drop hold data, except the drops of a unit that allows them (allow_data_loss) and, with
+    /// runner_options::allow_data_loss, all: those are not read, each is named in a notice and
+    /// added to `allowed` (run_report::allowed_losses). A dry run says what the run would refuse,
+    /// and returns it (run_report::refused_losses) to show its statements too: it is how one
+    /// looks before a rollback.
     std::vector<lost_data> guard_data(const std::vector<step>& all_steps, const char* command, std::vector<lost_data>& allowed) {
         // A down whose unit says it drops data on purpose (allow_data_loss, stored with the
         // statements it vouches for) is named, not read.
