@@ -422,12 +422,16 @@ std::vector<unit_status> runner::status() {
         if (!now && unread.empty()) {
             // The wait bounded for this read's transaction alone (SET LOCAL): a session setting
             // could stay on a server session a transaction pooler hands to the application.
+            // (SQLite: none; its transaction would take the write lock, BEGIN IMMEDIATE.)
             auto& c = impl_->db.look();
             try {
-                transaction t(c, false);
-                c.set_transaction_lock_timeout(std::chrono::seconds(1));
+                std::optional<transaction> t;
+                if (impl_->db.url().kind() == backend::postgresql) {
+                    t.emplace(c, false);
+                    c.set_transaction_lock_timeout(std::chrono::seconds(1));
+                }
                 now = inspect::read_snapshot(c, impl_->db.url().kind(), impl_->schema_scope());
-                t.commit();
+                if (t) t->commit();
             } catch (const error& e) {
                 if (!c.is_lock_timeout(e)) throw;
                 unread = "the schema could not be read within 1 s: another session holds a lock on a table";

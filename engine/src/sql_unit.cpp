@@ -354,6 +354,22 @@ sql_unit parse_sql_unit(std::string_view text, std::string_view file) {
                                          what + " inside the statement that starts on line " + std::to_string(p.first_line) +
                                              "; put it on a line of its own between statements or at the top of the file");
 
+    // Not SQL, and each fails the build here rather than the deploy or the rollback: psql's
+    // \gexec (strata's own statements only), and a down that is not UTF-8 (the history stores
+    // the down statements as JSON text).
+    for (const auto& [k, pieces] : split_sections)
+        for (const auto& p : pieces) {
+            if (schema::has_gexec_line(p.text))
+                throw sql_file_error(file_name, p.first_line,
+                                     "a \\gexec line (psql's meta-command, not SQL): strata does not run what a query "
+                                     "returns for a unit; write the statements themselves, or a DO block with EXECUTE "
+                                     "(PostgreSQL)");
+            if (k.first.first == direction::down && schema::invalid_utf8_at(p.text) != std::string_view::npos)
+                throw sql_file_error(file_name, p.first_line,
+                                     "the down statement is not UTF-8, and strata stores the down statements with the "
+                                     "history row as UTF-8 text: save the file as UTF-8");
+        }
+
     // A statement `offends` refuses on `only` (both databases when none) fails the build with `why`.
     auto refuse = [&](std::optional<backend> only, auto offends, auto why) {
         for (const auto& [k, pieces] : split_sections)

@@ -1621,6 +1621,16 @@ STRATA_BACKEND_TEST(custom_a_down_that_would_drop_data_is_refused_before_anythin
         BOOST_TEST_REQUIRE(report.refused_losses.size() == 1u);
         BOOST_TEST(strata::describe(report.refused_losses[0]) == "unit 1 create_ledger drops table ledger with its 1 row");
     }
+    if (backend == strata::backend::sqlite) {
+        // Another process writing (it holds the write lock) does not stop a dry run's counts.
+        auto writer = open_session(db.url());
+        *writer << "BEGIN IMMEDIATE";
+        strata::runner_options dry;
+        dry.dry_run = true;
+        dry.lock_timeout = 300ms;
+        BOOST_TEST(strata::runner(*units, db.url(), dry).down({.all = true}).refused_losses.size() == 1u);
+        *writer << "ROLLBACK";
+    }
     if (backend == strata::backend::postgresql) {
         // Its counts wait for a table lock as long as the run's statements would, then stop it.
         table_lock_holder holder(db.url(), "ledger");

@@ -795,4 +795,26 @@ BOOST_AUTO_TEST_CASE(an_allow_data_loss_directive_goes_with_the_down) {
              "-- strata:allow inside the statement that starts on line 2");
 }
 
+BOOST_AUTO_TEST_CASE(psql_gexec_and_a_down_that_is_not_utf8_fail_the_build) {
+    auto fails_on = [](const std::string& text, std::size_t line, const std::string& part) {
+        BOOST_CHECK_EXCEPTION(strata::parse_sql_unit(text, "u.sql"), strata::sql_file_error, [&](const strata::sql_file_error& e) {
+            BOOST_TEST(e.line() == line, e.what());
+            BOOST_TEST(std::string(e.what()).find(part) != std::string::npos, e.what());
+            return true;
+        });
+    };
+    // strata runs what such a query returns for its own statements only: a unit's would drop
+    // tables nothing counted first.
+    fails_on("-- strata:up\nCREATE TABLE t (a int);\n-- strata:down\nSELECT format('DROP TABLE %I', 't')\n\\gexec\n;\n", 4,
+             "a \\gexec line (psql's meta-command, not SQL)");
+    fails_on("-- strata:up\nCREATE TABLE t (a text);\n-- strata:down\nDELETE FROM t WHERE a = 'caf\xe9';\nDROP TABLE t;\n", 4,
+             "the down statement is not UTF-8");
+    // An up that is not UTF-8 still builds (SQLite takes it; it is not stored).
+    BOOST_CHECK_NO_THROW(strata::parse_sql_unit("-- strata:up\nCREATE TABLE t (a text);\nINSERT INTO t VALUES ('caf\xe9');\n"
+                                                "-- strata:down\nDROP TABLE t;\n", "u.sql"));
+    // The same from C++: raw SQL with \gexec is refused when the unit records it.
+    strata::schema::builder b;
+    BOOST_CHECK_THROW(b.sql("SELECT 'DROP TABLE t'\n\\gexec", "SELECT 1"), strata::unsupported_error);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

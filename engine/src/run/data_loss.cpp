@@ -252,7 +252,9 @@ std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& ste
     // With a wait of its own, each count is a transaction of its own: the setting ends with it,
     // and a count that fails (a table not there yet) spoils no other.
     auto count = [&](const std::string& query) {
-        if (!lock_wait) return db.query(query);
+        // SQLite: its transaction would take the write lock (BEGIN IMMEDIATE), and its busy
+        // timeout bounds the wait as it is.
+        if (!lock_wait || db.url().kind() != backend::postgresql) return db.query(query);
         transaction t(db, false);
         db.set_transaction_lock_timeout(*lock_wait);
         auto rows = db.query(query);

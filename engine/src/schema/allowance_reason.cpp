@@ -47,6 +47,18 @@ std::size_t invalid_utf8_at(std::string_view text) {
     return std::string_view::npos;
 }
 
+bool has_gexec_line(std::string_view text) {
+    for (std::size_t at = 0; at <= text.size();) {
+        auto end = text.find('\n', at);
+        if (end == std::string_view::npos) end = text.size();
+        auto line = text.substr(at, end - at);
+        while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+        if (line.starts_with("\\gexec")) return true;
+        at = end + 1;
+    }
+    return false;
+}
+
 std::string allowance_reason_problem(std::string_view reason) {
     if (reason.find_first_not_of(" \t\r\n") == std::string_view::npos) return "is empty";
     if (reason.size() > allowance_reason_limit)

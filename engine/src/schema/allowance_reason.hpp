@@ -15,6 +15,10 @@ inline constexpr std::size_t allowance_reason_limit = 500;
 /// stores down statements and reasons as JSON text, which must be.
 std::size_t invalid_utf8_at(std::string_view text);
 
+/// Whether `text` has a line that is psql's `\gexec` (strata::gexec(): strata's own statements
+/// only; a unit's raw SQL with one is refused).
+bool has_gexec_line(std::string_view text);
+
 /// Why `reason` cannot be one ("is empty", "is not UTF-8 (byte 0xe9 at 6)", "holds a control
 /// character (0x0a at 11)", "is longer than 500 bytes"); empty when it can.
 std::string allowance_reason_problem(std::string_view reason);

@@ -17,6 +17,24 @@ table_def define_table(std::string name, const std::function<void(table&)>& defi
 }  // namespace
 
 builder& builder::add(operation op) {
+    // psql's \gexec is how strata's own statements say "run what this query returns" (gexec()):
+    // in a unit's raw SQL it would run statements nothing reads first (the data-loss guard).
+    auto refuse_gexec = [](const std::string& text) {
+        if (has_gexec_line(text))
+            throw unsupported_error("raw SQL with a \\gexec line (psql's meta-command, not SQL): strata does not run what "
+                                    "a query returns for a unit; write the statements themselves, or a DO block with "
+                                    "EXECUTE (PostgreSQL): " + text.substr(0, 80));
+    };
+    if (const auto* r = std::get_if<raw_sql>(&op)) {
+        for (const auto* t : {&r->up, r->down ? &*r->down : nullptr})
+            if (t) refuse_gexec(t->postgresql), refuse_gexec(t->sqlite);
+    } else if (const auto* r = std::get_if<raw_statements>(&op)) {
+        for (const auto* script : {&r->up, r->down ? &*r->down : nullptr})
+            if (script)
+                for (const auto* list : {&script->postgresql, &script->sqlite})
+                    if (*list)
+                        for (const auto& statement : **list) refuse_gexec(statement);
+    }
     ops_.push_back(std::move(op));
     return *this;
 }
