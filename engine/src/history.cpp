@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 
@@ -49,8 +50,14 @@ const char* to_text(row_state s) {
 
 /// What a stored down's checksum covers: its statements and how they run.
 std::string down_checksum(const rendering& down) {
-    return checksum(down.statements, {std::string("foreign_keys_off=") + (down.foreign_keys_off ? "1" : "0"),
-                                      std::string("transactional=") + (down.transactional ? "1" : "0")});
+    std::vector<std::string> how{std::string("foreign_keys_off=") + (down.foreign_keys_off ? "1" : "0"),
+                                 std::string("transactional=") + (down.transactional ? "1" : "0")};
+    // A statement a build before the gexec form would send to the server as SQL (and fail on,
+    // half-way): such a build finds the row damaged instead, before anything runs. The others
+    // keep their checksum.
+    if (std::any_of(down.statements.begin(), down.statements.end(), [](const std::string& s) { return gexec_query(s).has_value(); }))
+        how.emplace_back("statements=gexec");
+    return checksum(down.statements, how);
 }
 
 /// The checksum of a down's allowance to drop data, bound to the down's own (`of`): a key of its

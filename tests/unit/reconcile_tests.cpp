@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "checksum.hpp"
 #include "history.hpp"
 #include "run/reconcile.hpp"
 #include "support/change_unit.hpp"
@@ -469,6 +470,29 @@ BOOST_AUTO_TEST_CASE(a_stored_down_is_the_json_older_builds_wrote_byte_for_byte)
                     BOOST_TEST(back.statements->statements == statements);
                     BOOST_TEST((back.statements->data_loss_allowed == allowed));
                 }
+}
+
+BOOST_AUTO_TEST_CASE(a_stored_gexec_statement_is_damage_to_a_build_before_the_form) {
+    // A build that predates the gexec form (review 27 M2) computed the checksum from the
+    // statements and the two flags alone: the row must not match that, so such a build refuses
+    // it before anything runs instead of failing half-way on "\gexec".
+    rendering rollback;
+    rollback.statements = {"DO $strata$ BEGIN NULL; END $strata$", gexec("SELECT 'DROP INDEX CONCURRENTLY IF EXISTS i'")};
+    rollback.transactional = false;
+    const auto stored = nlohmann::json::parse(stored_down_json(rollback));
+    const std::string older = strata::checksum(rollback.statements, {"foreign_keys_off=0", "transactional=0"});
+    BOOST_TEST(stored["checksum"].get<std::string>() != older);
+    history_row row;
+    row.down_json = stored.dump();
+    const auto back = recorded_down(row);
+    BOOST_TEST(back.damage == "");
+    BOOST_TEST_REQUIRE(back.statements.has_value());
+    BOOST_TEST(back.statements->statements == rollback.statements, boost::test_tools::per_element());
+    // Without one, the checksum is the one every row stored so far holds.
+    rendering plain;
+    plain.statements = {"DROP TABLE \"t_1\""};
+    BOOST_TEST(nlohmann::json::parse(stored_down_json(plain))["checksum"].get<std::string>() ==
+               strata::checksum(plain.statements, {"foreign_keys_off=0", "transactional=1"}));
 }
 
 BOOST_AUTO_TEST_CASE(a_stored_allowance_to_drop_data_is_checked_with_the_statements) {
