@@ -2,7 +2,7 @@
 
 #include <strata/lint.hpp>
 
-#include "schema/allowance_reason.hpp"
+#include "schema/unit_text.hpp"
 #include "sql_unit/statement_splitter.hpp"
 
 #include <algorithm>

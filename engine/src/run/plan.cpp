@@ -9,8 +9,8 @@
 #include "checksum.hpp"
 #include "history.hpp"
 #include "record_operations.hpp"
-#include "schema/allowance_reason.hpp"
 #include "schema/column_dependents.hpp"
+#include "schema/unit_text.hpp"
 
 namespace strata {
 namespace {

@@ -3,7 +3,7 @@
 #include <strata/error.hpp>
 #include <strata/lint.hpp>
 
-#include "schema/allowance_reason.hpp"
+#include "schema/unit_text.hpp"
 
 namespace strata::schema {
 namespace {

@@ -1,7 +1,8 @@
 #pragma once
-// Private: what a unit's reason for dropping data on purpose (builder::allow_data_loss,
-// `-- strata:allow data-loss <reason>`) may be. Every rollback prints it on one line and stores
-// it as JSON with the down statements.
+// Private: what a unit's own text may hold. The history stores down statements and the reason a
+// unit gives for dropping data on purpose (builder::allow_data_loss, `-- strata:allow data-loss
+// <reason>`) as JSON text, which must be UTF-8, and every rollback prints the reason on one line;
+// psql's \gexec is strata's own statements' form only (strata::gexec()).
 
 #include <string>
 #include <string_view>

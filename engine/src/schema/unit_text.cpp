@@ -1,4 +1,4 @@
-#include "schema/allowance_reason.hpp"
+#include "schema/unit_text.hpp"
 
 #include <cstdio>
 
