@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <optional>
 
@@ -48,15 +49,25 @@ const char* to_text(row_state s) {
     return s == row_state::running ? "running" : s == row_state::reverting ? "reverting" : "applied";
 }
 
-/// What a stored down's checksum covers: its statements and how they run.
+/// The statement forms beyond plain SQL that a stored down may hold and this build runs. A stored
+/// down names those it holds in `requires`; a build that finds one it does not know (a newer
+/// build's form) refuses the row before anything runs, instead of sending the form to the server
+/// as SQL and failing half-way. Only ever added to: a form, once stored, stays runnable.
+constexpr std::array<std::string_view, 1> known_forms{"gexec"};
+
+/// The forms `r` holds (known_forms): what its `requires` says.
+std::vector<std::string> forms_of(const rendering& r) {
+    if (std::any_of(r.statements.begin(), r.statements.end(), [](const std::string& s) { return gexec_query(s).has_value(); }))
+        return {"gexec"};
+    return {};
+}
+
+/// What a stored down's checksum covers: its statements, how they run and the forms they need.
 std::string down_checksum(const rendering& down) {
     std::vector<std::string> how{std::string("foreign_keys_off=") + (down.foreign_keys_off ? "1" : "0"),
                                  std::string("transactional=") + (down.transactional ? "1" : "0")};
-    // A statement a build before the gexec form would send to the server as SQL (and fail on,
-    // half-way): such a build finds the row damaged instead, before anything runs. The others
-    // keep their checksum.
-    if (std::any_of(down.statements.begin(), down.statements.end(), [](const std::string& s) { return gexec_query(s).has_value(); }))
-        how.emplace_back("statements=gexec");
+    // A row with none keeps the checksum every row before `requires` holds.
+    for (const auto& form : forms_of(down)) how.push_back("requires=" + form);
     return checksum(down.statements, how);
 }
 
@@ -99,6 +110,7 @@ nlohmann::json stored_json(const rendering& r) {
                      {"foreign_keys_off", r.foreign_keys_off},
                      {"transactional", r.transactional},
                      {"checksum", down_checksum(r)}};
+    if (auto forms = forms_of(r); !forms.empty()) j["requires"] = std::move(forms);
     if (r.data_loss_allowed)
         j["data_loss_allowed"] = {{"reason", *r.data_loss_allowed},
                                   {"checksum", allowance_checksum(j["checksum"].get<std::string>(), *r.data_loss_allowed)}};
@@ -114,12 +126,30 @@ std::optional<rendering> parsed_stored(const nlohmann::json& j) {
     r.transactional = j.at("transactional").get<bool>();
     const std::string sum = j.at("checksum").get<std::string>();
     if (sum != down_checksum(r)) return std::nullopt;
+    // The forms it names are the ones it holds (a `requires` edited away or added by hand).
+    const auto forms = j.contains("requires") ? j.at("requires").get<std::vector<std::string>>() : std::vector<std::string>();
+    if (forms != forms_of(r)) return std::nullopt;
     if (j.contains("data_loss_allowed")) {
         const auto& allowed = j.at("data_loss_allowed");
         r.data_loss_allowed = allowed.at("reason").get<std::string>();
         if (allowed.at("checksum").get<std::string>() != allowance_checksum(sum, *r.data_loss_allowed)) return std::nullopt;
     }
     return r;
+}
+
+/// The forms `j` (a stored down, with its rollback) requires that this build does not know, as
+/// a list for a message; empty when none.
+std::string unknown_forms(const nlohmann::json& j) {
+    std::string out;
+    auto add = [&](const nlohmann::json& part) {
+        if (!part.is_object() || !part.contains("requires")) return;
+        for (const auto& form : part.at("requires").get<std::vector<std::string>>())
+            if (std::find(known_forms.begin(), known_forms.end(), form) == known_forms.end())
+                out += (out.empty() ? "" : ", ") + form;
+    };
+    add(j);
+    if (j.is_object() && j.contains("rollback")) add(j.at("rollback"));
+    return out;
 }
 
 }  // namespace
@@ -150,6 +180,11 @@ std::string stored_down_json(const rendering& down, const rendering* rollback) {
     }
     out += ",\"foreign_keys_off\":";
     out += down.foreign_keys_off ? "true" : "false";
+    if (const auto forms = forms_of(down); !forms.empty()) {
+        out += ",\"requires\":[";
+        for (std::size_t i = 0; i < forms.size(); ++i) out += (i > 0 ? ",\"" : "\"") + forms[i] + '"';
+        out += ']';
+    }
     out += ",\"statements\":[";
     for (std::size_t i = 0; i < down.statements.size(); ++i) {
         if (i > 0) out += ',';
@@ -167,6 +202,9 @@ stored_down recorded_down(const history_row& row) {
     stored_down out;
     try {
         auto j = nlohmann::json::parse(*row.down_json);
+        if (auto forms = unknown_forms(j); !forms.empty())
+            return {.damage = "its stored down statements need a newer strata build: they hold " + forms +
+                              ", which this build cannot run (revert the unit with the build that applied it, or a newer one)"};
         out.statements = parsed_stored(j);
         if (out.statements && j.contains("rollback") && !(out.rollback = parsed_stored(j.at("rollback"))))
             out.statements.reset();

@@ -300,7 +300,7 @@ struct runner::impl {
     /// added to `allowed` (run_report::allowed_losses). A dry run says what the run would refuse,
     /// and returns it (run_report::refused_losses) to show its statements too: it is how one
     /// looks before a rollback.
-    std::vector<lost_data> guard_data(const std::vector<step>& all_steps, const char* command, std::vector<lost_data>& allowed) {
+    std::vector<lost_data> guard_data(std::vector<step>& all_steps, const char* command, std::vector<lost_data>& allowed) {
         // A down whose unit says it drops data on purpose (allow_data_loss, stored with the
         // statements it vouches for) is named, not read.
         std::vector<step> steps;
@@ -321,6 +321,7 @@ struct runner::impl {
             for (auto& d : drops_of(steps, db.url().kind())) {
                 say(describe(d, false) + " whatever it holds (--allow-data-loss)");
                 d.allowed = "--allow-data-loss";
+                for (auto& s : all_steps) s.drops_uncounted = s.drops_uncounted || s.version == d.version;
                 allowed.push_back(std::move(d));
             }
             return {};

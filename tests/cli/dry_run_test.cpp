@@ -6,6 +6,8 @@
 #include "strata_cli.hpp"
 #include "support/stored_down.hpp"
 
+#include <strata/dialect.hpp>
+
 #include <nlohmann/json.hpp>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
@@ -119,7 +121,9 @@ std::map<std::int64_t, std::string> stored_downs(const cli_database_test& t) {
 /// The statements as the dry run prints them: `;` after each but a comment.
 std::string as_printed(const std::vector<std::string>& statements) {
     std::string out;
-    for (const auto& s : statements) out += s + (s.rfind("--", 0) == 0 ? "\n" : ";\n");
+    // A comment, or a query with psql's \gexec (the one element of two lines that runs the
+    // statements its rows hold), ends without a semicolon.
+    for (const auto& s : statements) out += s + (s.rfind("--", 0) == 0 || strata::gexec_query(s) ? "\n" : ";\n");
     return out;
 }
 

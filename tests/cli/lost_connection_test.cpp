@@ -75,6 +75,23 @@ BOOST_AUTO_TEST_CASE(connection_lost_during_a_unit_exits_3_saying_so_and_keeps_n
     BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3}), boost::test_tools::per_element());
 }
 
+// The new connection cannot write the audit row either: the error says so, and why (review 27
+// L3: an operator who reads only "failed too" cannot tell that the log is incomplete for good).
+BOOST_AUTO_TEST_CASE(connection_lost_and_the_audit_row_refused_too_says_why) {
+    cli_database_test t(strata::backend::postgresql);
+    make_history_rows_sleep(t, false);
+    t.probe.execute("CREATE FUNCTION strata_test_refuse() RETURNS trigger LANGUAGE plpgsql AS "
+                    "$$BEGIN RAISE EXCEPTION 'the audit volume is full'; END$$");
+    t.probe.execute(std::string("CREATE TRIGGER strata_test_refuse BEFORE INSERT ON ") + log_table +
+                    " FOR EACH ROW EXECUTE FUNCTION strata_test_refuse()");
+
+    auto r = up_losing_the_connection(t);
+    BOOST_TEST(r.exit_code == 3, r);
+    BOOST_TEST(contains(r.err, "(no audit row: a new connection to write it failed too: the metadata table: "), r);
+    BOOST_TEST(contains(r.err, "the audit volume is full"), r);
+    BOOST_TEST(t.probe.applied_versions() == (versions{1}), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(connection_lost_during_commit_exits_1_saying_the_unit_may_or_may_not_be_applied) {
     cli_database_test t(strata::backend::postgresql);
     make_history_rows_sleep(t, true);

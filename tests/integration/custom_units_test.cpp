@@ -1743,6 +1743,25 @@ STRATA_BACKEND_TEST(custom_an_allowance_to_drop_data_added_after_the_apply_is_th
                joined(notices));
 }
 
+// Both edited since the apply (review 27 L5): the notice says both, not the statements' alone.
+STRATA_BACKEND_TEST(custom_a_down_and_its_allowance_both_edited_since_the_apply_are_both_said) {
+    auto db = temp_database::create(backend);
+    strata::runner(*registry_of({table_unit(1, "ledger")}), db.url()).up();
+    auto edited = registry_of({std::make_shared<const raw_unit>(
+        1, "create_ledger", std::vector<raw_statement>{{both("CREATE TABLE ledger (a integer)"), both("DROP TABLE IF EXISTS ledger")}},
+        strata::transaction_mode::per_unit, std::string("kept in the warehouse"))});
+    std::vector<std::string> notices;
+    strata::runner_options noticed;
+    noticed.on_notice = [&](const std::string& text) { notices.push_back(text); };
+    strata::runner(*edited, db.url(), noticed).down();
+    BOOST_TEST(std::count(notices.begin(), notices.end(),
+                          "reverting unit 1 create_ledger, with this build's down statements, which differ from those "
+                          "stored when it was applied (its down was edited since: an older build would run the stored "
+                          "ones) and with this build's allowance to drop data, which differs from the one stored when it "
+                          "was applied (\"kept in the warehouse\" now: an older build would go by the stored one)") == 1,
+               joined(notices));
+}
+
 STRATA_BACKEND_TEST(custom_accepting_a_changed_unit_says_when_its_allowance_to_drop_data_changes) {
     auto db = temp_database::create(backend);
     strata::runner(*registry_of({table_unit(1, "ledger")}), db.url()).up();

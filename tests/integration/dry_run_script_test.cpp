@@ -4,6 +4,7 @@
 // plain DDL, online operations outside a transaction (PostgreSQL), a batched backfill (a DO
 // block on PostgreSQL), a change SQLite makes by rebuilding the table, and raw SQL.
 
+#include <strata/dialect.hpp>
 #include <strata/registry.hpp>
 #include <strata/runner.hpp>
 
@@ -66,7 +67,8 @@ std::unique_ptr<strata::registry> release() {
 /// The script as the command line prints it, run by the database's own client.
 void run_with_client(const temp_database& db, const std::vector<std::string>& script) {
     std::string text = db.kind() == strata::backend::sqlite ? ".bail on\n" : "";
-    for (const auto& line : script) text += line + (line.rfind("--", 0) == 0 ? "\n" : ";\n");
+    // As the command line ends them: a comment, or a query with psql's \gexec, has no semicolon.
+    for (const auto& line : script) text += line + (line.rfind("--", 0) == 0 || strata::gexec_query(line) ? "\n" : ";\n");
     const std::string path = std::filesystem::temp_directory_path() / ("strata_script_" + std::to_string(::getpid()) + ".sql");
     std::ofstream(path) << text;
     const std::string command = db.kind() == strata::backend::sqlite

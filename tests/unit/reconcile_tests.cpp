@@ -443,6 +443,7 @@ BOOST_AUTO_TEST_CASE(a_stored_down_is_the_json_older_builds_wrote_byte_for_byte)
         {"DROP TABLE \"users\"", "DELETE FROM \"t\" WHERE a = 'x\\y'"},
         {std::string("tab\there, newline\nand cr\r, \b \f, nul") + '\0' + "\x01\x1f\x7f end"},
         {"COMMENT ON TABLE \"t\" IS 'Größe — ✓'", "plain"},
+        {"DO $strata$ BEGIN NULL; END $strata$", gexec("SELECT 'DROP INDEX CONCURRENTLY IF EXISTS i'")},  // requires
     };
     // A unit's allowance to drop data goes with them (allow_data_loss), when there is one.
     const std::vector<std::optional<std::string>> allowances = {std::nullopt, "copied to \"archive\" first", "Größe"};
@@ -472,14 +473,15 @@ BOOST_AUTO_TEST_CASE(a_stored_down_is_the_json_older_builds_wrote_byte_for_byte)
                 }
 }
 
-BOOST_AUTO_TEST_CASE(a_stored_gexec_statement_is_damage_to_a_build_before_the_form) {
-    // A build that predates the gexec form (review 27 M2) computed the checksum from the
-    // statements and the two flags alone: the row must not match that, so such a build refuses
-    // it before anything runs instead of failing half-way on "\gexec".
+BOOST_AUTO_TEST_CASE(a_stored_down_names_the_forms_it_needs_and_a_newer_builds_form_is_refused) {
+    // A gexec statement (psql's \gexec) is a form, not SQL: the stored down says it requires it,
+    // and its checksum covers that, so a build from before the form finds the row damaged
+    // (review 27 M2) instead of failing half-way on "\gexec".
     rendering rollback;
     rollback.statements = {"DO $strata$ BEGIN NULL; END $strata$", gexec("SELECT 'DROP INDEX CONCURRENTLY IF EXISTS i'")};
     rollback.transactional = false;
     const auto stored = nlohmann::json::parse(stored_down_json(rollback));
+    BOOST_TEST(stored["requires"] == nlohmann::json::array({"gexec"}));
     const std::string older = strata::checksum(rollback.statements, {"foreign_keys_off=0", "transactional=0"});
     BOOST_TEST(stored["checksum"].get<std::string>() != older);
     history_row row;
@@ -488,11 +490,39 @@ BOOST_AUTO_TEST_CASE(a_stored_gexec_statement_is_damage_to_a_build_before_the_fo
     BOOST_TEST(back.damage == "");
     BOOST_TEST_REQUIRE(back.statements.has_value());
     BOOST_TEST(back.statements->statements == rollback.statements, boost::test_tools::per_element());
-    // Without one, the checksum is the one every row stored so far holds.
+    // Without one, no `requires`, and the checksum is the one every row stored so far holds.
     rendering plain;
     plain.statements = {"DROP TABLE \"t_1\""};
-    BOOST_TEST(nlohmann::json::parse(stored_down_json(plain))["checksum"].get<std::string>() ==
+    const auto plain_stored = nlohmann::json::parse(stored_down_json(plain));
+    BOOST_TEST(!plain_stored.contains("requires"));
+    BOOST_TEST(plain_stored["checksum"].get<std::string>() ==
                strata::checksum(plain.statements, {"foreign_keys_off=0", "transactional=1"}));
+
+    // `requires` taken away, or added, by hand: the row is not what strata stored.
+    for (auto edited : {stored, plain_stored}) {
+        if (edited.contains("requires"))
+            edited.erase("requires");
+        else
+            edited["requires"] = {"gexec"};
+        row.down_json = edited.dump();
+        BOOST_TEST(recorded_down(row).damage ==
+                   "its stored down statements are not the ones strata stored (their checksum does not match)");
+    }
+    // A form of a newer build, in the down or in the rollback stored with it: refused before
+    // anything is parsed further (the statements are not this build's to run), naming it.
+    auto newer = plain_stored;
+    newer["requires"] = {"gexec", "batches"};
+    row.down_json = newer.dump();
+    const std::string needs_newer = "its stored down statements need a newer strata build: they hold batches, which this "
+                                    "build cannot run (revert the unit with the build that applied it, or a newer one)";
+    BOOST_TEST(recorded_down(row).damage == needs_newer);
+    auto with_rollback = plain_stored;
+    with_rollback["rollback"] = plain_stored;
+    with_rollback["rollback"]["requires"] = {"batches"};
+    row.down_json = with_rollback.dump();
+    BOOST_TEST(recorded_down(row).damage == needs_newer);
+    row.state = row_state::running;
+    BOOST_TEST(damage_of(row) == needs_newer);
 }
 
 BOOST_AUTO_TEST_CASE(a_stored_allowance_to_drop_data_is_checked_with_the_statements) {

@@ -73,16 +73,22 @@ const std::string add_parent_ref_fkey_not_valid =
     R"sql(DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('"children"') AND conname = 'children_parent_ref_fkey' AND (contype <> 'f' OR ARRAY(SELECT a.attname::text FROM unnest(conkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attrelid = conrelid AND a.attnum = k.attnum ORDER BY k.n) <> ARRAY['parent_ref']::text[] OR confrelid IS DISTINCT FROM to_regclass('"parents"') OR ARRAY(SELECT a.attname::text FROM unnest(confkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attrelid = confrelid AND a.attnum = k.attnum ORDER BY k.n) <> ARRAY['id']::text[] OR confupdtype <> 'a' OR confdeltype <> 'n')) THEN RAISE EXCEPTION 'constraint % exists but is not the one this unit adds', 'children_parent_ref_fkey'; END IF; IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('"children"') AND conname = 'children_parent_ref_fkey') THEN ALTER TABLE "children" ADD CONSTRAINT "children_parent_ref_fkey" FOREIGN KEY ("parent_ref") REFERENCES "parents" ("id") ON DELETE SET NULL NOT VALID; END IF; END $strata$)sql";
 const std::string validate_parent_ref_fkey = R"sql(ALTER TABLE "children" VALIDATE CONSTRAINT "children_parent_ref_fkey")sql";
 
-/// The DO block that clears an INVALID leftover of `index` and refuses somebody else's. The index
-/// is looked up in the table's schema (where PostgreSQL puts it), not through the search_path.
-/// `index` and `table` are plain names (no quotes to double).
+/// The gexec statement that drops an INVALID leftover of `index` CONCURRENTLY (no DO block can),
+/// named as the catalog spells it. `index` and `table` are plain names (no quotes to double).
+std::string drop_invalid(const std::string& index, const std::string& table) {
+    return "SELECT 'DROP INDEX CONCURRENTLY IF EXISTS ' || i.indexrelid::regclass::text FROM pg_catalog.pg_index i JOIN "
+           "pg_catalog.pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass('\"" + table +
+           "\"') AND c.relname = '" + index + "' AND NOT i.indisvalid\n\\gexec";
+}
+
+/// The DO block that refuses a relation of `index`'s name that is not an index, or somebody
+/// else's index. The index is looked up in the table's schema (where PostgreSQL puts it), not
+/// through the search_path. `index` and `table` are plain names (no quotes to double).
 std::string index_guard(const std::string& index, const std::string& table, bool unique, const std::string& column_array) {
     return "DO $strata$ DECLARE idx regclass := (SELECT c.oid FROM pg_class c WHERE c.relname = '" + index +
            "' AND c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = to_regclass('\"" + table +
            "\"'))); BEGIN IF idx IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = idx) THEN "
-           "RAISE EXCEPTION '% exists and is not an index', '" + index + "'; END IF; IF EXISTS (SELECT 1 FROM pg_index "
-           "WHERE indexrelid = idx AND indrelid = to_regclass('\"" + table + "\"') AND NOT indisvalid) THEN "
-           "EXECUTE 'DROP INDEX ' || idx::text; idx := NULL; END IF; IF EXISTS (SELECT 1 FROM pg_index i "
+           "RAISE EXCEPTION '% exists and is not an index', '" + index + "'; END IF; IF EXISTS (SELECT 1 FROM pg_index i "
            "WHERE i.indexrelid = idx AND (i.indrelid <> to_regclass('\"" + table + "\"') OR i.indisunique <> " +
            (unique ? "true" : "false") +
            " OR ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON "
@@ -91,6 +97,7 @@ std::string index_guard(const std::string& index, const std::string& table, bool
            "'; END IF; END $strata$";
 }
 
+const std::string parent_ref_key_invalid = drop_invalid("children_parent_ref_key", "children");
 const std::string parent_ref_key_guard = index_guard("children_parent_ref_key", "children", true, "'parent_ref'");
 const std::string build_parent_ref_key =
     R"sql(CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "children_parent_ref_key" ON "children" ("parent_ref"))sql";
@@ -289,7 +296,7 @@ BOOST_AUTO_TEST_CASE(postgresql_online_add_unique) {
     builder b;
     b.add_unique("children", {"parent_ref"}).online();
     auto r = render(postgresql(), b, strata::catalog{});  // parent_ref is another test's column
-    BOOST_TEST(r.statements == (statements{parent_ref_key_guard, build_parent_ref_key, attach_parent_ref_key}),
+    BOOST_TEST(r.statements == (statements{parent_ref_key_invalid, parent_ref_key_guard, build_parent_ref_key, attach_parent_ref_key}),
                boost::test_tools::per_element());
     BOOST_TEST(!r.transactional);
     BOOST_TEST(r.resumable);
@@ -300,7 +307,10 @@ BOOST_AUTO_TEST_CASE(postgresql_online_add_unique_quotes_names_in_identifiers_an
     b.add_unique("userProfiles", {"ownerId", "kind"}, "one kind's \"owner\"").online();
     auto r = render(postgresql(), b);
     BOOST_TEST(r.statements == (statements{
-        R"sql(DO $strata$ DECLARE idx regclass := (SELECT c.oid FROM pg_class c WHERE c.relname = 'one kind''s "owner"' AND c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = to_regclass('"userProfiles"'))); BEGIN IF idx IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = idx) THEN RAISE EXCEPTION '% exists and is not an index', 'one kind''s "owner"'; END IF; IF EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = idx AND indrelid = to_regclass('"userProfiles"') AND NOT indisvalid) THEN EXECUTE 'DROP INDEX ' || idx::text; idx := NULL; END IF; IF EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = idx AND (i.indrelid <> to_regclass('"userProfiles"') OR i.indisunique <> true OR ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n) <> ARRAY['ownerId', 'kind']::text[])) THEN RAISE EXCEPTION 'index % exists but is not the one this unit builds', 'one kind''s "owner"'; END IF; END $strata$)sql",
+        "SELECT 'DROP INDEX CONCURRENTLY IF EXISTS ' || i.indexrelid::regclass::text FROM pg_catalog.pg_index i JOIN "
+        "pg_catalog.pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass('\"userProfiles\"') AND c.relname = "
+        "'one kind''s \"owner\"' AND NOT i.indisvalid\n\\gexec",
+        R"sql(DO $strata$ DECLARE idx regclass := (SELECT c.oid FROM pg_class c WHERE c.relname = 'one kind''s "owner"' AND c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = to_regclass('"userProfiles"'))); BEGIN IF idx IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = idx) THEN RAISE EXCEPTION '% exists and is not an index', 'one kind''s "owner"'; END IF; IF EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = idx AND (i.indrelid <> to_regclass('"userProfiles"') OR i.indisunique <> true OR ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n) <> ARRAY['ownerId', 'kind']::text[])) THEN RAISE EXCEPTION 'index % exists but is not the one this unit builds', 'one kind''s "owner"'; END IF; END $strata$)sql",
         R"sql(CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "one kind's ""owner""" ON "userProfiles" ("ownerId", "kind"))sql",
         R"sql(DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('"userProfiles"') AND conname = 'one kind''s "owner"' AND (contype <> 'u' OR ARRAY(SELECT a.attname::text FROM unnest(conkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attrelid = conrelid AND a.attnum = k.attnum ORDER BY k.n) <> ARRAY['ownerId', 'kind']::text[])) THEN RAISE EXCEPTION 'constraint % exists but is not the one this unit adds', 'one kind''s "owner"'; END IF; IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('"userProfiles"') AND conname = 'one kind''s "owner"') THEN ALTER TABLE "userProfiles" ADD CONSTRAINT "one kind's ""owner""" UNIQUE USING INDEX "one kind's ""owner"""; END IF; END $strata$)sql",
     }), boost::test_tools::per_element());
@@ -311,6 +321,7 @@ BOOST_AUTO_TEST_CASE(postgresql_online_create_index_plain_and_unique) {
     b.create_index("children", {"parent"}).online();
     auto plain = render(postgresql(), b);
     BOOST_TEST(plain.statements == (statements{
+        drop_invalid("children_parent_idx", "children"),
         index_guard("children_parent_idx", "children", false, "'parent'"),
         R"sql(CREATE INDEX CONCURRENTLY IF NOT EXISTS "children_parent_idx" ON "children" ("parent"))sql",
     }), boost::test_tools::per_element());
@@ -321,6 +332,7 @@ BOOST_AUTO_TEST_CASE(postgresql_online_create_index_plain_and_unique) {
     u.create_unique_index("children", {"parent", "id"}, "children_one_per_parent").online();
     auto unique = render(postgresql(), u);
     BOOST_TEST(unique.statements == (statements{
+        drop_invalid("children_one_per_parent", "children"),
         index_guard("children_one_per_parent", "children", true, "'parent', 'id'"),
         R"sql(CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "children_one_per_parent" ON "children" ("parent", "id"))sql",
     }), boost::test_tools::per_element());
@@ -355,7 +367,7 @@ BOOST_AUTO_TEST_CASE(postgresql_a_unit_of_online_operations_only_is_resumable_in
     b.add_unique("children", {"parent_ref"}).online();
     auto r = render(postgresql(), b);
     BOOST_TEST(r.statements == (statements{refuse_other_parent_ref, add_parent_ref_column, add_parent_ref_fkey_not_valid,
-                                           validate_parent_ref_fkey, parent_ref_key_guard, build_parent_ref_key,
+                                           validate_parent_ref_fkey, parent_ref_key_invalid, parent_ref_key_guard, build_parent_ref_key,
                                            attach_parent_ref_key}),
                boost::test_tools::per_element());
     BOOST_TEST(!r.transactional);
@@ -627,12 +639,13 @@ BOOST_AUTO_TEST_CASE(postgresql_online_partial_and_expression_indexes_keep_the_c
     builder p;
     p.create_index("children", {"parent"}, "children_live_parent_idx").where(R"("parent" IS NOT NULL)").online();
     auto partial = render(postgresql(), p);
-    BOOST_TEST_REQUIRE(partial.statements.size() == 2u);
+    BOOST_TEST_REQUIRE(partial.statements.size() == 3u);
+    BOOST_TEST(partial.statements[0] == drop_invalid("children_live_parent_idx", "children"));
     // The guard of an index on columns, which also wants a predicate on the index it finds.
     std::string expected_guard = head_partial;
     expected_guard.replace(expected_guard.find(tail), tail.size(), "]::text[] OR i.indpred IS NULL)) THEN RAISE EXCEPTION");
-    BOOST_TEST(partial.statements[0] == expected_guard);
-    BOOST_TEST(partial.statements[1] ==
+    BOOST_TEST(partial.statements[1] == expected_guard);
+    BOOST_TEST(partial.statements[2] ==
                R"sql(CREATE INDEX CONCURRENTLY IF NOT EXISTS "children_live_parent_idx" ON "children" ("parent") WHERE ("parent" IS NOT NULL))sql");
     BOOST_TEST(!partial.transactional);
     BOOST_TEST(partial.resumable);
@@ -640,15 +653,16 @@ BOOST_AUTO_TEST_CASE(postgresql_online_partial_and_expression_indexes_keep_the_c
     builder e;
     e.create_unique_index_on("children", {R"(("parent" * 2))", R"("id")"}, "children_double_parent_key").online();
     auto expression = render(postgresql(), e);
-    BOOST_TEST_REQUIRE(expression.statements.size() == 2u);
+    BOOST_TEST_REQUIRE(expression.statements.size() == 3u);
+    BOOST_TEST(expression.statements[0] == drop_invalid("children_double_parent_key", "children"));
     // As many keys, not their text (PostgreSQL keeps expressions normalised), and no predicate.
     std::string columns_compared = index_guard("children_double_parent_key", "children", true, "'x'");
     const std::string compared =
         "ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON "
         "a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n) <> ARRAY['x']::text[]";
     columns_compared.replace(columns_compared.find(compared), compared.size(), "i.indnkeyatts <> 2 OR i.indpred IS NOT NULL");
-    BOOST_TEST(expression.statements[0] == columns_compared);
-    BOOST_TEST(expression.statements[1] ==
+    BOOST_TEST(expression.statements[1] == columns_compared);
+    BOOST_TEST(expression.statements[2] ==
                R"sql(CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "children_double_parent_key" ON "children" ((("parent" * 2)), ("id")))sql");
 }
 

@@ -73,8 +73,8 @@ unit_step index_step(const table* t, const schema::index_def& expected, bool att
         return not_its_own("an index");
     if (!i->valid)
         return {.state = progress::partly,
-                .detail = "an INVALID index " + name + " is left by a build that failed or was killed (up drops and builds it "
-                          "again, down drops it)"};
+                .detail = "an INVALID index " + name + " is left by a build (or a concurrent drop) that failed or was killed (up "
+                          "drops and builds it again, down drops it)"};
     if (attaches) return {.state = progress::partly, .detail = "index " + name + " built, not attached as the constraint yet"};
     return {.state = progress::done};
 }

@@ -58,6 +58,8 @@ std::string audit_note(const step& s) {
     if (s.dir == direction::down && s.statements->data_loss_allowed)
         note += (note.empty() ? "" : "; ") + std::string("what it drops was not counted, the unit allows it: ") +
                 *s.statements->data_loss_allowed;
+    else if (s.drops_uncounted)
+        note += (note.empty() ? "" : "; ") + std::string("what it drops was not counted: --allow-data-loss");
     return note;
 }
 
@@ -113,14 +115,15 @@ void executor::say(const std::string& text) const {
 }
 
 void executor::header(const step& s) const {
-    const std::string edited =
-        s.down_edited ? ", with this build's down statements, which differ from those stored when it was applied "
-                        "(its down was edited since: an older build would run the stored ones)"
-        : s.allowance_edited
-            ? ", with this build's allowance to drop data, which differs from the one stored when it was applied (" +
+    std::string edited;
+    if (s.down_edited)
+        edited = ", with this build's down statements, which differ from those stored when it was applied "
+                 "(its down was edited since: an older build would run the stored ones)";
+    if (s.allowance_edited)
+        edited += std::string(s.down_edited ? " and" : ",") +
+                  " with this build's allowance to drop data, which differs from the one stored when it was applied (" +
                   (s.statements->data_loss_allowed ? "\"" + *s.statements->data_loss_allowed + "\"" : std::string("none")) +
-                  " now: an older build would go by the stored one)"
-            : std::string();
+                  " now: an older build would go by the stored one)";
     if (t_.script) {
         t_.script->push_back("-- " + unit_label(s.version, s.name) + " (" + to_string(s.dir) + ")" +
                              (s.from_history ? "," + std::string(stored_text(s)) : std::string()) + edited +
@@ -334,6 +337,9 @@ void executor::mark_under_way(const step& s) {
         // An interrupted down says it was one, and how any build undoes what it got done.
         const std::string down = stored_down_json(s.unit->down, rollback);
         t_.history.set_state(s.version, row_state::reverting, {}, &down);
+    } else if (s.rolls_back && !s.reverting) {
+        // Undoing a half-done up: interrupted, the row still says what is there, a half-done up
+        // (up finishes it, down undoes what is left of it), not an interrupted down.
     } else {
         t_.history.set_state(s.version, row_state::reverting);  // an interrupted down says it was one
     }
@@ -413,7 +419,9 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
                     what_now += half_built_hint(statements[i], e.context().sqlstate);
                 const std::string message = (!stopped && t_.conn.is_lock_timeout(e) ? with_lock_holders(e) : e.message()) + "; " +
                                             unit_label(s.version, s.name) + what_now;
-                error_context where{.statement = statements[i], .sqlstate = e.context().sqlstate};
+                // Of a gexec statement, the one of its rows that failed (the error's own).
+                const bool inner = gexec_query(statements[i]) && !e.context().statement.empty();
+                error_context where{.statement = inner ? e.context().statement : statements[i], .sqlstate = e.context().sqlstate};
                 if (stopped) throw interrupted_error(message, where);
                 if (e.kind() == error_kind::connection) throw connection_error(message, where);
                 if (e.kind() == error_kind::replica_lag) throw replica_lag_error(message, e.context());
@@ -486,10 +494,11 @@ migration_error executor::failed(const step& s, const error& e, const run_report
     if (!undone.empty()) message += "; --atomic: rolled back with it, so not applied either:" + undone;
     migration_error failure(message, c, completed, kept_nothing, e.kind());
     const bool lost = e.kind() == error_kind::connection;
-    if (log_failure(s, failure.what(), false, lost)) return failure;
+    const auto not_written = log_failure(s, failure.what(), false, lost);
+    if (!not_written) return failure;
     // Stopped, and the audit row was not taken at once, or the connection lost and no other
     // took it: the one line that says what was kept says that too.
-    return migration_error(message + (lost ? " (no audit row: a new connection to write it failed too)"
+    return migration_error(message + (lost ? " (no audit row: a new connection to write it failed too: " + *not_written + ")"
                                            : " (no audit row: the database did not take it at once)"),
                            c, std::move(completed), kept_nothing, e.kind());
 }
@@ -595,7 +604,8 @@ void executor::busy(const step& s, const error& e, const run_report& report, boo
     throw stopped;
 }
 
-bool executor::log_failure(const step& s, const std::string& what, bool database_busy, bool connection_lost) {
+std::optional<std::string> executor::log_failure(const step& s, const std::string& what, bool database_busy,
+                                                 bool connection_lost) {
     // When the unit stopped because another process holds the database (SQLite busy), the audit
     // row is tried once without waiting (busy timeout 0) rather than skipped or waited for: the
     // other process may be gone already, and one try costs nothing, while waiting again would
@@ -613,14 +623,19 @@ bool executor::log_failure(const step& s, const std::string& what, bool database
     if (connection_lost && !t_.script) {
         // The run's connection is gone (a server restart, a failover, a session ended by an
         // administrator): the row goes through a new one, one attempt of at most 5 s, so that
-        // the log still says what happened to the unit. Nothing else is done on it.
+        // the log still says what happened to the unit. Nothing else is done on it; the row waits
+        // for a lock at most as long as the connect may take.
+        const auto budget = std::min<std::chrono::milliseconds>(options_.connect_timeout, std::chrono::seconds(5));
         try {
-            auto fresh = connect(t_.conn.url(), std::min(options_.connect_timeout, std::chrono::seconds(5)), false,
+            auto fresh = connect(t_.conn.url(), std::chrono::duration_cast<std::chrono::seconds>(budget), false,
                                  options_.lock_timeout, options_.stop);
+            transaction t(*fresh, false);
+            fresh->set_transaction_lock_timeout(budget);
             history(*fresh, dialect_for(t_.conn.url().kind())).log(row);
-            return true;
-        } catch (const error&) {
-            return false;
+            t.commit();
+            return std::nullopt;
+        } catch (const error& e) {
+            return redact_passwords(scrub(e.message(), t_.conn.url().password()));
         }
     }
     bool written = true;
@@ -640,7 +655,7 @@ bool executor::log_failure(const step& s, const std::string& what, bool database
         written = !stopping;
     }
     if (database_busy) t_.conn.set_busy_timeout(options_.lock_timeout);
-    return written;
+    return written ? std::nullopt : std::optional<std::string>("the database did not take it at once");
 }
 
 run_report executor::run_atomic(const std::vector<step>& steps, const unit_observer& observer, run_report report) {

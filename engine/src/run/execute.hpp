@@ -123,10 +123,11 @@ private:
     /// which they would take over and its down would remove.
     void refuse_names_taken(const step& s);
     /// The failure's audit row (see the definition for a busy database and a stop); with
-    /// `connection_lost`, written through a new connection. False when the run was asked to stop
-    /// and the row could not be written at once, or the new connection could not write it (the
-    /// caller says so).
-    bool log_failure(const step& s, const std::string& what, bool database_busy, bool connection_lost = false);
+    /// `connection_lost`, written through a new connection. Why not, when the run was asked to
+    /// stop and the row could not be written at once, or the new connection could not write it
+    /// (the caller says so); nothing when it was written (or its failure is not worth saying).
+    std::optional<std::string> log_failure(const step& s, const std::string& what, bool database_busy,
+                                           bool connection_lost = false);
     void say(const std::string& text) const;
     void header(const step& s) const;
     void deliver(const progress_event& p);

@@ -33,6 +33,9 @@ struct step {
     /// down with this build's allowance to drop data (allow_data_loss), which differs from the
     /// one stored when the unit was applied (added, removed or reworded since)
     bool allowance_edited = false;
+    /// down whose drops were not counted because the run allows them all (--allow-data-loss):
+    /// its audit row says so
+    bool drops_uncounted = false;
 };
 
 /// Whether `row` says that `p`'s up stopped half-way (running) and the next up finishes it: an

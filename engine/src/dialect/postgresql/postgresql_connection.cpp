@@ -279,24 +279,33 @@ public:
     bool is_lock_timeout(const error& e) const override { return e.context().sqlstate == "55P03"; }
 
     // PostgreSQL's lock_timeout error does not say whose lock it was. strata quotes every
-    // identifier, so the tables a statement touches are those whose quoted name it contains.
+    // identifier, so the tables a statement touches are those whose quoted name it contains;
+    // but an index it drops CONCURRENTLY is named as the catalog spells it (drop_index_if_own(),
+    // guard_index(): the rows of a gexec query), so that one's relations are the index and its table.
     std::string lock_holders(const std::string& statement) override {
-        const std::string sql =
+        auto literal = [](std::string_view text) {
+            std::string quoted = "'";
+            for (char c : text) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+            return quoted + "'";
+        };
+        constexpr std::string_view drop_prefix = "DROP INDEX CONCURRENTLY IF EXISTS ";
+        const bool drops_index = statement.starts_with(drop_prefix);
+        const std::string index = drops_index ? literal(std::string_view(statement).substr(drop_prefix.size())) : "";
+        const std::string touched =
+            drops_index ? "(c.oid = to_regclass(" + index + ") OR c.oid = (SELECT indrelid FROM pg_index WHERE indexrelid = "
+                          "to_regclass(" + index + ")))"
+                        : "position('\"' || replace(c.relname, '\"', '\"\"') || '\"' IN " + literal(statement) + ") > 0";
+        // PQexec with the statement as a literal: a SOCI prepared statement (st_N) would not
+        // survive a transaction pooler.
+        const std::string bound =
             "SELECT c.relname, a.pid, coalesce(a.application_name, ''), coalesce(a.state, ''), "
             "coalesce(to_char(now() - a.xact_start, 'HH24:MI:SS'), '') "
             "FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_stat_activity a ON a.pid = l.pid "
             "WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid() "
-            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-            "AND position('\"' || replace(c.relname, '\"', '\"\"') || '\"' IN :statement) > 0 "
-            "ORDER BY a.xact_start LIMIT 3";
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND " + touched +
+            " ORDER BY a.xact_start LIMIT 3";
         std::string out;
         try {
-            // PQexec with the statement as a literal: a SOCI prepared statement (st_N) would not
-            // survive a transaction pooler.
-            std::string quoted = "'";
-            for (char c : statement) quoted += c == '\'' ? std::string("''") : std::string(1, c);
-            quoted += "'";
-            const std::string bound = sql.substr(0, sql.find(":statement")) + quoted + sql.substr(sql.find(":statement") + 10);
             for (const auto& row : query(bound)) {
                 auto text = [&](std::size_t i) { return row.at(i).value_or(""); };
                 const std::string age = text(4);
@@ -315,7 +324,10 @@ public:
                          "AND a.backend_type = 'client backend' ORDER BY a.xact_start LIMIT 3")) {
                     auto text = [&](std::size_t i) { return row.at(i).value_or(""); };
                     const std::string age = text(3);
-                    out += std::string(out.empty() ? "the index build waits for older transactions to end: " : "; ") + "pid " +
+                    out += std::string(out.empty() ? (drops_index ? "the index drop waits for older transactions to end: "
+                                                                  : "the index build waits for older transactions to end: ")
+                                                   : "; ") +
+                           "pid " +
                            text(0) + " (application '" + text(1) + "', " + text(2) +
                            (age.empty() ? "" : ", in a transaction for " + age) + ")";
                 }

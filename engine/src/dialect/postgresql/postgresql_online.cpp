@@ -192,40 +192,49 @@ void add_foreign_key_online(const std::string& table, const foreign_key& key, st
 
 namespace {
 
-/// A unique index built CONCURRENTLY. A killed build leaves an INVALID index on the table behind:
-/// drop it first. A relation of that name that is not an index is refused (CREATE INDEX IF NOT
-/// EXISTS would skip quietly and the unit would be recorded without its index). A valid index of
-/// that name must be this unit's own (same table, same columns, unique), or the unit refuses
-/// rather than adopt somebody else's. The index is looked up where PostgreSQL puts it, in the
-/// table's schema, not through the search_path, which may find another schema's index first.
-/// The DO block create_index_online() runs first: `key_differs` (about `i`, the pg_index row of
-/// the index found) says that an index of that name is not the one this unit builds.
-std::string index_guard(const std::string& table, const std::string& name, bool unique, const std::string& key_differs) {
+/// The query whose row is the statement that drops the INVALID index of that name a failed or
+/// killed build left on `table`, if there is one: in the table's schema, where the build put it,
+/// named as the catalog spells it for this session (regclass: qualified when the search_path
+/// would not find it); CONCURRENTLY, so that the application's reads and writes do not queue
+/// behind the table's lock.
+std::string drop_invalid_index(const std::string& table, const std::string& name) {
+    return "SELECT 'DROP INDEX CONCURRENTLY IF EXISTS ' || i.indexrelid::regclass::text FROM pg_catalog.pg_index i "
+           "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass(" +
+           dialect::quote_literal(dialect::quote(table)) + ") AND c.relname = " + dialect::quote_literal(name) +
+           " AND NOT i.indisvalid";
+}
+
+/// The two statements create_index_online() runs before the build. A killed build leaves an
+/// INVALID index of its name on the table behind: dropped first, CONCURRENTLY (a gexec()
+/// statement: no DO block can run that), so the application's reads and writes do not queue
+/// behind an ACCESS EXCLUSIVE lock on the table. Then a DO block refuses a relation of that name
+/// that is not an index (CREATE INDEX IF NOT EXISTS would skip quietly and the unit would be
+/// recorded without its index) and an index of that name that is not this unit's own:
+/// `key_differs` (about `i`, the pg_index row of the index found) says so. The index is looked
+/// up where PostgreSQL puts it, in the table's schema, not through the search_path, which may
+/// find another schema's index first.
+void guard_index(const std::string& table, const std::string& name, bool unique, const std::string& key_differs,
+                 std::vector<std::string>& out) {
     const std::string table_oid = "to_regclass(" + dialect::quote_literal(dialect::quote(table)) + ")";
-    return do_block("DECLARE idx regclass := (SELECT c.oid FROM pg_class c WHERE c.relname = " +
+    out.push_back(gexec(drop_invalid_index(table, name)));
+    out.push_back(do_block("DECLARE idx regclass := (SELECT c.oid FROM pg_class c WHERE c.relname = " +
                   dialect::quote_literal(name) + " AND c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = " +
                   table_oid + ")); BEGIN IF idx IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = idx) "
                   "THEN RAISE EXCEPTION '% exists and is not an index', " + dialect::quote_literal(name) +
-                  "; END IF; IF EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = idx AND indrelid = " + table_oid +
-                  " AND NOT indisvalid) THEN EXECUTE 'DROP INDEX ' || idx::text; idx := NULL; END IF; IF EXISTS (SELECT 1 "
-                  "FROM pg_index i "
+                  "; END IF; IF EXISTS (SELECT 1 FROM pg_index i "
                   "WHERE i.indexrelid = idx AND (i.indrelid <> " + table_oid + " OR i.indisunique <> " +
                   (unique ? "true" : "false") + " OR " + key_differs +
                   ")) THEN RAISE EXCEPTION 'index % exists but is not the one this unit builds', " +
-                  dialect::quote_literal(name) + "; END IF; END");
+                  dialect::quote_literal(name) + "; END IF; END"));
 }
 
 }  // namespace
 
-/// A unique index built CONCURRENTLY. A killed build leaves an INVALID index on the table behind:
-/// drop it first. A relation of that name that is not an index is refused (CREATE INDEX IF NOT
-/// EXISTS would skip quietly and the unit would be recorded without its index). A valid index of
-/// that name must be this unit's own (same table, same columns, unique), or the unit refuses
-/// rather than adopt somebody else's. The index is looked up where PostgreSQL puts it, in the
-/// table's schema, not through the search_path, which may find another schema's index first.
+/// An index built CONCURRENTLY, after guard_index()'s statements (a killed build's INVALID
+/// leftover dropped, somebody else's index of that name refused).
 void create_index_online(const std::string& table, const std::string& name, const std::vector<std::string>& columns,
                          bool unique, std::vector<std::string>& out) {
-    out.push_back(index_guard(table, name, unique, columns_differ("i.indkey", "i.indrelid", columns)));
+    guard_index(table, name, unique, columns_differ("i.indkey", "i.indrelid", columns), out);
     out.push_back("CREATE " + std::string(unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY IF NOT EXISTS " + dialect::quote(name) +
                   " ON " + dialect::quote(table) + " (" + quote_list(columns) + ")");
 }
@@ -269,10 +278,10 @@ std::string index_differs(const index_def& index) {
 /// one has one.
 void create_index_online(const index_def& index, std::vector<std::string>& out) {
     if (index.expressions.empty() && index.where.empty()) {
-        create_index_online(index.table, index.name, index.columns, index.unique, out);  // the same text as always
+        create_index_online(index.table, index.name, index.columns, index.unique, out);
         return;
     }
-    out.push_back(index_guard(index.table, index.name, index.unique, index_differs(index)));
+    guard_index(index.table, index.name, index.unique, index_differs(index), out);
     std::string create = "CREATE " + std::string(index.unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY IF NOT EXISTS " +
                          dialect::quote(index.name) + " ON " + dialect::quote(index.table) + " (" + detail::index_keys(index) + ")";
     if (!index.where.empty()) create += " WHERE (" + index.where + ")";
@@ -372,13 +381,8 @@ std::vector<half_built_object> half_built(const std::vector<schema::operation>& 
                        alter(table) + "DROP CONSTRAINT " + dialect::quote(name)});
     };
     auto index = [&](const std::string& what, const std::string& table, const std::string& name) {
-        // In its table's schema, where the build put it, named as the catalog spells it for this
-        // session (regclass: qualified when the search_path would not find it). CONCURRENTLY,
-        // so that the application's reads and writes do not queue behind the table's lock.
-        const std::string drop = "SELECT 'DROP INDEX CONCURRENTLY IF EXISTS ' || i.indexrelid::regclass::text FROM "
-                                 "pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = " +
-                                 oid(table) + " AND c.relname = " + dialect::quote_literal(name) + " AND NOT i.indisvalid";
-        out.push_back({what + " " + name + " on " + schema::display_name(table) + ", left INVALID by its build", drop, ""});
+        out.push_back({what + " " + name + " on " + schema::display_name(table) + ", left INVALID by its build",
+                       drop_invalid_index(table, name), ""});
     };
     for (const auto& op : up)
         std::visit(detail::overloaded{
