@@ -165,6 +165,16 @@ const std::vector<rule_case>& rule_cases() {
          [](builder& b) { b.create_index("orders", {"customer_id"}).online(); }, "S011"},
         {"an operation change() cannot invert", [](builder& b) { b.drop_index("orders", "orders_code_idx"); },
          [](builder& b) { b.drop_index({.name = "orders_code_idx", .table = "orders", .columns = {"code"}}); }, "S012"},
+        {"an allowance to drop data on a down that drops an index",
+         [](builder& b) {
+             b.create_index("orders", {"customer_id"}).online();
+             b.allow_data_loss("copied to the archive first");
+         },
+         [](builder& b) {
+             b.add_column("orders", column("tmp", type::text()));
+             b.allow_data_loss("copied to the archive first");
+         },
+         "S013"},
     };
     return cases;
 }
@@ -201,7 +211,10 @@ BOOST_AUTO_TEST_CASE(a_table_the_release_creates_is_not_existing) {
     for (const auto& c : rule_cases()) {
         // Raw SQL is unread wherever it goes; a mixed unit is dirty after a failure on any table;
         // a unit without a way back has none whatever its tables.
-        if (std::string(c.code) == "S010" || std::string(c.code) == "S011" || std::string(c.code) == "S012") continue;
+        // An allowance is the unit's own, whatever its tables.
+        if (std::string(c.code) == "S010" || std::string(c.code) == "S011" || std::string(c.code) == "S012" ||
+            std::string(c.code) == "S013")
+            continue;
         BOOST_TEST_CONTEXT(c.what) {
             auto findings = lint(two_units(c.bad), backend::postgresql, lint_scope::release({1, 2}));
             std::erase_if(findings, [](const lint_finding& f) { return f.code == "S012"; });
@@ -242,7 +255,7 @@ BOOST_AUTO_TEST_CASE(sqlite_keeps_the_rules_about_the_application_and_raw_sql) {
     for (const auto& c : rule_cases()) {
         BOOST_TEST_CONTEXT(c.what) {
             const std::string code = c.code;
-            const bool applies = code == "S008" || code == "S009" || code == "S010" || code == "S012";
+            const bool applies = code == "S008" || code == "S009" || code == "S010" || code == "S012" || code == "S013";
             BOOST_TEST(codes(c.bad, backend::sqlite, code == "S012") == (applies ? codes_list{code} : codes_list{}),
                        boost::test_tools::per_element());
         }
@@ -415,6 +428,64 @@ BOOST_AUTO_TEST_CASE(a_sql_unit_without_a_down_section_is_found_and_can_be_allow
     std::erase_if(allowed, [](const lint_finding& f) { return f.code == "S010"; });
     BOOST_TEST_REQUIRE(allowed.size() == 1u);
     BOOST_TEST(allowed[0].allowed_because.value_or("") == "seed data, removed by hand if ever");
+}
+
+// S013: an allowance to drop data on a unit whose down drops nothing covers nothing there (stale,
+// or meant for the unit next to it, whose drops `down` then counts and refuses at 3 a.m.).
+BOOST_AUTO_TEST_CASE(an_allowance_to_drop_data_whose_down_drops_nothing_is_a_notice) {
+    auto s013 = [](std::vector<lint_finding> findings) {
+        std::erase_if(findings, [](const lint_finding& f) { return f.code != "S013"; });
+        return findings;
+    };
+    auto index_only = [](builder& b) { b.create_index("notes", {"id"}, "notes_id_idx"); };
+    auto drop_index = [](builder& b) { b.drop_index("notes", "notes_id_idx"); };
+
+    // In down(): its down drops an index only.
+    auto stale = s013(lint_one(std::make_shared<const up_down_unit>(1, index_only, [&](builder& b) {
+        drop_index(b);
+        b.allow_data_loss("copied to the archive first");
+    })));
+    BOOST_TEST_REQUIRE(stale.size() == 1u);
+    BOOST_TEST(describe(stale[0]) ==
+               "notice S013 unit 1 own_up_down: its down is allowed to drop data (\"copied to the archive first\") but drops "
+               "no table or column, so the allowance covers nothing here; remove allow_data_loss() (-- strata:allow "
+               "data-loss in a SQL unit), or move it to the unit whose down drops the data");
+    BOOST_TEST(!fails(stale[0], lint_level::warning));
+    // In up(), it says the same of the down.
+    BOOST_TEST(s013(lint_one(std::make_shared<const up_down_unit>(1, [&](builder& b) {
+                   index_only(b);
+                   b.allow_data_loss("copied");
+               }, drop_index))).size() == 1u);
+    // In a .sql unit whose down drops an index.
+    const std::string sql_unit = "-- strata:up\nCREATE INDEX i ON t (a);\n-- strata:down\n-- strata:allow data-loss copied\n";
+    BOOST_TEST(s013(lint_one(std::make_shared<const strata::sql_migration>(1, "index_t", sql_unit + "DROP INDEX i;\n",
+                                                                           "migrations/0001_index_t.sql"))).size() == 1u);
+
+    // Quiet where the down drops a table or a column, through the builder or in raw SQL.
+    BOOST_TEST(s013(lint_one(std::make_shared<const change_unit>(2, "create_notes", [](builder& b) {
+                   add_notes(b);
+                   b.allow_data_loss("copied");
+               }))).empty());
+    BOOST_TEST(s013(lint_one(std::make_shared<const up_down_unit>(3, [](builder& b) {
+                   b.add_column("notes", column("body", type::text()));
+               }, [](builder& b) {
+                   b.drop_column("notes", "body");
+                   b.allow_data_loss("copied");
+               }))).empty());
+    BOOST_TEST(s013(lint_one(std::make_shared<const strata::sql_migration>(
+                   1, "table_t", "-- strata:up\nCREATE TABLE t (a int);\n-- strata:down\n-- strata:allow data-loss copied\n"
+                                 "DROP TABLE t;\n", "migrations/0001_table_t.sql"))).empty());
+    // Without an allowance, nothing; with allow("S013"), marked.
+    BOOST_TEST(s013(lint_one(std::make_shared<const up_down_unit>(1, index_only, drop_index))).empty());
+    auto allowed = s013(lint_one(std::make_shared<const up_down_unit>(1, [&](builder& b) {
+        index_only(b);
+        b.allow("S013", "kept for the next unit's split");
+    }, [&](builder& b) {
+        drop_index(b);
+        b.allow_data_loss("copied");
+    })));
+    BOOST_TEST_REQUIRE(allowed.size() == 1u);
+    BOOST_TEST(allowed[0].allowed_because.value_or("") == "kept for the next unit's split");
 }
 
 BOOST_AUTO_TEST_CASE(a_unit_that_cannot_be_read_is_named) {

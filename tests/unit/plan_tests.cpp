@@ -193,7 +193,7 @@ BOOST_AUTO_TEST_CASE(a_units_allowance_to_drop_data_goes_with_its_down_only) {
     without.add(std::make_shared<const change_unit>(1, "notes", create_notes), "plan_tests.cpp");
     BOOST_TEST(strata::plan(without, dialect_for(backend::postgresql), false).find(1)->checksum == p.find(1)->checksum);
     // One line of UTF-8, given once: every rollback prints it and stores it as JSON.
-    for (const std::string bad : {std::string(" "), std::string("two\nlines"), std::string("\x1b[31mred"),
+    for (const std::string& bad : {std::string(" "), std::string("two\nlines"), std::string("\x1b[31mred"),
                                   std::string("copi\xe9" "es"), std::string(501, 'x')}) {
         builder b;
         BOOST_CHECK_THROW(b.allow_data_loss(bad), unsupported_error);

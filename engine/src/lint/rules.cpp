@@ -11,6 +11,7 @@
 
 #include "overloaded.hpp"
 #include "record_operations.hpp"
+#include "run/data_loss.hpp"
 
 namespace strata::lint_detail {
 namespace {
@@ -253,6 +254,45 @@ std::optional<std::pair<std::size_t, std::string>> no_way_back(const registry::e
     }
 }
 
+/// Whether `op`, recorded by a down, may drop data: a table or a column dropped, or raw SQL in
+/// which the data-loss guard finds a drop (drops_in()) on either database.
+bool may_drop_data(const operation& op) {
+    auto drops = [](const std::vector<std::string>& statements, backend b) { return !drops_in(statements, b).empty(); };
+    return std::visit(detail::overloaded{
+                          [](const drop_table&) { return true; },
+                          [](const drop_column&) { return true; },
+                          [&](const raw_sql& o) {
+                              return drops({o.up.postgresql}, backend::postgresql) || drops({o.up.sqlite}, backend::sqlite);
+                          },
+                          [&](const raw_statements& o) {
+                              return (o.up.postgresql && drops(*o.up.postgresql, backend::postgresql)) ||
+                                     (o.up.sqlite && drops(*o.up.sqlite, backend::sqlite));
+                          },
+                          [](const auto&) { return false; },
+                      },
+                      op);
+}
+
+/// S013: an allowance to drop data (allow_data_loss) on a unit whose down drops no table or
+/// column. It changes nothing where it is: stale (the drop moved to another unit), or written in
+/// the wrong unit, whose neighbour's down is then counted and refused at the rollback.
+std::optional<std::pair<std::size_t, std::string>> allowance_without_drop(const registry::entry& unit,
+                                                                          const std::vector<operation>& ops,
+                                                                          const release_objects&) {
+    if (ops.empty()) return std::nullopt;
+    try {
+        schema::builder up, down;
+        record_operations(unit, direction::up, up);  // allow_data_loss() in up() says it of the down
+        record_down(unit, ops.size(), down);
+        const auto& reason = down.data_loss_allowed() ? down.data_loss_allowed() : up.data_loss_allowed();
+        if (!reason || std::any_of(down.operations().begin(), down.operations().end(), may_drop_data)) return std::nullopt;
+        return std::pair{std::size_t{0}, "its down is allowed to drop data (\"" + *reason +
+                                             "\") but drops no table or column, so the allowance covers nothing here"};
+    } catch (const error&) {
+        return std::nullopt;  // no way back: S012's finding
+    }
+}
+
 const std::vector<rule_entry>& rule_table() {
     using enum lint_level;
     // SQLite gets the rules about the running application and raw SQL only: it has no online
@@ -312,6 +352,12 @@ const std::vector<rule_entry>& rule_table() {
           every_backend},
          nullptr,
          no_way_back},
+        {{"S013", notice, "an allowance to drop data on a unit whose down drops no table or column",
+          "remove allow_data_loss() (-- strata:allow data-loss in a SQL unit), or move it to the unit whose down drops "
+          "the data",
+          every_backend},
+         nullptr,
+         allowance_without_drop},
     };
     return rules;
 }
