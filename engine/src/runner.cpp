@@ -63,12 +63,23 @@ void refuse_changed_meanwhile(const std::vector<history_row>& before, const std:
                 out += (out.empty() ? "" : ", ") + unit_label(row.version, row.name);
         return out;
     };
+    // A unit reverted and applied again meanwhile (a redo), or an interrupted one finished: the
+    // same version, a row written since.
+    std::string rewritten;
+    for (const auto& row : now)
+        if (std::any_of(before.begin(), before.end(), [&](const history_row& r) {
+                return r.version == row.version && (r.applied_at != row.applied_at || r.state != row.state);
+            }))
+            rewritten += (rewritten.empty() ? "" : ", ") + unit_label(row.version, row.name);
     const auto reverted = described(before, now), applied = described(now, before);
-    if (reverted.empty() && applied.empty()) return;
-    throw config_error("the history changed while this run waited for the migration lock: another run " +
-                           (reverted.empty() ? std::string() : "reverted " + reverted) +
-                           (reverted.empty() || applied.empty() ? "" : " and ") +
-                           (applied.empty() ? std::string() : "applied " + applied) +
+    if (reverted.empty() && applied.empty() && rewritten.empty()) return;
+    std::vector<std::string> changes;
+    if (!reverted.empty()) changes.push_back("reverted " + reverted);
+    if (!applied.empty()) changes.push_back("applied " + applied);
+    if (!rewritten.empty()) changes.push_back("applied again or finished " + rewritten);
+    std::string what;
+    for (std::size_t i = 0; i < changes.size(); ++i) what += (i == 0 ? "" : " and ") + changes[i];
+    throw config_error("the history changed while this run waited for the migration lock: another run " + what +
                            "; counted from the newest unit now, this run would revert one nobody asked it to, so nothing "
                            "was reverted. See " + program + " status, and name the version to go back to: " + program +
                            " down --to VERSION",

@@ -1452,7 +1452,10 @@ BOOST_AUTO_TEST_CASE(custom_ddl_lock_timeout_fails_the_unit_after_the_last_retry
 // waited for the lock while the first reverted the newest unit. Counting from the newest unit
 // again, it would revert the next one, which nobody asked for: it is refused, nothing reverted.
 // The same for each rollback counted from the newest unit: down, down --steps, redo.
-void a_relative_rollback_whose_history_changed_meanwhile_is_refused(const std::function<void(strata::runner&)>& rollback) {
+// `redo_meanwhile`: the first run was a redo of unit 3 (reverted and applied again: the same
+// versions, a row written since), whose fresh unit 3 the second would revert.
+void a_relative_rollback_whose_history_changed_meanwhile_is_refused(const std::function<void(strata::runner&)>& rollback,
+                                                                    bool redo_meanwhile = false) {
     auto db = temp_database::postgresql();
     auto reg = registry_of({table_unit(1, "t"), table_unit(2, "u"), table_unit(3, "v")});
     strata::runner(*reg, db.url()).up();
@@ -1477,20 +1480,26 @@ void a_relative_rollback_whose_history_changed_meanwhile_is_refused(const std::f
     });
     auto sql = open_session(db.url());
     const bool waiting = eventually([&] { return told_waiting.load(); });
-    // What the first run does meanwhile: it reverts unit 3.
+    // What the first run does meanwhile: it reverts unit 3 (and applies it again).
     *other_run << "DROP TABLE v";
-    *other_run << "DELETE FROM strata_schema_history WHERE version = 3";
+    if (redo_meanwhile) {
+        *other_run << "CREATE TABLE v (a integer)";
+        *other_run << "UPDATE strata_schema_history SET applied_at = applied_at + interval '1 second' WHERE version = 3";
+    } else {
+        *other_run << "DELETE FROM strata_schema_history WHERE version = 3";
+    }
     *other_run << "SELECT pg_advisory_unlock(1398034753, hashtext(current_schema() || '.strata_schema_history'))";
     second.join();
     BOOST_TEST_REQUIRE(waiting, "the second down never waited for the lock");
-    BOOST_TEST_REQUIRE(refusal.has_value(), "the second down reverted unit 2 too");
-    BOOST_TEST(contains(*refusal, "the history changed while this run waited for the migration lock: another run reverted unit 3 create_v; "
-                                  "counted from the newest unit now, this run would revert one nobody asked it to, so nothing "
-                                  "was reverted"),
+    BOOST_TEST_REQUIRE(refusal.has_value(), "the second down reverted a unit nobody asked it to");
+    BOOST_TEST(contains(*refusal, std::string("the history changed while this run waited for the migration lock: another run ") +
+                                      (redo_meanwhile ? "applied again or finished unit 3 create_v" : "reverted unit 3 create_v") +
+                                      "; counted from the newest unit now, this run would revert one nobody asked it to, so "
+                                      "nothing was reverted"),
                *refusal);
     BOOST_TEST(contains(*refusal, "strata down --to VERSION"), *refusal);
-    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
-    BOOST_TEST(user_tables(*sql) == (names{"t", "u"}), boost::test_tools::per_element());
+    BOOST_TEST(recorded_versions(*sql) == (redo_meanwhile ? versions{1, 2, 3} : versions{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(user_tables(*sql) == (redo_meanwhile ? names{"t", "u", "v"} : names{"t", "u"}), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(custom_a_down_whose_history_changed_while_it_waited_for_the_lock_is_refused) {
@@ -1503,6 +1512,11 @@ BOOST_AUTO_TEST_CASE(custom_a_down_steps_whose_history_changed_while_it_waited_f
 
 BOOST_AUTO_TEST_CASE(custom_a_redo_whose_history_changed_while_it_waited_for_the_lock_is_refused) {
     a_relative_rollback_whose_history_changed_meanwhile_is_refused([](strata::runner& r) { r.redo(); });
+}
+
+// Versions alone would not show it: the other run redid unit 3 meanwhile (its row rewritten).
+BOOST_AUTO_TEST_CASE(custom_a_down_whose_newest_unit_was_redone_while_it_waited_for_the_lock_is_refused) {
+    a_relative_rollback_whose_history_changed_meanwhile_is_refused([](strata::runner& r) { r.down(); }, true);
 }
 
 // A down outside a transaction that failed half-way (a view of the application's on a table it
