@@ -154,6 +154,11 @@ std::string unknown_forms(const nlohmann::json& j) {
 
 }  // namespace
 
+std::string stored_running_json(const std::optional<rendering>& down, const rendering& rollback) {
+    if (down) return stored_down_json(*down, &rollback);
+    return nlohmann::json{{"rollback", stored_json(rollback)}}.dump();
+}
+
 std::string stored_down_json(const rendering& down, const rendering* rollback) {
     if (rollback) {
         auto j = stored_json(down);
@@ -205,16 +210,21 @@ stored_down recorded_down(const history_row& row) {
         if (auto forms = unknown_forms(j); !forms.empty())
             return {.damage = "its stored down statements need a newer strata build: they hold " + forms +
                               ", which this build cannot run (revert the unit with the build that applied it, or a newer one)"};
-        out.statements = parsed_stored(j);
-        if (out.statements && j.contains("rollback") && !(out.rollback = parsed_stored(j.at("rollback"))))
-            out.statements.reset();
-        if (!out.statements)
-            return {.damage = "its stored down statements are not the ones strata stored (their checksum does not match)"};
+        const std::string not_ours = "its stored down statements are not the ones strata stored (their checksum does not match)";
+        if (j.is_object() && !j.contains("statements") && j.contains("rollback")) {
+            // An irreversible unit's row while it runs: the rollback alone (stored_running_json).
+            if (!(out.rollback = parsed_stored(j.at("rollback")))) return {.damage = not_ours};
+        } else {
+            out.statements = parsed_stored(j);
+            if (out.statements && j.contains("rollback") && !(out.rollback = parsed_stored(j.at("rollback"))))
+                out.statements.reset();
+            if (!out.statements) return {.damage = not_ours};
+            out.statements->resumable = false;  // replayed text: strata cannot tell what an interrupted run left
+        }
     } catch (const nlohmann::json::exception&) {
         // Never guessed at: a revert with half of them, or none, would report success and lie.
         return {.damage = "its stored down statements are not the JSON strata stores (unreadable, or a part missing)"};
     }
-    out.statements->resumable = false;  // replayed text: strata cannot tell what an interrupted run left
     // Each step's inverse, guarded (only where the step got done): run again, it does what is left.
     if (out.rollback) out.rollback->resumable = true;
     return out;
@@ -401,7 +411,9 @@ void history::insert(const history_entry& e) {
     const std::string values = std::to_string(e.version) + ", " + literal(e.name) + ", " + literal(e.checksum) + ", " +
                                std::to_string(e.execution_ms) + ", " + literal(conn_.applied_by()) + ", " +
                                literal(to_text(e.state)) + ", " +
-                               (e.down ? literal(stored_down_json(*e.down, e.rollback)) : std::string("NULL"));
+                               (e.rollback ? literal(stored_running_json(e.down, *e.rollback))
+                                : e.down   ? literal(stored_down_json(*e.down))
+                                           : std::string("NULL"));
     const std::string guard = conn_.history_guard();
     execute("INSERT INTO " + conn_.history_table(table_name) + " (version, name, checksum, execution_ms, applied_by, state, down_statements) " +
             (guard.empty() ? "VALUES (" + values + ")" : "SELECT " + values + "\n  WHERE " + guard));

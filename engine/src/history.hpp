@@ -57,6 +57,10 @@ stored_down recorded_down(const history_row& row);
 /// checksum, as JSON (so an older or newer build can revert the unit, and an edit shows).
 /// With `rollback` (an online unit whose row says running or reverting) it is stored too.
 std::string stored_down_json(const rendering& down, const rendering* rollback = nullptr);
+/// What the row of an online unit stores while it runs: its down (when it has one) and its
+/// rollback; an irreversible unit's holds the rollback alone (`{"rollback": ...}`), so that any
+/// build can still undo what its finished steps did.
+std::string stored_running_json(const std::optional<rendering>& down, const rendering& rollback);
 
 /// Why `row` cannot be trusted, empty when it can: a state strata never writes, or damaged down
 /// statements. Parses the stored down (status and validate; up reads the state only).
@@ -70,7 +74,7 @@ struct history_entry {
     std::int64_t execution_ms = 0;
     row_state state = row_state::applied;
     std::optional<rendering> down;
-    const rendering* rollback = nullptr;  ///< stored with `down` (stored_down::rollback)
+    const rendering* rollback = nullptr;  ///< stored with `down`, or alone without one (stored_running_json)
 };
 
 /// One line of the audit log.

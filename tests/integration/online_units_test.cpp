@@ -887,6 +887,49 @@ BOOST_AUTO_TEST_CASE(an_older_build_undoes_an_online_unit_it_does_not_know_left_
     BOOST_TEST(status_lines(*reg, db.url()) == (names{"1 applied", "2 applied"}), boost::test_tools::per_element());
 }
 
+// An online unit with no way back (an up() alone) stores its rollback while it runs all the
+// same (review 23 L7): a build that does not know it undoes what its finished steps did.
+BOOST_AUTO_TEST_CASE(an_online_unit_without_a_down_stores_its_rollback_while_it_runs) {
+    class index_one_way final : public strata::migration {
+    public:
+        strata::migration_info info() const override { return {2, "index_parent_one_way"}; }
+        void up(builder& b) const override { b.create_index("children", {"parent"}).online(); }
+    };
+    auto reg = std::make_unique<strata::registry>();
+    reg->add(create_tables(), "online_units_test.cpp");
+    reg->add(std::make_shared<const index_one_way>(), "online_units_test.cpp");
+    auto older = registry_of({create_tables()});
+    auto db = temp_database::postgresql();
+    strata::runner(*reg, db.url()).up(1);
+    auto sql = open_session(db.url());
+    const auto before = read_schema(*sql);
+    // Killed after its build, before the row was marked applied.
+    const auto plan = crash_after(*reg, db.url(), *sql, 3);
+    BOOST_TEST_REQUIRE(plan.statements.size() == 3u, joined(plan.statements));
+    BOOST_TEST_REQUIRE(indexes_of_children(*sql) == (names{"children_parent_idx valid=true unique=false (parent)",
+                                                           "children_pkey valid=true unique=true (id)"}),
+                       boost::test_tools::per_element());
+    const auto stored = query_value(*sql, "SELECT down_statements FROM strata_schema_history WHERE version = 2");
+    BOOST_TEST_REQUIRE(stored.has_value(), "the running row stores nothing");
+    BOOST_TEST(stored->rfind("{\"rollback\":", 0) == 0u, *stored);
+
+    strata::runner old_build(*older, db.url());
+    const auto status = old_build.status();
+    BOOST_TEST_REQUIRE(status.size() == 2u);
+    BOOST_TEST(status[1].stored_rollback);
+    auto report = old_build.down();
+    BOOST_TEST_REQUIRE(report.units.size() == 1u);
+    BOOST_TEST(report.units[0].half_done);
+    BOOST_TEST(report.units[0].from_history);
+    const auto after = read_schema(*sql);
+    BOOST_TEST((after == before), schema_diff(before, after));
+    BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
+
+    // Applied, it stores nothing: it has no down.
+    strata::runner(*reg, db.url()).up();
+    BOOST_TEST(query_value(*sql, "SELECT down_statements FROM strata_schema_history WHERE version = 2") == std::nullopt);
+}
+
 // What the row stores while the unit runs goes once it is applied: by the up that resumes it,
 // and by repair --applied of a row this build cannot resume (review 23 M2). A down after either
 // runs the unit's down without calling it edited.

@@ -525,6 +525,31 @@ BOOST_AUTO_TEST_CASE(a_stored_down_names_the_forms_it_needs_and_a_newer_builds_f
     BOOST_TEST(damage_of(row) == needs_newer);
 }
 
+BOOST_AUTO_TEST_CASE(an_irreversible_units_running_row_stores_its_rollback_alone) {
+    rendering rollback;
+    rollback.statements = {"DO $strata$ BEGIN NULL; END $strata$"};
+    rollback.transactional = false;
+    const std::string stored = stored_running_json(std::nullopt, rollback);
+    BOOST_TEST(!nlohmann::json::parse(stored).contains("statements"), stored);
+    history_row row;
+    row.state = row_state::running;
+    row.down_json = stored;
+    const auto back = recorded_down(row);
+    BOOST_TEST(back.damage == "");
+    BOOST_TEST(!back.statements.has_value());
+    BOOST_TEST_REQUIRE(back.rollback.has_value());
+    BOOST_TEST(back.rollback->statements == rollback.statements, boost::test_tools::per_element());
+    BOOST_TEST(back.rollback->resumable);
+    // Edited, it is damage, as a down's would be; with a down it is the down's JSON with it.
+    auto edited = nlohmann::json::parse(stored);
+    edited["rollback"]["statements"][0] = "DROP TABLE users";
+    row.down_json = edited.dump();
+    BOOST_TEST(recorded_down(row).damage == "its stored down statements are not the ones strata stored (their checksum does not match)");
+    rendering down;
+    down.statements = {"DROP INDEX i"};
+    BOOST_TEST(stored_running_json(down, rollback) == stored_down_json(down, &rollback));
+}
+
 BOOST_AUTO_TEST_CASE(a_stored_allowance_to_drop_data_is_checked_with_the_statements) {
     rendering down;
     down.statements = {"DROP TABLE \"notes\""};

@@ -64,9 +64,9 @@ std::string audit_note(const step& s) {
 }
 
 /// The rollback a row of `s`'s unit stores while it runs outside a transaction (stored_down): an
-/// online unit's, which this build can render (and its down, stored next to it).
+/// online unit's, which this build can render (with its down, stored next to it, when it has one).
 const rendering* own_rollback(const step& s) {
-    if (!s.unit || !s.unit->rollback || s.unit->rollback_problem || s.unit->down_problem) return nullptr;
+    if (!s.unit || !s.unit->rollback || s.unit->rollback_problem) return nullptr;
     return &*s.unit->rollback;
 }
 
@@ -330,12 +330,19 @@ void executor::mark_under_way(const step& s) {
     if (s.resumes) {
         say("resuming " + unit_label(s.version, s.name) + ", whose " + (s.reverting ? "down" : "up") +
             " was interrupted in an earlier run: its steps check what is already done");
-        if (s.reverting) t_.history.set_state(s.version, row_state::running);  // an up now: interrupted again, it says so
+        // An up now: interrupted again, it says so, and how any build undoes what it got done
+        // (a row written by an earlier run may store no rollback).
+        if (const rendering* rollback = own_rollback(s)) {
+            const std::string stored = stored_running_json(s.unit->stored_down(), *rollback);
+            t_.history.set_state(s.version, row_state::running, {}, &stored);
+        } else if (s.reverting) {
+            t_.history.set_state(s.version, row_state::running);
+        }
     } else if (s.dir == direction::up) {
         t_.history.insert({s.version, s.name, s.unit->checksum, 0, row_state::running, s.unit->stored_down(), own_rollback(s)});
     } else if (const rendering* rollback = own_rollback(s); rollback && !s.from_history && !s.rolls_back) {
         // An interrupted down says it was one, and how any build undoes what it got done.
-        const std::string down = stored_down_json(s.unit->down, rollback);
+        const std::string down = stored_running_json(s.unit->stored_down(), *rollback);
         t_.history.set_state(s.version, row_state::reverting, {}, &down);
     } else if (s.rolls_back && !s.reverting) {
         // Undoing a half-done up: interrupted, the row still says what is there, a half-done up
