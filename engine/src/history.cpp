@@ -284,14 +284,26 @@ struct history::other_history {
     }
 };
 
-std::optional<history::other_history> history::find_elsewhere(const elsewhere_policy& others) {
+std::optional<history::other_history> history::find_elsewhere(const elsewhere_policy& others, bool in_transaction) {
     if (!others.ours) return std::nullopt;
     auto names = conn_.resolve_further(table_name);
     for (const auto& schema : names.further_on) {
         // Another application's history (no unit of this build) is no reason to stop.
         other_history found{names, schema, 0, {}};
-        for (const auto& row : conn_.query("SELECT version, name FROM " + dialect::quote(schema) + "." +
-                                           dialect::quote(table_name) + " ORDER BY version")) {
+        // A table of that name this role cannot read as a history (no privilege: a shared
+        // schema's, owned by another role; other columns) is not looked at, in an open
+        // transaction behind a savepoint, so that its failure does not abort the transaction.
+        std::vector<result_row> rows;
+        if (in_transaction) conn_.execute("SAVEPOINT strata_elsewhere");
+        try {
+            rows = conn_.query("SELECT version, name FROM " + dialect::quote(schema) + "." + dialect::quote(table_name) +
+                               " ORDER BY version");
+            if (in_transaction) conn_.execute("RELEASE SAVEPOINT strata_elsewhere");
+        } catch (const statement_error&) {
+            if (in_transaction) conn_.execute("ROLLBACK TO SAVEPOINT strata_elsewhere");
+            continue;
+        }
+        for (const auto& row : rows) {
             if (row.size() < 2 || !row.at(0) || !row.at(1)) continue;
             const auto version = std::stoll(*row.at(0));
             if (!others.ours(version, *row.at(1))) continue;
@@ -304,13 +316,13 @@ std::optional<history::other_history> history::find_elsewhere(const elsewhere_po
 }
 
 std::string history::elsewhere(const elsewhere_policy& others) {
-    const auto other = find_elsewhere(others);
+    const auto other = find_elsewhere(others, false);
     return other ? other->text() : std::string();
 }
 
 void history::ensure(bool in_open_transaction, const elsewhere_policy& others) {
     if (exists()) return;
-    if (const auto other = others.allow ? std::nullopt : find_elsewhere(others)) {
+    if (const auto other = others.allow ? std::nullopt : find_elsewhere(others, in_open_transaction)) {
         const std::string here = dialect::quote(other->names.current_schema), there = dialect::quote(other->schema);
         throw config_error(
             other->text() + ". A history begun in " + here + " would apply every unit again there. If " + here +

@@ -160,7 +160,8 @@ public:
 
 private:
     struct other_history;
-    std::optional<other_history> find_elsewhere(const elsewhere_policy& others);
+    /// `in_transaction`: the session is in an open transaction (a failed read goes behind a savepoint).
+    std::optional<other_history> find_elsewhere(const elsewhere_policy& others, bool in_transaction);
     std::int64_t execute(const std::string& sql);
 
     connection& conn_;

@@ -1046,6 +1046,26 @@ STRATA_BACKEND_TEST(custom_non_transactional_unit_creating_a_schema_ahead_of_the
     BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("running"));
 }
 
+// A table of the history's name further on that strata cannot read as a history (here: other
+// columns) is not one to look at (review 23 L12): up begins the history in the current schema,
+// in one transaction too (the failed read behind a savepoint), instead of failing on a raw error.
+STRATA_BACKEND_TEST(custom_a_table_of_the_historys_name_further_on_that_is_not_one_is_passed_over) {
+    if (backend != strata::backend::postgresql) return;
+    for (bool atomic : {false, true}) {
+        BOOST_TEST_CONTEXT("atomic " << atomic) {
+            auto db = temp_database::create(backend);
+            auto sql = open_session(db.url());
+            *sql << "CREATE SCHEMA app";
+            *sql << "CREATE SCHEMA other";
+            *sql << "CREATE TABLE other.strata_schema_history (id integer)";
+            auto reg = registry_of({table_unit(1, "t")});
+            strata::runner(*reg, with_search_path(db, "app,other"), {.atomic = atomic}).up();
+            BOOST_TEST(count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM app.strata_schema_history") == 1);
+            BOOST_TEST(count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM pg_tables WHERE schemaname = 'app' AND tablename = 't'") == 1);
+        }
+    }
+}
+
 // A schema made ahead of the history between runs (by hand: no run writes then): the next run
 // is refused rather than beginning a new history there, in one transaction too, and status says
 // where the history is. The ways out the refusal names work.
