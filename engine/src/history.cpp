@@ -117,23 +117,28 @@ nlohmann::json stored_json(const rendering& r) {
     return j;
 }
 
-/// The statements of stored_json(), checked against their checksum (nlohmann's exception when a
-/// part is missing or of another type).
-std::optional<rendering> parsed_stored(const nlohmann::json& j) {
+/// The statements of stored_json(), checked against their checksum and the forms they name
+/// (nullopt, and `why`, when they do not match; nlohmann's exception when a part is missing or of
+/// another type).
+std::optional<rendering> parsed_stored(const nlohmann::json& j, std::string& why) {
     rendering r;
     r.statements = j.at("statements").get<std::vector<std::string>>();
     r.foreign_keys_off = j.at("foreign_keys_off").get<bool>();
     r.transactional = j.at("transactional").get<bool>();
     const std::string sum = j.at("checksum").get<std::string>();
+    why = "their checksum does not match";
     if (sum != down_checksum(r)) return std::nullopt;
     // The forms it names are the ones it holds (a `requires` edited away or added by hand).
     const auto forms = j.contains("requires") ? j.at("requires").get<std::vector<std::string>>() : std::vector<std::string>();
+    why = "the forms their \"requires\" names are not the ones they hold";
     if (forms != forms_of(r)) return std::nullopt;
     if (j.contains("data_loss_allowed")) {
         const auto& allowed = j.at("data_loss_allowed");
         r.data_loss_allowed = allowed.at("reason").get<std::string>();
+        why = "the checksum of their allowance to drop data does not match";
         if (allowed.at("checksum").get<std::string>() != allowance_checksum(sum, *r.data_loss_allowed)) return std::nullopt;
     }
+    why.clear();
     return r;
 }
 
@@ -208,17 +213,18 @@ stored_down recorded_down(const history_row& row) {
     try {
         auto j = nlohmann::json::parse(*row.down_json);
         if (auto forms = unknown_forms(j); !forms.empty())
-            return {.damage = "its stored down statements need a newer strata build: they hold " + forms +
+            return {.damage = std::string(newer_build_damage) + ": they hold " + forms +
                               ", which this build cannot run (revert the unit with the build that applied it, or a newer one)"};
-        const std::string not_ours = "its stored down statements are not the ones strata stored (their checksum does not match)";
+        std::string why;
+        auto not_ours = [&] { return stored_down{.damage = "its stored down statements are not the ones strata stored (" + why + ")"}; };
         if (j.is_object() && !j.contains("statements") && j.contains("rollback")) {
             // An irreversible unit's row while it runs: the rollback alone (stored_running_json).
-            if (!(out.rollback = parsed_stored(j.at("rollback")))) return {.damage = not_ours};
+            if (!(out.rollback = parsed_stored(j.at("rollback"), why))) return not_ours();
         } else {
-            out.statements = parsed_stored(j);
-            if (out.statements && j.contains("rollback") && !(out.rollback = parsed_stored(j.at("rollback"))))
+            out.statements = parsed_stored(j, why);
+            if (out.statements && j.contains("rollback") && !(out.rollback = parsed_stored(j.at("rollback"), why)))
                 out.statements.reset();
-            if (!out.statements) return {.damage = not_ours};
+            if (!out.statements) return not_ours();
             out.statements->resumable = false;  // replayed text: strata cannot tell what an interrupted run left
         }
     } catch (const nlohmann::json::exception&) {

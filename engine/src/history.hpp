@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <strata/dialect.hpp>
@@ -52,6 +53,10 @@ struct stored_down {
     std::string damage;
 };
 stored_down recorded_down(const history_row& row);
+
+/// How stored_down::damage begins for a row whose stored down holds a form of a newer build
+/// (`requires`): the unit is not this build's to repair; the newer build reverts it.
+inline constexpr std::string_view newer_build_damage = "its stored down statements need a newer strata build";
 
 /// The text stored with a history row for `down`: its statements, how they run and their
 /// checksum, as JSON (so an older or newer build can revert the unit, and an edit shows).

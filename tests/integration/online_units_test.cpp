@@ -763,6 +763,8 @@ BOOST_AUTO_TEST_CASE(down_drops_an_online_units_index_without_blocking_writes) {
     });
     BOOST_TEST_REQUIRE((drop != script.end()), joined(script));
     BOOST_TEST((std::find(script.begin(), drop, "BEGIN") == drop), joined(script));
+    // Undoing a half-done up leaves a half-done up: the row stays 'running' (review 28 L1).
+    BOOST_TEST(contains(joined(script), "the history row says 'running' meanwhile"), joined(script));
 
     auto reader = open_session(db.url());  // a report's transaction, idle on children
     *reader << "BEGIN";
@@ -782,6 +784,10 @@ BOOST_AUTO_TEST_CASE(down_drops_an_online_units_index_without_blocking_writes) {
         } catch (const strata::error& e) {
             BOOST_TEST(e.context().statement == "DROP INDEX CONCURRENTLY IF EXISTS children_parent_ref_key");
             BOOST_TEST(contains(e.what(), "the lock on children is held by pid " + reader_pid + " ("), e.what());
+            BOOST_TEST(!contains(e.what(), "; on "), "a holder named twice: " << e.what());  // review 28 L3
+            BOOST_TEST(contains(e.what(), "fix the cause and run strata up to finish it, or strata down to undo what its "
+                                          "finished steps did"),
+                       e.what());
         }
         BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("running"));
         const auto status = strata::runner(*reg, db.url()).status();

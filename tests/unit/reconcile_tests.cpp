@@ -505,8 +505,8 @@ BOOST_AUTO_TEST_CASE(a_stored_down_names_the_forms_it_needs_and_a_newer_builds_f
         else
             edited["requires"] = {"gexec"};
         row.down_json = edited.dump();
-        BOOST_TEST(recorded_down(row).damage ==
-                   "its stored down statements are not the ones strata stored (their checksum does not match)");
+        BOOST_TEST(recorded_down(row).damage == "its stored down statements are not the ones strata stored (the forms "
+                                                "their \"requires\" names are not the ones they hold)");
     }
     // A form of a newer build, in the down or in the rollback stored with it: refused before
     // anything is parsed further (the statements are not this build's to run), naming it.

@@ -326,7 +326,8 @@ unit_report executor::run_in_transaction(const step& s) {
 void executor::mark_under_way(const step& s) {
     if (t_.script)
         t_.script->push_back(std::string("-- not in a transaction: each statement commits on its own, the history row says '") +
-                             (s.dir == direction::up ? "running" : "reverting") + "' meanwhile");
+                             (s.dir == direction::up || (s.rolls_back && !s.reverting) ? "running" : "reverting") +
+                             "' meanwhile");
     if (s.resumes) {
         say("resuming " + unit_label(s.version, s.name) + ", whose " + (s.reverting ? "down" : "up") +
             " was interrupted in an earlier run: its steps check what is already done");
@@ -410,14 +411,17 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
                               "its statements can run twice (DROP ... IF EXISTS): " + p + " repair " + v + " --applied, then " +
                               p + " down"
                         : ran + "; check the database, then run " + p + " repair " + v;
-                const std::string either = ": " + half_done_choices(s.dir == direction::down);
+                // A rollback of a half-done up leaves a half-done up: up finishes it, down undoes it.
+                const bool reverting = s.dir == direction::down && !(s.rolls_back && !s.reverting);
+                const std::string either = ": " + half_done_choices(reverting);
                 std::string what_now;
                 if (stopped)
                     what_now = " runs outside a transaction and was stopped half-way" +
                                (s.statements->resumable ? either : ", so it is now dirty: " + repair);
                 else
                     what_now = s.statements->resumable
-                                   ? " was interrupted; fix the cause and " + half_done_choices(s.dir == direction::down, true)
+                                   ? " was interrupted; fix the cause and " +
+                                         half_done_choices(reverting, reverting == (s.dir == direction::down))
                                    : " is now dirty: " + repair;
                 if (!stopped && s.statements->resumable && e.kind() == error_kind::statement &&
                     e.context().sqlstate.rfind("23", 0) == 0)
@@ -632,7 +636,10 @@ std::optional<std::string> executor::log_failure(const step& s, const std::strin
         // administrator): the row goes through a new one, one attempt of at most 5 s, so that
         // the log still says what happened to the unit. Nothing else is done on it; the row waits
         // for a lock at most as long as the connect may take.
-        const auto budget = std::min<std::chrono::milliseconds>(options_.connect_timeout, std::chrono::seconds(5));
+        // (A connect_timeout of 0, no limit, is not one here: the row is worth 5 s at most.)
+        const auto budget = options_.connect_timeout.count() > 0
+                                ? std::min<std::chrono::milliseconds>(options_.connect_timeout, std::chrono::seconds(5))
+                                : std::chrono::milliseconds(std::chrono::seconds(5));
         try {
             auto fresh = connect(t_.conn.url(), std::chrono::duration_cast<std::chrono::seconds>(budget), false,
                                  options_.lock_timeout, options_.stop);

@@ -166,6 +166,13 @@ std::vector<std::string> problems_of(const std::vector<unit_status>& status, con
                           program + " repair " + std::to_string(s.version) + " --applied (it stays applied)");
             break;
         case unit_state::damaged:
+            // Written by a newer build: repair here would forget an applied unit (its row gone) or
+            // replace what that build stored; that build, or a newer one, reverts it.
+            if (s.damage.starts_with(newer_build_damage)) {
+                out.push_back(label + ": " + s.damage + "; this build runs nothing over it and changes nothing of it: "
+                                              "run that build (or a newer one) for this database");
+                break;
+            }
             out.push_back(label + ": its history row is damaged: " + s.damage +
                           "; nothing runs over it: check the database, then run " + program + " repair " +
                           std::to_string(s.version) + " (the row goes: the unit is pending) or " + program + " repair " +

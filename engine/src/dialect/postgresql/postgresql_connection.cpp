@@ -16,6 +16,7 @@
 #include <soci/soci.h>
 
 #include <algorithm>
+#include <regex>
 #include <cctype>
 #include <functional>
 #include <memory>
@@ -288,12 +289,13 @@ public:
             for (char c : text) quoted += c == '\'' ? std::string("''") : std::string(1, c);
             return quoted + "'";
         };
-        constexpr std::string_view drop_prefix = "DROP INDEX CONCURRENTLY IF EXISTS ";
-        const bool drops_index = statement.starts_with(drop_prefix);
-        const std::string index = drops_index ? literal(std::string_view(statement).substr(drop_prefix.size())) : "";
+        // Ours is one name as regclass::text spells it (a user's own DROP INDEX of several, or
+        // with CASCADE, is read like any statement); a session holding the index holds its table.
+        static const std::regex ours(R"(DROP INDEX CONCURRENTLY IF EXISTS ((?:"(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)(?:\.(?:"(?:[^"]|"")+"|[a-z_][a-z0-9_$]*))?))");
+        std::smatch name;
+        const bool drops_index = std::regex_match(statement, name, ours);
         const std::string touched =
-            drops_index ? "(c.oid = to_regclass(" + index + ") OR c.oid = (SELECT indrelid FROM pg_index WHERE indexrelid = "
-                          "to_regclass(" + index + ")))"
+            drops_index ? "c.oid = (SELECT indrelid FROM pg_index WHERE indexrelid = to_regclass(" + literal(name[1].str()) + "))"
                         : "position('\"' || replace(c.relname, '\"', '\"\"') || '\"' IN " + literal(statement) + ") > 0";
         // PQexec with the statement as a literal: a SOCI prepared statement (st_N) would not
         // survive a transaction pooler.
