@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <map>
 #include <optional>
 
@@ -297,26 +298,37 @@ std::optional<history::other_history> history::find_elsewhere(const elsewhere_po
         // Another application's history (no unit of this build) is no reason to stop.
         other_history found{names, schema, 0, {}};
         // A table of that name this role cannot read as a history (no privilege: a shared
-        // schema's, owned by another role; other columns) is not looked at, in an open
-        // transaction behind a savepoint, so that its failure does not abort the transaction.
+        // schema's, owned by another role; other columns; gone meanwhile) is not looked at, in
+        // an open transaction behind a savepoint, so that its failure does not abort the
+        // transaction. Any other failure (a lock not granted in time, a statement timeout) may
+        // hide this application's history: the run stops on it, as it would on the history's own.
         std::vector<result_row> rows;
         if (in_transaction) conn_.execute("SAVEPOINT strata_elsewhere");
         try {
             rows = conn_.query("SELECT version, name FROM " + dialect::quote(schema) + "." + dialect::quote(table_name) +
                                " ORDER BY version");
             if (in_transaction) conn_.execute("RELEASE SAVEPOINT strata_elsewhere");
-        } catch (const statement_error&) {
+        } catch (const statement_error& e) {
+            const std::string& code = e.context().sqlstate;
+            if (code != "42501" && code != "42703" && code != "42P01") throw;
             if (in_transaction) conn_.execute("ROLLBACK TO SAVEPOINT strata_elsewhere");
             continue;
         }
+        // Versions that are not numbers (another tool's table of that name): not a strata history.
+        bool a_history = true;
         for (const auto& row : rows) {
             if (row.size() < 2 || !row.at(0) || !row.at(1)) continue;
-            const auto version = std::stoll(*row.at(0));
+            std::int64_t version = 0;
+            const std::string& text = *row.at(0);
+            if (std::from_chars(text.data(), text.data() + text.size(), version).ptr != text.data() + text.size()) {
+                a_history = false;
+                break;
+            }
             if (!others.ours(version, *row.at(1))) continue;
             ++found.ours;
-            found.newest = *row.at(0) + " " + *row.at(1);
+            found.newest = text + " " + *row.at(1);
         }
-        if (found.ours > 0) return found;
+        if (a_history && found.ours > 0) return found;
     }
     return std::nullopt;
 }

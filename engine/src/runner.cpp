@@ -76,13 +76,13 @@ void refuse_changed_meanwhile(const std::vector<history_row>& before, const std:
     std::vector<std::string> changes;
     if (!reverted.empty()) changes.push_back("reverted " + reverted);
     if (!applied.empty()) changes.push_back("applied " + applied);
-    if (!rewritten.empty()) changes.push_back("applied again or finished " + rewritten);
+    if (!rewritten.empty()) changes.push_back("wrote the row of " + rewritten + " anew (redone, finished or interrupted)");
     std::string what;
     for (std::size_t i = 0; i < changes.size(); ++i) what += (i == 0 ? "" : " and ") + changes[i];
     throw config_error("the history changed while this run waited for the migration lock: another run " + what +
                            "; counted from the newest unit now, this run would revert one nobody asked it to, so nothing "
                            "was reverted. See " + program + " status, and name the version to go back to: " + program +
-                           " down --to VERSION",
+                           " down --to VERSION (or run this command again, to count from the history as it is now)",
                        where);
 }
 
@@ -694,6 +694,15 @@ void runner::repair(std::int64_t version, bool mark_applied) {
     auto [rows, status] = d.read_for_repair();
     auto it = std::find_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version == version; });
     const std::string damage = it == rows.end() ? std::string() : damage_of(*it);
+    // Written by a newer build: the unit is applied, and removing its row would have that build
+    // apply it again.
+    if (damage.starts_with(newer_build_damage) && !mark_applied)
+        throw config_error("unit " + std::to_string(version) + " " + it->name + ": " + damage + "; repair " +
+                               std::to_string(version) + " would remove the row of an applied unit, which that build "
+                               "would then apply again: run that build (or a newer one) for this database. If it is gone "
+                               "for good and this build has the unit, " + d.options.program_name + " repair " +
+                               std::to_string(version) + " --applied stores this build's down statements instead",
+                           d.context());
     if (!damage.empty()) return d.repair_damaged(*it, damage, mark_applied);
     if (it == rows.end() || !unfinished(it->state)) {
         const bool changed =
@@ -721,9 +730,8 @@ void runner::repair(std::int64_t version, bool mark_applied) {
     // Applied, the row stores what an applied row stores: not the rollback an online unit's run
     // stored while it said running.
     const auto stored = recorded_down(*it);
-    const std::string plain = stored.statements ? stored_down_json(*stored.statements) : std::string();
     if (mark_applied && stored.rollback)
-        h.set_state(version, row_state::applied, {}, &plain);
+        h.rewrite_applied(version, stored.statements);  // the down alone, or none (NULL) for a unit without one
     else if (mark_applied)
         h.set_state(version, row_state::applied);
     else

@@ -131,6 +131,16 @@ void a_stored_down_of_a_newer_builds_form_is_left_to_that_build(strata::backend 
     r = t.run({"down"});
     BOOST_TEST(r.exit_code == 4, r);
     BOOST_TEST(contains(r.err, "they hold batches, which this build cannot run"), r);
+    // repair would forget an applied unit (review 29 M2); status names it as a newer build's.
+    r = t.run({"repair", "9"});
+    BOOST_TEST(r.exit_code == 2, r);
+    BOOST_TEST(contains(r.err, "repair 9 would remove the row of an applied unit, which that build would then apply again"),
+               r);
+    r = t.run({"status"});
+    BOOST_TEST(contains(r.out, "unit 9 add_newer_things: its stored down statements need a newer strata build"), r);
+    BOOST_TEST(!contains(r.out, "damaged:"), r);
+    r = t.run({"status", "--json"});
+    BOOST_TEST(contains(r.out, "\"newer_build\": true"), r);
     BOOST_TEST(t.probe.has_table("newer_things"));
     BOOST_TEST(t.probe.applied_versions() == (versions{1, 2, 3, 9}), boost::test_tools::per_element());
 }

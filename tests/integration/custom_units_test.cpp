@@ -1058,12 +1058,37 @@ STRATA_BACKEND_TEST(custom_a_table_of_the_historys_name_further_on_that_is_not_o
             *sql << "CREATE SCHEMA app";
             *sql << "CREATE SCHEMA other";
             *sql << "CREATE TABLE other.strata_schema_history (id integer)";
+            // And another tool's, whose versions are not numbers (review 29 M1).
+            *sql << "CREATE SCHEMA tool";
+            *sql << "CREATE TABLE tool.strata_schema_history (version text, name text)";
+            *sql << "INSERT INTO tool.strata_schema_history VALUES ('V1__init', 'create_t')";
             auto reg = registry_of({table_unit(1, "t")});
-            strata::runner(*reg, with_search_path(db, "app,other"), {.atomic = atomic}).up();
+            strata::runner(*reg, with_search_path(db, "app,other,tool"), {.atomic = atomic}).up();
             BOOST_TEST(count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM app.strata_schema_history") == 1);
             BOOST_TEST(count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM pg_tables WHERE schemaname = 'app' AND tablename = 't'") == 1);
         }
     }
+}
+
+// But a history further on that cannot be read now (a lock not granted in time) may be this
+// application's: the run stops, nothing begun in the current schema (review 29 H1).
+STRATA_BACKEND_TEST(custom_a_history_further_on_that_is_locked_stops_the_run) {
+    if (backend != strata::backend::postgresql) return;
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({table_unit(1, "t")});
+    strata::runner(*reg, db.url()).up();  // the history in public
+    auto sql = open_session(db.url());
+    *sql << "CREATE SCHEMA app";
+    auto holder = open_session(db.url());
+    *holder << "BEGIN";
+    *holder << "LOCK TABLE public.strata_schema_history IN ACCESS EXCLUSIVE MODE";
+    strata::runner_options options;
+    options.lock_timeout = 1s;
+    options.ddl_lock_timeout = 200ms;
+    BOOST_CHECK_THROW(strata::runner(*reg, with_search_path(db, "app,public"), options).up(), strata::error);
+    *holder << "ROLLBACK";
+    BOOST_TEST(count_of(*sql, "SELECT CAST(count(*) AS TEXT) FROM pg_tables WHERE schemaname = 'app'") == 0,
+               "a run began a history in app while public's was locked");
 }
 
 // A schema made ahead of the history between runs (by hand: no run writes then): the next run
@@ -1513,7 +1538,8 @@ void a_relative_rollback_whose_history_changed_meanwhile_is_refused(const std::f
     BOOST_TEST_REQUIRE(waiting, "the second down never waited for the lock");
     BOOST_TEST_REQUIRE(refusal.has_value(), "the second down reverted a unit nobody asked it to");
     BOOST_TEST(contains(*refusal, std::string("the history changed while this run waited for the migration lock: another run ") +
-                                      (redo_meanwhile ? "applied again or finished unit 3 create_v" : "reverted unit 3 create_v") +
+                                      (redo_meanwhile ? "wrote the row of unit 3 create_v anew (redone, finished or interrupted)"
+                                                     : "reverted unit 3 create_v") +
                                       "; counted from the newest unit now, this run would revert one nobody asked it to, so "
                                       "nothing was reverted"),
                *refusal);

@@ -936,6 +936,31 @@ BOOST_AUTO_TEST_CASE(an_online_unit_without_a_down_stores_its_rollback_while_it_
     BOOST_TEST(query_value(*sql, "SELECT down_statements FROM strata_schema_history WHERE version = 2") == std::nullopt);
 }
 
+// A row written without a rollback (by a build before it was stored) gets one from the run that
+// resumes it, so that if that run stops too, any build can undo what is done (review 29 M3).
+BOOST_AUTO_TEST_CASE(a_resumed_online_unit_stores_its_rollback_in_its_row) {
+    auto db = temp_database::postgresql();
+    auto reg = online_registry();
+    strata::runner(*reg, db.url()).up(1);
+    auto sql = open_session(db.url());
+    *sql << "INSERT INTO parents (id) VALUES (1)";
+    *sql << "INSERT INTO children (id, parent) VALUES (10, 1), (11, 1)";
+    crash_after(*reg, db.url(), *sql, done_up_to_the_not_valid_key);
+    *sql << "UPDATE strata_schema_history SET down_statements = CAST(CAST(down_statements AS jsonb) - 'rollback' AS text) "
+            "WHERE version = 2";
+    BOOST_TEST_REQUIRE(!contains(query_value(*sql, "SELECT down_statements FROM strata_schema_history WHERE version = 2").value_or(""),
+                                 "rollback"));
+    // The resumed run stops again: the unique index's build finds duplicates.
+    *sql << "UPDATE children SET parent_ref = 1";
+    BOOST_CHECK_THROW(strata::runner(*reg, db.url()).up(), strata::migration_error);
+    BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("running"));
+    BOOST_TEST(contains(query_value(*sql, "SELECT down_statements FROM strata_schema_history WHERE version = 2").value_or(""),
+                        "\"rollback\""));
+    // A build that does not know the unit undoes it from there.
+    auto older = registry_of({create_tables()});
+    BOOST_TEST(strata::runner(*older, db.url()).status().at(1).stored_rollback);
+}
+
 // What the row stores while the unit runs goes once it is applied: by the up that resumes it,
 // and by repair --applied of a row this build cannot resume (review 23 M2). A down after either
 // runs the unit's down without calling it edited.

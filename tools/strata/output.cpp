@@ -194,7 +194,8 @@ void printer::status(const std::string& database, const std::vector<unit_status>
                             {"down_undoes", u.stored_rollback || u.interrupted},
                             {"steps", steps_json(u.steps)},
                             {"in_progress", nullable(u.in_progress)},
-                            {"damage", nullable(u.damage)}});
+                            {"damage", nullable(u.damage)},
+                            {"newer_build", u.newer_build}});
         json summary;
         for (auto s : {unit_state::applied, unit_state::pending, unit_state::changed, unit_state::mismatched, unit_state::unknown,
                        unit_state::dirty, unit_state::damaged})
@@ -250,7 +251,8 @@ void printer::status(const std::string& database, const std::vector<unit_status>
                       << ": check that --database points at the right database; if the unit was only renamed, give it "
                          "back its recorded name\n";
         else if (u.state == unit_state::damaged)
-            out_ << "unit " << u.version << " " << u.name << ": its history row is damaged: " << u.damage << "\n";
+            out_ << "unit " << u.version << " " << u.name << ": "
+                 << (u.newer_build ? "" : "its history row is damaged: ") << u.damage << "\n";
     out_ << std::flush;
 }
 

@@ -72,6 +72,9 @@ struct unit_status {
     /// down does that, as the build that ran it would.
     bool stored_rollback = false;
     std::string damage;             ///< damaged: what is wrong with the history row
+    /// damaged: a newer build wrote the row, with a statement form this build cannot run
+    /// (`damage` names it); not this build's to repair: that build reverts the unit.
+    bool newer_build = false;
     /// interrupted: each operation of its up, and how far it got (read from the schema by status()).
     std::vector<unit_step> steps;
     /// interrupted or dirty while a run holds the migration lock (PostgreSQL): that run is at it

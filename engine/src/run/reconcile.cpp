@@ -123,6 +123,7 @@ void find_damage(std::vector<unit_status>& status, const std::vector<history_row
             continue;
         if (auto damage = damage_of(row); !damage.empty()) {
             s.state = unit_state::damaged;
+            s.newer_build = damage.starts_with(newer_build_damage);
             s.damage = std::move(damage);
         }
     }
@@ -168,7 +169,7 @@ std::vector<std::string> problems_of(const std::vector<unit_status>& status, con
         case unit_state::damaged:
             // Written by a newer build: repair here would forget an applied unit (its row gone) or
             // replace what that build stored; that build, or a newer one, reverts it.
-            if (s.damage.starts_with(newer_build_damage)) {
+            if (s.newer_build) {
                 out.push_back(label + ": " + s.damage + "; this build runs nothing over it and changes nothing of it: "
                                               "run that build (or a newer one) for this database");
                 break;
