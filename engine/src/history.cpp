@@ -309,8 +309,7 @@ std::optional<history::other_history> history::find_elsewhere(const elsewhere_po
                                " ORDER BY version");
             if (in_transaction) conn_.execute("RELEASE SAVEPOINT strata_elsewhere");
         } catch (const statement_error& e) {
-            const std::string& code = e.context().sqlstate;
-            if (code != "42501" && code != "42703" && code != "42P01") throw;
+            if (!conn_.is_undefined_object(e) && e.context().sqlstate != "42501") throw;
             if (in_transaction) conn_.execute("ROLLBACK TO SAVEPOINT strata_elsewhere");
             continue;
         }

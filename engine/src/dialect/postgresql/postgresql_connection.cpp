@@ -282,7 +282,7 @@ public:
     // PostgreSQL's lock_timeout error does not say whose lock it was. strata quotes every
     // identifier, so the tables a statement touches are those whose quoted name it contains;
     // but an index it drops CONCURRENTLY is named as the catalog spells it (drop_index_if_own(),
-    // guard_index(): the rows of a gexec query), so that one's relations are the index and its table.
+    // guard_index(): the rows of a gexec query), so for that one the relation is the index's table.
     std::string lock_holders(const std::string& statement) override {
         auto literal = [](std::string_view text) {
             std::string quoted = "'";
