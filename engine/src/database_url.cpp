@@ -546,6 +546,14 @@ std::string database_url::connection_string(int connect_timeout_seconds) const {
     return out;
 }
 
+database_url database_url::with_connect_timeout(int seconds) const {
+    database_url other = *this;
+    std::erase_if(other.parameters_, [](const auto& p) { return p.first == "connect_timeout"; });
+    // libpq waits at least 2 s a host whatever it is given, and 0 would be no limit at all.
+    other.parameters_.emplace_back("connect_timeout", std::to_string(std::max(2, seconds)));
+    return other;
+}
+
 namespace {
 
 /// SQL's password literals: `PASSWORD 'secret'` (CREATE or ALTER ROLE and USER, also ENCRYPTED),

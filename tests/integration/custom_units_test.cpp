@@ -12,6 +12,10 @@
 
 #include <soci/soci.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -683,6 +687,131 @@ names history_rows(soci::session& sql) {
 }
 
 }  // namespace
+
+namespace {
+
+// Two rollbacks at once (the on-call engineer's and the pipeline's, or a retried job): the second
+// waited for the lock while the first reverted the newest unit. Counting from the newest unit
+// again, it would revert the next one, which nobody asked for: it is refused, nothing reverted.
+// The same for each rollback counted from the newest unit: down, down --steps, redo. What the
+// first run did meanwhile to unit 3: reverted it; redid it (reverted and applied again: the same
+// versions, a row written since, applied_at changed), whose fresh unit 3 the second would revert;
+// or left it interrupted (its row's state alone changed: a down outside a transaction that
+// stopped half-way, an online unit finished).
+enum class meanwhile { reverted, redone, interrupted };
+
+/// Holds strata's migration lock of `db` as another strata run does: PostgreSQL's session
+/// advisory lock, SQLite's flock of the lock file next to the database.
+class migration_lock_of_another_run {
+public:
+    explicit migration_lock_of_another_run(const temp_database& db) {
+        if (db.kind() == strata::backend::postgresql) {
+            session_ = open_session(db.url());
+            *session_ << "SELECT pg_advisory_lock(1398034753, hashtext(current_schema() || '.strata_schema_history'))";
+        } else {
+            fd_ = ::open((std::filesystem::canonical(db.url().path()).string() + "-strata.lock").c_str(), O_RDWR | O_CREAT, 0644);
+            BOOST_TEST_REQUIRE(fd_ >= 0);
+            BOOST_TEST_REQUIRE(::flock(fd_, LOCK_EX) == 0);
+        }
+    }
+    migration_lock_of_another_run(const migration_lock_of_another_run&) = delete;
+    migration_lock_of_another_run& operator=(const migration_lock_of_another_run&) = delete;
+    ~migration_lock_of_another_run() { release(); }
+    void release() {
+        if (session_) *session_ << "SELECT pg_advisory_unlock(1398034753, hashtext(current_schema() || '.strata_schema_history'))";
+        session_.reset();
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+    }
+
+private:
+    std::unique_ptr<soci::session> session_;
+    int fd_ = -1;
+};
+
+void a_relative_rollback_whose_history_changed_meanwhile_is_refused(strata::backend backend,
+                                                                    const std::function<void(strata::runner&)>& rollback,
+                                                                    meanwhile what = meanwhile::reverted) {
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({table_unit(1, "t"), table_unit(2, "u"), table_unit(3, "v")});
+    strata::runner(*reg, db.url()).up();
+    migration_lock_of_another_run other_run(db);
+    std::optional<std::string> refusal;
+    std::atomic<bool> told_waiting = false;
+    strata::runner_options options;
+    options.lock_timeout = 30s;
+    options.on_notice = [&](const std::string& text) {
+        if (contains(text, "waiting for the migration lock")) told_waiting = true;
+    };
+    std::thread second([&] {
+        try {
+            strata::runner r(*reg, db.url(), options);
+            rollback(r);
+        } catch (const strata::config_error& e) {
+            refusal = e.what();
+        } catch (const std::exception& e) {
+            BOOST_ERROR("down failed otherwise: " << e.what());
+        }
+    });
+    auto sql = open_session(db.url());
+    const bool waiting = eventually([&] { return told_waiting.load(); });
+    // What the first run does meanwhile to unit 3.
+    switch (what) {
+    case meanwhile::reverted:
+        *sql << "DROP TABLE v";
+        *sql << "DELETE FROM strata_schema_history WHERE version = 3";
+        break;
+    case meanwhile::redone:
+        *sql << "DROP TABLE v";
+        *sql << "CREATE TABLE v (a integer)";
+        *sql << (backend == strata::backend::postgresql
+                     ? "UPDATE strata_schema_history SET applied_at = applied_at + interval '1 second' WHERE version = 3"
+                     : "UPDATE strata_schema_history SET applied_at = strftime('%Y-%m-%dT%H:%M:%fZ', applied_at, '+1 second') "
+                       "WHERE version = 3");
+        break;
+    case meanwhile::interrupted: *sql << "UPDATE strata_schema_history SET state = 'reverting' WHERE version = 3"; break;
+    }
+    other_run.release();
+    second.join();
+    BOOST_TEST_REQUIRE(waiting, "the second down never waited for the lock");
+    BOOST_TEST_REQUIRE(refusal.has_value(), "the second down reverted a unit nobody asked it to");
+    BOOST_TEST(contains(*refusal, std::string("the history changed while this run waited for the migration lock: another run ") +
+                                      (what == meanwhile::reverted
+                                           ? "reverted unit 3 create_v"
+                                           : "wrote the row of unit 3 create_v anew (redone, finished or interrupted)") +
+                                      "; counted from the newest unit now, this run would revert one nobody asked it to, so "
+                                      "nothing was reverted"),
+               *refusal);
+    BOOST_TEST(contains(*refusal, "strata down --to VERSION"), *refusal);
+    const bool kept = what != meanwhile::reverted;
+    BOOST_TEST(recorded_versions(*sql) == (kept ? versions{1, 2, 3} : versions{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(user_tables(*sql) == (kept ? names{"t", "u", "v"} : names{"t", "u"}), boost::test_tools::per_element());
+}
+
+}  // namespace
+
+STRATA_BACKEND_TEST(custom_a_down_whose_history_changed_while_it_waited_for_the_lock_is_refused) {
+    a_relative_rollback_whose_history_changed_meanwhile_is_refused(backend, [](strata::runner& r) { r.down(); });
+}
+
+STRATA_BACKEND_TEST(custom_a_down_steps_whose_history_changed_while_it_waited_for_the_lock_is_refused) {
+    a_relative_rollback_whose_history_changed_meanwhile_is_refused(backend, [](strata::runner& r) { r.down({.steps = 1}); });
+}
+
+STRATA_BACKEND_TEST(custom_a_redo_whose_history_changed_while_it_waited_for_the_lock_is_refused) {
+    a_relative_rollback_whose_history_changed_meanwhile_is_refused(backend, [](strata::runner& r) { r.redo(); });
+}
+
+// Versions alone would not show it: the other run redid unit 3 meanwhile (its row rewritten).
+STRATA_BACKEND_TEST(custom_a_down_whose_newest_unit_was_redone_while_it_waited_for_the_lock_is_refused) {
+    a_relative_rollback_whose_history_changed_meanwhile_is_refused(backend, [](strata::runner& r) { r.down(); }, meanwhile::redone);
+}
+
+// Nor would applied_at: the other run's down of unit 3 stopped half-way (its state alone changed).
+STRATA_BACKEND_TEST(custom_a_redo_whose_newest_unit_was_interrupted_while_it_waited_for_the_lock_is_refused) {
+    a_relative_rollback_whose_history_changed_meanwhile_is_refused(backend, [](strata::runner& r) { r.redo(); },
+                                                                   meanwhile::interrupted);
+}
 
 STRATA_BACKEND_TEST(custom_a_version_recorded_under_another_name_is_mismatched) {
     auto db = temp_database::create(backend);
@@ -1491,78 +1620,6 @@ BOOST_AUTO_TEST_CASE(custom_ddl_lock_timeout_fails_the_unit_after_the_last_retry
     auto sql = open_session(db.url());
     BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
     BOOST_TEST(column_names(*sql, "t") == (names{"a"}), boost::test_tools::per_element());
-}
-
-// Two rollbacks at once (the on-call engineer's and the pipeline's, or a retried job): the second
-// waited for the lock while the first reverted the newest unit. Counting from the newest unit
-// again, it would revert the next one, which nobody asked for: it is refused, nothing reverted.
-// The same for each rollback counted from the newest unit: down, down --steps, redo.
-// `redo_meanwhile`: the first run was a redo of unit 3 (reverted and applied again: the same
-// versions, a row written since), whose fresh unit 3 the second would revert.
-void a_relative_rollback_whose_history_changed_meanwhile_is_refused(const std::function<void(strata::runner&)>& rollback,
-                                                                    bool redo_meanwhile = false) {
-    auto db = temp_database::postgresql();
-    auto reg = registry_of({table_unit(1, "t"), table_unit(2, "u"), table_unit(3, "v")});
-    strata::runner(*reg, db.url()).up();
-    auto other_run = open_session(db.url());
-    *other_run << "SELECT pg_advisory_lock(1398034753, hashtext(current_schema() || '.strata_schema_history'))";
-    std::optional<std::string> refusal;
-    std::atomic<bool> told_waiting = false;
-    strata::runner_options options;
-    options.lock_timeout = 30s;
-    options.on_notice = [&](const std::string& text) {
-        if (contains(text, "waiting for the migration lock")) told_waiting = true;
-    };
-    std::thread second([&] {
-        try {
-            strata::runner r(*reg, db.url(), options);
-            rollback(r);
-        } catch (const strata::config_error& e) {
-            refusal = e.what();
-        } catch (const std::exception& e) {
-            BOOST_ERROR("down failed otherwise: " << e.what());
-        }
-    });
-    auto sql = open_session(db.url());
-    const bool waiting = eventually([&] { return told_waiting.load(); });
-    // What the first run does meanwhile: it reverts unit 3 (and applies it again).
-    *other_run << "DROP TABLE v";
-    if (redo_meanwhile) {
-        *other_run << "CREATE TABLE v (a integer)";
-        *other_run << "UPDATE strata_schema_history SET applied_at = applied_at + interval '1 second' WHERE version = 3";
-    } else {
-        *other_run << "DELETE FROM strata_schema_history WHERE version = 3";
-    }
-    *other_run << "SELECT pg_advisory_unlock(1398034753, hashtext(current_schema() || '.strata_schema_history'))";
-    second.join();
-    BOOST_TEST_REQUIRE(waiting, "the second down never waited for the lock");
-    BOOST_TEST_REQUIRE(refusal.has_value(), "the second down reverted a unit nobody asked it to");
-    BOOST_TEST(contains(*refusal, std::string("the history changed while this run waited for the migration lock: another run ") +
-                                      (redo_meanwhile ? "wrote the row of unit 3 create_v anew (redone, finished or interrupted)"
-                                                     : "reverted unit 3 create_v") +
-                                      "; counted from the newest unit now, this run would revert one nobody asked it to, so "
-                                      "nothing was reverted"),
-               *refusal);
-    BOOST_TEST(contains(*refusal, "strata down --to VERSION"), *refusal);
-    BOOST_TEST(recorded_versions(*sql) == (redo_meanwhile ? versions{1, 2, 3} : versions{1, 2}), boost::test_tools::per_element());
-    BOOST_TEST(user_tables(*sql) == (redo_meanwhile ? names{"t", "u", "v"} : names{"t", "u"}), boost::test_tools::per_element());
-}
-
-BOOST_AUTO_TEST_CASE(custom_a_down_whose_history_changed_while_it_waited_for_the_lock_is_refused) {
-    a_relative_rollback_whose_history_changed_meanwhile_is_refused([](strata::runner& r) { r.down(); });
-}
-
-BOOST_AUTO_TEST_CASE(custom_a_down_steps_whose_history_changed_while_it_waited_for_the_lock_is_refused) {
-    a_relative_rollback_whose_history_changed_meanwhile_is_refused([](strata::runner& r) { r.down({.steps = 1}); });
-}
-
-BOOST_AUTO_TEST_CASE(custom_a_redo_whose_history_changed_while_it_waited_for_the_lock_is_refused) {
-    a_relative_rollback_whose_history_changed_meanwhile_is_refused([](strata::runner& r) { r.redo(); });
-}
-
-// Versions alone would not show it: the other run redid unit 3 meanwhile (its row rewritten).
-BOOST_AUTO_TEST_CASE(custom_a_down_whose_newest_unit_was_redone_while_it_waited_for_the_lock_is_refused) {
-    a_relative_rollback_whose_history_changed_meanwhile_is_refused([](strata::runner& r) { r.down(); }, true);
 }
 
 // A down outside a transaction that failed half-way (a view of the application's on a table it

@@ -133,6 +133,16 @@ BOOST_AUTO_TEST_CASE(postgresql_query_parameters_are_kept_in_order_and_override_
                "host='localhost' dbname='shop' user='app' sslmode='require' application_name='deploy bot' connect_timeout='3'");
 }
 
+// The audit row's connection after a lost one: its bound wins over the URL's own (review 29 L6),
+// and libpq's 2 s floor is kept, since 0 would mean no limit.
+BOOST_AUTO_TEST_CASE(with_connect_timeout_replaces_the_urls_own_connect_timeout) {
+    const auto url = database_url::parse("postgresql://app@localhost/shop?connect_timeout=60&sslmode=require");
+    BOOST_TEST(url.with_connect_timeout(5).connection_string() ==
+               "host='localhost' dbname='shop' user='app' sslmode='require' connect_timeout='5' application_name='strata'");
+    BOOST_TEST(url.with_connect_timeout(0).connection_string().find("connect_timeout='2'") != std::string::npos);
+    BOOST_TEST(url.connection_string().find("connect_timeout='60'") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(postgresql_ipv6_host_in_brackets_with_and_without_port) {
     const auto with_port = database_url::parse("postgresql://app@[::1]:5432/shop");
     BOOST_TEST(with_port.host() == "::1");

@@ -72,6 +72,11 @@ public:
     /// the search_path's schema when it names exactly one, other than public and `$user`. Empty
     /// otherwise (several schemas, public alone, none set): they read every schema.
     std::string search_path_schema() const;
+    /// The same URL whose connection gives up on a host after `seconds` (PostgreSQL; at least 2,
+    /// libpq's floor), whatever connect_timeout the URL names: for a connection that must not
+    /// wait long (the audit row of a unit whose connection was lost). libpq tries each host of a
+    /// multi-host URL in turn, each with this timeout.
+    database_url with_connect_timeout(int seconds) const;
     /// The same URL, options and all, whose connection does not check schema(): to create it.
     database_url without_schema_check() const {
         database_url other = *this;

@@ -636,13 +636,15 @@ std::optional<std::string> executor::log_failure(const step& s, const std::strin
         // administrator): the row goes through a new one, one attempt of at most 5 s, so that
         // the log still says what happened to the unit. Nothing else is done on it; the row waits
         // for a lock at most as long as the connect may take.
-        // (A connect_timeout of 0, no limit, is not one here: the row is worth 5 s at most.)
+        // (A connect_timeout of 0, no limit, is not one here, nor the URL's own connect_timeout:
+        // the row is worth 5 s at most, shared among the URL's hosts, at least 2 s each.)
         const auto budget = options_.connect_timeout.count() > 0
-                                ? std::min<std::chrono::milliseconds>(options_.connect_timeout, std::chrono::seconds(5))
-                                : std::chrono::milliseconds(std::chrono::seconds(5));
+                                ? std::min<std::chrono::seconds>(options_.connect_timeout, std::chrono::seconds(5))
+                                : std::chrono::seconds(5);
+        const auto hosts = static_cast<int>(std::max<std::size_t>(1, t_.conn.url().hosts().size()));
+        const auto url = t_.conn.url().with_connect_timeout(static_cast<int>(budget.count()) / hosts);
         try {
-            auto fresh = connect(t_.conn.url(), std::chrono::duration_cast<std::chrono::seconds>(budget), false,
-                                 options_.lock_timeout, options_.stop);
+            auto fresh = connect(url, budget, false, options_.lock_timeout, options_.stop);
             transaction t(*fresh, false);
             fresh->set_transaction_lock_timeout(budget);
             history(*fresh, dialect_for(t_.conn.url().kind())).log(row);
