@@ -25,6 +25,7 @@
 #include "run/replica_lag.hpp"
 #include "run/script_connection.hpp"
 #include "run/session.hpp"
+#include "run/stop.hpp"
 #include "transaction.hpp"
 
 namespace strata {
@@ -135,6 +136,8 @@ struct runner::impl {
     struct dry_target {
         std::unique_ptr<connection> conn;
         std::unique_ptr<history> hist;
+        /// A stop ends the statement the dry target runs, as it does the database's.
+        std::unique_ptr<std::stop_callback<std::function<void()>>> halt;
     };
     std::optional<dry_target> dry;
     bool rehearsed = false;  ///< the dry target is a rehearsal
@@ -171,6 +174,8 @@ struct runner::impl {
             rehearsed = d.conn != nullptr;
             if (!d.conn) d.conn = script_connection(db.look(), script);
             d.hist = std::make_unique<history>(*d.conn, sql_dialect);
+            d.halt = std::make_unique<std::stop_callback<std::function<void()>>>(
+                options.stop, std::function<void()>([conn = d.conn.get(), this] { conn->interrupt(stop_reason(options)); }));
             dry = std::move(d);
         }
         return {*dry->conn, *dry->hist, &script};
@@ -205,10 +210,19 @@ struct runner::impl {
         quiet.on_notice = {};
         quiet.on_progress = {};
         executor x({*copy, h, nullptr}, quiet, context());
+        // A stop ends the copy's statement too (a big INSERT ... SELECT takes seconds there), and
+        // is a stop, not a unit's failure: exit 143 for a deploy system's SIGTERM, not 1.
+        std::stop_callback halt(options.stop, [&copy, this] { copy->interrupt(stop_reason(options)); });
         try {
             atomic ? x.run_atomic(steps, {}) : x.run_all(steps, {});
-        } catch (const migration_error& e) {
-            refuse(e);
+        } catch (const error& e) {
+            if (e.kind() == error_kind::interrupted)
+                throw interrupted_error(stop_reason(options) +
+                                            " while rehearsing the run on a copy of the schema, before anything ran "
+                                            "on the database: nothing was run",
+                                        context());
+            if (const auto* failed = dynamic_cast<const migration_error*>(&e)) refuse(*failed);
+            throw;
         }
     }
 
