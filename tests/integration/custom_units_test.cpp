@@ -1786,6 +1786,35 @@ STRATA_BACKEND_TEST(custom_a_down_that_would_drop_data_is_refused_before_anythin
     BOOST_TEST(user_tables(*sql).empty(), user_schema(*sql));
 }
 
+// The rollback of a release that added a column and then renamed it: the newest unit's down
+// renames it back, the next one drops it. Counted under the name it has before the run, its
+// values are found (read under the dropped name, which does not exist yet, they were lost).
+STRATA_BACKEND_TEST(custom_a_down_dropping_a_column_the_run_renames_first_counts_its_values) {
+    auto db = temp_database::create(backend);
+    auto units = registry_of({
+        table_unit(1, "ledger", "id integer PRIMARY KEY"),
+        unit(2, "ledger_phone", {{both(R"(ALTER TABLE "ledger" ADD COLUMN "phone" text)"), both(R"(ALTER TABLE "ledger" DROP COLUMN "phone")")}}),
+        unit(3, "ledger_rename",
+             {{both(R"(ALTER TABLE "ledger" RENAME COLUMN "phone" TO "mobile")"), both(R"(ALTER TABLE "ledger" RENAME COLUMN "mobile" TO "phone")")}}),
+    });
+    strata::runner(*units, db.url()).up();
+    auto sql = open_session(db.url());
+    *sql << "INSERT INTO ledger (id, mobile) VALUES (1, '555-0100'), (2, NULL)";
+    try {
+        strata::runner(*units, db.url()).down({.steps = 2});
+        BOOST_ERROR("down dropped the values of a column it renamed first");
+    } catch (const strata::data_loss_error& e) {
+        BOOST_TEST(e.losses() == (names{R"(unit 2 ledger_phone drops column "ledger"."phone" (named "ledger"."mobile" until this )"
+                                        R"(run renames it), which holds values in 1 row)"}),
+                   boost::test_tools::per_element());
+    }
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2, 3}), boost::test_tools::per_element());
+    BOOST_TEST(column_names(*sql, "ledger") == (names{"id", "mobile"}), boost::test_tools::per_element());
+    // One step reverts the rename alone: nothing dropped, nothing asked.
+    strata::runner(*units, db.url()).down();
+    BOOST_TEST(column_names(*sql, "ledger") == (names{"id", "phone"}), boost::test_tools::per_element());
+}
+
 STRATA_BACKEND_TEST(custom_a_unit_whose_down_drops_data_on_purpose_is_reverted_without_a_count) {
     auto db = temp_database::create(backend);
     const std::string why = "the down copies the notes to notes_archive first";

@@ -12,7 +12,8 @@
 
 namespace strata {
 std::ostream& boost_test_print_type(std::ostream& out, const dropped_data& d) {
-    return out << "{" << d.table << ", " << d.column << (d.truncated ? ", truncated" : "") << "}";
+    return out << "{" << d.table << ", " << d.column << (d.truncated ? ", truncated" : "")
+               << (d.table_before.empty() ? "" : ", before " + d.table_before + "." + d.column_before) << "}";
 }
 }  // namespace strata
 
@@ -42,6 +43,41 @@ BOOST_AUTO_TEST_CASE(what_strata_renders_for_a_drop_is_found) {
     c.drop_constraints = {"accounts_team_fkey"};
     BOOST_TEST(drops_in(pg, {strata::sqlite_rebuild::directive(c)}) == (drops{{R"("accounts")", R"("phone")"}}),
                boost::test_tools::per_element());
+}
+
+// A drop is counted under the name the table or column has before the run: an earlier statement
+// of the run (a later unit's down, reverted first) may rename it to the dropped name.
+BOOST_AUTO_TEST_CASE(a_drop_is_read_through_the_runs_earlier_renames) {
+    strata::names_before_run renames;
+    // Unit 6's down renames the column back, unit 5's drops it; then the table is renamed and dropped.
+    BOOST_TEST(strata::drops_in({R"(ALTER TABLE "t" RENAME COLUMN "y" TO "x")"}, pg, renames).empty());
+    BOOST_TEST(strata::drops_in({R"(ALTER TABLE "t" DROP COLUMN "x")"}, pg, renames) ==
+                   (drops{{.table = R"("t")", .column = R"("x")", .table_before = R"("t")", .column_before = R"("y")"}}),
+               boost::test_tools::per_element());
+    BOOST_TEST(strata::drops_in({"alter table t rename to u", "ALTER TABLE u RENAME z TO w", "ALTER TABLE U DROP w, DROP v",
+                                 "DROP TABLE u"},
+                                lite, renames) ==
+                   (drops{{.table = "U", .column = "w", .table_before = "t", .column_before = "z"},
+                          {.table = "U", .column = "v", .table_before = "t", .column_before = "v"},
+                          {.table = "u", .table_before = "t"}}),
+               boost::test_tools::per_element());
+    // A name a rename moved away from held none of that data before the run: its drop counts nothing.
+    strata::names_before_run moved;
+    BOOST_TEST(strata::drops_in({"ALTER TABLE s.a RENAME COLUMN b TO c", "ALTER TABLE s.a ADD COLUMN b int",
+                                 "ALTER TABLE s.a DROP COLUMN b", "ALTER TABLE s.a RENAME TO d", "TRUNCATE s.a",
+                                 "DROP TABLE s.d"},
+                                pg, moved) == (drops{{.table = "s.d", .table_before = "s.a"}}),
+               boost::test_tools::per_element());
+    // A constraint's rename moves no data; unrenamed names are read as they are.
+    BOOST_TEST(strata::drops_in({"ALTER TABLE t RENAME CONSTRAINT k TO l", "ALTER TABLE t DROP COLUMN k"}, pg) ==
+                   (drops{{"t", "k"}}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_drop_counted_under_its_name_before_the_run_is_queried_so) {
+    dropped_data d{.table = R"("t")", .column = R"("x")", .table_before = R"("t")", .column_before = R"("y")"};
+    BOOST_TEST(strata::rows_holding_data_query(d) ==
+               R"(SELECT count(*) FROM (SELECT 1 FROM "t" AS strata_t WHERE strata_t."y" IS NOT NULL LIMIT 1000) AS strata_rows)");
 }
 
 BOOST_AUTO_TEST_CASE(raw_sql_is_read_as_written) {

@@ -84,6 +84,7 @@ json lost_json(const std::vector<lost_data>& lost) {
         if (!l.schema.empty()) one["schema"] = l.schema;
         if (!l.table.empty()) one["table"] = l.table;
         if (!l.column.empty()) one["column"] = l.column;
+        if (!l.named_now.empty()) one["named_now"] = l.named_now;
         if (l.truncated) one["truncated"] = true;
         if (!l.unread.empty()) one["unread"] = redact_passwords(l.unread);
         out.push_back(one);

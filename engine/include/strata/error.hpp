@@ -219,6 +219,9 @@ struct lost_data {
     std::string table;
     std::string column;
     std::string schema;
+    /// The table (`t`) or column (`t.c`) as the database names it before the run, when an
+    /// earlier statement of the run renames it to the name this one drops; empty otherwise.
+    std::string named_now;
     bool truncated = false;  ///< TRUNCATE: the rows go, the table stays
     /// Rows holding data (a column: rows with a value; a schema: its tables), counted up to a
     /// bound; 0 when `unread`.

@@ -130,9 +130,29 @@ private:
     std::size_t at_;
 };
 
+/// `table` (and `column`) dropped, under the names before the run (`names`); nothing when the
+/// table or column did not hold this data then.
+void add_drop(const names_before_run& names, std::vector<dropped_data>& out, const names_before_run::name& table,
+              const names_before_run::name& column = {}, bool truncated = false) {
+    const auto table_before = names.table(table);
+    if (!table_before) return;
+    dropped_data d{table.first, column.first, truncated};
+    if (table_before->second != table.second) d.table_before = table_before->first;
+    if (!column.first.empty()) {
+        const auto column_before = names.column(*table_before, column);
+        if (!column_before) return;
+        if (column_before->second != column.second || !d.table_before.empty()) {
+            d.table_before = table_before->first;
+            d.column_before = column_before->first;
+        }
+    }
+    out.push_back(std::move(d));
+}
+
 /// What the statement read by `r`, from where it stands, drops (see drops_in); `created`: the
 /// keys of the tables the step's earlier statements created, and this one's, when it creates one.
-void read_drop(reader& r, std::set<std::string>& created, std::vector<dropped_data>& out) {
+/// Its renames go into `names`.
+void read_drop(reader& r, std::set<std::string>& created, names_before_run& names, std::vector<dropped_data>& out) {
     if (r.take("CREATE")) {
         while (r.take("TEMP") || r.take("TEMPORARY") || r.take("UNLOGGED") || r.take("GLOBAL") || r.take("LOCAL")) {
         }
@@ -154,40 +174,57 @@ void read_drop(reader& r, std::set<std::string>& created, std::vector<dropped_da
         if (!r.take("TABLE")) return;
         if (r.take("IF") && !r.take("EXISTS")) return;
         do {
-            const auto [text, key] = r.name();
-            if (!text.empty() && !created.contains(key)) out.push_back({text, {}});
+            const auto table = r.name();
+            if (!table.first.empty() && !created.contains(table.second)) add_drop(names, out, table);
         } while (r.take(","));
     } else if (r.take("TRUNCATE")) {
         r.take("TABLE");
         do {
             r.take("ONLY");
-            const auto [text, key] = r.name();
+            const auto table = r.name();
             r.take("*");
-            if (!text.empty() && !created.contains(key)) out.push_back({text, {}, true});
+            if (!table.first.empty() && !created.contains(table.second)) add_drop(names, out, table, {}, true);
         } while (r.take(","));
     } else if (r.take("ALTER")) {
         if (!r.take("TABLE")) return;
         if (r.take("IF") && !r.take("EXISTS")) return;
         r.take("ONLY");
-        const auto [table, key] = r.name();
-        if (table.empty() || created.contains(key)) return;
+        const auto table = r.name();
+        if (table.first.empty() || created.contains(table.second)) return;
         r.take("*");
+        if (r.take("RENAME")) {
+            // RENAME TO new (the schema stays), RENAME [COLUMN] a TO b; RENAME CONSTRAINT moves no data.
+            if (r.take("TO")) {
+                auto to = r.name();
+                const auto dot = table.second.rfind('.');
+                if (!to.first.empty()) names.rename_table(table, {to.first, (dot == std::string::npos ? "" : table.second.substr(0, dot + 1)) + to.second});
+                return;
+            }
+            if (r.take("CONSTRAINT")) return;
+            r.take("COLUMN");
+            const auto from = r.name();
+            if (from.first.empty() || !r.take("TO")) return;
+            if (const auto to = r.name(); !to.first.empty()) names.rename_column(table, from, to);
+            return;
+        }
         do {
             // Each action: DROP [COLUMN] [IF EXISTS] name; DROP CONSTRAINT drops no data.
             if (!r.take("DROP") || r.take("CONSTRAINT")) continue;
             r.take("COLUMN");
             if (r.take("IF") && !r.take("EXISTS")) continue;
-            if (auto column = r.name().first; !column.empty()) out.push_back({table, column});
+            if (const auto column = r.name(); !column.first.empty()) add_drop(names, out, table, column);
         } while (r.next_item());
     }
 }
 
 /// What one statement drops.
-void read_statement(const std::string& statement, std::set<std::string>& created, std::vector<dropped_data>& out) {
+void read_statement(const std::string& statement, std::set<std::string>& created, names_before_run& names,
+                    std::vector<dropped_data>& out) {
     if (statement.starts_with(sqlite_rebuild::directive_prefix)) {
         try {
             const auto c = sqlite_rebuild::parse_directive(statement);
-            for (const auto& column : c.drop_columns) out.push_back({dialect::quote(c.table), dialect::quote(column)});
+            for (const auto& column : c.drop_columns)
+                add_drop(names, out, {dialect::quote(c.table), c.table}, {dialect::quote(column), column});
         } catch (const std::invalid_argument&) {
             // Not one strata wrote: the rebuild itself says what is wrong with it.
         }
@@ -196,7 +233,7 @@ void read_statement(const std::string& statement, std::set<std::string>& created
     const auto words = words_of(statement);
     reader first(words);
     if (!first.take("DO")) {
-        read_drop(first, created, out);
+        read_drop(first, created, names, out);
         return;
     }
     // A DO block: each statement in its body (strata's rollback of an online unit is made of
@@ -206,19 +243,50 @@ void read_statement(const std::string& statement, std::set<std::string>& created
                                 words[i].value != "CREATE"))
             continue;
         reader r(words, i);
-        read_drop(r, created, out);
+        read_drop(r, created, names, out);
     }
 }
 
 /// `d`, dropped by the unit of `s`, as the error says it.
 lost_data lost(const step& s, const dropped_data& d) {
-    return {.version = s.version, .name = s.name, .table = d.table, .column = d.column,
-            .schema = d.schema.empty() ? std::string() : dialect::quote(d.schema), .truncated = d.truncated};
+    lost_data l{.version = s.version, .name = s.name, .table = d.table, .column = d.column,
+                .schema = d.schema.empty() ? std::string() : dialect::quote(d.schema), .truncated = d.truncated};
+    if (!d.table_before.empty()) l.named_now = d.table_before + (d.column_before.empty() ? "" : "." + d.column_before);
+    return l;
 }
 
 }  // namespace
 
+std::optional<names_before_run::name> names_before_run::table(const name& now) const {
+    const auto it = tables_.find(now.second);
+    return it == tables_.end() ? std::optional<name>(now) : it->second;
+}
+
+std::optional<names_before_run::name> names_before_run::column(const name& table_before, const name& now) const {
+    const auto it = columns_.find({table_before.second, now.second});
+    return it == columns_.end() ? std::optional<name>(now) : it->second;
+}
+
+void names_before_run::rename_table(const name& now, const name& to) {
+    const auto before = table(now);
+    tables_[now.second] = std::nullopt;  // a table made under the old name later is a new one
+    tables_[to.second] = before;
+}
+
+void names_before_run::rename_column(const name& table_now, const name& now, const name& to) {
+    const auto table_before = table(table_now);
+    if (!table_before) return;  // a table the run made: none of it was there before
+    const auto before = column(*table_before, now);
+    columns_[{table_before->second, now.second}] = std::nullopt;
+    columns_[{table_before->second, to.second}] = before;
+}
+
 std::vector<dropped_data> drops_in(const std::vector<std::string>& statements, backend b) {
+    names_before_run renames;
+    return drops_in(statements, b, renames);
+}
+
+std::vector<dropped_data> drops_in(const std::vector<std::string>& statements, backend b, names_before_run& renames) {
     std::set<std::string> created;
     std::vector<dropped_data> out;
     for (const auto& s : statements) {
@@ -230,10 +298,10 @@ std::vector<dropped_data> drops_in(const std::vector<std::string>& statements, b
             // The database will say what is wrong with it; read it whole.
         }
         if (pieces.size() < 2) {
-            read_statement(s, created, out);
+            read_statement(s, created, renames, out);
             continue;
         }
-        for (const auto& p : pieces) read_statement(p.text, created, out);
+        for (const auto& p : pieces) read_statement(p.text, created, renames, out);
     }
     return out;
 }
@@ -243,8 +311,10 @@ std::string rows_holding_data_query(const dropped_data& d) {
     if (!d.schema.empty())
         return "SELECT count(*) FROM (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = " + dialect::quote_literal(d.schema) +
                bound;
-    if (d.column.empty()) return "SELECT count(*) FROM (SELECT 1 FROM " + d.table + bound;
-    return "SELECT count(*) FROM (SELECT 1 FROM " + d.table + " AS strata_t WHERE strata_t." + d.column + " IS NOT NULL" + bound;
+    const auto& table = d.table_before.empty() ? d.table : d.table_before;
+    const auto& column = d.column_before.empty() ? d.column : d.column_before;
+    if (column.empty()) return "SELECT count(*) FROM (SELECT 1 FROM " + table + bound;
+    return "SELECT count(*) FROM (SELECT 1 FROM " + table + " AS strata_t WHERE strata_t." + column + " IS NOT NULL" + bound;
 }
 
 std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& steps, const runner_options& options,
@@ -262,8 +332,9 @@ std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& ste
         return rows;
     };
     std::vector<lost_data> out;
+    names_before_run renames;  // the run's, in the order its steps run
     for (const auto& s : steps) {
-        for (const auto& d : drops_in(s.statements->statements, db.url().kind())) {
+        for (const auto& d : drops_in(s.statements->statements, db.url().kind(), renames)) {
             if (options.stop.stop_requested()) throw interrupted_error(stop_reason(options) + " while reading what the rollback drops; nothing was run");
             auto l = lost(s, d);
             try {

@@ -10,6 +10,7 @@
 #include <strata/error.hpp>
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,8 +33,33 @@ struct dropped_data {
     /// DROP SCHEMA ... CASCADE (PostgreSQL): the schema's name as the catalog spells it (a bare
     /// name folded to lower case); `table` is then empty.
     std::string schema;
+    /// The table and the column as the database names them before the run, when an earlier
+    /// statement of the run renames them to `table` and `column` (empty: not renamed): what is
+    /// counted before anything runs.
+    std::string table_before;
+    std::string column_before;
 
     bool operator==(const dropped_data&) const = default;
+};
+
+/// The renames of a run's statements so far (ALTER TABLE ... RENAME [COLUMN] ... TO, RENAME TO),
+/// read in the order they run: a later statement's drop is counted under the name the table or
+/// column has before the run. A name a rename moved away from, or one added after, did not hold
+/// this data before the run: its drop is not counted (nothing of it to lose yet).
+class names_before_run {
+public:
+    /// A name: its text as written and its key (a bare name folded to lower case).
+    using name = std::pair<std::string, std::string>;
+    /// What `table` (text, key) was before the run; nullopt when it did not exist then.
+    std::optional<name> table(const name& now) const;
+    /// What column `now` of the table called `table_before` before the run was then.
+    std::optional<name> column(const name& table_before, const name& now) const;
+    void rename_table(const name& now, const name& to);
+    void rename_column(const name& table_now, const name& now, const name& to);
+
+private:
+    std::map<std::string, std::optional<name>> tables_;  ///< key now -> before the run
+    std::map<std::pair<std::string, std::string>, std::optional<name>> columns_;  ///< (table key before, column key now)
 };
 
 /// What `statements` (one step's, in order, each maybe holding several statements of dialect
@@ -43,10 +69,14 @@ struct dropped_data {
 /// first (a guard table, a scratch copy) is left out. A scan of words, not a parse: a function's
 /// body, a statement built as a string (EXECUTE), DELETE and UPDATE are not read.
 std::vector<dropped_data> drops_in(const std::vector<std::string>& statements, backend b);
+/// The same, reading the names through the renames of the run's earlier statements, and adding
+/// these statements' renames to them.
+std::vector<dropped_data> drops_in(const std::vector<std::string>& statements, backend b, names_before_run& renames);
 
 /// The rows of `table` (all of them, or those with a value in `column`), or the tables of
-/// `schema`, counted up to a bound: an SQL query both databases run. The column is named through
-/// the table (an unknown column is an error on SQLite too, not a string).
+/// `schema`, counted up to a bound: an SQL query both databases run, under the names before the
+/// run. The column is named through the table (an unknown column is an error on SQLite too, not
+/// a string).
 std::string rows_holding_data_query(const dropped_data& d);
 /// The most rows rows_holding_data_query counts; that many means "at least".
 inline constexpr int rows_counted_at_most = 1000;
