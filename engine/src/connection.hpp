@@ -203,6 +203,15 @@ public:
         (void)statements;
         return {};
     }
+    /// The statement (a gexec() one) that clears what a failed, cancelled or killed try of
+    /// `statement` left behind, for a unit outside a transaction to run before each try of it:
+    /// PostgreSQL, the INVALID index of its name a `CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT
+    /// EXISTS] name ON table` leaves (the next try would fail on it, or skip it with IF NOT
+    /// EXISTS and be recorded with an index no query uses). Empty for any other statement.
+    virtual std::string leftover_cleanup(const std::string& statement) const {
+        (void)statement;
+        return {};
+    }
     /// A boolean SQL condition for the WHERE of each change to the history: true while a session
     /// starting as this connection did would find the history where history_table() says;
     /// otherwise it fails the statement, explaining (a unit created a schema the search_path

@@ -271,6 +271,30 @@ STRATA_BACKEND_TEST(connection_route_of_a_direct_connection_to_a_primary_is_clea
     BOOST_TEST(r.statement_pooled.empty(), r.statement_pooled);
 }
 
+// What a concurrent index build leaves when it is stopped (its INVALID index) is looked for by
+// the name and table the statement gives, as the catalog spells them; nothing for any other
+// statement, nor on SQLite, which builds no index concurrently.
+STRATA_BACKEND_TEST(connection_finds_what_a_stopped_concurrent_index_build_leaves) {
+    two_connections t(backend);
+    const auto& c = *t.first;
+    const std::string plain = "CREATE INDEX CONCURRENTLY items_sku ON items (sku)";
+    if (backend != strata::backend::postgresql) {
+        BOOST_TEST(c.leftover_cleanup(plain).empty());
+        return;
+    }
+    BOOST_TEST(contains(c.leftover_cleanup(plain), "to_regclass('items') AND c.relname = 'items_sku' AND NOT i.indisvalid\n\\gexec"),
+               c.leftover_cleanup(plain));
+    const std::string quoted = "/* why */ Create Unique Index Concurrently If Not Exists \"My \"\"Idx\"\"\" ON ONLY \"S\" . \"T\"(a)";
+    BOOST_TEST(contains(c.leftover_cleanup(quoted), "to_regclass('\"S\" . \"T\"') AND c.relname = 'My \"Idx\"'"),
+               c.leftover_cleanup(quoted));
+    BOOST_TEST(contains(c.leftover_cleanup("-- first\nCREATE INDEX CONCURRENTLY Upper ON app.t USING btree (a)"),
+                        "to_regclass('app.t') AND c.relname = 'upper'"));
+    for (const std::string other : {"CREATE INDEX CONCURRENTLY ON items (sku)", "CREATE INDEX items_sku ON items (sku)",
+                                    "DROP INDEX CONCURRENTLY items_sku", "REINDEX INDEX CONCURRENTLY items_sku",
+                                    "SELECT 'CREATE INDEX CONCURRENTLY x ON t (a)'"})
+        BOOST_TEST(c.leftover_cleanup(other).empty(), other);
+}
+
 // A killed run never leaves the lock behind: the kernel drops the flock, the server the session's
 // advisory lock. (The lock belongs to the lock object, and on PostgreSQL to its connection too;
 // a lock object must not outlive its connection, so "the connection goes" is tested as a process that dies.)

@@ -1458,6 +1458,59 @@ BOOST_AUTO_TEST_CASE(custom_status_during_a_run_says_its_unit_is_in_progress) {
     BOOST_TEST(after.at(1).in_progress.empty());
 }
 
+// A raw CREATE INDEX CONCURRENTLY outside a transaction, while a report's transaction older than
+// the build is open: the build waits for it, --ddl-lock-timeout cancels it, and PostgreSQL keeps
+// the index, INVALID. Its next try drops that index first (as an online unit's build does):
+// without, IF NOT EXISTS skipped it and the unit was recorded applied with an index no query
+// uses, and the plain form failed on the name and left the unit dirty (chaos probe H1). An
+// INVALID index a killed run left goes the same way.
+BOOST_AUTO_TEST_CASE(custom_a_concurrent_index_build_retried_after_a_lock_timeout_is_built_valid) {
+    for (const std::string form : {"CREATE INDEX CONCURRENTLY IF NOT EXISTS \"t_a_idx\" ON \"t\" (\"a\")",
+                                   "-- the report index\ncreate unique index concurrently T_A_IDX on public.t using btree (a)"}) {
+        auto db = temp_database::postgresql();
+        auto reg = registry_of({table_unit(1, "t"), unit(2, "index_t_concurrently", {{both(form), both("DROP INDEX CONCURRENTLY t_a_idx")}},
+                                                         strata::transaction_mode::none)});
+        strata::runner(*reg, db.url()).up(1);
+        auto sql = open_session(db.url());
+        *sql << "INSERT INTO t (a) VALUES (1), (2), (3)";
+        auto report = open_session(db.url());  // a snapshot older than the build, for a second
+        *report << "BEGIN ISOLATION LEVEL REPEATABLE READ";
+        query_value(*report, "SELECT CAST(count(*) AS TEXT) FROM t");
+        std::thread ends([&] {
+            std::this_thread::sleep_for(1500ms);
+            *report << "COMMIT";
+        });
+        std::vector<std::string> notices;
+        strata::runner_options options;
+        options.on_notice = [&](const std::string& text) { notices.push_back(text); };
+        try {
+            strata::runner(*reg, db.url(), options).up();
+        } catch (const std::exception& e) {
+            BOOST_ERROR(form << ": " << e.what());
+        }
+        ends.join();
+        BOOST_TEST(std::any_of(notices.begin(), notices.end(), [](const std::string& n) { return contains(n, "retrying in"); }),
+                   form << ": the build never waited for the report:\n" << joined(notices));
+        BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("applied"), form);
+        BOOST_TEST(query_value(*sql, "SELECT string_agg(c.relname || ' ' || i.indisvalid, ', ') FROM pg_index i JOIN pg_class c "
+                                     "ON c.oid = i.indexrelid WHERE i.indrelid = 't'::regclass") == "t_a_idx true",
+                   form);
+        // An INVALID index a killed run left (a unique build that met a duplicate here) goes too.
+        strata::runner(*reg, db.url()).down();
+        *sql << "INSERT INTO t (a) VALUES (3)";
+        try {
+            *sql << "CREATE UNIQUE INDEX CONCURRENTLY t_a_idx ON t (a)";
+        } catch (const std::exception&) {
+        }
+        *sql << "DELETE FROM t WHERE ctid = (SELECT max(ctid) FROM t WHERE a = 3)";
+        BOOST_TEST(query_value(*sql, "SELECT CAST(count(*) AS TEXT) FROM pg_index WHERE NOT indisvalid") == "1");
+        strata::runner(*reg, db.url()).up();
+        BOOST_TEST(query_value(*sql, "SELECT string_agg(c.relname || ' ' || i.indisvalid, ', ') FROM pg_index i JOIN pg_class c "
+                                     "ON c.oid = i.indexrelid WHERE i.indrelid = 't'::regclass") == "t_a_idx true",
+                   form);
+    }
+}
+
 // up --atomic on PostgreSQL takes its lock and reads the history inside the release's one
 // transaction: after a table lock timed out, that transaction is begun again, whole, as the
 // README promises (before, the first 200 ms wait failed the release), and no failed audit row

@@ -374,6 +374,10 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
             check_stop();
             const auto began = clock::now();
             try {
+                // What an earlier try left (a concurrent index build's INVALID index, also one a
+                // killed run left) goes first, as an online unit's steps do it themselves.
+                if (!s.statements->resumable)
+                    if (const auto cleanup = t_.conn.leftover_cleanup(statements[i]); !cleanup.empty()) execute(s, cleanup);
                 execute(s, statements[i]);
             } catch (const error& e) {
                 // Of a statement that ran long and then timed out on a lock (CREATE INDEX

@@ -35,6 +35,7 @@ public:
     std::string applied_by() override { return live_.applied_by(); }
     std::string history_table(std::string_view table) override { return live_.history_table(table); }
     std::string history_guard() override { return live_.history_guard(); }
+    std::string leftover_cleanup(const std::string& statement) const override { return live_.leftover_cleanup(statement); }
     name_resolution resolve_further(std::string_view table) override { return live_.resolve_further(table); }
     // As a run does between units, outside a transaction (not between those of up --atomic).
     void reset_session(const std::vector<std::string>& statements) override {

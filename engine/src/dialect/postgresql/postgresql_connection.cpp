@@ -6,6 +6,7 @@
 #include "dialect/postgresql/session_settings.hpp"
 #include "dialect/postgresql/index_build_watch.hpp"
 #include "dialect/postgresql/libpq_api.hpp"
+#include "dialect/postgresql/postgresql_online.hpp"
 #include "dialect/postgresql/soci_connect_string.hpp"
 #include "transaction.hpp"
 
@@ -278,6 +279,30 @@ public:
     }
 
     bool is_lock_timeout(const error& e) const override { return e.context().sqlstate == "55P03"; }
+
+    std::string leftover_cleanup(const std::string& statement) const override {
+        // CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name ON [ONLY] table, after any
+        // comments: the index's name (a bare one as the catalog folds it) and the table as written.
+        static const std::string name = R"((?:"(?:[^"]|"")+"|[a-z_][a-z0-9_$]*))";
+        static const std::regex build(R"(^\s*(?:(?:--[^\n]*(?:\n|$)|/\*[\s\S]*?\*/)\s*)*create\s+(?:unique\s+)?index\s+)"
+                                      R"(concurrently\s+(?:if\s+not\s+exists\s+)?()" + name + R"()\s+on\s+(?:only\s+)?()" + name +
+                                          R"((?:\s*\.\s*)" + name + R"()?)(?:\s|\(|$))",
+                                      std::regex::ECMAScript | std::regex::icase);
+        std::smatch m;
+        if (!std::regex_search(statement, m, build)) return {};
+        std::string index = m[1].str();
+        if (index.front() == '"') {
+            std::string unquoted;
+            for (std::size_t i = 1; i + 1 < index.size(); ++i) {
+                unquoted += index[i];
+                if (index[i] == '"') ++i;  // "" is one "
+            }
+            index = unquoted;
+        } else {
+            std::transform(index.begin(), index.end(), index.begin(), [](unsigned char c) { return std::tolower(c); });
+        }
+        return gexec(postgresql_online::drop_invalid_index_of(m[2].str(), index));
+    }
 
     // PostgreSQL's lock_timeout error does not say whose lock it was. strata quotes every
     // identifier, so the tables a statement touches are those whose quoted name it contains;

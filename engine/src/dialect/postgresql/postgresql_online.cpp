@@ -190,18 +190,17 @@ void add_foreign_key_online(const std::string& table, const foreign_key& key, st
     out.push_back(alter(table) + "VALIDATE CONSTRAINT " + dialect::quote(key.name));  // a no-op once valid
 }
 
-namespace {
-
-/// The query whose row is the statement that drops the INVALID index of that name a failed or
-/// killed build left on `table`, if there is one: in the table's schema, where the build put it,
-/// named as the catalog spells it for this session (regclass: qualified when the search_path
-/// would not find it); CONCURRENTLY, so that the application's reads and writes do not queue
-/// behind the table's lock.
-std::string drop_invalid_index(const std::string& table, const std::string& name) {
+std::string drop_invalid_index_of(const std::string& table_sql, const std::string& name) {
     return "SELECT 'DROP INDEX CONCURRENTLY IF EXISTS ' || i.indexrelid::regclass::text FROM pg_catalog.pg_index i "
            "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass(" +
-           dialect::quote_literal(dialect::quote(table)) + ") AND c.relname = " + dialect::quote_literal(name) +
-           " AND NOT i.indisvalid";
+           dialect::quote_literal(table_sql) + ") AND c.relname = " + dialect::quote_literal(name) + " AND NOT i.indisvalid";
+}
+
+namespace {
+
+/// drop_invalid_index_of the table this unit names.
+std::string drop_invalid_index(const std::string& table, const std::string& name) {
+    return drop_invalid_index_of(dialect::quote(table), name);
 }
 
 /// The two statements create_index_online() runs before the build. A killed build leaves an

@@ -15,6 +15,13 @@ namespace strata::postgresql_online {
 
 /// ALTER TABLE "table" (and a space): the start of most statements here and in postgresql_dialect.cpp.
 std::string alter(const std::string& table);
+/// The query whose row is the statement that drops the INVALID index called `name` (as the
+/// catalog spells it) that a failed, cancelled or killed build left on the table `table_sql` (a
+/// table name as SQL writes it: quoted or not, qualified or not), if there is one: in the
+/// table's schema, where the build put it, named as the catalog spells it for this session
+/// (regclass: qualified when the search_path would not find it); CONCURRENTLY, so that the
+/// application's reads and writes do not queue behind the table's lock.
+std::string drop_invalid_index_of(const std::string& table_sql, const std::string& name);
 
 std::string unless_constraint_exists(const std::string& table, const std::string& name, char contype,
                                      const std::vector<std::string>& columns, const schema::foreign_key* key,
