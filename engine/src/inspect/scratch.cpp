@@ -46,8 +46,9 @@ void require_empty(const database_url& url, const runner_options& options) {
 
 }  // namespace
 
-scratch_database::scratch_database(const database_url& target, const runner_options& options, const std::optional<database_url>& given)
-    : url_(given ? *given : database_url::parse("sqlite::memory:")) {
+scratch_database::scratch_database(const database_url& target, const runner_options& options, const std::optional<database_url>& given,
+                                   std::function<void(const std::string&)> notice)
+    : url_(given ? *given : database_url::parse("sqlite::memory:")), notice_(std::move(notice)) {
     if (given) {
         if (given->kind() != target.kind())
             throw config_error(std::string("--scratch must be a ") + to_string(target.kind()) + " database like " + target.redacted() +
@@ -103,10 +104,34 @@ scratch_database::~scratch_database() { drop(); }
 
 void scratch_database::drop() noexcept {
     if (created_.empty()) return;
+    const std::string drop = "DROP DATABASE IF EXISTS " + dialect::quote(created_);
+    std::string why;
     try {
-        admin_->execute("DROP DATABASE IF EXISTS " + dialect::quote(created_) + " WITH (FORCE)");
+        // FORCE ends this role's sessions still in it (and any, for a role that may).
+        admin_->execute(drop + " WITH (FORCE)");
+    } catch (const error& e) {
+        // FORCE refuses outright when a session in it is not this role's to end: an autovacuum
+        // worker that came to the freshly filled database, another role's monitoring agent.
+        // Without FORCE the server ends an autovacuum worker itself and waits up to 5 s for others.
+        try {
+            admin_->execute(drop);
+        } catch (const error& again) {
+            why = again.message();
+        } catch (...) {
+            why = e.message();
+        }
     } catch (...) {
-        // A leftover strata_scratch_<pid>_* database is harmless; its name says whose it was.
+        why = "unexpected failure";
+    }
+    if (!why.empty() && notice_) {
+        // Its units' schema and whatever rows they insert stay on the server: say so, and how to go.
+        try {
+            notice_("the scratch database " + created_ + " could not be dropped (" +
+                    redact_passwords(scrub(why, admin_->url().password())) +
+                    "); drop it as a role that may end the sessions in it: " + drop + " WITH (FORCE)");
+        } catch (...) {
+            // Words only.
+        }
     }
     created_.clear();
 }

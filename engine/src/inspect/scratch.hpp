@@ -6,7 +6,9 @@
 
 #include <strata/runner.hpp>
 
+#include <functional>
 #include <memory>
+#include <string>
 
 namespace strata {
 
@@ -15,8 +17,10 @@ class connection;
 class scratch_database {
 public:
     /// Throws config_error when the database cannot be made (naming what to grant or pass) or a
-    /// given one is not empty or not of the target's kind.
-    scratch_database(const database_url& target, const runner_options& options, const std::optional<database_url>& given);
+    /// given one is not empty or not of the target's kind. `notice` hears of a created database
+    /// that could not be dropped.
+    scratch_database(const database_url& target, const runner_options& options, const std::optional<database_url>& given,
+                     std::function<void(const std::string&)> notice = {});
     ~scratch_database();
     scratch_database(const scratch_database&) = delete;
     scratch_database& operator=(const scratch_database&) = delete;
@@ -29,6 +33,7 @@ private:
     database_url url_;
     std::unique_ptr<connection> admin_;  ///< PostgreSQL, a created database: on the target, to drop it
     std::string created_;                ///< the database created, empty when none
+    std::function<void(const std::string&)> notice_;
 };
 
 }  // namespace strata

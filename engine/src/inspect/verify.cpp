@@ -39,7 +39,7 @@ class workbench {
 public:
     workbench(const registry& units, const database_url& target, const runner_options& options,
               const std::optional<database_url>& given)
-        : units_(units), target_(target), options_(for_scratch(options)), given_(given) {
+        : units_(units), target_(target), options_(for_scratch(options)), given_(given), notice_(options.on_notice) {
         reset();
     }
 
@@ -59,7 +59,7 @@ private:
     void reset() {
         runner_.reset();
         scratch_.reset();
-        scratch_ = std::make_unique<scratch_database>(target_, options_, given_);
+        scratch_ = std::make_unique<scratch_database>(target_, options_, given_, notice_);
         runner_ = std::make_unique<runner>(units_, scratch_->url(), options_);
     }
 
@@ -67,6 +67,7 @@ private:
     const database_url& target_;
     runner_options options_;
     std::optional<database_url> given_;
+    std::function<void(const std::string&)> notice_;  ///< the user's: a scratch database left behind
     std::unique_ptr<scratch_database> scratch_;
     std::unique_ptr<runner> runner_;  // after scratch_: closed before the database is dropped
 };
