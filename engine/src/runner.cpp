@@ -178,7 +178,7 @@ struct runner::impl {
                 options.stop, std::function<void()>([conn = d.conn.get(), this] { conn->interrupt(stop_reason(options)); }));
             dry = std::move(d);
         }
-        return {*dry->conn, *dry->hist, &script};
+        return {*dry->conn, *dry->hist, &script, rehearsed};
     }
 
     /// A failure found without touching the database (a rehearsal, a dry run) says so.
@@ -209,7 +209,7 @@ struct runner::impl {
         runner_options quiet = options;
         quiet.on_notice = {};
         quiet.on_progress = {};
-        executor x({*copy, h, nullptr}, quiet, context());
+        executor x({*copy, h, nullptr, true}, quiet, context());
         // A stop ends the copy's statement too (a big INSERT ... SELECT takes seconds there), and
         // is a stop, not a unit's failure: exit 143 for a deploy system's SIGTERM, not 1.
         std::stop_callback halt(options.stop, [&copy, this] { copy->interrupt(stop_reason(options)); });

@@ -23,6 +23,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <thread>
 #include <utility>
@@ -1811,6 +1812,25 @@ STRATA_BACKEND_TEST(custom_a_down_that_would_drop_data_is_refused_before_anythin
             BOOST_TEST(contains(e.what(), "unit 3 ledger_extra drops column ledger.extra: could not count the data it would destroy"),
                        e.what());
         }
+        // A stop while a count waits (a deploy system's SIGTERM) says which count and that nothing
+        // was run (chaos probe L5).
+        std::stop_source stop;
+        strata::runner_options stopped{.ddl_lock_timeout = 30s};
+        stopped.stop = stop.get_token();
+        std::thread stopper([&] {
+            std::this_thread::sleep_for(300ms);
+            stop.request_stop();
+        });
+        try {
+            strata::runner(*units, db.url(), stopped).down({.all = true});
+            BOOST_ERROR("the down was not stopped");
+        } catch (const strata::error& e) {
+            BOOST_TEST((e.kind() == strata::error_kind::interrupted), e.what());
+            BOOST_TEST(contains(e.what(), "while counting what the rollback drops (unit 3 ledger_extra drops column ledger.extra); "
+                                          "nothing was run"),
+                       e.what());
+        }
+        stopper.join();
         holder.release();
         BOOST_TEST(strata::runner(*units, db.url(), {.dry_run = true}).down({.all = true}).refused_losses.size() == 1u);
     }

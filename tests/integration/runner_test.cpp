@@ -209,6 +209,44 @@ STRATA_BACKEND_TEST(a_stop_during_diff_speaks_of_the_scratch_database) {
     stopper.join();
 }
 
+// A unit outside a transaction that fails in the rehearsal on the copy left nothing on the
+// database: no advice to check it or repair the unit, which is pending (chaos probe L2).
+STRATA_BACKEND_TEST(a_failure_in_the_rehearsal_gives_no_advice_for_the_database) {
+    if (backend != strata::backend::sqlite) return;  // PostgreSQL rehearses nothing
+    auto db = temp_database::create(backend);
+    strata::registry units;
+    units.add(std::make_shared<const change_unit>(1, "create_notes", [](builder& b) {
+                  b.create_table("notes", [](table& t) {
+                      t.column("id", type::bigint()).primary();
+                      t.column("owner", type::bigint());
+                  });
+                  b.create_table("owners", [](table& t) { t.column("id", type::bigint()).primary(); });
+              }),
+              "runner_test.cpp");
+    units.add(std::make_shared<const change_unit>(
+                  2, "index_owner", [](builder& b) { b.sql("CREATE INDEX notes_owner ON notes (owner)", "DROP INDEX notes_owner"); },
+                  strata::transaction_mode::none),
+              "runner_test.cpp");
+    units.add(std::make_shared<const change_unit>(3, "notes_owner", [](builder& b) {
+                  b.add_foreign_key("notes", {.columns = {"owner"}, .ref_table = "owners", .ref_columns = {"id"}});
+              }),
+              "runner_test.cpp");
+    strata::runner(units, db.url()).up(1);
+    *open_session(db.url()) << "CREATE INDEX notes_owner ON notes (owner)";
+    try {
+        strata::runner(units, db.url()).up();
+        BOOST_ERROR("up made an index that is there");
+    } catch (const strata::error& e) {
+        const std::string what = e.what();
+        BOOST_TEST(what.find("index notes_owner already exists") != std::string::npos, what);
+        BOOST_TEST(what.find("found by rehearsing the run on a copy of the schema") != std::string::npos, what);
+        BOOST_TEST(what.find("dirty") == std::string::npos, what);
+        BOOST_TEST(what.find("repair") == std::string::npos, what);
+    }
+    const auto status = strata::runner(units, db.url()).status();
+    BOOST_TEST((status.at(1).state == strata::unit_state::pending));
+}
+
 // diff builds the expected schema in a scratch database on the server and drops it. A session it
 // may not end there (an autovacuum worker, another role's monitoring agent: here strata_plain,
 // which tools/pg-sandbox makes) refused DROP DATABASE ... WITH (FORCE), and the database, with

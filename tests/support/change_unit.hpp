@@ -13,8 +13,9 @@ namespace strata::test {
 
 class change_unit final : public strata::migration {
 public:
-    change_unit(std::int64_t version, std::string name, std::function<void(schema::builder&)> ops)
-        : info_{version, std::move(name)}, ops_(std::move(ops)) {}
+    change_unit(std::int64_t version, std::string name, std::function<void(schema::builder&)> ops,
+                strata::transaction_mode transaction = strata::transaction_mode::per_unit)
+        : info_{version, std::move(name), transaction}, ops_(std::move(ops)) {}
     strata::migration_info info() const override { return info_; }
     void change(schema::builder& b) const override { ops_(b); }
 

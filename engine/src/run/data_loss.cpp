@@ -335,7 +335,7 @@ std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& ste
     names_before_run renames;  // the run's, in the order its steps run
     for (const auto& s : steps) {
         for (const auto& d : drops_in(s.statements->statements, db.url().kind(), renames)) {
-            if (options.stop.stop_requested()) throw interrupted_error(stop_reason(options) + " while reading what the rollback drops; nothing was run");
+            if (options.stop.stop_requested()) throw interrupted_error(stop_reason(options) + " while counting what the rollback drops; nothing was run");
             auto l = lost(s, d);
             try {
                 const auto found = count(rows_holding_data_query(d));
@@ -347,7 +347,11 @@ std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& ste
                                              "waited for a table lock longer than --ddl-lock-timeout (" + e.message() +
                                              "); nothing was run: run again when the table is free",
                                              e.context());
-                if (e.kind() != error_kind::statement) throw;  // a lost connection, a stop: not a finding
+                if (e.kind() == error_kind::interrupted)
+                    throw interrupted_error(stop_reason(options) + " while counting what the rollback drops (" +
+                                                describe(l, false) + "); nothing was run",
+                                            e.context());
+                if (e.kind() != error_kind::statement) throw;  // a lost connection: not a finding
                 l.unread = e.message();
                 out.push_back(std::move(l));
                 continue;

@@ -432,8 +432,10 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
                     what_now += drop_half_built(s);
                 else if (!stopped && !s.statements->resumable && e.kind() != error_kind::connection)
                     what_now += half_built_hint(statements[i], e.context().sqlstate);
-                const std::string message = (!stopped && t_.conn.is_lock_timeout(e) ? with_lock_holders(e) : e.message()) + "; " +
-                                            unit_label(s.version, s.name) + what_now;
+                const std::string message =
+                    t_.rehearsal ? e.message()
+                                 : (!stopped && t_.conn.is_lock_timeout(e) ? with_lock_holders(e) : e.message()) + "; " +
+                                       unit_label(s.version, s.name) + what_now;
                 // Of a gexec statement, the one of its rows that failed (the error's own).
                 const bool inner = gexec_query(statements[i]) && !e.context().statement.empty();
                 error_context where{.statement = inner ? e.context().statement : statements[i], .sqlstate = e.context().sqlstate};
@@ -637,7 +639,7 @@ std::optional<std::string> executor::log_failure(const step& s, const std::strin
                         redact_passwords(scrub(what, t_.conn.url().password()))};
     if (connection_lost && !t_.script) {
         // The run's connection is gone (a server restart, a failover, a session ended by an
-        // administrator): the row goes through a new one, one attempt of at most 5 s, so that
+        // administrator): the row goes through a new one, tried for at most 5 s, so that
         // the log still says what happened to the unit. Nothing else is done on it; the row waits
         // for a lock at most as long as the connect may take.
         // (A connect_timeout of 0, no limit, is not one here, nor the URL's own connect_timeout:
@@ -646,16 +648,26 @@ std::optional<std::string> executor::log_failure(const step& s, const std::strin
                                 ? std::min<std::chrono::seconds>(options_.connect_timeout, std::chrono::seconds(5))
                                 : std::chrono::seconds(5);
         const auto hosts = static_cast<int>(std::max<std::size_t>(1, t_.conn.url().hosts().size()));
-        const auto url = t_.conn.url().with_connect_timeout(static_cast<int>(budget.count()) / hosts);
-        try {
-            auto fresh = connect(url, budget, false, options_.lock_timeout, options_.stop);
-            transaction t(*fresh, false);
-            fresh->set_transaction_lock_timeout(budget);
-            history(*fresh, dialect_for(t_.conn.url().kind())).log(row);
-            t.commit();
-            return std::nullopt;
-        } catch (const error& e) {
-            return redact_passwords(scrub(e.message(), t_.conn.url().password()));
+        // A server restarting refuses connections for a moment ("the database system is shutting
+        // down", then "is starting up"): tried again within the same budget, unless stopping, while
+        // an attempt (libpq waits at least 2 s) still fits in it.
+        const auto deadline = clock::now() + budget;
+        for (;;) {
+            const auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline - clock::now());
+            const auto url = t_.conn.url().with_connect_timeout(static_cast<int>(left.count()) / hosts);
+            try {
+                auto fresh = connect(url, left, false, options_.lock_timeout, options_.stop);
+                transaction t(*fresh, false);
+                fresh->set_transaction_lock_timeout(budget);
+                history(*fresh, dialect_for(t_.conn.url().kind())).log(row);
+                t.commit();
+                return std::nullopt;
+            } catch (const error& e) {
+                if (e.kind() != error_kind::connection ||
+                    deadline - clock::now() < std::chrono::seconds(2) + std::chrono::milliseconds(250) ||
+                    !strata::pause(options_.stop, std::chrono::milliseconds(250)))
+                    return redact_passwords(scrub(e.message(), t_.conn.url().password()));
+            }
         }
     }
     bool written = true;

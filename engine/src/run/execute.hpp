@@ -27,6 +27,9 @@ struct target {
     connection& conn;
     class history& history;
     std::vector<std::string>* script = nullptr;
+    /// A copy of the schema the run is tried on first (SQLite): a failure there left nothing to
+    /// check or repair, so it gives no advice for a database.
+    bool rehearsal = false;
 };
 
 /// The tries of one unit whose statement timed out waiting for a table lock: pauses growing from
