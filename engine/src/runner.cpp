@@ -216,14 +216,20 @@ struct runner::impl {
         try {
             atomic ? x.run_atomic(steps, {}) : x.run_all(steps, {});
         } catch (const error& e) {
-            if (e.kind() == error_kind::interrupted)
-                throw interrupted_error(stop_reason(options) +
-                                            " while rehearsing the run on a copy of the schema, before anything ran "
-                                            "on the database: nothing was run",
-                                        context());
-            if (const auto* failed = dynamic_cast<const migration_error*>(&e)) refuse(*failed);
-            throw;
+            rehearsal_failed(e);
         }
+    }
+
+    /// What a failure on a copy of the schema (a rehearsal, a SQLite dry run) is: a stop is a
+    /// stop (exit 143 for a deploy system's SIGTERM, not 1), a unit's failure is refused.
+    [[noreturn]] void rehearsal_failed(const error& e) const {
+        if (e.kind() == error_kind::interrupted)
+            throw interrupted_error(stop_reason(options) +
+                                        " while rehearsing the run on a copy of the schema, before anything ran "
+                                        "on the database: nothing was run",
+                                    context());
+        if (const auto* failed = dynamic_cast<const migration_error*>(&e)) refuse(*failed);
+        throw;
     }
 
     /// Runs `steps` where the options say, after a rehearsal when one is due (see rehearse).
@@ -241,7 +247,7 @@ struct runner::impl {
             report = atomic && !steps.empty() ? x.run_atomic(steps, observer, std::move(report))
                                               : x.run_all(steps, observer, std::move(report));
         } catch (const migration_error& e) {
-            if (options.dry_run && rehearsed) refuse(e);
+            if (options.dry_run && rehearsed) rehearsal_failed(e);
             throw;
         }
         return report;
@@ -327,33 +333,28 @@ struct runner::impl {
     /// looks before a rollback.
     std::vector<lost_data> guard_data(std::vector<step>& all_steps, const char* command, std::vector<lost_data>& allowed) {
         // A down whose unit says it drops data on purpose (allow_data_loss, stored with the
-        // statements it vouches for) is named, not read.
-        std::vector<step> steps;
-        for (const auto& s : all_steps) {
-            if (!s.statements->data_loss_allowed) {
-                steps.push_back(s);
-                continue;
-            }
-            // From the history (this build does not know the unit, or it changed): as it was applied.
-            const std::string who = s.from_history ? "the unit allowed it when it was applied" : "the unit allows it";
-            for (auto& d : drops_of({s}, db.url().kind())) {
-                say(describe(d, false) + " whatever it holds: " + who + " (" + *s.statements->data_loss_allowed + ")");
-                d.allowed = *s.statements->data_loss_allowed;
-                allowed.push_back(std::move(d));
-            }
-        }
-        if (options.allow_data_loss) {
-            for (auto& d : drops_of(steps, db.url().kind())) {
+        // statements it vouches for) is named, not read; with --allow-data-loss every one is. The
+        // names are read through the run's renames, an allowed unit's too.
+        for (auto& d : drops_of(all_steps, db.url().kind())) {
+            const auto s = std::find_if(all_steps.begin(), all_steps.end(), [&](const step& x) { return x.version == d.version; });
+            if (s->statements->data_loss_allowed) {
+                // From the history (this build does not know the unit, or it changed): as it was applied.
+                const std::string who = s->from_history ? "the unit allowed it when it was applied" : "the unit allows it";
+                say(describe(d, false) + " whatever it holds: " + who + " (" + *s->statements->data_loss_allowed + ")");
+                d.allowed = *s->statements->data_loss_allowed;
+            } else if (options.allow_data_loss) {
                 say(describe(d, false) + " whatever it holds (--allow-data-loss)");
                 d.allowed = "--allow-data-loss";
-                for (auto& s : all_steps) s.drops_uncounted = s.drops_uncounted || s.version == d.version;
-                allowed.push_back(std::move(d));
+                s->drops_uncounted = true;
+            } else {
+                continue;
             }
-            return {};
+            allowed.push_back(std::move(d));
         }
+        if (options.allow_data_loss) return {};
         // A dry run reads on look(), which waits for table locks without a limit: the same limit
         // as the run's, for each count's transaction only.
-        auto losses = data_at_risk(db.look(), steps, options,
+        auto losses = data_at_risk(db.look(), all_steps, options,
                                    options.dry_run ? std::optional(options.ddl_lock_timeout) : std::nullopt);
         if (losses.empty()) return {};
         if (options.dry_run) {

@@ -1888,6 +1888,61 @@ STRATA_BACKEND_TEST(custom_a_down_dropping_a_column_the_run_renames_first_counts
     BOOST_TEST(column_names(*sql, "ledger") == (names{"id", "phone"}), boost::test_tools::per_element());
 }
 
+// The same read through what review 30 found: a rename in a unit whose down may drop data (its
+// allowance covers its own drops, not the renames later units' drops are read through), a
+// rename spelled with the schema and a drop without it, and a rename that does not happen (IF
+// EXISTS: the table was renamed back by hand), whose drop is read under the name as written.
+STRATA_BACKEND_TEST(custom_a_drop_is_read_through_allowed_qualified_and_conditional_renames) {
+    auto db = temp_database::create(backend);
+    const std::string schema = backend == strata::backend::postgresql ? "public" : "main";
+    auto units = registry_of({
+        table_unit(1, "ledger", "id integer PRIMARY KEY"),
+        unit(2, "ledger_phone", {{both(R"(ALTER TABLE ledger ADD COLUMN phone text)"), both(R"(ALTER TABLE ledger DROP COLUMN phone)")}}),
+        std::make_shared<const raw_unit>(
+            3, "ledger_rename",
+            std::vector<raw_statement>{{both("ALTER TABLE " + schema + ".ledger RENAME COLUMN phone TO mobile"),
+                                        both("ALTER TABLE " + schema + ".ledger RENAME COLUMN mobile TO phone")},
+                                       {both("ALTER TABLE ledger ADD COLUMN derived text"), both("ALTER TABLE ledger DROP COLUMN derived")}},
+            strata::transaction_mode::per_unit, std::optional<std::string>("derived is computed from mobile again")),
+    });
+    strata::runner(*units, db.url()).up();
+    auto sql = open_session(db.url());
+    *sql << "INSERT INTO ledger (id, mobile, derived) VALUES (1, '555-0100', 'x')";
+    auto losses = [&](const strata::registry& r, const strata::down_request& request) {
+        try {
+            strata::runner(r, db.url()).down(request);
+        } catch (const strata::data_loss_error& e) {
+            return e.losses();
+        }
+        return std::vector<std::string>{};
+    };
+    BOOST_TEST(losses(*units, {.steps = 2}) ==
+                   (names{R"(unit 2 ledger_phone drops column ledger.phone (named ledger.mobile until this run renames it), )"
+                          R"(which holds values in 1 row)"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2, 3}), boost::test_tools::per_element());
+    BOOST_TEST(column_names(*sql, "ledger") == (names{"id", "mobile", "derived"}), boost::test_tools::per_element());
+
+    // A table renamed by a unit whose down renames it back only IF EXISTS, renamed back by hand.
+    auto renamed = registry_of({
+        table_unit(1, "ledger", "id integer PRIMARY KEY"),
+        unit(2, "ledger_v2", {{both("ALTER TABLE ledger RENAME TO ledger_v2"), both("ALTER TABLE IF EXISTS ledger_v2 RENAME TO ledger")}}),
+    });
+    auto other = temp_database::create(backend);
+    if (backend == strata::backend::sqlite) return;  // SQLite has no ALTER TABLE IF EXISTS
+    strata::runner(*renamed, other.url()).up();
+    auto osql = open_session(other.url());
+    *osql << "ALTER TABLE ledger_v2 RENAME TO ledger";
+    *osql << "INSERT INTO ledger (id) VALUES (1)";
+    try {
+        strata::runner(*renamed, other.url()).down({.all = true});
+        BOOST_ERROR("down dropped a table with rows");
+    } catch (const strata::data_loss_error& e) {
+        BOOST_TEST(e.losses() == (names{"unit 1 create_ledger drops table ledger with its 1 row"}), boost::test_tools::per_element());
+    }
+    BOOST_TEST(recorded_versions(*osql) == (versions{1, 2}), boost::test_tools::per_element());
+}
+
 STRATA_BACKEND_TEST(custom_a_unit_whose_down_drops_data_on_purpose_is_reverted_without_a_count) {
     auto db = temp_database::create(backend);
     const std::string why = "the down copies the notes to notes_archive first";

@@ -209,12 +209,11 @@ STRATA_BACKEND_TEST(a_stop_during_diff_speaks_of_the_scratch_database) {
     stopper.join();
 }
 
-// A unit outside a transaction that fails in the rehearsal on the copy left nothing on the
-// database: no advice to check it or repair the unit, which is pending (chaos probe L2).
-STRATA_BACKEND_TEST(a_failure_in_the_rehearsal_gives_no_advice_for_the_database) {
-    if (backend != strata::backend::sqlite) return;  // PostgreSQL rehearses nothing
-    auto db = temp_database::create(backend);
-    strata::registry units;
+namespace {
+
+/// Units 1 (tables notes and owners), `second` and 3 (a foreign key, which SQLite adds by
+/// rebuilding the table, so it first rehearses the run on a copy of the schema).
+void rehearsed_run(strata::registry& units, std::shared_ptr<const strata::migration> second) {
     units.add(std::make_shared<const change_unit>(1, "create_notes", [](builder& b) {
                   b.create_table("notes", [](table& t) {
                       t.column("id", type::bigint()).primary();
@@ -223,14 +222,25 @@ STRATA_BACKEND_TEST(a_failure_in_the_rehearsal_gives_no_advice_for_the_database)
                   b.create_table("owners", [](table& t) { t.column("id", type::bigint()).primary(); });
               }),
               "runner_test.cpp");
-    units.add(std::make_shared<const change_unit>(
-                  2, "index_owner", [](builder& b) { b.sql("CREATE INDEX notes_owner ON notes (owner)", "DROP INDEX notes_owner"); },
-                  strata::transaction_mode::none),
-              "runner_test.cpp");
+    units.add(std::move(second), "runner_test.cpp");
     units.add(std::make_shared<const change_unit>(3, "notes_owner", [](builder& b) {
                   b.add_foreign_key("notes", {.columns = {"owner"}, .ref_table = "owners", .ref_columns = {"id"}});
               }),
               "runner_test.cpp");
+}
+
+}  // namespace
+
+// A unit outside a transaction that fails in the rehearsal on the copy left nothing on the
+// database: no advice to check it or repair the unit, which is pending (chaos probe L2).
+STRATA_BACKEND_TEST(a_failure_in_the_rehearsal_gives_no_advice_for_the_database) {
+    if (backend != strata::backend::sqlite) return;  // PostgreSQL rehearses nothing
+    auto db = temp_database::create(backend);
+    strata::registry units;
+    rehearsed_run(units, std::make_shared<const change_unit>(
+                             2, "index_owner",
+                             [](builder& b) { b.sql("CREATE INDEX notes_owner ON notes (owner)", "DROP INDEX notes_owner"); },
+                             strata::transaction_mode::none));
     strata::runner(units, db.url()).up(1);
     *open_session(db.url()) << "CREATE INDEX notes_owner ON notes (owner)";
     try {
@@ -319,47 +329,38 @@ STRATA_BACKEND_TEST(a_stop_during_the_rehearsal_is_a_stop_not_a_units_failure) {
     if (backend != strata::backend::sqlite) return;  // PostgreSQL rehearses nothing
     auto db = temp_database::create(backend);
     strata::registry units;
-    units.add(std::make_shared<const change_unit>(1, "create_notes", [](builder& b) {
-                  b.create_table("notes", [](table& t) {
-                      t.column("id", type::bigint()).primary();
-                      t.column("owner", type::bigint());
-                  });
-                  b.create_table("owners", [](table& t) { t.column("id", type::bigint()).primary(); });
-              }),
-              "runner_test.cpp");
     // Minutes on the copy unless the stop ends it.
-    units.add(std::make_shared<const change_unit>(2, "slow", [](builder& b) {
-                  b.sql("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 500000000) SELECT count(*) FROM c",
-                        "SELECT 1");
-              }),
-              "runner_test.cpp");
-    units.add(std::make_shared<const change_unit>(3, "notes_owner", [](builder& b) {
-                  b.add_foreign_key("notes", {.columns = {"owner"}, .ref_table = "owners", .ref_columns = {"id"}});
-              }),
-              "runner_test.cpp");
-    std::stop_source stop;
-    strata::runner_options options;
-    options.stop = stop.get_token();
-    options.stopped_by = [] { return std::string("SIGTERM"); };
-    std::thread stopper([&] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
-        stop.request_stop();
-    });
-    const auto start = std::chrono::steady_clock::now();
-    try {
-        strata::runner(units, db.url(), options).up();
-        BOOST_ERROR("up was not stopped");
-    } catch (const strata::error& e) {
-        BOOST_TEST((e.kind() == strata::error_kind::interrupted), e.what());
-        BOOST_TEST(std::string(e.what()).find("interrupted by SIGTERM while rehearsing the run on a copy of the schema, before "
-                                              "anything ran on the database: nothing was run") != std::string::npos,
-                   e.what());
-        BOOST_TEST(dynamic_cast<const strata::migration_error*>(&e) == nullptr, "reported as a unit's failure: " << e.what());
+    rehearsed_run(units, std::make_shared<const change_unit>(2, "slow", [](builder& b) {
+                      b.sql("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 500000000) SELECT count(*) FROM c",
+                            "SELECT 1");
+                  }));
+    // The run's rehearsal, and a dry run's, which runs on a copy too (review 30 M1).
+    for (const bool dry_run : {false, true}) {
+        std::stop_source stop;
+        strata::runner_options options;
+        options.dry_run = dry_run;
+        options.stop = stop.get_token();
+        options.stopped_by = [] { return std::string("SIGTERM"); };
+        std::thread stopper([&] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            stop.request_stop();
+        });
+        const auto start = std::chrono::steady_clock::now();
+        try {
+            strata::runner(units, db.url(), options).up();
+            BOOST_ERROR("up was not stopped" << (dry_run ? " (dry run)" : ""));
+        } catch (const strata::error& e) {
+            BOOST_TEST((e.kind() == strata::error_kind::interrupted), e.what());
+            BOOST_TEST(std::string(e.what()).find("interrupted by SIGTERM while rehearsing the run on a copy of the schema, before "
+                                                  "anything ran on the database: nothing was run") != std::string::npos,
+                       e.what());
+            BOOST_TEST(dynamic_cast<const strata::migration_error*>(&e) == nullptr, "reported as a unit's failure: " << e.what());
+        }
+        stopper.join();
+        // Ended by the stop, not by the end of the statement (which takes minutes).
+        const auto took = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start);
+        BOOST_TEST(took.count() < 30);
+        auto sql = open_session(db.url());
+        for (const auto& name : read_table_names(*sql)) BOOST_TEST(name.rfind("strata_", 0) == 0, "a table of the units: " << name);
     }
-    stopper.join();
-    // Ended by the stop, not by the end of the statement (which takes minutes).
-    const auto took = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start);
-    BOOST_TEST(took.count() < 30);
-    auto sql = open_session(db.url());
-    for (const auto& name : read_table_names(*sql)) BOOST_TEST(name.rfind("strata_", 0) == 0, "a table of the units: " << name);
 }

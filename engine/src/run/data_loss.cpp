@@ -137,7 +137,7 @@ void add_drop(const names_before_run& names, std::vector<dropped_data>& out, con
     const auto table_before = names.table(table);
     if (!table_before) return;
     dropped_data d{table.first, column.first, truncated};
-    if (table_before->second != table.second) d.table_before = table_before->first;
+    if (table_before->second != table.second && table_before->first != table.first) d.table_before = table_before->first;
     if (!column.first.empty()) {
         const auto column_before = names.column(*table_before, column);
         if (!column_before) return;
@@ -195,9 +195,7 @@ void read_drop(reader& r, std::set<std::string>& created, names_before_run& name
         if (r.take("RENAME")) {
             // RENAME TO new (the schema stays), RENAME [COLUMN] a TO b; RENAME CONSTRAINT moves no data.
             if (r.take("TO")) {
-                auto to = r.name();
-                const auto dot = table.second.rfind('.');
-                if (!to.first.empty()) names.rename_table(table, {to.first, (dot == std::string::npos ? "" : table.second.substr(0, dot + 1)) + to.second});
+                if (const auto to = r.name(); !to.first.empty()) names.rename_table(table, to);
                 return;
             }
             if (r.take("CONSTRAINT")) return;
@@ -257,28 +255,41 @@ lost_data lost(const step& s, const dropped_data& d) {
 
 }  // namespace
 
+namespace {
+
+/// A table's key without its schema: `public.ledger` and `ledger` are one table to a run's
+/// renames (the search_path decides which schema an unqualified name is in; a run that renames
+/// in two schemas tables of one name is read as one, and a count that finds nothing under the
+/// name before the run is made under the name as written too).
+std::string unqualified(const std::string& key) {
+    const auto dot = key.rfind('.');
+    return dot == std::string::npos ? key : key.substr(dot + 1);
+}
+
+}  // namespace
+
 std::optional<names_before_run::name> names_before_run::table(const name& now) const {
-    const auto it = tables_.find(now.second);
+    const auto it = tables_.find(unqualified(now.second));
     return it == tables_.end() ? std::optional<name>(now) : it->second;
 }
 
 std::optional<names_before_run::name> names_before_run::column(const name& table_before, const name& now) const {
-    const auto it = columns_.find({table_before.second, now.second});
+    const auto it = columns_.find({unqualified(table_before.second), now.second});
     return it == columns_.end() ? std::optional<name>(now) : it->second;
 }
 
 void names_before_run::rename_table(const name& now, const name& to) {
     const auto before = table(now);
-    tables_[now.second] = std::nullopt;  // a table made under the old name later is a new one
-    tables_[to.second] = before;
+    tables_[unqualified(now.second)] = std::nullopt;  // a table made under the old name later is a new one
+    tables_[unqualified(to.second)] = before;
 }
 
 void names_before_run::rename_column(const name& table_now, const name& now, const name& to) {
     const auto table_before = table(table_now);
     if (!table_before) return;  // a table the run made: none of it was there before
     const auto before = column(*table_before, now);
-    columns_[{table_before->second, now.second}] = std::nullopt;
-    columns_[{table_before->second, to.second}] = before;
+    columns_[{unqualified(table_before->second), now.second}] = std::nullopt;
+    columns_[{unqualified(table_before->second), to.second}] = before;
 }
 
 std::vector<dropped_data> drops_in(const std::vector<std::string>& statements, backend b) {
@@ -331,31 +342,54 @@ std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& ste
         t.commit();
         return rows;
     };
+    // The rows `d` holds (0 when the read was refused: `l.unread` says why); nullopt when it is
+    // not there (yet: an earlier step creates it).
+    auto rows_of = [&](const dropped_data& d, lost_data& l) -> std::optional<std::int64_t> {
+        try {
+            const auto found = count(rows_holding_data_query(d));
+            return found.empty() || !found[0][0] ? 0 : std::stoll(*found[0][0]);
+        } catch (const error& e) {
+            if (db.is_undefined_object(e)) return std::nullopt;
+            if (db.is_lock_timeout(e))
+                throw lock_timeout_error(describe(l, false) + ": could not count the data it would destroy, the read "
+                                         "waited for a table lock longer than --ddl-lock-timeout (" + e.message() +
+                                         "); nothing was run: run again when the table is free",
+                                         e.context());
+            if (e.kind() == error_kind::interrupted)
+                throw interrupted_error(stop_reason(options) + " while counting what the rollback drops (" +
+                                            describe(l, false) + "); nothing was run",
+                                        e.context());
+            if (e.kind() != error_kind::statement) throw;  // a lost connection: not a finding
+            l.unread = e.message();
+            return 0;
+        }
+    };
     std::vector<lost_data> out;
-    names_before_run renames;  // the run's, in the order its steps run
+    names_before_run renames;  // the run's, in the order its steps run, allowed ones' too
     for (const auto& s : steps) {
-        for (const auto& d : drops_in(s.statements->statements, db.url().kind(), renames)) {
+        const auto drops = drops_in(s.statements->statements, db.url().kind(), renames);
+        if (s.statements->data_loss_allowed) continue;  // named, not read (its renames count)
+        for (const auto& d : drops) {
             if (options.stop.stop_requested()) throw interrupted_error(stop_reason(options) + " while counting what the rollback drops; nothing was run");
             auto l = lost(s, d);
-            try {
-                const auto found = count(rows_holding_data_query(d));
-                l.rows = found.empty() || !found[0][0] ? 0 : std::stoll(*found[0][0]);
-            } catch (const error& e) {
-                if (db.is_undefined_object(e)) continue;  // not there (yet): nothing of it to lose
-                if (db.is_lock_timeout(e))
-                    throw lock_timeout_error(describe(l, false) + ": could not count the data it would destroy, the read "
-                                             "waited for a table lock longer than --ddl-lock-timeout (" + e.message() +
-                                             "); nothing was run: run again when the table is free",
-                                             e.context());
-                if (e.kind() == error_kind::interrupted)
-                    throw interrupted_error(stop_reason(options) + " while counting what the rollback drops (" +
-                                                describe(l, false) + "); nothing was run",
-                                            e.context());
-                if (e.kind() != error_kind::statement) throw;  // a lost connection: not a finding
-                l.unread = e.message();
+            auto rows = rows_of(d, l);
+            // A rename that may not happen (ALTER TABLE IF EXISTS, a DO block's IF): the name as
+            // written is read too when the name before the run holds nothing.
+            if (!d.table_before.empty() && l.unread.empty() && rows.value_or(0) == 0) {
+                dropped_data as_written = d;
+                as_written.table_before.clear();
+                as_written.column_before.clear();
+                auto w = lost(s, as_written);
+                if (auto again = rows_of(as_written, w); again.value_or(0) > 0 || !w.unread.empty()) {
+                    l = std::move(w);
+                    rows = again;
+                }
+            }
+            if (!l.unread.empty()) {
                 out.push_back(std::move(l));
                 continue;
             }
+            l.rows = rows.value_or(0);
             if (l.rows == 0) continue;
             l.at_least = l.rows >= rows_counted_at_most;
             out.push_back(std::move(l));
@@ -366,8 +400,9 @@ std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& ste
 
 std::vector<lost_data> drops_of(const std::vector<step>& steps, backend b) {
     std::vector<lost_data> out;
+    names_before_run renames;
     for (const auto& s : steps)
-        for (const auto& d : drops_in(s.statements->statements, b)) out.push_back(lost(s, d));
+        for (const auto& d : drops_in(s.statements->statements, b, renames)) out.push_back(lost(s, d));
     return out;
 }
 

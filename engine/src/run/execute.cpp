@@ -362,7 +362,9 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
     // such as an INVALID index), any other unit retries that statement (which was rolled back).
     const auto& statements = s.statements->statements;
     std::size_t i = 0;
+    bool cleaning = false;  // dropping what an earlier try of statement i left (leftover_cleanup)
     while (i < statements.size()) {
+        cleaning = false;
         try {
             // Between the steps of an online unit (a unit that may stop there and be resumed).
             // Time spent waiting for a standby is not time spent trying for a table lock.
@@ -377,7 +379,11 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
                 // What an earlier try left (a concurrent index build's INVALID index, also one a
                 // killed run left) goes first, as an online unit's steps do it themselves.
                 if (!s.statements->resumable)
-                    if (const auto cleanup = t_.conn.leftover_cleanup(statements[i]); !cleanup.empty()) execute(s, cleanup);
+                    if (const auto cleanup = t_.conn.leftover_cleanup(statements[i]); !cleanup.empty()) {
+                        cleaning = true;
+                        execute(s, cleanup);
+                        cleaning = false;
+                    }
                 execute(s, statements[i]);
             } catch (const error& e) {
                 // Of a statement that ran long and then timed out on a lock (CREATE INDEX
@@ -436,8 +442,9 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
                     t_.rehearsal ? e.message()
                                  : (!stopped && t_.conn.is_lock_timeout(e) ? with_lock_holders(e) : e.message()) + "; " +
                                        unit_label(s.version, s.name) + what_now;
-                // Of a gexec statement, the one of its rows that failed (the error's own).
-                const bool inner = gexec_query(statements[i]) && !e.context().statement.empty();
+                // Of a gexec statement, the one of its rows that failed (the error's own); so too
+                // of the drop of what an earlier try left.
+                const bool inner = (cleaning || gexec_query(statements[i])) && !e.context().statement.empty();
                 error_context where{.statement = inner ? e.context().statement : statements[i], .sqlstate = e.context().sqlstate};
                 if (stopped) throw interrupted_error(message, where);
                 if (e.kind() == error_kind::connection) throw connection_error(message, where);
@@ -564,7 +571,8 @@ std::string executor::half_built_hint(const std::string& statement, const std::s
                "<index>_ccnew: the index it names stays valid): useless to queries, and one that got as far as its "
                "validation is kept up to date by every write (a unique one refusing duplicates). Find them with SELECT "
                "indexrelid::regclass FROM pg_index WHERE NOT indisvalid, and drop them (DROP INDEX CONCURRENTLY) before "
-               "the unit runs again";
+               "the unit runs again (the INVALID index of a named CREATE INDEX CONCURRENTLY strata drops itself before "
+               "each try of it)";
     if (sqlstate.rfind("23", 0) == 0 && has("VALIDATE CONSTRAINT"))
         return ". The constraint it validates stays, NOT VALID, and still checks every new row: drop it (ALTER TABLE ... "
                "DROP CONSTRAINT) if writes that break it must go on";

@@ -281,27 +281,69 @@ public:
     bool is_lock_timeout(const error& e) const override { return e.context().sqlstate == "55P03"; }
 
     std::string leftover_cleanup(const std::string& statement) const override {
-        // CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name ON [ONLY] table, after any
-        // comments: the index's name (a bare one as the catalog folds it) and the table as written.
-        static const std::string name = R"((?:"(?:[^"]|"")+"|[a-z_][a-z0-9_$]*))";
-        static const std::regex build(R"(^\s*(?:(?:--[^\n]*(?:\n|$)|/\*[\s\S]*?\*/)\s*)*create\s+(?:unique\s+)?index\s+)"
-                                      R"(concurrently\s+(?:if\s+not\s+exists\s+)?()" + name + R"()\s+on\s+(?:only\s+)?()" + name +
-                                          R"((?:\s*\.\s*)" + name + R"()?)(?:\s|\(|$))",
-                                      std::regex::ECMAScript | std::regex::icase);
-        std::smatch m;
-        if (!std::regex_search(statement, m, build)) return {};
-        std::string index = m[1].str();
-        if (index.front() == '"') {
-            std::string unquoted;
-            for (std::size_t i = 1; i + 1 < index.size(); ++i) {
-                unquoted += index[i];
-                if (index[i] == '"') ++i;  // "" is one "
+        // CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name ON [ONLY] table: the index's
+        // name as the catalog spells it and the table as written. Read word by word, comments
+        // and white space between them skipped (no std::regex: it recurses per character and a
+        // long comment overflowed the stack).
+        std::size_t at = 0;
+        auto skip = [&] {
+            for (;;) {
+                while (at < statement.size() && std::isspace(static_cast<unsigned char>(statement[at]))) ++at;
+                if (statement.compare(at, 2, "--") == 0) {
+                    at = statement.find('\n', at);
+                    if (at == std::string::npos) at = statement.size();
+                } else if (statement.compare(at, 2, "/*") == 0) {
+                    const auto end = statement.find("*/", at + 2);
+                    at = end == std::string::npos ? statement.size() : end + 2;
+                } else {
+                    return;
+                }
             }
-            index = unquoted;
-        } else {
-            std::transform(index.begin(), index.end(), index.begin(), [](unsigned char c) { return std::tolower(c); });
+        };
+        auto bare = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' || (c & 0x80); };
+        // The next name: {as written, as the catalog spells it}; empty when there is none.
+        auto name = [&]() -> std::pair<std::string, std::string> {
+            skip();
+            const auto from = at;
+            std::string spelled;
+            if (at < statement.size() && statement[at] == '"') {
+                for (++at; at < statement.size(); ++at) {
+                    if (statement[at] != '"') spelled += statement[at];
+                    else if (at + 1 < statement.size() && statement[at + 1] == '"') spelled += statement[++at];
+                    else break;
+                }
+                if (at >= statement.size() || spelled.empty()) return {};
+                ++at;
+            } else {
+                if (at >= statement.size() || std::isdigit(static_cast<unsigned char>(statement[at])) || !bare(statement[at])) return {};
+                while (at < statement.size() && bare(statement[at]))
+                    spelled += static_cast<char>(std::tolower(static_cast<unsigned char>(statement[at++])));
+            }
+            return {statement.substr(from, at - from), spelled};
+        };
+        auto keyword = [&](std::string_view word) {
+            const auto before = at;
+            if (name().second == word) return true;
+            at = before;
+            return false;
+        };
+        if (!keyword("create")) return {};
+        keyword("unique");
+        if (!keyword("index") || !keyword("concurrently")) return {};
+        if (keyword("if") && !(keyword("not") && keyword("exists"))) return {};
+        const auto index = name();
+        if (index.second.empty() || index.second == "on" || !keyword("on")) return {};
+        keyword("only");
+        auto table = name();
+        if (table.first.empty()) return {};
+        skip();
+        if (at < statement.size() && statement[at] == '.') {
+            ++at;
+            const auto part = name();
+            if (part.first.empty()) return {};
+            table.first += "." + part.first;
         }
-        return gexec(postgresql_online::drop_invalid_index_of(m[2].str(), index));
+        return gexec(postgresql_online::drop_invalid_index_of(table.first, index.second));
     }
 
     // PostgreSQL's lock_timeout error does not say whose lock it was. strata quotes every
