@@ -335,21 +335,23 @@ struct runner::impl {
         // A down whose unit says it drops data on purpose (allow_data_loss, stored with the
         // statements it vouches for) is named, not read; with --allow-data-loss every one is. The
         // names are read through the run's renames, an allowed unit's too.
-        for (auto& d : drops_of(all_steps, db.url().kind())) {
-            const auto s = std::find_if(all_steps.begin(), all_steps.end(), [&](const step& x) { return x.version == d.version; });
-            if (s->statements->data_loss_allowed) {
-                // From the history (this build does not know the unit, or it changed): as it was applied.
-                const std::string who = s->from_history ? "the unit allowed it when it was applied" : "the unit allows it";
-                say(describe(d, false) + " whatever it holds: " + who + " (" + *s->statements->data_loss_allowed + ")");
-                d.allowed = *s->statements->data_loss_allowed;
-            } else if (options.allow_data_loss) {
-                say(describe(d, false) + " whatever it holds (--allow-data-loss)");
-                d.allowed = "--allow-data-loss";
-                s->drops_uncounted = true;
-            } else {
-                continue;
+        auto drops = drops_of(all_steps, db.url().kind());
+        for (std::size_t i = 0; i < all_steps.size(); ++i) {
+            auto& s = all_steps[i];
+            if (!s.statements->data_loss_allowed && !options.allow_data_loss) continue;
+            for (auto& d : drops[i]) {
+                if (s.statements->data_loss_allowed) {
+                    // From the history (this build does not know the unit, or it changed): as it was applied.
+                    const std::string who = s.from_history ? "the unit allowed it when it was applied" : "the unit allows it";
+                    say(describe(d, false) + " whatever it holds: " + who + " (" + *s.statements->data_loss_allowed + ")");
+                    d.allowed = *s.statements->data_loss_allowed;
+                } else {
+                    say(describe(d, false) + " whatever it holds (--allow-data-loss)");
+                    d.allowed = "--allow-data-loss";
+                    s.drops_uncounted = true;
+                }
+                allowed.push_back(std::move(d));
             }
-            allowed.push_back(std::move(d));
         }
         if (options.allow_data_loss) return {};
         // A dry run reads on look(), which waits for table locks without a limit: the same limit

@@ -398,11 +398,13 @@ std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& ste
     return out;
 }
 
-std::vector<lost_data> drops_of(const std::vector<step>& steps, backend b) {
-    std::vector<lost_data> out;
+std::vector<std::vector<lost_data>> drops_of(const std::vector<step>& steps, backend b) {
+    std::vector<std::vector<lost_data>> out;
     names_before_run renames;
-    for (const auto& s : steps)
-        for (const auto& d : drops_in(s.statements->statements, b, renames)) out.push_back(lost(s, d));
+    for (const auto& s : steps) {
+        auto& of_step = out.emplace_back();
+        for (const auto& d : drops_in(s.statements->statements, b, renames)) of_step.push_back(lost(s, d));
+    }
     return out;
 }
 

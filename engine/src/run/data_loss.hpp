@@ -93,7 +93,8 @@ inline constexpr int rows_counted_at_most = 1000;
 std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& steps, const runner_options& options,
                                     std::optional<std::chrono::milliseconds> lock_wait = std::nullopt);
 
-/// Every drop of `steps`, uncounted: for the notices when the loss is allowed.
-std::vector<lost_data> drops_of(const std::vector<step>& steps, backend b);
+/// Every drop of each of `steps` (in their order, read through the run's renames), uncounted:
+/// for the notices when the loss is allowed.
+std::vector<std::vector<lost_data>> drops_of(const std::vector<step>& steps, backend b);
 
 }  // namespace strata
