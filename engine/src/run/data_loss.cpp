@@ -130,17 +130,25 @@ private:
     std::size_t at_;
 };
 
-/// `table` (and `column`) dropped, under the names before the run (`names`); nothing when the
-/// table or column did not hold this data then.
+/// `table` (and `column`) dropped, under the names before the run (`names`). A name a rename
+/// of the run moved away from is read as written, as if nothing renamed it: the rename may not
+/// happen (IF EXISTS, a DO block's IF), and a count too many is a refusal to look at, one too few
+/// a loss.
 void add_drop(const names_before_run& names, std::vector<dropped_data>& out, const names_before_run::name& table,
               const names_before_run::name& column = {}, bool truncated = false) {
-    const auto table_before = names.table(table);
-    if (!table_before) return;
     dropped_data d{table.first, column.first, truncated};
+    const auto table_before = names.table(table);
+    if (!table_before) {
+        out.push_back(std::move(d));
+        return;
+    }
     if (table_before->second != table.second && table_before->first != table.first) d.table_before = table_before->first;
     if (!column.first.empty()) {
         const auto column_before = names.column(*table_before, column);
-        if (!column_before) return;
+        if (!column_before) {
+            out.push_back({table.first, column.first, truncated});
+            return;
+        }
         if (column_before->second != column.second || !d.table_before.empty()) {
             d.table_before = table_before->first;
             d.column_before = column_before->first;

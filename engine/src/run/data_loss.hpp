@@ -44,13 +44,13 @@ struct dropped_data {
 
 /// The renames of a run's statements so far (ALTER TABLE ... RENAME [COLUMN] ... TO, RENAME TO),
 /// read in the order they run: a later statement's drop is counted under the name the table or
-/// column has before the run. A name a rename moved away from, or one added after, did not hold
-/// this data before the run: its drop is not counted (nothing of it to lose yet).
+/// column has before the run. A name a rename moved away from is read as written (the rename may
+/// not happen: a count too many is a refusal a person looks at, one too few a loss).
 class names_before_run {
 public:
     /// A name: its text as written and its key (a bare name folded to lower case).
     using name = std::pair<std::string, std::string>;
-    /// What `table` (text, key) was before the run; nullopt when it did not exist then.
+    /// What `table` (text, key) was before the run; nullopt when a rename moved it away.
     std::optional<name> table(const name& now) const;
     /// What column `now` of the table called `table_before` before the run was then.
     std::optional<name> column(const name& table_before, const name& now) const;
