@@ -701,6 +701,16 @@ namespace {
 // stopped half-way, an online unit finished).
 enum class meanwhile { reverted, redone, interrupted };
 
+/// What a down of `r` on `url` refuses to drop (data_loss_error::losses()); empty when it ran.
+std::vector<std::string> down_refusal(const strata::registry& r, const strata::database_url& url, const strata::down_request& request) {
+    try {
+        strata::runner(r, url).down(request);
+    } catch (const strata::data_loss_error& e) {
+        return e.losses();
+    }
+    return {};
+}
+
 /// Holds strata's migration lock of `db` as another strata run does: PostgreSQL's session
 /// advisory lock, SQLite's flock of the lock file next to the database.
 class migration_lock_of_another_run {
@@ -1772,14 +1782,7 @@ STRATA_BACKEND_TEST(custom_a_down_that_would_drop_data_is_refused_before_anythin
     *sql << "DROP TABLE scratch";
     *sql << "INSERT INTO ledger (id, note) VALUES (1, 'kept')";
 
-    auto refusal = [&](const strata::registry& r, const strata::down_request& request) {
-        try {
-            strata::runner(r, db.url()).down(request);
-        } catch (const strata::data_loss_error& e) {
-            return e.losses();
-        }
-        return std::vector<std::string>{};
-    };
+    auto refusal = [&](const strata::registry& r, const strata::down_request& request) { return down_refusal(r, db.url(), request); };
     // The empty column would go, but unit 1 comes later in the same run and drops a row: nothing
     // of the run starts.
     BOOST_TEST(refusal(*units, {.all = true}) == (names{"unit 1 create_ledger drops table ledger with its 1 row"}),
@@ -1908,14 +1911,7 @@ STRATA_BACKEND_TEST(custom_a_drop_is_read_through_allowed_qualified_and_conditio
     strata::runner(*units, db.url()).up();
     auto sql = open_session(db.url());
     *sql << "INSERT INTO ledger (id, mobile, derived) VALUES (1, '555-0100', 'x')";
-    auto losses = [&](const strata::registry& r, const strata::down_request& request) {
-        try {
-            strata::runner(r, db.url()).down(request);
-        } catch (const strata::data_loss_error& e) {
-            return e.losses();
-        }
-        return std::vector<std::string>{};
-    };
+    auto losses = [&](const strata::registry& r, const strata::down_request& request) { return down_refusal(r, db.url(), request); };
     BOOST_TEST(losses(*units, {.steps = 2}) ==
                    (names{R"(unit 2 ledger_phone drops column ledger.phone (named ledger.mobile until this run renames it), )"
                           R"(which holds values in 1 row)"}),

@@ -104,34 +104,29 @@ scratch_database::~scratch_database() { drop(); }
 
 void scratch_database::drop() noexcept {
     if (created_.empty()) return;
-    const std::string drop = "DROP DATABASE IF EXISTS " + dialect::quote(created_);
-    std::string why;
     try {
-        // FORCE ends this role's sessions still in it (and any, for a role that may).
-        admin_->execute(drop + " WITH (FORCE)");
-    } catch (const error& e) {
-        // FORCE refuses outright when a session in it is not this role's to end: an autovacuum
-        // worker that came to the freshly filled database, another role's monitoring agent.
-        // Without FORCE the server ends an autovacuum worker itself and waits up to 5 s for others.
+        const std::string drop = "DROP DATABASE IF EXISTS " + dialect::quote(created_);
+        std::string why;
         try {
-            admin_->execute(drop);
-        } catch (const error& again) {
-            why = again.message();
-        } catch (...) {
-            why = e.message();
+            // FORCE ends this role's sessions still in it (and any, for a role that may).
+            admin_->execute(drop + " WITH (FORCE)");
+        } catch (const error&) {
+            // FORCE refuses outright when a session in it is not this role's to end: an autovacuum
+            // worker that came to the freshly filled database, another role's monitoring agent.
+            // Without FORCE the server ends an autovacuum worker itself and waits up to 5 s for others.
+            try {
+                admin_->execute(drop);
+            } catch (const error& again) {
+                why = again.message();
+            }
         }
-    } catch (...) {
-        why = "unexpected failure";
-    }
-    if (!why.empty() && notice_) {
         // Its units' schema and whatever rows they insert stay on the server: say so, and how to go.
-        try {
+        if (!why.empty() && notice_)
             notice_("the scratch database " + created_ + " could not be dropped (" +
                     redact_passwords(scrub(why, admin_->url().password())) +
                     "); drop it as a role that may end the sessions in it: " + drop + " WITH (FORCE)");
-        } catch (...) {
-            // Words only.
-        }
+    } catch (...) {
+        // A destructor's work: what cannot be done or said is given up.
     }
     created_.clear();
 }
