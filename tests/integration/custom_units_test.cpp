@@ -1522,6 +1522,56 @@ BOOST_AUTO_TEST_CASE(custom_a_concurrent_index_build_retried_after_a_lock_timeou
     }
 }
 
+// An INVALID index of that name that another session is building right now is no leftover: the
+// cleanup before the unit's CREATE INDEX CONCURRENTLY refuses it by name, with the builder's pid,
+// instead of dropping it (review 30 L1: the drop waited for the build's lock, then dropped the
+// finished index). The other build finishes, valid; the unit runs once it has.
+BOOST_AUTO_TEST_CASE(custom_an_index_another_session_is_building_is_refused_not_dropped) {
+    auto db = temp_database::postgresql();
+    auto reg = registry_of({table_unit(1, "t"), unit(2, "index_t_concurrently",
+                                                     {{both("CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a_idx ON t (a)"),
+                                                       both("DROP INDEX CONCURRENTLY t_a_idx")}},
+                                                     strata::transaction_mode::none)});
+    strata::runner(*reg, db.url()).up(1);
+    auto sql = open_session(db.url());
+    *sql << "INSERT INTO t (a) VALUES (1), (2), (3)";
+    auto report = open_session(db.url());  // a snapshot older than the other build: it waits for it
+    *report << "BEGIN ISOLATION LEVEL REPEATABLE READ";
+    query_value(*report, "SELECT CAST(count(*) AS TEXT) FROM t");
+    auto builder = open_session(db.url());
+    const auto builder_pid = query_value(*builder, "SELECT CAST(pg_backend_pid() AS TEXT)");
+    std::thread build([&] {
+        try {
+            *builder << "CREATE INDEX CONCURRENTLY t_a_idx ON t (a)";
+        } catch (const std::exception& e) {
+            BOOST_ERROR("the other session's build failed: " << e.what());
+        }
+    });
+    const bool waiting = eventually([&] {
+        return query_value(*sql, "SELECT CAST(count(*) AS TEXT) FROM pg_stat_progress_create_index p JOIN pg_index i ON "
+                                 "i.indexrelid = p.index_relid WHERE NOT i.indisvalid AND p.phase LIKE 'waiting for old%'") == "1";
+    });
+    std::string failure;
+    if (waiting) {
+        try {
+            strata::runner(*reg, db.url()).up();
+        } catch (const strata::error& e) {
+            failure = e.what();
+        }
+    }
+    *report << "COMMIT";
+    build.join();
+    BOOST_TEST_REQUIRE(waiting, "the other build never waited for the report");
+    BOOST_TEST(contains(failure, "index t_a_idx is being built by another session (pid " + builder_pid.value_or("?") +
+                                     ", waiting for old snapshots): wait for that build to finish, or stop it with SELECT "
+                                     "pg_cancel_backend(" + builder_pid.value_or("?") + ")"),
+               failure);
+    BOOST_TEST(query_value(*sql, "SELECT string_agg(c.relname || ' ' || i.indisvalid, ', ') FROM pg_index i JOIN pg_class c "
+                                 "ON c.oid = i.indexrelid WHERE i.indrelid = 't'::regclass") == "t_a_idx true",
+               "the other session's index was not left to finish");
+    BOOST_TEST(history_state(*sql, 2) != std::optional<std::string>("applied"));
+}
+
 // up --atomic on PostgreSQL takes its lock and reads the history inside the release's one
 // transaction: after a table lock timed out, that transaction is begun again, whole, as the
 // README promises (before, the first 200 ms wait failed the release), and no failed audit row

@@ -75,10 +75,18 @@ const std::string validate_parent_ref_fkey = R"sql(ALTER TABLE "children" VALIDA
 
 /// The gexec statement that drops an INVALID leftover of `index` CONCURRENTLY (no DO block can),
 /// named as the catalog spells it. `index` and `table` are plain names (no quotes to double).
+/// An INVALID index another session is building is refused by name instead (SQLSTATE 55006).
+const std::string drop_invalid_select =
+    "SELECT CASE WHEN p.pid IS NULL THEN 'DROP INDEX CONCURRENTLY IF EXISTS ' || i.indexrelid::regclass::text ELSE "
+    "format('DO $strata$BEGIN RAISE EXCEPTION %L USING ERRCODE = ''55006''; END$strata$', 'index ' || "
+    "i.indexrelid::regclass::text || ' is being built by another session (pid ' || p.pid || ', ' || p.phase || '): wait "
+    "for that build to finish, or stop it with SELECT pg_cancel_backend(' || p.pid || '), then run again') END FROM "
+    "pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid LEFT JOIN "
+    "pg_catalog.pg_stat_progress_create_index p ON p.index_relid = i.indexrelid AND p.pid <> pg_backend_pid() WHERE ";
+
 std::string drop_invalid(const std::string& index, const std::string& table) {
-    return "SELECT 'DROP INDEX CONCURRENTLY IF EXISTS ' || i.indexrelid::regclass::text FROM pg_catalog.pg_index i JOIN "
-           "pg_catalog.pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass('\"" + table +
-           "\"') AND c.relname = '" + index + "' AND NOT i.indisvalid\n\\gexec";
+    return drop_invalid_select + "i.indrelid = to_regclass('\"" + table + "\"') AND c.relname = '" + index +
+           "' AND c.relkind = 'i' AND NOT i.indisvalid\n\\gexec";
 }
 
 /// The DO block that refuses a relation of `index`'s name that is not an index, or somebody
@@ -307,9 +315,8 @@ BOOST_AUTO_TEST_CASE(postgresql_online_add_unique_quotes_names_in_identifiers_an
     b.add_unique("userProfiles", {"ownerId", "kind"}, "one kind's \"owner\"").online();
     auto r = render(postgresql(), b);
     BOOST_TEST(r.statements == (statements{
-        "SELECT 'DROP INDEX CONCURRENTLY IF EXISTS ' || i.indexrelid::regclass::text FROM pg_catalog.pg_index i JOIN "
-        "pg_catalog.pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass('\"userProfiles\"') AND c.relname = "
-        "'one kind''s \"owner\"' AND NOT i.indisvalid\n\\gexec",
+        drop_invalid_select + "i.indrelid = to_regclass('\"userProfiles\"') AND c.relname = "
+        "'one kind''s \"owner\"' AND c.relkind = 'i' AND NOT i.indisvalid\n\\gexec",
         R"sql(DO $strata$ DECLARE idx regclass := (SELECT c.oid FROM pg_class c WHERE c.relname = 'one kind''s "owner"' AND c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = to_regclass('"userProfiles"'))); BEGIN IF idx IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = idx) THEN RAISE EXCEPTION '% exists and is not an index', 'one kind''s "owner"'; END IF; IF EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = idx AND (i.indrelid <> to_regclass('"userProfiles"') OR i.indisunique <> true OR ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n) <> ARRAY['ownerId', 'kind']::text[])) THEN RAISE EXCEPTION 'index % exists but is not the one this unit builds', 'one kind''s "owner"'; END IF; END $strata$)sql",
         R"sql(CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "one kind's ""owner""" ON "userProfiles" ("ownerId", "kind"))sql",
         R"sql(DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('"userProfiles"') AND conname = 'one kind''s "owner"' AND (contype <> 'u' OR ARRAY(SELECT a.attname::text FROM unnest(conkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attrelid = conrelid AND a.attnum = k.attnum ORDER BY k.n) <> ARRAY['ownerId', 'kind']::text[])) THEN RAISE EXCEPTION 'constraint % exists but is not the one this unit adds', 'one kind''s "owner"'; END IF; IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('"userProfiles"') AND conname = 'one kind''s "owner"') THEN ALTER TABLE "userProfiles" ADD CONSTRAINT "one kind's ""owner""" UNIQUE USING INDEX "one kind's ""owner"""; END IF; END $strata$)sql",
@@ -704,7 +711,7 @@ BOOST_AUTO_TEST_CASE(half_built_names_each_online_constraint_and_index) {
     // lock the application's statements queue behind.
     const auto unique = postgresql().half_built(b.operations()).at(1);
     BOOST_TEST(unique.drop.empty());
-    BOOST_TEST(unique.found == R"sql(SELECT 'DROP INDEX CONCURRENTLY IF EXISTS ' || i.indexrelid::regclass::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass('"children"') AND c.relname = 'children_parent_ref_key' AND NOT i.indisvalid)sql");
+    BOOST_TEST(unique.found == R"sql(SELECT CASE WHEN p.pid IS NULL THEN 'DROP INDEX CONCURRENTLY IF EXISTS ' || i.indexrelid::regclass::text ELSE format('DO $strata$BEGIN RAISE EXCEPTION %L USING ERRCODE = ''55006''; END$strata$', 'index ' || i.indexrelid::regclass::text || ' is being built by another session (pid ' || p.pid || ', ' || p.phase || '): wait for that build to finish, or stop it with SELECT pg_cancel_backend(' || p.pid || '), then run again') END FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid LEFT JOIN pg_catalog.pg_stat_progress_create_index p ON p.index_relid = i.indexrelid AND p.pid <> pg_backend_pid() WHERE i.indrelid = to_regclass('"children"') AND c.relname = 'children_parent_ref_key' AND c.relkind = 'i' AND NOT i.indisvalid)sql");
     BOOST_TEST(sqlite().half_built(b.operations()).empty());
 }
 
