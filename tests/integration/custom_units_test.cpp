@@ -1569,7 +1569,12 @@ BOOST_AUTO_TEST_CASE(custom_an_index_another_session_is_building_is_refused_not_
     BOOST_TEST(query_value(*sql, "SELECT string_agg(c.relname || ' ' || i.indisvalid, ', ') FROM pg_index i JOIN pg_class c "
                                  "ON c.oid = i.indexrelid WHERE i.indrelid = 't'::regclass") == "t_a_idx true",
                "the other session's index was not left to finish");
-    BOOST_TEST(history_state(*sql, 2) != std::optional<std::string>("applied"));
+    // Nothing of the unit ran: it is pending, not dirty, and the next up applies it.
+    BOOST_TEST(contains(failure, "unit 2 index_t_concurrently was not run: nothing of it was kept, it is still pending"), failure);
+    BOOST_TEST(!history_state(*sql, 2).has_value());
+    BOOST_TEST(contains(audit_log(*sql).back(), "2 up failed"), joined(audit_log(*sql)));
+    strata::runner(*reg, db.url()).up();
+    BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("applied"));
 }
 
 // up --atomic on PostgreSQL takes its lock and reads the history inside the release's one

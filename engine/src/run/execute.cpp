@@ -231,7 +231,7 @@ unit_report executor::run(const step& s, const run_report& report) {
     lock_retry retry(options_, clock::now(), static_cast<unsigned>(s.version) ^ std::random_device{}());
     for (;;) {
         try {
-            return s.transactional ? run_in_transaction(s) : run_without_transaction(s, retry);
+            return s.transactional ? run_in_transaction(s) : run_without_transaction(s, retry, report);
         } catch (const migration_error&) {
             throw;
         } catch (const error& e) {
@@ -355,7 +355,7 @@ void executor::mark_under_way(const step& s) {
 
 /// The history row says `running` (a down: `reverting`; mark_under_way) from before the first
 /// statement to after the last, so an interruption is visible as a half-done or dirty unit.
-unit_report executor::run_without_transaction(const step& s, lock_retry& retry) {
+unit_report executor::run_without_transaction(const step& s, lock_retry& retry, const run_report& report) {
     auto start = clock::now();
     // Each statement commits alone. A lock wait that timed out is retried: a resumable unit
     // starts again from its first statement (its checks clean up what the timed-out one left,
@@ -403,6 +403,19 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
         } catch (const error& e) {
             const bool stopped = e.kind() == error_kind::interrupted;
             if (stopped || !t_.conn.is_lock_timeout(e) || !pause_for_lock(s, e, retry)) {
+                // The drop of what an earlier try left, before the first statement of an up, failed
+                // (an index another session is building; a lock): nothing of the unit ran, so its
+                // row goes and it stays pending, for the next up to try again, not dirty.
+                bool untouched = false;
+                if (cleaning && i == 0 && s.dir == direction::up && !s.resumes && !s.rolls_back && !t_.script &&
+                    e.kind() != error_kind::connection) {
+                    try {
+                        t_.history.remove(s.version);
+                        untouched = true;
+                    } catch (const error&) {
+                        // The row stays: dirty, as below.
+                    }
+                }
                 const std::string& p = options_.program_name;
                 const std::string v = std::to_string(s.version);
                 // Which statement failed and how many before it stay, and the ways on: for a down,
@@ -425,7 +438,9 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
                 const bool reverting = s.dir == direction::down && !(s.rolls_back && !s.reverting);
                 const std::string either = ": " + half_done_choices(reverting);
                 std::string what_now;
-                if (stopped)
+                if (untouched)
+                    what_now = " was not run: nothing of it was kept, it is still pending (" + p + " up tries it again)";
+                else if (stopped)
                     what_now = " runs outside a transaction and was stopped half-way" +
                                (s.statements->resumable ? either : ", so it is now dirty: " + repair);
                 else
@@ -436,7 +451,7 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
                 if (!stopped && s.statements->resumable && e.kind() == error_kind::statement &&
                     e.context().sqlstate.rfind("23", 0) == 0)
                     what_now += drop_half_built(s);
-                else if (!stopped && !s.statements->resumable && e.kind() != error_kind::connection)
+                else if (!stopped && !untouched && !s.statements->resumable && e.kind() != error_kind::connection)
                     what_now += half_built_hint(statements[i], e.context().sqlstate);
                 const std::string message =
                     t_.rehearsal ? e.message()
@@ -446,11 +461,16 @@ unit_report executor::run_without_transaction(const step& s, lock_retry& retry) 
                 // of the drop of what an earlier try left.
                 const bool inner = (cleaning || gexec_query(statements[i])) && !e.context().statement.empty();
                 error_context where{.statement = inner ? e.context().statement : statements[i], .sqlstate = e.context().sqlstate};
-                if (stopped) throw interrupted_error(message, where);
-                if (e.kind() == error_kind::connection) throw connection_error(message, where);
-                if (e.kind() == error_kind::replica_lag) throw replica_lag_error(message, e.context());
-                if (e.kind() == error_kind::lock_timeout) throw lock_timeout_error(message, e.context());
-                throw statement_error(message, where);
+                // A unit not run fails as one that kept nothing (--json: rolled back).
+                auto raise = [&](const auto& failure) {
+                    if (untouched) throw failed(s, failure, report, false);
+                    throw failure;
+                };
+                if (stopped) raise(interrupted_error(message, where));
+                if (e.kind() == error_kind::connection) raise(connection_error(message, where));
+                if (e.kind() == error_kind::replica_lag) raise(replica_lag_error(message, e.context()));
+                if (e.kind() == error_kind::lock_timeout) raise(lock_timeout_error(message, e.context()));
+                raise(statement_error(message, where));
             }
             if (s.statements->resumable) i = 0;
         }

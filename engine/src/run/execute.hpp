@@ -84,7 +84,7 @@ private:
     run_report atomically(const std::vector<step>& steps, const unit_observer& observer, run_report report, transaction* open);
     unit_report run(const step& s, const run_report& report);
     unit_report run_in_transaction(const step& s);
-    unit_report run_without_transaction(const step& s, lock_retry& retry);
+    unit_report run_without_transaction(const step& s, lock_retry& retry, const run_report& report);
     /// The history row of a unit outside a transaction, before its first statement.
     void mark_under_way(const step& s);
     void execute(const step& s, const std::string& statement);
