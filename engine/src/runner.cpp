@@ -562,7 +562,7 @@ run_report runner::down(const down_request& request, const unit_observer& observ
     auto rows = d.db.read(d.options.dry_run, false);
     if (before) refuse_changed_meanwhile(*before, rows, d.options.program_name, d.context());
     auto down = d.plan_down(rows, request);
-    if (relative) d.say(applied_last_not_reverted(rows, down.targets, d.options.program_name, "down"));
+    d.say(left_applied_notice(rows, down.targets, request, d.options.program_name, "down"));
     d.rehearse(down.steps, false, true);
     std::vector<lost_data> allowed;
     auto refused = d.guard_data(down.steps, "down", allowed);
@@ -587,7 +587,7 @@ run_report runner::redo(const unit_observer& observer) {
                                " is the newest applied unit but this build does not know it, so it cannot apply it again",
                            d.context());
     auto down = d.plan_down(rows, {});
-    d.say(applied_last_not_reverted(rows, down.targets, d.options.program_name, "redo"));
+    d.say(left_applied_notice(rows, down.targets, {}, d.options.program_name, "redo"));
     auto again = up_step(*p, false, d.context());  // both directions are checked before the first statement runs
     auto both = down.steps;
     both.push_back(again);

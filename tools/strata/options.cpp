@@ -35,14 +35,16 @@ const std::vector<command_spec> commands = {
      "apply pending units, all or up to and including VERSION",
      {"to", "dry-run", "atomic", "allow-changed", "allow-unknown", "allow-out-of-order", "allow-new-history"}},
     {"down", "down [--steps N | --to VERSION | --all | --only VERSION] [--dry-run] [--allow-...]",
-     "revert applied units, highest version first: one by default, N with --steps, every unit newer than VERSION "
-     "with --to (VERSION stays applied; none newer is nothing to do), all (none applied is nothing to do), or unit "
-     "VERSION alone with --only (not applied is nothing to do; refused when units were applied after it, unless "
-     "--allow-out-of-order); an online unit whose up stopped half-way is undone as far as its steps got",
+     "revert applied units: the highest version by default, the N highest with --steps, every unit newer than "
+     "VERSION with --to (VERSION stays applied; none newer is nothing to do), all (none applied is nothing to do), or "
+     "unit VERSION alone with --only (not applied is nothing to do); the last applied first, and refused when a unit "
+     "it would leave applied was applied after one it reverts (merged late: it may build on it), unless "
+     "--allow-out-of-order; an online unit whose up stopped half-way is undone as far as its steps got",
      {"steps", "to", "all", "only", "dry-run", "allow-changed", "allow-data-loss", "allow-out-of-order"}},
-    {"redo", "redo [--dry-run] [--allow-data-loss]",
-     "revert the newest applied unit and apply it again (what its down drops is empty again)",
-     {"dry-run", "allow-changed", "allow-data-loss"}},
+    {"redo", "redo [--dry-run] [--allow-changed] [--allow-data-loss] [--allow-out-of-order]",
+     "revert the newest applied unit and apply it again (what its down drops is empty again); refused when a unit was "
+     "applied after it (merged late: it may build on it), unless --allow-out-of-order",
+     {"dry-run", "allow-changed", "allow-data-loss", "allow-out-of-order"}},
     {"status", "status [--exit-code]",
      "every unit: version, name, state (applied, pending, changed, unknown, dirty, mismatched, damaged), when it was applied",
      {"exit-code"}},
@@ -221,8 +223,9 @@ po::options_description command_options(const std::string& command = {}) {
                         "(allow_data_loss, -- strata:allow data-loss)");
     if (takes("allow-unknown")) d.add_options()("allow-unknown", "up: run although the history has units this build lacks");
     if (takes("allow-out-of-order"))
-        d.add_options()("allow-out-of-order", command == "down"
-                                                  ? "with --only: revert the unit although units applied after it may build on it"
+        d.add_options()("allow-out-of-order", command == "down" || command == "redo"
+                                                  ? "revert although a unit left applied was applied after one reverted "
+                                                    "(merged late), and may build on it"
                                                   : "up: apply pending units older than the newest applied one");
     if (takes("allow-new-history"))
         d.add_options()("allow-new-history",
@@ -264,8 +267,9 @@ const char* const exit_codes_help =
     "     a unit's down does not restore the schema before its up, or a step of the round trip failed\n"
     "  2  bad usage or configuration: unknown command or option, bad URL, a --to version that does not\n"
     "     exist, nothing to revert (a plain down, or redo, with no unit applied; down --to and --all\n"
-    "     have nothing to do there), a SQLite file that is not a SQLite database, down --only of a\n"
-    "     unit that units applied after it may build on (--allow-out-of-order goes on)\n"
+    "     have nothing to do there), a SQLite file that is not a SQLite database, a down or redo that\n"
+    "     would leave applied a unit applied after one it reverts, which may build on it\n"
+    "     (--allow-out-of-order goes on)\n"
     "  3  cannot connect to the database, or lost the connection during a run\n"
     "  4  the history disagrees with this build: a changed, unknown, out-of-order, dirty, damaged or\n"
     "     mismatched unit (mismatched: the database records another unit under that version; damaged: a\n"

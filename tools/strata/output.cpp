@@ -196,11 +196,13 @@ void printer::status(const std::string& database, const std::vector<unit_status>
                             {"steps", steps_json(u.steps)},
                             {"in_progress", nullable(u.in_progress)},
                             {"damage", nullable(u.damage)},
-                            {"newer_build", u.newer_build}});
+                            {"newer_build", u.newer_build},
+                            {"in_build_as", u.in_build_as ? json(*u.in_build_as) : json(nullptr)}});
         json summary;
         for (auto s : {unit_state::applied, unit_state::pending, unit_state::changed, unit_state::mismatched, unit_state::unknown,
                        unit_state::dirty, unit_state::damaged})
             summary[to_string(s)] = counts[s];
+        summary["out_of_order"] = out_of_order;  // pending ones, counted in pending too
         out_ << json{{"database", database}, {"units", list}, {"summary", summary}}.dump(2) << std::endl;
         return;
     }

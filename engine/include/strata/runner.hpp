@@ -72,6 +72,9 @@ struct unit_status {
     /// down does that, as the build that ran it would.
     bool stored_rollback = false;
     std::string damage;             ///< damaged: what is wrong with the history row
+    /// unknown or mismatched: the version this build gives a unit of the recorded name (renumbered
+    /// since it was applied?); none when this build has no unit of that name, or has it here.
+    std::optional<std::int64_t> in_build_as;
     /// damaged: a newer build wrote the row, with a statement form this build cannot run
     /// (`damage` names it); not this build's to repair: that build reverts the unit.
     bool newer_build = false;

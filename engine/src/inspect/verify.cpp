@@ -2,8 +2,15 @@
 
 #include <strata/registry.hpp>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
 #include <memory>
 #include <set>
+
+#include <stdlib.h>  // mkdtemp
 
 #include "inspect/scratch.hpp"
 
@@ -46,6 +53,13 @@ public:
     runner& operator*() { return *runner_; }
     runner* operator->() { return runner_.get(); }
 
+    /// A new runner on the same scratch database, for a registry that gained units since.
+    runner& again() {
+        runner_.reset();
+        runner_ = std::make_unique<runner>(units_, scratch_->url(), options_);
+        return *runner_;
+    }
+
     /// A fresh scratch database (a given one cannot be emptied: false) with the units up to and
     /// including `version` applied.
     bool start_over(std::int64_t version) {
@@ -70,6 +84,31 @@ private:
     std::function<void(const std::string&)> notice_;  ///< the user's: a scratch database left behind
     std::unique_ptr<scratch_database> scratch_;
     std::unique_ptr<runner> runner_;  // after scratch_: closed before the database is dropped
+};
+
+/// An empty SQLite database file in a directory of its own, removed with it (and the lock file a
+/// run leaves next to it).
+class temp_sqlite_file {
+public:
+    temp_sqlite_file() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "strata-scratch-XXXXXX").string();
+        if (!::mkdtemp(pattern.data()))
+            throw error("cannot create a temporary directory for a scratch database in " +
+                        std::filesystem::temp_directory_path().string() + ": " + std::strerror(errno) +
+                        " (set TMPDIR to a writable directory)");
+        dir_ = pattern;
+    }
+    ~temp_sqlite_file() {
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
+    }
+    temp_sqlite_file(const temp_sqlite_file&) = delete;
+    temp_sqlite_file& operator=(const temp_sqlite_file&) = delete;
+
+    database_url url() const { return database_url::parse("sqlite:" + (dir_ / "scratch.db").string()); }
+
+private:
+    std::filesystem::path dir_;
 };
 
 std::string failure(const char* step, const error& e) {
@@ -180,16 +219,42 @@ drift_report schema_drift(const registry& units, const database_url& target, con
                 break;
         }
     }
-    registry expected_units;
+    // In the order the database applied them (applied_at, then version, as one run applies
+    // them): after a late merge a unit with a lower version may build on a higher one (team
+    // probe F9: in version order the expected schema could not be built). As runs of rising
+    // versions, each an up of a registry that gained them (a unit of a lower version applied
+    // later goes in after the units applied before it).
+    std::vector<const unit_status*> order;
+    for (const auto& u : applied)
+        if (versions.count(u.version)) order.push_back(&u);
+    std::stable_sort(order.begin(), order.end(), [](const unit_status* a, const unit_status* b) {
+        return a->applied_at != b->applied_at ? a->applied_at < b->applied_at : a->version < b->version;
+    });
+    std::map<std::int64_t, const registry::entry*> by_version;
     for (const auto& e : units.entries())
-        if (versions.count(e.version)) {
-            expected_units.add(e.unit, e.source_file);
-            report.applied.push_back(e.version);
-        }
+        if (versions.count(e.version)) by_version.emplace(e.version, &e);
+    std::vector<std::vector<const registry::entry*>> runs;
+    for (const auto* u : order) {
+        const auto e = by_version.find(u->version);
+        if (e == by_version.end()) continue;  // a damaged row of a unit this build lacks
+        if (runs.empty() || runs.back().back()->version > u->version) runs.emplace_back();
+        runs.back().push_back(e->second);
+        report.applied.push_back(u->version);
+    }
+    std::sort(report.applied.begin(), report.applied.end());
     // A registry of its own, so a plan of its own (shared plans are the build registry's).
-    workbench bench(expected_units, target, options, scratch);
+    registry expected_units;
+    runner_options in_order = options;
+    in_order.allow_out_of_order = true;
+    // Each run's runner connects anew: SQLite's in-memory scratch would be a new, empty one.
+    std::optional<temp_sqlite_file> file;
+    if (runs.size() > 1 && !scratch && target.kind() == backend::sqlite) file.emplace();
+    workbench bench(expected_units, target, in_order, file ? std::optional<database_url>(file->url()) : scratch);
     try {
-        bench->up();
+        for (std::size_t i = 0; i < runs.size(); ++i) {
+            for (const auto* e : runs[i]) expected_units.add(e->unit, e->source_file);
+            bench.again().up();  // a runner made before the registry gained them would not see them
+        }
     } catch (const error& e) {
         // What was done was done to the scratch database, which is dropped: the target was only
         // read (a migration_error's "done before it, and kept" would speak of the target).

@@ -336,7 +336,8 @@ const std::vector<rule_entry>& rule_table() {
           every_backend},
          drop_breaks_application},
         {{"S010", notice, "raw SQL (sql(), a .sql unit), which lint cannot analyse",
-          "use a schema operation where one exists; otherwise check what the SQL locks, then .allow(\"S010\", reason)",
+          "use a schema operation where one exists; otherwise check what the SQL locks, then .allow(\"S010\", reason) "
+          "(-- strata:allow S010 in a SQL unit)",
           every_backend},
          raw_sql_unread},
         {{"S011", warning, "online operations in a unit with plain ones",

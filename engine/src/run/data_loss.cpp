@@ -64,6 +64,16 @@ std::vector<word> words_of(std::string_view sql) {
             if (c != '\'') out.push_back({std::string(sql.substr(i, end - i)), value, true});
             else out.push_back({"'", "'", false});
             i = end;
+        } else if ((c == 'E' || c == 'e') && i + 1 < sql.size() && sql[i + 1] == '\'' && (i == 0 || !bare(sql[i - 1]))) {
+            // PostgreSQL's E'...' string, whose backslash escapes a quote (E'it\'s'): one word.
+            std::size_t j = i + 2;
+            for (; j < sql.size(); ++j) {
+                if (sql[j] == '\\') ++j;
+                else if (sql[j] == '\'' && j + 1 < sql.size() && sql[j + 1] == '\'') ++j;
+                else if (sql[j] == '\'') break;
+            }
+            out.push_back({"'", "'", false});
+            i = std::min(j + 1, sql.size());
         } else if (bare(c)) {
             std::size_t j = i;
             while (j < sql.size() && bare(sql[j])) ++j;
@@ -87,7 +97,8 @@ std::string folded(std::string s) {
 /// Reads the words of one statement, front to back.
 class reader {
 public:
-    explicit reader(const std::vector<word>& w, std::size_t at = 0) : words_(w), at_(at) {}
+    /// `fold_quoted`: SQLite, whose names are one whatever their case, quoted or not.
+    reader(const std::vector<word>& w, bool fold_quoted, std::size_t at = 0) : words_(w), at_(at), fold_quoted_(fold_quoted) {}
 
     bool done() const { return at_ >= words_.size(); }
     /// Whether the next word is the keyword (or punctuation) `k`; takes it when so.
@@ -97,14 +108,15 @@ public:
         return true;
     }
     /// A name, qualified or not (`a`, `"s"."t"`): its text as written, and a key for comparing two
-    /// names (a bare name folded to lower case, as PostgreSQL folds it). Empty when the next word
-    /// is not a name.
+    /// names (a bare name folded to lower case, as PostgreSQL folds it; on SQLite a quoted one
+    /// too: `"Invoices"` and `Invoices` are one table there). Empty when the next word is not a
+    /// name.
     std::pair<std::string, std::string> name() {
         std::string text, key;
         while (!done() && (words_[at_].quoted || (bare(words_[at_].value[0]) && !std::isdigit(static_cast<unsigned char>(words_[at_].value[0]))))) {
             const auto& w = words_[at_++];
             text += w.text;
-            key += w.quoted ? w.value : folded(w.value);
+            key += w.quoted && !fold_quoted_ ? w.value : folded(w.value);
             if (!take(".")) break;
             text += ".";
             key += ".";
@@ -128,6 +140,7 @@ public:
 private:
     const std::vector<word>& words_;
     std::size_t at_;
+    bool fold_quoted_;
 };
 
 /// `table` (and `column`) dropped, under the names before the run (`names`). A name a rename
@@ -224,20 +237,22 @@ void read_drop(reader& r, std::set<std::string>& created, names_before_run& name
 }
 
 /// What one statement drops.
-void read_statement(const std::string& statement, std::set<std::string>& created, names_before_run& names,
+void read_statement(const std::string& statement, backend b, std::set<std::string>& created, names_before_run& names,
                     std::vector<dropped_data>& out) {
+    const bool fold_quoted = b == backend::sqlite;
     if (statement.starts_with(sqlite_rebuild::directive_prefix)) {
         try {
             const auto c = sqlite_rebuild::parse_directive(statement);
             for (const auto& column : c.drop_columns)
-                add_drop(names, out, {dialect::quote(c.table), c.table}, {dialect::quote(column), column});
+                add_drop(names, out, {dialect::quote(c.table), fold_quoted ? folded(c.table) : c.table},
+                         {dialect::quote(column), fold_quoted ? folded(column) : column});
         } catch (const std::invalid_argument&) {
             // Not one strata wrote: the rebuild itself says what is wrong with it.
         }
         return;
     }
     const auto words = words_of(statement);
-    reader first(words);
+    reader first(words, fold_quoted);
     if (!first.take("DO")) {
         read_drop(first, created, names, out);
         return;
@@ -248,7 +263,7 @@ void read_statement(const std::string& statement, std::set<std::string>& created
         if (words[i].quoted || (words[i].value != "DROP" && words[i].value != "ALTER" && words[i].value != "TRUNCATE" &&
                                 words[i].value != "CREATE"))
             continue;
-        reader r(words, i);
+        reader r(words, fold_quoted, i);
         read_drop(r, created, names, out);
     }
 }
@@ -317,10 +332,10 @@ std::vector<dropped_data> drops_in(const std::vector<std::string>& statements, b
             // The database will say what is wrong with it; read it whole.
         }
         if (pieces.size() < 2) {
-            read_statement(s, created, renames, out);
+            read_statement(s, b, created, renames, out);
             continue;
         }
-        for (const auto& p : pieces) read_statement(p.text, created, renames, out);
+        for (const auto& p : pieces) read_statement(p.text, b, created, renames, out);
     }
     return out;
 }
@@ -333,7 +348,9 @@ std::string rows_holding_data_query(const dropped_data& d) {
     const auto& table = d.table_before.empty() ? d.table : d.table_before;
     const auto& column = d.column_before.empty() ? d.column : d.column_before;
     if (column.empty()) return "SELECT count(*) FROM (SELECT 1 FROM " + table + bound;
-    return "SELECT count(*) FROM (SELECT 1 FROM " + table + " AS strata_t WHERE strata_t." + column + " IS NOT NULL" + bound;
+    // NOT (c IS NULL), not c IS NOT NULL: of a composite value, IS NOT NULL is true only when
+    // every field is (ROW('Main St', NULL) holds data, and is not IS NOT NULL).
+    return "SELECT count(*) FROM (SELECT 1 FROM " + table + " AS strata_t WHERE NOT (strata_t." + column + " IS NULL)" + bound;
 }
 
 std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& steps, const runner_options& options,
@@ -343,9 +360,12 @@ std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& ste
     auto count = [&](const std::string& query) {
         // SQLite: its transaction would take the write lock (BEGIN IMMEDIATE), and its busy
         // timeout bounds the wait as it is.
-        if (!lock_wait || db.url().kind() != backend::postgresql) return db.query(query);
+        if (db.url().kind() != backend::postgresql) return db.query(query);
         transaction t(db, false);
-        db.set_transaction_lock_timeout(*lock_wait);
+        if (lock_wait) db.set_transaction_lock_timeout(*lock_wait);
+        // Rows a row-level security policy hides from this role would count as none, and be
+        // dropped: with row_security off, such a read fails instead (42501), and is named unread.
+        db.execute("SET LOCAL row_security = off");
         auto rows = db.query(query);
         t.commit();
         return rows;

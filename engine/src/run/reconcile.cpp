@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <map>
 #include <set>
 
 namespace strata {
@@ -102,6 +103,18 @@ std::vector<unit_status> status_of(const plan& p, const std::vector<history_row>
         out.push_back(std::move(s));
     }
     for (; next != recorded.end(); ++next) only_recorded(**next);
+    // A recorded name this build gives another version: most likely renumbered since (two
+    // branches took one version), which --allow-unknown would apply again.
+    const auto strange = [](const unit_status& s) { return s.state == unit_state::unknown || s.state == unit_state::mismatched; };
+    if (std::any_of(out.begin(), out.end(), strange)) {
+        std::map<std::string_view, std::int64_t> versions_by_name;
+        for (const auto& u : p.units()) versions_by_name.emplace(u.name(), u.version());
+        for (auto& s : out)
+            if (strange(s))
+                if (const auto found = versions_by_name.find(s.applied_name);
+                    found != versions_by_name.end() && found->second != s.version)
+                    s.in_build_as = found->second;
+    }
     return out;
 }
 
@@ -137,8 +150,13 @@ std::vector<std::string> problems_of(const std::vector<unit_status>& status, con
         case unit_state::mismatched:
             out.push_back("version " + std::to_string(s.version) + " in the database is " + s.applied_name +
                           ", this build's unit " + std::to_string(s.version) + " is " + s.name +
-                          ": check that --database points at the right database; if the unit was only renamed, "
-                          "give it back its recorded name");
+                          (s.in_build_as
+                               ? ", and this build has " + s.applied_name + " as unit " + std::to_string(*s.in_build_as) +
+                                     ": if it was renumbered (two branches took one version), give " + s.applied_name +
+                                     " back version " + std::to_string(s.version) + " and " + s.name +
+                                     " a new version (an applied unit keeps its version)"
+                               : ": check that --database points at the right database; if the unit was only renamed, "
+                                 "give it back its recorded name"));
             break;
         case unit_state::changed:
             out.push_back(label + " changed since it was applied: its statements now have checksum " + s.checksum +
@@ -148,8 +166,13 @@ std::vector<std::string> problems_of(const std::vector<unit_status>& status, con
                           " --accept-changed records the new checksum; --allow-changed runs anyway)");
             break;
         case unit_state::unknown:
-            out.push_back(label + " is applied but this build does not know it (a newer build applied it; "
-                                  "--allow-unknown runs anyway)");
+            out.push_back(label + " is applied but this build does not know it" +
+                          (s.in_build_as
+                               ? ", and this build has " + s.name + " as unit " + std::to_string(*s.in_build_as) +
+                                     ": if it was renumbered, give it back version " + std::to_string(s.version) +
+                                     " (an applied unit keeps its version: --allow-unknown would apply it again)"
+                               : std::string(" (applied by a build that has it: a newer one, another branch's, or one from "
+                                             "before it was deleted, renumbered or squashed; --allow-unknown runs anyway)")));
             break;
         case unit_state::dirty:
             if (s.stored_rollback) {
@@ -249,61 +272,83 @@ bool applied_after(const history_row& a, const history_row& b) {
     return a.applied_at != b.applied_at ? a.applied_at > b.applied_at : a.version > b.version;
 }
 
+/// Refuses (config_error) a down of `targets` that leaves applied a unit applied after one of
+/// them: it may build on it (a column, a table, data; PostgreSQL drops an index on a dropped
+/// column with it), and its row would then say applied with nothing of it there. The way on is
+/// the down --to that takes every such unit too (lowered until no unit it keeps was applied after
+/// one it reverts), or --allow-out-of-order. `rows` are by version.
+void refuse_leaving_later_units(const std::vector<history_row>& rows, const std::vector<history_row>& targets,
+                                const runner_options& options, const error_context& where) {
+    if (options.allow_out_of_order || targets.empty()) return;
+    auto later_than = [&rows](const std::vector<history_row>& reverted) {
+        std::vector<history_row> later;
+        for (const auto& r : rows)
+            if (!targeted(reverted, r.version) &&
+                std::any_of(reverted.begin(), reverted.end(), [&](const history_row& t) { return applied_after(r, t); }))
+                later.push_back(r);
+        return later;
+    };
+    const auto later = later_than(targets);
+    if (later.empty()) return;
+    // The down --to that reverts them all: below the lowest of them, lowered again while that
+    // keeps a unit applied after one it reverts.
+    std::vector<history_row> reverted = targets;
+    std::vector<history_row> kept_later = later;
+    std::size_t below = rows.size();  // the rows from `below` on are reverted
+    while (!kept_later.empty()) {
+        std::int64_t lowest = kept_later.front().version;
+        for (const auto& r : reverted) lowest = std::min(lowest, r.version);
+        for (const auto& r : kept_later) lowest = std::min(lowest, r.version);
+        below = static_cast<std::size_t>(
+            std::find_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version == lowest; }) - rows.begin());
+        reverted.assign(rows.begin() + static_cast<std::ptrdiff_t>(below), rows.end());
+        kept_later = later_than(reverted);
+    }
+    const std::string with_them = below == 0 ? options.program_name + " down --all"
+                                             : options.program_name + " down --to " + std::to_string(rows[below - 1].version);
+    std::string named;  // the units asked for that a later one may build on
+    std::size_t count = 0;
+    for (const auto& t : targets)
+        if (std::any_of(later.begin(), later.end(), [&](const history_row& l) { return applied_after(l, t); }))
+            named += (count++ ? ", " : "") + unit_label(t.version, t.name);
+    std::string listed;
+    for (std::size_t i = 0; i < later.size() && i < 5; ++i) listed += (i ? ", " : "") + unit_label(later[i].version, later[i].name);
+    if (later.size() > 5) listed += " and " + std::to_string(later.size() - 5) + " more";
+    const bool one = later.size() == 1;
+    const std::string them = count == 1 ? "it" : "them";
+    throw config_error(named + (count == 1 ? " is not the last unit" : " are not the last units") + " applied: " + listed +
+                           (one ? " was" : " were") + " applied after " + them + ", would stay applied, and may build on " +
+                           them + " (a column, a table, data), so nothing was reverted. Revert " +
+                           (one ? "that unit" : "those") + " too (" + with_them +
+                           ", which reverts every unit above that version, the last applied first), or, when nothing applied "
+                           "after " + them + " needs " + them + ", add --allow-out-of-order",
+                       where);
+}
+
 /// down --only: the row of unit `version`, alone.
 std::vector<history_row> only_row(const plan& p, const std::vector<history_row>& rows, std::int64_t version,
                                   const runner_options& options, const error_context& where) {
     const auto row = std::find_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version == version; });
-    if (row == rows.end()) {
-        // Reverted already (a rerun, a target of a fleet it never reached) is nothing to do; a
-        // version neither applied nor in this build is a typo.
-        if (!p.find(version))
-            throw config_error("cannot revert unit " + std::to_string(version) + ": it is not applied and no unit of this build "
-                                   "has that version (see " + options.program_name + " status)",
-                               where);
-        return {};
-    }
-    std::string later;
-    std::size_t named = 0;
-    std::int64_t lowest = version;  // of the unit and those applied after it
-    for (const auto& r : rows) {
-        if (r.version == version || !applied_after(r, *row)) continue;
-        lowest = std::min(lowest, r.version);
-        if (++named <= 5) later += (later.empty() ? "" : ", ") + unit_label(r.version, r.name);
-    }
-    if (named > 5) later += " and " + std::to_string(named - 5) + " more";
-    if (named > 0 && !options.allow_out_of_order) {
-        // The one down --to that takes the unit and every unit applied after it: to the newest
-        // version below all of them (rows are by version), or --all.
-        const auto first = std::find_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version == lowest; });
-        const std::string with_them = first == rows.begin() ? options.program_name + " down --all"
-                                                            : options.program_name + " down --to " +
-                                                                  std::to_string(std::prev(first)->version);
-        throw config_error(unit_label(row->version, row->name) + " is not the last unit applied: " + later +
-                               (named == 1 ? " was" : " were") + " applied after it and may build on it (a column, a table, "
-                               "data), so it was not reverted alone. Revert it with " + (named == 1 ? "that unit" : "them") +
-                               " (" + with_them + ", which reverts every unit above that version), or, when nothing applied "
-                               "after it needs it, add --allow-out-of-order",
+    if (row != rows.end()) return {*row};
+    // Reverted already (a rerun, a target of a fleet it never reached) is nothing to do; a
+    // version neither applied nor in this build is a typo.
+    if (!p.find(version))
+        throw config_error("cannot revert unit " + std::to_string(version) + ": it is not applied and no unit of this build "
+                               "has that version (see " + options.program_name + " status)",
                            where);
-    }
-    return {*row};
+    return {};
 }
 
-}  // namespace
-
-std::string applied_last_not_reverted(const std::vector<history_row>& rows, const std::vector<history_row>& targets,
-                                      const std::string& program, const char* command) {
-    if (rows.empty()) return {};
-    const auto last = std::max_element(rows.begin(), rows.end(), [](const history_row& a, const history_row& b) { return applied_after(b, a); });
-    if (std::any_of(targets.begin(), targets.end(), [&](const history_row& t) { return t.version == last->version; })) return {};
-    return unit_label(last->version, last->name) + " was applied last (" + last->applied_at + "), after units with higher "
-           "versions; this " + command + " takes the highest version, so it stays applied. To revert it alone: " + program +
-           " down --only " + std::to_string(last->version);
+/// The rows a down selected (by version), in the order they are reverted: the reverse of the
+/// order they were applied, which after a late merge is not the version order.
+std::vector<history_row> last_applied_first(std::vector<history_row> targets) {
+    std::stable_sort(targets.begin(), targets.end(), [](const history_row& a, const history_row& b) { return applied_after(a, b); });
+    return targets;
 }
 
-std::vector<history_row> down_rows(const plan& p, const std::vector<history_row>& rows, const down_request& request,
-                                   const runner_options& options, const error_context& where) {
-    if (int(request.steps.has_value()) + int(request.to.has_value()) + int(request.all) + int(request.only.has_value()) > 1)
-        throw config_error("a down request takes at most one of steps, to, all and only", where);
+/// The rows down_rows() reverts, chosen by version: newest first.
+std::vector<history_row> selected_rows(const plan& p, const std::vector<history_row>& rows, const down_request& request,
+                                       const runner_options& options, const error_context& where) {
     if (request.only) return only_row(p, rows, *request.only, options, where);
     if (request.to) {
         // The state asked for: no unit newer than `to` applied. Already so is nothing to do (a
@@ -330,6 +375,42 @@ std::vector<history_row> down_rows(const plan& p, const std::vector<history_row>
                                where);
     }
     return {rows.rbegin(), rows.rbegin() + static_cast<std::ptrdiff_t>(count)};
+}
+
+}  // namespace
+
+std::string left_applied_notice(const std::vector<history_row>& rows, const std::vector<history_row>& targets,
+                                const down_request& request, const std::string& program, const char* command) {
+    if (rows.empty() || request.all || request.only) return {};
+    if (request.to) {
+        // Units with lower versions applied after unit `to` (a late merge): down --to reverts by
+        // version, so they stay; said, or the rollback of a release would look done without them.
+        const auto kept = std::find_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version == *request.to; });
+        if (kept == rows.end()) return {};
+        std::string later;
+        for (const auto& r : rows)
+            if (r.version < *request.to && applied_after(r, *kept))
+                later += (later.empty() ? "" : ", ") + unit_label(r.version, r.name) + " (to revert it: " + program +
+                         " down --only " + std::to_string(r.version) + ")";
+        if (later.empty()) return {};
+        return "left applied, although applied after " + unit_label(kept->version, kept->name) + ": " + later + "; " +
+               command + " --to reverts the units with versions above " + std::to_string(*request.to) + " only";
+    }
+    // A relative down that went on with --allow-out-of-order past a unit applied after its own.
+    const auto last = std::max_element(rows.begin(), rows.end(), [](const history_row& a, const history_row& b) { return applied_after(b, a); });
+    if (targeted(targets, last->version)) return {};
+    return unit_label(last->version, last->name) + " was applied last (" + last->applied_at + "), after units with higher "
+           "versions; this " + command + " takes the highest version, so it stays applied. To revert it alone: " + program +
+           " down --only " + std::to_string(last->version);
+}
+
+std::vector<history_row> down_rows(const plan& p, const std::vector<history_row>& rows, const down_request& request,
+                                   const runner_options& options, const error_context& where) {
+    if (int(request.steps.has_value()) + int(request.to.has_value()) + int(request.all) + int(request.only.has_value()) > 1)
+        throw config_error("a down request takes at most one of steps, to, all and only", where);
+    auto targets = selected_rows(p, rows, request, options, where);
+    refuse_leaving_later_units(rows, targets, options, where);
+    return last_applied_first(std::move(targets));
 }
 
 void check_down(const std::vector<unit_status>& status, const std::vector<history_row>& targets,

@@ -72,16 +72,19 @@ std::vector<step> up_steps(const plan& p, const std::vector<unit_status>& status
 /// The up step of one unit (atomic: its plain form, when it has online operations).
 step up_step(const planned_unit& p, bool atomic, const error_context& where);
 
-/// For a down counted from the highest version (`targets` of a relative down or redo): when the
-/// unit applied last is not among them (merged late, applied out of order), a notice saying so
-/// and how to revert it alone; empty otherwise.
-std::string applied_last_not_reverted(const std::vector<history_row>& rows, const std::vector<history_row>& targets,
-                                      const std::string& program, const char* command);
+/// A notice about units a down leaves applied although they were applied after what it reverts
+/// (merged late, applied out of order): for `down --to V`, units with lower versions applied
+/// after unit V; for a relative down or redo that went on with --allow-out-of-order, the unit
+/// applied last. Empty otherwise (--all, --only, nothing such).
+std::string left_applied_notice(const std::vector<history_row>& rows, const std::vector<history_row>& targets,
+                                const down_request& request, const std::string& program, const char* command);
 
-/// The rows `down` reverts, newest first (config_error for a request that cannot be met). `--to V`,
-/// `--all` and `--only V` are states to reach, so reaching one already is no error (nothing to
-/// revert); V must then be applied or one of the units of `p`. `--only V` is refused when units
-/// were applied after V (by applied_at), unless options.allow_out_of_order.
+/// The rows `down` reverts, chosen by version (the highest, --steps N highest, those above --to V,
+/// --all, --only V), in the reverse of the order they were applied (applied_at; after a late merge
+/// not the version order), config_error for a request that cannot be met. `--to V`, `--all` and
+/// `--only V` are states to reach, so reaching one already is no error (nothing to revert); V
+/// must then be applied or one of the units of `p`. Refused, unless options.allow_out_of_order,
+/// when a unit it leaves applied was applied after one it reverts (it may build on it).
 std::vector<history_row> down_rows(const plan& p, const std::vector<history_row>& rows, const down_request& request,
                                    const runner_options& options, const error_context& where);
 
