@@ -2305,6 +2305,21 @@ STRATA_BACKEND_TEST(custom_the_data_loss_count_reads_quoted_names_composites_hid
     BOOST_TEST(contains(all[1], "row-level security"), all[1]);
     BOOST_TEST(all[2] == "unit 3 shops_address drops column shops.address, which holds values in 1 row");
     BOOST_TEST(recorded_versions(*psql) == (versions{1, 2, 3, 4, 5}), boost::test_tools::per_element());
+
+    // A unit that sets its own search_path drops its table there, not where the URL's finds
+    // one of that name (review 31 H1: counted in public, not there, dropped with its rows).
+    auto tenant = registry_of({
+        unit(1, "app_schema", {{both("CREATE SCHEMA app"), both("DROP SCHEMA app")}}),
+        unit(2, "app_ledger", {{both("SET LOCAL search_path TO app; CREATE TABLE ledger (id integer)"),
+                                both("SET LOCAL search_path TO app; DROP TABLE ledger")}}),
+    });
+    auto other = temp_database::postgresql();
+    strata::runner(*tenant, other.url()).up();
+    auto osql = open_session(other.url());
+    *osql << "INSERT INTO app.ledger (id) VALUES (1), (2)";
+    BOOST_TEST(down_refusal(*tenant, other.url(), {}) == (names{"unit 2 app_ledger drops table ledger with its 2 rows"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(query_value(*osql, "SELECT CAST(count(*) AS TEXT) FROM app.ledger") == "2");
 }
 
 STRATA_BACKEND_TEST(custom_a_down_of_several_statements_in_one_text_is_read_whole) {

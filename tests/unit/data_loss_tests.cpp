@@ -13,7 +13,8 @@
 namespace strata {
 std::ostream& boost_test_print_type(std::ostream& out, const dropped_data& d) {
     return out << "{" << d.table << ", " << d.column << (d.truncated ? ", truncated" : "")
-               << (d.table_before.empty() ? "" : ", before " + d.table_before + "." + d.column_before) << "}";
+               << (d.table_before.empty() ? "" : ", before " + d.table_before + "." + d.column_before)
+               << (d.search_path.empty() ? "" : ", search_path " + d.search_path) << "}";
 }
 }  // namespace strata
 
@@ -31,6 +32,22 @@ drops drops_in(strata::backend b, const std::vector<std::string>& statements) { 
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(data_loss)
+
+// A unit that sets its own search_path (PostgreSQL) drops its unqualified tables there: each drop
+// carries the value as written, for the count (review 31 H1); DEFAULT and RESET set it back.
+BOOST_AUTO_TEST_CASE(a_step_s_own_search_path_goes_with_its_drops) {
+    const auto found = drops_in(pg, {"SET LOCAL search_path TO app, \"Public\"; DROP TABLE ledger",
+                                     "set search_path = 'tenant_a'", "ALTER TABLE notes DROP COLUMN body",
+                                     "SET search_path TO DEFAULT; TRUNCATE audit", "SET LOCAL search_path TO x",
+                                     "RESET search_path", "DROP TABLE last"});
+    BOOST_TEST_REQUIRE(found.size() == 4u);
+    BOOST_TEST(found[0].search_path == "app, \"Public\"");
+    BOOST_TEST(found[1].search_path == "'tenant_a'");
+    BOOST_TEST(found[2].search_path.empty());
+    BOOST_TEST(found[3].search_path.empty());
+    // Not read on SQLite, which has none, nor as a drop.
+    BOOST_TEST(drops_in(lite, {"DROP TABLE ledger"}).at(0).search_path.empty());
+}
 
 BOOST_AUTO_TEST_CASE(what_strata_renders_for_a_drop_is_found) {
     BOOST_TEST(drops_in(pg, {R"(DROP TABLE "orders")"}) == (drops{{R"("orders")", ""}}), boost::test_tools::per_element());

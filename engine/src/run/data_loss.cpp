@@ -268,6 +268,33 @@ void read_statement(const std::string& statement, backend b, std::set<std::strin
     }
 }
 
+/// The search_path `statement` sets, as written (`app, public`), when it is `SET [SESSION|LOCAL]
+/// search_path {TO|=} ...`; an empty string when it sets it back (DEFAULT, RESET); nullopt for
+/// any other statement.
+std::optional<std::string> search_path_set(const std::string& statement) {
+    const auto words = words_of(statement);
+    reader r(words, false);
+    if (r.take("RESET")) return r.take("SEARCH_PATH") ? std::optional<std::string>("") : std::nullopt;
+    if (!r.take("SET")) return std::nullopt;
+    if (!r.take("SESSION")) r.take("LOCAL");
+    if (!r.take("SEARCH_PATH")) return std::nullopt;
+    // The value as written: after the first TO or = behind the word search_path.
+    const std::string lower = folded(statement);
+    auto at = lower.find("search_path");
+    if (at == std::string::npos) return std::nullopt;
+    at += std::string_view("search_path").size();
+    while (at < lower.size() && std::isspace(static_cast<unsigned char>(lower[at]))) ++at;
+    if (lower.compare(at, 1, "=") == 0) ++at;
+    else if (lower.compare(at, 2, "to") == 0) at += 2;
+    else return std::nullopt;
+    std::string value = statement.substr(at);
+    while (!value.empty() && (std::isspace(static_cast<unsigned char>(value.back())) || value.back() == ';')) value.pop_back();
+    const auto first = value.find_first_not_of(" \t\r\n");
+    value = first == std::string::npos ? std::string() : value.substr(first);
+    if (folded(value) == "default") value.clear();
+    return value;
+}
+
 /// `d`, dropped by the unit of `s`, as the error says it.
 lost_data lost(const step& s, const dropped_data& d) {
     lost_data l{.version = s.version, .name = s.name, .table = d.table, .column = d.column,
@@ -323,6 +350,17 @@ std::vector<dropped_data> drops_in(const std::vector<std::string>& statements, b
 std::vector<dropped_data> drops_in(const std::vector<std::string>& statements, backend b, names_before_run& renames) {
     std::set<std::string> created;
     std::vector<dropped_data> out;
+    std::string search_path;  // the step's own (PostgreSQL): a unit's setting ends with it
+    auto read = [&](const std::string& statement) {
+        if (b == backend::postgresql)
+            if (auto set = search_path_set(statement)) {
+                search_path = std::move(*set);
+                return;
+            }
+        const auto before = out.size();
+        read_statement(statement, b, created, renames, out);
+        for (auto i = before; i < out.size(); ++i) out[i].search_path = search_path;
+    };
     for (const auto& s : statements) {
         // A raw sql() may hold several statements in one text, which the database runs in turn.
         std::vector<detail::statements::piece> pieces;
@@ -332,10 +370,10 @@ std::vector<dropped_data> drops_in(const std::vector<std::string>& statements, b
             // The database will say what is wrong with it; read it whole.
         }
         if (pieces.size() < 2) {
-            read_statement(s, b, created, renames, out);
+            read(s);
             continue;
         }
-        for (const auto& p : pieces) read_statement(p.text, b, created, renames, out);
+        for (const auto& p : pieces) read(p.text);
     }
     return out;
 }
@@ -357,7 +395,8 @@ std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& ste
                                     std::optional<std::chrono::milliseconds> lock_wait) {
     // With a wait of its own, each count is a transaction of its own: the setting ends with it,
     // and a count that fails (a table not there yet) spoils no other.
-    auto count = [&](const std::string& query) {
+    auto count = [&](const dropped_data& d) {
+        const auto query = rows_holding_data_query(d);
         // SQLite: its transaction would take the write lock (BEGIN IMMEDIATE), and its busy
         // timeout bounds the wait as it is.
         if (db.url().kind() != backend::postgresql) return db.query(query);
@@ -365,7 +404,9 @@ std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& ste
         if (lock_wait) db.set_transaction_lock_timeout(*lock_wait);
         // Rows a row-level security policy hides from this role would count as none, and be
         // dropped: with row_security off, such a read fails instead (42501), and is named unread.
+        // A unit that sets its own search_path drops its unqualified tables there: counted there.
         db.execute("SET LOCAL row_security = off");
+        if (!d.search_path.empty()) db.execute("SET LOCAL search_path TO " + d.search_path);
         auto rows = db.query(query);
         t.commit();
         return rows;
@@ -374,7 +415,7 @@ std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& ste
     // not there (yet: an earlier step creates it).
     auto rows_of = [&](const dropped_data& d, lost_data& l) -> std::optional<std::int64_t> {
         try {
-            const auto found = count(rows_holding_data_query(d));
+            const auto found = count(d);
             return found.empty() || !found[0][0] ? 0 : std::stoll(*found[0][0]);
         } catch (const error& e) {
             if (db.is_undefined_object(e)) return std::nullopt;

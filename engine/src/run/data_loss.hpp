@@ -38,6 +38,10 @@ struct dropped_data {
     /// counted before anything runs.
     std::string table_before;
     std::string column_before;
+    /// PostgreSQL: the search_path an earlier statement of the step set (`SET [LOCAL]
+    /// search_path TO ...`: the value as written), under which the count looks for `table`;
+    /// empty: the connection's.
+    std::string search_path;
 
     bool operator==(const dropped_data&) const = default;
 };
@@ -87,9 +91,10 @@ inline constexpr int rows_counted_at_most = 1000;
 /// database refuses (no privilege) is reported, since data may be there. A stop
 /// (options.stop), a lost connection or a table lock not granted within the lock timeout is
 /// thrown as such (interrupted_error, connection_error, lock_timeout_error): not a finding.
-/// With `lock_wait`, each count runs in a transaction of its own that waits that long for a
-/// table lock (SET LOCAL: nothing stays on a server session a transaction pooler hands on);
-/// without, under the connection's own setting.
+/// On PostgreSQL each count runs in a transaction of its own (SET LOCAL: nothing stays on a
+/// server session a transaction pooler hands on), with row_security off (rows a policy hides
+/// fail the read rather than count as none), under the step's own search_path, and with
+/// `lock_wait` waiting that long for a table lock (without, under the connection's setting).
 std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& steps, const runner_options& options,
                                     std::optional<std::chrono::milliseconds> lock_wait = std::nullopt);
 
