@@ -106,8 +106,13 @@ std::string describe(const lost_data& l, bool with_count) {
     const std::string what = shown + (l.named_now.empty() ? "" :  " (named " + l.named_now + " until this run renames it)");
     if (!with_count) return unit + what;
     if (!l.unread.empty())
-        return unit + what + ", which could not be read to see whether it holds data (" + l.unread +
-               "): let this role read it, or look yourself";
+        return unit + what + ", which could not be read to see whether it holds data (" + l.unread + "): " +
+               // A count the server's statement_timeout cancelled (review 31 M3) is no privilege.
+               (l.unread_sqlstate == "57014"
+                    ? "the server's statement_timeout cancelled the count; raise it for this run (options=-cstatement_timeout=0 "
+                      "in the URL), or look yourself"
+                    : l.unread_sqlstate == "42501" ? "let this role read it, or look yourself"
+                                                   : "look yourself");
     auto counted = [&](const char* one, const char* many) {
         return std::to_string(l.rows) + (l.at_least ? " or more " : " ") + (l.rows == 1 && !l.at_least ? one : many);
     };

@@ -1577,6 +1577,39 @@ BOOST_AUTO_TEST_CASE(custom_an_index_another_session_is_building_is_refused_not_
     BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("applied"));
 }
 
+// The count of what a down drops waits for a busy table as the down's statements do, tries
+// again, then the down runs (review 31 M2: one --ddl-lock-timeout try and exit 5, where the down
+// itself would have waited).
+BOOST_AUTO_TEST_CASE(custom_the_data_loss_count_is_retried_until_the_table_lock_goes) {
+    auto db = temp_database::postgresql();
+    auto reg = lock_registry();
+    strata::runner(*reg, db.url()).up();
+    std::vector<std::string> notices;
+    strata::runner_options options;
+    options.on_notice = [&](const std::string& text) { notices.push_back(text); };
+    {
+        table_lock_holder holder(db.url(), "t");
+        std::thread releaser([&] {
+            std::this_thread::sleep_for(1500ms);
+            holder.release();
+        });
+        try {
+            strata::runner(*reg, db.url(), options).down();
+        } catch (const std::exception& e) {
+            BOOST_ERROR("the down gave up although the lock went after 1.5 s: " << e.what());
+        }
+        releaser.join();
+    }
+    auto sql = open_session(db.url());
+    BOOST_TEST(recorded_versions(*sql) == (versions{1}), boost::test_tools::per_element());
+    BOOST_TEST(std::any_of(notices.begin(), notices.end(),
+                           [](const std::string& n) {
+                               return contains(n, "unit 2 add_t_c drops column t.c: counting the data it would destroy waited "
+                                                  "longer than 200 ms for a table lock, retrying in ");
+                           }),
+               joined(notices));
+}
+
 // up --atomic on PostgreSQL takes its lock and reads the history inside the release's one
 // transaction: after a table lock timed out, that transaction is begun again, whole, as the
 // README promises (before, the first 200 ms wait failed the release), and no failed audit row

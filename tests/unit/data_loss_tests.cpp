@@ -177,14 +177,20 @@ BOOST_AUTO_TEST_CASE(each_loss_is_one_sentence_with_its_count) {
          lost_data{.version = 2, .name = "orders", .table = "orders", .rows = 1000, .at_least = true},
          lost_data{.version = 2, .name = "orders", .table = "audit", .truncated = true, .rows = 1},
          lost_data{.version = 1, .name = "tenants", .schema = "\"t1\"", .rows = 2},
-         lost_data{.version = 1, .name = "tenants", .table = "secret", .unread = "permission denied for table secret"}});
+         lost_data{.version = 1, .name = "tenants", .table = "secret", .unread = "permission denied for table secret",
+                   .unread_sqlstate = "42501"},
+         lost_data{.version = 1, .name = "tenants", .table = "big", .unread = "canceling statement due to statement timeout",
+                   .unread_sqlstate = "57014"}});
     BOOST_TEST(e.losses() == (std::vector<std::string>{
                                  "unit 3 add_phone drops column \"accounts\".\"phone\", which holds values in 12 rows",
                                  "unit 2 orders drops table orders with its 1000 or more rows",
                                  "unit 2 orders truncates table audit with its 1 row",
                                  "unit 1 tenants drops schema \"t1\" with CASCADE, which holds 2 tables",
                                  "unit 1 tenants drops table secret, which could not be read to see whether it holds data "
-                                 "(permission denied for table secret): let this role read it, or look yourself"}),
+                                 "(permission denied for table secret): let this role read it, or look yourself",
+                                 "unit 1 tenants drops table big, which could not be read to see whether it holds data "
+                                 "(canceling statement due to statement timeout): the server's statement_timeout cancelled the "
+                                 "count; raise it for this run (options=-cstatement_timeout=0 in the URL), or look yourself"}),
                boost::test_tools::per_element());
     BOOST_TEST(strata::describe(e.lost().front(), false) == "unit 3 add_phone drops column \"accounts\".\"phone\"");
 }

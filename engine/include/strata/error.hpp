@@ -228,6 +228,7 @@ struct lost_data {
     std::int64_t rows = 0;
     bool at_least = false;  ///< the count stopped at its bound: there are `rows` or more
     std::string unread;     ///< why it could not be counted (a privilege): data may be there
+    std::string unread_sqlstate;  ///< of that error, when the database gave one
     /// Not counted, allowed (run_report::allowed_losses): the unit's reason (allow_data_loss),
     /// or "--allow-data-loss" (runner_options::allow_data_loss).
     std::string allowed;

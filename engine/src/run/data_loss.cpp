@@ -6,11 +6,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <random>
 #include <set>
 #include <stdexcept>
 
 #include "connection.hpp"
 #include "dialect/sqlite/table_rebuild.hpp"
+#include "run/execute.hpp"
 #include "run/reconcile.hpp"
 #include "run/stop.hpp"
 #include "transaction.hpp"
@@ -414,23 +416,43 @@ std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& ste
     // The rows `d` holds (0 when the read was refused: `l.unread` says why); nullopt when it is
     // not there (yet: an earlier step creates it).
     auto rows_of = [&](const dropped_data& d, lost_data& l) -> std::optional<std::int64_t> {
-        try {
-            const auto found = count(d);
-            return found.empty() || !found[0][0] ? 0 : std::stoll(*found[0][0]);
-        } catch (const error& e) {
-            if (db.is_undefined_object(e)) return std::nullopt;
-            if (db.is_lock_timeout(e))
-                throw lock_timeout_error(describe(l, false) + ": could not count the data it would destroy, the read "
-                                         "waited for a table lock longer than --ddl-lock-timeout (" + e.message() +
-                                         "); nothing was run: run again when the table is free",
-                                         e.context());
-            if (e.kind() == error_kind::interrupted)
-                throw interrupted_error(stop_reason(options) + " while counting what the rollback drops (" +
-                                            describe(l, false) + "); nothing was run",
-                                        e.context());
-            if (e.kind() != error_kind::statement) throw;  // a lost connection: not a finding
-            l.unread = e.message();
-            return 0;
+        // A table lock not granted is tried again as the down's own statements are (review 31
+        // M2: one try made a rollback strata would have finished exit 5); the count holds no lock
+        // between tries.
+        lock_retry retry(options, std::chrono::steady_clock::now(), std::random_device{}());
+        for (;;) {
+            try {
+                const auto found = count(d);
+                return found.empty() || !found[0][0] ? 0 : std::stoll(*found[0][0]);
+            } catch (const error& e) {
+                if (db.is_undefined_object(e)) return std::nullopt;
+                if (e.kind() == error_kind::interrupted)
+                    throw interrupted_error(stop_reason(options) + " while counting what the rollback drops (" +
+                                                describe(l, false) + "); nothing was run",
+                                            e.context());
+                if (db.is_lock_timeout(e)) {
+                    const auto now = std::chrono::steady_clock::now();
+                    if (const auto pause = retry.next(now)) {
+                        if (retry.time_to_say(now) && options.on_notice)
+                            options.on_notice(describe(l, false) + ": counting the data it would destroy waited longer than " +
+                                              duration_text(options.ddl_lock_timeout) + " for a table lock, retrying in " +
+                                              duration_text(*pause) + " (" + retry.attempt() + ")");
+                        strata::pause(options.stop, *pause);
+                        if (options.stop.stop_requested())
+                            throw interrupted_error(stop_reason(options) + " while counting what the rollback drops (" +
+                                                    describe(l, false) + "); nothing was run");
+                        continue;
+                    }
+                    throw lock_timeout_error(describe(l, false) + ": could not count the data it would destroy, the read "
+                                             "waited for a table lock longer than --ddl-lock-timeout, each try (" +
+                                             e.message() + "); nothing was run: run again when the table is free",
+                                             e.context());
+                }
+                if (e.kind() != error_kind::statement) throw;  // a lost connection: not a finding
+                l.unread = e.message();
+                l.unread_sqlstate = e.context().sqlstate;
+                return 0;
+            }
         }
     };
     std::vector<lost_data> out;
