@@ -100,9 +100,12 @@ sql_file_error::sql_file_error(std::string file, std::size_t line, const std::st
 
 std::string describe(const lost_data& l, bool with_count) {
     const std::string unit = "unit " + std::to_string(l.version) + " " + l.name + " ";
-    const std::string shown = !l.schema.empty() ? "drops schema " + l.schema + " with CASCADE"
-                             : !l.column.empty() ? "drops column " + l.table + "." + l.column
-                                                 : (l.truncated ? "truncates table " : "drops table ") + l.table;
+    const std::string shown = !l.schema.empty()                       ? "drops schema " + l.schema + " with CASCADE"
+                              : !l.cascade_of.empty() && l.table.empty() ? "drops " + l.cascade_of + " with CASCADE"
+                              : !l.cascade_of.empty() ? "drops column " + l.table + "." + l.column + " (of " + l.cascade_of +
+                                                            ", dropped with CASCADE)"
+                              : !l.column.empty() ? "drops column " + l.table + "." + l.column
+                                                  : (l.truncated ? "truncates table " : "drops table ") + l.table;
     const std::string what = shown + (l.named_now.empty() ? "" :  " (named " + l.named_now + " until this run renames it)");
     if (!with_count) return unit + what;
     if (!l.unread.empty())

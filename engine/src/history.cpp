@@ -18,6 +18,14 @@
 namespace strata {
 namespace {
 
+/// When a row becomes applied: the statement's time, which orders units as they were applied
+/// (down reverts the last applied first). Not PostgreSQL's now(), the time its transaction began:
+/// `up --atomic` waits for the migration lock inside its transaction, so its units would be
+/// dated before those another run applied meanwhile (review 32 H1).
+std::string statement_time(const dialect& d) {
+    return d.kind() == backend::postgresql ? "clock_timestamp()" : d.now();
+}
+
 using schema::type::bigint;
 using schema::type::text;
 using schema::type::timestamptz;
@@ -442,9 +450,11 @@ void history::insert(const history_entry& e) {
                                literal(to_text(e.state)) + ", " +
                                (e.rollback ? literal(stored_running_json(e.down, *e.rollback))
                                 : e.down   ? literal(stored_down_json(*e.down))
-                                           : std::string("NULL"));
+                                           : std::string("NULL")) +
+                               ", " + statement_time(dialect_);
     const std::string guard = conn_.history_guard();
-    execute("INSERT INTO " + conn_.history_table(table_name) + " (version, name, checksum, execution_ms, applied_by, state, down_statements) " +
+    execute("INSERT INTO " + conn_.history_table(table_name) +
+            " (version, name, checksum, execution_ms, applied_by, state, down_statements, applied_at) " +
             (guard.empty() ? "VALUES (" + values + ")" : "SELECT " + values + "\n  WHERE " + guard));
 }
 
@@ -454,7 +464,7 @@ void history::set_state(std::int64_t version, row_state state, std::optional<std
     // Applied now: a unit outside a transaction that finished in a later run than its first is
     // applied when it finished (what down --only orders units by), not when it began.
     execute("UPDATE " + conn_.history_table(table_name) + " SET state = " + dialect::quote_literal(to_text(state)) +
-            (state == row_state::applied ? ", applied_at = " + dialect_.now() : std::string()) +
+            (state == row_state::applied ? ", applied_at = " + statement_time(dialect_) : std::string()) +
             (execution_ms ? ", execution_ms = " + std::to_string(*execution_ms) : std::string()) +
             (down_json ? ", down_statements = " + dialect::quote_literal(*down_json) : std::string()) +
             " WHERE version = " + std::to_string(version) + (guard.empty() ? "" : "\n  AND " + guard));
@@ -462,7 +472,7 @@ void history::set_state(std::int64_t version, row_state state, std::optional<std
 
 void history::mark_applied(std::int64_t version, std::int64_t execution_ms, const std::optional<rendering>& down) {
     const std::string guard = conn_.history_guard();
-    execute("UPDATE " + conn_.history_table(table_name) + " SET state = 'applied', applied_at = " + dialect_.now() +
+    execute("UPDATE " + conn_.history_table(table_name) + " SET state = 'applied', applied_at = " + statement_time(dialect_) +
             ", execution_ms = " + std::to_string(execution_ms) +
             ", down_statements = " + (down ? dialect::quote_literal(stored_down_json(*down)) : std::string("NULL")) +
             " WHERE version = " + std::to_string(version) + (guard.empty() ? "" : "\n  AND " + guard));

@@ -165,7 +165,7 @@ void up_dry_run_on_an_empty_database_prints_every_statement_and_creates_nothing(
         if (v == 3 && unit_3_online) {
             expected.push_back("-- not in a transaction: each statement commits on its own, the history row says 'running' meanwhile\n");
             expected.push_back("INSERT INTO " + history_in(t) + " (version, name, checksum, execution_ms, applied_by, state, "
-                               "down_statements) " + row_values(t, 3) + "'" + unit_names[v] + "', '" + sums.at(v) + "', 0, ");
+                               "down_statements, applied_at) " + row_values(t, 3) + "'" + unit_names[v] + "', '" + sums.at(v) + "', 0, ");
             expected.push_back(", 'running', ");
             expected.push_back("\nALTER TABLE \"users\" ADD COLUMN IF NOT EXISTS \"profile\" UUID;\n");
             expected.push_back(" ADD CONSTRAINT \"users_profile_fkey\" FOREIGN KEY (\"profile\") REFERENCES \"user_profiles\" "
@@ -173,7 +173,7 @@ void up_dry_run_on_an_empty_database_prints_every_statement_and_creates_nothing(
             expected.push_back("\nALTER TABLE \"users\" VALIDATE CONSTRAINT \"users_profile_fkey\";\n");
             expected.push_back("\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"users_profile_key\" ON \"users\" (\"profile\");\n");
             expected.push_back(" ADD CONSTRAINT \"users_profile_key\" UNIQUE USING INDEX \"users_profile_key\";");
-            expected.push_back("\nUPDATE " + history_in(t) + " SET state = 'applied', applied_at = now(), execution_ms = ");
+            expected.push_back("\nUPDATE " + history_in(t) + " SET state = 'applied', applied_at = clock_timestamp(), execution_ms = ");
             expected.push_back(of_version(t, 3));
             expected.push_back("INSERT INTO " + log_in(t) + " (version, name, action, by, duration_ms, outcome, message) "
                                "VALUES (3, '" + unit_names[v] + "', 'up', ");
@@ -182,7 +182,7 @@ void up_dry_run_on_an_empty_database_prints_every_statement_and_creates_nothing(
         expected.push_back(begin);
         expected.push_back(first_statement[v]);
         expected.push_back("\nINSERT INTO " + history_in(t) + " (version, name, checksum, execution_ms, applied_by, state, "
-                           "down_statements) " + row_values(t, v) + "'" + unit_names[v] + "', '" + sums.at(v) + "', ");
+                           "down_statements, applied_at) " + row_values(t, v) + "'" + unit_names[v] + "', '" + sums.at(v) + "', ");
         expected.push_back("\nINSERT INTO " + log_in(t) + " (version, name, action, by, duration_ms, outcome, message) "
                            "VALUES (" + n + ", '" + unit_names[v] + "', 'up', ");
         expected.push_back("\nCOMMIT;\n");
@@ -218,7 +218,7 @@ void up_dry_run_on_an_empty_database_prints_every_statement_and_creates_nothing(
             // step, then set to 'applied' with its down alone, as an applied row stores it.
             BOOST_TEST(contains(r.out, ", 'running', '{\"checksum\":"), r);
             BOOST_TEST(contains(r.out, "\"rollback\":{"), r);
-            BOOST_TEST(contains(r.out, "SET state = 'applied', applied_at = now(), execution_ms = 0, down_statements = " +
+            BOOST_TEST(contains(r.out, "SET state = 'applied', applied_at = clock_timestamp(), execution_ms = 0, down_statements = " +
                                            literal(down) + " WHERE "),
                        "the dry run's history row for unit 3 differs from the real one: " << down << "\n" << r);
         } else {

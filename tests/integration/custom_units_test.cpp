@@ -1563,8 +1563,9 @@ BOOST_AUTO_TEST_CASE(custom_an_index_another_session_is_building_is_refused_not_
     build.join();
     BOOST_TEST_REQUIRE(waiting, "the other build never waited for the report");
     BOOST_TEST(contains(failure, "index t_a_idx is being built by another session (pid " + builder_pid.value_or("?") +
-                                     ", waiting for old snapshots): wait for that build to finish, or stop it with SELECT "
-                                     "pg_cancel_backend(" + builder_pid.value_or("?") + ")"),
+                                     ", waiting for old snapshots): stop that build with SELECT pg_cancel_backend(" +
+                                     builder_pid.value_or("?") + "), then run again (what it leaves is dropped and the unit "
+                                     "builds its index)"),
                failure);
     BOOST_TEST(query_value(*sql, "SELECT string_agg(c.relname || ' ' || i.indisvalid, ', ') FROM pg_index i JOIN pg_class c "
                                  "ON c.oid = i.indexrelid WHERE i.indrelid = 't'::regclass") == "t_a_idx true",
@@ -1575,6 +1576,46 @@ BOOST_AUTO_TEST_CASE(custom_an_index_another_session_is_building_is_refused_not_
     BOOST_TEST(contains(audit_log(*sql).back(), "2 up failed"), joined(audit_log(*sql)));
     strata::runner(*reg, db.url()).up();
     BOOST_TEST(history_state(*sql, 2) == std::optional<std::string>("applied"));
+}
+
+// up --atomic waits for the migration lock inside its transaction: its units are dated when
+// they are applied, not when that transaction began (review 32 H1: PostgreSQL's now() dated unit
+// 4 before unit 3, applied meanwhile by the run it waited for, and down then refused unit 4 as
+// "not the last applied", diff built 4 before the table it indexes).
+BOOST_AUTO_TEST_CASE(custom_an_atomic_up_that_waited_for_the_lock_is_dated_when_it_applied) {
+    auto db = temp_database::postgresql();
+    auto older = registry_of({table_unit(1, "t1"), unit(2, "slow", {{both("SELECT pg_sleep(1.5)"), both("SELECT 1")}}),
+                              table_unit(3, "t3")});
+    auto newer = registry_of({table_unit(1, "t1"), unit(2, "slow", {{both("SELECT pg_sleep(1.5)"), both("SELECT 1")}}),
+                              table_unit(3, "t3"), unit(4, "index_t3", {{both("CREATE INDEX t3_a ON t3 (a)"), both("DROP INDEX t3_a")}})});
+    strata::runner(*older, db.url()).up(1);
+    std::thread first([&] {
+        try {
+            strata::runner(*older, db.url()).up();
+        } catch (const std::exception& e) {
+            BOOST_ERROR("the first run failed: " << e.what());
+        }
+    });
+    std::this_thread::sleep_for(300ms);  // the first run holds the lock, in unit 2
+    strata::runner_options atomic;
+    atomic.atomic = true;
+    try {
+        strata::runner(*newer, db.url(), atomic).up();
+    } catch (const std::exception& e) {
+        BOOST_ERROR("up --atomic failed: " << e.what());
+    }
+    first.join();
+    auto sql = open_session(db.url());
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2, 3, 4}), boost::test_tools::per_element());
+    BOOST_TEST(query_value(*sql, "SELECT CAST((SELECT applied_at FROM strata_schema_history WHERE version = 4) > "
+                                 "(SELECT applied_at FROM strata_schema_history WHERE version = 3) AS TEXT)") == "true");
+    try {
+        BOOST_TEST(strata::runner(*newer, db.url()).diff().differences.empty());
+        strata::runner(*newer, db.url()).down();
+    } catch (const std::exception& e) {
+        BOOST_ERROR("diff or down after the atomic run: " << e.what());
+    }
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2, 3}), boost::test_tools::per_element());
 }
 
 // The count of what a down drops waits for a busy table as the down's statements do, tries
@@ -2184,7 +2225,8 @@ STRATA_BACKEND_TEST(custom_down_only_reverts_one_unit_and_refuses_one_that_later
                                           "would stay applied, and may build on it"),
                        e.what());
             BOOST_TEST(contains(e.what(), "(strata down --to 1, which reverts every unit above that version, the last applied "
-                                          "first), or, when nothing applied after it needs it, add --allow-out-of-order"),
+                                          "first; or only these, one by one: strata down --only 2, then strata down --only 3), "
+                                          "or, when nothing applied after it needs it, add --allow-out-of-order"),
                        e.what());
         }
         BOOST_TEST(recorded_versions(*sql) == (versions{1, 2, 3}), boost::test_tools::per_element());
@@ -2222,7 +2264,9 @@ STRATA_BACKEND_TEST(custom_down_only_reverts_one_unit_and_refuses_one_that_later
         BOOST_ERROR("unit 3 was reverted alone under unit 2, applied after it");
     } catch (const strata::config_error& e) {
         BOOST_TEST(contains(e.what(), "unit 2 create_t2 was applied after it"), e.what());
-        BOOST_TEST(contains(e.what(), "(strata down --to 1, which reverts every unit above that version, the last applied first)"), e.what());
+        BOOST_TEST(contains(e.what(), "(strata down --to 1, which reverts every unit above that version, the last applied first; "
+                                      "or only these, one by one: strata down --only 2, then strata down --only 3)"),
+                   e.what());
     }
     BOOST_TEST(recorded_versions(*sql) == (versions{1, 2, 3}), boost::test_tools::per_element());
 }
@@ -2261,7 +2305,8 @@ STRATA_BACKEND_TEST(custom_down_to_reverts_the_last_applied_first) {
     BOOST_TEST(strata::runner(*release, db.url(), noticed).down({.to = 3}).units.empty());
     BOOST_TEST(std::any_of(notices.begin(), notices.end(),
                            [](const std::string& n) {
-                               return contains(n, "left applied, although applied after unit 3 add_t_c: unit 2 index_t_c (to "
+                               return contains(n, "left applied, although applied after unit 3 add_t_c (the last applied "
+                                                  "first): unit 2 index_t_c (to "
                                                   "revert it: strata down --only 2); down --to reverts the units with versions "
                                                   "above 3 only");
                            }),
@@ -2353,6 +2398,26 @@ STRATA_BACKEND_TEST(custom_the_data_loss_count_reads_quoted_names_composites_hid
     BOOST_TEST(down_refusal(*tenant, other.url(), {}) == (names{"unit 2 app_ledger drops table ledger with its 2 rows"}),
                boost::test_tools::per_element());
     BOOST_TEST(query_value(*osql, "SELECT CAST(count(*) AS TEXT) FROM app.ledger") == "2");
+
+    // DROP TYPE and DROP DOMAIN with CASCADE take the columns of that type with their values
+    // (review 31 H2): each column counted; an empty one goes without asking.
+    auto typed = registry_of({
+        unit(1, "person", {{both("CREATE TABLE person (id integer)"), both("DROP TABLE person")}}),
+        unit(2, "person_mood", {{both("CREATE TYPE mood AS ENUM ('sad', 'happy'); CREATE DOMAIN us_zip AS text; "
+                                      "ALTER TABLE person ADD COLUMN mood mood, ADD COLUMN moods mood[], ADD COLUMN zip us_zip"),
+                                 both("DROP TYPE mood CASCADE; DROP DOMAIN us_zip CASCADE")}}),
+    });
+    auto third = temp_database::postgresql();
+    strata::runner(*typed, third.url()).up();
+    auto tsql = open_session(third.url());
+    *tsql << "INSERT INTO person (id, mood, zip) VALUES (1, 'happy', NULL), (2, NULL, '02134')";
+    BOOST_TEST(down_refusal(*typed, third.url(), {}) ==
+                   (names{"unit 2 person_mood drops column public.person.mood (of type mood, dropped with CASCADE), which "
+                          "holds values in 1 row",
+                          "unit 2 person_mood drops column public.person.zip (of domain us_zip, dropped with CASCADE), which "
+                          "holds values in 1 row"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(column_names(*tsql, "person") == (names{"id", "mood", "moods", "zip"}), boost::test_tools::per_element());
 }
 
 STRATA_BACKEND_TEST(custom_a_down_of_several_statements_in_one_text_is_read_whole) {

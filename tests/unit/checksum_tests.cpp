@@ -38,7 +38,7 @@ BOOST_AUTO_TEST_CASE(reference_units_keep_their_checksums) {
                                           "c858f78ea2099145f98c9559562748540f28ad65eb1d7e5cb005280fba41dab4"};
     const std::vector<std::string> postgresql{"62cb9613d61e3bac8e35309140a212315053965afa9f30325e94105d728d8b80",
                                               "14f82445342dadae476977d1a376dd067662dd71b73f18b9ea7815ca385e7130",
-                                              "3f858e44baf2a98e53248f1877f2b5df8b2a8dff0490332d56a53fe90a5ff7e9"};
+                                              "a9e1071c5808bd4fa69b0a713a35aeaec93cc3242d4301675a97a0fa9bacc955"};
     BOOST_TEST(checksums(strata::backend::sqlite) == sqlite, boost::test_tools::per_element());
     BOOST_TEST(checksums(strata::backend::postgresql) == postgresql, boost::test_tools::per_element());
 }

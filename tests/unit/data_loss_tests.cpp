@@ -49,6 +49,22 @@ BOOST_AUTO_TEST_CASE(a_step_s_own_search_path_goes_with_its_drops) {
     BOOST_TEST(drops_in(lite, {"DROP TABLE ledger"}).at(0).search_path.empty());
 }
 
+// DROP TYPE, DOMAIN or EXTENSION with CASCADE takes the columns of that type: read as such
+// (counted column by column against the catalog); without CASCADE nothing a column uses goes
+// (review 31 H2).
+BOOST_AUTO_TEST_CASE(a_type_dropped_with_cascade_is_a_drop) {
+    const auto found = drops_in(pg, {"DROP TYPE IF EXISTS mood, app.\"Size\" CASCADE", "DROP DOMAIN us_zip CASCADE",
+                                     "DROP EXTENSION \"citext\" CASCADE", "DROP TYPE kept", "DROP EXTENSION hstore"});
+    BOOST_TEST_REQUIRE(found.size() == 4u);
+    BOOST_TEST(found[0].object_kind == "type");
+    BOOST_TEST(found[0].object == "mood");
+    BOOST_TEST(found[1].object == "app.\"Size\"");
+    BOOST_TEST(found[2].object_kind == "domain");
+    BOOST_TEST(found[3].object_kind == "extension");
+    BOOST_TEST(found[3].object == "citext");  // as the catalog spells it
+    BOOST_TEST(found[0].table.empty());
+}
+
 BOOST_AUTO_TEST_CASE(what_strata_renders_for_a_drop_is_found) {
     BOOST_TEST(drops_in(pg, {R"(DROP TABLE "orders")"}) == (drops{{R"("orders")", ""}}), boost::test_tools::per_element());
     BOOST_TEST(drops_in(pg, {R"(ALTER TABLE "accounts" DROP COLUMN "phone")"}) == (drops{{R"("accounts")", R"("phone")"}}),

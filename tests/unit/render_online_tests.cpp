@@ -78,10 +78,10 @@ const std::string validate_parent_ref_fkey = R"sql(ALTER TABLE "children" VALIDA
 /// An INVALID index another session is building is refused by name instead (SQLSTATE 55006).
 const std::string drop_invalid_select =
     "SELECT CASE WHEN p.pid IS NULL THEN 'DROP INDEX CONCURRENTLY IF EXISTS ' || i.indexrelid::regclass::text ELSE "
-    "format('DO $strata$BEGIN RAISE EXCEPTION %L USING ERRCODE = ''55006''; END$strata$', 'index ' || "
-    "i.indexrelid::regclass::text || ' is being built by another session (pid ' || p.pid || ', ' || p.phase || '): wait "
-    "for that build to finish, or stop it with SELECT pg_cancel_backend(' || p.pid || '), then run again') END FROM "
-    "pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid LEFT JOIN "
+    "format('DO $strata$BEGIN RAISE EXCEPTION USING ERRCODE = ''55006'', MESSAGE = %L; END$strata$', 'index ' || "
+    "i.indexrelid::regclass::text || ' is being built by another session (pid ' || p.pid || ', ' || p.phase || '): stop "
+    "that build with SELECT pg_cancel_backend(' || p.pid || '), then run again (what it leaves is dropped and the unit "
+    "builds its index)') END FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid LEFT JOIN "
     "pg_catalog.pg_stat_progress_create_index p ON p.index_relid = i.indexrelid AND p.pid <> pg_backend_pid() WHERE ";
 
 std::string drop_invalid(const std::string& index, const std::string& table) {
@@ -711,7 +711,7 @@ BOOST_AUTO_TEST_CASE(half_built_names_each_online_constraint_and_index) {
     // lock the application's statements queue behind.
     const auto unique = postgresql().half_built(b.operations()).at(1);
     BOOST_TEST(unique.drop.empty());
-    BOOST_TEST(unique.found == R"sql(SELECT CASE WHEN p.pid IS NULL THEN 'DROP INDEX CONCURRENTLY IF EXISTS ' || i.indexrelid::regclass::text ELSE format('DO $strata$BEGIN RAISE EXCEPTION %L USING ERRCODE = ''55006''; END$strata$', 'index ' || i.indexrelid::regclass::text || ' is being built by another session (pid ' || p.pid || ', ' || p.phase || '): wait for that build to finish, or stop it with SELECT pg_cancel_backend(' || p.pid || '), then run again') END FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid LEFT JOIN pg_catalog.pg_stat_progress_create_index p ON p.index_relid = i.indexrelid AND p.pid <> pg_backend_pid() WHERE i.indrelid = to_regclass('"children"') AND c.relname = 'children_parent_ref_key' AND c.relkind = 'i' AND NOT i.indisvalid)sql");
+    BOOST_TEST(unique.found == R"sql(SELECT CASE WHEN p.pid IS NULL THEN 'DROP INDEX CONCURRENTLY IF EXISTS ' || i.indexrelid::regclass::text ELSE format('DO $strata$BEGIN RAISE EXCEPTION USING ERRCODE = ''55006'', MESSAGE = %L; END$strata$', 'index ' || i.indexrelid::regclass::text || ' is being built by another session (pid ' || p.pid || ', ' || p.phase || '): stop that build with SELECT pg_cancel_backend(' || p.pid || '), then run again (what it leaves is dropped and the unit builds its index)') END FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid LEFT JOIN pg_catalog.pg_stat_progress_create_index p ON p.index_relid = i.indexrelid AND p.pid <> pg_backend_pid() WHERE i.indrelid = to_regclass('"children"') AND c.relname = 'children_parent_ref_key' AND c.relkind = 'i' AND NOT i.indisvalid)sql");
     BOOST_TEST(sqlite().half_built(b.operations()).empty());
 }
 

@@ -85,6 +85,7 @@ json lost_json(const std::vector<lost_data>& lost) {
         if (!l.table.empty()) one["table"] = l.table;
         if (!l.column.empty()) one["column"] = l.column;
         if (!l.named_now.empty()) one["named_now"] = l.named_now;
+        if (!l.cascade_of.empty()) one["cascade_of"] = l.cascade_of;
         if (l.truncated) one["truncated"] = true;
         if (!l.unread.empty()) one["unread"] = redact_passwords(l.unread);
         out.push_back(one);
@@ -250,9 +251,12 @@ void printer::status(const std::string& database, const std::vector<unit_status>
     for (const auto& u : units)
         if (u.state == unit_state::mismatched)
             out_ << "version " << u.version << " in the database is " << u.applied_name << ", this build's unit "
-                      << u.version << " is " << u.name
-                      << ": check that --database points at the right database; if the unit was only renamed, give it "
-                         "back its recorded name\n";
+                 << u.version << " is " << u.name
+                 << (u.in_build_as ? ", and this build has " + u.applied_name + " as unit " + std::to_string(*u.in_build_as) +
+                                         ": if it was renumbered (two branches took one version), give " + u.applied_name +
+                                         " back version " + std::to_string(u.version) + " and " + u.name + " a new version\n"
+                                   : std::string(": check that --database points at the right database; if the unit was only "
+                                                 "renamed, give it back its recorded name\n"));
         else if (u.state == unit_state::damaged)
             out_ << "unit " << u.version << " " << u.name << ": "
                  << (u.newer_build ? "" : "its history row is damaged: ") << u.damage << "\n";

@@ -222,6 +222,9 @@ struct lost_data {
     /// The table (`t`) or column (`t.c`) as the database names it before the run, when an
     /// earlier statement of the run renames it to the name this one drops; empty otherwise.
     std::string named_now;
+    /// DROP TYPE|DOMAIN|EXTENSION ... CASCADE: what is dropped ("type mood"), with the column
+    /// (`table`, `column`) of that type that goes with it; alone when not counted (allowed).
+    std::string cascade_of;
     bool truncated = false;  ///< TRUNCATE: the rows go, the table stays
     /// Rows holding data (a column: rows with a value; a schema: its tables), counted up to a
     /// bound; 0 when `unread`.

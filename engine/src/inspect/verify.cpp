@@ -105,7 +105,18 @@ public:
     temp_sqlite_file(const temp_sqlite_file&) = delete;
     temp_sqlite_file& operator=(const temp_sqlite_file&) = delete;
 
-    database_url url() const { return database_url::parse("sqlite:" + (dir_ / "scratch.db").string()); }
+    /// The file's URL: its path percent-encoded where a URL reads a character otherwise (a TMPDIR
+    /// holding `%41` was decoded to another path).
+    database_url url() const {
+        std::string path;
+        for (char c : (dir_ / "scratch.db").string()) {
+            static constexpr char hex[] = "0123456789ABCDEF";
+            const auto u = static_cast<unsigned char>(c);
+            if (c == '%' || c == '?' || c == '#' || u < 0x20) path += std::string("%") + hex[u >> 4] + hex[u & 15];
+            else path += c;
+        }
+        return database_url::parse("sqlite:" + path);
+    }
 
 private:
     std::filesystem::path dir_;
@@ -248,7 +259,7 @@ drift_report schema_drift(const registry& units, const database_url& target, con
     in_order.allow_out_of_order = true;
     // Each run's runner connects anew: SQLite's in-memory scratch would be a new, empty one.
     std::optional<temp_sqlite_file> file;
-    if (runs.size() > 1 && !scratch && target.kind() == backend::sqlite) file.emplace();
+    if (runs.size() > 1 && target.kind() == backend::sqlite && (!scratch || scratch->path() == ":memory:")) file.emplace();
     workbench bench(expected_units, target, in_order, file ? std::optional<database_url>(file->url()) : scratch);
     try {
         for (std::size_t i = 0; i < runs.size(); ++i) {

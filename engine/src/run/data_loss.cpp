@@ -194,6 +194,18 @@ void read_drop(reader& r, std::set<std::string>& created, names_before_run& name
                 if (!s.empty()) out.push_back({.schema = std::move(s)});
             return;
         }
+        // DROP TYPE|DOMAIN|EXTENSION ... CASCADE drops the columns of that type (PostgreSQL).
+        const char* kind = r.take("TYPE") ? "type" : r.take("DOMAIN") ? "domain" : r.take("EXTENSION") ? "extension" : nullptr;
+        if (kind) {
+            if (r.take("IF") && !r.take("EXISTS")) return;
+            std::vector<names_before_run::name> objects;
+            do objects.push_back(r.name());
+            while (r.take(","));
+            if (!r.take("CASCADE")) return;  // without, an object a column uses is not dropped
+            for (auto& o : objects)
+                if (!o.first.empty()) out.push_back({.object_kind = kind, .object = kind == std::string_view("extension") ? o.second : o.first});
+            return;
+        }
         if (!r.take("TABLE")) return;
         if (r.take("IF") && !r.take("EXISTS")) return;
         do {
@@ -302,6 +314,7 @@ lost_data lost(const step& s, const dropped_data& d) {
     lost_data l{.version = s.version, .name = s.name, .table = d.table, .column = d.column,
                 .schema = d.schema.empty() ? std::string() : dialect::quote(d.schema), .truncated = d.truncated};
     if (!d.table_before.empty()) l.named_now = d.table_before + (d.column_before.empty() ? "" : "." + d.column_before);
+    if (!d.object_kind.empty()) l.cascade_of = d.object_kind + " " + d.object;
     return l;
 }
 
@@ -393,12 +406,28 @@ std::string rows_holding_data_query(const dropped_data& d) {
     return "SELECT count(*) FROM (SELECT 1 FROM " + table + " AS strata_t WHERE NOT (strata_t." + column + " IS NULL)" + bound;
 }
 
+std::string columns_of_type_query(const dropped_data& d) {
+    // The type itself, a domain over it, an array of it: the user tables' columns of those.
+    const std::string types =
+        d.object_kind == "extension"
+            ? "(SELECT dep.objid FROM pg_catalog.pg_depend dep JOIN pg_catalog.pg_extension x ON x.oid = dep.refobjid "
+              "WHERE dep.classid = 'pg_catalog.pg_type'::regclass AND dep.refclassid = 'pg_catalog.pg_extension'::regclass "
+              "AND dep.deptype = 'e' AND x.extname = " + dialect::quote_literal(d.object) + ")"
+            : "(SELECT to_regtype(" + dialect::quote_literal(d.object) + "))";
+    return "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), quote_ident(a.attname) FROM pg_catalog.pg_attribute a "
+           "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+           "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped "
+           "AND (t.oid IN " + types + " OR t.typbasetype IN " + types + " OR t.typelem IN " + types + ") "
+           "ORDER BY 1, a.attnum";
+}
+
 std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& steps, const runner_options& options,
                                     std::optional<std::chrono::milliseconds> lock_wait) {
-    // With a wait of its own, each count is a transaction of its own: the setting ends with it,
-    // and a count that fails (a table not there yet) spoils no other.
+    // On PostgreSQL each count is a transaction of its own: its settings end with it, and a count
+    // that fails (a table not there yet) spoils no other. A type dropped with CASCADE (no table
+    // yet): the query lists the columns of that type.
     auto count = [&](const dropped_data& d) {
-        const auto query = rows_holding_data_query(d);
+        const auto query = d.table.empty() ? columns_of_type_query(d) : rows_holding_data_query(d);
         // SQLite: its transaction would take the write lock (BEGIN IMMEDIATE), and its busy
         // timeout bounds the wait as it is.
         if (db.url().kind() != backend::postgresql) return db.query(query);
@@ -458,8 +487,34 @@ std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& ste
     std::vector<lost_data> out;
     names_before_run renames;  // the run's, in the order its steps run, allowed ones' too
     for (const auto& s : steps) {
-        const auto drops = drops_in(s.statements->statements, db.url().kind(), renames);
+        const auto found = drops_in(s.statements->statements, db.url().kind(), renames);
         if (s.statements->data_loss_allowed) continue;  // named, not read (its renames count)
+        // A type dropped with CASCADE: each column of it, counted as a column drop.
+        std::vector<dropped_data> drops;
+        for (const auto& d : found) {
+            if (d.object_kind.empty()) {
+                drops.push_back(d);
+                continue;
+            }
+            auto l = lost(s, d);
+            std::vector<result_row> columns;
+            try {
+                columns = count(d);
+            } catch (const error& e) {
+                if (e.kind() != error_kind::statement) throw;
+                l.unread = e.message();
+                l.unread_sqlstate = e.context().sqlstate;
+                out.push_back(std::move(l));
+                continue;
+            }
+            for (const auto& c : columns)
+                if (c.size() == 2 && c[0] && c[1]) {
+                    dropped_data column = d;
+                    column.table = *c[0];
+                    column.column = *c[1];
+                    drops.push_back(std::move(column));
+                }
+        }
         for (const auto& d : drops) {
             if (options.stop.stop_requested()) throw interrupted_error(stop_reason(options) + " while counting what the rollback drops; nothing was run");
             auto l = lost(s, d);

@@ -42,6 +42,10 @@ struct dropped_data {
     /// search_path TO ...`: the value as written), under which the count looks for `table`;
     /// empty: the connection's.
     std::string search_path;
+    /// DROP TYPE|DOMAIN|EXTENSION ... CASCADE (PostgreSQL): "type", "domain" or "extension", and
+    /// its name as written; `table` is empty until the count finds the columns that go with it.
+    std::string object_kind;
+    std::string object;
 
     bool operator==(const dropped_data&) const = default;
 };
@@ -67,7 +71,8 @@ private:
 };
 
 /// What `statements` (one step's, in order, each maybe holding several statements of dialect
-/// `b`) drop: DROP TABLE, TRUNCATE, ALTER TABLE ... DROP [COLUMN], DROP SCHEMA ... CASCADE, and
+/// `b`) drop: DROP TABLE, TRUNCATE, ALTER TABLE ... DROP [COLUMN], DROP SCHEMA ... CASCADE,
+/// DROP TYPE|DOMAIN|EXTENSION ... CASCADE (the columns of that type go with it), and
 /// the columns a SQLite rebuild directive drops; inside a DO block, any of these (how strata's
 /// rollback of an online unit drops what its steps added). A table the same statements create
 /// first (a guard table, a scratch copy) is left out. A scan of words, not a parse: a function's

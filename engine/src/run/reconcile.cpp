@@ -280,16 +280,22 @@ bool applied_after(const history_row& a, const history_row& b) {
 void refuse_leaving_later_units(const std::vector<history_row>& rows, const std::vector<history_row>& targets,
                                 const runner_options& options, const error_context& where) {
     if (options.allow_out_of_order || targets.empty()) return;
+    // A kept unit applied after any reverted one is applied after the first of them applied: one
+    // comparison per row, so a down --to of thousands of units stays linear.
     auto later_than = [&rows](const std::vector<history_row>& reverted) {
         std::vector<history_row> later;
+        if (reverted.empty()) return later;
+        const auto first = *std::min_element(reverted.begin(), reverted.end(),
+                                             [](const history_row& a, const history_row& b) { return applied_after(b, a); });
+        std::set<std::int64_t> versions;
+        for (const auto& r : reverted) versions.insert(r.version);
         for (const auto& r : rows)
-            if (!targeted(reverted, r.version) &&
-                std::any_of(reverted.begin(), reverted.end(), [&](const history_row& t) { return applied_after(r, t); }))
-                later.push_back(r);
+            if (!versions.contains(r.version) && applied_after(r, first)) later.push_back(r);
         return later;
     };
-    const auto later = later_than(targets);
+    auto later = later_than(targets);
     if (later.empty()) return;
+    std::stable_sort(later.begin(), later.end(), [](const history_row& a, const history_row& b) { return applied_after(a, b); });
     // The down --to that reverts them all: below the lowest of them, lowered again while that
     // keeps a unit applied after one it reverts.
     std::vector<history_row> reverted = targets;
@@ -306,22 +312,32 @@ void refuse_leaving_later_units(const std::vector<history_row>& rows, const std:
     }
     const std::string with_them = below == 0 ? options.program_name + " down --all"
                                              : options.program_name + " down --to " + std::to_string(rows[below - 1].version);
-    std::string named;  // the units asked for that a later one may build on
+    std::string named;  // the units asked for that a later one (`later` is the last applied first) may build on
     std::size_t count = 0;
     for (const auto& t : targets)
-        if (std::any_of(later.begin(), later.end(), [&](const history_row& l) { return applied_after(l, t); }))
-            named += (count++ ? ", " : "") + unit_label(t.version, t.name);
+        if (applied_after(later.front(), t) && ++count <= 5) named += (count > 1 ? ", " : "") + unit_label(t.version, t.name);
+    if (count > 5) named += " and " + std::to_string(count - 5) + " more";
     std::string listed;
     for (std::size_t i = 0; i < later.size() && i < 5; ++i) listed += (i ? ", " : "") + unit_label(later[i].version, later[i].name);
     if (later.size() > 5) listed += " and " + std::to_string(later.size() - 5) + " more";
+    // Or only these, one by one, the last applied first: each then has nothing applied after it
+    // (whatever was applied after one of them is among them), so no --only is refused.
+    std::vector<history_row> these = later;
+    these.insert(these.end(), targets.begin(), targets.end());
+    std::stable_sort(these.begin(), these.end(), [](const history_row& a, const history_row& b) { return applied_after(a, b); });
+    std::string one_by_one;
+    if (these.size() <= 5)
+        for (std::size_t i = 0; i < these.size(); ++i)
+            one_by_one += (i ? ", then " : "") + options.program_name + " down --only " + std::to_string(these[i].version);
     const bool one = later.size() == 1;
     const std::string them = count == 1 ? "it" : "them";
     throw config_error(named + (count == 1 ? " is not the last unit" : " are not the last units") + " applied: " + listed +
                            (one ? " was" : " were") + " applied after " + them + ", would stay applied, and may build on " +
                            them + " (a column, a table, data), so nothing was reverted. Revert " +
                            (one ? "that unit" : "those") + " too (" + with_them +
-                           ", which reverts every unit above that version, the last applied first), or, when nothing applied "
-                           "after " + them + " needs " + them + ", add --allow-out-of-order",
+                           ", which reverts every unit above that version, the last applied first" +
+                           (one_by_one.empty() ? std::string() : "; or only these, one by one: " + one_by_one) +
+                           "), or, when nothing applied after " + them + " needs " + them + ", add --allow-out-of-order",
                        where);
 }
 
@@ -387,13 +403,18 @@ std::string left_applied_notice(const std::vector<history_row>& rows, const std:
         // version, so they stay; said, or the rollback of a release would look done without them.
         const auto kept = std::find_if(rows.begin(), rows.end(), [&](const history_row& r) { return r.version == *request.to; });
         if (kept == rows.end()) return {};
-        std::string later;
+        std::vector<history_row> left;
         for (const auto& r : rows)
-            if (r.version < *request.to && applied_after(r, *kept))
-                later += (later.empty() ? "" : ", ") + unit_label(r.version, r.name) + " (to revert it: " + program +
-                         " down --only " + std::to_string(r.version) + ")";
+            if (r.version < *request.to && applied_after(r, *kept)) left.push_back(r);
+        // The last applied first: the order their --only downs go in.
+        std::stable_sort(left.begin(), left.end(), [](const history_row& a, const history_row& b) { return applied_after(a, b); });
+        std::string later;
+        for (const auto& r : left)
+            later += (later.empty() ? "" : ", ") + unit_label(r.version, r.name) + " (to revert it: " + program +
+                     " down --only " + std::to_string(r.version) + ")";
         if (later.empty()) return {};
-        return "left applied, although applied after " + unit_label(kept->version, kept->name) + ": " + later + "; " +
+        return "left applied, although applied after " + unit_label(kept->version, kept->name) + " (the last applied first): " +
+               later + "; " +
                command + " --to reverts the units with versions above " + std::to_string(*request.to) + " only";
     }
     // A relative down that went on with --allow-out-of-order past a unit applied after its own.

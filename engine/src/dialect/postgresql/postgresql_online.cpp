@@ -193,14 +193,16 @@ void add_foreign_key_online(const std::string& table, const foreign_key& key, st
 std::string drop_invalid_index_of(const std::string& table_sql, const std::string& name) {
     // An index another session is building right now is INVALID too: dropping it would undo
     // (or, waiting for its lock, drop the finished) build. It is refused by name instead, with
-    // the builder's pid (SQLSTATE 55006, object in use). pg_stat_progress_create_index shows
+    // the builder's pid (SQLSTATE 55006, object in use; USING MESSAGE: a % in a name is no
+    // format). pg_stat_progress_create_index shows
     // another role's build only to members of pg_read_all_stats: one it hides is dropped, after
     // the lock wait --ddl-lock-timeout bounds. relkind 'i': a partitioned table's index (never
     // built CONCURRENTLY) is left to the statement's own error.
     return "SELECT CASE WHEN p.pid IS NULL THEN 'DROP INDEX CONCURRENTLY IF EXISTS ' || i.indexrelid::regclass::text "
-           "ELSE format('DO $strata$BEGIN RAISE EXCEPTION %L USING ERRCODE = ''55006''; END$strata$', 'index ' || "
+           "ELSE format('DO $strata$BEGIN RAISE EXCEPTION USING ERRCODE = ''55006'', MESSAGE = %L; END$strata$', 'index ' || "
            "i.indexrelid::regclass::text || ' is being built by another session (pid ' || p.pid || ', ' || p.phase || "
-           "'): wait for that build to finish, or stop it with SELECT pg_cancel_backend(' || p.pid || '), then run again') "
+           "'): stop that build with SELECT pg_cancel_backend(' || p.pid || '), then run again (what it leaves is dropped "
+           "and the unit builds its index)') "
            "END FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
            "LEFT JOIN pg_catalog.pg_stat_progress_create_index p ON p.index_relid = i.indexrelid AND p.pid <> pg_backend_pid() "
            "WHERE i.indrelid = to_regclass(" + dialect::quote_literal(table_sql) + ") AND c.relname = " +
