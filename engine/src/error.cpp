@@ -102,6 +102,8 @@ std::string describe(const lost_data& l, bool with_count) {
     const std::string unit = "unit " + std::to_string(l.version) + " " + l.name + " ";
     const std::string shown = !l.schema.empty()                       ? "drops schema " + l.schema + " with CASCADE"
                               : !l.cascade_of.empty() && l.table.empty() ? "drops " + l.cascade_of + " with CASCADE"
+                              : !l.cascade_of.empty() && l.truncated ? "truncates table " + l.table + " (it references " +
+                                                                           l.cascade_of + ", truncated with CASCADE)"
                               : !l.cascade_of.empty() ? "drops column " + l.table + "." + l.column + " (of " + l.cascade_of +
                                                             ", dropped with CASCADE)"
                               : !l.column.empty() ? "drops column " + l.table + "." + l.column

@@ -2418,6 +2418,25 @@ STRATA_BACKEND_TEST(custom_the_data_loss_count_reads_quoted_names_composites_hid
                           "holds values in 1 row"}),
                boost::test_tools::per_element());
     BOOST_TEST(column_names(*tsql, "person") == (names{"id", "mood", "moods", "zip"}), boost::test_tools::per_element());
+
+    // TRUNCATE ... CASCADE empties the tables referencing the one it names, each counted and
+    // named (review 31 M1: only the seed rows were named, the referencing rows went unsaid).
+    auto seeded = registry_of({
+        unit(1, "countries", {{both("CREATE TABLE countries (code text PRIMARY KEY); CREATE TABLE addresses (id integer, "
+                                    "country text REFERENCES countries); CREATE TABLE labels (address integer)"),
+                               both("DROP TABLE labels; DROP TABLE addresses; DROP TABLE countries")}}),
+        unit(2, "seed_countries", {{both("INSERT INTO countries VALUES ('ch'), ('de')"), both("TRUNCATE countries CASCADE")}}),
+    });
+    auto fourth = temp_database::postgresql();
+    strata::runner(*seeded, fourth.url()).up();
+    auto fsql = open_session(fourth.url());
+    *fsql << "INSERT INTO addresses (id, country) VALUES (1, 'ch'), (2, NULL), (3, NULL)";
+    BOOST_TEST(down_refusal(*seeded, fourth.url(), {}) ==
+                   (names{"unit 2 seed_countries truncates table countries with its 2 rows",
+                          "unit 2 seed_countries truncates table public.addresses (it references table countries, truncated "
+                          "with CASCADE) with its 3 rows"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(query_value(*fsql, "SELECT CAST(count(*) AS TEXT) FROM addresses") == "3");
 }
 
 STRATA_BACKEND_TEST(custom_a_down_of_several_statements_in_one_text_is_read_whole) {

@@ -65,6 +65,17 @@ BOOST_AUTO_TEST_CASE(a_type_dropped_with_cascade_is_a_drop) {
     BOOST_TEST(found[0].table.empty());
 }
 
+// TRUNCATE ... CASCADE empties the tables that reference the ones it names: marked, for the
+// count to find them in the catalog (review 31 M1).
+BOOST_AUTO_TEST_CASE(a_truncate_with_cascade_is_marked) {
+    const auto found = drops_in(pg, {"TRUNCATE countries, regions RESTART IDENTITY CASCADE", "TRUNCATE TABLE only_this"});
+    BOOST_TEST_REQUIRE(found.size() == 3u);
+    BOOST_TEST(found[0].object_kind == "referencing");
+    BOOST_TEST(found[1].object_kind == "referencing");
+    BOOST_TEST(found[2].object_kind.empty());
+    BOOST_TEST(found[2].truncated);
+}
+
 BOOST_AUTO_TEST_CASE(what_strata_renders_for_a_drop_is_found) {
     BOOST_TEST(drops_in(pg, {R"(DROP TABLE "orders")"}) == (drops{{R"("orders")", ""}}), boost::test_tools::per_element());
     BOOST_TEST(drops_in(pg, {R"(ALTER TABLE "accounts" DROP COLUMN "phone")"}) == (drops{{R"("accounts")", R"("phone")"}}),

@@ -214,12 +214,17 @@ void read_drop(reader& r, std::set<std::string>& created, names_before_run& name
         } while (r.take(","));
     } else if (r.take("TRUNCATE")) {
         r.take("TABLE");
+        const auto first = out.size();
         do {
             r.take("ONLY");
             const auto table = r.name();
             r.take("*");
             if (!table.first.empty() && !created.contains(table.second)) add_drop(names, out, table, {}, true);
         } while (r.take(","));
+        // CASCADE (PostgreSQL) empties every table whose foreign keys reference these too.
+        if ((r.take("RESTART") || r.take("CONTINUE")) && !r.take("IDENTITY")) return;
+        if (r.take("CASCADE"))
+            for (auto i = first; i < out.size(); ++i) out[i].object_kind = "referencing";
     } else if (r.take("ALTER")) {
         if (!r.take("TABLE")) return;
         if (r.take("IF") && !r.take("EXISTS")) return;
@@ -314,7 +319,8 @@ lost_data lost(const step& s, const dropped_data& d) {
     lost_data l{.version = s.version, .name = s.name, .table = d.table, .column = d.column,
                 .schema = d.schema.empty() ? std::string() : dialect::quote(d.schema), .truncated = d.truncated};
     if (!d.table_before.empty()) l.named_now = d.table_before + (d.column_before.empty() ? "" : "." + d.column_before);
-    if (!d.object_kind.empty()) l.cascade_of = d.object_kind + " " + d.object;
+    if (d.object_kind == "referencing") l.cascade_of = d.object.empty() ? std::string() : "table " + d.object;
+    else if (!d.object_kind.empty()) l.cascade_of = d.object_kind + " " + d.object;
     return l;
 }
 
@@ -406,6 +412,17 @@ std::string rows_holding_data_query(const dropped_data& d) {
     return "SELECT count(*) FROM (SELECT 1 FROM " + table + " AS strata_t WHERE NOT (strata_t." + column + " IS NULL)" + bound;
 }
 
+/// The tables TRUNCATE ... CASCADE of `d.table` empties besides it: those whose foreign keys
+/// reference it, and theirs in turn.
+std::string referencing_tables_query(const dropped_data& d) {
+    const auto& table = d.table_before.empty() ? d.table : d.table_before;
+    const std::string truncated = "to_regclass(" + dialect::quote_literal(table) + ")";
+    return "WITH RECURSIVE refs(oid) AS (SELECT " + truncated + " UNION SELECT k.conrelid FROM pg_catalog.pg_constraint k "
+           "JOIN refs ON k.confrelid = refs.oid WHERE k.contype = 'f') SELECT quote_ident(n.nspname) || '.' || "
+           "quote_ident(c.relname) FROM refs JOIN pg_catalog.pg_class c ON c.oid = refs.oid JOIN pg_catalog.pg_namespace n ON "
+           "n.oid = c.relnamespace WHERE refs.oid <> " + truncated + " ORDER BY 1";
+}
+
 std::string columns_of_type_query(const dropped_data& d) {
     // The type itself, a domain over it, an array of it: the user tables' columns of those.
     const std::string types =
@@ -427,7 +444,9 @@ std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& ste
     // that fails (a table not there yet) spoils no other. A type dropped with CASCADE (no table
     // yet): the query lists the columns of that type.
     auto count = [&](const dropped_data& d) {
-        const auto query = d.table.empty() ? columns_of_type_query(d) : rows_holding_data_query(d);
+        const auto query = d.table.empty()                 ? columns_of_type_query(d)
+                           : d.object_kind == "referencing" && d.object.empty() ? referencing_tables_query(d)
+                                                            : rows_holding_data_query(d);
         // SQLite: its transaction would take the write lock (BEGIN IMMEDIATE), and its busy
         // timeout bounds the wait as it is.
         if (db.url().kind() != backend::postgresql) return db.query(query);
@@ -489,12 +508,18 @@ std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& ste
     for (const auto& s : steps) {
         const auto found = drops_in(s.statements->statements, db.url().kind(), renames);
         if (s.statements->data_loss_allowed) continue;  // named, not read (its renames count)
-        // A type dropped with CASCADE: each column of it, counted as a column drop.
+        // A type dropped with CASCADE: each column of it, counted as a column drop. A table
+        // truncated with CASCADE: itself, and each table referencing it, counted as truncated.
         std::vector<dropped_data> drops;
         for (const auto& d : found) {
             if (d.object_kind.empty()) {
                 drops.push_back(d);
                 continue;
+            }
+            if (d.object_kind == "referencing") {
+                dropped_data itself = d;
+                itself.object_kind.clear();
+                drops.push_back(itself);
             }
             auto l = lost(s, d);
             std::vector<result_row> columns;
@@ -508,7 +533,11 @@ std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& ste
                 continue;
             }
             for (const auto& c : columns)
-                if (c.size() == 2 && c[0] && c[1]) {
+                if (d.object_kind == "referencing" && c.size() == 1 && c[0]) {
+                    dropped_data referencing{.table = *c[0], .truncated = true, .search_path = d.search_path,
+                                             .object_kind = d.object_kind, .object = d.table_before.empty() ? d.table : d.table_before};
+                    drops.push_back(std::move(referencing));
+                } else if (c.size() == 2 && c[0] && c[1]) {
                     dropped_data column = d;
                     column.table = *c[0];
                     column.column = *c[1];
