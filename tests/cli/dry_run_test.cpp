@@ -96,8 +96,10 @@ std::string row_values(const cli_database_test& t, std::int64_t version) {
     return (guarded(t) ? "SELECT " : "VALUES (") + std::to_string(version) + ", ";
 }
 
-/// What follows a history row's values.
-std::string after_values(const cli_database_test& t) { return guarded(t) ? "\n  WHERE " + guard_start : ");\n"; }
+/// What follows a history row's values: when it became applied (the statement's time), then the end.
+std::string after_values(const cli_database_test& t) {
+    return guarded(t) ? ", clock_timestamp()\n  WHERE " + guard_start : ", (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));\n";
+}
 
 /// How an UPDATE or DELETE of the history row of `version` ends.
 std::string of_version(const cli_database_test& t, std::int64_t version) {
