@@ -459,12 +459,12 @@ void history::insert(const history_entry& e) {
 }
 
 void history::set_state(std::int64_t version, row_state state, std::optional<std::int64_t> execution_ms,
-                        const std::string* down_json) {
+                        const std::string* down_json, bool keep_applied_at) {
     const std::string guard = conn_.history_guard();
     // Applied now: a unit outside a transaction that finished in a later run than its first is
     // applied when it finished (what down --only orders units by), not when it began.
     execute("UPDATE " + conn_.history_table(table_name) + " SET state = " + dialect::quote_literal(to_text(state)) +
-            (state == row_state::applied ? ", applied_at = " + statement_time(dialect_) : std::string()) +
+            (state == row_state::applied && !keep_applied_at ? ", applied_at = " + statement_time(dialect_) : std::string()) +
             (execution_ms ? ", execution_ms = " + std::to_string(*execution_ms) : std::string()) +
             (down_json ? ", down_statements = " + dialect::quote_literal(*down_json) : std::string()) +
             " WHERE version = " + std::to_string(version) + (guard.empty() ? "" : "\n  AND " + guard));

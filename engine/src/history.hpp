@@ -147,9 +147,10 @@ public:
     /// Without `execution_ms` the row keeps its time: a down that stops half-way leaves the
     /// up's duration on the row, not a made-up 0.
     /// With `down_json` the stored down statements become that text (stored_down_json), in the
-    /// same statement.
+    /// same statement. Set applied, the row's applied_at becomes now, unless `keep_applied_at`
+    /// (repair: the unit was applied when its run wrote the row, before any unit applied since).
     void set_state(std::int64_t version, row_state state, std::optional<std::int64_t> execution_ms = {},
-                   const std::string* down_json = nullptr);
+                   const std::string* down_json = nullptr, bool keep_applied_at = false);
     /// An online unit's last step done: state applied, execution_ms, and what an applied row
     /// stores, `down` (NULL without), instead of the down and rollback stored while it ran.
     void mark_applied(std::int64_t version, std::int64_t execution_ms, const std::optional<rendering>& down);

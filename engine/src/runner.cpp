@@ -750,7 +750,9 @@ void runner::repair(std::int64_t version, bool mark_applied) {
     if (mark_applied && stored.rollback)
         h.rewrite_applied(version, stored.statements);  // the down alone, or none (NULL) for a unit without one
     else if (mark_applied)
-        h.set_state(version, row_state::applied);
+        // When its run wrote the row: a repair is no application, and a down orders units by
+        // this (a damaged row's unit dated now would look applied after every unit above it).
+        h.set_state(version, row_state::applied, {}, nullptr, true);
     else
         h.remove(version);
     h.log({version, it->name, "repair", 0, "ok", mark_applied ? "marked applied" : "marked pending"});

@@ -2276,6 +2276,25 @@ STRATA_BACKEND_TEST(custom_down_only_reverts_one_unit_and_refuses_one_that_later
 // version order the column's drop took the index with it on PostgreSQL, and the late unit's row
 // said applied with nothing of it there; SQLite refused the drop of an indexed column). And
 // down --to a version the late unit was applied after names it, left applied (team probe F3).
+// repair --applied of a row below applied units keeps when its run wrote it: a repair is no
+// application, and a down orders units by it (dated now, unit 2 looked applied after unit 3,
+// and a plain down was refused).
+STRATA_BACKEND_TEST(custom_a_repaired_row_keeps_its_place_in_the_applied_order) {
+    auto db = temp_database::create(backend);
+    auto reg = registry_of({table_unit(1, "t1"), table_unit(2, "t2"), table_unit(3, "t3")});
+    strata::runner(*reg, db.url()).up();
+    auto sql = open_session(db.url());
+    *sql << "UPDATE strata_schema_history SET state = 'running' WHERE version = 2";  // dirty, as a crash leaves it
+    std::this_thread::sleep_for(20ms);  // applied_at has millisecond precision on SQLite
+    strata::runner(*reg, db.url()).repair(2, true);
+    try {
+        strata::runner(*reg, db.url()).down();
+    } catch (const std::exception& e) {
+        BOOST_ERROR("down after repair --applied of unit 2: " << e.what());
+    }
+    BOOST_TEST(recorded_versions(*sql) == (versions{1, 2}), boost::test_tools::per_element());
+}
+
 STRATA_BACKEND_TEST(custom_down_to_reverts_the_last_applied_first) {
     auto db = temp_database::create(backend);
     auto sql = open_session(db.url());
