@@ -2456,6 +2456,17 @@ STRATA_BACKEND_TEST(custom_the_data_loss_count_reads_quoted_names_composites_hid
                           "with CASCADE) with its 3 rows"}),
                boost::test_tools::per_element());
     BOOST_TEST(query_value(*fsql, "SELECT CAST(count(*) AS TEXT) FROM addresses") == "3");
+
+    // DROP SCHEMA ... CASCADE: its tables counted (a schema's drop names no table, as a dropped
+    // type's does not: each gets its own query).
+    auto schema = registry_of({unit(1, "tenant_schema", {{both("CREATE SCHEMA tenant; CREATE TABLE tenant.notes (id integer)"),
+                                                         both("DROP SCHEMA tenant CASCADE")}})});
+    auto fifth = temp_database::postgresql();
+    strata::runner(*schema, fifth.url()).up();
+    BOOST_TEST(down_refusal(*schema, fifth.url(), {}) ==
+                   (names{"unit 1 tenant_schema drops schema \"tenant\" with CASCADE, which holds 1 table"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(recorded_versions(*open_session(fifth.url())) == (versions{1}), boost::test_tools::per_element());
 }
 
 STRATA_BACKEND_TEST(custom_a_down_of_several_statements_in_one_text_is_read_whole) {

@@ -70,9 +70,9 @@ BOOST_AUTO_TEST_CASE(a_type_dropped_with_cascade_is_a_drop) {
 BOOST_AUTO_TEST_CASE(a_truncate_with_cascade_is_marked) {
     const auto found = drops_in(pg, {"TRUNCATE countries, regions RESTART IDENTITY CASCADE", "TRUNCATE TABLE only_this"});
     BOOST_TEST_REQUIRE(found.size() == 3u);
-    BOOST_TEST(found[0].object_kind == "referencing");
-    BOOST_TEST(found[1].object_kind == "referencing");
-    BOOST_TEST(found[2].object_kind.empty());
+    BOOST_TEST(found[0].cascade);
+    BOOST_TEST(found[1].cascade);
+    BOOST_TEST(!found[2].cascade);
     BOOST_TEST(found[2].truncated);
 }
 

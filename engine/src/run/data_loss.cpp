@@ -224,7 +224,7 @@ void read_drop(reader& r, std::set<std::string>& created, names_before_run& name
         // CASCADE (PostgreSQL) empties every table whose foreign keys reference these too.
         if ((r.take("RESTART") || r.take("CONTINUE")) && !r.take("IDENTITY")) return;
         if (r.take("CASCADE"))
-            for (auto i = first; i < out.size(); ++i) out[i].object_kind = "referencing";
+            for (auto i = first; i < out.size(); ++i) out[i].cascade = true;
     } else if (r.take("ALTER")) {
         if (!r.take("TABLE")) return;
         if (r.take("IF") && !r.take("EXISTS")) return;
@@ -319,8 +319,7 @@ lost_data lost(const step& s, const dropped_data& d) {
     lost_data l{.version = s.version, .name = s.name, .table = d.table, .column = d.column,
                 .schema = d.schema.empty() ? std::string() : dialect::quote(d.schema), .truncated = d.truncated};
     if (!d.table_before.empty()) l.named_now = d.table_before + (d.column_before.empty() ? "" : "." + d.column_before);
-    if (d.object_kind == "referencing") l.cascade_of = d.object.empty() ? std::string() : "table " + d.object;
-    else if (!d.object_kind.empty()) l.cascade_of = d.object_kind + " " + d.object;
+    if (!d.object_kind.empty()) l.cascade_of = d.object_kind + " " + d.object;
     return l;
 }
 
@@ -442,11 +441,12 @@ std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& ste
                                     std::optional<std::chrono::milliseconds> lock_wait) {
     // On PostgreSQL each count is a transaction of its own: its settings end with it, and a count
     // that fails (a table not there yet) spoils no other. A type dropped with CASCADE (no table
-    // yet): the query lists the columns of that type.
+    // yet) lists the columns of that type; a table truncated with CASCADE, those referencing it.
     auto count = [&](const dropped_data& d) {
-        const auto query = d.table.empty()                 ? columns_of_type_query(d)
-                           : d.object_kind == "referencing" && d.object.empty() ? referencing_tables_query(d)
-                                                            : rows_holding_data_query(d);
+        // (A schema's drop has no table either: its query counts the schema's tables.)
+        const auto query = d.table.empty() && !d.object_kind.empty() ? columns_of_type_query(d)
+                           : d.cascade                               ? referencing_tables_query(d)
+                                                                     : rows_holding_data_query(d);
         // SQLite: its transaction would take the write lock (BEGIN IMMEDIATE), and its busy
         // timeout bounds the wait as it is.
         if (db.url().kind() != backend::postgresql) return db.query(query);
@@ -512,13 +512,13 @@ std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& ste
         // truncated with CASCADE: itself, and each table referencing it, counted as truncated.
         std::vector<dropped_data> drops;
         for (const auto& d : found) {
-            if (d.object_kind.empty()) {
+            if (!d.cascade && d.object_kind.empty()) {
                 drops.push_back(d);
                 continue;
             }
-            if (d.object_kind == "referencing") {
+            if (d.cascade) {
                 dropped_data itself = d;
-                itself.object_kind.clear();
+                itself.cascade = false;
                 drops.push_back(itself);
             }
             auto l = lost(s, d);
@@ -533,11 +533,11 @@ std::vector<lost_data> data_at_risk(connection& db, const std::vector<step>& ste
                 continue;
             }
             for (const auto& c : columns)
-                if (d.object_kind == "referencing" && c.size() == 1 && c[0]) {
+                if (d.cascade && c.size() == 1 && c[0]) {
                     dropped_data referencing{.table = *c[0], .truncated = true, .search_path = d.search_path,
-                                             .object_kind = d.object_kind, .object = d.table_before.empty() ? d.table : d.table_before};
+                                             .object_kind = "table", .object = d.table_before.empty() ? d.table : d.table_before};
                     drops.push_back(std::move(referencing));
-                } else if (c.size() == 2 && c[0] && c[1]) {
+                } else if (!d.cascade && c.size() == 2 && c[0] && c[1]) {
                     dropped_data column = d;
                     column.table = *c[0];
                     column.column = *c[1];

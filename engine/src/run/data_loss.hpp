@@ -42,10 +42,13 @@ struct dropped_data {
     /// search_path TO ...`: the value as written), under which the count looks for `table`;
     /// empty: the connection's.
     std::string search_path;
-    /// DROP TYPE|DOMAIN|EXTENSION ... CASCADE (PostgreSQL): "type", "domain" or "extension", and
-    /// its name as written; `table` is empty until the count finds the columns that go with it.
+    /// What this goes with (PostgreSQL, CASCADE): DROP TYPE|DOMAIN|EXTENSION's "type", "domain" or
+    /// "extension" and its name as written (`table` empty until the count finds the columns that
+    /// go with it), or "table" and the table whose TRUNCATE ... CASCADE empties this one.
     std::string object_kind;
     std::string object;
+    /// TRUNCATE ... CASCADE (PostgreSQL): the tables referencing this one are emptied too.
+    bool cascade = false;
 
     bool operator==(const dropped_data&) const = default;
 };
